@@ -27,7 +27,7 @@ export function preset(displayName, overrides = {}) {
     testEnvironment: 'node',
     transform: swcTransform,
     extensionsToTreatAsEsm: ['.ts', '.tsx'],
-    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+    moduleNameMapper: { '^#src/(.*)\\.js$': '<rootDir>/src/$1', '^(\\.{1,2}/.*)\\.js$': '$1' },
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     ...overrides,
   };

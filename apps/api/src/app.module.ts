@@ -1,0 +1,38 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { AuthGuard } from './common/guards/auth.guard.js';
+import { LOGGER } from './common/logging/logger.js';
+import { dataSourceOptions } from './database/data-source.js';
+import { AuditController } from './modules/audit/audit.controller.js';
+import { AuditService } from './modules/audit/audit.service.js';
+import { AuthController } from './modules/auth/auth.controller.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { TokenService } from './modules/auth/token.service.js';
+import { FacilitiesController } from './modules/facilities/facilities.controller.js';
+import { HealthController } from './modules/health/health.controller.js';
+import { PatientsController } from './modules/patients/patients.controller.js';
+import { PatientsService } from './modules/patients/patients.service.js';
+
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, databaseUrl: string, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), JwtModule.register({})],
+      controllers: [AuthController, PatientsController, FacilitiesController, AuditController, HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        TokenService,
+        AuthService,
+        AuditService,
+        PatientsService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { NestPinoLogger } from './common/logging/logger.js';
+import { requestContext } from './common/request-context.js';
+
+interface Req {
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string;
+  method: string;
+  route?: { path?: string };
+}
+interface Res {
+  statusCode: number;
+  setHeader(name: string, value: string): void;
+  on(event: 'finish', cb: () => void): void;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Builds the HTTP application (used by `main.ts` and by the tests, so both run the same app). */
+export async function createApp(config: AppConfig, databaseUrl: string, logger: Logger): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl, logger), {
+    logger: new NestPinoLogger(logger),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.disable('x-powered-by');
+  app.setGlobalPrefix('api', { exclude: ['dicomweb/{*path}'] });
+  app.useBodyParser('json', { limit: config.jsonBodyLimit });
+
+  // Request id + caller address for the audit trail; access log with the route template only
+  // (never the URL: query strings can carry names).
+  app.use((req: Req, res: Res, next: () => void) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    const started = performance.now();
+    res.on('finish', () => {
+      const ctx = requestContext.get();
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          route: req.route?.path ?? '(unmatched)',
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+          actorRole: ctx?.actor?.role,
+        },
+        'request',
+      );
+    });
+    requestContext.run({ requestId, clientIp: req.ip ?? null, actor: null }, next);
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+  app.useGlobalFilters(new AllExceptionsFilter(logger));
+  app.enableShutdownHooks();
+
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Zhiyin API')
+      .setDescription('Referrals, studies and decisions between community health centres and the hub hospital.')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json' });
+  return app;
+}

@@ -1,0 +1,78 @@
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { AppError, type ErrorCode } from '#src/common/errors.js';
+import { requestContext } from '#src/common/request-context.js';
+
+interface HttpResponse {
+  status(code: number): HttpResponse;
+  setHeader(name: string, value: string): void;
+  json(body: unknown): void;
+  headersSent: boolean;
+  end(): void;
+}
+
+const STATUS_CODE: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_ATTEMPTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+// One place turns every error into `{ error: { code, message, requestId } }`. Unknown errors
+// are logged by type and stack only, and answered with a generic 500.
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return;
+    const res = host.switchToHttp().getResponse<HttpResponse>();
+    const requestId = requestContext.get()?.requestId;
+    let status = 500;
+    let code: ErrorCode = 'INTERNAL';
+    let message = 'Something went wrong on our side. Try again; if it keeps happening, tell the administrator.';
+    let details: Record<string, unknown> | undefined;
+    if (exception instanceof AppError) {
+      ({ status, code, message, details } = exception);
+      for (const [k, v] of Object.entries(exception.headers ?? {})) res.setHeader(k, v);
+    } else if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      code = STATUS_CODE[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+      const body = exception.getResponse();
+      if (status === 400 && typeof body === 'object' && body && Array.isArray((body as { message?: unknown }).message)) {
+        code = 'VALIDATION_FAILED';
+        message = 'Some fields are not valid.';
+        details = { fields: (body as { message: string[] }).message };
+      } else if (status === 404) {
+        message = 'Not found.';
+      } else if (status === 413) {
+        message = 'The request body is larger than allowed.';
+      } else {
+        message = typeof body === 'string' ? body : ((body as { message?: string }).message ?? exception.message);
+      }
+    } else if (isBodyParserError(exception)) {
+      status = exception.status;
+      code = STATUS_CODE[status] ?? 'BAD_REQUEST';
+      message = status === 413 ? 'The request body is larger than allowed.' : 'The request body could not be read.';
+    }
+    if (status >= 500) {
+      const err = exception as Error;
+      this.logger.error({ requestId, errType: err?.name, stack: err?.stack }, 'unhandled error');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json({ error: { code, message, ...(details ? { details } : {}), requestId } });
+  }
+}
+
+function isBodyParserError(e: unknown): e is { status: number; type: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { status?: unknown }).status === 'number' && 'type' in e;
+}

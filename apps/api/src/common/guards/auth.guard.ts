@@ -1,0 +1,36 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PUBLIC_KEY, ROLES_KEY } from '#src/common/decorators.js';
+import { AppError } from '#src/common/errors.js';
+import { requestContext, type Actor, type Role } from '#src/common/request-context.js';
+import { TokenService } from '#src/modules/auth/token.service.js';
+
+// Deny by default: a route without @Public or @Roles is refused for everyone, and a test checks
+// that no route is left without one.
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+
+    const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; actor?: Actor }>();
+    const header = req.headers['authorization'];
+    const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
+    if (!match) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.', undefined, { 'WWW-Authenticate': 'Bearer' });
+    const actor = this.tokens.verifyAccess(match[1]!);
+    req.actor = actor;
+    requestContext.setActor(actor);
+
+    if (!roles || roles.length === 0 || !roles.includes(actor.role)) {
+      throw new AppError('FORBIDDEN', 'Your role may not do this.');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseEnv, type Env } from './env.schema.js';
+
+/** The validated, typed configuration every module receives (never read process.env elsewhere). */
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  redisUrl: string | undefined;
+  dataDir: string;
+  /** sensitive */
+  jwtSecret: string;
+  /** sensitive: 32-byte key for fields stored encrypted (national IDs) */
+  dataKey: Buffer;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  patientCodeTtl: number;
+  patientSessionTtl: number;
+  seedDemo: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  jsonBodyLimit: string;
+  trustProxy: boolean;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+interface LocalSecrets {
+  jwtSecret: string;
+  dataKey: string;
+}
+
+// Outside production, secrets that are not set are generated once and kept under DATA_DIR,
+// so tokens and encrypted fields survive restarts of the demo.
+function localSecrets(dataDir: string): LocalSecrets {
+  const file = join(dataDir, 'secrets.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+  } catch {
+    const secrets = { jwtSecret: randomBytes(48).toString('base64url'), dataKey: randomBytes(32).toString('base64') };
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+    return secrets;
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env, cwd = process.cwd()): AppConfig {
+  const env = parseEnv(source);
+  const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(cwd, env.DATA_DIR);
+  const needLocal = !env.JWT_SECRET || !env.DATA_KEY;
+  const local = needLocal ? localSecrets(dataDir) : undefined;
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    embeddedPgPort: env.EMBEDDED_PG_PORT,
+    redisUrl: env.REDIS_URL,
+    dataDir,
+    jwtSecret: env.JWT_SECRET ?? local!.jwtSecret,
+    dataKey: Buffer.from(env.DATA_KEY ?? local!.dataKey, 'base64'),
+    accessTokenTtl: env.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: env.REFRESH_TOKEN_TTL,
+    patientCodeTtl: env.PATIENT_CODE_TTL,
+    patientSessionTtl: env.PATIENT_SESSION_TTL,
+    seedDemo: env.SEED_DEMO,
+    logLevel: env.LOG_LEVEL,
+    jsonBodyLimit: env.JSON_BODY_LIMIT,
+    trustProxy: env.TRUST_PROXY,
+  };
+}

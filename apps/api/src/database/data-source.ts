@@ -1,0 +1,46 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { SnakeNamingStrategy } from './naming-strategy.js';
+import { Foundation1764115200000 } from './migrations/1764115200000-Foundation.js';
+import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
+import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
+import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
+import { AuditEventEntity } from '#src/modules/audit/audit-event.entity.js';
+
+export const ENTITIES = [
+  FacilityEntity,
+  ReadingCentreEntity,
+  UserEntity,
+  RefreshTokenEntity,
+  AuthFailureEntity,
+  PatientEntity,
+  PatientAccessCodeEntity,
+  AuditEventEntity,
+];
+
+export const MIGRATIONS = [Foundation1764115200000];
+
+/** TypeORM options: migrations only, never synchronize (tests included). */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migration',
+    migrationsTransactionMode: 'each',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    logging: false,
+    extra: { max: 20, application_name: 'zhiyin-api' },
+  };
+}
+
+export async function runMigrations(url: string): Promise<void> {
+  const ds = new DataSource(dataSourceOptions(url));
+  await ds.initialize();
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await ds.destroy();
+  }
+}

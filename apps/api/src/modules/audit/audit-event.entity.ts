@@ -1,0 +1,23 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const AUDIT_OUTCOMES = ['success', 'denied', 'not_found', 'failed'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** Append-only: the database refuses UPDATE, DELETE and TRUNCATE on this table. */
+@Entity('audit_event')
+export class AuditEventEntity {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
+  @Column('timestamptz', { default: () => 'now()' }) at: Date;
+  @Column('text', { nullable: true }) actorId: string | null;
+  @Column('text', { nullable: true }) actorRole: string | null;
+  @Column('uuid', { nullable: true }) facilityId: string | null;
+  @Column('text') action: string;
+  @Column('text') resourceType: string;
+  @Column('text', { nullable: true }) resourceId: string | null;
+  @Column('uuid', { nullable: true }) patientId: string | null;
+  @Column('text') outcome: AuditOutcome;
+  @Column('text', { nullable: true }) requestId: string | null;
+  @Column('text', { nullable: true }) clientIp: string | null;
+  /** ids and counts only, never patient data */
+  @Column('jsonb', { nullable: true }) details: Record<string, unknown> | null;
+}

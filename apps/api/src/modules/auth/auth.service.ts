@@ -1,0 +1,251 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { AppError } from '#src/common/errors.js';
+import { requestContext, type Actor } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
+import { DUMMY_HASH, verifyPassword } from './password.js';
+import { hashToken, TokenService } from './token.service.js';
+import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from './user.entity.js';
+
+// Throttling: per account name and per client address, counted over a sliding window.
+const WINDOW_MINUTES = 15;
+const MAX_FAILURES_PER_ACCOUNT = 5;
+const MAX_FAILURES_PER_ADDRESS = 30;
+const MAX_FAILURES_PER_PATIENT_CODE = 5;
+const MAX_PATIENT_FAILURES_PER_ADDRESS = 10;
+
+export interface SessionTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string | null;
+  user: SessionUser;
+}
+
+export interface SessionUser {
+  id: string;
+  role: Actor['role'];
+  facilityId: string | null;
+  specialty: Actor['specialty'];
+  readingCentreId: string | null;
+  displayNameZh: string;
+  displayNameEn: string;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly tokens: TokenService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async login(username: string, password: string): Promise<SessionTokens> {
+    const name = username.trim().toLowerCase();
+    const subjectHash = hashToken(`user:${name}`);
+    await this.assertNotThrottled('password', subjectHash, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS);
+
+    const user = await this.ds.getRepository(UserEntity).findOneBy({ username: name });
+    const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
+    if (!user || !ok || !user.active) {
+      await this.recordFailure('password', subjectHash);
+      await this.audit.record({ action: 'auth.login', resourceType: 'user', resourceId: user?.id ?? null, outcome: 'denied' });
+      throw new AppError('INVALID_CREDENTIALS', 'The user name or password is wrong.');
+    }
+    const actor = this.actorOf(user, randomUUID());
+    requestContext.setActor(actor);
+    const refresh = await this.issueRefresh(this.ds.manager, user.id, actor.sessionId!);
+    await this.audit.record({ action: 'auth.login', resourceType: 'user', resourceId: user.id, outcome: 'success' });
+    return { ...this.access(actor), refreshToken: refresh, user: this.sessionUser(user) };
+  }
+
+  /** Rotates the refresh token. Presenting an already-rotated token revokes the whole sign-in (theft). */
+  async refresh(refreshToken: string): Promise<SessionTokens> {
+    const result = await this.ds.transaction(async (m) => {
+      const row = await m
+        .getRepository(RefreshTokenEntity)
+        .createQueryBuilder('t')
+        .where('t.token_hash = :h', { h: hashToken(refreshToken) })
+        .setLock('pessimistic_write')
+        .getOne();
+      if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return { error: 'invalid' as const };
+      if (row.rotatedAt) {
+        await this.revokeFamily(m, row.familyId);
+        return { error: 'reused' as const, userId: row.userId };
+      }
+      const user = await m.getRepository(UserEntity).findOneBy({ id: row.userId });
+      if (!user || !user.active) return { error: 'invalid' as const };
+      await m.update(RefreshTokenEntity, { id: row.id }, { rotatedAt: new Date() });
+      const actor = this.actorOf(user, row.familyId);
+      const next = await this.issueRefresh(m, user.id, row.familyId);
+      return { tokens: { ...this.access(actor), refreshToken: next, user: this.sessionUser(user) } };
+    });
+    if ('error' in result) {
+      if (result.error === 'reused') {
+        await this.audit.record({
+          action: 'auth.refresh_reuse',
+          resourceType: 'user',
+          resourceId: result.userId ?? null,
+          outcome: 'denied',
+        });
+      }
+      throw new AppError('INVALID_REFRESH_TOKEN', 'Your session has ended. Sign in again.');
+    }
+    return result.tokens;
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    const row = await this.ds.getRepository(RefreshTokenEntity).findOneBy({ tokenHash: hashToken(refreshToken) });
+    if (row) {
+      await this.revokeFamily(this.ds.manager, row.familyId);
+      await this.audit.record({ action: 'auth.logout', resourceType: 'user', resourceId: row.userId, outcome: 'success' });
+    }
+  }
+
+  /** A patient signs in with the code from their community doctor and their birth date. */
+  async patientLogin(rawCode: string, birthDate: string): Promise<SessionTokens> {
+    const code = rawCode.toUpperCase().replace(/[^0-9A-Z]/g, '');
+    const codeHash = hashToken(code);
+    await this.assertNotThrottled('patient_code', codeHash, MAX_FAILURES_PER_PATIENT_CODE, MAX_PATIENT_FAILURES_PER_ADDRESS);
+    const denied = async (patientId: string | null) => {
+      await this.recordFailure('patient_code', codeHash);
+      await this.audit.record({ action: 'auth.patient_login', resourceType: 'patient', resourceId: patientId, patientId, outcome: 'denied' });
+      return new AppError('INVALID_PATIENT_CODE', 'The code or the date of birth is wrong, or the code has expired.');
+    };
+    const row = await this.ds.getRepository(PatientAccessCodeEntity).findOneBy({ codeHash });
+    if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) throw await denied(row?.patientId ?? null);
+    const patient = await this.ds.getRepository(PatientEntity).findOneBy({ id: row.patientId });
+    if (!patient || patient.birthDate !== birthDate) {
+      await this.ds.getRepository(PatientAccessCodeEntity).increment({ id: row.id }, 'failedAttempts', 1);
+      if (row.failedAttempts + 1 >= MAX_FAILURES_PER_PATIENT_CODE) {
+        await this.ds.getRepository(PatientAccessCodeEntity).update({ id: row.id }, { revokedAt: new Date() });
+      }
+      throw await denied(row.patientId);
+    }
+    await this.ds.getRepository(PatientAccessCodeEntity).update({ id: row.id }, { lastUsedAt: new Date() });
+    const actor: Actor = {
+      id: patient.id,
+      role: 'patient',
+      facilityId: patient.homeFacilityId,
+      specialty: null,
+      readingCentreId: null,
+      sessionId: row.id,
+    };
+    requestContext.setActor(actor);
+    await this.audit.record({ action: 'auth.patient_login', resourceType: 'patient', resourceId: patient.id, patientId: patient.id, outcome: 'success' });
+    return {
+      ...this.access(actor, this.config.patientSessionTtl),
+      refreshToken: null,
+      user: {
+        id: patient.id,
+        role: 'patient',
+        facilityId: patient.homeFacilityId,
+        specialty: null,
+        readingCentreId: null,
+        displayNameZh: `${patient.familyNameZh}${patient.givenNameZh}`,
+        displayNameEn: patient.namePinyin,
+      },
+    };
+  }
+
+  async me(actor: Actor): Promise<SessionUser> {
+    if (actor.role === 'patient') {
+      const p = await this.ds.getRepository(PatientEntity).findOneBy({ id: actor.id });
+      if (!p) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
+      return {
+        id: p.id,
+        role: 'patient',
+        facilityId: p.homeFacilityId,
+        specialty: null,
+        readingCentreId: null,
+        displayNameZh: `${p.familyNameZh}${p.givenNameZh}`,
+        displayNameEn: p.namePinyin,
+      };
+    }
+    const user = await this.ds.getRepository(UserEntity).findOneBy({ id: actor.id });
+    if (!user || !user.active) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
+    return this.sessionUser(user);
+  }
+
+  private access(actor: Actor, ttl?: number) {
+    const { token, expiresIn } = this.tokens.signAccess(actor, ttl);
+    return { accessToken: token, expiresIn };
+  }
+
+  private actorOf(user: UserEntity, sessionId: string): Actor {
+    return {
+      id: user.id,
+      role: user.role,
+      facilityId: user.facilityId,
+      specialty: user.specialty,
+      readingCentreId: user.readingCentreId,
+      sessionId,
+    };
+  }
+
+  private sessionUser(user: UserEntity): SessionUser {
+    return {
+      id: user.id,
+      role: user.role,
+      facilityId: user.facilityId,
+      specialty: user.specialty,
+      readingCentreId: user.readingCentreId,
+      displayNameZh: user.displayNameZh,
+      displayNameEn: user.displayNameEn,
+    };
+  }
+
+  private async issueRefresh(m: EntityManager, userId: string, familyId: string): Promise<string> {
+    const { token, hash } = this.tokens.newOpaqueToken();
+    await m.insert(RefreshTokenEntity, {
+      userId,
+      familyId,
+      tokenHash: hash,
+      expiresAt: new Date(Date.now() + this.config.refreshTokenTtl * 1000),
+    });
+    return token;
+  }
+
+  private async revokeFamily(m: EntityManager, familyId: string): Promise<void> {
+    await m
+      .createQueryBuilder()
+      .update(RefreshTokenEntity)
+      .set({ revokedAt: () => 'now()' })
+      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
+      .execute();
+  }
+
+  private async assertNotThrottled(
+    kind: AuthFailureEntity['kind'],
+    subjectHash: string,
+    maxPerSubject: number,
+    maxPerAddress: number,
+  ): Promise<void> {
+    const ip = requestContext.get()?.clientIp ?? null;
+    const [row] = (await this.ds.query(
+      `SELECT count(*) FILTER (WHERE subject_hash = $2)::int AS by_subject,
+              count(*) FILTER (WHERE client_ip IS NOT DISTINCT FROM $3)::int AS by_address,
+              min(created_at) FILTER (WHERE subject_hash = $2) AS oldest
+         FROM auth_failure
+        WHERE kind = $1 AND created_at > now() - make_interval(mins => $4)`,
+      [kind, subjectHash, ip, WINDOW_MINUTES],
+    )) as { by_subject: number; by_address: number }[];
+    if (row && (row.by_subject >= maxPerSubject || row.by_address >= maxPerAddress)) {
+      await this.audit.record({ action: `auth.${kind}_throttled`, resourceType: 'auth', outcome: 'denied' });
+      throw new AppError(
+        'TOO_MANY_ATTEMPTS',
+        `Too many failed sign-in attempts. Wait ${WINDOW_MINUTES} minutes and try again, or ask the administrator.`,
+        undefined,
+        { 'Retry-After': String(WINDOW_MINUTES * 60) },
+      );
+    }
+  }
+
+  private async recordFailure(kind: AuthFailureEntity['kind'], subjectHash: string): Promise<void> {
+    await this.ds.getRepository(AuthFailureEntity).insert({ kind, subjectHash, clientIp: requestContext.get()?.clientIp ?? null });
+  }
+}

@@ -1,0 +1,86 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createHash, randomBytes } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { AppError } from '#src/common/errors.js';
+import { ROLES, SPECIALTIES, type Actor } from '#src/common/request-context.js';
+
+interface AccessClaims {
+  sub: string;
+  typ: 'access';
+  role: Actor['role'];
+  fac: string | null;
+  spec: Actor['specialty'];
+  rc: string | null;
+  sid: string | null;
+}
+
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  signAccess(actor: Actor, ttlSeconds = this.config.accessTokenTtl): { token: string; expiresIn: number } {
+    const claims: AccessClaims = {
+      sub: actor.id,
+      typ: 'access',
+      role: actor.role,
+      fac: actor.facilityId,
+      spec: actor.specialty,
+      rc: actor.readingCentreId,
+      sid: actor.sessionId,
+    };
+    const token = this.jwt.sign(claims, {
+      secret: this.config.jwtSecret,
+      algorithm: 'HS256',
+      expiresIn: ttlSeconds,
+      issuer: 'zhiyin',
+    });
+    return { token, expiresIn: ttlSeconds };
+  }
+
+  /** Verifies signature (HS256 only: `alg: none` and other algorithms are refused), expiry and shape. */
+  verifyAccess(token: string): Actor {
+    let claims: Partial<AccessClaims>;
+    try {
+      claims = this.jwt.verify<AccessClaims>(token, {
+        secret: this.config.jwtSecret,
+        algorithms: ['HS256'],
+        issuer: 'zhiyin',
+      });
+    } catch (err) {
+      if ((err as { name?: string }).name === 'TokenExpiredError') {
+        throw new AppError('TOKEN_EXPIRED', 'Your session has expired. Sign in again or refresh the token.');
+      }
+      throw new AppError('UNAUTHENTICATED', 'The access token is not valid.');
+    }
+    if (
+      claims.typ !== 'access' ||
+      typeof claims.sub !== 'string' ||
+      !ROLES.includes(claims.role as Actor['role']) ||
+      (claims.spec != null && !SPECIALTIES.includes(claims.spec))
+    ) {
+      throw new AppError('UNAUTHENTICATED', 'The access token is not valid.');
+    }
+    return {
+      id: claims.sub,
+      role: claims.role!,
+      facilityId: claims.fac ?? null,
+      specialty: claims.spec ?? null,
+      readingCentreId: claims.rc ?? null,
+      sessionId: claims.sid ?? null,
+    };
+  }
+
+  /** An opaque random token and the hash under which it is stored (the token itself is never stored). */
+  newOpaqueToken(): { token: string; hash: string } {
+    const token = randomBytes(32).toString('base64url');
+    return { token, hash: hashToken(token) };
+  }
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

@@ -1,0 +1,47 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Role, Specialty } from '#src/common/request-context.js';
+
+export type StaffRole = Exclude<Role, 'patient'>;
+
+@Entity('app_user')
+export class UserEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('text', { unique: true }) username: string;
+  @Column('text') passwordHash: string;
+  @Column('text') role: StaffRole;
+  @Column('uuid', { nullable: true }) facilityId: string | null;
+  @Column('text', { nullable: true }) specialty: Specialty | null;
+  @Column('uuid', { nullable: true }) readingCentreId: string | null;
+  @Column('text') displayNameZh: string;
+  @Column('text') displayNameEn: string;
+  @Column('boolean', { default: true }) active: boolean;
+  @Column('boolean', { default: false }) onDuty: boolean;
+  @Column('int', { default: 0 }) failedLogins: number;
+  @Column('timestamptz', { nullable: true }) lockedUntil: Date | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
+}
+
+@Entity('refresh_token')
+export class RefreshTokenEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid') userId: string;
+  /** all tokens of one sign-in share a family; reuse of a rotated token revokes the family */
+  @Column('uuid') familyId: string;
+  @Column('text', { unique: true }) tokenHash: string;
+  @Column('timestamptz') expiresAt: Date;
+  @Column('timestamptz', { nullable: true }) rotatedAt: Date | null;
+  @Column('timestamptz', { nullable: true }) revokedAt: Date | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+}
+
+/** Failed sign-in attempts, for throttling by account name and by client address. */
+@Entity('auth_failure')
+export class AuthFailureEntity {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
+  @Column('text') kind: 'password' | 'patient_code';
+  /** sha256 of the lower-cased username or of the code: the attempted value is never stored */
+  @Column('text') subjectHash: string;
+  @Column('text', { nullable: true }) clientIp: string | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+}

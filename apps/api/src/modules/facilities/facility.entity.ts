@@ -1,0 +1,30 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const FACILITY_KINDS = ['hub', 'community'] as const;
+export type FacilityKind = (typeof FACILITY_KINDS)[number];
+
+@Entity('facility')
+export class FacilityEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('text', { unique: true }) code: string;
+  @Column('text') kind: FacilityKind;
+  @Column('text') nameZh: string;
+  @Column('text') nameEn: string;
+  @Column('uuid', { nullable: true }) hubId: string | null;
+  @Column('text', { nullable: true }) address: string | null;
+  @Column('text', { nullable: true }) phone: string | null;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+}
+
+export const READING_SERVICES = ['ECG', 'IMAGING'] as const;
+export type ReadingService = (typeof READING_SERVICES)[number];
+
+/** A reading centre (pool) at the hub: imaging diagnosis centre, ECG diagnosis centre. */
+@Entity('reading_centre')
+export class ReadingCentreEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid') hubId: string;
+  @Column('text') service: ReadingService;
+  @Column('text') nameZh: string;
+  @Column('text') nameEn: string;
+}

@@ -1,0 +1,89 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { SEXES, type Sex } from './patient.entity.js';
+
+export class CreatePatientDto {
+  @ApiProperty({ example: 'BJCY100000', description: 'medical record number at the home facility' })
+  @IsString()
+  @Length(1, 64)
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'mrn may contain letters, digits, dot, dash and underscore' })
+  mrn: string;
+
+  @ApiProperty({ example: '孙' }) @IsString() @Length(1, 32) familyNameZh: string;
+  @ApiProperty({ example: '娟' }) @IsString() @Length(1, 32) givenNameZh: string;
+
+  @ApiPropertyOptional({ example: 'sun juan', description: 'generated from the Chinese name when omitted' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-zA-Z ]{1,128}$/)
+  namePinyin?: string;
+
+  @ApiProperty({ enum: SEXES }) @IsIn(SEXES) sex: Sex;
+  @ApiProperty({ example: '1958-04-12' }) @IsISO8601({ strict: true }) @Length(10, 10) birthDate: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[0-9+\- ]{5,20}$/) phone?: string;
+  @ApiPropertyOptional({ description: 'resident ID card number; stored encrypted, shown masked' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  nationalId?: string;
+}
+
+export class UpdatePatientDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 32) familyNameZh?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 32) givenNameZh?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[a-zA-Z ]{1,128}$/) namePinyin?: string;
+  @ApiPropertyOptional({ enum: SEXES }) @IsOptional() @IsIn(SEXES) sex?: Sex;
+  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) @Length(10, 10) birthDate?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[0-9+\- ]{5,20}$/) phone?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) nationalId?: string;
+  @ApiProperty({ description: 'the version you read; a stale version is refused' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version: number;
+}
+
+export class SearchPatientsDto {
+  @ApiPropertyOptional({ description: 'Chinese name, pinyin (full or initials), MRN or national ID' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  q?: string;
+
+  @ApiPropertyOptional({ description: 'hub staff: limit to one community centre' })
+  @IsOptional()
+  @IsUUID()
+  facilityId?: string;
+
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+}
+
+export interface PatientView {
+  id: string;
+  homeFacilityId: string;
+  mrn: string;
+  familyNameZh: string;
+  givenNameZh: string;
+  namePinyin: string;
+  sex: Sex;
+  birthDate: string;
+  phone: string | null;
+  nationalIdMasked: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentActor, Roles } from '#src/common/decorators.js';
+import type { Actor } from '#src/common/request-context.js';
+import { CreatePatientDto, SearchPatientsDto, UpdatePatientDto } from './dto.js';
+import { PatientsService } from './patients.service.js';
+
+const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
+
+@ApiTags('patients')
+@ApiBearerAuth()
+@Controller('patients')
+export class PatientsController {
+  constructor(private readonly patients: PatientsService) {}
+
+  @Post()
+  @Roles('community_doctor')
+  create(@CurrentActor() actor: Actor, @Body() dto: CreatePatientDto) {
+    return this.patients.create(actor, dto);
+  }
+
+  @Get()
+  @Roles('community_doctor', 'coordinator')
+  search(@CurrentActor() actor: Actor, @Query() dto: SearchPatientsDto) {
+    return this.patients.search(actor, dto);
+  }
+
+  @Get(':id')
+  @Roles('community_doctor', 'specialist', 'coordinator')
+  get(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
+    return this.patients.get(actor, id);
+  }
+
+  @Patch(':id')
+  @Roles('community_doctor')
+  update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: UpdatePatientDto) {
+    return this.patients.update(actor, id, dto);
+  }
+
+  /** Issue the code the patient signs in with (with their birth date); shown once. */
+  @Post(':id/access-codes')
+  @HttpCode(201)
+  @Roles('community_doctor')
+  issueAccessCode(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
+    return this.patients.issueAccessCode(actor, id);
+  }
+}

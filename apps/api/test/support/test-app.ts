@@ -1,0 +1,122 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createApp } from '#src/bootstrap.js';
+import { loadConfig, type AppConfig } from '#src/config/app-config.js';
+import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export const TEST_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export interface TestApp {
+  url: string;
+  app: INestApplication;
+  config: AppConfig;
+  /** direct SQL on this test file's own database */
+  db: pg.Pool;
+  databaseUrl: string;
+  login(username: string, password?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A fresh database cloned from the migrated, seeded template, and the real app on a free port. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.ZHIYIN_TEST_ADMIN_URL!;
+  const name = `zhiyin_t_${process.env.ZHIYIN_TEST_RUN}_${process.pid}_${counter++}_${randomBytes(2).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${process.env.ZHIYIN_TEST_TEMPLATE}"`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'zhiyin-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_KEY: TEST_DATA_KEY,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await createApp(config, database.url, pino({ level: 'silent' }));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  const db = new pg.Pool({ connectionString: database.url, max: 3 });
+  return {
+    url,
+    app,
+    config,
+    db,
+    databaseUrl: database.url,
+    async login(username, password = DEMO_PASSWORD) {
+      const res = await fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status}`);
+      return ((await res.json()) as { accessToken: string }).accessToken;
+    },
+    async close() {
+      await app.close();
+      await db.end();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** fetch with JSON in and out. */
+export async function api(
+  t: { url: string },
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${t.url}${path}`, {
+    method,
+    headers: {
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
+    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body, headers: res.headers };
+}
