@@ -17,13 +17,16 @@ import { HealthController } from './modules/health/health.controller.js';
 import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
 
+/** Every HTTP controller; the authorization test walks this list. */
+export const CONTROLLERS = [AuthController, PatientsController, FacilitiesController, AuditController, HealthController];
+
 @Module({})
 export class AppModule {
   static register(config: AppConfig, databaseUrl: string, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), JwtModule.register({})],
-      controllers: [AuthController, PatientsController, FacilitiesController, AuditController, HealthController],
+      controllers: CONTROLLERS,
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },

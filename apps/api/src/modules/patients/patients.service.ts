@@ -83,7 +83,9 @@ export class PatientsService {
       } catch (err) {
         throw uniqueViolation(err) ?? err;
       }
-      const fields = Object.keys(dto).filter((k) => k !== 'version');
+      const fields = Object.entries(dto)
+        .filter(([k, v]) => k !== 'version' && v !== undefined)
+        .map(([k]) => k);
       await this.audit.record(
         { action: 'patient.update', resourceType: 'patient', resourceId: id, patientId: id, outcome: 'success', details: { fields } },
         m,

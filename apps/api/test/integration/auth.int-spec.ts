@@ -1,0 +1,126 @@
+import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
+import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { claimsOf } from '../support/tokens.js';
+
+describe('sign-in for staff', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const login = (username: string, password: string, ip?: string) =>
+    api(t, 'POST', '/api/auth/login', { body: { username, password }, headers: ip ? { 'x-forwarded-for': ip } : {} });
+
+  it('signs in with a short-lived access token that names role and centre, and the refresh token is stored only hashed', async () => {
+    const res = await login('doc.bjcy', DEMO_PASSWORD);
+    expect(res.status).toBe(200);
+    expect(res.body.expiresIn).toBe(900);
+    expect(res.body.user).toMatchObject({ role: 'community_doctor', displayNameZh: '周建华' });
+    const claims = claimsOf(res.body.accessToken);
+    expect(claims).toMatchObject({ role: 'community_doctor', fac: res.body.user.facilityId });
+    expect((claims.exp as number) - (claims.iat as number)).toBe(900);
+    const stored = await t.db.query('SELECT token_hash FROM refresh_token');
+    expect(stored.rows.map((r) => r.token_hash)).not.toContain(res.body.refreshToken);
+    const me = await api(t, 'GET', '/api/auth/me', { token: res.body.accessToken });
+    expect(me.body.username).toBeUndefined();
+    expect(me.body).toMatchObject({ role: 'community_doctor' });
+  });
+
+  it('answers the same for an unknown user and a wrong password', async () => {
+    const unknown = await login('no.such.user', 'whatever');
+    const wrong = await login('rad.li', 'wrong-password');
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(unknown.body.error.message).toBe(wrong.body.error.message);
+  });
+
+  it('rotates the refresh token; reusing an old one ends the whole session', async () => {
+    const first = await login('card.chen', DEMO_PASSWORD);
+    const second = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    expect(second.status).toBe(200);
+    expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
+    const third = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: second.body.refreshToken } });
+    expect(third.status).toBe(200);
+    // A stolen, already-used token comes back: the family is revoked, the legitimate holder must sign in again.
+    const replay = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    expect(replay.status).toBe(401);
+    const legit = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: third.body.refreshToken } });
+    expect(legit.status).toBe(401);
+    const audit = await t.db.query(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'auth.refresh_reuse'`);
+    expect(audit.rows[0].n).toBe(1);
+  });
+
+  it('signs out: the refresh token stops working', async () => {
+    const s = await login('rad.wang', DEMO_PASSWORD);
+    expect((await api(t, 'POST', '/api/auth/logout', { body: { refreshToken: s.body.refreshToken } })).status).toBe(204);
+    expect((await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: s.body.refreshToken } })).status).toBe(401);
+  });
+
+  it('throttles repeated failures for one account, even with the right password, and says when to retry', async () => {
+    for (let i = 0; i < 5; i++) expect((await login('doc.bjdc', `wrong-${i}`)).status).toBe(401);
+    const blocked = await login('doc.bjdc', DEMO_PASSWORD);
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(blocked.headers.get('retry-after')).toBe('900');
+    // Other accounts are not affected.
+    expect((await login('doc.bjxc', DEMO_PASSWORD)).status).toBe(200);
+  });
+});
+
+describe('sign-in for patients: code from the community doctor + date of birth', () => {
+  let t: TestApp;
+  let doc: string;
+  let patientId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = await t.login('doc.bjcy');
+    const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`);
+    patientId = rows[0].id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const issue = async () => (await api(t, 'POST', `/api/patients/${patientId}/access-codes`, { token: doc })).body;
+  const patientLogin = (code: string, birthDate: string) =>
+    api(t, 'POST', '/api/auth/patient-login', { body: { code, birthDate } });
+
+  it('signs the patient in as that patient only, with no refresh token', async () => {
+    const { code, expiresAt } = await issue();
+    expect(code).toMatch(/^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$/);
+    expect(new Date(expiresAt).getTime()).toBeGreaterThan(Date.now());
+    const res = await patientLogin(code.toLowerCase().replace('-', ' '), '1948-03-30');
+    expect(res.status).toBe(200);
+    expect(res.body.refreshToken).toBeNull();
+    expect(claimsOf(res.body.accessToken)).toMatchObject({ role: 'patient', sub: patientId });
+    // A patient token opens nothing of the staff API.
+    expect((await api(t, 'GET', `/api/patients/${patientId}`, { token: res.body.accessToken })).status).toBe(403);
+    expect((await api(t, 'GET', '/api/auth/me', { token: res.body.accessToken })).body.displayNameZh).toBe('李秀英');
+  });
+
+  it('refuses a wrong birth date and revokes the code after 5 wrong tries', async () => {
+    const { code } = await issue();
+    for (let i = 0; i < 5; i++) expect((await patientLogin(code, `1950-01-0${i + 1}`)).status).toBe(401);
+    const res = await patientLogin(code, '1948-03-30');
+    expect([401, 429]).toContain(res.status);
+    const { rows } = await t.db.query('SELECT revoked_at FROM patient_access_code WHERE patient_id = $1 ORDER BY created_at DESC LIMIT 1', [patientId]);
+    expect(rows[0].revoked_at).not.toBeNull();
+  });
+
+  it('refuses an expired code and a code replaced by a newer one', async () => {
+    const old = await issue();
+    const fresh = await issue();
+    expect((await patientLogin(old.code, '1948-03-30')).status).toBe(401);
+    await t.db.query(`UPDATE patient_access_code SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL`);
+    expect((await patientLogin(fresh.code, '1948-03-30')).status).toBe(401);
+  });
+
+  it('throttles guessing from one address', async () => {
+    let last = 0;
+    for (let i = 0; i < 12; i++) last = (await patientLogin(`GUESS-${String(i).padStart(5, '0')}`, '1948-03-30')).status;
+    expect(last).toBe(429);
+  });
+});

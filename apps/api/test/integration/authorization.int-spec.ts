@@ -1,0 +1,132 @@
+import { ROLES, type Role } from '#src/common/request-context.js';
+import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { allRoutes } from '../support/routes.js';
+import { claimsOf, craftToken, tamper } from '../support/tokens.js';
+
+// The authorization matrix: every route x every role x own/foreign facility. A route added without
+// an entry in SAMPLES fails here, so nothing reaches production without its access rules tested.
+interface Ids {
+  ownPatient: string;
+  foreignPatient: string;
+  facility: string;
+}
+type Sample = (ids: Ids) => { path: string; body?: unknown; scoped?: 'patient' };
+
+const SAMPLES: Record<string, Sample> = {
+  'POST /api/auth/login': () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
+  'POST /api/auth/refresh': () => ({ path: '/api/auth/refresh', body: { refreshToken: 'x'.repeat(43) } }),
+  'POST /api/auth/logout': () => ({ path: '/api/auth/logout', body: { refreshToken: 'x'.repeat(43) } }),
+  'POST /api/auth/patient-login': () => ({ path: '/api/auth/patient-login', body: { code: 'AAAAA-AAAAA', birthDate: '1950-01-01' } }),
+  'GET /api/auth/me': () => ({ path: '/api/auth/me' }),
+  'POST /api/patients': () => ({
+    path: '/api/patients',
+    body: { mrn: `M${Math.random().toString(36).slice(2, 10)}`, familyNameZh: '钱', givenNameZh: '多', sex: 'M', birthDate: '1970-01-01' },
+  }),
+  'GET /api/patients': () => ({ path: '/api/patients?q=zw' }),
+  'GET /api/patients/:id': (ids) => ({ path: `/api/patients/${ids.ownPatient}`, scoped: 'patient' }),
+  'PATCH /api/patients/:id': (ids) => ({ path: `/api/patients/${ids.ownPatient}`, body: { phone: '13800000000', version: 1 }, scoped: 'patient' }),
+  'POST /api/patients/:id/access-codes': (ids) => ({ path: `/api/patients/${ids.ownPatient}/access-codes`, scoped: 'patient' }),
+  'GET /api/facilities': () => ({ path: '/api/facilities' }),
+  'GET /api/facilities/:id': (ids) => ({ path: `/api/facilities/${ids.facility}` }),
+  'GET /api/audit': () => ({ path: '/api/audit' }),
+  'GET /api/health': () => ({ path: '/api/health' }),
+};
+
+describe('authorization: deny by default', () => {
+  const routes = allRoutes();
+
+  it('every route declares who may call it (@Roles with at least one role, or @Public)', () => {
+    expect(routes.length).toBeGreaterThan(10);
+    const undeclared = routes.filter((r) => !r.isPublic && (!r.roles || r.roles.length === 0)).map((r) => r.key);
+    expect(undeclared).toEqual([]);
+  });
+
+  it('every route has a sample request in the matrix', () => {
+    expect(routes.map((r) => r.key).filter((k) => !SAMPLES[k])).toEqual([]);
+  });
+});
+
+describe('authorization matrix over HTTP', () => {
+  let t: TestApp;
+  const tokens = {} as Record<Role, string>;
+  let foreignDoctor: string;
+  let ids: Ids;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    [tokens.community_doctor, tokens.specialist, tokens.coordinator, tokens.admin, foreignDoctor] = await Promise.all([
+      t.login('doc.bjcy'),
+      t.login('card.chen'),
+      t.login('coord.liu'),
+      t.login('admin'),
+      t.login('doc.bjhd'),
+    ]);
+    const { rows } = await t.db.query(
+      `SELECT p.id, p.mrn, p.birth_date::text AS birth, f.id AS facility FROM patient p JOIN facility f ON f.id = p.home_facility_id
+        WHERE p.mrn IN ('BJCY100000', 'BJHD107919')`,
+    );
+    const own = rows.find((r) => r.mrn === 'BJCY100000');
+    const foreign = rows.find((r) => r.mrn === 'BJHD107919');
+    ids = { ownPatient: own.id, foreignPatient: foreign.id, facility: own.facility };
+    const code = await api(t, 'POST', `/api/patients/${own.id}/access-codes`, { token: tokens.community_doctor });
+    const patient = await api(t, 'POST', '/api/auth/patient-login', { body: { code: code.body.code, birthDate: own.birth } });
+    tokens.patient = patient.body.accessToken;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const call = (key: string, token?: string, patientId?: string) => {
+    const [method] = key.split(' ');
+    const sample = SAMPLES[key]!({ ...ids, ownPatient: patientId ?? ids.ownPatient });
+    return api(t, method!, sample.path, { token, body: sample.body ?? (method === 'GET' ? undefined : {}) });
+  };
+
+  const protectedRoutes = allRoutes().filter((r) => !r.isPublic);
+
+  it.each(protectedRoutes.map((r) => [r.key]))('%s: 401 without a token or with a bad one', async (key) => {
+    const valid = tokens.admin;
+    const claims = claimsOf(valid);
+    const bad = {
+      none: undefined,
+      garbage: 'not-a-jwt',
+      expired: craftToken({ ...claims, iat: 1_600_000_000, exp: 1_600_000_900 }),
+      tampered: tamper(valid, { role: 'admin', sub: '00000000-0000-4000-8000-000000000000' }),
+      algNone: craftToken(claims, { alg: 'none' }),
+      wrongKey: craftToken(claims, { secret: 'another-secret-another-secret-another-secret' }),
+    };
+    for (const [label, token] of Object.entries(bad)) {
+      const res = await call(key, token);
+      expect({ label, status: res.status }).toEqual({ label, status: 401 });
+    }
+  });
+
+  const cells = protectedRoutes.flatMap((r) => ROLES.map((role) => [r.key, role, r.roles!.includes(role)] as const));
+
+  it.each(cells)('%s as %s (allowed: %s)', async (key, role, allowed) => {
+    const res = await call(key, tokens[role]);
+    if (!allowed) {
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('FORBIDDEN');
+    } else {
+      expect([401, 403, 404]).not.toContain(res.status);
+      expect(res.status).toBeLessThan(500);
+    }
+  });
+
+  const placeholder: Ids = { ownPatient: 'x', foreignPatient: 'x', facility: 'x' };
+  const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]!(placeholder).scoped === 'patient');
+
+  it.each(scoped.map((r) => [r.key]))("%s: 404 for a community doctor of another centre", async (key) => {
+    const res = await call(key, foreignDoctor);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it.each(scoped.map((r) => [r.key]))('%s: 404 for a patient id that does not exist or is not a UUID', async (key) => {
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+      const res = await call(key, tokens.community_doctor, id);
+      expect(res.status).toBe(404);
+    }
+  });
+});

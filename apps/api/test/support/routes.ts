@@ -1,0 +1,37 @@
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { RequestMethod } from '@nestjs/common';
+import { CONTROLLERS } from '#src/app.module.js';
+import { PUBLIC_KEY, ROLES_KEY } from '#src/common/decorators.js';
+import type { Role } from '#src/common/request-context.js';
+
+export interface RouteInfo {
+  key: string;
+  method: string;
+  path: string;
+  roles: Role[] | undefined;
+  isPublic: boolean;
+}
+
+const join = (...parts: string[]) => `/${parts.map((p) => p.replace(/^\/|\/$/g, '')).filter(Boolean).join('/')}`;
+
+/** Every HTTP route of the API, read from the controllers' own metadata. */
+export function allRoutes(): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  for (const controller of CONTROLLERS) {
+    const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
+    for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+      if (name === 'constructor') continue;
+      const handler = (controller.prototype as Record<string, unknown>)[name] as object;
+      const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+      if (sub === undefined) continue;
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!;
+      const roles =
+        (Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ??
+        (Reflect.getMetadata(ROLES_KEY, controller) as Role[] | undefined);
+      const isPublic = Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller));
+      const path = join('api', base, sub);
+      routes.push({ key: `${method} ${path}`, method, path, roles, isPublic });
+    }
+  }
+  return routes;
+}
