@@ -1,1 +1,13 @@
-export {};
+export * from './vocabulary.js';
+export * from './version.js';
+export * from './types.js';
+export * from './policy.js';
+export * from './plan.js';
+export * from './transitions.js';
+export * from './decide.js';
+export * from './consistency.js';
+export * from './labels.js';
+export * from './fhir.js';
+export * from './sql.js';
+export * from './diagram.js';
+export { assertNever } from './assert-never.js';
