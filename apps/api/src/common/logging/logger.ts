@@ -29,8 +29,9 @@ export function createLogger(level: string): Logger {
 /** Routes Nest's own log lines into the JSON logger. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
+  // Nest's start-up chatter (every mapped route) is debug detail, not an operational event.
   log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
+    this.logger.debug({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
     this.logger.error({ context, trace }, String(message));

@@ -1,0 +1,41 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './app-config.js';
+import { ConfigError, parseEnv } from './env.schema.js';
+
+describe('configuration', () => {
+  it('starts with safe defaults and nothing set', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', DATA_DIR: 'var', NODE_ENV: 'development', SEED_DEMO: true });
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it('lists every invalid setting at once, by name, without echoing secret values', () => {
+    const secret = 'short-secret';
+    let error: unknown;
+    try {
+      parseEnv({ PORT: 'eighty', DATABASE_URL: 'mysql://x', JWT_SECRET: secret, DATA_KEY: 'abc', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const key of ['PORT', 'DATABASE_URL', 'JWT_SECRET', 'DATA_KEY', 'LOG_LEVEL']) expect(message).toContain(`- ${key}:`);
+    expect(message).not.toContain(secret);
+  });
+
+  it('requires a database and real secrets in production', () => {
+    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: is required in production[\s\S]*JWT_SECRET[\s\S]*DATA_KEY/);
+  });
+
+  it('outside production, generates secrets once and keeps them under DATA_DIR (owner-only)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhiyin-config-'));
+    const a = loadConfig({ DATA_DIR: dir });
+    const b = loadConfig({ DATA_DIR: dir });
+    expect(a.jwtSecret).toBe(b.jwtSecret);
+    expect(a.dataKey.equals(b.dataKey)).toBe(true);
+    expect(a.dataKey).toHaveLength(32);
+    expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8')).jwtSecret).toBe(a.jwtSecret);
+  });
+});
