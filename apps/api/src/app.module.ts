@@ -18,7 +18,13 @@ import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
-export const CONTROLLERS = [AuthController, PatientsController, FacilitiesController, AuditController, HealthController];
+export const CONTROLLERS = [
+  AuthController,
+  PatientsController,
+  FacilitiesController,
+  AuditController,
+  HealthController,
+];
 
 @Module({})
 export class AppModule {

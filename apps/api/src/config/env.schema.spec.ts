@@ -7,7 +7,13 @@ import { ConfigError, parseEnv } from './env.schema.js';
 describe('configuration', () => {
   it('starts with safe defaults and nothing set', () => {
     const env = parseEnv({});
-    expect(env).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', DATA_DIR: 'var', NODE_ENV: 'development', SEED_DEMO: true });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      DATA_DIR: 'var',
+      NODE_ENV: 'development',
+      SEED_DEMO: true,
+    });
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
@@ -21,12 +27,15 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const key of ['PORT', 'DATABASE_URL', 'JWT_SECRET', 'DATA_KEY', 'LOG_LEVEL']) expect(message).toContain(`- ${key}:`);
+    for (const key of ['PORT', 'DATABASE_URL', 'JWT_SECRET', 'DATA_KEY', 'LOG_LEVEL'])
+      expect(message).toContain(`- ${key}:`);
     expect(message).not.toContain(secret);
   });
 
   it('requires a database and real secrets in production', () => {
-    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: is required in production[\s\S]*JWT_SECRET[\s\S]*DATA_KEY/);
+    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(
+      /DATABASE_URL: is required in production[\s\S]*JWT_SECRET[\s\S]*DATA_KEY/,
+    );
   });
 
   it('outside production, generates secrets once and keeps them under DATA_DIR (owner-only)', () => {

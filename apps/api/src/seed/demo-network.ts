@@ -16,17 +16,57 @@ export const HUB = {
 };
 
 export const CENTRES = [
-  { code: 'BJCY', nameZh: '北京市朝阳区双井社区卫生服务中心', nameEn: 'Shuangjing Community Health Service Centre, Chaoyang' },
-  { code: 'BJHD', nameZh: '北京市海淀区学院路社区卫生服务中心', nameEn: 'Xueyuan Road Community Health Service Centre, Haidian' },
-  { code: 'BJDC', nameZh: '北京市东城区东四社区卫生服务中心', nameEn: 'Dongsi Community Health Service Centre, Dongcheng' },
-  { code: 'BJXC', nameZh: '北京市西城区月坛社区卫生服务中心', nameEn: 'Yuetan Community Health Service Centre, Xicheng' },
-  { code: 'BJFT', nameZh: '北京市丰台区方庄社区卫生服务中心', nameEn: 'Fangzhuang Community Health Service Centre, Fengtai' },
-  { code: 'BJSJS', nameZh: '北京市石景山区八角社区卫生服务中心', nameEn: 'Bajiao Community Health Service Centre, Shijingshan' },
-  { code: 'BJTZ', nameZh: '北京市通州区中仓社区卫生服务中心', nameEn: 'Zhongcang Community Health Service Centre, Tongzhou' },
+  {
+    code: 'BJCY',
+    nameZh: '北京市朝阳区双井社区卫生服务中心',
+    nameEn: 'Shuangjing Community Health Service Centre, Chaoyang',
+  },
+  {
+    code: 'BJHD',
+    nameZh: '北京市海淀区学院路社区卫生服务中心',
+    nameEn: 'Xueyuan Road Community Health Service Centre, Haidian',
+  },
+  {
+    code: 'BJDC',
+    nameZh: '北京市东城区东四社区卫生服务中心',
+    nameEn: 'Dongsi Community Health Service Centre, Dongcheng',
+  },
+  {
+    code: 'BJXC',
+    nameZh: '北京市西城区月坛社区卫生服务中心',
+    nameEn: 'Yuetan Community Health Service Centre, Xicheng',
+  },
+  {
+    code: 'BJFT',
+    nameZh: '北京市丰台区方庄社区卫生服务中心',
+    nameEn: 'Fangzhuang Community Health Service Centre, Fengtai',
+  },
+  {
+    code: 'BJSJS',
+    nameZh: '北京市石景山区八角社区卫生服务中心',
+    nameEn: 'Bajiao Community Health Service Centre, Shijingshan',
+  },
+  {
+    code: 'BJTZ',
+    nameZh: '北京市通州区中仓社区卫生服务中心',
+    nameEn: 'Zhongcang Community Health Service Centre, Tongzhou',
+  },
   { code: 'BJSY', nameZh: '北京市顺义区仁和社区卫生服务中心', nameEn: 'Renhe Community Health Service Centre, Shunyi' },
-  { code: 'BJCP', nameZh: '北京市昌平区回龙观社区卫生服务中心', nameEn: 'Huilongguan Community Health Service Centre, Changping' },
-  { code: 'BJDX', nameZh: '北京市大兴区兴丰社区卫生服务中心', nameEn: 'Xingfeng Community Health Service Centre, Daxing' },
-  { code: 'BJFS', nameZh: '北京市房山区长阳社区卫生服务中心', nameEn: 'Changyang Community Health Service Centre, Fangshan' },
+  {
+    code: 'BJCP',
+    nameZh: '北京市昌平区回龙观社区卫生服务中心',
+    nameEn: 'Huilongguan Community Health Service Centre, Changping',
+  },
+  {
+    code: 'BJDX',
+    nameZh: '北京市大兴区兴丰社区卫生服务中心',
+    nameEn: 'Xingfeng Community Health Service Centre, Daxing',
+  },
+  {
+    code: 'BJFS',
+    nameZh: '北京市房山区长阳社区卫生服务中心',
+    nameEn: 'Changyang Community Health Service Centre, Fangshan',
+  },
 ] as const;
 
 const DOCTOR_NAMES: Record<string, [string, string]> = {
@@ -61,10 +101,42 @@ export const DEMO_USERS: DemoUser[] = [
     nameZh: DOCTOR_NAMES[c.code]![0],
     nameEn: DOCTOR_NAMES[c.code]![1],
   })),
-  { username: 'rad.li', role: 'specialist', facility: 'HUB', specialty: 'radiology', nameZh: '李明', nameEn: 'Li Ming', onDuty: true },
-  { username: 'rad.wang', role: 'specialist', facility: 'HUB', specialty: 'radiology', nameZh: '王芳', nameEn: 'Wang Fang', onDuty: true },
-  { username: 'card.chen', role: 'specialist', facility: 'HUB', specialty: 'cardiology', nameZh: '陈强', nameEn: 'Chen Qiang', onDuty: true },
-  { username: 'card.zhang', role: 'specialist', facility: 'HUB', specialty: 'cardiology', nameZh: '张丽', nameEn: 'Zhang Li', onDuty: true },
+  {
+    username: 'rad.li',
+    role: 'specialist',
+    facility: 'HUB',
+    specialty: 'radiology',
+    nameZh: '李明',
+    nameEn: 'Li Ming',
+    onDuty: true,
+  },
+  {
+    username: 'rad.wang',
+    role: 'specialist',
+    facility: 'HUB',
+    specialty: 'radiology',
+    nameZh: '王芳',
+    nameEn: 'Wang Fang',
+    onDuty: true,
+  },
+  {
+    username: 'card.chen',
+    role: 'specialist',
+    facility: 'HUB',
+    specialty: 'cardiology',
+    nameZh: '陈强',
+    nameEn: 'Chen Qiang',
+    onDuty: true,
+  },
+  {
+    username: 'card.zhang',
+    role: 'specialist',
+    facility: 'HUB',
+    specialty: 'cardiology',
+    nameZh: '张丽',
+    nameEn: 'Zhang Li',
+    onDuty: true,
+  },
   { username: 'coord.liu', role: 'coordinator', facility: 'HUB', nameZh: '刘洋', nameEn: 'Liu Yang', onDuty: true },
   { username: 'admin', role: 'admin', facility: null, nameZh: '系统管理员', nameEn: 'Administrator' },
 ];
@@ -103,20 +175,20 @@ export async function seedDemoNetwork(databaseUrl: string): Promise<SeedResult> 
   const ds = new DataSource({ ...dataSourceOptions(databaseUrl), entities: [], migrations: [] });
   await ds.initialize();
   try {
-    const [{ n }] = (await ds.query('SELECT count(*)::int AS n FROM facility')) as [{ n: number }];
+    const [{ n }] = await ds.query<[{ n: number }]>('SELECT count(*)::int AS n FROM facility');
     if (n > 0) return { created: false, logins };
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     await ds.transaction(async (m) => {
-      const [hub] = (await m.query(
+      const [hub] = await m.query<[{ id: string }]>(
         `INSERT INTO facility (code, kind, name_zh, name_en, address) VALUES ($1, 'hub', $2, $3, $4) RETURNING id`,
         [HUB.code, HUB.nameZh, HUB.nameEn, HUB.address],
-      )) as [{ id: string }];
+      );
       const ids = new Map<string, string>([['HUB', hub.id]]);
       for (const c of CENTRES) {
-        const [row] = (await m.query(
+        const [row] = await m.query<[{ id: string }]>(
           `INSERT INTO facility (code, kind, name_zh, name_en, hub_id) VALUES ($1, 'community', $2, $3, $4) RETURNING id`,
           [c.code, c.nameZh, c.nameEn, hub.id],
-        )) as [{ id: string }];
+        );
         ids.set(c.code, row.id);
       }
       const centres = new Map<string, string>();
@@ -124,15 +196,19 @@ export async function seedDemoNetwork(databaseUrl: string): Promise<SeedResult> 
         ['IMAGING', '影像诊断中心', 'Imaging Diagnosis Centre'],
         ['ECG', '心电诊断中心', 'ECG Diagnosis Centre'],
       ] as const) {
-        const [row] = (await m.query(
+        const [row] = await m.query<[{ id: string }]>(
           `INSERT INTO reading_centre (hub_id, service, name_zh, name_en) VALUES ($1, $2, $3, $4) RETURNING id`,
           [hub.id, service, zh, en],
-        )) as [{ id: string }];
+        );
         centres.set(service, row.id);
       }
       for (const u of DEMO_USERS) {
         const readingCentre =
-          u.specialty === 'radiology' ? centres.get('IMAGING') : u.specialty === 'cardiology' ? centres.get('ECG') : null;
+          u.specialty === 'radiology'
+            ? centres.get('IMAGING')
+            : u.specialty === 'cardiology'
+              ? centres.get('ECG')
+              : null;
         await m.query(
           `INSERT INTO app_user (username, password_hash, role, facility_id, specialty, reading_centre_id,
                                  display_name_zh, display_name_en, on_duty)

@@ -28,7 +28,13 @@ describe('npm start on a machine without a PostgreSQL server', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'zhiyin-start-'));
     const [port, pgPort] = await Promise.all([freePort(), freePort()]);
-    const env = { ...process.env, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: dataDir, NODE_ENV: 'development' };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(pgPort),
+      DATA_DIR: dataDir,
+      NODE_ENV: 'development',
+    };
     delete env.DATABASE_URL;
     child = spawn(process.execPath, [mainJs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -48,10 +54,8 @@ describe('npm start on a machine without a PostgreSQL server', () => {
     });
   }, 120_000);
 
-  afterAll(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-    }
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -72,7 +76,9 @@ describe('npm start on a machine without a PostgreSQL server', () => {
       body: JSON.stringify({ username: 'doc.bjtz', password: DEMO_PASSWORD }),
     });
     const { accessToken } = (await login.json()) as { accessToken: string };
-    const facilities = (await (await fetch(`${url}/api/facilities`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as {
+    const facilities = (await (
+      await fetch(`${url}/api/facilities`, { headers: { authorization: `Bearer ${accessToken}` } })
+    ).json()) as {
       facilities: { kind: string }[];
       readingCentres: unknown[];
     };

@@ -52,11 +52,14 @@ describe('audit trail', () => {
     expect(all).not.toMatch(/钱|学森|13512345678|1951-12-11/);
   });
 
-  it('records a refused read of a patient outside the caller\'s scope', async () => {
+  it("records a refused read of a patient outside the caller's scope", async () => {
     const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJHD107919'`);
     const res = await api(t, 'GET', `/api/patients/${rows[0].id}`, { token: doc });
     expect(res.status).toBe(404);
-    const denied = await t.db.query(`SELECT outcome FROM audit_event WHERE action = 'patient.read' AND resource_id = $1`, [rows[0].id]);
+    const denied = await t.db.query(
+      `SELECT outcome FROM audit_event WHERE action = 'patient.read' AND resource_id = $1`,
+      [rows[0].id],
+    );
     expect(denied.rows).toEqual([{ outcome: 'not_found' }]);
   });
 

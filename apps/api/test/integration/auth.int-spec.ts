@@ -55,8 +55,12 @@ describe('sign-in for staff', () => {
 
   it('signs out: the refresh token stops working', async () => {
     const s = await login('rad.wang', DEMO_PASSWORD);
-    expect((await api(t, 'POST', '/api/auth/logout', { body: { refreshToken: s.body.refreshToken } })).status).toBe(204);
-    expect((await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: s.body.refreshToken } })).status).toBe(401);
+    expect((await api(t, 'POST', '/api/auth/logout', { body: { refreshToken: s.body.refreshToken } })).status).toBe(
+      204,
+    );
+    expect((await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: s.body.refreshToken } })).status).toBe(
+      401,
+    );
   });
 
   it('throttles repeated failures for one account, even with the right password, and says when to retry', async () => {
@@ -106,7 +110,10 @@ describe('sign-in for patients: code from the community doctor + date of birth',
     for (let i = 0; i < 5; i++) expect((await patientLogin(code, `1950-01-0${i + 1}`)).status).toBe(401);
     const res = await patientLogin(code, '1948-03-30');
     expect([401, 429]).toContain(res.status);
-    const { rows } = await t.db.query('SELECT revoked_at FROM patient_access_code WHERE patient_id = $1 ORDER BY created_at DESC LIMIT 1', [patientId]);
+    const { rows } = await t.db.query(
+      'SELECT revoked_at FROM patient_access_code WHERE patient_id = $1 ORDER BY created_at DESC LIMIT 1',
+      [patientId],
+    );
     expect(rows[0].revoked_at).not.toBeNull();
   });
 
@@ -114,13 +121,16 @@ describe('sign-in for patients: code from the community doctor + date of birth',
     const old = await issue();
     const fresh = await issue();
     expect((await patientLogin(old.code, '1948-03-30')).status).toBe(401);
-    await t.db.query(`UPDATE patient_access_code SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL`);
+    await t.db.query(
+      `UPDATE patient_access_code SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL`,
+    );
     expect((await patientLogin(fresh.code, '1948-03-30')).status).toBe(401);
   });
 
   it('throttles guessing from one address', async () => {
     let last = 0;
-    for (let i = 0; i < 12; i++) last = (await patientLogin(`GUESS-${String(i).padStart(5, '0')}`, '1948-03-30')).status;
+    for (let i = 0; i < 12; i++)
+      last = (await patientLogin(`GUESS-${String(i).padStart(5, '0')}`, '1948-03-30')).status;
     expect(last).toBe(429);
   });
 });

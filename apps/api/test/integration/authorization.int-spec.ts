@@ -16,16 +16,32 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/auth/login': () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
   'POST /api/auth/refresh': () => ({ path: '/api/auth/refresh', body: { refreshToken: 'x'.repeat(43) } }),
   'POST /api/auth/logout': () => ({ path: '/api/auth/logout', body: { refreshToken: 'x'.repeat(43) } }),
-  'POST /api/auth/patient-login': () => ({ path: '/api/auth/patient-login', body: { code: 'AAAAA-AAAAA', birthDate: '1950-01-01' } }),
+  'POST /api/auth/patient-login': () => ({
+    path: '/api/auth/patient-login',
+    body: { code: 'AAAAA-AAAAA', birthDate: '1950-01-01' },
+  }),
   'GET /api/auth/me': () => ({ path: '/api/auth/me' }),
   'POST /api/patients': () => ({
     path: '/api/patients',
-    body: { mrn: `M${Math.random().toString(36).slice(2, 10)}`, familyNameZh: '钱', givenNameZh: '多', sex: 'M', birthDate: '1970-01-01' },
+    body: {
+      mrn: `M${Math.random().toString(36).slice(2, 10)}`,
+      familyNameZh: '钱',
+      givenNameZh: '多',
+      sex: 'M',
+      birthDate: '1970-01-01',
+    },
   }),
   'GET /api/patients': () => ({ path: '/api/patients?q=zw' }),
   'GET /api/patients/:id': (ids) => ({ path: `/api/patients/${ids.ownPatient}`, scoped: 'patient' }),
-  'PATCH /api/patients/:id': (ids) => ({ path: `/api/patients/${ids.ownPatient}`, body: { phone: '13800000000', version: 1 }, scoped: 'patient' }),
-  'POST /api/patients/:id/access-codes': (ids) => ({ path: `/api/patients/${ids.ownPatient}/access-codes`, scoped: 'patient' }),
+  'PATCH /api/patients/:id': (ids) => ({
+    path: `/api/patients/${ids.ownPatient}`,
+    body: { phone: '13800000000', version: 1 },
+    scoped: 'patient',
+  }),
+  'POST /api/patients/:id/access-codes': (ids) => ({
+    path: `/api/patients/${ids.ownPatient}/access-codes`,
+    scoped: 'patient',
+  }),
   'GET /api/facilities': () => ({ path: '/api/facilities' }),
   'GET /api/facilities/:id': (ids) => ({ path: `/api/facilities/${ids.facility}` }),
   'GET /api/audit': () => ({ path: '/api/audit' }),
@@ -69,7 +85,9 @@ describe('authorization matrix over HTTP', () => {
     const foreign = rows.find((r) => r.mrn === 'BJHD107919');
     ids = { ownPatient: own.id, foreignPatient: foreign.id, facility: own.facility };
     const code = await api(t, 'POST', `/api/patients/${own.id}/access-codes`, { token: tokens.community_doctor });
-    const patient = await api(t, 'POST', '/api/auth/patient-login', { body: { code: code.body.code, birthDate: own.birth } });
+    const patient = await api(t, 'POST', '/api/auth/patient-login', {
+      body: { code: code.body.code, birthDate: own.birth },
+    });
     tokens.patient = patient.body.accessToken;
   });
   afterAll(async () => {
@@ -117,7 +135,7 @@ describe('authorization matrix over HTTP', () => {
   const placeholder: Ids = { ownPatient: 'x', foreignPatient: 'x', facility: 'x' };
   const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]!(placeholder).scoped === 'patient');
 
-  it.each(scoped.map((r) => [r.key]))("%s: 404 for a community doctor of another centre", async (key) => {
+  it.each(scoped.map((r) => [r.key]))('%s: 404 for a community doctor of another centre', async (key) => {
     const res = await call(key, foreignDoctor);
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');

@@ -1,6 +1,6 @@
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
-describe('patients: register, find, update within the doctor\'s own centre', () => {
+describe("patients: register, find, update within the doctor's own centre", () => {
   let t: TestApp;
   let doc: string;
   let otherDoc: string;
@@ -27,9 +27,15 @@ describe('patients: register, find, update within the doctor\'s own centre', () 
   it('registers a patient with generated pinyin and a masked national ID, never the full number', async () => {
     const res = await api(t, 'POST', '/api/patients', { token: doc, body: newPatient });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ mrn: 'BJCY200001', namePinyin: 'ou yang xiao ming', nationalIdMasked: '1101**********002X' });
+    expect(res.body).toMatchObject({
+      mrn: 'BJCY200001',
+      namePinyin: 'ou yang xiao ming',
+      nationalIdMasked: '1101**********002X',
+    });
     expect(JSON.stringify(res.body)).not.toContain('11010519491231002X');
-    const { rows } = await t.db.query('SELECT national_id_enc, national_id_hash FROM patient WHERE id = $1', [res.body.id]);
+    const { rows } = await t.db.query('SELECT national_id_enc, national_id_hash FROM patient WHERE id = $1', [
+      res.body.id,
+    ]);
     expect(rows[0].national_id_enc.toString('latin1')).not.toContain('19491231');
   });
 
@@ -44,7 +50,10 @@ describe('patients: register, find, update within the doctor\'s own centre', () 
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
-    const unknownField = await api(t, 'POST', '/api/patients', { token: doc, body: { ...newPatient, mrn: 'X1', role: 'admin' } });
+    const unknownField = await api(t, 'POST', '/api/patients', {
+      token: doc,
+      body: { ...newPatient, mrn: 'X1', role: 'admin' },
+    });
     expect(unknownField.status).toBe(400);
     const after = await t.db.query('SELECT count(*)::int AS n FROM patient');
     expect(after.rows[0].n).toBe(before.rows[0].n);
@@ -76,7 +85,10 @@ describe('patients: register, find, update within the doctor\'s own centre', () 
     const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
     const id = rows[0].id as string;
     expect((await api(t, 'GET', `/api/patients/${id}`, { token: otherDoc })).status).toBe(404);
-    const write = await api(t, 'PATCH', `/api/patients/${id}`, { token: otherDoc, body: { phone: '13900000000', version: 1 } });
+    const write = await api(t, 'PATCH', `/api/patients/${id}`, {
+      token: otherDoc,
+      body: { phone: '13900000000', version: 1 },
+    });
     expect(write.status).toBe(404);
     const still = await t.db.query('SELECT phone FROM patient WHERE id = $1', [id]);
     expect(still.rows[0].phone).toBeNull();
@@ -85,13 +97,22 @@ describe('patients: register, find, update within the doctor\'s own centre', () 
   it('updates with the version read and refuses a stale version', async () => {
     const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100101'`);
     const id = rows[0].id as string;
-    const first = await api(t, 'PATCH', `/api/patients/${id}`, { token: doc, body: { phone: '13911112222', version: 1 } });
+    const first = await api(t, 'PATCH', `/api/patients/${id}`, {
+      token: doc,
+      body: { phone: '13911112222', version: 1 },
+    });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ phone: '13911112222', version: 2 });
-    const stale = await api(t, 'PATCH', `/api/patients/${id}`, { token: doc, body: { phone: '13900000000', version: 1 } });
+    const stale = await api(t, 'PATCH', `/api/patients/${id}`, {
+      token: doc,
+      body: { phone: '13900000000', version: 1 },
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('STALE_STATE');
-    const renamed = await api(t, 'PATCH', `/api/patients/${id}`, { token: doc, body: { givenNameZh: '建军', version: 2 } });
+    const renamed = await api(t, 'PATCH', `/api/patients/${id}`, {
+      token: doc,
+      body: { givenNameZh: '建军', version: 2 },
+    });
     expect(renamed.body.namePinyin).toBe('wang jian jun');
   });
 });

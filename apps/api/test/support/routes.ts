@@ -12,7 +12,11 @@ export interface RouteInfo {
   isPublic: boolean;
 }
 
-const join = (...parts: string[]) => `/${parts.map((p) => p.replace(/^\/|\/$/g, '')).filter(Boolean).join('/')}`;
+const join = (...parts: string[]) =>
+  `/${parts
+    .map((p) => p.replace(/^\/|\/$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
 
 /** Every HTTP route of the API, read from the controllers' own metadata. */
 export function allRoutes(): RouteInfo[] {
@@ -21,7 +25,7 @@ export function allRoutes(): RouteInfo[] {
     const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
     for (const name of Object.getOwnPropertyNames(controller.prototype)) {
       if (name === 'constructor') continue;
-      const handler = (controller.prototype as Record<string, unknown>)[name] as object;
+      const handler = (controller.prototype as unknown as Record<string, unknown>)[name] as object;
       const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
       if (sub === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!;

@@ -8,7 +8,9 @@ export function craftToken(payload: Record<string, unknown>, opts: { alg?: strin
   const alg = opts.alg ?? 'HS256';
   const head = `${b64({ alg, typ: 'JWT' })}.${b64(payload)}`;
   if (alg === 'none') return `${head}.`;
-  const sig = createHmac('sha256', opts.secret ?? TEST_JWT_SECRET).update(head).digest('base64url');
+  const sig = createHmac('sha256', opts.secret ?? TEST_JWT_SECRET)
+    .update(head)
+    .digest('base64url');
   return `${head}.${sig}`;
 }
 

@@ -45,7 +45,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       status = exception.getStatus();
       code = STATUS_CODE[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
       const body = exception.getResponse();
-      if (status === 400 && typeof body === 'object' && body && Array.isArray((body as { message?: unknown }).message)) {
+      if (
+        status === 400 &&
+        typeof body === 'object' &&
+        body &&
+        Array.isArray((body as { message?: unknown }).message)
+      ) {
         code = 'VALIDATION_FAILED';
         message = 'Some fields are not valid.';
         details = { fields: (body as { message: string[] }).message };

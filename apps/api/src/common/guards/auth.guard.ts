@@ -23,7 +23,8 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; actor?: Actor }>();
     const header = req.headers['authorization'];
     const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
-    if (!match) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.', undefined, { 'WWW-Authenticate': 'Bearer' });
+    if (!match)
+      throw new AppError('UNAUTHENTICATED', 'Sign in to continue.', undefined, { 'WWW-Authenticate': 'Bearer' });
     const actor = this.tokens.verifyAccess(match[1]!);
     req.actor = actor;
     requestContext.setActor(actor);

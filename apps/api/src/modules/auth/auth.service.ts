@@ -53,7 +53,12 @@ export class AuthService {
     const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
     if (!user || !ok || !user.active) {
       await this.recordFailure('password', subjectHash);
-      await this.audit.record({ action: 'auth.login', resourceType: 'user', resourceId: user?.id ?? null, outcome: 'denied' });
+      await this.audit.record({
+        action: 'auth.login',
+        resourceType: 'user',
+        resourceId: user?.id ?? null,
+        outcome: 'denied',
+      });
       throw new AppError('INVALID_CREDENTIALS', 'The user name or password is wrong.');
     }
     const actor = this.actorOf(user, randomUUID());
@@ -102,7 +107,12 @@ export class AuthService {
     const row = await this.ds.getRepository(RefreshTokenEntity).findOneBy({ tokenHash: hashToken(refreshToken) });
     if (row) {
       await this.revokeFamily(this.ds.manager, row.familyId);
-      await this.audit.record({ action: 'auth.logout', resourceType: 'user', resourceId: row.userId, outcome: 'success' });
+      await this.audit.record({
+        action: 'auth.logout',
+        resourceType: 'user',
+        resourceId: row.userId,
+        outcome: 'success',
+      });
     }
   }
 
@@ -110,10 +120,21 @@ export class AuthService {
   async patientLogin(rawCode: string, birthDate: string): Promise<SessionTokens> {
     const code = rawCode.toUpperCase().replace(/[^0-9A-Z]/g, '');
     const codeHash = hashToken(code);
-    await this.assertNotThrottled('patient_code', codeHash, MAX_FAILURES_PER_PATIENT_CODE, MAX_PATIENT_FAILURES_PER_ADDRESS);
+    await this.assertNotThrottled(
+      'patient_code',
+      codeHash,
+      MAX_FAILURES_PER_PATIENT_CODE,
+      MAX_PATIENT_FAILURES_PER_ADDRESS,
+    );
     const denied = async (patientId: string | null) => {
       await this.recordFailure('patient_code', codeHash);
-      await this.audit.record({ action: 'auth.patient_login', resourceType: 'patient', resourceId: patientId, patientId, outcome: 'denied' });
+      await this.audit.record({
+        action: 'auth.patient_login',
+        resourceType: 'patient',
+        resourceId: patientId,
+        patientId,
+        outcome: 'denied',
+      });
       return new AppError('INVALID_PATIENT_CODE', 'The code or the date of birth is wrong, or the code has expired.');
     };
     const row = await this.ds.getRepository(PatientAccessCodeEntity).findOneBy({ codeHash });
@@ -136,7 +157,13 @@ export class AuthService {
       sessionId: row.id,
     };
     requestContext.setActor(actor);
-    await this.audit.record({ action: 'auth.patient_login', resourceType: 'patient', resourceId: patient.id, patientId: patient.id, outcome: 'success' });
+    await this.audit.record({
+      action: 'auth.patient_login',
+      resourceType: 'patient',
+      resourceId: patient.id,
+      patientId: patient.id,
+      outcome: 'success',
+    });
     return {
       ...this.access(actor, this.config.patientSessionTtl),
       refreshToken: null,
@@ -226,14 +253,14 @@ export class AuthService {
     maxPerAddress: number,
   ): Promise<void> {
     const ip = requestContext.get()?.clientIp ?? null;
-    const [row] = (await this.ds.query(
+    const [row] = await this.ds.query<{ by_subject: number; by_address: number }[]>(
       `SELECT count(*) FILTER (WHERE subject_hash = $2)::int AS by_subject,
               count(*) FILTER (WHERE client_ip IS NOT DISTINCT FROM $3)::int AS by_address,
               min(created_at) FILTER (WHERE subject_hash = $2) AS oldest
          FROM auth_failure
         WHERE kind = $1 AND created_at > now() - make_interval(mins => $4)`,
       [kind, subjectHash, ip, WINDOW_MINUTES],
-    )) as { by_subject: number; by_address: number }[];
+    );
     if (row && (row.by_subject >= maxPerSubject || row.by_address >= maxPerAddress)) {
       await this.audit.record({ action: `auth.${kind}_throttled`, resourceType: 'auth', outcome: 'denied' });
       throw new AppError(
@@ -246,6 +273,8 @@ export class AuthService {
   }
 
   private async recordFailure(kind: AuthFailureEntity['kind'], subjectHash: string): Promise<void> {
-    await this.ds.getRepository(AuthFailureEntity).insert({ kind, subjectHash, clientIp: requestContext.get()?.clientIp ?? null });
+    await this.ds
+      .getRepository(AuthFailureEntity)
+      .insert({ kind, subjectHash, clientIp: requestContext.get()?.clientIp ?? null });
   }
 }

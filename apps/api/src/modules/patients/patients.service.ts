@@ -46,7 +46,13 @@ export class PatientsService {
         throw uniqueViolation(err) ?? err;
       }
       await this.audit.record(
-        { action: 'patient.create', resourceType: 'patient', resourceId: entity.id, patientId: entity.id, outcome: 'success' },
+        {
+          action: 'patient.create',
+          resourceType: 'patient',
+          resourceId: entity.id,
+          patientId: entity.id,
+          outcome: 'success',
+        },
         m,
       );
       return toView(entity);
@@ -55,7 +61,13 @@ export class PatientsService {
 
   async get(actor: Actor, id: string): Promise<PatientView> {
     const patient = await this.findInScope(actor, id, this.ds.manager);
-    await this.audit.record({ action: 'patient.read', resourceType: 'patient', resourceId: id, patientId: id, outcome: 'success' });
+    await this.audit.record({
+      action: 'patient.read',
+      resourceType: 'patient',
+      resourceId: id,
+      patientId: id,
+      outcome: 'success',
+    });
     return toView(patient);
   }
 
@@ -70,7 +82,8 @@ export class PatientsService {
       }
       const family = dto.familyNameZh ?? patient.familyNameZh;
       const given = dto.givenNameZh ?? patient.givenNameZh;
-      const nameChanged = dto.familyNameZh !== undefined || dto.givenNameZh !== undefined || dto.namePinyin !== undefined;
+      const nameChanged =
+        dto.familyNameZh !== undefined || dto.givenNameZh !== undefined || dto.namePinyin !== undefined;
       Object.assign(patient, {
         ...(nameChanged ? this.names(family, given, dto.namePinyin) : {}),
         ...(dto.sex ? { sex: dto.sex } : {}),
@@ -87,7 +100,14 @@ export class PatientsService {
         .filter(([k, v]) => k !== 'version' && v !== undefined)
         .map(([k]) => k);
       await this.audit.record(
-        { action: 'patient.update', resourceType: 'patient', resourceId: id, patientId: id, outcome: 'success', details: { fields } },
+        {
+          action: 'patient.update',
+          resourceType: 'patient',
+          resourceId: id,
+          patientId: id,
+          outcome: 'success',
+          details: { fields },
+        },
         m,
       );
       return toView(patient);
@@ -108,11 +128,17 @@ export class PatientsService {
       } else if (HAN.test(q)) {
         searchedBy = 'name';
         const compact = q.replace(/\s+/g, '');
-        qb.andWhere("(p.family_name_zh || p.given_name_zh) LIKE :name ESCAPE '\\'", { name: `%${escapeLike(compact)}%` });
+        qb.andWhere("(p.family_name_zh || p.given_name_zh) LIKE :name ESCAPE '\\'", {
+          name: `%${escapeLike(compact)}%`,
+        });
       } else {
         searchedBy = 'pinyin_or_mrn';
         const letters = q.toLowerCase().replace(/[^a-z0-9]/g, '');
-        const spaced = q.toLowerCase().replace(/[^a-z ]/g, '').replace(/\s+/g, ' ').trim();
+        const spaced = q
+          .toLowerCase()
+          .replace(/[^a-z ]/g, '')
+          .replace(/\s+/g, ' ')
+          .trim();
         qb.andWhere(
           `(lower(p.mrn) = :mrn OR lower(p.mrn) LIKE :mrnPrefix ESCAPE '\\'
             OR replace(p.name_pinyin, ' ', '') LIKE :joined ESCAPE '\\'
@@ -147,7 +173,12 @@ export class PatientsService {
       })),
     );
     if (rows.length === 0) {
-      await this.audit.record({ action: 'patient.search', resourceType: 'patient', outcome: 'success', details: { searchedBy, resultCount: 0 } });
+      await this.audit.record({
+        action: 'patient.search',
+        resourceType: 'patient',
+        outcome: 'success',
+        details: { searchedBy, resultCount: 0 },
+      });
     }
     return { items: rows.map(toView), total };
   }
@@ -169,7 +200,13 @@ export class PatientsService {
         .execute();
       await m.insert(PatientAccessCodeEntity, { patientId, codeHash: hashToken(code), issuedBy: actor.id, expiresAt });
       await this.audit.record(
-        { action: 'patient.access_code.issue', resourceType: 'patient', resourceId: patientId, patientId, outcome: 'success' },
+        {
+          action: 'patient.access_code.issue',
+          resourceType: 'patient',
+          resourceId: patientId,
+          patientId,
+          outcome: 'success',
+        },
         m,
       );
       return { code: `${code.slice(0, 5)}-${code.slice(5)}`, expiresAt: expiresAt.toISOString() };
@@ -206,7 +243,12 @@ export class PatientsService {
   private names(family: string, given: string, pinyinOverride?: string) {
     const generated = toPinyin(family, given);
     const full = pinyinOverride ? pinyinOverride.toLowerCase().replace(/\s+/g, ' ').trim() : generated.full;
-    const initials = pinyinOverride ? full.split(' ').map((s) => s[0]).join('') : generated.initials;
+    const initials = pinyinOverride
+      ? full
+          .split(' ')
+          .map((s) => s[0])
+          .join('')
+      : generated.initials;
     return { familyNameZh: family.trim(), givenNameZh: given.trim(), namePinyin: full, pinyinInitials: initials };
   }
 
@@ -223,7 +265,11 @@ export class PatientsService {
 
   private nationalIdColumns(id: string | null) {
     return id
-      ? { nationalIdEnc: this.vault.encrypt(id), nationalIdHash: this.vault.lookupHash(id), nationalIdMasked: NationalIdVault.mask(id) }
+      ? {
+          nationalIdEnc: this.vault.encrypt(id),
+          nationalIdHash: this.vault.lookupHash(id),
+          nationalIdMasked: NationalIdVault.mask(id),
+        }
       : { nationalIdEnc: null, nationalIdHash: null, nationalIdMasked: null };
   }
 }
