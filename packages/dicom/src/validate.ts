@@ -1,0 +1,169 @@
+/**
+ * Checks that a parsed file is a storable composite instance: identifying attributes present, a readable
+ * transfer syntax, and native pixel data of the size its image attributes announce.
+ */
+import { DicomError } from './errors.js';
+import { describeTag, keywordOf } from './dictionary.js';
+import type { DicomDataset } from './dataset.js';
+import { firstNumber, firstString, parserTag, rootContext } from './dataset.js';
+
+/** Media Storage Directory Storage (DICOMDIR). */
+export const MEDIA_STORAGE_DIRECTORY_SOP_CLASS = '1.2.840.10008.1.3.10';
+
+const UID_PATTERN = /^[0-9]+(\.[0-9]+)*$/;
+/** Storage SOP classes of composite IODs: all have a General Series (or equivalent) module with Modality. */
+const COMPOSITE_STORAGE_ROOT = '1.2.840.10008.5.1.4.1.1.';
+const PIXEL_TAGS: ReadonlyArray<[tag: string, bitsAllocated: number | undefined]> = [
+  ['7FE00010', undefined],
+  ['7FE00008', 32],
+  ['7FE00009', 64],
+];
+
+function missing(tag: string): DicomError {
+  return new DicomError('MISSING_ATTRIBUTE', `Required attribute ${describeTag(tag)} is missing or empty`, {
+    tag,
+    keyword: keywordOf(tag),
+  });
+}
+
+/**
+ * Checks a UID value syntactically, loosely: digits and dots, at most 64 characters. Components with leading zeros
+ * or unregistered roots (such as `999.`) are accepted, as real devices write them.
+ *
+ * @param uid - the UID (padding already removed)
+ * @returns true when acceptable
+ */
+export function isAcceptableUid(uid: string): boolean {
+  return uid.length > 0 && uid.length <= 64 && UID_PATTERN.test(uid);
+}
+
+/** Expected and actual sizes of native pixel data. */
+export interface PixelLengthCheck {
+  /** Bytes announced by Rows × Columns × Samples per Pixel × Number of Frames × Bits Allocated / 8. */
+  expected: number;
+  /** Bytes present (the element's value length). */
+  actual: number;
+  /** True when equal, or when one trailing pad byte makes an odd size even. */
+  ok: boolean;
+}
+
+/**
+ * Computes the expected size of native (uncompressed) pixel data, with 1-bit data (segmentations) packed:
+ * ceil(total bits / 8), and allows one trailing pad byte to even length (PS3.5 8.1.1).
+ *
+ * @param rows - Rows (0028,0010)
+ * @param columns - Columns (0028,0011)
+ * @param samplesPerPixel - Samples per Pixel (0028,0002)
+ * @param bitsAllocated - Bits Allocated (0028,0100)
+ * @param frames - Number of Frames (0028,0008), 1 for single-frame
+ * @param actual - the Pixel Data value length
+ * @returns expected, actual and whether they agree
+ */
+export function checkPixelLength(
+  rows: number,
+  columns: number,
+  samplesPerPixel: number,
+  bitsAllocated: number,
+  frames: number,
+  actual: number,
+): PixelLengthCheck {
+  const bits = rows * columns * samplesPerPixel * frames * bitsAllocated;
+  const expected = Math.ceil(bits / 8);
+  const ok = actual === expected || (expected % 2 === 1 && actual === expected + 1);
+  return { expected, actual, ok };
+}
+
+/**
+ * Validates a parsed data set as a storable instance. Throws the first problem found:
+ * `NOT_AN_INSTANCE` (DICOMDIR), `MISSING_ATTRIBUTE`, `INVALID_VALUE` (UID syntax, pixel data encoding),
+ * `PIXEL_LENGTH_MISMATCH`. Works on a header (the pixel data length comes from the element header where parsing
+ * stopped) as on a full parse.
+ *
+ * @param ds - the parsed data set
+ * @returns non-fatal warnings (also appended to `ds.warnings`)
+ */
+export function validateInstance(ds: DicomDataset): string[] {
+  const warnings: string[] = [];
+  const ctx = rootContext(ds);
+  const raw = ds.raw;
+  const str = (tag: string): string | undefined => firstString(ctx, raw, tag);
+
+  const mediaSopClass = str('00020002');
+  const sopClass = str('00080016');
+  if (
+    mediaSopClass === MEDIA_STORAGE_DIRECTORY_SOP_CLASS ||
+    sopClass === MEDIA_STORAGE_DIRECTORY_SOP_CLASS ||
+    raw.elements[parserTag('00041220')] !== undefined
+  ) {
+    throw new DicomError(
+      'NOT_AN_INSTANCE',
+      'This is a DICOMDIR (Media Storage Directory), an index of other files, not an instance to store',
+    );
+  }
+
+  for (const tag of ['00080016', '00080018', '0020000D', '0020000E']) {
+    const value = str(tag);
+    if (value === undefined || value === '') throw missing(tag);
+    if (!isAcceptableUid(value)) {
+      throw new DicomError('INVALID_VALUE', `${describeTag(tag)} is not a valid UID (digits and dots, 64 at most)`, {
+        tag,
+        keyword: keywordOf(tag),
+      });
+    }
+  }
+  if (sopClass?.startsWith(COMPOSITE_STORAGE_ROOT) && !str('00080060')) throw missing('00080060');
+  if (!sopClass?.startsWith(COMPOSITE_STORAGE_ROOT)) warnings.push('SOP Class UID is not a standard storage class');
+
+  const mediaSopInstance = str('00020003');
+  if (mediaSopInstance !== undefined && mediaSopInstance !== str('00080018')) {
+    warnings.push('Media Storage SOP Instance UID differs from SOP Instance UID');
+  }
+  if (mediaSopClass !== undefined && mediaSopClass !== sopClass) {
+    warnings.push('Media Storage SOP Class UID differs from SOP Class UID');
+  }
+
+  checkPixelData(ds, warnings);
+  ds.warnings.push(...warnings);
+  return warnings;
+}
+
+function checkPixelData(ds: DicomDataset, warnings: string[]): void {
+  const ctx = rootContext(ds);
+  const raw = ds.raw;
+  for (const [tag, fixedBits] of PIXEL_TAGS) {
+    const el = raw.elements[parserTag(tag)];
+    if (!el) continue;
+    const stopped = ds.stoppedAt?.tag === tag ? ds.stoppedAt : undefined;
+    const undefinedLength = stopped ? stopped.length === undefined : el.hadUndefinedLength === true;
+    const length = stopped ? stopped.length : el.length;
+    const num = (t: string): number | undefined => firstNumber(ctx, raw, t);
+    const rows = num('00280010');
+    const columns = num('00280011');
+    const bitsAllocated = fixedBits ?? num('00280100');
+    if (rows === undefined) throw missing('00280010');
+    if (columns === undefined) throw missing('00280011');
+    if (bitsAllocated === undefined) throw missing('00280100');
+    const samplesPerPixel = num('00280002') ?? 1;
+    const framesValue = num('00280008');
+    const frames = framesValue === undefined || framesValue < 1 ? 1 : Math.floor(framesValue);
+    if (ds.transferSyntax.encapsulated && tag === '7FE00010') {
+      if (!undefinedLength) {
+        throw new DicomError('INVALID_VALUE', 'Encapsulated pixel data must have undefined length', { tag });
+      }
+      continue;
+    }
+    if (undefinedLength || length === undefined) {
+      throw new DicomError('INVALID_VALUE', 'Native pixel data must have a defined length', { tag });
+    }
+    const check = checkPixelLength(rows, columns, samplesPerPixel, bitsAllocated, frames, length);
+    if (!check.ok) {
+      throw new DicomError(
+        'PIXEL_LENGTH_MISMATCH',
+        `Pixel data holds ${check.actual} bytes but Rows × Columns × Samples per Pixel × Number of Frames × ` +
+          `Bits Allocated / 8 = ${check.expected}`,
+        { tag },
+      );
+    }
+    if (samplesPerPixel < 1) warnings.push('Samples per Pixel is 0');
+  }
+}
