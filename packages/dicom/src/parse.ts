@@ -341,8 +341,11 @@ export function tryParseHeader(prefix: Uint8Array, opts: ParseHeaderOptions = {}
  * @returns the data set; throws {@link DicomError} (the codes of {@link parseHeader} except `NEED_MORE_BYTES`)
  */
 export function parseFull(bytes: Uint8Array, opts: ParseFullOptions = {}): DicomDataset {
-  const p = prepare(bytes, true, bytes.length);
-  const r = scanOrThrow(p, [], bytes.length, bytes.length);
+  const prepared = prepare(bytes, true, bytes.length);
+  const r = scanOrThrow(prepared, [], bytes.length, bytes.length);
+  // Zero padding after the last element is left out of what dicom-parser reads (it would fail on it).
+  const p =
+    r.kind === 'end' && r.trailingPadding > 0 ? { ...prepared, bytes: prepared.bytes.subarray(0, r.offset) } : prepared;
   const raw = runParser(p, undefined);
   const dataset = makeDataset(p, raw, true, undefined);
   // Tolerated: some writers pad files with a few zero bytes.

@@ -225,15 +225,22 @@ export function scanFileMeta(bytes: Uint8Array, complete: boolean): MetaScanResu
   const enc: ScanEncoding = { explicitVr: true, littleEndian: true };
   let pos = 132;
   let ts: string | undefined;
+  let declaredEnd: number | undefined;
   try {
     for (;;) {
       if (pos + 4 > bytes.length) {
-        if (complete) return { kind: 'ok', end: pos, transferSyntaxUid: ts };
-        throw new Short(pos + 8, pos);
+        // A file that ends in (or right after) its file meta information has no data set: it was cut short.
+        if (complete) throw new Short(pos + 8, pos);
+        throw new Short(Math.max(pos + 8, declaredEnd ?? 0), pos);
       }
       if (s.u16(pos, true) !== 0x0002) return { kind: 'ok', end: pos, transferSyntaxUid: ts };
       const h = s.header(pos, enc);
       const next = s.skip(h, enc, 0);
+      if (h.tag === 0x00020000 && h.length === 4) {
+        // (0002,0000) File Meta Information Group Length: bytes of the group after this element.
+        declaredEnd = next + s.u32(h.valueOffset, true);
+        if (declaredEnd > bytes.length) throw new Short(declaredEnd, pos);
+      }
       if (h.tag === 0x00020010) {
         let text = '';
         for (let i = h.valueOffset; i < next; i++) text += String.fromCharCode(bytes[i] as number);
