@@ -125,16 +125,19 @@ function notPart10(bytes: Uint8Array): DicomError {
   return new DicomError('NOT_DICOM', 'Not a DICOM Part 10 file: no DICM marker at offset 128');
 }
 
-function needMore(bytesNeeded: number, total: number | undefined, offset?: number): DicomError {
-  if (total !== undefined && bytesNeeded > total) return truncated(offset);
-  return new DicomError(
-    'NEED_MORE_BYTES',
-    `The header continues beyond the bytes given; retry with at least ${bytesNeeded}`,
-    {
-      bytesNeeded,
-      offset,
-    },
-  );
+/**
+ * `NEED_MORE_BYTES` with a retry size: at least the minimum, and at least twice the prefix so that a read-more
+ * loop takes few rounds (a header with large private elements would otherwise ask for one element at a time);
+ * capped at the total length when known. `TRUNCATED` when even the minimum exceeds the total length.
+ */
+function needMore(minNeeded: number, prefixLength: number, total: number | undefined, offset?: number): DicomError {
+  if (total !== undefined && minNeeded > total) return truncated(offset);
+  let bytesNeeded = Math.max(minNeeded, prefixLength * 2, PART10_PREFIX_LENGTH);
+  if (total !== undefined) bytesNeeded = Math.min(bytesNeeded, total);
+  return new DicomError('NEED_MORE_BYTES', `The header continues beyond the bytes given; retry with ${bytesNeeded}`, {
+    bytesNeeded,
+    offset,
+  });
 }
 
 function truncated(offset?: number): DicomError {
@@ -154,10 +157,10 @@ interface Prepared {
 function prepare(input: Uint8Array, complete: boolean, totalLength: number | undefined): Prepared {
   if (input.length < PART10_PREFIX_LENGTH) {
     if (complete || input.length === 0) {
-      if (input.length === 0 && !complete) throw needMore(PART10_PREFIX_LENGTH, totalLength);
+      if (input.length === 0 && !complete) throw needMore(PART10_PREFIX_LENGTH, 0, totalLength);
       throw notPart10(input);
     }
-    throw needMore(PART10_PREFIX_LENGTH, totalLength);
+    throw needMore(PART10_PREFIX_LENGTH, input.length, totalLength);
   }
   if (!hasPart10Marker(input)) throw notPart10(input);
   if (detectExecutablePreamble(input.subarray(0, PREAMBLE_LENGTH))) {
@@ -168,7 +171,7 @@ function prepare(input: Uint8Array, complete: boolean, totalLength: number | und
   }
   const meta = scanFileMeta(input, complete);
   if (meta.kind === 'short')
-    throw complete ? truncated(meta.offset) : needMore(meta.needed + 256, totalLength, meta.offset);
+    throw complete ? truncated(meta.offset) : needMore(meta.needed, input.length, totalLength, meta.offset);
   if (meta.kind === 'malformed') {
     throw new DicomError('MALFORMED', `Invalid file meta information: ${meta.reason}`, { offset: meta.offset });
   }
@@ -267,13 +270,12 @@ function scanOrThrow(
   }
   if (r.kind === 'short') {
     if (p.dataComplete) throw truncated(r.offset);
-    // For deflated files the need is in inflated bytes; ask for twice the compressed prefix instead.
-    const needed = p.ts.deflated ? prefixLength * 2 : r.needed;
-    throw needMore(Math.max(needed, prefixLength + 1), totalLength, r.offset);
+    // For deflated files the need is counted in inflated bytes; any more compressed bytes may do.
+    throw needMore(p.ts.deflated ? prefixLength + 1 : r.needed, prefixLength, totalLength, r.offset);
   }
   if (r.kind === 'end' && !p.dataComplete) {
     // The prefix ends exactly between two elements: more may follow.
-    throw needMore(p.ts.deflated ? prefixLength * 2 : prefixLength + 8, totalLength, r.offset);
+    throw needMore(prefixLength + 1, prefixLength, totalLength, r.offset);
   }
   return r;
 }
