@@ -14,6 +14,8 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { TokenService } from './modules/auth/token.service.js';
 import { FacilitiesController } from './modules/facilities/facilities.controller.js';
 import { HealthController } from './modules/health/health.controller.js';
+import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
+import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
 import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
 
@@ -24,6 +26,7 @@ export const CONTROLLERS = [
   FacilitiesController,
   AuditController,
   HealthController,
+  DicomwebController,
 ];
 
 @Module({})
@@ -41,6 +44,7 @@ export class AppModule {
         AuthService,
         AuditService,
         PatientsService,
+        ...IMAGING_PROVIDERS,
       ],
     };
   }

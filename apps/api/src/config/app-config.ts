@@ -24,6 +24,10 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   jsonBodyLimit: string;
   trustProxy: boolean;
+  /** largest STOW-RS request body, bytes */
+  stowMaxBodyBytes: number;
+  /** largest single instance in a STOW-RS request, bytes */
+  stowMaxPartBytes: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -70,5 +74,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     jsonBodyLimit: env.JSON_BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
+    stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
+    stowMaxPartBytes: env.STOW_MAX_PART_BYTES,
   };
 }

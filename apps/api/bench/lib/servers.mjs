@@ -1,0 +1,364 @@
+// The two servers under test: Zhiyin (the built API as a child process, on a fresh database and DATA_DIR per ingest
+// pass) and Orthanc with its DICOMweb plugin (through ../shared/peers/orthanc/*.sh). Both expose the same small
+// interface, so every scenario runs the same client code against either.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { json, makeAgent, request } from './http.mjs';
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of one process in seconds, or undefined when it is gone. @param {number} pid */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** VmRSS / VmHWM of one process in bytes. @param {number} pid */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (/** @type {string} */ key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return { rss: NaN, hwm: NaN };
+  }
+}
+
+/** PIDs whose command line matches. @param {(cmdline: string) => boolean} pred */
+function pidsWhere(pred) {
+  /** @type {number[]} */
+  const out = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (pred(readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' '))) out.push(Number(e));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Children, grandchildren, … of a process. @param {number} root */
+function descendants(root) {
+  /** @type {Map<number, number[]>} */
+  const children = new Map();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(e));
+      children.set(ppid, list);
+    } catch {
+      // gone
+    }
+  }
+  /** @type {number[]} */
+  const out = [];
+  const stack = [root];
+  while (stack.length) for (const c of children.get(/** @type {number} */ (stack.pop())) ?? []) out.push(c), stack.push(c);
+  return out;
+}
+
+/** A free TCP port on loopback. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A CPU meter over a set of processes that may change while it runs (database backends come and go):
+ * CPU of processes present at both ends counts as the difference, of processes born since as their total.
+ * @param {() => number[]} pidsFn
+ */
+function cpuMeter(pidsFn) {
+  /** @type {Map<number, number>} */
+  let start = new Map();
+  return {
+    begin() {
+      start = new Map(pidsFn().map((p) => [p, cpuSecondsOf(p) ?? 0]));
+    },
+    end() {
+      let total = 0;
+      for (const p of pidsFn()) total += (cpuSecondsOf(p) ?? 0) - (start.get(p) ?? 0);
+      return total;
+    },
+  };
+}
+
+/**
+ * @typedef {object} Server
+ * @property {'zhiyin' | 'orthanc'} name
+ * @property {string} label
+ * @property {string} base        DICOMweb root URL, without a trailing slash
+ * @property {number} pid
+ * @property {import('node:http').Agent} agent
+ * @property {() => Promise<void>} reset        an empty, freshly started server
+ * @property {() => Promise<void>} stop
+ * @property {(purpose: 'write' | 'read') => Promise<Record<string, string>>} auth
+ * @property {() => { begin(): void, end(): { server: number, database?: number } }} cpu
+ * @property {() => Promise<Record<string, string>>} versions
+ * @property {string} storageDir  where it keeps its files (for the file-system check)
+ */
+
+/**
+ * @param {{ scriptsDir: string, runDir: string, port: number, log: (s: string) => void }} o
+ * @returns {Server}
+ */
+export function orthancServer({ scriptsDir, runDir, port, log }) {
+  const env = { ...process.env, ORTHANC_RUN: runDir, ORTHANC_PORT: String(port) };
+  const run = (/** @type {string} */ script, /** @type {string[]} */ args = []) =>
+    execFileSync(join(scriptsDir, script), args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const readPid = () => Number(readFileSync(join(runDir, 'orthanc.pid'), 'utf8').trim());
+  /** @type {Server} */
+  const s = {
+    name: 'orthanc',
+    label: 'Orthanc',
+    base: `http://127.0.0.1:${port}/dicom-web`,
+    pid: 0,
+    agent: makeAgent(16),
+    storageDir: join(runDir, 'storage'),
+    async reset() {
+      mkdirSync(runDir, { recursive: true });
+      s.agent.destroy();
+      s.agent = makeAgent(16);
+      const out = run('reset.sh');
+      s.pid = readPid();
+      if (!/Orthanc up/.test(out)) log(out.trim());
+    },
+    async stop() {
+      s.agent.destroy();
+      if (existsSync(join(runDir, 'orthanc.pid'))) run('stop.sh');
+      s.pid = 0;
+    },
+    async auth() {
+      return {};
+    },
+    cpu() {
+      const pid = s.pid;
+      const start = cpuSecondsOf(pid) ?? 0;
+      let t0 = start;
+      return {
+        begin() {
+          t0 = cpuSecondsOf(pid) ?? 0;
+        },
+        end() {
+          return { server: (cpuSecondsOf(pid) ?? t0) - t0 };
+        },
+      };
+    },
+    async versions() {
+      const sys = json(await request(`http://127.0.0.1:${port}/system`, { timeoutMs: 10_000 }));
+      const plugin = json(await request(`http://127.0.0.1:${port}/plugins/dicom-web`, { timeoutMs: 10_000 }));
+      return { orthanc: String(sys.Version), dicomweb: String(plugin.Version), database: 'SQLite (in-process)' };
+    },
+  };
+  return s;
+}
+
+/**
+ * Zhiyin from its build (apps/api/dist/main.js). Every reset stops the process, drops and re-creates its database
+ * (or gives the embedded PostgreSQL a fresh directory) and starts it on a fresh DATA_DIR.
+ * @param {{ apiDir: string, dataRoot: string, pgUrl: string | undefined, log: (s: string) => void, users: { write: string, read: string }, password: string }} o
+ * @returns {Server & { dataDir: string, dbName: string | undefined, cleanup(): void, exitInfo(): string }}
+ */
+export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) {
+  const main = join(apiDir, 'dist', 'main.js');
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child;
+  let stderrTail = '';
+  /** @type {Map<string, { token: string, at: number }>} */
+  const tokens = new Map();
+  let runCount = 0;
+  const dbName = pgUrl ? `zhiyin_bench_${process.pid}` : undefined;
+  const admin = pgUrl ? new URL(pgUrl) : undefined;
+  const psql = (/** @type {string} */ sql) => {
+    if (!admin) return '';
+    return execFileSync(
+      'psql',
+      ['-h', admin.hostname, '-p', admin.port || '5432', '-U', decodeURIComponent(admin.username || 'postgres'), '-d', admin.pathname.slice(1) || 'postgres', '-Atqc', sql],
+      { encoding: 'utf8', env: { ...process.env, PGPASSWORD: decodeURIComponent(admin.password) } },
+    );
+  };
+  mkdirSync(dataRoot, { recursive: true });
+  const runRoot = mkdtempSync(join(dataRoot, 'zhiyin-bench-'));
+
+  /** @type {Server & { dataDir: string, dbName: string | undefined, cleanup(): void, exitInfo(): string }} */
+  const s = {
+    name: 'zhiyin',
+    label: 'Zhiyin',
+    base: '',
+    pid: 0,
+    agent: makeAgent(16),
+    dataDir: '',
+    storageDir: runRoot,
+    dbName,
+    exitInfo() {
+      return stderrTail.slice(-2000);
+    },
+    async reset() {
+      await s.stop();
+      if (s.dataDir) rmSync(s.dataDir, { recursive: true, force: true });
+      runCount += 1;
+      s.dataDir = join(runRoot, `run-${runCount}`);
+      mkdirSync(s.dataDir, { recursive: true });
+      if (dbName) {
+        psql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+        psql(`CREATE DATABASE ${dbName}`);
+      }
+      const port = await freePort();
+      /** @type {Record<string, string>} */
+      const env = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? tmpdir(),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: s.dataDir,
+        LOG_LEVEL: 'warn',
+        ACCESS_TOKEN_TTL: '7200',
+        JWT_SECRET: randomBytes(48).toString('base64url'),
+        DATA_KEY: randomBytes(32).toString('base64'),
+      };
+      if (admin && dbName) {
+        const u = new URL(admin.toString());
+        u.pathname = `/${dbName}`;
+        env.DATABASE_URL = u.toString();
+      } else {
+        env.EMBEDDED_PG_PORT = String(await freePort());
+      }
+      stderrTail = '';
+      const proc = spawn(process.execPath, [main], { cwd: apiDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = proc;
+      s.pid = proc.pid ?? 0;
+      s.base = `http://127.0.0.1:${port}/dicomweb`;
+      s.agent.destroy();
+      s.agent = makeAgent(16);
+      tokens.clear();
+      await new Promise((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`Zhiyin did not start within 180 s:\n${stderrTail.slice(-2000)}`)), 180_000);
+        proc.stdout?.on('data', (/** @type {Buffer} */ c) => {
+          if (out.length < 100_000) out += c.toString('utf8');
+          if (/is running: http/.test(out)) {
+            clearTimeout(timer);
+            resolve(undefined);
+          }
+        });
+        proc.stderr?.on('data', (/** @type {Buffer} */ c) => {
+          stderrTail = (stderrTail + c.toString('utf8')).slice(-20_000);
+        });
+        proc.once('exit', (code, signal) => {
+          clearTimeout(timer);
+          reject(new Error(`Zhiyin exited while starting (code ${code}, signal ${signal}):\n${stderrTail.slice(-2000)}`));
+        });
+      });
+      proc.on('exit', (code, signal) => {
+        if (child === proc) {
+          child = undefined;
+          log(`Zhiyin exited (code ${code}, signal ${signal})${stderrTail ? `: ${stderrTail.slice(-1000)}` : ''}`);
+        }
+      });
+    },
+    async stop() {
+      s.agent.destroy();
+      const proc = child;
+      child = undefined;
+      if (proc && proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        proc.kill('SIGTERM');
+        const done = await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]);
+        if (!done) {
+          log('Zhiyin did not stop within 20 s of SIGTERM; killing it');
+          proc.kill('SIGKILL');
+          await Promise.race([exited, sleep(5_000)]);
+        }
+      }
+      s.pid = 0;
+    },
+    async auth(purpose) {
+      const username = purpose === 'write' ? users.write : users.read;
+      const cached = tokens.get(username);
+      if (cached && Date.now() - cached.at < 600_000) return { Authorization: `Bearer ${cached.token}` };
+      const origin = s.base.replace(/\/dicomweb$/, '');
+      const body = Buffer.from(JSON.stringify({ username, password }));
+      const r = await request(`${origin}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+        timeoutMs: 30_000,
+      });
+      if (r.status !== 200) throw new Error(`login as ${username}: status ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
+      const token = json(r).accessToken;
+      tokens.set(username, { token, at: Date.now() });
+      return { Authorization: `Bearer ${token}` };
+    },
+    cpu() {
+      const pid = s.pid;
+      const node = cpuMeter(() => [pid]);
+      // database work done for Zhiyin: its backends on the local server, or the embedded PostgreSQL's processes
+      const db = cpuMeter(() =>
+        dbName ? pidsWhere((c) => c.startsWith('postgres: ') && c.includes(` ${dbName} `)) : descendants(pid),
+      );
+      return {
+        begin() {
+          node.begin();
+          db.begin();
+        },
+        end() {
+          return { server: node.end(), database: db.end() };
+        },
+      };
+    },
+    async versions() {
+      const pkg = JSON.parse(readFileSync(join(apiDir, 'package.json'), 'utf8'));
+      let pg = 'embedded';
+      if (admin) pg = psql('SHOW server_version').trim().split(' ')[0];
+      return { zhiyin: String(pkg.version), node: process.version, postgres: pg };
+    },
+    cleanup() {
+      if (child) child.kill('SIGKILL');
+      try {
+        if (dbName) psql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      } catch {
+        // best effort
+      }
+      rmSync(runRoot, { recursive: true, force: true });
+    },
+  };
+  return s;
+}
+
+/** Whether two directories are on the same file system. @param {string} a @param {string} b */
+export function sameFileSystem(a, b) {
+  try {
+    return statSync(a).dev === statSync(b).dev;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,183 @@
+import {
+  locatePixelData,
+  parseFull,
+  toDicomJson,
+  tryParseHeader,
+  type DicomDataset,
+  type DicomJsonDataset,
+  type DicomSummary,
+} from '@zhiyin/dicom';
+import { open } from 'node:fs/promises';
+import { failureForDicomError, type PartFailure } from './stow-status.js';
+
+/** Where pixel data and its frames are in the stored file (WADO-RS frames and rendering). */
+export interface PixelInfo {
+  tag: string;
+  vr: string;
+  encapsulated: boolean;
+  valueOffset: number;
+  valueLength: number | null;
+  /** per frame, the byte ranges in the file (one range native, one per fragment encapsulated) */
+  frames: { offset: number; length: number }[][] | null;
+}
+
+export interface AnalysedPart {
+  summary: DicomSummary & { sopInstanceUid: string; sopClassUid: string; studyInstanceUid: string; seriesInstanceUid: string };
+  /** DICOM JSON of the whole instance; bulk data as relative `bulk/<path>` URIs */
+  metadata: DicomJsonDataset;
+  pixel: PixelInfo | null;
+}
+
+const PREFIX_LIMIT = 64 * 1024 * 1024;
+const FULL_PARSE_LIMIT = 64 * 1024 * 1024;
+
+async function readFileRange(path: string, offset: number, length: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    await fh.close();
+  }
+}
+
+const relativeBulk = (_tag: string, ref: { path: string }) => `bulk/${ref.path}`;
+
+/**
+ * Parses and checks one received part (already on disk, fsynced). Reads only the header bytes,
+ * except for objects whose bulk data must be walked to be trusted (waveforms, deflated files,
+ * encapsulated pixel data items).
+ */
+export async function analysePart(path: string, size: number, prefix: Buffer): Promise<AnalysedPart | PartFailure> {
+  let bytes: Uint8Array = prefix;
+  let parsed = tryParseHeader(bytes, { totalLength: size });
+  while (!parsed.ok && parsed.error.code === 'NEED_MORE_BYTES') {
+    const want = Math.min(size, Math.max(parsed.error.bytesNeeded ?? 0, bytes.length * 2));
+    if (want > PREFIX_LIMIT || want <= bytes.length) {
+      return { code: 'HEADER_TOO_LARGE', message: 'The DICOM header is larger than 64 MiB.', reason: 0xa700 };
+    }
+    bytes = await readFileRange(path, 0, want);
+    parsed = tryParseHeader(bytes, { totalLength: size });
+  }
+  if (!parsed.ok) return failureForDicomError(parsed.error.code, parsed.error.message);
+
+  let { dataset } = parsed.value;
+  const { summary } = parsed.value;
+  const stopped = dataset.stoppedAt;
+  // Waveforms (ECG) and deflated files: parse the whole file, which checks every element to the last byte.
+  if ((stopped && stopped.tag !== '7FE00010' && stopped.tag !== '7FE00008' && stopped.tag !== '7FE00009') || dataset.transferSyntax.deflated) {
+    if (size > FULL_PARSE_LIMIT) return { code: 'OBJECT_TOO_LARGE', message: 'This object is too large to check.', reason: 0xa700 };
+    const whole = await readFileRange(path, 0, size);
+    try {
+      dataset = parseFull(whole);
+    } catch (e) {
+      const err = e as { code?: Parameters<typeof failureForDicomError>[0]; message: string };
+      return failureForDicomError(err.code ?? 'MALFORMED', err.message);
+    }
+  }
+
+  let pixel: PixelInfo | null = null;
+  const loc = dataset.complete ? locatePixelData(dataset) : stopped ? locatePixelData(dataset) : undefined;
+  if (loc) {
+    const vr = dataset.stoppedAt?.vr ?? (dataset.transferSyntax.encapsulated ? 'OB' : 'OW');
+    if (!loc.encapsulated) {
+      const end = loc.valueOffset + (loc.valueLength ?? 0);
+      if (!dataset.transferSyntax.deflated && end > size) {
+        return { code: 'TRUNCATED', message: 'The file ends inside the pixel data.', reason: 0xc000 };
+      }
+      pixel = {
+        tag: loc.tag,
+        vr,
+        encapsulated: false,
+        valueOffset: loc.valueOffset,
+        valueLength: loc.valueLength ?? null,
+        frames: dataset.transferSyntax.deflated
+          ? null
+          : (loc.frames?.map((f) => (f.bitOffset === 0 ? f.ranges : null)).filter((r) => r !== null) ?? null),
+      };
+      if (pixel.frames && pixel.frames.length !== loc.numberOfFrames) pixel.frames = null;
+    } else {
+      const items = await walkEncapsulated(path, loc.valueOffset, size);
+      if ('code' in items) return items;
+      pixel = {
+        tag: loc.tag,
+        vr: 'OB',
+        encapsulated: true,
+        valueOffset: loc.valueOffset,
+        valueLength: null,
+        frames: groupFrames(items.fragments, items.offsets, loc.numberOfFrames),
+      };
+    }
+  }
+
+  const metadata = toDicomJson(dataset, { bulkDataUri: relativeBulk });
+  if (pixel && !metadata[pixel.tag]) metadata[pixel.tag] = { vr: pixel.vr, BulkDataURI: `bulk/${pixel.tag}` };
+  return { summary: summary as AnalysedPart['summary'], metadata, pixel };
+}
+
+interface Fragments {
+  fragments: { offset: number; length: number }[];
+  offsets: number[];
+}
+
+// Walks the items of encapsulated pixel data on disk (PS3.5 A.4): the Basic Offset Table item,
+// fragment items, then the Sequence Delimitation Item. A file cut short fails here.
+async function walkEncapsulated(path: string, valueOffset: number, size: number): Promise<Fragments | PartFailure> {
+  const truncated: PartFailure = { code: 'TRUNCATED', message: 'The file ends inside the pixel data.', reason: 0xc000 };
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    let pos = valueOffset;
+    let first = true;
+    const fragments: { offset: number; length: number }[] = [];
+    let offsets: number[] = [];
+    for (let n = 0; n < 1_000_000; n++) {
+      if (pos + 8 > size) return truncated;
+      await fh.read(head, 0, 8, pos);
+      const group = head.readUInt16LE(0);
+      const element = head.readUInt16LE(2);
+      const length = head.readUInt32LE(4);
+      if (group !== 0xfffe) return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };
+      if (element === 0xe0dd) return { fragments, offsets };
+      if (element !== 0xe000 || length === 0xffffffff) {
+        return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };
+      }
+      if (pos + 8 + length > size) return truncated;
+      if (first) {
+        if (length > 0) {
+          const table = Buffer.alloc(length);
+          await fh.read(table, 0, length, pos + 8);
+          offsets = Array.from({ length: length / 4 }, (_, i) => table.readUInt32LE(i * 4));
+        }
+        first = false;
+      } else fragments.push({ offset: pos + 8, length });
+      pos += 8 + length;
+    }
+    return truncated;
+  } finally {
+    await fh.close();
+  }
+}
+
+function groupFrames(fragments: Fragments['fragments'], bot: number[], frames: number): PixelInfo['frames'] {
+  if (fragments.length === 0) return null;
+  if (frames === 1) return [fragments];
+  if (fragments.length === frames) return fragments.map((f) => [f]);
+  if (bot.length === frames) {
+    // Offsets are relative to the first fragment's item tag.
+    const base = fragments[0]!.offset - 8;
+    const starts = bot.map((o) => fragments.findIndex((f) => f.offset - 8 - base === o));
+    if (starts.every((s, i) => s >= 0 && (i === 0 || s > starts[i - 1]!))) {
+      return starts.map((s, i) => fragments.slice(s, i + 1 < starts.length ? starts[i + 1] : fragments.length));
+    }
+  }
+  return null;
+}
+
+export type { DicomDataset };

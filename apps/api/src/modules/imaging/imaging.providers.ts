@@ -1,0 +1,16 @@
+import type { Provider } from '@nestjs/common';
+import { join } from 'node:path';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { BlobStore } from './blob-store.js';
+import { ImagingRepository } from './imaging.repository.js';
+import { QidoService } from './qido.service.js';
+import { BLOB_STORE, StowService } from './stow.service.js';
+import { WadoService } from './wado.service.js';
+
+export const IMAGING_PROVIDERS: Provider[] = [
+  { provide: BLOB_STORE, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new BlobStore(join(c.dataDir, 'studies')) },
+  ImagingRepository,
+  StowService,
+  QidoService,
+  WadoService,
+];

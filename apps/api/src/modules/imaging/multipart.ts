@@ -1,0 +1,185 @@
+// A streaming multipart/related parser (RFC 2046 §5.1, RFC 2387) for STOW-RS bodies: parts are
+// handed on in slices as they arrive, so a 1 GB request never sits in memory. Only a boundary's
+// length of bytes is held back between chunks.
+
+export type MultipartEvent =
+  | { type: 'part'; headers: Record<string, string> }
+  | { type: 'data'; data: Buffer }
+  | { type: 'part-end' }
+  | { type: 'end' };
+
+export class MultipartError extends Error {
+  constructor(
+    readonly code: 'MALFORMED_MULTIPART' | 'PART_HEADERS_TOO_LARGE' | 'TRUNCATED_BODY',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MultipartError';
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+const MAX_HEADER_BYTES = 16 * 1024;
+
+type State = 'preamble' | 'after-boundary' | 'headers' | 'body' | 'done';
+
+export class MultipartParser {
+  private state: State = 'preamble';
+  private tail: Buffer = Buffer.alloc(0);
+  private readonly dashBoundary: Buffer;
+  private readonly delimiter: Buffer;
+
+  constructor(boundary: string) {
+    this.dashBoundary = Buffer.from(`--${boundary}`);
+    this.delimiter = Buffer.from(`\r\n--${boundary}`);
+  }
+
+  get finished(): boolean {
+    return this.state === 'done';
+  }
+
+  /** Feeds the next chunk of the body; returns what it completes, in order. */
+  feed(chunk: Buffer): MultipartEvent[] {
+    const events: MultipartEvent[] = [];
+    let buf = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
+    this.tail = Buffer.alloc(0);
+    for (;;) {
+      switch (this.state) {
+        case 'preamble': {
+          // The first boundary may start the body, or follow a preamble and a CRLF.
+          if (buf.length >= this.dashBoundary.length && buf.subarray(0, this.dashBoundary.length).equals(this.dashBoundary)) {
+            buf = buf.subarray(this.dashBoundary.length);
+            this.state = 'after-boundary';
+            continue;
+          }
+          const i = buf.indexOf(this.delimiter);
+          if (i >= 0) {
+            buf = buf.subarray(i + this.delimiter.length);
+            this.state = 'after-boundary';
+            continue;
+          }
+          if (buf.length > 64 * 1024 + this.delimiter.length) {
+            throw new MultipartError('MALFORMED_MULTIPART', 'The body does not contain the boundary given in Content-Type.');
+          }
+          this.tail = buf;
+          return events;
+        }
+        case 'after-boundary': {
+          if (buf.length < 2) {
+            this.tail = buf;
+            return events;
+          }
+          if (buf[0] === 0x2d && buf[1] === 0x2d) {
+            this.state = 'done';
+            events.push({ type: 'end' });
+            return events;
+          }
+          // Transport padding (spaces, tabs) may follow a boundary before its CRLF.
+          let j = 0;
+          while (j < buf.length && (buf[j] === 0x20 || buf[j] === 0x09)) j++;
+          if (buf.length - j < 2) {
+            this.tail = buf;
+            return events;
+          }
+          if (buf[j] !== 0x0d || buf[j + 1] !== 0x0a) {
+            throw new MultipartError('MALFORMED_MULTIPART', 'A multipart boundary is not followed by a line break.');
+          }
+          buf = buf.subarray(j + 2);
+          this.state = 'headers';
+          continue;
+        }
+        case 'headers': {
+          // A part with no headers starts directly with the blank line.
+          if (buf.length >= 2 && buf[0] === 0x0d && buf[1] === 0x0a) {
+            events.push({ type: 'part', headers: {} });
+            buf = buf.subarray(2);
+            this.state = 'body';
+            continue;
+          }
+          const end = buf.indexOf(HEADER_END);
+          if (end < 0) {
+            if (buf.length > MAX_HEADER_BYTES) {
+              throw new MultipartError('PART_HEADERS_TOO_LARGE', 'The headers of a part are larger than 16 KiB.');
+            }
+            this.tail = buf;
+            return events;
+          }
+          events.push({ type: 'part', headers: parseHeaders(buf.subarray(0, end).toString('latin1')) });
+          buf = buf.subarray(end + HEADER_END.length);
+          this.state = 'body';
+          continue;
+        }
+        case 'body': {
+          const i = buf.indexOf(this.delimiter);
+          if (i >= 0) {
+            if (i > 0) events.push({ type: 'data', data: buf.subarray(0, i) });
+            events.push({ type: 'part-end' });
+            buf = buf.subarray(i + this.delimiter.length);
+            this.state = 'after-boundary';
+            continue;
+          }
+          // Keep back what could be the start of a delimiter split across chunks.
+          const keep = Math.min(buf.length, this.delimiter.length - 1);
+          const safe = buf.length - keep;
+          if (safe > 0) events.push({ type: 'data', data: buf.subarray(0, safe) });
+          this.tail = Buffer.from(buf.subarray(safe));
+          return events;
+        }
+        case 'done':
+          return events; // the epilogue is ignored
+      }
+    }
+  }
+
+  /** Call when the body ended: a body without its closing boundary is truncated. */
+  finish(): void {
+    if (this.state !== 'done') {
+      throw new MultipartError('TRUNCATED_BODY', 'The request body ended before the closing multipart boundary.');
+    }
+  }
+}
+
+function parseHeaders(block: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of block.split(CRLF.toString('latin1'))) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** Parses a media type with parameters: `multipart/related; type="application/dicom"; boundary=x`. */
+export function parseMediaType(value: string | undefined): { type: string; params: Record<string, string> } | undefined {
+  if (!value) return undefined;
+  const [head, ...rest] = splitParams(value);
+  const type = head!.trim().toLowerCase();
+  if (!/^[\w.+-]+\/[\w.+*-]+$/.test(type)) return undefined;
+  const params: Record<string, string> = {};
+  for (const p of rest) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) continue;
+    let v = p.slice(eq + 1).trim();
+    if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) v = v.slice(1, -1).replace(/\\(.)/g, '$1');
+    params[p.slice(0, eq).trim().toLowerCase()] = v;
+  }
+  return { type, params };
+}
+
+// Splits on semicolons outside quoted strings.
+function splitParams(value: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
+    if (c === ';' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}

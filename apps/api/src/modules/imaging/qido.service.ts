@@ -1,0 +1,304 @@
+import { Injectable } from '@nestjs/common';
+import { keywordOf, tagOf, type DicomJsonDataset } from '@zhiyin/dicom';
+import { AppError } from '#src/common/errors.js';
+import type { Actor } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import { ImagingRepository } from './imaging.repository.js';
+
+export type QidoLevel = 'study' | 'series' | 'instance';
+type Query = Record<string, string | string[] | undefined>;
+
+const MAX_LIMIT = 1000;
+
+// Matching keys per level (PS3.18 §10.6.1.2 Table 10.6.1-5), mapped to SQL.
+const STUDY_KEYS: Record<string, string> = {
+  '00100020': 'patientId',
+  '00100010': 'patientName',
+  '00080020': 'studyDate',
+  '00080030': 'studyTime',
+  '00080050': 'accessionNumber',
+  '00080061': 'modalitiesInStudy',
+  '0020000D': 'studyUid',
+  '00081030': 'studyDescription',
+  '00200010': 'studyId',
+  '00080090': 'referringPhysician',
+};
+const SERIES_KEYS: Record<string, string> = { '00080060': 'modality', '0020000E': 'seriesUid', '00200011': 'seriesNumber' };
+const INSTANCE_KEYS: Record<string, string> = { '00080016': 'sopClassUid', '00080018': 'sopInstanceUid', '00200013': 'instanceNumber' };
+const CONTROL = new Set(['includefield', 'fuzzymatching', 'limit', 'offset', 'orderby']);
+
+interface Where {
+  sql: string[];
+  params: unknown[];
+}
+
+const add = (w: Where, value: unknown) => {
+  w.params.push(value);
+  return `$${w.params.length}`;
+};
+
+function toLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%').replace(/\?/g, '_');
+}
+const hasWildcard = (v: string) => /[*?]/.test(v);
+const list = (v: string) => v.split(/[,\\]/).map((x) => x.trim()).filter(Boolean);
+
+function dateRange(value: string, key: string): [string | null, string | null] {
+  const d = '(\\d{4})(\\d{2})(\\d{2})';
+  const m = new RegExp(`^(?:${d})?(-)?(?:${d})?$`).exec(value.replace(/[.]/g, ''));
+  if (!m || (!m[1] && !m[5]) || (m[1] && m[5] && !m[4])) {
+    throw new AppError('BAD_REQUEST', `${key} must be a date YYYYMMDD or a range YYYYMMDD-YYYYMMDD.`, { reason: 'INVALID_DATE_RANGE' });
+  }
+  const iso = (y?: string, mo?: string, da?: string) => {
+    if (!y) return null;
+    const s = `${y}-${mo}-${da}`;
+    if (Number.isNaN(Date.parse(s))) throw new AppError('BAD_REQUEST', `${key} contains an impossible date.`, { reason: 'INVALID_DATE_RANGE' });
+    return s;
+  };
+  const from = iso(m[1], m[2], m[3]);
+  const to = iso(m[5], m[6], m[7]);
+  if (!m[4]) return [from, from];
+  if (from && to && from > to) throw new AppError('BAD_REQUEST', `${key}: the range starts after it ends.`, { reason: 'INVALID_DATE_RANGE' });
+  return [from, to];
+}
+
+function timeRange(value: string): [string | null, string | null] {
+  const m = /^(\d{2,6}(?:\.\d+)?)?(-)?(\d{2,6}(?:\.\d+)?)?$/.exec(value.replace(/:/g, ''));
+  if (!m || (!m[1] && !m[3])) throw new AppError('BAD_REQUEST', 'StudyTime must be HHMMSS or a range HHMMSS-HHMMSS.', { reason: 'INVALID_TIME_RANGE' });
+  const lo = m[1] ? m[1].padEnd(6, '0') : null;
+  const hi = m[3] ? `${m[3].split('.')[0]!.padEnd(6, '9')}.999999` : null;
+  return m[2] ? [lo, hi] : [lo, m[1] ? `${m[1].split('.')[0]!.padEnd(6, '9')}.999999` : null];
+}
+
+@Injectable()
+export class QidoService {
+  constructor(
+    private readonly repo: ImagingRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async search(
+    level: QidoLevel,
+    actor: Actor,
+    query: Query,
+    baseUrl: string,
+    scope: { studyUid?: string; seriesUid?: string } = {},
+  ): Promise<{ results: DicomJsonDataset[]; truncated: boolean }> {
+    const w: Where = { sql: [], params: [] };
+    if (actor.role === 'community_doctor') w.sql.push(`st.facility_id = ${add(w, actor.facilityId)}`);
+    if (scope.studyUid) w.sql.push(`st.study_instance_uid = ${add(w, scope.studyUid)}`);
+    if (scope.seriesUid) w.sql.push(`se.series_instance_uid = ${add(w, scope.seriesUid)}`);
+
+    const fuzzy = String(query.fuzzymatching ?? '').toLowerCase() === 'true';
+    const includes = new Set<string>();
+    let includeAll = false;
+    for (const [rawKey, rawValue] of Object.entries(query)) {
+      const values = Array.isArray(rawValue) ? rawValue : [rawValue ?? ''];
+      if (rawKey === 'includefield') {
+        for (const v of values.flatMap((x) => x.split(','))) {
+          if (v.trim() === 'all') includeAll = true;
+          else {
+            const t = tagOf(v.trim());
+            if (!t) throw new AppError('BAD_REQUEST', `includefield names an unknown attribute: ${v.trim().slice(0, 64)}`, { reason: 'UNKNOWN_ATTRIBUTE' });
+            includes.add(t);
+          }
+        }
+        continue;
+      }
+      if (CONTROL.has(rawKey)) continue;
+      const tag = tagOf(rawKey);
+      const allowed = { ...STUDY_KEYS, ...(level !== 'study' ? SERIES_KEYS : {}), ...(level === 'instance' ? INSTANCE_KEYS : {}) };
+      const field = tag ? allowed[tag] : undefined;
+      if (!field) {
+        throw new AppError(
+          'BAD_REQUEST',
+          `${rawKey.slice(0, 64)} is not a query key supported at the ${level} level. Supported: ${Object.keys(allowed).map((t) => keywordOf(t)).join(', ')}.`,
+          { reason: 'UNKNOWN_QUERY_KEY' },
+        );
+      }
+      const value = String(values[values.length - 1]).trim();
+      if (value === '') continue; // universal matching
+      this.match(w, field, value, fuzzy);
+    }
+    const limit = this.intParam(query.limit, 'limit', MAX_LIMIT);
+    const offset = this.intParam(query.offset, 'offset', 0);
+    const effectiveLimit = Math.min(limit === 0 ? MAX_LIMIT : limit, MAX_LIMIT);
+
+    const where = w.sql.length ? `WHERE ${w.sql.join(' AND ')}` : '';
+    const order = {
+      study: 'st.study_date DESC NULLS LAST, st.study_time DESC NULLS LAST, st.id',
+      series: 'st.study_date DESC NULLS LAST, st.id, se.series_number NULLS LAST, se.id',
+      instance: 'se.series_number NULLS LAST, se.id, i.instance_number NULLS LAST, i.id',
+    }[level];
+    const from = {
+      study: 'study st',
+      series: 'series se JOIN study st ON st.id = se.study_id',
+      instance: 'instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id',
+    }[level];
+    const select = {
+      study: 'st.id AS study_id, st.patient_id, st.study_instance_uid, st.modalities, st.series_count, st.instance_count, st.metadata AS study_meta',
+      series: 'st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, se.instance_count AS series_instances, se.metadata AS series_meta, st.metadata AS study_meta',
+      instance: `st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid, i.metadata AS instance_meta`,
+    }[level];
+    const rows = await this.repo.ds.query<Record<string, any>[]>(
+      `SELECT ${select} FROM ${from} ${where} ORDER BY ${order} LIMIT ${effectiveLimit + 1} OFFSET ${offset}`,
+      w.params,
+    );
+    const truncated = rows.length > effectiveLimit;
+    const page = rows.slice(0, effectiveLimit);
+    const results = page.map((r) => this.toJson(level, r, baseUrl, includes, includeAll));
+
+    const studies = new Map<string, string | null>();
+    for (const r of page) studies.set(r.study_id as string, r.patient_id as string | null);
+    await this.audit.record(
+      [...studies].map(([studyId, patientId]) => ({
+        action: 'study.search',
+        resourceType: 'study',
+        resourceId: studyId,
+        patientId,
+        outcome: 'success' as const,
+        details: { level, results: page.length },
+      })),
+    );
+    // Warn only when the server cut the answer, not when the client asked for a page.
+    return { results, truncated: truncated && (query.limit === undefined || limit === 0) };
+  }
+
+  private intParam(v: string | string[] | undefined, name: string, dflt: number): number {
+    if (v === undefined) return dflt;
+    const s = Array.isArray(v) ? v[v.length - 1]! : v;
+    if (!/^\d{1,9}$/.test(s)) throw new AppError('BAD_REQUEST', `${name} must be a whole number.`, { reason: 'INVALID_PARAMETER' });
+    return Number(s);
+  }
+
+  private match(w: Where, field: string, value: string, fuzzy: boolean): void {
+    const text = (col: string, v: string, caseInsensitive = false) => {
+      const c = caseInsensitive ? `lower(${col})` : col;
+      const val = caseInsensitive ? v.toLowerCase() : v;
+      return hasWildcard(v) ? `${c} LIKE ${add(w, toLike(val))} ESCAPE '\\'` : `${c} = ${add(w, val)}`;
+    };
+    switch (field) {
+      case 'patientId':
+        w.sql.push(text('st.dicom_patient_id', value));
+        return;
+      case 'accessionNumber':
+        w.sql.push(text('st.accession_number', value));
+        return;
+      case 'studyId':
+        w.sql.push(text('st.study_id', value));
+        return;
+      case 'studyDescription':
+        w.sql.push(text('st.study_description', value, true));
+        return;
+      case 'referringPhysician':
+        w.sql.push(`lower(st.metadata->'00080090'->'Value'->0::text) LIKE ${add(w, `%${toLike(value.toLowerCase()).replace(/%$/, '')}%`)} ESCAPE '\\'`);
+        return;
+      case 'studyUid':
+        w.sql.push(`st.study_instance_uid = ANY(${add(w, list(value))})`);
+        return;
+      case 'seriesUid':
+        w.sql.push(`se.series_instance_uid = ANY(${add(w, list(value))})`);
+        return;
+      case 'sopInstanceUid':
+        w.sql.push(`i.sop_instance_uid = ANY(${add(w, list(value))})`);
+        return;
+      case 'sopClassUid':
+        w.sql.push(`i.sop_class_uid = ANY(${add(w, list(value))})`);
+        return;
+      case 'modality':
+        w.sql.push(`se.modality = ANY(${add(w, list(value).map((m) => m.toUpperCase()))})`);
+        return;
+      case 'modalitiesInStudy':
+        w.sql.push(`st.modalities && ${add(w, list(value).map((m) => m.toUpperCase()))}::text[]`);
+        return;
+      case 'seriesNumber':
+      case 'instanceNumber': {
+        if (!/^-?\d{1,9}$/.test(value)) throw new AppError('BAD_REQUEST', `${field} must be a whole number.`, { reason: 'INVALID_PARAMETER' });
+        w.sql.push(`${field === 'seriesNumber' ? 'se.series_number' : 'i.instance_number'} = ${add(w, Number(value))}`);
+        return;
+      }
+      case 'studyDate': {
+        const [lo, hi] = dateRange(value, 'StudyDate');
+        if (lo) w.sql.push(`st.study_date >= ${add(w, lo)}`);
+        if (hi) w.sql.push(`st.study_date <= ${add(w, hi)}`);
+        return;
+      }
+      case 'studyTime': {
+        const [lo, hi] = timeRange(value);
+        if (lo) w.sql.push(`st.study_time >= ${add(w, lo)}`);
+        if (hi) w.sql.push(`st.study_time <= ${add(w, hi)}`);
+        return;
+      }
+      case 'patientName': {
+        // Case-insensitive; any component group (Alphabetic=Ideographic=Phonetic) may match, and the
+        // Han characters and their pinyin are both searchable.
+        const groups = value.toLowerCase().split('=').map((g) => g.trim().replace(/\^+$/, '')).filter(Boolean);
+        const ors: string[] = [];
+        for (const g of groups) {
+          const patterns = fuzzy
+            ? [`${toLike(g)}%`, `%^${toLike(g)}%`, `% ${toLike(g)}%`]
+            : [toLike(g)];
+          if (!fuzzy && !hasWildcard(g)) patterns.push(toLike(g).replace(/\^/g, ''));
+          for (const p of patterns) ors.push(`k LIKE ${add(w, p)} ESCAPE '\\'`);
+        }
+        if (ors.length) w.sql.push(`EXISTS (SELECT 1 FROM unnest(st.patient_name_keys) k WHERE ${ors.join(' OR ')})`);
+        return;
+      }
+      default:
+        throw new AppError('INTERNAL', 'Unhandled query key.');
+    }
+  }
+
+  private toJson(level: QidoLevel, r: Record<string, any>, baseUrl: string, includes: Set<string>, includeAll: boolean): DicomJsonDataset {
+    const studyMeta = r.study_meta as DicomJsonDataset | undefined;
+    const seriesMeta = r.series_meta as DicomJsonDataset | undefined;
+    const instMeta = r.instance_meta as DicomJsonDataset | undefined;
+    const out: DicomJsonDataset = {};
+    const copy = (src: DicomJsonDataset | undefined, tags: string[]) => {
+      for (const t of tags) if (src?.[t]) out[t] = stripBulk(src[t]!);
+    };
+    out['00080005'] = { vr: 'CS', Value: ['ISO_IR 192'] };
+    const studyUrl = `${baseUrl}/studies/${r.study_instance_uid}`;
+    if (level === 'study') {
+      copy(studyMeta, ['00080020', '00080030', '00080050', '00080090', '00100010', '00100020', '00100030', '00100040', '0020000D', '00200010', '00081030']);
+      out['00080056'] = { vr: 'CS', Value: ['ONLINE'] };
+      out['00080061'] = { vr: 'CS', Value: r.modalities as string[] };
+      out['00081190'] = { vr: 'UR', Value: [studyUrl] };
+      out['00201206'] = { vr: 'IS', Value: [r.series_count as number] };
+      out['00201208'] = { vr: 'IS', Value: [r.instance_count as number] };
+      this.addIncludes(out, [studyMeta], includes, includeAll);
+    } else if (level === 'series') {
+      copy(seriesMeta, ['00080060', '0020000E', '00200011', '0008103E', '00080021', '00080031', '00400244', '00400245']);
+      copy(studyMeta, ['0020000D']);
+      out['00080056'] = { vr: 'CS', Value: ['ONLINE'] };
+      out['00081190'] = { vr: 'UR', Value: [`${studyUrl}/series/${r.series_instance_uid}`] };
+      out['00201209'] = { vr: 'IS', Value: [r.series_instances as number] };
+      this.addIncludes(out, [seriesMeta, studyMeta], includes, includeAll);
+    } else {
+      copy(instMeta, ['00080016', '00080018', '00200013', '00280010', '00280011', '00280008', '00280100', '0020000D', '0020000E', '00080060']);
+      out['00080056'] = { vr: 'CS', Value: ['ONLINE'] };
+      out['00081190'] = { vr: 'UR', Value: [`${studyUrl}/series/${r.series_instance_uid}/instances/${r.sop_instance_uid}`] };
+      this.addIncludes(out, [instMeta], includes, includeAll);
+    }
+    return sortTags(out);
+  }
+
+  private addIncludes(out: DicomJsonDataset, sources: (DicomJsonDataset | undefined)[], includes: Set<string>, all: boolean) {
+    for (const src of sources) {
+      if (!src) continue;
+      for (const [tag, el] of Object.entries(src)) {
+        if ((all || includes.has(tag)) && !out[tag] && tag !== '00080005') out[tag] = stripBulk(el);
+      }
+    }
+  }
+}
+
+// QIDO-RS answers carry no bulk data.
+function stripBulk(el: DicomJsonDataset[string]): DicomJsonDataset[string] {
+  if (!el.BulkDataURI && !el.InlineBinary) return el;
+  return { vr: el.vr };
+}
+
+export function sortTags(json: DicomJsonDataset): DicomJsonDataset {
+  return Object.fromEntries(Object.entries(json).sort(([a], [b]) => (a < b ? -1 : 1)));
+}

@@ -1,0 +1,92 @@
+import type { DicomJsonDataset } from '@zhiyin/dicom';
+import sharp, { type Sharp } from 'sharp';
+import { AppError } from '#src/common/errors.js';
+
+export interface RenderOptions {
+  type: 'image/png' | 'image/jpeg';
+  /** `window=center,width[,function]` from the request, else the image's own window */
+  window?: { center: number; width: number; fn: 'linear' | 'linear_exact' | 'sigmoid' };
+  quality?: number;
+}
+
+const num = (json: DicomJsonDataset, tag: string): number | undefined => {
+  const v = json[tag]?.Value?.[0];
+  return typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : undefined;
+};
+const str = (json: DicomJsonDataset, tag: string): string | undefined => {
+  const v = json[tag]?.Value?.[0];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/**
+ * Renders one uncompressed frame to an 8-bit PNG or JPEG: modality LUT (rescale), then the VOI
+ * window (PS3.3 C.11.2.1.2), MONOCHROME1 inverted. RGB 8-bit is passed through.
+ */
+export async function renderFrame(
+  frame: Buffer,
+  meta: DicomJsonDataset,
+  transferSyntaxUid: string,
+  opts: RenderOptions,
+): Promise<{ body: Buffer; type: string }> {
+  const rows = num(meta, '00280010');
+  const cols = num(meta, '00280011');
+  const bits = num(meta, '00280100') ?? 16;
+  const samples = num(meta, '00280002') ?? 1;
+  const photometric = (str(meta, '00280004') ?? 'MONOCHROME2').trim();
+  if (!rows || !cols) throw new AppError('NOT_ACCEPTABLE', 'This image has no size.');
+  const encode = (img: Sharp) =>
+    opts.type === 'image/png' ? img.png({ compressionLevel: 6 }) : img.jpeg({ quality: opts.quality ?? 90 });
+
+  if (samples === 3 && bits === 8 && photometric === 'RGB' && (num(meta, '00280006') ?? 0) === 0) {
+    const body = await encode(sharp(frame, { raw: { width: cols, height: rows, channels: 3 } })).toBuffer();
+    return { body, type: opts.type };
+  }
+  if (samples !== 1 || !photometric.startsWith('MONOCHROME') || (bits !== 8 && bits !== 16)) {
+    throw new AppError('NOT_ACCEPTABLE', 'Only greyscale (8 or 16 bit) and 8-bit RGB images can be rendered.');
+  }
+  const n = rows * cols;
+  if (frame.length < n * (bits / 8)) throw new AppError('NOT_ACCEPTABLE', 'The pixel data is shorter than the image.');
+  const signed = (num(meta, '00280103') ?? 0) === 1;
+  const bigEndian = transferSyntaxUid === '1.2.840.10008.1.2.2';
+  const slope = num(meta, '00281053') ?? 1;
+  const intercept = num(meta, '00281052') ?? 0;
+  const stored = num(meta, '00280101') ?? bits;
+  const values = new Float32Array(n);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    let raw: number;
+    if (bits === 8) raw = signed ? frame.readInt8(i) : frame[i]!;
+    else {
+      raw = bigEndian ? frame.readUInt16BE(i * 2) : frame.readUInt16LE(i * 2);
+      if (stored < 16) raw &= (1 << stored) - 1;
+      if (signed && raw >= 1 << (stored - 1)) raw -= 1 << stored;
+    }
+    const v = raw * slope + intercept;
+    values[i] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  let center = opts.window?.center ?? num(meta, '00281050');
+  let width = opts.window?.width ?? num(meta, '00281051');
+  if (center === undefined || width === undefined || !(width >= 1)) {
+    center = (min + max) / 2;
+    width = Math.max(1, max - min + 1);
+  }
+  const fn = opts.window?.fn ?? 'linear';
+  const out = Buffer.alloc(n);
+  const invert = photometric === 'MONOCHROME1';
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    let y: number;
+    if (fn === 'sigmoid') y = 255 / (1 + Math.exp((-4 * (x - center)) / width));
+    else if (fn === 'linear_exact') y = ((x - center) / width + 0.5) * 255;
+    else if (x <= center - 0.5 - (width - 1) / 2) y = 0;
+    else if (x > center - 0.5 + (width - 1) / 2) y = 255;
+    else y = ((x - (center - 0.5)) / (width - 1) + 0.5) * 255;
+    y = Math.min(255, Math.max(0, Math.round(y)));
+    out[i] = invert ? 255 - y : y;
+  }
+  const body = await encode(sharp(out, { raw: { width: cols, height: rows, channels: 1 } })).toBuffer();
+  return { body, type: opts.type };
+}

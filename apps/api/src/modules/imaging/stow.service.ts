@@ -1,0 +1,215 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { AppError } from '#src/common/errors.js';
+import type { Actor } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import { analysePart } from './analyse-part.js';
+import { BlobStore, type TempBlob } from './blob-store.js';
+import { ImagingRepository, type StoreCandidate, type StoreOutcome } from './imaging.repository.js';
+import { MultipartError, MultipartParser, parseMediaType } from './multipart.js';
+import { FAILURE, type PartFailure } from './stow-status.js';
+
+const PREFIX_BYTES = 256 * 1024;
+export const BLOB_STORE = Symbol('BLOB_STORE');
+
+interface Received {
+  temp: TempBlob;
+  sha256: string;
+  size: number;
+  prefix: Buffer;
+  contentType: string | undefined;
+}
+
+export interface StowResult {
+  status: 200 | 202 | 409;
+  body: Record<string, unknown>;
+}
+
+type Outcome = (StoreOutcome | PartFailure) & { sopClassUid?: string; sopInstanceUid?: string; studyUid?: string; seriesUid?: string };
+
+@Injectable()
+export class StowService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly repo: ImagingRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** STOW-RS: streams every part to disk, checks it, then stores and indexes what passed, all at once. */
+  async store(req: IncomingMessage, actor: Actor, baseUrl: string, expectedStudyUid?: string): Promise<StowResult> {
+    const boundary = this.checkRequestHeaders(req);
+    const received = await this.receive(req, boundary);
+    try {
+      if (received.length === 0) throw new AppError('BAD_REQUEST', 'The request contains no DICOM instances.');
+      const outcomes: Outcome[] = [];
+      const candidates: { index: number; c: StoreCandidate; temp: TempBlob }[] = [];
+      for (const [index, r] of received.entries()) {
+        if (r.contentType && r.contentType !== 'application/dicom') {
+          outcomes[index] = { code: 'UNSUPPORTED_PART_TYPE', message: 'Each part must be application/dicom.', reason: FAILURE.CANNOT_UNDERSTAND };
+          continue;
+        }
+        const part = await analysePart(r.temp.path, r.size, r.prefix);
+        if ('code' in part) {
+          outcomes[index] = part;
+          continue;
+        }
+        const s = part.summary;
+        const ids = { sopClassUid: s.sopClassUid, sopInstanceUid: s.sopInstanceUid, studyUid: s.studyInstanceUid, seriesUid: s.seriesInstanceUid };
+        if (expectedStudyUid && s.studyInstanceUid !== expectedStudyUid) {
+          outcomes[index] = { ...ids, code: 'STUDY_UID_MISMATCH', message: 'This instance belongs to another study than the one in the URL.', reason: FAILURE.PROCESSING_FAILURE };
+          continue;
+        }
+        outcomes[index] = { ...ids, code: 'PENDING', message: '', reason: 0 };
+        candidates.push({ index, c: { part, sha256: r.sha256, size: r.size }, temp: r.temp });
+      }
+      if (candidates.length > 0) {
+        // Files first (durable, content-addressed), then the index in one transaction.
+        for (const { c, temp } of candidates) await this.blobs.commit(temp, c.sha256);
+        const stored = await this.repo.storeAll(
+          candidates.map((x) => x.c),
+          { userId: actor.id, facilityId: actor.facilityId! },
+        );
+        stored.forEach((o, i) => {
+          const { index } = candidates[i]!;
+          outcomes[index] = { ...outcomes[index], ...o } as Outcome;
+          if ('code' in o) delete (outcomes[index] as { kind?: string }).kind;
+          else {
+            const x = outcomes[index] as Outcome & { code?: string; reason?: number; message?: string };
+            delete x.code;
+            delete x.reason;
+            delete x.message;
+          }
+        });
+      }
+      await this.auditOutcomes(outcomes);
+      return this.response(outcomes, baseUrl);
+    } finally {
+      await Promise.all(received.map((r) => r.temp.discard()));
+    }
+  }
+
+  private checkRequestHeaders(req: IncomingMessage): string {
+    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    if (encoding !== 'identity') {
+      // Compressed bodies are refused outright: no decompression bombs.
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Compressed request bodies (Content-Encoding) are not accepted; send the body uncompressed.');
+    }
+    const mt = parseMediaType(req.headers['content-type']);
+    if (!mt || mt.type !== 'multipart/related' || (mt.params.type ?? '').toLowerCase() !== 'application/dicom') {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send instances as multipart/related; type="application/dicom".');
+    }
+    const boundary = mt.params.boundary;
+    if (!boundary || boundary.length > 70) throw new AppError('BAD_REQUEST', 'The multipart Content-Type has no valid boundary parameter.');
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > this.config.stowMaxBodyBytes) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `The request is larger than the limit of ${this.config.stowMaxBodyBytes} bytes; send fewer instances per request.`, undefined, { Connection: 'close' });
+    }
+    return boundary;
+  }
+
+  private async receive(req: IncomingMessage, boundary: string): Promise<Received[]> {
+    const parser = new MultipartParser(boundary);
+    const received: Received[] = [];
+    let current: { temp: TempBlob; prefix: Buffer[]; prefixLength: number; contentType: string | undefined } | undefined;
+    let total = 0;
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > this.config.stowMaxBodyBytes) {
+          throw new AppError('PAYLOAD_TOO_LARGE', `The request is larger than the limit of ${this.config.stowMaxBodyBytes} bytes.`, undefined, { Connection: 'close' });
+        }
+        for (const e of parser.feed(chunk)) {
+          if (e.type === 'part') {
+            const temp = await this.blobs.createTemp();
+            current = { temp, prefix: [], prefixLength: 0, contentType: parseMediaType(e.headers['content-type'])?.type };
+          } else if (e.type === 'data' && current) {
+            if (current.temp.size + e.data.length > this.config.stowMaxPartBytes) {
+              throw new AppError('PAYLOAD_TOO_LARGE', `An instance is larger than the limit of ${this.config.stowMaxPartBytes} bytes.`, undefined, { Connection: 'close' });
+            }
+            if (current.prefixLength < PREFIX_BYTES) {
+              const take = e.data.subarray(0, PREFIX_BYTES - current.prefixLength);
+              current.prefix.push(Buffer.from(take));
+              current.prefixLength += take.length;
+            }
+            await current.temp.write(e.data);
+          } else if (e.type === 'part-end' && current) {
+            const sha256 = await current.temp.seal();
+            received.push({ temp: current.temp, sha256, size: current.temp.size, prefix: Buffer.concat(current.prefix), contentType: current.contentType });
+            current = undefined;
+          }
+        }
+      }
+      parser.finish();
+      return received;
+    } catch (err) {
+      // Nothing of an interrupted or refused request stays: temporary files go, nothing was indexed.
+      await current?.temp.discard();
+      await Promise.all(received.map((r) => r.temp.discard()));
+      if (err instanceof MultipartError) throw new AppError('BAD_REQUEST', err.message, { reason: err.code });
+      if (err instanceof AppError) throw err;
+      throw new AppError('BAD_REQUEST', 'The upload was interrupted before the request body was complete.');
+    }
+  }
+
+  private async auditOutcomes(outcomes: Outcome[]): Promise<void> {
+    const byStudy = new Map<string, { patientId: string | null; stored: number; already: number }>();
+    const failures: Record<string, number> = {};
+    for (const o of outcomes) {
+      if ('kind' in o) {
+        const e = byStudy.get(o.studyId) ?? { patientId: o.patientId, stored: 0, already: 0 };
+        if (o.kind === 'stored') e.stored++;
+        else e.already++;
+        byStudy.set(o.studyId, e);
+      } else failures[o.code] = (failures[o.code] ?? 0) + 1;
+    }
+    await this.audit.record([
+      ...[...byStudy].map(([studyId, e]) => ({
+        action: 'study.store',
+        resourceType: 'study',
+        resourceId: studyId,
+        patientId: e.patientId,
+        outcome: 'success' as const,
+        details: { instancesStored: e.stored, instancesAlreadyStored: e.already },
+      })),
+      ...(Object.keys(failures).length > 0
+        ? [{ action: 'study.store', resourceType: 'study', outcome: 'failed' as const, details: { refused: failures } }]
+        : []),
+    ]);
+  }
+
+  private response(outcomes: Outcome[], baseUrl: string): StowResult {
+    const ok = outcomes.filter((o) => 'kind' in o);
+    const failed = outcomes.filter((o) => !('kind' in o)) as (PartFailure & Outcome)[];
+    const ui = (v: string | undefined) => ({ vr: 'UI', ...(v ? { Value: [v] } : {}) });
+    const instanceUrl = (o: Outcome) => `${baseUrl}/studies/${o.studyUid}/series/${o.seriesUid}/instances/${o.sopInstanceUid}`;
+    const body: Record<string, unknown> = {};
+    const studies = new Set(ok.map((o) => o.studyUid));
+    if (studies.size === 1) body['00081190'] = { vr: 'UR', Value: [`${baseUrl}/studies/${[...studies][0]}`] };
+    if (failed.length > 0) {
+      body['00081198'] = {
+        vr: 'SQ',
+        Value: failed.map((o) => ({
+          '00081150': ui(o.sopClassUid),
+          '00081155': ui(o.sopInstanceUid),
+          '00081197': { vr: 'US', Value: [o.reason] },
+          // ErrorComment: a stable code and a message a person can act on.
+          '00000902': { vr: 'LO', Value: [`${o.code}: ${o.message}`] },
+        })),
+      };
+    }
+    if (ok.length > 0) {
+      body['00081199'] = {
+        vr: 'SQ',
+        Value: ok.map((o) => ({
+          '00081150': ui(o.sopClassUid),
+          '00081155': ui(o.sopInstanceUid),
+          '00081190': { vr: 'UR', Value: [instanceUrl(o)] },
+        })),
+      };
+    }
+    const status = failed.length === 0 ? 200 : ok.length === 0 ? 409 : 202;
+    return { status, body };
+  }
+}

@@ -1,0 +1,252 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { getBulkData, parseFull, type DicomJsonDataset } from '@zhiyin/dicom';
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { AppError, notFound } from '#src/common/errors.js';
+import type { Actor } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import type { PixelInfo } from './analyse-part.js';
+import { BlobStore } from './blob-store.js';
+import { ImagingRepository } from './imaging.repository.js';
+import { renderFrame, type RenderOptions } from './render.js';
+import { BLOB_STORE } from './stow.service.js';
+
+export interface InstanceRef {
+  studyId: string;
+  patientId: string | null;
+  studyUid: string;
+  seriesUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  sha256: string;
+  sizeBytes: number;
+  pixel: PixelInfo | null;
+  metadata: DicomJsonDataset;
+}
+
+interface Target {
+  studyUid: string;
+  seriesUid?: string;
+  sopInstanceUid?: string;
+}
+
+// Encapsulated transfer syntaxes and the media type of one compressed frame (PS3.18 Table 8.7.3-2).
+const FRAME_MEDIA_TYPE: Record<string, string> = {
+  '1.2.840.10008.1.2.4.50': 'image/jpeg',
+  '1.2.840.10008.1.2.4.51': 'image/jpeg',
+  '1.2.840.10008.1.2.4.57': 'image/jpeg',
+  '1.2.840.10008.1.2.4.70': 'image/jpeg',
+  '1.2.840.10008.1.2.4.80': 'image/jls',
+  '1.2.840.10008.1.2.4.81': 'image/jls',
+  '1.2.840.10008.1.2.4.90': 'image/jp2',
+  '1.2.840.10008.1.2.4.91': 'image/jp2',
+  '1.2.840.10008.1.2.5': 'image/dicom-rle',
+};
+
+interface MediaRange {
+  type: string;
+  params: Record<string, string>;
+  q: number;
+}
+
+export function parseAccept(header: string | undefined): MediaRange[] {
+  if (!header || header.trim() === '') return [{ type: '*/*', params: {}, q: 1 }];
+  return header
+    .split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
+    .map((part) => {
+      const [type, ...ps] = part.split(';').map((x) => x.trim());
+      const params: Record<string, string> = {};
+      for (const p of ps) {
+        const eq = p.indexOf('=');
+        if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
+      }
+      const q = params.q !== undefined ? Number(params.q) : 1;
+      return { type: (type ?? '').toLowerCase(), params, q: Number.isFinite(q) ? q : 1 };
+    })
+    .filter((r) => r.type && r.q > 0)
+    .sort((a, b) => b.q - a.q);
+}
+
+@Injectable()
+export class WadoService {
+  constructor(
+    private readonly repo: ImagingRepository,
+    private readonly audit: AuditService,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+  ) {}
+
+  /** Instances of a study, series or one instance, within the caller's scope (else 404). */
+  async instances(actor: Actor, t: Target): Promise<InstanceRef[]> {
+    const params: unknown[] = [t.studyUid];
+    let where = 'st.study_instance_uid = $1';
+    if (t.seriesUid) {
+      params.push(t.seriesUid);
+      where += ` AND se.series_instance_uid = $${params.length}`;
+    }
+    if (t.sopInstanceUid) {
+      params.push(t.sopInstanceUid);
+      where += ` AND i.sop_instance_uid = $${params.length}`;
+    }
+    if (actor.role === 'community_doctor') {
+      params.push(actor.facilityId);
+      where += ` AND st.facility_id = $${params.length}`;
+    }
+    const rows = await this.repo.ds.query<Record<string, any>[]>(
+      `SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
+              i.transfer_syntax_uid, i.sha256, i.size_bytes, i.pixel_data, i.metadata
+         FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
+        WHERE ${where}
+        ORDER BY se.series_number NULLS LAST, se.id, i.instance_number NULLS LAST, i.id`,
+      params,
+    );
+    if (rows.length === 0) throw notFound(t.sopInstanceUid ? 'Instance' : t.seriesUid ? 'Series' : 'Study');
+    return rows.map((r) => ({
+      studyId: r.study_id,
+      patientId: r.patient_id,
+      studyUid: r.study_instance_uid,
+      seriesUid: r.series_instance_uid,
+      sopInstanceUid: r.sop_instance_uid,
+      transferSyntaxUid: r.transfer_syntax_uid,
+      sha256: r.sha256,
+      sizeBytes: Number(r.size_bytes),
+      pixel: r.pixel_data,
+      metadata: r.metadata,
+    }));
+  }
+
+  async auditRetrieve(list: InstanceRef[], what: string): Promise<void> {
+    const first = list[0]!;
+    await this.audit.record({
+      action: `study.retrieve`,
+      resourceType: 'study',
+      resourceId: first.studyId,
+      patientId: first.patientId,
+      outcome: 'success',
+      details: { what, instances: list.length },
+    });
+  }
+
+  /** Checks the Accept header for a DICOM retrieve; returns false when nothing acceptable (406). */
+  acceptsDicom(accept: string | undefined, list: InstanceRef[]): boolean {
+    return parseAccept(accept).some((r) => {
+      if (r.type === '*/*' || r.type === 'multipart/*') return true;
+      if (r.type !== 'multipart/related') return false;
+      const type = (r.params.type ?? 'application/dicom').toLowerCase();
+      if (type !== 'application/dicom' && type !== '*/*') return false;
+      const ts = r.params['transfer-syntax'];
+      return !ts || ts === '*' || list.every((i) => i.transferSyntaxUid === ts);
+    });
+  }
+
+  acceptsJson(accept: string | undefined): boolean {
+    return parseAccept(accept).some((r) => ['*/*', 'application/*', 'application/dicom+json', 'application/json'].includes(r.type));
+  }
+
+  /** Streams the stored files unchanged, one part each. */
+  async streamInstances(res: ServerResponse, list: InstanceRef[]): Promise<void> {
+    const boundary = `zhiyin-${randomBytes(12).toString('hex')}`;
+    res.statusCode = 200;
+    res.setHeader('Content-Type', `multipart/related; type="application/dicom"; boundary=${boundary}`);
+    let length = 0;
+    const heads = list.map((i, n) => Buffer.from(`${n === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: application/dicom; transfer-syntax=${i.transferSyntaxUid}\r\nContent-Length: ${i.sizeBytes}\r\n\r\n`));
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    for (const [n, i] of list.entries()) length += heads[n]!.length + i.sizeBytes;
+    res.setHeader('Content-Length', String(length + tail.length));
+    for (const [n, i] of list.entries()) {
+      if (!(await write(res, heads[n]!))) return;
+      for await (const chunk of this.blobs.read(i.sha256) as AsyncIterable<Buffer>) {
+        if (!(await write(res, chunk))) return;
+      }
+    }
+    res.end(tail);
+  }
+
+  /** DICOM JSON with absolute BulkDataURIs. */
+  metadata(list: InstanceRef[], baseUrl: string): DicomJsonDataset[] {
+    return list.map((i) => absolutise(i.metadata, `${baseUrl}/studies/${i.studyUid}/series/${i.seriesUid}/instances/${i.sopInstanceUid}/`));
+  }
+
+  /** Frames as stored: uncompressed as application/octet-stream, compressed in their own media type. */
+  async frames(res: ServerResponse, inst: InstanceRef, numbers: number[], accept: string | undefined): Promise<void> {
+    const p = inst.pixel;
+    if (!p) throw new AppError('NOT_FOUND', 'This instance has no pixel data.');
+    if (!p.frames) throw new AppError('NOT_ACCEPTABLE', 'The frames of this instance cannot be separated as stored.');
+    for (const n of numbers) if (n < 1 || n > p.frames.length) throw new AppError('NOT_FOUND', `Frame ${n} does not exist; this instance has ${p.frames.length}.`);
+    const mediaType = p.encapsulated ? FRAME_MEDIA_TYPE[inst.transferSyntaxUid] ?? 'application/octet-stream' : 'application/octet-stream';
+    const ok = parseAccept(accept).some((r) => {
+      if (r.type === '*/*' || r.type === 'multipart/*') return true;
+      if (r.type !== 'multipart/related') return false;
+      const type = (r.params.type ?? 'application/octet-stream').toLowerCase();
+      if (type === '*/*') return true;
+      if (type !== mediaType) return false;
+      const ts = r.params['transfer-syntax'];
+      return !ts || ts === '*' || ts === inst.transferSyntaxUid || (!p.encapsulated && ts === '1.2.840.10008.1.2.1');
+    });
+    if (!ok) throw new AppError('NOT_ACCEPTABLE', `These frames are available as ${mediaType} only (no transcoding).`);
+    const boundary = `zhiyin-${randomBytes(12).toString('hex')}`;
+    res.statusCode = 200;
+    res.setHeader('Content-Type', `multipart/related; type="${mediaType}"; boundary=${boundary}`);
+    for (const [k, n] of numbers.entries()) {
+      const ranges = p.frames[n - 1]!;
+      const size = ranges.reduce((a, r) => a + r.length, 0);
+      const tsParam = p.encapsulated ? `; transfer-syntax=${inst.transferSyntaxUid}` : '';
+      if (!(await write(res, Buffer.from(`${k === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${mediaType}${tsParam}\r\nContent-Length: ${size}\r\nContent-Location: frames/${n}\r\n\r\n`)))) return;
+      for (const r of ranges) {
+        if (r.length === 0) continue;
+        for await (const chunk of this.blobs.read(inst.sha256, { start: r.offset, end: r.offset + r.length }) as AsyncIterable<Buffer>) {
+          if (!(await write(res, chunk))) return;
+        }
+      }
+    }
+    res.end(`\r\n--${boundary}--\r\n`);
+  }
+
+  /** A bulk data value by its path in the data set (BulkDataURI). */
+  async bulk(inst: InstanceRef, path: string): Promise<Buffer> {
+    const p = inst.pixel;
+    if (p && path === p.tag && !p.encapsulated && p.valueLength !== null && !inst.transferSyntaxUid.endsWith('.99')) {
+      return this.blobs.readBytes(inst.sha256, p.valueOffset, p.valueLength);
+    }
+    const whole = await this.blobs.readBytes(inst.sha256, 0, inst.sizeBytes);
+    const data = getBulkData(parseFull(whole, { validate: false }), path);
+    if (!data) throw notFound('Bulk data');
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  async rendered(inst: InstanceRef, frame: number, opts: RenderOptions): Promise<{ body: Buffer; type: string }> {
+    const p = inst.pixel;
+    if (!p) throw new AppError('NOT_ACCEPTABLE', 'This instance has no image to render.');
+    if (p.encapsulated || !p.frames) throw new AppError('NOT_ACCEPTABLE', 'Only uncompressed images can be rendered.');
+    const ranges = p.frames[frame - 1];
+    if (!ranges) throw new AppError('NOT_FOUND', `Frame ${frame} does not exist.`);
+    const bytes = await this.blobs.readBytes(inst.sha256, ranges[0]!.offset, ranges[0]!.length);
+    return renderFrame(bytes, inst.metadata, inst.transferSyntaxUid, opts);
+  }
+}
+
+function write(res: ServerResponse, data: Buffer): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  if (res.write(data)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}
+
+function absolutise(json: DicomJsonDataset, prefix: string): DicomJsonDataset {
+  const out: DicomJsonDataset = {};
+  for (const [tag, el] of Object.entries(json)) {
+    if (el.BulkDataURI?.startsWith('bulk/')) out[tag] = { ...el, BulkDataURI: prefix + el.BulkDataURI };
+    else if (el.vr === 'SQ' && el.Value) {
+      out[tag] = { ...el, Value: el.Value.map((item) => (item && typeof item === 'object' && !('Alphabetic' in item) ? absolutise(item as DicomJsonDataset, prefix) : item)) };
+    } else out[tag] = el;
+  }
+  return out;
+}
