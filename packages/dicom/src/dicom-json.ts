@@ -180,6 +180,7 @@ function convertDataSet(walk: Walk, ctx: ValueContext, dataSet: ParserDataSet, p
     const tag = publicTag(key);
     if (tag.startsWith('FFFE')) continue; // item delimiters kept by dicom-parser
     if (tag.endsWith('0000')) continue; // group lengths (retired)
+    if (tag === 'FFFCFFFC') continue; // Data Set Trailing Padding: no meaning
     if (tag.startsWith('0002') && walk.opts.includeFileMeta !== true) continue;
     if (walk.opts.excludePrivate === true && parseInt(tag.slice(0, 4), 16) % 2 === 1) continue;
     if (only && !only.has(tag)) continue;
