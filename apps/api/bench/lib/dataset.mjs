@@ -54,9 +54,14 @@ export function ensureDataset({ preset, dataDir, sharedDir, log }) {
     log('installing python3-pydicom and python3-numpy (apt-get) for the data-set generator');
     const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
     const cmd = [...sudo, 'apt-get', 'install', '-y', 'python3-pydicom', 'python3-numpy'];
-    const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const r = spawnSync(cmd[0], cmd.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (r.status !== 0 || !hasPydicom()) {
-      throw new Error('could not install python3-pydicom/python3-numpy: run `apt-get install -y python3-pydicom python3-numpy` as root');
+      throw new Error(
+        'could not install python3-pydicom/python3-numpy: run `apt-get install -y python3-pydicom python3-numpy` as root',
+      );
     }
   }
   log(`generating the ${preset} data set (gen-bench-dataset.py --preset ${preset})`);
@@ -119,10 +124,42 @@ export function loadDataset(dir, preset) {
 // Pinyin of every character the generator uses (its SURNAMES and GIVEN tables), for the expected answers of
 // pinyin queries. Names with other characters simply get no pinyin query.
 const PINYIN = {
-  王: 'wang', 李: 'li', 张: 'zhang', 刘: 'liu', 陈: 'chen', 杨: 'yang', 赵: 'zhao', 黄: 'huang', 周: 'zhou', 吴: 'wu',
-  徐: 'xu', 孙: 'sun', 马: 'ma', 朱: 'zhu', 胡: 'hu', 伟: 'wei', 芳: 'fang', 娜: 'na', 敏: 'min', 静: 'jing', 丽: 'li',
-  强: 'qiang', 磊: 'lei', 军: 'jun', 洋: 'yang', 勇: 'yong', 艳: 'yan', 杰: 'jie', 涛: 'tao', 明: 'ming', 超: 'chao',
-  秀: 'xiu', 英: 'ying', 华: 'hua', 平: 'ping', 刚: 'gang',
+  王: 'wang',
+  李: 'li',
+  张: 'zhang',
+  刘: 'liu',
+  陈: 'chen',
+  杨: 'yang',
+  赵: 'zhao',
+  黄: 'huang',
+  周: 'zhou',
+  吴: 'wu',
+  徐: 'xu',
+  孙: 'sun',
+  马: 'ma',
+  朱: 'zhu',
+  胡: 'hu',
+  伟: 'wei',
+  芳: 'fang',
+  娜: 'na',
+  敏: 'min',
+  静: 'jing',
+  丽: 'li',
+  强: 'qiang',
+  磊: 'lei',
+  军: 'jun',
+  洋: 'yang',
+  勇: 'yong',
+  艳: 'yan',
+  杰: 'jie',
+  涛: 'tao',
+  明: 'ming',
+  超: 'chao',
+  秀: 'xiu',
+  英: 'ying',
+  华: 'hua',
+  平: 'ping',
+  刚: 'gang',
 };
 
 /** @param {string} name  e.g. "Zhang^Ping=张^平" or "赵^华" */
@@ -192,8 +229,12 @@ export function querySet(ds) {
   let asciiPrefix;
   for (const s of surnames) {
     const pat = `${s}*`;
-    const strict = patients.filter((p) => parts.get(p.id)?.alphabetic && wildcardMatch(pat, parts.get(p.id)?.alphabetic ?? ''));
-    const loose = patients.filter((p) => wildcardMatch(pat, parts.get(p.id)?.pinyin ?? parts.get(p.id)?.alphabetic ?? ''));
+    const strict = patients.filter(
+      (p) => parts.get(p.id)?.alphabetic && wildcardMatch(pat, parts.get(p.id)?.alphabetic ?? ''),
+    );
+    const loose = patients.filter((p) =>
+      wildcardMatch(pat, parts.get(p.id)?.pinyin ?? parts.get(p.id)?.alphabetic ?? ''),
+    );
     if (strict.length === loose.length && (!asciiPrefix || strict.length > asciiPrefix.count)) {
       asciiPrefix = { pattern: pat, count: strict.length, ids: new Set(strict.map((p) => p.id)) };
     }

@@ -51,7 +51,9 @@ export function request(url, options = {}) {
       );
       res.on('error', reject);
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${method} ${target.pathname}`)));
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(new Error(`timeout after ${timeoutMs} ms: ${method} ${target.pathname}`)),
+    );
     req.on('error', reject);
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);

@@ -33,7 +33,8 @@ export function cpuSecondsOf(pid) {
 export function memoryOf(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (/** @type {string} */ key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const kb = (/** @type {string} */ key) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
     return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
   } catch {
     return { rss: NaN, hwm: NaN };
@@ -74,7 +75,8 @@ function descendants(root) {
   /** @type {number[]} */
   const out = [];
   const stack = [root];
-  while (stack.length) for (const c of children.get(/** @type {number} */ (stack.pop())) ?? []) out.push(c), stack.push(c);
+  while (stack.length)
+    for (const c of children.get(/** @type {number} */ (stack.pop())) ?? []) (out.push(c), stack.push(c));
   return out;
 }
 
@@ -202,7 +204,18 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
     if (!admin) return '';
     return execFileSync(
       'psql',
-      ['-h', admin.hostname, '-p', admin.port || '5432', '-U', decodeURIComponent(admin.username || 'postgres'), '-d', admin.pathname.slice(1) || 'postgres', '-Atqc', sql],
+      [
+        '-h',
+        admin.hostname,
+        '-p',
+        admin.port || '5432',
+        '-U',
+        decodeURIComponent(admin.username || 'postgres'),
+        '-d',
+        admin.pathname.slice(1) || 'postgres',
+        '-Atqc',
+        sql,
+      ],
       { encoding: 'utf8', env: { ...process.env, PGPASSWORD: decodeURIComponent(admin.password) } },
     );
   };
@@ -262,7 +275,10 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
       tokens.clear();
       await new Promise((resolve, reject) => {
         let out = '';
-        const timer = setTimeout(() => reject(new Error(`Zhiyin did not start within 180 s:\n${stderrTail.slice(-2000)}`)), 180_000);
+        const timer = setTimeout(
+          () => reject(new Error(`Zhiyin did not start within 180 s:\n${stderrTail.slice(-2000)}`)),
+          180_000,
+        );
         proc.stdout?.on('data', (/** @type {Buffer} */ c) => {
           if (out.length < 100_000) out += c.toString('utf8');
           if (/is running: http/.test(out)) {
@@ -275,7 +291,9 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
         });
         proc.once('exit', (code, signal) => {
           clearTimeout(timer);
-          reject(new Error(`Zhiyin exited while starting (code ${code}, signal ${signal}):\n${stderrTail.slice(-2000)}`));
+          reject(
+            new Error(`Zhiyin exited while starting (code ${code}, signal ${signal}):\n${stderrTail.slice(-2000)}`),
+          );
         });
       });
       proc.on('exit', (code, signal) => {
@@ -313,7 +331,8 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
         body,
         timeoutMs: 30_000,
       });
-      if (r.status !== 200) throw new Error(`login as ${username}: status ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
+      if (r.status !== 200)
+        throw new Error(`login as ${username}: status ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
       const token = json(r).accessToken;
       tokens.set(username, { token, at: Date.now() });
       return { Authorization: `Bearer ${token}` };

@@ -1,0 +1,537 @@
+#!/usr/bin/env node
+// `npm run bench`: Zhiyin's DICOMweb (STOW-RS, QIDO-RS, WADO-RS) against Orthanc + DICOMweb plugin in one run,
+// on the same machine and data, alternating the servers, checking every answer. See BENCHMARKS.md.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureDataset, loadDataset, querySet } from './lib/dataset.mjs';
+import { request } from './lib/http.mjs';
+import { chineseRows, computeMetrics, perQueryRows, printSummary, renderMarkdown } from './lib/report.mjs';
+import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
+import { orthancServer, sameFileSystem, zhiyinServer } from './lib/servers.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const apiDir = resolve(benchDir, '..');
+const repoRoot = resolve(apiDir, '..', '..');
+const sharedDir = resolve(process.env.ZHIYIN_SHARED ?? join(repoRoot, '..', 'shared'));
+
+const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node apps/api/bench/bench.mjs [options])
+
+  --preset small|medium     data set (default medium; generated into apps/api/bench/bench-data/ when missing)
+  --reps N                  repetitions per server and scenario (default 3, at least 1)
+  --only LIST               scenarios, comma-separated: stow,qido,wado,big (default stow,qido,wado)
+  --big                     add the 1 GB single STOW-RS request (same as adding "big" to --only)
+  --big-mb N                size of the big request in MB (default 1074, i.e. 1 GiB)
+  --stow-concurrency LIST   STOW-RS concurrencies (default 4,1)
+  --batch N                 instances per STOW-RS request (default 1)
+  --wado-concurrency N      WADO-RS concurrency (default 4)
+  --qido-rounds N           measured rounds over the QIDO-RS query set (default 20)
+  --servers LIST            zhiyin,orthanc (default both; one alone gives no ratios)
+  --embedded-pg             Zhiyin on its embedded PostgreSQL instead of the local server (ZHIYIN_BENCH_PG)
+  --no-build                do not run the turbo build first
+  --no-md                   do not rewrite BENCHMARKS.md
+  --render-md               only re-render BENCHMARKS.md from apps/api/bench/results/*.json
+  --max-minutes N           hard limit for the whole run (default 90)
+environment: ZHIYIN_SHARED (the shared folder, default ../shared next to the repository), ZHIYIN_BENCH_PG
+(admin URL of the PostgreSQL server, default postgres://postgres@127.0.0.1:5432/postgres), ZHIYIN_BENCH_DATA
+(data-set folder), ORTHANC_PORT (default 8042), ZHIYIN_BENCH_TMP (where Zhiyin's DATA_DIRs go, default the OS temp dir).`;
+
+function options() {
+  // `npm run bench -- --x` from the repository root passes options through npm as npm_config_* variables
+  // when the root script has no `--`; accept both.
+  const npmOpt = (/** @type {string} */ name) => process.env[`npm_config_${name.replace(/-/g, '_')}`];
+  const { values } = parseArgs({
+    options: {
+      preset: { type: 'string' },
+      reps: { type: 'string' },
+      only: { type: 'string' },
+      big: { type: 'boolean' },
+      'big-mb': { type: 'string' },
+      'stow-concurrency': { type: 'string' },
+      batch: { type: 'string' },
+      'wado-concurrency': { type: 'string' },
+      'qido-rounds': { type: 'string' },
+      servers: { type: 'string' },
+      'embedded-pg': { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+      'no-md': { type: 'boolean' },
+      'render-md': { type: 'boolean' },
+      'max-minutes': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  const str = (/** @type {keyof typeof values} */ k) => /** @type {string | undefined} */ (values[k]) ?? npmOpt(k);
+  const flag = (/** @type {keyof typeof values} */ k) => Boolean(values[k]) || npmOpt(k) === 'true';
+  const int = (/** @type {keyof typeof values} */ k, /** @type {number} */ d, min = 1) => {
+    const v = str(k);
+    const n = v === undefined ? d : Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${k} must be an integer ≥ ${min}`);
+    return n;
+  };
+  const only = new Set(
+    (str('only') ?? 'stow,qido,wado')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  if (flag('big')) only.add('big');
+  for (const s of only) if (!['stow', 'qido', 'wado', 'big'].includes(s)) throw new Error(`unknown scenario "${s}"`);
+  const servers = (str('servers') ?? 'zhiyin,orthanc').split(',').map((s) => s.trim());
+  for (const s of servers) if (s !== 'zhiyin' && s !== 'orthanc') throw new Error(`unknown server "${s}"`);
+  const preset = str('preset') ?? 'medium';
+  if (!/^[a-z0-9-]+$/.test(preset)) throw new Error('--preset must be a preset name (small, medium)');
+  return {
+    help: flag('help'),
+    preset,
+    reps: int('reps', 3),
+    only: [...only],
+    bigBytes: int('big-mb', 1074) * 1e6,
+    stowConcurrency: (str('stow-concurrency') ?? '4,1').split(',').map(Number),
+    batch: int('batch', 1),
+    wadoConcurrency: int('wado-concurrency', 4),
+    qidoRounds: int('qido-rounds', 20),
+    servers,
+    embeddedPg: flag('embedded-pg'),
+    build: !flag('no-build'),
+    md: !flag('no-md'),
+    renderOnly: flag('render-md'),
+    maxMinutes: int('max-minutes', 90),
+  };
+}
+
+const log = (/** @type {string} */ s) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+function sh(/** @type {string} */ cmd, /** @type {string[]} */ args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function machine(/** @type {string} */ dir) {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  const [fsType, source] = sh('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '--target', dir]).split(/\s+/);
+  const device = source?.startsWith('/dev/') ? source.slice(5).replace(/\[.*$/, '') : undefined;
+  const base = device?.replace(/p?\d+$/, '');
+  let rotational;
+  for (const d of [device, base]) {
+    if (!d) continue;
+    const f = `/sys/block/${d}/queue/rotational`;
+    if (existsSync(f)) {
+      rotational = readFileSync(f, 'utf8').trim() === '1';
+      break;
+    }
+  }
+  return {
+    cpu,
+    cores: os.cpus().length,
+    memoryGB: os.totalmem() / 1e9,
+    kernel: os.release(),
+    virtualization: sh('systemd-detect-virt', []) || undefined,
+    disk: { fsType: fsType || 'unknown', device, rotational },
+  };
+}
+
+/** What each server's STOW-RS answer means for durability, checked rather than assumed. */
+function durability(/** @type {string | undefined} */ pgAdmin) {
+  const tpl = join(sharedDir, 'peers', 'orthanc', 'orthanc.json.template');
+  const sync = existsSync(tpl) && /"SyncStorageArea"\s*:\s*true/.test(readFileSync(tpl, 'utf8'));
+  const orthanc = sync
+    ? 'Orthanc runs with `SyncStorageArea: true`: each stored file is fsynced before the STOW-RS answer (its SQLite index is transactional).'
+    : 'Orthanc runs WITHOUT `SyncStorageArea`: its answers do not imply files on disk.';
+  const src = join(apiDir, 'src');
+  const hits = sh('grep', [
+    '-rlE',
+    '--include=*.ts',
+    '--exclude=*.spec.ts',
+    '(fsync|fdatasync|datasync)\\(|\\.sync\\(\\)',
+    src,
+  ])
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => relative(repoRoot, f));
+  const zhiyin = hits.length
+    ? `Zhiyin's storage code flushes files with fsync/datasync (${hits.map((h) => `\`${h}\``).join(', ')}) before the instance is recorded and the STOW-RS answer is sent, and its index is committed in PostgreSQL: the same durability.`
+    : "No fsync/datasync call was found in Zhiyin's API source: its STOW-RS answer does NOT mean the files are on disk.";
+  let pg = '';
+  if (pgAdmin) {
+    const u = new URL(pgAdmin);
+    const q = (/** @type {string} */ s) =>
+      sh('psql', [
+        '-h',
+        u.hostname,
+        '-p',
+        u.port || '5432',
+        '-U',
+        decodeURIComponent(u.username || 'postgres'),
+        '-Atqc',
+        s,
+      ]);
+    pg = `PostgreSQL: fsync=${q('SHOW fsync') || '?'}, synchronous_commit=${q('SHOW synchronous_commit') || '?'}.`;
+  }
+  return { orthanc, zhiyin, postgres: pg, zhiyinFsyncFiles: hits, orthancSyncStorageArea: sync };
+}
+
+/** The same problem seen in several repetitions is listed once, with how often. @param {import('./lib/scenarios.mjs').Failure[]} list */
+function dedupe(list) {
+  /** @type {Map<string, import('./lib/scenarios.mjs').Failure & { times: number }>} */
+  const seen = new Map();
+  for (const f of list) {
+    const key = `${f.server}|${f.scenario}|${f.what}|${f.detail}`;
+    const old = seen.get(key);
+    if (old) old.times += 1;
+    else seen.set(key, { ...f, times: 1 });
+  }
+  return [...seen.values()];
+}
+
+async function main() {
+  const opt = options();
+  if (opt.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const resultsDir = join(benchDir, 'results');
+  const mdFile = join(repoRoot, 'BENCHMARKS.md');
+  if (opt.renderOnly) {
+    renderMarkdown(resultsDir, mdFile);
+    log('BENCHMARKS.md rewritten from the results files');
+    return;
+  }
+  const runStarted = performance.now();
+  const deadlineMs = runStarted + opt.maxMinutes * 60_000;
+
+  if (opt.build && opt.servers.includes('zhiyin')) {
+    log('building (turbo run build)');
+    const r = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+    });
+    if (r.status !== 0) throw new Error('the build failed');
+  }
+
+  const dataRoot = resolve(process.env.ZHIYIN_BENCH_DATA ?? join(benchDir, 'bench-data'));
+  const dsDir = ensureDataset({ preset: opt.preset, dataDir: dataRoot, sharedDir, log });
+  const ds = loadDataset(dsDir, opt.preset);
+  const queries = querySet(ds);
+  log(
+    `data set ${opt.preset}: ${ds.files.length} instances, ${(ds.totalBytes / 1e6).toFixed(1)} MB, ${ds.studies.size} studies`,
+  );
+
+  const orthancScripts = join(sharedDir, 'peers', 'orthanc');
+  if (opt.servers.includes('orthanc') && !sh('sh', ['-c', 'command -v Orthanc || ls /usr/sbin/Orthanc'])) {
+    log('Orthanc is not installed: running ../shared/peers/orthanc/install.sh');
+    execFileSync(join(orthancScripts, 'install.sh'), [], { stdio: 'inherit' });
+  }
+  const pgAdmin = opt.embeddedPg
+    ? undefined
+    : (process.env.ZHIYIN_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const orthancRun = join(benchDir, '.orthanc-run');
+  /** @type {import('./lib/servers.mjs').Server[]} */
+  const servers = [];
+  /** @type {ReturnType<typeof zhiyinServer> | undefined} */
+  let zhiyin;
+  if (opt.servers.includes('zhiyin')) {
+    zhiyin = zhiyinServer({
+      apiDir,
+      dataRoot: resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()),
+      pgUrl: pgAdmin,
+      log,
+      users: { write: 'doc.bjcy', read: 'coord.liu' },
+      password: 'Zhiyin-2026',
+    });
+    servers.push(zhiyin);
+  }
+  /** @type {ReturnType<typeof orthancServer> | undefined} */
+  let orthanc;
+  if (opt.servers.includes('orthanc')) {
+    orthanc = orthancServer({
+      scriptsDir: orthancScripts,
+      runDir: orthancRun,
+      port: Number(process.env.ORTHANC_PORT ?? 8042),
+      log,
+    });
+    servers.push(orthanc);
+  }
+
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const s of servers) {
+      try {
+        await s.stop();
+      } catch (e) {
+        log(`stopping ${s.label}: ${/** @type {Error} */ (e).message}`);
+      }
+    }
+    zhiyin?.cleanup();
+  };
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    process.once(sig, () => {
+      log(`${sig}: stopping the servers`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  /** @type {import('./lib/scenarios.mjs').Failure[]} */
+  const failures = [];
+  /** @type {string[]} */
+  const skipped = [];
+  /** @type {Record<string, Record<string, any[]>>} */
+  const runs = {};
+  const record = (/** @type {string} */ scenario, /** @type {string} */ server, /** @type {any} */ value) => {
+    runs[scenario] ??= {};
+    (runs[scenario][server] ??= []).push(value);
+  };
+  /** Runs one measurement; an exception is a failure of that server, not the end of the run. */
+  const attempt = async (
+    /** @type {string} */ scenario,
+    /** @type {import('./lib/servers.mjs').Server} */ s,
+    /** @type {() => Promise<any>} */ fn,
+  ) => {
+    try {
+      const v = await fn();
+      record(scenario, s.name, v);
+      return v;
+    } catch (e) {
+      failures.push({ server: s.name, scenario, what: 'run', detail: /** @type {Error} */ (e).message.slice(0, 500) });
+      log(`!!! ${s.label} ${scenario}: ${/** @type {Error} */ (e).message.slice(0, 500)}`);
+      return undefined;
+    }
+  };
+
+  try {
+    // start both once: versions, and whether Zhiyin's DICOMweb endpoints answer at all
+    /** @type {Record<string, any>} */
+    const versions = {};
+    for (const s of [...servers]) {
+      log(`starting ${s.label}`);
+      await s.reset();
+      Object.assign(versions, await s.versions());
+    }
+    versions.node = process.version;
+    versions.commit = sh('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']) || undefined;
+    versions.dirty = Boolean(sh('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'apps/api/src', 'packages']));
+    if (zhiyin) {
+      const probe = await request(`${zhiyin.base}/studies?limit=1`, {
+        headers: { ...(await zhiyin.auth('read')), Accept: 'application/dicom+json' },
+        timeoutMs: 30_000,
+      });
+      if (probe.status === 404) {
+        log("!!! Zhiyin's DICOMweb endpoints are not there (GET /dicomweb/studies → 404): measuring Orthanc only");
+        failures.push({
+          server: 'zhiyin',
+          scenario: 'all',
+          what: 'GET /dicomweb/studies',
+          detail: '404: DICOMweb endpoints missing',
+        });
+        await zhiyin.stop();
+        servers.splice(servers.indexOf(zhiyin), 1);
+        zhiyin.cleanup();
+        zhiyin = undefined;
+      }
+    }
+    if (!servers.length) throw new Error('no server to measure');
+
+    const left = () => deadlineMs - performance.now();
+    /** @type {Set<string>} */
+    const loaded = new Set();
+
+    if (opt.only.includes('stow')) {
+      for (let rep = 1; rep <= opt.reps; rep++) {
+        for (const c of opt.stowConcurrency) {
+          for (const s of servers) {
+            await s.reset();
+            log(`STOW-RS rep ${rep}/${opt.reps}, concurrency ${c}, ${s.label}`);
+            const v = await attempt(`stow-c${c}`, s, () =>
+              stowPass(s, ds, {
+                concurrency: c,
+                batch: opt.batch,
+                failures,
+                deadlineMs: performance.now() + Math.min(left(), 20 * 60_000),
+              }),
+            );
+            if (v) {
+              log(
+                `  ${v.mbPerSec.toFixed(1)} MB/s, ${v.instancesPerSec.toFixed(1)} instances/s, ${v.seconds.toFixed(1)} s, CPU ${v.cpuSeconds.toFixed(1)} s`,
+              );
+              if (v.errors === 0) loaded.add(s.name);
+              else loaded.delete(s.name);
+            } else loaded.delete(s.name);
+          }
+        }
+      }
+    }
+
+    if (opt.only.includes('qido') || opt.only.includes('wado')) {
+      for (const s of servers) {
+        if (loaded.has(s.name)) continue;
+        log(`loading the data set into ${s.label} (not measured)`);
+        await s.reset();
+        const v = await attempt('load', s, () =>
+          stowPass(s, ds, { concurrency: 4, batch: opt.batch, failures, deadlineMs: performance.now() + left() }),
+        );
+        if (v && v.errors === 0) loaded.add(s.name);
+      }
+    }
+
+    if (opt.only.includes('qido')) {
+      for (let rep = 1; rep <= opt.reps; rep++) {
+        for (const s of servers) {
+          log(`QIDO-RS rep ${rep}/${opt.reps}, ${s.label}`);
+          const v = await attempt('qido', s, () =>
+            qidoRun(s, queries, {
+              rounds: opt.qidoRounds,
+              failures,
+              deadlineMs: performance.now() + Math.min(left(), 10 * 60_000),
+            }),
+          );
+          if (v)
+            log(
+              `  p50 ${v.p50ms.toFixed(2)} ms, p99 ${v.p99ms.toFixed(2)} ms (ASCII set); Chinese p50 ${v.chineseP50ms.toFixed(2)} ms`,
+            );
+        }
+      }
+    }
+
+    if (opt.only.includes('wado')) {
+      for (let rep = 1; rep <= opt.reps; rep++) {
+        for (const level of /** @type {const} */ (['study', 'instance'])) {
+          for (const s of servers) {
+            log(`WADO-RS ${level} rep ${rep}/${opt.reps}, ${s.label}`);
+            const v = await attempt(`wado-${level}`, s, () =>
+              wadoRun(s, ds, {
+                level,
+                concurrency: opt.wadoConcurrency,
+                failures,
+                deadlineMs: performance.now() + Math.min(left(), 10 * 60_000),
+              }),
+            );
+            if (v)
+              log(
+                `  ${v.mbPerSec.toFixed(1)} MB/s, ${v.requestsPerSec.toFixed(1)} requests/s, p50 ${v.p50ms.toFixed(1)} ms`,
+              );
+          }
+        }
+        for (const s of servers) {
+          log(`WADO-RS metadata rep ${rep}/${opt.reps}, ${s.label}`);
+          const v = await attempt('wado-metadata', s, () =>
+            metadataRun(s, ds, {
+              concurrency: opt.wadoConcurrency,
+              failures,
+              deadlineMs: performance.now() + Math.min(left(), 10 * 60_000),
+            }),
+          );
+          if (v) log(`  ${v.requestsPerSec.toFixed(1)} requests/s, p50 ${v.p50ms.toFixed(1)} ms`);
+        }
+      }
+    }
+
+    if (opt.only.includes('big')) {
+      const big = bigPlan(ds, opt.bigBytes, (Math.floor(Date.now() / 1000) % 90) + 10);
+      for (let rep = 1; rep <= opt.reps; rep++) {
+        for (const s of servers) {
+          if (left() < 5 * 60_000) {
+            skipped.push(`1 GB request rep ${rep} on ${s.label}: run time limit`);
+            continue;
+          }
+          await s.reset();
+          log(`1 GB single STOW-RS request rep ${rep}/${opt.reps}, ${s.label} (${big.plan.length} parts)`);
+          const v = await attempt('big', s, () => bigStow(s, big, { failures }));
+          if (v)
+            log(
+              `  ${v.seconds.toFixed(1)} s, ${v.mbPerSec.toFixed(1)} MB/s, status ${v.status}, VmHWM ${v.vmHwmMB.toFixed(0)} MB (sampled peak ${v.peakRssSampledMB.toFixed(0)} MB)`,
+            );
+        }
+      }
+    }
+
+    // results
+    const metrics = computeMetrics(runs);
+    const expectedOf = (/** @type {import('./lib/dataset.mjs').Query} */ q) =>
+      q.expect ? q.expect.size : q.expectPage?.count;
+    const qlist = queries.map((q) => ({
+      id: q.id,
+      label: q.label,
+      path: q.path,
+      level: q.level,
+      chinese: q.chinese,
+      expected: expectedOf(q),
+    }));
+    const now = new Date();
+    const label = `${now.toISOString().slice(0, 16).replace(/:/g, '')}-${opt.preset}${opt.only.includes('big') ? '-big' : ''}`;
+    const result = {
+      schema: 1,
+      date: now.toISOString(),
+      label,
+      preset: opt.preset,
+      dataset: {
+        instances: ds.files.length,
+        bytes: ds.totalBytes,
+        studies: ds.studies.size,
+        series: ds.series.size,
+        patients: ds.patients.size,
+        config: ds.config,
+      },
+      options: {
+        reps: opt.reps,
+        only: opt.only,
+        servers: servers.map((s) => s.name),
+        stowConcurrency: opt.stowConcurrency,
+        batch: opt.batch,
+        wadoConcurrency: opt.wadoConcurrency,
+        qidoRounds: opt.qidoRounds,
+        bigBytes: opt.bigBytes,
+        database: pgAdmin
+          ? 'the local PostgreSQL server, a fresh database per ingest pass'
+          : 'embedded PostgreSQL, fresh per ingest pass',
+        sameFileSystem: zhiyin && orthanc ? sameFileSystem(zhiyin.storageDir, orthancRun) : undefined,
+      },
+      machine: machine(benchDir),
+      versions,
+      durability: durability(pgAdmin),
+      queries: qlist,
+      metrics,
+      perQuery: perQueryRows(runs, qlist),
+      chinese: chineseRows(runs, qlist),
+      failures: dedupe(failures),
+      skipped,
+      runs,
+      minutes: (performance.now() - runStarted) / 60_000,
+    };
+    process.stdout.write(`\n${printSummary(result)}\n\n`);
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${label}.json`);
+    let text = JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+    try {
+      const prettier = await import('prettier');
+      text = await prettier.format(text, { parser: 'json', printWidth: 120 });
+    } catch {
+      text += '\n';
+    }
+    writeFileSync(file, text);
+    log(`results written to ${relative(repoRoot, file)} (${result.minutes.toFixed(1)} min)`);
+    if (opt.md) {
+      renderMarkdown(resultsDir, mdFile);
+      log('BENCHMARKS.md rewritten');
+    }
+    if (result.failures.length) process.exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e?.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,430 @@
+// Turns the raw repetitions into metrics with ratios, prints them, and renders BENCHMARKS.md from the results files.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fmt, fmtSummary, summary } from './stats.mjs';
+
+/**
+ * @typedef {object} Metric
+ * @property {string} id
+ * @property {string} scenario
+ * @property {string} label
+ * @property {string} unit
+ * @property {'higher' | 'lower'} better
+ * @property {{ median: number, min: number, max: number, n: number }} zhiyin
+ * @property {{ median: number, min: number, max: number, n: number }} orthanc
+ * @property {number} ratio   Zhiyin ÷ Orthanc (medians)
+ * @property {string} [target]
+ * @property {boolean} [met]
+ */
+
+/** The metrics of a run, from its repetitions. @param {any} runs */
+export function computeMetrics(runs) {
+  /** @type {Metric[]} */
+  const metrics = [];
+  /**
+   * @param {string} scenario @param {string} key @param {string} label @param {string} unit
+   * @param {'higher' | 'lower'} better @param {{ ratioAtLeast?: number, ratioAtMost?: number }} [target]
+   */
+  const add = (scenario, key, label, unit, better, target) => {
+    const r = runs[scenario];
+    if (!r) return;
+    const z = summary((r.zhiyin ?? []).map((/** @type {any} */ x) => x[key]));
+    const o = summary((r.orthanc ?? []).map((/** @type {any} */ x) => x[key]));
+    /** @type {Metric} */
+    const m = {
+      id: `${scenario}.${key}`,
+      scenario,
+      label,
+      unit,
+      better,
+      zhiyin: z,
+      orthanc: o,
+      ratio: z.median / o.median,
+    };
+    if (target?.ratioAtLeast !== undefined) {
+      m.target = `ratio ≥ ${target.ratioAtLeast}`;
+      m.met = m.ratio >= target.ratioAtLeast;
+    }
+    if (target?.ratioAtMost !== undefined) {
+      m.target = `ratio ≤ ${target.ratioAtMost}`;
+      m.met = m.ratio <= target.ratioAtMost;
+    }
+    if (!Number.isFinite(m.ratio)) m.met = undefined;
+    metrics.push(m);
+  };
+  for (const c of [4, 1, 8, 16, 2]) {
+    const s = `stow-c${c}`;
+    add(
+      s,
+      'mbPerSec',
+      `STOW-RS ingest, concurrency ${c}`,
+      'MB/s',
+      'higher',
+      c === 4 ? { ratioAtLeast: 1.5 } : undefined,
+    );
+    add(s, 'instancesPerSec', `STOW-RS ingest, concurrency ${c}`, 'instances/s', 'higher');
+    add(s, 'requestP50ms', `STOW-RS request p50, concurrency ${c}`, 'ms', 'lower');
+    add(s, 'cpuSeconds', `STOW-RS server CPU, concurrency ${c}`, 'CPU s', 'lower');
+  }
+  add('qido', 'p50ms', 'QIDO-RS p50 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
+  add('qido', 'p99ms', 'QIDO-RS p99 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
+  add('qido', 'cpuSeconds', 'QIDO-RS server CPU (all rounds)', 'CPU s', 'lower');
+  add('wado-study', 'mbPerSec', 'WADO-RS whole studies', 'MB/s', 'higher', { ratioAtLeast: 1 });
+  add('wado-study', 'p50ms', 'WADO-RS study request p50', 'ms', 'lower');
+  add('wado-study', 'cpuSeconds', 'WADO-RS studies server CPU', 'CPU s', 'lower');
+  add('wado-instance', 'mbPerSec', 'WADO-RS single instances', 'MB/s', 'higher', { ratioAtLeast: 1 });
+  add('wado-instance', 'requestsPerSec', 'WADO-RS single instances', 'requests/s', 'higher');
+  add('wado-instance', 'cpuSeconds', 'WADO-RS instances server CPU', 'CPU s', 'lower');
+  add('wado-metadata', 'requestsPerSec', 'WADO-RS study metadata', 'requests/s', 'higher');
+  add('wado-metadata', 'p50ms', 'WADO-RS study metadata p50', 'ms', 'lower');
+  add('big', 'seconds', '1 GB single STOW-RS request', 's', 'lower');
+  add('big', 'mbPerSec', '1 GB single STOW-RS request', 'MB/s', 'higher');
+  add('big', 'vmHwmMB', '1 GB STOW-RS: server peak RSS (VmHWM)', 'MB', 'lower');
+  const big = metrics.find((m) => m.id === 'big.vmHwmMB');
+  if (big) {
+    big.target = 'Zhiyin < 250 MB';
+    big.met = Number.isFinite(big.zhiyin.max) ? big.zhiyin.max < 250 : undefined;
+  }
+  return metrics;
+}
+
+/** Chinese-name queries: Zhiyin's correctness and latency, Orthanc's count for the record. @param {any} runs @param {any[]} queries */
+export function chineseRows(runs, queries) {
+  const q = runs.qido;
+  if (!q) return [];
+  return queries
+    .filter((x) => x.chinese)
+    .map((x) => {
+      const z = (q.zhiyin ?? []).map((/** @type {any} */ r) => r.perQuery[x.id]);
+      const o = (q.orthanc ?? []).map((/** @type {any} */ r) => r.perQuery[x.id]);
+      return {
+        id: x.id,
+        label: x.label,
+        expected: x.expected,
+        zhiyin: z.length
+          ? {
+              count: z[z.length - 1]?.count,
+              correct: z.every((/** @type {any} */ a) => a && a.wrong === 0),
+              problem: z.find((/** @type {any} */ a) => a?.problem)?.problem,
+              p50ms: summary(z.map((/** @type {any} */ a) => a?.p50ms)),
+            }
+          : undefined,
+        orthanc: o.length ? { count: o[o.length - 1]?.count } : undefined,
+      };
+    });
+}
+
+/** Per-query p50 table rows. @param {any} runs @param {any[]} queries */
+export function perQueryRows(runs, queries) {
+  const q = runs.qido;
+  if (!q) return [];
+  return queries.map((x) => {
+    const pick = (/** @type {string} */ server) => {
+      const list = (q[server] ?? []).map((/** @type {any} */ r) => r.perQuery[x.id]);
+      return {
+        p50: summary(list.map((/** @type {any} */ a) => a?.p50ms)),
+        p99: summary(list.map((/** @type {any} */ a) => a?.p99ms)),
+        count: list[list.length - 1]?.count,
+        wrong: list.reduce((/** @type {number} */ s, /** @type {any} */ a) => s + (a?.wrong ?? 0), 0),
+      };
+    };
+    return {
+      id: x.id,
+      label: x.label,
+      chinese: x.chinese,
+      expected: x.expected,
+      zhiyin: pick('zhiyin'),
+      orthanc: pick('orthanc'),
+    };
+  });
+}
+
+/** @param {number} r @param {'higher' | 'lower'} better */
+function ratioText(r, better) {
+  if (!Number.isFinite(r)) return '—';
+  return `${r.toFixed(2)}× (${better} is better)`;
+}
+
+/** @param {string[][]} rows */
+function textTable(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
+  return rows.map((r) => r.map((c, i) => c + ' '.repeat(widths[i] - [...c].length)).join('  ')).join('\n');
+}
+
+/** The console summary of a run. @param {any} result */
+export function printSummary(result) {
+  const rows = [
+    ['metric', 'unit', 'Zhiyin median (min–max)', 'Orthanc median (min–max)', 'Zhiyin ÷ Orthanc', 'target'],
+  ];
+  for (const m of result.metrics) {
+    rows.push([
+      m.label,
+      m.unit,
+      fmtSummary(m.zhiyin),
+      fmtSummary(m.orthanc),
+      ratioText(m.ratio, m.better),
+      m.target ? `${m.target}: ${m.met === undefined ? 'n/a' : m.met ? 'met' : 'NOT MET'}` : '',
+    ]);
+  }
+  const out = [textTable(rows)];
+  if (result.chinese?.length) {
+    const c = [
+      ['Chinese-name query (Zhiyin only, no ratio)', 'expected', 'Zhiyin', 'correct', 'Zhiyin p50 ms', 'Orthanc'],
+    ];
+    for (const r of result.chinese) {
+      c.push([
+        r.label,
+        String(r.expected),
+        String(r.zhiyin?.count ?? '—'),
+        r.zhiyin ? (r.zhiyin.correct ? 'yes' : 'NO') : '—',
+        r.zhiyin ? fmtSummary(r.zhiyin.p50ms) : '—',
+        r.orthanc ? `${r.orthanc.count} result(s)` : '—',
+      ]);
+    }
+    out.push('', textTable(c));
+  }
+  if (result.failures.length) {
+    out.push('', `!!! ${result.failures.length} WRONG ANSWER(S) / FAILURE(S):`);
+    for (const f of result.failures)
+      out.push(`!!! [${f.server}] ${f.scenario}: ${f.what}: ${f.detail}${f.times > 1 ? ` (×${f.times})` : ''}`);
+  } else out.push('', 'All answers checked: QIDO-RS results match the manifest, WADO-RS bytes match by SHA-256.');
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------- BENCHMARKS.md
+
+/** @param {string[]} head @param {string[][]} rows */
+function mdTable(head, rows) {
+  const esc = (/** @type {string} */ s) => String(s).replace(/\|/g, '\\|');
+  return [
+    `| ${head.map(esc).join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** @param {any} r */
+function mdRun(r) {
+  const out = [];
+  const mt = r.machine;
+  const v = r.versions;
+  out.push(
+    `- **Date**: ${r.date.slice(0, 16).replace('T', ' ')} UTC — results file \`apps/api/bench/results/${r.file}\``,
+    `- **Machine**: ${mt.cpu}, ${mt.cores} cores, ${fmt(mt.memoryGB, 1)} GB RAM, ${mt.virtualization ? `${mt.virtualization} VM, ` : ''}` +
+      `disk ${mt.disk.device ?? '?'} (${mt.disk.rotational === false ? 'non-rotational' : mt.disk.rotational ? 'rotational' : 'unknown type'}), ` +
+      `file system ${mt.disk.fsType}; Linux ${mt.kernel}. Both servers store on the same file system: ${r.options.sameFileSystem ? 'yes' : 'NO'}.`,
+    `- **Versions**: Orthanc ${v.orthanc ?? '—'} with DICOMweb plugin ${v.dicomweb ?? '—'} (SQLite index); Zhiyin ${v.zhiyin ?? '—'} at commit ${v.commit ?? '—'}` +
+      `${v.dirty ? ' (plus uncommitted work in the tree at build time)' : ''} on Node.js ${v.node} with PostgreSQL ${v.postgres ?? '—'} ` +
+      `(${r.options.database})`,
+    `- **Data set**: \`${r.preset}\` — ${r.dataset.instances} instances, ${fmt(r.dataset.bytes / 1e6, 1)} MB, ${r.dataset.studies} studies, ` +
+      `${r.dataset.series} series, ${r.dataset.patients} patients (CT slices, DX images, 12-lead ECGs; Chinese patient names)`,
+    `- **Options**: ${r.options.reps} repetitions per server, alternating Zhiyin/Orthanc; STOW-RS ${r.options.batch} instance(s) per request at ` +
+      `concurrency ${r.options.stowConcurrency.join(' and ')}, every pass from an empty server; QIDO-RS ${r.options.qidoRounds} sequential rounds ` +
+      `over ${r.queries.length} queries after one warm-up round; WADO-RS at concurrency ${r.options.wadoConcurrency}` +
+      `${r.options.only.includes('big') ? `; big request ${fmt(r.options.bigBytes / 1e9, 2)} GB` : ''}`,
+    `- **Durability**: ${r.durability.orthanc} ${r.durability.zhiyin} ${r.durability.postgres}`,
+    '',
+  );
+  const headRow = [
+    'metric',
+    'unit',
+    'Zhiyin median (min–max)',
+    'Orthanc median (min–max)',
+    'Zhiyin ÷ Orthanc',
+    'target',
+  ];
+  const rowsOf = (/** @type {(m: Metric) => boolean} */ pred) =>
+    r.metrics
+      .filter(pred)
+      .map((/** @type {Metric} */ m) => [
+        m.label,
+        m.unit,
+        fmtSummary(m.zhiyin),
+        fmtSummary(m.orthanc),
+        ratioText(m.ratio, m.better),
+        m.target ? `${m.target}: ${m.met === undefined ? 'n/a' : m.met ? '**met**' : '**not met**'}` : '',
+      ]);
+  const sections = [
+    ['STOW-RS ingest', (/** @type {Metric} */ m) => m.scenario.startsWith('stow')],
+    ['QIDO-RS', (/** @type {Metric} */ m) => m.scenario === 'qido'],
+    ['WADO-RS', (/** @type {Metric} */ m) => m.scenario.startsWith('wado')],
+    ['1 GB single STOW-RS request', (/** @type {Metric} */ m) => m.scenario === 'big'],
+  ];
+  for (const [title, pred] of sections) {
+    const rows = rowsOf(/** @type {(m: Metric) => boolean} */ (pred));
+    if (!rows.length) continue;
+    out.push(`#### ${title}`, '', mdTable(headRow, rows), '');
+    if (title === 'QIDO-RS' && r.perQuery?.length) {
+      out.push(
+        'Per query (p50 ms, median over repetitions; count = results of the last round, checked against the manifest every round):',
+        '',
+        mdTable(
+          [
+            'query',
+            'expected',
+            'Zhiyin p50 ms',
+            'Zhiyin count',
+            'Orthanc p50 ms',
+            'Orthanc count',
+            'Zhiyin ÷ Orthanc p50',
+          ],
+          r.perQuery.map((/** @type {any} */ q) => [
+            `${q.label}${q.chinese ? ' ★' : ''}`,
+            String(q.expected),
+            fmt(q.zhiyin.p50.median),
+            `${q.zhiyin.count ?? '—'}${q.zhiyin.wrong ? ' ✗' : ''}`,
+            fmt(q.orthanc.p50.median),
+            `${q.orthanc.count ?? '—'}${q.orthanc.wrong && !q.chinese ? ' ✗' : ''}`,
+            q.chinese ? 'no ratio ★' : fmt(q.zhiyin.p50.median / q.orthanc.p50.median),
+          ]),
+        ),
+        '',
+        '★ Chinese-name query: Orthanc 1.10 matches no non-ASCII value, so it has no peer figure; Zhiyin must return the ' +
+          'expected studies. ✗ = a count or UID set that differs from the manifest.',
+        '',
+      );
+    }
+    if (title === '1 GB single STOW-RS request' && r.runs.big) {
+      const b = r.runs.big;
+      const z = b.zhiyin?.[0];
+      const o = b.orthanc?.[0];
+      out.push(
+        `One request of ${z?.parts ?? o?.parts} DICOM parts (${fmt((z?.requestBytes ?? o?.requestBytes) / 1e9, 2)} GB), streamed by the client ` +
+          '(the body is never held in memory). Peak RSS sampled every 50 ms: Zhiyin ' +
+          `${fmtSummary(summary(b.zhiyin?.map((/** @type {any} */ x) => x.peakRssSampledMB) ?? []))} MB ` +
+          `(RSS before the request ${fmt(z?.rssBeforeMB)} MB), Orthanc ` +
+          `${fmtSummary(summary(b.orthanc?.map((/** @type {any} */ x) => x.peakRssSampledMB) ?? []))} MB.`,
+        '',
+      );
+    }
+  }
+  if (r.chinese?.length) {
+    out.push(
+      '#### Chinese-name queries (Zhiyin only; no ratio)',
+      '',
+      mdTable(
+        ['query', 'expected studies', 'Zhiyin results', 'correct', 'Zhiyin p50 ms', 'Orthanc results'],
+        r.chinese.map((/** @type {any} */ c) => [
+          c.label,
+          String(c.expected),
+          String(c.zhiyin?.count ?? '—'),
+          c.zhiyin ? (c.zhiyin.correct ? 'yes' : '**no**') : '—',
+          c.zhiyin ? fmtSummary(c.zhiyin.p50ms) : '—',
+          String(c.orthanc?.count ?? '—'),
+        ]),
+      ),
+      '',
+    );
+  }
+  out.push('#### Answer checks', '');
+  if (r.failures.length) {
+    out.push(`${r.failures.length} wrong answer(s) or failure(s) in this run:`, '');
+    for (const f of r.failures)
+      out.push(`- **${f.server}**, ${f.scenario}: ${f.what} — ${f.detail}${f.times > 1 ? ` (${f.times} times)` : ''}`);
+  } else {
+    out.push(
+      'Every QIDO-RS answer matched the manifest and every WADO-RS instance matched its uploaded file by SHA-256, for both servers.',
+    );
+  }
+  if (r.skipped?.length) out.push('', ...r.skipped.map((/** @type {string} */ s) => `- Not measured: ${s}`));
+  out.push('');
+  return out.join('\n');
+}
+
+const NOTES_START = '<!-- notes:start (kept when the file is regenerated) -->';
+const NOTES_END = '<!-- notes:end -->';
+
+/**
+ * Writes BENCHMARKS.md from the newest results file of each data-set preset (and the newest one with the 1 GB
+ * test), keeping the hand-written notes section.
+ * @param {string} resultsDir @param {string} outFile
+ */
+export function renderMarkdown(resultsDir, outFile) {
+  const files = existsSync(resultsDir)
+    ? readdirSync(resultsDir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
+  const all = files.map((f) => ({ ...JSON.parse(readFileSync(join(resultsDir, f), 'utf8')), file: f }));
+  /** @type {Map<string, any>} */
+  const latest = new Map();
+  for (const r of all) if (r.runs?.qido || r.runs?.['stow-c4'] || r.runs?.['wado-study']) latest.set(r.preset, r);
+  const withBig = [...all].reverse().find((r) => r.runs?.big);
+  const order = ['medium', 'small', ...[...latest.keys()].filter((k) => k !== 'medium' && k !== 'small')];
+  let notes = '';
+  if (existsSync(outFile)) {
+    const old = readFileSync(outFile, 'utf8');
+    const a = old.indexOf(NOTES_START);
+    const b = old.indexOf(NOTES_END);
+    if (a >= 0 && b > a) notes = old.slice(a + NOTES_START.length, b).trim();
+  }
+  const out = [
+    '# Benchmarks',
+    '',
+    'Zhiyin states its DICOMweb speed as ratios against **Orthanc 1.10 with its DICOMweb plugin**, measured in the **same run**, on the ' +
+      'same machine, with the same generated data set and the same client (`apps/api/bench/`). Every figure below comes from one ' +
+      '`npm run bench` run; numbers from different runs or machines are never compared.',
+    '',
+    'How a run works:',
+    '',
+    '- Both servers run side by side on loopback; for every scenario and repetition the client measures Zhiyin, then Orthanc, then ' +
+      'Zhiyin again, … Medians over the repetitions, with min–max.',
+    '- Every STOW-RS pass starts from an empty server: Orthanc through `reset.sh` (storage deleted, restarted), Zhiyin restarted on a ' +
+      'freshly created PostgreSQL database and a fresh `DATA_DIR`.',
+    '- Ratios are Zhiyin ÷ Orthanc of the medians; each row says whether higher or lower is better.',
+    "- Server CPU time comes from `/proc/<pid>/stat` (Orthanc's PID from its pid file; Zhiyin's Node.js process, plus its PostgreSQL " +
+      'backends reported separately in the results file). The load generator shares the 2 cores with the servers.',
+    '- Answers are checked in the same run: QIDO-RS result UIDs against the data-set manifest, every WADO-RS instance by SHA-256 against ' +
+      'the uploaded file, every STOW-RS answer for a referenced SOP per instance and no failed SOP. A fast wrong answer is reported as ' +
+      'a failure, not as a result.',
+    '',
+    '## How to run',
+    '',
+    '```',
+    'npm run bench                                   # medium data set, 3 repetitions: STOW-RS, QIDO-RS, WADO-RS',
+    'npm run bench -w @zhiyin/api -- --preset small --reps 3 --only stow,qido,wado,big',
+    'npm run bench -w @zhiyin/api -- --big           # adds the 1 GB single-request test',
+    'node apps/api/bench/bench.mjs --help            # every option',
+    '```',
+    '',
+    'On a fresh machine the bench installs what it lacks: Orthanc and its DICOMweb plugin (`../shared/peers/orthanc/install.sh`, as ' +
+      "root) and the data-set generator's `python3-pydicom`/`python3-numpy`, then generates the data set into `apps/api/bench/bench-data/` " +
+      '(git-ignored). Zhiyin uses the local PostgreSQL server given by `ZHIYIN_BENCH_PG` (default `postgres://postgres@127.0.0.1:5432/postgres`; ' +
+      'a database is created and dropped for every ingest pass) — `--embedded-pg` uses the embedded PostgreSQL instead. The bench is not part ' +
+      'of `npm test`: no test ever fails on a timing.',
+    '',
+  ];
+  const targetsOf = (/** @type {any} */ r) => {
+    const t = r.metrics.filter((/** @type {Metric} */ m) => m.target);
+    const rows = t.map((/** @type {Metric} */ m) => [
+      `${m.label} (${m.unit})`,
+      m.target ?? '',
+      m.id === 'big.vmHwmMB' ? `${fmt(m.zhiyin.max)} MB` : fmt(m.ratio),
+      m.met === undefined ? 'n/a' : m.met ? 'met' : '**not met**',
+    ]);
+    if (r.chinese?.length) {
+      const ok = r.chinese.every((/** @type {any} */ c) => c.zhiyin?.correct);
+      rows.push([
+        'Chinese-name queries return the right studies',
+        'all correct',
+        `${r.chinese.filter((/** @type {any} */ c) => c.zhiyin?.correct).length}/${r.chinese.length}`,
+        ok ? 'met' : '**not met**',
+      ]);
+    }
+    return rows;
+  };
+  for (const preset of order) {
+    const r = latest.get(preset);
+    if (!r) continue;
+    out.push(`## Results: \`${preset}\` data set`, '');
+    out.push('Targets (issue 4) in this run:', '', mdTable(['target', 'wanted', 'measured', ''], targetsOf(r)), '');
+    out.push(mdRun(r));
+  }
+  if (withBig && ![...latest.values()].includes(withBig)) {
+    out.push(`## Results: 1 GB single STOW-RS request (\`${withBig.preset}\` data set files)`, '');
+    out.push('Target (issue 4):', '', mdTable(['target', 'wanted', 'measured', ''], targetsOf(withBig)), '');
+    out.push(mdRun(withBig));
+  }
+  out.push('## Notes', '', NOTES_START, notes, NOTES_END, '');
+  writeFileSync(outFile, out.join('\n'));
+}
