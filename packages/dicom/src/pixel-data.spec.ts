@@ -1,7 +1,7 @@
 import { getFrame, locatePixelData, parseFull, parseHeader } from './index.js';
 import type { DicomError } from './index.js';
-import { identity, image, part10 } from './test-support/builder.js';
-import { readSample } from './test-support/samples.js';
+import { identity, image, part10 } from '../test/builder.js';
+import { readSample } from '../test/samples.js';
 
 const full = (path: string) => parseFull(readSample(path));
 

@@ -44,18 +44,22 @@ export type ScanResult =
   | { kind: 'short'; needed: number; offset: number }
   | { kind: 'malformed'; offset: number; reason: string };
 
-class Short {
+class Short extends Error {
   constructor(
     readonly needed: number,
     readonly offset: number,
-  ) {}
+  ) {
+    super('short');
+  }
 }
 
-class Malformed {
+class Malformed extends Error {
   constructor(
     readonly offset: number,
     readonly reason: string,
-  ) {}
+  ) {
+    super(reason);
+  }
 }
 
 class Scanner {

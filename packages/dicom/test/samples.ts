@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Root of the shared data: ZHIYIN_SHARED_DATA, else `shared/data` next to the repository. */
 export const DATA_ROOT: string =
-  process.env['ZHIYIN_SHARED_DATA'] ?? fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
+  process.env['ZHIYIN_SHARED_DATA'] ?? fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 
 /** One manifest entry (fields described in the data README). */
 export interface ManifestEntry {
