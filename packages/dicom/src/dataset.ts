@@ -54,17 +54,32 @@ export interface ValueContext {
   readonly pixelRepresentation: number;
 }
 
-/** Internal: converts `GGGGEEEE` to dicom-parser's `xggggeeee`. */
+/**
+ * Internal: converts `GGGGEEEE` to dicom-parser's `xggggeeee`.
+ *
+ * @param tag - `GGGGEEEE`
+ * @returns the dicom-parser key
+ */
 export function parserTag(tag: string): string {
   return `x${tag.toLowerCase()}`;
 }
 
-/** Internal: converts dicom-parser's `xggggeeee` to `GGGGEEEE`. */
+/**
+ * Internal: converts dicom-parser's `xggggeeee` to `GGGGEEEE`.
+ *
+ * @param tag - the dicom-parser key
+ * @returns `GGGGEEEE`
+ */
 export function publicTag(tag: string): string {
   return tag.slice(1).toUpperCase();
 }
 
-/** Internal: value context of the root data set. */
+/**
+ * Internal: value context of the root data set.
+ *
+ * @param ds - the parsed data set
+ * @returns bytes, byte order, VR mode, character set and pixel representation
+ */
 export function rootContext(ds: DicomDataset): ValueContext {
   const pr = ds.raw.elements['x00280103'];
   let pixelRepresentation = 0;
@@ -81,7 +96,13 @@ export function rootContext(ds: DicomDataset): ValueContext {
   };
 }
 
-/** Internal: value context of a sequence item (it may declare its own Specific Character Set). */
+/**
+ * Internal: value context of a sequence item (an item may declare its own Specific Character Set).
+ *
+ * @param parent - the context of the data set holding the sequence
+ * @param item - the item's data set
+ * @returns the item's context
+ */
 export function itemContext(parent: ValueContext, item: ParserDataSet): ValueContext {
   const cs = item.elements['x00080005'];
   if (!cs) return parent;
@@ -92,6 +113,11 @@ export function itemContext(parent: ValueContext, item: ParserDataSet): ValueCon
 /**
  * Internal: the VR of an element: from the file in explicit VR, else from the dictionary, else SQ for parsed
  * sequences and UN for the rest.
+ *
+ * @param ctx - value context
+ * @param tag - `GGGGEEEE`
+ * @param el - the element
+ * @returns the VR
  */
 export function vrOf(ctx: ValueContext, tag: string, el: ParserElement): string {
   if (ctx.explicitVr && el.vr) return el.vr;
@@ -106,7 +132,13 @@ export function vrOf(ctx: ValueContext, tag: string, el: ParserElement): string 
   return 'UN';
 }
 
-/** Internal: raw bytes of an element's value. */
+/**
+ * Internal: raw bytes of an element's value (a view, clipped to the bytes present).
+ *
+ * @param ctx - value context
+ * @param el - the element
+ * @returns the value bytes
+ */
 export function valueBytes(ctx: ValueContext, el: ParserElement): Uint8Array {
   const end = Math.min(ctx.bytes.length, el.dataOffset + el.length);
   return ctx.bytes.subarray(el.dataOffset, end);
@@ -122,6 +154,11 @@ const SINGLE_VALUED = new Set(['LT', 'ST', 'UT', 'UR']);
 /**
  * Internal: the string values of a text element, decoded per character set, split on backslash (except LT, ST,
  * UT, UR) and trimmed per VR. An empty value gives `[]`; empty components of a multi-valued element give ''.
+ *
+ * @param ctx - value context
+ * @param el - the element
+ * @param vr - its VR
+ * @returns the values
  */
 export function readStrings(ctx: ValueContext, el: ParserElement, vr: string): string[] {
   if (el.length === 0) return [];
@@ -137,7 +174,16 @@ export function readStrings(ctx: ValueContext, el: ParserElement, vr: string): s
   return trimmed;
 }
 
-/** Internal: numeric values of a binary numeric VR (US, SS, UL, SL, FL, FD, SV, UV). */
+/**
+ * Internal: numeric values of a binary numeric VR (US, SS, UL, SL, FL, FD, SV, UV) in the data set's byte order
+ * (file meta information: always little endian).
+ *
+ * @param ctx - value context
+ * @param el - the element
+ * @param vr - its VR
+ * @param tag - `GGGGEEEE`
+ * @returns the values
+ */
 export function readBinaryNumbers(ctx: ValueContext, el: ParserElement, vr: string, tag: string): number[] {
   const raw = valueBytes(ctx, el);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -177,7 +223,13 @@ export function readBinaryNumbers(ctx: ValueContext, el: ParserElement, vr: stri
   return out;
 }
 
-/** Internal: AT values as `GGGGEEEE`. */
+/**
+ * Internal: AT values as `GGGGEEEE`.
+ *
+ * @param ctx - value context
+ * @param el - the element
+ * @returns the tags
+ */
 export function readAttributeTags(ctx: ValueContext, el: ParserElement): string[] {
   const raw = valueBytes(ctx, el);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -190,7 +242,12 @@ export function readAttributeTags(ctx: ValueContext, el: ParserElement): string[
   return out;
 }
 
-/** Internal: parses a DS/IS string; undefined when it is not a number. */
+/**
+ * Internal: parses a DS/IS string strictly (no `parseFloat` leniency: `12abc` is not a number).
+ *
+ * @param text - the string value
+ * @returns the number, or undefined
+ */
 export function parseDecimal(text: string): number | undefined {
   const t = text.trim();
   if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
@@ -198,7 +255,14 @@ export function parseDecimal(text: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** Internal: first string value of a top-level or item element. */
+/**
+ * Internal: first string value of an element of a data set.
+ *
+ * @param ctx - value context
+ * @param ds - the data set (root or item)
+ * @param tag - `GGGGEEEE`
+ * @returns the value, or undefined when absent or empty
+ */
 export function firstString(ctx: ValueContext, ds: ParserDataSet, tag: string): string | undefined {
   const el = ds.elements[parserTag(tag)];
   if (!el) return undefined;
@@ -206,7 +270,14 @@ export function firstString(ctx: ValueContext, ds: ParserDataSet, tag: string): 
   return readStrings(ctx, el, vr)[0];
 }
 
-/** Internal: all numbers of an element, whatever its numeric VR (binary, DS or IS). */
+/**
+ * Internal: all numbers of an element, whatever its numeric VR (binary, DS or IS); unparsable ones are skipped.
+ *
+ * @param ctx - value context
+ * @param ds - the data set (root or item)
+ * @param tag - `GGGGEEEE`
+ * @returns the numbers
+ */
 export function numbers(ctx: ValueContext, ds: ParserDataSet, tag: string): number[] {
   const el = ds.elements[parserTag(tag)];
   if (!el || el.length === 0) return [];
@@ -221,12 +292,25 @@ export function numbers(ctx: ValueContext, ds: ParserDataSet, tag: string): numb
   return [];
 }
 
-/** Internal: first number of an element. */
+/**
+ * Internal: first number of an element.
+ *
+ * @param ctx - value context
+ * @param ds - the data set (root or item)
+ * @param tag - `GGGGEEEE`
+ * @returns the number, or undefined
+ */
 export function firstNumber(ctx: ValueContext, ds: ParserDataSet, tag: string): number | undefined {
   return numbers(ctx, ds, tag)[0];
 }
 
-/** Internal: the item data sets of a sequence element. */
+/**
+ * Internal: the item data sets of a sequence element.
+ *
+ * @param ds - the data set holding the sequence
+ * @param tag - `GGGGEEEE` of the sequence
+ * @returns the items (empty when absent)
+ */
 export function items(ds: ParserDataSet, tag: string): ParserDataSet[] {
   const el = ds.elements[parserTag(tag)];
   return (el?.items ?? []).flatMap((i) => (i.dataSet ? [i.dataSet] : []));

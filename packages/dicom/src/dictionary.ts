@@ -439,7 +439,12 @@ export function describeTag(tag: string): string {
   return `(${t.slice(0, 4)},${t.slice(4)})${kw ? ` ${kw}` : ''}`;
 }
 
-/** Is this a private tag (odd group)? */
+/**
+ * Is this a private tag (odd group)?
+ *
+ * @param tag - `GGGGEEEE`
+ * @returns true for odd groups
+ */
 export function isPrivateTag(tag: string): boolean {
   return parseInt(tag.slice(0, 4), 16) % 2 === 1;
 }

@@ -213,6 +213,7 @@ describe('truncated files', () => {
     padded.set(file);
     const ds = parseFull(padded);
     expect(ds.warnings).toContain('Trailing zero bytes after the data set');
+    expect(parseHeader(padded, { complete: true, stopAtTags: [] }).summary.modality).toBe('MR');
   });
 });
 

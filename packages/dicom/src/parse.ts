@@ -280,6 +280,11 @@ function scanOrThrow(
   return r;
 }
 
+/** Zero padding after the last element is left out of what dicom-parser reads (it would fail on it). */
+function withoutPadding(p: Prepared, r: Extract<ScanResult, { kind: 'stop' | 'end' }>): Prepared {
+  return r.kind === 'end' && r.trailingPadding > 0 ? { ...p, bytes: p.bytes.subarray(0, r.offset) } : p;
+}
+
 /**
  * Parses the header of a Part 10 file from a prefix of it, up to (not into) the first bulk element (Pixel Data,
  * Waveform Sequence, …), and validates it as a storable instance.
@@ -313,7 +318,7 @@ export function parseHeader(prefix: Uint8Array, opts: ParseHeaderOptions = {}): 
     };
     headerLength = r.element.headerOffset;
   }
-  const raw = runParser(p, stoppedAt?.tag);
+  const raw = runParser(withoutPadding(p, r), stoppedAt?.tag);
   const dataset = makeDataset(p, raw, r.kind === 'end', stoppedAt);
   if (opts.validate !== false) validateInstance(dataset);
   return { dataset, summary: summarize(dataset), headerLength };
@@ -343,12 +348,9 @@ export function tryParseHeader(prefix: Uint8Array, opts: ParseHeaderOptions = {}
  * @returns the data set; throws {@link DicomError} (the codes of {@link parseHeader} except `NEED_MORE_BYTES`)
  */
 export function parseFull(bytes: Uint8Array, opts: ParseFullOptions = {}): DicomDataset {
-  const prepared = prepare(bytes, true, bytes.length);
-  const r = scanOrThrow(prepared, [], bytes.length, bytes.length);
-  // Zero padding after the last element is left out of what dicom-parser reads (it would fail on it).
-  const p =
-    r.kind === 'end' && r.trailingPadding > 0 ? { ...prepared, bytes: prepared.bytes.subarray(0, r.offset) } : prepared;
-  const raw = runParser(p, undefined);
+  const p = prepare(bytes, true, bytes.length);
+  const r = scanOrThrow(p, [], bytes.length, bytes.length);
+  const raw = runParser(withoutPadding(p, r), undefined);
   const dataset = makeDataset(p, raw, true, undefined);
   // Tolerated: some writers pad files with a few zero bytes.
   if (r.kind === 'end' && r.trailingPadding > 0) dataset.warnings.push('Trailing zero bytes after the data set');
