@@ -5,5 +5,4 @@ export default preset('api', {
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
   setupFiles: ['reflect-metadata'],
-  testTimeout: 60000,
 });

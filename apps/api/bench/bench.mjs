@@ -41,10 +41,10 @@ environment: ZHIYIN_SHARED (the shared folder, default ../shared next to the rep
 (data-set folder), ORTHANC_PORT (default 8042), ZHIYIN_BENCH_TMP (where Zhiyin's DATA_DIRs go, default the OS temp dir).`;
 
 function options() {
-  // `npm run bench -- --x` from the repository root passes options through npm as npm_config_* variables
-  // when the root script has no `--`; accept both.
-  const npmOpt = (/** @type {string} */ name) => process.env[`npm_config_${name.replace(/-/g, '_')}`];
-  const { values } = parseArgs({
+  // From the repository root, npm hands options to this script only after a second `--`
+  // (`npm run bench -- -- --preset small`); with one, npm keeps the option names for itself and passes the values.
+  const swallowed = ['preset', 'reps', 'only', 'big', 'servers', 'batch'].filter((k) => process.env[`npm_config_${k}`]);
+  const { values, positionals } = parseArgs({
     options: {
       preset: { type: 'string' },
       reps: { type: 'string' },
@@ -63,10 +63,17 @@ function options() {
       'max-minutes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: false,
+    allowPositionals: true,
   });
-  const str = (/** @type {keyof typeof values} */ k) => /** @type {string | undefined} */ (values[k]) ?? npmOpt(k);
-  const flag = (/** @type {keyof typeof values} */ k) => Boolean(values[k]) || npmOpt(k) === 'true';
+  if (positionals.length || swallowed.length) {
+    throw new Error(
+      `npm took the option(s) ${swallowed.map((k) => `--${k}`).join(' ')} for itself and passed only ` +
+        `"${positionals.join(' ')}": from the repository root write \`npm run bench -- -- --preset small\`, ` +
+        'or \`npm run bench -w @zhiyin/api -- --preset small\`',
+    );
+  }
+  const str = (/** @type {keyof typeof values} */ k) => /** @type {string | undefined} */ (values[k]);
+  const flag = (/** @type {keyof typeof values} */ k) => Boolean(values[k]);
   const int = (/** @type {keyof typeof values} */ k, /** @type {number} */ d, min = 1) => {
     const v = str(k);
     const n = v === undefined ? d : Number(v);

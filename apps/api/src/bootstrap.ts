@@ -34,7 +34,12 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
   app.setGlobalPrefix('api', { exclude: ['dicomweb/{*path}'] });
-  app.useBodyParser('json', { limit: config.jsonBodyLimit });
+  // JSON bodies for the REST API; DICOMweb bodies are streamed by their own handlers, never parsed here.
+  app.useBodyParser('json', {
+    limit: config.jsonBodyLimit,
+    type: (req: { url?: string; headers: Record<string, unknown> }) =>
+      !req.url?.startsWith('/dicomweb') && /^application\/([\w.+-]*\+)?json\b/i.test(String(req.headers['content-type'] ?? '')),
+  });
 
   // Request id + caller address for the audit trail; access log with the route template only
   // (never the URL: query strings can carry names).

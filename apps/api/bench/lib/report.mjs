@@ -187,7 +187,11 @@ export function printSummary(result) {
     out.push('', `!!! ${result.failures.length} WRONG ANSWER(S) / FAILURE(S):`);
     for (const f of result.failures)
       out.push(`!!! [${f.server}] ${f.scenario}: ${f.what}: ${f.detail}${f.times > 1 ? ` (×${f.times})` : ''}`);
-  } else out.push('', 'All answers checked: QIDO-RS results match the manifest, WADO-RS bytes match by SHA-256.');
+  } else
+    out.push(
+      '',
+      'No wrong answer: every checked answer matched the manifest (QIDO-RS UIDs, WADO-RS bytes by SHA-256).',
+    );
   return out.join('\n');
 }
 
@@ -211,7 +215,7 @@ function mdRun(r) {
   out.push(
     `- **Date**: ${r.date.slice(0, 16).replace('T', ' ')} UTC — results file \`apps/api/bench/results/${r.file}\``,
     `- **Machine**: ${mt.cpu}, ${mt.cores} cores, ${fmt(mt.memoryGB, 1)} GB RAM, ${mt.virtualization ? `${mt.virtualization} VM, ` : ''}` +
-      `disk ${mt.disk.device ?? '?'} (${mt.disk.rotational === false ? 'non-rotational' : mt.disk.rotational ? 'rotational' : 'unknown type'}), ` +
+      `disk ${mt.disk.device ?? '?'} (${mt.disk.rotational === false ? 'non-rotational' : mt.disk.rotational ? 'the kernel reports it rotational' : 'unknown type'}), ` +
       `file system ${mt.disk.fsType}; Linux ${mt.kernel}. Both servers store on the same file system: ${r.options.sameFileSystem ? 'yes' : 'NO'}.`,
     `- **Versions**: Orthanc ${v.orthanc ?? '—'} with DICOMweb plugin ${v.dicomweb ?? '—'} (SQLite index); Zhiyin ${v.zhiyin ?? '—'} at commit ${v.commit ?? '—'}` +
       `${v.dirty ? ' (plus uncommitted work in the tree at build time)' : ''} on Node.js ${v.node} with PostgreSQL ${v.postgres ?? '—'} ` +

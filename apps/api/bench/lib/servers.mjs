@@ -216,7 +216,14 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
         '-Atqc',
         sql,
       ],
-      { encoding: 'utf8', env: { ...process.env, PGPASSWORD: decodeURIComponent(admin.password) } },
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PGPASSWORD: decodeURIComponent(admin.password),
+          PGOPTIONS: '-c client_min_messages=warning',
+        },
+      },
     );
   };
   mkdirSync(dataRoot, { recursive: true });

@@ -1,4 +1,7 @@
 import { ROLES, type Role } from '#src/common/request-context.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CT_SLICE, multipart, SHARED_DATA } from '../support/dicom-files.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { allRoutes } from '../support/routes.js';
 import { claimsOf, craftToken, tamper } from '../support/tokens.js';
@@ -10,7 +13,17 @@ interface Ids {
   foreignPatient: string;
   facility: string;
 }
-type Sample = (ids: Ids) => { path: string; body?: unknown; scoped?: 'patient' };
+type Sample = (ids: Ids) => { path: string; body?: unknown; scoped?: 'patient' | 'study'; headers?: Record<string, string> };
+
+const ct = readFileSync(join(SHARED_DATA, CT_SLICE));
+const study = '2.25.130930353935831677017901351937829450278';
+const series = '2.25.219881039401334746116319901856619626590';
+const sop = '2.25.190367113947790185605933099962223089727';
+const inst = `/dicomweb/studies/${study}/series/${series}/instances/${sop}`;
+const stowSample = (path: string): Sample => () => {
+  const m = multipart([ct], 'matrix-boundary');
+  return { path, body: m.body, headers: { 'content-type': m.contentType } };
+};
 
 const SAMPLES: Record<string, Sample> = {
   'POST /api/auth/login': () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
@@ -46,6 +59,24 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/facilities/:id': (ids) => ({ path: `/api/facilities/${ids.facility}` }),
   'GET /api/audit': () => ({ path: '/api/audit' }),
   'GET /api/health': () => ({ path: '/api/health' }),
+  'POST /dicomweb/studies': stowSample('/dicomweb/studies'),
+  'POST /dicomweb/studies/:study': stowSample(`/dicomweb/studies/${study}`),
+  'GET /dicomweb/studies': () => ({ path: '/dicomweb/studies?PatientID=BJCY100000' }),
+  'GET /dicomweb/series': () => ({ path: '/dicomweb/series?Modality=CT' }),
+  'GET /dicomweb/instances': () => ({ path: `/dicomweb/instances?SOPInstanceUID=${sop}` }),
+  'GET /dicomweb/studies/:study/series': () => ({ path: `/dicomweb/studies/${study}/series` }),
+  'GET /dicomweb/studies/:study/instances': () => ({ path: `/dicomweb/studies/${study}/instances` }),
+  'GET /dicomweb/studies/:study/series/:series/instances': () => ({ path: `/dicomweb/studies/${study}/series/${series}/instances` }),
+  'GET /dicomweb/studies/:study': () => ({ path: `/dicomweb/studies/${study}`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series': () => ({ path: `/dicomweb/studies/${study}/series/${series}`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop': () => ({ path: inst, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/metadata': () => ({ path: `/dicomweb/studies/${study}/metadata`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/metadata': () => ({ path: `/dicomweb/studies/${study}/series/${series}/metadata`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/metadata': () => ({ path: `${inst}/metadata`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames': () => ({ path: `${inst}/frames/1`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/rendered': () => ({ path: `${inst}/rendered`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames/rendered': () => ({ path: `${inst}/frames/1/rendered`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/bulk/*path': () => ({ path: `${inst}/bulk/7FE00010`, scoped: 'study' }),
 };
 
 describe('authorization: deny by default', () => {
@@ -89,6 +120,13 @@ describe('authorization matrix over HTTP', () => {
       body: { code: code.body.code, birthDate: own.birth },
     });
     tokens.patient = patient.body.accessToken;
+    const m = multipart([ct]);
+    const stored = await fetch(`${t.url}/dicomweb/studies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.community_doctor}`, 'content-type': m.contentType },
+      body: m.body,
+    });
+    expect(stored.status).toBe(200);
   });
   afterAll(async () => {
     await t.close();
@@ -97,6 +135,13 @@ describe('authorization matrix over HTTP', () => {
   const call = (key: string, token?: string, patientId?: string) => {
     const [method] = key.split(' ');
     const sample = SAMPLES[key]!({ ...ids, ownPatient: patientId ?? ids.ownPatient });
+    if (Buffer.isBuffer(sample.body)) {
+      return fetch(`${t.url}${sample.path}`, {
+        method,
+        headers: { ...sample.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: sample.body,
+      }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => undefined) }));
+    }
     return api(t, method!, sample.path, { token, body: sample.body ?? (method === 'GET' ? undefined : {}) });
   };
 
@@ -133,7 +178,13 @@ describe('authorization matrix over HTTP', () => {
   });
 
   const placeholder: Ids = { ownPatient: 'x', foreignPatient: 'x', facility: 'x' };
-  const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]!(placeholder).scoped === 'patient');
+  const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'patient');
+  const studyScoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'study');
+
+  it.each(studyScoped.map((r) => [r.key]))("%s: 404 for a community doctor of another centre", async (key) => {
+    const res = await call(key, foreignDoctor);
+    expect(res.status).toBe(404);
+  });
 
   it.each(scoped.map((r) => [r.key]))('%s: 404 for a community doctor of another centre', async (key) => {
     const res = await call(key, foreignDoctor);

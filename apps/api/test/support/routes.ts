@@ -33,7 +33,8 @@ export function allRoutes(): RouteInfo[] {
         (Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ??
         (Reflect.getMetadata(ROLES_KEY, controller) as Role[] | undefined);
       const isPublic = Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller));
-      const path = join('api', base, sub);
+      // Everything is under /api except DICOMweb, which standard clients expect at its own root.
+      const path = base.startsWith('dicomweb') ? join(base, sub) : join('api', base, sub);
       routes.push({ key: `${method} ${path}`, method, path, roles, isPublic });
     }
   }

