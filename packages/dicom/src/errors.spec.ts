@@ -10,7 +10,7 @@ import {
   tryParseHeader,
 } from './index.js';
 import type { DicomErrorCode } from './index.js';
-import { concat, el, identity, image, part10, us } from '../test/builder.js';
+import { SECONDARY_CAPTURE, concat, el, identity, image, part10, us } from '../test/builder.js';
 import { readSample } from '../test/samples.js';
 
 function codeOf(fn: () => unknown): DicomErrorCode | 'NO_ERROR' {
@@ -151,19 +151,24 @@ describe('truncated files', () => {
     'ecg/syn_ecg_sinus_gb18030_mdc.dcm',
   ];
 
-  /** Offsets where a top-level element ends: a file cut there is indistinguishable from a shorter valid one. */
-  function boundaries(file: Uint8Array): Set<number> {
+  /**
+   * Cuts that cannot be told from a complete file: exactly where a top-level element ends, or a few zero bytes
+   * after it (the start of a big endian tag looks like trailing zero padding, which is tolerated).
+   */
+  function ambiguousCuts(file: Uint8Array): (cut: number) => boolean {
     const ds = parseFull(file);
-    if (ds.transferSyntax.deflated) return new Set();
-    return new Set(Object.values(ds.raw.elements).map((e) => e.dataOffset + e.length));
+    if (ds.transferSyntax.deflated) return () => false;
+    const ends = Object.values(ds.raw.elements).map((e) => e.dataOffset + e.length);
+    return (cut) =>
+      ends.some((end) => end <= cut && cut - end < 8 && file.subarray(end, cut).every((b) => b === 0)) && cut > 132;
   }
 
   it.each(samples)('%s: a whole file cut anywhere is TRUNCATED (or NOT_DICOM before the marker)', (path) => {
     const file = readSample(path);
-    const ends = boundaries(file);
+    const ambiguous = ambiguousCuts(file);
     const step = Math.max(1, Math.floor(file.length / 150));
     for (let cut = 0; cut < file.length; cut += step) {
-      if (ends.has(cut) && cut > 132) continue;
+      if (ambiguous(cut)) continue;
       const code = codeOf(() => parseFull(file.subarray(0, cut)));
       const expected = cut < 132 ? ['NOT_DICOM', 'NO_PREAMBLE'] : ['TRUNCATED'];
       if (!expected.includes(code)) throw new Error(`cut at ${cut}: ${code}`);
@@ -172,7 +177,7 @@ describe('truncated files', () => {
 
   it.each(samples)('%s: a prefix is NEED_MORE_BYTES until the header is complete, then parses', (path) => {
     const file = readSample(path);
-    const ends = boundaries(file);
+    const ambiguous = ambiguousCuts(file);
     const full = parseHeader(file, { complete: true });
     let firstOk: number | undefined;
     const step = Math.max(37, Math.floor(file.length / 300));
@@ -185,7 +190,7 @@ describe('truncated files', () => {
         expect(r.error.code).toBe('NEED_MORE_BYTES');
         expect(r.error.bytesNeeded).toBeGreaterThan(cut);
         // The same prefix declared as the whole file is truncated (unless cut exactly between two elements).
-        if (cut >= 132 && !ends.has(cut)) {
+        if (cut >= 132 && !ambiguous(cut)) {
           expect(codeOf(() => parseHeader(file.subarray(0, cut), { complete: true }))).toBe('TRUNCATED');
         }
       }
@@ -264,6 +269,16 @@ describe('validation', () => {
       expect(e).toMatchObject({ code: 'MISSING_ATTRIBUTE', tag, keyword });
       expect((e as Error).message).not.toMatch(/1\.2\.3/);
     }
+  });
+
+  it('refuses an image storage instance without pixel data (e.g. an upload cut right before it)', () => {
+    const sc = { '00080016': SECONDARY_CAPTURE };
+    expect(parseFull(part10([...identity(sc), ...image(2, 2, 4)])).complete).toBe(true);
+    const file = part10(identity(sc));
+    expect(() => parseFull(file)).toThrow(expect.objectContaining({ code: 'MISSING_ATTRIBUTE', tag: '7FE00010' }));
+    const ct = readSample('dicom/pydicom__CT_small.dcm');
+    const pixelHeader = parseFull(ct).raw.elements['x7fe00010']?.dataOffset ?? 0;
+    expect(codeOf(() => parseFull(ct.subarray(0, pixelHeader - 12)))).toBe('MISSING_ATTRIBUTE');
   });
 
   it('refuses missing image attributes when there is pixel data', () => {

@@ -13,6 +13,42 @@ export const MEDIA_STORAGE_DIRECTORY_SOP_CLASS = '1.2.840.10008.1.3.10';
 const UID_PATTERN = /^[0-9]+(\.[0-9]+)*$/;
 /** Storage SOP classes of composite IODs: all have a General Series (or equivalent) module with Modality. */
 const COMPOSITE_STORAGE_ROOT = '1.2.840.10008.5.1.4.1.1.';
+/**
+ * Image storage SOP classes whose IOD requires Pixel Data (PS3.3 Image Pixel module, Type 1): such an instance
+ * without it is refused, which also catches an upload cut exactly before its Pixel Data element.
+ */
+const IMAGE_STORAGE_SOP_CLASSES = new Set(
+  [
+    '1', // CR
+    '1.1', // DX for presentation
+    '1.1.1', // DX for processing
+    '1.2', // MG for presentation
+    '1.2.1', // MG for processing
+    '1.3', // intra-oral for presentation
+    '1.3.1', // intra-oral for processing
+    '2', // CT
+    '2.1', // enhanced CT
+    '3.1', // US multi-frame
+    '4', // MR
+    '4.1', // enhanced MR
+    '6.1', // US
+    '7', // secondary capture
+    '7.1', // multi-frame single bit SC
+    '7.2', // multi-frame grayscale byte SC
+    '7.3', // multi-frame grayscale word SC
+    '7.4', // multi-frame true colour SC
+    '12.1', // XA
+    '12.2', // XRF
+    '20', // NM
+    '66.4', // segmentation
+    '77.1.1', // VL endoscopic
+    '77.1.2', // VL microscopic
+    '77.1.4', // VL photographic
+    '77.1.6', // VL whole slide microscopy
+    '128', // PET
+    '481.1', // RT image
+  ].map((suffix) => COMPOSITE_STORAGE_ROOT + suffix),
+);
 const PIXEL_TAGS: ReadonlyArray<[tag: string, bitsAllocated: number | undefined]> = [
   ['7FE00010', undefined],
   ['7FE00008', 32],
@@ -122,6 +158,10 @@ export function validateInstance(ds: DicomDataset): string[] {
     warnings.push('Media Storage SOP Class UID differs from SOP Class UID');
   }
 
+  if (sopClass !== undefined && IMAGE_STORAGE_SOP_CLASSES.has(sopClass)) {
+    const hasPixels = PIXEL_TAGS.some(([tag]) => raw.elements[parserTag(tag)] !== undefined);
+    if (!hasPixels) throw missing('7FE00010');
+  }
   checkPixelData(ds, warnings);
   ds.warnings.push(...warnings);
   return warnings;

@@ -87,12 +87,20 @@ export function part10(elements: Uint8Array[], opts: Part10Options = {}): Uint8A
   return concat([preamble, enc.encode('DICM'), groupLength, metaBody, ...elements]);
 }
 
-/** The identifying attributes of a minimal secondary capture instance (ascending tag order). */
+/** Secondary Capture Image Storage: requires Pixel Data. */
+export const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
+/** Basic Text SR Storage: no Pixel Data. */
+export const BASIC_TEXT_SR = '1.2.840.10008.5.1.4.1.1.88.11';
+
+/**
+ * The identifying attributes of a minimal instance (ascending tag order): a Basic Text SR by default (no pixel
+ * data needed); pass `{ '00080016': SECONDARY_CAPTURE }` for an image.
+ */
 export function identity(overrides: Record<string, string | undefined> = {}): Uint8Array[] {
   const values: Array<[string, string, string]> = [
-    ['00080016', 'UI', '1.2.840.10008.5.1.4.1.1.7'],
+    ['00080016', 'UI', BASIC_TEXT_SR],
     ['00080018', 'UI', '1.2.3.4.5.6'],
-    ['00080060', 'CS', 'OT'],
+    ['00080060', 'CS', 'SR'],
     ['0020000D', 'UI', '1.2.3.4.5'],
     ['0020000E', 'UI', '1.2.3.4.5.1'],
   ];
