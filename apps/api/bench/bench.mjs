@@ -38,7 +38,7 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
   --max-minutes N           hard limit for the whole run (default 90)
 environment: ZHIYIN_SHARED (the shared folder, default ../shared next to the repository), ZHIYIN_BENCH_PG
 (admin URL of the PostgreSQL server, default postgres://postgres@127.0.0.1:5432/postgres), ZHIYIN_BENCH_DATA
-(data-set folder), ORTHANC_PORT (default 8042), ZHIYIN_BENCH_TMP (where Zhiyin's DATA_DIRs go, default the OS temp dir).`;
+(data-set folder), ZHIYIN_BENCH_RESULTS (results folder), ORTHANC_PORT (default 8042), ZHIYIN_BENCH_TMP (where Zhiyin's DATA_DIRs go, default the OS temp dir).`;
 
 function options() {
   // From the repository root, npm hands options to this script only after a second `--`
@@ -206,7 +206,7 @@ async function main() {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const resultsDir = join(benchDir, 'results');
+  const resultsDir = resolve(process.env.ZHIYIN_BENCH_RESULTS ?? join(benchDir, 'results'));
   const mdFile = join(repoRoot, 'BENCHMARKS.md');
   if (opt.renderOnly) {
     renderMarkdown(resultsDir, mdFile);

@@ -52,7 +52,8 @@ function dateRange(value: string, key: string): [string | null, string | null] {
   const iso = (y?: string, mo?: string, da?: string) => {
     if (!y) return null;
     const s = `${y}-${mo}-${da}`;
-    if (Number.isNaN(Date.parse(s))) throw new AppError('BAD_REQUEST', `${key} contains an impossible date.`, { reason: 'INVALID_DATE_RANGE' });
+    const parsed = new Date(`${s}T00:00:00Z`);
+    if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== s) throw new AppError('BAD_REQUEST', `${key} contains an impossible date.`, { reason: 'INVALID_DATE_RANGE' });
     return s;
   };
   const from = iso(m[1], m[2], m[3]);
