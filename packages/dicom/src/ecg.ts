@@ -125,15 +125,25 @@ export interface EcgMeasurement {
 
 /** The global measurements recognised by code. */
 export interface EcgMeasurements {
+  /** RR interval (SCPECG 5.10.2.1-3, MDC 2:16000), usually ms. */
   RR?: EcgMeasurement;
+  /** PP interval (SCPECG 5.10.2.1-5, MDC 2:16140). */
   PP?: EcgMeasurement;
+  /** PR interval (SCPECG 5.13.5-7, MDC 2:15872). */
   PR?: EcgMeasurement;
+  /** P duration (SCPECG 5.13.5-5, MDC 2:16184). */
   P?: EcgMeasurement;
+  /** QRS duration (SCPECG 5.13.5-9, MDC 2:16156). */
   QRS?: EcgMeasurement;
+  /** QT interval (SCPECG 5.13.5-11, MDC 2:16160). */
   QT?: EcgMeasurement;
+  /** Corrected QT (SCPECG 5.10.2.5-5). */
   QTc?: EcgMeasurement;
+  /** P axis (SCPECG 5.10.3-11), usually deg. */
   PAxis?: EcgMeasurement;
+  /** QRS axis (SCPECG 5.10.3-13). */
   QRSAxis?: EcgMeasurement;
+  /** T axis (SCPECG 5.10.3-15). */
   TAxis?: EcgMeasurement;
 }
 
