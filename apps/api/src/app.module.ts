@@ -16,6 +16,7 @@ import { FacilitiesController } from './modules/facilities/facilities.controller
 import { HealthController } from './modules/health/health.controller.js';
 import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
+import { UploadsController } from './modules/imaging/uploads.controller.js';
 import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
 
@@ -27,6 +28,7 @@ export const CONTROLLERS = [
   AuditController,
   HealthController,
   DicomwebController,
+  UploadsController,
 ];
 
 @Module({})

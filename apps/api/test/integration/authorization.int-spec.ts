@@ -13,7 +13,7 @@ interface Ids {
   foreignPatient: string;
   facility: string;
 }
-type Sample = (ids: Ids) => { path: string; body?: unknown; scoped?: 'patient' | 'study'; headers?: Record<string, string> };
+type Sample = (ids: Ids) => { path: string; body?: unknown; scoped?: 'patient' | 'study'; headers?: Record<string, string>; method?: string };
 
 const ct = readFileSync(join(SHARED_DATA, CT_SLICE));
 const study = '2.25.130930353935831677017901351937829450278';
@@ -59,6 +59,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/facilities/:id': (ids) => ({ path: `/api/facilities/${ids.facility}` }),
   'GET /api/audit': () => ({ path: '/api/audit' }),
   'GET /api/health': () => ({ path: '/api/health' }),
+  'ALL /api/uploads': () => ({ path: '/api/uploads', method: 'OPTIONS' }),
+  'ALL /api/uploads/:id': () => ({ path: '/api/uploads/0123456789abcdef', method: 'HEAD' }),
   'POST /dicomweb/studies': stowSample('/dicomweb/studies'),
   'POST /dicomweb/studies/:study': stowSample(`/dicomweb/studies/${study}`),
   'GET /dicomweb/studies': () => ({ path: '/dicomweb/studies?PatientID=BJCY100000' }),
@@ -133,8 +135,8 @@ describe('authorization matrix over HTTP', () => {
   });
 
   const call = (key: string, token?: string, patientId?: string) => {
-    const [method] = key.split(' ');
     const sample = SAMPLES[key]!({ ...ids, ownPatient: patientId ?? ids.ownPatient });
+    const method = sample.method ?? key.split(' ')[0];
     if (Buffer.isBuffer(sample.body)) {
       return fetch(`${t.url}${sample.path}`, {
         method,
@@ -142,7 +144,7 @@ describe('authorization matrix over HTTP', () => {
         body: sample.body,
       }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => undefined) }));
     }
-    return api(t, method!, sample.path, { token, body: sample.body ?? (method === 'GET' ? undefined : {}) });
+    return api(t, method!, sample.path, { token, body: sample.body ?? (['GET', 'HEAD', 'OPTIONS'].includes(method!) ? undefined : {}) });
   };
 
   const protectedRoutes = allRoutes().filter((r) => !r.isPublic);
@@ -170,7 +172,7 @@ describe('authorization matrix over HTTP', () => {
     const res = await call(key, tokens[role]);
     if (!allowed) {
       expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('FORBIDDEN');
+      if (!key.startsWith('ALL ')) expect(res.body.error.code).toBe('FORBIDDEN'); // HEAD answers carry no body
     } else {
       expect([401, 403, 404]).not.toContain(res.status);
       expect(res.status).toBeLessThan(500);

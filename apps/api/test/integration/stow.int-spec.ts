@@ -256,7 +256,7 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
     const { rows } = await t.db.query(`SELECT count(*)::int AS n, min(sha256) AS sha FROM instance WHERE sop_instance_uid = '2.25.190367113947790185605933099962223089727'`);
     expect(rows[0]).toEqual({ n: 1, sha: sha(ct) });
     const changed = Buffer.from(ct);
-    changed[changed.length - 1] ^= 0xff;
+    changed[changed.length - 1] = changed[changed.length - 1]! ^ 0xff;
     const conflict = await stow(t.url, doc, [changed]);
     expect(conflict.status).toBe(409);
     expect(stowOutcome(conflict.body).failed[0]).toMatchObject({ reason: 0x0111, comment: expect.stringMatching(/^DUPLICATE_SOP_INSTANCE/) });

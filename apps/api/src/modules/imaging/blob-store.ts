@@ -66,7 +66,7 @@ export class BlobStore {
   }
 
   /** Moves a sealed temporary file into the store (or drops it when the content is already there). */
-  async commit(temp: TempBlob, sha256: string): Promise<void> {
+  async commit(temp: { path: string }, sha256: string): Promise<void> {
     const target = this.pathOf(sha256);
     const exists = await stat(target).then(
       () => true,

@@ -5,6 +5,7 @@ import { BlobStore } from './blob-store.js';
 import { ImagingRepository } from './imaging.repository.js';
 import { QidoService } from './qido.service.js';
 import { BLOB_STORE, StowService } from './stow.service.js';
+import { UploadsService } from './uploads.service.js';
 import { WadoService } from './wado.service.js';
 
 export const IMAGING_PROVIDERS: Provider[] = [
@@ -13,4 +14,5 @@ export const IMAGING_PROVIDERS: Provider[] = [
   StowService,
   QidoService,
   WadoService,
+  UploadsService,
 ];

@@ -13,8 +13,14 @@ import { FAILURE, type PartFailure } from './stow-status.js';
 const PREFIX_BYTES = 256 * 1024;
 export const BLOB_STORE = Symbol('BLOB_STORE');
 
-interface Received {
-  temp: TempBlob;
+/** A received file on local disk, not yet stored: a STOW part or a finished resumable upload. */
+export interface ReceivedFile {
+  path: string;
+  discard(): Promise<void>;
+}
+
+export interface Received {
+  temp: ReceivedFile;
   sha256: string;
   size: number;
   prefix: Buffer;
@@ -41,10 +47,18 @@ export class StowService {
   async store(req: IncomingMessage, actor: Actor, baseUrl: string, expectedStudyUid?: string): Promise<StowResult> {
     const boundary = this.checkRequestHeaders(req);
     const received = await this.receive(req, boundary);
+    return this.ingest(received, actor, baseUrl, expectedStudyUid);
+  }
+
+  /**
+   * Checks received files and stores the good ones (files, then one index transaction). Every
+   * received file is removed from the temporary area afterwards, stored or not.
+   */
+  async ingest(received: Received[], actor: Actor, baseUrl: string, expectedStudyUid?: string): Promise<StowResult> {
     try {
       if (received.length === 0) throw new AppError('BAD_REQUEST', 'The request contains no DICOM instances.');
       const outcomes: Outcome[] = [];
-      const candidates: { index: number; c: StoreCandidate; temp: TempBlob }[] = [];
+      const candidates: { index: number; c: StoreCandidate; temp: ReceivedFile }[] = [];
       for (const [index, r] of received.entries()) {
         if (r.contentType && r.contentType !== 'application/dicom') {
           outcomes[index] = { code: 'UNSUPPORTED_PART_TYPE', message: 'Each part must be application/dicom.', reason: FAILURE.CANNOT_UNDERSTAND };

@@ -1,0 +1,136 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { FileStore } from '@tus/file-store';
+import { Server, type ServerOptions } from '@tus/server';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { AppError } from '#src/common/errors.js';
+import { requestContext, type Actor } from '#src/common/request-context.js';
+import { TokenService } from '#src/modules/auth/token.service.js';
+import { StowService } from './stow.service.js';
+
+type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
+
+const PREFIX_BYTES = 256 * 1024;
+const EXPIRY_MS = 24 * 3600 * 1000;
+
+// Resumable uploads (the tus protocol) for browsers and weak links: one DICOM file per upload,
+// resumed from the last byte the server has after a dropped connection. A finished upload goes
+// through the same checks and storage as STOW-RS; an abandoned one expires after a day.
+@Injectable()
+export class UploadsService implements OnModuleDestroy {
+  private readonly server: Server;
+  private readonly store: FileStore;
+  private readonly cleanup: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: TokenService,
+    private readonly stow: StowService,
+  ) {
+    const directory = join(config.dataDir, 'uploads');
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    this.store = new FileStore({ directory, expirationPeriodInMilliseconds: EXPIRY_MS });
+    this.server = new Server({
+      path: '/api/uploads',
+      datastore: this.store,
+      maxSize: config.stowMaxPartBytes,
+      respectForwardedHeaders: config.trustProxy,
+      disableTerminationForFinishedUploads: true,
+      onUploadCreate: async (req, upload) => {
+        // The owner is whoever created the upload, never what the client claims.
+        const actor = this.actorOf(req);
+        return { metadata: { ...upload.metadata, owner: actor.id, facility: actor.facilityId ?? '' } };
+      },
+      onIncomingRequest: async (req, id) => {
+        const actor = this.actorOf(req);
+        if (req.method === 'POST' || !id) return;
+        const upload = await this.store.getUpload(id).catch(() => undefined);
+        if (!upload || upload.metadata?.owner !== actor.id) throw { status_code: 404, body: JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Upload not found.' } }) };
+      },
+      onUploadFinish: async (req, upload) => {
+        const actor = this.actorOf(req);
+        const path = join(directory, upload.id);
+        await fsync(path);
+        const result = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, async () =>
+          this.stow.ingest(
+            [
+              {
+                temp: { path, discard: () => this.remove(upload.id) },
+                sha256: await sha256Of(path),
+                size: upload.size ?? upload.offset,
+                prefix: await readPrefix(path, PREFIX_BYTES),
+                contentType: 'application/dicom',
+              },
+            ],
+            actor,
+            `${new URL(req.url).origin}/dicomweb`,
+          ),
+        );
+        return {
+          status_code: result.status === 200 ? 200 : 422,
+          headers: { 'Content-Type': 'application/dicom+json' },
+          body: JSON.stringify(result.body),
+        };
+      },
+    });
+    this.cleanup = setInterval(() => void this.server.cleanUpExpiredUploads().catch(() => undefined), 3600_000);
+    this.cleanup.unref();
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return this.server.handle(req, res);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.cleanup);
+  }
+
+  private actorOf(req: TusRequest): Actor {
+    const header = req.headers.get('authorization') ?? '';
+    const m = /^Bearer (.+)$/.exec(header);
+    if (!m) throw { status_code: 401, body: JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'Sign in to continue.' } }) };
+    try {
+      const actor = this.tokens.verifyAccess(m[1]!);
+      if (actor.role !== 'community_doctor') throw new AppError('FORBIDDEN', 'Your role may not do this.');
+      return actor;
+    } catch (e) {
+      const err = e as AppError;
+      throw { status_code: err.status ?? 401, body: JSON.stringify({ error: { code: err.code, message: err.message } }) };
+    }
+  }
+
+  private async remove(id: string): Promise<void> {
+    await rm(join(this.store.directory, id), { force: true });
+    await rm(join(this.store.directory, `${id}.json`), { force: true });
+  }
+}
+
+async function fsync(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+async function readPrefix(path: string, max: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(max);
+    const { bytesRead } = await fh.read(buf, 0, max, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
