@@ -766,6 +766,27 @@ describe('refusing bad requests', () => {
     ).toBe('invalid_actor');
   });
 
+  it('refuses a snapshot mapped wrongly from storage instead of throwing', () => {
+    const ctx = { actor: actors.cardiologist, now: at(5) };
+    expect(reasonOf(decide({ ...s(), state: 'triaged' as never }, { type: 'claim' }, ctx))).toBe('invalid_snapshot');
+    expect(reasonOf(decide({ ...s(), direction: 'sideways' as never }, { type: 'claim' }, ctx))).toBe(
+      'invalid_snapshot',
+    );
+    expect(eventOptions({ ...s(), state: 'triaged' as never }, actors.cardiologist, at(5))).toEqual([]);
+  });
+
+  it('refuses a signature without a version number', () => {
+    const plan = must(
+      upReferralIn('reported'),
+      { type: 'propose_plan', disposition: 'refer_up_emergency' },
+      actors.cd,
+      at(20),
+    ).next;
+    expect(reasonOf(decide(plan, { type: 'sign_plan' } as never, { actor: actors.cd, now: at(21) }))).toBe(
+      'invalid_input',
+    );
+  });
+
   it('accepts the time as a Date as well as an ISO string', () => {
     expect(reasonOf(decide(s(), { type: 'claim' }, { actor: actors.cardiologist, now: new Date(at(5)) }))).toBe(
       'ok -> accepted',

@@ -23,7 +23,9 @@ import {
   DISPOSITIONS,
   HUB_OUTCOMES,
   PRIORITIES,
+  REFERRAL_DIRECTIONS,
   REFERRAL_EVENT_TYPES,
+  REFERRAL_STATES,
   ROLES,
   SERVICES,
   SERVICE_SPECIALTY,
@@ -62,6 +64,10 @@ function isActor(actor: unknown): actor is Actor {
 
 function prepare(snapshot: ReferralSnapshot, actor: Actor, now: Date | string, policy?: TurnaroundPolicy): Prepared {
   if (snapshot.workflowVersion !== REFERRAL_WORKFLOW_VERSION) return { ok: false, reason: 'workflow_version_mismatch' };
+  // A snapshot mapped wrongly from storage must be refused, not crash the caller.
+  if (!isOneOf(REFERRAL_DIRECTIONS, snapshot.direction) || !isOneOf(REFERRAL_STATES, snapshot.state)) {
+    return { ok: false, reason: 'invalid_snapshot' };
+  }
   const time = parseTime(now);
   if (time === null) return { ok: false, reason: 'invalid_time' };
   if (!isActor(actor)) return { ok: false, reason: 'invalid_actor' };
@@ -207,6 +213,7 @@ function payloadReason(s: ReferralSnapshot, e: ReferralEvent, ctx: GuardContext)
     }
     case 'sign_plan':
     case 'countersign_plan':
+      if (!Number.isInteger(e.version)) return 'invalid_input';
       return s.plan !== null && e.version === s.plan.version ? null : 'stale_plan_version';
     case 'close':
       if (!isOneOf(CLOSE_OUTCOMES[s.direction], e.outcome)) return 'invalid_outcome';
@@ -495,7 +502,7 @@ function backReferralEffects(parent: ReferralSnapshot, e: EventOf<'refer_back_do
  * Decides whether an actor may fire an event on a referral now and, if so, what follows. Pure: it reads no clock,
  * writes nothing and returns the same answer for the same arguments.
  *
- * The checks run in this order and the first failure is the reason: rules version, time, actor, event shape, terminal
+ * The checks run in this order and the first failure is the reason: rules version, snapshot, time, actor, event shape, terminal
  * state, state accepts the event, role, scope (own community centre, offered specialist or assignee, specialty matches
  * the service, own patient), the transition's guard, then the event's payload.
  *

@@ -164,6 +164,7 @@ export const REASON_LABELS: Readonly<Record<ReasonCode, Label>> = {
     'zh-CN': '该转诊使用旧版流程规则，需先迁移',
     en: 'This referral uses an older version of the rules and must be migrated first',
   },
+  invalid_snapshot: { 'zh-CN': '转诊数据无效', en: 'The stored referral is not valid' },
   invalid_time: { 'zh-CN': '时间无效', en: 'The time given is not valid' },
   invalid_event: { 'zh-CN': '无法识别的操作', en: 'Unknown action' },
   invalid_actor: { 'zh-CN': '无法识别操作人', en: 'The acting user is not valid' },

@@ -192,8 +192,22 @@ function eventFor(type: ReferralEventType, s: ReferralSnapshot): ReferralEvent {
       return { type, backReferralId: 'ref-down-1' };
     case 'cancel':
       return { type, reason: 'patient_withdrew' };
-    default:
-      return { type } as ReferralEvent;
+    case 'attach_study':
+    case 'submit':
+    case 'claim':
+    case 'accept':
+    case 'decline':
+    case 'return_to_queue':
+    case 'start_review':
+    case 'request_info':
+    case 'answer_info':
+    case 'add_addendum':
+    case 'acknowledge':
+    case 'offer_expired':
+    case 'acceptance_overdue':
+    case 'report_due_soon':
+    case 'report_overdue':
+      return { type };
   }
 }
 

@@ -235,6 +235,7 @@ export type Audience = (typeof AUDIENCES)[number];
 export const REASON_CODES = [
   // the request itself
   'workflow_version_mismatch',
+  'invalid_snapshot',
   'invalid_time',
   'invalid_event',
   'invalid_actor',

@@ -126,8 +126,22 @@ function eventFrom(type: ReferralEventType, variant: number, s: ReferralSnapshot
       return { type, backReferralId: pick([`${s.id}-down`, s.id, ''], variant) };
     case 'cancel':
       return { type, reason: pick([...CANCEL_REASONS, 'bogus' as never], variant) };
-    default:
-      return { type } as ReferralEvent;
+    case 'attach_study':
+    case 'submit':
+    case 'claim':
+    case 'accept':
+    case 'decline':
+    case 'return_to_queue':
+    case 'start_review':
+    case 'request_info':
+    case 'answer_info':
+    case 'add_addendum':
+    case 'acknowledge':
+    case 'offer_expired':
+    case 'acceptance_overdue':
+    case 'report_due_soon':
+    case 'report_overdue':
+      return { type };
   }
 }
 
