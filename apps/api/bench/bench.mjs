@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDataset, loadDataset, querySet } from './lib/dataset.mjs';
-import { request } from './lib/http.mjs';
+import { makeAgent, request, retriedRequests } from './lib/http.mjs';
 import { chineseRows, computeMetrics, perQueryRows, printSummary, renderMarkdown } from './lib/report.mjs';
 import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
 import { orthancServer, sameFileSystem, zhiyinServer } from './lib/servers.mjs';
@@ -307,6 +307,9 @@ async function main() {
     /** @type {() => Promise<any>} */ fn,
   ) => {
     try {
+      // fresh connections for every measurement: no socket left idle past the server's keep-alive timeout
+      s.agent.destroy();
+      s.agent = makeAgent(16);
       const v = await fn();
       record(scenario, s.name, v);
       return v;
@@ -514,6 +517,7 @@ async function main() {
       failures: dedupe(failures),
       skipped,
       runs,
+      retriedRequests,
       minutes: (performance.now() - runStarted) / 60_000,
     };
     process.stdout.write(`\n${printSummary(result)}\n\n`);

@@ -37,8 +37,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   // JSON bodies for the REST API; DICOMweb bodies are streamed by their own handlers, never parsed here.
   app.useBodyParser('json', {
     limit: config.jsonBodyLimit,
-    type: (req: { url?: string; headers: Record<string, unknown> }) =>
-      !req.url?.startsWith('/dicomweb') && /^application\/([\w.+-]*\+)?json\b/i.test(String(req.headers['content-type'] ?? '')),
+    type: (req: { url?: string; headers: Record<string, string | string[] | undefined> }) =>
+      !req.url?.startsWith('/dicomweb') &&
+      /^application\/([\w.+-]*\+)?json\b/i.test(String(req.headers['content-type'] ?? '')),
   });
 
   // Request id + caller address for the audit trail; access log with the route template only

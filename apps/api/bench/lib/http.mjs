@@ -23,7 +23,29 @@ export function makeAgent(maxSockets) {
  *   agent?: http.Agent, timeoutMs?: number, discardBody?: boolean }} [options]
  * @returns {Promise<Reply>}
  */
-export function request(url, options = {}) {
+export async function request(url, options = {}) {
+  try {
+    return await requestOnce(url, options);
+  } catch (e) {
+    // A keep-alive socket the server closed just as it was reused: retry a body-less request once, on a new socket.
+    const err = /** @type {NodeJS.ErrnoException & { reusedSocket?: boolean }} */ (e);
+    if (options.body === undefined && err.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+      retriedRequests += 1;
+      return requestOnce(url, options);
+    }
+    throw e;
+  }
+}
+
+/** How many requests were retried after a stale keep-alive socket (reported with the results). */
+export let retriedRequests = 0;
+
+/**
+ * @param {string} url
+ * @param {Parameters<typeof request>[1]} options
+ * @returns {Promise<Reply>}
+ */
+function requestOnce(url, options = {}) {
   const { method = 'GET', headers = {}, body, agent, timeoutMs = 120_000, discardBody = false } = options;
   const target = new URL(url);
   if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
@@ -54,7 +76,10 @@ export function request(url, options = {}) {
     req.setTimeout(timeoutMs, () =>
       req.destroy(new Error(`timeout after ${timeoutMs} ms: ${method} ${target.pathname}`)),
     );
-    req.on('error', reject);
+    req.on('error', (err) => {
+      Object.assign(err, { reusedSocket: req.reusedSocket });
+      reject(err);
+    });
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
     else pipeline(body, req).catch((err) => req.destroy(err));

@@ -35,8 +35,16 @@ export const envSchema = z
       .transform((v) => v === 'true'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     JSON_BODY_LIMIT: z.string().default('1mb'),
-    STOW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
-    STOW_MAX_PART_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
+    STOW_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 ** 3),
+    STOW_MAX_PART_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 ** 3),
     TRUST_PROXY: z
       .enum(['true', 'false'])
       .default('false')

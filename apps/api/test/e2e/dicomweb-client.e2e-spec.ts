@@ -47,9 +47,17 @@ describe('a standard DICOMweb client (dicomweb-client) against Zhiyin', () => {
   it('WADO: retrieves the instance byte for byte, its metadata and its frame', async () => {
     const series = '2.25.219881039401334746116319901856619626590';
     const sop = '2.25.190367113947790185605933099962223089727';
-    const instance: ArrayBuffer = await reader.retrieveInstance({ studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop });
+    const instance: ArrayBuffer = await reader.retrieveInstance({
+      studyInstanceUID: study,
+      seriesInstanceUID: series,
+      sopInstanceUID: sop,
+    });
     expect(Buffer.from(instance).equals(ct)).toBe(true);
-    const metadata = await reader.retrieveInstanceMetadata({ studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop });
+    const metadata = await reader.retrieveInstanceMetadata({
+      studyInstanceUID: study,
+      seriesInstanceUID: series,
+      sopInstanceUID: sop,
+    });
     expect(metadata[0]['00280010'].Value).toEqual([128]);
     const frames: ArrayBuffer[] = await reader.retrieveInstanceFrames({
       studyInstanceUID: study,

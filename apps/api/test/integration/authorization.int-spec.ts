@@ -13,17 +13,25 @@ interface Ids {
   foreignPatient: string;
   facility: string;
 }
-type Sample = (ids: Ids) => { path: string; body?: unknown; scoped?: 'patient' | 'study'; headers?: Record<string, string>; method?: string };
+type Sample = (ids: Ids) => {
+  path: string;
+  body?: unknown;
+  scoped?: 'patient' | 'study';
+  headers?: Record<string, string>;
+  method?: string;
+};
 
 const ct = readFileSync(join(SHARED_DATA, CT_SLICE));
 const study = '2.25.130930353935831677017901351937829450278';
 const series = '2.25.219881039401334746116319901856619626590';
 const sop = '2.25.190367113947790185605933099962223089727';
 const inst = `/dicomweb/studies/${study}/series/${series}/instances/${sop}`;
-const stowSample = (path: string): Sample => () => {
-  const m = multipart([ct], 'matrix-boundary');
-  return { path, body: m.body, headers: { 'content-type': m.contentType } };
-};
+const stowSample =
+  (path: string): Sample =>
+  () => {
+    const m = multipart([ct], 'matrix-boundary');
+    return { path, body: m.body, headers: { 'content-type': m.contentType } };
+  };
 
 const SAMPLES: Record<string, Sample> = {
   'POST /api/auth/login': () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
@@ -68,17 +76,40 @@ const SAMPLES: Record<string, Sample> = {
   'GET /dicomweb/instances': () => ({ path: `/dicomweb/instances?SOPInstanceUID=${sop}` }),
   'GET /dicomweb/studies/:study/series': () => ({ path: `/dicomweb/studies/${study}/series` }),
   'GET /dicomweb/studies/:study/instances': () => ({ path: `/dicomweb/studies/${study}/instances` }),
-  'GET /dicomweb/studies/:study/series/:series/instances': () => ({ path: `/dicomweb/studies/${study}/series/${series}/instances` }),
+  'GET /dicomweb/studies/:study/series/:series/instances': () => ({
+    path: `/dicomweb/studies/${study}/series/${series}/instances`,
+  }),
   'GET /dicomweb/studies/:study': () => ({ path: `/dicomweb/studies/${study}`, scoped: 'study' }),
-  'GET /dicomweb/studies/:study/series/:series': () => ({ path: `/dicomweb/studies/${study}/series/${series}`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series': () => ({
+    path: `/dicomweb/studies/${study}/series/${series}`,
+    scoped: 'study',
+  }),
   'GET /dicomweb/studies/:study/series/:series/instances/:sop': () => ({ path: inst, scoped: 'study' }),
   'GET /dicomweb/studies/:study/metadata': () => ({ path: `/dicomweb/studies/${study}/metadata`, scoped: 'study' }),
-  'GET /dicomweb/studies/:study/series/:series/metadata': () => ({ path: `/dicomweb/studies/${study}/series/${series}/metadata`, scoped: 'study' }),
-  'GET /dicomweb/studies/:study/series/:series/instances/:sop/metadata': () => ({ path: `${inst}/metadata`, scoped: 'study' }),
-  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames': () => ({ path: `${inst}/frames/1`, scoped: 'study' }),
-  'GET /dicomweb/studies/:study/series/:series/instances/:sop/rendered': () => ({ path: `${inst}/rendered`, scoped: 'study' }),
-  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames/rendered': () => ({ path: `${inst}/frames/1/rendered`, scoped: 'study' }),
-  'GET /dicomweb/studies/:study/series/:series/instances/:sop/bulk/*path': () => ({ path: `${inst}/bulk/7FE00010`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/metadata': () => ({
+    path: `/dicomweb/studies/${study}/series/${series}/metadata`,
+    scoped: 'study',
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/metadata': () => ({
+    path: `${inst}/metadata`,
+    scoped: 'study',
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames': () => ({
+    path: `${inst}/frames/1`,
+    scoped: 'study',
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/rendered': () => ({
+    path: `${inst}/rendered`,
+    scoped: 'study',
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames/rendered': () => ({
+    path: `${inst}/frames/1/rendered`,
+    scoped: 'study',
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/bulk/*path': () => ({
+    path: `${inst}/bulk/7FE00010`,
+    scoped: 'study',
+  }),
 };
 
 describe('authorization: deny by default', () => {
@@ -144,7 +175,10 @@ describe('authorization matrix over HTTP', () => {
         body: sample.body,
       }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => undefined) }));
     }
-    return api(t, method!, sample.path, { token, body: sample.body ?? (['GET', 'HEAD', 'OPTIONS'].includes(method!) ? undefined : {}) });
+    return api(t, method!, sample.path, {
+      token,
+      body: sample.body ?? (['GET', 'HEAD', 'OPTIONS'].includes(method!) ? undefined : {}),
+    });
   };
 
   const protectedRoutes = allRoutes().filter((r) => !r.isPublic);
@@ -183,7 +217,7 @@ describe('authorization matrix over HTTP', () => {
   const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'patient');
   const studyScoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'study');
 
-  it.each(studyScoped.map((r) => [r.key]))("%s: 404 for a community doctor of another centre", async (key) => {
+  it.each(studyScoped.map((r) => [r.key]))('%s: 404 for a community doctor of another centre', async (key) => {
     const res = await call(key, foreignDoctor);
     expect(res.status).toBe(404);
   });

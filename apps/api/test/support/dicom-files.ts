@@ -27,17 +27,32 @@ export function walk(dir: string): string[] {
 export const CT_SLICE = 'synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_001.dcm';
 
 /** A multipart/related body of DICOM parts, and its Content-Type. */
-export function multipart(parts: (Buffer | { data: Buffer; type?: string })[], boundary = `b-${Math.random().toString(36).slice(2)}`) {
+export function multipart(
+  parts: (Buffer | { data: Buffer; type?: string })[],
+  boundary = `b-${Math.random().toString(36).slice(2)}`,
+) {
   const chunks: Buffer[] = [];
   for (const p of parts) {
     const { data, type } = Buffer.isBuffer(p) ? { data: p, type: 'application/dicom' } : p;
-    chunks.push(Buffer.from(`--${boundary}\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`), data, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`),
+      data,
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+  return {
+    body: Buffer.concat(chunks),
+    contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+  };
 }
 
-export async function stow(url: string, token: string, parts: Parameters<typeof multipart>[0], path = '/dicomweb/studies') {
+export async function stow(
+  url: string,
+  token: string,
+  parts: Parameters<typeof multipart>[0],
+  path = '/dicomweb/studies',
+) {
   const { body, contentType } = multipart(parts);
   const res = await fetch(`${url}${path}`, {
     method: 'POST',

@@ -22,7 +22,12 @@ export interface PixelInfo {
 }
 
 export interface AnalysedPart {
-  summary: DicomSummary & { sopInstanceUid: string; sopClassUid: string; studyInstanceUid: string; seriesInstanceUid: string };
+  summary: DicomSummary & {
+    sopInstanceUid: string;
+    sopClassUid: string;
+    studyInstanceUid: string;
+    seriesInstanceUid: string;
+  };
   /** DICOM JSON of the whole instance; bulk data as relative `bulk/<path>` URIs */
   metadata: DicomJsonDataset;
   pixel: PixelInfo | null;
@@ -71,8 +76,12 @@ export async function analysePart(path: string, size: number, prefix: Buffer): P
   const { summary } = parsed.value;
   const stopped = dataset.stoppedAt;
   // Waveforms (ECG) and deflated files: parse the whole file, which checks every element to the last byte.
-  if ((stopped && stopped.tag !== '7FE00010' && stopped.tag !== '7FE00008' && stopped.tag !== '7FE00009') || dataset.transferSyntax.deflated) {
-    if (size > FULL_PARSE_LIMIT) return { code: 'OBJECT_TOO_LARGE', message: 'This object is too large to check.', reason: 0xa700 };
+  if (
+    (stopped && stopped.tag !== '7FE00010' && stopped.tag !== '7FE00008' && stopped.tag !== '7FE00009') ||
+    dataset.transferSyntax.deflated
+  ) {
+    if (size > FULL_PARSE_LIMIT)
+      return { code: 'OBJECT_TOO_LARGE', message: 'This object is too large to check.', reason: 0xa700 };
     const whole = await readFileRange(path, 0, size);
     try {
       dataset = parseFull(whole);
@@ -143,7 +152,8 @@ async function walkEncapsulated(path: string, valueOffset: number, size: number)
       const group = head.readUInt16LE(0);
       const element = head.readUInt16LE(2);
       const length = head.readUInt32LE(4);
-      if (group !== 0xfffe) return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };
+      if (group !== 0xfffe)
+        return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };
       if (element === 0xe0dd) return { fragments, offsets };
       if (element !== 0xe000 || length === 0xffffffff) {
         return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };

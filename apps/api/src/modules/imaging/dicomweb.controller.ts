@@ -17,7 +17,8 @@ function baseUrl(req: Request): string {
 }
 
 function parseFrames(list: string): number[] {
-  if (!/^\d{1,6}(,\d{1,6}){0,999}$/.test(list)) throw new AppError('BAD_REQUEST', 'Frames are a comma-separated list of frame numbers, e.g. 1,2,3.');
+  if (!/^\d{1,6}(,\d{1,6}){0,999}$/.test(list))
+    throw new AppError('BAD_REQUEST', 'Frames are a comma-separated list of frame numbers, e.g. 1,2,3.');
   return list.split(',').map(Number);
 }
 
@@ -44,7 +45,12 @@ export class DicomwebController {
   @Post('studies/:study')
   @HttpCode(200)
   @Roles('community_doctor')
-  async storeStudy(@Req() req: Request, @Res() res: Response, @CurrentActor() actor: Actor, @Param('study') study: string) {
+  async storeStudy(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+  ) {
     await this.sendStow(req, res, actor, study);
   }
 
@@ -84,7 +90,12 @@ export class DicomwebController {
 
   @Get('studies/:study/instances')
   @Roles(...READERS)
-  searchStudyInstances(@Req() req: Request, @Res() res: Response, @CurrentActor() actor: Actor, @Param('study') study: string) {
+  searchStudyInstances(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+  ) {
     return this.sendQido(req, res, actor, 'instance', { studyUid: study });
   }
 
@@ -100,26 +111,55 @@ export class DicomwebController {
     return this.sendQido(req, res, actor, 'instance', { studyUid: study, seriesUid: series });
   }
 
-  private async sendQido(req: Request, res: Response, actor: Actor, level: QidoLevel, scope?: { studyUid?: string; seriesUid?: string }) {
+  private async sendQido(
+    req: Request,
+    res: Response,
+    actor: Actor,
+    level: QidoLevel,
+    scope?: { studyUid?: string; seriesUid?: string },
+  ) {
     if (!this.wado.acceptsJson(req.headers.accept)) {
       throw new AppError('NOT_ACCEPTABLE', 'QIDO-RS results are available as application/dicom+json.');
     }
-    const { results, truncated } = await this.qido.search(level, actor, req.query as Record<string, string | string[]>, baseUrl(req), scope);
-    if (truncated) res.setHeader('Warning', '299 zhiyin "The number of results exceeded the maximum; use limit and offset"');
+    const { results, truncated } = await this.qido.search(
+      level,
+      actor,
+      req.query as Record<string, string | string[]>,
+      baseUrl(req),
+      scope,
+    );
+    if (truncated)
+      res.setHeader('Warning', '299 zhiyin "The number of results exceeded the maximum; use limit and offset"');
     res.status(200).type(DICOM_JSON).send(JSON.stringify(results));
   }
 
   // ---- WADO-RS ----
   @Get('studies/:study')
   @Roles(...READERS)
-  async retrieveStudy(@Req() req: Request, @Res() res: Response, @CurrentActor() actor: Actor, @Param('study') study: string) {
+  async retrieveStudy(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+  ) {
     await this.sendInstances(req, res, await this.wado.instances(actor, { studyUid: study }), 'study');
   }
 
   @Get('studies/:study/series/:series')
   @Roles(...READERS)
-  async retrieveSeries(@Req() req: Request, @Res() res: Response, @CurrentActor() actor: Actor, @Param('study') study: string, @Param('series') series: string) {
-    await this.sendInstances(req, res, await this.wado.instances(actor, { studyUid: study, seriesUid: series }), 'series');
+  async retrieveSeries(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+    @Param('series') series: string,
+  ) {
+    await this.sendInstances(
+      req,
+      res,
+      await this.wado.instances(actor, { studyUid: study, seriesUid: series }),
+      'series',
+    );
   }
 
   @Get('studies/:study/series/:series/instances/:sop')
@@ -132,12 +172,20 @@ export class DicomwebController {
     @Param('series') series: string,
     @Param('sop') sop: string,
   ) {
-    await this.sendInstances(req, res, await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }), 'instance');
+    await this.sendInstances(
+      req,
+      res,
+      await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }),
+      'instance',
+    );
   }
 
   private async sendInstances(req: Request, res: Response, list: InstanceRef[], what: string) {
     if (!this.wado.acceptsDicom(req.headers.accept, list)) {
-      throw new AppError('NOT_ACCEPTABLE', 'Instances are available as multipart/related; type="application/dicom" in their stored transfer syntax.');
+      throw new AppError(
+        'NOT_ACCEPTABLE',
+        'Instances are available as multipart/related; type="application/dicom" in their stored transfer syntax.',
+      );
     }
     await this.wado.auditRetrieve(list, what);
     await this.wado.streamInstances(res, list);
@@ -145,13 +193,24 @@ export class DicomwebController {
 
   @Get('studies/:study/metadata')
   @Roles(...READERS)
-  async studyMetadata(@Req() req: Request, @Res() res: Response, @CurrentActor() actor: Actor, @Param('study') study: string) {
+  async studyMetadata(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+  ) {
     await this.sendMetadata(req, res, await this.wado.instances(actor, { studyUid: study }));
   }
 
   @Get('studies/:study/series/:series/metadata')
   @Roles(...READERS)
-  async seriesMetadata(@Req() req: Request, @Res() res: Response, @CurrentActor() actor: Actor, @Param('study') study: string, @Param('series') series: string) {
+  async seriesMetadata(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+    @Param('series') series: string,
+  ) {
     await this.sendMetadata(req, res, await this.wado.instances(actor, { studyUid: study, seriesUid: series }));
   }
 
@@ -165,13 +224,21 @@ export class DicomwebController {
     @Param('series') series: string,
     @Param('sop') sop: string,
   ) {
-    await this.sendMetadata(req, res, await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }));
+    await this.sendMetadata(
+      req,
+      res,
+      await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }),
+    );
   }
 
   private async sendMetadata(req: Request, res: Response, list: InstanceRef[]) {
-    if (!this.wado.acceptsJson(req.headers.accept)) throw new AppError('NOT_ACCEPTABLE', 'Metadata is available as application/dicom+json.');
+    if (!this.wado.acceptsJson(req.headers.accept))
+      throw new AppError('NOT_ACCEPTABLE', 'Metadata is available as application/dicom+json.');
     await this.wado.auditRetrieve(list, 'metadata');
-    res.status(200).type(DICOM_JSON).send(JSON.stringify(this.wado.metadata(list, baseUrl(req))));
+    res
+      .status(200)
+      .type(DICOM_JSON)
+      .send(JSON.stringify(this.wado.metadata(list, baseUrl(req))));
   }
 
   @Get('studies/:study/series/:series/instances/:sop/frames/:frames')
@@ -220,7 +287,13 @@ export class DicomwebController {
     await this.sendRendered(req, res, actor, { study, series, sop }, numbers[0]!);
   }
 
-  private async sendRendered(req: Request, res: Response, actor: Actor, t: { study: string; series: string; sop: string }, frame: number) {
+  private async sendRendered(
+    req: Request,
+    res: Response,
+    actor: Actor,
+    t: { study: string; series: string; sop: string },
+    frame: number,
+  ) {
     const opts = renderOptions(req);
     const [inst] = await this.wado.instances(actor, { studyUid: t.study, seriesUid: t.series, sopInstanceUid: t.sop });
     const out = await this.wado.rendered(inst!, frame, opts);
@@ -247,8 +320,16 @@ export class DicomwebController {
       res.status(200).type('application/octet-stream').send(data);
       return;
     }
-    res.status(200).setHeader('Content-Type', `multipart/related; type="application/octet-stream"; boundary=${boundary}`);
-    res.end(Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream\r\n\r\n`), data, Buffer.from(`\r\n--${boundary}--\r\n`)]));
+    res
+      .status(200)
+      .setHeader('Content-Type', `multipart/related; type="application/octet-stream"; boundary=${boundary}`);
+    res.end(
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        data,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    );
   }
 }
 
@@ -265,12 +346,18 @@ function renderOptions(req: Request): RenderOptions {
   const w = req.query.window;
   if (typeof w === 'string') {
     const m = /^(-?\d+(?:\.\d+)?),(\d+(?:\.\d+)?)(?:,(linear|linear-exact|sigmoid))?$/i.exec(w);
-    if (!m || Number(m[2]) < 1) throw new AppError('BAD_REQUEST', 'window must be center,width[,linear|linear-exact|sigmoid] with width ≥ 1.');
-    opts.window = { center: Number(m[1]), width: Number(m[2]), fn: (m[3]?.toLowerCase().replace('-', '_') ?? 'linear') as 'linear' };
+    if (!m || Number(m[2]) < 1)
+      throw new AppError('BAD_REQUEST', 'window must be center,width[,linear|linear-exact|sigmoid] with width ≥ 1.');
+    opts.window = {
+      center: Number(m[1]),
+      width: Number(m[2]),
+      fn: (m[3]?.toLowerCase().replace('-', '_') ?? 'linear') as 'linear',
+    };
   }
   const q = req.query.quality;
   if (typeof q === 'string') {
-    if (!/^\d{1,3}$/.test(q) || Number(q) < 1 || Number(q) > 100) throw new AppError('BAD_REQUEST', 'quality must be 1 to 100.');
+    if (!/^\d{1,3}$/.test(q) || Number(q) < 1 || Number(q) > 100)
+      throw new AppError('BAD_REQUEST', 'quality must be 1 to 100.');
     opts.quality = Number(q);
   }
   return opts;

@@ -9,7 +9,11 @@ import { UploadsService } from './uploads.service.js';
 import { WadoService } from './wado.service.js';
 
 export const IMAGING_PROVIDERS: Provider[] = [
-  { provide: BLOB_STORE, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new BlobStore(join(c.dataDir, 'studies')) },
+  {
+    provide: BLOB_STORE,
+    inject: [APP_CONFIG],
+    useFactory: (c: AppConfig) => new BlobStore(join(c.dataDir, 'studies')),
+  },
   ImagingRepository,
   StowService,
   QidoService,

@@ -11,7 +11,10 @@ export interface StoreCandidate {
   size: number;
 }
 
-export type StoreOutcome = { kind: 'stored'; studyId: string; patientId: string | null } | { kind: 'already-stored'; studyId: string; patientId: string | null } | PartFailure;
+export type StoreOutcome =
+  | { kind: 'stored'; studyId: string; patientId: string | null }
+  | { kind: 'already-stored'; studyId: string; patientId: string | null }
+  | PartFailure;
 
 export interface InstanceRow {
   studyUid: string;
@@ -28,7 +31,8 @@ export interface InstanceRow {
   numberOfFrames: number | null;
 }
 
-const dicomDate = (da: string | undefined) => (da && /^\d{8}$/.test(da) ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}` : null);
+const dicomDate = (da: string | undefined) =>
+  da && /^\d{8}$/.test(da) ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}` : null;
 
 // The only place that writes and reads the imaging index with SQL.
 @Injectable()
@@ -47,7 +51,11 @@ export class ImagingRepository {
     });
   }
 
-  private async storeOne(m: EntityManager, c: StoreCandidate, uploader: { userId: string; facilityId: string }): Promise<StoreOutcome> {
+  private async storeOne(
+    m: EntityManager,
+    c: StoreCandidate,
+    uploader: { userId: string; facilityId: string },
+  ): Promise<StoreOutcome> {
     const s = c.part.summary;
     let study = await this.lockStudy(m, s.studyInstanceUid);
     if (!study) {
@@ -82,7 +90,11 @@ export class ImagingRepository {
     }
     if (!study) throw new Error('study row vanished');
     if (study.facility_id !== uploader.facilityId) {
-      return { code: 'STUDY_OF_ANOTHER_CENTRE', message: 'This study was sent by another centre and cannot be added to.', reason: FAILURE.NOT_AUTHORISED };
+      return {
+        code: 'STUDY_OF_ANOTHER_CENTRE',
+        message: 'This study was sent by another centre and cannot be added to.',
+        reason: FAILURE.NOT_AUTHORISED,
+      };
     }
     let [series] = await m.query<{ id: string; study_id: string }[]>(
       'SELECT id, study_id FROM series WHERE series_instance_uid = $1',
@@ -93,13 +105,27 @@ export class ImagingRepository {
       [series] = await m.query<{ id: string; study_id: string }[]>(
         `INSERT INTO series (study_id, series_instance_uid, modality, series_number, series_description, metadata)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (series_instance_uid) DO NOTHING RETURNING id, study_id`,
-        [study.id, s.seriesInstanceUid, s.modality ?? null, s.seriesNumber ?? null, s.seriesDescription ?? null, JSON.stringify(pick(c.part.metadata, (t) => SERIES_LEVEL_TAGS.has(t)))],
+        [
+          study.id,
+          s.seriesInstanceUid,
+          s.modality ?? null,
+          s.seriesNumber ?? null,
+          s.seriesDescription ?? null,
+          JSON.stringify(pick(c.part.metadata, (t) => SERIES_LEVEL_TAGS.has(t))),
+        ],
       );
       if (series) newSeries = true;
-      else [series] = await m.query('SELECT id, study_id FROM series WHERE series_instance_uid = $1', [s.seriesInstanceUid]);
+      else
+        [series] = await m.query('SELECT id, study_id FROM series WHERE series_instance_uid = $1', [
+          s.seriesInstanceUid,
+        ]);
     }
     if (!series || series.study_id !== study.id) {
-      return { code: 'SERIES_IN_ANOTHER_STUDY', message: 'This series already belongs to another study.', reason: FAILURE.PROCESSING_FAILURE };
+      return {
+        code: 'SERIES_IN_ANOTHER_STUDY',
+        message: 'This series already belongs to another study.',
+        reason: FAILURE.PROCESSING_FAILURE,
+      };
     }
     const inserted = await m.query<{ id: string }[]>(
       `INSERT INTO instance (study_id, series_id, sop_instance_uid, sop_class_uid, instance_number, transfer_syntax_uid,
@@ -133,7 +159,8 @@ export class ImagingRepository {
       }
       return {
         code: 'DUPLICATE_SOP_INSTANCE',
-        message: 'An instance with this SOP Instance UID is already stored with different content; it was not replaced.',
+        message:
+          'An instance with this SOP Instance UID is already stored with different content; it was not replaced.',
         reason: FAILURE.DUPLICATE_SOP_INSTANCE,
       };
     }

@@ -1,10 +1,18 @@
 import { MultipartError, MultipartParser, parseMediaType, type MultipartEvent } from './multipart.js';
 
-function body(boundary: string, parts: { headers?: string; data: Buffer }[], opts: { preamble?: string; close?: boolean } = {}) {
+function body(
+  boundary: string,
+  parts: { headers?: string; data: Buffer }[],
+  opts: { preamble?: string; close?: boolean } = {},
+) {
   const chunks: Buffer[] = [];
   if (opts.preamble) chunks.push(Buffer.from(`${opts.preamble}\r\n`));
   for (const p of parts) {
-    chunks.push(Buffer.from(`--${boundary}\r\n${p.headers ?? 'Content-Type: application/dicom'}\r\n\r\n`), p.data, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\n${p.headers ?? 'Content-Type: application/dicom'}\r\n\r\n`),
+      p.data,
+      Buffer.from('\r\n'),
+    );
   }
   if (opts.close !== false) chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return Buffer.concat(chunks);
@@ -35,7 +43,11 @@ describe('multipart/related streaming parser', () => {
   const payloads = [Buffer.from('DICM first'), tricky, Buffer.alloc(0), Buffer.alloc(70_000, 7)];
 
   it.each([1, 2, 3, 7, 64, 1000, 65536, 1 << 20])('splits parts byte-exactly whatever the chunk size (%i)', (size) => {
-    const input = body(boundary, payloads.map((data) => ({ data })), { preamble: 'ignored preamble' });
+    const input = body(
+      boundary,
+      payloads.map((data) => ({ data })),
+      { preamble: 'ignored preamble' },
+    );
     const { parts, ended } = collect(new MultipartParser(boundary), input, size);
     expect(ended).toBe(true);
     expect(parts.map((p) => p.data.toString('hex'))).toEqual(payloads.map((p) => p.toString('hex')));

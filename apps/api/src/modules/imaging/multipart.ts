@@ -48,7 +48,10 @@ export class MultipartParser {
       switch (this.state) {
         case 'preamble': {
           // The first boundary may start the body, or follow a preamble and a CRLF.
-          if (buf.length >= this.dashBoundary.length && buf.subarray(0, this.dashBoundary.length).equals(this.dashBoundary)) {
+          if (
+            buf.length >= this.dashBoundary.length &&
+            buf.subarray(0, this.dashBoundary.length).equals(this.dashBoundary)
+          ) {
             buf = buf.subarray(this.dashBoundary.length);
             this.state = 'after-boundary';
             continue;
@@ -60,7 +63,10 @@ export class MultipartParser {
             continue;
           }
           if (buf.length > 64 * 1024 + this.delimiter.length) {
-            throw new MultipartError('MALFORMED_MULTIPART', 'The body does not contain the boundary given in Content-Type.');
+            throw new MultipartError(
+              'MALFORMED_MULTIPART',
+              'The body does not contain the boundary given in Content-Type.',
+            );
           }
           this.tail = buf;
           return events;
@@ -151,7 +157,9 @@ function parseHeaders(block: string): Record<string, string> {
 }
 
 /** Parses a media type with parameters: `multipart/related; type="application/dicom"; boundary=x`. */
-export function parseMediaType(value: string | undefined): { type: string; params: Record<string, string> } | undefined {
+export function parseMediaType(
+  value: string | undefined,
+): { type: string; params: Record<string, string> } | undefined {
   if (!value) return undefined;
   const [head, ...rest] = splitParams(value);
   const type = head!.trim().toLowerCase();

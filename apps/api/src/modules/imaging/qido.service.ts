@@ -10,6 +10,21 @@ type Query = Record<string, string | string[] | undefined>;
 
 const MAX_LIMIT = 1000;
 
+interface QidoRow {
+  study_id: string;
+  patient_id: string | null;
+  study_instance_uid: string;
+  series_instance_uid?: string;
+  sop_instance_uid?: string;
+  modalities?: string[];
+  series_count?: number;
+  instance_count?: number;
+  series_instances?: number;
+  study_meta?: DicomJsonDataset;
+  series_meta?: DicomJsonDataset;
+  instance_meta?: DicomJsonDataset;
+}
+
 // Matching keys per level (PS3.18 §10.6.1.2 Table 10.6.1-5), mapped to SQL.
 const STUDY_KEYS: Record<string, string> = {
   '00100020': 'patientId',
@@ -23,8 +38,16 @@ const STUDY_KEYS: Record<string, string> = {
   '00200010': 'studyId',
   '00080090': 'referringPhysician',
 };
-const SERIES_KEYS: Record<string, string> = { '00080060': 'modality', '0020000E': 'seriesUid', '00200011': 'seriesNumber' };
-const INSTANCE_KEYS: Record<string, string> = { '00080016': 'sopClassUid', '00080018': 'sopInstanceUid', '00200013': 'instanceNumber' };
+const SERIES_KEYS: Record<string, string> = {
+  '00080060': 'modality',
+  '0020000E': 'seriesUid',
+  '00200011': 'seriesNumber',
+};
+const INSTANCE_KEYS: Record<string, string> = {
+  '00080016': 'sopClassUid',
+  '00080018': 'sopInstanceUid',
+  '00200013': 'instanceNumber',
+};
 const CONTROL = new Set(['includefield', 'fuzzymatching', 'limit', 'offset', 'orderby']);
 
 interface Where {
@@ -38,34 +61,48 @@ const add = (w: Where, value: unknown) => {
 };
 
 function toLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%').replace(/\?/g, '_');
+  return value
+    .replace(/[\\%_]/g, (c) => `\\${c}`)
+    .replace(/\*/g, '%')
+    .replace(/\?/g, '_');
 }
 const hasWildcard = (v: string) => /[*?]/.test(v);
-const list = (v: string) => v.split(/[,\\]/).map((x) => x.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(/[,\\]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 function dateRange(value: string, key: string): [string | null, string | null] {
   const d = '(\\d{4})(\\d{2})(\\d{2})';
   const m = new RegExp(`^(?:${d})?(-)?(?:${d})?$`).exec(value.replace(/[.]/g, ''));
   if (!m || (!m[1] && !m[5]) || (m[1] && m[5] && !m[4])) {
-    throw new AppError('BAD_REQUEST', `${key} must be a date YYYYMMDD or a range YYYYMMDD-YYYYMMDD.`, { reason: 'INVALID_DATE_RANGE' });
+    throw new AppError('BAD_REQUEST', `${key} must be a date YYYYMMDD or a range YYYYMMDD-YYYYMMDD.`, {
+      reason: 'INVALID_DATE_RANGE',
+    });
   }
   const iso = (y?: string, mo?: string, da?: string) => {
     if (!y) return null;
     const s = `${y}-${mo}-${da}`;
     const parsed = new Date(`${s}T00:00:00Z`);
-    if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== s) throw new AppError('BAD_REQUEST', `${key} contains an impossible date.`, { reason: 'INVALID_DATE_RANGE' });
+    if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== s)
+      throw new AppError('BAD_REQUEST', `${key} contains an impossible date.`, { reason: 'INVALID_DATE_RANGE' });
     return s;
   };
   const from = iso(m[1], m[2], m[3]);
   const to = iso(m[5], m[6], m[7]);
   if (!m[4]) return [from, from];
-  if (from && to && from > to) throw new AppError('BAD_REQUEST', `${key}: the range starts after it ends.`, { reason: 'INVALID_DATE_RANGE' });
+  if (from && to && from > to)
+    throw new AppError('BAD_REQUEST', `${key}: the range starts after it ends.`, { reason: 'INVALID_DATE_RANGE' });
   return [from, to];
 }
 
 function timeRange(value: string): [string | null, string | null] {
   const m = /^(\d{2,6}(?:\.\d+)?)?(-)?(\d{2,6}(?:\.\d+)?)?$/.exec(value.replace(/:/g, ''));
-  if (!m || (!m[1] && !m[3])) throw new AppError('BAD_REQUEST', 'StudyTime must be HHMMSS or a range HHMMSS-HHMMSS.', { reason: 'INVALID_TIME_RANGE' });
+  if (!m || (!m[1] && !m[3]))
+    throw new AppError('BAD_REQUEST', 'StudyTime must be HHMMSS or a range HHMMSS-HHMMSS.', {
+      reason: 'INVALID_TIME_RANGE',
+    });
   const lo = m[1] ? m[1].padEnd(6, '0') : null;
   const hi = m[3] ? `${m[3].split('.')[0]!.padEnd(6, '9')}.999999` : null;
   return m[2] ? [lo, hi] : [lo, m[1] ? `${m[1].split('.')[0]!.padEnd(6, '9')}.999999` : null];
@@ -100,7 +137,10 @@ export class QidoService {
           if (v.trim() === 'all') includeAll = true;
           else {
             const t = tagOf(v.trim());
-            if (!t) throw new AppError('BAD_REQUEST', `includefield names an unknown attribute: ${v.trim().slice(0, 64)}`, { reason: 'UNKNOWN_ATTRIBUTE' });
+            if (!t)
+              throw new AppError('BAD_REQUEST', `includefield names an unknown attribute: ${v.trim().slice(0, 64)}`, {
+                reason: 'UNKNOWN_ATTRIBUTE',
+              });
             includes.add(t);
           }
         }
@@ -108,12 +148,18 @@ export class QidoService {
       }
       if (CONTROL.has(rawKey)) continue;
       const tag = tagOf(rawKey);
-      const allowed = { ...STUDY_KEYS, ...(level !== 'study' ? SERIES_KEYS : {}), ...(level === 'instance' ? INSTANCE_KEYS : {}) };
+      const allowed = {
+        ...STUDY_KEYS,
+        ...(level !== 'study' ? SERIES_KEYS : {}),
+        ...(level === 'instance' ? INSTANCE_KEYS : {}),
+      };
       const field = tag ? allowed[tag] : undefined;
       if (!field) {
         throw new AppError(
           'BAD_REQUEST',
-          `${rawKey.slice(0, 64)} is not a query key supported at the ${level} level. Supported: ${Object.keys(allowed).map((t) => keywordOf(t)).join(', ')}.`,
+          `${rawKey.slice(0, 64)} is not a query key supported at the ${level} level. Supported: ${Object.keys(allowed)
+            .map((t) => keywordOf(t))
+            .join(', ')}.`,
           { reason: 'UNKNOWN_QUERY_KEY' },
         );
       }
@@ -137,11 +183,13 @@ export class QidoService {
       instance: 'instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id',
     }[level];
     const select = {
-      study: 'st.id AS study_id, st.patient_id, st.study_instance_uid, st.modalities, st.series_count, st.instance_count, st.metadata AS study_meta',
-      series: 'st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, se.instance_count AS series_instances, se.metadata AS series_meta, st.metadata AS study_meta',
+      study:
+        'st.id AS study_id, st.patient_id, st.study_instance_uid, st.modalities, st.series_count, st.instance_count, st.metadata AS study_meta',
+      series:
+        'st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, se.instance_count AS series_instances, se.metadata AS series_meta, st.metadata AS study_meta',
       instance: `st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid, i.metadata AS instance_meta`,
     }[level];
-    const rows = await this.repo.ds.query<Record<string, any>[]>(
+    const rows = await this.repo.ds.query<QidoRow[]>(
       `SELECT ${select} FROM ${from} ${where} ORDER BY ${order} LIMIT ${effectiveLimit + 1} OFFSET ${offset}`,
       w.params,
     );
@@ -150,7 +198,7 @@ export class QidoService {
     const results = page.map((r) => this.toJson(level, r, baseUrl, includes, includeAll));
 
     const studies = new Map<string, string | null>();
-    for (const r of page) studies.set(r.study_id as string, r.patient_id as string | null);
+    for (const r of page) studies.set(r.study_id, r.patient_id);
     await this.audit.record(
       [...studies].map(([studyId, patientId]) => ({
         action: 'study.search',
@@ -168,7 +216,8 @@ export class QidoService {
   private intParam(v: string | string[] | undefined, name: string, dflt: number): number {
     if (v === undefined) return dflt;
     const s = Array.isArray(v) ? v[v.length - 1]! : v;
-    if (!/^\d{1,9}$/.test(s)) throw new AppError('BAD_REQUEST', `${name} must be a whole number.`, { reason: 'INVALID_PARAMETER' });
+    if (!/^\d{1,9}$/.test(s))
+      throw new AppError('BAD_REQUEST', `${name} must be a whole number.`, { reason: 'INVALID_PARAMETER' });
     return Number(s);
   }
 
@@ -192,7 +241,9 @@ export class QidoService {
         w.sql.push(text('st.study_description', value, true));
         return;
       case 'referringPhysician':
-        w.sql.push(`lower(st.metadata->'00080090'->'Value'->0::text) LIKE ${add(w, `%${toLike(value.toLowerCase()).replace(/%$/, '')}%`)} ESCAPE '\\'`);
+        w.sql.push(
+          `lower(st.metadata->'00080090'->'Value'->0::text) LIKE ${add(w, `%${toLike(value.toLowerCase()).replace(/%$/, '')}%`)} ESCAPE '\\'`,
+        );
         return;
       case 'studyUid':
         w.sql.push(`st.study_instance_uid = ANY(${add(w, list(value))})`);
@@ -207,14 +258,25 @@ export class QidoService {
         w.sql.push(`i.sop_class_uid = ANY(${add(w, list(value))})`);
         return;
       case 'modality':
-        w.sql.push(`se.modality = ANY(${add(w, list(value).map((m) => m.toUpperCase()))})`);
+        w.sql.push(
+          `se.modality = ANY(${add(
+            w,
+            list(value).map((m) => m.toUpperCase()),
+          )})`,
+        );
         return;
       case 'modalitiesInStudy':
-        w.sql.push(`st.modalities && ${add(w, list(value).map((m) => m.toUpperCase()))}::text[]`);
+        w.sql.push(
+          `st.modalities && ${add(
+            w,
+            list(value).map((m) => m.toUpperCase()),
+          )}::text[]`,
+        );
         return;
       case 'seriesNumber':
       case 'instanceNumber': {
-        if (!/^-?\d{1,9}$/.test(value)) throw new AppError('BAD_REQUEST', `${field} must be a whole number.`, { reason: 'INVALID_PARAMETER' });
+        if (!/^-?\d{1,9}$/.test(value))
+          throw new AppError('BAD_REQUEST', `${field} must be a whole number.`, { reason: 'INVALID_PARAMETER' });
         w.sql.push(`${field === 'seriesNumber' ? 'se.series_number' : 'i.instance_number'} = ${add(w, Number(value))}`);
         return;
       }
@@ -233,12 +295,14 @@ export class QidoService {
       case 'patientName': {
         // Case-insensitive; any component group (Alphabetic=Ideographic=Phonetic) may match, and the
         // Han characters and their pinyin are both searchable.
-        const groups = value.toLowerCase().split('=').map((g) => g.trim().replace(/\^+$/, '')).filter(Boolean);
+        const groups = value
+          .toLowerCase()
+          .split('=')
+          .map((g) => g.trim().replace(/\^+$/, ''))
+          .filter(Boolean);
         const ors: string[] = [];
         for (const g of groups) {
-          const patterns = fuzzy
-            ? [`${toLike(g)}%`, `%^${toLike(g)}%`, `% ${toLike(g)}%`]
-            : [toLike(g)];
+          const patterns = fuzzy ? [`${toLike(g)}%`, `%^${toLike(g)}%`, `% ${toLike(g)}%`] : [toLike(g)];
           if (!fuzzy && !hasWildcard(g)) patterns.push(toLike(g).replace(/\^/g, ''));
           for (const p of patterns) ors.push(`k LIKE ${add(w, p)} ESCAPE '\\'`);
         }
@@ -250,41 +314,90 @@ export class QidoService {
     }
   }
 
-  private toJson(level: QidoLevel, r: Record<string, any>, baseUrl: string, includes: Set<string>, includeAll: boolean): DicomJsonDataset {
-    const studyMeta = r.study_meta as DicomJsonDataset | undefined;
-    const seriesMeta = r.series_meta as DicomJsonDataset | undefined;
-    const instMeta = r.instance_meta as DicomJsonDataset | undefined;
+  private toJson(
+    level: QidoLevel,
+    r: QidoRow,
+    baseUrl: string,
+    includes: Set<string>,
+    includeAll: boolean,
+  ): DicomJsonDataset {
+    const studyMeta = r.study_meta;
+    const seriesMeta = r.series_meta;
+    const instMeta = r.instance_meta;
     const out: DicomJsonDataset = {};
     const copy = (src: DicomJsonDataset | undefined, tags: string[]) => {
-      for (const t of tags) if (src?.[t]) out[t] = stripBulk(src[t]!);
+      for (const t of tags) {
+        const el = src?.[t];
+        if (el) out[t] = stripBulk(el);
+      }
     };
     out['00080005'] = { vr: 'CS', Value: ['ISO_IR 192'] };
     const studyUrl = `${baseUrl}/studies/${r.study_instance_uid}`;
     if (level === 'study') {
-      copy(studyMeta, ['00080020', '00080030', '00080050', '00080090', '00100010', '00100020', '00100030', '00100040', '0020000D', '00200010', '00081030']);
+      copy(studyMeta, [
+        '00080020',
+        '00080030',
+        '00080050',
+        '00080090',
+        '00100010',
+        '00100020',
+        '00100030',
+        '00100040',
+        '0020000D',
+        '00200010',
+        '00081030',
+      ]);
       out['00080056'] = { vr: 'CS', Value: ['ONLINE'] };
-      out['00080061'] = { vr: 'CS', Value: r.modalities as string[] };
+      out['00080061'] = { vr: 'CS', Value: r.modalities ?? [] };
       out['00081190'] = { vr: 'UR', Value: [studyUrl] };
-      out['00201206'] = { vr: 'IS', Value: [r.series_count as number] };
-      out['00201208'] = { vr: 'IS', Value: [r.instance_count as number] };
+      out['00201206'] = { vr: 'IS', Value: [r.series_count ?? 0] };
+      out['00201208'] = { vr: 'IS', Value: [r.instance_count ?? 0] };
       this.addIncludes(out, [studyMeta], includes, includeAll);
     } else if (level === 'series') {
-      copy(seriesMeta, ['00080060', '0020000E', '00200011', '0008103E', '00080021', '00080031', '00400244', '00400245']);
+      copy(seriesMeta, [
+        '00080060',
+        '0020000E',
+        '00200011',
+        '0008103E',
+        '00080021',
+        '00080031',
+        '00400244',
+        '00400245',
+      ]);
       copy(studyMeta, ['0020000D']);
       out['00080056'] = { vr: 'CS', Value: ['ONLINE'] };
       out['00081190'] = { vr: 'UR', Value: [`${studyUrl}/series/${r.series_instance_uid}`] };
-      out['00201209'] = { vr: 'IS', Value: [r.series_instances as number] };
+      out['00201209'] = { vr: 'IS', Value: [r.series_instances ?? 0] };
       this.addIncludes(out, [seriesMeta, studyMeta], includes, includeAll);
     } else {
-      copy(instMeta, ['00080016', '00080018', '00200013', '00280010', '00280011', '00280008', '00280100', '0020000D', '0020000E', '00080060']);
+      copy(instMeta, [
+        '00080016',
+        '00080018',
+        '00200013',
+        '00280010',
+        '00280011',
+        '00280008',
+        '00280100',
+        '0020000D',
+        '0020000E',
+        '00080060',
+      ]);
       out['00080056'] = { vr: 'CS', Value: ['ONLINE'] };
-      out['00081190'] = { vr: 'UR', Value: [`${studyUrl}/series/${r.series_instance_uid}/instances/${r.sop_instance_uid}`] };
+      out['00081190'] = {
+        vr: 'UR',
+        Value: [`${studyUrl}/series/${r.series_instance_uid}/instances/${r.sop_instance_uid}`],
+      };
       this.addIncludes(out, [instMeta], includes, includeAll);
     }
     return sortTags(out);
   }
 
-  private addIncludes(out: DicomJsonDataset, sources: (DicomJsonDataset | undefined)[], includes: Set<string>, all: boolean) {
+  private addIncludes(
+    out: DicomJsonDataset,
+    sources: (DicomJsonDataset | undefined)[],
+    includes: Set<string>,
+    all: boolean,
+  ) {
     for (const src of sources) {
       if (!src) continue;
       for (const [tag, el] of Object.entries(src)) {

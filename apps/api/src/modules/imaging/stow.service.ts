@@ -32,7 +32,12 @@ export interface StowResult {
   body: Record<string, unknown>;
 }
 
-type Outcome = (StoreOutcome | PartFailure) & { sopClassUid?: string; sopInstanceUid?: string; studyUid?: string; seriesUid?: string };
+type Outcome = (StoreOutcome | PartFailure) & {
+  sopClassUid?: string;
+  sopInstanceUid?: string;
+  studyUid?: string;
+  seriesUid?: string;
+};
 
 @Injectable()
 export class StowService {
@@ -61,7 +66,11 @@ export class StowService {
       const candidates: { index: number; c: StoreCandidate; temp: ReceivedFile }[] = [];
       for (const [index, r] of received.entries()) {
         if (r.contentType && r.contentType !== 'application/dicom') {
-          outcomes[index] = { code: 'UNSUPPORTED_PART_TYPE', message: 'Each part must be application/dicom.', reason: FAILURE.CANNOT_UNDERSTAND };
+          outcomes[index] = {
+            code: 'UNSUPPORTED_PART_TYPE',
+            message: 'Each part must be application/dicom.',
+            reason: FAILURE.CANNOT_UNDERSTAND,
+          };
           continue;
         }
         const part = await analysePart(r.temp.path, r.size, r.prefix);
@@ -70,9 +79,19 @@ export class StowService {
           continue;
         }
         const s = part.summary;
-        const ids = { sopClassUid: s.sopClassUid, sopInstanceUid: s.sopInstanceUid, studyUid: s.studyInstanceUid, seriesUid: s.seriesInstanceUid };
+        const ids = {
+          sopClassUid: s.sopClassUid,
+          sopInstanceUid: s.sopInstanceUid,
+          studyUid: s.studyInstanceUid,
+          seriesUid: s.seriesInstanceUid,
+        };
         if (expectedStudyUid && s.studyInstanceUid !== expectedStudyUid) {
-          outcomes[index] = { ...ids, code: 'STUDY_UID_MISMATCH', message: 'This instance belongs to another study than the one in the URL.', reason: FAILURE.PROCESSING_FAILURE };
+          outcomes[index] = {
+            ...ids,
+            code: 'STUDY_UID_MISMATCH',
+            message: 'This instance belongs to another study than the one in the URL.',
+            reason: FAILURE.PROCESSING_FAILURE,
+          };
           continue;
         }
         outcomes[index] = { ...ids, code: 'PENDING', message: '', reason: 0 };
@@ -87,7 +106,7 @@ export class StowService {
         );
         stored.forEach((o, i) => {
           const { index } = candidates[i]!;
-          outcomes[index] = { ...outcomes[index], ...o } as Outcome;
+          outcomes[index] = { ...outcomes[index], ...o };
           if ('code' in o) delete (outcomes[index] as { kind?: string }).kind;
           else {
             const x = outcomes[index] as Outcome & { code?: string; reason?: number; message?: string };
@@ -108,17 +127,26 @@ export class StowService {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
     if (encoding !== 'identity') {
       // Compressed bodies are refused outright: no decompression bombs.
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Compressed request bodies (Content-Encoding) are not accepted; send the body uncompressed.');
+      throw new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Compressed request bodies (Content-Encoding) are not accepted; send the body uncompressed.',
+      );
     }
     const mt = parseMediaType(req.headers['content-type']);
     if (!mt || mt.type !== 'multipart/related' || (mt.params.type ?? '').toLowerCase() !== 'application/dicom') {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send instances as multipart/related; type="application/dicom".');
     }
     const boundary = mt.params.boundary;
-    if (!boundary || boundary.length > 70) throw new AppError('BAD_REQUEST', 'The multipart Content-Type has no valid boundary parameter.');
+    if (!boundary || boundary.length > 70)
+      throw new AppError('BAD_REQUEST', 'The multipart Content-Type has no valid boundary parameter.');
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > this.config.stowMaxBodyBytes) {
-      throw new AppError('PAYLOAD_TOO_LARGE', `The request is larger than the limit of ${this.config.stowMaxBodyBytes} bytes; send fewer instances per request.`, undefined, { Connection: 'close' });
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `The request is larger than the limit of ${this.config.stowMaxBodyBytes} bytes; send fewer instances per request.`,
+        undefined,
+        { Connection: 'close' },
+      );
     }
     return boundary;
   }
@@ -126,21 +154,37 @@ export class StowService {
   private async receive(req: IncomingMessage, boundary: string): Promise<Received[]> {
     const parser = new MultipartParser(boundary);
     const received: Received[] = [];
-    let current: { temp: TempBlob; prefix: Buffer[]; prefixLength: number; contentType: string | undefined } | undefined;
+    let current:
+      { temp: TempBlob; prefix: Buffer[]; prefixLength: number; contentType: string | undefined } | undefined;
     let total = 0;
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         total += chunk.length;
         if (total > this.config.stowMaxBodyBytes) {
-          throw new AppError('PAYLOAD_TOO_LARGE', `The request is larger than the limit of ${this.config.stowMaxBodyBytes} bytes.`, undefined, { Connection: 'close' });
+          throw new AppError(
+            'PAYLOAD_TOO_LARGE',
+            `The request is larger than the limit of ${this.config.stowMaxBodyBytes} bytes.`,
+            undefined,
+            { Connection: 'close' },
+          );
         }
         for (const e of parser.feed(chunk)) {
           if (e.type === 'part') {
             const temp = await this.blobs.createTemp();
-            current = { temp, prefix: [], prefixLength: 0, contentType: parseMediaType(e.headers['content-type'])?.type };
+            current = {
+              temp,
+              prefix: [],
+              prefixLength: 0,
+              contentType: parseMediaType(e.headers['content-type'])?.type,
+            };
           } else if (e.type === 'data' && current) {
             if (current.temp.size + e.data.length > this.config.stowMaxPartBytes) {
-              throw new AppError('PAYLOAD_TOO_LARGE', `An instance is larger than the limit of ${this.config.stowMaxPartBytes} bytes.`, undefined, { Connection: 'close' });
+              throw new AppError(
+                'PAYLOAD_TOO_LARGE',
+                `An instance is larger than the limit of ${this.config.stowMaxPartBytes} bytes.`,
+                undefined,
+                { Connection: 'close' },
+              );
             }
             if (current.prefixLength < PREFIX_BYTES) {
               const take = e.data.subarray(0, PREFIX_BYTES - current.prefixLength);
@@ -150,7 +194,13 @@ export class StowService {
             await current.temp.write(e.data);
           } else if (e.type === 'part-end' && current) {
             const sha256 = await current.temp.seal();
-            received.push({ temp: current.temp, sha256, size: current.temp.size, prefix: Buffer.concat(current.prefix), contentType: current.contentType });
+            received.push({
+              temp: current.temp,
+              sha256,
+              size: current.temp.size,
+              prefix: Buffer.concat(current.prefix),
+              contentType: current.contentType,
+            });
             current = undefined;
           }
         }
@@ -197,7 +247,8 @@ export class StowService {
     const ok = outcomes.filter((o) => 'kind' in o);
     const failed = outcomes.filter((o) => !('kind' in o)) as (PartFailure & Outcome)[];
     const ui = (v: string | undefined) => ({ vr: 'UI', ...(v ? { Value: [v] } : {}) });
-    const instanceUrl = (o: Outcome) => `${baseUrl}/studies/${o.studyUid}/series/${o.seriesUid}/instances/${o.sopInstanceUid}`;
+    const instanceUrl = (o: Outcome) =>
+      `${baseUrl}/studies/${o.studyUid}/series/${o.seriesUid}/instances/${o.sopInstanceUid}`;
     const body: Record<string, unknown> = {};
     const studies = new Set(ok.map((o) => o.studyUid));
     if (studies.size === 1) body['00081190'] = { vr: 'UR', Value: [`${baseUrl}/studies/${[...studies][0]}`] };

@@ -15,6 +15,19 @@ import { StowService } from './stow.service.js';
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
 
 const PREFIX_BYTES = 256 * 1024;
+
+/** What @tus/server expects to be thrown to answer with a status and body. */
+class TusAnswer extends Error {
+  constructor(
+    readonly status_code: number,
+    code: string,
+    message: string,
+  ) {
+    super(message);
+    this.body = JSON.stringify({ error: { code, message } });
+  }
+  readonly body: string;
+}
 const EXPIRY_MS = 24 * 3600 * 1000;
 
 // Resumable uploads (the tus protocol) for browsers and weak links: one DICOM file per upload,
@@ -40,16 +53,16 @@ export class UploadsService implements OnModuleDestroy {
       maxSize: config.stowMaxPartBytes,
       respectForwardedHeaders: config.trustProxy,
       disableTerminationForFinishedUploads: true,
-      onUploadCreate: async (req, upload) => {
+      onUploadCreate: (req, upload) => {
         // The owner is whoever created the upload, never what the client claims.
         const actor = this.actorOf(req);
-        return { metadata: { ...upload.metadata, owner: actor.id, facility: actor.facilityId ?? '' } };
+        return Promise.resolve({ metadata: { ...upload.metadata, owner: actor.id, facility: actor.facilityId ?? '' } });
       },
       onIncomingRequest: async (req, id) => {
         const actor = this.actorOf(req);
         if (req.method === 'POST' || !id) return;
         const upload = await this.store.getUpload(id).catch(() => undefined);
-        if (!upload || upload.metadata?.owner !== actor.id) throw { status_code: 404, body: JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Upload not found.' } }) };
+        if (!upload || upload.metadata?.owner !== actor.id) throw new TusAnswer(404, 'NOT_FOUND', 'Upload not found.');
       },
       onUploadFinish: async (req, upload) => {
         const actor = this.actorOf(req);
@@ -92,14 +105,14 @@ export class UploadsService implements OnModuleDestroy {
   private actorOf(req: TusRequest): Actor {
     const header = req.headers.get('authorization') ?? '';
     const m = /^Bearer (.+)$/.exec(header);
-    if (!m) throw { status_code: 401, body: JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'Sign in to continue.' } }) };
+    if (!m) throw new TusAnswer(401, 'UNAUTHENTICATED', 'Sign in to continue.');
     try {
       const actor = this.tokens.verifyAccess(m[1]!);
       if (actor.role !== 'community_doctor') throw new AppError('FORBIDDEN', 'Your role may not do this.');
       return actor;
     } catch (e) {
       const err = e as AppError;
-      throw { status_code: err.status ?? 401, body: JSON.stringify({ error: { code: err.code, message: err.message } }) };
+      throw new TusAnswer(err.status ?? 401, err.code, err.message);
     }
   }
 

@@ -24,6 +24,19 @@ export interface InstanceRef {
   metadata: DicomJsonDataset;
 }
 
+interface InstanceRow {
+  study_id: string;
+  patient_id: string | null;
+  study_instance_uid: string;
+  series_instance_uid: string;
+  sop_instance_uid: string;
+  transfer_syntax_uid: string;
+  sha256: string;
+  size_bytes: string;
+  pixel_data: PixelInfo | null;
+  metadata: DicomJsonDataset;
+}
+
 interface Target {
   studyUid: string;
   seriesUid?: string;
@@ -58,7 +71,11 @@ export function parseAccept(header: string | undefined): MediaRange[] {
       const params: Record<string, string> = {};
       for (const p of ps) {
         const eq = p.indexOf('=');
-        if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
+        if (eq > 0)
+          params[p.slice(0, eq).trim().toLowerCase()] = p
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"|"$/g, '');
       }
       const q = params.q !== undefined ? Number(params.q) : 1;
       return { type: (type ?? '').toLowerCase(), params, q: Number.isFinite(q) ? q : 1 };
@@ -91,7 +108,7 @@ export class WadoService {
       params.push(actor.facilityId);
       where += ` AND st.facility_id = $${params.length}`;
     }
-    const rows = await this.repo.ds.query<Record<string, any>[]>(
+    const rows = await this.repo.ds.query<InstanceRow[]>(
       `SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
               i.transfer_syntax_uid, i.sha256, i.size_bytes, i.pixel_data, i.metadata
          FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
@@ -139,7 +156,9 @@ export class WadoService {
   }
 
   acceptsJson(accept: string | undefined): boolean {
-    return parseAccept(accept).some((r) => ['*/*', 'application/*', 'application/dicom+json', 'application/json'].includes(r.type));
+    return parseAccept(accept).some((r) =>
+      ['*/*', 'application/*', 'application/dicom+json', 'application/json'].includes(r.type),
+    );
   }
 
   /** Streams the stored files unchanged, one part each. */
@@ -148,7 +167,11 @@ export class WadoService {
     res.statusCode = 200;
     res.setHeader('Content-Type', `multipart/related; type="application/dicom"; boundary=${boundary}`);
     let length = 0;
-    const heads = list.map((i, n) => Buffer.from(`${n === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: application/dicom; transfer-syntax=${i.transferSyntaxUid}\r\nContent-Length: ${i.sizeBytes}\r\n\r\n`));
+    const heads = list.map((i, n) =>
+      Buffer.from(
+        `${n === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: application/dicom; transfer-syntax=${i.transferSyntaxUid}\r\nContent-Length: ${i.sizeBytes}\r\n\r\n`,
+      ),
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     for (const [n, i] of list.entries()) length += heads[n]!.length + i.sizeBytes;
     res.setHeader('Content-Length', String(length + tail.length));
@@ -163,7 +186,9 @@ export class WadoService {
 
   /** DICOM JSON with absolute BulkDataURIs. */
   metadata(list: InstanceRef[], baseUrl: string): DicomJsonDataset[] {
-    return list.map((i) => absolutise(i.metadata, `${baseUrl}/studies/${i.studyUid}/series/${i.seriesUid}/instances/${i.sopInstanceUid}/`));
+    return list.map((i) =>
+      absolutise(i.metadata, `${baseUrl}/studies/${i.studyUid}/series/${i.seriesUid}/instances/${i.sopInstanceUid}/`),
+    );
   }
 
   /** Frames as stored: uncompressed as application/octet-stream, compressed in their own media type. */
@@ -171,8 +196,12 @@ export class WadoService {
     const p = inst.pixel;
     if (!p) throw new AppError('NOT_FOUND', 'This instance has no pixel data.');
     if (!p.frames) throw new AppError('NOT_ACCEPTABLE', 'The frames of this instance cannot be separated as stored.');
-    for (const n of numbers) if (n < 1 || n > p.frames.length) throw new AppError('NOT_FOUND', `Frame ${n} does not exist; this instance has ${p.frames.length}.`);
-    const mediaType = p.encapsulated ? FRAME_MEDIA_TYPE[inst.transferSyntaxUid] ?? 'application/octet-stream' : 'application/octet-stream';
+    for (const n of numbers)
+      if (n < 1 || n > p.frames.length)
+        throw new AppError('NOT_FOUND', `Frame ${n} does not exist; this instance has ${p.frames.length}.`);
+    const mediaType = p.encapsulated
+      ? (FRAME_MEDIA_TYPE[inst.transferSyntaxUid] ?? 'application/octet-stream')
+      : 'application/octet-stream';
     const ok = parseAccept(accept).some((r) => {
       if (r.type === '*/*' || r.type === 'multipart/*') return true;
       if (r.type !== 'multipart/related') return false;
@@ -190,10 +219,21 @@ export class WadoService {
       const ranges = p.frames[n - 1]!;
       const size = ranges.reduce((a, r) => a + r.length, 0);
       const tsParam = p.encapsulated ? `; transfer-syntax=${inst.transferSyntaxUid}` : '';
-      if (!(await write(res, Buffer.from(`${k === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${mediaType}${tsParam}\r\nContent-Length: ${size}\r\nContent-Location: frames/${n}\r\n\r\n`)))) return;
+      if (
+        !(await write(
+          res,
+          Buffer.from(
+            `${k === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${mediaType}${tsParam}\r\nContent-Length: ${size}\r\nContent-Location: frames/${n}\r\n\r\n`,
+          ),
+        ))
+      )
+        return;
       for (const r of ranges) {
         if (r.length === 0) continue;
-        for await (const chunk of this.blobs.read(inst.sha256, { start: r.offset, end: r.offset + r.length }) as AsyncIterable<Buffer>) {
+        for await (const chunk of this.blobs.read(inst.sha256, {
+          start: r.offset,
+          end: r.offset + r.length,
+        }) as AsyncIterable<Buffer>) {
           if (!(await write(res, chunk))) return;
         }
       }
@@ -245,7 +285,14 @@ function absolutise(json: DicomJsonDataset, prefix: string): DicomJsonDataset {
   for (const [tag, el] of Object.entries(json)) {
     if (el.BulkDataURI?.startsWith('bulk/')) out[tag] = { ...el, BulkDataURI: prefix + el.BulkDataURI };
     else if (el.vr === 'SQ' && el.Value) {
-      out[tag] = { ...el, Value: el.Value.map((item) => (item && typeof item === 'object' && !('Alphabetic' in item) ? absolutise(item as DicomJsonDataset, prefix) : item)) };
+      out[tag] = {
+        ...el,
+        Value: el.Value.map((item) =>
+          item && typeof item === 'object' && !('Alphabetic' in item)
+            ? absolutise(item as DicomJsonDataset, prefix)
+            : item,
+        ),
+      };
     } else out[tag] = el;
   }
   return out;
