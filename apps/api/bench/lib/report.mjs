@@ -65,10 +65,12 @@ export function computeMetrics(runs) {
     add(s, 'instancesPerSec', `STOW-RS ingest, concurrency ${c}`, 'instances/s', 'higher');
     add(s, 'requestP50ms', `STOW-RS request p50, concurrency ${c}`, 'ms', 'lower');
     add(s, 'cpuSeconds', `STOW-RS server CPU, concurrency ${c}`, 'CPU s', 'lower');
+    add(s, 'dbCpuSeconds', `STOW-RS Zhiyin's PostgreSQL backends CPU, concurrency ${c}`, 'CPU s', 'lower');
   }
   add('qido', 'p50ms', 'QIDO-RS p50 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
   add('qido', 'p99ms', 'QIDO-RS p99 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
   add('qido', 'cpuSeconds', 'QIDO-RS server CPU (all rounds)', 'CPU s', 'lower');
+  add('qido', 'dbCpuSeconds', "QIDO-RS Zhiyin's PostgreSQL backends CPU", 'CPU s', 'lower');
   add('wado-study', 'mbPerSec', 'WADO-RS whole studies', 'MB/s', 'higher', { ratioAtLeast: 1 });
   add('wado-study', 'p50ms', 'WADO-RS study request p50', 'ms', 'lower');
   add('wado-study', 'cpuSeconds', 'WADO-RS studies server CPU', 'CPU s', 'lower');

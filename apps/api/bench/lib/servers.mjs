@@ -192,6 +192,8 @@ export function orthancServer({ scriptsDir, runDir, port, log }) {
  */
 export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) {
   const main = join(apiDir, 'dist', 'main.js');
+  // extra Node.js options for Zhiyin, e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile it
+  const nodeArgs = (process.env.ZHIYIN_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   /** @type {import('node:child_process').ChildProcess | undefined} */
   let child;
   let stderrTail = '';
@@ -273,7 +275,11 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
         env.EMBEDDED_PG_PORT = String(await freePort());
       }
       stderrTail = '';
-      const proc = spawn(process.execPath, [main], { cwd: apiDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(process.execPath, [...nodeArgs, main], {
+        cwd: apiDir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child = proc;
       s.pid = proc.pid ?? 0;
       s.base = `http://127.0.0.1:${port}/dicomweb`;
