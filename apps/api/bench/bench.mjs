@@ -148,6 +148,14 @@ function machine(/** @type {string} */ dir) {
   };
 }
 
+/** Busy and total CPU time of the whole machine so far, in seconds (from /proc/stat). */
+function machineCpu() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
 /** What each server's STOW-RS answer means for durability, checked rather than assumed. */
 function durability(/** @type {string | undefined} */ pgAdmin) {
   const tpl = join(sharedDir, 'peers', 'orthanc', 'orthanc.json.template');
@@ -215,6 +223,9 @@ async function main() {
     return;
   }
   const runStarted = performance.now();
+  const cpuAtStart = machineCpu();
+  const loadAtStart = os.loadavg()[0];
+  const clientAtStart = process.cpuUsage();
   const deadlineMs = runStarted + opt.maxMinutes * 60_000;
 
   if (opt.build && opt.servers.includes('zhiyin')) {
@@ -519,6 +530,16 @@ async function main() {
       skipped,
       runs,
       retriedRequests,
+      load: (() => {
+        const end = machineCpu();
+        const client = process.cpuUsage(clientAtStart);
+        return {
+          loadAverageStart: loadAtStart,
+          loadAverageEnd: os.loadavg()[0],
+          busyPercent: (100 * (end.busy - cpuAtStart.busy)) / Math.max(1e-9, end.total - cpuAtStart.total),
+          clientCpuSeconds: (client.user + client.system) / 1e6,
+        };
+      })(),
       minutes: (performance.now() - runStarted) / 60_000,
     };
     process.stdout.write(`\n${printSummary(result)}\n\n`);

@@ -229,6 +229,14 @@ function mdRun(r) {
       `over ${r.queries.length} queries after one warm-up round; WADO-RS at concurrency ${r.options.wadoConcurrency}` +
       `${r.options.only.includes('big') ? `; big request ${fmt(r.options.bigBytes / 1e9, 2)} GB` : ''}`,
     `- **Durability**: ${r.durability.orthanc} ${r.durability.zhiyin} ${r.durability.postgres}`,
+    ...(r.load
+      ? [
+          `- **Machine load**: 1-minute load average ${fmt(r.load.loadAverageStart)} at the start, ${fmt(r.load.loadAverageEnd)} at the end; ` +
+            `the CPUs were ${fmt(r.load.busyPercent, 0)}% busy over the run (servers, client — ${fmt(r.load.clientCpuSeconds, 0)} CPU s — ` +
+            'and anything else running on the machine). The run took ' +
+            `${fmt(r.minutes, 1)} minutes.`,
+        ]
+      : []),
     '',
   );
   const headRow = [
@@ -298,7 +306,7 @@ function mdRun(r) {
         `One request of ${z?.parts ?? o?.parts} DICOM parts (${fmt((z?.requestBytes ?? o?.requestBytes) / 1e9, 2)} GB), streamed by the client ` +
           '(the body is never held in memory). Peak RSS sampled every 50 ms: Zhiyin ' +
           `${fmtSummary(summary(b.zhiyin?.map((/** @type {any} */ x) => x.peakRssSampledMB) ?? []))} MB ` +
-          `(RSS before the request ${fmt(z?.rssBeforeMB)} MB), Orthanc ` +
+          `(RSS before the request ${fmt(z?.rssBeforeMB)} MB, VmHWM before it ${fmt(z?.vmHwmBeforeMB)} MB), Orthanc ` +
           `${fmtSummary(summary(b.orthanc?.map((/** @type {any} */ x) => x.peakRssSampledMB) ?? []))} MB.`,
         '',
       );

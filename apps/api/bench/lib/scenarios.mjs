@@ -580,6 +580,7 @@ export async function bigStow(server, big, { failures }) {
     status: r?.status,
     ok: !problem,
     rssBeforeMB: before.rss / MB,
+    vmHwmBeforeMB: before.hwm / MB,
     peakRssSampledMB: peakRss / MB,
     vmHwmMB: after.hwm / MB,
     cpuSeconds: used.server,
