@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseEnv, type Env } from './env.schema.js';
 
 /** The validated, typed configuration every module receives (never read process.env elsewhere). */
@@ -28,6 +29,8 @@ export interface AppConfig {
   stowMaxBodyBytes: number;
   /** largest single instance in a STOW-RS request, bytes */
   stowMaxPartBytes: number;
+  /** the web app's production build (served on the same port); default: apps/web/dist of this checkout */
+  webDir: string | undefined;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -76,5 +79,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: env.TRUST_PROXY,
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,
+    webDir: env.WEB_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)),
   };
 }

@@ -45,6 +45,7 @@ export const envSchema = z
       .int()
       .positive()
       .default(1024 ** 3),
+    WEB_DIR: z.string().optional(),
     TRUST_PROXY: z
       .enum(['true', 'false'])
       .default('false')
