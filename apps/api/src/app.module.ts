@@ -17,6 +17,14 @@ import { HealthController } from './modules/health/health.controller.js';
 import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
 import { UploadsController } from './modules/imaging/uploads.controller.js';
+import { CLOCK, systemClock, type Clock } from './common/clock.js';
+import { OutboxService } from './modules/realtime/outbox.service.js';
+import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
+import { DutyShiftsController, EventsController, ReferralsController } from './modules/referrals/referrals.controller.js';
+import { ReferralsService } from './modules/referrals/referrals.service.js';
+import { RouterService } from './modules/referrals/router.service.js';
+import { TimersService } from './modules/referrals/timers.service.js';
+import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
 import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
 
@@ -29,11 +37,18 @@ export const CONTROLLERS = [
   HealthController,
   DicomwebController,
   UploadsController,
+  ReferralsController,
+  EventsController,
+  DutyShiftsController,
 ];
+
+export interface AppOverrides {
+  clock?: Clock;
+}
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, databaseUrl: string, logger: Logger): DynamicModule {
+  static register(config: AppConfig, databaseUrl: string, logger: Logger, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), JwtModule.register({})],
@@ -47,6 +62,14 @@ export class AppModule {
         AuditService,
         PatientsService,
         ...IMAGING_PROVIDERS,
+        { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+        { provide: TURNAROUND_POLICY, useValue: config.turnaroundPolicy },
+        OutboxService,
+        TransitionService,
+        RouterService,
+        TimersService,
+        ReferralsService,
+        RealtimeGateway,
       ],
     };
   }

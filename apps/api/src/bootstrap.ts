@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AppModule } from './app.module.js';
+import { AppModule, type AppOverrides } from './app.module.js';
+import { ZhiyinIoAdapter } from './modules/realtime/io-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { NestPinoLogger } from './common/logging/logger.js';
@@ -49,8 +50,13 @@ function serveWebApp(app: NestExpressApplication, config: AppConfig): void {
 }
 
 /** Builds the HTTP application (used by `main.ts` and by the tests, so both run the same app). */
-export async function createApp(config: AppConfig, databaseUrl: string, logger: Logger): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl, logger), {
+export async function createApp(
+  config: AppConfig,
+  databaseUrl: string,
+  logger: Logger,
+  overrides: AppOverrides = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl, logger, overrides), {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
     abortOnError: false,
@@ -94,6 +100,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   );
   app.useGlobalFilters(new AllExceptionsFilter(logger));
   app.enableShutdownHooks();
+  const io = new ZhiyinIoAdapter(app, config.redisUrl, logger);
+  await io.connect();
+  app.useWebSocketAdapter(io);
 
   const doc = SwaggerModule.createDocument(
     app,

@@ -1,1 +1,109 @@
-export {};
+/**
+ * Types shared by the API and the web app: the real-time events and their payloads.
+ *
+ * Payloads carry ids, codes and states only, never patient data: a client that needs details asks the REST API,
+ * which checks scope and writes the audit trail.
+ */
+import type { Priority, ReferralEventType, ReferralState, Service, TimerKind } from '@zhiyin/workflow';
+
+/** Every event carries the outbox id it was written with: increasing, for de-duplication and catch-up. */
+export interface EventEnvelope {
+  /** Outbox id (a decimal string: it is a 64-bit sequence). */
+  readonly id: string;
+  /** ISO 8601 time the change was committed. */
+  readonly at: string;
+}
+
+/** A referral moved (any transition). */
+export interface ReferralChanged extends EventEnvelope {
+  readonly referralId: string;
+  readonly number: string;
+  readonly event: ReferralEventType | 'created';
+  readonly state: ReferralState;
+  readonly service: Service;
+  readonly priority: Priority;
+}
+
+/** A reading pool's queue changed: re-read the worklist. */
+export interface WorklistChanged extends EventEnvelope {
+  readonly service: Service;
+  readonly referralId: string;
+}
+
+/** A referral was offered to the receiving specialist, until `expiresAt`. */
+export interface OfferMade extends EventEnvelope {
+  readonly referralId: string;
+  readonly number: string;
+  readonly service: Service;
+  readonly priority: Priority;
+  readonly expiresAt: string | null;
+}
+
+/** An offer to this specialist ended (expired, declined, reassigned). */
+export interface OfferWithdrawn extends EventEnvelope {
+  readonly referralId: string;
+}
+
+/** A message was posted on a referral. */
+export interface MessagePosted extends EventEnvelope {
+  readonly referralId: string;
+  readonly messageId: string;
+  readonly kind: 'message' | 'question' | 'answer';
+}
+
+/** A turnaround limit is near or missed. */
+export interface TurnaroundWarning extends EventEnvelope {
+  readonly referralId: string;
+  readonly number: string;
+  readonly timer: TimerKind;
+  readonly event: ReferralEventType;
+}
+
+/** A specialist came online or went offline. */
+export interface Presence {
+  readonly userId: string;
+  readonly online: boolean;
+}
+
+/** Events the server sends. */
+export interface ServerToClientEvents {
+  'referral.changed': (e: ReferralChanged) => void;
+  'worklist.changed': (e: WorklistChanged) => void;
+  'offer.made': (e: OfferMade) => void;
+  'offer.withdrawn': (e: OfferWithdrawn) => void;
+  'message.posted': (e: MessagePosted) => void;
+  'turnaround.warning': (e: TurnaroundWarning) => void;
+  presence: (e: Presence) => void;
+}
+
+/** The names of the outbox-backed events (replayable with `GET /api/events?after=`). */
+export const OUTBOX_EVENTS = [
+  'referral.changed',
+  'worklist.changed',
+  'offer.made',
+  'offer.withdrawn',
+  'message.posted',
+  'turnaround.warning',
+] as const satisfies readonly (keyof ServerToClientEvents)[];
+
+/** An outbox-backed event name. */
+export type OutboxEventName = (typeof OUTBOX_EVENTS)[number];
+
+/** Acknowledgement of a client request. */
+export type Ack = (result: { ok: true } | { ok: false; error: string }) => void;
+
+/** Events the client sends. State changes never go through the socket: use the REST API. */
+export interface ClientToServerEvents {
+  /** Present a renewed access token before the current one expires. */
+  auth: (token: string, ack: Ack) => void;
+  /** Follow one referral (join its room); refused outside the caller's scope. */
+  'referral.watch': (referralId: string, ack: Ack) => void;
+  'referral.unwatch': (referralId: string, ack: Ack) => void;
+}
+
+/** One replayed event from `GET /api/events?after=`. */
+export interface ReplayedEvent {
+  readonly id: string;
+  readonly event: OutboxEventName;
+  readonly payload: EventEnvelope & Record<string, unknown>;
+}

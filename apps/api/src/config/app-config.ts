@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseEnv, type Env } from './env.schema.js';
+import { mergeTurnaroundPolicy, type TurnaroundPolicy } from '@zhiyin/workflow';
+import { ConfigError, parseEnv, type Env } from './env.schema.js';
 
 /** The validated, typed configuration every module receives (never read process.env elsewhere). */
 export interface AppConfig {
@@ -31,6 +32,8 @@ export interface AppConfig {
   stowMaxPartBytes: number;
   /** the web app's production build (served on the same port); default: apps/web/dist of this checkout */
   webDir: string | undefined;
+  /** the network's turnaround limits: the published defaults with TURNAROUND_POLICY (JSON) applied */
+  turnaroundPolicy: TurnaroundPolicy;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -80,5 +83,23 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,
     webDir: env.WEB_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)),
+    turnaroundPolicy: parsePolicy(env.TURNAROUND_POLICY),
   };
+}
+
+function parsePolicy(json: string | undefined): TurnaroundPolicy {
+  let override: unknown = {};
+  if (json) {
+    try {
+      override = JSON.parse(json);
+    } catch {
+      throw new ConfigError('Invalid configuration:\n  - TURNAROUND_POLICY: is not valid JSON');
+    }
+  }
+  const merged = mergeTurnaroundPolicy(override as Parameters<typeof mergeTurnaroundPolicy>[0]);
+  if (!merged.ok) {
+    const lines = merged.problems.map((p) => `  - TURNAROUND_POLICY.${p.path}: ${p.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return merged.policy;
 }

@@ -46,6 +46,7 @@ export const envSchema = z
       .positive()
       .default(1024 ** 3),
     WEB_DIR: z.string().optional(),
+    TURNAROUND_POLICY: z.string().optional(),
     TRUST_PROXY: z
       .enum(['true', 'false'])
       .default('false')

@@ -12,11 +12,14 @@ interface Ids {
   ownPatient: string;
   foreignPatient: string;
   facility: string;
+  referral: string;
+  specialist: string;
+  shift: string;
 }
 type Sample = (ids: Ids) => {
   path: string;
   body?: unknown;
-  scoped?: 'patient' | 'study';
+  scoped?: 'patient' | 'study' | 'referral'; scopeBody?: unknown;
   headers?: Record<string, string>;
   method?: string;
 };
@@ -69,6 +72,22 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/health': () => ({ path: '/api/health' }),
   'ALL /api/uploads': () => ({ path: '/api/uploads', method: 'OPTIONS' }),
   'ALL /api/uploads/:id': () => ({ path: '/api/uploads/0123456789abcdef', method: 'HEAD' }),
+  'POST /api/referrals': (ids) => ({ path: '/api/referrals', body: { patientId: ids.ownPatient, service: 'IMAGING', modality: 'CT', priority: 'ROUTINE' } }),
+  'GET /api/referrals': () => ({ path: '/api/referrals?worklist=true' }),
+  'POST /api/referrals/claim-next': () => ({ path: '/api/referrals/claim-next' }),
+  'GET /api/referrals/:id': (ids) => ({ path: `/api/referrals/${ids.referral}`, scoped: 'referral' }),
+  'PATCH /api/referrals/:id': (ids) => ({ path: `/api/referrals/${ids.referral}`, body: { history: 'x' }, scoped: 'referral' }),
+  'POST /api/referrals/:id/studies': (ids) => ({ path: `/api/referrals/${ids.referral}/studies`, body: { studyInstanceUid: study }, scoped: 'referral' }),
+  'POST /api/referrals/:id/events': (ids) => ({ path: `/api/referrals/${ids.referral}/events`, body: { type: 'no_such_event' }, scopeBody: { type: 'cancel', reason: 'patient_withdrew' }, scoped: 'referral' }),
+  'GET /api/referrals/:id/messages': (ids) => ({ path: `/api/referrals/${ids.referral}/messages`, scoped: 'referral' }),
+  'POST /api/referrals/:id/messages': (ids) => ({ path: `/api/referrals/${ids.referral}/messages`, body: { body: '请补充既往史' }, scoped: 'referral' }),
+  'GET /api/events': () => ({ path: '/api/events?after=0' }),
+  'GET /api/duty-shifts': () => ({ path: '/api/duty-shifts' }),
+  'POST /api/duty-shifts': (ids) => ({
+    path: '/api/duty-shifts',
+    body: { userId: ids.specialist, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T08:00:00Z' },
+  }),
+  'DELETE /api/duty-shifts/:id': (ids) => ({ path: `/api/duty-shifts/${ids.shift}` }),
   'POST /dicomweb/studies': stowSample('/dicomweb/studies'),
   'POST /dicomweb/studies/:study': stowSample(`/dicomweb/studies/${study}`),
   'GET /dicomweb/studies': () => ({ path: '/dicomweb/studies?PatientID=BJCY100000' }),
@@ -147,7 +166,8 @@ describe('authorization matrix over HTTP', () => {
     );
     const own = rows.find((r) => r.mrn === 'BJCY100000');
     const foreign = rows.find((r) => r.mrn === 'BJHD107919');
-    ids = { ownPatient: own.id, foreignPatient: foreign.id, facility: own.facility };
+    const [spec] = (await t.db.query(`SELECT id FROM app_user WHERE username = 'card.chen'`)).rows;
+    ids = { ownPatient: own.id, foreignPatient: foreign.id, facility: own.facility, referral: '', specialist: spec.id, shift: '' };
     const code = await api(t, 'POST', `/api/patients/${own.id}/access-codes`, { token: tokens.community_doctor });
     const patient = await api(t, 'POST', '/api/auth/patient-login', {
       body: { code: code.body.code, birthDate: own.birth },
@@ -160,13 +180,30 @@ describe('authorization matrix over HTTP', () => {
       body: m.body,
     });
     expect(stored.status).toBe(200);
+    // An ECG referral, submitted, so that every reader can see it.
+    const created = await api(t, 'POST', '/api/referrals', {
+      token: tokens.community_doctor,
+      body: { patientId: own.id, service: 'ECG', priority: 'URGENT', clinicalQuestion: '胸痛两小时' },
+    });
+    ids.referral = created.body.id;
+    expect((await api(t, 'POST', `/api/referrals/${ids.referral}/studies`, { token: tokens.community_doctor, body: { studyInstanceUid: study } })).status).toBe(200);
+    expect((await api(t, 'POST', `/api/referrals/${ids.referral}/events`, { token: tokens.community_doctor, body: { type: 'submit' } })).status).toBe(200);
   });
   afterAll(async () => {
     await t.close();
   });
 
-  const call = (key: string, token?: string, patientId?: string) => {
-    const sample = SAMPLES[key]!({ ...ids, ownPatient: patientId ?? ids.ownPatient });
+  const call = async (key: string, token?: string, patientId?: string, forScope = false) => {
+    if (key === 'DELETE /api/duty-shifts/:id') {
+      const { rows } = await t.db.query(
+        `INSERT INTO duty_shift (user_id, reading_centre_id, starts_at, ends_at)
+         SELECT id, reading_centre_id, '2030-02-01', '2030-02-02' FROM app_user WHERE id = $1 RETURNING id`,
+        [ids.specialist],
+      );
+      ids.shift = rows[0].id;
+    }
+    const given = SAMPLES[key]!({ ...ids, ownPatient: patientId ?? ids.ownPatient });
+    const sample = forScope && given.scopeBody ? { ...given, body: given.scopeBody } : given;
     const method = sample.method ?? key.split(' ')[0];
     if (Buffer.isBuffer(sample.body)) {
       return fetch(`${t.url}${sample.path}`, {
@@ -213,12 +250,12 @@ describe('authorization matrix over HTTP', () => {
     }
   });
 
-  const placeholder: Ids = { ownPatient: 'x', foreignPatient: 'x', facility: 'x' };
+  const placeholder: Ids = { ownPatient: 'x', foreignPatient: 'x', facility: 'x', referral: 'x', specialist: 'x', shift: 'x' };
   const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'patient');
-  const studyScoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'study');
+  const studyScoped = protectedRoutes.filter((r) => ['study', 'referral'].includes(SAMPLES[r.key]?.(placeholder).scoped ?? ''));
 
   it.each(studyScoped.map((r) => [r.key]))('%s: 404 for a community doctor of another centre', async (key) => {
-    const res = await call(key, foreignDoctor);
+    const res = await call(key, foreignDoctor, undefined, true);
     expect(res.status).toBe(404);
   });
 

@@ -43,7 +43,12 @@ export class TokenService {
 
   /** Verifies signature (HS256 only: `alg: none` and other algorithms are refused), expiry and shape. */
   verifyAccess(token: string): Actor {
-    let claims: Partial<AccessClaims>;
+    return this.verifyAccessWithExpiry(token).actor;
+  }
+
+  /** Like {@link verifyAccess}, also saying when the token expires (epoch ms). */
+  verifyAccessWithExpiry(token: string): { actor: Actor; expiresAt: number } {
+    let claims: Partial<AccessClaims> & { exp?: number };
     try {
       claims = this.jwt.verify<AccessClaims>(token, {
         secret: this.config.jwtSecret,
@@ -65,12 +70,15 @@ export class TokenService {
       throw new AppError('UNAUTHENTICATED', 'The access token is not valid.');
     }
     return {
-      id: claims.sub,
-      role: claims.role!,
-      facilityId: claims.fac ?? null,
-      specialty: claims.spec ?? null,
-      readingCentreId: claims.rc ?? null,
-      sessionId: claims.sid ?? null,
+      actor: {
+        id: claims.sub,
+        role: claims.role!,
+        facilityId: claims.fac ?? null,
+        specialty: claims.spec ?? null,
+        readingCentreId: claims.rc ?? null,
+        sessionId: claims.sid ?? null,
+      },
+      expiresAt: (claims.exp ?? 0) * 1000,
     };
   }
 

@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
+import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { analysePart } from './analyse-part.js';
 import { BlobStore, type TempBlob } from './blob-store.js';
 import { ImagingRepository, type StoreCandidate, type StoreOutcome } from './imaging.repository.js';
@@ -46,6 +47,7 @@ export class StowService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly repo: ImagingRepository,
     private readonly audit: AuditService,
+    private readonly referrals: ReferralsService,
   ) {}
 
   /** STOW-RS: streams every part to disk, checks it, then stores and indexes what passed, all at once. */
@@ -115,6 +117,12 @@ export class StowService {
             delete x.message;
           }
         });
+        // A study whose Accession Number is a referral number of this centre joins that referral.
+        const accessions = new Map<string, string | undefined>();
+        stored.forEach((o, i) => {
+          if (!('code' in o)) accessions.set(o.studyId, candidates[i]!.c.part.summary.accessionNumber);
+        });
+        for (const [studyId, accession] of accessions) await this.referrals.linkByAccession(actor, studyId, accession ?? null);
       }
       await this.auditOutcomes(outcomes);
       return this.response(outcomes, baseUrl);

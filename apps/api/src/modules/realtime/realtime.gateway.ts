@@ -1,0 +1,152 @@
+import { Inject, type OnModuleDestroy } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { ClientToServerEvents, ServerToClientEvents } from '@zhiyin/contracts';
+import type { Logger } from 'pino';
+import type { Server, Socket } from 'socket.io';
+import { DataSource } from 'typeorm';
+import { LOGGER } from '#src/common/logging/logger.js';
+import type { Actor } from '#src/common/request-context.js';
+import { TokenService } from '#src/modules/auth/token.service.js';
+import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
+import { RouterService } from '#src/modules/referrals/router.service.js';
+import { NODE_ID } from './node-id.js';
+import { OutboxService } from './outbox.service.js';
+import { rooms, serviceOfSpecialty, staticRooms } from './rooms.js';
+
+interface SocketData {
+  actor: Actor;
+  expiresAt: number;
+  expiryTimer?: NodeJS.Timeout;
+}
+type ZSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ZServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const HEARTBEAT_MS = 15_000;
+
+// Real-time events over socket.io. The access token is checked in the handshake (and again when a
+// connection is recovered) and the socket is closed when it expires unless the client presents a
+// renewed one. Rooms are joined only within the caller's scope. The gateway only pushes: state
+// changes go through the REST API.
+@WebSocketGateway({
+  path: '/socket.io',
+  serveClient: false,
+  connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false },
+})
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+  @WebSocketServer() server: ZServer;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly outbox: OutboxService,
+    private readonly router: RouterService,
+    private readonly referrals: ReferralsService,
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  afterInit(server: ZServer): void {
+    server.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown })?.token;
+      try {
+        if (typeof token !== 'string') throw new Error('no token');
+        const { actor, expiresAt } = this.tokens.verifyAccessWithExpiry(token);
+        if (actor.role === 'admin') throw new Error('no events for this role');
+        socket.data.actor = actor;
+        socket.data.expiresAt = expiresAt;
+        next();
+      } catch {
+        next(new Error('unauthorized'));
+      }
+    });
+    this.outbox.attach(server as unknown as Server);
+    this.heartbeat = setInterval(() => {
+      void this.ds.query('UPDATE presence SET last_seen = now() WHERE node_id = $1', [NODE_ID]).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  async handleConnection(socket: ZSocket): Promise<void> {
+    const actor = socket.data.actor;
+    await socket.join(staticRooms(actor));
+    this.armExpiry(socket);
+    if (actor.role === 'specialist') {
+      await this.ds
+        .query('INSERT INTO presence (socket_id, user_id, node_id) VALUES ($1, $2, $3) ON CONFLICT (socket_id) DO UPDATE SET last_seen = now()', [
+          socket.id,
+          actor.id,
+          NODE_ID,
+        ])
+        .catch((err: unknown) => this.logger.warn({ errType: (err as Error)?.name }, 'presence not recorded'));
+      const service = serviceOfSpecialty(actor.specialty);
+      if (service) {
+        this.server.to(rooms.coordinators()).emit('presence', { userId: actor.id, online: true });
+        this.router.kick(service);
+      }
+    }
+  }
+
+  async handleDisconnect(socket: ZSocket): Promise<void> {
+    if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
+    const actor = socket.data.actor;
+    if (actor?.role === 'specialist') {
+      await this.ds.query('DELETE FROM presence WHERE socket_id = $1', [socket.id]).catch(() => undefined);
+      this.server.to(rooms.coordinators()).emit('presence', { userId: actor.id, online: false });
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.ds.query('DELETE FROM presence WHERE node_id = $1', [NODE_ID]).catch(() => undefined);
+  }
+
+  /** A renewed access token for the same person keeps the connection open. */
+  @SubscribeMessage('auth')
+  renew(@ConnectedSocket() socket: ZSocket, @MessageBody() token: unknown) {
+    try {
+      if (typeof token !== 'string') throw new Error('no token');
+      const { actor, expiresAt } = this.tokens.verifyAccessWithExpiry(token);
+      if (actor.id !== socket.data.actor.id || actor.role !== socket.data.actor.role) throw new Error('another user');
+      socket.data.expiresAt = expiresAt;
+      this.armExpiry(socket);
+      return { ok: true };
+    } catch {
+      return { ok: false, error: 'unauthorized' };
+    }
+  }
+
+  @SubscribeMessage('referral.watch')
+  async watch(@ConnectedSocket() socket: ZSocket, @MessageBody() referralId: unknown) {
+    if (typeof referralId !== 'string' || !/^[0-9a-f-]{36}$/i.test(referralId)) return { ok: false, error: 'not_found' };
+    try {
+      await this.referrals.readable(socket.data.actor, referralId);
+    } catch {
+      return { ok: false, error: 'not_found' };
+    }
+    await socket.join(rooms.referral(referralId));
+    return { ok: true };
+  }
+
+  @SubscribeMessage('referral.unwatch')
+  async unwatch(@ConnectedSocket() socket: ZSocket, @MessageBody() referralId: unknown) {
+    if (typeof referralId === 'string') await socket.leave(rooms.referral(referralId));
+    return { ok: true };
+  }
+
+  private armExpiry(socket: ZSocket): void {
+    if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
+    const ms = Math.max(0, socket.data.expiresAt - Date.now());
+    socket.data.expiryTimer = setTimeout(() => socket.disconnect(true), Math.min(ms, 2 ** 31 - 1));
+    socket.data.expiryTimer.unref();
+  }
+}

@@ -1,0 +1,96 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CANCEL_REASONS, OUTCOMES, PRIORITIES, REFERRAL_STATES, SERVICES, type CancelReason, type Outcome, type Priority, type Service } from '@zhiyin/workflow';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsNumberString, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export class CreateReferralDto {
+  @ApiProperty() @IsUUID() patientId: string;
+  @ApiProperty({ enum: SERVICES }) @IsIn(SERVICES) service: Service;
+  @ApiPropertyOptional({ example: 'CT', description: 'for imaging: the modality requested' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2,4}$/)
+  modality?: string;
+  @ApiProperty({ enum: PRIORITIES }) @IsIn(PRIORITIES) priority: Priority;
+  @ApiPropertyOptional({ description: 'the question for the reader' }) @IsOptional() @IsString() @MaxLength(2000) clinicalQuestion?: string;
+  @ApiPropertyOptional({ description: 'relevant history' }) @IsOptional() @IsString() @MaxLength(4000) history?: string;
+}
+
+export class UpdateReferralDto {
+  @ApiPropertyOptional({ enum: SERVICES }) @IsOptional() @IsIn(SERVICES) service?: Service;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^[A-Z]{2,4}$/) modality?: string;
+  @ApiPropertyOptional({ enum: PRIORITIES }) @IsOptional() @IsIn(PRIORITIES) priority?: Priority;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) clinicalQuestion?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) history?: string;
+}
+
+export class AttachStudyDto {
+  @ApiProperty() @IsString() @Matches(/^[0-9.]{1,64}$/) studyInstanceUid: string;
+}
+
+/** Events that need no report or plan content; report and plan have their own endpoints. */
+export const SIMPLE_EVENTS = [
+  'submit',
+  'change_priority',
+  'accept',
+  'decline',
+  'reassign',
+  'return_to_queue',
+  'start_review',
+  'request_info',
+  'answer_info',
+  'cancel',
+  'close',
+] as const;
+export type SimpleEvent = (typeof SIMPLE_EVENTS)[number];
+
+export class ReferralEventDto {
+  @ApiProperty({ enum: SIMPLE_EVENTS }) @IsIn(SIMPLE_EVENTS) type: SimpleEvent;
+  @ApiPropertyOptional({ enum: PRIORITIES }) @IsOptional() @IsIn(PRIORITIES) priority?: Priority;
+  @ApiPropertyOptional({ description: 'reassign: the specialist' }) @IsOptional() @IsUUID() specialistId?: string;
+  @ApiPropertyOptional({ enum: CANCEL_REASONS }) @IsOptional() @IsIn(CANCEL_REASONS) reason?: CancelReason;
+  @ApiPropertyOptional({ enum: OUTCOMES }) @IsOptional() @IsIn(OUTCOMES) outcome?: Outcome;
+  @ApiPropertyOptional({ description: 'request_info: the question; answer_info: the answer' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4000)
+  message?: string;
+  @ApiPropertyOptional({ description: 'the row version you saw; a newer one answers 409' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  expectedVersion?: number;
+}
+
+export class ListReferralsDto {
+  @ApiPropertyOptional({ description: 'comma-separated states' })
+  @IsOptional()
+  @Matches(new RegExp(`^(${REFERRAL_STATES.join('|')})(,(${REFERRAL_STATES.join('|')}))*$`))
+  state?: string;
+  @ApiPropertyOptional({ enum: PRIORITIES }) @IsOptional() @IsIn(PRIORITIES) priority?: Priority;
+  @ApiPropertyOptional({ enum: SERVICES }) @IsOptional() @IsIn(SERVICES) service?: Service;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() facilityId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() patientId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsISO8601() from?: string;
+  @ApiPropertyOptional() @IsOptional() @IsISO8601() to?: string;
+  @ApiPropertyOptional({ description: 'the reader worklist: waiting and in-progress referrals of the pool, by priority' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  worklist?: string;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+}
+
+export class PostMessageDto {
+  @ApiProperty() @IsString() @Length(1, 4000) body: string;
+}
+
+export class EventsQueryDto {
+  @ApiProperty({ description: 'the last event id you have' }) @IsNumberString() after: string;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+}
+
+export class DutyShiftDto {
+  @ApiProperty() @IsUUID() userId: string;
+  @ApiProperty() @IsISO8601({ strict: true }) startsAt: string;
+  @ApiProperty() @IsISO8601({ strict: true }) endsAt: string;
+}

@@ -1,0 +1,154 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { AppError, notFound } from '#src/common/errors.js';
+import { ROLES, type Actor } from '#src/common/request-context.js';
+import { OutboxService } from '#src/modules/realtime/outbox.service.js';
+import { staticRooms } from '#src/modules/realtime/rooms.js';
+import {
+  AttachStudyDto,
+  CreateReferralDto,
+  DutyShiftDto,
+  EventsQueryDto,
+  ListReferralsDto,
+  PostMessageDto,
+  ReferralEventDto,
+  UpdateReferralDto,
+} from './dto.js';
+import { ReferralsService } from './referrals.service.js';
+import { RouterService } from './router.service.js';
+
+const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
+const STAFF_READERS = ['community_doctor', 'specialist', 'coordinator'] as const;
+
+@ApiTags('referrals')
+@ApiBearerAuth()
+@Controller('referrals')
+export class ReferralsController {
+  constructor(private readonly referrals: ReferralsService) {}
+
+  @Post()
+  @Roles('community_doctor')
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateReferralDto) {
+    return this.referrals.create(actor, dto);
+  }
+
+  @Get()
+  @Roles(...STAFF_READERS)
+  list(@CurrentActor() actor: Actor, @Query() q: ListReferralsDto) {
+    return this.referrals.list(actor, q);
+  }
+
+  /** A specialist takes the most urgent waiting referral of their pool. */
+  @Post('claim-next')
+  @HttpCode(200)
+  @Roles('specialist')
+  claimNext(@CurrentActor() actor: Actor) {
+    return this.referrals.claimNext(actor);
+  }
+
+  @Get(':id')
+  @Roles(...STAFF_READERS)
+  get(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
+    return this.referrals.get(actor, id);
+  }
+
+  @Patch(':id')
+  @Roles('community_doctor')
+  update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: UpdateReferralDto) {
+    return this.referrals.update(actor, id, dto);
+  }
+
+  @Post(':id/studies')
+  @HttpCode(200)
+  @Roles('community_doctor')
+  attach(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: AttachStudyDto) {
+    return this.referrals.attachStudy(actor, id, dto.studyInstanceUid);
+  }
+
+  /** Moves the referral: submit, accept, decline, ask and answer, reassign, cancel, close… */
+  @Post(':id/events')
+  @HttpCode(200)
+  @Roles(...STAFF_READERS)
+  fire(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: ReferralEventDto) {
+    return this.referrals.fire(actor, id, dto);
+  }
+
+  @Get(':id/messages')
+  @Roles(...STAFF_READERS)
+  messages(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
+    return this.referrals.messages(actor, id);
+  }
+
+  @Post(':id/messages')
+  @Roles(...STAFF_READERS)
+  post(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: PostMessageDto) {
+    return this.referrals.postMessage(actor, id, dto.body);
+  }
+}
+
+@ApiTags('events')
+@ApiBearerAuth()
+@Controller('events')
+export class EventsController {
+  constructor(private readonly outbox: OutboxService) {}
+
+  /** Events after the given id in the caller's rooms, oldest first: catch-up after a long disconnection. */
+  @Get()
+  @Roles(...ROLES)
+  async replay(@CurrentActor() actor: Actor, @Query() q: EventsQueryDto) {
+    const limit = q.limit ?? 500;
+    const items = await this.outbox.replay(staticRooms(actor), q.after, limit);
+    return { items, more: items.length === limit };
+  }
+}
+
+// Duty rosters of the reading centres: who reads when.
+@ApiTags('duty-shifts')
+@ApiBearerAuth()
+@Controller('duty-shifts')
+export class DutyShiftsController {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly router: RouterService,
+  ) {}
+
+  @Get()
+  @Roles('coordinator', 'admin', 'specialist')
+  list(@Query('from') from?: string, @Query('to') to?: string) {
+    const f = from && !Number.isNaN(Date.parse(from)) ? from : new Date(Date.now() - 86400_000).toISOString();
+    const t = to && !Number.isNaN(Date.parse(to)) ? to : new Date(Date.now() + 7 * 86400_000).toISOString();
+    return this.ds.query(
+      `SELECT d.id, d.user_id AS "userId", d.reading_centre_id AS "readingCentreId", d.starts_at AS "startsAt", d.ends_at AS "endsAt",
+              u.display_name_zh AS "nameZh", u.display_name_en AS "nameEn", u.specialty
+         FROM duty_shift d JOIN app_user u ON u.id = d.user_id
+        WHERE d.ends_at > $1 AND d.starts_at < $2 ORDER BY d.starts_at`,
+      [f, t],
+    );
+  }
+
+  @Post()
+  @Roles('coordinator', 'admin')
+  async create(@Body() dto: DutyShiftDto) {
+    if (Date.parse(dto.endsAt) <= Date.parse(dto.startsAt)) throw new AppError('VALIDATION_FAILED', 'The shift must end after it starts.', { fields: ['endsAt'] });
+    const [u] = await this.ds.query<{ reading_centre_id: string | null; role: string }[]>('SELECT reading_centre_id, role FROM app_user WHERE id = $1', [dto.userId]);
+    if (!u || u.role !== 'specialist' || !u.reading_centre_id) throw new AppError('VALIDATION_FAILED', 'Shifts are for specialists of a reading centre.', { fields: ['userId'] });
+    const [row] = await this.ds.query<{ id: string }[]>(
+      'INSERT INTO duty_shift (user_id, reading_centre_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id',
+      [dto.userId, u.reading_centre_id, dto.startsAt, dto.endsAt],
+    );
+    this.router.kick('ECG');
+    this.router.kick('IMAGING');
+    return { id: row!.id, ...dto, readingCentreId: u.reading_centre_id };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles('coordinator', 'admin')
+  async remove(@Param('id', uuid) id: string) {
+    const result = await this.ds.query<[unknown[], number]>('DELETE FROM duty_shift WHERE id = $1', [id]);
+    if (result[1] === 0) throw notFound('Shift');
+  }
+}
