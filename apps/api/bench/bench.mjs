@@ -2,7 +2,7 @@
 // `npm run bench`: Zhiyin's DICOMweb (STOW-RS, QIDO-RS, WADO-RS) against Orthanc + DICOMweb plugin in one run,
 // on the same machine and data, alternating the servers, checking every answer. See BENCHMARKS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +12,7 @@ import { ensureDataset, loadDataset, querySet } from './lib/dataset.mjs';
 import { makeAgent, request, retriedRequests } from './lib/http.mjs';
 import { chineseRows, computeMetrics, perQueryRows, printSummary, renderMarkdown } from './lib/report.mjs';
 import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
-import { orthancServer, sameFileSystem, zhiyinServer } from './lib/servers.mjs';
+import { orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const apiDir = resolve(benchDir, '..');
@@ -238,6 +238,12 @@ async function main() {
     if (r.status !== 0) throw new Error('the build failed');
   }
 
+  // the source the measured build was made from
+  const buildInfo = {
+    commit: sh('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']) || undefined,
+    dirty: Boolean(sh('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'apps/api/src', 'packages'])),
+  };
+
   const dataRoot = resolve(process.env.ZHIYIN_BENCH_DATA ?? join(benchDir, 'bench-data'));
   const dsDir = ensureDataset({ preset: opt.preset, dataDir: dataRoot, sharedDir, log });
   const ds = loadDataset(dsDir, opt.preset);
@@ -259,9 +265,12 @@ async function main() {
   const servers = [];
   /** @type {ReturnType<typeof zhiyinServer> | undefined} */
   let zhiyin;
+  /** @type {{ dir: string, apiDir: string } | undefined} */
+  let build;
   if (opt.servers.includes('zhiyin')) {
+    build = snapshotBuild(repoRoot, resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()));
     zhiyin = zhiyinServer({
-      apiDir,
+      apiDir: build.apiDir,
       dataRoot: resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()),
       pgUrl: pgAdmin,
       log,
@@ -294,6 +303,7 @@ async function main() {
       }
     }
     zhiyin?.cleanup();
+    if (build) rmSync(build.dir, { recursive: true, force: true });
   };
   for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     process.once(sig, () => {
@@ -342,8 +352,7 @@ async function main() {
       Object.assign(versions, await s.versions());
     }
     versions.node = process.version;
-    versions.commit = sh('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']) || undefined;
-    versions.dirty = Boolean(sh('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'apps/api/src', 'packages']));
+    Object.assign(versions, buildInfo);
     if (zhiyin) {
       const probe = await request(`${zhiyin.base}/studies?limit=1`, {
         headers: { ...(await zhiyin.auth('read')), Accept: 'application/dicom+json' },

@@ -3,7 +3,19 @@
 // interface, so every scenario runs the same client code against either.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -384,6 +396,46 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
     },
   };
   return s;
+}
+
+/**
+ * A private copy of Zhiyin's build (apps/api/dist and the dist of every workspace package it imports), so that a
+ * rebuild in the working tree while the benchmark runs cannot change or break the server under test. Third-party
+ * packages are linked from the repository's node_modules, not copied.
+ * @param {string} repoRoot @param {string} tmpRoot
+ * @returns {{ dir: string, apiDir: string }}
+ */
+export function snapshotBuild(repoRoot, tmpRoot) {
+  const dir = mkdtempSync(join(tmpRoot, 'zhiyin-build-'));
+  const apiDir = join(dir, 'apps', 'api');
+  const copyPackage = (/** @type {string} */ from, /** @type {string} */ to) => {
+    mkdirSync(to, { recursive: true });
+    copyFileSync(join(from, 'package.json'), join(to, 'package.json'));
+    cpSync(join(from, 'dist'), join(to, 'dist'), { recursive: true });
+  };
+  copyPackage(join(repoRoot, 'apps', 'api'), apiDir);
+  const modules = join(dir, 'node_modules');
+  mkdirSync(modules);
+  const rootModules = join(repoRoot, 'node_modules');
+  for (const e of readdirSync(rootModules)) {
+    if (e === '@zhiyin' || e === '.bin') continue;
+    symlinkSync(join(rootModules, e), join(modules, e));
+  }
+  const own = join(rootModules, '@zhiyin');
+  if (existsSync(own)) {
+    for (const e of readdirSync(own)) {
+      const real = realpathSync(join(own, e));
+      if (e === 'api' || !existsSync(join(real, 'dist'))) continue;
+      copyPackage(real, join(modules, '@zhiyin', e));
+    }
+  }
+  // packages installed for the API alone take precedence, as they do in the repository
+  const apiModules = join(repoRoot, 'apps', 'api', 'node_modules');
+  if (existsSync(apiModules)) {
+    mkdirSync(join(apiDir, 'node_modules'));
+    for (const e of readdirSync(apiModules)) symlinkSync(join(apiModules, e), join(apiDir, 'node_modules', e));
+  }
+  return { dir, apiDir };
 }
 
 /** Whether two directories are on the same file system. @param {string} a @param {string} b */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '#src/bootstrap.js';
+import type { AppOverrides } from '#src/app.module.js';
 import { loadConfig, type AppConfig } from '#src/config/app-config.js';
 import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
 
@@ -53,8 +54,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { overrides?: AppOverrides; databaseUrl?: string } = {},
+): Promise<TestApp> {
+  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'zhiyin-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -66,7 +70,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await createApp(config, database.url, pino({ level: 'silent' }));
+  const app = await createApp(config, database.url, pino({ level: 'silent' }), opts.overrides);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
