@@ -1,0 +1,77 @@
+import { useEffect, useRef } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { useI18n } from '../i18n/i18n';
+import { useAuth } from './auth';
+import { LanguageSwitch } from './LanguageSwitch';
+import { NAV } from './nav';
+
+export function Layout() {
+  const { session, signOut } = useAuth();
+  const { t, name } = useI18n();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const main = useRef<HTMLElement>(null);
+
+  // After a client-side navigation, move focus to the page so screen readers announce it.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [location.pathname]);
+
+  const user = session?.user;
+  const items = user ? NAV[user.role] : [];
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        {t('common.skipToContent')}
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            知
+          </span>
+          <span className="brand-name">{t('app.name')}</span>
+        </div>
+        {items.length > 0 && (
+          <nav aria-label={t('nav.label')} className="mainnav">
+            <ul>
+              {items.map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to}>{t(item.label)}</NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        <div className="topbar-end">
+          <LanguageSwitch />
+          {user && (
+            <>
+              <span className="who" data-testid="current-user">
+                {name(user.displayNameZh, user.displayNameEn)}
+                <span className="role"> · {t(`role.${user.role}`)}</span>
+              </span>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => {
+                  const patient = user.role === 'patient';
+                  void signOut().then(() => navigate(patient ? '/patient/sign-in' : '/sign-in'));
+                }}
+              >
+                {t('auth.signOut')}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api } from '../lib/api';
+import { session, type EndReason, type Role, type Session, type TokenResponse } from '../lib/session';
+
+interface Auth {
+  session: Session | null;
+  /** why the last session ended, shown once on the sign-in page */
+  endReason: EndReason | undefined;
+  signIn(username: string, password: string): Promise<Session>;
+  signInPatient(code: string, birthDate: string): Promise<Session>;
+  signOut(): Promise<void>;
+}
+
+const Ctx = createContext<Auth | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [current, setCurrent] = useState<Session | null>(() => session.get());
+  const [endReason, setEndReason] = useState<EndReason | undefined>();
+  useEffect(() => {
+    const off = session.subscribe((s, reason) => {
+      setCurrent(s);
+      if (!s) setEndReason(reason);
+    });
+    session.start();
+    return off;
+  }, []);
+
+  const signIn = useCallback(async (username: string, password: string) => {
+    const tokens = await api<TokenResponse>('/api/auth/login', {
+      method: 'POST',
+      body: { username, password },
+      auth: false,
+    });
+    setEndReason(undefined);
+    return session.set(tokens);
+  }, []);
+
+  const signInPatient = useCallback(async (code: string, birthDate: string) => {
+    const tokens = await api<TokenResponse>('/api/auth/patient-login', {
+      method: 'POST',
+      body: { code, birthDate },
+      auth: false,
+    });
+    setEndReason(undefined);
+    return session.set(tokens);
+  }, []);
+
+  const signOut = useCallback(async () => {
+    const refreshToken = session.get()?.refreshToken;
+    session.clear('signed_out');
+    if (refreshToken) {
+      // Ends the sign-in on the server too; the local session is gone either way.
+      await api('/api/auth/logout', { method: 'POST', body: { refreshToken }, auth: false }).catch(() => undefined);
+    }
+  }, []);
+
+  const value = useMemo(
+    () => ({ session: current, endReason, signIn, signInPatient, signOut }),
+    [current, endReason, signIn, signInPatient, signOut],
+  );
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useAuth(): Auth {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('useAuth outside AuthProvider');
+  return v;
+}
+
+/** Where each role starts. */
+export function homeOf(role: Role): string {
+  switch (role) {
+    case 'community_doctor':
+      return '/desk/patients';
+    case 'specialist':
+      return '/studies';
+    case 'coordinator':
+      return '/studies';
+    case 'admin':
+      return '/admin/facilities';
+    case 'patient':
+      return '/patient';
+  }
+}

@@ -1,0 +1,126 @@
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useAuth } from '../../app/auth';
+import { useI18n } from '../../i18n/i18n';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync, usePageTitle } from '../../lib/hooks';
+import { StudyTable } from '../studies/StudyTable';
+import { searchStudies } from '../studies/qido';
+import { ageOf, getPatient, issueAccessCode } from './api';
+
+export default function PatientDetailPage() {
+  const { id = '' } = useParams();
+  const { t, dateTime } = useI18n();
+  const { session } = useAuth();
+  const patient = useAsync((signal) => getPatient(id, signal), [id]);
+  const p = patient.data;
+  const studies = useAsync(
+    (signal) => (p ? searchStudies({ PatientID: p.mrn, limit: 50 }, signal) : Promise.resolve([])),
+    [p?.mrn],
+  );
+  const [code, setCode] = useState<{ code: string; expiresAt: string }>();
+  const [codeError, setCodeError] = useState<unknown>();
+  const [issuing, setIssuing] = useState(false);
+  const isDoctor = session?.user.role === 'community_doctor';
+  usePageTitle('patients.detailTitle');
+
+  if (patient.error) return <ErrorMessage error={patient.error} />;
+  if (!p)
+    return (
+      <p className="loading" role="status">
+        {t('common.loading')}
+      </p>
+    );
+
+  const issue = async () => {
+    if (code && !window.confirm(t('patients.codeReplaceConfirm'))) return;
+    setIssuing(true);
+    setCodeError(undefined);
+    try {
+      setCode(await issueAccessCode(p.id));
+    } catch (err) {
+      setCodeError(err);
+    } finally {
+      setIssuing(false);
+    }
+  };
+
+  return (
+    <section className="page">
+      <nav aria-label={t('common.breadcrumb')} className="crumbs">
+        <Link to="/desk/patients">{t('patients.title')}</Link> <span aria-hidden="true">›</span>
+      </nav>
+      <div className="page-head">
+        <h1>
+          <span lang="zh-CN">
+            {p.familyNameZh}
+            {p.givenNameZh}
+          </span>{' '}
+          <span className="muted">{p.namePinyin}</span>
+        </h1>
+        {isDoctor && (
+          <div className="actions">
+            <Link className="button" to={`/desk/upload?patient=${p.id}`}>
+              {t('patients.uploadStudies')}
+            </Link>
+            <Link className="button secondary" to={`/desk/patients/${p.id}/edit`}>
+              {t('common.edit')}
+            </Link>
+          </div>
+        )}
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>{t('patients.mrn')}</dt>
+          <dd className="mono">{p.mrn}</dd>
+        </div>
+        <div>
+          <dt>{t('patients.sex')}</dt>
+          <dd>{t(`sex.${p.sex}`)}</dd>
+        </div>
+        <div>
+          <dt>{t('patients.birthDate')}</dt>
+          <dd>
+            {p.birthDate} ({t('patients.age', { n: ageOf(p.birthDate) })})
+          </dd>
+        </div>
+        <div>
+          <dt>{t('patients.phone')}</dt>
+          <dd>{p.phone ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>{t('patients.nationalId')}</dt>
+          <dd className="mono">{p.nationalIdMasked ?? '—'}</dd>
+        </div>
+      </dl>
+
+      {isDoctor && (
+        <section className="card" aria-labelledby="code-h">
+          <h2 id="code-h">{t('patients.codeTitle')}</h2>
+          <p>{t('patients.codeIntro')}</p>
+          {code && (
+            <div className="access-code" role="status">
+              <p className="code mono" data-testid="access-code">
+                {code.code}
+              </p>
+              <p>
+                {t('patients.codeExpires', { when: dateTime(code.expiresAt) })} {t('patients.codeOnce')}
+              </p>
+            </div>
+          )}
+          <ErrorMessage error={codeError} />
+          <button type="button" className="secondary" disabled={issuing} onClick={() => void issue()}>
+            {code ? t('patients.codeReissue') : t('patients.codeIssue')}
+          </button>
+        </section>
+      )}
+
+      <section aria-labelledby="studies-h">
+        <h2 id="studies-h">{t('patients.studies')}</h2>
+        <ErrorMessage error={studies.error} />
+        {studies.data && studies.data.length === 0 && <p className="muted">{t('studies.none')}</p>}
+        {studies.data && studies.data.length > 0 && <StudyTable studies={studies.data} />}
+      </section>
+    </section>
+  );
+}

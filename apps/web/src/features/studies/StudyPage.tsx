@@ -1,0 +1,115 @@
+import { lazy, Suspense, useEffect } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useI18n } from '../../i18n/i18n';
+import { authorizedFetch } from '../../lib/api';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync, usePageTitle } from '../../lib/hooks';
+import { dicomDate, first, listSeries, personName, type DicomJson } from './qido';
+
+// The viewers are their own chunks: the ECG one carries the DICOM parser.
+const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));
+const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
+
+const WAVEFORM_MODALITIES = new Set(['ECG', 'HD']);
+
+async function studyHeader(studyUid: string, signal: AbortSignal): Promise<DicomJson | undefined> {
+  const res = await authorizedFetch(
+    `/dicomweb/studies?StudyInstanceUID=${encodeURIComponent(studyUid)}&includefield=00081030`,
+    {
+      signal,
+      headers: { accept: 'application/dicom+json' },
+    },
+  );
+  if (!res.ok) return undefined;
+  return ((await res.json()) as DicomJson[])[0];
+}
+
+async function firstInstance(studyUid: string, seriesUid: string, signal: AbortSignal): Promise<string | undefined> {
+  const res = await authorizedFetch(
+    `/dicomweb/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}/instances`,
+    { signal, headers: { accept: 'application/dicom+json' } },
+  );
+  if (!res.ok) return undefined;
+  return first(((await res.json()) as DicomJson[])[0], '00080018');
+}
+
+export default function StudyPage() {
+  const { studyUid = '' } = useParams();
+  const [params, setParams] = useSearchParams();
+  const { t, lang } = useI18n();
+  const series = useAsync((signal) => listSeries(studyUid, signal), [studyUid]);
+  const header = useAsync((signal) => studyHeader(studyUid, signal), [studyUid]);
+  const list = series.data ?? [];
+  const selectedUid = params.get('series') ?? list[0]?.seriesUid;
+  const selected = list.find((s) => s.seriesUid === selectedUid);
+  const isWaveform = selected ? WAVEFORM_MODALITIES.has(selected.modality) : false;
+  const sop = useAsync(
+    (signal) =>
+      selected && isWaveform ? firstInstance(studyUid, selected.seriesUid, signal) : Promise.resolve(undefined),
+    [studyUid, selected?.seriesUid, isWaveform],
+  );
+  const patient = personName(header.data, '00100010', lang);
+  usePageTitle('study.title', patient || undefined);
+
+  // Open the first series straight away so the reader sees images without a click.
+  useEffect(() => {
+    if (!params.get('series') && list[0]) setParams({ series: list[0].seriesUid }, { replace: true });
+  }, [list, params, setParams]);
+
+  return (
+    <section className="page wide study">
+      <nav aria-label={t('common.breadcrumb')} className="crumbs">
+        <Link to="/studies">{t('studies.title')}</Link> <span aria-hidden="true">›</span>
+      </nav>
+      <div className="page-head">
+        <h1>
+          {patient || t('studies.unnamed')} <span className="muted small mono">{first(header.data, '00100020')}</span>
+        </h1>
+        <p className="muted">
+          {dicomDate(first(header.data, '00080020'))} · {first(header.data, '00081030') ?? ''}{' '}
+          {first(header.data, '00080050') ? `· ${t('studies.accession')} ${first(header.data, '00080050')}` : ''}
+        </p>
+      </div>
+      <ErrorMessage error={series.error} />
+      <div className="study-layout">
+        <nav className="series-list" aria-label={t('study.seriesList')}>
+          <h2 className="small-title">{t('study.series')}</h2>
+          <ul>
+            {list.map((s) => (
+              <li key={s.seriesUid}>
+                <Link
+                  to={`?series=${encodeURIComponent(s.seriesUid)}`}
+                  replace
+                  aria-current={s.seriesUid === selectedUid ? 'true' : undefined}
+                  data-testid="series-link"
+                  data-modality={s.modality}
+                >
+                  <span className="tag">{s.modality}</span>{' '}
+                  {s.description || t('study.seriesNumber', { n: s.number ?? '?' })}
+                  <span className="muted small"> · {t('study.instances', { n: s.instanceCount })}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="viewer-pane">
+          <Suspense
+            fallback={
+              <p className="loading" role="status">
+                {t('common.loading')}
+              </p>
+            }
+          >
+            {selected && !isWaveform && (
+              <ImageViewer key={selected.seriesUid} studyUid={studyUid} seriesUid={selected.seriesUid} />
+            )}
+            {selected && isWaveform && sop.data && (
+              <EcgViewer key={sop.data} studyUid={studyUid} seriesUid={selected.seriesUid} sopUid={sop.data} />
+            )}
+          </Suspense>
+          {!series.loading && list.length === 0 && !series.error && <p>{t('study.noSeries')}</p>}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { en } from './en';
+import { zhCN, type MessageKey } from './zh-CN';
+
+// A small typed dictionary instead of an i18n framework: the Chinese messages define the keys and
+// the English ones must have exactly the same keys (the compiler refuses a missing one), `{name}`
+// placeholders are filled in, and nothing else is needed for two languages.
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const MESSAGES: Record<Language, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };
+const STORAGE_KEY = 'zhiyin.lang';
+
+export type Params = Record<string, string | number>;
+export type Translate = (key: MessageKey, params?: Params) => string;
+
+export function format(template: string, params?: Params): string {
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+export function translate(lang: Language, key: MessageKey, params?: Params): string {
+  return format(MESSAGES[lang][key], params);
+}
+
+function initialLanguage(): Language {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved === 'zh-CN' || saved === 'en') return saved;
+  } catch {
+    /* storage unavailable */
+  }
+  // Chinese first: English only when asked for.
+  return 'zh-CN';
+}
+
+interface I18n {
+  lang: Language;
+  setLang(lang: Language): void;
+  t: Translate;
+  /** a person's name in the current language */
+  name(zh: string, en: string): string;
+  date(iso: string | Date): string;
+  dateTime(iso: string | Date): string;
+  number(n: number, opts?: Intl.NumberFormatOptions): string;
+}
+
+const Ctx = createContext<I18n | null>(null);
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [lang, setLangState] = useState<Language>(initialLanguage);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+  const setLang = useCallback((l: Language) => {
+    setLangState(l);
+    try {
+      localStorage.setItem(STORAGE_KEY, l);
+    } catch {
+      /* storage unavailable */
+    }
+  }, []);
+  const value = useMemo<I18n>(() => {
+    const dateFmt = new Intl.DateTimeFormat(lang, { year: 'numeric', month: '2-digit', day: '2-digit' });
+    const dateTimeFmt = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+    return {
+      lang,
+      setLang,
+      t: (key, params) => translate(lang, key, params),
+      name: (zh, enName) => (lang === 'zh-CN' ? zh || enName : enName || zh),
+      date: (d) => dateFmt.format(typeof d === 'string' ? new Date(d) : d),
+      dateTime: (d) => dateTimeFmt.format(typeof d === 'string' ? new Date(d) : d),
+      number: (n, opts) => new Intl.NumberFormat(lang, opts).format(n),
+    };
+  }, [lang, setLang]);
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useI18n(): I18n {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('useI18n outside I18nProvider');
+  return v;
+}
+
+export type { MessageKey };
