@@ -20,7 +20,11 @@ import { UploadsController } from './modules/imaging/uploads.controller.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
 import { OutboxService } from './modules/realtime/outbox.service.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
-import { DutyShiftsController, EventsController, ReferralsController } from './modules/referrals/referrals.controller.js';
+import {
+  DutyShiftsController,
+  EventsController,
+  ReferralsController,
+} from './modules/referrals/referrals.controller.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
 import { RouterService } from './modules/referrals/router.service.js';
 import { TimersService } from './modules/referrals/timers.service.js';

@@ -56,11 +56,14 @@ export async function createApp(
   logger: Logger,
   overrides: AppOverrides = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl, logger, overrides), {
-    logger: new NestPinoLogger(logger),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config, databaseUrl, logger, overrides),
+    {
+      logger: new NestPinoLogger(logger),
+      bodyParser: false,
+      abortOnError: false,
+    },
+  );
   if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
   app.setGlobalPrefix('api', { exclude: ['dicomweb/{*path}'] });

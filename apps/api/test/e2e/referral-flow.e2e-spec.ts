@@ -38,7 +38,13 @@ describe('a referral from the community centre to the ECG reading centre, live',
     // 1. Open the referral: its number is the Accession Number for the studies.
     const created = await api(t, 'POST', '/api/referrals', {
       token: doc,
-      body: { patientId, service: 'ECG', priority: 'STAT', clinicalQuestion: '胸痛 2 小时，请排除急性心肌梗死', history: '高血压 10 年' },
+      body: {
+        patientId,
+        service: 'ECG',
+        priority: 'STAT',
+        clinicalQuestion: '胸痛 2 小时，请排除急性心肌梗死',
+        history: '高血压 10 年',
+      },
     });
     expect(created.status).toBe(201);
     const { id: referralId, number } = created.body;
@@ -56,9 +62,14 @@ describe('a referral from the community centre to the ECG reading centre, live',
     expect(afterUpload.body.availableEvents).toContain('submit');
 
     // 3. Submit: the online, on-duty, least-loaded cardiologist is offered it within moments.
-    const submitted = await api(t, 'POST', `/api/referrals/${referralId}/events`, { token: doc, body: { type: 'submit' } });
+    const submitted = await api(t, 'POST', `/api/referrals/${referralId}/events`, {
+      token: doc,
+      body: { type: 'submit' },
+    });
     expect(submitted.status).toBe(200);
-    const offer = await listeners['card.chen']!.waitFor((e) => e.event === 'offer.made' && e.payload.referralId === referralId);
+    const offer = await listeners['card.chen']!.waitFor(
+      (e) => e.event === 'offer.made' && e.payload.referralId === referralId,
+    );
     expect(offer.payload).toMatchObject({ number, service: 'ECG', priority: 'STAT' });
     expect(Date.parse(offer.payload.expiresAt)).toBeGreaterThan(Date.now());
     await listeners['coord.liu']!.waitFor((e) => e.event === 'worklist.changed' && e.payload.referralId === referralId);
@@ -81,7 +92,9 @@ describe('a referral from the community centre to the ECG reading centre, live',
     expect(asked.body.state).toBe('info_requested');
     await reconnected;
     // The question arrives after reconnecting (connection state recovery replays what was missed).
-    const question = await listeners['doc.bjcy']!.waitFor((e) => e.event === 'message.posted' && e.payload.kind === 'question');
+    const question = await listeners['doc.bjcy']!.waitFor(
+      (e) => e.event === 'message.posted' && e.payload.kind === 'question',
+    );
     const thread = await api(t, 'GET', `/api/referrals/${referralId}/messages`, { token: doc });
     expect(thread.body.find((m: { id: string }) => m.id === question.payload.messageId).body).toContain('左肩');
 
@@ -97,7 +110,14 @@ describe('a referral from the community centre to the ECG reading centre, live',
     // 7. Each party has exactly the events of its rooms: none missing, none twice after de-duplication.
     const bare = (u: string): Actor => {
       const c = claimsOf(tokens[u]!);
-      return { id: c.sub as string, role: c.role as Actor['role'], facilityId: (c.fac as string) ?? null, specialty: (c.spec as Actor['specialty']) ?? null, readingCentreId: null, sessionId: null };
+      return {
+        id: c.sub as string,
+        role: c.role as Actor['role'],
+        facilityId: (c.fac as string) ?? null,
+        specialty: (c.spec as Actor['specialty']) ?? null,
+        readingCentreId: null,
+        sessionId: null,
+      };
     };
     await new Promise((r) => setTimeout(r, 500));
     for (const u of ['doc.bjcy', 'card.chen', 'coord.liu']) {
@@ -105,14 +125,20 @@ describe('a referral from the community centre to the ECG reading centre, live',
         `SELECT o.id::text AS id FROM outbox o WHERE o.rooms && $1::text[] AND o.payload->>'referralId' = $2 ORDER BY o.id`,
         [staticRooms(bare(u)), referralId],
       );
-      const got = listeners[u]!.events(undefined, referralId).map((e) => e.payload.id as string).sort((a, b) => Number(a) - Number(b));
+      const got = listeners[u]!.events(undefined, referralId)
+        .map((e) => e.payload.id as string)
+        .sort((a, b) => Number(a) - Number(b));
       expect({ u, got }).toEqual({ u, got: expected.map((r) => r.id) });
       expect(got.length).toBeGreaterThan(2);
     }
     // The catch-up endpoint gives the same events to someone who missed more than recovery covers.
     const replay = await api(t, 'GET', '/api/events?after=0', { token: doc });
     const replayed = replay.body.items.filter((e: any) => e.payload.referralId === referralId).map((e: any) => e.id);
-    expect(replayed).toEqual(listeners['doc.bjcy']!.events(undefined, referralId).map((e) => e.payload.id).sort((a, b) => Number(a) - Number(b)));
+    expect(replayed).toEqual(
+      listeners['doc.bjcy']!.events(undefined, referralId)
+        .map((e) => e.payload.id)
+        .sort((a, b) => Number(a) - Number(b)),
+    );
 
     // 8. The history holds every step, and the audit trail every change.
     const detail = await api(t, 'GET', `/api/referrals/${referralId}`, { token: cardio });
@@ -127,25 +153,43 @@ describe('a referral from the community centre to the ECG reading centre, live',
       'answer_info',
     ]);
     const audit = await t.db.query(`SELECT action FROM audit_event WHERE resource_id = $1 ORDER BY id`, [referralId]);
-    expect(audit.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['referral.create', 'referral.submit', 'referral.offer', 'referral.accept', 'referral.request_info', 'referral.message.post']));
+    expect(audit.rows.map((r) => r.action)).toEqual(
+      expect.arrayContaining([
+        'referral.create',
+        'referral.submit',
+        'referral.offer',
+        'referral.accept',
+        'referral.request_info',
+        'referral.message.post',
+      ]),
+    );
   });
 
   it('refuses a stale transition and a forbidden one, changing nothing', async () => {
     const doc = tokens['doc.bjcy']!;
     const { rows } = await t.db.query(`SELECT id, row_version, state FROM referral ORDER BY created_at LIMIT 1`);
     const { id, row_version } = rows[0];
-    const stale = await api(t, 'POST', `/api/referrals/${id}/events`, { token: doc, body: { type: 'submit', expectedVersion: row_version } });
+    const stale = await api(t, 'POST', `/api/referrals/${id}/events`, {
+      token: doc,
+      body: { type: 'submit', expectedVersion: row_version },
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('STALE_STATE');
-    const outdated = await api(t, 'POST', `/api/referrals/${id}/events`, { token: doc, body: { type: 'cancel', reason: 'patient_withdrew', expectedVersion: row_version - 1 } });
+    const outdated = await api(t, 'POST', `/api/referrals/${id}/events`, {
+      token: doc,
+      body: { type: 'cancel', reason: 'patient_withdrew', expectedVersion: row_version - 1 },
+    });
     expect(outdated.status).toBe(409);
-    const notMine = await api(t, 'POST', `/api/referrals/${id}/events`, { token: tokens['coord.liu']!, body: { type: 'request_info', message: '?' } });
+    const notMine = await api(t, 'POST', `/api/referrals/${id}/events`, {
+      token: tokens['coord.liu']!,
+      body: { type: 'request_info', message: '?' },
+    });
     expect(notMine.status).toBe(403);
     const after = await t.db.query(`SELECT row_version, state FROM referral WHERE id = $1`, [id]);
     expect(after.rows[0]).toEqual({ row_version, state: rows[0].state });
   });
 
-  it('keeps sockets within scope: no token, a bad token, and another centre\'s referral are refused', async () => {
+  it("keeps sockets within scope: no token, a bad token, and another centre's referral are refused", async () => {
     const bad = new Listener(t.url, 'not-a-token');
     await expect(bad.connected()).rejects.toThrow(/unauthorized/);
     bad.close();

@@ -19,7 +19,8 @@ interface Ids {
 type Sample = (ids: Ids) => {
   path: string;
   body?: unknown;
-  scoped?: 'patient' | 'study' | 'referral'; scopeBody?: unknown;
+  scoped?: 'patient' | 'study' | 'referral';
+  scopeBody?: unknown;
   headers?: Record<string, string>;
   method?: string;
 };
@@ -72,15 +73,35 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/health': () => ({ path: '/api/health' }),
   'ALL /api/uploads': () => ({ path: '/api/uploads', method: 'OPTIONS' }),
   'ALL /api/uploads/:id': () => ({ path: '/api/uploads/0123456789abcdef', method: 'HEAD' }),
-  'POST /api/referrals': (ids) => ({ path: '/api/referrals', body: { patientId: ids.ownPatient, service: 'IMAGING', modality: 'CT', priority: 'ROUTINE' } }),
+  'POST /api/referrals': (ids) => ({
+    path: '/api/referrals',
+    body: { patientId: ids.ownPatient, service: 'IMAGING', modality: 'CT', priority: 'ROUTINE' },
+  }),
   'GET /api/referrals': () => ({ path: '/api/referrals?worklist=true' }),
   'POST /api/referrals/claim-next': () => ({ path: '/api/referrals/claim-next' }),
   'GET /api/referrals/:id': (ids) => ({ path: `/api/referrals/${ids.referral}`, scoped: 'referral' }),
-  'PATCH /api/referrals/:id': (ids) => ({ path: `/api/referrals/${ids.referral}`, body: { history: 'x' }, scoped: 'referral' }),
-  'POST /api/referrals/:id/studies': (ids) => ({ path: `/api/referrals/${ids.referral}/studies`, body: { studyInstanceUid: study }, scoped: 'referral' }),
-  'POST /api/referrals/:id/events': (ids) => ({ path: `/api/referrals/${ids.referral}/events`, body: { type: 'no_such_event' }, scopeBody: { type: 'cancel', reason: 'patient_withdrew' }, scoped: 'referral' }),
+  'PATCH /api/referrals/:id': (ids) => ({
+    path: `/api/referrals/${ids.referral}`,
+    body: { history: 'x' },
+    scoped: 'referral',
+  }),
+  'POST /api/referrals/:id/studies': (ids) => ({
+    path: `/api/referrals/${ids.referral}/studies`,
+    body: { studyInstanceUid: study },
+    scoped: 'referral',
+  }),
+  'POST /api/referrals/:id/events': (ids) => ({
+    path: `/api/referrals/${ids.referral}/events`,
+    body: { type: 'no_such_event' },
+    scopeBody: { type: 'cancel', reason: 'patient_withdrew' },
+    scoped: 'referral',
+  }),
   'GET /api/referrals/:id/messages': (ids) => ({ path: `/api/referrals/${ids.referral}/messages`, scoped: 'referral' }),
-  'POST /api/referrals/:id/messages': (ids) => ({ path: `/api/referrals/${ids.referral}/messages`, body: { body: '请补充既往史' }, scoped: 'referral' }),
+  'POST /api/referrals/:id/messages': (ids) => ({
+    path: `/api/referrals/${ids.referral}/messages`,
+    body: { body: '请补充既往史' },
+    scoped: 'referral',
+  }),
   'GET /api/events': () => ({ path: '/api/events?after=0' }),
   'GET /api/duty-shifts': () => ({ path: '/api/duty-shifts' }),
   'POST /api/duty-shifts': (ids) => ({
@@ -167,7 +188,14 @@ describe('authorization matrix over HTTP', () => {
     const own = rows.find((r) => r.mrn === 'BJCY100000');
     const foreign = rows.find((r) => r.mrn === 'BJHD107919');
     const [spec] = (await t.db.query(`SELECT id FROM app_user WHERE username = 'card.chen'`)).rows;
-    ids = { ownPatient: own.id, foreignPatient: foreign.id, facility: own.facility, referral: '', specialist: spec.id, shift: '' };
+    ids = {
+      ownPatient: own.id,
+      foreignPatient: foreign.id,
+      facility: own.facility,
+      referral: '',
+      specialist: spec.id,
+      shift: '',
+    };
     const code = await api(t, 'POST', `/api/patients/${own.id}/access-codes`, { token: tokens.community_doctor });
     const patient = await api(t, 'POST', '/api/auth/patient-login', {
       body: { code: code.body.code, birthDate: own.birth },
@@ -186,8 +214,22 @@ describe('authorization matrix over HTTP', () => {
       body: { patientId: own.id, service: 'ECG', priority: 'URGENT', clinicalQuestion: '胸痛两小时' },
     });
     ids.referral = created.body.id;
-    expect((await api(t, 'POST', `/api/referrals/${ids.referral}/studies`, { token: tokens.community_doctor, body: { studyInstanceUid: study } })).status).toBe(200);
-    expect((await api(t, 'POST', `/api/referrals/${ids.referral}/events`, { token: tokens.community_doctor, body: { type: 'submit' } })).status).toBe(200);
+    expect(
+      (
+        await api(t, 'POST', `/api/referrals/${ids.referral}/studies`, {
+          token: tokens.community_doctor,
+          body: { studyInstanceUid: study },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await api(t, 'POST', `/api/referrals/${ids.referral}/events`, {
+          token: tokens.community_doctor,
+          body: { type: 'submit' },
+        })
+      ).status,
+    ).toBe(200);
   });
   afterAll(async () => {
     await t.close();
@@ -250,9 +292,18 @@ describe('authorization matrix over HTTP', () => {
     }
   });
 
-  const placeholder: Ids = { ownPatient: 'x', foreignPatient: 'x', facility: 'x', referral: 'x', specialist: 'x', shift: 'x' };
+  const placeholder: Ids = {
+    ownPatient: 'x',
+    foreignPatient: 'x',
+    facility: 'x',
+    referral: 'x',
+    specialist: 'x',
+    shift: 'x',
+  };
   const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'patient');
-  const studyScoped = protectedRoutes.filter((r) => ['study', 'referral'].includes(SAMPLES[r.key]?.(placeholder).scoped ?? ''));
+  const studyScoped = protectedRoutes.filter((r) =>
+    ['study', 'referral'].includes(SAMPLES[r.key]?.(placeholder).scoped ?? ''),
+  );
 
   it.each(studyScoped.map((r) => [r.key]))('%s: 404 for a community doctor of another centre', async (key) => {
     const res = await call(key, foreignDoctor, undefined, true);

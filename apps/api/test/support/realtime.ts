@@ -3,7 +3,14 @@ import { io, type Socket } from 'socket.io-client';
 
 export type ZClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const EVENTS = ['referral.changed', 'worklist.changed', 'offer.made', 'offer.withdrawn', 'message.posted', 'turnaround.warning'] as const;
+const EVENTS = [
+  'referral.changed',
+  'worklist.changed',
+  'offer.made',
+  'offer.withdrawn',
+  'message.posted',
+  'turnaround.warning',
+] as const;
 
 /** A socket.io client that records every event, de-duplicated by id the way the web app does. */
 export class Listener {
@@ -13,7 +20,14 @@ export class Listener {
   readonly byId = new Map<string, { event: string; payload: any }>();
 
   constructor(url: string, token: string) {
-    this.socket = io(url, { path: '/socket.io', auth: { token }, transports: ['websocket'], reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 300 });
+    this.socket = io(url, {
+      path: '/socket.io',
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: true,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 300,
+    });
     for (const event of EVENTS) {
       this.socket.on(event, (payload: any) => {
         this.raw.push({ event, id: payload.id, payload });
@@ -31,7 +45,9 @@ export class Listener {
   }
 
   events(event?: string, referralId?: string) {
-    return [...this.byId.values()].filter((e) => (!event || e.event === event) && (!referralId || e.payload.referralId === referralId));
+    return [...this.byId.values()].filter(
+      (e) => (!event || e.event === event) && (!referralId || e.payload.referralId === referralId),
+    );
   }
 
   lastId(): string {
@@ -39,12 +55,18 @@ export class Listener {
   }
 
   /** Waits until a matching event arrived (bounded). */
-  async waitFor(pred: (e: { event: string; payload: any }) => boolean, ms = 10_000): Promise<{ event: string; payload: any }> {
+  async waitFor(
+    pred: (e: { event: string; payload: any }) => boolean,
+    ms = 10_000,
+  ): Promise<{ event: string; payload: any }> {
     const start = Date.now();
     for (;;) {
       const hit = [...this.byId.values()].find(pred);
       if (hit) return hit;
-      if (Date.now() - start > ms) throw new Error(`event not received in ${ms} ms; got: ${[...this.byId.values()].map((e) => `${e.event}:${e.payload.event ?? ''}`).join(', ')}`);
+      if (Date.now() - start > ms)
+        throw new Error(
+          `event not received in ${ms} ms; got: ${[...this.byId.values()].map((e) => `${e.event}:${e.payload.event ?? ''}`).join(', ')}`,
+        );
       await new Promise((r) => setTimeout(r, 25));
     }
   }

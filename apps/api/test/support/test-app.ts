@@ -58,7 +58,9 @@ export async function startTestApp(
   env: Record<string, string> = {},
   opts: { overrides?: AppOverrides; databaseUrl?: string } = {},
 ): Promise<TestApp> {
-  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await createTestDatabase();
+  const database = opts.databaseUrl
+    ? { url: opts.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'zhiyin-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -91,7 +93,7 @@ export async function startTestApp(
       return ((await res.json()) as { accessToken: string }).accessToken;
     },
     async close() {
-      await app.close();
+      await app.close().catch(() => undefined);
       await db.end();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });

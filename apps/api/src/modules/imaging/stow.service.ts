@@ -122,7 +122,8 @@ export class StowService {
         stored.forEach((o, i) => {
           if (!('code' in o)) accessions.set(o.studyId, candidates[i]!.c.part.summary.accessionNumber);
         });
-        for (const [studyId, accession] of accessions) await this.referrals.linkByAccession(actor, studyId, accession ?? null);
+        for (const [studyId, accession] of accessions)
+          await this.referrals.linkByAccession(actor, studyId, accession ?? null);
       }
       await this.auditOutcomes(outcomes);
       return this.response(outcomes, baseUrl);

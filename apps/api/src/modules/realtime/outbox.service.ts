@@ -81,12 +81,15 @@ export class OutboxService implements OnModuleInit, OnModuleDestroy {
   private async deliver(): Promise<void> {
     for (;;) {
       const delivered = await this.ds.transaction(async (m) => {
-        const [{ locked }] = await m.query<[{ locked: boolean }]>('SELECT pg_try_advisory_xact_lock($1) AS locked', [DELIVERY_LOCK]);
+        const [{ locked }] = await m.query<[{ locked: boolean }]>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+          DELIVERY_LOCK,
+        ]);
         if (!locked) return 0;
-        const rows = await m.query<{ id: string; event: OutboxEventName; rooms: string[]; payload: Record<string, unknown>; created_at: Date }[]>(
-          'SELECT id, event, rooms, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1',
-          [BATCH],
-        );
+        const rows = await m.query<
+          { id: string; event: OutboxEventName; rooms: string[]; payload: Record<string, unknown>; created_at: Date }[]
+        >('SELECT id, event, rooms, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1', [
+          BATCH,
+        ]);
         for (const r of rows) {
           this.server!.to(r.rooms).emit(r.event, { ...r.payload, id: r.id, at: r.created_at.toISOString() });
         }
@@ -101,12 +104,18 @@ export class OutboxService implements OnModuleInit, OnModuleDestroy {
 
   /** Events after `afterId` in any of the caller's rooms, oldest first (catch-up beyond socket recovery). */
   async replay(rooms: string[], afterId: string, limit: number): Promise<ReplayedEvent[]> {
-    const rows = await this.ds.query<{ id: string; event: OutboxEventName; payload: Record<string, unknown>; created_at: Date }[]>(
+    const rows = await this.ds.query<
+      { id: string; event: OutboxEventName; payload: Record<string, unknown>; created_at: Date }[]
+    >(
       `SELECT id, event, payload, created_at FROM outbox
         WHERE id > $1 AND rooms && $2::text[] AND delivered_at IS NOT NULL
         ORDER BY id LIMIT $3`,
       [afterId, rooms, limit],
     );
-    return rows.map((r) => ({ id: r.id, event: r.event, payload: { ...r.payload, id: r.id, at: r.created_at.toISOString() } as ReplayedEvent['payload'] }));
+    return rows.map((r) => ({
+      id: r.id,
+      event: r.event,
+      payload: { ...r.payload, id: r.id, at: r.created_at.toISOString() } as ReplayedEvent['payload'],
+    }));
   }
 }

@@ -82,11 +82,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.armExpiry(socket);
     if (actor.role === 'specialist') {
       await this.ds
-        .query('INSERT INTO presence (socket_id, user_id, node_id) VALUES ($1, $2, $3) ON CONFLICT (socket_id) DO UPDATE SET last_seen = now()', [
-          socket.id,
-          actor.id,
-          NODE_ID,
-        ])
+        .query(
+          'INSERT INTO presence (socket_id, user_id, node_id) VALUES ($1, $2, $3) ON CONFLICT (socket_id) DO UPDATE SET last_seen = now()',
+          [socket.id, actor.id, NODE_ID],
+        )
         .catch((err: unknown) => this.logger.warn({ errType: (err as Error)?.name }, 'presence not recorded'));
       const service = serviceOfSpecialty(actor.specialty);
       if (service) {
@@ -127,7 +126,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   @SubscribeMessage('referral.watch')
   async watch(@ConnectedSocket() socket: ZSocket, @MessageBody() referralId: unknown) {
-    if (typeof referralId !== 'string' || !/^[0-9a-f-]{36}$/i.test(referralId)) return { ok: false, error: 'not_found' };
+    if (typeof referralId !== 'string' || !/^[0-9a-f-]{36}$/i.test(referralId))
+      return { ok: false, error: 'not_found' };
     try {
       await this.referrals.readable(socket.data.actor, referralId);
     } catch {

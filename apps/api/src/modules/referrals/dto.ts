@@ -1,7 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CANCEL_REASONS, OUTCOMES, PRIORITIES, REFERRAL_STATES, SERVICES, type CancelReason, type Outcome, type Priority, type Service } from '@zhiyin/workflow';
+import {
+  CANCEL_REASONS,
+  OUTCOMES,
+  PRIORITIES,
+  REFERRAL_STATES,
+  SERVICES,
+  type CancelReason,
+  type Outcome,
+  type Priority,
+  type Service,
+} from '@zhiyin/workflow';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsNumberString, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumberString,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 export class CreateReferralDto {
   @ApiProperty() @IsUUID() patientId: string;
@@ -11,7 +34,11 @@ export class CreateReferralDto {
   @Matches(/^[A-Z]{2,4}$/)
   modality?: string;
   @ApiProperty({ enum: PRIORITIES }) @IsIn(PRIORITIES) priority: Priority;
-  @ApiPropertyOptional({ description: 'the question for the reader' }) @IsOptional() @IsString() @MaxLength(2000) clinicalQuestion?: string;
+  @ApiPropertyOptional({ description: 'the question for the reader' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  clinicalQuestion?: string;
   @ApiPropertyOptional({ description: 'relevant history' }) @IsOptional() @IsString() @MaxLength(4000) history?: string;
 }
 
@@ -72,7 +99,9 @@ export class ListReferralsDto {
   @ApiPropertyOptional() @IsOptional() @IsUUID() patientId?: string;
   @ApiPropertyOptional() @IsOptional() @IsISO8601() from?: string;
   @ApiPropertyOptional() @IsOptional() @IsISO8601() to?: string;
-  @ApiPropertyOptional({ description: 'the reader worklist: waiting and in-progress referrals of the pool, by priority' })
+  @ApiPropertyOptional({
+    description: 'the reader worklist: waiting and in-progress referrals of the pool, by priority',
+  })
   @IsOptional()
   @IsIn(['true', 'false'])
   worklist?: string;

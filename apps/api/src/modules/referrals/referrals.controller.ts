@@ -132,9 +132,16 @@ export class DutyShiftsController {
   @Post()
   @Roles('coordinator', 'admin')
   async create(@Body() dto: DutyShiftDto) {
-    if (Date.parse(dto.endsAt) <= Date.parse(dto.startsAt)) throw new AppError('VALIDATION_FAILED', 'The shift must end after it starts.', { fields: ['endsAt'] });
-    const [u] = await this.ds.query<{ reading_centre_id: string | null; role: string }[]>('SELECT reading_centre_id, role FROM app_user WHERE id = $1', [dto.userId]);
-    if (!u || u.role !== 'specialist' || !u.reading_centre_id) throw new AppError('VALIDATION_FAILED', 'Shifts are for specialists of a reading centre.', { fields: ['userId'] });
+    if (Date.parse(dto.endsAt) <= Date.parse(dto.startsAt))
+      throw new AppError('VALIDATION_FAILED', 'The shift must end after it starts.', { fields: ['endsAt'] });
+    const [u] = await this.ds.query<{ reading_centre_id: string | null; role: string }[]>(
+      'SELECT reading_centre_id, role FROM app_user WHERE id = $1',
+      [dto.userId],
+    );
+    if (!u || u.role !== 'specialist' || !u.reading_centre_id)
+      throw new AppError('VALIDATION_FAILED', 'Shifts are for specialists of a reading centre.', {
+        fields: ['userId'],
+      });
     const [row] = await this.ds.query<{ id: string }[]>(
       'INSERT INTO duty_shift (user_id, reading_centre_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id',
       [dto.userId, u.reading_centre_id, dto.startsAt, dto.endsAt],

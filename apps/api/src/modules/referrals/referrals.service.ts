@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { availableEvents, createReferral, type ReferralEvent, type ReferralSnapshot, type Service } from '@zhiyin/workflow';
+import {
+  availableEvents,
+  createReferral,
+  type ReferralEvent,
+  type ReferralSnapshot,
+  type Service,
+} from '@zhiyin/workflow';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
@@ -59,7 +65,10 @@ export class ReferralsService {
   async create(actor: Actor, dto: CreateReferralDto) {
     const id = randomUUID();
     const result = await this.ds.transaction(async (m) => {
-      const [patient] = await m.query<{ home_facility_id: string }[]>('SELECT home_facility_id FROM patient WHERE id = $1', [dto.patientId]);
+      const [patient] = await m.query<{ home_facility_id: string }[]>(
+        'SELECT home_facility_id FROM patient WHERE id = $1',
+        [dto.patientId],
+      );
       if (!patient || patient.home_facility_id !== actor.facilityId) throw notFound('Patient');
       const created = createReferral(
         {
@@ -74,21 +83,41 @@ export class ReferralsService {
         { actor: rulesActor(actor), now: this.transitions.now() },
       );
       if (!created.ok) throw refusal(created.reason);
-      const number = await this.transitions.insert(m, created.referral, dto.modality ?? null, dto.clinicalQuestion?.trim() || null, dto.history?.trim() || null);
+      const number = await this.transitions.insert(
+        m,
+        created.referral,
+        dto.modality ?? null,
+        dto.clinicalQuestion?.trim() || null,
+        dto.history?.trim() || null,
+      );
       await m.query(
         `INSERT INTO referral_event (referral_id, at, event, from_state, to_state, actor_id, actor_role, workflow_version, details)
          VALUES ($1, $2, 'created', NULL, 'draft', $3, $4, $5, '{}')`,
         [id, created.referral.createdAt, actor.id, actor.role, created.referral.workflowVersion],
       );
-      await this.transitions.writeOutbox(m, 'referral.changed', [rooms.facility(actor.facilityId!), rooms.referral(id)], {
-        referralId: id,
-        number,
-        event: 'created',
-        state: 'draft',
-        service: dto.service,
-        priority: dto.priority,
-      });
-      await this.audit.record({ action: 'referral.create', resourceType: 'referral', resourceId: id, patientId: dto.patientId, outcome: 'success' }, m);
+      await this.transitions.writeOutbox(
+        m,
+        'referral.changed',
+        [rooms.facility(actor.facilityId!), rooms.referral(id)],
+        {
+          referralId: id,
+          number,
+          event: 'created',
+          state: 'draft',
+          service: dto.service,
+          priority: dto.priority,
+        },
+      );
+      await this.audit.record(
+        {
+          action: 'referral.create',
+          resourceType: 'referral',
+          resourceId: id,
+          patientId: dto.patientId,
+          outcome: 'success',
+        },
+        m,
+      );
       return number;
     });
     this.outbox.kick();
@@ -104,10 +133,14 @@ export class ReferralsService {
     };
     switch (actor.role) {
       case 'community_doctor':
-        where.push(`(r.origin_facility_id = ${p(actor.facilityId)} OR r.destination_facility_id = ${p(actor.facilityId)})`);
+        where.push(
+          `(r.origin_facility_id = ${p(actor.facilityId)} OR r.destination_facility_id = ${p(actor.facilityId)})`,
+        );
         break;
       case 'specialist':
-        where.push(`r.direction = 'up' AND r.state <> 'draft' AND r.service = ${p(serviceOfSpecialty(actor.specialty))}`);
+        where.push(
+          `r.direction = 'up' AND r.state <> 'draft' AND r.service = ${p(serviceOfSpecialty(actor.specialty))}`,
+        );
         break;
       case 'coordinator':
         where.push(`r.state <> 'draft'`);
@@ -116,7 +149,8 @@ export class ReferralsService {
       case 'patient':
         throw new AppError('FORBIDDEN', 'Your role may not do this.');
     }
-    if (q.worklist === 'true') where.push(`r.state IN ('submitted', 'offered', 'accepted', 'in_review', 'info_requested')`);
+    if (q.worklist === 'true')
+      where.push(`r.state IN ('submitted', 'offered', 'accepted', 'in_review', 'info_requested')`);
     if (q.state) where.push(`r.state = ANY(${p(q.state.split(','))})`);
     if (q.priority) where.push(`r.priority = ${p(q.priority)}`);
     if (q.service) where.push(`r.service = ${p(q.service)}`);
@@ -124,7 +158,8 @@ export class ReferralsService {
     if (q.patientId) where.push(`r.patient_id = ${p(q.patientId)}`);
     if (q.from) where.push(`r.created_at >= ${p(q.from)}`);
     if (q.to) where.push(`r.created_at < ${p(q.to)}`);
-    const order = q.worklist === 'true' ? 'r.priority_rank, r.submitted_at NULLS LAST, r.id' : 'r.updated_at DESC, r.id';
+    const order =
+      q.worklist === 'true' ? 'r.priority_rank, r.submitted_at NULLS LAST, r.id' : 'r.updated_at DESC, r.id';
     const rows = await this.ds.query<Record<string, unknown>[]>(
       `SELECT ${LIST_COLUMNS}, count(*) OVER () AS total FROM referral r JOIN patient p ON p.id = r.patient_id
         WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${q.limit ?? 50} OFFSET ${q.offset ?? 0}`,
@@ -151,7 +186,13 @@ export class ReferralsService {
       [id],
     );
     if (!r || !canRead(actor, r)) {
-      if (audit) await this.audit.record({ action: 'referral.read', resourceType: 'referral', resourceId: id, outcome: 'not_found' });
+      if (audit)
+        await this.audit.record({
+          action: 'referral.read',
+          resourceType: 'referral',
+          resourceId: id,
+          outcome: 'not_found',
+        });
       throw notFound('Referral');
     }
     const [studies, history] = await Promise.all([
@@ -169,7 +210,14 @@ export class ReferralsService {
         [id],
       ),
     ]);
-    if (audit) await this.audit.record({ action: 'referral.read', resourceType: 'referral', resourceId: id, patientId: r.patient_id, outcome: 'success' });
+    if (audit)
+      await this.audit.record({
+        action: 'referral.read',
+        resourceType: 'referral',
+        resourceId: id,
+        patientId: r.patient_id,
+        outcome: 'success',
+      });
     const { snapshot, ...rest } = r;
     return {
       ...rest,
@@ -181,14 +229,20 @@ export class ReferralsService {
       studyCount: snapshot.studyCount,
       studies,
       history,
-      availableEvents: actor.role === 'admin' ? [] : availableEvents(snapshot, rulesActor(actor), this.transitions.now()),
+      availableEvents:
+        actor.role === 'admin' ? [] : availableEvents(snapshot, rulesActor(actor), this.transitions.now()),
     };
   }
 
   async update(actor: Actor, id: string, dto: UpdateReferralDto) {
     await this.inTransition(actor, id, undefined, async (m, row) => {
       const hasQuestion = dto.clinicalQuestion === undefined ? undefined : Boolean(dto.clinicalQuestion.trim());
-      const applied = await this.transitions.apply(m, row, { type: 'update_draft', service: dto.service, priority: dto.priority, hasClinicalQuestion: hasQuestion }, actor);
+      const applied = await this.transitions.apply(
+        m,
+        row,
+        { type: 'update_draft', service: dto.service, priority: dto.priority, hasClinicalQuestion: hasQuestion },
+        actor,
+      );
       await m.query(
         `UPDATE referral SET clinical_question = COALESCE($2, clinical_question), history = COALESCE($3, history), modality = COALESCE($4, modality)
           WHERE id = $1`,
@@ -202,10 +256,11 @@ export class ReferralsService {
   /** Links a study the caller's centre sent (by its Study Instance UID) to the referral. */
   async attachStudy(actor: Actor, id: string, studyUid: string) {
     await this.inTransition(actor, id, undefined, async (m, row) => {
-      const [study] = await m.query<{ id: string; facility_id: string; referral_id: string | null; patient_id: string | null }[]>(
-        'SELECT id, facility_id, referral_id, patient_id FROM study WHERE study_instance_uid = $1 FOR UPDATE',
-        [studyUid],
-      );
+      const [study] = await m.query<
+        { id: string; facility_id: string; referral_id: string | null; patient_id: string | null }[]
+      >('SELECT id, facility_id, referral_id, patient_id FROM study WHERE study_instance_uid = $1 FOR UPDATE', [
+        studyUid,
+      ]);
       if (!study || study.facility_id !== actor.facilityId) throw notFound('Study');
       if (study.referral_id === id) throw new AppError('CONFLICT', 'This study is already attached to this referral.');
       if (study.referral_id) throw new AppError('CONFLICT', 'This study is attached to another referral.');
@@ -213,7 +268,11 @@ export class ReferralsService {
         throw new AppError('CONFLICT', 'This study belongs to another patient.');
       }
       const applied = await this.transitions.apply(m, row, { type: 'attach_study' }, actor, { studyId: study.id });
-      await m.query('UPDATE study SET referral_id = $1, patient_id = COALESCE(patient_id, $2) WHERE id = $3', [id, row.snapshot.patientId, study.id]);
+      await m.query('UPDATE study SET referral_id = $1, patient_id = COALESCE(patient_id, $2) WHERE id = $3', [
+        id,
+        row.snapshot.patientId,
+        study.id,
+      ]);
       return applied.next.service;
     });
     return this.get(actor, id, false);
@@ -230,7 +289,10 @@ export class ReferralsService {
         `SELECT id FROM referral WHERE number = $1 AND origin_facility_id = $2 AND state NOT IN ('closed', 'cancelled')`,
         [accession, actor.facilityId],
       );
-      const [study] = await m.query<{ referral_id: string | null }[]>('SELECT referral_id FROM study WHERE id = $1 FOR UPDATE', [studyId]);
+      const [study] = await m.query<{ referral_id: string | null }[]>(
+        'SELECT referral_id FROM study WHERE id = $1 FOR UPDATE',
+        [studyId],
+      );
       if (!ref || !study || study.referral_id) return;
       const row = await this.transitions.lock(m, ref.id);
       if (!row) return;
@@ -239,7 +301,11 @@ export class ReferralsService {
       } catch {
         return; // the referral's state does not take studies now: leave the study unlinked
       }
-      await m.query('UPDATE study SET referral_id = $1, patient_id = COALESCE(patient_id, $2) WHERE id = $3', [ref.id, row.snapshot.patientId, studyId]);
+      await m.query('UPDATE study SET referral_id = $1, patient_id = COALESCE(patient_id, $2) WHERE id = $3', [
+        ref.id,
+        row.snapshot.patientId,
+        studyId,
+      ]);
     });
     this.outbox.kick();
   }
@@ -247,12 +313,22 @@ export class ReferralsService {
   async fire(actor: Actor, id: string, dto: ReferralEventDto) {
     const event = await this.toEvent(dto);
     if ((dto.type === 'request_info' || dto.type === 'answer_info') && !dto.message?.trim()) {
-      throw new AppError('VALIDATION_FAILED', dto.type === 'request_info' ? 'Write the question for the community doctor.' : 'Write the answer.', { fields: ['message'] });
+      throw new AppError(
+        'VALIDATION_FAILED',
+        dto.type === 'request_info' ? 'Write the question for the community doctor.' : 'Write the answer.',
+        { fields: ['message'] },
+      );
     }
     await this.inTransition(actor, id, dto.expectedVersion, async (m, row) => {
       const applied = await this.transitions.apply(m, row, event, actor);
       if (dto.message?.trim() && (dto.type === 'request_info' || dto.type === 'answer_info')) {
-        await this.insertMessage(m, actor, row, dto.message.trim(), dto.type === 'request_info' ? 'question' : 'answer');
+        await this.insertMessage(
+          m,
+          actor,
+          row,
+          dto.message.trim(),
+          dto.type === 'request_info' ? 'question' : 'answer',
+        );
       }
       return applied.route || dto.type === 'decline' || dto.type === 'accept' ? applied.next.service : undefined;
     });
@@ -290,8 +366,17 @@ export class ReferralsService {
          FROM message m JOIN app_user u ON u.id = m.author_id WHERE m.referral_id = $1 ORDER BY m.created_at, m.id`,
       [id],
     );
-    const [{ patient_id }] = await this.ds.query<[{ patient_id: string }]>('SELECT patient_id FROM referral WHERE id = $1', [id]);
-    await this.audit.record({ action: 'referral.messages.read', resourceType: 'referral', resourceId: id, patientId: patient_id, outcome: 'success' });
+    const [{ patient_id }] = await this.ds.query<[{ patient_id: string }]>(
+      'SELECT patient_id FROM referral WHERE id = $1',
+      [id],
+    );
+    await this.audit.record({
+      action: 'referral.messages.read',
+      resourceType: 'referral',
+      resourceId: id,
+      patientId: patient_id,
+      outcome: 'success',
+    });
     return rows;
   }
 
@@ -300,27 +385,60 @@ export class ReferralsService {
       const row = await this.transitions.lock(m, id);
       if (!row) throw notFound('Referral');
       const s = row.snapshot;
-      const scope = { id, direction: s.direction, state: s.state, service: s.service, origin_facility_id: s.originFacilityId, destination_facility_id: s.destinationFacilityId, patient_id: s.patientId, assignee_id: s.assigneeId };
+      const scope = {
+        id,
+        direction: s.direction,
+        state: s.state,
+        service: s.service,
+        origin_facility_id: s.originFacilityId,
+        destination_facility_id: s.destinationFacilityId,
+        patient_id: s.patientId,
+        assignee_id: s.assigneeId,
+      };
       if (!canRead(actor, scope) || actor.role === 'patient') throw notFound('Referral');
       // The two doctors of the referral and the coordinators talk; other readers of the pool only read.
       const party = actor.role === 'community_doctor' || actor.role === 'coordinator' || s.assigneeId === actor.id;
-      if (!party) throw new AppError('FORBIDDEN', 'Only the doctors of this referral and the coordinators post messages here.');
-      if (['draft', 'closed', 'cancelled'].includes(s.state)) throw new AppError('STALE_STATE', 'Messages can be posted only while the referral is open.', { state: s.state });
+      if (!party)
+        throw new AppError('FORBIDDEN', 'Only the doctors of this referral and the coordinators post messages here.');
+      if (['draft', 'closed', 'cancelled'].includes(s.state))
+        throw new AppError('STALE_STATE', 'Messages can be posted only while the referral is open.', {
+          state: s.state,
+        });
       return this.insertMessage(m, actor, row, body.trim(), 'message');
     });
     this.outbox.kick();
     return message;
   }
 
-  private async insertMessage(m: EntityManager, actor: Actor, row: ReferralRow, body: string, kind: 'message' | 'question' | 'answer') {
+  private async insertMessage(
+    m: EntityManager,
+    actor: Actor,
+    row: ReferralRow,
+    body: string,
+    kind: 'message' | 'question' | 'answer',
+  ) {
     const [msg] = await m.query<{ id: string; created_at: Date }[]>(
       'INSERT INTO message (referral_id, author_id, author_role, kind, body) VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at',
       [row.id, actor.id, actor.role, kind, body],
     );
     const s = row.snapshot;
-    const to = [rooms.referral(row.id), rooms.facility(s.originFacilityId), ...(s.assigneeId ? [rooms.user(s.assigneeId)] : [])];
+    const to = [
+      rooms.referral(row.id),
+      rooms.facility(s.originFacilityId),
+      ...(s.assigneeId ? [rooms.user(s.assigneeId)] : []),
+    ];
     await this.transitions.writeOutbox(m, 'message.posted', to, { referralId: row.id, messageId: msg!.id, kind });
-    await this.audit.record({ action: 'referral.message.post', resourceType: 'referral', resourceId: row.id, patientId: s.patientId, outcome: 'success', details: { messageId: msg!.id, kind } }, m);
+    await this.audit.record(
+      {
+        action: 'referral.message.post',
+        resourceType: 'referral',
+        resourceId: row.id,
+        patientId: s.patientId,
+        outcome: 'success',
+        details: { messageId: msg!.id, kind },
+      },
+      m,
+    );
     return { id: msg!.id, kind, body, createdAt: msg!.created_at, authorId: actor.id, authorRole: actor.role };
   }
 
@@ -345,12 +463,25 @@ export class ReferralsService {
       const row = await this.transitions.lock(m, id);
       if (!row) throw notFound('Referral');
       const s = row.snapshot;
-      const scope = { id, direction: s.direction, state: s.state, service: s.service, origin_facility_id: s.originFacilityId, destination_facility_id: s.destinationFacilityId, patient_id: s.patientId, assignee_id: s.assigneeId };
+      const scope = {
+        id,
+        direction: s.direction,
+        state: s.state,
+        service: s.service,
+        origin_facility_id: s.originFacilityId,
+        destination_facility_id: s.destinationFacilityId,
+        patient_id: s.patientId,
+        assignee_id: s.assigneeId,
+      };
       // A community doctor works on drafts of their own centre; everyone else needs read scope.
-      const visible = canRead(actor, scope) || (actor.role === 'community_doctor' && s.originFacilityId === actor.facilityId);
+      const visible =
+        canRead(actor, scope) || (actor.role === 'community_doctor' && s.originFacilityId === actor.facilityId);
       if (!visible) throw notFound('Referral');
       if (expectedVersion !== undefined && expectedVersion !== row.row_version) {
-        throw new AppError('STALE_STATE', 'This referral changed since you loaded it. Reload and try again.', { state: s.state, currentVersion: row.row_version });
+        throw new AppError('STALE_STATE', 'This referral changed since you loaded it. Reload and try again.', {
+          state: s.state,
+          currentVersion: row.row_version,
+        });
       }
       return work(m, row);
     });
@@ -360,7 +491,8 @@ export class ReferralsService {
 
   private async toEvent(dto: ReferralEventDto): Promise<ReferralEvent> {
     const need = <T>(v: T | undefined, field: string): T => {
-      if (v === undefined) throw new AppError('VALIDATION_FAILED', `${field} is required for ${dto.type}.`, { fields: [field] });
+      if (v === undefined)
+        throw new AppError('VALIDATION_FAILED', `${field} is required for ${dto.type}.`, { fields: [field] });
       return v;
     };
     switch (dto.type) {
@@ -371,7 +503,10 @@ export class ReferralsService {
           'SELECT id, specialty, role FROM app_user WHERE id = $1 AND active',
           [need(dto.specialistId, 'specialistId')],
         );
-        if (!u || u.role !== 'specialist' || !u.specialty) throw new AppError('VALIDATION_FAILED', 'specialistId is not an active specialist.', { fields: ['specialistId'] });
+        if (!u || u.role !== 'specialist' || !u.specialty)
+          throw new AppError('VALIDATION_FAILED', 'specialistId is not an active specialist.', {
+            fields: ['specialistId'],
+          });
         return { type: 'reassign', specialist: { id: u.id, specialty: u.specialty } };
       }
       case 'cancel':

@@ -62,7 +62,10 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
 
   private offerOne(service: Service): Promise<boolean> {
     return this.ds.transaction(async (m) => {
-      const [{ locked }] = await m.query<[{ locked: boolean }]>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [`route:${service}`]);
+      const [{ locked }] = await m.query<[{ locked: boolean }]>(
+        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+        [`route:${service}`],
+      );
       if (!locked) return false;
       const waiting = await m.query<{ id: string }[]>(
         `SELECT id FROM referral WHERE service = $1 AND direction = 'up' AND state = 'submitted'
@@ -87,7 +90,12 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
           [service === 'ECG' ? 'cardiology' : 'radiology', now, ONLINE_WINDOW_SECONDS, row.snapshot.declinedBy],
         );
         if (!reader) continue;
-        await this.transitions.apply(m, row, { type: 'offer', specialist: { id: reader.id, specialty: reader.specialty } }, 'system');
+        await this.transitions.apply(
+          m,
+          row,
+          { type: 'offer', specialist: { id: reader.id, specialty: reader.specialty } },
+          'system',
+        );
         return true;
       }
       return false;

@@ -65,7 +65,13 @@ export class TransitionService {
     return row;
   }
 
-  async apply(m: EntityManager, row: ReferralRow, event: ReferralEvent, actor: Actor | 'system', details: Record<string, unknown> = {}): Promise<Applied> {
+  async apply(
+    m: EntityManager,
+    row: ReferralRow,
+    event: ReferralEvent,
+    actor: Actor | 'system',
+    details: Record<string, unknown> = {},
+  ): Promise<Applied> {
     const prev = row.snapshot;
     const decision = decide(prev, event, { actor: rulesActor(actor), now: this.clock.now(), policy: this.policy });
     if (!decision.ok) throw refusal(decision.reason, prev.state);
@@ -102,7 +108,10 @@ export class TransitionService {
           );
           break;
         case 'stop_timer':
-          await m.query('DELETE FROM scheduled_job WHERE referral_id = $1 AND kind = $2', [effect.referralId, effect.timer]);
+          await m.query('DELETE FROM scheduled_job WHERE referral_id = $1 AND kind = $2', [
+            effect.referralId,
+            effect.timer,
+          ]);
           break;
         case 'route':
           route = true;
@@ -134,20 +143,40 @@ export class TransitionService {
       }
     }
     const base = { referralId: row.id, number: row.number, service: next.service, priority: next.priority };
-    messages.push({ event: 'referral.changed', rooms: [...notifyRooms], payload: { ...base, event: event.type, state: next.state } });
+    messages.push({
+      event: 'referral.changed',
+      rooms: [...notifyRooms],
+      payload: { ...base, event: event.type, state: next.state },
+    });
     if (next.direction === 'up' && (prev.state !== 'draft' || next.state !== 'draft')) {
-      messages.push({ event: 'worklist.changed', rooms: [rooms.pool(next.service), rooms.coordinators()], payload: { referralId: row.id, service: next.service } });
+      messages.push({
+        event: 'worklist.changed',
+        rooms: [rooms.pool(next.service), rooms.coordinators()],
+        payload: { referralId: row.id, service: next.service },
+      });
     }
     if (next.offeredTo && next.offeredTo !== prev.offeredTo) {
-      messages.push({ event: 'offer.made', rooms: [rooms.user(next.offeredTo)], payload: { ...base, expiresAt: next.timers.offer_timeout ?? null } });
+      messages.push({
+        event: 'offer.made',
+        rooms: [rooms.user(next.offeredTo)],
+        payload: { ...base, expiresAt: next.timers.offer_timeout ?? null },
+      });
     }
     if (prev.offeredTo && prev.offeredTo !== next.offeredTo) {
       messages.push({ event: 'offer.withdrawn', rooms: [rooms.user(prev.offeredTo)], payload: { referralId: row.id } });
     }
     const timer = TIMER_OF_EVENT[event.type];
     if (timer) {
-      const warnRooms = [rooms.coordinators(), ...(next.assigneeId ? [rooms.user(next.assigneeId)] : []), rooms.referral(row.id)];
-      messages.push({ event: 'turnaround.warning', rooms: warnRooms, payload: { referralId: row.id, number: row.number, timer, event: event.type } });
+      const warnRooms = [
+        rooms.coordinators(),
+        ...(next.assigneeId ? [rooms.user(next.assigneeId)] : []),
+        rooms.referral(row.id),
+      ];
+      messages.push({
+        event: 'turnaround.warning',
+        rooms: warnRooms,
+        payload: { referralId: row.id, number: row.number, timer, event: event.type },
+      });
     }
     await this.outbox.write(m, messages);
     await this.audit.record(
@@ -170,11 +199,28 @@ export class TransitionService {
       `UPDATE referral SET state = $2, service = $3, priority = $4, priority_rank = $5, assignee_id = $6, offered_to = $7,
               submitted_at = $8, snapshot = $9, row_version = row_version + 1, updated_at = $10
         WHERE id = $1`,
-      [id, s.state, s.service, s.priority, priorityRank(s.priority), s.assigneeId, s.offeredTo, s.submittedAt, JSON.stringify(s), s.updatedAt],
+      [
+        id,
+        s.state,
+        s.service,
+        s.priority,
+        priorityRank(s.priority),
+        s.assigneeId,
+        s.offeredTo,
+        s.submittedAt,
+        JSON.stringify(s),
+        s.updatedAt,
+      ],
     );
   }
 
-  async insert(m: EntityManager, s: ReferralSnapshot, modality: string | null, clinicalQuestion: string | null, history: string | null): Promise<string> {
+  async insert(
+    m: EntityManager,
+    s: ReferralSnapshot,
+    modality: string | null,
+    clinicalQuestion: string | null,
+    history: string | null,
+  ): Promise<string> {
     const [{ n }] = await m.query<[{ n: string }]>("SELECT nextval('referral_number_seq')::text AS n");
     const d = this.clock.now();
     // The referral number is also the DICOM Accession Number (SH, at most 16 characters).
@@ -213,7 +259,12 @@ export class TransitionService {
     return number;
   }
 
-  async writeOutbox(m: EntityManager, event: OutboxEventName, roomList: string[], payload: Record<string, unknown>): Promise<void> {
+  async writeOutbox(
+    m: EntityManager,
+    event: OutboxEventName,
+    roomList: string[],
+    payload: Record<string, unknown>,
+  ): Promise<void> {
     await this.outbox.write(m, [{ event, rooms: roomList, payload }]);
   }
 }
