@@ -103,7 +103,7 @@ export async function createApp(
   );
   app.useGlobalFilters(new AllExceptionsFilter(logger));
   app.enableShutdownHooks();
-  const io = new ZhiyinIoAdapter(app, config.redisUrl, logger);
+  const io = new ZhiyinIoAdapter(app, config.redisUrl, config.redisStreamName, logger);
   await io.connect();
   app.useWebSocketAdapter(io);
 

@@ -4,9 +4,9 @@ import { loadConfig } from './config/app-config.js';
 import { ConfigError } from './config/env.schema.js';
 import { createLogger } from './common/logging/logger.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
-import { runMigrations } from './database/data-source.js';
+import { prepareDatabase } from './database/prepare.js';
 import { createApp } from './bootstrap.js';
-import { seedDemoNetwork, DEMO_PASSWORD } from './seed/demo-network.js';
+import { DEMO_PASSWORD } from './seed/demo-network.js';
 
 async function main(): Promise<void> {
   let config;
@@ -33,8 +33,7 @@ async function main(): Promise<void> {
     });
     databaseUrl = embedded.url;
   }
-  await runMigrations(databaseUrl);
-  const seeded = config.seedDemo ? await seedDemoNetwork(databaseUrl) : undefined;
+  const seeded = await prepareDatabase(databaseUrl, config.seedDemo);
 
   const app = await createApp(config, databaseUrl, logger);
   const shutdown = async (signal: string) => {

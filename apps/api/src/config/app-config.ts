@@ -13,6 +13,8 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   embeddedPgPort: number;
   redisUrl: string | undefined;
+  /** the Redis stream every API node's socket.io adapter shares */
+  redisStreamName: string;
   dataDir: string;
   /** sensitive */
   jwtSecret: string;
@@ -69,6 +71,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: env.DATABASE_URL,
     embeddedPgPort: env.EMBEDDED_PG_PORT,
     redisUrl: env.REDIS_URL,
+    redisStreamName: env.REDIS_STREAM_NAME,
     dataDir,
     jwtSecret: env.JWT_SECRET ?? local!.jwtSecret,
     dataKey: Buffer.from(env.DATA_KEY ?? local!.dataKey, 'base64'),

@@ -22,6 +22,7 @@ export const envSchema = z
       .string()
       .regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
       .optional(),
+    REDIS_STREAM_NAME: z.string().min(1).default('zhiyin:socket.io'),
     DATA_DIR: z.string().min(1).default('var'),
     JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
     DATA_KEY: base64Key.optional(),

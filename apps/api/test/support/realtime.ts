@@ -19,7 +19,8 @@ export class Listener {
   readonly raw: { event: string; id: string; payload: any }[] = [];
   readonly byId = new Map<string, { event: string; payload: any }>();
 
-  constructor(url: string, token: string) {
+  /** with `apiUrl`, a reconnection that could not be recovered catches up with GET /api/events?after= */
+  constructor(url: string, token: string, apiUrl?: string) {
     this.socket = io(url, {
       path: '/socket.io',
       auth: { token },
@@ -28,12 +29,29 @@ export class Listener {
       reconnectionDelay: 100,
       reconnectionDelayMax: 300,
     });
-    for (const event of EVENTS) {
-      this.socket.on(event, (payload: any) => {
-        this.raw.push({ event, id: payload.id, payload });
-        if (!this.byId.has(payload.id)) this.byId.set(payload.id, { event, payload });
-      });
-    }
+    for (const event of EVENTS) this.socket.on(event, (payload: any) => this.take(event, payload));
+    this.socket.on('connect', () => {
+      if (this.socket.recovered || !apiUrl || this.byId.size === 0) return;
+      this.catchingUp = this.catchUp(apiUrl, token);
+    });
+  }
+
+  catchingUp: Promise<void> | undefined;
+  recoveries = 0;
+  catchUps = 0;
+
+  private take(event: string, payload: any): void {
+    this.raw.push({ event, id: payload.id, payload });
+    if (!this.byId.has(payload.id)) this.byId.set(payload.id, { event, payload });
+  }
+
+  private async catchUp(apiUrl: string, token: string): Promise<void> {
+    this.catchUps++;
+    const res = await fetch(`${apiUrl}/api/events?after=${this.lastId()}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await res.json()) as { items: { event: string; payload: any }[] };
+    for (const item of body.items) this.take(item.event, item.payload);
   }
 
   connected(): Promise<void> {

@@ -13,6 +13,7 @@ export class ZhiyinIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly redisUrl: string | undefined,
+    private readonly streamName: string,
     private readonly log: Logger,
   ) {
     super(app);
@@ -27,7 +28,7 @@ export class ZhiyinIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server = super.createIOServer(port, options) as Server;
-    if (this.redis) server.adapter(createAdapter(this.redis, { maxLen: 100_000 }));
+    if (this.redis) server.adapter(createAdapter(this.redis, { streamName: this.streamName, maxLen: 100_000 }));
     return server;
   }
 
