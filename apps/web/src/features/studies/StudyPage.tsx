@@ -85,7 +85,7 @@ export default function StudyPage() {
                   data-modality={s.modality}
                 >
                   <span className="tag">{s.modality}</span>{' '}
-                  {s.description || t('study.seriesNumber', { n: s.number ?? '?' })}
+                  {s.description || (s.number !== undefined ? t('study.seriesNumber', { n: s.number }) : '')}
                   <span className="muted small"> · {t('study.instances', { n: s.instanceCount })}</span>
                 </Link>
               </li>

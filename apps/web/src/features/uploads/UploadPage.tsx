@@ -2,7 +2,8 @@ import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type
 import { Link, useSearchParams } from 'react-router';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { getPatient } from '../patients/api';
+import { getPatient, SEXES } from '../patients/api';
+import { dicomDate } from '../studies/qido';
 import { uploadQueue, type UploadItem } from './queue';
 import { filesOfDrop, filesOfInput, groupByStudy, scanFile, type ScannedFile } from './scan';
 
@@ -202,11 +203,16 @@ export default function UploadPage() {
                       <strong>{pnText(g.patientName, lang) || t('studies.unnamed')}</strong>
                       <br />
                       <span className="muted small mono">{g.patientId}</span>
-                      {g.birthDate && <span className="muted small"> · {g.birthDate}</span>}
-                      {g.sex && <span className="muted small"> · {g.sex}</span>}
+                      {g.birthDate && <span className="muted small"> · {dicomDate(g.birthDate)}</span>}
+                      {g.sex && (
+                        <span className="muted small">
+                          {' '}
+                          · {(SEXES as readonly string[]).includes(g.sex) ? t(`sex.${g.sex as 'F'}`) : g.sex}
+                        </span>
+                      )}
                     </td>
                     <td>
-                      {g.studyDate ?? ''} {g.description ?? ''}
+                      {dicomDate(g.studyDate)} {g.description ?? ''}
                       {g.accession && (
                         <>
                           <br />
