@@ -18,7 +18,7 @@ export interface WebTest {
   /** the app's address (the API serves the production build on its own port) */
   url: string;
   /** a fresh browser context (separate cookies and storage: another person at another PC) */
-  context(opts?: { locale?: string; mobile?: boolean }): Promise<BrowserContext>;
+  context(opts?: { locale?: string; mobile?: boolean; baseURL?: string }): Promise<BrowserContext>;
   signIn(context: BrowserContext, username: string, password?: string): Promise<Page>;
   shot(page: Page, name: string): Promise<void>;
   close(): Promise<void>;
@@ -49,7 +49,7 @@ export async function startWebTest(env: Record<string, string> = {}): Promise<We
     url: app.url,
     async context(opts = {}) {
       const ctx = await browser.newContext({
-        baseURL: app.url,
+        baseURL: opts.baseURL ?? app.url,
         locale: opts.locale ?? 'zh-CN',
         viewport: opts.mobile ? { width: 390, height: 844 } : { width: 1440, height: 1000 },
         deviceScaleFactor: 1,
@@ -61,6 +61,7 @@ export async function startWebTest(env: Record<string, string> = {}): Promise<We
     },
     async signIn(context, username, password = 'Zhiyin-2026') {
       const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
       await page.goto('/sign-in');
       await page.locator('input[name=username]').fill(username);
       await page.locator('input[name=password]').fill(password);
