@@ -100,7 +100,7 @@ const CRLF = Buffer.from('\r\n');
 
 /** A boundary that cannot occur in DICOM data by accident in practice (random, 48 characters). */
 export function newBoundary() {
-  return `zhiyin-bench-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}${'x'.repeat(16)}`.slice(0, 48);
+  return `zhiyin-bench-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`.padEnd(48, 'x').slice(0, 48);
 }
 
 /** @param {string} boundary */
