@@ -469,20 +469,24 @@ async function main() {
     }
 
     if (opt.only.includes('big')) {
-      const big = bigPlan(ds, opt.bigBytes, (Math.floor(Date.now() / 1000) % 90) + 10);
+      const salt = (Math.floor(Date.now() / 1000) % 45) * 2 + 10;
+      const plans = [bigPlan(ds, opt.bigBytes, salt, 'large'), bigPlan(ds, opt.bigBytes, salt, 'many')];
       for (let rep = 1; rep <= opt.reps; rep++) {
-        for (const s of servers) {
-          if (left() < 5 * 60_000) {
-            skipped.push(`1 GB request rep ${rep} on ${s.label}: run time limit`);
-            continue;
+        for (const big of plans) {
+          const scenario = big.kind === 'large' ? 'big' : 'big-many';
+          for (const s of servers) {
+            if (left() < 5 * 60_000) {
+              skipped.push(`1 GB request (${big.kind} parts) rep ${rep} on ${s.label}: run time limit`);
+              continue;
+            }
+            await s.reset();
+            log(`1 GB single STOW-RS request, ${big.plan.length} parts, rep ${rep}/${opt.reps}, ${s.label}`);
+            const v = await attempt(scenario, s, () => bigStow(s, big, { failures }));
+            if (v)
+              log(
+                `  ${v.seconds.toFixed(1)} s, ${v.mbPerSec.toFixed(1)} MB/s, status ${v.status}, VmHWM ${v.vmHwmMB.toFixed(0)} MB (sampled peak ${v.peakRssSampledMB.toFixed(0)} MB)`,
+              );
           }
-          await s.reset();
-          log(`1 GB single STOW-RS request rep ${rep}/${opt.reps}, ${s.label} (${big.plan.length} parts)`);
-          const v = await attempt('big', s, () => bigStow(s, big, { failures }));
-          if (v)
-            log(
-              `  ${v.seconds.toFixed(1)} s, ${v.mbPerSec.toFixed(1)} MB/s, status ${v.status}, VmHWM ${v.vmHwmMB.toFixed(0)} MB (sampled peak ${v.peakRssSampledMB.toFixed(0)} MB)`,
-            );
         }
       }
     }

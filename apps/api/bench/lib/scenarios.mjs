@@ -455,22 +455,28 @@ function sameLengthUid(/** @type {string} */ uid, /** @type {number} */ n, /** @
 }
 
 /**
- * The parts of the big single STOW-RS request: the data set's largest files over and over, each with a new SOP
- * Instance UID (same length, so the files stay valid byte for byte), until `targetBytes` are reached.
+ * The parts of the big single STOW-RS request, each with a new SOP Instance UID (same length, so the files stay valid
+ * byte for byte), until `targetBytes` are reached: the data set's largest files over and over (`large`: few big parts),
+ * or its CT slices (`many`: thousands of ~0.5 MB parts, like a large CT study uploaded at once).
  * @param {import('./dataset.mjs').Dataset} ds
  * @param {number} targetBytes
  * @param {number} salt  keeps the UIDs of different runs apart
+ * @param {'large' | 'many'} [kind]
  */
-export function bigPlan(ds, targetBytes, salt) {
-  const sources = [...ds.files].sort((a, b) => b.size - a.size).slice(0, Math.max(8, Math.ceil(ds.files.length / 20)));
+export function bigPlan(ds, targetBytes, salt, kind = 'large') {
+  let sources = [...ds.files].sort((a, b) => b.size - a.size).slice(0, Math.max(8, Math.ceil(ds.files.length / 20)));
+  if (kind === 'many') {
+    const ct = ds.files.filter((f) => f.modality === 'CT');
+    if (ct.length) sources = ct;
+  }
   const plan = [];
   let total = 0;
   for (let n = 0; total < targetBytes; n++) {
     const src = sources[n % sources.length];
-    plan.push({ src, sop: sameLengthUid(src.sop, n, salt) });
+    plan.push({ src, sop: sameLengthUid(src.sop, n, salt + (kind === 'many' ? 1 : 0)) });
     total += src.size;
   }
-  return { plan, payloadBytes: total };
+  return { kind, plan, payloadBytes: total };
 }
 
 /**
@@ -573,6 +579,7 @@ export async function bigStow(server, big, { failures }) {
   }
   await sleep(200);
   return {
+    kind: big.kind,
     parts: big.plan.length,
     requestBytes: contentLength,
     seconds,
