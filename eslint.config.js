@@ -28,7 +28,6 @@ export default tseslint.config(
       'var/**',
       'coverage/**',
       '**/*.d.ts',
-      'apps/web/**',
       'bench-data/**',
       'test-artifacts/**',
     ],

@@ -6,9 +6,9 @@ interface Auth {
   session: Session | null;
   /** why the last session ended, shown once on the sign-in page */
   endReason: EndReason | undefined;
-  signIn(username: string, password: string): Promise<Session>;
-  signInPatient(code: string, birthDate: string): Promise<Session>;
-  signOut(): Promise<void>;
+  signIn: (username: string, password: string) => Promise<Session>;
+  signInPatient: (code: string, birthDate: string) => Promise<Session>;
+  signOut: () => Promise<void>;
 }
 
 const Ctx = createContext<Auth | null>(null);

@@ -36,13 +36,13 @@ function initialLanguage(): Language {
 
 interface I18n {
   lang: Language;
-  setLang(lang: Language): void;
+  setLang: (lang: Language) => void;
   t: Translate;
   /** a person's name in the current language */
-  name(zh: string, en: string): string;
-  date(iso: string | Date): string;
-  dateTime(iso: string | Date): string;
-  number(n: number, opts?: Intl.NumberFormatOptions): string;
+  name: (zh: string, en: string) => string;
+  date: (iso: string | Date) => string;
+  dateTime: (iso: string | Date) => string;
+  number: (n: number, opts?: Intl.NumberFormatOptions) => string;
 }
 
 const Ctx = createContext<I18n | null>(null);

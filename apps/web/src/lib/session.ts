@@ -1,3 +1,5 @@
+import { connectivity } from './connectivity';
+
 // The signed-in session: the access token lives in memory and in sessionStorage (a reload keeps the
 // session, closing the tab ends it); the refresh token rotates on every use. One refresh at a time.
 
@@ -18,6 +20,8 @@ export interface Session {
   refreshToken: string | null;
   /** epoch ms when the access token expires */
   expiresAt: number;
+  /** epoch ms when it was issued (as received) */
+  issuedAt: number;
   user: SessionUser;
 }
 
@@ -71,6 +75,7 @@ class SessionStore {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken,
       expiresAt: Date.now() + tokens.expiresIn * 1000,
+      issuedAt: Date.now(),
       user: tokens.user,
     };
     this.current = session;
@@ -102,11 +107,18 @@ class SessionStore {
     }
     this.refreshing = (async () => {
       try {
-        const res = await fetch('/api/auth/refresh', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({ refreshToken: session.refreshToken }),
-        });
+        let res: Response;
+        try {
+          res = await fetch('/api/auth/refresh', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify({ refreshToken: session.refreshToken }),
+          });
+        } catch (err) {
+          connectivity.reportDown();
+          throw err;
+        }
+        connectivity.reportUp();
         if (res.status === 200) return this.set((await res.json()) as TokenResponse);
         if (res.status === 401 || res.status === 400) {
           this.clear('expired');
@@ -140,7 +152,9 @@ class SessionStore {
       this.timer = setTimeout(() => this.clear('expired'), Math.max(0, lifetime));
       return;
     }
-    const wait = Math.max(0, Math.min(lifetime - RENEW_MARGIN_MS, lifetime * 0.8));
+    // A minute early for the usual 15-minute token; at 80 % of a token that lives only minutes.
+    const total = s.expiresAt - s.issuedAt;
+    const wait = Math.max(0, total > 2 * RENEW_MARGIN_MS ? lifetime - RENEW_MARGIN_MS : lifetime - total * 0.2);
     this.timer = setTimeout(() => {
       this.refresh().catch(() => {
         // Server unreachable: try again shortly; the access token may still be valid.

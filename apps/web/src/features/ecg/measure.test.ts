@@ -19,11 +19,14 @@ interface Expected {
   measurements: { RR: number; HR: number; PR?: number; QRS: number; QT: number; QTc: number };
 }
 
-const index = JSON.parse(readFileSync(join(SHARED, 'synthetic-dataset/index.json'), 'utf8'));
-const synthetic: Expected[] = (index.studies ?? index).flatMap((s: any) =>
+interface Index {
+  studies: { series: { modality: string; instances: Expected[] }[] }[];
+}
+const index = JSON.parse(readFileSync(join(SHARED, 'synthetic-dataset/index.json'), 'utf8')) as Index;
+const synthetic: Expected[] = index.studies.flatMap((s) =>
   s.series
-    .filter((se: any) => se.modality === 'ECG')
-    .flatMap((se: any) => se.instances.map((i: any) => ({ ...i, file: `synthetic-dataset/${i.file}` }))),
+    .filter((se) => se.modality === 'ECG')
+    .flatMap((se) => se.instances.map((i) => ({ ...i, file: `synthetic-dataset/${i.file}` }))),
 );
 
 describe('ECG intervals measured from the 12 leads', () => {

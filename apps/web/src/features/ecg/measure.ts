@@ -70,7 +70,7 @@ export function medianBeats(leads: Leads, rPeaks: number[], pre: number, post: n
 }
 
 export function measureIntervals(leads: Leads, fs: number, opts: { mainsHz?: number } = {}): EcgIntervals {
-  const hr = estimateHeartRate(leads as ArrayLike<number>[], fs, { mainsHz: opts.mainsHz ?? 50 });
+  const hr = estimateHeartRate(leads, fs, { mainsHz: opts.mainsHz ?? 50 });
   const none: EcgIntervals = {
     heartRate: hr.bpm,
     rrMs: hr.meanRrMs,
