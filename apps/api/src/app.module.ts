@@ -18,6 +18,9 @@ import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
 import { UploadsController } from './modules/imaging/uploads.controller.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
+import { ClinicalController, DecisionController, FiguresController } from './modules/clinical/clinical.controller.js';
+import { ClinicalService } from './modules/clinical/clinical.service.js';
+import { FiguresService } from './modules/clinical/figures.service.js';
 import { OutboxService } from './modules/realtime/outbox.service.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 import {
@@ -44,6 +47,9 @@ export const CONTROLLERS = [
   ReferralsController,
   EventsController,
   DutyShiftsController,
+  ClinicalController,
+  DecisionController,
+  FiguresController,
 ];
 
 export interface AppOverrides {
@@ -74,6 +80,8 @@ export class AppModule {
         TimersService,
         ReferralsService,
         RealtimeGateway,
+        ClinicalService,
+        FiguresService,
       ],
     };
   }

@@ -487,6 +487,19 @@ describe('treatment plan', () => {
     expect(reasonOf(decide(s, propose('manage_in_community'), { actor: actors.cd, now: at(21) }))).toBe('plan_exists');
   });
 
+  it('a revision of the clinical content alone (same disposition) is a new version that clears signatures', () => {
+    let s = must(reported(), propose('manage_in_community'), actors.cd, at(20)).next;
+    s = must(s, { type: 'sign_plan', version: 1 }, actors.cd, at(21)).next;
+    const d = decide(
+      s,
+      { type: 'revise_plan', disposition: 'manage_in_community', contentChanged: true },
+      { actor: actors.cardiologist, now: at(22) },
+    );
+    expect(reasonOf(d)).toBe('ok -> reported');
+    if (!d.ok) throw new Error('expected ok');
+    expect(d.next.plan).toMatchObject({ version: 2, signatures: { community_doctor: null, specialist: null } });
+  });
+
   it('an outpatient or inpatient referral up needs a booked hub appointment before signing', () => {
     let s = must(reported(), propose('refer_up_outpatient'), actors.cardiologist, at(20)).next;
     expect(reasonOf(decide(s, { type: 'sign_plan', version: 1 }, { actor: actors.cd, now: at(21) }))).toBe(

@@ -165,6 +165,7 @@ function planChangeReason(
   }
   if (
     e.type === 'revise_plan' &&
+    e.contentChanged !== true &&
     s.plan !== null &&
     s.plan.disposition === e.disposition &&
     sameAppointment(s.plan.hubAppointment, normaliseAppointment(appointment))

@@ -174,6 +174,12 @@ export type ReferralEvent =
       readonly type: 'revise_plan';
       readonly disposition: Disposition;
       readonly hubAppointment?: HubAppointment | null;
+      /**
+       * True when the plan's clinical content (diagnosis, medication, follow-up, instructions — held by the API)
+       * differs from the current version. Without it, a revision that changes neither disposition nor appointment
+       * is refused as `nothing_to_change`.
+       */
+      readonly contentChanged?: boolean;
     }
   | { readonly type: 'set_appointment'; readonly hubAppointment: HubAppointment }
   | { readonly type: 'sign_plan'; readonly version: number }

@@ -16,4 +16,7 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.offsetMs += ms;
   }
+  set(at: Date): void {
+    this.offsetMs = at.getTime() - Date.now();
+  }
 }

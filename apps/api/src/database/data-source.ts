@@ -3,6 +3,7 @@ import { SnakeNamingStrategy } from './naming-strategy.js';
 import { Foundation1764115200000 } from './migrations/1764115200000-Foundation.js';
 import { Imaging1764118800000 } from './migrations/1764118800000-Imaging.js';
 import { Referrals1764122400000 } from './migrations/1764122400000-Referrals.js';
+import { ReportsPlans1764126000000 } from './migrations/1764126000000-ReportsPlans.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -19,7 +20,12 @@ export const ENTITIES = [
   AuditEventEntity,
 ];
 
-export const MIGRATIONS = [Foundation1764115200000, Imaging1764118800000, Referrals1764122400000];
+export const MIGRATIONS = [
+  Foundation1764115200000,
+  Imaging1764118800000,
+  Referrals1764122400000,
+  ReportsPlans1764126000000,
+];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */
 export function dataSourceOptions(url: string): DataSourceOptions {

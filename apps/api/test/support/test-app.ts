@@ -72,7 +72,13 @@ export async function startTestApp(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await createApp(config, database.url, pino({ level: 'silent' }), opts.overrides);
+  // ZHIYIN_TEST_LOG=error shows the server's own log lines while debugging a test.
+  const app = await createApp(
+    config,
+    database.url,
+    pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }),
+    opts.overrides,
+  );
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -67,6 +67,7 @@ export const SIMPLE_EVENTS = [
   'answer_info',
   'cancel',
   'close',
+  'refer_back_down',
 ] as const;
 export type SimpleEvent = (typeof SIMPLE_EVENTS)[number];
 

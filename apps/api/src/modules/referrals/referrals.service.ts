@@ -513,6 +513,9 @@ export class ReferralsService {
         return { type: 'cancel', reason: need(dto.reason, 'reason') };
       case 'close':
         return { type: 'close', outcome: need(dto.outcome, 'outcome') };
+      case 'refer_back_down':
+        // The follow-up referral back to the community centre gets its id here; the rules create it.
+        return { type: 'refer_back_down', backReferralId: randomUUID() };
       case 'submit':
       case 'accept':
       case 'decline':

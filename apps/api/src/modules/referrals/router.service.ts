@@ -67,15 +67,15 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
         [`route:${service}`],
       );
       if (!locked) return false;
-      const waiting = await m.query<{ id: string }[]>(
-        `SELECT id FROM referral WHERE service = $1 AND direction = 'up' AND state = 'submitted'
-          ORDER BY priority_rank, submitted_at, id LIMIT 20 FOR UPDATE SKIP LOCKED`,
+      // Look without locking: a claim must never find the queue held by the router's search.
+      const waiting = await m.query<{ id: string; declined: string[] }[]>(
+        `SELECT id, ARRAY(SELECT jsonb_array_elements_text(snapshot->'declinedBy')) AS declined
+           FROM referral WHERE service = $1 AND direction = 'up' AND state = 'submitted'
+          ORDER BY priority_rank, submitted_at, id LIMIT 20`,
         [service],
       );
       const now = this.transitions.now();
-      for (const { id } of waiting) {
-        const row = await this.transitions.lock(m, id);
-        if (!row) continue;
+      for (const { id, declined } of waiting) {
         const [reader] = await m.query<{ id: string; specialty: 'radiology' | 'cardiology' }[]>(
           `SELECT u.id, u.specialty
              FROM app_user u
@@ -87,9 +87,17 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
             ORDER BY (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN ('accepted', 'in_review', 'info_requested')),
                      u.id
             LIMIT 1`,
-          [service === 'ECG' ? 'cardiology' : 'radiology', now, ONLINE_WINDOW_SECONDS, row.snapshot.declinedBy],
+          [service === 'ECG' ? 'cardiology' : 'radiology', now, ONLINE_WINDOW_SECONDS, declined],
         );
         if (!reader) continue;
+        // Only now take the row, and only if nobody (a claim) holds it; its state is checked again by the rules.
+        const [locked] = await m.query<{ id: string }[]>(
+          `SELECT id FROM referral WHERE id = $1 AND state = 'submitted' FOR UPDATE SKIP LOCKED`,
+          [id],
+        );
+        if (!locked) continue;
+        const row = await this.transitions.lock(m, id);
+        if (!row) continue;
         await this.transitions.apply(
           m,
           row,

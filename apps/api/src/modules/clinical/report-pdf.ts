@@ -1,0 +1,125 @@
+import { DISPOSITION_LABELS, SERVICE_LABELS, type Disposition, type Service } from '@zhiyin/workflow';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import PDFDocument from 'pdfkit';
+import type { ReportView } from './clinical.service.js';
+
+// Noto Sans SC (SIL Open Font Licence) from npm: PDF readers have no Chinese font of their own to
+// fall back on, so the glyphs used are embedded (subset).
+const require = createRequire(import.meta.url);
+const fontDir = dirname(require.resolve('@expo-google-fonts/noto-sans-sc/package.json'));
+const REGULAR = join(fontDir, '400Regular', 'NotoSansSC_400Regular.ttf');
+const BOLD = join(fontDir, '700Bold', 'NotoSansSC_700Bold.ttf');
+
+export interface ReportPdfInput {
+  report: ReportView;
+  number: string;
+  service: Service;
+  modality: string | null;
+  clinicalQuestion: string | null;
+  hub: { nameZh: string; nameEn: string; address: string | null };
+  readingCentre: { nameZh: string; nameEn: string } | null;
+  centre: { nameZh: string; nameEn: string };
+  patient: { name: string; pinyin: string; sex: string; birthDate: string; mrn: string };
+}
+
+const SEX: Record<string, string> = { M: '男 Male', F: '女 Female', O: '其他 Other', U: '未知 Unknown' };
+
+/** The signed report as a printable A4 PDF with the hub's header, Chinese first. */
+export function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
+  const { report: r } = input;
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 50,
+    info: { Title: `Report ${input.number}`, Producer: 'Zhiyin' },
+  });
+  doc.registerFont('regular', REGULAR);
+  doc.registerFont('bold', BOLD);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
+
+  const width = doc.page.width - 100;
+  doc.font('bold').fontSize(18).text(input.hub.nameZh, { align: 'center' });
+  doc.font('regular').fontSize(10).fillColor('#444').text(input.hub.nameEn, { align: 'center' });
+  if (input.readingCentre)
+    doc.text(`${input.readingCentre.nameZh} · ${input.readingCentre.nameEn}`, { align: 'center' });
+  if (input.hub.address) doc.text(input.hub.address, { align: 'center' });
+  doc
+    .moveDown(0.5)
+    .moveTo(50, doc.y)
+    .lineTo(50 + width, doc.y)
+    .strokeColor('#1f4e79')
+    .lineWidth(1.5)
+    .stroke();
+  doc.moveDown(0.6).fillColor('#000').font('bold').fontSize(15);
+  doc.text(
+    `${SERVICE_LABELS[input.service]['zh-CN']}诊断报告  ${input.service === 'ECG' ? 'ECG Report' : 'Imaging Report'}`,
+    { align: 'center' },
+  );
+  doc.moveDown(0.6);
+
+  const field = (zh: string, en: string, value: string) => {
+    doc
+      .font('bold')
+      .fontSize(10)
+      .text(`${zh} ${en}: `, { continued: true })
+      .font('regular')
+      .text(value || '—');
+  };
+  field('报告编号', 'Referral no.', input.number);
+  field(
+    '患者',
+    'Patient',
+    `${input.patient.name} (${input.patient.pinyin})   ${SEX[input.patient.sex] ?? input.patient.sex}   ${input.patient.birthDate}`,
+  );
+  field('病历号', 'MRN', input.patient.mrn);
+  field('申请机构', 'Referring centre', `${input.centre.nameZh} / ${input.centre.nameEn}`);
+  field('检查', 'Study', `${SERVICE_LABELS[input.service]['zh-CN']} ${input.modality ?? ''}`.trim());
+  if (input.clinicalQuestion) field('临床问题', 'Clinical question', input.clinicalQuestion);
+  doc.moveDown(0.5);
+
+  const section = (zh: string, en: string, body: string) => {
+    doc.moveDown(0.4).font('bold').fontSize(12).fillColor('#1f4e79').text(`${zh}  ${en}`);
+    doc
+      .fillColor('#000')
+      .font('regular')
+      .fontSize(10.5)
+      .text(body || '—', { width });
+  };
+  if (r.measurements && Object.keys(r.measurements).length > 0) {
+    const m = r.measurements as Record<string, string | number>;
+    const parts = [
+      m.rhythm && `节律 Rhythm: ${m.rhythm}`,
+      m.heartRate !== undefined && `心率 HR: ${m.heartRate} bpm`,
+      m.pr !== undefined && `PR: ${m.pr} ms`,
+      m.qrs !== undefined && `QRS: ${m.qrs} ms`,
+      m.qt !== undefined && `QT: ${m.qt} ms`,
+      m.qtc !== undefined && `QTc: ${m.qtc} ms`,
+      m.axis !== undefined && `电轴 Axis: ${m.axis}°`,
+    ].filter(Boolean);
+    section('测量', 'Measurements', parts.join('    '));
+  }
+  section('所见', 'Findings', r.findings);
+  section('印象', 'Impression', r.impression);
+  section('诊断', 'Diagnoses', r.diagnoses.map((d) => `${d.code}  ${d.label}`).join('\n'));
+  if (r.disposition) {
+    const label = DISPOSITION_LABELS[r.disposition as Disposition];
+    section('处置建议', 'Disposition', `${label['zh-CN']} / ${label.en}`);
+  }
+  for (const a of r.addenda)
+    section('补充报告', `Addendum (${a.createdAt.slice(0, 16).replace('T', ' ')} UTC)`, a.body);
+
+  doc.moveDown(1.2).font('regular').fontSize(10);
+  doc.text(`报告医师 Reporting specialist: ${r.signerNameZh ?? ''} ${r.signerNameEn ?? ''}`);
+  doc.text(`签署时间 Signed: ${r.signedAt ? r.signedAt.slice(0, 19).replace('T', ' ') + ' UTC' : '—'}`);
+  doc
+    .moveDown(0.8)
+    .fontSize(8)
+    .fillColor('#666')
+    .text('本报告经电子签名，仅供临床参考。This report is signed electronically and is for clinical use.', {
+      align: 'center',
+    });
+  doc.end();
+  return done;
+}
