@@ -10,13 +10,16 @@ export const systemClock: Clock = { now: () => new Date() };
 /** A clock tests set and advance. */
 export class ManualClock implements Clock {
   private offsetMs = 0;
+  private frozen: number | null = null;
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date(this.frozen ?? Date.now() + this.offsetMs);
   }
   advance(ms: number): void {
-    this.offsetMs += ms;
+    if (this.frozen !== null) this.frozen += ms;
+    else this.offsetMs += ms;
   }
-  set(at: Date): void {
-    this.offsetMs = at.getTime() - Date.now();
+  /** Stops the clock at this instant: it moves only with advance(). */
+  freeze(at: Date): void {
+    this.frozen = at.getTime();
   }
 }

@@ -1,0 +1,126 @@
+import { ManualClock } from '#src/common/clock.js';
+import { TimersService } from '#src/modules/referrals/timers.service.js';
+import { api, startTestApp, type TestApp } from '../support/test-app.js';
+
+const MIN = 60_000;
+
+// The weekly figures for a seeded week, against values worked out by hand.
+describe('weekly figures per centre', () => {
+  let t: TestApp;
+  const clock = new ManualClock();
+  let doc: string;
+  let cardio: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({}, { overrides: { clock } });
+    [doc, cardio] = await Promise.all([t.login('doc.bjcy'), t.login('card.chen')]);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function referral(token: string, mrn: string, service: 'ECG' | 'IMAGING', priority: string): Promise<string> {
+    const { rows } = await t.db.query('SELECT id FROM patient WHERE mrn = $1', [mrn]);
+    const created = await api(t, 'POST', '/api/referrals', {
+      token,
+      body: { patientId: rows[0].id, service, priority, clinicalQuestion: '?' },
+    });
+    await t.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
+      created.body.id,
+    ]);
+    expect(
+      (await api(t, 'POST', `/api/referrals/${created.body.id}/events`, { token, body: { type: 'submit' } })).status,
+    ).toBe(200);
+    return created.body.id;
+  }
+
+  /** Accept after `acceptMin`, sign after `reportMin` (both from submission), firing timers on the way. */
+  async function read(id: string, acceptMin: number, reportMin: number, disposition: string) {
+    const timers = t.app.get(TimersService);
+    clock.advance(acceptMin * MIN);
+    await timers.tick();
+    expect((await api(t, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
+    await api(t, 'POST', `/api/referrals/${id}/events`, { token: cardio, body: { type: 'start_review' } });
+    await api(t, 'PUT', `/api/referrals/${id}/report`, {
+      token: cardio,
+      body: { findings: '所见', impression: '印象', disposition },
+    });
+    clock.advance((reportMin - acceptMin) * MIN);
+    await timers.tick();
+    expect((await api(t, 'POST', `/api/referrals/${id}/report/sign`, { token: cardio })).status).toBe(200);
+  }
+
+  it('counts, times (median and 90th percentile), limits missed and dispositions match hand-computed values', async () => {
+    // The week before: one referral that must not count in week 48.
+    clock.freeze(new Date('2026-11-22T10:00:00+08:00'));
+    const old = await referral(doc, 'BJCY100101', 'ECG', 'ROUTINE');
+    await api(t, 'POST', `/api/referrals/${old}/events`, {
+      token: doc,
+      body: { type: 'cancel', reason: 'patient_withdrew' },
+    });
+
+    // Week 48 (Monday 23 November 2026, China Standard Time).
+    clock.freeze(new Date('2026-11-23T09:00:00+08:00'));
+    const a = await referral(doc, 'BJCY100000', 'ECG', 'ROUTINE');
+    await read(a, 2, 20, 'manage_in_community');
+    const b = await referral(doc, 'BJCY100102', 'ECG', 'ROUTINE');
+    await read(b, 4, 30, 'refer_up_outpatient');
+    // STAT ECG: accept deadline 5 minutes, report deadline 10 minutes: both missed.
+    const c = await referral(doc, 'BJCY100103', 'ECG', 'STAT');
+    await read(c, 10, 70, 'manage_in_community');
+    // Another centre: one imaging referral nobody has accepted yet.
+    await referral(await t.login('doc.bjhd'), 'BJHD107919', 'IMAGING', 'URGENT');
+
+    const res = await api(t, 'GET', '/api/figures/weekly?week=2026-W48', { token: await t.login('coord.liu') });
+    expect(res.status).toBe(200);
+    expect(res.body.start).toBe('2026-11-22T16:00:00.000Z');
+    const bjcy = res.body.centres.find((x: { code: string }) => x.code === 'BJCY');
+    expect(bjcy).toEqual({
+      code: 'BJCY',
+      nameZh: '北京市朝阳区双井社区卫生服务中心',
+      nameEn: 'Shuangjing Community Health Service Centre, Chaoyang',
+      referrals: { total: 3, byService: { ECG: 3, IMAGING: 0 }, byPriority: { STAT: 1, URGENT: 0, ROUTINE: 2 } },
+      // acceptance after 2, 4, 10 min: median 4; p90 = 4 + 0.8 × (10 − 4) = 8.8
+      // signed report after 20, 30, 70 min: median 30; p90 = 30 + 0.8 × (70 − 30) = 62
+      turnaroundMinutes: { toAcceptance: { median: 4, p90: 8.8, n: 3 }, toSignedReport: { median: 30, p90: 62, n: 3 } },
+      limitsMissed: { acceptance: 1, report: 1 },
+      dispositions: { manage_in_community: 2, refer_up_outpatient: 1, refer_up_inpatient: 0, refer_up_emergency: 0 },
+      referredBackDown: 0,
+    });
+    const bjhd = res.body.centres.find((x: { code: string }) => x.code === 'BJHD');
+    expect(bjhd.referrals).toEqual({
+      total: 1,
+      byService: { ECG: 0, IMAGING: 1 },
+      byPriority: { STAT: 0, URGENT: 1, ROUTINE: 0 },
+    });
+    expect(bjhd.turnaroundMinutes.toAcceptance).toEqual({ median: null, p90: null, n: 0 });
+    expect(res.body.centres).toHaveLength(11);
+
+    const before = await api(t, 'GET', '/api/figures/weekly?week=2026-W47', { token: await t.login('admin') });
+    expect(before.body.centres.find((x: { code: string }) => x.code === 'BJCY').referrals.total).toBe(1);
+  });
+
+  it('gives the same week as CSV a spreadsheet opens, and refuses a malformed week', async () => {
+    const coord = await t.login('coord.liu');
+    const res = await fetch(`${t.url}/api/figures/weekly?week=2026-W48&format=csv`, {
+      headers: { authorization: `Bearer ${coord}` },
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    const csv = await res.text();
+    const lines = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines).toHaveLength(12);
+    expect(lines[0]).toMatch(/^week,centre_code,centre_name_zh/);
+    expect(lines.find((l) => l.includes(',BJCY,'))).toContain(
+      '2026-W48,BJCY,北京市朝阳区双井社区卫生服务中心,"Shuangjing Community Health Service Centre, Chaoyang",3,3,0,1,0,2,4,8.8,30,62,1,1,2,1,0,0,0',
+    );
+    expect((await api(t, 'GET', '/api/figures/weekly?week=2026-48', { token: coord })).status).toBe(400);
+    expect((await api(t, 'GET', '/api/figures/weekly?week=2025-W53', { token: coord })).status).toBe(400); // 2025 has 52 ISO weeks
+    expect((await api(t, 'GET', '/api/figures/weekly?week=2026-W53', { token: coord })).status).toBe(200); // 2026 has 53
+    expect(
+      (await api(t, 'GET', '/api/figures/weekly?week=2026-W48', { token: await t.login('doc.bjcy') })).status,
+    ).toBe(403);
+  });
+});
