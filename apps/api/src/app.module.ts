@@ -18,7 +18,12 @@ import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
 import { UploadsController } from './modules/imaging/uploads.controller.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
-import { ClinicalController, DecisionController, FiguresController } from './modules/clinical/clinical.controller.js';
+import {
+  ClinicalController,
+  DecisionController,
+  FiguresController,
+  Icd10Controller,
+} from './modules/clinical/clinical.controller.js';
 import { ClinicalService } from './modules/clinical/clinical.service.js';
 import { FiguresService } from './modules/clinical/figures.service.js';
 import { OutboxService } from './modules/realtime/outbox.service.js';
@@ -50,6 +55,7 @@ export const CONTROLLERS = [
   ClinicalController,
   DecisionController,
   FiguresController,
+  Icd10Controller,
 ];
 
 export interface AppOverrides {

@@ -144,6 +144,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/me/decision': () => ({ path: '/api/me/decision', allowedStatus: 404 }),
   'POST /api/me/decision/acknowledge': () => ({ path: '/api/me/decision/acknowledge', allowedStatus: 404 }),
   'GET /api/figures/weekly': () => ({ path: '/api/figures/weekly?week=2026-W48' }),
+  'GET /api/icd10': () => ({ path: `/api/icd10?q=${encodeURIComponent('心肌梗死')}` }),
   'GET /api/duty-shifts': () => ({ path: '/api/duty-shifts' }),
   'POST /api/duty-shifts': (ids) => ({
     path: '/api/duty-shifts',

@@ -11,6 +11,7 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ClinicalService } from './clinical.service.js';
 import { AddendumDto, HubAppointmentDto, PlanDto, ReportDraftDto, SignPlanDto, WeeklyFiguresDto } from './dto.js';
 import { FiguresService } from './figures.service.js';
+import { searchIcd10 } from './icd10.js';
 import { renderReportPdf } from './report-pdf.js';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
@@ -157,5 +158,17 @@ export class FiguresController {
       return;
     }
     res.status(200).json(figures);
+  }
+}
+
+@ApiTags('reports and plans')
+@ApiBearerAuth()
+@Controller('icd10')
+export class Icd10Controller {
+  /** Diagnosis codes for the report form: by code (I21) or by name (心肌梗死, infarction). */
+  @Get()
+  @Roles(...STAFF)
+  search(@Query('q') q?: string) {
+    return searchIcd10(typeof q === 'string' ? q.slice(0, 50) : '');
   }
 }
