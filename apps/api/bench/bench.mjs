@@ -316,6 +316,19 @@ async function main() {
   const failures = [];
   /** @type {string[]} */
   const skipped = [];
+  /** @type {string[]} */
+  const incidents = [];
+  /** A fresh, empty server; one retry when it does not come up (e.g. stopped from outside while starting). */
+  const resetServer = async (/** @type {import('./lib/servers.mjs').Server} */ s) => {
+    try {
+      await s.reset();
+    } catch (e) {
+      const msg = `${s.label} did not start (${/** @type {Error} */ (e).message.split('\n')[0]}); retrying once`;
+      log(`!!! ${msg}`);
+      incidents.push(msg);
+      await s.reset();
+    }
+  };
   /** @type {Record<string, Record<string, any[]>>} */
   const runs = {};
   const record = (/** @type {string} */ scenario, /** @type {string} */ server, /** @type {any} */ value) => {
@@ -348,7 +361,7 @@ async function main() {
     const versions = {};
     for (const s of [...servers]) {
       log(`starting ${s.label}`);
-      await s.reset();
+      await resetServer(s);
       Object.assign(versions, await s.versions());
     }
     versions.node = process.version;
@@ -382,7 +395,7 @@ async function main() {
       for (let rep = 1; rep <= opt.reps; rep++) {
         for (const c of opt.stowConcurrency) {
           for (const s of servers) {
-            await s.reset();
+            await resetServer(s);
             log(`STOW-RS rep ${rep}/${opt.reps}, concurrency ${c}, ${s.label}`);
             const v = await attempt(`stow-c${c}`, s, () =>
               stowPass(s, ds, {
@@ -408,7 +421,7 @@ async function main() {
       for (const s of servers) {
         if (loaded.has(s.name)) continue;
         log(`loading the data set into ${s.label} (not measured)`);
-        await s.reset();
+        await resetServer(s);
         const v = await attempt('load', s, () =>
           stowPass(s, ds, { concurrency: 4, batch: opt.batch, failures, deadlineMs: performance.now() + left() }),
         );
@@ -479,7 +492,7 @@ async function main() {
               skipped.push(`1 GB request (${big.kind} parts) rep ${rep} on ${s.label}: run time limit`);
               continue;
             }
-            await s.reset();
+            await resetServer(s);
             log(`1 GB single STOW-RS request, ${big.plan.length} parts, rep ${rep}/${opt.reps}, ${s.label}`);
             const v = await attempt(scenario, s, () => bigStow(s, big, { failures }));
             if (v)

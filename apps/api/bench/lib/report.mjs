@@ -352,6 +352,7 @@ function mdRun(r) {
     );
   }
   if (r.skipped?.length) out.push('', ...r.skipped.map((/** @type {string} */ s) => `- Not measured: ${s}`));
+  if (r.incidents?.length) out.push('', ...r.incidents.map((/** @type {string} */ s) => `- Incident: ${s}`));
   out.push('');
   return out.join('\n');
 }
