@@ -1,7 +1,6 @@
 import { DISPOSITION_LABELS, SERVICE_LABELS, type Disposition, type Service } from '@zhiyin/workflow';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import PDFDocument from 'pdfkit';
 import type { ReportView } from './clinical.service.js';
 
 // Noto Sans SC (SIL Open Font Licence) from npm: PDF readers have no Chinese font of their own to
@@ -26,7 +25,8 @@ export interface ReportPdfInput {
 const SEX: Record<string, string> = { M: '男 Male', F: '女 Female', O: '其他 Other', U: '未知 Unknown' };
 
 /** The signed report as a printable A4 PDF with the hub's header, Chinese first. */
-export function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
+export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
   const { report: r } = input;
   const doc = new PDFDocument({
     size: 'A4',

@@ -39,14 +39,19 @@ const dicomDate = (da: string | undefined) =>
 export class ImagingRepository {
   constructor(@InjectDataSource() readonly ds: DataSource) {}
 
-  /** Indexes instances whose files are already stored; one transaction for the whole request. */
+  /**
+   * Indexes instances whose files are already stored, in one transaction for the whole request;
+   * `also` writes what belongs to the same commit (the audit rows). Three statements per instance.
+   */
   async storeAll(
     candidates: StoreCandidate[],
     uploader: { userId: string; facilityId: string },
+    also?: (m: EntityManager, outcomes: StoreOutcome[]) => Promise<void>,
   ): Promise<StoreOutcome[]> {
     return this.ds.transaction(async (m) => {
       const out: StoreOutcome[] = [];
       for (const c of candidates) out.push(await this.storeOne(m, c, uploader));
+      await also?.(m, out);
       return out;
     });
   }
@@ -57,37 +62,31 @@ export class ImagingRepository {
     uploader: { userId: string; facilityId: string },
   ): Promise<StoreOutcome> {
     const s = c.part.summary;
-    let study = await this.lockStudy(m, s.studyInstanceUid);
-    if (!study) {
-      const [patient] = await m.query<{ id: string }[]>(
-        'SELECT id FROM patient WHERE home_facility_id = $1 AND mrn = $2',
-        [uploader.facilityId, s.patientId ?? ''],
-      );
-      await m.query(
-        `INSERT INTO study (study_instance_uid, facility_id, patient_id, dicom_patient_id, patient_name, patient_name_keys,
-                            patient_birth_date, patient_sex, study_date, study_time, accession_number, study_id,
-                            study_description, metadata)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         ON CONFLICT (study_instance_uid) DO NOTHING`,
-        [
-          s.studyInstanceUid,
-          uploader.facilityId,
-          patient?.id ?? null,
-          s.patientId ?? null,
-          s.patientName ? JSON.stringify(s.patientName) : null,
-          nameKeys(s.patientName),
-          s.patientBirthDate ?? null,
-          s.sex ?? null,
-          dicomDate(s.studyDate),
-          s.studyTime ?? null,
-          s.accessionNumber ?? null,
-          firstValue(c.part.metadata, '00200010'),
-          s.studyDescription ?? null,
-          JSON.stringify(pick(c.part.metadata, isStudyLevel)),
-        ],
-      );
-      study = await this.lockStudy(m, s.studyInstanceUid);
-    }
+    // Insert the study, or lock the existing one (DO UPDATE takes the row lock), in one round trip.
+    const [study] = await m.query<{ id: string; facility_id: string; patient_id: string | null }[]>(
+      `INSERT INTO study (study_instance_uid, facility_id, patient_id, dicom_patient_id, patient_name, patient_name_keys,
+                          patient_birth_date, patient_sex, study_date, study_time, accession_number, study_id,
+                          study_description, metadata)
+       VALUES ($1, $2, COALESCE($3::uuid, (SELECT id FROM patient WHERE home_facility_id = $2 AND mrn = $4)), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (study_instance_uid) DO UPDATE SET updated_at = study.updated_at
+       RETURNING id, facility_id, patient_id`,
+      [
+        s.studyInstanceUid,
+        uploader.facilityId,
+        null,
+        s.patientId ?? null,
+        s.patientName ? JSON.stringify(s.patientName) : null,
+        nameKeys(s.patientName),
+        s.patientBirthDate ?? null,
+        s.sex ?? null,
+        dicomDate(s.studyDate),
+        s.studyTime ?? null,
+        s.accessionNumber ?? null,
+        firstValue(c.part.metadata, '00200010'),
+        s.studyDescription ?? null,
+        JSON.stringify(pick(c.part.metadata, isStudyLevel)),
+      ],
+    );
     if (!study) throw new Error('study row vanished');
     if (study.facility_id !== uploader.facilityId) {
       return {
@@ -96,30 +95,20 @@ export class ImagingRepository {
         reason: FAILURE.NOT_AUTHORISED,
       };
     }
-    let [series] = await m.query<{ id: string; study_id: string }[]>(
-      'SELECT id, study_id FROM series WHERE series_instance_uid = $1',
-      [s.seriesInstanceUid],
+    const [series] = await m.query<{ id: string; study_id: string; inserted: boolean }[]>(
+      `INSERT INTO series (study_id, series_instance_uid, modality, series_number, series_description, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (series_instance_uid) DO UPDATE SET instance_count = series.instance_count
+       RETURNING id, study_id, (xmax = 0) AS inserted`,
+      [
+        study.id,
+        s.seriesInstanceUid,
+        s.modality ?? null,
+        s.seriesNumber ?? null,
+        s.seriesDescription ?? null,
+        JSON.stringify(pick(c.part.metadata, (t) => SERIES_LEVEL_TAGS.has(t))),
+      ],
     );
-    let newSeries = false;
-    if (!series) {
-      [series] = await m.query<{ id: string; study_id: string }[]>(
-        `INSERT INTO series (study_id, series_instance_uid, modality, series_number, series_description, metadata)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (series_instance_uid) DO NOTHING RETURNING id, study_id`,
-        [
-          study.id,
-          s.seriesInstanceUid,
-          s.modality ?? null,
-          s.seriesNumber ?? null,
-          s.seriesDescription ?? null,
-          JSON.stringify(pick(c.part.metadata, (t) => SERIES_LEVEL_TAGS.has(t))),
-        ],
-      );
-      if (series) newSeries = true;
-      else
-        [series] = await m.query('SELECT id, study_id FROM series WHERE series_instance_uid = $1', [
-          s.seriesInstanceUid,
-        ]);
-    }
     if (!series || series.study_id !== study.id) {
       return {
         code: 'SERIES_IN_ANOTHER_STUDY',
@@ -127,11 +116,19 @@ export class ImagingRepository {
         reason: FAILURE.PROCESSING_FAILURE,
       };
     }
-    const inserted = await m.query<{ id: string }[]>(
-      `INSERT INTO instance (study_id, series_id, sop_instance_uid, sop_class_uid, instance_number, transfer_syntax_uid,
-                             sha256, size_bytes, rows, columns, number_of_frames, pixel_data, metadata, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING id`,
+    // The instance and the counts of its series and study, in one statement.
+    const [inserted] = await m.query<{ id: string | null }[]>(
+      `WITH ins AS (
+         INSERT INTO instance (study_id, series_id, sop_instance_uid, sop_class_uid, instance_number, transfer_syntax_uid,
+                               sha256, size_bytes, rows, columns, number_of_frames, pixel_data, metadata, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING id),
+       se AS (UPDATE series SET instance_count = instance_count + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING 1),
+       st AS (UPDATE study SET instance_count = instance_count + 1, series_count = series_count + $15, size_bytes = size_bytes + $8,
+                     modalities = CASE WHEN $16::text IS NULL OR $16 = ANY(modalities) THEN modalities ELSE array_append(modalities, $16) END,
+                     updated_at = now()
+               WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) RETURNING 1)
+       SELECT (SELECT id FROM ins) AS id, (SELECT count(*) FROM se) + (SELECT count(*) FROM st) AS touched`,
       [
         study.id,
         series.id,
@@ -147,9 +144,11 @@ export class ImagingRepository {
         c.part.pixel ? JSON.stringify(c.part.pixel) : null,
         JSON.stringify(c.part.metadata),
         uploader.userId,
+        series.inserted ? 1 : 0,
+        s.modality ?? null,
       ],
     );
-    if (inserted.length === 0) {
+    if (!inserted?.id) {
       const [existing] = await m.query<{ sha256: string; study_id: string }[]>(
         'SELECT sha256, study_id FROM instance WHERE sop_instance_uid = $1',
         [s.sopInstanceUid],
@@ -164,25 +163,7 @@ export class ImagingRepository {
         reason: FAILURE.DUPLICATE_SOP_INSTANCE,
       };
     }
-    await m.query('UPDATE series SET instance_count = instance_count + 1 WHERE id = $1', [series.id]);
-    await m.query(
-      `UPDATE study SET instance_count = instance_count + 1,
-              series_count = series_count + $2,
-              size_bytes = size_bytes + $3,
-              modalities = CASE WHEN $4::text IS NULL OR $4 = ANY(modalities) THEN modalities ELSE array_append(modalities, $4) END,
-              updated_at = now()
-        WHERE id = $1`,
-      [study.id, newSeries ? 1 : 0, c.size, s.modality ?? null],
-    );
     return { kind: 'stored', studyId: study.id, patientId: study.patient_id };
-  }
-
-  private async lockStudy(m: EntityManager, uid: string) {
-    const [row] = await m.query<{ id: string; facility_id: string; patient_id: string | null }[]>(
-      'SELECT id, facility_id, patient_id FROM study WHERE study_instance_uid = $1 FOR UPDATE',
-      [uid],
-    );
-    return row;
   }
 }
 

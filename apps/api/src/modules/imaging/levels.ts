@@ -72,8 +72,11 @@ export function nameKeys(name: PersonName | undefined): string[] {
   add(name.Alphabetic);
   add(name.Ideographic);
   add(name.Phonetic);
-  if (name.Ideographic && /\p{Script=Han}/u.test(name.Ideographic)) {
-    const [family = '', given = ''] = name.Ideographic.split('^');
+  // Pinyin for whichever group holds Han characters: many centres write the Han name alone, in
+  // the Alphabetic group.
+  const han = [name.Ideographic, name.Alphabetic].find((g) => g && /\p{Script=Han}/u.test(g));
+  if (han) {
+    const [family = '', given = ''] = han.split('^');
     const py = (s: string) =>
       pinyin(s, { toneType: 'none', type: 'array', v: true })
         .map((x) => x.toLowerCase().replace(/[^a-z]/g, ''))

@@ -1,5 +1,5 @@
 import type { DicomJsonDataset } from '@zhiyin/dicom';
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { AppError } from '#src/common/errors.js';
 
 export interface RenderOptions {
@@ -34,6 +34,8 @@ export async function renderFrame(
   const samples = num(meta, '00280002') ?? 1;
   const photometric = (str(meta, '00280004') ?? 'MONOCHROME2').trim();
   if (!rows || !cols) throw new AppError('NOT_ACCEPTABLE', 'This image has no size.');
+  // Loaded on first use: libvips is large and most API nodes never render.
+  const { default: sharp } = await import('sharp');
   const encode = (img: Sharp) =>
     opts.type === 'image/png' ? img.png({ compressionLevel: 6 }) : img.jpeg({ quality: opts.quality ?? 90 });
 

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
-import { analysePart } from './analyse-part.js';
+import { analysePart, type AnalysedPart } from './analyse-part.js';
 import { BlobStore, type TempBlob } from './blob-store.js';
 import { ImagingRepository, type StoreCandidate, type StoreOutcome } from './imaging.repository.js';
 import { MultipartError, MultipartParser, parseMediaType } from './multipart.js';
@@ -21,6 +22,8 @@ export interface ReceivedFile {
 }
 
 export interface Received {
+  /** the result of analysePart, when already done while receiving */
+  analysed?: AnalysedPart | PartFailure;
   temp: ReceivedFile;
   sha256: string;
   size: number;
@@ -75,7 +78,7 @@ export class StowService {
           };
           continue;
         }
-        const part = await analysePart(r.temp.path, r.size, r.prefix);
+        const part = r.analysed ?? (await analysePart(r.temp.path, r.size, r.prefix));
         if ('code' in part) {
           outcomes[index] = part;
           continue;
@@ -105,6 +108,9 @@ export class StowService {
         const stored = await this.repo.storeAll(
           candidates.map((x) => x.c),
           { userId: actor.id, facilityId: actor.facilityId! },
+          // The audit rows commit with the index: one commit per request.
+          (m, results) =>
+            this.auditOutcomes([...results, ...outcomes.filter((o) => !('kind' in o) && o.code !== 'PENDING')], m),
         );
         stored.forEach((o, i) => {
           const { index } = candidates[i]!;
@@ -125,7 +131,7 @@ export class StowService {
         for (const [studyId, accession] of accessions)
           await this.referrals.linkByAccession(actor, studyId, accession ?? null);
       }
-      await this.auditOutcomes(outcomes);
+      if (candidates.length === 0) await this.auditOutcomes(outcomes);
       return this.response(outcomes, baseUrl);
     } finally {
       await Promise.all(received.map((r) => r.temp.discard()));
@@ -203,12 +209,17 @@ export class StowService {
             await current.temp.write(e.data);
           } else if (e.type === 'part-end' && current) {
             const sha256 = await current.temp.seal();
+            const prefix = Buffer.concat(current.prefix);
+            const acceptable = !current.contentType || current.contentType === 'application/dicom';
+            // Checked as soon as it is complete, so that only the (small) result is kept while the rest
+            // of a large request arrives, not every part's header bytes.
             received.push({
               temp: current.temp,
               sha256,
               size: current.temp.size,
-              prefix: Buffer.concat(current.prefix),
+              prefix: Buffer.alloc(0),
               contentType: current.contentType,
+              analysed: acceptable ? await analysePart(current.temp.path, current.temp.size, prefix) : undefined,
             });
             current = undefined;
           }
@@ -226,7 +237,7 @@ export class StowService {
     }
   }
 
-  private async auditOutcomes(outcomes: Outcome[]): Promise<void> {
+  private async auditOutcomes(outcomes: Outcome[], m?: EntityManager): Promise<void> {
     const byStudy = new Map<string, { patientId: string | null; stored: number; already: number }>();
     const failures: Record<string, number> = {};
     for (const o of outcomes) {
@@ -237,19 +248,29 @@ export class StowService {
         byStudy.set(o.studyId, e);
       } else failures[o.code] = (failures[o.code] ?? 0) + 1;
     }
-    await this.audit.record([
-      ...[...byStudy].map(([studyId, e]) => ({
-        action: 'study.store',
-        resourceType: 'study',
-        resourceId: studyId,
-        patientId: e.patientId,
-        outcome: 'success' as const,
-        details: { instancesStored: e.stored, instancesAlreadyStored: e.already },
-      })),
-      ...(Object.keys(failures).length > 0
-        ? [{ action: 'study.store', resourceType: 'study', outcome: 'failed' as const, details: { refused: failures } }]
-        : []),
-    ]);
+    await this.audit.record(
+      [
+        ...[...byStudy].map(([studyId, e]) => ({
+          action: 'study.store',
+          resourceType: 'study',
+          resourceId: studyId,
+          patientId: e.patientId,
+          outcome: 'success' as const,
+          details: { instancesStored: e.stored, instancesAlreadyStored: e.already },
+        })),
+        ...(Object.keys(failures).length > 0
+          ? [
+              {
+                action: 'study.store',
+                resourceType: 'study',
+                outcome: 'failed' as const,
+                details: { refused: failures },
+              },
+            ]
+          : []),
+      ],
+      m,
+    );
   }
 
   private response(outcomes: Outcome[], baseUrl: string): StowResult {
