@@ -99,7 +99,7 @@ function parsePolicy(json: string | undefined): TurnaroundPolicy {
       throw new ConfigError('Invalid configuration:\n  - TURNAROUND_POLICY: is not valid JSON');
     }
   }
-  const merged = mergeTurnaroundPolicy(override as Parameters<typeof mergeTurnaroundPolicy>[0]);
+  const merged = mergeTurnaroundPolicy(override);
   if (!merged.ok) {
     const lines = merged.problems.map((p) => `  - TURNAROUND_POLICY.${p.path}: ${p.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -345,14 +345,6 @@ describe('authorization matrix over HTTP', () => {
     }
   });
 
-  const placeholder: Ids = {
-    ownPatient: 'x',
-    foreignPatient: 'x',
-    facility: 'x',
-    referral: 'x',
-    specialist: 'x',
-    shift: 'x',
-  };
   const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'patient');
   // Scope is tested with a community doctor of another centre wherever community doctors may call the route.
   const studyScoped = protectedRoutes

@@ -59,7 +59,7 @@ export async function startTestApp(
   opts: { overrides?: AppOverrides; databaseUrl?: string } = {},
 ): Promise<TestApp> {
   const database = opts.databaseUrl
-    ? { url: opts.databaseUrl, drop: async () => undefined }
+    ? { url: opts.databaseUrl, drop: () => Promise.resolve() }
     : await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'zhiyin-test-'));
   const config = loadConfig({

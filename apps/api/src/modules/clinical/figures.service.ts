@@ -126,7 +126,7 @@ export class FiguresService {
       ...DISPOSITIONS.map((d) => `disposition_${d}`),
       'referred_back_down',
     ];
-    const cell = (v: unknown) => {
+    const cell = (v: string | number | null | undefined) => {
       const s = v === null || v === undefined ? '' : String(v);
       return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     };

@@ -27,7 +27,7 @@ export class ZhiyinIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const server = super.createIOServer(port, options) as Server;
+    const server = super.createIOServer(port, options);
     if (this.redis) server.adapter(createAdapter(this.redis, { streamName: this.streamName, maxLen: 100_000 }));
     return server;
   }

@@ -115,7 +115,7 @@ export class OutboxService implements OnModuleInit, OnModuleDestroy {
     return rows.map((r) => ({
       id: r.id,
       event: r.event,
-      payload: { ...r.payload, id: r.id, at: r.created_at.toISOString() } as ReplayedEvent['payload'],
+      payload: { ...r.payload, id: r.id, at: r.created_at.toISOString() },
     }));
   }
 }

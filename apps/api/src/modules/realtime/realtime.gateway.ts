@@ -69,7 +69,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         next(new Error('unauthorized'));
       }
     });
-    this.outbox.attach(server as unknown as Server);
+    this.outbox.attach(server);
     this.heartbeat = setInterval(() => {
       void this.ds.query('UPDATE presence SET last_seen = now() WHERE node_id = $1', [NODE_ID]).catch(() => undefined);
     }, HEARTBEAT_MS);

@@ -74,7 +74,7 @@ export class ReferralsService {
         {
           id,
           patientId: dto.patientId,
-          originFacilityId: actor.facilityId!,
+          originFacilityId: actor.facilityId,
           service: dto.service,
           priority: dto.priority,
           hasClinicalQuestion: Boolean(dto.clinicalQuestion?.trim()),
@@ -98,7 +98,7 @@ export class ReferralsService {
       await this.transitions.writeOutbox(
         m,
         'referral.changed',
-        [rooms.facility(actor.facilityId!), rooms.referral(id)],
+        [rooms.facility(actor.facilityId), rooms.referral(id)],
         {
           referralId: id,
           number,
