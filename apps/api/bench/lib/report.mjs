@@ -221,7 +221,7 @@ function mdRun(r) {
   const v = r.versions;
   out.push(
     `- **Date**: ${r.date.slice(0, 16).replace('T', ' ')} UTC — results file \`apps/api/bench/results/${r.file}\``,
-    `- **Machine**: ${mt.cpu}, ${mt.cores} cores, ${fmt(mt.memoryGB, 1)} GB RAM, ${mt.virtualization ? `${mt.virtualization} VM, ` : ''}` +
+    `- **Machine**: ${mt.cpu}, ${mt.cores} cores, ${fmt(mt.memoryGB, 1)} GB RAM, ${mt.virtualization ? `virtualization: ${mt.virtualization} (systemd-detect-virt), ` : ''}` +
       `disk ${mt.disk.device ?? '?'} (${mt.disk.rotational === false ? 'non-rotational' : mt.disk.rotational ? 'the kernel reports it rotational' : 'unknown type'}), ` +
       `file system ${mt.disk.fsType}; Linux ${mt.kernel}. Both servers store on the same file system: ${r.options.sameFileSystem ? 'yes' : 'NO'}.`,
     `- **Versions**: Orthanc ${v.orthanc ?? '—'} with DICOMweb plugin ${v.dicomweb ?? '—'} (SQLite index); Zhiyin ${v.zhiyin ?? '—'} at commit ${v.commit ?? '—'}` +
@@ -272,7 +272,7 @@ function mdRun(r) {
   for (const [title, pred] of sections) {
     const rows = rowsOf(/** @type {(m: Metric) => boolean} */ (pred));
     if (!rows.length) continue;
-    out.push(`#### ${title}`, '', mdTable(headRow, rows), '');
+    out.push(`### ${title}`, '', mdTable(headRow, rows), '');
     if (title === 'QIDO-RS' && r.perQuery?.length) {
       out.push(
         'Per query (p50 ms, median over repetitions; count = results of the last round, checked against the manifest every round):',
@@ -325,7 +325,7 @@ function mdRun(r) {
   }
   if (r.chinese?.length) {
     out.push(
-      '#### Chinese-name queries (Zhiyin only; no ratio)',
+      '### Chinese-name queries (Zhiyin only; no ratio)',
       '',
       mdTable(
         ['query', 'expected studies', 'Zhiyin results', 'correct', 'Zhiyin p50 ms', 'Orthanc results'],
@@ -341,7 +341,7 @@ function mdRun(r) {
       '',
     );
   }
-  out.push('#### Answer checks', '');
+  out.push('### Answer checks', '');
   if (r.failures.length) {
     out.push(`${r.failures.length} wrong answer(s) or failure(s) in this run:`, '');
     for (const f of r.failures)
@@ -388,8 +388,8 @@ export function renderMarkdown(resultsDir, outFile) {
     '# Benchmarks',
     '',
     'Zhiyin states its DICOMweb speed as ratios against **Orthanc 1.10 with its DICOMweb plugin**, measured in the **same run**, on the ' +
-      'same machine, with the same generated data set and the same client (`apps/api/bench/`). Every figure below comes from one ' +
-      '`npm run bench` run; numbers from different runs or machines are never compared.',
+      'same machine, with the same generated data set and the same client (`apps/api/bench/`). Each results section below ' +
+      'comes from one `npm run bench` run; numbers from different runs or machines are never compared with each other.',
     '',
     'How a run works:',
     '',
@@ -399,7 +399,7 @@ export function renderMarkdown(resultsDir, outFile) {
       'freshly created PostgreSQL database and a fresh `DATA_DIR`.',
     '- Ratios are Zhiyin ÷ Orthanc of the medians; each row says whether higher or lower is better.',
     "- Server CPU time comes from `/proc/<pid>/stat` (Orthanc's PID from its pid file; Zhiyin's Node.js process, plus its PostgreSQL " +
-      'backends reported separately in the results file). The load generator shares the 2 cores with the servers.',
+      "backends reported separately in the results file). The load generator shares the machine's cores with the servers.",
     '- Answers are checked in the same run: QIDO-RS result UIDs against the data-set manifest, every WADO-RS instance by SHA-256 against ' +
       'the uploaded file, every STOW-RS answer for a referenced SOP per instance and no failed SOP. A fast wrong answer is reported as ' +
       'a failure, not as a result.',
@@ -408,6 +408,7 @@ export function renderMarkdown(resultsDir, outFile) {
     '',
     '```',
     'npm run bench                                   # medium data set, 3 repetitions: STOW-RS, QIDO-RS, WADO-RS',
+    'npm run bench -- -- --preset small --big        # from the root, options go after a second --',
     'npm run bench -w @zhiyin/api -- --preset small --reps 3 --only stow,qido,wado,big',
     'npm run bench -w @zhiyin/api -- --big           # adds the 1 GB single-request test',
     'node apps/api/bench/bench.mjs --help            # every option',
