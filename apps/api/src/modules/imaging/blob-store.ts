@@ -7,6 +7,9 @@ import { join } from 'node:path';
 export class TempBlob {
   size = 0;
   private readonly hash: Hash = createHash('sha256');
+  // Received slices are gathered and written together: one system call per MiB, not per chunk.
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private constructor(
     readonly path: string,
     private handle: FileHandle | undefined,
@@ -20,15 +23,36 @@ export class TempBlob {
   async write(data: Buffer): Promise<void> {
     this.hash.update(data);
     this.size += data.length;
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await this.handle!.write(data, offset, data.length - offset);
-      offset += bytesWritten;
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    if (this.pendingBytes >= 1024 * 1024) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    let buffers = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    while (buffers.length > 0) {
+      const total = buffers.reduce((n, b) => n + b.length, 0);
+      const { bytesWritten } = await this.handle!.writev(buffers);
+      if (bytesWritten >= total) return;
+      // A short write: continue with what is left.
+      let skip = bytesWritten;
+      const rest: Buffer[] = [];
+      for (const b of buffers) {
+        if (skip >= b.length) skip -= b.length;
+        else {
+          rest.push(b.subarray(skip));
+          skip = 0;
+        }
+      }
+      buffers = rest;
     }
   }
 
   /** Flushes to disk (fsync) and closes; returns the SHA-256 of the content. */
   async seal(): Promise<string> {
+    await this.flush();
     await this.handle!.sync();
     await this.handle!.close();
     this.handle = undefined;

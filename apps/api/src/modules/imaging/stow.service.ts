@@ -203,7 +203,7 @@ export class StowService {
             }
             if (current.prefixLength < PREFIX_BYTES) {
               const take = e.data.subarray(0, PREFIX_BYTES - current.prefixLength);
-              current.prefix.push(Buffer.from(take));
+              current.prefix.push(take); // a view: request chunks are never reused
               current.prefixLength += take.length;
             }
             await current.temp.write(e.data);
