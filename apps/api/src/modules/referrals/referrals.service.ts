@@ -30,6 +30,20 @@ interface ScopeRow {
   assignee_id: string | null;
 }
 
+/** The columns the scope rules read, from a rules snapshot. */
+function scopeOf(id: string, s: ReferralSnapshot): ScopeRow {
+  return {
+    id,
+    direction: s.direction,
+    state: s.state,
+    service: s.service,
+    origin_facility_id: s.originFacilityId,
+    destination_facility_id: s.destinationFacilityId,
+    patient_id: s.patientId,
+    assignee_id: s.assigneeId,
+  };
+}
+
 /** Can this caller see this referral at all? (Outside scope answers 404.) */
 export function canRead(actor: Actor, r: ScopeRow): boolean {
   switch (actor.role) {
@@ -385,16 +399,7 @@ export class ReferralsService {
       const row = await this.transitions.lock(m, id);
       if (!row) throw notFound('Referral');
       const s = row.snapshot;
-      const scope = {
-        id,
-        direction: s.direction,
-        state: s.state,
-        service: s.service,
-        origin_facility_id: s.originFacilityId,
-        destination_facility_id: s.destinationFacilityId,
-        patient_id: s.patientId,
-        assignee_id: s.assigneeId,
-      };
+      const scope = scopeOf(id, s);
       if (!canRead(actor, scope) || actor.role === 'patient') throw notFound('Referral');
       // The two doctors of the referral and the coordinators talk; other readers of the pool only read.
       const party = actor.role === 'community_doctor' || actor.role === 'coordinator' || s.assigneeId === actor.id;
@@ -463,16 +468,7 @@ export class ReferralsService {
       const row = await this.transitions.lock(m, id);
       if (!row) throw notFound('Referral');
       const s = row.snapshot;
-      const scope = {
-        id,
-        direction: s.direction,
-        state: s.state,
-        service: s.service,
-        origin_facility_id: s.originFacilityId,
-        destination_facility_id: s.destinationFacilityId,
-        patient_id: s.patientId,
-        assignee_id: s.assigneeId,
-      };
+      const scope = scopeOf(id, s);
       // A community doctor works on drafts of their own centre; everyone else needs read scope.
       const visible =
         canRead(actor, scope) || (actor.role === 'community_doctor' && s.originFacilityId === actor.facilityId);

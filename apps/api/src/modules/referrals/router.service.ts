@@ -76,6 +76,12 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
       );
       const now = this.transitions.now();
       for (const { id, declined } of waiting) {
+        // Whoever let the last offer of this referral lapse goes to the back of the line.
+        const [lapsed] = await m.query<{ specialist: string | null }[]>(
+          `SELECT details->>'specialistId' AS specialist FROM referral_event
+            WHERE referral_id = $1 AND event = 'offer' ORDER BY id DESC LIMIT 1`,
+          [id],
+        );
         const [reader] = await m.query<{ id: string; specialty: 'radiology' | 'cardiology' }[]>(
           `SELECT u.id, u.specialty
              FROM app_user u
@@ -84,10 +90,17 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
               AND EXISTS (SELECT 1 FROM presence p WHERE p.user_id = u.id AND p.last_seen > now() - make_interval(secs => $3))
               AND NOT (u.id::text = ANY($4::text[]))
               AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.offered_to = u.id AND r.state = 'offered')
-            ORDER BY (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN ('accepted', 'in_review', 'info_requested')),
+            ORDER BY (u.id::text = $5) ASC,
+                     (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN ('accepted', 'in_review', 'info_requested')),
                      u.id
             LIMIT 1`,
-          [service === 'ECG' ? 'cardiology' : 'radiology', now, ONLINE_WINDOW_SECONDS, declined],
+          [
+            service === 'ECG' ? 'cardiology' : 'radiology',
+            now,
+            ONLINE_WINDOW_SECONDS,
+            declined,
+            lapsed?.specialist ?? '',
+          ],
         );
         if (!reader) continue;
         // Only now take the row, and only if nobody (a claim) holds it; its state is checked again by the rules.
