@@ -1,21 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/ports.js';
 import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
 
 const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 // What `npm start` does on a fresh machine: no DATABASE_URL, so the built API starts its own
 // embedded PostgreSQL, migrates, seeds the demo network, prints the URL and logins, and serves.

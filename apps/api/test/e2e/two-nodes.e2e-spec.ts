@@ -1,23 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/ports.js';
 import { Listener } from '../support/realtime.js';
 import { api, startTestApp, TEST_DATA_KEY, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
 
 const REDIS_URL = process.env.ZHIYIN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 // Two API nodes on one database, sharing socket.io rooms through Redis Streams: node A is a real
 // process (so it can be killed), node B runs in the test.
