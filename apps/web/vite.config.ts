@@ -11,6 +11,7 @@ export default defineConfig({
     proxy: {
       '/api': { target: apiTarget, changeOrigin: false },
       '/dicomweb': { target: apiTarget, changeOrigin: false },
+      '/socket.io': { target: apiTarget, changeOrigin: false, ws: true },
     },
   },
   optimizeDeps: { include: ['dicom-parser', 'dicom-character-set', 'pako'] },

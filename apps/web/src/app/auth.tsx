@@ -71,11 +71,11 @@ export function useAuth(): Auth {
 export function homeOf(role: Role): string {
   switch (role) {
     case 'community_doctor':
-      return '/desk/patients';
+      return '/desk/referrals';
     case 'specialist':
-      return '/studies';
+      return '/reading';
     case 'coordinator':
-      return '/studies';
+      return '/board';
     case 'admin':
       return '/admin/facilities';
     case 'patient':

@@ -18,6 +18,17 @@ const StudiesPage = lazy(() => import('../features/studies/StudiesPage'));
 const StudyPage = lazy(() => import('../features/studies/StudyPage'));
 const FacilitiesPage = lazy(() => import('../features/admin/FacilitiesPage'));
 const PatientHomePage = lazy(() => import('../features/patient-portal/PatientHomePage'));
+const ReferralsPage = lazy(() => import('../features/referrals/ReferralsPage'));
+const NewReferralPage = lazy(() => import('../features/referrals/NewReferralPage'));
+const ReferralPage = lazy(() => import('../features/referrals/ReferralPage'));
+const WorklistPage = lazy(() => import('../features/reading/WorklistPage'));
+const ReadingPage = lazy(() => import('../features/reading/ReadingPage'));
+const BoardPage = lazy(() => import('../features/board/BoardPage'));
+const FiguresPage = lazy(() => import('../features/board/FiguresPage'));
+const UsersPage = lazy(() => import('../features/admin/UsersPage'));
+const RostersPage = lazy(() => import('../features/admin/RostersPage'));
+const PolicyPage = lazy(() => import('../features/admin/PolicyPage'));
+const AuditPage = lazy(() => import('../features/admin/AuditPage'));
 
 function Loading() {
   const { t } = useI18n();
@@ -82,6 +93,15 @@ export const router = createBrowserRouter([
               </RequireRole>
             ),
           },
+          { path: 'referrals', element: <ReferralsPage /> },
+          {
+            path: 'referrals/new',
+            element: (
+              <RequireRole roles={['community_doctor']}>
+                <NewReferralPage />
+              </RequireRole>
+            ),
+          },
           {
             path: 'upload',
             element: (
@@ -107,6 +127,56 @@ export const router = createBrowserRouter([
             <StudyPage />
           </RequireRole>
         ),
+      },
+      {
+        path: 'referrals/:id',
+        element: (
+          <RequireRole roles={STAFF}>
+            <ReferralPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'reading',
+        element: (
+          <RequireRole roles={['specialist']}>
+            <Outlet />
+          </RequireRole>
+        ),
+        children: [
+          { index: true, element: <WorklistPage /> },
+          { path: ':id', element: <ReadingPage /> },
+        ],
+      },
+      {
+        path: 'board',
+        element: (
+          <RequireRole roles={['coordinator']}>
+            <BoardPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'figures',
+        element: (
+          <RequireRole roles={['coordinator', 'admin']}>
+            <FiguresPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'admin',
+        element: (
+          <RequireRole roles={['admin']}>
+            <Outlet />
+          </RequireRole>
+        ),
+        children: [
+          { path: 'users', element: <UsersPage /> },
+          { path: 'rosters', element: <RostersPage /> },
+          { path: 'policy', element: <PolicyPage /> },
+          { path: 'audit', element: <AuditPage /> },
+        ],
       },
       {
         path: 'admin/facilities',

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en } from './en';
-import { zhCN, type MessageKey } from './zh-CN';
+import { featureEn, featureZh } from './features';
+import { zhCN } from './zh-CN';
 
 // A small typed dictionary instead of an i18n framework: the Chinese messages define the keys and
 // the English ones must have exactly the same keys (the compiler refuses a missing one), `{name}`
@@ -8,7 +9,12 @@ import { zhCN, type MessageKey } from './zh-CN';
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-const MESSAGES: Record<Language, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };
+export type MessageKey = keyof typeof zhCN | keyof typeof featureZh;
+
+const MESSAGES: Record<Language, Record<MessageKey, string>> = {
+  'zh-CN': { ...zhCN, ...featureZh },
+  en: { ...en, ...featureEn },
+};
 const STORAGE_KEY = 'zhiyin.lang';
 
 export type Params = Record<string, string | number>;
@@ -81,5 +87,3 @@ export function useI18n(): I18n {
   if (!v) throw new Error('useI18n outside I18nProvider');
   return v;
 }
-
-export type { MessageKey };

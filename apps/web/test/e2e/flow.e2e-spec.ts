@@ -32,6 +32,7 @@ describe('community desk → reading room → patient page', () => {
   it('a community doctor finds a patient, registers another and issues a patient code', async () => {
     const ctx = await w.context();
     const page = await w.signIn(ctx, 'doc.bjcy');
+    await page.getByRole('navigation').getByRole('link', { name: '患者', exact: true }).click();
     await page.getByRole('heading', { name: '患者' }).waitFor();
     await expect(page.getByTestId('current-user').textContent()).resolves.toContain('周建华');
     await w.shot(page, '01-desk-patients');
@@ -106,6 +107,7 @@ describe('community desk → reading room → patient page', () => {
   it('a radiologist opens the CT: series list, slices, window/level, zoom, pan and reset', async () => {
     const ctx = await w.context();
     const page = await w.signIn(ctx, 'rad.li');
+    await page.getByRole('navigation').getByRole('link', { name: '检查影像' }).click();
     await page.getByRole('heading', { name: '检查影像' }).waitFor();
     await page.getByTestId('study-link').filter({ hasText: '孙娟' }).waitFor();
     await w.shot(page, '07-reading-studies');
@@ -192,6 +194,7 @@ describe('community desk → reading room → patient page', () => {
   it('switches to English and back, and remembers the choice', async () => {
     const ctx = await w.context();
     const page = await w.signIn(ctx, 'doc.bjcy');
+    await page.goto('/desk/patients');
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Patients' }).waitFor();
     await expect(page.evaluate(() => document.documentElement.lang)).resolves.toBe('en');

@@ -1,0 +1,220 @@
+import {
+  OUTBOX_EVENTS,
+  type ClientToServerEvents,
+  type OutboxEventName,
+  type ReplayedEvent,
+  type ServerToClientEvents,
+} from '@zhiyin/contracts';
+import { useEffect, useRef, useState } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import { api } from './api';
+import { session, type Session } from './session';
+
+// One socket.io connection per signed-in tab, following the session: it opens at sign-in, presents
+// each renewed access token, and closes at sign-out. Every outbox event carries an increasing id;
+// the client delivers each id once, and after a reconnection the server could not recover it asks
+// GET /api/events for what it missed. Events carry ids and states only: screens re-read details
+// from the REST API (which checks scope and writes the audit trail).
+
+type ZSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type EventPayload<E extends OutboxEventName> = Parameters<ServerToClientEvents[E]>[0];
+type Handler = (event: OutboxEventName, payload: EventPayload<OutboxEventName>) => void;
+
+/** Catch-up starts this far behind the newest event seen: an event committed late may carry a lower id. */
+const CATCH_UP_MARGIN_MS = 15_000;
+const SEEN_LIMIT = 5_000;
+
+class Realtime {
+  private socket: ZSocket | undefined;
+  private token: string | undefined;
+  private readonly handlers = new Set<Handler>();
+  private readonly statusListeners = new Set<(connected: boolean) => void>();
+  /** event id → when it arrived */
+  private readonly seen = new Map<string, number>();
+  private readonly watched = new Map<string, number>();
+  private everConnected = false;
+
+  constructor() {
+    session.subscribe((s) => this.follow(s));
+  }
+
+  /** Opens the connection for the current session (idempotent). */
+  start(): void {
+    this.follow(session.get());
+  }
+
+  isConnected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  onStatus(fn: (connected: boolean) => void): () => void {
+    this.statusListeners.add(fn);
+    return () => this.statusListeners.delete(fn);
+  }
+
+  on(fn: Handler): () => void {
+    this.handlers.add(fn);
+    return () => this.handlers.delete(fn);
+  }
+
+  /** Follows one referral's room (messages, every change); counted, so two screens may watch the same one. */
+  watch(referralId: string): () => void {
+    this.watched.set(referralId, (this.watched.get(referralId) ?? 0) + 1);
+    if (this.socket?.connected) this.socket.emit('referral.watch', referralId, () => undefined);
+    return () => {
+      const n = (this.watched.get(referralId) ?? 1) - 1;
+      if (n > 0) {
+        this.watched.set(referralId, n);
+        return;
+      }
+      this.watched.delete(referralId);
+      if (this.socket?.connected) this.socket.emit('referral.unwatch', referralId, () => undefined);
+    };
+  }
+
+  private follow(s: Session | null): void {
+    if (!s) {
+      this.close();
+      return;
+    }
+    if (this.socket && this.token === s.accessToken) return;
+    if (this.socket) {
+      // A renewed token for the same person keeps the connection; the server closes it otherwise.
+      this.token = s.accessToken;
+      const socket = this.socket;
+      socket.emit('auth', s.accessToken, (res) => {
+        if (!res.ok) socket.disconnect().connect();
+      });
+      return;
+    }
+    this.open(s.accessToken);
+  }
+
+  private open(token: string): void {
+    this.token = token;
+    const socket: ZSocket = io({
+      path: '/socket.io',
+      auth: (cb) => cb({ token: session.get()?.accessToken ?? this.token }),
+      transports: ['websocket'],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5_000,
+    });
+    this.socket = socket;
+    for (const name of OUTBOX_EVENTS) {
+      socket.on(name, (payload: EventPayload<OutboxEventName>) => this.deliver(name, payload));
+    }
+    socket.on('connect', () => {
+      for (const id of this.watched.keys()) socket.emit('referral.watch', id, () => undefined);
+      if (this.everConnected && !socket.recovered) void this.catchUp();
+      this.everConnected = true;
+      this.emitStatus(true);
+    });
+    socket.on('disconnect', (reason) => {
+      this.emitStatus(false);
+      // The server closed it (token expired): reconnect with the current token, if still signed in.
+      if (reason === 'io server disconnect' && session.get()) socket.connect();
+    });
+    socket.on('connect_error', () => {
+      this.emitStatus(false);
+      // A refused handshake is usually an expired token: renew it, and socket.io retries by itself.
+      if (!socket.active) void session.validToken().then(() => session.get() && socket.connect());
+    });
+  }
+
+  private close(): void {
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = undefined;
+    this.token = undefined;
+    this.seen.clear();
+    this.watched.clear();
+    this.everConnected = false;
+    this.emitStatus(false);
+  }
+
+  private deliver(name: OutboxEventName, payload: EventPayload<OutboxEventName>): void {
+    if (this.seen.has(payload.id)) return;
+    this.seen.set(payload.id, Date.now());
+    if (this.seen.size > SEEN_LIMIT) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    for (const fn of this.handlers) {
+      try {
+        fn(name, payload);
+      } catch (err) {
+        console.error('realtime handler failed', err);
+      }
+    }
+  }
+
+  /** The newest id seen long enough ago that nothing committed before it can still be on its way. */
+  private catchUpFrom(): string {
+    const before = Date.now() - CATCH_UP_MARGIN_MS;
+    let best = 0n;
+    let newest = 0n;
+    for (const [id, at] of this.seen) {
+      const n = BigInt(id);
+      if (n > newest) newest = n;
+      if (at <= before && n > best) best = n;
+    }
+    return String(best > 0n ? best : newest > 0n ? newest - 1n : 0n);
+  }
+
+  private async catchUp(): Promise<void> {
+    let after = this.catchUpFrom();
+    for (let page = 0; page < 20; page++) {
+      const res = await api<{ items: ReplayedEvent[]; more: boolean }>(`/api/events?after=${after}`).catch(() => null);
+      if (!res) return;
+      for (const item of res.items) this.deliver(item.event, item.payload as unknown as EventPayload<OutboxEventName>);
+      if (!res.more || res.items.length === 0) return;
+      after = res.items[res.items.length - 1]!.id;
+    }
+  }
+
+  private emitStatus(connected: boolean): void {
+    for (const fn of this.statusListeners) fn(connected);
+  }
+}
+
+export const realtime = new Realtime();
+
+/**
+ * Calls `handler` for each of `events` while the component is mounted. The handler may change on
+ * every render; the subscription does not.
+ */
+export function useRealtime<E extends OutboxEventName>(
+  events: readonly E[],
+  handler: (event: E, payload: EventPayload<E>) => void,
+): void {
+  const ref = useRef(handler);
+  ref.current = handler;
+  const key = events.join(',');
+  useEffect(() => {
+    realtime.start();
+    const wanted = new Set<string>(key.split(','));
+    return realtime.on((event, payload) => {
+      if (wanted.has(event)) ref.current(event as E, payload);
+    });
+  }, [key]);
+}
+
+/** Joins a referral's room while mounted (its messages and every change to it). */
+export function useWatchReferral(referralId: string | undefined): void {
+  useEffect(() => {
+    if (!referralId) return;
+    realtime.start();
+    return realtime.watch(referralId);
+  }, [referralId]);
+}
+
+/** Whether live updates are flowing (for a "live" / "reconnecting" indicator). */
+export function useRealtimeConnected(): boolean {
+  const [connected, setConnected] = useState(realtime.isConnected());
+  useEffect(() => {
+    realtime.start();
+    setConnected(realtime.isConnected());
+    return realtime.onStatus(setConnected);
+  }, []);
+  return connected;
+}
