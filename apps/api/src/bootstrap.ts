@@ -3,8 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AppModule, type AppOverrides } from './app.module.js';
 import { ZhiyinIoAdapter } from './modules/realtime/io-adapter.js';
@@ -12,6 +10,7 @@ import type { AppConfig } from './config/app-config.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { NestPinoLogger } from './common/logging/logger.js';
 import { requestContext } from './common/request-context.js';
+import { serveWebApp } from './web-app.js';
 
 interface Req {
   headers: Record<string, string | string[] | undefined>;
@@ -26,28 +25,6 @@ interface Res {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
-
-// The web app's production build, served on the same port: files by name, and index.html for any
-// other path that is not the API or DICOMweb (client-side routes).
-function serveWebApp(app: NestExpressApplication, config: AppConfig): void {
-  const dir = config.webDir;
-  if (!dir || !existsSync(join(dir, 'index.html'))) return;
-  app.useStaticAssets(dir, { index: false, maxAge: '1h', immutable: false });
-  const indexHtml = join(dir, 'index.html');
-  app.use(
-    (
-      req: Req & { path?: string },
-      res: Res & { sendFile(p: string): void; setHeader(n: string, v: string): void },
-      next: () => void,
-    ) => {
-      const path = req.path ?? '';
-      if (req.method !== 'GET' || path.startsWith('/api') || path.startsWith('/dicomweb') || /\.[a-z0-9]+$/i.test(path))
-        return next();
-      res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(indexHtml);
-    },
-  );
-}
 
 /** Builds the HTTP application (used by `main.ts` and by the tests, so both run the same app). */
 export async function createApp(
@@ -117,6 +94,6 @@ export async function createApp(
       .build(),
   );
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json' });
-  serveWebApp(app, config);
+  serveWebApp(app, config.webDir);
   return app;
 }
