@@ -1,0 +1,180 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useAuth } from '../../app/auth';
+import { useI18n } from '../../i18n/i18n';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync } from '../../lib/hooks';
+import { useRealtime, useWatchReferral } from '../../lib/realtime';
+import { fireEvent, getMessages, getReferral, postMessage, type Message } from './api';
+import { RefusalMessage } from './refusal';
+import './referrals.css';
+
+const CLOSED_STATES = new Set(['draft', 'closed', 'cancelled']);
+
+/**
+ * The conversation between the community doctor and the specialist (and the coordinators) about one
+ * referral, oldest first and newest at the bottom, live. A specialist's question puts the referral on
+ * hold (request_info, the referral waits in "information requested"); the community doctor's answer
+ * (answer_info) resumes the reading. Both go through POST /events so the state and the message change
+ * in one transaction; an ordinary message is POST /messages.
+ */
+export function MessageThread({ referralId, canPost = true }: { referralId: string; canPost?: boolean }) {
+  const { t, name, dateTime } = useI18n();
+  const { session } = useAuth();
+  const ids = useId();
+  const messages = useAsync((signal) => getMessages(referralId, signal), [referralId]);
+  const referral = useAsync((signal) => getReferral(referralId, signal), [referralId]);
+  const [text, setText] = useState('');
+  const [asQuestion, setAsQuestion] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [sent, setSent] = useState('');
+  const list = useRef<HTMLOListElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  useWatchReferral(referralId);
+  useRealtime(['message.posted', 'referral.changed'], (event, payload) => {
+    if (payload.referralId !== referralId) return;
+    if (event === 'message.posted') messages.reload();
+    else referral.reload();
+  });
+
+  const items = messages.data ?? [];
+  // Keep the newest message in view as the thread grows.
+  useEffect(() => {
+    const el = list.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [items.length]);
+
+  const available = referral.data?.availableEvents ?? [];
+  const answering = available.includes('answer_info');
+  const canAsk = available.includes('request_info');
+  const open = referral.data ? !CLOSED_STATES.has(referral.data.state) : false;
+  const openQuestion = answering ? [...items].reverse().find((m) => m.kind === 'question') : undefined;
+  const mode: 'answer' | 'question' | 'message' = answering ? 'answer' : canAsk && asQuestion ? 'question' : 'message';
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const body = text.trim();
+    if (!body) {
+      input.current?.focus();
+      setError(new EmptyMessage());
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (mode === 'message') await postMessage(referralId, body);
+      else
+        await fireEvent(referralId, {
+          type: mode === 'answer' ? 'answer_info' : 'request_info',
+          message: body,
+        });
+      setText('');
+      setAsQuestion(false);
+      setSent(t(mode === 'answer' ? 'referrals.msg.answered' : 'referrals.msg.sent'));
+      messages.reload();
+      referral.reload();
+    } catch (err) {
+      setError(err);
+      // The referral may have moved on (answered elsewhere, closed): show what it is now.
+      referral.reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const authorOf = (m: Message) =>
+    m.authorId === session?.user.id
+      ? t('referrals.msg.you')
+      : name(m.authorNameZh ?? '', m.authorNameEn ?? '') || t(`role.${m.authorRole}`);
+
+  return (
+    <section className="card ref-thread" aria-labelledby={`${ids}-h`} data-testid="message-thread">
+      <h2 id={`${ids}-h`}>{t('referrals.msg.title')}</h2>
+      <ErrorMessage error={messages.error} />
+      {messages.data && items.length === 0 && <p className="muted">{t('referrals.msg.none')}</p>}
+      {items.length > 0 && (
+        <ol className="ref-messages" ref={list} role="log" aria-live="polite" aria-label={t('referrals.msg.title')}>
+          {items.map((m) => (
+            <li
+              key={m.id}
+              className={`ref-message ${m.kind}${m.authorId === session?.user.id ? ' mine' : ''}`}
+              data-testid="message"
+              data-kind={m.kind}
+            >
+              <div className="ref-message-head">
+                <strong>{authorOf(m)}</strong>
+                <span className="muted small"> · {t(`role.${m.authorRole}`)}</span>
+                <span className="muted small">
+                  {' '}
+                  · <time dateTime={m.createdAt}>{dateTime(m.createdAt)}</time>
+                </span>
+                {m.kind !== 'message' && (
+                  <span className={`tag ref-kind ${m.kind}`}>{t(`referrals.msg.kind.${m.kind}`)}</span>
+                )}
+              </div>
+              <p className="ref-message-body">{m.body}</p>
+              {openQuestion?.id === m.id && canPost && (
+                <button type="button" className="secondary" onClick={() => input.current?.focus()}>
+                  {t('referrals.msg.answerThis')}
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {answering && (
+        <p className="warning" role="status" data-testid="question-waiting">
+          {t('referrals.msg.waitingForYou')}
+        </p>
+      )}
+      {canPost && open && (
+        <form onSubmit={(e) => void submit(e)} noValidate className="ref-compose">
+          <label htmlFor={`${ids}-text`}>
+            {mode === 'answer'
+              ? t('referrals.msg.answerLabel')
+              : mode === 'question'
+                ? t('referrals.msg.questionLabel')
+                : t('referrals.msg.messageLabel')}
+          </label>
+          <textarea
+            id={`${ids}-text`}
+            ref={input}
+            rows={3}
+            maxLength={4000}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
+          {canAsk && (
+            <label className="choice">
+              <input type="checkbox" checked={asQuestion} onChange={(e) => setAsQuestion(e.target.checked)} />
+              {t('referrals.msg.askAsQuestion')}
+            </label>
+          )}
+          {error instanceof EmptyMessage ? (
+            <p className="field-error" role="alert">
+              {t('referrals.msg.empty')}
+            </p>
+          ) : (
+            <RefusalMessage error={error} />
+          )}
+          <div className="actions">
+            <button type="submit" disabled={busy}>
+              {mode === 'answer'
+                ? t('referrals.msg.sendAnswer')
+                : mode === 'question'
+                  ? t('referrals.msg.sendQuestion')
+                  : t('referrals.msg.send')}
+            </button>
+          </div>
+          <p className="muted small" role="status">
+            {sent}
+          </p>
+        </form>
+      )}
+      {referral.data && !open && <p className="muted small">{t('referrals.msg.closed')}</p>}
+    </section>
+  );
+}
+
+class EmptyMessage extends Error {}
