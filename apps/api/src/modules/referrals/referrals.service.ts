@@ -64,7 +64,9 @@ const LIST_COLUMNS = `r.id, r.number, r.direction, r.state, r.service, r.modalit
   r.destination_facility_id, r.assignee_id, r.offered_to, r.submitted_at, r.created_at, r.updated_at, r.row_version,
   r.snapshot->'timers' AS timers, r.parent_referral_id,
   p.family_name_zh || p.given_name_zh AS patient_name, p.name_pinyin AS patient_name_pinyin, p.mrn AS patient_mrn,
-  p.sex AS patient_sex, p.birth_date::text AS patient_birth_date`;
+  p.sex AS patient_sex, p.birth_date::text AS patient_birth_date,
+  (SELECT u.display_name_zh FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_zh,
+  (SELECT u.display_name_en FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_en`;
 
 @Injectable()
 export class ReferralsService {
@@ -232,9 +234,12 @@ export class ReferralsService {
         patientId: r.patient_id,
         outcome: 'success',
       });
-    const { snapshot, ...rest } = r;
+    // The referral's `history` column (the relevant history the doctor wrote) would be hidden by the
+    // event history below: it is returned as `clinicalHistory`.
+    const { snapshot, history: clinicalHistory, ...rest } = r;
     return {
       ...rest,
+      clinicalHistory: (clinicalHistory as string | null) ?? null,
       declinedBy: snapshot.declinedBy,
       report: snapshot.report,
       plan: snapshot.plan,

@@ -1,0 +1,70 @@
+import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
+import { api, startTestApp, type TestApp } from '../support/test-app.js';
+
+// What the community desk's referral page reads: the doctor's clinical question and history beside the
+// event history, and the studies linked to the referral.
+describe('referral detail: the clinical history and the event history side by side', () => {
+  let t: TestApp;
+  let doc: string;
+  let patientId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = await t.login('doc.bjcy');
+    const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
+    patientId = rows[0].id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('returns the history the doctor wrote as clinicalHistory and the events as history', async () => {
+    const created = await api(t, 'POST', '/api/referrals', {
+      token: doc,
+      body: {
+        patientId,
+        service: 'IMAGING',
+        modality: 'CT',
+        priority: 'URGENT',
+        clinicalQuestion: '胸痛待查',
+        history: '高血压十年，服用氨氯地平。',
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    const stored = await stow(t.url, doc, [sample(CT_SLICE)]);
+    expect(stored.status).toBe(200);
+    const { rows } = await t.db.query(`SELECT study_instance_uid FROM study LIMIT 1`);
+    const attached = await api(t, 'POST', `/api/referrals/${id}/studies`, {
+      token: doc,
+      body: { studyInstanceUid: rows[0].study_instance_uid },
+    });
+    expect(attached.status).toBe(200);
+
+    const res = await api(t, 'GET', `/api/referrals/${id}`, { token: doc });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      clinical_question: '胸痛待查',
+      clinicalHistory: '高血压十年，服用氨氯地平。',
+      studyCount: 1,
+      studies: [{ studyInstanceUid: rows[0].study_instance_uid }],
+    });
+    expect(res.body.history.map((h: { event: string }) => h.event)).toEqual(['created', 'attach_study']);
+    expect(res.body.availableEvents).toContain('submit');
+
+    // A doctor of another centre is told it does not exist.
+    const other = await api(t, 'GET', `/api/referrals/${id}`, { token: await t.login('doc.bjhd') });
+    expect(other.status).toBe(404);
+  });
+
+  it('answers null when no history was written', async () => {
+    const created = await api(t, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId, service: 'ECG', priority: 'ROUTINE' },
+    });
+    const res = await api(t, 'GET', `/api/referrals/${created.body.id}`, { token: doc });
+    expect(res.body.clinicalHistory).toBeNull();
+    expect(res.body.history).toHaveLength(1);
+  });
+});
