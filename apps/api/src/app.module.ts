@@ -33,6 +33,8 @@ import {
   EventsController,
   ReferralsController,
 } from './modules/referrals/referrals.controller.js';
+import { BoardController } from './modules/referrals/board.controller.js';
+import { BoardService } from './modules/referrals/board.service.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
 import { RouterService } from './modules/referrals/router.service.js';
 import { TimersService } from './modules/referrals/timers.service.js';
@@ -52,6 +54,7 @@ export const CONTROLLERS = [
   ReferralsController,
   EventsController,
   DutyShiftsController,
+  BoardController,
   ClinicalController,
   DecisionController,
   FiguresController,
@@ -85,6 +88,7 @@ export class AppModule {
         RouterService,
         TimersService,
         ReferralsService,
+        BoardService,
         RealtimeGateway,
         ClinicalService,
         FiguresService,

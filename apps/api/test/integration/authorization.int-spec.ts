@@ -146,6 +146,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/figures/weekly': () => ({ path: '/api/figures/weekly?week=2026-W48' }),
   'GET /api/icd10': () => ({ path: `/api/icd10?q=${encodeURIComponent('心肌梗死')}` }),
   'GET /api/duty-shifts': () => ({ path: '/api/duty-shifts' }),
+  'GET /api/board': () => ({ path: '/api/board' }),
   'POST /api/duty-shifts': (ids) => ({
     path: '/api/duty-shifts',
     body: { userId: ids.specialist, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T08:00:00Z' },

@@ -95,6 +95,29 @@ describe('weekly figures per centre', () => {
     });
     expect(bjhd.turnaroundMinutes.toAcceptance).toEqual({ median: null, p90: null, n: 0 });
     expect(res.body.centres).toHaveLength(11);
+    // The network per service: ECG is the three BJCY referrals; 2 of the 3 reports were within the limit.
+    expect(res.body.services).toEqual([
+      {
+        service: 'ECG',
+        referrals: 3,
+        turnaroundMinutes: {
+          toAcceptance: { median: 4, p90: 8.8, n: 3 },
+          toSignedReport: { median: 30, p90: 62, n: 3 },
+        },
+        limitsMissed: { acceptance: 1, report: 1 },
+        withinLimitShare: 0.667,
+      },
+      {
+        service: 'IMAGING',
+        referrals: 1,
+        turnaroundMinutes: {
+          toAcceptance: { median: null, p90: null, n: 0 },
+          toSignedReport: { median: null, p90: null, n: 0 },
+        },
+        limitsMissed: { acceptance: 0, report: 0 },
+        withinLimitShare: null,
+      },
+    ]);
 
     const before = await api(t, 'GET', '/api/figures/weekly?week=2026-W47', { token: await t.login('admin') });
     expect(before.body.centres.find((x: { code: string }) => x.code === 'BJCY').referrals.total).toBe(1);

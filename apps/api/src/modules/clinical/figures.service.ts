@@ -105,7 +105,56 @@ export class FiguresService {
       dispositions: Object.fromEntries(DISPOSITIONS.map((d) => [d, r[`disposition_${d}`] as number])),
       referredBackDown: r.referred_back_down as number,
     }));
-    return { week, start: start.toISOString(), end: end.toISOString(), timeZone: 'Asia/Shanghai', centres };
+    const services = await this.byService(start, end);
+    return { week, start: start.toISOString(), end: end.toISOString(), timeZone: 'Asia/Shanghai', centres, services };
+  }
+
+  /**
+   * The network's week per reading service: referrals, turnaround (median, 90th percentile) and the share of
+   * reports signed within the limit, among the referrals whose report was signed or whose limit passed.
+   */
+  private async byService(start: Date, end: Date) {
+    const rows = await this.ds.query<Record<string, unknown>[]>(
+      `WITH cohort AS (
+         SELECT r.id, r.service, r.submitted_at FROM referral r
+          WHERE r.direction = 'up' AND r.submitted_at >= $1 AND r.submitted_at < $2),
+       t AS (
+         SELECT c.service,
+                extract(epoch FROM min(e.at) FILTER (WHERE e.event IN ('accept', 'claim')) - c.submitted_at) / 60 AS to_accept,
+                extract(epoch FROM min(e.at) FILTER (WHERE e.event = 'sign_report') - c.submitted_at) / 60 AS to_report,
+                coalesce(bool_or(e.event = 'acceptance_overdue'), false) AS acceptance_missed,
+                coalesce(bool_or(e.event = 'report_overdue'), false) AS report_missed
+           FROM cohort c LEFT JOIN referral_event e ON e.referral_id = c.id GROUP BY c.id, c.service, c.submitted_at)
+       SELECT s.service, count(t.service)::int AS total,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY t.to_accept) AS accept_p50,
+              percentile_cont(0.9) WITHIN GROUP (ORDER BY t.to_accept) AS accept_p90,
+              count(t.to_accept)::int AS accept_n,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY t.to_report) AS report_p50,
+              percentile_cont(0.9) WITHIN GROUP (ORDER BY t.to_report) AS report_p90,
+              count(t.to_report)::int AS report_n,
+              count(*) FILTER (WHERE t.acceptance_missed)::int AS missed_acceptance,
+              count(*) FILTER (WHERE t.report_missed)::int AS missed_report,
+              count(*) FILTER (WHERE t.to_report IS NOT NULL AND NOT t.report_missed)::int AS within_limit,
+              count(*) FILTER (WHERE t.to_report IS NOT NULL OR t.report_missed)::int AS settled
+         FROM unnest($3::text[]) AS s(service) LEFT JOIN t ON t.service = s.service
+        GROUP BY s.service`,
+      [start, end, [...SERVICES]],
+    );
+    return SERVICES.map((service) => {
+      const r = rows.find((x) => x.service === service) ?? {};
+      const settled = Number(r.settled ?? 0);
+      return {
+        service,
+        referrals: Number(r.total ?? 0),
+        turnaroundMinutes: {
+          toAcceptance: { median: round1(r.accept_p50), p90: round1(r.accept_p90), n: Number(r.accept_n ?? 0) },
+          toSignedReport: { median: round1(r.report_p50), p90: round1(r.report_p90), n: Number(r.report_n ?? 0) },
+        },
+        limitsMissed: { acceptance: Number(r.missed_acceptance ?? 0), report: Number(r.missed_report ?? 0) },
+        // null when nothing was reported and no limit passed yet
+        withinLimitShare: settled > 0 ? Math.round((Number(r.within_limit ?? 0) / settled) * 1000) / 1000 : null,
+      };
+    });
   }
 
   toCsv(figures: Awaited<ReturnType<FiguresService['weekly']>>): string {
