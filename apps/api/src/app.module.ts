@@ -13,6 +13,7 @@ import { AuthController } from './modules/auth/auth.controller.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { TokenService } from './modules/auth/token.service.js';
 import { FacilitiesController } from './modules/facilities/facilities.controller.js';
+import { FacilitiesService } from './modules/facilities/facilities.service.js';
 import { HealthController } from './modules/health/health.controller.js';
 import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
@@ -41,6 +42,10 @@ import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
 import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
+import { SettingsController } from './modules/settings/settings.controller.js';
+import { TurnaroundPolicyService } from './modules/settings/turnaround-policy.service.js';
+import { UsersController } from './modules/users/users.controller.js';
+import { UsersService } from './modules/users/users.service.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
@@ -59,6 +64,8 @@ export const CONTROLLERS = [
   DecisionController,
   FiguresController,
   Icd10Controller,
+  UsersController,
+  SettingsController,
 ];
 
 export interface AppOverrides {
@@ -82,7 +89,11 @@ export class AppModule {
         PatientsService,
         ...IMAGING_PROVIDERS,
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
-        { provide: TURNAROUND_POLICY, useValue: config.turnaroundPolicy },
+        TurnaroundPolicyService,
+        // The administrator's stored policy, else the configured one (TURNAROUND_POLICY over the defaults).
+        { provide: TURNAROUND_POLICY, useExisting: TurnaroundPolicyService },
+        FacilitiesService,
+        UsersService,
         OutboxService,
         TransitionService,
         RouterService,

@@ -4,6 +4,7 @@ import { Foundation1764115200000 } from './migrations/1764115200000-Foundation.j
 import { Imaging1764118800000 } from './migrations/1764118800000-Imaging.js';
 import { Referrals1764122400000 } from './migrations/1764122400000-Referrals.js';
 import { ReportsPlans1764126000000 } from './migrations/1764126000000-ReportsPlans.js';
+import { Admin1764129600000 } from './migrations/1764129600000-Admin.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   Imaging1764118800000,
   Referrals1764122400000,
   ReportsPlans1764126000000,
+  Admin1764129600000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

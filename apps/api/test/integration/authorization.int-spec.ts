@@ -40,6 +40,19 @@ const stowSample =
     return { path, body: m.body, headers: { 'content-type': m.contentType } };
   };
 
+// Administration routes that change a facility or an account act on throwaway ones, made afresh
+// before each call (see `call`), so the matrix never deactivates the demo network.
+const spare = { facility: '', user: '' };
+const SPARE_ROUTES = new Set([
+  'POST /api/facilities/:id/deactivate',
+  'POST /api/facilities/:id/activate',
+  'PATCH /api/users/:id',
+  'POST /api/users/:id/deactivate',
+  'POST /api/users/:id/activate',
+  'POST /api/users/:id/password',
+]);
+const uniq = () => Math.random().toString(36).slice(2, 10);
+
 const SAMPLES: Record<string, Sample> = {
   'POST /api/auth/login': () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
   'POST /api/auth/refresh': () => ({ path: '/api/auth/refresh', body: { refreshToken: 'x'.repeat(43) } }),
@@ -72,7 +85,41 @@ const SAMPLES: Record<string, Sample> = {
   }),
   'GET /api/facilities': () => ({ path: '/api/facilities' }),
   'GET /api/facilities/:id': (ids) => ({ path: `/api/facilities/${ids.facility}` }),
+  'POST /api/facilities': () => ({
+    path: '/api/facilities',
+    body: { code: `M${uniq()}`, kind: 'hub', nameZh: '矩阵医院', nameEn: 'Matrix Hospital' },
+  }),
+  'PATCH /api/facilities/:id': (ids) => ({ path: `/api/facilities/${ids.facility}`, body: { phone: '010-65550000' } }),
+  'POST /api/facilities/:id/deactivate': () => ({ path: `/api/facilities/${spare.facility}/deactivate` }),
+  'POST /api/facilities/:id/activate': () => ({ path: `/api/facilities/${spare.facility}/activate` }),
+  'GET /api/users': () => ({ path: '/api/users?role=specialist&active=true' }),
+  'GET /api/users/:id': (ids) => ({ path: `/api/users/${ids.specialist}` }),
+  'POST /api/users': (ids) => ({
+    path: '/api/users',
+    body: {
+      username: `m.${uniq()}`,
+      displayNameZh: '矩阵',
+      displayNameEn: 'Matrix',
+      role: 'community_doctor',
+      facilityId: ids.facility,
+      password: 'Matrix-pass-2030',
+    },
+  }),
+  'PATCH /api/users/:id': () => ({ path: `/api/users/${spare.user}`, body: { displayNameEn: 'Spare Two' } }),
+  'POST /api/users/:id/deactivate': () => ({ path: `/api/users/${spare.user}/deactivate` }),
+  'POST /api/users/:id/activate': () => ({ path: `/api/users/${spare.user}/activate` }),
+  'POST /api/users/:id/password': () => ({
+    path: `/api/users/${spare.user}/password`,
+    body: { password: 'Spare-pass-2030' },
+  }),
+  'GET /api/settings/turnaround-policy': () => ({ path: '/api/settings/turnaround-policy' }),
+  // An invalid policy: allowed roles get past the gate to a validation error, and nothing changes.
+  'PUT /api/settings/turnaround-policy': () => ({
+    path: '/api/settings/turnaround-policy',
+    body: { policy: {}, version: 0 },
+  }),
   'GET /api/audit': () => ({ path: '/api/audit' }),
+  'GET /api/audit/vocabulary': () => ({ path: '/api/audit/vocabulary' }),
   'GET /api/health': () => ({ path: '/api/health' }),
   'ALL /api/uploads': () => ({ path: '/api/uploads', method: 'OPTIONS' }),
   'ALL /api/uploads/:id': () => ({ path: '/api/uploads/0123456789abcdef', method: 'HEAD' }),
@@ -295,6 +342,20 @@ describe('authorization matrix over HTTP', () => {
         [ids.specialist],
       );
       ids.shift = rows[0].id;
+    }
+    if (SPARE_ROUTES.has(key)) {
+      const f = await t.db.query(
+        `INSERT INTO facility (code, kind, name_zh, name_en) VALUES ($1, 'hub', '备用', 'Spare') RETURNING id`,
+        [`S${uniq()}`],
+      );
+      spare.facility = f.rows[0].id;
+      const u = await t.db.query(
+        `INSERT INTO app_user (username, password_hash, role, facility_id, display_name_zh, display_name_en)
+         SELECT $1, 'x', 'community_doctor', facility_id, '备用', 'Spare' FROM app_user WHERE username = 'doc.bjcy'
+         RETURNING id`,
+        [`s.${uniq()}`],
+      );
+      spare.user = u.rows[0].id;
     }
     const given = SAMPLES[key]!({ ...ids, ownPatient: patientId ?? ids.ownPatient });
     const sample = forScope && given.scopeBody ? { ...given, body: given.scopeBody } : given;

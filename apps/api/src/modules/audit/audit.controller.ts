@@ -1,21 +1,51 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsNumberString, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import {
+  IsDate,
+  IsIn,
+  IsInt,
+  IsNumberString,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { Roles } from '#src/common/decorators.js';
 import { AUDIT_OUTCOMES, type AuditOutcome } from './audit-event.entity.js';
 import { AuditService } from './audit.service.js';
 
 export class AuditQueryDto {
-  @IsOptional() @IsString() actorId?: string;
-  @IsOptional() @IsUUID() patientId?: string;
-  @IsOptional() @IsUUID() facilityId?: string;
-  @IsOptional() @IsString() action?: string;
-  @IsOptional() @IsIn(AUDIT_OUTCOMES) outcome?: AuditOutcome;
-  @IsOptional() @Type(() => Date) @IsDate() from?: Date;
-  @IsOptional() @Type(() => Date) @IsDate() to?: Date;
-  @IsOptional() @IsNumberString() before?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() actorId?: string;
+  @ApiPropertyOptional({ description: "the actor's user name" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  actor?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() patientId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() facilityId?: string;
+  @ApiPropertyOptional({ description: 'an exact action, or a prefix ending in "." such as "user."' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9_.]{1,64}$/, { message: 'action must be lower-case letters, digits, dots and underscores' })
+  action?: string;
+  @ApiPropertyOptional({ example: 'user' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9_]{1,32}$/, { message: 'resourceType must be lower-case letters, digits and underscores' })
+  resourceType?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) resourceId?: string;
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES }) @IsOptional() @IsIn(AUDIT_OUTCOMES) outcome?: AuditOutcome;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() from?: Date;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() to?: Date;
+  @ApiPropertyOptional({ description: 'rows older than this id (the previous page’s nextBefore)' })
+  @IsOptional()
+  @IsNumberString()
+  before?: string;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }
 
 @ApiTags('audit')
@@ -24,11 +54,23 @@ export class AuditQueryDto {
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
-  /** The audit trail, newest first, for administrators. */
+  /**
+   * The audit trail, newest first, for administrators, with the names of the staff, users and
+   * facilities it mentions. `nextBefore` pages to older rows; null on the last page.
+   */
   @Get()
   @Roles('admin')
   async list(@Query() q: AuditQueryDto) {
-    const rows = await this.audit.query({ ...q, limit: q.limit ?? 100 });
-    return { items: rows, nextBefore: rows.length > 0 ? rows[rows.length - 1]!.id : null };
+    const limit = q.limit ?? 100;
+    const rows = await this.audit.query({ ...q, limit });
+    const labels = await this.audit.labels(rows);
+    return { items: rows, ...labels, nextBefore: rows.length === limit ? rows[rows.length - 1]!.id : null };
+  }
+
+  /** The actions and record types in the trail, for the filters. */
+  @Get('vocabulary')
+  @Roles('admin')
+  vocabulary() {
+    return this.audit.vocabulary();
   }
 }

@@ -16,9 +16,14 @@ export interface AuditEntry {
 
 export interface AuditQuery {
   actorId?: string;
+  /** the actor's user name (staff) */
+  actor?: string;
   patientId?: string;
   facilityId?: string;
+  /** an exact action, or a prefix ending in "." (e.g. "user.") */
   action?: string;
+  resourceType?: string;
+  resourceId?: string;
   outcome?: AuditOutcome;
   from?: Date;
   to?: Date;
@@ -58,13 +63,81 @@ export class AuditService {
   async query(q: AuditQuery): Promise<AuditEventEntity[]> {
     const qb = this.ds.getRepository(AuditEventEntity).createQueryBuilder('a');
     if (q.actorId) qb.andWhere('a.actor_id = :actorId', { actorId: q.actorId });
+    if (q.actor)
+      qb.andWhere('a.actor_id IN (SELECT u.id::text FROM app_user u WHERE u.username = :actor)', {
+        actor: q.actor.trim().toLowerCase(),
+      });
+    if (q.resourceType) qb.andWhere('a.resource_type = :resourceType', { resourceType: q.resourceType });
+    if (q.resourceId) qb.andWhere('a.resource_id = :resourceId', { resourceId: q.resourceId });
     if (q.patientId) qb.andWhere('a.patient_id = :patientId', { patientId: q.patientId });
     if (q.facilityId) qb.andWhere('a.facility_id = :facilityId', { facilityId: q.facilityId });
-    if (q.action) qb.andWhere('a.action = :action', { action: q.action });
+    if (q.action?.endsWith('.'))
+      qb.andWhere("a.action LIKE :prefix ESCAPE '\\'", { prefix: `${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    else if (q.action) qb.andWhere('a.action = :action', { action: q.action });
     if (q.outcome) qb.andWhere('a.outcome = :outcome', { outcome: q.outcome });
     if (q.from) qb.andWhere('a.at >= :from', { from: q.from });
     if (q.to) qb.andWhere('a.at < :to', { to: q.to });
     if (q.before) qb.andWhere('a.id < :before', { before: q.before });
     return qb.orderBy('a.id', 'DESC').limit(q.limit).getMany();
+  }
+
+  /**
+   * Display names of the staff and the non-patient records (users, facilities) the rows name, so the
+   * trail reads as sentences. Patients stay ids: the trail shows no more about them than its rows hold.
+   */
+  async labels(rows: AuditEventEntity[]): Promise<{
+    users: Record<string, { username: string; displayNameZh: string; displayNameEn: string; role: string }>;
+    facilities: Record<string, { code: string; nameZh: string; nameEn: string }>;
+  }> {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const userIds = new Set<string>();
+    const facilityIds = new Set<string>();
+    for (const r of rows) {
+      if (r.actorId && r.actorRole !== 'patient' && uuid.test(r.actorId)) userIds.add(r.actorId);
+      if (r.resourceType === 'user' && r.resourceId && uuid.test(r.resourceId)) userIds.add(r.resourceId);
+      if (r.resourceType === 'facility' && r.resourceId && uuid.test(r.resourceId)) facilityIds.add(r.resourceId);
+      if (r.facilityId) facilityIds.add(r.facilityId);
+    }
+    const [users, facilities] = await Promise.all([
+      userIds.size
+        ? this.ds.query<{ id: string; username: string; name_zh: string; name_en: string; role: string }[]>(
+            'SELECT id, username, display_name_zh AS name_zh, display_name_en AS name_en, role FROM app_user WHERE id = ANY($1::uuid[])',
+            [[...userIds]],
+          )
+        : [],
+      facilityIds.size
+        ? this.ds.query<{ id: string; code: string; name_zh: string; name_en: string }[]>(
+            'SELECT id, code, name_zh, name_en FROM facility WHERE id = ANY($1::uuid[])',
+            [[...facilityIds]],
+          )
+        : [],
+    ]);
+    return {
+      users: Object.fromEntries(
+        users.map((u) => [
+          u.id,
+          { username: u.username, displayNameZh: u.name_zh, displayNameEn: u.name_en, role: u.role },
+        ]),
+      ),
+      facilities: Object.fromEntries(
+        facilities.map((f) => [f.id, { code: f.code, nameZh: f.name_zh, nameEn: f.name_en }]),
+      ),
+    };
+  }
+
+  /** Every action and resource type recorded so far (an index skip-scan: fast on a long trail). */
+  async vocabulary(): Promise<{ actions: string[]; resourceTypes: string[] }> {
+    const distinct = async (column: 'action' | 'resource_type') =>
+      (
+        await this.ds.query<{ v: string }[]>(
+          `WITH RECURSIVE d AS (
+             (SELECT ${column} AS v FROM audit_event ORDER BY ${column} LIMIT 1)
+             UNION ALL
+             SELECT (SELECT ${column} FROM audit_event WHERE ${column} > d.v ORDER BY ${column} LIMIT 1) FROM d WHERE d.v IS NOT NULL
+           ) SELECT v FROM d WHERE v IS NOT NULL`,
+        )
+      ).map((r) => r.v);
+    const [actions, resourceTypes] = await Promise.all([distinct('action'), distinct('resource_type')]);
+    return { actions, resourceTypes };
   }
 }

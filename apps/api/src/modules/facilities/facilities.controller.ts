@@ -1,33 +1,55 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Roles } from '#src/common/decorators.js';
-import { notFound } from '#src/common/errors.js';
-import { FacilityEntity, ReadingCentreEntity } from './facility.entity.js';
+import { CreateFacilityDto, UpdateFacilityDto } from './dto.js';
+import { FacilitiesService } from './facilities.service.js';
 
-// The network's facilities are not patient data: every staff member may see the list.
+const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
+
+// The network's facilities are not patient data: every staff member may see the list; only the
+// administrator changes it.
 @ApiTags('facilities')
 @ApiBearerAuth()
 @Controller('facilities')
 export class FacilitiesController {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly facilities: FacilitiesService) {}
 
   @Get()
   @Roles('community_doctor', 'specialist', 'coordinator', 'admin')
-  async list() {
-    const [facilities, readingCentres] = await Promise.all([
-      this.ds.getRepository(FacilityEntity).find({ order: { kind: 'DESC', code: 'ASC' } }),
-      this.ds.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }),
-    ]);
-    return { facilities, readingCentres };
+  list() {
+    return this.facilities.list();
   }
 
   @Get(':id')
   @Roles('community_doctor', 'specialist', 'coordinator', 'admin')
-  async get(@Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string) {
-    const facility = await this.ds.getRepository(FacilityEntity).findOneBy({ id });
-    if (!facility) throw notFound('Facility');
-    return facility;
+  get(@Param('id', uuid) id: string) {
+    return this.facilities.get(id);
+  }
+
+  /** A new hub or community centre; 409 when the code is taken. */
+  @Post()
+  @Roles('admin')
+  create(@Body() dto: CreateFacilityDto) {
+    return this.facilities.create(dto);
+  }
+
+  @Patch(':id')
+  @Roles('admin')
+  update(@Param('id', uuid) id: string, @Body() dto: UpdateFacilityDto) {
+    return this.facilities.update(id, dto);
+  }
+
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  @Roles('admin')
+  deactivate(@Param('id', uuid) id: string) {
+    return this.facilities.setActive(id, false);
+  }
+
+  @Post(':id/activate')
+  @HttpCode(200)
+  @Roles('admin')
+  activate(@Param('id', uuid) id: string) {
+    return this.facilities.setActive(id, true);
   }
 }

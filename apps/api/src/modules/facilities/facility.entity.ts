@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export const FACILITY_KINDS = ['hub', 'community'] as const;
 export type FacilityKind = (typeof FACILITY_KINDS)[number];
@@ -13,7 +13,10 @@ export class FacilityEntity {
   @Column('uuid', { nullable: true }) hubId: string | null;
   @Column('text', { nullable: true }) address: string | null;
   @Column('text', { nullable: true }) phone: string | null;
+  /** a deactivated facility stays (referrals and users point at it) but takes no new users */
+  @Column('boolean', { default: true }) active: boolean;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }
 
 export const READING_SERVICES = ['ECG', 'IMAGING'] as const;

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
 import { AppError, notFound } from '#src/common/errors.js';
 import { ROLES, type Actor } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
 import { staticRooms } from '#src/modules/realtime/rooms.js';
 import {
@@ -113,6 +114,7 @@ export class DutyShiftsController {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly router: RouterService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get()
@@ -142,10 +144,36 @@ export class DutyShiftsController {
       throw new AppError('VALIDATION_FAILED', 'Shifts are for specialists of a reading centre.', {
         fields: ['userId'],
       });
-    const [row] = await this.ds.query<{ id: string }[]>(
-      'INSERT INTO duty_shift (user_id, reading_centre_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id',
-      [dto.userId, u.reading_centre_id, dto.startsAt, dto.endsAt],
-    );
+    const row = await this.ds.transaction(async (m) => {
+      // One reader cannot hold two shifts at once: checked with the reader's row locked, so two
+      // administrators adding shifts at the same time cannot both pass the check.
+      await m.query('SELECT id FROM app_user WHERE id = $1 FOR UPDATE', [dto.userId]);
+      const [clash] = await m.query<{ id: string; starts_at: Date; ends_at: Date }[]>(
+        `SELECT id, starts_at, ends_at FROM duty_shift
+          WHERE user_id = $1 AND starts_at < $3 AND ends_at > $2 ORDER BY starts_at LIMIT 1`,
+        [dto.userId, dto.startsAt, dto.endsAt],
+      );
+      if (clash)
+        throw new AppError('CONFLICT', 'This specialist already has a shift at that time.', {
+          reason: 'overlapping_shift',
+          shift: { id: clash.id, startsAt: clash.starts_at, endsAt: clash.ends_at },
+        });
+      const [inserted] = await m.query<{ id: string }[]>(
+        'INSERT INTO duty_shift (user_id, reading_centre_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id',
+        [dto.userId, u.reading_centre_id, dto.startsAt, dto.endsAt],
+      );
+      await this.audit.record(
+        {
+          action: 'duty_shift.create',
+          resourceType: 'duty_shift',
+          resourceId: inserted!.id,
+          outcome: 'success',
+          details: { userId: dto.userId, readingCentreId: u.reading_centre_id },
+        },
+        m,
+      );
+      return inserted;
+    });
     this.router.kick('ECG');
     this.router.kick('IMAGING');
     return { id: row!.id, ...dto, readingCentreId: u.reading_centre_id };
@@ -155,7 +183,22 @@ export class DutyShiftsController {
   @HttpCode(204)
   @Roles('coordinator', 'admin')
   async remove(@Param('id', uuid) id: string) {
-    const result = await this.ds.query<[unknown[], number]>('DELETE FROM duty_shift WHERE id = $1', [id]);
-    if (result[1] === 0) throw notFound('Shift');
+    await this.ds.transaction(async (m) => {
+      const result = await m.query<[{ user_id: string }[], number]>(
+        'DELETE FROM duty_shift WHERE id = $1 RETURNING user_id',
+        [id],
+      );
+      if (result[1] === 0) throw notFound('Shift');
+      await this.audit.record(
+        {
+          action: 'duty_shift.delete',
+          resourceType: 'duty_shift',
+          resourceId: id,
+          outcome: 'success',
+          details: { userId: result[0][0]!.user_id },
+        },
+        m,
+      );
+    });
   }
 }

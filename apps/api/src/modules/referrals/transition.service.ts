@@ -7,7 +7,6 @@ import {
   type Effect,
   type ReferralEvent,
   type ReferralSnapshot,
-  type TurnaroundPolicy,
 } from '@zhiyin/workflow';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '#src/common/clock.js';
@@ -15,6 +14,7 @@ import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { OutboxService, type OutboxMessage } from '#src/modules/realtime/outbox.service.js';
 import { rooms } from '#src/modules/realtime/rooms.js';
+import type { TurnaroundPolicySource } from '#src/modules/settings/turnaround-policy.service.js';
 import { refusal } from './referral.errors.js';
 
 export const TURNAROUND_POLICY = Symbol('TURNAROUND_POLICY');
@@ -48,7 +48,7 @@ export function rulesActor(actor: Actor | 'system'): RulesActor {
 export class TransitionService {
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(TURNAROUND_POLICY) private readonly policy: TurnaroundPolicy,
+    @Inject(TURNAROUND_POLICY) private readonly policy: TurnaroundPolicySource,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
   ) {}
@@ -73,7 +73,9 @@ export class TransitionService {
     details: Record<string, unknown> = {},
   ): Promise<Applied> {
     const prev = row.snapshot;
-    const decision = decide(prev, event, { actor: rulesActor(actor), now: this.clock.now(), policy: this.policy });
+    // The policy in force now (read in this transaction): a change applies to the timers scheduled from here on.
+    const policy = await this.policy.current(m);
+    const decision = decide(prev, event, { actor: rulesActor(actor), now: this.clock.now(), policy });
     if (!decision.ok) throw refusal(decision.reason, prev.state);
     const { next, effects } = decision;
     await this.save(m, row.id, next);

@@ -1,0 +1,223 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppError, notFound } from '#src/common/errors.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import type { CreateFacilityDto, FacilityView, ReadingCentreView, UpdateFacilityDto } from './dto.js';
+import { FacilityEntity, ReadingCentreEntity, type ReadingService } from './facility.entity.js';
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+// Names a new reading centre gets; the administrator can rename the hub, not (yet) its centres.
+const CENTRE_NAMES: Record<ReadingService, { nameZh: string; nameEn: string }> = {
+  ECG: { nameZh: '心电诊断中心', nameEn: 'ECG Diagnosis Centre' },
+  IMAGING: { nameZh: '影像诊断中心', nameEn: 'Imaging Diagnosis Centre' },
+};
+
+const invalid = (field: string, message: string, reason: string) =>
+  new AppError('VALIDATION_FAILED', message, { fields: [field], reason });
+
+// The network's facilities, managed by the administrator. Facilities are never deleted (referrals,
+// patients and users point at them): they are deactivated, and a deactivated one takes no new users.
+@Injectable()
+export class FacilitiesService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(): Promise<{ facilities: FacilityView[]; readingCentres: ReadingCentreView[] }> {
+    const [facilities, readingCentres] = await Promise.all([
+      this.ds.getRepository(FacilityEntity).find({ order: { kind: 'DESC', code: 'ASC' } }),
+      this.ds.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }),
+    ]);
+    return { facilities: facilities.map((f) => toView(f, readingCentres)), readingCentres };
+  }
+
+  async get(id: string): Promise<FacilityView> {
+    const facility = await this.ds.getRepository(FacilityEntity).findOneBy({ id });
+    if (!facility) throw notFound('Facility');
+    return toView(facility, await this.ds.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }));
+  }
+
+  async create(dto: CreateFacilityDto): Promise<FacilityView> {
+    return this.ds.transaction(async (m) => {
+      const hubId = dto.kind === 'community' ? await this.checkHub(m, dto.hubId) : null;
+      if (dto.kind === 'community' && dto.readingServices?.length)
+        throw invalid('readingServices', 'Only a hub runs reading centres.', 'not_a_hub');
+      const entity = m.create(FacilityEntity, {
+        code: dto.code.toUpperCase(),
+        kind: dto.kind,
+        nameZh: dto.nameZh.trim(),
+        nameEn: dto.nameEn.trim(),
+        hubId,
+        address: dto.address?.trim() || null,
+        phone: dto.phone?.trim() || null,
+        active: true,
+      });
+      await this.saveUnique(m, entity);
+      if (dto.kind === 'hub') await this.setReadingServices(m, entity.id, dto.readingServices ?? []);
+      await this.audit.record(
+        {
+          action: 'facility.create',
+          resourceType: 'facility',
+          resourceId: entity.id,
+          outcome: 'success',
+          details: { kind: dto.kind, readingServices: dto.readingServices ?? [] },
+        },
+        m,
+      );
+      return toView(entity, await m.getRepository(ReadingCentreEntity).find());
+    });
+  }
+
+  async update(id: string, dto: UpdateFacilityDto): Promise<FacilityView> {
+    return this.ds.transaction(async (m) => {
+      const facility = await m
+        .getRepository(FacilityEntity)
+        .createQueryBuilder('f')
+        .where('f.id = :id', { id })
+        .setLock('pessimistic_write')
+        .getOne();
+      if (!facility) throw notFound('Facility');
+      const fields: string[] = [];
+      const change = <K extends keyof FacilityEntity>(key: K, value: FacilityEntity[K] | undefined) => {
+        if (value === undefined || value === facility[key]) return;
+        facility[key] = value;
+        fields.push(key);
+      };
+      change('code', dto.code?.toUpperCase());
+      change('nameZh', dto.nameZh?.trim());
+      change('nameEn', dto.nameEn?.trim());
+      change('address', dto.address === undefined ? undefined : dto.address.trim() || null);
+      change('phone', dto.phone === undefined ? undefined : dto.phone.trim() || null);
+      if (dto.hubId !== undefined) {
+        if (facility.kind !== 'community')
+          throw invalid('hubId', 'Only a community centre belongs to a hub.', 'not_community');
+        if (dto.hubId !== facility.hubId) change('hubId', await this.checkHub(m, dto.hubId));
+      }
+      if (dto.readingServices !== undefined) {
+        if (facility.kind !== 'hub') throw invalid('readingServices', 'Only a hub runs reading centres.', 'not_a_hub');
+        if (await this.setReadingServices(m, facility.id, dto.readingServices)) fields.push('readingServices');
+      }
+      if (fields.length > 0) {
+        await this.saveUnique(m, facility);
+        await this.audit.record(
+          {
+            action: 'facility.update',
+            resourceType: 'facility',
+            resourceId: id,
+            outcome: 'success',
+            details: { fields },
+          },
+          m,
+        );
+      }
+      return toView(facility, await m.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }));
+    });
+  }
+
+  /** Deactivates (or reactivates) a facility. A hub that community centres still send to stays active. */
+  async setActive(id: string, active: boolean): Promise<FacilityView> {
+    return this.ds.transaction(async (m) => {
+      const [facility] = await m.query<{ id: string; kind: string; active: boolean }[]>(
+        'SELECT id, kind, active FROM facility WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      if (!facility) throw notFound('Facility');
+      if (!active && facility.kind === 'hub') {
+        const [{ n }] = await m.query<[{ n: number }]>(
+          'SELECT count(*)::int AS n FROM facility WHERE hub_id = $1 AND active',
+          [id],
+        );
+        if (n > 0)
+          throw new AppError(
+            'CONFLICT',
+            'Community centres still send their studies to this hub. Move them to another hub first.',
+            { reason: 'hub_in_use', communityCentres: n },
+          );
+      }
+      if (facility.active !== active) {
+        await m.query('UPDATE facility SET active = $2, updated_at = now() WHERE id = $1', [id, active]);
+        await this.audit.record(
+          {
+            action: active ? 'facility.activate' : 'facility.deactivate',
+            resourceType: 'facility',
+            resourceId: id,
+            outcome: 'success',
+          },
+          m,
+        );
+      }
+      const entity = await m.getRepository(FacilityEntity).findOneByOrFail({ id });
+      return toView(entity, await m.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }));
+    });
+  }
+
+  private async checkHub(m: EntityManager, hubId: string | undefined): Promise<string> {
+    if (!hubId) throw invalid('hubId', 'Choose the hub that reads for this centre.', 'required');
+    const hub = await m.getRepository(FacilityEntity).findOneBy({ id: hubId });
+    if (!hub || hub.kind !== 'hub') throw invalid('hubId', 'The hub does not exist.', 'not_a_hub');
+    if (!hub.active) throw invalid('hubId', 'The hub is deactivated.', 'inactive');
+    return hub.id;
+  }
+
+  /** Adds and removes a hub's reading centres; true when something changed. */
+  private async setReadingServices(m: EntityManager, hubId: string, services: ReadingService[]): Promise<boolean> {
+    const repo = m.getRepository(ReadingCentreEntity);
+    const existing = await repo.findBy({ hubId });
+    let changed = false;
+    for (const centre of existing.filter((c) => !services.includes(c.service))) {
+      const [{ users, shifts }] = await m.query<[{ users: number; shifts: number }]>(
+        `SELECT (SELECT count(*)::int FROM app_user WHERE reading_centre_id = $1) AS users,
+                (SELECT count(*)::int FROM duty_shift WHERE reading_centre_id = $1) AS shifts`,
+        [centre.id],
+      );
+      if (users > 0 || shifts > 0)
+        throw new AppError(
+          'CONFLICT',
+          'Specialists or duty shifts still belong to this reading centre. Move them first.',
+          { reason: 'reading_centre_in_use', service: centre.service, users, shifts },
+        );
+      await repo.delete({ id: centre.id });
+      changed = true;
+    }
+    for (const service of services.filter((s) => !existing.some((c) => c.service === s))) {
+      await repo.insert({ hubId, service, ...CENTRE_NAMES[service] });
+      changed = true;
+    }
+    return changed;
+  }
+
+  private async saveUnique(m: EntityManager, entity: FacilityEntity): Promise<void> {
+    try {
+      await m.save(entity);
+    } catch (err) {
+      const e = err as { code?: string; driverError?: { code?: string } };
+      if ((e.driverError?.code ?? e.code) === PG_UNIQUE_VIOLATION)
+        throw new AppError('CONFLICT', 'Another facility already has this code.', {
+          fields: ['code'],
+          reason: 'duplicate_code',
+        });
+      throw err;
+    }
+  }
+}
+
+function toView(f: FacilityEntity, centres: ReadingCentreEntity[]): FacilityView {
+  const hub = f.kind === 'hub' ? f.id : f.hubId;
+  return {
+    id: f.id,
+    code: f.code,
+    kind: f.kind,
+    nameZh: f.nameZh,
+    nameEn: f.nameEn,
+    hubId: f.hubId,
+    address: f.address,
+    phone: f.phone,
+    active: f.active,
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+    readingCentres: centres.filter((c) => c.hubId === hub),
+  };
+}

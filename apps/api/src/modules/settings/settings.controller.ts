@@ -1,0 +1,41 @@
+import { Body, Controller, Get, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, Min } from 'class-validator';
+import { CurrentActor, Roles } from '#src/common/decorators.js';
+import type { Actor } from '#src/common/request-context.js';
+import { TurnaroundPolicyService } from './turnaround-policy.service.js';
+
+export class PutTurnaroundPolicyDto {
+  @ApiProperty({ description: 'the complete policy: every service × priority × limit, in minutes' })
+  @IsObject()
+  policy: Record<string, unknown>;
+
+  @ApiProperty({ description: 'the version you edited (0 before the first change); a stale version is refused' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  version: number;
+}
+
+// Network settings. The turnaround policy: the administrator changes it, coordinators (who watch
+// the limits) may read it. Each change is a new version, audited.
+@ApiTags('settings')
+@ApiBearerAuth()
+@Controller('settings')
+export class SettingsController {
+  constructor(private readonly policy: TurnaroundPolicyService) {}
+
+  @Get('turnaround-policy')
+  @Roles('admin', 'coordinator')
+  getTurnaroundPolicy() {
+    return this.policy.view();
+  }
+
+  /** Applies to referrals submitted and timers scheduled from now on; timers already running keep their due times. */
+  @Put('turnaround-policy')
+  @Roles('admin')
+  putTurnaroundPolicy(@CurrentActor() actor: Actor, @Body() dto: PutTurnaroundPolicyDto) {
+    return this.policy.update(actor, dto.policy, dto.version);
+  }
+}

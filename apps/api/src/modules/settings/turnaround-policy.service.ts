@@ -1,0 +1,169 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  DEFAULT_TURNAROUND_POLICY,
+  mergeTurnaroundPolicy,
+  PRIORITIES,
+  SERVICES,
+  TURNAROUND_FIELDS,
+  validateTurnaroundPolicy,
+  type TurnaroundPolicy,
+} from '@zhiyin/workflow';
+import type { Logger } from 'pino';
+import { DataSource, type EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { AppError } from '#src/common/errors.js';
+import { LOGGER } from '#src/common/logging/logger.js';
+import type { Actor } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+
+/** Where the policy in force comes from: the administrator's stored version, else configuration. */
+export interface TurnaroundPolicySource {
+  current(m?: EntityManager): Promise<TurnaroundPolicy>;
+}
+
+export interface TurnaroundPolicyView {
+  /** 0 while no policy has been stored (the configured one is in force) */
+  version: number;
+  source: 'stored' | 'configured';
+  policy: TurnaroundPolicy;
+  changedAt: Date | null;
+  changedBy: { id: string; username: string; displayNameZh: string; displayNameEn: string } | null;
+  /** TURNAROUND_POLICY from the environment over the published defaults: what "reset" goes back to */
+  configured: TurnaroundPolicy;
+  defaults: TurnaroundPolicy;
+}
+
+interface StoredRow {
+  version: number;
+  policy: unknown;
+}
+
+// The turnaround policy the referral rules use. The administrator's latest stored version wins;
+// without one, the configured policy (environment over defaults). It is read inside the caller's
+// transaction on every transition, so every API node applies a change from the next referral or
+// timer on, with no restart and no cache to invalidate; a parsed version is kept so that reading
+// costs one indexed row.
+@Injectable()
+export class TurnaroundPolicyService implements TurnaroundPolicySource {
+  private cached: { version: number; policy: TurnaroundPolicy } | null = null;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly audit: AuditService,
+  ) {}
+
+  async current(m: EntityManager = this.ds.manager): Promise<TurnaroundPolicy> {
+    const [row] = await m.query<StoredRow[]>(
+      'SELECT version, policy FROM turnaround_policy ORDER BY version DESC LIMIT 1',
+    );
+    return row ? this.parse(row) : this.config.turnaroundPolicy;
+  }
+
+  async view(m: EntityManager = this.ds.manager): Promise<TurnaroundPolicyView> {
+    const [row] = await m.query<
+      (StoredRow & { changed_at: Date; user_id: string; username: string; name_zh: string; name_en: string })[]
+    >(
+      `SELECT p.version, p.policy, p.changed_at, u.id AS user_id, u.username, u.display_name_zh AS name_zh,
+              u.display_name_en AS name_en
+         FROM turnaround_policy p JOIN app_user u ON u.id = p.changed_by
+        ORDER BY p.version DESC LIMIT 1`,
+    );
+    const base = { configured: this.config.turnaroundPolicy, defaults: DEFAULT_TURNAROUND_POLICY };
+    if (!row) {
+      return {
+        version: 0,
+        source: 'configured',
+        policy: this.config.turnaroundPolicy,
+        changedAt: null,
+        changedBy: null,
+        ...base,
+      };
+    }
+    return {
+      version: row.version,
+      source: 'stored',
+      policy: this.parse(row),
+      changedAt: row.changed_at,
+      changedBy: { id: row.user_id, username: row.username, displayNameZh: row.name_zh, displayNameEn: row.name_en },
+      ...base,
+    };
+  }
+
+  /** Stores a new version. `version` is the one the administrator edited: a stale one is refused. */
+  async update(actor: Actor, policy: unknown, version: number): Promise<TurnaroundPolicyView> {
+    const problems = validateTurnaroundPolicy(policy);
+    if (problems.length > 0) {
+      throw new AppError('VALIDATION_FAILED', 'Some turnaround limits are not valid.', {
+        fields: problems.map((p) => `policy.${p.path}`),
+        problems,
+      });
+    }
+    const next = policy as TurnaroundPolicy;
+    return this.ds.transaction(async (m) => {
+      // One writer at a time; readers (transitions) are not blocked.
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('turnaround_policy'))`);
+      const before = await this.view(m);
+      if (before.version !== version) {
+        throw new AppError('STALE_STATE', 'The turnaround policy was changed by someone else. Reload and try again.', {
+          currentVersion: before.version,
+        });
+      }
+      const changed = changedPaths(before.policy, next);
+      if (changed.length === 0) return before;
+      await m.query('INSERT INTO turnaround_policy (version, policy, changed_by) VALUES ($1, $2, $3)', [
+        before.version + 1,
+        JSON.stringify(normalise(next)),
+        actor.id,
+      ]);
+      await this.audit.record(
+        {
+          action: 'settings.turnaround_policy.update',
+          resourceType: 'turnaround_policy',
+          resourceId: String(before.version + 1),
+          outcome: 'success',
+          details: { version: before.version + 1, changed },
+        },
+        m,
+      );
+      return this.view(m);
+    });
+  }
+
+  private parse(row: StoredRow): TurnaroundPolicy {
+    if (this.cached?.version === row.version) return this.cached.policy;
+    // Stored over the configured policy, so a service or priority added later still has limits.
+    const merged = mergeTurnaroundPolicy(row.policy, this.config.turnaroundPolicy);
+    if (!merged.ok) {
+      this.logger.error(
+        { version: row.version, problems: merged.problems },
+        'stored turnaround policy is not valid; using the configured one',
+      );
+      return this.config.turnaroundPolicy;
+    }
+    this.cached = { version: row.version, policy: merged.policy };
+    return merged.policy;
+  }
+}
+
+/** Only the known keys, in a stable order. */
+function normalise(policy: TurnaroundPolicy): TurnaroundPolicy {
+  return Object.fromEntries(
+    SERVICES.map((s) => [
+      s,
+      Object.fromEntries(
+        PRIORITIES.map((p) => [p, Object.fromEntries(TURNAROUND_FIELDS.map((f) => [f, policy[s][p][f]]))]),
+      ),
+    ]),
+  ) as unknown as TurnaroundPolicy;
+}
+
+function changedPaths(a: TurnaroundPolicy, b: TurnaroundPolicy): string[] {
+  const out: string[] = [];
+  for (const s of SERVICES)
+    for (const p of PRIORITIES)
+      for (const f of TURNAROUND_FIELDS) if (a[s][p][f] !== b[s][p][f]) out.push(`${s}.${p}.${f}`);
+  return out;
+}

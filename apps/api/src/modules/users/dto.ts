@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { SPECIALTIES, type Specialty } from '#src/common/request-context.js';
+import type { StaffRole } from '#src/modules/auth/user.entity.js';
+
+export const STAFF_ROLES = ['community_doctor', 'specialist', 'coordinator', 'admin'] as const satisfies StaffRole[];
+
+/** Lower-case letters, digits, dot, dash, underscore; 3 to 32 characters, starting with a letter or digit. */
+export const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 128;
+
+export class ListUsersDto {
+  @ApiPropertyOptional({ description: 'part of the user name or of either display name' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: STAFF_ROLES }) @IsOptional() @IsIn(STAFF_ROLES) role?: StaffRole;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() facilityId?: string;
+  @ApiPropertyOptional({ enum: ['true', 'false'] }) @IsOptional() @IsIn(['true', 'false']) active?: 'true' | 'false';
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+}
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'doc.bjmtg', description: '3-32 lower-case letters, digits, dot, dash or underscore' })
+  @IsString()
+  @Matches(USERNAME, { message: 'username must be 3 to 32 lower-case letters, digits, dots, dashes or underscores' })
+  username: string;
+
+  @ApiProperty({ example: '王丽' }) @IsString() @Length(1, 64) displayNameZh: string;
+  @ApiProperty({ example: 'Wang Li' }) @IsString() @Length(1, 64) displayNameEn: string;
+  @ApiProperty({ enum: STAFF_ROLES }) @IsIn(STAFF_ROLES) role: StaffRole;
+
+  @ApiPropertyOptional({ description: 'required except for administrators' })
+  @IsOptional()
+  @IsUUID()
+  facilityId?: string;
+
+  @ApiPropertyOptional({ enum: SPECIALTIES, description: 'specialists only' })
+  @IsOptional()
+  @IsIn(SPECIALTIES)
+  specialty?: Specialty;
+
+  @ApiProperty({ description: `initial password: ${PASSWORD_MIN}+ characters with a letter and a digit` })
+  @IsString()
+  @Length(1, PASSWORD_MAX)
+  password: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) displayNameZh?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) displayNameEn?: string;
+  @ApiPropertyOptional({ enum: STAFF_ROLES }) @IsOptional() @IsIn(STAFF_ROLES) role?: StaffRole;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() facilityId?: string;
+  @ApiPropertyOptional({ enum: SPECIALTIES }) @IsOptional() @IsIn(SPECIALTIES) specialty?: Specialty;
+  @ApiPropertyOptional({ description: 'always on duty, whatever the roster says' })
+  @IsOptional()
+  @IsBoolean()
+  onDuty?: boolean;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty() @IsString() @Length(1, PASSWORD_MAX) password: string;
+}
+
+/** A staff account as the administrator sees it: never the password hash. */
+export interface UserView {
+  id: string;
+  username: string;
+  role: StaffRole;
+  facilityId: string | null;
+  specialty: Specialty | null;
+  readingCentreId: string | null;
+  displayNameZh: string;
+  displayNameEn: string;
+  active: boolean;
+  onDuty: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}

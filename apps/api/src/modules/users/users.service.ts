@@ -1,0 +1,322 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppError, notFound } from '#src/common/errors.js';
+import type { Actor, Specialty } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import { hashPassword } from '#src/modules/auth/password.js';
+import { hashToken } from '#src/modules/auth/token.service.js';
+import { UserEntity, type StaffRole } from '#src/modules/auth/user.entity.js';
+import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
+import {
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  type CreateUserDto,
+  type ListUsersDto,
+  type UpdateUserDto,
+  type UserView,
+} from './dto.js';
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+/** Why a password is refused, or null. The same rules are shown on the admin screen. */
+export function passwordProblem(password: string, username: string): string | null {
+  if (password.length < PASSWORD_MIN) return 'too_short';
+  if (password.length > PASSWORD_MAX) return 'too_long';
+  if (!/\p{L}/u.test(password) || !/\p{Nd}/u.test(password)) return 'needs_letter_and_digit';
+  if (username.length >= 3 && password.toLowerCase().includes(username.toLowerCase())) return 'contains_username';
+  return null;
+}
+
+const PASSWORD_MESSAGES: Record<string, string> = {
+  too_short: `The password must have at least ${PASSWORD_MIN} characters.`,
+  too_long: `The password must have at most ${PASSWORD_MAX} characters.`,
+  needs_letter_and_digit: 'The password must contain a letter and a digit.',
+  contains_username: 'The password must not contain the user name.',
+};
+
+const invalid = (field: string, message: string, reason: string) =>
+  new AppError('VALIDATION_FAILED', message, { fields: [field], reason });
+
+interface Placement {
+  facilityId: string | null;
+  specialty: Specialty | null;
+  readingCentreId: string | null;
+}
+
+// Staff accounts, managed by the administrator. Passwords are hashed like every other (argon2id,
+// auth/password.ts) and never returned. Deactivating an account, resetting its password or moving
+// it to another role or facility ends its sign-ins (refresh tokens revoked); the short-lived access
+// token it holds runs out on its own.
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(q: ListUsersDto): Promise<{ items: UserView[]; total: number }> {
+    const qb = this.ds.getRepository(UserEntity).createQueryBuilder('u');
+    const text = q.q?.trim().toLowerCase();
+    if (text) {
+      qb.andWhere(
+        "(u.username LIKE :t ESCAPE '\\' OR lower(u.display_name_en) LIKE :t ESCAPE '\\' OR u.display_name_zh LIKE :t ESCAPE '\\')",
+        { t: `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` },
+      );
+    }
+    if (q.role) qb.andWhere('u.role = :role', { role: q.role });
+    if (q.facilityId) qb.andWhere('u.facility_id = :fac', { fac: q.facilityId });
+    if (q.active) qb.andWhere('u.active = :active', { active: q.active === 'true' });
+    const [rows, total] = await qb
+      .orderBy('u.active', 'DESC')
+      .addOrderBy('u.username', 'ASC')
+      .take(q.limit ?? 50)
+      .skip(q.offset ?? 0)
+      .getManyAndCount();
+    return { items: rows.map(toView), total };
+  }
+
+  async get(id: string): Promise<UserView> {
+    const user = await this.ds.getRepository(UserEntity).findOneBy({ id });
+    if (!user) throw notFound('User');
+    return toView(user);
+  }
+
+  async create(dto: CreateUserDto): Promise<UserView> {
+    const username = dto.username.toLowerCase();
+    const problem = passwordProblem(dto.password, username);
+    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem]!, problem);
+    const passwordHash = await hashPassword(dto.password);
+    return this.ds.transaction(async (m) => {
+      const placement = await this.place(m, dto.role, dto.facilityId, dto.specialty);
+      const entity = m.create(UserEntity, {
+        username,
+        passwordHash,
+        role: dto.role,
+        ...placement,
+        displayNameZh: dto.displayNameZh.trim(),
+        displayNameEn: dto.displayNameEn.trim(),
+        active: true,
+        onDuty: false,
+      });
+      try {
+        await m.save(entity);
+      } catch (err) {
+        const e = err as { code?: string; driverError?: { code?: string } };
+        if ((e.driverError?.code ?? e.code) === PG_UNIQUE_VIOLATION)
+          throw new AppError('CONFLICT', 'This user name is taken.', {
+            fields: ['username'],
+            reason: 'duplicate_username',
+          });
+        throw err;
+      }
+      await this.audit.record(
+        {
+          action: 'user.create',
+          resourceType: 'user',
+          resourceId: entity.id,
+          outcome: 'success',
+          details: { role: entity.role, facilityId: entity.facilityId },
+        },
+        m,
+      );
+      return toView(entity);
+    });
+  }
+
+  async update(actor: Actor, id: string, dto: UpdateUserDto): Promise<UserView> {
+    return this.ds.transaction(async (m) => {
+      const user = await this.lock(m, id);
+      const fields: string[] = [];
+      const role = dto.role ?? user.role;
+      if (role !== user.role && user.id === actor.id)
+        throw invalid('role', 'You cannot change your own role.', 'own_account');
+      if (role !== user.role && user.role === 'admin') await this.assertAnotherAdmin(m, user.id);
+      const placementChanged =
+        role !== user.role ||
+        (dto.facilityId !== undefined && dto.facilityId !== user.facilityId) ||
+        (dto.specialty !== undefined && dto.specialty !== user.specialty);
+      if (placementChanged) {
+        const placement = await this.place(
+          m,
+          role,
+          dto.facilityId ?? user.facilityId ?? undefined,
+          role === 'specialist' ? (dto.specialty ?? user.specialty ?? undefined) : undefined,
+        );
+        for (const key of ['facilityId', 'specialty', 'readingCentreId'] as const) {
+          if (placement[key] !== user[key]) fields.push(key);
+        }
+        Object.assign(user, placement);
+        if (role !== user.role) fields.push('role');
+        user.role = role;
+      }
+      for (const key of ['displayNameZh', 'displayNameEn'] as const) {
+        const value = dto[key]?.trim();
+        if (value !== undefined && value !== user[key]) {
+          user[key] = value;
+          fields.push(key);
+        }
+      }
+      if (dto.onDuty !== undefined && dto.onDuty !== user.onDuty) {
+        user.onDuty = dto.onDuty;
+        fields.push('onDuty');
+      }
+      if (fields.length === 0) return toView(user);
+      await m.save(user);
+      // Tokens carry role and facility: a moved account signs in again.
+      const sessionsEnded =
+        fields.includes('role') || fields.includes('facilityId') || fields.includes('readingCentreId')
+          ? await this.revokeSessions(m, user.id)
+          : 0;
+      await this.audit.record(
+        {
+          action: 'user.update',
+          resourceType: 'user',
+          resourceId: id,
+          outcome: 'success',
+          details: { fields, sessionsEnded },
+        },
+        m,
+      );
+      return toView(user);
+    });
+  }
+
+  async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
+    return this.ds.transaction(async (m) => {
+      const user = await this.lock(m, id);
+      if (!active && user.id === actor.id)
+        throw new AppError('CONFLICT', 'You cannot deactivate your own account.', { reason: 'own_account' });
+      if (!active && user.role === 'admin') await this.assertAnotherAdmin(m, user.id);
+      if (active && user.facilityId) {
+        const facility = await m.getRepository(FacilityEntity).findOneBy({ id: user.facilityId });
+        if (!facility?.active)
+          throw new AppError('CONFLICT', 'The account’s facility is deactivated. Move the account first.', {
+            reason: 'facility_inactive',
+          });
+      }
+      if (user.active === active) return toView(user);
+      user.active = active;
+      if (!active) user.onDuty = false;
+      await m.save(user);
+      const sessionsEnded = active ? 0 : await this.revokeSessions(m, user.id);
+      await this.audit.record(
+        {
+          action: active ? 'user.activate' : 'user.deactivate',
+          resourceType: 'user',
+          resourceId: id,
+          outcome: 'success',
+          ...(active ? {} : { details: { sessionsEnded } }),
+        },
+        m,
+      );
+      return toView(user);
+    });
+  }
+
+  /** Sets a new password chosen by the administrator; the account's sign-ins end and its lock-out is lifted. */
+  async resetPassword(id: string, password: string): Promise<void> {
+    const user = await this.ds.getRepository(UserEntity).findOneBy({ id });
+    if (!user) throw notFound('User');
+    const problem = passwordProblem(password, user.username);
+    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem]!, problem);
+    const passwordHash = await hashPassword(password);
+    await this.ds.transaction(async (m) => {
+      await this.lock(m, id);
+      await m.update(UserEntity, { id }, { passwordHash, failedLogins: 0, lockedUntil: null });
+      await m.query(`DELETE FROM auth_failure WHERE kind = 'password' AND subject_hash = $1`, [
+        hashToken(`user:${user.username}`),
+      ]);
+      const sessionsEnded = await this.revokeSessions(m, id);
+      await this.audit.record(
+        {
+          action: 'user.password_reset',
+          resourceType: 'user',
+          resourceId: id,
+          outcome: 'success',
+          details: { sessionsEnded },
+        },
+        m,
+      );
+    });
+  }
+
+  private async lock(m: EntityManager, id: string): Promise<UserEntity> {
+    const user = await m
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .where('u.id = :id', { id })
+      .setLock('pessimistic_write')
+      .getOne();
+    if (!user) throw notFound('User');
+    return user;
+  }
+
+  /** Where an account of this role belongs: community doctors at a centre, hub staff at the hub. */
+  private async place(
+    m: EntityManager,
+    role: StaffRole,
+    facilityId: string | undefined,
+    specialty: Specialty | undefined,
+  ): Promise<Placement> {
+    if (role !== 'specialist' && specialty)
+      throw invalid('specialty', 'Only specialists have a specialty.', 'not_a_specialist');
+    if (role === 'admin') {
+      if (facilityId) throw invalid('facilityId', 'Administrators belong to the network, not a facility.', 'admin');
+      return { facilityId: null, specialty: null, readingCentreId: null };
+    }
+    if (!facilityId) throw invalid('facilityId', 'Choose the facility this person works at.', 'required');
+    const facility = await m.getRepository(FacilityEntity).findOneBy({ id: facilityId });
+    if (!facility) throw invalid('facilityId', 'The facility does not exist.', 'unknown');
+    if (!facility.active) throw invalid('facilityId', 'The facility is deactivated.', 'inactive');
+    const wanted = role === 'community_doctor' ? 'community' : 'hub';
+    if (facility.kind !== wanted)
+      throw invalid(
+        'facilityId',
+        role === 'community_doctor'
+          ? 'Community doctors work at a community centre.'
+          : 'Specialists and coordinators work at a hub.',
+        'wrong_facility_kind',
+      );
+    if (role !== 'specialist') return { facilityId, specialty: null, readingCentreId: null };
+    if (!specialty) throw invalid('specialty', 'Choose the specialist’s specialty.', 'required');
+    const service = specialty === 'radiology' ? 'IMAGING' : 'ECG';
+    const centre = await m.getRepository(ReadingCentreEntity).findOneBy({ hubId: facilityId, service });
+    if (!centre) throw invalid('specialty', 'This hub has no reading centre for this specialty.', 'no_reading_centre');
+    return { facilityId, specialty, readingCentreId: centre.id };
+  }
+
+  private async assertAnotherAdmin(m: EntityManager, exceptId: string): Promise<void> {
+    const [{ n }] = await m.query<[{ n: number }]>(
+      `SELECT count(*)::int AS n FROM app_user WHERE role = 'admin' AND active AND id <> $1`,
+      [exceptId],
+    );
+    if (n === 0)
+      throw new AppError('CONFLICT', 'The network needs at least one active administrator.', { reason: 'last_admin' });
+  }
+
+  private async revokeSessions(m: EntityManager, userId: string): Promise<number> {
+    const result = await m.query<[unknown[], number]>(
+      'UPDATE refresh_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId],
+    );
+    return result[1];
+  }
+}
+
+function toView(u: UserEntity): UserView {
+  return {
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    facilityId: u.facilityId,
+    specialty: u.specialty,
+    readingCentreId: u.readingCentreId,
+    displayNameZh: u.displayNameZh,
+    displayNameEn: u.displayNameEn,
+    active: u.active,
+    onDuty: u.onDuty,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  };
+}
