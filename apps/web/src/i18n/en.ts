@@ -215,12 +215,14 @@ export const en: Record<MessageKey, string> = {
   'ecg.recording': '{leads} leads, {hz} Hz, {seconds} s, {beats} beats detected',
   'ecg.unitBpm': '/min',
   'ecg.unitMs': 'ms',
+  'ecg.unitDeg': '°',
   'ecg.m.heartRate': 'Heart rate',
   'ecg.m.rrMs': 'RR interval',
   'ecg.m.prMs': 'PR interval',
   'ecg.m.qrsMs': 'QRS duration',
   'ecg.m.qtMs': 'QT interval',
   'ecg.m.qtcMs': 'QTc (Bazett)',
+  'ecg.m.axisDeg': 'QRS axis',
   'ecg.keys':
     'Keys: +/- zoom; C turns the calipers on or off; with calipers on, ←→ move the active line (Shift for fine steps) and Space switches lines.',
 

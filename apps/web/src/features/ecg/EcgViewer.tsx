@@ -20,8 +20,8 @@ async function loadEcg(studyUid: string, seriesUid: string, sopUid: string, sign
   return decodeEcg(parseFull(part.body));
 }
 
-type MeasureKey = 'heartRate' | 'rrMs' | 'prMs' | 'qrsMs' | 'qtMs' | 'qtcMs';
-const MEASURES: MeasureKey[] = ['heartRate', 'rrMs', 'prMs', 'qrsMs', 'qtMs', 'qtcMs'];
+type MeasureKey = 'heartRate' | 'rrMs' | 'prMs' | 'qrsMs' | 'qtMs' | 'qtcMs' | 'axisDeg';
+const MEASURES: MeasureKey[] = ['heartRate', 'rrMs', 'prMs', 'qrsMs', 'qtMs', 'qtcMs', 'axisDeg'];
 const DEVICE_KEY: Record<MeasureKey, string> = {
   heartRate: 'HR',
   rrMs: 'RR',
@@ -29,6 +29,34 @@ const DEVICE_KEY: Record<MeasureKey, string> = {
   qrsMs: 'QRS',
   qtMs: 'QT',
   qtcMs: 'QTc',
+  axisDeg: 'QRSAxis',
+};
+
+/** The values the specialist confirmed, under the report's names. */
+export interface ConfirmedEcgValues {
+  heartRate?: number;
+  pr?: number;
+  qrs?: number;
+  qt?: number;
+  qtc?: number;
+  axis?: number;
+}
+const REPORT_KEY: Partial<Record<MeasureKey, keyof ConfirmedEcgValues>> = {
+  heartRate: 'heartRate',
+  prMs: 'pr',
+  qrsMs: 'qrs',
+  qtMs: 'qt',
+  qtcMs: 'qtc',
+  axisDeg: 'axis',
+};
+// What the report accepts (the API's limits); anything else is refused here with a clear mark.
+const LIMITS: Record<keyof ConfirmedEcgValues, [number, number]> = {
+  heartRate: [10, 350],
+  pr: [0, 1000],
+  qrs: [0, 400],
+  qt: [0, 1000],
+  qtc: [0, 1000],
+  axis: [-180, 360],
 };
 
 function deviceValue(ecg: EcgWaveforms, key: MeasureKey): number | undefined {
@@ -44,7 +72,21 @@ function deviceValue(ecg: EcgWaveforms, key: MeasureKey): number | undefined {
  * A 12-lead ECG on standard paper (25 mm/s, 10 mm/mV) drawn as SVG in millimetres, with zoom,
  * calipers and the measured rate and intervals for the specialist to confirm.
  */
-export function EcgViewer({ studyUid, seriesUid, sopUid }: { studyUid: string; seriesUid: string; sopUid: string }) {
+export function EcgViewer({
+  studyUid,
+  seriesUid,
+  sopUid,
+  confirmedValues,
+  onConfirm,
+}: {
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  /** values confirmed earlier (a saved report draft): shown in the inputs */
+  confirmedValues?: ConfirmedEcgValues | null;
+  /** receives the confirmed values (for the report's measurements); without it the viewer only shows them */
+  onConfirm?: (values: ConfirmedEcgValues) => void;
+}) {
   const { t, number } = useI18n();
   const ids = useId();
   const [ecg, setEcg] = useState<EcgWaveforms>();
@@ -54,7 +96,15 @@ export function EcgViewer({ studyUid, seriesUid, sopUid }: { studyUid: string; s
   const [marks, setMarks] = useState<[number, number] | null>(null); // mm along the paper
   const [active, setActive] = useState<0 | 1>(1);
   const [confirmed, setConfirmed] = useState<Partial<Record<MeasureKey, string>> | null>(null);
-  const [edits, setEdits] = useState<Partial<Record<MeasureKey, string>>>({});
+  const [edits, setEdits] = useState<Partial<Record<MeasureKey, string>>>(() => {
+    const out: Partial<Record<MeasureKey, string>> = {};
+    for (const k of MEASURES) {
+      const rk = REPORT_KEY[k];
+      const v = rk ? confirmedValues?.[rk] : undefined;
+      if (v !== undefined) out[k] = String(v);
+    }
+    return out;
+  });
   const svg = useRef<SVGSVGElement>(null);
 
   useEffect(() => {
@@ -86,6 +136,7 @@ export function EcgViewer({ studyUid, seriesUid, sopUid }: { studyUid: string; s
         ? measureIntervals(
             rhythm.leads.map((l) => l.microvolts),
             rhythm.samplingFrequency,
+            { labels: rhythm.leads.map((l) => l.label) },
           )
         : undefined,
     [rhythm],
@@ -142,7 +193,27 @@ export function EcgViewer({ studyUid, seriesUid, sopUid }: { studyUid: string; s
   const span = marks ? (Math.abs(marks[1] - marks[0]) / MM_PER_SECOND) * 1000 : 0;
   const fmt = (key: MeasureKey, v: number | undefined) =>
     v === undefined ? '—' : key === 'heartRate' ? number(Math.round(v)) : number(Math.round(v));
-  const unit = (key: MeasureKey) => (key === 'heartRate' ? t('ecg.unitBpm') : t('ecg.unitMs'));
+  const unit = (key: MeasureKey) =>
+    key === 'heartRate' ? t('ecg.unitBpm') : key === 'axisDeg' ? t('ecg.unitDeg') : t('ecg.unitMs');
+  const valueOf = (k: MeasureKey) => edits[k] ?? (measured[k] === undefined ? '' : String(Math.round(measured[k])));
+  const invalid = (k: MeasureKey) => {
+    const rk = REPORT_KEY[k];
+    const text = valueOf(k).trim();
+    if (!rk || text === '') return false;
+    const n = Number(text);
+    return !Number.isFinite(n) || n < LIMITS[rk][0] || n > LIMITS[rk][1];
+  };
+  const confirm = () => {
+    if (MEASURES.some(invalid)) return;
+    setConfirmed(Object.fromEntries(MEASURES.map((k) => [k, valueOf(k)])));
+    const values: ConfirmedEcgValues = {};
+    for (const k of MEASURES) {
+      const rk = REPORT_KEY[k];
+      const text = valueOf(k).trim();
+      if (rk && text !== '') values[rk] = Math.round(Number(text));
+    }
+    onConfirm?.(values);
+  };
   const rows = ROW_HEIGHT_MM;
 
   return (
@@ -278,7 +349,9 @@ export function EcgViewer({ studyUid, seriesUid, sopUid }: { studyUid: string; s
                         className="num"
                         inputMode="numeric"
                         aria-label={`${t(`ecg.m.${key}`)} · ${t('ecg.confirmedValue')}`}
-                        value={edits[key] ?? (v === undefined ? '' : String(Math.round(v)))}
+                        value={valueOf(key)}
+                        aria-invalid={invalid(key) || undefined}
+                        data-testid={`ecg-confirm-${key}`}
                         onChange={(e) => {
                           setEdits((x) => ({ ...x, [key]: e.target.value }));
                           setConfirmed(null);
@@ -290,19 +363,7 @@ export function EcgViewer({ studyUid, seriesUid, sopUid }: { studyUid: string; s
               })}
             </tbody>
           </table>
-          <button
-            type="button"
-            onClick={() =>
-              setConfirmed(
-                Object.fromEntries(
-                  MEASURES.map((k) => [
-                    k,
-                    edits[k] ?? (measured[k] === undefined ? '' : String(Math.round(measured[k]))),
-                  ]),
-                ),
-              )
-            }
-          >
+          <button type="button" onClick={confirm} disabled={MEASURES.some(invalid)} data-testid="ecg-confirm">
             {t('ecg.confirm')}
           </button>
           {confirmed && (

@@ -19,6 +19,8 @@ export interface EcgIntervals {
   qtMs: number | undefined;
   /** Bazett: QT / sqrt(RR in s) */
   qtcMs: number | undefined;
+  /** Frontal QRS axis in degrees (-90..+270), from the net QRS areas of leads I and aVF */
+  axisDeg: number | undefined;
   beats: number;
   /** R peaks (0-based sample indices) */
   rPeaks: number[];
@@ -69,7 +71,43 @@ export function medianBeats(leads: Leads, rPeaks: number[], pre: number, post: n
   });
 }
 
-export function measureIntervals(leads: Leads, fs: number, opts: { mainsHz?: number } = {}): EcgIntervals {
+/**
+ * The frontal plane axis from the net QRS areas of leads I (0°) and aVF (+90°): in Einthoven's
+ * triangle I = |E|cos θ and aVF = (√3/2)|E|sin θ. aVF is derived from II and III when missing.
+ */
+function qrsAxis(
+  beats: Float64Array[],
+  labels: readonly string[] | undefined,
+  from: number,
+  to: number,
+  base: number,
+): number | undefined {
+  if (!labels) return undefined;
+  const at = (l: string) => {
+    const i = labels.findIndex((x) => x.toUpperCase() === l.toUpperCase());
+    return i >= 0 ? beats[i] : undefined;
+  };
+  const area = (b: Float64Array | undefined) => {
+    if (!b) return undefined;
+    let sum = 0;
+    for (let i = from; i <= to; i++) sum += b[i]! - b[base]!;
+    return sum;
+  };
+  const ii = area(at('II'));
+  const iii = area(at('III'));
+  const i = area(at('I')) ?? (ii !== undefined && iii !== undefined ? ii - iii : undefined);
+  const avf = area(at('aVF')) ?? (ii !== undefined && iii !== undefined ? (ii + iii) / 2 : undefined);
+  if (i === undefined || avf === undefined || (i === 0 && avf === 0)) return undefined;
+  let deg = (Math.atan2((2 / Math.sqrt(3)) * avf, i) * 180) / Math.PI;
+  if (deg <= -90) deg += 360; // report in the usual -90..+270 range, e.g. +200 rather than -160
+  return deg;
+}
+
+export function measureIntervals(
+  leads: Leads,
+  fs: number,
+  opts: { mainsHz?: number; labels?: readonly string[] } = {},
+): EcgIntervals {
   const hr = estimateHeartRate(leads, fs, { mainsHz: opts.mainsHz ?? 50 });
   const none: EcgIntervals = {
     heartRate: hr.bpm,
@@ -78,6 +116,7 @@ export function measureIntervals(leads: Leads, fs: number, opts: { mainsHz?: num
     qrsMs: undefined,
     qtMs: undefined,
     qtcMs: undefined,
+    axisDeg: undefined,
     beats: hr.rPeaks.length,
     rPeaks: hr.rPeaks,
   };
@@ -110,7 +149,11 @@ export function measureIntervals(leads: Leads, fs: number, opts: { mainsHz?: num
   while (qrsOn > 1 && vel[qrsOn]! > threshold) qrsOn--;
   let qrsOff = peak;
   while (qrsOff < n - 2 && vel[qrsOff]! > threshold) qrsOff++;
-  const out: EcgIntervals = { ...none, qrsMs: ((qrsOff - qrsOn) * 1000) / fs };
+  const out: EcgIntervals = {
+    ...none,
+    qrsMs: ((qrsOff - qrsOn) * 1000) / fs,
+    axisDeg: qrsAxis(filtered, opts.labels, qrsOn, qrsOff, Math.max(0, qrsOn - ms(10))),
+  };
 
   // Spatial magnitude relative to the level at QRS onset (the PR segment, close to isoelectric).
   const magnitude = (ref: number) => {

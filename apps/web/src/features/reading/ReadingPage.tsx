@@ -1,12 +1,328 @@
+import { EVENT_LABELS, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS, type ReferralEventType } from '@zhiyin/workflow';
+import { useEffect, useId, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
-import { usePageTitle } from '../../lib/hooks';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync, usePageTitle } from '../../lib/hooks';
+import { useRealtime, useWatchReferral } from '../../lib/realtime';
+import { MessageThread } from '../referrals/MessageThread';
+import { PlanPanel } from '../referrals/PlanPanel';
+import { fire, referral as loadReferral, signReport } from './api';
+import { Countdown } from './Countdown';
+import { useActionError } from './errors';
+import { useNow, useShortcuts } from './hooks';
+import { OfferCenter } from './OfferCenter';
+import { ReportForm } from './ReportForm';
+import { LiveIndicator, useNextCase } from './shared';
+import { ShortcutHelp } from './ShortcutHelp';
+import { StudyPane } from './StudyPane';
+import { ageOn } from './time';
+import { useReportDraft } from './useReportDraft';
+import './reading.css';
+
+const READING = new Set(['accepted', 'in_review', 'info_requested']);
+// Actions of the header; the report, the plan and the thread have their own controls.
+const HEADER_EVENTS: ReferralEventType[] = ['accept', 'decline', 'start_review', 'request_info'];
 
 export default function ReadingPage() {
-  const { t } = useI18n();
-  usePageTitle('nav.worklist');
+  const { id = '' } = useParams();
+  const { t, lang, name, dateTime } = useI18n();
+  const { session } = useAuth();
+  const me = session?.user.id;
+  const ids = useId();
+  const detail = useAsync((signal) => loadReferral(id, signal), [id]);
+  const r = detail.data;
+  usePageTitle('reading.workspace', r?.number);
+  const now = useNow(1000);
+  const errorText = useActionError();
+  const { next, busy: nextBusy, message: nextMessage } = useNextCase();
+
+  const mine = Boolean(r && r.assignee_id === me);
+  const reading = Boolean(r && mine && READING.has(r.state));
+  const report = useReportDraft(id, reading && !r?.report);
+  const isEcg = r?.service === 'ECG';
+
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<string>();
+  const [signError, setSignError] = useState<string>();
+  const [signing, setSigning] = useState(false);
+  const [announce, setAnnounce] = useState('');
+  const [asking, setAsking] = useState(false);
+  const [question, setQuestion] = useState('');
+  const [signRequest, setSignRequest] = useState(0);
+  const findingsRef = useRef<HTMLTextAreaElement>(null);
+  const nextRef = useRef<HTMLButtonElement>(null);
+  const viewerRef = useRef<HTMLDivElement>(null);
+
+  useWatchReferral(id);
+  const reload = () => detail.reload();
+  useRealtime(['referral.changed'], (_e, p) => {
+    if (p.referralId === id) reload();
+  });
+  useEffect(() => {
+    setAnnounce('');
+    setActionError(undefined);
+    setSignError(undefined);
+    setAsking(false);
+  }, [id]);
+
+  const act = async (type: ReferralEventType, extra: Record<string, unknown> = {}) => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      await fire(id, type, extra);
+      setAnnounce(t('reading.done', { action: EVENT_LABELS[type][lang] }));
+      if (type === 'request_info') {
+        setAsking(false);
+        setQuestion('');
+      }
+      reload();
+    } catch (err) {
+      setActionError(errorText(err));
+      reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const sign = async () => {
+    if (!r) return;
+    setSigning(true);
+    setSignError(undefined);
+    try {
+      if (!(await report.saveNow()))
+        throw report.saveError instanceof Error ? report.saveError : new Error('save failed');
+      // Signing is a reading step: a referral only accepted starts its review first.
+      if (r.state === 'accepted' && r.availableEvents.includes('start_review')) await fire(id, 'start_review');
+      const v = await signReport(id);
+      report.setView(v);
+      setAnnounce(t('reading.signedAnnounce'));
+      reload();
+      setTimeout(() => nextRef.current?.focus(), 50);
+    } catch (err) {
+      setSignError(errorText(err));
+      reload();
+    } finally {
+      setSigning(false);
+    }
+  };
+
+  const signed = Boolean(r?.report);
+  const canSign = reading && !signed;
+  useShortcuts([
+    { key: 'n', run: () => void next() },
+    { key: 's', mod: true, inFields: true, run: () => void report.saveNow() },
+    { key: 'Enter', mod: true, inFields: true, run: () => canSign && setSignRequest((n) => n + 1) },
+    { key: 'f', run: () => findingsRef.current?.focus() },
+    {
+      key: 'v',
+      run: () => viewerRef.current?.querySelector<HTMLElement>('[data-testid=image-viewer], .ecg-paper-wrap')?.focus(),
+    },
+  ]);
+
+  if (detail.error && !r)
+    return (
+      <section className="page">
+        <ErrorMessage error={detail.error} />
+        <Link to="/reading">{t('reading.backToWorklist')}</Link>
+      </section>
+    );
+  if (!r)
+    return (
+      <p className="loading" role="status">
+        {t('common.loading')}
+      </p>
+    );
+
+  const age = ageOn(r.patient_birth_date, new Date(now));
+  const patientName = lang === 'zh-CN' ? r.patient_name : r.patient_name_pinyin || r.patient_name;
+  const actions = HEADER_EVENTS.filter((e) => r.availableEvents.includes(e));
+  const holder = r.holder_name_zh || r.holder_name_en ? name(r.holder_name_zh ?? '', r.holder_name_en ?? '') : '';
+
   return (
-    <section className="page">
-      <h1>{t('nav.worklist')}</h1>
+    <section className="page wide reading reading-workspace">
+      <OfferCenter />
+      <nav aria-label={t('common.breadcrumb')} className="crumbs">
+        <Link to="/reading">{t('reading.title')}</Link> <span aria-hidden="true">›</span>
+      </nav>
+      <header className="card reading-header" data-testid="referral-header">
+        <div className="reading-header-top">
+          <h1>
+            <span className="mono" data-testid="referral-number">
+              {r.number}
+            </span>{' '}
+            <span data-testid="patient">{patientName}</span>{' '}
+            <span className="muted small">
+              {t(`sex.${r.patient_sex}`)}
+              {age !== undefined ? ` · ${t('reading.age', { age })}` : ''} · {r.patient_mrn}
+            </span>
+          </h1>
+          <div className="actions">
+            <LiveIndicator />
+            <ShortcutHelp
+              items={[
+                { keys: 'N', label: 'reading.key.next' },
+                { keys: 'Ctrl S', label: 'reading.key.save' },
+                { keys: 'Ctrl ↵', label: 'reading.key.sign' },
+                { keys: 'F', label: 'reading.key.findings' },
+                { keys: 'V', label: 'reading.key.viewer' },
+                { keys: 'A', label: 'reading.key.accept' },
+                { keys: 'D', label: 'reading.key.decline' },
+                { keys: '?', label: 'reading.key.help' },
+              ]}
+            />
+            <button
+              ref={nextRef}
+              type="button"
+              className={signed ? undefined : 'secondary'}
+              onClick={() => void next()}
+              disabled={nextBusy}
+              data-testid="next-case"
+            >
+              {t('reading.nextCase')} <kbd>N</kbd>
+            </button>
+          </div>
+        </div>
+        <dl className="reading-facts">
+          <div>
+            <dt>{t('reading.priority')}</dt>
+            <dd>
+              <span className={`reading-priority ${r.priority}`}>{PRIORITY_LABELS[r.priority][lang]}</span>
+            </dd>
+          </div>
+          <div>
+            <dt>{t('reading.timeLeft')}</dt>
+            <dd>
+              <Countdown timers={r.timers} submittedAt={r.submitted_at} now={now} testId="countdown" />
+            </dd>
+          </div>
+          <div>
+            <dt>{t('reading.state')}</dt>
+            <dd data-testid="state" data-state={r.state}>
+              {STATE_LABELS[r.state][lang]}
+              {holder && !mine ? ` · ${holder}` : ''}
+            </dd>
+          </div>
+          <div>
+            <dt>{t('reading.centre')}</dt>
+            <dd>{name(r.origin_name_zh, r.origin_name_en)}</dd>
+          </div>
+          <div>
+            <dt>{t('reading.service')}</dt>
+            <dd>
+              {SERVICE_LABELS[r.service][lang]}
+              {r.modality ? ` · ${r.modality}` : ''}
+            </dd>
+          </div>
+          {r.submitted_at && (
+            <div>
+              <dt>{t('reading.submittedAt')}</dt>
+              <dd>{dateTime(r.submitted_at)}</dd>
+            </div>
+          )}
+        </dl>
+        <div className="reading-question">
+          <h2 className="small-title">{t('reading.clinicalQuestion')}</h2>
+          <p className="reading-pre" data-testid="clinical-question">
+            {r.clinical_question || '—'}
+          </p>
+          {r.history && (
+            <>
+              <h2 className="small-title">{t('reading.history')}</h2>
+              <p className="reading-pre">{r.history}</p>
+            </>
+          )}
+        </div>
+        {actions.length > 0 && (
+          <div className="actions" role="group" aria-label={t('reading.actions')}>
+            {actions.map((e) => (
+              <button
+                key={e}
+                type="button"
+                className={e === 'decline' || e === 'request_info' ? 'secondary' : undefined}
+                disabled={busy}
+                aria-expanded={e === 'request_info' ? asking : undefined}
+                onClick={() => (e === 'request_info' ? setAsking((a) => !a) : void act(e))}
+                data-testid={`action-${e}`}
+              >
+                {EVENT_LABELS[e][lang]}
+              </button>
+            ))}
+          </div>
+        )}
+        {asking && (
+          <form
+            className="reading-ask"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (question.trim()) void act('request_info', { message: question.trim() });
+            }}
+          >
+            <label htmlFor={`${ids}-q`}>{t('reading.question')}</label>
+            <textarea
+              id={`${ids}-q`}
+              rows={2}
+              value={question}
+              autoFocus
+              onChange={(e) => setQuestion(e.target.value)}
+            />
+            <p className="hint">{t('reading.questionHint')}</p>
+            <button type="submit" disabled={busy || !question.trim()}>
+              {t('reading.sendQuestion')}
+            </button>
+          </form>
+        )}
+        {actionError && (
+          <p className="error" role="alert">
+            {actionError}
+          </p>
+        )}
+        {nextMessage && (
+          <p className="notice" role="status">
+            {nextMessage}
+          </p>
+        )}
+        <p className="reading-sr" role="status">
+          {announce}
+        </p>
+      </header>
+
+      <section className="card reading-viewer" aria-label={t('reading.study')} ref={viewerRef}>
+        <StudyPane
+          studies={r.studies}
+          confirmedValues={report.draft.measurements}
+          onConfirm={
+            reading && !signed
+              ? (m) => {
+                  report.update({ measurements: { ...report.draft.measurements, ...m } });
+                }
+              : undefined
+          }
+        />
+      </section>
+
+      <div className="reading-columns">
+        <div>
+          <ReportForm
+            referralId={id}
+            report={report}
+            editable={reading && !signed}
+            canSign={canSign}
+            canAddendum={mine && r.availableEvents.includes('add_addendum')}
+            isEcg={isEcg}
+            onSign={sign}
+            signing={signing}
+            signError={signError}
+            findingsRef={findingsRef}
+            signRequest={signRequest}
+          />
+        </div>
+        <div>
+          {signed && <PlanPanel referralId={id} />}
+          <MessageThread referralId={id} canPost={mine} />
+        </div>
+      </div>
     </section>
   );
 }

@@ -1,12 +1,172 @@
+import { PRIORITY_LABELS, STATE_LABELS } from '@zhiyin/workflow';
+import { useEffect, useMemo, useRef } from 'react';
+import { Link } from 'react-router';
+import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
-import { usePageTitle } from '../../lib/hooks';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync, usePageTitle } from '../../lib/hooks';
+import { useRealtime } from '../../lib/realtime';
+import { facilities, worklist, type WorklistItem } from './api';
+import { Countdown, useDuration } from './Countdown';
+import { useNow, useShortcuts } from './hooks';
+import { OfferCenter } from './OfferCenter';
+import { LiveIndicator, useNextCase } from './shared';
+import { ShortcutHelp } from './ShortcutHelp';
+import { ageOn } from './time';
+import './reading.css';
+
+const MINE = new Set(['accepted', 'in_review', 'info_requested']);
 
 export default function WorklistPage() {
-  const { t } = useI18n();
-  usePageTitle('nav.worklist');
+  const { t, lang, name } = useI18n();
+  const { session } = useAuth();
+  const me = session?.user.id;
+  usePageTitle('reading.title');
+  const list = useAsync((signal) => worklist(signal), []);
+  const centres = useAsync((signal) => facilities(signal), []);
+  const now = useNow(1000);
+  const duration = useDuration();
+  const { next, busy, message } = useNextCase();
+
+  // Any change to the pool re-reads the list (events carry ids only), a few at a time.
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const reload = () => list.reload();
+  useRealtime(['worklist.changed', 'referral.changed', 'offer.made', 'offer.withdrawn'], () => {
+    clearTimeout(pending.current);
+    pending.current = setTimeout(reload, 250);
+  });
+  useEffect(() => () => clearTimeout(pending.current), []);
+
+  useShortcuts([
+    { key: 'n', run: () => void next() },
+    { key: 'r', run: reload },
+  ]);
+
+  const centreName = useMemo(() => {
+    const map = new Map((centres.data?.facilities ?? []).map((f) => [f.id, f]));
+    return (id: string) => {
+      const f = map.get(id);
+      return f ? name(f.nameZh, f.nameEn) : '';
+    };
+  }, [centres.data, name]);
+
+  const items = list.data?.items ?? [];
+  const mine = items.filter((r) => r.assignee_id === me && MINE.has(r.state));
+  const today = new Date(now);
+
+  const row = (r: WorklistItem, own: boolean) => {
+    const age = ageOn(r.patient_birth_date, today);
+    const holder = r.holder_name_zh || r.holder_name_en ? name(r.holder_name_zh ?? '', r.holder_name_en ?? '') : '';
+    return (
+      <tr key={r.id} data-testid={own ? 'my-case' : 'worklist-row'} data-number={r.number} data-state={r.state}>
+        <td>
+          <span className={`reading-priority ${r.priority}`}>{PRIORITY_LABELS[r.priority][lang]}</span>
+        </td>
+        <td>
+          <Link to={`/reading/${r.id}`} className="mono">
+            {r.number}
+          </Link>
+        </td>
+        <td>
+          {lang === 'zh-CN' ? r.patient_name : r.patient_name_pinyin || r.patient_name}{' '}
+          <span className="muted small">
+            {t(`sex.${r.patient_sex}`)}
+            {age !== undefined ? ` · ${t('reading.age', { age })}` : ''}
+          </span>
+        </td>
+        <td>{centreName(r.origin_facility_id)}</td>
+        <td>{r.modality ?? ''}</td>
+        <td>{STATE_LABELS[r.state][lang]}</td>
+        <td className="num" data-testid="waiting">
+          {r.submitted_at ? duration(now - Date.parse(r.submitted_at)) : '—'}
+        </td>
+        <td className="num">
+          <Countdown timers={r.timers} submittedAt={r.submitted_at} now={now} testId="time-left" />
+        </td>
+        {!own && <td>{r.assignee_id === me || r.offered_to === me ? t('reading.you') : holder || '—'}</td>}
+      </tr>
+    );
+  };
+
+  const head = (own: boolean) => (
+    <thead>
+      <tr>
+        <th scope="col">{t('reading.priority')}</th>
+        <th scope="col">{t('reading.number')}</th>
+        <th scope="col">{t('reading.patient')}</th>
+        <th scope="col">{t('reading.centre')}</th>
+        <th scope="col">{t('reading.modality')}</th>
+        <th scope="col">{t('reading.state')}</th>
+        <th scope="col">{t('reading.waiting')}</th>
+        <th scope="col">{t('reading.timeLeft')}</th>
+        {!own && <th scope="col">{t('reading.holder')}</th>}
+      </tr>
+    </thead>
+  );
+
   return (
-    <section className="page">
-      <h1>{t('nav.worklist')}</h1>
+    <section className="page wide reading">
+      <OfferCenter />
+      <div className="page-head">
+        <h1>{t('reading.title')}</h1>
+        <div className="actions">
+          <LiveIndicator />
+          <ShortcutHelp
+            items={[
+              { keys: 'N', label: 'reading.key.next' },
+              { keys: 'A', label: 'reading.key.accept' },
+              { keys: 'D', label: 'reading.key.decline' },
+              { keys: 'R', label: 'reading.key.reload' },
+              { keys: '?', label: 'reading.key.help' },
+            ]}
+          />
+          <button type="button" onClick={() => void next()} disabled={busy} data-testid="next-case">
+            {t('reading.nextCase')} <kbd>N</kbd>
+          </button>
+        </div>
+      </div>
+      {message && (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      )}
+      <ErrorMessage error={list.error} />
+
+      <section className="card" aria-labelledby="reading-mine">
+        <h2 id="reading-mine">
+          {t('reading.myCases')} <span className="muted small">({mine.length})</span>
+        </h2>
+        {mine.length === 0 ? (
+          <p className="muted">{t('reading.noMyCases')}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="list reading-table">
+              {head(true)}
+              <tbody>{mine.map((r) => row(r, true))}</tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="reading-pool">
+        <h2 id="reading-pool">
+          {t('reading.pool')} <span className="muted small">({items.length})</span>
+        </h2>
+        {list.loading && !list.data ? (
+          <p className="loading" role="status">
+            {t('common.loading')}
+          </p>
+        ) : items.length === 0 ? (
+          <p className="muted">{t('reading.emptyPool')}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="list reading-table" data-testid="worklist">
+              {head(false)}
+              <tbody>{items.map((r) => row(r, false))}</tbody>
+            </table>
+          </div>
+        )}
+      </section>
     </section>
   );
 }

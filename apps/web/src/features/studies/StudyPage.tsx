@@ -4,13 +4,11 @@ import { useI18n } from '../../i18n/i18n';
 import { authorizedFetch } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { dicomDate, first, listSeries, personName, type DicomJson } from './qido';
+import { dicomDate, first, firstInstance, listSeries, personName, WAVEFORM_MODALITIES, type DicomJson } from './qido';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
 const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));
 const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
-
-const WAVEFORM_MODALITIES = new Set(['ECG', 'HD']);
 
 async function studyHeader(studyUid: string, signal: AbortSignal): Promise<DicomJson | undefined> {
   const res = await authorizedFetch(
@@ -22,15 +20,6 @@ async function studyHeader(studyUid: string, signal: AbortSignal): Promise<Dicom
   );
   if (!res.ok) return undefined;
   return ((await res.json()) as DicomJson[])[0];
-}
-
-async function firstInstance(studyUid: string, seriesUid: string, signal: AbortSignal): Promise<string | undefined> {
-  const res = await authorizedFetch(
-    `/dicomweb/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}/instances`,
-    { signal, headers: { accept: 'application/dicom+json' } },
-  );
-  if (!res.ok) return undefined;
-  return first(((await res.json()) as DicomJson[])[0], '00080018');
 }
 
 export default function StudyPage() {

@@ -1,0 +1,309 @@
+import { DISPOSITION_LABELS, DISPOSITIONS } from '@zhiyin/workflow';
+import { useEffect, useId, useRef, useState, type RefObject } from 'react';
+import { useI18n } from '../../i18n/i18n';
+import { authorizedFetch } from '../../lib/api';
+import { addAddendum, reportPdfPath, type EcgReportMeasurements } from './api';
+import { useActionError } from './errors';
+import { Icd10Picker } from './Icd10Picker';
+import type { useReportDraft } from './useReportDraft';
+
+type DraftApi = ReturnType<typeof useReportDraft>;
+
+const MEASUREMENT_ORDER = ['heartRate', 'pr', 'qrs', 'qt', 'qtc', 'axis'] as const;
+
+/** The confirmed ECG values as one line: "心率 61 次/分 · PR 151 ms · …". */
+export function MeasurementSummary({ m }: { m: EcgReportMeasurements | null }) {
+  const { t } = useI18n();
+  if (!m) return <p className="muted small">{t('reading.noMeasurements')}</p>;
+  const parts = MEASUREMENT_ORDER.filter((k) => m[k] !== undefined).map((k) => (
+    <span key={k} data-testid={`report-m-${k}`} data-value={m[k]}>
+      {t(`reading.m.${k}`, { v: String(m[k]) })}
+    </span>
+  ));
+  return (
+    <p className="reading-measures" data-testid="report-measurements">
+      {parts.reduce<React.ReactNode[]>((acc, p, i) => (i ? [...acc, ' · ', p] : [p]), [])}
+    </p>
+  );
+}
+
+/**
+ * The structured report: findings, impression, ICD-10 diagnoses, disposition, the confirmed ECG
+ * values; saved as a draft while typed, signed once after a confirmation, then addenda only.
+ */
+export function ReportForm({
+  referralId,
+  report,
+  editable,
+  canSign,
+  canAddendum,
+  isEcg,
+  onSign,
+  signing,
+  signError,
+  findingsRef,
+  signRequest,
+}: {
+  referralId: string;
+  report: DraftApi;
+  editable: boolean;
+  canSign: boolean;
+  canAddendum: boolean;
+  isEcg: boolean;
+  onSign: () => Promise<void>;
+  signing: boolean;
+  signError: string | undefined;
+  findingsRef: RefObject<HTMLTextAreaElement | null>;
+  /** bumped by the Ctrl+Enter shortcut: opens the confirmation */
+  signRequest: number;
+}) {
+  const { t, lang, dateTime, name } = useI18n();
+  const id = useId();
+  const { draft, update, status, view } = report;
+  const dialog = useRef<HTMLDialogElement>(null);
+  const errorText = useActionError();
+  const [addendum, setAddendum] = useState('');
+  const [addendumBusy, setAddendumBusy] = useState(false);
+  const [addendumError, setAddendumError] = useState<string>();
+  const [pdfError, setPdfError] = useState<string>();
+  const signed = Boolean(view?.signedAt);
+
+  const askToSign = () => {
+    if (!canSign || signed) return;
+    void report.saveNow();
+    dialog.current?.showModal();
+  };
+  useEffect(() => {
+    if (signRequest > 0) askToSign();
+  }, [signRequest]);
+
+  const openPdf = async () => {
+    setPdfError(undefined);
+    // The PDF needs the bearer token, so it is fetched here and shown from a blob.
+    const win = window.open('', '_blank');
+    try {
+      const res = await authorizedFetch(reportPdfPath(referralId), { headers: { accept: 'application/pdf' } });
+      if (!res.ok) throw new Error(String(res.status));
+      const url = URL.createObjectURL(await res.blob());
+      if (win) win.location.href = url;
+      else window.location.href = url;
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch {
+      win?.close();
+      setPdfError(t('reading.pdfFailed'));
+    }
+  };
+
+  const saveText: Record<typeof status, string> = {
+    idle: '',
+    dirty: t('reading.unsaved'),
+    saving: t('common.saving'),
+    saved: view ? t('reading.savedAt', { time: dateTime(view.updatedAt) }) : t('reading.saved'),
+    failed: t('reading.saveFailed'),
+  };
+
+  if (signed && view) {
+    return (
+      <section className="card reading-report" aria-labelledby={`${id}-h`} data-testid="signed-report">
+        <h2 id={`${id}-h`}>{t('reading.report')}</h2>
+        <p className="ok" role="status" data-testid="signed-note">
+          {t('reading.signedBy', {
+            name: name(view.signerNameZh ?? '', view.signerNameEn ?? ''),
+            time: dateTime(view.signedAt!),
+          })}
+        </p>
+        {isEcg && <MeasurementSummary m={view.measurements} />}
+        <h3>{t('reading.findings')}</h3>
+        <p className="reading-pre">{view.findings}</p>
+        <h3>{t('reading.impression')}</h3>
+        <p className="reading-pre">{view.impression}</p>
+        {view.diagnoses.length > 0 && (
+          <>
+            <h3>{t('reading.diagnoses')}</h3>
+            <ul data-testid="diagnoses">
+              {view.diagnoses.map((d) => (
+                <li key={d.code} data-code={d.code}>
+                  <span className="mono">{d.code}</span> {d.label}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        {view.disposition && (
+          <p>
+            <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[view.disposition][lang]}
+          </p>
+        )}
+        <p>
+          <button type="button" className="secondary" onClick={() => void openPdf()} data-testid="report-pdf">
+            {t('reading.pdf')}
+          </button>
+        </p>
+        {pdfError && (
+          <p className="error" role="alert">
+            {pdfError}
+          </p>
+        )}
+        {view.addenda.length > 0 && (
+          <>
+            <h3>{t('reading.addenda')}</h3>
+            <ol className="reading-addenda">
+              {view.addenda.map((a) => (
+                <li key={a.id}>
+                  <span className="muted small">{dateTime(a.createdAt)}</span>
+                  <p className="reading-pre">{a.body}</p>
+                </li>
+              ))}
+            </ol>
+          </>
+        )}
+        {canAddendum && (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!addendum.trim()) return;
+              setAddendumBusy(true);
+              setAddendumError(undefined);
+              addAddendum(referralId, addendum.trim()).then(
+                (v) => {
+                  report.setView(v);
+                  setAddendum('');
+                  setAddendumBusy(false);
+                },
+                (err: unknown) => {
+                  setAddendumError(errorText(err));
+                  setAddendumBusy(false);
+                },
+              );
+            }}
+          >
+            <label htmlFor={`${id}-add`}>{t('reading.addAddendum')}</label>
+            <textarea id={`${id}-add`} rows={2} value={addendum} onChange={(e) => setAddendum(e.target.value)} />
+            {addendumError && (
+              <p className="error" role="alert">
+                {addendumError}
+              </p>
+            )}
+            <button type="submit" className="secondary" disabled={addendumBusy || !addendum.trim()}>
+              {t('reading.addAddendumButton')}
+            </button>
+          </form>
+        )}
+      </section>
+    );
+  }
+
+  return (
+    <section className="card reading-report" aria-labelledby={`${id}-h`} data-testid="report-form">
+      <div className="reading-report-head">
+        <h2 id={`${id}-h`}>{t('reading.report')}</h2>
+        <span
+          className={`reading-save ${status}`}
+          role="status"
+          aria-live="polite"
+          data-testid="save-status"
+          data-status={status}
+        >
+          {saveText[status]}
+        </span>
+      </div>
+      {!editable && <p className="muted">{t('reading.readOnly')}</p>}
+      {report.saveError !== undefined && status === 'failed' && (
+        <p className="error" role="alert">
+          {errorText(report.saveError)}{' '}
+          <button type="button" className="secondary" onClick={() => void report.saveNow()}>
+            {t('reading.retry')}
+          </button>
+        </p>
+      )}
+      {isEcg && (
+        <div className="reading-field">
+          <span className="reading-label">{t('reading.measurements')}</span>
+          <MeasurementSummary m={draft.measurements} />
+        </div>
+      )}
+      <div className="reading-field">
+        <label htmlFor={`${id}-f`}>
+          {t('reading.findings')} <kbd>F</kbd>
+        </label>
+        <textarea
+          id={`${id}-f`}
+          ref={findingsRef}
+          rows={5}
+          value={draft.findings}
+          disabled={!editable}
+          onChange={(e) => update({ findings: e.target.value })}
+          data-testid="findings"
+        />
+      </div>
+      <div className="reading-field">
+        <label htmlFor={`${id}-i`}>{t('reading.impression')}</label>
+        <textarea
+          id={`${id}-i`}
+          rows={3}
+          value={draft.impression}
+          disabled={!editable}
+          onChange={(e) => update({ impression: e.target.value })}
+          data-testid="impression"
+        />
+      </div>
+      <Icd10Picker value={draft.diagnoses} onChange={(diagnoses) => update({ diagnoses })} disabled={!editable} />
+      <fieldset className="field reading-field" disabled={!editable}>
+        <legend>{t('reading.disposition')}</legend>
+        <div className="choices">
+          {DISPOSITIONS.map((d) => (
+            <label key={d} className="choice">
+              <input
+                type="radio"
+                name={`${id}-disp`}
+                value={d}
+                checked={draft.disposition === d}
+                onChange={() => update({ disposition: d })}
+              />
+              {DISPOSITION_LABELS[d][lang]}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {signError && (
+        <p className="error" role="alert">
+          {signError}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => void report.saveNow()} disabled={!editable}>
+          {t('reading.saveNow')} <kbd>Ctrl S</kbd>
+        </button>
+        <button type="button" onClick={askToSign} disabled={!canSign || signing} data-testid="sign">
+          {t('reading.sign')} <kbd>Ctrl ↵</kbd>
+        </button>
+      </div>
+      <dialog ref={dialog} className="reading-dialog" aria-labelledby={`${id}-dh`} data-testid="sign-dialog">
+        <form
+          method="dialog"
+          onSubmit={(e) => {
+            e.preventDefault();
+            dialog.current?.close();
+            void onSign();
+          }}
+        >
+          <h2 id={`${id}-dh`}>{t('reading.signConfirmTitle')}</h2>
+          <p>{t('reading.signConfirmText')}</p>
+          {draft.disposition && (
+            <p>
+              <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[draft.disposition][lang]}
+            </p>
+          )}
+          <div className="actions">
+            <button type="submit" autoFocus data-testid="sign-confirm">
+              {t('reading.signConfirm')}
+            </button>
+            <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
+              {t('common.cancel')}
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </section>
+  );
+}

@@ -1,0 +1,116 @@
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { useI18n } from '../../i18n/i18n';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync } from '../../lib/hooks';
+import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
+import { firstInstance, listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../studies/qido';
+import type { ReferralStudy } from './api';
+
+// The viewers are their own chunks: the ECG one carries the DICOM parser.
+const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));
+const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
+
+interface Series extends SeriesSummary {
+  studyUid: string;
+}
+
+/** Every series of the referral's studies, and the viewer for the chosen one (images or a 12-lead ECG). */
+export function StudyPane({
+  studies,
+  confirmedValues,
+  onConfirm,
+}: {
+  studies: ReferralStudy[];
+  confirmedValues?: ConfirmedEcgValues | null;
+  onConfirm?: (values: ConfirmedEcgValues) => void;
+}) {
+  const { t } = useI18n();
+  const key = studies.map((s) => s.studyInstanceUid).join(',');
+  const series = useAsync(
+    async (signal) => {
+      const lists = await Promise.all(
+        studies.map((s) =>
+          listSeries(s.studyInstanceUid, signal).then((l) =>
+            l.map((x): Series => ({ ...x, studyUid: s.studyInstanceUid })),
+          ),
+        ),
+      );
+      return lists.flat();
+    },
+    [key],
+  );
+  const list = series.data ?? [];
+  const [selectedUid, setSelectedUid] = useState<string>();
+  // Open the first series straight away: no click before the first image.
+  useEffect(() => {
+    if (!selectedUid && list[0]) setSelectedUid(list[0].seriesUid);
+  }, [list, selectedUid]);
+  const selected = list.find((s) => s.seriesUid === selectedUid);
+  const isWaveform = selected ? WAVEFORM_MODALITIES.has(selected.modality) : false;
+  const sop = useAsync(
+    (signal) =>
+      selected && isWaveform
+        ? firstInstance(selected.studyUid, selected.seriesUid, signal)
+        : Promise.resolve(undefined),
+    [selected?.seriesUid, isWaveform],
+  );
+
+  if (studies.length === 0) return <p className="muted">{t('reading.noStudies')}</p>;
+  return (
+    <div className={list.length > 1 ? 'study-layout reading-study' : 'reading-study single'}>
+      <ErrorMessage error={series.error} />
+      {list.length > 1 && (
+        <nav className="series-list" aria-label={t('study.seriesList')}>
+          <h3 className="small-title">{t('study.series')}</h3>
+          <ul>
+            {list.map((s) => (
+              <li key={s.seriesUid}>
+                <button
+                  type="button"
+                  className="reading-series"
+                  aria-current={s.seriesUid === selectedUid ? 'true' : undefined}
+                  onClick={() => setSelectedUid(s.seriesUid)}
+                  data-testid="series-link"
+                  data-modality={s.modality}
+                >
+                  <span className="tag">{s.modality}</span>{' '}
+                  {s.description || (s.number !== undefined ? t('study.seriesNumber', { n: s.number }) : '')}
+                  <span className="muted small"> · {t('study.instances', { n: s.instanceCount })}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+      <div className="viewer-pane">
+        <Suspense
+          fallback={
+            <p className="loading" role="status">
+              {t('common.loading')}
+            </p>
+          }
+        >
+          {selected && !isWaveform && (
+            <ImageViewer key={selected.seriesUid} studyUid={selected.studyUid} seriesUid={selected.seriesUid} />
+          )}
+          {selected && isWaveform && sop.data && (
+            <EcgViewer
+              key={sop.data}
+              studyUid={selected.studyUid}
+              seriesUid={selected.seriesUid}
+              sopUid={sop.data}
+              confirmedValues={confirmedValues}
+              onConfirm={onConfirm}
+            />
+          )}
+        </Suspense>
+        {series.loading && !series.data && (
+          <p className="loading" role="status">
+            {t('common.loading')}
+          </p>
+        )}
+        {!series.loading && list.length === 0 && !series.error && <p>{t('study.noSeries')}</p>}
+      </div>
+    </div>
+  );
+}
