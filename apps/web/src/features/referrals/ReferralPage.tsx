@@ -1,12 +1,680 @@
+import {
+  CANCEL_REASON_LABELS,
+  CANCEL_REASONS,
+  DISPOSITION_LABELS,
+  EVENT_LABELS,
+  OUTCOME_LABELS,
+  OUTCOMES,
+  PRIORITIES,
+  PRIORITY_LABELS,
+  SERVICE_LABELS,
+  STATE_LABELS,
+  TIMER_LABELS,
+  type ReferralEventType,
+  type TimerKind,
+} from '@zhiyin/workflow';
+import { useEffect, useId, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useAuth } from '../../app/auth';
+import { NotFoundPage } from '../../app/pages';
 import { useI18n } from '../../i18n/i18n';
-import { usePageTitle } from '../../lib/hooks';
+import { ApiError } from '../../lib/api';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync, usePageTitle } from '../../lib/hooks';
+import { useRealtime, useWatchReferral } from '../../lib/realtime';
+import { searchStudies } from '../studies/qido';
+import { UploadPanel } from '../uploads/UploadPanel';
+import {
+  attachStudy,
+  fireEvent,
+  getReferral,
+  getReport,
+  openReportPdf,
+  type EventInput,
+  type ReferralDetail,
+} from './api';
+import { MessageThread } from './MessageThread';
+import { PlanPanel } from './PlanPanel';
+import { RefusalMessage } from './refusal';
+import {
+  CLOSED_STATES,
+  LiveIndicator,
+  needOf,
+  NeedBadge,
+  PriorityBadge,
+  StateBadge,
+  useDuration,
+  useNow,
+} from './shared';
+import './referrals.css';
+
+// The events this page offers as buttons. Questions and answers go through the message thread, plan
+// signatures through the plan panel, reassigning through the coordinator board.
+const PAGE_EVENTS: ReferralEventType[] = [
+  'submit',
+  'accept',
+  'acknowledge',
+  'close',
+  'change_priority',
+  'return_to_queue',
+  'refer_back_down',
+  'cancel',
+];
+
+type SimpleConfirm = 'submit' | 'accept' | 'acknowledge' | 'return_to_queue' | 'refer_back_down';
 
 export default function ReferralPage() {
+  const { id = '' } = useParams();
   const { t } = useI18n();
-  usePageTitle('nav.referrals');
+  const referral = useAsync((signal) => getReferral(id, signal), [id]);
+  const report = useAsync((signal) => getReport(id, signal), [id]);
+  const r = referral.data;
+  usePageTitle('referrals.pageTitle', r?.number);
+
+  useWatchReferral(id);
+  // Everything about this referral re-reads from the API (events carry ids and states only).
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useRealtime(['referral.changed', 'message.posted'], (event, payload) => {
+    if (payload.referralId !== id || event !== 'referral.changed') return;
+    clearTimeout(pending.current);
+    pending.current = setTimeout(() => {
+      referral.reload();
+      report.reload();
+    }, 150);
+  });
+  useEffect(() => () => clearTimeout(pending.current), []);
+
+  if (referral.error instanceof ApiError && referral.error.status === 404) return <NotFoundPage />;
+  if (!r)
+    return referral.error ? (
+      <section className="page">
+        <ErrorMessage error={referral.error} />
+      </section>
+    ) : (
+      <p className="loading" role="status">
+        {t('common.loading')}
+      </p>
+    );
+
+  const reload = () => {
+    referral.reload();
+    report.reload();
+  };
+
   return (
-    <section className="page">
-      <h1>{t('nav.referrals')}</h1>
+    <section className="page wide ref-page" data-testid="referral-page" data-state={r.state}>
+      <Header r={r} />
+      <div className="ref-layout">
+        <div className="ref-main">
+          <Actions r={r} onDone={reload} />
+          <Studies r={r} onChange={reload} />
+          <Report referralId={id} report={report.data} error={report.error} />
+          {(r.report || r.plan) && <PlanPanel referralId={id} />}
+        </div>
+        <aside className="ref-side">
+          <div id="thread">
+            <MessageThread referralId={id} canPost={r.direction === 'up'} />
+          </div>
+          <Timeline r={r} />
+        </aside>
+      </div>
+    </section>
+  );
+}
+
+function Header({ r }: { r: ReferralDetail }) {
+  const { t, lang, name, dateTime } = useI18n();
+  const { session } = useAuth();
+  const role = session?.user.role;
+  const now = useNow();
+  const duration = useDuration();
+  const need = needOf(r, role);
+  const open = !CLOSED_STATES.includes(r.state);
+  const timers = Object.entries(r.timers ?? {}) as [TimerKind, string][];
+  const backTo = role === 'specialist' ? '/reading' : '/desk/referrals';
+  return (
+    <>
+      <nav aria-label={t('common.breadcrumb')} className="crumbs">
+        <Link to={backTo}>{role === 'specialist' ? t('nav.worklist') : t('referrals.title')}</Link>{' '}
+        <span aria-hidden="true">›</span>
+      </nav>
+      <div className="page-head">
+        <h1>
+          <span className="mono" data-testid="referral-number">
+            {r.number}
+          </span>{' '}
+          <span lang="zh-CN">{r.patient_name}</span> <StateBadge state={r.state} />
+        </h1>
+        <LiveIndicator />
+      </div>
+      {need && (
+        <p className="ref-need-line">
+          <NeedBadge need={need} /> {t(`referrals.needText.${need}`)}
+        </p>
+      )}
+      <dl className="facts ref-facts" data-testid="referral-facts">
+        <div>
+          <dt>{t('referrals.accession')}</dt>
+          <dd className="mono">{r.number}</dd>
+        </div>
+        <div>
+          <dt>{t('referrals.patient')}</dt>
+          <dd>
+            {role === 'community_doctor' || role === 'coordinator' ? (
+              <Link to={`/desk/patients/${r.patient_id}`} lang="zh-CN">
+                {r.patient_name}
+              </Link>
+            ) : (
+              <span lang="zh-CN">{r.patient_name}</span>
+            )}{' '}
+            <span className="muted small">
+              {r.patient_name_pinyin} · <span className="mono">{r.patient_mrn}</span> · {t(`sex.${r.patient_sex}`)} ·{' '}
+              {r.patient_birth_date}
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>{t('referrals.centre')}</dt>
+          <dd>{name(r.origin_name_zh, r.origin_name_en)}</dd>
+        </div>
+        <div>
+          <dt>{t('referrals.service')}</dt>
+          <dd>
+            {SERVICE_LABELS[r.service][lang]}
+            {r.modality ? ` · ${r.modality}` : ''}
+            {r.direction === 'down' && <span className="tag">{t('referrals.down')}</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>{t('referrals.priority')}</dt>
+          <dd>
+            <PriorityBadge priority={r.priority} />
+          </dd>
+        </div>
+        <div>
+          <dt>{t('referrals.state')}</dt>
+          <dd data-testid="referral-state">{STATE_LABELS[r.state][lang]}</dd>
+        </div>
+        <div>
+          <dt>{t('referrals.created')}</dt>
+          <dd>{dateTime(r.created_at)}</dd>
+        </div>
+        {r.submitted_at && (
+          <div>
+            <dt>{t('referrals.submitted')}</dt>
+            <dd>
+              {dateTime(r.submitted_at)}
+              {open && (
+                <span className="muted small">
+                  {' '}
+                  · {t('referrals.waitingFor', { d: duration(now - Date.parse(r.submitted_at)) })}
+                </span>
+              )}
+            </dd>
+          </div>
+        )}
+        {timers.map(([kind, due]) => (
+          <div key={kind}>
+            <dt>{TIMER_LABELS[kind][lang]}</dt>
+            <dd className={Date.parse(due) < now ? 'ref-overdue' : undefined}>
+              {dateTime(due)}{' '}
+              <span className="small">
+                (
+                {Date.parse(due) >= now
+                  ? t('referrals.left', { d: duration(Date.parse(due) - now) })
+                  : t('referrals.overdue', { d: duration(Date.parse(due) - now) })}
+                )
+              </span>
+            </dd>
+          </div>
+        ))}
+        <div>
+          <dt>{t('referrals.updated')}</dt>
+          <dd>{dateTime(r.updated_at)}</dd>
+        </div>
+        {r.outcome && (
+          <div>
+            <dt>{t('referrals.outcome')}</dt>
+            <dd data-testid="referral-outcome">{OUTCOME_LABELS[r.outcome][lang]}</dd>
+          </div>
+        )}
+        {r.cancellation && (
+          <div>
+            <dt>{t('referrals.cancelReason')}</dt>
+            <dd>{CANCEL_REASON_LABELS[r.cancellation.reason][lang]}</dd>
+          </div>
+        )}
+      </dl>
+      <div className="ref-texts">
+        <div>
+          <h2 className="small-title">{t('referrals.clinicalQuestion')}</h2>
+          <p className="ref-pre">{r.clinical_question || '—'}</p>
+        </div>
+        {r.clinicalHistory && (
+          <div>
+            <h2 className="small-title">{t('referrals.history')}</h2>
+            <p className="ref-pre">{r.clinicalHistory}</p>
+          </div>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** The actions the rules allow this person now, each confirmed, with the API's refusal shown. */
+function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
+  const { t, lang } = useI18n();
+  const ids = useId();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [open, setOpen] = useState<'cancel' | 'close' | 'change_priority'>();
+  const [choice, setChoice] = useState('');
+  const [done, setDone] = useState('');
+  const available = PAGE_EVENTS.filter((e) => r.availableEvents.includes(e));
+  const answering = r.availableEvents.includes('answer_info');
+  if (available.length === 0 && !answering && !error) return null;
+
+  const fire = async (body: EventInput, confirmText: string) => {
+    if (!window.confirm(confirmText)) return;
+    setBusy(true);
+    setError(undefined);
+    setDone('');
+    try {
+      // A cancellation names the version seen: one decided on outdated information is refused.
+      await fireEvent(r.id, body.type === 'cancel' ? { ...body, expectedVersion: r.row_version } : body);
+      setDone(t('referrals.action.done', { action: EVENT_LABELS[body.type][lang] }));
+      setOpen(undefined);
+      setChoice('');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+      onDone();
+    }
+  };
+
+  const label = (e: ReferralEventType) => (e === 'close' ? t('referrals.action.recordOutcome') : EVENT_LABELS[e][lang]);
+  const simple = (e: ReferralEventType) => () =>
+    void fire({ type: e }, t(`referrals.confirm.${e as SimpleConfirm}`, { number: r.number }));
+
+  return (
+    <section className="card ref-actions" aria-labelledby={`${ids}-h`}>
+      <h2 id={`${ids}-h`}>{t('referrals.actions')}</h2>
+      {answering && (
+        <p className="warning">
+          {t('referrals.msg.waitingForYou')} <a href="#thread">{t('referrals.action.goAnswer')}</a>
+        </p>
+      )}
+      <div className="actions">
+        {available.map((e) =>
+          e === 'cancel' || e === 'close' || e === 'change_priority' ? (
+            <button
+              key={e}
+              type="button"
+              className={e === 'cancel' ? 'secondary ref-danger' : e === 'close' ? '' : 'secondary'}
+              aria-expanded={open === e}
+              aria-controls={`${ids}-form`}
+              onClick={() => {
+                setOpen(open === e ? undefined : e);
+                setChoice('');
+                setError(undefined);
+              }}
+              data-testid={`action-${e}`}
+            >
+              {label(e)}
+            </button>
+          ) : (
+            <button
+              key={e}
+              type="button"
+              className={e === 'submit' || e === 'accept' ? '' : 'secondary'}
+              disabled={busy}
+              onClick={simple(e)}
+              data-testid={`action-${e}`}
+            >
+              {label(e)}
+            </button>
+          ),
+        )}
+      </div>
+      {open && (
+        <form
+          id={`${ids}-form`}
+          className="ref-action-form"
+          onSubmit={(ev) => {
+            ev.preventDefault();
+            if (!choice) return;
+            const text =
+              open === 'cancel'
+                ? t('referrals.confirm.cancel', {
+                    number: r.number,
+                    reason: CANCEL_REASON_LABELS[choice as 'duplicate'][lang],
+                  })
+                : open === 'close'
+                  ? t('referrals.confirm.close', { number: r.number, outcome: OUTCOME_LABELS[choice as 'died'][lang] })
+                  : t('referrals.confirm.change_priority', {
+                      number: r.number,
+                      priority: PRIORITY_LABELS[choice as 'STAT'][lang],
+                    });
+            void fire(
+              open === 'cancel'
+                ? { type: 'cancel', reason: choice as 'duplicate' }
+                : open === 'close'
+                  ? { type: 'close', outcome: choice as 'died' }
+                  : { type: 'change_priority', priority: choice as 'STAT' },
+              text,
+            );
+          }}
+        >
+          <label htmlFor={`${ids}-choice`}>
+            {open === 'cancel'
+              ? t('referrals.cancelReason')
+              : open === 'close'
+                ? t('referrals.outcome')
+                : t('referrals.priority')}
+          </label>
+          <select id={`${ids}-choice`} value={choice} onChange={(e) => setChoice(e.target.value)} required>
+            <option value="">{t('referrals.choose')}</option>
+            {open === 'cancel' &&
+              CANCEL_REASONS.map((c) => (
+                <option key={c} value={c}>
+                  {CANCEL_REASON_LABELS[c][lang]}
+                </option>
+              ))}
+            {open === 'close' &&
+              OUTCOMES.map((o) => (
+                <option key={o} value={o}>
+                  {OUTCOME_LABELS[o][lang]}
+                </option>
+              ))}
+            {open === 'change_priority' &&
+              PRIORITIES.filter((p) => p !== r.priority).map((p) => (
+                <option key={p} value={p}>
+                  {PRIORITY_LABELS[p][lang]}
+                </option>
+              ))}
+          </select>
+          {open === 'close' && <p className="hint">{t('referrals.outcomeHint')}</p>}
+          <div className="actions">
+            <button type="submit" disabled={busy || !choice} data-testid="action-confirm">
+              {open === 'cancel'
+                ? EVENT_LABELS.cancel[lang]
+                : open === 'close'
+                  ? t('referrals.action.recordOutcome')
+                  : t('common.save')}
+            </button>
+            <button type="button" className="secondary" onClick={() => setOpen(undefined)}>
+              {t('common.cancel')}
+            </button>
+          </div>
+        </form>
+      )}
+      <RefusalMessage error={error} />
+      {done && (
+        <p className="ok" role="status">
+          {done}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function Studies({ r, onChange }: { r: ReferralDetail; onChange: () => void }) {
+  const { t } = useI18n();
+  const { session } = useAuth();
+  const ids = useId();
+  const canAttach = r.availableEvents.includes('attach_study') && session?.user.role === 'community_doctor';
+  const [adding, setAdding] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState('');
+  const existing = useAsync(
+    (signal) =>
+      canAttach && adding ? searchStudies({ PatientID: r.patient_mrn, limit: 50 }, signal) : Promise.resolve([]),
+    [canAttach, adding, r.patient_mrn],
+  );
+  const linked = new Set(r.studies.map((s) => s.studyInstanceUid));
+  const candidates = (existing.data ?? []).filter((s) => !linked.has(s.studyUid));
+
+  const attach = async (uid: string) => {
+    setBusy(uid);
+    setError(undefined);
+    try {
+      await attachStudy(r.id, uid);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy('');
+      onChange();
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby={`${ids}-h`} data-testid="referral-studies">
+      <h2 id={`${ids}-h`}>
+        {t('referrals.studies.title')} <span className="muted small">({r.studies.length})</span>
+      </h2>
+      {r.studies.length === 0 ? (
+        <p className="muted">{t('referrals.studies.none')}</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="list">
+            <thead>
+              <tr>
+                <th scope="col">{t('studies.date')}</th>
+                <th scope="col">{t('studies.description')}</th>
+                <th scope="col">{t('studies.modalities')}</th>
+                <th scope="col">{t('studies.counts')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.studies.map((s) => (
+                <tr key={s.studyInstanceUid} data-testid="referral-study">
+                  <td>
+                    <Link to={`/studies/${encodeURIComponent(s.studyInstanceUid)}`}>
+                      {s.studyDate ?? t('referrals.studies.open')}
+                    </Link>
+                  </td>
+                  <td>{s.studyDescription ?? '—'}</td>
+                  <td>
+                    {(s.modalities ?? []).map((m) => (
+                      <span key={m} className="tag">
+                        {m}
+                      </span>
+                    ))}
+                  </td>
+                  <td>{t('studies.countsValue', { series: s.seriesCount, instances: s.instanceCount })}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {canAttach && !adding && (
+        <div className="actions">
+          <button type="button" onClick={() => setAdding(true)} data-testid="add-studies">
+            {t('referrals.studies.add')}
+          </button>
+        </div>
+      )}
+      {canAttach && adding && (
+        <div className="ref-add-studies">
+          <h3>{t('referrals.studies.uploadTitle')}</h3>
+          <p className="hint">{t('referrals.studies.uploadHint', { number: r.number })}</p>
+          <UploadPanel patientMrn={r.patient_mrn} referral={{ id: r.id }} />
+          <h3>{t('referrals.studies.existingTitle')}</h3>
+          <ErrorMessage error={existing.error} />
+          {existing.loading && <p className="muted">{t('common.loading')}</p>}
+          {!existing.loading && candidates.length === 0 && <p className="muted">{t('referrals.studies.noExisting')}</p>}
+          {candidates.length > 0 && (
+            <ul className="ref-existing">
+              {candidates.map((s) => (
+                <li key={s.studyUid}>
+                  <span>
+                    {s.studyDate} {s.description}{' '}
+                    {s.modalities.map((m) => (
+                      <span key={m} className="tag">
+                        {m}
+                      </span>
+                    ))}
+                    <span className="muted small">
+                      {t('studies.countsValue', { series: s.seriesCount, instances: s.instanceCount })}
+                    </span>
+                  </span>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={busy === s.studyUid}
+                    onClick={() => void attach(s.studyUid)}
+                  >
+                    {t('referrals.studies.attach')}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          {error instanceof ApiError && error.code === 'CONFLICT' ? (
+            <p className="error" role="alert">
+              {t('referrals.studies.conflict')}
+            </p>
+          ) : (
+            <RefusalMessage error={error} />
+          )}
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => setAdding(false)}>
+              {t('referrals.studies.doneAdding')}
+            </button>
+          </div>
+        </div>
+      )}
+      {r.availableEvents.includes('submit') && r.studies.length > 0 && (
+        <p className="notice">{t('referrals.studies.readyToSubmit')}</p>
+      )}
+    </section>
+  );
+}
+
+function Report({
+  referralId,
+  report,
+  error,
+}: {
+  referralId: string;
+  report: Awaited<ReturnType<typeof getReport>> | undefined;
+  error: unknown;
+}) {
+  const { t, lang, name, dateTime } = useI18n();
+  const ids = useId();
+  const [pdfError, setPdfError] = useState<unknown>();
+  const signed = report?.signedAt ? report : null;
+
+  const pdf = async () => {
+    setPdfError(undefined);
+    // Opened synchronously so the browser does not block it as a pop-up; filled when the PDF arrives.
+    const win = window.open('', '_blank');
+    try {
+      const url = await openReportPdf(referralId);
+      if (win) win.location.href = url;
+      else window.location.href = url;
+    } catch (err) {
+      win?.close();
+      setPdfError(err);
+    }
+  };
+
+  return (
+    <section className="card ref-report" aria-labelledby={`${ids}-h`} data-testid="report">
+      <div className="page-head">
+        <h2 id={`${ids}-h`}>{t('referrals.report.title')}</h2>
+        {signed && (
+          <button type="button" className="secondary" onClick={() => void pdf()} data-testid="report-pdf">
+            {t('referrals.report.pdf')}
+          </button>
+        )}
+      </div>
+      <ErrorMessage error={error ?? pdfError} />
+      {!signed && <p className="muted">{report ? t('referrals.report.draft') : t('referrals.report.none')}</p>}
+      {signed && (
+        <>
+          <p className="ok small" data-testid="report-signed">
+            {t('referrals.report.signedBy', {
+              who: name(signed.signerNameZh ?? '', signed.signerNameEn ?? ''),
+              when: dateTime(signed.signedAt!),
+            })}
+          </p>
+          <dl className="ref-plan-facts">
+            <div>
+              <dt>{t('referrals.report.findings')}</dt>
+              <dd className="ref-pre" data-testid="report-findings">
+                {signed.findings}
+              </dd>
+            </div>
+            <div>
+              <dt>{t('referrals.report.impression')}</dt>
+              <dd className="ref-pre" data-testid="report-impression">
+                {signed.impression}
+              </dd>
+            </div>
+            {signed.diagnoses.length > 0 && (
+              <div>
+                <dt>{t('referrals.report.diagnoses')}</dt>
+                <dd>
+                  <ul className="ref-dx">
+                    {signed.diagnoses.map((d) => (
+                      <li key={d.code}>
+                        <span className="mono">{d.code}</span> {d.label}
+                      </li>
+                    ))}
+                  </ul>
+                </dd>
+              </div>
+            )}
+            {signed.disposition && (
+              <div>
+                <dt>{t('referrals.report.disposition')}</dt>
+                <dd data-testid="report-disposition">{DISPOSITION_LABELS[signed.disposition][lang]}</dd>
+              </div>
+            )}
+          </dl>
+          {signed.addenda.length > 0 && (
+            <>
+              <h3>{t('referrals.report.addenda')}</h3>
+              <ol className="ref-addenda">
+                {signed.addenda.map((a) => (
+                  <li key={a.id}>
+                    <span className="muted small">{dateTime(a.createdAt)}</span>
+                    <p className="ref-pre">{a.body}</p>
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Timeline({ r }: { r: ReferralDetail }) {
+  const { t, lang, name, dateTime } = useI18n();
+  const ids = useId();
+  return (
+    <section className="card ref-timeline" aria-labelledby={`${ids}-h`} data-testid="timeline">
+      <h2 id={`${ids}-h`}>{t('referrals.timeline')}</h2>
+      <ol>
+        {[...r.history].reverse().map((h) => (
+          <li key={h.id}>
+            <strong>{h.event === 'created' ? t('referrals.createdEvent') : EVENT_LABELS[h.event][lang]}</strong>
+            {h.from !== h.to && <span className="muted small"> → {STATE_LABELS[h.to][lang]}</span>}
+            <br />
+            <span className="muted small">
+              <time dateTime={h.at}>{dateTime(h.at)}</time> ·{' '}
+              {h.actorRole === 'system'
+                ? t('referrals.system')
+                : `${name(h.actorNameZh ?? '', h.actorNameEn ?? '')} (${t(`role.${h.actorRole}`)})`}
+            </span>
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }

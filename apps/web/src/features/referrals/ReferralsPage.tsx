@@ -1,12 +1,251 @@
+import { PRIORITIES, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS, type ReferralState } from '@zhiyin/workflow';
+import { useEffect, useId, useMemo, useRef } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
-import { usePageTitle } from '../../lib/hooks';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync, usePageTitle } from '../../lib/hooks';
+import { useRealtime } from '../../lib/realtime';
+import { listReferrals, type ReferralSummary } from './api';
+import {
+  CLOSED_STATES,
+  LiveIndicator,
+  needOf,
+  NeedBadge,
+  OPEN_STATES,
+  PriorityBadge,
+  StateBadge,
+  useDuration,
+  useNow,
+} from './shared';
+import './referrals.css';
 
+const VIEWS = ['open', 'mine', 'closed', 'all'] as const;
+type View = (typeof VIEWS)[number];
+
+/** The referrals of the doctor's centre (a coordinator: all of them), live. */
 export default function ReferralsPage() {
-  const { t } = useI18n();
-  usePageTitle('nav.referrals');
+  const { t, lang, dateTime } = useI18n();
+  const { session } = useAuth();
+  const role = session?.user.role;
+  const ids = useId();
+  const [params, setParams] = useSearchParams();
+  const view = (VIEWS as readonly string[]).includes(params.get('view') ?? '') ? (params.get('view') as View) : 'open';
+  const state = params.get('state') ?? '';
+  const priority = params.get('priority') ?? '';
+  const q = params.get('q') ?? '';
+  const now = useNow();
+  const duration = useDuration();
+  usePageTitle('referrals.title');
+
+  const states = state ? [state] : view === 'closed' ? CLOSED_STATES : view === 'all' ? [] : OPEN_STATES;
+  const result = useAsync(
+    (signal) =>
+      listReferrals({ state: states.join(',') || undefined, priority: priority || undefined, limit: 200 }, signal),
+    [states.join(','), priority],
+  );
+
+  // A change anywhere in scope re-reads the list (coalesced: a burst of events is one request).
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useRealtime(['referral.changed'], () => {
+    clearTimeout(pending.current);
+    pending.current = setTimeout(() => result.reload(), 300);
+  });
+  useEffect(() => () => clearTimeout(pending.current), []);
+
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+
+  const items = useMemo(() => {
+    const text = q.trim().toLowerCase();
+    return (result.data?.items ?? []).filter((r) => {
+      if (view === 'mine' && !needOf(r, role)) return false;
+      if (!text) return true;
+      return [r.number, r.patient_name, r.patient_name_pinyin, r.patient_mrn].some((v) =>
+        (v ?? '').toLowerCase().includes(text),
+      );
+    });
+  }, [result.data, q, view, role]);
+
+  const needCount = (result.data?.items ?? []).filter((r) => needOf(r, role)).length;
+
+  const waiting = (r: ReferralSummary) => {
+    if (CLOSED_STATES.includes(r.state) || r.state === 'draft') return '—';
+    return duration(now - Date.parse(r.submitted_at ?? r.created_at));
+  };
+  const limit = (r: ReferralSummary) => {
+    const due = r.timers?.report_deadline;
+    if (!due) return <span className="muted">—</span>;
+    const left = Date.parse(due) - now;
+    return left >= 0 ? (
+      <span title={dateTime(due)}>{t('referrals.left', { d: duration(left) })}</span>
+    ) : (
+      <span className="ref-overdue" title={dateTime(due)}>
+        {t('referrals.overdue', { d: duration(left) })}
+      </span>
+    );
+  };
+
   return (
-    <section className="page">
-      <h1>{t('nav.referrals')}</h1>
+    <section className="page wide ref-list-page">
+      <div className="page-head">
+        <h1>
+          {t('referrals.title')} <LiveIndicator />
+        </h1>
+        {role === 'community_doctor' && (
+          <div className="actions">
+            <Link className="button" to="/desk/referrals/new">
+              {t('referrals.new')}
+            </Link>
+          </div>
+        )}
+      </div>
+
+      <div className="ref-views" role="group" aria-label={t('referrals.views')}>
+        {VIEWS.map((v) => (
+          <button
+            key={v}
+            type="button"
+            className={view === v ? '' : 'secondary'}
+            aria-pressed={view === v}
+            onClick={() => {
+              const next = new URLSearchParams(params);
+              next.set('view', v);
+              next.delete('state');
+              setParams(next, { replace: true });
+            }}
+          >
+            {t(`referrals.view.${v}`)}
+            {v === 'mine' && needCount > 0 && <span className="ref-count">{needCount}</span>}
+          </button>
+        ))}
+      </div>
+
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div className="field">
+          <label htmlFor={`${ids}-q`}>{t('referrals.search')}</label>
+          <input
+            id={`${ids}-q`}
+            type="search"
+            value={q}
+            autoComplete="off"
+            onChange={(e) => set('q', e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-state`}>{t('referrals.state')}</label>
+          <select id={`${ids}-state`} value={state} onChange={(e) => set('state', e.target.value)}>
+            <option value="">{t('referrals.any')}</option>
+            {(view === 'closed' ? CLOSED_STATES : view === 'all' ? [...OPEN_STATES, ...CLOSED_STATES] : OPEN_STATES)
+              .filter((s: ReferralState) => role !== 'coordinator' || s !== 'draft')
+              .map((s) => (
+                <option key={s} value={s}>
+                  {STATE_LABELS[s][lang]}
+                </option>
+              ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-prio`}>{t('referrals.priority')}</label>
+          <select id={`${ids}-prio`} value={priority} onChange={(e) => set('priority', e.target.value)}>
+            <option value="">{t('referrals.any')}</option>
+            {PRIORITIES.map((p) => (
+              <option key={p} value={p}>
+                {PRIORITY_LABELS[p][lang]}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+
+      <ErrorMessage error={result.error} />
+      <p role="status" className="muted">
+        {result.loading && !result.data ? t('common.loading') : t('referrals.found', { n: items.length })}
+      </p>
+      {items.length > 0 && (
+        <div className="table-wrap">
+          <table className="list ref-table" data-testid="referrals">
+            <thead>
+              <tr>
+                <th scope="col">{t('referrals.number')}</th>
+                <th scope="col">{t('referrals.patient')}</th>
+                <th scope="col">{t('referrals.service')}</th>
+                <th scope="col">{t('referrals.priority')}</th>
+                <th scope="col">{t('referrals.state')}</th>
+                <th scope="col">{t('referrals.waiting')}</th>
+                <th scope="col">{t('referrals.turnaround')}</th>
+                <th scope="col">{t('referrals.updated')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((r) => {
+                const need = needOf(r, role);
+                return (
+                  <tr
+                    key={r.id}
+                    className={need ? 'ref-needs' : undefined}
+                    data-testid="referral-row"
+                    data-number={r.number}
+                    data-state={r.state}
+                  >
+                    <td>
+                      <Link className="mono" to={`/referrals/${r.id}`}>
+                        {r.number}
+                      </Link>
+                      {r.direction === 'down' && <span className="tag">{t('referrals.down')}</span>}
+                    </td>
+                    <td>
+                      <span lang="zh-CN">{r.patient_name}</span>
+                      <span className="muted small">
+                        {' '}
+                        {r.patient_name_pinyin} · <span className="mono">{r.patient_mrn}</span>
+                      </span>
+                    </td>
+                    <td>
+                      {SERVICE_LABELS[r.service][lang]}
+                      {r.modality && <span className="muted small"> · {r.modality}</span>}
+                    </td>
+                    <td>
+                      <PriorityBadge priority={r.priority} />
+                    </td>
+                    <td>
+                      <StateBadge state={r.state} />
+                      {need && (
+                        <>
+                          <br />
+                          <NeedBadge need={need} />
+                        </>
+                      )}
+                    </td>
+                    <td>{waiting(r)}</td>
+                    <td>
+                      {CLOSED_STATES.includes(r.state) ? (
+                        r.submitted_at ? (
+                          <span className="muted">
+                            {t('referrals.took', {
+                              d: duration(Date.parse(r.updated_at) - Date.parse(r.submitted_at)),
+                            })}
+                          </span>
+                        ) : (
+                          <span className="muted">—</span>
+                        )
+                      ) : (
+                        limit(r)
+                      )}
+                    </td>
+                    <td className="small">{dateTime(r.updated_at)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {result.data && items.length === 0 && <p className="muted">{t('referrals.none')}</p>}
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { DetailedError, Upload } from 'tus-js-client';
+import { api, ApiError } from '../../lib/api';
 import { session } from '../../lib/session';
 import type { ScannedFile } from './scan';
 
@@ -20,6 +21,12 @@ export interface UploadItem {
   /** the API's failure code and message (00000902), or a transport failure */
   error?: { code: string; message: string };
   studyUid?: string;
+  /** the referral the file is sent for: its study is attached to it once stored */
+  referralId?: string;
+  /** whether the study is attached to that referral */
+  attach?: 'pending' | 'attached' | 'failed';
+  /** why attaching failed (the API's error code) */
+  attachError?: string;
 }
 
 const CONCURRENCY = 3;
@@ -79,11 +86,19 @@ class UploadQueue {
     );
   }
 
-  add(files: ScannedFile[]): void {
+  /** Queues files; with a referral, each stored study is attached to it (POST /api/referrals/:id/studies). */
+  add(files: ScannedFile[], opts: { referralId?: string } = {}): void {
     for (const f of files) {
       this.jobs.push({
         file: f.file,
-        item: { id: this.nextId++, path: f.path, size: f.file.size, state: 'queued', sent: 0 },
+        item: {
+          id: this.nextId++,
+          path: f.path,
+          size: f.file.size,
+          state: 'queued',
+          sent: 0,
+          ...(opts.referralId ? { referralId: opts.referralId } : {}),
+        },
       });
     }
     this.emit();
@@ -98,11 +113,49 @@ class UploadQueue {
 
   /** Try the failed ones again (a transport failure, not a refusal). */
   retryFailed(): void {
+    for (const j of this.jobs) if (j.item.attach === 'failed') this.attachStudy(j);
     for (const j of this.jobs)
       if (j.item.state === 'failed' && (j.item.error?.code === 'NETWORK' || j.item.error?.code === 'UNAUTHENTICATED')) {
         this.update(j, { state: 'queued', error: undefined });
       }
     this.pump();
+  }
+
+  // One attach request per referral and study, however many of its files arrive.
+  private readonly attaching = new Map<string, Promise<void>>();
+
+  /**
+   * Attaches a stored study to the referral it was sent for. The referral number is the Accession
+   * Number, so a study already carrying it is linked by the API on arrival; any other (an ECG cart's
+   * own accession, a CD from elsewhere) is attached here. Already attached to it counts as done.
+   */
+  private attachStudy(job: Job): void {
+    const { referralId, studyUid } = job.item;
+    if (!referralId || !studyUid) return;
+    const key = `${referralId}|${studyUid}`;
+    let pending = this.attaching.get(key);
+    if (!pending) {
+      const path = `/api/referrals/${encodeURIComponent(referralId)}`;
+      pending = api(`${path}/studies`, { method: 'POST', body: { studyInstanceUid: studyUid } }).then(
+        () => undefined,
+        async (err: unknown) => {
+          if (err instanceof ApiError && err.code === 'CONFLICT') {
+            const r = await api<{ studies: { studyInstanceUid: string }[] }>(path);
+            if (r.studies.some((s) => s.studyInstanceUid === studyUid)) return;
+          }
+          throw err;
+        },
+      );
+      this.attaching.set(key, pending);
+      // A failed attempt may be tried again (retryFailed).
+      pending.catch(() => this.attaching.delete(key));
+    }
+    this.update(job, { attach: 'pending' });
+    pending.then(
+      () => this.update(job, { attach: 'attached', attachError: undefined }),
+      (err: unknown) =>
+        this.update(job, { attach: 'failed', attachError: err instanceof ApiError ? err.code : 'NETWORK' }),
+    );
   }
 
   private update(job: Job, patch: Partial<UploadItem>): void {
@@ -162,6 +215,7 @@ class UploadQueue {
       onSuccess: ({ lastResponse }) => {
         const body = lastResponse.getBody();
         this.update(job, { state: 'stored', sent: job.item.size, studyUid: storedStudyOf(body) });
+        this.attachStudy(job);
         this.pump();
       },
       onError: (err) => {

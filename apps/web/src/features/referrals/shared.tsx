@@ -1,0 +1,102 @@
+import { PRIORITY_LABELS, STATE_LABELS, type Priority, type ReferralState } from '@zhiyin/workflow';
+import { useEffect, useState } from 'react';
+import { useI18n, type MessageKey } from '../../i18n/i18n';
+import { useRealtimeConnected } from '../../lib/realtime';
+import type { Role } from '../../lib/session';
+import type { ReferralSummary } from './api';
+
+export const OPEN_STATES: ReferralState[] = [
+  'draft',
+  'submitted',
+  'offered',
+  'accepted',
+  'in_review',
+  'info_requested',
+  'reported',
+  'plan_agreed',
+  'acknowledged',
+];
+export const CLOSED_STATES: ReferralState[] = ['closed', 'cancelled'];
+
+/** What a referral waits for from this person, if anything (the desk makes it stand out). */
+export type Need = 'submit' | 'accept' | 'answer' | 'plan' | 'outcome';
+
+export function needOf(r: Pick<ReferralSummary, 'state' | 'direction'>, role: Role | undefined): Need | null {
+  if (role === 'community_doctor') {
+    switch (r.state) {
+      case 'draft':
+        return 'submit';
+      case 'info_requested':
+        return 'answer';
+      case 'reported':
+        return 'plan';
+      case 'plan_agreed':
+      case 'acknowledged':
+        return 'outcome';
+      case 'accepted':
+        return r.direction === 'down' ? 'outcome' : null;
+      case 'submitted':
+        return r.direction === 'down' ? 'accept' : null;
+      case 'offered':
+      case 'in_review':
+      case 'closed':
+      case 'cancelled':
+        return null;
+    }
+  }
+  if (role === 'coordinator') return r.state === 'plan_agreed' || r.state === 'acknowledged' ? 'outcome' : null;
+  return null;
+}
+
+/** "3 h 5 min", "2 d 4 h": how long, for people. */
+export function useDuration(): (ms: number) => string {
+  const { t } = useI18n();
+  return (ms: number) => {
+    const min = Math.max(0, Math.round(Math.abs(ms) / 60_000));
+    if (min < 60) return t('referrals.dur.min', { m: min });
+    const h = Math.floor(min / 60);
+    if (h < 48) return t('referrals.dur.hmin', { h, m: min % 60 });
+    return t('referrals.dur.dh', { d: Math.floor(h / 24), h: h % 24 });
+  };
+}
+
+/** The current time, refreshed every `ms` so waiting times count up on screen. */
+export function useNow(ms = 30_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+export function StateBadge({ state }: { state: ReferralState }) {
+  const { lang } = useI18n();
+  return (
+    <span className={`ref-state st-${state}`} data-state={state}>
+      {STATE_LABELS[state][lang]}
+    </span>
+  );
+}
+
+export function PriorityBadge({ priority }: { priority: Priority }) {
+  const { lang } = useI18n();
+  return <span className={`ref-priority pr-${priority}`}>{PRIORITY_LABELS[priority][lang]}</span>;
+}
+
+export function NeedBadge({ need }: { need: Need }) {
+  const { t } = useI18n();
+  return <span className="ref-badge action">{t(`referrals.need.${need}` as MessageKey)}</span>;
+}
+
+/** "Live" while the socket is connected, "reconnecting…" otherwise. */
+export function LiveIndicator() {
+  const { t } = useI18n();
+  const connected = useRealtimeConnected();
+  return (
+    <span className={`ref-live${connected ? ' on' : ''}`} role="status" data-testid="live" data-live={connected}>
+      <span className="dot" aria-hidden="true" />
+      {connected ? t('referrals.live') : t('referrals.reconnecting')}
+    </span>
+  );
+}
