@@ -2,6 +2,7 @@ import {
   OUTBOX_EVENTS,
   type ClientToServerEvents,
   type OutboxEventName,
+  type Presence,
   type ReplayedEvent,
   type ServerToClientEvents,
 } from '@zhiyin/contracts';
@@ -29,6 +30,7 @@ class Realtime {
   private token: string | undefined;
   private readonly handlers = new Set<Handler>();
   private readonly statusListeners = new Set<(connected: boolean) => void>();
+  private readonly presenceListeners = new Set<(p: Presence) => void>();
   /** event id → when it arrived */
   private readonly seen = new Map<string, number>();
   private readonly watched = new Map<string, number>();
@@ -50,6 +52,12 @@ class Realtime {
   onStatus(fn: (connected: boolean) => void): () => void {
     this.statusListeners.add(fn);
     return () => this.statusListeners.delete(fn);
+  }
+
+  /** Specialists coming online or going offline (sent to coordinators; not replayed). */
+  onPresence(fn: (p: Presence) => void): () => void {
+    this.presenceListeners.add(fn);
+    return () => this.presenceListeners.delete(fn);
   }
 
   on(fn: Handler): () => void {
@@ -103,6 +111,9 @@ class Realtime {
     for (const name of OUTBOX_EVENTS) {
       socket.on(name, (payload: EventPayload<OutboxEventName>) => this.deliver(name, payload));
     }
+    socket.on('presence', (p) => {
+      for (const fn of this.presenceListeners) fn(p);
+    });
     socket.on('connect', () => {
       for (const id of this.watched.keys()) socket.emit('referral.watch', id, () => undefined);
       if (this.everConnected && !socket.recovered) void this.catchUp();
@@ -206,6 +217,16 @@ export function useWatchReferral(referralId: string | undefined): void {
     realtime.start();
     return realtime.watch(referralId);
   }, [referralId]);
+}
+
+/** Calls `handler` when a specialist comes online or goes offline, while mounted (coordinators only). */
+export function usePresence(handler: (p: Presence) => void): void {
+  const ref = useRef(handler);
+  ref.current = handler;
+  useEffect(() => {
+    realtime.start();
+    return realtime.onPresence((p) => ref.current(p));
+  }, []);
 }
 
 /** Whether live updates are flowing (for a "live" / "reconnecting" indicator). */

@@ -1,12 +1,385 @@
+import {
+  DISPOSITION_LABELS,
+  DISPOSITIONS,
+  PRIORITIES,
+  PRIORITY_LABELS,
+  SERVICE_LABELS,
+  SERVICES,
+  type Disposition,
+  type Priority,
+  type Service,
+} from '@zhiyin/workflow';
+import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
-import { usePageTitle } from '../../lib/hooks';
+import { api, ApiError, authorizedFetch, query } from '../../lib/api';
+import { ErrorMessage } from '../../lib/errors';
+import { useAsync, usePageTitle } from '../../lib/hooks';
+import { HorizontalBars, ShareBars, type Series } from './charts';
+import { formatNetworkDateTime, isoWeekOf, shiftWeek } from './time';
+import './board.css';
+
+// The shape of GET /api/figures/weekly (apps/api/src/modules/clinical/figures.service.ts).
+interface Turnaround {
+  median: number | null;
+  p90: number | null;
+  n: number;
+}
+interface CentreFigures {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  referrals: { total: number; byService: Record<Service, number>; byPriority: Record<Priority, number> };
+  turnaroundMinutes: { toAcceptance: Turnaround; toSignedReport: Turnaround };
+  limitsMissed: { acceptance: number; report: number };
+  dispositions: Record<Disposition, number>;
+  referredBackDown: number;
+}
+interface ServiceFigures {
+  service: Service;
+  referrals: number;
+  turnaroundMinutes: { toAcceptance: Turnaround; toSignedReport: Turnaround };
+  limitsMissed: { acceptance: number; report: number };
+  withinLimitShare: number | null;
+}
+interface WeeklyFigures {
+  week: string;
+  start: string;
+  end: string;
+  timeZone: string;
+  centres: CentreFigures[];
+  services?: ServiceFigures[];
+}
+
+const WEEK = /^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/;
+const SERVICE_COLORS: Record<Service, string> = { ECG: '#0b5f6e', IMAGING: '#b4531a' };
+const DISPOSITION_COLOR = '#4a5b8c';
+
+/** A centre's name without the words every centre shares, for chart labels. */
+function shortName(zh: string, en: string, lang: string): string {
+  if (lang === 'zh-CN') return zh.replace(/^北京市/, '').replace(/社区卫生服务中心$/, '') || zh;
+  return en.replace(/ Community Health Service Centre/, '') || en;
+}
 
 export default function FiguresPage() {
-  const { t } = useI18n();
+  const { t, lang, name, number } = useI18n();
   usePageTitle('nav.figures');
+  const [params, setParams] = useSearchParams();
+  const asked = params.get('week') ?? '';
+  const week = WEEK.test(asked) ? asked : isoWeekOf(Date.now());
+  const [download, setDownload] = useState<{ busy: boolean; error: unknown; done: boolean }>({
+    busy: false,
+    error: null,
+    done: false,
+  });
+  const figures = useAsync((signal) => api<WeeklyFigures>(`/api/figures/weekly${query({ week })}`, { signal }), [week]);
+  const setWeek = (w: string) => {
+    if (!WEEK.test(w)) return;
+    setDownload({ busy: false, error: null, done: false });
+    setParams({ week: w }, { replace: true });
+  };
+
+  async function downloadCsv() {
+    setDownload({ busy: true, error: null, done: false });
+    try {
+      const res = await authorizedFetch(`/api/figures/weekly${query({ week, format: 'csv' })}`, {
+        headers: { accept: 'text/csv' },
+      });
+      if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
+      const blob = await res.blob();
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `zhiyin-${week}.csv`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setDownload({ busy: false, error: null, done: true });
+    } catch (error) {
+      setDownload({ busy: false, error, done: false });
+    }
+  }
+
+  const data = figures.data?.week === week ? figures.data : undefined;
+  const centres = data?.centres ?? [];
+  const sum = (f: (c: CentreFigures) => number) => centres.reduce((s, c) => s + f(c), 0);
+  const total = sum((c) => c.referrals.total);
+  const services = data?.services ?? [];
+  const minutes = (v: number | null) => (v === null ? '—' : t('board.fig.minutes', { n: number(v) }));
+  const pct = (share: number) => number(share, { style: 'percent', maximumFractionDigits: 0 });
+  const serviceSeries: Series[] = SERVICES.map((s) => ({
+    key: s,
+    label: SERVICE_LABELS[s][lang],
+    color: SERVICE_COLORS[s],
+  }));
+  const dispositionTotals = DISPOSITIONS.map((d) => ({ d, n: sum((c) => c.dispositions[d]) }));
+  const backDown = sum((c) => c.referredBackDown);
+
   return (
-    <section className="page">
-      <h1>{t('nav.figures')}</h1>
+    <section className="page wide figures">
+      <div className="page-head">
+        <h1>{t('nav.figures')}</h1>
+        <div className="figures-controls">
+          <div>
+            <label htmlFor="figures-week">{t('board.fig.week')}</label>
+            <input
+              id="figures-week"
+              type="week"
+              value={week}
+              onChange={(e) => setWeek(e.target.value)}
+              aria-describedby="figures-range"
+            />
+          </div>
+          <button type="button" className="secondary" onClick={() => setWeek(shiftWeek(week, -1))}>
+            {t('board.fig.previousWeek')}
+          </button>
+          <button type="button" className="secondary" onClick={() => setWeek(shiftWeek(week, 1))}>
+            {t('board.fig.nextWeek')}
+          </button>
+          <button type="button" className="secondary" onClick={() => setWeek(isoWeekOf(Date.now()))}>
+            {t('board.fig.thisWeek')}
+          </button>
+          <button type="button" onClick={() => void downloadCsv()} disabled={download.busy}>
+            {download.busy ? t('board.fig.downloading') : t('board.fig.downloadCsv')}
+          </button>
+        </div>
+      </div>
+      <p className="hint" id="figures-range">
+        {data
+          ? t('board.fig.range', {
+              week,
+              from: formatNetworkDateTime(data.start, lang, { dateStyle: 'medium', timeStyle: undefined }),
+              to: formatNetworkDateTime(new Date(Date.parse(data.end) - 1).toISOString(), lang, {
+                dateStyle: 'medium',
+                timeStyle: undefined,
+              }),
+            })
+          : t('board.fig.cohortNote')}
+      </p>
+      {download.done && (
+        <p className="notice" role="status">
+          {t('board.fig.downloaded', { file: `zhiyin-${week}.csv` })}
+        </p>
+      )}
+      <ErrorMessage error={download.error} />
+      <ErrorMessage error={figures.error} />
+      {figures.loading && !data && (
+        <p className="loading" role="status">
+          {t('common.loading')}
+        </p>
+      )}
+
+      {data && (
+        <>
+          <div className="figures-tiles" data-testid="figures-tiles">
+            <div className="figures-tile">
+              <span className="figures-value" data-testid="figures-total">
+                {number(total)}
+              </span>
+              <span className="figures-label">{t('board.fig.totalReferrals')}</span>
+            </div>
+            {services.map((s) => (
+              <div className="figures-tile" key={s.service}>
+                <span className="figures-value">{s.withinLimitShare === null ? '—' : pct(s.withinLimitShare)}</span>
+                <span className="figures-label">
+                  {t('board.fig.withinLimitOf', { service: SERVICE_LABELS[s.service][lang] })} ·{' '}
+                  {t('board.fig.medianReport', { value: minutes(s.turnaroundMinutes.toSignedReport.median) })}
+                </span>
+              </div>
+            ))}
+            <div className="figures-tile">
+              <span className="figures-value">
+                {number(sum((c) => c.limitsMissed.acceptance + c.limitsMissed.report))}
+              </span>
+              <span className="figures-label">{t('board.fig.limitsMissed')}</span>
+            </div>
+          </div>
+
+          {total === 0 && <p className="notice">{t('board.fig.empty')}</p>}
+
+          <div className="figures-charts">
+            <HorizontalBars
+              title={t('board.fig.chartReferrals')}
+              description={centres
+                .map(
+                  (c) =>
+                    `${name(c.nameZh, c.nameEn)}: ${SERVICES.map((s) => `${SERVICE_LABELS[s][lang]} ${c.referrals.byService[s]}`).join(', ')}`,
+                )
+                .join('; ')}
+              rows={centres.map((c) => ({
+                label: shortName(c.nameZh, c.nameEn, lang),
+                title: name(c.nameZh, c.nameEn),
+                values: c.referrals.byService,
+              }))}
+              series={serviceSeries}
+              mode="stacked"
+              format={(v) => number(v)}
+            />
+            <div>
+              <HorizontalBars
+                title={t('board.fig.chartTurnaround')}
+                description={services
+                  .map(
+                    (s) =>
+                      `${SERVICE_LABELS[s.service][lang]}: ${t('board.fig.toAcceptance')} ${minutes(s.turnaroundMinutes.toAcceptance.median)}, ${t('board.fig.toReport')} ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
+                  )
+                  .join('; ')}
+                rows={services.map((s) => ({
+                  label: SERVICE_LABELS[s.service][lang],
+                  values: {
+                    accept: s.turnaroundMinutes.toAcceptance.median,
+                    report: s.turnaroundMinutes.toSignedReport.median,
+                  },
+                }))}
+                series={[
+                  { key: 'accept', label: t('board.fig.toAcceptance'), color: '#5a7d9a' },
+                  { key: 'report', label: t('board.fig.toReport'), color: '#0b5f6e' },
+                ]}
+                mode="grouped"
+                labelWidth={110}
+                format={(v) => t('board.fig.minutes', { n: number(v) })}
+              />
+              <ShareBars
+                title={t('board.fig.chartWithinLimit')}
+                description={services
+                  .map(
+                    (s) =>
+                      `${SERVICE_LABELS[s.service][lang]}: ${s.withinLimitShare === null ? t('board.fig.noneSettled') : pct(s.withinLimitShare)}`,
+                  )
+                  .join('; ')}
+                rows={services.map((s) => ({ label: SERVICE_LABELS[s.service][lang], share: s.withinLimitShare }))}
+                withinLabel={t('board.fig.within')}
+                missedLabel={t('board.fig.missed')}
+                noneLabel={t('board.fig.noneSettled')}
+                format={pct}
+              />
+            </div>
+            <HorizontalBars
+              title={t('board.fig.chartOutcomes')}
+              description={[
+                ...dispositionTotals.map((x) => `${DISPOSITION_LABELS[x.d][lang]} ${x.n}`),
+                `${t('board.fig.referredBackDown')} ${backDown}`,
+              ].join('; ')}
+              rows={[
+                ...dispositionTotals.map((x) => ({ label: DISPOSITION_LABELS[x.d][lang], values: { n: x.n } })),
+                { label: t('board.fig.referredBackDown'), values: { n: backDown } },
+              ]}
+              series={[{ key: 'n', label: t('board.fig.count'), color: DISPOSITION_COLOR }]}
+              mode="stacked"
+              labelWidth={170}
+              format={(v) => number(v)}
+            />
+          </div>
+
+          <h2>{t('board.fig.tableTitle')}</h2>
+          <div className="table-wrap">
+            <table className="list figures-table" data-testid="figures-table">
+              <caption className="board-sr">{t('board.fig.tableCaption', { week })}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('board.fig.centre')}</th>
+                  <th scope="col">{t('board.fig.referrals')}</th>
+                  {SERVICES.map((s) => (
+                    <th scope="col" key={s}>
+                      {SERVICE_LABELS[s][lang]}
+                    </th>
+                  ))}
+                  {PRIORITIES.map((p) => (
+                    <th scope="col" key={p}>
+                      {PRIORITY_LABELS[p][lang]}
+                    </th>
+                  ))}
+                  <th scope="col">{t('board.fig.acceptMedianP90')}</th>
+                  <th scope="col">{t('board.fig.reportMedianP90')}</th>
+                  <th scope="col">{t('board.fig.missedCol')}</th>
+                  {DISPOSITIONS.map((d) => (
+                    <th scope="col" key={d}>
+                      {DISPOSITION_LABELS[d][lang]}
+                    </th>
+                  ))}
+                  <th scope="col">{t('board.fig.referredBackDown')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {centres.map((c) => (
+                  <tr key={c.code}>
+                    <th scope="row">{name(c.nameZh, c.nameEn)}</th>
+                    <td className="num">{number(c.referrals.total)}</td>
+                    {SERVICES.map((s) => (
+                      <td className="num" key={s}>
+                        {number(c.referrals.byService[s])}
+                      </td>
+                    ))}
+                    {PRIORITIES.map((p) => (
+                      <td className="num" key={p}>
+                        {number(c.referrals.byPriority[p])}
+                      </td>
+                    ))}
+                    <td className="num">
+                      {minutes(c.turnaroundMinutes.toAcceptance.median)} /{' '}
+                      {minutes(c.turnaroundMinutes.toAcceptance.p90)}
+                    </td>
+                    <td className="num">
+                      {minutes(c.turnaroundMinutes.toSignedReport.median)} /{' '}
+                      {minutes(c.turnaroundMinutes.toSignedReport.p90)}
+                    </td>
+                    <td className="num">
+                      {t('board.fig.missedValue', {
+                        acceptance: c.limitsMissed.acceptance,
+                        report: c.limitsMissed.report,
+                      })}
+                    </td>
+                    {DISPOSITIONS.map((d) => (
+                      <td className="num" key={d}>
+                        {number(c.dispositions[d])}
+                      </td>
+                    ))}
+                    <td className="num">{number(c.referredBackDown)}</td>
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row">{t('board.fig.network')}</th>
+                  <td className="num">{number(total)}</td>
+                  {SERVICES.map((s) => (
+                    <td className="num" key={s}>
+                      {number(sum((c) => c.referrals.byService[s]))}
+                    </td>
+                  ))}
+                  {PRIORITIES.map((p) => (
+                    <td className="num" key={p}>
+                      {number(sum((c) => c.referrals.byPriority[p]))}
+                    </td>
+                  ))}
+                  <td className="num" colSpan={2}>
+                    {services
+                      .map(
+                        (s) =>
+                          `${SERVICE_LABELS[s.service][lang]} ${minutes(s.turnaroundMinutes.toAcceptance.median)} / ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
+                      )
+                      .join(' · ')}
+                  </td>
+                  <td className="num">
+                    {t('board.fig.missedValue', {
+                      acceptance: sum((c) => c.limitsMissed.acceptance),
+                      report: sum((c) => c.limitsMissed.report),
+                    })}
+                  </td>
+                  {dispositionTotals.map((x) => (
+                    <td className="num" key={x.d}>
+                      {number(x.n)}
+                    </td>
+                  ))}
+                  <td className="num">{number(backDown)}</td>
+                </tr>
+              </tfoot>
+            </table>
+          </div>
+          <p className="hint">{t('board.fig.cohortNote')}</p>
+        </>
+      )}
     </section>
   );
 }
