@@ -1,11 +1,13 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, mkdirSync, type ReadStream } from 'node:fs';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A file being received: written to the temporary area and hashed as it arrives. */
 export class TempBlob {
   size = 0;
+  /** set once the file has been moved into the store */
+  moved = false;
   private readonly hash: Hash = createHash('sha256');
   // Received slices are gathered and written together: one system call per MiB, not per chunk.
   private pending: Buffer[] = [];
@@ -60,6 +62,7 @@ export class TempBlob {
   }
 
   async discard(): Promise<void> {
+    if (this.moved) return; // now in the store, under its hash
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
     await rm(this.path, { force: true });
@@ -72,6 +75,8 @@ export class TempBlob {
 export class BlobStore {
   readonly tmpDir: string;
   readonly blobDir: string;
+  // Directories known to exist, so that storing a file costs no mkdir call.
+  private readonly knownDirs = new Set<string>();
 
   constructor(root: string) {
     this.tmpDir = join(root, 'tmp');
@@ -89,20 +94,24 @@ export class BlobStore {
     return TempBlob.create(this.tmpDir);
   }
 
-  /** Moves a sealed temporary file into the store (or drops it when the content is already there). */
+  /**
+   * Moves a sealed temporary file into the store and makes the move durable. Content that is already
+   * stored is simply replaced by the same bytes, which saves looking first.
+   */
   async commit(temp: { path: string }, sha256: string): Promise<void> {
     const target = this.pathOf(sha256);
-    const exists = await stat(target).then(
-      () => true,
-      () => false,
-    );
-    if (exists) {
-      await rm(temp.path, { force: true });
-      return;
-    }
     const dir = join(this.blobDir, sha256.slice(0, 2), sha256.slice(2, 4));
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    await rename(temp.path, target);
+    if (!this.knownDirs.has(dir)) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      this.knownDirs.add(dir);
+    }
+    await rename(temp.path, target).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      // the directory went away since it was made: make it again
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await rename(temp.path, target);
+    });
+    if (temp instanceof TempBlob) temp.moved = true;
     const d = await open(dir, 'r');
     try {
       await d.sync();

@@ -1,14 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
-import type { AnalysedPart, PixelInfo } from './analyse-part.js';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { AnalysedPart } from './analyse-part.js';
 import { isStudyLevel, nameKeys, pick, SERIES_LEVEL_TAGS } from './levels.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
-export interface StoreCandidate {
-  part: AnalysedPart;
-  sha256: string;
-  size: number;
+/** One instance ready to be indexed: its study UID (for the lock order) and its row data as JSON. */
+export interface IndexItem {
+  studyUid: string;
+  /** a JSON object, the fields that `imaging_index_instances` reads */
+  json: string;
+}
+
+/** The instances of one STOW-RS request, with who sent them (the audit rows commit with the index). */
+export interface IndexJob {
+  items: IndexItem[];
+  context: {
+    facilityId: string;
+    userId: string;
+    actorId: string;
+    actorRole: string;
+    requestId: string | null;
+    clientIp: string | null;
+    /** parts refused before indexing, counted by reason code */
+    refused: Record<string, number>;
+  };
 }
 
 export type StoreOutcome =
@@ -16,154 +33,163 @@ export type StoreOutcome =
   | { kind: 'already-stored'; studyId: string; patientId: string | null }
   | PartFailure;
 
-export interface InstanceRow {
-  studyUid: string;
-  seriesUid: string;
-  sopInstanceUid: string;
-  sopClassUid: string;
-  transferSyntaxUid: string;
-  sha256: string;
-  sizeBytes: number;
-  pixel: PixelInfo | null;
-  metadata: Record<string, unknown>;
-  rows: number | null;
-  columns: number | null;
-  numberOfFrames: number | null;
+const INDEX_FAILURES: Record<string, PartFailure> = {
+  STUDY_OF_ANOTHER_CENTRE: {
+    code: 'STUDY_OF_ANOTHER_CENTRE',
+    message: 'This study was sent by another centre and cannot be added to.',
+    reason: FAILURE.NOT_AUTHORISED,
+  },
+  SERIES_IN_ANOTHER_STUDY: {
+    code: 'SERIES_IN_ANOTHER_STUDY',
+    message: 'This series already belongs to another study.',
+    reason: FAILURE.PROCESSING_FAILURE,
+  },
+  DUPLICATE_SOP_INSTANCE: {
+    code: 'DUPLICATE_SOP_INSTANCE',
+    message: 'An instance with this SOP Instance UID is already stored with different content; it was not replaced.',
+    reason: FAILURE.DUPLICATE_SOP_INSTANCE,
+  },
+};
+
+// Concurrent requests share one indexing statement (and so one commit) while up to this many
+// instances wait; a larger request is indexed on its own.
+const BATCH_ITEMS = 256;
+
+interface Waiting {
+  job: IndexJob;
+  resolve: (outcomes: StoreOutcome[]) => void;
+  reject: (err: unknown) => void;
 }
 
 const dicomDate = (da: string | undefined) =>
   da && /^\d{8}$/.test(da) ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}` : null;
 
+/** The row data of an analysed instance, as `imaging_index_instances` reads it. */
+export function indexItem(part: AnalysedPart, sha256: string, size: number): IndexItem {
+  const s = part.summary;
+  const json = JSON.stringify({
+    studyUid: s.studyInstanceUid,
+    patientId: s.patientId ?? null,
+    patientName: s.patientName ?? null,
+    nameKeys: nameKeys(s.patientName),
+    birthDate: s.patientBirthDate ?? null,
+    sex: s.sex ?? null,
+    studyDate: dicomDate(s.studyDate),
+    studyTime: s.studyTime ?? null,
+    accessionNumber: s.accessionNumber ?? null,
+    studyId: firstValue(part.metadata, '00200010'),
+    studyDescription: s.studyDescription ?? null,
+    studyMetadata: pick(part.metadata, isStudyLevel),
+    seriesUid: s.seriesInstanceUid,
+    modality: s.modality ?? null,
+    seriesNumber: s.seriesNumber ?? null,
+    seriesDescription: s.seriesDescription ?? null,
+    seriesMetadata: pick(part.metadata, (t) => SERIES_LEVEL_TAGS.has(t)),
+    sopInstanceUid: s.sopInstanceUid,
+    sopClassUid: s.sopClassUid,
+    instanceNumber: s.instanceNumber ?? null,
+    transferSyntaxUid: s.transferSyntaxUid,
+    sha256,
+    size,
+    rows: s.rows ?? null,
+    columns: s.columns ?? null,
+    numberOfFrames: s.numberOfFrames ?? null,
+    pixel: part.pixel,
+    metadata: part.metadata,
+  });
+  return { studyUid: s.studyInstanceUid, json };
+}
+
 // The only place that writes and reads the imaging index with SQL.
 @Injectable()
 export class ImagingRepository {
+  private waiting: Waiting[] = [];
+  private flushing = false;
+
   constructor(@InjectDataSource() readonly ds: DataSource) {}
 
+  /** The driver's connection pool: prepared statements, without the ORM's per-query work. */
+  get pool(): Pool {
+    return (this.ds.driver as unknown as { master: Pool }).master;
+  }
+
   /**
-   * Indexes instances whose files are already stored, in one transaction for the whole request;
-   * `also` writes what belongs to the same commit (the audit rows). Three statements per instance.
+   * Indexes instances whose files are already stored, and audits the request, in one transaction.
+   * Requests that arrive while another batch is being written are written together in the next one.
    */
-  async storeAll(
-    candidates: StoreCandidate[],
-    uploader: { userId: string; facilityId: string },
-    also?: (m: EntityManager, outcomes: StoreOutcome[]) => Promise<void>,
-  ): Promise<StoreOutcome[]> {
-    return this.ds.transaction(async (m) => {
-      const out: StoreOutcome[] = [];
-      for (const c of candidates) out.push(await this.storeOne(m, c, uploader));
-      await also?.(m, out);
-      return out;
+  index(job: IndexJob): Promise<StoreOutcome[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ job, resolve, reject });
+      if (!this.flushing) void this.flush();
     });
   }
 
-  private async storeOne(
-    m: EntityManager,
-    c: StoreCandidate,
-    uploader: { userId: string; facilityId: string },
-  ): Promise<StoreOutcome> {
-    const s = c.part.summary;
-    // Insert the study, or lock the existing one (DO UPDATE takes the row lock), in one round trip.
-    const [study] = await m.query<{ id: string; facility_id: string; patient_id: string | null }[]>(
-      `INSERT INTO study (study_instance_uid, facility_id, patient_id, dicom_patient_id, patient_name, patient_name_keys,
-                          patient_birth_date, patient_sex, study_date, study_time, accession_number, study_id,
-                          study_description, metadata)
-       VALUES ($1, $2, COALESCE($3::uuid, (SELECT id FROM patient WHERE home_facility_id = $2 AND mrn = $4)), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT (study_instance_uid) DO UPDATE SET updated_at = study.updated_at
-       RETURNING id, facility_id, patient_id`,
-      [
-        s.studyInstanceUid,
-        uploader.facilityId,
-        null,
-        s.patientId ?? null,
-        s.patientName ? JSON.stringify(s.patientName) : null,
-        nameKeys(s.patientName),
-        s.patientBirthDate ?? null,
-        s.sex ?? null,
-        dicomDate(s.studyDate),
-        s.studyTime ?? null,
-        s.accessionNumber ?? null,
-        firstValue(c.part.metadata, '00200010'),
-        s.studyDescription ?? null,
-        JSON.stringify(pick(c.part.metadata, isStudyLevel)),
-      ],
-    );
-    if (!study) throw new Error('study row vanished');
-    if (study.facility_id !== uploader.facilityId) {
-      return {
-        code: 'STUDY_OF_ANOTHER_CENTRE',
-        message: 'This study was sent by another centre and cannot be added to.',
-        reason: FAILURE.NOT_AUTHORISED,
-      };
-    }
-    const [series] = await m.query<{ id: string; study_id: string; inserted: boolean }[]>(
-      `INSERT INTO series (study_id, series_instance_uid, modality, series_number, series_description, metadata)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (series_instance_uid) DO UPDATE SET instance_count = series.instance_count
-       RETURNING id, study_id, (xmax = 0) AS inserted`,
-      [
-        study.id,
-        s.seriesInstanceUid,
-        s.modality ?? null,
-        s.seriesNumber ?? null,
-        s.seriesDescription ?? null,
-        JSON.stringify(pick(c.part.metadata, (t) => SERIES_LEVEL_TAGS.has(t))),
-      ],
-    );
-    if (!series || series.study_id !== study.id) {
-      return {
-        code: 'SERIES_IN_ANOTHER_STUDY',
-        message: 'This series already belongs to another study.',
-        reason: FAILURE.PROCESSING_FAILURE,
-      };
-    }
-    // The instance and the counts of its series and study, in one statement.
-    const [inserted] = await m.query<{ id: string | null }[]>(
-      `WITH ins AS (
-         INSERT INTO instance (study_id, series_id, sop_instance_uid, sop_class_uid, instance_number, transfer_syntax_uid,
-                               sha256, size_bytes, rows, columns, number_of_frames, pixel_data, metadata, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING id),
-       se AS (UPDATE series SET instance_count = instance_count + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM ins) RETURNING 1),
-       st AS (UPDATE study SET instance_count = instance_count + 1, series_count = series_count + $15, size_bytes = size_bytes + $8,
-                     modalities = CASE WHEN $16::text IS NULL OR $16 = ANY(modalities) THEN modalities ELSE array_append(modalities, $16) END,
-                     updated_at = now()
-               WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) RETURNING 1)
-       SELECT (SELECT id FROM ins) AS id, (SELECT count(*) FROM se) + (SELECT count(*) FROM st) AS touched`,
-      [
-        study.id,
-        series.id,
-        s.sopInstanceUid,
-        s.sopClassUid,
-        s.instanceNumber ?? null,
-        s.transferSyntaxUid,
-        c.sha256,
-        c.size,
-        s.rows ?? null,
-        s.columns ?? null,
-        s.numberOfFrames ?? null,
-        c.part.pixel ? JSON.stringify(c.part.pixel) : null,
-        JSON.stringify(c.part.metadata),
-        uploader.userId,
-        series.inserted ? 1 : 0,
-        s.modality ?? null,
-      ],
-    );
-    if (!inserted?.id) {
-      const [existing] = await m.query<{ sha256: string; study_id: string }[]>(
-        'SELECT sha256, study_id FROM instance WHERE sop_instance_uid = $1',
-        [s.sopInstanceUid],
-      );
-      if (existing?.sha256 === c.sha256 && existing.study_id === study.id) {
-        return { kind: 'already-stored', studyId: study.id, patientId: study.patient_id };
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.waiting.length > 0) {
+        let n = 0;
+        let items = 0;
+        while (n < this.waiting.length && (n === 0 || items + this.waiting[n]!.job.items.length <= BATCH_ITEMS)) {
+          items += this.waiting[n]!.job.items.length;
+          n++;
+        }
+        const batch = this.waiting.splice(0, n);
+        try {
+          const results = await this.write(batch.map((w) => w.job));
+          batch.forEach((w, k) => w.resolve(results[k]!));
+        } catch (err) {
+          if (batch.length === 1) batch[0]!.reject(err);
+          // One request's failure must not fail the others written with it: each again on its own.
+          else
+            for (const w of batch) {
+              await this.write([w.job]).then(
+                ([r]) => w.resolve(r!),
+                (e: unknown) => w.reject(e),
+              );
+            }
+        }
       }
-      return {
-        code: 'DUPLICATE_SOP_INSTANCE',
-        message:
-          'An instance with this SOP Instance UID is already stored with different content; it was not replaced.',
-        reason: FAILURE.DUPLICATE_SOP_INSTANCE,
-      };
+    } finally {
+      this.flushing = false;
     }
-    return { kind: 'stored', studyId: study.id, patientId: study.patient_id };
+  }
+
+  private async write(jobs: IndexJob[]): Promise<StoreOutcome[][]> {
+    const owners: { job: number; index: number }[] = [];
+    const order: { n: number; studyUid: string; json: string }[] = [];
+    jobs.forEach((job, j) =>
+      job.items.forEach((item, index) => {
+        order.push({ n: owners.length, studyUid: item.studyUid, json: item.json });
+        owners.push({ job: j, index });
+      }),
+    );
+    // Rows are locked in Study Instance UID order, so that two writers never wait on each other in a cycle.
+    order.sort((a, b) => (a.studyUid < b.studyUid ? -1 : a.studyUid > b.studyUid ? 1 : a.n - b.n));
+    const items = `[${order.map((o) => `{"i":${o.n},"j":${owners[o.n]!.job},${o.json.slice(1)}`).join(',')}]`;
+    const { rows } = await this.pool.query<{
+      out_item: number;
+      out_result: string;
+      out_study: string | null;
+      out_patient: string | null;
+    }>({
+      name: 'imaging-index-instances',
+      text: 'SELECT out_item, out_result, out_study, out_patient FROM imaging_index_instances($1::jsonb, $2::jsonb)',
+      values: [items, JSON.stringify(jobs.map((j) => j.context))],
+    });
+    const out = jobs.map((j) => new Array<StoreOutcome>(j.items.length));
+    for (const r of rows) {
+      const { job, index } = owners[r.out_item]!;
+      out[job]![index] =
+        r.out_result === 'stored' || r.out_result === 'already-stored'
+          ? { kind: r.out_result, studyId: r.out_study!, patientId: r.out_patient }
+          : (INDEX_FAILURES[r.out_result] ?? {
+              code: r.out_result,
+              message: 'The instance could not be indexed.',
+              reason: FAILURE.PROCESSING_FAILURE,
+            });
+    }
+    return out;
   }
 }
 

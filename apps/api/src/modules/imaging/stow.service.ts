@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
-import type { Actor } from '#src/common/request-context.js';
+import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { analysePart, type AnalysedPart } from './analyse-part.js';
 import { BlobStore, type TempBlob } from './blob-store.js';
-import { ImagingRepository, type StoreCandidate, type StoreOutcome } from './imaging.repository.js';
+import { ImagingRepository, indexItem, type IndexItem, type StoreOutcome } from './imaging.repository.js';
 import { MultipartError, MultipartParser, parseMediaType } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
@@ -21,9 +20,33 @@ export interface ReceivedFile {
   discard(): Promise<void>;
 }
 
+/** A checked instance, reduced to what indexing it and answering for it need. */
+export interface PreparedPart {
+  ids: { sopClassUid: string; sopInstanceUid: string; studyUid: string; seriesUid: string };
+  accessionNumber: string | undefined;
+  item: IndexItem;
+}
+
+function prepare(part: AnalysedPart | PartFailure, sha256: string, size: number): PreparedPart | PartFailure {
+  if ('code' in part) return part;
+  const s = part.summary;
+  return {
+    ids: {
+      sopClassUid: s.sopClassUid,
+      sopInstanceUid: s.sopInstanceUid,
+      studyUid: s.studyInstanceUid,
+      seriesUid: s.seriesInstanceUid,
+    },
+    accessionNumber: s.accessionNumber,
+    item: indexItem(part, sha256, size),
+  };
+}
+
 export interface Received {
   /** the result of analysePart, when already done while receiving */
   analysed?: AnalysedPart | PartFailure;
+  /** the same, reduced to what indexing needs (the DICOM JSON as text, not as objects) */
+  prepared?: PreparedPart | PartFailure;
   temp: ReceivedFile;
   sha256: string;
   size: number;
@@ -68,7 +91,7 @@ export class StowService {
     try {
       if (received.length === 0) throw new AppError('BAD_REQUEST', 'The request contains no DICOM instances.');
       const outcomes: Outcome[] = [];
-      const candidates: { index: number; c: StoreCandidate; temp: ReceivedFile }[] = [];
+      const candidates: { index: number; part: PreparedPart; temp: ReceivedFile; sha256: string }[] = [];
       for (const [index, r] of received.entries()) {
         if (r.contentType && r.contentType !== 'application/dicom') {
           outcomes[index] = {
@@ -78,40 +101,44 @@ export class StowService {
           };
           continue;
         }
-        const part = r.analysed ?? (await analysePart(r.temp.path, r.size, r.prefix));
+        const part =
+          r.prepared ?? prepare(r.analysed ?? (await analysePart(r.temp.path, r.size, r.prefix)), r.sha256, r.size);
+        r.prepared = undefined; // held by the candidate from here on, and let go of with it
         if ('code' in part) {
           outcomes[index] = part;
           continue;
         }
-        const s = part.summary;
-        const ids = {
-          sopClassUid: s.sopClassUid,
-          sopInstanceUid: s.sopInstanceUid,
-          studyUid: s.studyInstanceUid,
-          seriesUid: s.seriesInstanceUid,
-        };
-        if (expectedStudyUid && s.studyInstanceUid !== expectedStudyUid) {
+        if (expectedStudyUid && part.ids.studyUid !== expectedStudyUid) {
           outcomes[index] = {
-            ...ids,
+            ...part.ids,
             code: 'STUDY_UID_MISMATCH',
             message: 'This instance belongs to another study than the one in the URL.',
             reason: FAILURE.PROCESSING_FAILURE,
           };
           continue;
         }
-        outcomes[index] = { ...ids, code: 'PENDING', message: '', reason: 0 };
-        candidates.push({ index, c: { part, sha256: r.sha256, size: r.size }, temp: r.temp });
+        outcomes[index] = { ...part.ids, code: 'PENDING', message: '', reason: 0 };
+        candidates.push({ index, part, temp: r.temp, sha256: r.sha256 });
       }
       if (candidates.length > 0) {
-        // Files first (durable, content-addressed), then the index in one transaction.
-        for (const { c, temp } of candidates) await this.blobs.commit(temp, c.sha256);
-        const stored = await this.repo.storeAll(
-          candidates.map((x) => x.c),
-          { userId: actor.id, facilityId: actor.facilityId! },
-          // The audit rows commit with the index: one commit per request.
-          (m, results) =>
-            this.auditOutcomes([...results, ...outcomes.filter((o) => !('kind' in o) && o.code !== 'PENDING')], m),
-        );
+        // Files first (durable, content-addressed), then the index and the audit in one transaction.
+        for (const { temp, sha256 } of candidates) await this.blobs.commit(temp, sha256);
+        const refused: Record<string, number> = {};
+        for (const o of outcomes)
+          if (o && !('kind' in o) && o.code !== 'PENDING') refused[o.code] = (refused[o.code] ?? 0) + 1;
+        const ctx = requestContext.get();
+        const stored = await this.repo.index({
+          items: candidates.map((c) => c.part.item),
+          context: {
+            facilityId: actor.facilityId!,
+            userId: actor.id,
+            actorId: actor.id,
+            actorRole: actor.role,
+            requestId: ctx?.requestId ?? null,
+            clientIp: ctx?.clientIp ?? null,
+            refused,
+          },
+        });
         stored.forEach((o, i) => {
           const { index } = candidates[i]!;
           outcomes[index] = { ...outcomes[index], ...o };
@@ -126,12 +153,12 @@ export class StowService {
         // A study whose Accession Number is a referral number of this centre joins that referral.
         const accessions = new Map<string, string | undefined>();
         stored.forEach((o, i) => {
-          if (!('code' in o)) accessions.set(o.studyId, candidates[i]!.c.part.summary.accessionNumber);
+          if (!('code' in o)) accessions.set(o.studyId, candidates[i]!.part.accessionNumber);
         });
         for (const [studyId, accession] of accessions)
           await this.referrals.linkByAccession(actor, studyId, accession ?? null);
       }
-      if (candidates.length === 0) await this.auditOutcomes(outcomes);
+      if (candidates.length === 0) await this.auditRefused(outcomes);
       return this.response(outcomes, baseUrl);
     } finally {
       await Promise.all(received.map((r) => r.temp.discard()));
@@ -219,7 +246,9 @@ export class StowService {
               size: current.temp.size,
               prefix: Buffer.alloc(0),
               contentType: current.contentType,
-              analysed: acceptable ? await analysePart(current.temp.path, current.temp.size, prefix) : undefined,
+              prepared: acceptable
+                ? prepare(await analysePart(current.temp.path, current.temp.size, prefix), sha256, current.temp.size)
+                : undefined,
             });
             current = undefined;
           }
@@ -237,40 +266,16 @@ export class StowService {
     }
   }
 
-  private async auditOutcomes(outcomes: Outcome[], m?: EntityManager): Promise<void> {
-    const byStudy = new Map<string, { patientId: string | null; stored: number; already: number }>();
-    const failures: Record<string, number> = {};
-    for (const o of outcomes) {
-      if ('kind' in o) {
-        const e = byStudy.get(o.studyId) ?? { patientId: o.patientId, stored: 0, already: 0 };
-        if (o.kind === 'stored') e.stored++;
-        else e.already++;
-        byStudy.set(o.studyId, e);
-      } else failures[o.code] = (failures[o.code] ?? 0) + 1;
-    }
-    await this.audit.record(
-      [
-        ...[...byStudy].map(([studyId, e]) => ({
-          action: 'study.store',
-          resourceType: 'study',
-          resourceId: studyId,
-          patientId: e.patientId,
-          outcome: 'success' as const,
-          details: { instancesStored: e.stored, instancesAlreadyStored: e.already },
-        })),
-        ...(Object.keys(failures).length > 0
-          ? [
-              {
-                action: 'study.store',
-                resourceType: 'study',
-                outcome: 'failed' as const,
-                details: { refused: failures },
-              },
-            ]
-          : []),
-      ],
-      m,
-    );
+  /** The audit row of a request none of whose parts reached the index (refused parts, by reason). */
+  private async auditRefused(outcomes: Outcome[]): Promise<void> {
+    const refused: Record<string, number> = {};
+    for (const o of outcomes) if (!('kind' in o)) refused[o.code] = (refused[o.code] ?? 0) + 1;
+    await this.audit.record({
+      action: 'study.store',
+      resourceType: 'study',
+      outcome: 'failed',
+      details: { refused },
+    });
   }
 
   private response(outcomes: Outcome[], baseUrl: string): StowResult {
