@@ -1,0 +1,92 @@
+import type { ReactNode } from 'react';
+import { useI18n, type MessageKey } from '../../i18n/i18n';
+import { ApiError } from '../../lib/api';
+import { useErrorText } from '../../lib/errors';
+import { zh } from './messages';
+
+/** A message key of this area, if the dictionary has it (for keys built from API vocabulary). */
+export function adminKey(key: string): MessageKey | undefined {
+  return key in zh ? (key as MessageKey) : undefined;
+}
+
+/** The field an API refusal names (`details.fields[0]`, first word), if any. */
+export function errorField(err: unknown): string | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  const fields = err.details?.fields;
+  if (!Array.isArray(fields) || typeof fields[0] !== 'string') return undefined;
+  return fields[0].split(/[ .]/)[0];
+}
+
+/** The API's reason code (`details.reason`), if any. */
+export function errorReason(err: unknown): string | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  const reason = err.details?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+/** Error text for the admin screens: the API's reason when this area knows it, else the common text. */
+export function useAdminErrorText(): (err: unknown) => string {
+  const { t } = useI18n();
+  const common = useErrorText();
+  return (err) => {
+    const reason = errorReason(err);
+    const key = reason ? adminKey(`admin.reason.${reason}`) : undefined;
+    if (key) return t(key);
+    const pwKey = reason ? adminKey(`admin.users.password.${reason}`) : undefined;
+    if (pwKey) return t(pwKey);
+    return common(err);
+  };
+}
+
+/** An error box for a refused action (role="alert": read out at once). */
+export function AdminError({ error }: { error: unknown }) {
+  const text = useAdminErrorText();
+  if (!error) return null;
+  return (
+    <p className="error" role="alert">
+      {text(error)}
+    </p>
+  );
+}
+
+/** The outcome of the last action, announced politely. */
+export function StatusNote({ text }: { text: string | null }) {
+  return (
+    <p className={text ? 'notice admin-status' : 'admin-status'} role="status">
+      {text ?? ''}
+    </p>
+  );
+}
+
+/** A labelled control with an optional hint and error, wired with aria-describedby. */
+export function Field({
+  id,
+  label,
+  hint,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  children: (a11y: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
+}) {
+  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${error ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, ...(error ? { 'aria-invalid': true as const } : {}), 'aria-describedby': describedBy })}
+      {hint && (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" id={`${id}-err`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,227 @@
+import type { Page } from 'playwright-core';
+import { startWebTest, type WebTest } from '../support/browser.js';
+
+// The administrator's screens, one session through them: a new community centre and a doctor
+// there who can sign in, until the account is deactivated; a duty shift (and a refused overlap);
+// a turnaround limit (and a refused value); then the audit trail, filtered to those changes.
+describe('administration screens', () => {
+  let w: WebTest;
+  let admin: Page;
+  beforeAll(async () => {
+    w = await startWebTest();
+    admin = await w.signIn(await w.context(), 'admin');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  const status = (page: Page, text: string | RegExp) => page.getByRole('status').filter({ hasText: text }).waitFor();
+
+  it('creates a facility; a taken code is refused at the field', async () => {
+    await admin.getByRole('heading', { name: '医疗机构', level: 1 }).waitFor();
+    expect(new URL(admin.url()).pathname).toBe('/admin/facilities');
+    await admin.getByRole('button', { name: '新增机构' }).click();
+    const form = admin.locator('section.admin-editor');
+    await form.getByRole('heading', { name: '新增机构' }).waitFor();
+    // Empty: each missing field says so.
+    await form.getByRole('button', { name: '保存' }).click();
+    await expect(form.locator('.field-error').count()).resolves.toBeGreaterThanOrEqual(3);
+    await form.getByLabel('代码').fill('BJCY');
+    await form.getByLabel('中文名称').fill('北京市门头沟区大峪社区卫生服务中心');
+    await form.getByLabel('英文名称').fill('Dayu Community Health Service Centre, Mentougou');
+    await form.getByLabel('地址', { exact: true }).fill('北京市门头沟区新桥大街1号');
+    await expect(form.getByLabel('负责阅片的中心医院').inputValue()).resolves.not.toBe('');
+    await form.getByRole('button', { name: '保存' }).click();
+    await form.locator('.field-error').filter({ hasText: '已有机构使用这个代码。' }).waitFor();
+    await expect(form.getByLabel('代码').getAttribute('aria-invalid')).resolves.toBe('true');
+    await w.shot(admin, '70-admin-facility-duplicate-code');
+
+    await form.getByLabel('代码').fill('BJMTG');
+    await form.getByRole('button', { name: '保存' }).click();
+    await status(admin, '已新增机构“北京市门头沟区大峪社区卫生服务中心”。');
+    const row = admin.locator('table.list tbody tr').filter({ hasText: 'BJMTG' });
+    await expect(row.textContent()).resolves.toMatch(/社区卫生服务中心.*心电图.*医学影像.*在用/);
+    await w.shot(admin, '71-admin-facilities');
+  });
+
+  let newUserSession: Page;
+
+  it('creates a user at the new centre, who can then sign in', async () => {
+    await admin.getByRole('navigation').getByRole('link', { name: '用户' }).click();
+    await admin.getByRole('heading', { name: '用户', level: 1 }).waitFor();
+    await admin.getByRole('button', { name: '新增用户' }).click();
+    const form = admin.locator('section.admin-editor');
+    await form.getByLabel('用户名').fill('doc.bjmtg');
+    await form.getByLabel('中文姓名').fill('韩雪梅');
+    await form.getByLabel('英文姓名（拼音）').fill('Han Xuemei');
+    await form.getByLabel('角色').selectOption('community_doctor');
+    await form.getByLabel('所属机构').selectOption({ label: 'BJMTG · 北京市门头沟区大峪社区卫生服务中心' });
+    await form.getByLabel('初始密码').fill('short1');
+    await form.getByRole('button', { name: '保存' }).click();
+    await form.locator('.field-error').filter({ hasText: '密码至少需要 10 个字符。' }).waitFor();
+    await form.getByLabel('初始密码').fill('Mentougou-2030');
+    await w.shot(admin, '72-admin-user-form');
+    await form.getByRole('button', { name: '保存' }).click();
+    await status(admin, '已新增用户 韩雪梅（doc.bjmtg）。');
+
+    // Filters: the new centre's community doctors.
+    await admin
+      .getByLabel('所属机构', { exact: true })
+      .selectOption({ label: 'BJMTG · 北京市门头沟区大峪社区卫生服务中心' });
+    await admin.getByText('共 1 个账号').waitFor();
+    await expect(admin.locator('table.list tbody').textContent()).resolves.toContain('doc.bjmtg');
+    await w.shot(admin, '73-admin-users');
+
+    newUserSession = await w.signIn(await w.context(), 'doc.bjmtg', 'Mentougou-2030');
+    await expect(newUserSession.getByTestId('current-user').textContent()).resolves.toContain('韩雪梅');
+    expect(new URL(newUserSession.url()).pathname).toBe('/desk/referrals');
+  });
+
+  it('deactivates the user: their sign-in is refused and their session can no longer be renewed', async () => {
+    await admin.getByRole('button', { name: '修改 韩雪梅' }).click();
+    const form = admin.locator('section.admin-editor');
+    await form.getByRole('heading', { name: '修改用户：韩雪梅' }).waitFor();
+    await form.getByRole('button', { name: '停用账号' }).click();
+    await form.getByRole('alert').filter({ hasText: '停用 韩雪梅 的账号？' }).waitFor();
+    await w.shot(admin, '74-admin-user-deactivate-confirm');
+    await form.getByRole('alert').getByRole('button', { name: '停用账号' }).click();
+    await status(admin, '已停用 韩雪梅 的账号。');
+    await expect(
+      admin.locator('table.list tbody tr').filter({ hasText: 'doc.bjmtg' }).textContent(),
+    ).resolves.toContain('已停用');
+
+    const refreshToken = await newUserSession.evaluate(
+      () => (JSON.parse(sessionStorage.getItem('zhiyin.session')!) as { refreshToken: string }).refreshToken,
+    );
+    const renewed = await fetch(`${w.url}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    expect(renewed.status).toBe(401);
+
+    const page = await (await w.context()).newPage();
+    await page.goto('/sign-in');
+    await page.locator('input[name=username]').fill('doc.bjmtg');
+    await page.locator('input[name=password]').fill('Mentougou-2030');
+    await page.locator('form button[type=submit]').click();
+    await page.getByRole('alert').filter({ hasText: '用户名或密码不正确。' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+  });
+
+  it('adds a duty shift to the ECG roster; an overlapping one is refused and says why', async () => {
+    await admin.getByRole('navigation').getByRole('link', { name: '值班表' }).click();
+    await admin.getByRole('heading', { name: '值班表', level: 1 }).waitFor();
+    await admin.getByLabel(/^心电图 · /).check();
+    const form = admin.locator('section.admin-shift-form');
+    await form.getByLabel('医生').selectOption({ label: '陈强' });
+    await form.getByLabel('开始时间').fill('08:00');
+    await form.getByLabel('结束时间').fill('16:00');
+    await form.getByRole('button', { name: '添加值班' }).click();
+    await status(admin, /已为 陈强 添加值班/);
+    const roster = admin.locator('table.admin-roster');
+    await expect(roster.textContent()).resolves.toMatch(/陈强08:00–16:00/);
+
+    await form.getByLabel('开始时间').fill('12:00');
+    await form.getByLabel('结束时间').fill('20:00');
+    await form.getByRole('button', { name: '添加值班' }).click();
+    await form
+      .getByRole('alert')
+      .filter({ hasText: /陈强 在 .*08:00–16:00 已有值班，同一位医生的值班不能重叠。/ })
+      .waitFor();
+    await expect(roster.locator('li').count()).resolves.toBe(1);
+    await w.shot(admin, '75-admin-roster-overlap');
+  });
+
+  it('changes a turnaround limit; a bad value shows the error at its field', async () => {
+    await admin.getByRole('navigation').getByRole('link', { name: '时限规则' }).click();
+    await admin.getByRole('heading', { name: '时限规则', level: 1 }).waitFor();
+    await admin.getByText('当前使用系统配置的时限（尚未在这里修改过）。').waitFor();
+    const stat = admin.getByLabel('心电图 急诊（立即） 报告时限（分钟）');
+    await expect(stat.inputValue()).resolves.toBe('10');
+    await stat.fill('0');
+    await admin.getByRole('button', { name: '保存' }).click();
+    await expect(stat.getAttribute('aria-invalid')).resolves.toBe('true');
+    const describedBy = (await stat.getAttribute('aria-describedby'))!.split(' ');
+    await expect(admin.locator(`[id="${describedBy[describedBy.length - 1]}"]`).textContent()).resolves.toBe(
+      '请填写大于 0 的整数（分钟）。',
+    );
+    await w.shot(admin, '76-admin-policy-invalid');
+
+    await stat.fill('10');
+    const urgent = admin.getByLabel('心电图 加急 报告时限（分钟）');
+    await expect(urgent.inputValue()).resolves.toBe('30');
+    await urgent.fill('40');
+    await admin.getByRole('button', { name: '保存' }).click();
+    await status(admin, '已保存为第 1 版。之后提交的转诊按新时限计时。');
+    await admin.getByText(/第 1 版，由 系统管理员 于 .* 修改。/).waitFor();
+    await expect(stat.getAttribute('aria-invalid')).resolves.toBeNull();
+    await w.shot(admin, '77-admin-policy-saved');
+    const stored = await w.app.db.query('SELECT version, policy FROM turnaround_policy');
+    expect(stored.rows).toHaveLength(1);
+    expect(stored.rows[0].policy.ECG.URGENT.reportDeadlineMinutes).toBe(40);
+  });
+
+  it('filters the audit trail to those changes and pages to older rows', async () => {
+    // Plenty of rows for paging: a community doctor's searches.
+    const login = await fetch(`${w.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'doc.bjcy', password: 'Zhiyin-2026' }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    for (let i = 0; i < 55; i++)
+      await fetch(`${w.url}/api/patients?q=zw`, { headers: { authorization: `Bearer ${accessToken}` } });
+
+    await admin.getByRole('navigation').getByRole('link', { name: '审计日志' }).click();
+    await admin.getByRole('heading', { name: '审计日志', level: 1 }).waitFor();
+    const table = admin.locator('table.admin-audit tbody');
+
+    await admin.getByLabel('操作人（用户名）').fill('admin');
+    await admin.getByLabel('操作', { exact: true }).selectOption({ label: '所有“用户”操作' });
+    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
+    await admin.getByRole('status').filter({ hasText: '已显示 2 条' }).waitFor();
+    const rows = table.locator('tr');
+    await expect(rows.nth(0).textContent()).resolves.toMatch(
+      /系统管理员.*停用用户.*韩雪梅.*doc\.bjmtg.*成功.*127\.0\.0\.1/,
+    );
+    await expect(rows.nth(1).textContent()).resolves.toMatch(/新增用户.*韩雪梅/);
+    await w.shot(admin, '78-admin-audit-users');
+
+    await admin.getByLabel('操作', { exact: true }).selectOption({ label: '修改时限规则' });
+    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
+    await admin.getByRole('status').filter({ hasText: '已显示 1 条' }).waitFor();
+    await expect(table.textContent()).resolves.toContain('修改：ECG.URGENT.reportDeadlineMinutes');
+
+    await admin.getByLabel('操作', { exact: true }).selectOption({ label: '所有“机构”操作' });
+    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
+    await admin.getByRole('status').filter({ hasText: '已显示 1 条' }).waitFor();
+    await expect(table.textContent()).resolves.toMatch(/新增机构.*北京市门头沟区大峪社区卫生服务中心.*BJMTG/);
+
+    await admin.getByLabel('操作', { exact: true }).selectOption({ label: '所有“值班”操作' });
+    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
+    await admin.getByRole('status').filter({ hasText: '已显示 1 条' }).waitFor();
+    await expect(table.textContent()).resolves.toContain('添加值班');
+
+    // Paging: 55 searches by the community doctor, 50 to a page.
+    await admin.getByRole('button', { name: '清除筛选' }).click();
+    await admin.getByLabel('操作人（用户名）').fill('doc.bjcy');
+    await admin.getByLabel('操作', { exact: true }).selectOption({ label: '查找患者' });
+    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
+    await admin.getByRole('status').filter({ hasText: '已显示 50 条' }).waitFor();
+    await admin.getByRole('button', { name: '更早的记录' }).click();
+    await admin.getByRole('status').filter({ hasText: '已显示 55 条' }).waitFor();
+    await admin.getByText('已显示到最早的一条。').waitFor();
+    // A patient search names no patient: the row holds no patient data, and neither does the screen.
+    await expect(table.textContent()).resolves.not.toMatch(/张伟|孙娟/);
+
+    await admin.getByRole('button', { name: 'English' }).click();
+    await admin.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
+    await admin.getByRole('button', { name: 'Clear filters' }).click();
+    await admin
+      .getByRole('status')
+      .filter({ hasText: /rows shown/ })
+      .waitFor();
+    await w.shot(admin, '79-admin-audit-en');
+  });
+});
