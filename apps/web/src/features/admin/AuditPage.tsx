@@ -1,5 +1,5 @@
-import { EVENT_LABELS, ROLE_LABELS, type ReferralEventType, type Role } from '@zhiyin/workflow';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { EVENT_LABELS, type ReferralEventType } from '@zhiyin/workflow';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import {
@@ -28,7 +28,9 @@ const EMPTY: AuditFilters = {
 const instant = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
 
 export default function AuditPage() {
-  const { t, name, dateTime, lang } = useI18n();
+  const { t, name, lang } = useI18n();
+  // To the second: the trail is read to reconstruct what happened in which order.
+  const stamp = useMemo(() => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }), [lang]);
   usePageTitle('nav.audit');
   const ids = useId();
   const [draft, setDraft] = useState<AuditFilters>(EMPTY);
@@ -95,7 +97,13 @@ export default function AuditPage() {
     return key ? t(key) : type;
   };
   const roleLabel = (role: string | null) =>
-    role && role in ROLE_LABELS ? ROLE_LABELS[role as Role][lang] : (role ?? '');
+    role === 'community_doctor' ||
+    role === 'specialist' ||
+    role === 'coordinator' ||
+    role === 'admin' ||
+    role === 'patient'
+      ? t(`role.${role}`)
+      : (role ?? '');
 
   const set = (k: keyof AuditFilters) => (e: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [k]: e.target.value }));
@@ -257,7 +265,7 @@ export default function AuditPage() {
                 return (
                   <tr key={r.id}>
                     <td>
-                      <time dateTime={r.at}>{dateTime(r.at)}</time>
+                      <time dateTime={r.at}>{stamp.format(new Date(r.at))}</time>
                     </td>
                     <td>
                       {who(r)}
