@@ -33,7 +33,8 @@ const EMPTY: Form = {
   address: '',
   phone: '',
   hubId: '',
-  readingServices: [],
+  // A new hub runs both reading centres unless the administrator unticks one.
+  readingServices: [...SERVICES],
 };
 
 type FormKey = keyof Form;
