@@ -133,8 +133,8 @@ export default function BoardPage() {
       <div role="alert" className="board-alert-region">
         {latest && (
           <p className={`board-alert ${isMiss(latest.event) ? 'miss' : 'warn'}`} key={latest.id}>
-            <span className="board-alert-icon" aria-hidden="true">
-              {isMiss(latest.event) ? '⛔' : '⚠'}
+            <span className="board-icon" aria-hidden="true">
+              !
             </span>
             {t('board.alertArrived', {
               number: latest.number,

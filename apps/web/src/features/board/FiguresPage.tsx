@@ -16,6 +16,7 @@ import { api, ApiError, authorizedFetch, query } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { HorizontalBars, ShareBars, type Series } from './charts';
+import { shortCentreName } from './PoolCard';
 import { formatNetworkDateTime, isoWeekOf, shiftWeek } from './time';
 import './board.css';
 
@@ -54,12 +55,6 @@ interface WeeklyFigures {
 const WEEK = /^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/;
 const SERVICE_COLORS: Record<Service, string> = { ECG: '#0b5f6e', IMAGING: '#b4531a' };
 const DISPOSITION_COLOR = '#4a5b8c';
-
-/** A centre's name without the words every centre shares, for chart labels. */
-function shortName(zh: string, en: string, lang: string): string {
-  if (lang === 'zh-CN') return zh.replace(/^北京市/, '').replace(/社区卫生服务中心$/, '') || zh;
-  return en.replace(/ Community Health Service Centre/, '') || en;
-}
 
 export default function FiguresPage() {
   const { t, lang, name, number } = useI18n();
@@ -208,7 +203,7 @@ export default function FiguresPage() {
                 )
                 .join('; ')}
               rows={centres.map((c) => ({
-                label: shortName(c.nameZh, c.nameEn, lang),
+                label: shortCentreName(c.nameZh, c.nameEn, lang),
                 title: name(c.nameZh, c.nameEn),
                 values: c.referrals.byService,
               }))}

@@ -6,6 +6,12 @@ import { reassign, type DutyShift, type Pool, type PoolSpecialist, type QueueIte
 import { RefusalMessage } from './refusal';
 import { formatDuration, formatNetworkDateTime } from './time';
 
+/** A centre's name without the words every centre shares (the full name is its tooltip). */
+export function shortCentreName(zh: string, en: string, lang: string): string {
+  if (lang === 'zh-CN') return zh.replace(/^北京市/, '').replace(/社区卫生服务中心$/, '') || zh;
+  return en.replace(/ Community Health Service Centre/, '') || en;
+}
+
 export const queueRowId = (referralId: string) => `board-row-${referralId}`;
 
 interface Props {
@@ -130,7 +136,9 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
                       </Link>
                       {q.modality && <span className="tag board-modality">{q.modality}</span>}
                     </th>
-                    <td>{name(q.centre.nameZh, q.centre.nameEn)}</td>
+                    <td title={name(q.centre.nameZh, q.centre.nameEn)}>
+                      {shortCentreName(q.centre.nameZh, q.centre.nameEn, lang)}
+                    </td>
                     <td>
                       <span className={`board-priority ${q.priority}`}>{PRIORITY_LABELS[q.priority][lang]}</span>
                     </td>
@@ -139,13 +147,17 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
                     <td className="board-left">
                       {level === 'miss' && (
                         <span className="board-flag miss">
-                          <span aria-hidden="true">⛔ </span>
+                          <span className="board-icon" aria-hidden="true">
+                            !
+                          </span>
                           {t('board.missed')}
                         </span>
                       )}
                       {level === 'warn' && (
                         <span className="board-flag warn">
-                          <span aria-hidden="true">⚠ </span>
+                          <span className="board-icon" aria-hidden="true">
+                            !
+                          </span>
                           {t('board.dueSoon')}
                         </span>
                       )}
