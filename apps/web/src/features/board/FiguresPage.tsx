@@ -209,6 +209,7 @@ export default function FiguresPage() {
               }))}
               series={serviceSeries}
               mode="stacked"
+              integer
               format={(v) => number(v)}
             />
             <div>
@@ -262,6 +263,7 @@ export default function FiguresPage() {
               ]}
               series={[{ key: 'n', label: t('board.fig.count'), color: DISPOSITION_COLOR }]}
               mode="stacked"
+              integer
               labelWidth={170}
               format={(v) => number(v)}
             />

@@ -87,6 +87,7 @@ export function HorizontalBars({
   format = (v) => String(v),
   labelWidth = 150,
   max,
+  integer = false,
 }: {
   title: string;
   description: string;
@@ -96,6 +97,8 @@ export function HorizontalBars({
   format?: (v: number) => string;
   labelWidth?: number;
   max?: number;
+  /** counts: whole-number ticks */
+  integer?: boolean;
 }) {
   const width = 560;
   const barH = mode === 'stacked' ? 18 : 14;
@@ -112,7 +115,7 @@ export function HorizontalBars({
         : Math.max(0, ...series.map((s) => r.values[s.key] ?? 0)),
     ),
   );
-  const top1 = max ?? niceMax(largest);
+  const top1 = max ?? (integer ? Math.max(4, Math.ceil(largest / 4) * 4) : niceMax(largest));
   const x = (v: number) => labelWidth + (v / top1) * plotW;
   return (
     <Frame title={title} description={description} width={width} height={height} series={series}>
