@@ -32,6 +32,8 @@ export interface AppConfig {
   stowMaxBodyBytes: number;
   /** largest single instance in a STOW-RS request, bytes */
   stowMaxPartBytes: number;
+  /** STOW-RS requests up to this Content-Length are received in memory, larger ones into temporary files */
+  stowMemoryRequestBytes: number;
   /** the web app's production build (served on the same port); default: apps/web/dist of this checkout */
   webDir: string | undefined;
   /** the network's turnaround limits: the published defaults with TURNAROUND_POLICY (JSON) applied */
@@ -85,6 +87,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: env.TRUST_PROXY,
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,
+    stowMemoryRequestBytes: env.STOW_MEMORY_REQUEST_BYTES,
     webDir: env.WEB_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)),
     turnaroundPolicy: parsePolicy(env.TURNAROUND_POLICY),
   };

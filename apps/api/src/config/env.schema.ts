@@ -46,6 +46,11 @@ export const envSchema = z
       .int()
       .positive()
       .default(1024 ** 3),
+    STOW_MEMORY_REQUEST_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(16 * 1024 ** 2),
     WEB_DIR: z.string().optional(),
     TURNAROUND_POLICY: z.string().optional(),
     TRUST_PROXY: z

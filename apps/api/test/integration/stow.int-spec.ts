@@ -7,6 +7,8 @@ import { CT_SLICE, multipart, sample, stow, stowOutcome, walk } from '../support
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const studyOf = (b: Buffer) => parseHeader(b, { totalLength: b.length, validate: false }).summary.studyInstanceUid!;
+const seriesOf = (b: Buffer) => parseHeader(b, { totalLength: b.length, validate: false }).summary.seriesInstanceUid!;
 
 async function counts(t: TestApp) {
   const { rows } = await t.db.query(
@@ -83,7 +85,12 @@ describe('STOW-RS: every sample file is stored or refused with the right reason'
   });
 });
 
-describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
+// Small requests are received in memory and each instance written straight into the store; large
+// ones go through temporary files. Both ways must behave the same.
+describe.each([
+  ['received in memory', {}],
+  ['received into temporary files', { STOW_MEMORY_REQUEST_BYTES: '0' }],
+])('STOW-RS (%s): bad input gets a clear error and changes nothing', (_mode, env: Record<string, string>) => {
   let t: TestApp;
   let doc: string;
   const ct = sample(CT_SLICE);
@@ -93,6 +100,7 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
     t = await startTestApp({
       STOW_MAX_BODY_BYTES: String(3 * 1024 * 1024),
       STOW_MAX_PART_BYTES: String(2 * 1024 * 1024),
+      ...env,
     });
     doc = await t.login('doc.bjhd');
   });
@@ -268,6 +276,20 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
     expect((await counts(t)).instances).toBe(before.instances + 1);
   });
 
+  it('what was stored comes back byte for byte, and nothing is left in the temporary area', async () => {
+    const res = await fetch(
+      `${t.url}/dicomweb/studies/${studyOf(ct)}/series/${seriesOf(ct)}/instances/2.25.190367113947790185605933099962223089727`,
+      { headers: { authorization: `Bearer ${doc}`, accept: 'multipart/related; type="application/dicom"' } },
+    );
+    expect(res.status).toBe(200);
+    const body = Buffer.from(await res.arrayBuffer());
+    const boundary = /boundary=([^;]+)/.exec(res.headers.get('content-type') ?? '')![1]!;
+    const start = body.indexOf('\r\n\r\n') + 4;
+    const end = body.lastIndexOf(`\r\n--${boundary}--`);
+    expect(sha(body.subarray(start, end))).toBe(sha(ct));
+    expect(filesUnder(join(studiesDir(), 'tmp'))).toEqual([]);
+  });
+
   it('the same instance again: success without a duplicate; other bytes under its UID: refused, original kept', async () => {
     const again = await stow(t.url, doc, [ct]);
     expect(again.status).toBe(200);
@@ -312,5 +334,100 @@ describe('STOW-RS: bad input gets a clear error and changes nothing', () => {
     );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows[0].details).toEqual({ instancesStored: 1, instancesAlreadyStored: 0 });
+  });
+});
+
+describe('STOW-RS: requests indexed together keep their own answers and audit rows', () => {
+  let t: TestApp;
+  let doc: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = await t.login('doc.bjcy');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function auditOf(requestId: string) {
+    const { rows } = await t.db.query(
+      `SELECT outcome, resource_id, patient_id, actor_id, details FROM audit_event
+        WHERE action = 'study.store' AND request_id = $1 ORDER BY id`,
+      [requestId],
+    );
+    return rows as { outcome: string; resource_id: string | null; patient_id: string | null; details: any }[];
+  }
+
+  async function studyRow(uid: string) {
+    const { rows } = await t.db.query('SELECT id, patient_id FROM study WHERE study_instance_uid = $1', [uid]);
+    return rows[0] as { id: string; patient_id: string | null };
+  }
+
+  it('concurrent requests each get their own answer, rows and audit trail', async () => {
+    // Two instances from each of six studies.
+    const byDir = new Map<string, string[]>();
+    for (const f of walk('synthetic-dataset').filter((x) => x.endsWith('.dcm'))) {
+      const dir = f.slice(0, f.lastIndexOf('/'));
+      byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
+    }
+    const files = [...byDir.values()]
+      .slice(0, 6)
+      .flatMap((l) => l.slice(0, 2))
+      .map((f) => sample(f));
+    expect(new Set(files.map(studyOf)).size).toBeGreaterThan(2);
+    // Every other request also carries a part that is not DICOM.
+    const answers = await Promise.all(
+      files.map((f, i) => stow(t.url, doc, i % 2 === 0 ? [f] : [f, Buffer.from('not dicom')])),
+    );
+    for (const [i, res] of answers.entries()) {
+      const sop = parseHeader(files[i]!, { totalLength: files[i]!.length, validate: false }).summary.sopInstanceUid;
+      expect(res.status).toBe(i % 2 === 0 ? 200 : 202);
+      const { referenced, failed } = stowOutcome(res.body);
+      expect(referenced).toEqual([sop]);
+      expect(failed.map((f: { comment: string }) => f.comment.split(':')[0])).toEqual(i % 2 === 0 ? [] : ['NOT_DICOM']);
+      const study = await studyRow(studyOf(files[i]!));
+      const audit = await auditOf(res.headers.get('x-request-id')!);
+      expect(audit).toEqual([
+        {
+          outcome: 'success',
+          resource_id: study.id,
+          patient_id: study.patient_id,
+          actor_id: expect.any(String),
+          details: { instancesStored: 1, instancesAlreadyStored: 0 },
+        },
+        ...(i % 2 === 0
+          ? []
+          : [
+              {
+                outcome: 'failed',
+                resource_id: null,
+                patient_id: null,
+                actor_id: expect.any(String),
+                details: { refused: { NOT_DICOM: 1 } },
+              },
+            ]),
+      ]);
+    }
+    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM instance');
+    expect(rows[0].n).toBe(files.length);
+  });
+
+  it('one request over several studies: an audit row per study, counting new and repeated instances', async () => {
+    const [a1, a2] = [sample(CT_SLICE), sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm')];
+    const other = walk('synthetic-dataset')
+      .filter((f) => f.endsWith('.dcm'))
+      .map((f) => sample(f))
+      .find((b) => studyOf(b) !== studyOf(a1))!;
+    const res = await stow(t.url, doc, [a1, a2, other, a1, Buffer.from('junk'), Buffer.from('more junk')]);
+    expect(res.status).toBe(202);
+    const audit = await auditOf(res.headers.get('x-request-id')!);
+    const s1 = await studyRow(studyOf(a1));
+    const s2 = await studyRow(studyOf(other));
+    const byStudy = Object.fromEntries(
+      audit.filter((a) => a.outcome === 'success').map((a) => [a.resource_id, a.details]),
+    );
+    expect(Object.keys(byStudy).sort()).toEqual([s1.id, s2.id].sort());
+    expect(byStudy[s1.id].instancesStored + byStudy[s1.id].instancesAlreadyStored).toBe(3);
+    expect(byStudy[s1.id].instancesAlreadyStored).toBeGreaterThanOrEqual(1);
+    expect(audit.filter((a) => a.outcome === 'failed').map((a) => a.details)).toEqual([{ refused: { NOT_DICOM: 2 } }]);
   });
 });

@@ -14,11 +14,23 @@ export class AuthGuard implements CanActivate {
     private readonly tokens: TokenService,
   ) {}
 
+  // What each route declares, read once per handler rather than on every request.
+  private readonly declared = new WeakMap<object, { isPublic: boolean; roles: Role[] | undefined }>();
+
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    const handler = context.getHandler();
+    let route = this.declared.get(handler);
+    if (!route) {
+      const targets = [handler, context.getClass()];
+      route = {
+        isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)),
+        roles: this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets),
+      };
+      this.declared.set(handler, route);
+    }
+    if (route.isPublic) return true;
+    const roles = route.roles;
 
     const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; actor?: Actor }>();
     const header = req.headers['authorization'];

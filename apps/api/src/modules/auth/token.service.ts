@@ -15,11 +15,15 @@ interface AccessClaims {
   sid: string | null;
 }
 
+// How many verified access tokens are remembered (oldest forgotten first).
+const VERIFIED_TOKENS = 1000;
+
 @Injectable()
 export class TokenService {
   // A key object made once: given a string, jsonwebtoken first tries (and fails) to read it as a
   // public key on every request, which costs most of a millisecond.
   private readonly key: KeyObject;
+  private readonly verified = new Map<string, { actor: Actor; expiresAt: number }>();
 
   constructor(
     private readonly jwt: JwtService,
@@ -54,6 +58,20 @@ export class TokenService {
 
   /** Like {@link verifyAccess}, also saying when the token expires (epoch ms). */
   verifyAccessWithExpiry(token: string): { actor: Actor; expiresAt: number } {
+    // A token already verified is not verified again while it is valid: the same string always gives
+    // the same claims, and its expiry is still checked on every use.
+    const known = this.verified.get(token);
+    if (known && Math.floor(Date.now() / 1000) < Math.floor(known.expiresAt / 1000)) {
+      return { actor: { ...known.actor }, expiresAt: known.expiresAt };
+    }
+    const result = this.verifyUncached(token);
+    if (known) this.verified.delete(token);
+    if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { actor: { ...result.actor }, expiresAt: result.expiresAt });
+    return result;
+  }
+
+  private verifyUncached(token: string): { actor: Actor; expiresAt: number } {
     let claims: Partial<AccessClaims> & { exp?: number };
     try {
       claims = this.jwt.verify<AccessClaims>(token, {

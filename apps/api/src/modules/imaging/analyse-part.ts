@@ -7,7 +7,7 @@ import {
   type DicomJsonDataset,
   type DicomSummary,
 } from '@zhiyin/dicom';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { failureForDicomError, type PartFailure } from './stow-status.js';
 
 /** Where pixel data and its frames are in the stored file (WADO-RS frames and rendering). */
@@ -36,20 +36,53 @@ export interface AnalysedPart {
 const PREFIX_LIMIT = 64 * 1024 * 1024;
 const FULL_PARSE_LIMIT = 64 * 1024 * 1024;
 
-async function readFileRange(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buf.subarray(0, done);
-  } finally {
-    await fh.close();
-  }
+/** The bytes of a received part: a file in the temporary area, or slices held in memory. */
+export interface PartSource {
+  size: number;
+  /** up to `length` bytes from `offset` (fewer at the end) */
+  read(offset: number, length: number): Promise<Buffer>;
+  close?(): Promise<void>;
+}
+
+export function fileSource(path: string, size: number): PartSource {
+  let fh: FileHandle | undefined;
+  return {
+    size,
+    async read(offset, length) {
+      fh ??= await open(path, 'r');
+      const buf = Buffer.alloc(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
+    },
+    async close() {
+      await fh?.close();
+      fh = undefined;
+    },
+  };
+}
+
+export function memorySource(chunks: Buffer[], size: number): PartSource {
+  return {
+    size,
+    read(offset, length) {
+      const out: Buffer[] = [];
+      let pos = 0;
+      const end = Math.min(size, offset + length);
+      for (const c of chunks) {
+        const from = Math.max(offset, pos);
+        const to = Math.min(end, pos + c.length);
+        if (from < to) out.push(c.subarray(from - pos, to - pos));
+        pos += c.length;
+        if (pos >= end) break;
+      }
+      return Promise.resolve(out.length === 1 ? out[0]! : Buffer.concat(out));
+    },
+  };
 }
 
 const relativeBulk = (_tag: string, ref: { path: string }) => `bulk/${ref.path}`;
@@ -59,7 +92,16 @@ const relativeBulk = (_tag: string, ref: { path: string }) => `bulk/${ref.path}`
  * except for objects whose bulk data must be walked to be trusted (waveforms, deflated files,
  * encapsulated pixel data items).
  */
-export async function analysePart(path: string, size: number, prefix: Buffer): Promise<AnalysedPart | PartFailure> {
+export async function analysePart(source: PartSource, prefix: Buffer): Promise<AnalysedPart | PartFailure> {
+  try {
+    return await analyse(source, prefix);
+  } finally {
+    await source.close?.();
+  }
+}
+
+async function analyse(source: PartSource, prefix: Buffer): Promise<AnalysedPart | PartFailure> {
+  const size = source.size;
   let bytes: Uint8Array = prefix;
   let parsed = tryParseHeader(bytes, { totalLength: size });
   while (!parsed.ok && parsed.error.code === 'NEED_MORE_BYTES') {
@@ -67,7 +109,7 @@ export async function analysePart(path: string, size: number, prefix: Buffer): P
     if (want > PREFIX_LIMIT || want <= bytes.length) {
       return { code: 'HEADER_TOO_LARGE', message: 'The DICOM header is larger than 64 MiB.', reason: 0xa700 };
     }
-    bytes = await readFileRange(path, 0, want);
+    bytes = await source.read(0, want);
     parsed = tryParseHeader(bytes, { totalLength: size });
   }
   if (!parsed.ok) return failureForDicomError(parsed.error.code, parsed.error.message);
@@ -82,7 +124,7 @@ export async function analysePart(path: string, size: number, prefix: Buffer): P
   ) {
     if (size > FULL_PARSE_LIMIT)
       return { code: 'OBJECT_TOO_LARGE', message: 'This object is too large to check.', reason: 0xa700 };
-    const whole = await readFileRange(path, 0, size);
+    const whole = await source.read(0, size);
     try {
       dataset = parseFull(whole);
     } catch (e) {
@@ -112,7 +154,7 @@ export async function analysePart(path: string, size: number, prefix: Buffer): P
       };
       if (pixel.frames && pixel.frames.length !== loc.numberOfFrames) pixel.frames = null;
     } else {
-      const items = await walkEncapsulated(path, loc.valueOffset, size);
+      const items = await walkEncapsulated(source, loc.valueOffset, size);
       if ('code' in items) return items;
       pixel = {
         tag: loc.tag,
@@ -137,42 +179,39 @@ interface Fragments {
 
 // Walks the items of encapsulated pixel data on disk (PS3.5 A.4): the Basic Offset Table item,
 // fragment items, then the Sequence Delimitation Item. A file cut short fails here.
-async function walkEncapsulated(path: string, valueOffset: number, size: number): Promise<Fragments | PartFailure> {
+async function walkEncapsulated(
+  source: PartSource,
+  valueOffset: number,
+  size: number,
+): Promise<Fragments | PartFailure> {
   const truncated: PartFailure = { code: 'TRUNCATED', message: 'The file ends inside the pixel data.', reason: 0xc000 };
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(8);
-    let pos = valueOffset;
-    let first = true;
-    const fragments: { offset: number; length: number }[] = [];
-    let offsets: number[] = [];
-    for (let n = 0; n < 1_000_000; n++) {
-      if (pos + 8 > size) return truncated;
-      await fh.read(head, 0, 8, pos);
-      const group = head.readUInt16LE(0);
-      const element = head.readUInt16LE(2);
-      const length = head.readUInt32LE(4);
-      if (group !== 0xfffe)
-        return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };
-      if (element === 0xe0dd) return { fragments, offsets };
-      if (element !== 0xe000 || length === 0xffffffff) {
-        return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };
-      }
-      if (pos + 8 + length > size) return truncated;
-      if (first) {
-        if (length > 0) {
-          const table = Buffer.alloc(length);
-          await fh.read(table, 0, length, pos + 8);
-          offsets = Array.from({ length: length / 4 }, (_, i) => table.readUInt32LE(i * 4));
-        }
-        first = false;
-      } else fragments.push({ offset: pos + 8, length });
-      pos += 8 + length;
+  let pos = valueOffset;
+  let first = true;
+  const fragments: { offset: number; length: number }[] = [];
+  let offsets: number[] = [];
+  for (let n = 0; n < 1_000_000; n++) {
+    if (pos + 8 > size) return truncated;
+    const head = await source.read(pos, 8);
+    const group = head.readUInt16LE(0);
+    const element = head.readUInt16LE(2);
+    const length = head.readUInt32LE(4);
+    if (group !== 0xfffe)
+      return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };
+    if (element === 0xe0dd) return { fragments, offsets };
+    if (element !== 0xe000 || length === 0xffffffff) {
+      return { code: 'MALFORMED', message: 'Encapsulated pixel data has an invalid item.', reason: 0xc000 };
     }
-    return truncated;
-  } finally {
-    await fh.close();
+    if (pos + 8 + length > size) return truncated;
+    if (first) {
+      if (length > 0) {
+        const table = await source.read(pos + 8, length);
+        offsets = Array.from({ length: length / 4 }, (_, i) => table.readUInt32LE(i * 4));
+      }
+      first = false;
+    } else fragments.push({ offset: pos + 8, length });
+    pos += 8 + length;
   }
+  return truncated;
 }
 
 function groupFrames(fragments: Fragments['fragments'], bot: number[], frames: number): PixelInfo['frames'] {

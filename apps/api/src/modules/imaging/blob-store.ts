@@ -3,6 +3,51 @@ import { createReadStream, mkdirSync, type ReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** Writes every buffer, continuing after short writes. */
+async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  while (buffers.length > 0) {
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await handle.writev(buffers);
+    if (bytesWritten >= total) return;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of buffers) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(b.subarray(skip));
+        skip = 0;
+      }
+    }
+    buffers = rest;
+  }
+}
+
+/**
+ * A part of a small request, held in memory as it arrives and hashed. It is written once, straight
+ * to its place in the store, when the whole request has been received and checked.
+ */
+export class MemoryBlob {
+  size = 0;
+  readonly path = '';
+  readonly data: Buffer[] = [];
+  private readonly hash: Hash = createHash('sha256');
+
+  write(data: Buffer): void {
+    this.hash.update(data);
+    this.size += data.length;
+    this.data.push(data);
+  }
+
+  seal(): string {
+    return this.hash.digest('hex');
+  }
+
+  discard(): Promise<void> {
+    this.data.length = 0;
+    return Promise.resolve();
+  }
+}
+
 /** A file being received: written to the temporary area and hashed as it arrives. */
 export class TempBlob {
   size = 0;
@@ -31,25 +76,10 @@ export class TempBlob {
   }
 
   private async flush(): Promise<void> {
-    let buffers = this.pending;
+    const buffers = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    while (buffers.length > 0) {
-      const total = buffers.reduce((n, b) => n + b.length, 0);
-      const { bytesWritten } = await this.handle!.writev(buffers);
-      if (bytesWritten >= total) return;
-      // A short write: continue with what is left.
-      let skip = bytesWritten;
-      const rest: Buffer[] = [];
-      for (const b of buffers) {
-        if (skip >= b.length) skip -= b.length;
-        else {
-          rest.push(b.subarray(skip));
-          skip = 0;
-        }
-      }
-      buffers = rest;
-    }
+    await writeAll(this.handle!, buffers);
   }
 
   /** Flushes to disk (fsync) and closes; returns the SHA-256 of the content. */
@@ -69,9 +99,20 @@ export class TempBlob {
   }
 }
 
-// Content-addressed storage: a file is kept once under its SHA-256 (blobs/ab/cd/<sha256>), written
-// to a temporary file, fsynced, then renamed into place and the directory fsynced, so a stored
-// file is either whole or absent.
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+// Content-addressed storage: a file is kept once under its SHA-256 (blobs/ab/cd/<sha256>). A large
+// part is written to a temporary file, fsynced, renamed into place and the directory fsynced; a small
+// one is created under its final name and fsynced with its directory. Only then is the file indexed,
+// so what the index names is whole and durable. A file cut short by a crash before that is never
+// indexed, and storing the same content again replaces it (an existing name is never trusted).
 export class BlobStore {
   readonly tmpDir: string;
   readonly blobDir: string;
@@ -95,29 +136,57 @@ export class BlobStore {
   }
 
   /**
-   * Moves a sealed temporary file into the store and makes the move durable. Content that is already
-   * stored is simply replaced by the same bytes, which saves looking first.
+   * Puts a received file into the store durably: a part held in memory is written straight to its
+   * place, a temporary file is moved there. Either way the file and its directory entry are flushed
+   * (fsync) before this returns. Content that is already stored is replaced by the same bytes.
    */
-  async commit(temp: { path: string }, sha256: string): Promise<void> {
+  async commit(temp: { path: string; data?: Buffer[] }, sha256: string): Promise<void> {
     const target = this.pathOf(sha256);
     const dir = join(this.blobDir, sha256.slice(0, 2), sha256.slice(2, 4));
     if (!this.knownDirs.has(dir)) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       this.knownDirs.add(dir);
     }
-    await rename(temp.path, target).catch(async (err: NodeJS.ErrnoException) => {
+    if (temp.data && (await this.writeNew(target, dir, temp.data))) return;
+    let from = temp.path;
+    if (temp.data) {
+      // Already there (stored before, or being written by another request): write a copy aside and
+      // move it over, so that the name never shows a file that is not complete and flushed.
+      const t = await TempBlob.create(this.tmpDir);
+      for (const b of temp.data) await t.write(b);
+      await t.seal();
+      from = t.path;
+    }
+    await rename(from, target).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
       // the directory went away since it was made: make it again
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await rename(temp.path, target);
+      await rename(from, target);
     });
     if (temp instanceof TempBlob) temp.moved = true;
-    const d = await open(dir, 'r');
+    await syncDir(dir);
+  }
+
+  // A new file under its final name: created exclusively, written, then the file and its directory
+  // flushed together. False when the name exists already.
+  private async writeNew(target: string, dir: string, data: Buffer[]): Promise<boolean> {
+    let fh: FileHandle;
     try {
-      await d.sync();
-    } finally {
-      await d.close();
+      fh = await open(target, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
     }
+    try {
+      await writeAll(fh, data);
+      await Promise.all([fh.sync(), syncDir(dir)]);
+    } catch (err) {
+      // Left as it is: never indexed, and the next store of the same content replaces it.
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    await fh.close();
+    return true;
   }
 
   async has(sha256: string): Promise<boolean> {

@@ -6,6 +6,18 @@ import type { AnalysedPart } from './analyse-part.js';
 import { isStudyLevel, nameKeys, pick, SERIES_LEVEL_TAGS } from './levels.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
+/** A stored file to send, as WADO-RS retrieval finds it. */
+export interface RetrieveRow {
+  study_id: string;
+  patient_id: string | null;
+  study_instance_uid: string;
+  series_instance_uid: string;
+  sop_instance_uid: string;
+  transfer_syntax_uid: string;
+  sha256: string;
+  size_bytes: number;
+}
+
 /** One instance ready to be indexed: its study UID (for the lock order) and its row data as JSON. */
 export interface IndexItem {
   studyUid: string;
@@ -122,6 +134,67 @@ export class ImagingRepository {
       this.waiting.push({ job, resolve, reject });
       if (!this.flushing) void this.flush();
     });
+  }
+
+  /**
+   * Finds the stored files of a study, series or instance within a scope and writes the audit row of
+   * their retrieval, in one statement: the row is committed before a byte is sent, and nothing is
+   * audited when nothing is found.
+   */
+  async findForRetrieve(
+    t: { studyUid: string; seriesUid?: string; sopInstanceUid?: string },
+    facilityScope: string | null,
+    audit: {
+      actorId: string;
+      actorRole: string;
+      facilityId: string | null;
+      requestId: string | null;
+      clientIp: string | null;
+      what: string;
+    },
+  ): Promise<RetrieveRow[]> {
+    const params: unknown[] = [t.studyUid];
+    let where = 'st.study_instance_uid = $1';
+    let name = 'imaging-retrieve-study';
+    if (t.seriesUid) {
+      params.push(t.seriesUid);
+      where += ` AND se.series_instance_uid = $${params.length}`;
+      name = 'imaging-retrieve-series';
+    }
+    if (t.sopInstanceUid) {
+      params.push(t.sopInstanceUid);
+      where += ` AND i.sop_instance_uid = $${params.length}`;
+      name = 'imaging-retrieve-instance';
+    }
+    if (facilityScope) {
+      params.push(facilityScope);
+      where += ` AND st.facility_id = $${params.length}::uuid`;
+      name += '-scoped';
+    }
+    const a = params.length;
+    params.push(audit.actorId, audit.actorRole, audit.facilityId, audit.requestId, audit.clientIp, audit.what);
+    const { rows } = await this.pool.query<RetrieveRow>({
+      name,
+      text: `WITH found AS (
+               SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
+                      i.transfer_syntax_uid, i.sha256, i.size_bytes::float8 AS size_bytes,
+                      se.series_number, se.id AS series_id, i.instance_number, i.id
+                 FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
+                WHERE ${where}),
+             audited AS (
+               INSERT INTO audit_event (actor_id, actor_role, facility_id, action, resource_type, resource_id, patient_id,
+                                        outcome, request_id, client_ip, details)
+               SELECT $${a + 1}, $${a + 2}, $${a + 3}::uuid, 'study.retrieve', 'study', f.study_id::text, f.patient_id,
+                      'success', $${a + 4}, $${a + 5},
+                      jsonb_build_object('what', $${a + 6}::text, 'instances', (SELECT count(*) FROM found))
+                 FROM found f LIMIT 1)
+           SELECT study_id, patient_id, study_instance_uid, series_instance_uid, sop_instance_uid, transfer_syntax_uid,
+                  sha256, size_bytes
+             FROM found
+            ORDER BY series_number NULLS LAST, series_id, instance_number NULLS LAST, id`,
+      values: params,
+    });
+    return rows;
   }
 
   private async flush(): Promise<void> {

@@ -54,6 +54,18 @@ describe('multipart/related streaming parser', () => {
     expect(parts[0]!.headers['content-type']).toBe('application/dicom');
   });
 
+  it('finds a delimiter split anywhere between two chunks', () => {
+    const input = body(
+      boundary,
+      payloads.map((data) => ({ data })),
+    );
+    for (let size = 20; size <= 130; size++) {
+      const { parts, ended } = collect(new MultipartParser(boundary), input, size);
+      expect(ended).toBe(true);
+      expect(parts.map((p) => p.data.toString('hex'))).toEqual(payloads.map((p) => p.toString('hex')));
+    }
+  });
+
   it('reports a body without its closing boundary as truncated', () => {
     const parser = new MultipartParser(boundary);
     collect(parser, body(boundary, [{ data: Buffer.from('abc') }], { close: false }), 5);

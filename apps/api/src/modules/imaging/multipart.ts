@@ -42,8 +42,23 @@ export class MultipartParser {
   /** Feeds the next chunk of the body; returns what it completes, in order. */
   feed(chunk: Buffer): MultipartEvent[] {
     const events: MultipartEvent[] = [];
-    let buf = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
-    this.tail = Buffer.alloc(0);
+    let buf = chunk;
+    if (this.tail.length > 0) {
+      const probeLength = this.delimiter.length - 1;
+      if (this.state === 'body' && chunk.length >= probeLength) {
+        // In a part's body, the bytes held back are copied together with only as much of the new
+        // chunk as a delimiter starting in them could reach, not with the whole chunk.
+        const probe = Buffer.concat([this.tail, chunk.subarray(0, probeLength)]);
+        const i = probe.indexOf(this.delimiter);
+        if (i >= 0 && i < this.tail.length) {
+          if (i > 0) events.push({ type: 'data', data: this.tail.subarray(0, i) });
+          events.push({ type: 'part-end' });
+          buf = chunk.subarray(i + this.delimiter.length - this.tail.length);
+          this.state = 'after-boundary';
+        } else events.push({ type: 'data', data: this.tail });
+      } else buf = Buffer.concat([this.tail, chunk]);
+      this.tail = Buffer.alloc(0);
+    }
     for (;;) {
       switch (this.state) {
         case 'preamble': {

@@ -5,18 +5,25 @@ import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
-import { analysePart, type AnalysedPart } from './analyse-part.js';
-import { BlobStore, type TempBlob } from './blob-store.js';
+import { analysePart, fileSource, memorySource, type AnalysedPart, type PartSource } from './analyse-part.js';
+import { BlobStore, MemoryBlob, type TempBlob } from './blob-store.js';
 import { ImagingRepository, indexItem, type IndexItem, type StoreOutcome } from './imaging.repository.js';
 import { MultipartError, MultipartParser, parseMediaType } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
 const PREFIX_BYTES = 256 * 1024;
+
+function sourceOf(r: { temp: ReceivedFile; size: number } | TempBlob | MemoryBlob): PartSource {
+  const file: { path: string; data?: Buffer[] } = 'temp' in r ? r.temp : r;
+  return file.data ? memorySource(file.data, r.size) : fileSource(file.path, r.size);
+}
 export const BLOB_STORE = Symbol('BLOB_STORE');
 
 /** A received file on local disk, not yet stored: a STOW part or a finished resumable upload. */
 export interface ReceivedFile {
   path: string;
+  /** the content, when held in memory rather than in a file (then `path` is empty) */
+  data?: Buffer[];
   discard(): Promise<void>;
 }
 
@@ -101,8 +108,7 @@ export class StowService {
           };
           continue;
         }
-        const part =
-          r.prepared ?? prepare(r.analysed ?? (await analysePart(r.temp.path, r.size, r.prefix)), r.sha256, r.size);
+        const part = r.prepared ?? prepare(r.analysed ?? (await analysePart(sourceOf(r), r.prefix)), r.sha256, r.size);
         r.prepared = undefined; // held by the candidate from here on, and let go of with it
         if ('code' in part) {
           outcomes[index] = part;
@@ -196,8 +202,13 @@ export class StowService {
   private async receive(req: IncomingMessage, boundary: string): Promise<Received[]> {
     const parser = new MultipartParser(boundary);
     const received: Received[] = [];
+    // A small request is held in memory and each part written once, straight into the store; a large
+    // one goes part by part to temporary files as it arrives.
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const inMemory = Number.isFinite(declared) && declared <= this.config.stowMemoryRequestBytes;
     let current:
-      { temp: TempBlob; prefix: Buffer[]; prefixLength: number; contentType: string | undefined } | undefined;
+      | { temp: TempBlob | MemoryBlob; prefix: Buffer[]; prefixLength: number; contentType: string | undefined }
+      | undefined;
     let total = 0;
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -212,7 +223,7 @@ export class StowService {
         }
         for (const e of parser.feed(chunk)) {
           if (e.type === 'part') {
-            const temp = await this.blobs.createTemp();
+            const temp = inMemory ? new MemoryBlob() : await this.blobs.createTemp();
             current = {
               temp,
               prefix: [],
@@ -247,7 +258,7 @@ export class StowService {
               prefix: Buffer.alloc(0),
               contentType: current.contentType,
               prepared: acceptable
-                ? prepare(await analysePart(current.temp.path, current.temp.size, prefix), sha256, current.temp.size)
+                ? prepare(await analysePart(sourceOf(current.temp), prefix), sha256, current.temp.size)
                 : undefined,
             });
             current = undefined;
