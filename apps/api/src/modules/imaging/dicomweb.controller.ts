@@ -60,7 +60,10 @@ export class DicomwebController {
       throw new AppError('NOT_ACCEPTABLE', 'STOW-RS responses are available as application/dicom+json.');
     }
     const result = await this.stow.store(req, actor, baseUrl(req), study);
-    res.status(result.status).type(DICOM_JSON).send(JSON.stringify(result.body));
+    // A POST answer: no ETag or freshness checks, so written directly.
+    const body = Buffer.from(JSON.stringify(result.body));
+    res.writeHead(result.status, { 'Content-Type': DICOM_JSON, 'Content-Length': String(body.length) });
+    res.end(body);
   }
 
   // ---- QIDO-RS ----
@@ -142,7 +145,7 @@ export class DicomwebController {
     @CurrentActor() actor: Actor,
     @Param('study') study: string,
   ) {
-    await this.sendInstances(req, res, await this.wado.instances(actor, { studyUid: study }), 'study');
+    await this.sendInstances(req, res, actor, { studyUid: study }, 'study');
   }
 
   @Get('studies/:study/series/:series')
@@ -154,12 +157,7 @@ export class DicomwebController {
     @Param('study') study: string,
     @Param('series') series: string,
   ) {
-    await this.sendInstances(
-      req,
-      res,
-      await this.wado.instances(actor, { studyUid: study, seriesUid: series }),
-      'series',
-    );
+    await this.sendInstances(req, res, actor, { studyUid: study, seriesUid: series }, 'series');
   }
 
   @Get('studies/:study/series/:series/instances/:sop')
@@ -172,23 +170,17 @@ export class DicomwebController {
     @Param('series') series: string,
     @Param('sop') sop: string,
   ) {
-    await this.sendInstances(
-      req,
-      res,
-      await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }),
-      'instance',
-    );
+    await this.sendInstances(req, res, actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }, 'instance');
   }
 
-  private async sendInstances(req: Request, res: Response, list: InstanceRef[], what: string) {
-    if (!this.wado.acceptsDicom(req.headers.accept, list)) {
-      throw new AppError(
-        'NOT_ACCEPTABLE',
-        'Instances are available as multipart/related; type="application/dicom" in their stored transfer syntax.',
-      );
-    }
-    await this.wado.auditRetrieve(list, what);
-    await this.wado.streamInstances(res, list);
+  private async sendInstances(
+    req: Request,
+    res: Response,
+    actor: Actor,
+    target: { studyUid: string; seriesUid?: string; sopInstanceUid?: string },
+    what: string,
+  ) {
+    await this.wado.streamInstances(res, await this.wado.retrieve(actor, target, what, req.headers.accept));
   }
 
   @Get('studies/:study/metadata')

@@ -3,7 +3,7 @@ import { getBulkData, parseFull, type DicomJsonDataset } from '@zhiyin/dicom';
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { AppError, notFound } from '#src/common/errors.js';
-import type { Actor } from '#src/common/request-context.js';
+import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { PixelInfo } from './analyse-part.js';
 import { BlobStore } from './blob-store.js';
@@ -22,6 +22,19 @@ export interface InstanceRef {
   sizeBytes: number;
   pixel: PixelInfo | null;
   metadata: DicomJsonDataset;
+}
+
+/** What sending a stored file needs. */
+export type StoredFile = Pick<InstanceRef, 'transferSyntaxUid' | 'sha256' | 'sizeBytes'>;
+
+// Files up to this size are read with one call and written with one call; larger ones are streamed.
+const WHOLE_READ_BYTES = 16 * 1024 * 1024;
+
+function notAcceptableDicom(): AppError {
+  return new AppError(
+    'NOT_ACCEPTABLE',
+    'Instances are available as multipart/related; type="application/dicom" in their stored transfer syntax.',
+  );
 }
 
 interface InstanceRow {
@@ -144,7 +157,7 @@ export class WadoService {
   }
 
   /** Checks the Accept header for a DICOM retrieve; returns false when nothing acceptable (406). */
-  acceptsDicom(accept: string | undefined, list: InstanceRef[]): boolean {
+  acceptsDicom(accept: string | undefined, list: Pick<StoredFile, 'transferSyntaxUid'>[]): boolean {
     return parseAccept(accept).some((r) => {
       if (r.type === '*/*' || r.type === 'multipart/*') return true;
       if (r.type !== 'multipart/related') return false;
@@ -161,11 +174,34 @@ export class WadoService {
     );
   }
 
-  /** Streams the stored files unchanged, one part each. */
-  async streamInstances(res: ServerResponse, list: InstanceRef[]): Promise<void> {
+  /**
+   * Finds what a retrieval sends and audits it in one database round trip. Only when the Accept
+   * header asks for particular transfer syntaxes (which depends on what is found) are the two apart.
+   */
+  async retrieve(actor: Actor, t: Target, what: string, accept: string | undefined): Promise<StoredFile[]> {
+    if (!this.acceptsDicom(accept, [])) throw notAcceptableDicom();
+    if (!this.acceptsDicom(accept, [{ transferSyntaxUid: '' }])) {
+      const list = await this.instances(actor, t);
+      if (!this.acceptsDicom(accept, list)) throw notAcceptableDicom();
+      await this.auditRetrieve(list, what);
+      return list;
+    }
+    const ctx = requestContext.get();
+    const rows = await this.repo.findForRetrieve(t, actor.role === 'community_doctor' ? actor.facilityId : null, {
+      actorId: actor.id,
+      actorRole: actor.role,
+      facilityId: actor.facilityId,
+      requestId: ctx?.requestId ?? null,
+      clientIp: ctx?.clientIp ?? null,
+      what,
+    });
+    if (rows.length === 0) throw notFound(t.sopInstanceUid ? 'Instance' : t.seriesUid ? 'Series' : 'Study');
+    return rows.map((r) => ({ transferSyntaxUid: r.transfer_syntax_uid, sha256: r.sha256, sizeBytes: r.size_bytes }));
+  }
+
+  /** Sends the stored files unchanged, one part each; a file is read whole and written in one go. */
+  async streamInstances(res: ServerResponse, list: StoredFile[]): Promise<void> {
     const boundary = `zhiyin-${randomBytes(12).toString('hex')}`;
-    res.statusCode = 200;
-    res.setHeader('Content-Type', `multipart/related; type="application/dicom"; boundary=${boundary}`);
     let length = 0;
     const heads = list.map((i, n) =>
       Buffer.from(
@@ -174,14 +210,41 @@ export class WadoService {
     );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     for (const [n, i] of list.entries()) length += heads[n]!.length + i.sizeBytes;
-    res.setHeader('Content-Length', String(length + tail.length));
+    // The first file is read before the status line is sent, so that a missing file is still an error answer.
+    let next = await this.readStored(list[0]!);
+    res.writeHead(200, {
+      'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      'Content-Length': String(length + tail.length),
+    });
     for (const [n, i] of list.entries()) {
-      if (!(await write(res, heads[n]!))) return;
-      for await (const chunk of this.blobs.read(i.sha256) as AsyncIterable<Buffer>) {
-        if (!(await write(res, chunk))) return;
+      const data = next;
+      if (n === list.length - 1 && data) {
+        // Status line, headers, part and closing boundary in one write.
+        res.cork();
+        res.write(heads[n]!);
+        res.write(data);
+        res.end(tail);
+        return;
       }
+      if (!(await write(res, heads[n]!))) return;
+      if (data) {
+        if (!(await write(res, data))) return;
+      } else {
+        for await (const chunk of this.blobs.read(i.sha256) as AsyncIterable<Buffer>) {
+          if (!(await write(res, chunk))) return;
+        }
+      }
+      next = n + 1 < list.length ? await this.readStored(list[n + 1]!) : undefined;
     }
     res.end(tail);
+  }
+
+  /** A stored file whole, when small enough to hold; undefined for a larger one (then streamed). */
+  private async readStored(i: StoredFile): Promise<Buffer | undefined> {
+    if (i.sizeBytes > WHOLE_READ_BYTES) return undefined;
+    const data = await this.blobs.readBytes(i.sha256, 0, i.sizeBytes);
+    if (data.length !== i.sizeBytes) throw new Error('a stored file is shorter than indexed');
+    return data;
   }
 
   /** DICOM JSON with absolute BulkDataURIs. */
