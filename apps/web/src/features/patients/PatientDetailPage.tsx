@@ -1,16 +1,19 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../app/auth';
+import { SERVICE_LABELS } from '@zhiyin/workflow';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
+import { listReferrals } from '../referrals/api';
+import { PriorityBadge, StateBadge } from '../referrals/shared';
 import { StudyTable } from '../studies/StudyTable';
 import { searchStudies } from '../studies/qido';
 import { ageOf, getPatient, issueAccessCode } from './api';
 
 export default function PatientDetailPage() {
   const { id = '' } = useParams();
-  const { t, dateTime } = useI18n();
+  const { t, lang, dateTime } = useI18n();
   const { session } = useAuth();
   const patient = useAsync((signal) => getPatient(id, signal), [id]);
   const p = patient.data;
@@ -18,6 +21,7 @@ export default function PatientDetailPage() {
     (signal) => (p ? searchStudies({ PatientID: p.mrn, limit: 50 }, signal) : Promise.resolve([])),
     [p?.mrn],
   );
+  const referrals = useAsync((signal) => listReferrals({ patientId: id, limit: 50 }, signal), [id]);
   const [code, setCode] = useState<{ code: string; expiresAt: string }>();
   const [codeError, setCodeError] = useState<unknown>();
   const [issuing, setIssuing] = useState(false);
@@ -60,7 +64,10 @@ export default function PatientDetailPage() {
         </h1>
         {isDoctor && (
           <div className="actions">
-            <Link className="button" to={`/desk/upload?patient=${p.id}`}>
+            <Link className="button" to={`/desk/referrals/new?patient=${p.id}`}>
+              {t('referrals.openReferral')}
+            </Link>
+            <Link className="button secondary" to={`/desk/upload?patient=${p.id}`}>
               {t('patients.uploadStudies')}
             </Link>
             <Link className="button secondary" to={`/desk/patients/${p.id}/edit`}>
@@ -114,6 +121,49 @@ export default function PatientDetailPage() {
           </button>
         </section>
       )}
+
+      <section aria-labelledby="referrals-h">
+        <h2 id="referrals-h">{t('referrals.patientReferrals')}</h2>
+        <ErrorMessage error={referrals.error} />
+        {referrals.data && referrals.data.items.length === 0 && <p className="muted">{t('referrals.patientNone')}</p>}
+        {referrals.data && referrals.data.items.length > 0 && (
+          <div className="table-wrap">
+            <table className="list" data-testid="patient-referrals">
+              <thead>
+                <tr>
+                  <th scope="col">{t('referrals.number')}</th>
+                  <th scope="col">{t('referrals.service')}</th>
+                  <th scope="col">{t('referrals.priority')}</th>
+                  <th scope="col">{t('referrals.state')}</th>
+                  <th scope="col">{t('referrals.updated')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {referrals.data.items.map((r) => (
+                  <tr key={r.id}>
+                    <td>
+                      <Link className="mono" to={`/referrals/${r.id}`}>
+                        {r.number}
+                      </Link>
+                    </td>
+                    <td>
+                      {SERVICE_LABELS[r.service][lang]}
+                      {r.modality ? ` · ${r.modality}` : ''}
+                    </td>
+                    <td>
+                      <PriorityBadge priority={r.priority} />
+                    </td>
+                    <td>
+                      <StateBadge state={r.state} />
+                    </td>
+                    <td className="small">{dateTime(r.updated_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
 
       <section aria-labelledby="studies-h">
         <h2 id="studies-h">{t('patients.studies')}</h2>

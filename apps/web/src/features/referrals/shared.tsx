@@ -2,6 +2,7 @@ import { PRIORITY_LABELS, STATE_LABELS, type Priority, type ReferralState } from
 import { useEffect, useState } from 'react';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useRealtimeConnected } from '../../lib/realtime';
+import './referrals.css';
 import type { Role } from '../../lib/session';
 import type { ReferralSummary } from './api';
 

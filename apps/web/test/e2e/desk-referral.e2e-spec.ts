@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { api } from '../../../api/test/support/test-app.js';
+import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
+
+// The community desk follows one referral to its end. The community doctor works in the browser; the
+// cardiologist on the other side is driven through the REST API, so every change the doctor sees
+// arrives live (socket.io), without a reload.
+const ECG_OF_SUN_JUAN = 'synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/ECG_4_001.dcm';
+
+describe('community desk: a referral from opening to outcome', () => {
+  let w: WebTest;
+  let patientId: string;
+  /** a draft referral opened through the API, for the checks that need one but not the whole flow */
+  let draftId: string;
+
+  beforeAll(async () => {
+    w = await startWebTest();
+    patientId = (await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`)).rows[0].id;
+    const created = await api(w.app, 'POST', '/api/referrals', {
+      token: await w.app.login('doc.bjcy'),
+      body: {
+        patientId,
+        service: 'IMAGING',
+        modality: 'CT',
+        priority: 'ROUTINE',
+        clinicalQuestion: '咳嗽两周，肺部病变？',
+      },
+    });
+    expect(created.status).toBe(201);
+    draftId = created.body.id;
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  const referralState = (page: Page, state: string) =>
+    page.locator(`[data-testid=referral-page][data-state=${state}]`).waitFor();
+
+  it('opens a referral, uploads an ECG for it, submits, answers a question, signs the plan and records the outcome', async () => {
+    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    page.on('dialog', (d) => void d.accept());
+    await page.getByRole('heading', { name: /转诊/ }).first().waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
+    await w.shot(page, '20-desk-referrals');
+
+    // Open a referral for 孙娟.
+    await page.getByRole('link', { name: '新建转诊' }).click();
+    await page.getByRole('heading', { name: '新建转诊' }).waitFor();
+    await page.getByLabel('查找患者').fill('孙娟');
+    await page.getByRole('button', { name: /孙娟/ }).click();
+    await page.getByTestId('chosen-patient').waitFor();
+    await page.getByLabel('加急').check();
+    await page.getByLabel('临床问题').fill('阵发性心悸一周，是否房颤？');
+    await page.getByLabel('病史').fill('高血压 10 年，规律服用氨氯地平。');
+    await w.shot(page, '21-desk-new-referral');
+    await page.getByRole('button', { name: '创建转诊' }).click();
+    await referralState(page, 'draft');
+    const number = (await page.getByTestId('referral-number').textContent())!.trim();
+    expect(number).toMatch(/^ZY\d{11}$/);
+    const referralId = page.url().split('/referrals/')[1]!;
+    await expect(page.getByTestId('referral-facts').textContent()).resolves.toContain('BJCY100000');
+
+    // Upload the patient's ECG for this referral: it is attached, and the referral can be submitted.
+    await page.getByTestId('add-studies').click();
+    await page.getByTestId('file-input').setInputFiles(join(SHARED_DATA, ECG_OF_SUN_JUAN));
+    await page.getByTestId('preview').waitFor();
+    await expect(page.getByTestId('preview-modality').allTextContents()).resolves.toEqual(['ECG']);
+    await page.getByTestId('send').click();
+    await page.locator('[data-testid=upload-item][data-attach=attached]').waitFor();
+    await page.getByTestId('referral-study').waitFor();
+    await expect(page.getByTestId('referral-study').count()).resolves.toBe(1);
+    await w.shot(page, '22-desk-referral-upload');
+
+    await page.getByTestId('action-submit').click();
+    await referralState(page, 'submitted');
+    await w.shot(page, '23-desk-referral-submitted');
+
+    // The cardiologist takes it and asks a question: the referral waits, and the doctor sees both live.
+    const cardio = await w.app.login('card.chen');
+    const path = (p: string) => `/api/referrals/${referralId}${p}`;
+    const claimed = await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio });
+    expect({ status: claimed.status, id: claimed.body.id }).toEqual({ status: 200, id: referralId });
+    await referralState(page, 'accepted');
+    await api(w.app, 'POST', path('/events'), { token: cardio, body: { type: 'start_review' } });
+    const asked = await api(w.app, 'POST', path('/events'), {
+      token: cardio,
+      body: { type: 'request_info', message: '心悸发作时是否伴有胸痛或晕厥？' },
+    });
+    expect(asked.status).toBe(200);
+    await referralState(page, 'info_requested');
+    const question = page.locator('[data-testid=message][data-kind=question]');
+    await question.waitFor();
+    await expect(question.textContent()).resolves.toContain('是否伴有胸痛或晕厥');
+    await page.getByTestId('question-waiting').waitFor();
+    await expect(page.getByTestId('referral-state').textContent()).resolves.toBe('待补充资料');
+    await w.shot(page, '24-desk-question');
+
+    await page.getByLabel('您的回答').fill('无胸痛，无晕厥，发作持续约 10 分钟。');
+    await page.getByRole('button', { name: '发送回答' }).click();
+    await referralState(page, 'in_review');
+    await page.locator('[data-testid=message][data-kind=answer]').waitFor();
+
+    // The cardiologist signs the report and proposes a plan, and signs it first.
+    for (const body of [
+      { findings: '窦性心律，心率 76 次/分，偶发房性早搏。', impression: '偶发房性早搏，未见房颤。' },
+      { diagnoses: [{ code: 'I49.1', label: '房性早搏' }], disposition: 'manage_in_community' },
+    ]) {
+      expect((await api(w.app, 'PUT', path('/report'), { token: cardio, body })).status).toBe(200);
+    }
+    expect((await api(w.app, 'POST', path('/report/sign'), { token: cardio })).status).toBe(200);
+    await referralState(page, 'reported');
+    await page.getByTestId('report-signed').waitFor();
+    await expect(page.getByTestId('report-impression').textContent()).resolves.toBe('偶发房性早搏，未见房颤。');
+    const proposed = await api(w.app, 'POST', path('/plan'), {
+      token: cardio,
+      body: {
+        disposition: 'manage_in_community',
+        content: {
+          diagnosis: '偶发房性早搏',
+          medications: [
+            { name: '美托洛尔缓释片', dose: '23.75 mg', route: '口服', frequency: '每日一次', duration: '4 周' },
+          ],
+          followUp: '4 周后社区复诊',
+          whereTreated: '社区卫生服务中心',
+          instructions: '避免浓茶、咖啡，规律作息。',
+        },
+      },
+    });
+    expect(proposed.status).toBe(200);
+    expect((await api(w.app, 'POST', path('/plan/sign'), { token: cardio, body: { version: 1 } })).status).toBe(200);
+    await page.locator('[data-testid=signature-specialist][data-signed=true]').waitFor();
+    await expect(page.getByTestId('plan-diagnosis').textContent()).resolves.toBe('偶发房性早搏');
+    await expect(page.getByTestId('signature-community_doctor').getAttribute('data-signed')).resolves.toBe('false');
+    await w.shot(page, '25-desk-report-and-plan');
+
+    // The doctor signs the same version: the plan binds, both signatures shown.
+    await page.getByTestId('plan-sign').click();
+    await page.getByTestId('plan-agreed').waitFor();
+    await page.locator('[data-testid=signature-community_doctor][data-signed=true]').waitFor();
+    await expect(page.getByTestId('signature-specialist').getAttribute('data-signed')).resolves.toBe('true');
+    await referralState(page, 'plan_agreed');
+    await w.shot(page, '26-desk-plan-agreed');
+
+    // The outcome closes the referral.
+    await page.getByTestId('action-close').click();
+    await page.getByLabel('结案结果').selectOption('treated_in_community');
+    await page.getByTestId('action-confirm').click();
+    await referralState(page, 'closed');
+    await expect(page.getByTestId('referral-outcome').textContent()).resolves.toBe('社区治疗');
+    await w.shot(page, '27-desk-closed');
+
+    await page.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name: '转诊' }).click();
+    await page.getByRole('button', { name: '已结束' }).click();
+    await page.locator(`[data-testid=referral-row][data-number=${number}][data-state=closed]`).waitFor();
+  });
+
+  it('shows the desk in English', async () => {
+    const page = await w.signIn(await w.context({ locale: 'en' }), 'doc.bjcy');
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Referrals' }).waitFor();
+    const row = page.locator(`[data-testid=referral-row][data-state=draft]`).first();
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('To submit');
+    await row.getByRole('link').click();
+    await referralState(page, 'draft');
+    await expect(page.getByTestId('referral-state').textContent()).resolves.toBe('Draft');
+    await page.getByRole('heading', { name: 'Studies' }).waitFor();
+    await w.shot(page, '28-desk-referral-en');
+  });
+
+  it('tells a doctor of another centre that the referral does not exist', async () => {
+    const page = await w.signIn(await w.context(), 'doc.bjhd');
+    await page.goto(`/referrals/${draftId}`);
+    await page.getByRole('heading', { name: '找不到这个页面' }).waitFor();
+    await expect(page.locator('body').textContent()).resolves.not.toContain('BJCY100000');
+    await w.shot(page, '29-desk-referral-other-centre');
+  });
+});
