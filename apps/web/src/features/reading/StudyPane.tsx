@@ -55,11 +55,14 @@ export function StudyPane({
     [selected?.seriesUid, isWaveform],
   );
 
+  // A lone ECG needs the whole width for its paper; images keep their series list.
+  const showList = list.length > 1 || (list.length === 1 && !WAVEFORM_MODALITIES.has(list[0]!.modality));
+
   if (studies.length === 0) return <p className="muted">{t('reading.noStudies')}</p>;
   return (
-    <div className={list.length > 1 ? 'study-layout reading-study' : 'reading-study single'}>
+    <div className={showList ? 'study-layout reading-study' : 'reading-study'}>
       <ErrorMessage error={series.error} />
-      {list.length > 1 && (
+      {showList && (
         <nav className="series-list" aria-label={t('study.seriesList')}>
           <h3 className="small-title">{t('study.series')}</h3>
           <ul>
