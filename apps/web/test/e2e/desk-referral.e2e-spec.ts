@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { api } from '../../../api/test/support/test-app.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
+import { stowFiles } from '../support/data.js';
 
 // The community desk follows one referral to its end. The community doctor works in the browser; the
 // cardiologist on the other side is driven through the REST API, so every change the doctor sees
@@ -153,6 +154,44 @@ describe('community desk: a referral from opening to outcome', () => {
     await page.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name: '转诊' }).click();
     await page.getByRole('button', { name: '已结束' }).click();
     await page.locator(`[data-testid=referral-row][data-number=${number}][data-state=closed]`).waitFor();
+  });
+
+  it("updates a referral's state in the list as it changes, and makes what needs the doctor stand out", async () => {
+    const doc = await w.app.login('doc.bjcy');
+    const created = await api(w.app, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId, service: 'IMAGING', modality: 'CT', priority: 'STAT', clinicalQuestion: '外伤后头痛' },
+    });
+    const id = created.body.id as string;
+    // A CT of a patient with no record here (sample data): it links to no patient, so it may join any referral.
+    await stowFiles(w.url, doc, ['dicom/pydicom__CT_small.dcm']);
+    const { rows } = await w.app.db.query(`SELECT study_instance_uid FROM study WHERE referral_id IS NULL`);
+    expect(rows).toHaveLength(1);
+    const path = (p: string) => `/api/referrals/${id}${p}`;
+    const attached = await api(w.app, 'POST', path('/studies'), {
+      token: doc,
+      body: { studyInstanceUid: rows[0].study_instance_uid },
+    });
+    expect(attached.status).toBe(200);
+    expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
+
+    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const row = page.locator(`[data-testid=referral-row][data-number=${created.body.number}]`);
+    await row.and(page.locator('[data-state=submitted]')).waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
+    const radiologist = await w.app.login('rad.li');
+    const claimed = await api(w.app, 'POST', '/api/referrals/claim-next', { token: radiologist });
+    expect(claimed.body.id).toBe(id);
+    await api(w.app, 'POST', path('/events'), { token: radiologist, body: { type: 'start_review' } });
+    await api(w.app, 'POST', path('/events'), {
+      token: radiologist,
+      body: { type: 'request_info', message: '受伤时间？' },
+    });
+    await row.and(page.locator('[data-state=info_requested]')).waitFor();
+    await expect(row.textContent()).resolves.toContain('待回答问题');
+    await page.getByRole('button', { name: /待我处理/ }).click();
+    await row.waitFor();
+    await w.shot(page, '20-desk-referrals-live');
   });
 
   it('shows the desk in English', async () => {

@@ -36,16 +36,7 @@ import {
 import { MessageThread } from './MessageThread';
 import { PlanPanel } from './PlanPanel';
 import { RefusalMessage } from './refusal';
-import {
-  CLOSED_STATES,
-  LiveIndicator,
-  needOf,
-  NeedBadge,
-  PriorityBadge,
-  StateBadge,
-  useDuration,
-  useNow,
-} from './shared';
+import { LiveIndicator, needOf, NeedBadge, PriorityBadge, StateBadge, useDuration, useNow } from './shared';
 import './referrals.css';
 
 // The events this page offers as buttons. Questions and answers go through the message thread, plan
@@ -60,6 +51,8 @@ const PAGE_EVENTS: ReferralEventType[] = [
   'refer_back_down',
   'cancel',
 ];
+
+const AWAITING_REPORT = ['submitted', 'offered', 'accepted', 'in_review', 'info_requested'];
 
 type SimpleConfirm = 'submit' | 'accept' | 'acknowledge' | 'return_to_queue' | 'refer_back_down';
 
@@ -129,7 +122,6 @@ function Header({ r }: { r: ReferralDetail }) {
   const now = useNow();
   const duration = useDuration();
   const need = needOf(r, role);
-  const open = !CLOSED_STATES.includes(r.state);
   const timers = Object.entries(r.timers ?? {}) as [TimerKind, string][];
   const backTo = role === 'specialist' ? '/reading' : '/desk/referrals';
   return (
@@ -204,7 +196,7 @@ function Header({ r }: { r: ReferralDetail }) {
             <dt>{t('referrals.submitted')}</dt>
             <dd>
               {dateTime(r.submitted_at)}
-              {open && (
+              {AWAITING_REPORT.includes(r.state) && (
                 <span className="muted small">
                   {' '}
                   · {t('referrals.waitingFor', { d: duration(now - Date.parse(r.submitted_at)) })}
@@ -269,7 +261,7 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
   const [error, setError] = useState<unknown>();
   const [open, setOpen] = useState<'cancel' | 'close' | 'change_priority'>();
   const [choice, setChoice] = useState('');
-  const [done, setDone] = useState('');
+  const [done, setDone] = useState<ReferralEventType>();
   const available = PAGE_EVENTS.filter((e) => r.availableEvents.includes(e));
   const answering = r.availableEvents.includes('answer_info');
   if (available.length === 0 && !answering && !error) return null;
@@ -278,11 +270,11 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
     if (!window.confirm(confirmText)) return;
     setBusy(true);
     setError(undefined);
-    setDone('');
+    setDone(undefined);
     try {
       // A cancellation names the version seen: one decided on outdated information is refused.
       await fireEvent(r.id, body.type === 'cancel' ? { ...body, expectedVersion: r.row_version } : body);
-      setDone(t('referrals.action.done', { action: EVENT_LABELS[body.type][lang] }));
+      setDone(body.type);
       setOpen(undefined);
       setChoice('');
     } catch (err) {
@@ -410,9 +402,10 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
         </form>
       )}
       <RefusalMessage error={error} />
-      {done && (
+      {/* Said while the referral's latest step is still the one taken here. */}
+      {done && r.history[r.history.length - 1]?.event === done && (
         <p className="ok" role="status">
-          {done}
+          {t('referrals.action.done', { action: EVENT_LABELS[done][lang] })}
         </p>
       )}
     </section>
