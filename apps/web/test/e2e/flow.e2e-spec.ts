@@ -70,6 +70,7 @@ describe('community desk → reading room → patient page', () => {
   it('drops a CD-like folder: previews a real CT series and the real ECG, then uploads them', async () => {
     const ctx = await w.context();
     const page = await w.signIn(ctx, 'doc.bjcy');
+    await page.getByRole('navigation').getByRole('link', { name: '患者', exact: true }).click();
     await page.getByLabel('查找患者').fill('孙娟');
     await page.getByRole('link', { name: '孙娟' }).click();
     await page.getByRole('heading', { name: /孙娟/ }).waitFor();
@@ -164,6 +165,7 @@ describe('community desk → reading room → patient page', () => {
   it('a cardiologist opens the real 12-lead ECG with its rate measured', async () => {
     const ctx = await w.context();
     const page = await w.signIn(ctx, 'card.chen');
+    await page.getByRole('navigation').getByRole('link', { name: '检查影像' }).click();
     await page.getByLabel('检查类型').selectOption('ECG');
     await page.getByRole('button', { name: '查询' }).click();
     await page.getByTestId('study-link').first().click();
