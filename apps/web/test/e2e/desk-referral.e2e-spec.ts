@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { api } from '../../../api/test/support/test-app.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
-import { stowFiles } from '../support/data.js';
+import { sample, stowFiles } from '../support/data.js';
 
 // The community desk follows one referral to its end. The community doctor works in the browser; the
 // cardiologist on the other side is driven through the REST API, so every change the doctor sees
@@ -192,6 +193,65 @@ describe('community desk: a referral from opening to outcome', () => {
     await page.getByRole('button', { name: /待我处理/ }).click();
     await row.waitFor();
     await w.shot(page, '20-desk-referrals-live');
+  });
+
+  it('refuses to sign a plan version that changed meanwhile, says so and shows the new version', async () => {
+    const doc = await w.app.login('doc.bjcy');
+    const cardio = await w.app.login('card.zhang');
+    const created = await api(w.app, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId, service: 'ECG', priority: 'ROUTINE', clinicalQuestion: '心悸' },
+    });
+    const id = created.body.id as string;
+    const path = (p: string) => `/api/referrals/${id}${p}`;
+    // An ECG whose Accession Number is the referral number joins the referral on arrival.
+    const ecg = withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), created.body.number);
+    const boundary = 'zhiyin-test-boundary';
+    const stowed = await fetch(`${w.url}/dicomweb/studies`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${doc}`,
+        'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      },
+      body: Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+        ecg,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    });
+    expect(stowed.status).toBe(200);
+    expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
+    expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
+    const review = await api(w.app, 'POST', path('/events'), { token: cardio, body: { type: 'start_review' } });
+    expect(review.status).toBe(200);
+    const report = { findings: '心房颤动', impression: '心房颤动', disposition: 'manage_in_community' };
+    expect((await api(w.app, 'PUT', path('/report'), { token: cardio, body: report })).status).toBe(200);
+    expect((await api(w.app, 'POST', path('/report/sign'), { token: cardio })).status).toBe(200);
+    const plan = (diagnosis: string) => ({
+      disposition: 'manage_in_community',
+      content: { diagnosis, medications: [] },
+    });
+    expect((await api(w.app, 'POST', path('/plan'), { token: cardio, body: plan('心房颤动') })).status).toBe(200);
+
+    // The doctor's page gets no live updates (the socket is cut), so it still shows version 1.
+    const ctx = await w.context();
+    await ctx.routeWebSocket(/socket\.io/, () => undefined);
+    const page = await w.signIn(ctx, 'doc.bjcy');
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`/referrals/${id}`);
+    await page.getByRole('button', { name: '签署第 1 版' }).waitFor();
+    const revised = await api(w.app, 'POST', path('/plan'), {
+      token: cardio,
+      body: plan('阵发性心房颤动'),
+    });
+    expect(revised.body.current.version).toBe(2);
+    await page.getByRole('button', { name: '签署第 1 版' }).click();
+    await page.getByRole('alert').filter({ hasText: '方案已更新，请查看最新版本后再签署' }).waitFor();
+    await page.getByRole('button', { name: '签署第 2 版' }).waitFor();
+    await expect(page.getByTestId('plan-diagnosis').textContent()).resolves.toBe('阵发性心房颤动');
+    await w.shot(page, '25-desk-plan-stale');
+    const { rows } = await w.app.db.query('SELECT count(*)::int AS n FROM plan_signature WHERE referral_id = $1', [id]);
+    expect(rows[0].n).toBe(0);
   });
 
   it('shows the desk in English', async () => {
