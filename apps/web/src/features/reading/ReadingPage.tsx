@@ -1,5 +1,5 @@
 import { EVENT_LABELS, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS, type ReferralEventType } from '@zhiyin/workflow';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
@@ -27,6 +27,11 @@ const HEADER_EVENTS: ReferralEventType[] = ['accept', 'decline', 'start_review',
 
 export default function ReadingPage() {
   const { id = '' } = useParams();
+  // A new referral (next case) starts a fresh workspace: no state of the previous one carries over.
+  return <Workspace key={id} id={id} />;
+}
+
+function Workspace({ id }: { id: string }) {
   const { t, lang, name, dateTime } = useI18n();
   const { session } = useAuth();
   const me = session?.user.id;
@@ -60,12 +65,6 @@ export default function ReadingPage() {
   useRealtime(['referral.changed'], (_e, p) => {
     if (p.referralId === id) reload();
   });
-  useEffect(() => {
-    setAnnounce('');
-    setActionError(undefined);
-    setSignError(undefined);
-    setAsking(false);
-  }, [id]);
 
   const act = async (type: ReferralEventType, extra: Record<string, unknown> = {}) => {
     setBusy(true);
@@ -227,10 +226,12 @@ export default function ReadingPage() {
           <p className="reading-pre" data-testid="clinical-question">
             {r.clinical_question || '—'}
           </p>
-          {r.history && (
+          {r.clinicalHistory && (
             <>
               <h2 className="small-title">{t('reading.history')}</h2>
-              <p className="reading-pre">{r.history}</p>
+              <p className="reading-pre" data-testid="clinical-history">
+                {r.clinicalHistory}
+              </p>
             </>
           )}
         </div>

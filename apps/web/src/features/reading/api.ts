@@ -40,7 +40,8 @@ export interface ReferralStudy {
 
 export interface ReferralDetail extends WorklistItem {
   clinical_question: string | null;
-  history: string | null;
+  /** the relevant history the community doctor wrote (`history` is the event history) */
+  clinicalHistory?: string | null;
   origin_name_zh: string;
   origin_name_en: string;
   studies: ReferralStudy[];
