@@ -64,7 +64,15 @@ describe('coordinator board and weekly figures', () => {
     ]);
     page = await w.signIn(await w.context(), 'coord.liu');
     page.on('pageerror', (err) => console.error('page error', err));
+    // The narrowest workstation screen the board is made for.
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
+
+  const noSidewaysScroll = () =>
+    expect(page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).resolves.toBeLessThanOrEqual(
+      0,
+    );
+
   afterAll(async () => {
     await w?.close();
   });
@@ -123,6 +131,20 @@ describe('coordinator board and weekly figures', () => {
     const { rows } = await w.app.db.query('SELECT state, offered_to FROM referral WHERE id = $1', [ct.id]);
     expect(rows[0]).toEqual({ state: 'offered', offered_to: await userId('rad.wang') });
     await w.shot(page, '53-board-reassigned');
+
+    // The radiologist accepts while the coordinator is deciding: the reassignment is refused, plainly.
+    await row.getByRole('button', { name: `改派 ${ct.number}` }).click();
+    await form.waitFor();
+    await json('POST', `/api/referrals/${ct.id}/events`, await w.app.login('rad.wang'), { type: 'accept' });
+    await row.getByText('已接收').waitFor();
+    await form.getByLabel('改派给').selectOption({ label: (await optionLabel(form, '李明')) ?? '' });
+    await form.getByRole('button', { name: /确认改派给/ }).click();
+    await form.getByRole('alert').filter({ hasText: '这条记录刚被别人修改过' }).waitFor();
+    const after = await w.app.db.query('SELECT state, assignee_id FROM referral WHERE id = $1', [ct.id]);
+    expect(after.rows[0]).toEqual({ state: 'accepted', assignee_id: await userId('rad.wang') });
+    await noSidewaysScroll();
+    await w.shot(page, '53-board-reassign-refused');
+    await form.getByRole('button', { name: '取消' }).click();
   });
 
   it('books the hub appointment of a patient referred up', async () => {
@@ -198,6 +220,7 @@ describe('coordinator board and weekly figures', () => {
     await expect(bjcy.locator('td').first().textContent()).resolves.toBe('3');
     await expect(page.locator('figure svg[role=img]').count()).resolves.toBeGreaterThanOrEqual(3);
     await page.getByRole('img', { name: /各社区中心转诊数/ }).waitFor();
+    await noSidewaysScroll();
     await w.shot(page, '57-board-figures');
 
     const [download] = await Promise.all([
@@ -214,6 +237,15 @@ describe('coordinator board and weekly figures', () => {
     // The previous week is empty.
     await page.getByRole('button', { name: '上一周' }).click();
     await page.getByText('这一周没有提交的转诊。').waitFor();
+  });
+
+  it('shows a specialist coming online, live', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: '调度看板' }).click();
+    const zhang = page.getByTestId(`specialist-${await userId('card.zhang')}`);
+    await zhang.getByText('离线').waitFor();
+    await w.signIn(await w.context(), 'card.zhang');
+    await zhang.getByText('在线', { exact: true }).waitFor();
+    await w.shot(page, '58-board-specialist-online');
   });
 });
 

@@ -31,21 +31,23 @@ export default function BoardPage() {
   const { t, lang } = useI18n();
   usePageTitle('nav.board');
   const connected = useRealtimeConnected();
-  const board = useAsync((signal) => loadBoard(signal), []);
+  // When each read started: a presence event that arrived after it is newer than what the read says.
+  const board = useAsync(async (signal) => ({ startedAt: Date.now(), board: await loadBoard(signal) }), []);
   const shifts = useAsync((signal) => loadShifts(new Date(), new Date(Date.now() + 86_400_000), signal), []);
   const [data, setData] = useState<Board | undefined>();
   const [skew, setSkew] = useState(0);
   const [warnings, setWarnings] = useState<LiveWarning[]>([]);
   const [latest, setLatest] = useState<LiveWarning | null>(null);
-  const [online, setOnline] = useState<Record<string, boolean>>({});
+  const [online, setOnline] = useState<Record<string, { online: boolean; at: number }>>({});
   const now = useNow(1000) + skew;
 
   useEffect(() => {
     if (!board.data) return;
-    setData(board.data);
-    setSkew(Date.parse(board.data.now) - Date.now());
-    // The fresh read is the truth: live presence changes start over from it.
-    setOnline({});
+    const { board: fresh, startedAt } = board.data;
+    setData(fresh);
+    setSkew(Date.parse(fresh.now) - Date.now());
+    // The fresh read is the truth, except for presence changes that arrived after it started.
+    setOnline((m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v.at > startedAt)));
   }, [board.data]);
 
   // Several events often arrive together (one transition emits a few): re-read once for all of them.
@@ -91,7 +93,11 @@ export default function BoardPage() {
     }
     scheduleReload();
   });
-  usePresence((p) => setOnline((m) => ({ ...m, [p.userId]: p.online })));
+  usePresence((p) => setOnline((m) => ({ ...m, [p.userId]: { online: p.online, at: Date.now() } })));
+  const onlineNow = useMemo(
+    () => Object.fromEntries(Object.entries(online).map(([id, v]) => [id, v.online])),
+    [online],
+  );
 
   const warnedIds = useMemo(() => {
     const m = new Map<string, 'warn' | 'miss'>();
@@ -202,7 +208,7 @@ export default function BoardPage() {
                 pool={pool}
                 now={now}
                 warned={warnedIds}
-                online={online}
+                online={onlineNow}
                 nextShift={nextShift}
                 onChanged={scheduleReload}
               />
