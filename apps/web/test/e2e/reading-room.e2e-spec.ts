@@ -67,7 +67,7 @@ describe('reading room', () => {
       service: 'IMAGING',
       modality: 'CT',
       priority: 'URGENT',
-      question: '头痛 3 天，排除颅内病变。',
+      question: '咳嗽两周，请读胸部 CT。',
       files: [...CT_SERIES, `${CT_STUDY_DIR}/DX_3_001.dcm`],
     });
   });
@@ -253,8 +253,8 @@ describe('reading room', () => {
     expect(await viewer.getAttribute('data-ww')).not.toBe(ww);
 
     // Report in English, an ICD-10 code found by its English name, signed from the keyboard.
-    await page.getByTestId('findings').fill('No intracranial haemorrhage, mass or midline shift.');
-    await page.getByTestId('impression').fill('No acute intracranial abnormality.');
+    await page.getByTestId('findings').fill('Lungs clear, no consolidation, effusion or mass.');
+    await page.getByTestId('impression').fill('No acute cardiopulmonary abnormality.');
     await page.getByTestId('icd-search').fill('observation');
     const option = page.getByTestId('icd-option').filter({ hasText: 'Z03.9' });
     await option.waitFor();

@@ -17,7 +17,7 @@ import { ReportForm } from './ReportForm';
 import { LiveIndicator, useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
 import { StudyPane } from './StudyPane';
-import { ageOn } from './time';
+import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
 import './reading.css';
 
@@ -135,7 +135,7 @@ function Workspace({ id }: { id: string }) {
     );
 
   const age = ageOn(r.patient_birth_date, new Date(now));
-  const patientName = lang === 'zh-CN' ? r.patient_name : r.patient_name_pinyin || r.patient_name;
+  const patientName = lang === 'zh-CN' ? r.patient_name : titleCase(r.patient_name_pinyin || r.patient_name);
   const actions = HEADER_EVENTS.filter((e) => r.availableEvents.includes(e));
   const holder = r.holder_name_zh || r.holder_name_en ? name(r.holder_name_zh ?? '', r.holder_name_en ?? '') : '';
 

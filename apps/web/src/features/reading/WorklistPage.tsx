@@ -1,4 +1,4 @@
-import { PRIORITY_LABELS, STATE_LABELS } from '@zhiyin/workflow';
+import { PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS } from '@zhiyin/workflow';
 import { useEffect, useMemo, useRef } from 'react';
 import { Link } from 'react-router';
 import { useAuth } from '../../app/auth';
@@ -12,7 +12,7 @@ import { useNow, useShortcuts } from './hooks';
 import { OfferCenter } from './OfferCenter';
 import { LiveIndicator, useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
-import { ageOn } from './time';
+import { ageOn, titleCase } from './time';
 import './reading.css';
 
 const MINE = new Set(['accepted', 'in_review', 'info_requested']);
@@ -68,14 +68,14 @@ export default function WorklistPage() {
           </Link>
         </td>
         <td>
-          {lang === 'zh-CN' ? r.patient_name : r.patient_name_pinyin || r.patient_name}{' '}
+          {lang === 'zh-CN' ? r.patient_name : titleCase(r.patient_name_pinyin || r.patient_name)}{' '}
           <span className="muted small">
             {t(`sex.${r.patient_sex}`)}
             {age !== undefined ? ` · ${t('reading.age', { age })}` : ''}
           </span>
         </td>
         <td>{centreName(r.origin_facility_id)}</td>
-        <td>{r.modality ?? ''}</td>
+        <td>{r.modality ?? SERVICE_LABELS[r.service][lang]}</td>
         <td>{STATE_LABELS[r.state][lang]}</td>
         <td className="num" data-testid="waiting">
           {r.submitted_at ? duration(now - Date.parse(r.submitted_at)) : '—'}

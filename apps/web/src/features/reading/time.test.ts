@@ -1,4 +1,4 @@
-import { ageOn, splitDuration, turnaround } from './time';
+import { ageOn, splitDuration, titleCase, turnaround } from './time';
 
 describe('the turnaround clock', () => {
   const submitted = '2026-03-02T08:00:00.000Z';
@@ -34,5 +34,12 @@ describe('durations and ages', () => {
     expect(ageOn('1948-03-30', new Date(2026, 2, 29))).toBe(77);
     expect(ageOn('1948-03-30', new Date(2026, 2, 30))).toBe(78);
     expect(ageOn(undefined, new Date())).toBeUndefined();
+  });
+});
+
+describe('names in English', () => {
+  it('capitalises each pinyin word', () => {
+    expect(titleCase('sun juan')).toBe('Sun Juan');
+    expect(titleCase('Ouyang Minghua')).toBe('Ouyang Minghua');
   });
 });

@@ -51,3 +51,8 @@ export function ageOn(birthDate: string | null | undefined, now: Date): number |
   if (now.getMonth() + 1 < mo || (now.getMonth() + 1 === mo && now.getDate() < d)) age--;
   return age;
 }
+
+/** "sun juan" → "Sun Juan": pinyin names as written in English. */
+export function titleCase(name: string): string {
+  return name.replace(/(^|\s)(\p{Ll})/gu, (_m, sp: string, c: string) => sp + c.toUpperCase());
+}
