@@ -54,6 +54,39 @@ function smooth(x: Float64Array, width: number): Float64Array {
   return out;
 }
 
+/**
+ * Removes baseline wander: a knot in the PR segment of every beat (the median level 50–70 ms before
+ * R, close to isoelectric), joined by straight lines, is subtracted from the lead ("knot
+ * interpolation", as in cubic-spline baseline removal, with lines). Without it, a slow wander tilts
+ * the median beat and a small P wave drowns in the tilt.
+ */
+export function removeWander(lead: ArrayLike<number>, rPeaks: number[], fs: number): Float64Array {
+  const n = lead.length;
+  const out = new Float64Array(n);
+  const a = Math.round(0.07 * fs);
+  const b = Math.round(0.05 * fs);
+  const knots: [number, number][] = [];
+  for (const r of rPeaks) {
+    if (r - a < 0) continue;
+    const values: number[] = [];
+    for (let i = r - a; i <= r - b; i++) if (Number.isFinite(lead[i]!)) values.push(lead[i]!);
+    if (values.length) knots.push([r - Math.round(0.06 * fs), median(values)]);
+  }
+  if (knots.length < 2) {
+    for (let i = 0; i < n; i++) out[i] = lead[i]!;
+    return out;
+  }
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    while (k < knots.length - 2 && i > knots[k + 1]![0]) k++;
+    const [x0, y0] = knots[k]!;
+    const [x1, y1] = knots[k + 1]!;
+    const base = y0 + ((y1 - y0) * (i - x0)) / (x1 - x0);
+    out[i] = lead[i]! - base;
+  }
+  return out;
+}
+
 /** The median beat of each lead around the R peaks: `pre` samples before, `post` after. */
 export function medianBeats(leads: Leads, rPeaks: number[], pre: number, post: number): Float64Array[] {
   const usable = rPeaks.filter((r) => r - pre >= 0 && r + post < (leads[0]?.length ?? 0));
@@ -125,7 +158,12 @@ export function measureIntervals(
   const rr = hr.meanRrMs;
   const pre = ms(Math.min(450, 0.6 * rr));
   const post = ms(Math.min(700, 0.85 * rr));
-  const beats = medianBeats(leads, hr.rPeaks, pre, post);
+  const beats = medianBeats(
+    leads.map((l) => removeWander(l, hr.rPeaks, fs)),
+    hr.rPeaks,
+    pre,
+    post,
+  );
   const n = pre + post;
   if (beats.length === 0 || n < ms(300)) return none;
 
