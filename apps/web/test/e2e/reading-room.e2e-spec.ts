@@ -204,7 +204,9 @@ describe('reading room', () => {
     await page.locator('body').click({ position: { x: 5, y: 300 } });
     await page.keyboard.press('n');
     await page.waitForURL(`**/reading/${second.id}`);
-    await expect(page.getByTestId('referral-number').textContent()).resolves.toBe(second.number);
+    // The workspace renders the new referral (the URL changes a moment before the page does).
+    await page.getByTestId('referral-number').filter({ hasText: second.number }).waitFor();
+    await expect(page.getByTestId('report-form').count()).resolves.toBe(1);
     await page.getByTestId('ecg-paper').waitFor();
   });
 
@@ -230,6 +232,7 @@ describe('reading room', () => {
     await expect(page.getByTestId('referral-number').textContent()).resolves.toBe(ct.number);
 
     // Two series (the CT and the chest radiograph); the CT's four slices, scrolled by keyboard.
+    await page.getByTestId('series-link').nth(1).waitFor();
     await expect(page.getByTestId('series-link').count()).resolves.toBe(2);
     const viewer = page.getByTestId('image-viewer');
     const loaded = () =>
