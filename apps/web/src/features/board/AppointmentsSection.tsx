@@ -15,9 +15,9 @@ interface Props {
 // Patients referred up to the hub (outpatient or inpatient) need a hub appointment before both doctors can sign
 // the plan: the coordinator books it here, and sees the ones booked.
 export function AppointmentsSection({ items, now, onChanged }: Props) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [open, setOpen] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useState<{ number: string; at: string } | null>(null);
   const needed = items.filter((a) => !a.hubAppointment);
   const booked = items
     .filter((a) => a.hubAppointment)
@@ -30,9 +30,9 @@ export function AppointmentsSection({ items, now, onChanged }: Props) {
       setDone(null);
       setOpen((cur) => (cur === id ? null : id));
     },
-    onBooked: (msg: string) => {
+    onBooked: (booked: { number: string; at: string }) => {
       setOpen(null);
-      setDone(msg);
+      setDone(booked);
       onChanged();
     },
   };
@@ -43,7 +43,7 @@ export function AppointmentsSection({ items, now, onChanged }: Props) {
       <p className="hint">{t('board.appointmentsIntro')}</p>
       {done && (
         <p className="notice" role="status">
-          {done}
+          {t('board.bookedDone', { number: done.number, time: formatNetworkDateTime(done.at, lang) })}
         </p>
       )}
       <h3 className="board-sub">{t('board.toBook', { n: needed.length })}</h3>
@@ -75,7 +75,7 @@ function AppointmentTable({
   openId: string | null;
   now: number;
   onToggle: (id: string) => void;
-  onBooked: (msg: string) => void;
+  onBooked: (booked: { number: string; at: string }) => void;
 }) {
   const { t, lang, name } = useI18n();
   return (
@@ -173,9 +173,9 @@ function BookForm({
   item: AppointmentItem;
   now: number;
   onCancel: () => void;
-  onBooked: (msg: string) => void;
+  onBooked: (booked: { number: string; at: string }) => void;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const appt = item.hubAppointment;
   const [at, setAt] = useState(appt ? isoToNetworkLocal(appt.at) : '');
   const [department, setDepartment] = useState(appt?.department ?? '');
@@ -203,7 +203,7 @@ function BookForm({
         department: department.trim(),
         ...(place.trim() ? { place: place.trim() } : {}),
       });
-      onBooked(t('board.bookedDone', { number: item.number, time: formatNetworkDateTime(iso, lang) }));
+      onBooked({ number: item.number, at: iso });
     } catch (err) {
       setError(err);
       setBusy(false);

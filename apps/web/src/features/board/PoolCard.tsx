@@ -37,7 +37,7 @@ function limitOf(q: QueueItem): { dueAt: string | null; kind: 'accept' | 'report
 export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Props) {
   const { t, lang, name } = useI18n();
   const [reassigning, setReassigning] = useState<QueueItem | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useState<{ number: string; name: string } | null>(null);
   const serviceName = SERVICE_LABELS[pool.service][lang];
   const titleId = `board-pool-${pool.service}`;
   const isOnline = (s: PoolSpecialist) => online[s.id] ?? s.online;
@@ -88,7 +88,7 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
       <h3 className="board-sub">{t('board.queueTitle')}</h3>
       {done && (
         <p className="notice" role="status">
-          {done}
+          {t('board.reassigned', done)}
         </p>
       )}
       {pool.queue.length === 0 ? (
@@ -102,10 +102,8 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
                 <th scope="col">{t('board.col.number')}</th>
                 <th scope="col">{t('board.col.centre')}</th>
                 <th scope="col">{t('board.col.priority')}</th>
-                <th scope="col">{t('board.col.state')}</th>
-                <th scope="col">{t('board.col.waiting')}</th>
-                <th scope="col">{t('board.col.timeLeft')}</th>
-                <th scope="col">{t('board.col.holder')}</th>
+                <th scope="col">{t('board.col.stateHolder')}</th>
+                <th scope="col">{t('board.col.times')}</th>
                 <th scope="col">
                   <span className="board-sr">{t('board.col.actions')}</span>
                 </th>
@@ -142,9 +140,20 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
                     <td>
                       <span className={`board-priority ${q.priority}`}>{PRIORITY_LABELS[q.priority][lang]}</span>
                     </td>
-                    <td>{STATE_LABELS[q.state][lang]}</td>
-                    <td>{waited !== null ? formatDuration(waited, lang) : '—'}</td>
+                    <td>
+                      {STATE_LABELS[q.state][lang]}
+                      <span className="board-block hint">
+                        {q.assignee
+                          ? name(q.assignee.nameZh, q.assignee.nameEn)
+                          : q.offeredTo
+                            ? t('board.offeredTo', { name: name(q.offeredTo.nameZh, q.offeredTo.nameEn) })
+                            : t('board.unassigned')}
+                      </span>
+                    </td>
                     <td className="board-left">
+                      <span className="board-block">
+                        {t('board.waited', { time: waited !== null ? formatDuration(waited, lang) : '—' })}
+                      </span>
                       {level === 'miss' && (
                         <span className="board-flag miss">
                           <span className="board-icon" aria-hidden="true">
@@ -171,13 +180,6 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
                         </span>
                       )}
                       {left === null && limit.kind === 'none' && '—'}
-                    </td>
-                    <td>
-                      {q.assignee
-                        ? name(q.assignee.nameZh, q.assignee.nameEn)
-                        : q.offeredTo
-                          ? t('board.offeredTo', { name: name(q.offeredTo.nameZh, q.offeredTo.nameEn) })
-                          : t('board.unassigned')}
                     </td>
                     <td>
                       {q.availableEvents.includes('reassign') && (
@@ -211,7 +213,7 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
           onCancel={() => setReassigning(null)}
           onDone={(who) => {
             setReassigning(null);
-            setDone(t('board.reassigned', { number: reassigning.number, name: who }));
+            setDone({ number: reassigning.number, name: who });
             onChanged();
           }}
         />
