@@ -154,7 +154,10 @@ class Realtime {
       try {
         fn(name, payload);
       } catch (err) {
-        console.error('realtime handler failed', err);
+        // One screen's failing handler must not stop the others; the error still surfaces.
+        queueMicrotask(() => {
+          throw err;
+        });
       }
     }
   }
