@@ -5,7 +5,7 @@ import { Imaging1764118800000 } from './migrations/1764118800000-Imaging.js';
 import { Referrals1764122400000 } from './migrations/1764122400000-Referrals.js';
 import { ReportsPlans1764126000000 } from './migrations/1764126000000-ReportsPlans.js';
 import { Admin1764129600000 } from './migrations/1764129600000-Admin.js';
-import { ImagingIndexFunction1764133200000 } from './migrations/1764133200000-ImagingIndexFunction.js';
+import { ImagingIndexFunction1764133300000 } from './migrations/1764133300000-ImagingIndexFunction.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -28,7 +28,7 @@ export const MIGRATIONS = [
   Referrals1764122400000,
   ReportsPlans1764126000000,
   Admin1764129600000,
-  ImagingIndexFunction1764133200000,
+  ImagingIndexFunction1764133300000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

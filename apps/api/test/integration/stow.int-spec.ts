@@ -411,6 +411,30 @@ describe('STOW-RS: requests indexed together keep their own answers and audit ro
     expect(rows[0].n).toBe(files.length);
   });
 
+  it('a request of hundreds of instances: all stored in one transaction, audited once per study', async () => {
+    const ct = sample(CT_SLICE);
+    const sop = parseHeader(ct, { totalLength: ct.length, validate: false }).summary.sopInstanceUid!;
+    // New SOP Instance UIDs of the same length, so that every copy stays a valid file.
+    const copies = Array.from({ length: 300 }, (_, n) => {
+      const uid = `${sop.slice(0, sop.length - 6)}${String(n).padStart(6, '0')}`;
+      const copy = Buffer.from(ct);
+      for (let at = copy.indexOf(sop); at >= 0; at = copy.indexOf(sop, at + 1)) copy.write(uid, at, 'latin1');
+      return { copy, uid };
+    });
+    const res = await stow(t.url, doc, [...copies.map((c) => c.copy), Buffer.from('junk')]);
+    expect(res.status).toBe(202);
+    expect(stowOutcome(res.body).referenced).toEqual(copies.map((c) => c.uid));
+    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM instance WHERE sop_instance_uid = ANY($1)', [
+      copies.map((c) => c.uid),
+    ]);
+    expect(rows[0].n).toBe(300);
+    const audit = await auditOf(res.headers.get('x-request-id')!);
+    expect(audit.map((a) => [a.outcome, a.details])).toEqual([
+      ['success', { instancesStored: 300, instancesAlreadyStored: 0 }],
+      ['failed', { refused: { NOT_DICOM: 1 } }],
+    ]);
+  });
+
   it('one request over several studies: an audit row per study, counting new and repeated instances', async () => {
     const [a1, a2] = [sample(CT_SLICE), sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm')];
     const other = walk('synthetic-dataset')

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AnalysedPart } from './analyse-part.js';
-import { isStudyLevel, nameKeys, pick, SERIES_LEVEL_TAGS } from './levels.js';
+import { nameKeys, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
 /** A stored file to send, as WADO-RS retrieval finds it. */
@@ -64,8 +64,22 @@ const INDEX_FAILURES: Record<string, PartFailure> = {
 };
 
 // Concurrent requests share one indexing statement (and so one commit) while up to this many
-// instances wait; a larger request is indexed on its own.
+// instances wait. A larger request is indexed on its own, in statements of this many instances
+// within one transaction, so that it never needs all its rows in one message.
 const BATCH_ITEMS = 256;
+
+// Which attributes the study and series rows keep (the study also every Patient attribute, 0010xxxx).
+const LEVELS = JSON.stringify({ study: [...STUDY_LEVEL_TAGS], series: [...SERIES_LEVEL_TAGS] });
+
+const INDEX_SQL =
+  'SELECT out_item, out_result, out_study, out_patient FROM imaging_index_instances($1::jsonb, $2::jsonb, $3::jsonb, $4)';
+
+interface IndexRow {
+  out_item: number;
+  out_result: string;
+  out_study: string | null;
+  out_patient: string | null;
+}
 
 interface Waiting {
   job: IndexJob;
@@ -91,12 +105,10 @@ export function indexItem(part: AnalysedPart, sha256: string, size: number): Ind
     accessionNumber: s.accessionNumber ?? null,
     studyId: firstValue(part.metadata, '00200010'),
     studyDescription: s.studyDescription ?? null,
-    studyMetadata: pick(part.metadata, isStudyLevel),
     seriesUid: s.seriesInstanceUid,
     modality: s.modality ?? null,
     seriesNumber: s.seriesNumber ?? null,
     seriesDescription: s.seriesDescription ?? null,
-    seriesMetadata: pick(part.metadata, (t) => SERIES_LEVEL_TAGS.has(t)),
     sopInstanceUid: s.sopInstanceUid,
     sopClassUid: s.sopClassUid,
     instanceNumber: s.instanceNumber ?? null,
@@ -130,6 +142,7 @@ export class ImagingRepository {
    * Requests that arrive while another batch is being written are written together in the next one.
    */
   index(job: IndexJob): Promise<StoreOutcome[]> {
+    if (job.items.length > BATCH_ITEMS) return this.writeLarge(job);
     return new Promise((resolve, reject) => {
       this.waiting.push({ job, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -229,41 +242,99 @@ export class ImagingRepository {
   }
 
   private async write(jobs: IndexJob[]): Promise<StoreOutcome[][]> {
-    const owners: { job: number; index: number }[] = [];
-    const order: { n: number; studyUid: string; json: string }[] = [];
-    jobs.forEach((job, j) =>
-      job.items.forEach((item, index) => {
-        order.push({ n: owners.length, studyUid: item.studyUid, json: item.json });
-        owners.push({ job: j, index });
-      }),
-    );
-    // Rows are locked in Study Instance UID order, so that two writers never wait on each other in a cycle.
-    order.sort((a, b) => (a.studyUid < b.studyUid ? -1 : a.studyUid > b.studyUid ? 1 : a.n - b.n));
-    const items = `[${order.map((o) => `{"i":${o.n},"j":${owners[o.n]!.job},${o.json.slice(1)}`).join(',')}]`;
-    const { rows } = await this.pool.query<{
-      out_item: number;
-      out_result: string;
-      out_study: string | null;
-      out_patient: string | null;
-    }>({
+    const { owners, order } = arrange(jobs);
+    const { rows } = await this.pool.query<IndexRow>({
       name: 'imaging-index-instances',
-      text: 'SELECT out_item, out_result, out_study, out_patient FROM imaging_index_instances($1::jsonb, $2::jsonb)',
-      values: [items, JSON.stringify(jobs.map((j) => j.context))],
+      text: INDEX_SQL,
+      values: [itemsJson(order, owners), JSON.stringify(jobs.map((j) => j.context)), LEVELS, true],
     });
-    const out = jobs.map((j) => new Array<StoreOutcome>(j.items.length));
-    for (const r of rows) {
-      const { job, index } = owners[r.out_item]!;
-      out[job]![index] =
-        r.out_result === 'stored' || r.out_result === 'already-stored'
-          ? { kind: r.out_result, studyId: r.out_study!, patientId: r.out_patient }
-          : (INDEX_FAILURES[r.out_result] ?? {
-              code: r.out_result,
-              message: 'The instance could not be indexed.',
-              reason: FAILURE.PROCESSING_FAILURE,
-            });
-    }
-    return out;
+    return outcomes(jobs, owners, rows);
   }
+
+  // One request of many instances: several statements and one audit in one transaction.
+  private async writeLarge(job: IndexJob): Promise<StoreOutcome[]> {
+    const { owners, order } = arrange([job]);
+    const jobsJson = JSON.stringify([job.context]);
+    const client = await this.pool.connect();
+    const rows: IndexRow[] = [];
+    try {
+      await client.query('BEGIN');
+      for (let k = 0; k < order.length; k += BATCH_ITEMS) {
+        const chunk = order.slice(k, k + BATCH_ITEMS);
+        const r = await client.query<IndexRow>({
+          name: 'imaging-index-instances',
+          text: INDEX_SQL,
+          values: [itemsJson(chunk, owners), jobsJson, LEVELS, false],
+        });
+        rows.push(...r.rows);
+      }
+      await client.query({
+        name: 'imaging-audit-store',
+        text: 'SELECT imaging_audit_store($1::int[], $2::int[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb)',
+        values: [
+          rows.map(() => 0),
+          rows.map((r) => r.out_item),
+          rows.map((r) => r.out_study),
+          rows.map((r) => r.out_patient),
+          rows.map((r) => r.out_result),
+          jobsJson,
+        ],
+      });
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(err as Error);
+      throw err;
+    }
+    client.release();
+    return outcomes([job], owners, rows)[0]!;
+  }
+}
+
+interface Owner {
+  job: number;
+  index: number;
+}
+
+interface Ordered {
+  n: number;
+  studyUid: string;
+  json: string;
+}
+
+// Every item numbered across the jobs, in the order its rows are locked: by Study Instance UID, so
+// that two writers never wait on each other in a cycle.
+function arrange(jobs: IndexJob[]): { owners: Owner[]; order: Ordered[] } {
+  const owners: Owner[] = [];
+  const order: Ordered[] = [];
+  jobs.forEach((job, j) =>
+    job.items.forEach((item, index) => {
+      order.push({ n: owners.length, studyUid: item.studyUid, json: item.json });
+      owners.push({ job: j, index });
+    }),
+  );
+  order.sort((a, b) => (a.studyUid < b.studyUid ? -1 : a.studyUid > b.studyUid ? 1 : a.n - b.n));
+  return { owners, order };
+}
+
+function itemsJson(order: Ordered[], owners: Owner[]): string {
+  return `[${order.map((o) => `{"i":${o.n},"j":${owners[o.n]!.job},${o.json.slice(1)}`).join(',')}]`;
+}
+
+function outcomes(jobs: IndexJob[], owners: Owner[], rows: IndexRow[]): StoreOutcome[][] {
+  const out = jobs.map((j) => new Array<StoreOutcome>(j.items.length));
+  for (const r of rows) {
+    const { job, index } = owners[r.out_item]!;
+    out[job]![index] =
+      r.out_result === 'stored' || r.out_result === 'already-stored'
+        ? { kind: r.out_result, studyId: r.out_study!, patientId: r.out_patient }
+        : (INDEX_FAILURES[r.out_result] ?? {
+            code: r.out_result,
+            message: 'The instance could not be indexed.',
+            reason: FAILURE.PROCESSING_FAILURE,
+          });
+  }
+  return out;
 }
 
 function firstValue(json: Record<string, { Value?: unknown[] }>, tag: string): string | null {

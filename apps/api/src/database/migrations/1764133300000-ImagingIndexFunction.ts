@@ -5,18 +5,63 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 // instances, from one request or several concurrent ones, with the statements' plans cached by
 // PL/pgSQL instead of parsed and planned for every instance.
 //
-// items: [{ i, j, study fields…, series fields…, instance fields… }], in the order the rows are to be
+// items:  [{ i, j, study fields…, series fields…, instance fields… }], in the order the rows are to be
 //   locked (by Study Instance UID, so that two calls never wait on each other in a cycle).
-// jobs:  [{ facilityId, userId, actorId, actorRole, requestId, clientIp, refused }], one per request;
+// jobs:   [{ facilityId, userId, actorId, actorRole, requestId, clientIp, refused }], one per request;
 //   `refused` counts the parts the API refused before indexing, by reason code.
+// levels: { study: [tags], series: [tags] }: which attributes of an instance's DICOM JSON the study
+//   and series rows keep (the study also keeps every 0010xxxx Patient attribute); worked out only
+//   when the row is created.
+// audit:  false when the caller indexes a large request in several calls within one transaction and
+//   audits it once at the end (imaging_audit_store).
 // Returns one row per item: `i`, and `stored`, `already-stored` or a failure code, with the study and
 // its patient for the first two.
-export class ImagingIndexFunction1764133200000 implements MigrationInterface {
-  name = 'ImagingIndexFunction1764133200000';
+export class ImagingIndexFunction1764133300000 implements MigrationInterface {
+  name = 'ImagingIndexFunction1764133300000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
-      CREATE FUNCTION imaging_index_instances(items jsonb, jobs jsonb)
+      DROP FUNCTION IF EXISTS imaging_index_instances(jsonb, jsonb);
+
+      CREATE OR REPLACE FUNCTION imaging_audit_store(a_job int[], a_item int[], a_study uuid[], a_patient uuid[],
+                                                     a_result text[], jobs jsonb)
+      RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        -- Per request: one row per study written to, then one row counting the refused parts.
+        INSERT INTO audit_event (actor_id, actor_role, facility_id, action, resource_type, resource_id, patient_id,
+                                 outcome, request_id, client_ip, details)
+        SELECT j.ctx ->> 'actorId', j.ctx ->> 'actorRole', (j.ctx ->> 'facilityId')::uuid, 'study.store', 'study',
+               x.study::text, x.patient, 'success', j.ctx ->> 'requestId', j.ctx ->> 'clientIp',
+               jsonb_build_object('instancesStored', x.stored, 'instancesAlreadyStored', x.already)
+          FROM (SELECT r.job, r.study, (array_agg(r.patient ORDER BY r.item))[1] AS patient, min(r.item) AS first,
+                       count(*) FILTER (WHERE r.result = 'stored') AS stored,
+                       count(*) FILTER (WHERE r.result = 'already-stored') AS already
+                  FROM unnest(a_job, a_item, a_study, a_patient, a_result) AS r(job, item, study, patient, result)
+                 WHERE r.study IS NOT NULL
+                 GROUP BY r.job, r.study) x
+          CROSS JOIN LATERAL (SELECT jobs -> x.job AS ctx) j
+         ORDER BY x.job, x.first;
+
+        INSERT INTO audit_event (actor_id, actor_role, facility_id, action, resource_type, resource_id, patient_id,
+                                 outcome, request_id, client_ip, details)
+        SELECT j.ctx ->> 'actorId', j.ctx ->> 'actorRole', (j.ctx ->> 'facilityId')::uuid, 'study.store', 'study',
+               NULL, NULL, 'failed', j.ctx ->> 'requestId', j.ctx ->> 'clientIp', jsonb_build_object('refused', f.refused)
+          FROM (SELECT g.job, jsonb_object_agg(g.code, g.n) AS refused
+                  FROM (SELECT u.job, u.code, sum(u.n)::int AS n
+                          FROM (SELECT r.job, r.result AS code, 1 AS n
+                                  FROM unnest(a_job, a_study, a_result) AS r(job, study, result)
+                                 WHERE r.study IS NULL
+                                UNION ALL
+                                SELECT (o.ord - 1)::int, e.key, e.value::int
+                                  FROM jsonb_array_elements(jobs) WITH ORDINALITY AS o(job, ord)
+                                  CROSS JOIN LATERAL jsonb_each_text(COALESCE(o.job -> 'refused', '{}'::jsonb)) AS e) u
+                         GROUP BY u.job, u.code) g
+                 GROUP BY g.job) f
+          CROSS JOIN LATERAL (SELECT jobs -> f.job AS ctx) j
+         ORDER BY f.job;
+      END $$;
+
+      CREATE OR REPLACE FUNCTION imaging_index_instances(items jsonb, jobs jsonb, levels jsonb, audit boolean)
       RETURNS TABLE (out_item int, out_result text, out_study uuid, out_patient uuid)
       LANGUAGE plpgsql AS $$
       DECLARE
@@ -59,7 +104,10 @@ export class ImagingIndexFunction1764133200000 implements MigrationInterface {
                     it ->> 'patientId', NULLIF(it -> 'patientName', 'null'::jsonb),
                     ARRAY(SELECT jsonb_array_elements_text(it -> 'nameKeys')),
                     it ->> 'birthDate', it ->> 'sex', (it ->> 'studyDate')::date, it ->> 'studyTime',
-                    it ->> 'accessionNumber', it ->> 'studyId', it ->> 'studyDescription', it -> 'studyMetadata')
+                    it ->> 'accessionNumber', it ->> 'studyId', it ->> 'studyDescription',
+                    (SELECT COALESCE(jsonb_object_agg(m.key, m.value), '{}'::jsonb)
+                       FROM jsonb_each(it -> 'metadata') AS m
+                      WHERE m.key LIKE '0010%' OR levels -> 'study' ? m.key))
             ON CONFLICT (study_instance_uid) DO UPDATE SET updated_at = s.updated_at
             RETURNING s.id, s.facility_id, s.patient_id INTO v_study, v_study_fac, v_patient;
           END IF;
@@ -72,7 +120,10 @@ export class ImagingIndexFunction1764133200000 implements MigrationInterface {
             IF v_series_new THEN
               INSERT INTO series AS se (study_id, series_instance_uid, modality, series_number, series_description, metadata)
               VALUES (v_study, it ->> 'seriesUid', v_modality, (it ->> 'seriesNumber')::int,
-                      it ->> 'seriesDescription', it -> 'seriesMetadata')
+                      it ->> 'seriesDescription',
+                      (SELECT COALESCE(jsonb_object_agg(m.key, m.value), '{}'::jsonb)
+                         FROM jsonb_each(it -> 'metadata') AS m
+                        WHERE levels -> 'series' ? m.key))
               ON CONFLICT (series_instance_uid) DO UPDATE SET instance_count = se.instance_count
               RETURNING se.id, se.study_id, (se.xmax = 0) INTO v_series, v_series_study, v_series_new;
             END IF;
@@ -123,43 +174,16 @@ export class ImagingIndexFunction1764133200000 implements MigrationInterface {
           RETURN NEXT;
         END LOOP;
 
-        -- Audit, per request: one row per study written to, then one row counting the refused parts.
-        INSERT INTO audit_event (actor_id, actor_role, facility_id, action, resource_type, resource_id, patient_id,
-                                 outcome, request_id, client_ip, details)
-        SELECT j.ctx ->> 'actorId', j.ctx ->> 'actorRole', (j.ctx ->> 'facilityId')::uuid, 'study.store', 'study',
-               x.study::text, x.patient, 'success', j.ctx ->> 'requestId', j.ctx ->> 'clientIp',
-               jsonb_build_object('instancesStored', x.stored, 'instancesAlreadyStored', x.already)
-          FROM (SELECT r.job, r.study, (array_agg(r.patient ORDER BY r.item))[1] AS patient, min(r.item) AS first,
-                       count(*) FILTER (WHERE r.result = 'stored') AS stored,
-                       count(*) FILTER (WHERE r.result = 'already-stored') AS already
-                  FROM unnest(a_job, a_item, a_study, a_patient, a_result) AS r(job, item, study, patient, result)
-                 WHERE r.study IS NOT NULL
-                 GROUP BY r.job, r.study) x
-          CROSS JOIN LATERAL (SELECT jobs -> x.job AS ctx) j
-         ORDER BY x.job, x.first;
-
-        INSERT INTO audit_event (actor_id, actor_role, facility_id, action, resource_type, resource_id, patient_id,
-                                 outcome, request_id, client_ip, details)
-        SELECT j.ctx ->> 'actorId', j.ctx ->> 'actorRole', (j.ctx ->> 'facilityId')::uuid, 'study.store', 'study',
-               NULL, NULL, 'failed', j.ctx ->> 'requestId', j.ctx ->> 'clientIp', jsonb_build_object('refused', f.refused)
-          FROM (SELECT g.job, jsonb_object_agg(g.code, g.n) AS refused
-                  FROM (SELECT u.job, u.code, sum(u.n)::int AS n
-                          FROM (SELECT r.job, r.result AS code, 1 AS n
-                                  FROM unnest(a_job, a_study, a_result) AS r(job, study, result)
-                                 WHERE r.study IS NULL
-                                UNION ALL
-                                SELECT (o.ord - 1)::int, e.key, e.value::int
-                                  FROM jsonb_array_elements(jobs) WITH ORDINALITY AS o(job, ord)
-                                  CROSS JOIN LATERAL jsonb_each_text(COALESCE(o.job -> 'refused', '{}'::jsonb)) AS e) u
-                         GROUP BY u.job, u.code) g
-                 GROUP BY g.job) f
-          CROSS JOIN LATERAL (SELECT jobs -> f.job AS ctx) j
-         ORDER BY f.job;
+        IF audit THEN
+          PERFORM imaging_audit_store(a_job, a_item, a_study, a_patient, a_result, jobs);
+        END IF;
       END $$;
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP FUNCTION imaging_index_instances(jsonb, jsonb);');
+    await q.query(
+      'DROP FUNCTION imaging_index_instances(jsonb, jsonb, jsonb, boolean); DROP FUNCTION imaging_audit_store(int[], int[], uuid[], uuid[], text[], jsonb);',
+    );
   }
 }
