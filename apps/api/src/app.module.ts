@@ -11,6 +11,7 @@ import { AuditController } from './modules/audit/audit.controller.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { AuthController } from './modules/auth/auth.controller.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { SessionRevocations } from './modules/auth/session-revocations.service.js';
 import { TokenService } from './modules/auth/token.service.js';
 import { FacilitiesController } from './modules/facilities/facilities.controller.js';
 import { FacilitiesService } from './modules/facilities/facilities.service.js';
@@ -84,6 +85,7 @@ export class AppModule {
         { provide: LOGGER, useValue: logger },
         { provide: APP_GUARD, useClass: AuthGuard },
         TokenService,
+        SessionRevocations,
         AuthService,
         AuditService,
         PatientsService,

@@ -282,9 +282,12 @@ describe('authorization matrix over HTTP', () => {
     ]);
     const { rows } = await t.db.query(
       `SELECT p.id, p.mrn, p.birth_date::text AS birth, f.id AS facility FROM patient p JOIN facility f ON f.id = p.home_facility_id
-        WHERE p.mrn IN ('BJCY100000', 'BJHD107919')`,
+        WHERE p.mrn IN ('BJCY100000', 'BJCY100101', 'BJHD107919')`,
     );
     const own = rows.find((r) => r.mrn === 'BJCY100000');
+    // The patient who signs in is not the one whose codes the samples issue: a new code ends the
+    // session opened with the previous one.
+    const signedIn = rows.find((r) => r.mrn === 'BJCY100101');
     const foreign = rows.find((r) => r.mrn === 'BJHD107919');
     const [spec] = (await t.db.query(`SELECT id FROM app_user WHERE username = 'card.chen'`)).rows;
     ids = {
@@ -295,9 +298,11 @@ describe('authorization matrix over HTTP', () => {
       specialist: spec.id,
       shift: '',
     };
-    const code = await api(t, 'POST', `/api/patients/${own.id}/access-codes`, { token: tokens.community_doctor });
+    const code = await api(t, 'POST', `/api/patients/${signedIn.id}/access-codes`, {
+      token: tokens.community_doctor,
+    });
     const patient = await api(t, 'POST', '/api/auth/patient-login', {
-      body: { code: code.body.code, birthDate: own.birth },
+      body: { code: code.body.code, birthDate: signedIn.birth },
     });
     tokens.patient = patient.body.accessToken;
     const m = multipart([ct]);

@@ -8,6 +8,7 @@ import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
 import { DUMMY_HASH, verifyPassword } from './password.js';
+import { SessionRevocations } from './session-revocations.service.js';
 import { hashToken, TokenService } from './token.service.js';
 import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from './user.entity.js';
 
@@ -42,6 +43,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async login(username: string, password: string): Promise<SessionTokens> {
@@ -91,6 +93,8 @@ export class AuthService {
     });
     if ('error' in result) {
       if (result.error === 'reused') {
+        // A stolen refresh token: the thief's and the owner's access tokens stop now.
+        await this.revocations.refresh();
         await this.audit.record({
           action: 'auth.refresh_reuse',
           resourceType: 'user',
@@ -107,6 +111,7 @@ export class AuthService {
     const row = await this.ds.getRepository(RefreshTokenEntity).findOneBy({ tokenHash: hashToken(refreshToken) });
     if (row) {
       await this.revokeFamily(this.ds.manager, row.familyId);
+      await this.revocations.refresh();
       await this.audit.record({
         action: 'auth.logout',
         resourceType: 'user',

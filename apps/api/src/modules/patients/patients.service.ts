@@ -11,6 +11,7 @@ import type { CreatePatientDto, PatientView, SearchPatientsDto, UpdatePatientDto
 import { isValidChineseNationalId, NationalIdVault } from './national-id.js';
 import { PatientAccessCodeEntity, PatientEntity } from './patient.entity.js';
 import { HAN, toPinyin } from './pinyin.js';
+import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
@@ -22,6 +23,7 @@ export class PatientsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly revocations: SessionRevocations,
   ) {
     this.vault = new NationalIdVault(config.dataKey);
   }
@@ -185,7 +187,7 @@ export class PatientsService {
 
   /** A code the community doctor hands to the patient, for the patient's own page (shown once). */
   async issueAccessCode(actor: Actor, patientId: string): Promise<{ code: string; expiresAt: string }> {
-    return this.ds.transaction(async (m) => {
+    const issued = await this.ds.transaction(async (m) => {
       await this.findInScope(actor, patientId, m, true);
       // 10 characters from an alphabet without look-alikes (0/O, 1/I/L): about 48 bits.
       const alphabet = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -211,6 +213,9 @@ export class PatientsService {
       );
       return { code: `${code.slice(0, 5)}-${code.slice(5)}`, expiresAt: expiresAt.toISOString() };
     });
+    // The session opened with the code it replaces ends now (the old code may be in other hands).
+    await this.revocations.refresh();
+    return issued;
   }
 
   private async findInScope(actor: Actor, id: string, m: EntityManager, lock = false): Promise<PatientEntity> {

@@ -16,6 +16,7 @@ import type { Server, Socket } from 'socket.io';
 import { DataSource } from 'typeorm';
 import { LOGGER } from '#src/common/logging/logger.js';
 import type { Actor } from '#src/common/request-context.js';
+import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { RouterService } from '#src/modules/referrals/router.service.js';
@@ -53,15 +54,25 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly referrals: ReferralsService,
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   afterInit(server: ZServer): void {
+    // A sign-in that ends (signed out, deactivated, password reset) loses its live connections too.
+    this.revocations.onRevoked((ended) => {
+      const set = new Set(ended);
+      for (const socket of server.sockets.sockets.values()) {
+        const sid = (socket.data as { actor?: { sessionId: string | null } }).actor?.sessionId;
+        if (sid && set.has(sid)) socket.disconnect(true);
+      }
+    });
     server.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown })?.token;
       try {
         if (typeof token !== 'string') throw new Error('no token');
         const { actor, expiresAt } = this.tokens.verifyAccessWithExpiry(token);
         if (actor.role === 'admin') throw new Error('no events for this role');
+        if (this.revocations.isRevoked(actor.sessionId)) throw new Error('sign-in ended');
         socket.data.actor = actor;
         socket.data.expiresAt = expiresAt;
         next();
@@ -115,6 +126,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     try {
       if (typeof token !== 'string') throw new Error('no token');
       const { actor, expiresAt } = this.tokens.verifyAccessWithExpiry(token);
+      if (this.revocations.isRevoked(actor.sessionId)) throw new Error('sign-in ended');
       if (actor.id !== socket.data.actor.id || actor.role !== socket.data.actor.role) throw new Error('another user');
       socket.data.expiresAt = expiresAt;
       this.armExpiry(socket);

@@ -16,6 +16,7 @@ import {
   type UpdateUserDto,
   type UserView,
 } from './dto.js';
+import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
@@ -53,6 +54,7 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async list(q: ListUsersDto): Promise<{ items: UserView[]; total: number }> {
@@ -125,7 +127,7 @@ export class UsersService {
   }
 
   async update(actor: Actor, id: string, dto: UpdateUserDto): Promise<UserView> {
-    return this.ds.transaction(async (m) => {
+    const view = await this.ds.transaction(async (m) => {
       const user = await this.lock(m, id);
       const fields: string[] = [];
       const role = dto.role ?? user.role;
@@ -180,10 +182,12 @@ export class UsersService {
       );
       return toView(user);
     });
+    await this.revocations.refresh();
+    return view;
   }
 
   async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
-    return this.ds.transaction(async (m) => {
+    const view = await this.ds.transaction(async (m) => {
       const user = await this.lock(m, id);
       if (!active && user.id === actor.id)
         throw new AppError('CONFLICT', 'You cannot deactivate your own account.', { reason: 'own_account' });
@@ -212,6 +216,9 @@ export class UsersService {
       );
       return toView(user);
     });
+    // The account's access tokens stop working now, not when they expire.
+    await this.revocations.refresh();
+    return view;
   }
 
   /** Sets a new password chosen by the administrator; the account's sign-ins end and its lock-out is lifted. */
@@ -239,6 +246,7 @@ export class UsersService {
         m,
       );
     });
+    await this.revocations.refresh();
   }
 
   private async lock(m: EntityManager, id: string): Promise<UserEntity> {
