@@ -116,3 +116,54 @@ describe("patients: register, find, update within the doctor's own centre", () =
     expect(renamed.body.namePinyin).toBe('wang jian jun');
   });
 });
+
+describe('patients: a hub reader sees the patients referred to their reading centre only', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a cardiologist reads a patient with a submitted ECG referral, not one without, and a radiologist neither', async () => {
+    const [doc, cardio, radio] = await Promise.all([t.login('doc.bjcy'), t.login('card.chen'), t.login('rad.li')]);
+    const { rows } = await t.db.query(`SELECT id, mrn FROM patient WHERE mrn IN ('BJCY100000', 'BJCY100101')`);
+    const referred = rows.find((r) => r.mrn === 'BJCY100000').id as string;
+    const other = rows.find((r) => r.mrn === 'BJCY100101').id as string;
+    const created = await api(t, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId: referred, service: 'ECG', priority: 'ROUTINE', clinicalQuestion: '心悸' },
+    });
+    expect(created.status).toBe(201);
+
+    // A draft is the community doctor's own business: not yet the hub's.
+    expect((await api(t, 'GET', `/api/patients/${referred}`, { token: cardio })).status).toBe(404);
+
+    await t.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
+      created.body.id,
+    ]);
+    const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {
+      token: doc,
+      body: { type: 'submit' },
+    });
+    expect(submitted.status).toBe(200);
+
+    const read = await api(t, 'GET', `/api/patients/${referred}`, { token: cardio });
+    expect(read.status).toBe(200);
+    expect(read.body.mrn).toBe('BJCY100000');
+    for (const [token, id] of [
+      [cardio, other],
+      [radio, referred],
+    ] as const) {
+      const res = await api(t, 'GET', `/api/patients/${id}`, { token });
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+    const denied = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_event WHERE action = 'patient.read' AND outcome = 'not_found' AND resource_id = $1`,
+      [other],
+    );
+    expect(denied.rows[0].n).toBe(1);
+  });
+});

@@ -12,6 +12,7 @@ import { isValidChineseNationalId, NationalIdVault } from './national-id.js';
 import { PatientAccessCodeEntity, PatientEntity } from './patient.entity.js';
 import { HAN, toPinyin } from './pinyin.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
+import { serviceOfSpecialty } from '#src/modules/realtime/rooms.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
@@ -222,7 +223,7 @@ export class PatientsService {
     const qb = m.getRepository(PatientEntity).createQueryBuilder('p').where('p.id = :id', { id });
     if (lock) qb.setLock('pessimistic_write');
     const patient = await qb.getOne();
-    if (!patient || !this.inScope(actor, patient)) {
+    if (!patient || !(await this.inScope(actor, patient, m))) {
       await this.audit.record(
         { action: 'patient.read', resourceType: 'patient', resourceId: id, outcome: 'not_found' },
         this.ds.manager,
@@ -232,11 +233,21 @@ export class PatientsService {
     return patient;
   }
 
-  private inScope(actor: Actor, patient: PatientEntity): boolean {
+  private async inScope(actor: Actor, patient: PatientEntity, m: EntityManager): Promise<boolean> {
     switch (actor.role) {
       case 'community_doctor':
         return patient.homeFacilityId === actor.facilityId;
-      case 'specialist':
+      case 'specialist': {
+        // A hub reader sees the patients whose referrals come to their reading centre, not the whole
+        // network's register.
+        const service = serviceOfSpecialty(actor.specialty);
+        if (!service) return false;
+        const rows = await m.query<unknown[]>(
+          `SELECT 1 FROM referral WHERE patient_id = $1 AND service = $2 AND state <> 'draft' LIMIT 1`,
+          [patient.id, service],
+        );
+        return rows.length > 0;
+      }
       case 'coordinator':
         return true;
       case 'admin':
