@@ -99,6 +99,26 @@ describe('ended sign-ins', () => {
     expect((await me(login.body.accessToken)).status).toBe(401);
   });
 
+  it('a deactivated centre’s doctors are signed out and cannot sign in until it is reactivated', async () => {
+    const session = await signIn('doc.bjfs');
+    const { rows } = await t.db.query(`SELECT facility_id FROM app_user WHERE username = 'doc.bjfs'`);
+    const facility = rows[0].facility_id as string;
+    const off = await api(t, 'POST', `/api/facilities/${facility}/deactivate`, { token: admin });
+    expect(off.status).toBeLessThan(300);
+    expect((await me(session.accessToken)).status).toBe(401);
+    const refreshed = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: session.refreshToken } });
+    expect(refreshed.status).toBe(401);
+    const refused = await api(t, 'POST', '/api/auth/login', {
+      body: { username: 'doc.bjfs', password: 'Zhiyin-2026' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('FACILITY_INACTIVE');
+
+    const on = await api(t, 'POST', `/api/facilities/${facility}/activate`, { token: admin });
+    expect(on.status).toBeLessThan(300);
+    expect((await me((await signIn('doc.bjfs')).accessToken)).status).toBe(200);
+  });
+
   it('another API node refuses the ended sign-in too, within moments', async () => {
     const other = await startTestApp({}, { databaseUrl: t.databaseUrl });
     try {

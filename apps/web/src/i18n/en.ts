@@ -78,6 +78,8 @@ export const en: Record<MessageKey, string> = {
   'error.INVALID_PATIENT_CODE': 'The code or the date of birth is wrong, or the code has expired.',
   'error.TOO_MANY_ATTEMPTS': 'Too many attempts. Wait 15 minutes and try again, or ask the administrator.',
   'error.FORBIDDEN': 'Your role may not do this.',
+  'error.FACILITY_INACTIVE':
+    'Your centre has been deactivated, so its accounts cannot sign in. Contact the network administrator.',
   'error.NOT_FOUND': 'Not found, or you may not see it.',
   'error.VALIDATION_FAILED': 'Some fields are not valid. Please check them.',
   'error.CONFLICT': 'This record already exists (same medical record number or national ID).',

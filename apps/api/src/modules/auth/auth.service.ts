@@ -63,6 +63,19 @@ export class AuthService {
       });
       throw new AppError('INVALID_CREDENTIALS', 'The user name or password is wrong.');
     }
+    if (!(await this.facilityActive(user.facilityId))) {
+      await this.audit.record({
+        action: 'auth.login',
+        resourceType: 'user',
+        resourceId: user.id,
+        outcome: 'denied',
+        details: { reason: 'facility_inactive' },
+      });
+      throw new AppError(
+        'FACILITY_INACTIVE',
+        'Your centre has been deactivated, so its accounts cannot sign in. Contact the network administrator.',
+      );
+    }
     const actor = this.actorOf(user, randomUUID());
     requestContext.setActor(actor);
     const refresh = await this.issueRefresh(this.ds.manager, user.id, actor.sessionId!);
@@ -85,7 +98,8 @@ export class AuthService {
         return { error: 'reused' as const, userId: row.userId };
       }
       const user = await m.getRepository(UserEntity).findOneBy({ id: row.userId });
-      if (!user || !user.active) return { error: 'invalid' as const };
+      if (!user || !user.active || !(await this.facilityActive(user.facilityId, m)))
+        return { error: 'invalid' as const };
       await m.update(RefreshTokenEntity, { id: row.id }, { rotatedAt: new Date() });
       const actor = this.actorOf(user, row.familyId);
       const next = await this.issueRefresh(m, user.id, row.familyId);
@@ -240,6 +254,13 @@ export class AuthService {
       expiresAt: new Date(Date.now() + this.config.refreshTokenTtl * 1000),
     });
     return token;
+  }
+
+  /** Whether the account's facility (if any) is active: a deactivated centre's accounts cannot sign in. */
+  private async facilityActive(facilityId: string | null, m: EntityManager = this.ds.manager): Promise<boolean> {
+    if (!facilityId) return true;
+    const rows = await m.query<{ active: boolean }[]>('SELECT active FROM facility WHERE id = $1', [facilityId]);
+    return rows[0]?.active ?? false;
   }
 
   private async revokeFamily(m: EntityManager, familyId: string): Promise<void> {

@@ -5,6 +5,7 @@ import { AppError, notFound } from '#src/common/errors.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { CreateFacilityDto, FacilityView, ReadingCentreView, UpdateFacilityDto } from './dto.js';
 import { FacilityEntity, ReadingCentreEntity, type ReadingService } from './facility.entity.js';
+import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
@@ -24,6 +25,7 @@ export class FacilitiesService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async list(): Promise<{ facilities: FacilityView[]; readingCentres: ReadingCentreView[] }> {
@@ -119,7 +121,7 @@ export class FacilitiesService {
 
   /** Deactivates (or reactivates) a facility. A hub that community centres still send to stays active. */
   async setActive(id: string, active: boolean): Promise<FacilityView> {
-    return this.ds.transaction(async (m) => {
+    const view = await this.ds.transaction(async (m) => {
       const [facility] = await m.query<{ id: string; kind: string; active: boolean }[]>(
         'SELECT id, kind, active FROM facility WHERE id = $1 FOR UPDATE',
         [id],
@@ -139,12 +141,23 @@ export class FacilitiesService {
       }
       if (facility.active !== active) {
         await m.query('UPDATE facility SET active = $2, updated_at = now() WHERE id = $1', [id, active]);
+        // A deactivated centre's accounts are signed out everywhere now.
+        const sessionsEnded = active
+          ? 0
+          : (
+              await m.query<[unknown[], number]>(
+                `UPDATE refresh_token SET revoked_at = now()
+                  WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM app_user WHERE facility_id = $1)`,
+                [id],
+              )
+            )[1];
         await this.audit.record(
           {
             action: active ? 'facility.activate' : 'facility.deactivate',
             resourceType: 'facility',
             resourceId: id,
             outcome: 'success',
+            ...(active ? {} : { details: { sessionsEnded } }),
           },
           m,
         );
@@ -152,6 +165,8 @@ export class FacilitiesService {
       const entity = await m.getRepository(FacilityEntity).findOneByOrFail({ id });
       return toView(entity, await m.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }));
     });
+    if (!active) await this.revocations.refresh();
+    return view;
   }
 
   private async checkHub(m: EntityManager, hubId: string | undefined): Promise<string> {
