@@ -269,8 +269,9 @@ export default function FiguresPage() {
             />
           </div>
 
-          <h2>{t('board.fig.tableTitle')}</h2>
-          <div className="table-wrap">
+          <h2 id="figures-table-title">{t('board.fig.tableTitle')}</h2>
+          {/* scrolls sideways on a narrow window: focusable, so the keyboard can scroll it */}
+          <div className="table-wrap" role="region" aria-labelledby="figures-table-title" tabIndex={0}>
             <table className="list figures-table" data-testid="figures-table">
               <caption className="board-sr">{t('board.fig.tableCaption', { week })}</caption>
               <thead>

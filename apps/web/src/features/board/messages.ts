@@ -68,7 +68,7 @@ export const zh = {
   'board.book': '预约',
   'board.bookFor': '为 {number} 预约上级医院就诊',
   'board.rebook': '改约',
-  'board.rebookFor': '为 {number} 修改预约',
+  'board.rebookFor': '为 {number} 改约',
   'board.bookTitle': '为 {number} 预约上级医院就诊',
   'board.rebookTitle': '修改 {number} 的预约',
   'board.rebookResign': '治疗方案已确认。修改预约会生成新版本方案，两位医生需要重新签署，患者会收到通知。',

@@ -92,20 +92,20 @@ export default function PatientHomePage() {
 
       {d && (
         <>
-          <div className={`card portal-decision portal-${d.disposition}`} aria-labelledby="portal-decision-title">
+          <section className={`card portal-decision portal-${d.disposition}`} aria-labelledby="portal-decision-title">
             <h2 id="portal-decision-title">{t('patient.decisionTitle')}</h2>
             <p className="portal-label">{d.dispositionLabel[lang]}</p>
             <p className="portal-lead">{DISPOSITION_PATIENT_TEXT[d.disposition][lang]}</p>
-          </div>
+          </section>
 
-          <div className="card" aria-labelledby="portal-where-title">
+          <section className="card" aria-labelledby="portal-where-title">
             <h2 id="portal-where-title">{t('patientPortal.whereTitle')}</h2>
             <p className="portal-strong">{d.where[lang]}</p>
             {d.address && <p>{t('patientPortal.address', { address: d.address })}</p>}
-          </div>
+          </section>
 
           {d.appointment && (
-            <div className="card portal-appointment" aria-labelledby="portal-appt-title" data-testid="appointment">
+            <section className="card portal-appointment" aria-labelledby="portal-appt-title" data-testid="appointment">
               <h2 id="portal-appt-title">{t('patientPortal.appointmentTitle')}</h2>
               <dl className="portal-facts">
                 <div>
@@ -132,10 +132,10 @@ export default function PatientHomePage() {
                   </div>
                 )}
               </dl>
-            </div>
+            </section>
           )}
 
-          <div className="card" aria-labelledby="portal-next-title">
+          <section className="card" aria-labelledby="portal-next-title">
             <h2 id="portal-next-title">{t('patientPortal.nextTitle')}</h2>
             <dl className="portal-facts">
               <div>
@@ -183,15 +183,15 @@ export default function PatientHomePage() {
               )}
             </dl>
             {lang === 'en' && <p className="portal-note">{t('patientPortal.doctorsWords')}</p>}
-          </div>
+          </section>
 
-          <div className="card portal-urgent" aria-labelledby="portal-urgent-title">
+          <section className="card portal-urgent" aria-labelledby="portal-urgent-title">
             <h2 id="portal-urgent-title">{t('patientPortal.urgentTitle')}</h2>
             {d.warningSigns && <p className="portal-pre">{d.warningSigns}</p>}
             <p className="portal-strong">{d.seekHelpNow[lang]}</p>
-          </div>
+          </section>
 
-          <div className="card portal-ack" aria-labelledby="portal-ack-title">
+          <section className="card portal-ack" aria-labelledby="portal-ack-title">
             <h2 id="portal-ack-title">{t('patientPortal.ackTitle')}</h2>
             <div role="status">
               {acknowledged && (
@@ -219,7 +219,7 @@ export default function PatientHomePage() {
               </>
             )}
             <ErrorMessage error={ack.error} />
-          </div>
+          </section>
           <p className="portal-note">{t('patientPortal.reference', { number: d.number, version: d.version })}</p>
         </>
       )}

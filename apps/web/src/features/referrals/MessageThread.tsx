@@ -94,34 +94,37 @@ export function MessageThread({ referralId, canPost = true }: { referralId: stri
       <ErrorMessage error={messages.error} />
       {messages.data && items.length === 0 && <p className="muted">{t('referrals.msg.none')}</p>}
       {items.length > 0 && (
-        <ol className="ref-messages" ref={list} role="log" aria-live="polite" aria-label={t('referrals.msg.title')}>
-          {items.map((m) => (
-            <li
-              key={m.id}
-              className={`ref-message ${m.kind}${m.authorId === session?.user.id ? ' mine' : ''}`}
-              data-testid="message"
-              data-kind={m.kind}
-            >
-              <div className="ref-message-head">
-                <strong>{authorOf(m)}</strong>
-                <span className="muted small"> · {t(`role.${m.authorRole}`)}</span>
-                <span className="muted small">
-                  {' '}
-                  · <time dateTime={m.createdAt}>{dateTime(m.createdAt)}</time>
-                </span>
-                {m.kind !== 'message' && (
-                  <span className={`tag ref-kind ${m.kind}`}>{t(`referrals.msg.kind.${m.kind}`)}</span>
+        // The list keeps its list semantics inside the live log; it scrolls, so it takes focus for the keyboard.
+        <div role="log" aria-live="polite" aria-labelledby={`${ids}-h`}>
+          <ol className="ref-messages" ref={list} tabIndex={0} aria-labelledby={`${ids}-h`}>
+            {items.map((m) => (
+              <li
+                key={m.id}
+                className={`ref-message ${m.kind}${m.authorId === session?.user.id ? ' mine' : ''}`}
+                data-testid="message"
+                data-kind={m.kind}
+              >
+                <div className="ref-message-head">
+                  <strong>{authorOf(m)}</strong>
+                  <span className="muted small"> · {t(`role.${m.authorRole}`)}</span>
+                  <span className="muted small">
+                    {' '}
+                    · <time dateTime={m.createdAt}>{dateTime(m.createdAt)}</time>
+                  </span>
+                  {m.kind !== 'message' && (
+                    <span className={`tag ref-kind ${m.kind}`}>{t(`referrals.msg.kind.${m.kind}`)}</span>
+                  )}
+                </div>
+                <p className="ref-message-body">{m.body}</p>
+                {openQuestion?.id === m.id && canPost && (
+                  <button type="button" className="secondary" onClick={() => input.current?.focus()}>
+                    {t('referrals.msg.answerThis')}
+                  </button>
                 )}
-              </div>
-              <p className="ref-message-body">{m.body}</p>
-              {openQuestion?.id === m.id && canPost && (
-                <button type="button" className="secondary" onClick={() => input.current?.focus()}>
-                  {t('referrals.msg.answerThis')}
-                </button>
-              )}
-            </li>
-          ))}
-        </ol>
+              </li>
+            ))}
+          </ol>
+        </div>
       )}
       {answering && (
         <p className="warning" role="status" data-testid="question-waiting">
