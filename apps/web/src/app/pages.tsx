@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useRouteError } from 'react-router';
 import { useI18n } from '../i18n/i18n';
 import { connectivity } from '../lib/connectivity';
+import { inertSiblings, returnFocusOnClose } from '../lib/focus';
 
 export function NotFoundPage() {
   const { t } = useI18n();
@@ -30,16 +31,35 @@ export function RouteErrorPage() {
   );
 }
 
+/**
+ * The ref of the modal notice (stable, so it runs once): the app underneath takes no focus while it is
+ * shown, the focus goes to its title, and back to where it was once the notice is gone.
+ */
+function modalNotice(el: HTMLDivElement | null) {
+  const restore = returnFocusOnClose(el);
+  const release = inertSiblings(el);
+  el?.querySelector<HTMLElement>('#unreachable-title')?.focus();
+  return () => {
+    release?.();
+    restore?.();
+  };
+}
+
 /** Shown over the app while the server cannot be reached; the app stays mounted underneath. */
 export function ServerUnreachable() {
   const { t } = useI18n();
   const [checking, setChecking] = useState(false);
-  const heading = (el: HTMLHeadingElement | null) => el?.focus();
   useEffect(() => {
     document.title = `${t('unreachable.title')} · ${t('app.name')}`;
   }, [t]);
   return (
-    <div className="unreachable" role="alertdialog" aria-modal="true" aria-labelledby="unreachable-title">
+    <div
+      ref={modalNotice}
+      className="unreachable"
+      role="alertdialog"
+      aria-modal="true"
+      aria-labelledby="unreachable-title"
+    >
       <div className="unreachable-card">
         <svg viewBox="0 0 48 48" width="56" height="56" aria-hidden="true">
           <circle cx="24" cy="24" r="22" fill="#fdecea" />
@@ -51,7 +71,7 @@ export function ServerUnreachable() {
             fill="none"
           />
         </svg>
-        <h1 id="unreachable-title" tabIndex={-1} ref={heading}>
+        <h1 id="unreachable-title" tabIndex={-1}>
           {t('unreachable.title')}
         </h1>
         <p>{t('unreachable.text')}</p>

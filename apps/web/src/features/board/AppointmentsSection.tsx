@@ -2,6 +2,7 @@ import { DISPOSITION_LABELS, SERVICE_LABELS, STATE_LABELS } from '@zhiyin/workfl
 import { Fragment, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
+import { returnFocusOnClose } from '../../lib/focus';
 import { bookAppointment, type AppointmentItem } from './api';
 import { RefusalMessage } from './refusal';
 import { formatNetworkDateTime, isoToNetworkLocal, networkLocalToIso } from './time';
@@ -211,7 +212,13 @@ function BookForm({
   }
 
   return (
-    <form className="board-form" onSubmit={(e) => void submit(e)} aria-labelledby={`${id}-title`} noValidate>
+    <form
+      ref={returnFocusOnClose}
+      className="board-form"
+      onSubmit={(e) => void submit(e)}
+      aria-labelledby={`${id}-title`}
+      noValidate
+    >
       <h4 id={`${id}-title`}>{t(appt ? 'board.rebookTitle' : 'board.bookTitle', { number: item.number })}</h4>
       {agreed && <p className="warning">{t('board.rebookResign')}</p>}
       <div className="board-form-grid">

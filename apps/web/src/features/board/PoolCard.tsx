@@ -2,6 +2,7 @@ import { PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS } from '@zhiyin/workflow'
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
+import { returnFocusOnClose } from '../../lib/focus';
 import { reassign, type DutyShift, type Pool, type PoolSpecialist, type QueueItem } from './api';
 import { RefusalMessage } from './refusal';
 import { formatDuration, formatNetworkDateTime } from './time';
@@ -259,7 +260,12 @@ function ReassignForm({
   }
 
   return (
-    <form className="board-form" onSubmit={(e) => void submit(e)} aria-labelledby={`${selectId}-title`}>
+    <form
+      ref={returnFocusOnClose}
+      className="board-form"
+      onSubmit={(e) => void submit(e)}
+      aria-labelledby={`${selectId}-title`}
+    >
       <h4 id={`${selectId}-title`}>{t('board.reassignTitle', { number: item.number })}</h4>
       <p className="hint">
         {current

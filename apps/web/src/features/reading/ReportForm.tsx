@@ -2,6 +2,7 @@ import { DISPOSITION_LABELS, DISPOSITIONS } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState, type RefObject } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { authorizedFetch } from '../../lib/api';
+import { keepTabInside } from '../../lib/focus';
 import { addAddendum, reportPdfPath, type EcgReportMeasurements } from './api';
 import { useActionError } from './errors';
 import { Icd10Picker } from './Icd10Picker';
@@ -278,7 +279,13 @@ export function ReportForm({
           {t('reading.sign')} <kbd>Ctrl ↵</kbd>
         </button>
       </div>
-      <dialog ref={dialog} className="reading-dialog" aria-labelledby={`${id}-dh`} data-testid="sign-dialog">
+      <dialog
+        ref={dialog}
+        className="reading-dialog"
+        aria-labelledby={`${id}-dh`}
+        onKeyDown={(e) => keepTabInside(e, dialog.current)}
+        data-testid="sign-dialog"
+      >
         <form
           method="dialog"
           onSubmit={(e) => {

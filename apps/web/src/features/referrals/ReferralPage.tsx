@@ -20,6 +20,7 @@ import { NotFoundPage } from '../../app/pages';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
+import { returnFocusOnClose } from '../../lib/focus';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { useRealtime, useWatchReferral } from '../../lib/realtime';
 import { searchStudies } from '../studies/qido';
@@ -332,6 +333,7 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
       {open && (
         <form
           id={`${ids}-form`}
+          ref={returnFocusOnClose}
           className="ref-action-form"
           onSubmit={(ev) => {
             ev.preventDefault();
