@@ -29,6 +29,7 @@ export type StoredFile = Pick<InstanceRef, 'transferSyntaxUid' | 'sha256' | 'siz
 
 // Files up to this size are read with one call and written with one call; larger ones are streamed.
 const WHOLE_READ_BYTES = 16 * 1024 * 1024;
+const SEND_AHEAD_BYTES = 4 * 1024 * 1024;
 
 function notAcceptableDicom(): AppError {
   return new AppError(
@@ -218,6 +219,9 @@ export class WadoService {
     });
     for (const [n, i] of list.entries()) {
       const data = next;
+      // The next file is read while this one is being sent.
+      const following = n + 1 < list.length ? this.readStored(list[n + 1]!) : Promise.resolve(undefined);
+      following.catch(() => undefined); // awaited below, unless the client has gone
       if (n === list.length - 1 && data) {
         // Status line, headers, part and closing boundary in one write.
         res.cork();
@@ -226,15 +230,22 @@ export class WadoService {
         res.end(tail);
         return;
       }
-      if (!(await write(res, heads[n]!))) return;
       if (data) {
-        if (!(await write(res, data))) return;
+        res.cork();
+        res.write(heads[n]!);
+        res.write(data);
+        res.uncork();
+        // Up to a few files may wait in the response's buffer (they are held in memory anyway), so
+        // that the connection never runs dry between two files.
+        if (res.writableLength > SEND_AHEAD_BYTES && !(await drained(res))) return;
+        if (res.destroyed) return;
       } else {
+        if (!(await write(res, heads[n]!))) return;
         for await (const chunk of this.blobs.read(i.sha256) as AsyncIterable<Buffer>) {
           if (!(await write(res, chunk))) return;
         }
       }
-      next = n + 1 < list.length ? await this.readStored(list[n + 1]!) : undefined;
+      next = await following;
     }
     res.end(tail);
   }
@@ -330,6 +341,12 @@ export class WadoService {
 function write(res: ServerResponse, data: Buffer): Promise<boolean> {
   if (res.destroyed) return Promise.resolve(false);
   if (res.write(data)) return Promise.resolve(true);
+  return drained(res);
+}
+
+/** Resolves true when the response can take more, false when the client has gone. */
+function drained(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
       res.off('drain', onDrain);
