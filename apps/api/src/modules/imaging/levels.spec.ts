@@ -10,4 +10,11 @@ describe('PatientName match keys', () => {
     const keys = nameKeys({ Alphabetic: 'Sima^Yan', Ideographic: '司马^䶮' });
     expect(keys).toEqual(expect.arrayContaining(['sima^yan', 'simayan', '司马^䶮', '司马䶮']));
   });
+
+  it('gives the same keys for a name seen again, whatever the caller did with the first answer', () => {
+    const first = nameKeys({ Alphabetic: '钱^芳' });
+    first.length = 0;
+    expect(nameKeys({ Alphabetic: '钱^芳' })).toEqual(expect.arrayContaining(['钱^芳', 'qian^fang']));
+    expect(nameKeys({ Alphabetic: '钱^芳', Ideographic: '钱^芳' })).toEqual(expect.arrayContaining(['qian^fang']));
+  });
 });

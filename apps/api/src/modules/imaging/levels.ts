@@ -58,8 +58,21 @@ export function pick(json: DicomJsonDataset, keep: (tag: string) => boolean): Di
  * component group as stored (`sun^juan`, `孙^娟`), without the caret (`sunjuan`, `孙娟`), with a
  * space (`sun juan`), and pinyin generated from the ideographic group when there is no alphabetic one.
  */
+// The instances of a study repeat its patient's name: the keys of recent names are remembered.
+const recentNameKeys = new Map<string, string[]>();
+
 export function nameKeys(name: PersonName | undefined): string[] {
   if (!name) return [];
+  const id = [name.Alphabetic, name.Ideographic, name.Phonetic].join('\u0000');
+  const known = recentNameKeys.get(id);
+  if (known) return [...known];
+  const keys = computeNameKeys(name);
+  if (recentNameKeys.size >= 256) recentNameKeys.delete(recentNameKeys.keys().next().value!);
+  recentNameKeys.set(id, keys);
+  return [...keys];
+}
+
+function computeNameKeys(name: PersonName): string[] {
   const keys = new Set<string>();
   const add = (v: string | undefined) => {
     if (!v) return;

@@ -11,7 +11,8 @@ import { ImagingRepository, indexItem, type IndexItem, type StoreOutcome } from 
 import { MultipartError, MultipartParser, parseMediaType } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
-const PREFIX_BYTES = 256 * 1024;
+// The header of almost every instance fits in its first 64 KiB; the rest is read if it does not.
+const PREFIX_BYTES = 64 * 1024;
 
 function sourceOf(r: { temp: ReceivedFile; size: number } | TempBlob | MemoryBlob): PartSource {
   const file: { path: string; data?: Buffer[] } = 'temp' in r ? r.temp : r;
@@ -247,7 +248,7 @@ export class StowService {
             await current.temp.write(e.data);
           } else if (e.type === 'part-end' && current) {
             const sha256 = await current.temp.seal();
-            const prefix = Buffer.concat(current.prefix);
+            const prefix = current.prefix.length === 1 ? current.prefix[0]! : Buffer.concat(current.prefix);
             const acceptable = !current.contentType || current.contentType === 'application/dicom';
             // Checked as soon as it is complete, so that only the (small) result is kept while the rest
             // of a large request arrives, not every part's header bytes.
