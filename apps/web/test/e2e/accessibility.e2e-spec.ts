@@ -5,6 +5,7 @@ import type { AxeResults } from 'axe-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
+import { json } from '../support/api.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
 import { CT_SERIES, REAL_ECG, sample } from '../support/data.js';
 
@@ -97,16 +98,6 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
   /** an ECG waiting in the cardiologists' queue */
   let waiting: { id: string; number: string };
 
-  const json = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${w.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
   const userId = async (username: string) =>
     (await w.app.db.query('SELECT id FROM app_user WHERE username = $1', [username])).rows[0].id as string;
   const patientOf = async (mrn: string) =>
@@ -114,7 +105,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
 
   /** A community doctor's referral with its study (Accession Number = referral number), submitted. */
   const submitted = async (mrn: string, service: 'ECG' | 'IMAGING', files: string[], question: string) => {
-    const created = await json('POST', '/api/referrals', doc, {
+    const created = await json(w, 'POST', '/api/referrals', doc, {
       patientId: await patientOf(mrn),
       service,
       ...(service === 'IMAGING' ? { modality: 'CT' } : {}),
@@ -128,12 +119,12 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
       files.map((f) => withAccessionNumber(sample(f), created.number)),
     );
     expect(stored.status).toBe(200);
-    await json('POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
+    await json(w, 'POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
     return { id: created.id as string, number: created.number as string };
   };
   /** Given by the coordinator to one reader, who accepts it. */
   const acceptedBy = async (referral: { id: string }, token: string, username: string) => {
-    const event = (body: object, as = token) => json('POST', `/api/referrals/${referral.id}/events`, as, body);
+    const event = (body: object, as = token) => json(w, 'POST', `/api/referrals/${referral.id}/events`, as, body);
     await event({ type: 'reassign', specialistId: await userId(username) }, coord);
     await event({ type: 'accept' });
   };
@@ -180,19 +171,19 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
       patientId: await patientOf('BJCY100000'),
     };
     await acceptedBy(reported, cardio, 'card.chen');
-    const event = (body: object, as: string) => json('POST', `/api/referrals/${reported.id}/events`, as, body);
+    const event = (body: object, as: string) => json(w, 'POST', `/api/referrals/${reported.id}/events`, as, body);
     await event({ type: 'start_review' }, cardio);
     await event({ type: 'request_info', message: '胸闷发作时是否伴有出汗或放射痛？' }, cardio);
     await event({ type: 'answer_info', message: '伴有出汗，无放射痛，休息 5 分钟可缓解。' }, doc);
-    await json('POST', `/api/referrals/${reported.id}/messages`, doc, { body: '患者今日血压 150/95 mmHg。' });
-    await json('PUT', `/api/referrals/${reported.id}/report`, cardio, {
+    await json(w, 'POST', `/api/referrals/${reported.id}/messages`, doc, { body: '患者今日血压 150/95 mmHg。' });
+    await json(w, 'PUT', `/api/referrals/${reported.id}/report`, cardio, {
       findings: '窦性心律，V4–V6 导联 ST 段水平型压低 0.1 mV。',
       impression: '心肌缺血可能。',
       diagnoses: [{ code: 'I20.9', label: '心绞痛' }],
       disposition: 'refer_up_outpatient',
     });
-    await json('POST', `/api/referrals/${reported.id}/report/sign`, cardio);
-    await json('POST', `/api/referrals/${reported.id}/plan`, cardio, {
+    await json(w, 'POST', `/api/referrals/${reported.id}/report/sign`, cardio);
+    await json(w, 'POST', `/api/referrals/${reported.id}/plan`, cardio, {
       content: {
         diagnosis: '冠心病（稳定型心绞痛可能）',
         medications: [
@@ -206,12 +197,12 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
       disposition: 'refer_up_outpatient',
     });
     const day = new Date(Date.now() + 5 * 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10);
-    const plan = await json('POST', `/api/referrals/${reported.id}/plan/appointment`, coord, {
+    const plan = await json(w, 'POST', `/api/referrals/${reported.id}/plan/appointment`, coord, {
       at: new Date(`${day}T14:30:00+08:00`).toISOString(),
       department: '心内科门诊',
       place: '门诊楼 3 层 305 室',
     });
-    await json('POST', `/api/referrals/${reported.id}/plan/sign`, cardio, { version: plan.current.version });
+    await json(w, 'POST', `/api/referrals/${reported.id}/plan/sign`, cardio, { version: plan.current.version });
 
     // Being read: 李秀英's ECG by the cardiologist, 孙娟's chest CT by the radiologist.
     ecg = await submitted('BJCY100102', 'ECG', [REAL_ECG], '阵发性心悸一周，是否房颤？');
@@ -279,7 +270,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
     });
 
     it('a draft referral with the upload panel open', async () => {
-      const draft = await json('POST', '/api/referrals', doc, {
+      const draft = await json(w, 'POST', '/api/referrals', doc, {
         patientId: reported.patientId,
         service: 'IMAGING',
         modality: 'CT',
@@ -430,9 +421,9 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
   describe('the patient on a phone', () => {
     it('reads the decision in Chinese and in English, and acknowledges it', async () => {
       // The community doctor signs the plan too: it binds, and the patient can read it.
-      const plan = await json('GET', `/api/referrals/${reported.id}/plan`, doc);
-      await json('POST', `/api/referrals/${reported.id}/plan/sign`, doc, { version: plan.current.version });
-      const code = await json('POST', `/api/patients/${reported.patientId}/access-codes`, doc);
+      const plan = await json(w, 'GET', `/api/referrals/${reported.id}/plan`, doc);
+      await json(w, 'POST', `/api/referrals/${reported.id}/plan/sign`, doc, { version: plan.current.version });
+      const code = await json(w, 'POST', `/api/patients/${reported.patientId}/access-codes`, doc);
       const birth = await w.app.db.query(`SELECT birth_date::text AS d FROM patient WHERE id = $1`, [
         reported.patientId,
       ]);
@@ -498,7 +489,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
       // The waiting ECG is taken first, so no offer pops up in the middle of the page's order.
       const { rows: held } = await w.app.db.query('SELECT state FROM referral WHERE id = $1', [waiting.id]);
       if (held[0].state === 'offered')
-        await json('POST', `/api/referrals/${waiting.id}/events`, cardio, { type: 'accept' });
+        await json(w, 'POST', `/api/referrals/${waiting.id}/events`, cardio, { type: 'accept' });
       else await acceptedBy(waiting, cardio, 'card.chen');
       const page = await staff('card.chen');
       await page.goto(`/reading/${ecg.id}`);
@@ -563,7 +554,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
     });
 
     it('an action confirmation on the referral page: reached by Tab, its field next, and the focus back on its button when cancelled', async () => {
-      const draft = await json('POST', '/api/referrals', doc, {
+      const draft = await json(w, 'POST', '/api/referrals', doc, {
         patientId: reported.patientId,
         service: 'ECG',
         priority: 'ROUTINE',
@@ -584,7 +575,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
       await page.keyboard.press('Enter');
       await form.waitFor({ state: 'detached' });
       await expect(focused(page)).resolves.toEqual({ name: 'action-cancel', ring: true });
-      await expect(json('GET', `/api/referrals/${draft.id}`, doc)).resolves.toMatchObject({ state: 'draft' });
+      await expect(json(w, 'GET', `/api/referrals/${draft.id}`, doc)).resolves.toMatchObject({ state: 'draft' });
     });
 
     it('a form opened on the board gives the focus back to its button when cancelled', async () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 
 // The coordinator's board and the weekly figures. Referrals are made and moved over the REST API
@@ -17,21 +18,10 @@ describe('coordinator board and weekly figures', () => {
   let ct: { id: string; number: string };
   let up: { id: string; number: string };
 
-  const json = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${w.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
-
   /** A community doctor's referral, submitted. The study count is set in SQL: uploads have their own tests. */
   const submitted = async (mrn: string, service: 'ECG' | 'IMAGING', priority: string) => {
     const { rows } = await w.app.db.query('SELECT id FROM patient WHERE mrn = $1', [mrn]);
-    const created = await json('POST', '/api/referrals', doc, {
+    const created = await json(w, 'POST', '/api/referrals', doc, {
       patientId: rows[0].id,
       service,
       ...(service === 'IMAGING' ? { modality: 'CT' } : {}),
@@ -41,7 +31,7 @@ describe('coordinator board and weekly figures', () => {
     await w.app.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       created.id,
     ]);
-    await json('POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
+    await json(w, 'POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
     return { id: created.id as string, number: created.number as string };
   };
 
@@ -135,7 +125,7 @@ describe('coordinator board and weekly figures', () => {
     // The radiologist accepts while the coordinator is deciding: the reassignment is refused, plainly.
     await row.getByRole('button', { name: `改派 ${ct.number}` }).click();
     await form.waitFor();
-    await json('POST', `/api/referrals/${ct.id}/events`, await w.app.login('rad.wang'), { type: 'accept' });
+    await json(w, 'POST', `/api/referrals/${ct.id}/events`, await w.app.login('rad.wang'), { type: 'accept' });
     await row.getByText('已接收').waitFor();
     await form.getByLabel('改派给').selectOption({ label: (await optionLabel(form, '李明')) ?? '' });
     await form.getByRole('button', { name: /确认改派给/ }).click();
@@ -150,19 +140,19 @@ describe('coordinator board and weekly figures', () => {
   it('books the hub appointment of a patient referred up', async () => {
     // A cardiologist reads an urgent ECG and proposes a plan that sends the patient to the hub's clinic.
     up = await submitted('BJCY100103', 'ECG', 'URGENT');
-    await json('POST', `/api/referrals/${up.id}/events`, coord, {
+    await json(w, 'POST', `/api/referrals/${up.id}/events`, coord, {
       type: 'reassign',
       specialistId: await userId('card.chen'),
     });
-    await json('POST', `/api/referrals/${up.id}/events`, cardio, { type: 'accept' });
-    await json('POST', `/api/referrals/${up.id}/events`, cardio, { type: 'start_review' });
-    await json('PUT', `/api/referrals/${up.id}/report`, cardio, {
+    await json(w, 'POST', `/api/referrals/${up.id}/events`, cardio, { type: 'accept' });
+    await json(w, 'POST', `/api/referrals/${up.id}/events`, cardio, { type: 'start_review' });
+    await json(w, 'PUT', `/api/referrals/${up.id}/report`, cardio, {
       findings: '窦性心律，V1–V4 导联 ST 段压低。',
       impression: '心肌缺血可能。',
       disposition: 'refer_up_outpatient',
     });
-    await json('POST', `/api/referrals/${up.id}/report/sign`, cardio);
-    await json('POST', `/api/referrals/${up.id}/plan`, cardio, {
+    await json(w, 'POST', `/api/referrals/${up.id}/report/sign`, cardio);
+    await json(w, 'POST', `/api/referrals/${up.id}/plan`, cardio, {
       content: { diagnosis: '冠心病（待排）', medications: [], instructions: '避免剧烈活动。' },
       disposition: 'refer_up_outpatient',
     });
@@ -196,7 +186,7 @@ describe('coordinator board and weekly figures', () => {
       .filter({ hasText: up.number });
     await booked.waitFor();
     await expect(booked.textContent()).resolves.toMatch(/09:30.*心内科门诊.*门诊楼 3 层 305 室/);
-    const plan = await json('GET', `/api/referrals/${up.id}/plan`, coord);
+    const plan = await json(w, 'GET', `/api/referrals/${up.id}/plan`, coord);
     expect(plan.current.hubAppointment).toEqual({
       at: new Date(`${day}T09:30:00+08:00`).toISOString(),
       department: '心内科门诊',

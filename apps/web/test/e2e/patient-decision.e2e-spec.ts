@@ -1,4 +1,5 @@
 import type { BrowserContext, Page } from 'playwright-core';
+import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 
 // The patient's page on a phone. The referral is driven to an agreed plan over the REST API (the
@@ -14,17 +15,6 @@ describe('the patient reads and acknowledges the decision on a phone', () => {
   let number = '';
   let appointmentDay = '';
 
-  const json = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${w.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
-
   beforeAll(async () => {
     w = await startWebTest();
     const [doc, coord, cardio] = await Promise.all([
@@ -36,7 +26,7 @@ describe('the patient reads and acknowledges the decision on a phone', () => {
       `SELECT p.id, (SELECT id FROM app_user WHERE username = 'card.chen') AS cardio FROM patient p WHERE mrn = 'BJCY100000'`,
     );
     const patientId = rows[0].id as string;
-    const created = await json('POST', '/api/referrals', doc, {
+    const created = await json(w, 'POST', '/api/referrals', doc, {
       patientId,
       service: 'ECG',
       priority: 'URGENT',
@@ -48,20 +38,20 @@ describe('the patient reads and acknowledges the decision on a phone', () => {
     await w.app.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       referralId,
     ]);
-    await json('POST', `/api/referrals/${referralId}/events`, doc, { type: 'submit' });
-    await json('POST', `/api/referrals/${referralId}/events`, coord, {
+    await json(w, 'POST', `/api/referrals/${referralId}/events`, doc, { type: 'submit' });
+    await json(w, 'POST', `/api/referrals/${referralId}/events`, coord, {
       type: 'reassign',
       specialistId: rows[0].cardio,
     });
-    await json('POST', `/api/referrals/${referralId}/events`, cardio, { type: 'accept' });
-    await json('POST', `/api/referrals/${referralId}/events`, cardio, { type: 'start_review' });
-    await json('PUT', `/api/referrals/${referralId}/report`, cardio, {
+    await json(w, 'POST', `/api/referrals/${referralId}/events`, cardio, { type: 'accept' });
+    await json(w, 'POST', `/api/referrals/${referralId}/events`, cardio, { type: 'start_review' });
+    await json(w, 'PUT', `/api/referrals/${referralId}/report`, cardio, {
       findings: '窦性心律，V4–V6 导联 ST 段压低 0.1 mV。',
       impression: '心肌缺血可能。',
       disposition: 'refer_up_outpatient',
     });
-    await json('POST', `/api/referrals/${referralId}/report/sign`, cardio);
-    await json('POST', `/api/referrals/${referralId}/plan`, cardio, {
+    await json(w, 'POST', `/api/referrals/${referralId}/report/sign`, cardio);
+    await json(w, 'POST', `/api/referrals/${referralId}/plan`, cardio, {
       content: {
         diagnosis: '冠心病（稳定型心绞痛可能）',
         medications: [
@@ -75,14 +65,14 @@ describe('the patient reads and acknowledges the decision on a phone', () => {
       disposition: 'refer_up_outpatient',
     });
     appointmentDay = new Date(Date.now() + 5 * 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10);
-    const plan = await json('POST', `/api/referrals/${referralId}/plan/appointment`, coord, {
+    const plan = await json(w, 'POST', `/api/referrals/${referralId}/plan/appointment`, coord, {
       at: new Date(`${appointmentDay}T14:30:00+08:00`).toISOString(),
       department: '心内科门诊',
       place: '门诊楼 3 层 305 室',
     });
-    await json('POST', `/api/referrals/${referralId}/plan/sign`, cardio, { version: plan.current.version });
-    await json('POST', `/api/referrals/${referralId}/plan/sign`, doc, { version: plan.current.version });
-    const code = await json('POST', `/api/patients/${patientId}/access-codes`, doc);
+    await json(w, 'POST', `/api/referrals/${referralId}/plan/sign`, cardio, { version: plan.current.version });
+    await json(w, 'POST', `/api/referrals/${referralId}/plan/sign`, doc, { version: plan.current.version });
+    const code = await json(w, 'POST', `/api/patients/${patientId}/access-codes`, doc);
 
     // A small phone: 375 CSS pixels wide.
     phone = await w.browser.newContext({

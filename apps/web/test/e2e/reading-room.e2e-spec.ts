@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
+import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 import { CT_STUDY_DIR, CT_SERIES, REAL_ECG, REAL_ECG_BPM, sample } from '../support/data.js';
 
@@ -14,17 +15,6 @@ describe('reading room', () => {
   let doc: string;
   let ct: { id: string; number: string };
 
-  const json = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${w.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
-
   /** What a community doctor does before the reading room sees anything: referral, study, submit. */
   const referWith = async (opts: {
     mrn: string;
@@ -35,7 +25,7 @@ describe('reading room', () => {
     files: string[];
   }) => {
     const { rows } = await w.app.db.query('SELECT id FROM patient WHERE mrn = $1', [opts.mrn]);
-    const created = await json('POST', '/api/referrals', doc, {
+    const created = await json(w, 'POST', '/api/referrals', doc, {
       patientId: rows[0].id,
       service: opts.service,
       modality: opts.modality,
@@ -49,7 +39,7 @@ describe('reading room', () => {
       opts.files.map((f) => withAccessionNumber(sample(f), created.number)),
     );
     expect(stored.status).toBe(200);
-    await json('POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
+    await json(w, 'POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
     return { id: created.id as string, number: created.number as string };
   };
 
