@@ -24,6 +24,8 @@ type Handler = (event: OutboxEventName, payload: EventPayload<OutboxEventName>) 
 /** Catch-up starts this far behind the newest event seen: an event committed late may carry a lower id. */
 const CATCH_UP_MARGIN_MS = 15_000;
 const SEEN_LIMIT = 5_000;
+/** After a refused handshake that a renewed token did not fix, wait this long before trying again. */
+const REFUSED_RETRY_MS = 30_000;
 
 class Realtime {
   private socket: ZSocket | undefined;
@@ -35,6 +37,8 @@ class Realtime {
   private readonly seen = new Map<string, number>();
   private readonly watched = new Map<string, number>();
   private everConnected = false;
+  private lastRenewal = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     session.subscribe((s) => this.follow(s));
@@ -127,12 +131,43 @@ class Realtime {
     });
     socket.on('connect_error', () => {
       this.emitStatus(false);
-      // A refused handshake is usually an expired token: renew it, and socket.io retries by itself.
-      if (!socket.active) void session.validToken().then(() => session.get() && socket.connect());
+      // socket.io retries by itself while the server is unreachable; a refused handshake (inactive
+      // socket) means the token was not accepted.
+      if (!socket.active) this.afterRefusal(socket);
     });
   }
 
+  /**
+   * The server refused this token: renew the sign-in once (an ended one clears the session and the
+   * app returns to the sign-in page) and try again with the new token. Refused again soon after, or
+   * with no new token to offer (a patient, or a role without live events), it waits before retrying
+   * rather than asking in a loop.
+   */
+  private afterRefusal(socket: ZSocket): void {
+    if (this.retryTimer) return;
+    const recently = Date.now() - this.lastRenewal < REFUSED_RETRY_MS;
+    const retryLater = () => {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (this.socket === socket && session.get()) socket.connect();
+      }, REFUSED_RETRY_MS);
+    };
+    if (recently) return retryLater();
+    this.lastRenewal = Date.now();
+    const before = session.get()?.accessToken;
+    session.refresh().then(
+      (renewed) => {
+        if (this.socket !== socket || !renewed) return;
+        if (renewed.accessToken !== before) socket.connect();
+        else retryLater();
+      },
+      () => retryLater(),
+    );
+  }
+
   private close(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
     this.socket = undefined;

@@ -78,6 +78,9 @@ describe('administration screens', () => {
   });
 
   it('deactivates the user: their sign-in is refused and their session can no longer be renewed', async () => {
+    const refreshToken = await newUserSession.evaluate(
+      () => (JSON.parse(sessionStorage.getItem('zhiyin.session')!) as { refreshToken: string }).refreshToken,
+    );
     await admin.getByRole('button', { name: '修改 韩雪梅' }).click();
     const form = admin.locator('section.admin-editor');
     await form.getByRole('heading', { name: '修改用户：韩雪梅' }).waitFor();
@@ -86,13 +89,10 @@ describe('administration screens', () => {
     await w.shot(admin, '74-admin-user-deactivate-confirm');
     await form.getByRole('alert').getByRole('button', { name: '停用账号' }).click();
     await status(admin, '已停用 韩雪梅 的账号。');
-    await expect(
-      admin.locator('table.list tbody tr').filter({ hasText: 'doc.bjmtg' }).textContent(),
-    ).resolves.toContain('已停用');
+    await admin.locator('table.list tbody tr').filter({ hasText: 'doc.bjmtg' }).filter({ hasText: '已停用' }).waitFor();
 
-    const refreshToken = await newUserSession.evaluate(
-      () => (JSON.parse(sessionStorage.getItem('zhiyin.session')!) as { refreshToken: string }).refreshToken,
-    );
+    // The open session ends at once: its page goes to the sign-in page, saying why.
+    await newUserSession.waitForURL((u) => u.pathname === '/sign-in');
     const renewed = await fetch(`${w.url}/api/auth/refresh`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
