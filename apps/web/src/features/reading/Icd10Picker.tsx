@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { searchIcd10, type Diagnosis, type Icd10Entry } from './api';
+import type { Diagnosis } from '../referrals/api';
+import { searchIcd10, type Icd10Entry } from './api';
 
 /**
  * Diagnosis codes: a combobox searching ICD-10 by code or name, Chinese or English (↑↓ to move,

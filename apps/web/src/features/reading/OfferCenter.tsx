@@ -4,7 +4,8 @@ import { useNavigate } from 'react-router';
 import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
 import { useRealtime } from '../../lib/realtime';
-import { fire, worklist } from './api';
+import { fireEvent } from '../referrals/api';
+import { worklist } from './api';
 import { useActionError } from './errors';
 import { useNow, useShortcuts } from './hooks';
 
@@ -81,7 +82,7 @@ export function OfferCenter() {
     setBusy(true);
     setError(undefined);
     try {
-      await fire(offer.referralId, type);
+      await fireEvent(offer.referralId, { type });
       setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
       if (type === 'accept') void navigate(`/reading/${offer.referralId}`);
     } catch (err) {

@@ -8,7 +8,8 @@ import { useAsync, usePageTitle } from '../../lib/hooks';
 import { useRealtime, useWatchReferral } from '../../lib/realtime';
 import { MessageThread } from '../referrals/MessageThread';
 import { PlanPanel } from '../referrals/PlanPanel';
-import { fire, referral as loadReferral, signReport } from './api';
+import { fireEvent, getReferral, type EventInput } from '../referrals/api';
+import { signReport } from './api';
 import { Countdown } from './Countdown';
 import { useActionError } from './errors';
 import { useNow, useShortcuts } from './hooks';
@@ -36,7 +37,7 @@ function Workspace({ id }: { id: string }) {
   const { session } = useAuth();
   const me = session?.user.id;
   const ids = useId();
-  const detail = useAsync((signal) => loadReferral(id, signal), [id]);
+  const detail = useAsync((signal) => getReferral(id, signal), [id]);
   const r = detail.data;
   usePageTitle('reading.workspace', r?.number);
   const now = useNow(1000);
@@ -66,11 +67,11 @@ function Workspace({ id }: { id: string }) {
     if (p.referralId === id) reload();
   });
 
-  const act = async (type: ReferralEventType, extra: Record<string, unknown> = {}) => {
+  const act = async (type: ReferralEventType, extra: Omit<EventInput, 'type'> = {}) => {
     setBusy(true);
     setActionError(undefined);
     try {
-      await fire(id, type, extra);
+      await fireEvent(id, { type, ...extra });
       setAnnounce(t('reading.done', { action: EVENT_LABELS[type][lang] }));
       if (type === 'request_info') {
         setAsking(false);
@@ -93,7 +94,8 @@ function Workspace({ id }: { id: string }) {
       if (!(await report.saveNow()))
         throw report.saveError instanceof Error ? report.saveError : new Error('save failed');
       // Signing is a reading step: a referral only accepted starts its review first.
-      if (r.state === 'accepted' && r.availableEvents.includes('start_review')) await fire(id, 'start_review');
+      if (r.state === 'accepted' && r.availableEvents.includes('start_review'))
+        await fireEvent(id, { type: 'start_review' });
       const v = await signReport(id);
       report.setView(v);
       setAnnounce(t('reading.signedAnnounce'));

@@ -4,7 +4,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
 import { firstInstance, listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../studies/qido';
-import type { ReferralStudy } from './api';
+import type { ReferralStudy } from '../referrals/api';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
 const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));

@@ -6,7 +6,8 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import { facilities, worklist, type WorklistItem } from './api';
+import type { ReferralSummary } from '../referrals/api';
+import { facilities, worklist } from './api';
 import { Countdown, useDuration } from './Countdown';
 import { useNow, useShortcuts } from './hooks';
 import { OfferCenter } from './OfferCenter';
@@ -54,7 +55,7 @@ export default function WorklistPage() {
   const mine = items.filter((r) => r.assignee_id === me && MINE.has(r.state));
   const today = new Date(now);
 
-  const row = (r: WorklistItem, own: boolean) => {
+  const row = (r: ReferralSummary, own: boolean) => {
     const age = ageOn(r.patient_birth_date, today);
     const holder = r.holder_name_zh || r.holder_name_en ? name(r.holder_name_zh ?? '', r.holder_name_en ?? '') : '';
     return (

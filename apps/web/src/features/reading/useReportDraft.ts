@@ -1,6 +1,7 @@
 import type { Disposition } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { report as loadReport, saveReport, type Diagnosis, type EcgReportMeasurements, type ReportView } from './api';
+import type { Diagnosis, EcgReportMeasurements, ReportView } from '../referrals/api';
+import { report as loadReport, saveReport } from './api';
 
 export interface Draft {
   findings: string;

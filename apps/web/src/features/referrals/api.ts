@@ -28,6 +28,9 @@ export interface ReferralSummary {
   origin_facility_id: string;
   destination_facility_id: string | null;
   assignee_id: string | null;
+  /** who holds it or is being offered it */
+  holder_name_zh?: string | null;
+  holder_name_en?: string | null;
   offered_to: string | null;
   submitted_at: string | null;
   created_at: string;
@@ -135,13 +138,29 @@ export interface PlanInput {
   hubAppointment?: { at: string; department: string; place?: string };
 }
 
+export interface Diagnosis {
+  code: string;
+  label: string;
+}
+
+/** The specialist's confirmed ECG values, as the report keeps them. */
+export interface EcgReportMeasurements {
+  heartRate?: number;
+  pr?: number;
+  qrs?: number;
+  qt?: number;
+  qtc?: number;
+  axis?: number;
+  rhythm?: string;
+}
+
 export interface ReportView {
   referralId: string;
   authorId: string;
   findings: string;
   impression: string;
-  diagnoses: { code: string; label: string }[];
-  measurements: Record<string, unknown> | null;
+  diagnoses: Diagnosis[];
+  measurements: EcgReportMeasurements | null;
   disposition: Disposition | null;
   signedBy: string | null;
   signedAt: string | null;
