@@ -1,4 +1,12 @@
-import { PRIORITY_LABELS, STATE_LABELS, type Priority, type ReferralState } from '@zhiyin/workflow';
+import {
+  isTerminalState,
+  PRIORITY_LABELS,
+  REFERRAL_STATES,
+  STATE_LABELS,
+  TERMINAL_STATES,
+  type Priority,
+  type ReferralState,
+} from '@zhiyin/workflow';
 import { useEffect, useState } from 'react';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useRealtimeConnected } from '../../lib/realtime';
@@ -6,18 +14,8 @@ import './referrals.css';
 import type { Role } from '../../lib/session';
 import type { ReferralSummary } from './api';
 
-export const OPEN_STATES: ReferralState[] = [
-  'draft',
-  'submitted',
-  'offered',
-  'accepted',
-  'in_review',
-  'info_requested',
-  'reported',
-  'plan_agreed',
-  'acknowledged',
-];
-export const CLOSED_STATES: ReferralState[] = ['closed', 'cancelled'];
+export const OPEN_STATES: ReferralState[] = REFERRAL_STATES.filter((s) => !isTerminalState(s));
+export const CLOSED_STATES: ReferralState[] = [...TERMINAL_STATES];
 
 /** What a referral waits for from this person, if anything (the desk makes it stand out). */
 export type Need = 'submit' | 'accept' | 'answer' | 'plan' | 'outcome';
