@@ -1,14 +1,11 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
-import { firstInstance, listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../studies/qido';
+import { listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../studies/qido';
+import { SeriesLabel, SeriesViewer } from '../studies/SeriesViewer';
 import type { ReferralStudy } from '../referrals/api';
-
-// The viewers are their own chunks: the ECG one carries the DICOM parser.
-const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));
-const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
 
 interface Series extends SeriesSummary {
   studyUid: string;
@@ -46,14 +43,6 @@ export function StudyPane({
     if (!selectedUid && list[0]) setSelectedUid(list[0].seriesUid);
   }, [list, selectedUid]);
   const selected = list.find((s) => s.seriesUid === selectedUid);
-  const isWaveform = selected ? WAVEFORM_MODALITIES.has(selected.modality) : false;
-  const sop = useAsync(
-    (signal) =>
-      selected && isWaveform
-        ? firstInstance(selected.studyUid, selected.seriesUid, signal)
-        : Promise.resolve(undefined),
-    [selected?.seriesUid, isWaveform],
-  );
 
   // A lone ECG needs the whole width for its paper; images keep their series list.
   const showList = list.length > 1 || (list.length === 1 && !WAVEFORM_MODALITIES.has(list[0]!.modality));
@@ -76,9 +65,7 @@ export function StudyPane({
                   data-testid="series-link"
                   data-modality={s.modality}
                 >
-                  <span className="tag">{s.modality}</span>{' '}
-                  {s.description || (s.number !== undefined ? t('study.seriesNumber', { n: s.number }) : '')}
-                  <span className="muted small"> · {t('study.instances', { n: s.instanceCount })}</span>
+                  <SeriesLabel series={s} />
                 </button>
               </li>
             ))}
@@ -86,27 +73,14 @@ export function StudyPane({
         </nav>
       )}
       <div className="viewer-pane">
-        <Suspense
-          fallback={
-            <p className="loading" role="status">
-              {t('common.loading')}
-            </p>
-          }
-        >
-          {selected && !isWaveform && (
-            <ImageViewer key={selected.seriesUid} studyUid={selected.studyUid} seriesUid={selected.seriesUid} />
-          )}
-          {selected && isWaveform && sop.data && (
-            <EcgViewer
-              key={sop.data}
-              studyUid={selected.studyUid}
-              seriesUid={selected.seriesUid}
-              sopUid={sop.data}
-              confirmedValues={confirmedValues}
-              onConfirm={onConfirm}
-            />
-          )}
-        </Suspense>
+        {selected && (
+          <SeriesViewer
+            studyUid={selected.studyUid}
+            series={selected}
+            confirmedValues={confirmedValues}
+            onConfirm={onConfirm}
+          />
+        )}
         {series.loading && !series.data && (
           <p className="loading" role="status">
             {t('common.loading')}

@@ -1,14 +1,11 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { useEffect } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { authorizedFetch } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { dicomDate, first, firstInstance, listSeries, personName, WAVEFORM_MODALITIES, type DicomJson } from './qido';
-
-// The viewers are their own chunks: the ECG one carries the DICOM parser.
-const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));
-const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
+import { dicomDate, first, listSeries, personName, type DicomJson } from './qido';
+import { SeriesLabel, SeriesViewer } from './SeriesViewer';
 
 async function studyHeader(studyUid: string, signal: AbortSignal): Promise<DicomJson | undefined> {
   const res = await authorizedFetch(
@@ -31,12 +28,6 @@ export default function StudyPage() {
   const list = series.data ?? [];
   const selectedUid = params.get('series') ?? list[0]?.seriesUid;
   const selected = list.find((s) => s.seriesUid === selectedUid);
-  const isWaveform = selected ? WAVEFORM_MODALITIES.has(selected.modality) : false;
-  const sop = useAsync(
-    (signal) =>
-      selected && isWaveform ? firstInstance(studyUid, selected.seriesUid, signal) : Promise.resolve(undefined),
-    [studyUid, selected?.seriesUid, isWaveform],
-  );
   const patient = personName(header.data, '00100010', lang);
   usePageTitle('study.title', patient || undefined);
 
@@ -73,29 +64,14 @@ export default function StudyPage() {
                   data-testid="series-link"
                   data-modality={s.modality}
                 >
-                  <span className="tag">{s.modality}</span>{' '}
-                  {s.description || (s.number !== undefined ? t('study.seriesNumber', { n: s.number }) : '')}
-                  <span className="muted small"> · {t('study.instances', { n: s.instanceCount })}</span>
+                  <SeriesLabel series={s} />
                 </Link>
               </li>
             ))}
           </ul>
         </nav>
         <div className="viewer-pane">
-          <Suspense
-            fallback={
-              <p className="loading" role="status">
-                {t('common.loading')}
-              </p>
-            }
-          >
-            {selected && !isWaveform && (
-              <ImageViewer key={selected.seriesUid} studyUid={studyUid} seriesUid={selected.seriesUid} />
-            )}
-            {selected && isWaveform && sop.data && (
-              <EcgViewer key={sop.data} studyUid={studyUid} seriesUid={selected.seriesUid} sopUid={sop.data} />
-            )}
-          </Suspense>
+          <SeriesViewer studyUid={studyUid} series={selected} />
           {!series.loading && list.length === 0 && !series.error && <p>{t('study.noSeries')}</p>}
         </div>
       </div>

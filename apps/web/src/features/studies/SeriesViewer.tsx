@@ -1,0 +1,62 @@
+import { lazy, Suspense } from 'react';
+import { useI18n } from '../../i18n/i18n';
+import { useAsync } from '../../lib/hooks';
+import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
+import { firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
+
+// The viewers are their own chunks: the ECG one carries the DICOM parser.
+const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));
+const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
+
+/** A series as a list shows it: modality, description (or number) and how many instances. */
+export function SeriesLabel({ series: s }: { series: SeriesSummary }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <span className="tag">{s.modality}</span>{' '}
+      {s.description || (s.number !== undefined ? t('study.seriesNumber', { n: s.number }) : '')}
+      <span className="muted small"> · {t('study.instances', { n: s.instanceCount })}</span>
+    </>
+  );
+}
+
+/** The viewer for one series: the image viewer, or the 12-lead ECG viewer for a waveform series. */
+export function SeriesViewer({
+  studyUid,
+  series,
+  confirmedValues,
+  onConfirm,
+}: {
+  studyUid: string;
+  series: SeriesSummary | undefined;
+  confirmedValues?: ConfirmedEcgValues | null;
+  onConfirm?: (values: ConfirmedEcgValues) => void;
+}) {
+  const { t } = useI18n();
+  const isWaveform = series ? WAVEFORM_MODALITIES.has(series.modality) : false;
+  const sop = useAsync(
+    (signal) => (series && isWaveform ? firstInstance(studyUid, series.seriesUid, signal) : Promise.resolve(undefined)),
+    [studyUid, series?.seriesUid, isWaveform],
+  );
+  return (
+    <Suspense
+      fallback={
+        <p className="loading" role="status">
+          {t('common.loading')}
+        </p>
+      }
+    >
+      {series && !isWaveform && <ImageViewer key={series.seriesUid} studyUid={studyUid} seriesUid={series.seriesUid} />}
+      {series && isWaveform && sop.data && (
+        <EcgViewer
+          key={sop.data}
+          studyUid={studyUid}
+          seriesUid={series.seriesUid}
+          sopUid={sop.data}
+          confirmedValues={confirmedValues}
+          onConfirm={onConfirm}
+        />
+      )}
+    </Suspense>
+  );
+}
