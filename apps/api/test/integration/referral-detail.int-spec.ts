@@ -67,4 +67,40 @@ describe('referral detail: the clinical history and the event history side by si
     expect(res.body.clinicalHistory).toBeNull();
     expect(res.body.history).toHaveLength(1);
   });
+  it('lists which doctors signed the latest plan version, so the desk knows whose turn it is', async () => {
+    const created = await api(t, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId, service: 'ECG', priority: 'ROUTINE', clinicalQuestion: '心悸' },
+    });
+    const id = created.body.id as string;
+    const signersOf = async () => {
+      const list = await api(t, 'GET', `/api/referrals?patientId=${patientId}`, { token: doc });
+      return list.body.items.find((r: { id: string }) => r.id === id).plan_signers;
+    };
+    expect(await signersOf()).toBeNull();
+
+    // The plan's versions and signatures as the clinical service writes them.
+    const { rows } = await t.db.query(`SELECT id, username FROM app_user WHERE username IN ('doc.bjcy', 'card.chen')`);
+    const user = (name: string) => rows.find((r) => r.username === name).id as string;
+    const version = (v: number) =>
+      t.db.query(
+        `INSERT INTO plan_version (referral_id, version, content, disposition, changed_by, changed_at)
+         VALUES ($1, $2, '{}', 'manage_in_community', $3, now())`,
+        [id, v, user('card.chen')],
+      );
+    const sign = (v: number, role: string, name: string) =>
+      t.db.query(
+        `INSERT INTO plan_signature (referral_id, version, signer_role, user_id, signed_at) VALUES ($1, $2, $3, $4, now())`,
+        [id, v, role, user(name)],
+      );
+    await version(1);
+    expect(await signersOf()).toEqual([]);
+    await sign(1, 'specialist', 'card.chen');
+    expect(await signersOf()).toEqual(['specialist']);
+    await sign(1, 'community_doctor', 'doc.bjcy');
+    expect(await signersOf()).toEqual(['community_doctor', 'specialist']);
+    // A new version starts unsigned.
+    await version(2);
+    expect(await signersOf()).toEqual([]);
+  });
 });

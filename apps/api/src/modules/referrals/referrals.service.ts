@@ -66,7 +66,11 @@ const LIST_COLUMNS = `r.id, r.number, r.direction, r.state, r.service, r.modalit
   p.family_name_zh || p.given_name_zh AS patient_name, p.name_pinyin AS patient_name_pinyin, p.mrn AS patient_mrn,
   p.sex AS patient_sex, p.birth_date::text AS patient_birth_date,
   (SELECT u.display_name_zh FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_zh,
-  (SELECT u.display_name_en FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_en`;
+  (SELECT u.display_name_en FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_en,
+  (SELECT CASE WHEN v.version IS NULL THEN NULL ELSE ARRAY(
+            SELECT s.signer_role FROM plan_signature s WHERE s.referral_id = r.id AND s.version = v.version ORDER BY 1)
+          END
+     FROM (SELECT max(version) AS version FROM plan_version WHERE referral_id = r.id) v) AS plan_signers`;
 
 @Injectable()
 export class ReferralsService {
