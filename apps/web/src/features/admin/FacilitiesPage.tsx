@@ -11,7 +11,7 @@ import {
   type Facility,
   type FacilityKind,
 } from './api';
-import { AdminError, errorField, Field, StatusNote, useAdminErrorText } from './shared';
+import { AdminError, EditorActions, errorField, Field, StatusNote, useAdminErrorText } from './shared';
 import './admin.css';
 
 interface Form {
@@ -356,37 +356,25 @@ function FacilityEditor({
           </fieldset>
         )}
         <AdminError error={submitError} />
-        <div className="actions">
-          <button type="submit" disabled={busy}>
-            {busy ? t('common.saving') : t('common.save')}
-          </button>
-          <button type="button" className="secondary" onClick={onCancel}>
-            {t('common.cancel')}
-          </button>
-          {facility && !confirming && (
-            <button
-              type="button"
-              className={facility.active ? 'secondary admin-danger' : 'secondary'}
-              disabled={busy}
-              onClick={() => (facility.active ? setConfirming(true) : void toggleActive())}
-            >
-              {facility.active ? t('admin.facilities.deactivate') : t('admin.facilities.activate')}
-            </button>
-          )}
-        </div>
-        {facility && confirming && (
-          <div className="warning admin-confirm" role="alert">
-            <p>{t('admin.facilities.confirmDeactivate', { name: name(facility.nameZh, facility.nameEn) })}</p>
-            <div className="actions">
-              <button type="button" className="admin-danger-solid" disabled={busy} onClick={() => void toggleActive()}>
-                {t('admin.facilities.deactivate')}
-              </button>
-              <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-                {t('common.cancel')}
-              </button>
-            </div>
-          </div>
-        )}
+        <EditorActions
+          busy={busy}
+          onCancel={onCancel}
+          toggle={
+            facility
+              ? {
+                  active: facility.active,
+                  confirming,
+                  setConfirming,
+                  onToggle: () => void toggleActive(),
+                  activate: t('admin.facilities.activate'),
+                  deactivate: t('admin.facilities.deactivate'),
+                  confirmText: t('admin.facilities.confirmDeactivate', {
+                    name: name(facility.nameZh, facility.nameEn),
+                  }),
+                }
+              : undefined
+          }
+        />
       </form>
     </section>
   );

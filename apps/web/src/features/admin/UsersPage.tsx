@@ -19,7 +19,7 @@ import {
   type User,
   type UserFilters,
 } from './api';
-import { adminKey, AdminError, errorField, Field, StatusNote, useAdminErrorText } from './shared';
+import { adminKey, AdminError, EditorActions, errorField, Field, StatusNote, useAdminErrorText } from './shared';
 import './admin.css';
 
 const PAGE = 50;
@@ -533,37 +533,24 @@ function UserEditor({
           </Field>
         )}
         <AdminError error={submitError} />
-        <div className="actions">
-          <button type="submit" disabled={busy}>
-            {busy ? t('common.saving') : t('common.save')}
-          </button>
-          <button type="button" className="secondary" onClick={onCancel}>
-            {t('common.cancel')}
-          </button>
-          {user && !self && !confirming && (
-            <button
-              type="button"
-              className={user.active ? 'secondary admin-danger' : 'secondary'}
-              disabled={busy}
-              onClick={() => (user.active ? setConfirming(true) : void toggleActive())}
-            >
-              {user.active ? t('admin.users.deactivate') : t('admin.users.activate')}
-            </button>
-          )}
-        </div>
-        {user && confirming && (
-          <div className="warning admin-confirm" role="alert">
-            <p>{t('admin.users.confirmDeactivate', { name: who })}</p>
-            <div className="actions">
-              <button type="button" className="admin-danger-solid" disabled={busy} onClick={() => void toggleActive()}>
-                {t('admin.users.deactivate')}
-              </button>
-              <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-                {t('common.cancel')}
-              </button>
-            </div>
-          </div>
-        )}
+        {/* The own account cannot be deactivated, so it is never asked to confirm that either. */}
+        <EditorActions
+          busy={busy}
+          onCancel={onCancel}
+          toggle={
+            user && !self
+              ? {
+                  active: user.active,
+                  confirming,
+                  setConfirming,
+                  onToggle: () => void toggleActive(),
+                  activate: t('admin.users.activate'),
+                  deactivate: t('admin.users.deactivate'),
+                  confirmText: t('admin.users.confirmDeactivate', { name: who }),
+                }
+              : undefined
+          }
+        />
       </form>
     </section>
   );

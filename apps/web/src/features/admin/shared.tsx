@@ -90,3 +90,62 @@ export function Field({
     </div>
   );
 }
+
+/**
+ * An editor's buttons: save, cancel and, for a record that exists, activate or deactivate it, with
+ * deactivation confirmed in place first. `toggle` is left out where the record cannot be switched.
+ */
+export function EditorActions({
+  busy,
+  onCancel,
+  toggle,
+}: {
+  busy: boolean;
+  onCancel: () => void;
+  toggle?: {
+    active: boolean;
+    confirming: boolean;
+    setConfirming: (confirming: boolean) => void;
+    onToggle: () => void;
+    activate: string;
+    deactivate: string;
+    confirmText: string;
+  };
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {busy ? t('common.saving') : t('common.save')}
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        {toggle && !toggle.confirming && (
+          <button
+            type="button"
+            className={toggle.active ? 'secondary admin-danger' : 'secondary'}
+            disabled={busy}
+            onClick={() => (toggle.active ? toggle.setConfirming(true) : toggle.onToggle())}
+          >
+            {toggle.active ? toggle.deactivate : toggle.activate}
+          </button>
+        )}
+      </div>
+      {toggle?.confirming && (
+        <div className="warning admin-confirm" role="alert">
+          <p>{toggle.confirmText}</p>
+          <div className="actions">
+            <button type="button" className="admin-danger-solid" disabled={busy} onClick={toggle.onToggle}>
+              {toggle.deactivate}
+            </button>
+            <button type="button" className="secondary" onClick={() => toggle.setConfirming(false)}>
+              {t('common.cancel')}
+            </button>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
