@@ -9,6 +9,16 @@ export function usePageTitle(key: MessageKey, detail?: string): void {
   }, [t, key, detail]);
 }
 
+/** The current time, refreshed every `ms` (for countdowns and waiting times; one timer per component). */
+export function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
 export interface AsyncState<T> {
   data: T | undefined;
   error: unknown;

@@ -4,12 +4,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
-import { useAsync, usePageTitle } from '../../lib/hooks';
+import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { usePresence, useRealtime, useRealtimeConnected } from '../../lib/realtime';
 import { loadBoard, loadShifts, type Board, type DutyShift } from './api';
 import { AppointmentsSection } from './AppointmentsSection';
 import { PoolCard, queueRowId } from './PoolCard';
-import { formatNetworkTime, useNow } from './time';
+import { formatNetworkTime } from './time';
 import './board.css';
 
 /** Turnaround events the board lists: misses are serious, the others are heads-ups. */

@@ -1,19 +1,8 @@
-import { useEffect, useState } from 'react';
 import type { Language } from '../../i18n/i18n';
 
 /** The network's clock: the hub and its centres keep China Standard Time (UTC+8, no daylight saving). */
 export const NETWORK_TIME_ZONE = 'Asia/Shanghai';
 const NETWORK_OFFSET = '+08:00';
-
-/** The current time, re-read every `ms` (for countdowns). */
-export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(id);
-  }, [ms]);
-  return now;
-}
 
 /** A duration as people read it: 2 天 3 小时 · 1 小时 05 分 · 12 分 30 秒 (absolute value). */
 export function formatDuration(ms: number, lang: Language): string {

@@ -3,11 +3,12 @@ import { useCallback, useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
+import { useNow } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { fireEvent } from '../referrals/api';
 import { worklist } from './api';
 import { useActionError } from './errors';
-import { useNow, useShortcuts } from './hooks';
+import { useShortcuts } from './hooks';
 
 interface Offer {
   referralId: string;

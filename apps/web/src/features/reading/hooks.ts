@@ -1,14 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
-
-/** The current time, refreshed every `ms` (one timer per component, cleared on unmount). */
-export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(id);
-  }, [ms]);
-  return now;
-}
+import { useEffect, useRef } from 'react';
 
 /** A shortcut: a key (`n`, `?`, `Enter`) with `mod` for Ctrl (or ⌘ on a Mac). */
 export interface Shortcut {

@@ -21,7 +21,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { returnFocusOnClose } from '../../lib/focus';
-import { useAsync, usePageTitle } from '../../lib/hooks';
+import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime, useWatchReferral } from '../../lib/realtime';
 import { searchStudies } from '../studies/qido';
 import { UploadPanel } from '../uploads/UploadPanel';
@@ -37,7 +37,7 @@ import {
 import { MessageThread } from './MessageThread';
 import { PlanPanel } from './PlanPanel';
 import { RefusalMessage } from './refusal';
-import { LiveIndicator, needOf, NeedBadge, PriorityBadge, StateBadge, useDuration, useNow } from './shared';
+import { LiveIndicator, needOf, NeedBadge, PriorityBadge, StateBadge, useDuration } from './shared';
 import './referrals.css';
 
 // The events this page offers as buttons. Questions and answers go through the message thread, plan
@@ -120,7 +120,7 @@ function Header({ r }: { r: ReferralDetail }) {
   const { t, lang, name, dateTime } = useI18n();
   const { session } = useAuth();
   const role = session?.user.role;
-  const now = useNow();
+  const now = useNow(30_000);
   const duration = useDuration();
   const need = needOf(r, role);
   const timers = Object.entries(r.timers ?? {}) as [TimerKind, string][];

@@ -4,7 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
-import { useAsync, usePageTitle } from '../../lib/hooks';
+import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { listReferrals, type ReferralSummary } from './api';
 import {
@@ -16,7 +16,6 @@ import {
   PriorityBadge,
   StateBadge,
   useDuration,
-  useNow,
 } from './shared';
 import './referrals.css';
 
@@ -34,7 +33,7 @@ export default function ReferralsPage() {
   const state = params.get('state') ?? '';
   const priority = params.get('priority') ?? '';
   const q = params.get('q') ?? '';
-  const now = useNow();
+  const now = useNow(30_000);
   const duration = useDuration();
   usePageTitle('referrals.title');
 

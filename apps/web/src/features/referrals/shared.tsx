@@ -7,7 +7,6 @@ import {
   type Priority,
   type ReferralState,
 } from '@zhiyin/workflow';
-import { useEffect, useState } from 'react';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useRealtimeConnected } from '../../lib/realtime';
 import './referrals.css';
@@ -57,16 +56,6 @@ export function useDuration(): (ms: number) => string {
     if (h < 48) return t('referrals.dur.hmin', { h, m: min % 60 });
     return t('referrals.dur.dh', { d: Math.floor(h / 24), h: h % 24 });
   };
-}
-
-/** The current time, refreshed every `ms` so waiting times count up on screen. */
-export function useNow(ms = 30_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
 }
 
 export function StateBadge({ state }: { state: ReferralState }) {
