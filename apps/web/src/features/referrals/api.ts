@@ -43,6 +43,8 @@ export interface ReferralSummary {
   patient_mrn: string;
   patient_sex: 'F' | 'M' | 'O' | 'U';
   patient_birth_date: string;
+  /** who signed the latest plan version ([] unsigned); null while there is no plan */
+  plan_signers?: ('community_doctor' | 'specialist')[] | null;
 }
 
 export interface ReferralStudy {

@@ -10,41 +10,13 @@ import {
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useRealtimeConnected } from '../../lib/realtime';
 import './referrals.css';
-import type { Role } from '../../lib/session';
-import type { ReferralSummary } from './api';
 
 export const OPEN_STATES: ReferralState[] = REFERRAL_STATES.filter((s) => !isTerminalState(s));
 export const CLOSED_STATES: ReferralState[] = [...TERMINAL_STATES];
 
-/** What a referral waits for from this person, if anything (the desk makes it stand out). */
-export type Need = 'submit' | 'accept' | 'answer' | 'plan' | 'outcome';
+import type { Need } from './needs';
 
-export function needOf(r: Pick<ReferralSummary, 'state' | 'direction'>, role: Role | undefined): Need | null {
-  if (role === 'community_doctor') {
-    switch (r.state) {
-      case 'draft':
-        return 'submit';
-      case 'info_requested':
-        return 'answer';
-      case 'reported':
-        return 'plan';
-      case 'plan_agreed':
-      case 'acknowledged':
-        return 'outcome';
-      case 'accepted':
-        return r.direction === 'down' ? 'outcome' : null;
-      case 'submitted':
-        return r.direction === 'down' ? 'accept' : null;
-      case 'offered':
-      case 'in_review':
-      case 'closed':
-      case 'cancelled':
-        return null;
-    }
-  }
-  if (role === 'coordinator') return r.state === 'plan_agreed' || r.state === 'acknowledged' ? 'outcome' : null;
-  return null;
-}
+export { needOf, type Need } from './needs';
 
 /** "3 h 5 min", "2 d 4 h": how long, for people. */
 export function useDuration(): (ms: number) => string {
