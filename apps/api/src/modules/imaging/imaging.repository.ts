@@ -64,9 +64,12 @@ const INDEX_FAILURES: Record<string, PartFailure> = {
 };
 
 // Concurrent requests share one indexing statement (and so one commit) while up to this many
-// instances wait. A larger request is indexed on its own, in statements of this many instances
-// within one transaction, so that it never needs all its rows in one message.
+// instances wait. A larger request is indexed on its own, in statements of CHUNK_ITEMS instances
+// within one transaction: it never needs all its rows in one message, and each message stays
+// small enough (~100 KB) to be a short-lived object rather than one that only a full garbage
+// collection frees.
 const BATCH_ITEMS = 256;
+const CHUNK_ITEMS = 32;
 
 // Which attributes the study and series rows keep (the study also every Patient attribute, 0010xxxx).
 const LEVELS = JSON.stringify({ study: [...STUDY_LEVEL_TAGS], series: [...SERIES_LEVEL_TAGS] });
@@ -259,8 +262,8 @@ export class ImagingRepository {
     const rows: IndexRow[] = [];
     try {
       await client.query('BEGIN');
-      for (let k = 0; k < order.length; k += BATCH_ITEMS) {
-        const chunk = order.slice(k, k + BATCH_ITEMS);
+      for (let k = 0; k < order.length; k += CHUNK_ITEMS) {
+        const chunk = order.slice(k, k + CHUNK_ITEMS);
         const r = await client.query<IndexRow>({
           name: 'imaging-index-instances',
           text: INDEX_SQL,
