@@ -39,7 +39,9 @@ describe('administration screens', () => {
     await form.getByLabel('代码').fill('BJMTG');
     await form.getByRole('button', { name: '保存' }).click();
     await status(admin, '已新增机构“北京市门头沟区大峪社区卫生服务中心”。');
+    // The list reloads after the message: wait for the new row rather than read it at once.
     const row = admin.locator('table.list tbody tr').filter({ hasText: 'BJMTG' });
+    await row.waitFor();
     await expect(row.textContent()).resolves.toMatch(/社区卫生服务中心.*心电图.*医学影像.*在用/);
     await w.shot(admin, '71-admin-facilities');
   });
@@ -120,7 +122,7 @@ describe('administration screens', () => {
     await form.getByRole('button', { name: '添加值班' }).click();
     await status(admin, /已为 陈强 添加值班/);
     const roster = admin.locator('table.admin-roster');
-    await expect(roster.textContent()).resolves.toMatch(/陈强08:00–16:00/);
+    await roster.filter({ hasText: /陈强\s*08:00–16:00/ }).waitFor();
 
     await form.getByLabel('开始时间').fill('12:00');
     await form.getByLabel('结束时间').fill('20:00');
