@@ -70,6 +70,12 @@ const INDEX_FAILURES: Record<string, PartFailure> = {
 // collection frees.
 const BATCH_ITEMS = 256;
 const CHUNK_ITEMS = 32;
+const GATHER_MS = 4;
+
+/** A request on its way to the index: see ImagingRepository.announce. */
+export interface Announcement {
+  withdraw(): void;
+}
 
 // Which attributes the study and series rows keep (the study also every Patient attribute, 0010xxxx).
 const LEVELS = JSON.stringify({ study: [...STUDY_LEVEL_TAGS], series: [...SERIES_LEVEL_TAGS] });
@@ -132,6 +138,8 @@ export function indexItem(part: AnalysedPart, sha256: string, size: number): Ind
 export class ImagingRepository {
   private waiting: Waiting[] = [];
   private flushing = false;
+  private coming = 0;
+  private gathering: NodeJS.Timeout | undefined;
 
   constructor(@InjectDataSource() readonly ds: DataSource) {}
 
@@ -144,12 +152,50 @@ export class ImagingRepository {
    * Indexes instances whose files are already stored, and audits the request, in one transaction.
    * Requests that arrive while another batch is being written are written together in the next one.
    */
-  index(job: IndexJob): Promise<StoreOutcome[]> {
-    if (job.items.length > BATCH_ITEMS) return this.writeLarge(job);
+  index(job: IndexJob, announced?: Announcement): Promise<StoreOutcome[]> {
+    if (job.items.length > BATCH_ITEMS) {
+      announced?.withdraw();
+      return this.writeLarge(job);
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ job, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (announced) announced.withdraw();
+      else this.kick();
     });
+  }
+
+  /**
+   * Says that a request will soon be indexed (its files are being flushed). A batch that is ready
+   * waits for such requests, up to GATHER_MS, so that they share its commit: one flush of
+   * PostgreSQL's log for several requests, where each flush competes with the files' for the disk.
+   * Withdrawn when the request reaches index(), or gives up.
+   */
+  announce(): Announcement {
+    this.coming++;
+    let withdrawn = false;
+    return {
+      withdraw: () => {
+        if (withdrawn) return;
+        withdrawn = true;
+        this.coming--;
+        this.kick();
+      },
+    };
+  }
+
+  // Starts the next batch: at once when no announced request is still on its way, else after GATHER_MS.
+  private kick(): void {
+    if (this.flushing || this.waiting.length === 0) return;
+    if (this.coming > 0) {
+      this.gathering ??= setTimeout(() => {
+        this.gathering = undefined;
+        if (!this.flushing) void this.flush();
+      }, GATHER_MS);
+      return;
+    }
+    clearTimeout(this.gathering);
+    this.gathering = undefined;
+    void this.flush();
   }
 
   /**
@@ -213,34 +259,34 @@ export class ImagingRepository {
     return rows;
   }
 
+  // Writes one batch of what is waiting, then lets kick() start the next.
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
-      while (this.waiting.length > 0) {
-        let n = 0;
-        let items = 0;
-        while (n < this.waiting.length && (n === 0 || items + this.waiting[n]!.job.items.length <= BATCH_ITEMS)) {
-          items += this.waiting[n]!.job.items.length;
-          n++;
-        }
-        const batch = this.waiting.splice(0, n);
-        try {
-          const results = await this.write(batch.map((w) => w.job));
-          batch.forEach((w, k) => w.resolve(results[k]!));
-        } catch (err) {
-          if (batch.length === 1) batch[0]!.reject(err);
-          // One request's failure must not fail the others written with it: each again on its own.
-          else
-            for (const w of batch) {
-              await this.write([w.job]).then(
-                ([r]) => w.resolve(r!),
-                (e: unknown) => w.reject(e),
-              );
-            }
-        }
+      let n = 0;
+      let items = 0;
+      while (n < this.waiting.length && (n === 0 || items + this.waiting[n]!.job.items.length <= BATCH_ITEMS)) {
+        items += this.waiting[n]!.job.items.length;
+        n++;
+      }
+      const batch = this.waiting.splice(0, n);
+      try {
+        const results = await this.write(batch.map((w) => w.job));
+        batch.forEach((w, k) => w.resolve(results[k]!));
+      } catch (err) {
+        if (batch.length === 1) batch[0]!.reject(err);
+        // One request's failure must not fail the others written with it: each again on its own.
+        else
+          for (const w of batch) {
+            await this.write([w.job]).then(
+              ([r]) => w.resolve(r!),
+              (e: unknown) => w.reject(e),
+            );
+          }
       }
     } finally {
       this.flushing = false;
+      this.kick();
     }
   }
 

@@ -7,7 +7,13 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { analysePart, fileSource, memorySource, type AnalysedPart, type PartSource } from './analyse-part.js';
 import { BlobStore, MemoryBlob, type TempBlob } from './blob-store.js';
-import { ImagingRepository, indexItem, type IndexItem, type StoreOutcome } from './imaging.repository.js';
+import {
+  ImagingRepository,
+  indexItem,
+  type Announcement,
+  type IndexItem,
+  type StoreOutcome,
+} from './imaging.repository.js';
 import { MultipartError, MultipartParser, parseMediaType } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
@@ -96,6 +102,7 @@ export class StowService {
    * received file is removed from the temporary area afterwards, stored or not.
    */
   async ingest(received: Received[], actor: Actor, baseUrl: string, expectedStudyUid?: string): Promise<StowResult> {
+    let announced: Announcement | undefined;
     try {
       if (received.length === 0) throw new AppError('BAD_REQUEST', 'The request contains no DICOM instances.');
       const outcomes: Outcome[] = [];
@@ -129,23 +136,27 @@ export class StowService {
       }
       if (candidates.length > 0) {
         // Files first (durable, content-addressed), then the index and the audit in one transaction.
+        announced = this.repo.announce();
         for (const { temp, sha256 } of candidates) await this.blobs.commit(temp, sha256);
         const refused: Record<string, number> = {};
         for (const o of outcomes)
           if (o && !('kind' in o) && o.code !== 'PENDING') refused[o.code] = (refused[o.code] ?? 0) + 1;
         const ctx = requestContext.get();
-        const stored = await this.repo.index({
-          items: candidates.map((c) => c.part.item),
-          context: {
-            facilityId: actor.facilityId!,
-            userId: actor.id,
-            actorId: actor.id,
-            actorRole: actor.role,
-            requestId: ctx?.requestId ?? null,
-            clientIp: ctx?.clientIp ?? null,
-            refused,
+        const stored = await this.repo.index(
+          {
+            items: candidates.map((c) => c.part.item),
+            context: {
+              facilityId: actor.facilityId!,
+              userId: actor.id,
+              actorId: actor.id,
+              actorRole: actor.role,
+              requestId: ctx?.requestId ?? null,
+              clientIp: ctx?.clientIp ?? null,
+              refused,
+            },
           },
-        });
+          announced,
+        );
         stored.forEach((o, i) => {
           const { index } = candidates[i]!;
           outcomes[index] = { ...outcomes[index], ...o };
@@ -168,6 +179,7 @@ export class StowService {
       if (candidates.length === 0) await this.auditRefused(outcomes);
       return this.response(outcomes, baseUrl);
     } finally {
+      announced?.withdraw();
       await Promise.all(received.map((r) => r.temp.discard()));
     }
   }
