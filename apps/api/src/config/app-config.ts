@@ -32,7 +32,7 @@ export interface AppConfig {
   stowMaxBodyBytes: number;
   /** largest single instance in a STOW-RS request, bytes */
   stowMaxPartBytes: number;
-  /** STOW-RS requests up to this Content-Length are received in memory, larger ones into temporary files */
+  /** STOW-RS requests up to this Content-Length are received in memory (together up to 4x this), others into temporary files */
   stowMemoryRequestBytes: number;
   /** the web app's production build (served on the same port); default: apps/web/dist of this checkout */
   webDir: string | undefined;

@@ -337,121 +337,133 @@ describe.each([
   });
 });
 
-describe('STOW-RS: requests indexed together keep their own answers and audit rows', () => {
-  let t: TestApp;
-  let doc: string;
-  beforeAll(async () => {
-    t = await startTestApp();
-    doc = await t.login('doc.bjcy');
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-
-  async function auditOf(requestId: string) {
-    const { rows } = await t.db.query(
-      `SELECT outcome, resource_id, patient_id, actor_id, details FROM audit_event
-        WHERE action = 'study.store' AND request_id = $1 ORDER BY id`,
-      [requestId],
-    );
-    return rows as { outcome: string; resource_id: string | null; patient_id: string | null; details: any }[];
-  }
-
-  async function studyRow(uid: string) {
-    const { rows } = await t.db.query('SELECT id, patient_id FROM study WHERE study_instance_uid = $1', [uid]);
-    return rows[0] as { id: string; patient_id: string | null };
-  }
-
-  it('concurrent requests each get their own answer, rows and audit trail', async () => {
-    // Two instances from each of six studies.
-    const byDir = new Map<string, string[]>();
-    for (const f of walk('synthetic-dataset').filter((x) => x.endsWith('.dcm'))) {
-      const dir = f.slice(0, f.lastIndexOf('/'));
-      byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
-    }
-    const files = [...byDir.values()]
-      .slice(0, 6)
-      .flatMap((l) => l.slice(0, 2))
-      .map((f) => sample(f));
-    expect(new Set(files.map(studyOf)).size).toBeGreaterThan(2);
-    // Every other request also carries a part that is not DICOM.
-    const answers = await Promise.all(
-      files.map((f, i) => stow(t.url, doc, i % 2 === 0 ? [f] : [f, Buffer.from('not dicom')])),
-    );
-    for (const [i, res] of answers.entries()) {
-      const sop = parseHeader(files[i]!, { totalLength: files[i]!.length, validate: false }).summary.sopInstanceUid;
-      expect(res.status).toBe(i % 2 === 0 ? 200 : 202);
-      const { referenced, failed } = stowOutcome(res.body);
-      expect(referenced).toEqual([sop]);
-      expect(failed.map((f: { comment: string }) => f.comment.split(':')[0])).toEqual(i % 2 === 0 ? [] : ['NOT_DICOM']);
-      const study = await studyRow(studyOf(files[i]!));
-      const audit = await auditOf(res.headers.get('x-request-id')!);
-      expect(audit).toEqual([
-        {
-          outcome: 'success',
-          resource_id: study.id,
-          patient_id: study.patient_id,
-          actor_id: expect.any(String),
-          details: { instancesStored: 1, instancesAlreadyStored: 0 },
-        },
-        ...(i % 2 === 0
-          ? []
-          : [
-              {
-                outcome: 'failed',
-                resource_id: null,
-                patient_id: null,
-                actor_id: expect.any(String),
-                details: { refused: { NOT_DICOM: 1 } },
-              },
-            ]),
-      ]);
-    }
-    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM instance');
-    expect(rows[0].n).toBe(files.length);
-  });
-
-  it('a request of hundreds of instances: all stored in one transaction, audited once per study', async () => {
-    const ct = sample(CT_SLICE);
-    const sop = parseHeader(ct, { totalLength: ct.length, validate: false }).summary.sopInstanceUid!;
-    // New SOP Instance UIDs of the same length, so that every copy stays a valid file.
-    const copies = Array.from({ length: 300 }, (_, n) => {
-      const uid = `${sop.slice(0, sop.length - 6)}${String(n).padStart(6, '0')}`;
-      const copy = Buffer.from(ct);
-      for (let at = copy.indexOf(sop); at >= 0; at = copy.indexOf(sop, at + 1)) copy.write(uid, at, 'latin1');
-      return { copy, uid };
+// With a small in-memory limit, some of the concurrent requests below are held in memory and the
+// others, past the shared budget, go through temporary files.
+describe.each([
+  ['', {}],
+  [' (in memory and through temporary files at once)', { STOW_MEMORY_REQUEST_BYTES: '200000' }],
+])(
+  'STOW-RS: requests indexed together keep their own answers and audit rows%s',
+  (_mode, env: Record<string, string>) => {
+    let t: TestApp;
+    let doc: string;
+    beforeAll(async () => {
+      t = await startTestApp(env);
+      doc = await t.login('doc.bjcy');
     });
-    const res = await stow(t.url, doc, [...copies.map((c) => c.copy), Buffer.from('junk')]);
-    expect(res.status).toBe(202);
-    expect(stowOutcome(res.body).referenced).toEqual(copies.map((c) => c.uid));
-    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM instance WHERE sop_instance_uid = ANY($1)', [
-      copies.map((c) => c.uid),
-    ]);
-    expect(rows[0].n).toBe(300);
-    const audit = await auditOf(res.headers.get('x-request-id')!);
-    expect(audit.map((a) => [a.outcome, a.details])).toEqual([
-      ['success', { instancesStored: 300, instancesAlreadyStored: 0 }],
-      ['failed', { refused: { NOT_DICOM: 1 } }],
-    ]);
-  });
+    afterAll(async () => {
+      await t.close();
+    });
 
-  it('one request over several studies: an audit row per study, counting new and repeated instances', async () => {
-    const [a1, a2] = [sample(CT_SLICE), sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm')];
-    const other = walk('synthetic-dataset')
-      .filter((f) => f.endsWith('.dcm'))
-      .map((f) => sample(f))
-      .find((b) => studyOf(b) !== studyOf(a1))!;
-    const res = await stow(t.url, doc, [a1, a2, other, a1, Buffer.from('junk'), Buffer.from('more junk')]);
-    expect(res.status).toBe(202);
-    const audit = await auditOf(res.headers.get('x-request-id')!);
-    const s1 = await studyRow(studyOf(a1));
-    const s2 = await studyRow(studyOf(other));
-    const byStudy = Object.fromEntries(
-      audit.filter((a) => a.outcome === 'success').map((a) => [a.resource_id, a.details]),
-    );
-    expect(Object.keys(byStudy).sort()).toEqual([s1.id, s2.id].sort());
-    expect(byStudy[s1.id].instancesStored + byStudy[s1.id].instancesAlreadyStored).toBe(3);
-    expect(byStudy[s1.id].instancesAlreadyStored).toBeGreaterThanOrEqual(1);
-    expect(audit.filter((a) => a.outcome === 'failed').map((a) => a.details)).toEqual([{ refused: { NOT_DICOM: 2 } }]);
-  });
-});
+    async function auditOf(requestId: string) {
+      const { rows } = await t.db.query(
+        `SELECT outcome, resource_id, patient_id, actor_id, details FROM audit_event
+        WHERE action = 'study.store' AND request_id = $1 ORDER BY id`,
+        [requestId],
+      );
+      return rows as { outcome: string; resource_id: string | null; patient_id: string | null; details: any }[];
+    }
+
+    async function studyRow(uid: string) {
+      const { rows } = await t.db.query('SELECT id, patient_id FROM study WHERE study_instance_uid = $1', [uid]);
+      return rows[0] as { id: string; patient_id: string | null };
+    }
+
+    it('concurrent requests each get their own answer, rows and audit trail', async () => {
+      // Two instances from each of six studies.
+      const byDir = new Map<string, string[]>();
+      for (const f of walk('synthetic-dataset').filter((x) => x.endsWith('.dcm'))) {
+        const dir = f.slice(0, f.lastIndexOf('/'));
+        byDir.set(dir, [...(byDir.get(dir) ?? []), f]);
+      }
+      const files = [...byDir.values()]
+        .slice(0, 6)
+        .flatMap((l) => l.slice(0, 2))
+        .map((f) => sample(f));
+      expect(new Set(files.map(studyOf)).size).toBeGreaterThan(2);
+      // Every other request also carries a part that is not DICOM.
+      const answers = await Promise.all(
+        files.map((f, i) => stow(t.url, doc, i % 2 === 0 ? [f] : [f, Buffer.from('not dicom')])),
+      );
+      for (const [i, res] of answers.entries()) {
+        const sop = parseHeader(files[i]!, { totalLength: files[i]!.length, validate: false }).summary.sopInstanceUid;
+        expect(res.status).toBe(i % 2 === 0 ? 200 : 202);
+        const { referenced, failed } = stowOutcome(res.body);
+        expect(referenced).toEqual([sop]);
+        expect(failed.map((f: { comment: string }) => f.comment.split(':')[0])).toEqual(
+          i % 2 === 0 ? [] : ['NOT_DICOM'],
+        );
+        const study = await studyRow(studyOf(files[i]!));
+        const audit = await auditOf(res.headers.get('x-request-id')!);
+        expect(audit).toEqual([
+          {
+            outcome: 'success',
+            resource_id: study.id,
+            patient_id: study.patient_id,
+            actor_id: expect.any(String),
+            details: { instancesStored: 1, instancesAlreadyStored: 0 },
+          },
+          ...(i % 2 === 0
+            ? []
+            : [
+                {
+                  outcome: 'failed',
+                  resource_id: null,
+                  patient_id: null,
+                  actor_id: expect.any(String),
+                  details: { refused: { NOT_DICOM: 1 } },
+                },
+              ]),
+        ]);
+      }
+      const { rows } = await t.db.query('SELECT count(*)::int AS n FROM instance');
+      expect(rows[0].n).toBe(files.length);
+    });
+
+    it('a request of hundreds of instances: all stored in one transaction, audited once per study', async () => {
+      const ct = sample(CT_SLICE);
+      const sop = parseHeader(ct, { totalLength: ct.length, validate: false }).summary.sopInstanceUid!;
+      // New SOP Instance UIDs of the same length, so that every copy stays a valid file.
+      const copies = Array.from({ length: 300 }, (_, n) => {
+        const uid = `${sop.slice(0, sop.length - 6)}${String(n).padStart(6, '0')}`;
+        const copy = Buffer.from(ct);
+        for (let at = copy.indexOf(sop); at >= 0; at = copy.indexOf(sop, at + 1)) copy.write(uid, at, 'latin1');
+        return { copy, uid };
+      });
+      const res = await stow(t.url, doc, [...copies.map((c) => c.copy), Buffer.from('junk')]);
+      expect(res.status).toBe(202);
+      expect(stowOutcome(res.body).referenced).toEqual(copies.map((c) => c.uid));
+      const { rows } = await t.db.query('SELECT count(*)::int AS n FROM instance WHERE sop_instance_uid = ANY($1)', [
+        copies.map((c) => c.uid),
+      ]);
+      expect(rows[0].n).toBe(300);
+      const audit = await auditOf(res.headers.get('x-request-id')!);
+      expect(audit.map((a) => [a.outcome, a.details])).toEqual([
+        ['success', { instancesStored: 300, instancesAlreadyStored: 0 }],
+        ['failed', { refused: { NOT_DICOM: 1 } }],
+      ]);
+    });
+
+    it('one request over several studies: an audit row per study, counting new and repeated instances', async () => {
+      const [a1, a2] = [sample(CT_SLICE), sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm')];
+      const other = walk('synthetic-dataset')
+        .filter((f) => f.endsWith('.dcm'))
+        .map((f) => sample(f))
+        .find((b) => studyOf(b) !== studyOf(a1))!;
+      const res = await stow(t.url, doc, [a1, a2, other, a1, Buffer.from('junk'), Buffer.from('more junk')]);
+      expect(res.status).toBe(202);
+      const audit = await auditOf(res.headers.get('x-request-id')!);
+      const s1 = await studyRow(studyOf(a1));
+      const s2 = await studyRow(studyOf(other));
+      const byStudy = Object.fromEntries(
+        audit.filter((a) => a.outcome === 'success').map((a) => [a.resource_id, a.details]),
+      );
+      expect(Object.keys(byStudy).sort()).toEqual([s1.id, s2.id].sort());
+      expect(byStudy[s1.id].instancesStored + byStudy[s1.id].instancesAlreadyStored).toBe(3);
+      expect(byStudy[s1.id].instancesAlreadyStored).toBeGreaterThanOrEqual(1);
+      expect(audit.filter((a) => a.outcome === 'failed').map((a) => a.details)).toEqual([
+        { refused: { NOT_DICOM: 2 } },
+      ]);
+    });
+  },
+);

@@ -82,6 +82,9 @@ type Outcome = (StoreOutcome | PartFailure) & {
 
 @Injectable()
 export class StowService {
+  // Bytes of the STOW-RS requests being held in memory now.
+  private heldInMemory = 0;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
@@ -93,8 +96,22 @@ export class StowService {
   /** STOW-RS: streams every part to disk, checks it, then stores and indexes what passed, all at once. */
   async store(req: IncomingMessage, actor: Actor, baseUrl: string, expectedStudyUid?: string): Promise<StowResult> {
     const boundary = this.checkRequestHeaders(req);
-    const received = await this.receive(req, boundary);
-    return this.ingest(received, actor, baseUrl, expectedStudyUid);
+    // A small request is held in memory and each part written once, straight into the store, while
+    // the requests so held stay within four times the per-request limit together; a large one (or
+    // one past that budget) goes part by part to temporary files as it arrives.
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const limit = this.config.stowMemoryRequestBytes;
+    const held =
+      Number.isFinite(declared) && declared > 0 && declared <= limit && this.heldInMemory + declared <= 4 * limit
+        ? declared
+        : 0;
+    this.heldInMemory += held;
+    try {
+      const received = await this.receive(req, boundary, held > 0);
+      return await this.ingest(received, actor, baseUrl, expectedStudyUid);
+    } finally {
+      this.heldInMemory -= held;
+    }
   }
 
   /**
@@ -212,13 +229,9 @@ export class StowService {
     return boundary;
   }
 
-  private async receive(req: IncomingMessage, boundary: string): Promise<Received[]> {
+  private async receive(req: IncomingMessage, boundary: string, inMemory: boolean): Promise<Received[]> {
     const parser = new MultipartParser(boundary);
     const received: Received[] = [];
-    // A small request is held in memory and each part written once, straight into the store; a large
-    // one goes part by part to temporary files as it arrives.
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    const inMemory = Number.isFinite(declared) && declared <= this.config.stowMemoryRequestBytes;
     let current:
       | { temp: TempBlob | MemoryBlob; prefix: Buffer[]; prefixLength: number; contentType: string | undefined }
       | undefined;
