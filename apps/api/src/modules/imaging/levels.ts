@@ -1,7 +1,9 @@
-import type { DicomJsonDataset, PersonName } from '@zhiyin/dicom';
+import type { PersonName } from '@zhiyin/dicom';
 import { pinyin } from 'pinyin-pro';
 
-// Which attributes belong to which QIDO-RS level (PS3.18 Table 10.6.1-5, plus the Patient module).
+// Which attributes belong to which QIDO-RS level (PS3.18 Table 10.6.1-5, plus the Patient module:
+// the study row also keeps every 0010xxxx attribute). The database function that indexes instances
+// (imaging_index_instances) picks them from an instance's DICOM JSON with these lists.
 export const STUDY_LEVEL_TAGS = new Set([
   '00080005', // SpecificCharacterSet
   '00080020', // StudyDate
@@ -42,16 +44,6 @@ export const SERIES_LEVEL_TAGS = new Set([
   '00400245', // PerformedProcedureStepStartTime
   '00400275', // RequestAttributesSequence
 ]);
-
-export function isStudyLevel(tag: string): boolean {
-  return tag.startsWith('0010') || STUDY_LEVEL_TAGS.has(tag);
-}
-
-export function pick(json: DicomJsonDataset, keep: (tag: string) => boolean): DicomJsonDataset {
-  const out: DicomJsonDataset = {};
-  for (const [tag, el] of Object.entries(json)) if (keep(tag)) out[tag] = el;
-  return out;
-}
 
 /**
  * Lower-cased forms of a person name that QIDO-RS PatientName matching compares against: each
