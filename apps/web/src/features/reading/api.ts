@@ -30,10 +30,6 @@ export function claimNext() {
   return api<ReferralDetail>('/api/referrals/claim-next', { method: 'POST' });
 }
 
-export function report(id: string, signal?: AbortSignal) {
-  return api<ReportView | null>(`/api/referrals/${encodeURIComponent(id)}/report`, { signal });
-}
-
 export function saveReport(id: string, draft: ReportDraft) {
   return api<ReportView>(`/api/referrals/${encodeURIComponent(id)}/report`, { method: 'PUT', body: draft });
 }

@@ -1,7 +1,7 @@
 import type { Disposition } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Diagnosis, EcgReportMeasurements, ReportView } from '../referrals/api';
-import { report as loadReport, saveReport } from './api';
+import { getReport as loadReport, type Diagnosis, type EcgReportMeasurements, type ReportView } from '../referrals/api';
+import { saveReport } from './api';
 
 export interface Draft {
   findings: string;
