@@ -115,4 +115,50 @@ describe('resumable uploads (tus) feed the same ingest', () => {
     });
     expect(res.status).toBe(413);
   });
+  it('an upload made for a referral joins it on the server, and one naming a referral it may not use is refused before any byte', async () => {
+    const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
+    const created = await fetch(`${t.url}/api/referrals`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${doc}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ patientId: rows[0].id, service: 'IMAGING', modality: 'CT', priority: 'ROUTINE' }),
+    });
+    expect(created.status).toBe(201);
+    const referral = ((await created.json()) as { id: string }).id;
+    const metadata = (id: string) =>
+      `filename ${Buffer.from('ct.dcm').toString('base64')},referral ${Buffer.from(id).toString('base64')}`;
+    const start = (token: string, id: string) =>
+      fetch(`${t.url}/api/uploads`, {
+        method: 'POST',
+        headers: {
+          ...TUS,
+          authorization: `Bearer ${token}`,
+          'upload-length': String(ct.length),
+          'upload-metadata': metadata(id),
+        },
+      });
+
+    // Another centre's doctor, or an unknown referral: 404 at creation, nothing kept.
+    const before = readdirSync(join(t.config.dataDir, 'uploads')).length;
+    for (const [token, id] of [
+      [await t.login('doc.bjhd'), referral],
+      [doc, '00000000-0000-4000-8000-000000000000'],
+      [doc, 'not-a-referral'],
+    ] as const) {
+      const refused = await start(token, id);
+      expect(refused.status).toBe(404);
+    }
+    expect(readdirSync(join(t.config.dataDir, 'uploads'))).toHaveLength(before);
+
+    const res = await start(doc, referral);
+    expect(res.status).toBe(201);
+    const path = new URL(res.headers.get('location')!, t.url).pathname;
+    const done = await patch(path, 0, ct);
+    expect(done.status).toBe(200);
+    const linked = await t.db.query(
+      `SELECT r.snapshot->>'studyCount' AS n, count(s.id)::int AS studies
+         FROM referral r LEFT JOIN study s ON s.referral_id = r.id WHERE r.id = $1 GROUP BY r.id`,
+      [referral],
+    );
+    expect(linked.rows[0]).toEqual({ n: '1', studies: 1 });
+  });
 });

@@ -118,7 +118,14 @@ export class StowService {
    * Checks received files and stores the good ones (files, then one index transaction). Every
    * received file is removed from the temporary area afterwards, stored or not.
    */
-  async ingest(received: Received[], actor: Actor, baseUrl: string, expectedStudyUid?: string): Promise<StowResult> {
+  async ingest(
+    received: Received[],
+    actor: Actor,
+    baseUrl: string,
+    expectedStudyUid?: string,
+    /** an upload made for this referral: its studies join it */
+    referralId?: string,
+  ): Promise<StowResult> {
     let announced: Announcement | undefined;
     try {
       if (received.length === 0) throw new AppError('BAD_REQUEST', 'The request contains no DICOM instances.');
@@ -190,8 +197,10 @@ export class StowService {
         stored.forEach((o, i) => {
           if (!('code' in o)) accessions.set(o.studyId, candidates[i]!.part.accessionNumber);
         });
-        for (const [studyId, accession] of accessions)
-          await this.referrals.linkByAccession(actor, studyId, accession ?? null);
+        for (const [studyId, accession] of accessions) {
+          if (referralId) await this.referrals.linkToReferral(actor, studyId, referralId);
+          else await this.referrals.linkByAccession(actor, studyId, accession ?? null);
+        }
       }
       if (candidates.length === 0) await this.auditRefused(outcomes);
       return this.response(outcomes, baseUrl);

@@ -11,11 +11,13 @@ import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
+import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { StowService } from './stow.service.js';
 
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
 
 const PREFIX_BYTES = 256 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What @tus/server expects to be thrown to answer with a status and body. */
 class TusAnswer extends Error {
@@ -45,6 +47,7 @@ export class UploadsService implements OnModuleDestroy {
     private readonly tokens: TokenService,
     private readonly stow: StowService,
     private readonly revocations: SessionRevocations,
+    private readonly referrals: ReferralsService,
   ) {
     const directory = join(config.dataDir, 'uploads');
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -55,10 +58,20 @@ export class UploadsService implements OnModuleDestroy {
       maxSize: config.stowMaxPartBytes,
       respectForwardedHeaders: config.trustProxy,
       disableTerminationForFinishedUploads: true,
-      onUploadCreate: (req, upload) => {
+      onUploadCreate: async (req, upload) => {
         // The owner is whoever created the upload, never what the client claims.
         const actor = this.actorOf(req);
-        return Promise.resolve({ metadata: { ...upload.metadata, owner: actor.id, facility: actor.facilityId ?? '' } });
+        // An upload for a referral names it: refused at once (before any byte) unless this centre may add to it.
+        const referral = upload.metadata?.referral;
+        if (referral) {
+          if (!UUID.test(referral)) throw new TusAnswer(404, 'NOT_FOUND', 'Referral not found.');
+          try {
+            await this.referrals.assertTakesUploads(actor, referral);
+          } catch {
+            throw new TusAnswer(404, 'NOT_FOUND', 'Referral not found.');
+          }
+        }
+        return { metadata: { ...upload.metadata, owner: actor.id, facility: actor.facilityId ?? '' } };
       },
       onIncomingRequest: async (req, id) => {
         const actor = this.actorOf(req);
@@ -83,6 +96,8 @@ export class UploadsService implements OnModuleDestroy {
             ],
             actor,
             `${new URL(req.url).origin}/dicomweb`,
+            undefined,
+            upload.metadata?.referral ?? undefined,
           ),
         );
         return {

@@ -307,18 +307,39 @@ export class ReferralsService {
    */
   async linkByAccession(actor: Actor, studyId: string, accession: string | null): Promise<void> {
     if (!accession || !/^ZY\d{11}$/.test(accession)) return;
+    await this.link(actor, studyId, 'number', accession);
+  }
+
+  /** Links a study uploaded for a referral (the upload named it); quietly does nothing when it may not. */
+  async linkToReferral(actor: Actor, studyId: string, referralId: string): Promise<void> {
+    await this.link(actor, studyId, 'id', referralId);
+  }
+
+  /** 404 unless the caller's centre may add studies to this open referral (checked when an upload names it). */
+  async assertTakesUploads(actor: Actor, referralId: string): Promise<void> {
+    const rows = await this.ds.query<unknown[]>(
+      `SELECT 1 FROM referral WHERE id = $1 AND origin_facility_id = $2 AND state NOT IN ('closed', 'cancelled')`,
+      [referralId, actor.facilityId],
+    );
+    if (rows.length === 0) throw notFound('Referral');
+  }
+
+  private async link(actor: Actor, studyId: string, by: 'id' | 'number', value: string): Promise<void> {
     await this.ds.transaction(async (m) => {
       const [ref] = await m.query<{ id: string }[]>(
-        `SELECT id FROM referral WHERE number = $1 AND origin_facility_id = $2 AND state NOT IN ('closed', 'cancelled')`,
-        [accession, actor.facilityId],
+        `SELECT id FROM referral WHERE ${by === 'id' ? 'id = $1::uuid' : 'number = $1'} AND origin_facility_id = $2
+            AND state NOT IN ('closed', 'cancelled')`,
+        [value, actor.facilityId],
       );
-      const [study] = await m.query<{ referral_id: string | null }[]>(
-        'SELECT referral_id FROM study WHERE id = $1 FOR UPDATE',
+      const [study] = await m.query<{ referral_id: string | null; patient_id: string | null }[]>(
+        'SELECT referral_id, patient_id FROM study WHERE id = $1 FOR UPDATE',
         [studyId],
       );
       if (!ref || !study || study.referral_id) return;
       const row = await this.transitions.lock(m, ref.id);
       if (!row) return;
+      // A study of another patient is never linked quietly (attaching it by hand says why).
+      if (study.patient_id && study.patient_id !== row.snapshot.patientId) return;
       try {
         await this.transitions.apply(m, row, { type: 'attach_study' }, actor, { studyId });
       } catch {

@@ -179,7 +179,12 @@ class UploadQueue {
     const userId = session.get()?.user.id ?? 'anonymous';
     const upload = new Upload(job.file, {
       endpoint: '/api/uploads',
-      metadata: { filename: job.item.path, filetype: 'application/dicom' },
+      // With a referral, the server attaches the stored study to it itself (even if this tab closes).
+      metadata: {
+        filename: job.item.path,
+        filetype: 'application/dicom',
+        ...(job.item.referralId ? { referral: job.item.referralId } : {}),
+      },
       retryDelays: RETRY_DELAYS,
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
