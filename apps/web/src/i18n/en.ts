@@ -82,7 +82,8 @@ export const en: Record<MessageKey, string> = {
     'Your centre has been deactivated, so its accounts cannot sign in. Contact the network administrator.',
   'error.NOT_FOUND': 'Not found, or you may not see it.',
   'error.VALIDATION_FAILED': 'Some fields are not valid. Please check them.',
-  'error.CONFLICT': 'This record already exists (same medical record number or national ID).',
+  'error.CONFLICT':
+    'This conflicts with an existing record (for example a record number, ID number or code already in use, or a record someone just changed). Check and try again.',
   'error.STALE_STATE': 'Someone else has just changed this record. Reload it and make your change again.',
   'error.PAYLOAD_TOO_LARGE': 'The file is larger than allowed.',
 

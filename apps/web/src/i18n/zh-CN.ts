@@ -78,7 +78,7 @@ export const zhCN = {
   'error.FACILITY_INACTIVE': '您所在的机构已停用，本机构的账号暂时不能登录。请联系网络管理员。',
   'error.NOT_FOUND': '没有找到，或者您没有查看的权限。',
   'error.VALIDATION_FAILED': '有些内容填写不正确，请检查。',
-  'error.CONFLICT': '已存在相同的记录（病历号或身份证号重复）。',
+  'error.CONFLICT': '这与已有的记录冲突（例如病历号、身份证号或代码已被使用，或者记录刚被别人修改）。请检查后重试。',
   'error.STALE_STATE': '这条记录刚被别人修改过。请重新加载后再改。',
   'error.PAYLOAD_TOO_LARGE': '文件太大，超过了允许的上限。',
 
