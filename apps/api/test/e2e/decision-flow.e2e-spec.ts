@@ -170,6 +170,32 @@ describe('from reading to decision', () => {
     expect((await api(t, 'GET', path('/plan'), { token: await t.login('doc.bjhd') })).status).toBe(404);
   });
 
+  it('while an agreed plan is being changed, the patient is told so and sees nothing of the old version', async () => {
+    const { code } = (await api(t, 'POST', `/api/patients/${patientId}/access-codes`, { token: doc })).body;
+    const login = await api(t, 'POST', '/api/auth/patient-login', { body: { code, birthDate: '1948-03-30' } });
+    const patient = login.body.accessToken as string;
+    expect((await api(t, 'GET', '/api/me/decision', { token: patient })).status).toBe(200);
+
+    // The coordinator moves the appointment: a new version, back to both doctors.
+    const at = new Date(Date.now() + 4 * 86_400_000).toISOString();
+    const rebooked = await api(t, 'POST', path('/plan/appointment'), {
+      token: coord,
+      body: { at, department: '心内科门诊', place: '门诊楼 3 层 305 室' },
+    });
+    expect(rebooked.body.current.version).toBe(4);
+    const revising = await api(t, 'GET', '/api/me/decision', { token: patient });
+    expect(revising.status).toBe(404);
+    expect(revising.body.error.details).toEqual({ reason: 'being_revised' });
+    expect(JSON.stringify(revising.body)).not.toContain('心内科');
+
+    // Both sign the new version: the decision is back, with the new appointment.
+    expect((await api(t, 'POST', path('/plan/sign'), { token: doc, body: { version: 4 } })).status).toBe(200);
+    expect((await api(t, 'POST', path('/plan/sign'), { token: cardio, body: { version: 4 } })).body.agreed).toBe(true);
+    const back = await api(t, 'GET', '/api/me/decision', { token: patient });
+    expect(back.status).toBe(200);
+    expect(new Date(back.body.appointment.at).toISOString()).toBe(at);
+  });
+
   it('lets the patient read the decision on a phone with a code and acknowledge it; both doctors see it live', async () => {
     const docLive = new Listener(t.url, doc);
     const cardioLive = new Listener(t.url, cardio);

@@ -353,6 +353,16 @@ export class ClinicalService {
       [actor.id],
     );
     if (!row) {
+      // An agreed plan being changed (e.g. the appointment rebooked) is back with the doctors: say so
+      // rather than "no decision yet", and show nothing of the old version.
+      const revising = await this.ds.query<unknown[]>(
+        `SELECT 1 FROM referral r
+          WHERE r.patient_id = $1 AND r.direction = 'up' AND r.state = 'reported'
+            AND EXISTS (SELECT 1 FROM plan_signature s GROUP BY s.referral_id, s.version
+                         HAVING s.referral_id = r.id AND count(*) = 2)
+          LIMIT 1`,
+        [actor.id],
+      );
       await this.audit.record({
         action: 'decision.read',
         resourceType: 'patient',
@@ -360,6 +370,12 @@ export class ClinicalService {
         patientId: actor.id,
         outcome: 'not_found',
       });
+      if (revising.length > 0)
+        throw new AppError(
+          'NOT_FOUND',
+          'Your doctors are changing the decision they agreed. The new one appears here once both have signed it.',
+          { reason: 'being_revised' },
+        );
       throw notFound('Decision');
     }
     const plan = await this.loadPlan(this.ds.manager, row.id);

@@ -34,9 +34,11 @@ interface Decision {
 /** The hub's clock: appointments are given in Beijing time wherever the phone is. */
 const TIME_ZONE = 'Asia/Shanghai';
 
-function loadDecision(signal: AbortSignal): Promise<Decision | null> {
+/** null: no decision yet; 'revising': an agreed decision is being changed by the doctors. */
+function loadDecision(signal: AbortSignal): Promise<Decision | null | 'revising'> {
   return api<Decision>('/api/me/decision', { signal }).catch((err: unknown) => {
-    if (err instanceof ApiError && err.status === 404) return null;
+    if (err instanceof ApiError && err.status === 404)
+      return err.details?.reason === 'being_revised' ? 'revising' : null;
     throw err;
   });
 }
@@ -58,8 +60,9 @@ export default function PatientHomePage() {
   useRealtime(['referral.changed'], () => decision.reload());
 
   const d = decision.data;
-  const acknowledged = d?.acknowledged || ack.done?.acknowledged;
-  const acknowledgedAt = ack.done?.acknowledgedAt ?? d?.acknowledgedAt ?? null;
+  const agreed = d && d !== 'revising' ? d : undefined;
+  const acknowledged = agreed?.acknowledged || ack.done?.acknowledged;
+  const acknowledgedAt = ack.done?.acknowledgedAt ?? agreed?.acknowledgedAt ?? null;
   const fmt = (iso: string, opts: Intl.DateTimeFormatOptions) =>
     new Intl.DateTimeFormat(lang, { timeZone: TIME_ZONE, ...opts }).format(new Date(iso));
 
@@ -83,14 +86,14 @@ export default function PatientHomePage() {
         </p>
       )}
 
-      {d === null && (
-        <div className="card">
+      {(d === null || d === 'revising') && (
+        <div className="card" data-testid="no-decision" data-reason={d ?? 'none'}>
           <h2>{t('patient.decisionTitle')}</h2>
-          <p>{t('patient.noDecision')}</p>
+          <p>{t(d === 'revising' ? 'patientPortal.revising' : 'patient.noDecision')}</p>
         </div>
       )}
 
-      {d && (
+      {d && d !== 'revising' && (
         <>
           <section className={`card portal-decision portal-${d.disposition}`} aria-labelledby="portal-decision-title">
             <h2 id="portal-decision-title">{t('patient.decisionTitle')}</h2>

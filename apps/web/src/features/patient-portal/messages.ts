@@ -2,6 +2,8 @@
 // the same keys (the compiler refuses a missing or extra one). Keys start with the area's prefix.
 export const zh = {
   'patientPortal.whereTitle': '在哪里治疗',
+  'patientPortal.revising':
+    '您的医生正在修改之前商定的诊疗决定（例如重新预约）。两位医生签署新的决定后，会显示在这里。',
   'patientPortal.address': '地址：{address}',
   'patientPortal.appointmentTitle': '就诊预约',
   'patientPortal.date': '日期',
@@ -29,6 +31,8 @@ export const zh = {
 
 export const en: Record<keyof typeof zh, string> = {
   'patientPortal.whereTitle': 'Where you will be treated',
+  'patientPortal.revising':
+    'Your doctors are changing the decision they agreed (for example, a new appointment). The new decision appears here once both doctors have signed it.',
   'patientPortal.address': 'Address: {address}',
   'patientPortal.appointmentTitle': 'Your appointment',
   'patientPortal.date': 'Date',
