@@ -3,7 +3,6 @@ import { Reflector } from '@nestjs/core';
 import { PUBLIC_KEY, ROLES_KEY } from '#src/common/decorators.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor, type Role } from '#src/common/request-context.js';
-import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 
 // Deny by default: a route without @Public or @Roles is refused for everyone, and a test checks
@@ -13,7 +12,6 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
-    private readonly revocations: SessionRevocations,
   ) {}
 
   // What each route declares, read once per handler rather than on every request.
@@ -40,11 +38,6 @@ export class AuthGuard implements CanActivate {
     if (!match)
       throw new AppError('UNAUTHENTICATED', 'Sign in to continue.', undefined, { 'WWW-Authenticate': 'Bearer' });
     const actor = this.tokens.verifyAccess(match[1]!);
-    // Signed out, deactivated, password reset, or a patient's code replaced: over now.
-    if (this.revocations.isRevoked(actor.sessionId))
-      throw new AppError('UNAUTHENTICATED', 'Your sign-in has ended. Sign in again.', undefined, {
-        'WWW-Authenticate': 'Bearer',
-      });
     req.actor = actor;
     requestContext.setActor(actor);
 

@@ -4,6 +4,7 @@ import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { ROLES, SPECIALTIES, type Actor } from '#src/common/request-context.js';
+import { SessionRevocations } from './session-revocations.service.js';
 
 interface AccessClaims {
   sub: string;
@@ -28,6 +29,7 @@ export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly revocations: SessionRevocations,
   ) {
     this.key = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
   }
@@ -56,8 +58,19 @@ export class TokenService {
     return this.verifyAccessWithExpiry(token).actor;
   }
 
-  /** Like {@link verifyAccess}, also saying when the token expires (epoch ms). */
+  /**
+   * Like {@link verifyAccess}, also saying when the token expires (epoch ms). Every caller (HTTP
+   * guard, uploads, sockets) verifies here, so an ended sign-in (signed out, deactivated, password
+   * reset, a patient's code replaced) is refused everywhere at once.
+   */
   verifyAccessWithExpiry(token: string): { actor: Actor; expiresAt: number } {
+    const verified = this.verifySignature(token);
+    if (this.revocations.isRevoked(verified.actor.sessionId))
+      throw new AppError('UNAUTHENTICATED', 'Your sign-in has ended. Sign in again.');
+    return verified;
+  }
+
+  private verifySignature(token: string): { actor: Actor; expiresAt: number } {
     // A token already verified is not verified again while it is valid: the same string always gives
     // the same claims, and its expiry is still checked on every use.
     const known = this.verified.get(token);

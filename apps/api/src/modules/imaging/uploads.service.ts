@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
-import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { StowService } from './stow.service.js';
@@ -46,7 +45,6 @@ export class UploadsService implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenService,
     private readonly stow: StowService,
-    private readonly revocations: SessionRevocations,
     private readonly referrals: ReferralsService,
   ) {
     const directory = join(config.dataDir, 'uploads');
@@ -125,8 +123,6 @@ export class UploadsService implements OnModuleDestroy {
     if (!m) throw new TusAnswer(401, 'UNAUTHENTICATED', 'Sign in to continue.');
     try {
       const actor = this.tokens.verifyAccess(m[1]!);
-      if (this.revocations.isRevoked(actor.sessionId))
-        throw new AppError('UNAUTHENTICATED', 'Your sign-in has ended. Sign in again.');
       if (actor.role !== 'community_doctor') throw new AppError('FORBIDDEN', 'Your role may not do this.');
       return actor;
     } catch (e) {
