@@ -317,26 +317,33 @@ export class ReferralsService {
 
   /** 404 unless the caller's centre may add studies to this open referral (checked when an upload names it). */
   async assertTakesUploads(actor: Actor, referralId: string): Promise<void> {
-    const rows = await this.ds.query<unknown[]>(
-      `SELECT 1 FROM referral WHERE id = $1 AND origin_facility_id = $2 AND state NOT IN ('closed', 'cancelled')`,
-      [referralId, actor.facilityId],
+    if (!(await this.openReferralOfCentre(this.ds.manager, actor, 'id', referralId))) throw notFound('Referral');
+  }
+
+  /** The id of the caller's centre's open referral with this id or number, if any. */
+  private async openReferralOfCentre(
+    m: EntityManager,
+    actor: Actor,
+    by: 'id' | 'number',
+    value: string,
+  ): Promise<string | undefined> {
+    const [ref] = await m.query<{ id: string }[]>(
+      `SELECT id FROM referral WHERE ${by === 'id' ? 'id = $1::uuid' : 'number = $1'} AND origin_facility_id = $2
+          AND state NOT IN ('closed', 'cancelled')`,
+      [value, actor.facilityId],
     );
-    if (rows.length === 0) throw notFound('Referral');
+    return ref?.id;
   }
 
   private async link(actor: Actor, studyId: string, by: 'id' | 'number', value: string): Promise<void> {
     await this.ds.transaction(async (m) => {
-      const [ref] = await m.query<{ id: string }[]>(
-        `SELECT id FROM referral WHERE ${by === 'id' ? 'id = $1::uuid' : 'number = $1'} AND origin_facility_id = $2
-            AND state NOT IN ('closed', 'cancelled')`,
-        [value, actor.facilityId],
-      );
+      const refId = await this.openReferralOfCentre(m, actor, by, value);
       const [study] = await m.query<{ referral_id: string | null; patient_id: string | null }[]>(
         'SELECT referral_id, patient_id FROM study WHERE id = $1 FOR UPDATE',
         [studyId],
       );
-      if (!ref || !study || study.referral_id) return;
-      const row = await this.transitions.lock(m, ref.id);
+      if (!refId || !study || study.referral_id) return;
+      const row = await this.transitions.lock(m, refId);
       if (!row) return;
       // A study of another patient is never linked quietly (attaching it by hand says why).
       if (study.patient_id && study.patient_id !== row.snapshot.patientId) return;
@@ -346,7 +353,7 @@ export class ReferralsService {
         return; // the referral's state does not take studies now: leave the study unlinked
       }
       await m.query('UPDATE study SET referral_id = $1, patient_id = COALESCE(patient_id, $2) WHERE id = $3', [
-        ref.id,
+        refId,
         row.snapshot.patientId,
         studyId,
       ]);
