@@ -1,5 +1,17 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { createReadStream, mkdirSync, type ReadStream } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type ReadStream,
+} from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -99,6 +111,49 @@ export class TempBlob {
   }
 }
 
+const LAYOUT_FILE = 'LAYOUT';
+const LAYOUT = 'sha256/ab\n';
+const hex2 = (i: number) => i.toString(16).padStart(2, '0');
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Makes the 256 directories of the store when it is first opened, and moves files kept in the earlier
+ * two-level layout (blobs/ab/cd/<sha256>) up one level. Done once, before the store is used; the
+ * LAYOUT file says it is done. Interrupted, it is done again from where it stopped: a file moves by
+ * rename, so it is always in one place or the other, never in neither.
+ */
+function openLayout(blobDir: string): void {
+  const marker = join(blobDir, LAYOUT_FILE);
+  if (existsSync(marker)) return;
+  for (let i = 0; i < 256; i++) {
+    const shard = join(blobDir, hex2(i));
+    mkdirSync(shard, { recursive: true, mode: 0o700 });
+    for (const sub of readdirSync(shard, { withFileTypes: true })) {
+      if (!sub.isDirectory()) continue;
+      const old = join(shard, sub.name);
+      for (const f of readdirSync(old)) {
+        if (/^[0-9a-f]{64}$/.test(f)) renameSync(join(old, f), join(shard, f));
+      }
+      fsyncPath(shard);
+      rmSync(old, { recursive: true, force: true });
+    }
+  }
+  fsyncPath(blobDir);
+  const tmp = `${marker}.tmp`;
+  writeFileSync(tmp, LAYOUT, { mode: 0o600 });
+  fsyncPath(tmp);
+  renameSync(tmp, marker);
+  fsyncPath(blobDir);
+}
+
 async function syncDir(dir: string): Promise<void> {
   const d = await open(dir, 'r');
   try {
@@ -108,27 +163,27 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-// Content-addressed storage: a file is kept once under its SHA-256 (blobs/ab/cd/<sha256>). A large
-// part is written to a temporary file, fsynced, renamed into place and the directory fsynced; a small
-// one is created under its final name and fsynced with its directory. Only then is the file indexed,
-// so what the index names is whole and durable. A file cut short by a crash before that is never
-// indexed, and storing the same content again replaces it (an existing name is never trusted).
+// Content-addressed storage: a file is kept once under its SHA-256 (blobs/ab/<sha256>, in 256
+// directories made when the store is opened, so that storing a file never waits for a directory to be
+// created). A large part is written to a temporary file, fsynced, renamed into place and the directory
+// fsynced; a small one is created under its final name and fsynced with its directory. Only then is the
+// file indexed, so what the index names is whole and durable. A file cut short by a crash before that
+// is never indexed, and storing the same content again replaces it (an existing name is never trusted).
 export class BlobStore {
   readonly tmpDir: string;
   readonly blobDir: string;
-  // Directories known to exist, so that storing a file costs no mkdir call.
-  private readonly knownDirs = new Set<string>();
 
   constructor(root: string) {
     this.tmpDir = join(root, 'tmp');
     this.blobDir = join(root, 'blobs');
     mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.blobDir, { recursive: true, mode: 0o700 });
+    openLayout(this.blobDir);
   }
 
   pathOf(sha256: string): string {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('not a sha256');
-    return join(this.blobDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return join(this.blobDir, sha256.slice(0, 2), sha256);
   }
 
   createTemp(): Promise<TempBlob> {
@@ -142,11 +197,7 @@ export class BlobStore {
    */
   async commit(temp: { path: string; data?: Buffer[] }, sha256: string): Promise<void> {
     const target = this.pathOf(sha256);
-    const dir = join(this.blobDir, sha256.slice(0, 2), sha256.slice(2, 4));
-    if (!this.knownDirs.has(dir)) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      this.knownDirs.add(dir);
-    }
+    const dir = join(this.blobDir, sha256.slice(0, 2));
     if (temp.data && (await this.writeNew(target, dir, temp.data))) return;
     let from = temp.path;
     if (temp.data) {
@@ -159,8 +210,7 @@ export class BlobStore {
     }
     await rename(from, target).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
-      // the directory went away since it was made: make it again
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await this.remakeDir(dir);
       await rename(from, target);
     });
     if (temp instanceof TempBlob) temp.moved = true;
@@ -172,7 +222,11 @@ export class BlobStore {
   private async writeNew(target: string, dir: string, data: Buffer[]): Promise<boolean> {
     let fh: FileHandle;
     try {
-      fh = await open(target, 'wx', 0o600);
+      fh = await open(target, 'wx', 0o600).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        await this.remakeDir(dir);
+        return open(target, 'wx', 0o600);
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
@@ -187,6 +241,12 @@ export class BlobStore {
     }
     await fh.close();
     return true;
+  }
+
+  // A directory of the store that went away while the server ran (it is made when the store opens).
+  private async remakeDir(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await syncDir(this.blobDir);
   }
 
   async has(sha256: string): Promise<boolean> {
