@@ -19,6 +19,8 @@ import { FAILURE, type PartFailure } from './stow-status.js';
 
 // The header of almost every instance fits in its first 64 KiB; the rest is read if it does not.
 const PREFIX_BYTES = 64 * 1024;
+// Files of one request written and flushed at the same time.
+const COMMIT_CONCURRENCY = 4;
 
 function sourceOf(r: { temp: ReceivedFile; size: number } | TempBlob | MemoryBlob): PartSource {
   const file: { path: string; data?: Buffer[] } = 'temp' in r ? r.temp : r;
@@ -161,7 +163,15 @@ export class StowService {
       if (candidates.length > 0) {
         // Files first (durable, content-addressed), then the index and the audit in one transaction.
         announced = this.repo.announce();
-        for (const { temp, sha256 } of candidates) await this.blobs.commit(temp, sha256);
+        // Several files of one request are flushed at once: the disk's flushes overlap, not queue.
+        let next = 0;
+        const committer = async () => {
+          while (next < candidates.length) {
+            const { temp, sha256 } = candidates[next++]!;
+            await this.blobs.commit(temp, sha256);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(COMMIT_CONCURRENCY, candidates.length) }, committer));
         const refused: Record<string, number> = {};
         for (const o of outcomes)
           if (o && !('kind' in o) && o.code !== 'PENDING') refused[o.code] = (refused[o.code] ?? 0) + 1;
