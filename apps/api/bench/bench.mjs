@@ -12,7 +12,7 @@ import { ensureDataset, loadDataset, querySet } from './lib/dataset.mjs';
 import { makeAgent, request, retriedRequests } from './lib/http.mjs';
 import { chineseRows, computeMetrics, perQueryRows, printSummary, renderMarkdown } from './lib/report.mjs';
 import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
-import { orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
+import { bareServer, orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const apiDir = resolve(benchDir, '..');
@@ -31,6 +31,7 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
   --wado-concurrency N      WADO-RS concurrency (default 4)
   --qido-rounds N           measured rounds over the QIDO-RS query set (default 20)
   --servers LIST            zhiyin,orthanc (default both; one alone gives no ratios)
+  --no-reference            do not measure the bare durable write path beside them in the STOW-RS passes
   --embedded-pg             Zhiyin on its embedded PostgreSQL instead of the local server (ZHIYIN_BENCH_PG)
   --no-build                do not run the turbo build first
   --no-md                   do not rewrite BENCHMARKS.md
@@ -58,6 +59,7 @@ function options() {
       'qido-rounds': { type: 'string' },
       servers: { type: 'string' },
       'embedded-pg': { type: 'boolean' },
+      'no-reference': { type: 'boolean' },
       'no-build': { type: 'boolean' },
       'no-md': { type: 'boolean' },
       'render-md': { type: 'boolean' },
@@ -105,6 +107,7 @@ function options() {
     qidoRounds: int('qido-rounds', 20),
     servers,
     embeddedPg: flag('embedded-pg'),
+    reference: !flag('no-reference'),
     build: !flag('no-build'),
     md: !flag('no-md'),
     renderOnly: flag('render-md'),
@@ -291,6 +294,16 @@ async function main() {
     servers.push(orthanc);
   }
 
+  // The reference of the STOW-RS passes (not a server under test: no ratios of its own, no QIDO-RS or WADO-RS).
+  /** @type {ReturnType<typeof bareServer>[]} */
+  const references = [];
+  if (opt.reference && opt.only.includes('stow') && pgAdmin) {
+    for (const light of [false, true])
+      references.push(
+        bareServer({ dataRoot: resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()), pgUrl: pgAdmin, log, light }),
+      );
+  }
+
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
@@ -303,6 +316,10 @@ async function main() {
       }
     }
     zhiyin?.cleanup();
+    for (const r of references) {
+      await r.stop().catch(() => undefined);
+      r.cleanup();
+    }
     if (build) rmSync(build.dir, { recursive: true, force: true });
   };
   for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
@@ -394,7 +411,7 @@ async function main() {
     if (opt.only.includes('stow')) {
       for (let rep = 1; rep <= opt.reps; rep++) {
         for (const c of opt.stowConcurrency) {
-          for (const s of servers) {
+          for (const s of [...servers, ...references]) {
             await resetServer(s);
             log(`STOW-RS rep ${rep}/${opt.reps}, concurrency ${c}, ${s.label}`);
             const v = await attempt(`stow-c${c}`, s, () =>
@@ -416,6 +433,8 @@ async function main() {
         }
       }
     }
+
+    for (const r of references) await r.stop();
 
     if (opt.only.includes('qido') || opt.only.includes('wado')) {
       for (const s of servers) {

@@ -13,6 +13,8 @@ import { fmt, fmtSummary, summary } from './stats.mjs';
  * @property {{ median: number, min: number, max: number, n: number }} zhiyin
  * @property {{ median: number, min: number, max: number, n: number }} orthanc
  * @property {number} ratio   Zhiyin ÷ Orthanc (medians)
+ * @property {Record<string, { median: number, min: number, max: number, n: number }>} [references]  the bare write
+ *   paths (STOW-RS): `bare` with Zhiyin's flushes, `bare-light` with Orthanc's
  * @property {string} [target]
  * @property {boolean} [met]
  */
@@ -41,6 +43,8 @@ export function computeMetrics(runs) {
       orthanc: o,
       ratio: z.median / o.median,
     };
+    for (const name of ['bare', 'bare-light'])
+      if (r[name]?.length) (m.references ??= {})[name] = summary(r[name].map((/** @type {any} */ x) => x[key]));
     if (target?.ratioAtLeast !== undefined) {
       m.target = `ratio ≥ ${target.ratioAtLeast}`;
       m.met = m.ratio >= target.ratioAtLeast;
@@ -158,6 +162,30 @@ function textTable(rows) {
   return rows.map((r) => r.map((c, i) => c + ' '.repeat(widths[i] - [...c].length)).join('  ')).join('\n');
 }
 
+const REFERENCE_HEAD = ['STOW-RS reference', 'flushes', 'unit', 'median (min–max)', '÷ Orthanc', 'Zhiyin ÷ it'];
+const REFERENCE_FLUSHES = {
+  bare: "Zhiyin's: file + directory fsync, commit flushed",
+  'bare-light': "Orthanc's: file fdatasync only, commit not flushed",
+};
+
+/** The rows of the bare write paths, where a run measured them. @param {Metric[]} metrics */
+function referenceRows(metrics) {
+  return metrics
+    .filter((m) => m.references && m.unit !== 'CPU s')
+    .flatMap((m) =>
+      Object.entries(/** @type {Record<string, any>} */ (m.references))
+        .filter(([, ref]) => Number.isFinite(ref.median))
+        .map(([name, ref]) => [
+          `${m.label}: bare write path`,
+          REFERENCE_FLUSHES[/** @type {'bare' | 'bare-light'} */ (name)] ?? name,
+          m.unit,
+          fmtSummary(ref),
+          ratioText(ref.median / m.orthanc.median, m.better),
+          ratioText(m.zhiyin.median / ref.median, m.better),
+        ]),
+    );
+}
+
 /** The console summary of a run. @param {any} result */
 export function printSummary(result) {
   const rows = [
@@ -174,6 +202,8 @@ export function printSummary(result) {
     ]);
   }
   const out = [textTable(rows)];
+  const ref = referenceRows(result.metrics);
+  if (ref.length) out.push('', textTable([REFERENCE_HEAD, ...ref]));
   if (result.chinese?.length) {
     const c = [
       ['Chinese-name query (Zhiyin only, no ratio)', 'expected', 'Zhiyin', 'correct', 'Zhiyin p50 ms', 'Orthanc'],
@@ -273,6 +303,20 @@ function mdRun(r) {
     const rows = rowsOf(/** @type {(m: Metric) => boolean} */ (pred));
     if (!rows.length) continue;
     out.push(`### ${title}`, '', mdTable(headRow, rows), '');
+    const ref = title === 'STOW-RS ingest' ? referenceRows(r.metrics) : [];
+    if (ref.length) {
+      out.push(
+        'Reference measured in the same passes (`apps/api/bench/lib/bare-store.mjs`): the **bare write path**, a Node.js ' +
+          'process that only receives each request, splits its parts, SHA-256s each, writes it to a content-addressed file ' +
+          'and records the request with one INSERT in PostgreSQL before answering — no DICOM parsing, no study/series/instance ' +
+          "index, no authentication, no audit — once with Zhiyin's flushes and once with Orthanc's. It shows what the " +
+          'machine, the disk and this client allow a server that flushes that way to reach: a ratio to Orthanc above the ' +
+          "bare path's own is out of reach for a server that stores the same way.",
+        '',
+        mdTable(REFERENCE_HEAD, ref),
+        '',
+      );
+    }
     if (title === 'QIDO-RS' && r.perQuery?.length) {
       out.push(
         'Per query (p50 ms, median over repetitions; count = results of the last round, checked against the manifest every round):',
@@ -398,6 +442,9 @@ export function renderMarkdown(resultsDir, outFile) {
     '- Every STOW-RS pass starts from an empty server: Orthanc through `reset.sh` (storage deleted, restarted), Zhiyin restarted on a ' +
       'freshly created PostgreSQL database and a fresh `DATA_DIR`.',
     '- Ratios are Zhiyin ÷ Orthanc of the medians; each row says whether higher or lower is better.',
+    '- The STOW-RS passes also measure a reference, the bare write path (`apps/api/bench/lib/bare-store.mjs`): what a ' +
+      'server that does nothing but receive, hash, write and flush reaches on the same machine with the same client ' +
+      '(`--no-reference` leaves it out).',
     "- Server CPU time comes from `/proc/<pid>/stat` (Orthanc's PID from its pid file; Zhiyin's Node.js process, plus its PostgreSQL " +
       "backends reported separately in the results file). The load generator shares the machine's cores with the servers.",
     '- Answers are checked in the same run: QIDO-RS result UIDs against the data-set manifest, every WADO-RS instance by SHA-256 against ' +

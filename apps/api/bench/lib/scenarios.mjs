@@ -85,10 +85,12 @@ export async function stowPass(server, ds, { concurrency, batch, failures, deadl
         timeoutMs: 300_000,
       });
       latencies.push(r.ms);
-      const problem = stowProblem(
-        r,
-        groups[i].map((f) => f.sop),
-      );
+      const problem = server.reference
+        ? bareProblem(r, groups[i])
+        : stowProblem(
+            r,
+            groups[i].map((f) => f.sop),
+          );
       if (problem) {
         errors += 1;
         if (errors <= 5)
@@ -104,7 +106,8 @@ export async function stowPass(server, ds, { concurrency, batch, failures, deadl
   );
   const seconds = (performance.now() - t0) / 1000;
   const used = cpu.end();
-  // the server must now hold the whole data set
+  // the server must now hold the whole data set (the reference keeps no index to ask)
+  if (server.reference) return stowFigures(seconds, used, latencies, errors, ds);
   const read = await server.auth('read');
   const all = await request(`${server.base}/studies`, {
     headers: { ...read, Accept: 'application/dicom+json' },
@@ -119,6 +122,14 @@ export async function stowPass(server, ds, { concurrency, batch, failures, deadl
       detail: `expected ${ds.studies.size} studies, got ${held} (status ${all.status})`,
     });
   }
+  return stowFigures(seconds, used, latencies, errors, ds);
+}
+
+/**
+ * @param {number} seconds @param {{ server: number, database?: number }} used @param {number[]} latencies
+ * @param {number} errors @param {import('./dataset.mjs').Dataset} ds
+ */
+function stowFigures(seconds, used, latencies, errors, ds) {
   return {
     seconds,
     instances: ds.files.length,
@@ -131,6 +142,20 @@ export async function stowPass(server, ds, { concurrency, batch, failures, deadl
     dbCpuSeconds: used.database,
     errors,
   };
+}
+
+/**
+ * Checks an answer of the bare write path: 200 and every part of the request stored, byte for byte in number.
+ * @param {import('./http.mjs').Reply} r
+ * @param {{ size: number }[]} files
+ */
+function bareProblem(r, files) {
+  if (r.status !== 200) return `status ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`;
+  const body = json(r);
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  if (body.parts !== files.length || body.bytes !== bytes)
+    return `stored ${body.parts} part(s) / ${body.bytes} bytes of ${files.length} / ${bytes}`;
+  return undefined;
 }
 
 /**

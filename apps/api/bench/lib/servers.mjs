@@ -18,7 +18,8 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { json, makeAgent, request } from './http.mjs';
 
@@ -127,8 +128,42 @@ function cpuMeter(pidsFn) {
 }
 
 /**
+ * Runs one SQL command through psql on the PostgreSQL server given by an admin URL (nothing without one).
+ * @param {URL | undefined} admin
+ */
+function psqlOn(admin) {
+  return (/** @type {string} */ sql) => {
+    if (!admin) return '';
+    return execFileSync(
+      'psql',
+      [
+        '-h',
+        admin.hostname,
+        '-p',
+        admin.port || '5432',
+        '-U',
+        decodeURIComponent(admin.username || 'postgres'),
+        '-d',
+        admin.pathname.slice(1) || 'postgres',
+        '-Atqc',
+        sql,
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PGPASSWORD: decodeURIComponent(admin.password),
+          PGOPTIONS: '-c client_min_messages=warning',
+        },
+      },
+    );
+  };
+}
+
+/**
  * @typedef {object} Server
- * @property {'zhiyin' | 'orthanc'} name
+ * @property {'zhiyin' | 'orthanc' | 'bare' | 'bare-light'} name
+ * @property {boolean} [reference]  the bare write path (STOW-RS only): answers are part counts, not DICOM JSON
  * @property {string} label
  * @property {string} base        DICOMweb root URL, without a trailing slash
  * @property {number} pid
@@ -214,32 +249,7 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
   let runCount = 0;
   const dbName = pgUrl ? `zhiyin_bench_${process.pid}` : undefined;
   const admin = pgUrl ? new URL(pgUrl) : undefined;
-  const psql = (/** @type {string} */ sql) => {
-    if (!admin) return '';
-    return execFileSync(
-      'psql',
-      [
-        '-h',
-        admin.hostname,
-        '-p',
-        admin.port || '5432',
-        '-U',
-        decodeURIComponent(admin.username || 'postgres'),
-        '-d',
-        admin.pathname.slice(1) || 'postgres',
-        '-Atqc',
-        sql,
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          PGPASSWORD: decodeURIComponent(admin.password),
-          PGOPTIONS: '-c client_min_messages=warning',
-        },
-      },
-    );
-  };
+  const psql = psqlOn(admin);
   mkdirSync(dataRoot, { recursive: true });
   const runRoot = mkdtempSync(join(dataRoot, 'zhiyin-bench-'));
 
@@ -445,4 +455,121 @@ export function sameFileSystem(a, b) {
   } catch {
     return false;
   }
+}
+
+/**
+ * The reference for STOW-RS (lib/bare-store.mjs): the bare durable write path as its own Node.js process, on a fresh
+ * database of the local PostgreSQL server and a fresh directory for every pass. Measured in the same STOW-RS passes
+ * as the two servers, it shows what a server that does nothing but the durable writes reaches on this machine with
+ * this client. `light`: with Orthanc's flushes instead of Zhiyin's (see bare-store.mjs).
+ * @param {{ dataRoot: string, pgUrl: string, log: (s: string) => void, light?: boolean }} o
+ * @returns {Server & { cleanup(): void }}
+ */
+export function bareServer({ dataRoot, pgUrl, log, light = false }) {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'bare-store.mjs');
+  const admin = new URL(pgUrl);
+  const psql = psqlOn(admin);
+  const dbName = `zhiyin_bench_bare${light ? '_light' : ''}_${process.pid}`;
+  mkdirSync(dataRoot, { recursive: true });
+  const runRoot = mkdtempSync(join(dataRoot, 'bare-bench-'));
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child;
+  let stderrTail = '';
+  let runCount = 0;
+  let runDir = '';
+  /** @type {Server & { cleanup(): void }} */
+  const s = {
+    name: light ? 'bare-light' : 'bare',
+    label: light ? "Bare write path, Orthanc's flushes" : "Bare write path, Zhiyin's flushes",
+    reference: true,
+    base: '',
+    pid: 0,
+    agent: makeAgent(16),
+    storageDir: runRoot,
+    async reset() {
+      await s.stop();
+      if (runDir) rmSync(runDir, { recursive: true, force: true });
+      runDir = join(runRoot, `run-${++runCount}`);
+      mkdirSync(runDir, { recursive: true });
+      psql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      psql(`CREATE DATABASE ${dbName}`);
+      const u = new URL(admin.toString());
+      u.pathname = `/${dbName}`;
+      const port = await freePort();
+      const proc = spawn(process.execPath, [script], {
+        env: {
+          ...process.env,
+          PORT: String(port),
+          DIR: runDir,
+          DATABASE_URL: u.toString(),
+          DURABILITY: light ? 'light' : 'full',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = proc;
+      s.pid = proc.pid ?? 0;
+      s.base = `http://127.0.0.1:${port}`;
+      stderrTail = '';
+      proc.stderr?.on('data', (/** @type {Buffer} */ c) => {
+        stderrTail = (stderrTail + c.toString('utf8')).slice(-4000);
+      });
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the bare write path did not start:\n${stderrTail}`)), 30_000);
+        proc.stdout?.once('data', () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        });
+        proc.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`the bare write path exited (code ${code}):\n${stderrTail}`));
+        });
+      });
+      proc.on('exit', (code, signal) => {
+        if (child === proc) {
+          child = undefined;
+          log(`the bare write path exited (code ${code}, signal ${signal})${stderrTail ? `: ${stderrTail}` : ''}`);
+        }
+      });
+    },
+    async stop() {
+      s.agent.destroy();
+      const proc = child;
+      child = undefined;
+      if (proc && proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        proc.kill('SIGTERM');
+        if (!(await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]))) proc.kill('SIGKILL');
+      }
+      s.pid = 0;
+    },
+    async auth() {
+      return {};
+    },
+    cpu() {
+      const node = cpuMeter(() => [s.pid]);
+      const db = cpuMeter(() => pidsWhere((c) => c.startsWith('postgres: ') && c.includes(` ${dbName} `)));
+      return {
+        begin() {
+          node.begin();
+          db.begin();
+        },
+        end() {
+          return { server: node.end(), database: db.end() };
+        },
+      };
+    },
+    async versions() {
+      return {};
+    },
+    cleanup() {
+      if (child) child.kill('SIGKILL');
+      try {
+        psql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      } catch {
+        // best effort
+      }
+      rmSync(runRoot, { recursive: true, force: true });
+    },
+  };
+  return s;
 }
