@@ -300,9 +300,9 @@ async function main() {
   /** @type {ReturnType<typeof bareServer>[]} */
   const references = [];
   if (opt.reference && opt.only.includes('stow') && pgAdmin) {
-    for (const light of [false, true])
+    for (const flush of /** @type {const} */ (['full', 'data', 'light']))
       references.push(
-        bareServer({ dataRoot: resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()), pgUrl: pgAdmin, log, light }),
+        bareServer({ dataRoot: resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()), pgUrl: pgAdmin, log, flush }),
       );
   }
 

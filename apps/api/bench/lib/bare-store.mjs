@@ -4,10 +4,12 @@
 // flush file and directory (fsync) before answering, and record the request in PostgreSQL with one committed INSERT
 // (synchronous_commit on). No DICOM parsing, no index of studies/series/instances, no authentication, no audit.
 // Its throughput shows how far the machine, the disk and the client allow a server to go; nothing real runs it.
-// With DURABILITY=light it flushes as Orthanc does instead: the file's data only (fdatasync), no directory, and the
-// INSERT's commit not waited for on disk (synchronous_commit off; Orthanc's SQLite index is not flushed either).
+// DURABILITY=full (the default) flushes as Zhiyin does: file and directory (fsync), and the INSERT's commit on disk.
+// DURABILITY=light flushes as Orthanc does: the file's data only (fdatasync), no directory, and the commit not waited
+// for on disk (synchronous_commit off; Orthanc's SQLite index is not flushed either). DURABILITY=data is between the
+// two: the file's data only, but the commit on disk.
 //
-// env: PORT, DIR (an empty directory), DATABASE_URL (an empty database), DURABILITY (full, the default, or light)
+// env: PORT, DIR (an empty directory), DATABASE_URL (an empty database), DURABILITY (full, data or light)
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -17,7 +19,8 @@ import pg from 'pg';
 
 const dir = /** @type {string} */ (process.env.DIR);
 for (let i = 0; i < 256; i++) mkdirSync(join(dir, i.toString(16).padStart(2, '0')), { recursive: true });
-const light = process.env.DURABILITY === 'light';
+const durability = process.env.DURABILITY ?? 'full';
+const light = durability === 'light';
 const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL,
   max: 8,
@@ -45,7 +48,7 @@ async function store(data) {
   try {
     let done = 0;
     while (done < data.length) done += (await fh.write(data, done)).bytesWritten;
-    if (light) await fh.datasync();
+    if (durability !== 'full') await fh.datasync();
     else await Promise.all([fh.sync(), syncPath(shard)]);
   } finally {
     await fh.close();

@@ -1,6 +1,7 @@
 // Turns the raw repetitions into metrics with ratios, prints them, and renders BENCHMARKS.md from the results files.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BARE_FLUSHES } from './servers.mjs';
 import { fmt, fmtSummary, summary } from './stats.mjs';
 
 /**
@@ -14,7 +15,7 @@ import { fmt, fmtSummary, summary } from './stats.mjs';
  * @property {{ median: number, min: number, max: number, n: number }} orthanc
  * @property {number} ratio   Zhiyin ÷ Orthanc (medians)
  * @property {Record<string, { median: number, min: number, max: number, n: number }>} [references]  the bare write
- *   paths (STOW-RS): `bare` with Zhiyin's flushes, `bare-light` with Orthanc's
+ *   paths (STOW-RS): `bare` with Zhiyin's flushes, `bare-light` with Orthanc's, `bare-data` between
  * @property {string} [target]
  * @property {boolean} [met]
  */
@@ -43,7 +44,7 @@ export function computeMetrics(runs) {
       orthanc: o,
       ratio: z.median / o.median,
     };
-    for (const name of ['bare', 'bare-light'])
+    for (const name of Object.keys(REFERENCE_FLUSHES))
       if (r[name]?.length) (m.references ??= {})[name] = summary(r[name].map((/** @type {any} */ x) => x[key]));
     if (target?.ratioAtLeast !== undefined) {
       m.target = `ratio ≥ ${target.ratioAtLeast}`;
@@ -164,8 +165,9 @@ function textTable(rows) {
 
 const REFERENCE_HEAD = ['STOW-RS reference', 'flushes', 'unit', 'median (min–max)', '÷ Orthanc', 'Zhiyin ÷ it'];
 const REFERENCE_FLUSHES = {
-  bare: "Zhiyin's: file + directory fsync, commit flushed",
-  'bare-light': "Orthanc's: file fdatasync only, commit not flushed",
+  bare: BARE_FLUSHES.full,
+  'bare-data': BARE_FLUSHES.data,
+  'bare-light': BARE_FLUSHES.light,
 };
 
 /** The rows of the bare write paths, where a run measured them. @param {Metric[]} metrics */
@@ -177,7 +179,7 @@ function referenceRows(metrics) {
         .filter(([, ref]) => Number.isFinite(ref.median))
         .map(([name, ref]) => [
           `${m.label}: bare write path`,
-          REFERENCE_FLUSHES[/** @type {'bare' | 'bare-light'} */ (name)] ?? name,
+          REFERENCE_FLUSHES[/** @type {keyof typeof REFERENCE_FLUSHES} */ (name)] ?? name,
           m.unit,
           fmtSummary(ref),
           ratioText(ref.median / m.orthanc.median, m.better),
@@ -309,7 +311,7 @@ function mdRun(r) {
         'Reference measured in the same passes (`apps/api/bench/lib/bare-store.mjs`): the **bare write path**, a Node.js ' +
           'process that only receives each request, splits its parts, SHA-256s each, writes it to a content-addressed file ' +
           'and records the request with one INSERT in PostgreSQL before answering — no DICOM parsing, no study/series/instance ' +
-          "index, no authentication, no audit — once with Zhiyin's flushes and once with Orthanc's. It shows what the " +
+          "index, no authentication, no audit — flushing as each row says (Zhiyin's way, Orthanc's way, or between). It shows what the " +
           'machine, the disk and this client allow a server that flushes that way to reach: a ratio to Orthanc above the ' +
           "bare path's own is out of reach for a server that stores the same way.",
         '',
@@ -406,7 +408,7 @@ const NOTES_END = '<!-- notes:end -->';
 
 /**
  * Writes BENCHMARKS.md from the newest results file of each data-set preset (and the newest one with the 1 GB
- * test), keeping the hand-written notes section.
+ * test), keeping the hand-written notes section and what follows it.
  * @param {string} resultsDir @param {string} outFile
  */
 export function renderMarkdown(resultsDir, outFile) {
@@ -422,11 +424,16 @@ export function renderMarkdown(resultsDir, outFile) {
   const withBig = [...all].reverse().find((r) => r.runs?.big || r.runs?.['big-many']);
   const order = ['medium', 'small', ...[...latest.keys()].filter((k) => k !== 'medium' && k !== 'small')];
   let notes = '';
+  // sections after the notes (e.g. the web app's figures, written by its browser tests' run) are kept as they are
+  let after = '';
   if (existsSync(outFile)) {
     const old = readFileSync(outFile, 'utf8');
     const a = old.indexOf(NOTES_START);
     const b = old.indexOf(NOTES_END);
-    if (a >= 0 && b > a) notes = old.slice(a + NOTES_START.length, b).trim();
+    if (a >= 0 && b > a) {
+      notes = old.slice(a + NOTES_START.length, b).trim();
+      after = old.slice(b + NOTES_END.length).trim();
+    }
   }
   const out = [
     '# Benchmarks',
@@ -500,5 +507,6 @@ export function renderMarkdown(resultsDir, outFile) {
     out.push(mdRun(withBig));
   }
   out.push('## Notes', '', NOTES_START, notes, NOTES_END, '');
+  if (after) out.push(after, '');
   writeFileSync(outFile, out.join('\n'));
 }

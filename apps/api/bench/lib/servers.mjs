@@ -162,7 +162,7 @@ function psqlOn(admin) {
 
 /**
  * @typedef {object} Server
- * @property {'zhiyin' | 'orthanc' | 'bare' | 'bare-light'} name
+ * @property {'zhiyin' | 'orthanc' | 'bare' | 'bare-data' | 'bare-light'} name
  * @property {boolean} [reference]  the bare write path (STOW-RS only): answers are part counts, not DICOM JSON
  * @property {string} label
  * @property {string} base        DICOMweb root URL, without a trailing slash
@@ -457,19 +457,26 @@ export function sameFileSystem(a, b) {
   }
 }
 
+/** How each variant of the bare write path flushes before answering. */
+export const BARE_FLUSHES = {
+  full: "Zhiyin's: file + directory fsync, commit flushed",
+  data: 'file fdatasync only, commit flushed',
+  light: "Orthanc's: file fdatasync only, commit not flushed",
+};
+
 /**
  * The reference for STOW-RS (lib/bare-store.mjs): the bare durable write path as its own Node.js process, on a fresh
  * database of the local PostgreSQL server and a fresh directory for every pass. Measured in the same STOW-RS passes
  * as the two servers, it shows what a server that does nothing but the durable writes reaches on this machine with
- * this client. `light`: with Orthanc's flushes instead of Zhiyin's (see bare-store.mjs).
- * @param {{ dataRoot: string, pgUrl: string, log: (s: string) => void, light?: boolean }} o
+ * this client. `flush`: `full` as Zhiyin flushes, `light` as Orthanc does, `data` between (see bare-store.mjs).
+ * @param {{ dataRoot: string, pgUrl: string, log: (s: string) => void, flush: 'full' | 'data' | 'light' }} o
  * @returns {Server & { cleanup(): void }}
  */
-export function bareServer({ dataRoot, pgUrl, log, light = false }) {
+export function bareServer({ dataRoot, pgUrl, log, flush }) {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'bare-store.mjs');
   const admin = new URL(pgUrl);
   const psql = psqlOn(admin);
-  const dbName = `zhiyin_bench_bare${light ? '_light' : ''}_${process.pid}`;
+  const dbName = `zhiyin_bench_bare_${flush}_${process.pid}`;
   mkdirSync(dataRoot, { recursive: true });
   const runRoot = mkdtempSync(join(dataRoot, 'bare-bench-'));
   /** @type {import('node:child_process').ChildProcess | undefined} */
@@ -479,8 +486,8 @@ export function bareServer({ dataRoot, pgUrl, log, light = false }) {
   let runDir = '';
   /** @type {Server & { cleanup(): void }} */
   const s = {
-    name: light ? 'bare-light' : 'bare',
-    label: light ? "Bare write path, Orthanc's flushes" : "Bare write path, Zhiyin's flushes",
+    name: flush === 'full' ? 'bare' : flush === 'data' ? 'bare-data' : 'bare-light',
+    label: `Bare write path (${BARE_FLUSHES[flush]})`,
     reference: true,
     base: '',
     pid: 0,
@@ -502,7 +509,7 @@ export function bareServer({ dataRoot, pgUrl, log, light = false }) {
           PORT: String(port),
           DIR: runDir,
           DATABASE_URL: u.toString(),
-          DURABILITY: light ? 'light' : 'full',
+          DURABILITY: flush,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
