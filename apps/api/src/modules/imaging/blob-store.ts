@@ -94,10 +94,13 @@ export class TempBlob {
     await writeAll(this.handle!, buffers);
   }
 
-  /** Flushes to disk (fsync) and closes; returns the SHA-256 of the content. */
+  /**
+   * Flushes to disk and closes; returns the SHA-256 of the content. fdatasync: the data and what is
+   * needed to read it back (size, blocks) are on disk; only the file's times may not be.
+   */
   async seal(): Promise<string> {
     await this.flush();
-    await this.handle!.sync();
+    await this.handle!.datasync();
     await this.handle!.close();
     this.handle = undefined;
     return this.hash.digest('hex');
@@ -233,7 +236,7 @@ export class BlobStore {
     }
     try {
       await writeAll(fh, data);
-      await Promise.all([fh.sync(), syncDir(dir)]);
+      await Promise.all([fh.datasync(), syncDir(dir)]);
     } catch (err) {
       // Left as it is: never indexed, and the next store of the same content replaces it.
       await fh.close().catch(() => undefined);
