@@ -24,10 +24,12 @@ import { NODE_ID } from './node-id.js';
 import { OutboxService } from './outbox.service.js';
 import { rooms, serviceOfSpecialty, staticRooms } from './rooms.js';
 
+// socket.data must stay plain data: with Redis, socket.io serialises it (msgpack) to keep a dropped
+// connection's session for recovery on any node, and a live Timeout in it is a cyclic object that
+// cannot be encoded. Anything else per socket lives in the gateway, keyed by the socket.
 interface SocketData {
   actor: Actor;
   expiresAt: number;
-  expiryTimer?: NodeJS.Timeout;
 }
 type ZSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ZServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -46,6 +48,7 @@ const HEARTBEAT_MS = 15_000;
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   @WebSocketServer() server: ZServer;
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly expiryTimers = new WeakMap<ZSocket, NodeJS.Timeout>();
 
   constructor(
     private readonly tokens: TokenService,
@@ -106,7 +109,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   async handleDisconnect(socket: ZSocket): Promise<void> {
-    if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
+    clearTimeout(this.expiryTimers.get(socket));
+    this.expiryTimers.delete(socket);
     const actor = socket.data.actor;
     if (actor?.role === 'specialist') {
       await this.ds.query('DELETE FROM presence WHERE socket_id = $1', [socket.id]).catch(() => undefined);
@@ -154,9 +158,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   private armExpiry(socket: ZSocket): void {
-    if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
+    clearTimeout(this.expiryTimers.get(socket));
     const ms = Math.max(0, socket.data.expiresAt - Date.now());
-    socket.data.expiryTimer = setTimeout(() => socket.disconnect(true), Math.min(ms, 2 ** 31 - 1));
-    socket.data.expiryTimer.unref();
+    const timer = setTimeout(() => socket.disconnect(true), Math.min(ms, 2 ** 31 - 1));
+    timer.unref();
+    this.expiryTimers.set(socket, timer);
   }
 }
