@@ -79,7 +79,9 @@ export async function createApp(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
   app.useGlobalFilters(new AllExceptionsFilter(logger));
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): the process's entry point (start.ts) owns SIGINT/SIGTERM, closes the app
+  // (whose destroy and shutdown hooks run then) and only then stops the embedded database and exits.
+  // Nest's own handler would close the app a second time and end the process by re-raising the signal.
   const io = new ZhiyinIoAdapter(app, config.redisUrl, config.redisStreamName, logger);
   await io.connect();
   app.useWebSocketAdapter(io);

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { loadConfig } from './config/app-config.js';
 import { ConfigError } from './config/env.schema.js';
 import { createLogger } from './common/logging/logger.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { prepareDatabase } from './database/prepare.js';
 import { createApp } from './bootstrap.js';
 import { DEMO_PASSWORD } from './seed/demo-network.js';
@@ -25,6 +26,15 @@ async function main(): Promise<void> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     logger.info({ port: config.embeddedPgPort }, 'DATABASE_URL not set: starting the embedded PostgreSQL');
+    // Loaded only when used: the package stops its databases and exits the process on the first
+    // SIGINT/SIGTERM by itself, ~20 ms later, before the API has closed (requests in flight, live
+    // sessions kept for reconnection, the Redis adapter). The API's own shutdown below closes the app
+    // first and then stops the database, so the package's signal handlers are taken off again.
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+    const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
+    for (const s of signals)
+      for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
     embedded = await startEmbeddedPostgres({
       dir: join(config.dataDir, 'pg'),
       port: config.embeddedPgPort,
@@ -38,7 +48,12 @@ async function main(): Promise<void> {
   const app = await createApp(config, databaseUrl, logger);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    // Requests in flight are answered; a keep-alive connection is closed as soon as it is idle rather
+    // than when its keep-alive time runs out.
+    const http = app.getHttpServer() as Server;
+    const idle = setInterval(() => http.closeIdleConnections(), 100);
     await app.close();
+    clearInterval(idle);
     await embedded?.stop();
     process.exit(0);
   };

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
+import { createTestDatabase, TEST_DATA_KEY, TEST_JWT_SECRET } from '../support/test-app.js';
 import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
 
 const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -99,4 +101,94 @@ describe('npm start on a machine without a PostgreSQL server', () => {
     );
     expect(again).toBe('refused');
   });
+});
+
+// A node of a real deployment (DATABASE_URL set) being stopped or restarted: what it was doing is finished,
+// then it exits by itself with success — the embedded database package is not even loaded, so its own
+// signal handling cannot end the process early, and the app is closed once.
+describe('an API node on a PostgreSQL server, stopped with SIGTERM', () => {
+  let child: ChildProcess;
+  let output = '';
+  let dataDir: string;
+  let database: { url: string; drop(): Promise<void> };
+  let port: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), 'zhiyin-node-'));
+    port = await freePort();
+    child = spawn(process.execPath, [mainJs], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        PORT: String(port),
+        DATABASE_URL: database.url,
+        JWT_SECRET: TEST_JWT_SECRET,
+        DATA_KEY: TEST_DATA_KEY,
+        DATA_DIR: dataDir,
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner in time:\n${output}`)), 60_000);
+      child.stdout!.on('data', () => {
+        if (/is running: http/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    await database.drop();
+  });
+
+  it('answers the request in flight, then exits with success', async () => {
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    // A sign-in whose body is still arriving when the signal comes (keep-alive, as browsers connect).
+    const body = JSON.stringify({ username: 'doc.bjcy', password: DEMO_PASSWORD });
+    const req = http.request({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      path: '/api/auth/login',
+      agent: new http.Agent({ keepAlive: true }),
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    });
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+    });
+    req.write(body.slice(0, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    req.end(body.slice(10));
+
+    const answer = await answered;
+    // the template database holds the demo network's accounts
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).accessToken).toEqual(expect.any(String));
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(output).toContain('shutting down');
+    const again = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+      () => 'answered',
+      () => 'refused',
+    );
+    expect(again).toBe('refused');
+  }, 30_000);
 });
