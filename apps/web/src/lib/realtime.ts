@@ -120,7 +120,10 @@ class Realtime {
     });
     socket.on('connect', () => {
       for (const id of this.watched.keys()) socket.emit('referral.watch', id, () => undefined);
-      if (this.everConnected && !socket.recovered) void this.catchUp();
+      // After any reconnect, recovered or not: socket.io's recovery can miss an event sent while the
+      // resumed socket rejoins its rooms but is not yet counted as connected. Events already seen are
+      // dropped by id, so asking costs one request.
+      if (this.everConnected) void this.catchUp();
       this.everConnected = true;
       this.emitStatus(true);
     });
