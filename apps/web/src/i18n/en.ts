@@ -213,6 +213,8 @@ export const en: Record<MessageKey, string> = {
   'ecg.device': 'Device',
   'ecg.confirmedValue': 'Confirmed',
   'ecg.confirm': 'Confirm measurements',
+  'ecg.savedLoading': 'Reading the measurements confirmed in the report draft…',
+  'ecg.savedNote': 'The confirmed values are the ones saved in the report draft.',
   'ecg.confirmedNote': 'Measurements confirmed; the report will use them.',
   'ecg.deviceStatements': 'Device statements',
   'ecg.recording': '{leads} leads, {hz} Hz, {seconds} s, {beats} beats detected',

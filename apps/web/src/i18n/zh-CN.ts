@@ -206,6 +206,8 @@ export const zhCN = {
   'ecg.device': '设备报告',
   'ecg.confirmedValue': '确认值',
   'ecg.confirm': '确认测量值',
+  'ecg.savedLoading': '正在读取报告草稿中已确认的测量值…',
+  'ecg.savedNote': '确认值为报告草稿中已保存的测量值。',
   'ecg.confirmedNote': '测量值已确认，将用于报告。',
   'ecg.deviceStatements': '设备诊断提示',
   'ecg.recording': '{leads} 个导联，{hz} Hz，{seconds} 秒，检出 {beats} 次心搏',

@@ -1,6 +1,20 @@
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
+import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
+import { stow } from '../../../api/test/support/dicom-files.js';
+import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
-import { REAL_ECG, REAL_ECG_BPM, stowFiles, syntheticIndex } from '../support/data.js';
+import { REAL_ECG, REAL_ECG_BPM, sample, stowFiles, syntheticIndex } from '../support/data.js';
+
+/** A response held back until released: one answer arriving after another, on purpose. */
+function heldBack() {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const handler = async (route: Route) => {
+    await gate;
+    await route.continue();
+  };
+  return { release, handler };
+}
 
 // The ECG viewer against samples whose rate is known: the real Mortara ECG (its device measured
 // RR 982 ms) and a synthetic one (the generator wrote its RR), and the paper's scale: at the
@@ -87,5 +101,84 @@ describe('ECG viewer', () => {
     await page.keyboard.press('ArrowRight');
     const after = Number(await page.getByTestId('caliper-readout').getAttribute('data-ms'));
     expect(Math.abs(after - ms - 40)).toBeLessThanOrEqual(1);
+  });
+
+  it('a reopened case shows the measurements saved in the report draft, whether the ECG or the draft arrives first', async () => {
+    // An ECG referral given to card.zhang, who has accepted it.
+    const doc = await w.app.login('doc.bjcy');
+    const coord = await w.app.login('coord.liu');
+    const reader = await w.app.login('card.zhang');
+    const id = async (sql: string, value: string) => (await w.app.db.query(sql, [value])).rows[0].id as string;
+    const referral = await json(w, 'POST', '/api/referrals', doc, {
+      patientId: await id('SELECT id FROM patient WHERE mrn = $1', 'BJCY100000'),
+      service: 'ECG',
+      priority: 'ROUTINE',
+      clinicalQuestion: '心悸两周，请判读心电图。',
+    });
+    const stored = await stow(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), referral.number)]);
+    expect(stored.status).toBe(200);
+    const event = (body: object, token: string) => json(w, 'POST', `/api/referrals/${referral.id}/events`, token, body);
+    await event({ type: 'submit' }, doc);
+    await event(
+      { type: 'reassign', specialistId: await id('SELECT id FROM app_user WHERE username = $1', 'card.zhang') },
+      coord,
+    );
+    await event({ type: 'accept' }, reader);
+
+    const reading = await w.signIn(await w.context(), 'card.zhang');
+    const input = (key: string) => reading.getByTestId(`ecg-confirm-${key}`);
+    const shown = async () => ({
+      heartRate: await input('heartRate').inputValue(),
+      qrsMs: await input('qrsMs').inputValue(),
+      source: await input('qrsMs').getAttribute('data-source'),
+    });
+
+    // First opening: nothing saved yet, so the automatic measurements are offered.
+    await reading.goto(`/reading/${referral.id}`);
+    await reading.locator('[data-testid=ecg-confirm-qrsMs][data-source=measured]').waitFor();
+    const automatic = await shown();
+    expect(Number(automatic.heartRate)).toBeGreaterThan(30);
+    // The cardiologist corrects the rate and the QRS, confirms, and the draft saves them.
+    const corrected = {
+      heartRate: String(Number(automatic.heartRate) + 7),
+      qrsMs: String(Number(automatic.qrsMs) + 16),
+    };
+    await input('heartRate').fill(corrected.heartRate);
+    await input('qrsMs').fill(corrected.qrsMs);
+    await reading.getByTestId('ecg-confirm').click();
+    await reading.locator('[data-testid=save-status][data-status=saved]').waitFor();
+    const { rows } = await w.app.db.query('SELECT measurements FROM report WHERE referral_id = $1', [referral.id]);
+    expect(rows[0].measurements).toMatchObject({
+      heartRate: Number(corrected.heartRate),
+      qrs: Number(corrected.qrsMs),
+    });
+
+    // Reopened with the draft held back: the ECG is drawn first, and nothing can be confirmed over
+    // the saved values until they are there; then they are shown, not the automatic ones.
+    const draft = heldBack();
+    const draftUrl = `**/api/referrals/${referral.id}/report`;
+    await reading.route(draftUrl, draft.handler);
+    await reading.goto(`/reading/${referral.id}`);
+    await reading.getByTestId('ecg-paper').waitFor();
+    await expect(input('qrsMs').isDisabled()).resolves.toBe(true);
+    await expect(reading.getByTestId('ecg-confirm').isDisabled()).resolves.toBe(true);
+    draft.release();
+    await reading.locator('[data-testid=ecg-confirm-qrsMs][data-source=saved]').waitFor();
+    await expect(shown()).resolves.toEqual({ ...corrected, source: 'saved' });
+    await reading.getByTestId('ecg-saved-note').waitFor();
+    await w.shot(reading, '22-ecg-saved-measurements');
+    await reading.unroute(draftUrl);
+
+    // Reopened with the ECG held back: the draft is there first, and the viewer opens on its values.
+    const ecg = heldBack();
+    const instance = (u: URL) => u.pathname.startsWith('/dicomweb/') && /\/instances\/[^/]+$/.test(u.pathname);
+    await reading.route(instance, ecg.handler);
+    await reading.goto(`/reading/${referral.id}`);
+    await expect(reading.getByTestId('report-m-qrs').getAttribute('data-value')).resolves.toBe(corrected.qrsMs);
+    await expect(reading.getByTestId('ecg-paper').count()).resolves.toBe(0);
+    ecg.release();
+    await reading.getByTestId('ecg-paper').waitFor();
+    await expect(shown()).resolves.toEqual({ ...corrected, source: 'saved' });
+    await reading.unroute(instance);
   });
 });

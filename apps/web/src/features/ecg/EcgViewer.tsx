@@ -77,13 +77,16 @@ export function EcgViewer({
   seriesUid,
   sopUid,
   confirmedValues,
+  confirmedLoading = false,
   onConfirm,
 }: {
   studyUid: string;
   seriesUid: string;
   sopUid: string;
-  /** values confirmed earlier (a saved report draft): shown in the inputs */
+  /** values confirmed earlier (a saved report draft): shown in the inputs instead of the measured ones */
   confirmedValues?: ConfirmedEcgValues | null;
+  /** the saved values are still on their way: nothing can be confirmed over them yet */
+  confirmedLoading?: boolean;
   /** receives the confirmed values (for the report's measurements); without it the viewer only shows them */
   onConfirm?: (values: ConfirmedEcgValues) => void;
 }) {
@@ -96,15 +99,9 @@ export function EcgViewer({
   const [marks, setMarks] = useState<[number, number] | null>(null); // mm along the paper
   const [active, setActive] = useState<0 | 1>(1);
   const [confirmed, setConfirmed] = useState<Partial<Record<MeasureKey, string>> | null>(null);
-  const [edits, setEdits] = useState<Partial<Record<MeasureKey, string>>>(() => {
-    const out: Partial<Record<MeasureKey, string>> = {};
-    for (const k of MEASURES) {
-      const rk = REPORT_KEY[k];
-      const v = rk ? confirmedValues?.[rk] : undefined;
-      if (v !== undefined) out[k] = String(v);
-    }
-    return out;
-  });
+  // Only what the specialist typed here: the saved values are read from the props on every render,
+  // so they show whichever arrives first, the ECG or the report draft.
+  const [edits, setEdits] = useState<Partial<Record<MeasureKey, string>>>({});
   const svg = useRef<SVGSVGElement>(null);
 
   useEffect(() => {
@@ -195,7 +192,14 @@ export function EcgViewer({
     v === undefined ? '—' : key === 'heartRate' ? number(Math.round(v)) : number(Math.round(v));
   const unit = (key: MeasureKey) =>
     key === 'heartRate' ? t('ecg.unitBpm') : key === 'axisDeg' ? t('ecg.unitDeg') : t('ecg.unitMs');
-  const valueOf = (k: MeasureKey) => edits[k] ?? (measured[k] === undefined ? '' : String(Math.round(measured[k])));
+  const saved = (k: MeasureKey) => {
+    const rk = REPORT_KEY[k];
+    const v = rk ? confirmedValues?.[rk] : undefined;
+    return v === undefined ? undefined : String(v);
+  };
+  const hasSaved = MEASURES.some((k) => saved(k) !== undefined);
+  const valueOf = (k: MeasureKey) =>
+    edits[k] ?? saved(k) ?? (measured[k] === undefined ? '' : String(Math.round(measured[k])));
   const invalid = (k: MeasureKey) => {
     const rk = REPORT_KEY[k];
     const text = valueOf(k).trim();
@@ -204,7 +208,7 @@ export function EcgViewer({
     return !Number.isFinite(n) || n < LIMITS[rk][0] || n > LIMITS[rk][1];
   };
   const confirm = () => {
-    if (MEASURES.some(invalid)) return;
+    if (confirmedLoading || MEASURES.some(invalid)) return;
     setConfirmed(Object.fromEntries(MEASURES.map((k) => [k, valueOf(k)])));
     const values: ConfirmedEcgValues = {};
     for (const k of MEASURES) {
@@ -349,9 +353,19 @@ export function EcgViewer({
                         className="num"
                         inputMode="numeric"
                         aria-label={`${t(`ecg.m.${key}`)} · ${t('ecg.confirmedValue')}`}
-                        value={valueOf(key)}
+                        value={confirmedLoading ? '' : valueOf(key)}
+                        disabled={confirmedLoading}
                         aria-invalid={invalid(key) || undefined}
                         data-testid={`ecg-confirm-${key}`}
+                        data-source={
+                          confirmedLoading
+                            ? 'loading'
+                            : edits[key] !== undefined
+                              ? 'typed'
+                              : saved(key) !== undefined
+                                ? 'saved'
+                                : 'measured'
+                        }
                         onChange={(e) => {
                           setEdits((x) => ({ ...x, [key]: e.target.value }));
                           setConfirmed(null);
@@ -363,13 +377,30 @@ export function EcgViewer({
               })}
             </tbody>
           </table>
-          <button type="button" onClick={confirm} disabled={MEASURES.some(invalid)} data-testid="ecg-confirm">
+          <button
+            type="button"
+            onClick={confirm}
+            disabled={confirmedLoading || MEASURES.some(invalid)}
+            data-testid="ecg-confirm"
+          >
             {t('ecg.confirm')}
           </button>
-          {confirmed && (
+          {confirmedLoading && (
+            <p className="muted small" role="status">
+              {t('ecg.savedLoading')}
+            </p>
+          )}
+          {confirmed ? (
             <p className="ok" role="status">
               {t('ecg.confirmedNote')}
             </p>
+          ) : (
+            hasSaved &&
+            !confirmedLoading && (
+              <p className="muted small" data-testid="ecg-saved-note">
+                {t('ecg.savedNote')}
+              </p>
+            )
           )}
           {ecg.statements.length > 0 && (
             <>

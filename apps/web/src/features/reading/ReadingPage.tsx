@@ -295,6 +295,7 @@ function Workspace({ id }: { id: string }) {
         <StudyPane
           studies={r.studies}
           confirmedValues={report.draft.measurements}
+          confirmedLoading={!report.loaded}
           onConfirm={
             reading && !signed
               ? (m) => {

@@ -15,10 +15,13 @@ interface Series extends SeriesSummary {
 export function StudyPane({
   studies,
   confirmedValues,
+  confirmedLoading,
   onConfirm,
 }: {
   studies: ReferralStudy[];
   confirmedValues?: ConfirmedEcgValues | null;
+  /** the report draft (and its confirmed ECG values) is still loading */
+  confirmedLoading?: boolean;
   onConfirm?: (values: ConfirmedEcgValues) => void;
 }) {
   const { t } = useI18n();
@@ -78,6 +81,7 @@ export function StudyPane({
             studyUid={selected.studyUid}
             series={selected}
             confirmedValues={confirmedValues}
+            confirmedLoading={confirmedLoading}
             onConfirm={onConfirm}
           />
         )}

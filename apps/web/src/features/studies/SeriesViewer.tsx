@@ -25,11 +25,13 @@ export function SeriesViewer({
   studyUid,
   series,
   confirmedValues,
+  confirmedLoading,
   onConfirm,
 }: {
   studyUid: string;
   series: SeriesSummary | undefined;
   confirmedValues?: ConfirmedEcgValues | null;
+  confirmedLoading?: boolean;
   onConfirm?: (values: ConfirmedEcgValues) => void;
 }) {
   const { t } = useI18n();
@@ -54,6 +56,7 @@ export function SeriesViewer({
           seriesUid={series.seriesUid}
           sopUid={sop.data}
           confirmedValues={confirmedValues}
+          confirmedLoading={confirmedLoading}
           onConfirm={onConfirm}
         />
       )}
