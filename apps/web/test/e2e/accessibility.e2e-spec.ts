@@ -135,10 +135,40 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
   };
   const staff = async (username: string, locale = 'zh-CN') => {
     const page = await w.signIn(await w.context({ locale }), username);
-    page.on('dialog', (d) => void d.accept());
     if (locale === 'en') await page.getByRole('button', { name: 'English' }).click();
     return page;
   };
+  /**
+   * Enter on the focused button opens the app's confirmation (not the browser's): checked by axe while
+   * open, the focus on its confirm button and kept inside by Tab and Shift+Tab; Escape closes it and
+   * gives the focus back to the button. Returns the dialog, closed.
+   */
+  const confirmation = async (page: Page, opener: string, name: string | RegExp, shot: string) => {
+    await expect(focused(page)).resolves.toMatchObject({ name: opener });
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('alertdialog', { name });
+    await dialog.waitFor();
+    await expect(focused(page)).resolves.toEqual({ name: 'confirm-ok', ring: true });
+    await screen(page, shot);
+    const where: string[] = [];
+    for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      where.push(await focusIn(page, '[role=alertdialog]'));
+    }
+    expect(where).toEqual(where.map(() => 'inside'));
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect(focused(page)).resolves.toEqual({ name: opener, ring: true });
+    return dialog;
+  };
+  /** Enter opens the confirmation again and Enter confirms it. */
+  const confirmByKeyboard = async (page: Page, dialog: ReturnType<Page['getByRole']>) => {
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+  };
+
   /** A small phone, 375 CSS pixels wide. */
   const phone = async (locale = 'zh-CN') => {
     const ctx = await w.browser.newContext({
@@ -576,6 +606,100 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
       await form.waitFor({ state: 'detached' });
       await expect(focused(page)).resolves.toEqual({ name: 'action-cancel', ring: true });
       await expect(json(w, 'GET', `/api/referrals/${draft.id}`, doc)).resolves.toMatchObject({ state: 'draft' });
+    });
+
+    it('replacing a patient code asks in the app: Escape keeps the code, Enter replaces it', async () => {
+      const patientId = await patientOf('BJCY100102');
+      const page = await staff('doc.bjcy');
+      await page.goto(`/desk/patients/${patientId}`);
+      // The first code needs no confirmation: nothing is replaced.
+      await page.getByRole('button', { name: '生成查询码' }).click();
+      const shown = page.getByTestId('access-code');
+      const first = (await shown.textContent())!.trim();
+      const codes = async () =>
+        (await w.app.db.query('SELECT count(*)::int AS n FROM patient_access_code WHERE patient_id = $1', [patientId]))
+          .rows[0].n as number;
+      const before = await codes();
+      await page.getByTestId('issue-code').focus();
+      const dialog = await confirmation(page, 'issue-code', '重新生成查询码？', 'desk-patient-code-confirm');
+      await expect(dialog.count()).resolves.toBe(0);
+      await expect(shown.textContent()).resolves.toBe(first);
+      await expect(codes()).resolves.toBe(before);
+      await confirmByKeyboard(page, dialog);
+      await page.waitForFunction(
+        (code) => document.querySelector('[data-testid=access-code]')?.textContent !== code,
+        first,
+      );
+      await expect(codes()).resolves.toBe(before + 1);
+    });
+
+    it('a workflow action asks in the app: Escape leaves the referral as it was, Enter takes the step', async () => {
+      const draft = await json(w, 'POST', '/api/referrals', doc, {
+        patientId: reported.patientId,
+        service: 'ECG',
+        priority: 'ROUTINE',
+        clinicalQuestion: '胸闷',
+      });
+      const page = await staff('doc.bjcy');
+      await page.goto(`/referrals/${draft.id}`);
+      await page.getByTestId('action-cancel').click();
+      await page.getByLabel('取消原因').selectOption({ index: 1 });
+      await tabTo(page, 'action-confirm', 5);
+      const dialog = await confirmation(page, 'action-confirm', `取消转诊 · ${draft.number}`, 'desk-referral-confirm');
+      await expect(json(w, 'GET', `/api/referrals/${draft.id}`, doc)).resolves.toMatchObject({ state: 'draft' });
+      // The way out is not worded like the action ("取消" beside "取消转诊").
+      await page.keyboard.press('Enter');
+      await dialog.waitFor();
+      await expect(dialog.getByRole('button').allTextContents()).resolves.toEqual(['取消转诊', '暂不取消']);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      await confirmByKeyboard(page, dialog);
+      await page.locator('[data-testid=referral-page][data-state=cancelled]').waitFor();
+      await expect(json(w, 'GET', `/api/referrals/${draft.id}`, doc)).resolves.toMatchObject({ state: 'cancelled' });
+    });
+
+    it('signing the plan asks in the app, in Chinese and in English: Escape signs nothing, Enter signs', async () => {
+      // An ECG reported and its plan signed by the cardiologist, waiting for the community doctor.
+      const awaiting = await submitted('BJCY100102', 'ECG', ['ecg/syn_ecg_sinus_gb18030_mdc.dcm'], '心悸复查。');
+      const path = (p: string) => `/api/referrals/${awaiting.id}${p}`;
+      // Offered at once to the cardiologist online, or given to him by the coordinator.
+      const { rows: now } = await w.app.db.query('SELECT state, assignee_id FROM referral WHERE id = $1', [
+        awaiting.id,
+      ]);
+      if (now[0].state === 'offered' && now[0].assignee_id === (await userId('card.chen')))
+        await json(w, 'POST', path('/events'), cardio, { type: 'accept' });
+      else await acceptedBy(awaiting, cardio, 'card.chen');
+      await json(w, 'POST', path('/events'), cardio, { type: 'start_review' });
+      await json(w, 'PUT', path('/report'), cardio, {
+        findings: '窦性心律，偶发房性早搏。',
+        impression: '偶发房性早搏。',
+        diagnoses: [{ code: 'I49.1', label: '房性早搏' }],
+        disposition: 'manage_in_community',
+      });
+      await json(w, 'POST', path('/report/sign'), cardio);
+      await json(w, 'POST', path('/plan'), cardio, {
+        content: { diagnosis: '偶发房性早搏', medications: [] },
+        disposition: 'manage_in_community',
+      });
+      await json(w, 'POST', path('/plan/sign'), cardio, { version: 1 });
+      const signatures = async () =>
+        (await w.app.db.query('SELECT count(*)::int AS n FROM plan_signature WHERE referral_id = $1', [awaiting.id]))
+          .rows[0].n as number;
+
+      const en = await staff('doc.bjcy', 'en');
+      await en.goto(`/referrals/${awaiting.id}`);
+      await en.getByTestId('plan-sign').focus();
+      await confirmation(en, 'plan-sign', 'Sign version 1 of the treatment plan?', 'desk-plan-sign-confirm-en');
+
+      const page = await staff('doc.bjcy');
+      await page.goto(`/referrals/${awaiting.id}`);
+      await page.getByTestId('plan-sign').focus();
+      const dialog = await confirmation(page, 'plan-sign', '签署第 1 版治疗方案？', 'desk-plan-sign-confirm');
+      await expect(page.getByTestId('signature-community_doctor').getAttribute('data-signed')).resolves.toBe('false');
+      await expect(signatures()).resolves.toBe(1);
+      await confirmByKeyboard(page, dialog);
+      await page.getByTestId('plan-agreed').waitFor();
+      await expect(signatures()).resolves.toBe(2);
     });
 
     it('a form opened on the board gives the focus back to its button when cancelled', async () => {

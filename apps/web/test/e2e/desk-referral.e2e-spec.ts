@@ -38,10 +38,15 @@ describe('community desk: a referral from opening to outcome', () => {
 
   const referralState = (page: Page, state: string) =>
     page.locator(`[data-testid=referral-page][data-state=${state}]`).waitFor();
+  /** The app's confirmation (not the browser's): named by its question, confirmed by its button. */
+  const confirmIn = async (page: Page, name: string | RegExp) => {
+    const dialog = page.getByRole('alertdialog', { name });
+    await dialog.getByTestId('confirm-ok').click();
+    await dialog.waitFor({ state: 'detached' });
+  };
 
   it('opens a referral, uploads an ECG for it, submits, answers a question, signs the plan and records the outcome', async () => {
     const page = await w.signIn(await w.context(), 'doc.bjcy');
-    page.on('dialog', (d) => void d.accept());
     await page.getByRole('heading', { name: /转诊/ }).first().waitFor();
     await page.locator('[data-testid=live][data-live=true]').waitFor();
     await w.shot(page, '20-desk-referrals');
@@ -75,6 +80,7 @@ describe('community desk: a referral from opening to outcome', () => {
     await w.shot(page, '22-desk-referral-upload');
 
     await page.getByTestId('action-submit').click();
+    await confirmIn(page, `提交转诊 · ${number}`);
     await referralState(page, 'submitted');
     await w.shot(page, '23-desk-referral-submitted');
 
@@ -138,6 +144,7 @@ describe('community desk: a referral from opening to outcome', () => {
 
     // The doctor signs the same version: the plan binds, both signatures shown.
     await page.getByTestId('plan-sign').click();
+    await confirmIn(page, '签署第 1 版治疗方案？');
     await page.getByTestId('plan-agreed').waitFor();
     await page.locator('[data-testid=signature-community_doctor][data-signed=true]').waitFor();
     await expect(page.getByTestId('signature-specialist').getAttribute('data-signed')).resolves.toBe('true');
@@ -148,6 +155,7 @@ describe('community desk: a referral from opening to outcome', () => {
     await page.getByTestId('action-close').click();
     await page.getByLabel('结案结果').selectOption('treated_in_community');
     await page.getByTestId('action-confirm').click();
+    await confirmIn(page, `登记结果并结案 · ${number}`);
     await referralState(page, 'closed');
     await expect(page.getByTestId('referral-outcome').textContent()).resolves.toBe('社区治疗');
     await w.shot(page, '27-desk-closed');
@@ -237,7 +245,6 @@ describe('community desk: a referral from opening to outcome', () => {
     const ctx = await w.context();
     await ctx.routeWebSocket(/socket\.io/, () => undefined);
     const page = await w.signIn(ctx, 'doc.bjcy');
-    page.on('dialog', (d) => void d.accept());
     await page.goto(`/referrals/${id}`);
     await page.getByRole('button', { name: '签署第 1 版' }).waitFor();
     const revised = await api(w.app, 'POST', path('/plan'), {
@@ -246,6 +253,7 @@ describe('community desk: a referral from opening to outcome', () => {
     });
     expect(revised.body.current.version).toBe(2);
     await page.getByRole('button', { name: '签署第 1 版' }).click();
+    await confirmIn(page, '签署第 1 版治疗方案？');
     await page.getByRole('alert').filter({ hasText: '方案已更新，请查看最新版本后再签署' }).waitFor();
     await page.getByRole('button', { name: '签署第 2 版' }).waitFor();
     await expect(page.getByTestId('plan-diagnosis').textContent()).resolves.toBe('阵发性心房颤动');

@@ -24,17 +24,14 @@ describe('one referral, end to end, every role in the browser', () => {
 
     // The cardiologist is at the worklist, live, before anything is sent.
     const cardio = await w.signIn(cardioCtx, 'card.chen');
-    cardio.on('dialog', (d) => void d.accept());
     await cardio.waitForURL('**/reading');
     await cardio.locator('[data-testid=live][data-connected=true]').waitFor();
     // The coordinator watches the board.
     const coord = await w.signIn(coordCtx, 'coord.liu');
-    coord.on('dialog', (d) => void d.accept());
     await coord.waitForURL('**/board');
 
     // 1. The community doctor opens an urgent ECG referral for 孙娟 and uploads her ECG.
     const doc = await w.signIn(docCtx, 'doc.bjcy');
-    doc.on('dialog', (d) => void d.accept());
     await doc.getByRole('link', { name: '新建转诊' }).click();
     await doc.getByLabel('查找患者').fill('孙娟');
     await doc.getByRole('button', { name: /孙娟/ }).click();
@@ -52,6 +49,10 @@ describe('one referral, end to end, every role in the browser', () => {
     await doc.getByTestId('send').click();
     await doc.locator('[data-testid=upload-item][data-attach=attached]').waitFor();
     await doc.getByTestId('action-submit').click();
+    await doc
+      .getByRole('alertdialog', { name: `提交转诊 · ${number}` })
+      .getByTestId('confirm-ok')
+      .click();
     // Submitted, and at once offered to the cardiologist on duty and online.
     await doc.locator('[data-testid=referral-page]:not([data-state=draft])').waitFor();
     await w.shot(doc, '80-whole-doctor-submitted');
@@ -112,9 +113,17 @@ describe('one referral, end to end, every role in the browser', () => {
     await docPlan.getByText('心内科门诊').first().waitFor();
     await plan.getByText('心内科门诊').first().waitFor();
     await plan.getByTestId('plan-sign').click();
+    await cardio
+      .getByRole('alertdialog', { name: /^签署第 \d+ 版治疗方案？$/ })
+      .getByTestId('confirm-ok')
+      .click();
     await doc.locator('[data-testid=signature-specialist][data-signed=true]').waitFor();
     await expect(doc.getByTestId('plan-agreed').count()).resolves.toBe(0);
     await docPlan.getByTestId('plan-sign').click();
+    await doc
+      .getByRole('alertdialog', { name: /^签署第 \d+ 版治疗方案？$/ })
+      .getByTestId('confirm-ok')
+      .click();
     await docPlan.getByTestId('plan-agreed').waitFor();
     await state(doc, 'referral-page', 'plan_agreed').waitFor();
     await cardio.locator('[data-testid=signature-community_doctor][data-signed=true]').waitFor();
@@ -150,6 +159,10 @@ describe('one referral, end to end, every role in the browser', () => {
     await doc.getByTestId('action-close').click();
     await doc.getByLabel('结案结果').selectOption('seen_at_hub');
     await doc.getByTestId('action-confirm').click();
+    await doc
+      .getByRole('alertdialog', { name: `登记结果并结案 · ${number}` })
+      .getByTestId('confirm-ok')
+      .click();
     await state(doc, 'referral-page', 'closed').waitFor();
     await expect(doc.getByTestId('referral-outcome').textContent()).resolves.toBe('上级医院门诊就诊');
     await w.shot(doc, '86-whole-closed');

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import { useAuth } from '../../app/auth';
 import { SERVICE_LABELS } from '@zhiyin/workflow';
 import { useI18n } from '../../i18n/i18n';
+import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { listReferrals } from '../referrals/api';
@@ -25,6 +26,7 @@ export default function PatientDetailPage() {
   const [code, setCode] = useState<{ code: string; expiresAt: string }>();
   const [codeError, setCodeError] = useState<unknown>();
   const [issuing, setIssuing] = useState(false);
+  const [confirm, confirmDialog] = useConfirm();
   const isDoctor = session?.user.role === 'community_doctor';
   usePageTitle('patients.detailTitle');
 
@@ -37,7 +39,15 @@ export default function PatientDetailPage() {
     );
 
   const issue = async () => {
-    if (code && !window.confirm(t('patients.codeReplaceConfirm'))) return;
+    if (
+      code &&
+      !(await confirm({
+        title: t('patients.codeReplaceTitle'),
+        text: t('patients.codeReplaceConfirm'),
+        confirmLabel: t('patients.codeReissue'),
+      }))
+    )
+      return;
     setIssuing(true);
     setCodeError(undefined);
     try {
@@ -116,9 +126,16 @@ export default function PatientDetailPage() {
             </div>
           )}
           <ErrorMessage error={codeError} />
-          <button type="button" className="secondary" disabled={issuing} onClick={() => void issue()}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={issuing}
+            onClick={() => void issue()}
+            data-testid="issue-code"
+          >
             {code ? t('patients.codeReissue') : t('patients.codeIssue')}
           </button>
+          {confirmDialog}
         </section>
       )}
 

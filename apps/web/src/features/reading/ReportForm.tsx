@@ -1,8 +1,8 @@
 import { DISPOSITION_LABELS, DISPOSITIONS } from '@zhiyin/workflow';
-import { useEffect, useId, useRef, useState, type RefObject } from 'react';
+import { useEffect, useId, useState, type RefObject } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { authorizedFetch } from '../../lib/api';
-import { keepTabInside } from '../../lib/focus';
+import { ConfirmDialog } from '../../lib/confirm';
 import type { EcgReportMeasurements } from '../referrals/api';
 import { addAddendum, reportPdfPath } from './api';
 import { useActionError } from './errors';
@@ -62,7 +62,7 @@ export function ReportForm({
   const { t, lang, dateTime, name } = useI18n();
   const id = useId();
   const { draft, update, status, view } = report;
-  const dialog = useRef<HTMLDialogElement>(null);
+  const [asking, setAsking] = useState(false);
   const errorText = useActionError();
   const [addendum, setAddendum] = useState('');
   const [addendumBusy, setAddendumBusy] = useState(false);
@@ -73,7 +73,7 @@ export function ReportForm({
   const askToSign = () => {
     if (!canSign || signed) return;
     void report.saveNow();
-    dialog.current?.showModal();
+    setAsking(true);
   };
   useEffect(() => {
     if (signRequest > 0) askToSign();
@@ -280,38 +280,25 @@ export function ReportForm({
           {t('reading.sign')} <kbd>Ctrl ↵</kbd>
         </button>
       </div>
-      <dialog
-        ref={dialog}
-        className="reading-dialog"
-        aria-labelledby={`${id}-dh`}
-        onKeyDown={(e) => keepTabInside(e, dialog.current)}
-        data-testid="sign-dialog"
-      >
-        <form
-          method="dialog"
-          onSubmit={(e) => {
-            e.preventDefault();
-            dialog.current?.close();
-            void onSign();
+      {asking && (
+        <ConfirmDialog
+          title={t('reading.signConfirmTitle')}
+          text={t('reading.signConfirmText')}
+          confirmLabel={t('reading.signConfirm')}
+          onClose={(ok) => {
+            setAsking(false);
+            if (ok) void onSign();
           }}
+          testId="sign-dialog"
+          confirmTestId="sign-confirm"
         >
-          <h2 id={`${id}-dh`}>{t('reading.signConfirmTitle')}</h2>
-          <p>{t('reading.signConfirmText')}</p>
           {draft.disposition && (
             <p>
               <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[draft.disposition][lang]}
             </p>
           )}
-          <div className="actions">
-            <button type="submit" autoFocus data-testid="sign-confirm">
-              {t('reading.signConfirm')}
-            </button>
-            <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
-              {t('common.cancel')}
-            </button>
-          </div>
-        </form>
-      </dialog>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

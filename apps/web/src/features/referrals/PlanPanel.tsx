@@ -9,6 +9,7 @@ import {
 import { useId, useState, type FormEvent } from 'react';
 import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
+import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import { useRealtime, useWatchReferral } from '../../lib/realtime';
@@ -78,6 +79,7 @@ export function PlanPanel({ referralId }: { referralId: string }) {
   const [error, setError] = useState<unknown>();
   const [formError, setFormError] = useState<string>();
   const [done, setDone] = useState('');
+  const [confirm, confirmDialog] = useConfirm();
 
   const reloadAll = () => {
     plan.reload();
@@ -104,7 +106,12 @@ export function PlanPanel({ referralId }: { referralId: string }) {
 
   const sign = async () => {
     if (!current) return;
-    if (!window.confirm(t('referrals.plan.signConfirm', { version: current.version }))) return;
+    const confirmed = await confirm({
+      title: t('referrals.plan.signTitle', { n: current.version }),
+      text: t('referrals.plan.signConfirm', { version: current.version }),
+      confirmLabel: t('referrals.plan.sign', { n: current.version }),
+    });
+    if (!confirmed) return;
     setBusy(true);
     setError(undefined);
     setDone('');
@@ -204,6 +211,7 @@ export function PlanPanel({ referralId }: { referralId: string }) {
           </span>
         )}
       </div>
+      {confirmDialog}
       <ErrorMessage error={plan.error ?? referral.error} />
       {plan.data && !current && <p className="muted">{t('referrals.plan.none')}</p>}
 

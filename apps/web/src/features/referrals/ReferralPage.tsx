@@ -19,6 +19,7 @@ import { useAuth } from '../../app/auth';
 import { NotFoundPage } from '../../app/pages';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
+import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { returnFocusOnClose } from '../../lib/focus';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
@@ -263,12 +264,23 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
   const [open, setOpen] = useState<'cancel' | 'close' | 'change_priority'>();
   const [choice, setChoice] = useState('');
   const [done, setDone] = useState<ReferralEventType>();
+  const [confirm, confirmDialog] = useConfirm();
   const available = PAGE_EVENTS.filter((e) => r.availableEvents.includes(e));
   const answering = r.availableEvents.includes('answer_info');
   if (available.length === 0 && !answering && !error) return null;
 
+  const label = (e: ReferralEventType) => (e === 'close' ? t('referrals.action.recordOutcome') : EVENT_LABELS[e][lang]);
   const fire = async (body: EventInput, confirmText: string) => {
-    if (!window.confirm(confirmText)) return;
+    const cancelling = body.type === 'cancel';
+    const confirmed = await confirm({
+      title: t('referrals.confirm.title', { action: label(body.type), number: r.number }),
+      text: confirmText,
+      confirmLabel: label(body.type),
+      // "取消" beside "取消转诊" would read as the action itself.
+      cancelLabel: cancelling ? t('referrals.confirm.keep') : undefined,
+      danger: cancelling,
+    });
+    if (!confirmed) return;
     setBusy(true);
     setError(undefined);
     setDone(undefined);
@@ -286,7 +298,6 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
     }
   };
 
-  const label = (e: ReferralEventType) => (e === 'close' ? t('referrals.action.recordOutcome') : EVENT_LABELS[e][lang]);
   const simple = (e: ReferralEventType) => () =>
     void fire({ type: e }, t(`referrals.confirm.${e as SimpleConfirm}`, { number: r.number }));
 
@@ -403,6 +414,7 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
           </div>
         </form>
       )}
+      {confirmDialog}
       <RefusalMessage error={error} />
       {/* Said while the referral's latest step is still the one taken here. */}
       {done && r.history[r.history.length - 1]?.event === done && (

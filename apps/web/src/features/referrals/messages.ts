@@ -57,6 +57,7 @@ export const zh = {
   'referrals.plan.bindingRule':
     '社区医生和诊断医生都签署同一版本后，方案才生效。修改方案会生成新版本，双方需重新签署。',
   'referrals.plan.sign': '签署第 {n} 版',
+  'referrals.plan.signTitle': '签署第 {n} 版治疗方案？',
   'referrals.plan.signConfirm': '您已阅读并同意第 {version} 版治疗方案，确认签署吗？',
   'referrals.plan.signedNote': '已签署第 {version} 版。',
   'referrals.plan.savedNote': '已保存为第 {version} 版。',
@@ -132,6 +133,8 @@ export const zh = {
   'referrals.action.done': '已完成：{action}。',
   'referrals.action.goAnswer': '去回答',
   'referrals.action.recordOutcome': '登记结果并结案',
+  'referrals.confirm.title': '{action} · {number}',
+  'referrals.confirm.keep': '暂不取消',
   'referrals.confirm.submit': '提交转诊 {number}？提交后将派给中心医院诊断医生。',
   'referrals.confirm.accept': '接收转诊 {number}？',
   'referrals.confirm.acknowledge': '确认患者已知晓转诊 {number} 的诊疗决定？（用于没有手机的患者）',
@@ -250,6 +253,7 @@ export const en: Record<keyof typeof zh, string> = {
   'referrals.plan.bindingRule':
     'The plan binds once the community doctor and the specialist have both signed the same version. A change makes a new version that both sign again.',
   'referrals.plan.sign': 'Sign version {n}',
+  'referrals.plan.signTitle': 'Sign version {n} of the treatment plan?',
   'referrals.plan.signConfirm': 'You have read and agree with version {version} of the treatment plan. Sign it?',
   'referrals.plan.signedNote': 'You signed version {version}.',
   'referrals.plan.savedNote': 'Saved as version {version}.',
@@ -326,6 +330,8 @@ export const en: Record<keyof typeof zh, string> = {
   'referrals.action.done': 'Done: {action}.',
   'referrals.action.goAnswer': 'Answer now',
   'referrals.action.recordOutcome': 'Record outcome and close',
+  'referrals.confirm.title': '{action} · {number}',
+  'referrals.confirm.keep': 'Keep the referral',
   'referrals.confirm.submit': 'Submit referral {number}? It goes to a hub specialist for reading.',
   'referrals.confirm.accept': 'Accept referral {number}?',
   'referrals.confirm.acknowledge':
