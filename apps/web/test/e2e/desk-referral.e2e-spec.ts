@@ -262,6 +262,141 @@ describe('community desk: a referral from opening to outcome', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  /**
+   * An ECG referral of the patient (with `ecgFile`, which no other referral of this file may use), submitted,
+   * taken by card.zhang, who has asked the doctor a question (the referral waits for the answer).
+   */
+  const referralWithQuestion = async (doc: string, cardio: string, ecgFile: string) => {
+    const created = await api(w.app, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId, service: 'ECG', priority: 'ROUTINE', clinicalQuestion: '胸闷' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const path = (p: string) => `/api/referrals/${id}${p}`;
+    const boundary = 'zhiyin-test-boundary';
+    const stowed = await fetch(`${w.url}/dicomweb/studies`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${doc}`,
+        'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      },
+      body: Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+        withAccessionNumber(sample(ecgFile), created.body.number),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    });
+    expect(stowed.status).toBe(200);
+    expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
+    expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
+    for (const body of [{ type: 'start_review' }, { type: 'request_info', message: '胸闷与活动有关吗？' }]) {
+      expect((await api(w.app, 'POST', path('/events'), { token: cardio, body })).status).toBe(200);
+    }
+    return { id, path };
+  };
+
+  /** Every GET of the referral itself (not its messages, plan or report) this page sends. */
+  const countReferralReads = (page: Page, id: string) => {
+    const reads: string[] = [];
+    page.on('request', (req) => {
+      if (req.method() === 'GET' && new URL(req.url()).pathname === `/api/referrals/${id}`) reads.push(req.url());
+    });
+    return reads;
+  };
+
+  /** The audit trail's reads of the referral by doc.bjcy, as the administrator sees it. */
+  const auditedReads = async (id: string) => {
+    const res = await api(w.app, 'GET', `/api/audit?action=referral.read&resourceId=${id}&actor=doc.bjcy`, {
+      token: await w.app.login('admin'),
+    });
+    expect(res.status).toBe(200);
+    return (res.body.items as unknown[]).length;
+  };
+
+  const timelineEvents = (page: Page) =>
+    page.getByTestId('timeline-entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-event')));
+
+  it('reads the referral once when the page opens and once per change, and the timeline follows every change', async () => {
+    const doc = await w.app.login('doc.bjcy');
+    const cardio = await w.app.login('card.zhang');
+    const { id, path } = await referralWithQuestion(doc, cardio, 'ecg/syn_ecg_sinus_gb18030_mdc.dcm');
+
+    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const reads = countReferralReads(page, id);
+    await page.goto(`/referrals/${id}`);
+    await referralState(page, 'info_requested');
+    await page.locator('[data-testid=message][data-kind=question]').waitFor();
+    await page.getByTestId('question-waiting').waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
+    // The page, its thread and its plan panel share one read: one request, one audit row.
+    await page.waitForTimeout(1000);
+    expect(reads).toHaveLength(1);
+    await expect(auditedReads(id)).resolves.toBe(1);
+
+    // The doctor's answer is on the timeline at once: the API's answer to the step is the referral as it now is.
+    await page.getByLabel('您的回答').fill('活动后加重，休息可缓解。');
+    await page.getByRole('button', { name: '发送回答' }).click();
+    await referralState(page, 'in_review');
+    await page.locator('[data-testid=timeline-entry][data-event=answer_info]').waitFor();
+    await page.locator('[data-testid=message][data-kind=answer]').waitFor();
+
+    // The cardiologist signs the report elsewhere: it arrives live, with its timeline entry.
+    const report = { findings: '心房颤动', impression: '心房颤动', disposition: 'manage_in_community' };
+    expect((await api(w.app, 'PUT', path('/report'), { token: cardio, body: report })).status).toBe(200);
+    expect((await api(w.app, 'POST', path('/report/sign'), { token: cardio })).status).toBe(200);
+    await referralState(page, 'reported');
+    await page.getByTestId('report-signed').waitFor();
+    await expect(timelineEvents(page)).resolves.toEqual(
+      expect.arrayContaining(['sign_report', 'answer_info', 'request_info']),
+    );
+    expect((await timelineEvents(page))[0]).toBe('sign_report');
+
+    // The doctor proposes the plan: the entry shows without a reload.
+    await page.getByTestId('plan-edit').click();
+    await page.getByTestId('plan-panel').getByLabel('诊断', { exact: true }).fill('阵发性心房颤动');
+    await page.getByTestId('plan-save').click();
+    await page.locator('[data-testid=timeline-entry][data-event=propose_plan]').waitFor();
+    await expect(page.getByTestId('plan-diagnosis').textContent()).resolves.toBe('阵发性心房颤动');
+
+    // The cardiologist signs that version: the signature and its entry arrive live.
+    expect((await api(w.app, 'POST', path('/plan/sign'), { token: cardio, body: { version: 1 } })).status).toBe(200);
+    await page.locator('[data-testid=signature-specialist][data-signed=true]').waitFor();
+    await page.locator('[data-testid=timeline-entry][data-event=sign_plan]').waitFor();
+    await expect(timelineEvents(page).then((e) => e.slice(0, 5))).resolves.toEqual([
+      'sign_plan',
+      'propose_plan',
+      'sign_report',
+      'answer_info',
+      'request_info',
+    ]);
+    await w.shot(page, '26-desk-timeline-live');
+
+    // One read per change the doctor did not make here (the report, the signature) and one after the
+    // proposal; the answer came back with the referral. Every read is in the audit trail.
+    await page.waitForTimeout(1000);
+    expect(reads).toHaveLength(4);
+    await expect(auditedReads(id)).resolves.toBe(4);
+  });
+
+  it("shows the doctor's own step on the timeline even when no live event arrives", async () => {
+    const doc = await w.app.login('doc.bjcy');
+    const cardio = await w.app.login('card.zhang');
+    const { id } = await referralWithQuestion(doc, cardio, 'ecg/syn_ecg_sinus_utf8_scpecg.dcm');
+    // No live updates at all: whatever the page shows after the step, it took from the step itself.
+    const ctx = await w.context();
+    await ctx.routeWebSocket(/socket\.io/, () => undefined);
+    const page = await w.signIn(ctx, 'doc.bjcy');
+    await page.goto(`/referrals/${id}`);
+    await referralState(page, 'info_requested');
+    await page.getByLabel('您的回答').fill('与活动无关。');
+    await page.getByRole('button', { name: '发送回答' }).click();
+    await referralState(page, 'in_review');
+    await page.locator('[data-testid=timeline-entry][data-event=answer_info]').waitFor();
+    expect((await timelineEvents(page))[0]).toBe('answer_info');
+    await page.locator('[data-testid=message][data-kind=answer]').waitFor();
+  });
+
   it('shows the desk in English', async () => {
     const page = await w.signIn(await w.context({ locale: 'en' }), 'doc.bjcy');
     await page.getByRole('button', { name: 'English' }).click();

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
 import { json } from '../support/api.js';
@@ -181,6 +181,20 @@ describe('reading room', () => {
     await plan.getByTestId('plan-diagnosis').waitFor();
     await expect(plan.getByTestId('plan-diagnosis').textContent()).resolves.toContain('胸闷原因待查');
     await w.shot(page, '33-reading-signed-plan');
+
+    // The workspace, its plan panel and its thread share one read of the referral (one audited read).
+    const reads: string[] = [];
+    const countRead = (req: Request) => {
+      if (req.method() === 'GET' && new URL(req.url()).pathname === `/api/referrals/${ecg.id}`) reads.push(req.url());
+    };
+    page.on('request', countRead);
+    await page.reload();
+    await plan.getByTestId('plan-diagnosis').waitFor();
+    await page.getByTestId('message-thread').waitFor();
+    await page.locator('[data-testid=live][data-connected=true]').waitFor();
+    await page.waitForTimeout(500);
+    page.off('request', countRead);
+    expect(reads).toHaveLength(1);
 
     // Another ECG arrives; "next case" (the N key) takes it and opens it.
     const second = await referWith({

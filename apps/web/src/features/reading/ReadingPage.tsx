@@ -4,11 +4,11 @@ import { Link, useParams } from 'react-router';
 import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
-import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
-import { useRealtime, useWatchReferral } from '../../lib/realtime';
+import { useNow, usePageTitle } from '../../lib/hooks';
 import { MessageThread } from '../referrals/MessageThread';
 import { PlanPanel } from '../referrals/PlanPanel';
-import { fireEvent, getReferral, type EventInput } from '../referrals/api';
+import { fireEvent, type EventInput } from '../referrals/api';
+import { useLiveReferral } from '../referrals/useLiveReferral';
 import { signReport } from './api';
 import { Countdown } from './Countdown';
 import { useActionError } from './errors';
@@ -37,7 +37,8 @@ function Workspace({ id }: { id: string }) {
   const { session } = useAuth();
   const me = session?.user.id;
   const ids = useId();
-  const detail = useAsync((signal) => getReferral(id, signal), [id]);
+  // The one read of the referral for the workspace: the plan panel and the thread take it from here.
+  const detail = useLiveReferral(id);
   const r = detail.data;
   usePageTitle('reading.workspace', r?.number);
   const now = useNow(1000);
@@ -61,26 +62,23 @@ function Workspace({ id }: { id: string }) {
   const nextRef = useRef<HTMLButtonElement>(null);
   const viewerRef = useRef<HTMLDivElement>(null);
 
-  useWatchReferral(id);
-  const reload = () => detail.reload();
-  useRealtime(['referral.changed'], (_e, p) => {
-    if (p.referralId === id) reload();
-  });
-
   const act = async (type: ReferralEventType, extra: Omit<EventInput, 'type'> = {}) => {
     setBusy(true);
     setActionError(undefined);
     try {
-      await fireEvent(id, { type, ...extra });
+      await detail.step(
+        [type],
+        () => fireEvent(id, { type, ...extra }),
+        (next) => next,
+      );
       setAnnounce(t('reading.done', { action: EVENT_LABELS[type][lang] }));
       if (type === 'request_info') {
         setAsking(false);
         setQuestion('');
       }
-      reload();
     } catch (err) {
+      // A refused step has the referral read again (see step).
       setActionError(errorText(err));
-      reload();
     } finally {
       setBusy(false);
     }
@@ -95,15 +93,17 @@ function Workspace({ id }: { id: string }) {
         throw report.saveError instanceof Error ? report.saveError : new Error('save failed');
       // Signing is a reading step: a referral only accepted starts its review first.
       if (r.state === 'accepted' && r.availableEvents.includes('start_review'))
-        await fireEvent(id, { type: 'start_review' });
-      const v = await signReport(id);
+        await detail.step(
+          ['start_review'],
+          () => fireEvent(id, { type: 'start_review' }),
+          (next) => next,
+        );
+      const v = await detail.step(['sign_report'], () => signReport(id));
       report.setView(v);
       setAnnounce(t('reading.signedAnnounce'));
-      reload();
       setTimeout(() => nextRef.current?.focus(), 50);
     } catch (err) {
       setSignError(errorText(err));
-      reload();
     } finally {
       setSigning(false);
     }
@@ -323,8 +323,8 @@ function Workspace({ id }: { id: string }) {
           />
         </div>
         <div>
-          {signed && <PlanPanel referralId={id} />}
-          <MessageThread referralId={id} canPost={mine} />
+          {signed && <PlanPanel referral={detail} />}
+          <MessageThread referral={detail} canPost={mine} />
         </div>
       </div>
     </section>

@@ -3,9 +3,10 @@ import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
-import { useRealtime, useWatchReferral } from '../../lib/realtime';
-import { fireEvent, getMessages, getReferral, postMessage, type Message } from './api';
+import { useRealtime } from '../../lib/realtime';
+import { fireEvent, getMessages, postMessage, type Message } from './api';
 import { RefusalMessage } from './refusal';
+import type { LiveReferral } from './useLiveReferral';
 import './referrals.css';
 
 const CLOSED_STATES = new Set(['draft', 'closed', 'cancelled']);
@@ -17,12 +18,16 @@ const CLOSED_STATES = new Set(['draft', 'closed', 'cancelled']);
  * (answer_info) resumes the reading. Both go through POST /events so the state and the message change
  * in one transaction; an ordinary message is POST /messages.
  */
-export function MessageThread({ referralId, canPost = true }: { referralId: string; canPost?: boolean }) {
+export function MessageThread({ referral, canPost = true }: { referral: LiveReferral; canPost?: boolean }) {
   const { t, name, dateTime } = useI18n();
   const { session } = useAuth();
   const ids = useId();
-  const messages = useAsync((signal) => getMessages(referralId, signal), [referralId]);
-  const referral = useAsync((signal) => getReferral(referralId, signal), [referralId]);
+  // The referral itself (state, what this person may do) is the screen's: read once there, not here.
+  const referralId = referral.data?.id ?? '';
+  const messages = useAsync(
+    (signal) => (referralId ? getMessages(referralId, signal) : Promise.resolve(undefined)),
+    [referralId],
+  );
   const [text, setText] = useState('');
   const [asQuestion, setAsQuestion] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -31,11 +36,9 @@ export function MessageThread({ referralId, canPost = true }: { referralId: stri
   const list = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
 
-  useWatchReferral(referralId);
-  useRealtime(['message.posted', 'referral.changed'], (event, payload) => {
-    if (payload.referralId !== referralId) return;
-    if (event === 'message.posted') messages.reload();
-    else referral.reload();
+  useRealtime(['message.posted'], (_event, payload) => {
+    // A message already shown (the one just posted here, read back after posting) is not read again.
+    if (payload.referralId === referralId && !messages.data?.some((m) => m.id === payload.messageId)) messages.reload();
   });
 
   const items = messages.data ?? [];
@@ -63,21 +66,28 @@ export function MessageThread({ referralId, canPost = true }: { referralId: stri
     setBusy(true);
     setError(undefined);
     try {
-      if (mode === 'message') await postMessage(referralId, body);
-      else
-        await fireEvent(referralId, {
-          type: mode === 'answer' ? 'answer_info' : 'request_info',
-          message: body,
+      if (mode === 'message') {
+        // A message alone does not change the referral.
+        await postMessage(referralId, body).catch((err: unknown) => {
+          // The referral may have moved on (closed meanwhile): show what it is now.
+          referral.reload();
+          throw err;
         });
+      } else {
+        const type = mode === 'answer' ? 'answer_info' : 'request_info';
+        await referral.step(
+          [type],
+          () => fireEvent(referralId, { type, message: body }),
+          (next) => next,
+        );
+      }
       setText('');
       setAsQuestion(false);
       setSent(t(mode === 'answer' ? 'referrals.msg.answered' : 'referrals.msg.sent'));
       messages.reload();
-      referral.reload();
     } catch (err) {
+      // A refused question or answer has the referral read again (answered elsewhere, closed).
       setError(err);
-      // The referral may have moved on (answered elsewhere, closed): show what it is now.
-      referral.reload();
     } finally {
       setBusy(false);
     }

@@ -5,16 +5,17 @@ import {
   planSignerOf,
   type Disposition,
   type PlanSigner,
+  type PlanSnapshot,
 } from '@zhiyin/workflow';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
 import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
-import { useRealtime, useWatchReferral } from '../../lib/realtime';
-import { getPlan, getReferral, savePlan, signPlan, type Medication, type PlanInput, type PlanVersion } from './api';
+import { getPlan, savePlan, signPlan, type Medication, type PlanInput, type PlanVersion, type PlanView } from './api';
 import { reasonOf, RefusalMessage } from './refusal';
+import type { LiveReferral } from './useLiveReferral';
 import './referrals.css';
 
 const SIGNERS: PlanSigner[] = ['community_doctor', 'specialist'];
@@ -62,18 +63,44 @@ function formOf(v: PlanVersion | null, fallback: Disposition): Form {
   };
 }
 
+/** What of the plan the referral shows: its version and who signed that version. */
+function planKey(p: PlanSnapshot | null | undefined): string {
+  if (!p) return 'none';
+  const signed = SIGNERS.filter((role) => p.signatures[role]?.version === p.version);
+  return `${p.version}:${signed.join(',')}`;
+}
+
+function viewKey(v: PlanView): string {
+  if (!v.current) return 'none';
+  const signed = SIGNERS.filter((role) => v.current!.signatures.some((s) => s.role === role));
+  return `${v.current.version}:${signed.join(',')}`;
+}
+
 /**
  * The joint treatment plan of a referral: the current version, both doctors' signatures, a form to
  * propose or revise it (either doctor; every change is a new version and clears both signatures) and
  * signing the version on screen. The plan binds only when both have signed the same version; a
  * signature on a version that has since changed is refused by the API and the panel reloads.
  */
-export function PlanPanel({ referralId }: { referralId: string }) {
+export function PlanPanel({ referral }: { referral: LiveReferral }) {
   const { t, lang, name, dateTime } = useI18n();
   const { session } = useAuth();
   const ids = useId();
-  const plan = useAsync((signal) => getPlan(referralId, signal), [referralId]);
-  const referral = useAsync((signal) => getReferral(referralId, signal), [referralId]);
+  const r = referral.data;
+  const referralId = r?.id ?? '';
+  // The plan is read when the panel opens and again only when the screen's referral shows another version
+  // or other signatures; the answer to a save or a signature here is used as it is.
+  const key = planKey(r?.plan);
+  const answered = useRef<PlanView>(undefined);
+  const plan = useAsync(
+    (signal) =>
+      !referralId
+        ? Promise.resolve(undefined)
+        : answered.current && viewKey(answered.current) === key
+          ? Promise.resolve(answered.current)
+          : getPlan(referralId, signal),
+    [referralId, key],
+  );
   const [form, setForm] = useState<Form>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -81,16 +108,6 @@ export function PlanPanel({ referralId }: { referralId: string }) {
   const [done, setDone] = useState('');
   const [confirm, confirmDialog] = useConfirm();
 
-  const reloadAll = () => {
-    plan.reload();
-    referral.reload();
-  };
-  useWatchReferral(referralId);
-  useRealtime(['referral.changed'], (_event, payload) => {
-    if (payload.referralId === referralId) reloadAll();
-  });
-
-  const r = referral.data;
   const current = plan.data?.current ?? null;
   const available = r?.availableEvents ?? [];
   const canEdit = available.includes('propose_plan') || available.includes('revise_plan');
@@ -116,13 +133,15 @@ export function PlanPanel({ referralId }: { referralId: string }) {
     setError(undefined);
     setDone('');
     try {
-      await signPlan(referralId, current.version);
+      await referral.step(['sign_plan', 'countersign_plan'], async () => {
+        answered.current = await signPlan(referralId, current.version);
+      });
       setDone(t('referrals.plan.signedNote', { version: current.version }));
     } catch (err) {
+      // A version changed meanwhile: the referral, read again, shows it, and the plan follows.
       setError(err);
     } finally {
       setBusy(false);
-      reloadAll();
     }
   };
 
@@ -168,14 +187,16 @@ export function PlanPanel({ referralId }: { referralId: string }) {
     };
     setBusy(true);
     try {
-      const saved = await savePlan(referralId, body);
+      const saved = await referral.step(['propose_plan', 'revise_plan'], async () => {
+        answered.current = await savePlan(referralId, body);
+        return answered.current;
+      });
       setForm(undefined);
       setDone(t('referrals.plan.savedNote', { version: saved.current?.version ?? '' }));
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
-      reloadAll();
     }
   };
 

@@ -23,22 +23,14 @@ import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { returnFocusOnClose } from '../../lib/focus';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
-import { useRealtime, useWatchReferral } from '../../lib/realtime';
 import { searchStudies } from '../studies/qido';
 import { UploadPanel } from '../uploads/UploadPanel';
-import {
-  attachStudy,
-  fireEvent,
-  getReferral,
-  getReport,
-  openReportPdf,
-  type EventInput,
-  type ReferralDetail,
-} from './api';
+import { attachStudy, fireEvent, getReport, openReportPdf, type EventInput, type ReferralDetail } from './api';
 import { MessageThread } from './MessageThread';
 import { PlanPanel } from './PlanPanel';
 import { RefusalMessage } from './refusal';
 import { LiveIndicator, needOf, NeedBadge, PriorityBadge, StateBadge, useDuration } from './shared';
+import { useLiveReferral, type LiveReferral } from './useLiveReferral';
 import './referrals.css';
 
 // The events this page offers as buttons. Questions and answers go through the message thread, plan
@@ -61,23 +53,26 @@ type SimpleConfirm = 'submit' | 'accept' | 'acknowledge' | 'return_to_queue' | '
 export default function ReferralPage() {
   const { id = '' } = useParams();
   const { t } = useI18n();
-  const referral = useAsync((signal) => getReferral(id, signal), [id]);
+  // The one read of the referral for the whole page: the thread and the plan panel take it from here.
+  const referral = useLiveReferral(id);
   const report = useAsync((signal) => getReport(id, signal), [id]);
   const r = referral.data;
   usePageTitle('referrals.pageTitle', r?.number);
 
-  useWatchReferral(id);
-  // Everything about this referral re-reads from the API (events carry ids and states only).
-  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useRealtime(['referral.changed', 'message.posted'], (event, payload) => {
-    if (payload.referralId !== id || event !== 'referral.changed') return;
-    clearTimeout(pending.current);
-    pending.current = setTimeout(() => {
-      referral.reload();
-      report.reload();
-    }, 150);
-  });
-  useEffect(() => () => clearTimeout(pending.current), []);
+  // The report is read again only when the referral says it differs from the one shown (signed since, or
+  // an addendum added), at most once per version of the referral.
+  const reportStale =
+    r !== undefined &&
+    report.data !== undefined &&
+    !report.loading &&
+    (Boolean(r.report) !== Boolean(report.data?.signedAt) ||
+      (r.report?.addenda ?? 0) !== (report.data?.signedAt ? report.data.addenda.length : 0));
+  const reportReadFor = useRef<number>(undefined);
+  useEffect(() => {
+    if (!reportStale || reportReadFor.current === r.row_version) return;
+    reportReadFor.current = r.row_version;
+    report.reload();
+  }, [reportStale, r, report]);
 
   if (referral.error instanceof ApiError && referral.error.status === 404) return <NotFoundPage />;
   if (!r)
@@ -91,24 +86,19 @@ export default function ReferralPage() {
       </p>
     );
 
-  const reload = () => {
-    referral.reload();
-    report.reload();
-  };
-
   return (
     <section className="page wide ref-page" data-testid="referral-page" data-state={r.state}>
       <Header r={r} />
       <div className="ref-layout">
         <div className="ref-main">
-          <Actions r={r} onDone={reload} />
-          <Studies r={r} onChange={reload} />
+          <Actions r={r} referral={referral} />
+          <Studies r={r} referral={referral} />
           <Report referralId={id} report={report.data} error={report.error} />
-          {(r.report || r.plan) && <PlanPanel referralId={id} />}
+          {(r.report || r.plan) && <PlanPanel referral={referral} />}
         </div>
         <aside className="ref-side">
           <div id="thread">
-            <MessageThread referralId={id} canPost={r.direction === 'up'} />
+            <MessageThread referral={referral} canPost={r.direction === 'up'} />
           </div>
           <Timeline r={r} />
         </aside>
@@ -256,7 +246,7 @@ function Header({ r }: { r: ReferralDetail }) {
 }
 
 /** The actions the rules allow this person now, each confirmed, with the API's refusal shown. */
-function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
+function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral }) {
   const { t, lang } = useI18n();
   const ids = useId();
   const [busy, setBusy] = useState(false);
@@ -286,7 +276,12 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
     setDone(undefined);
     try {
       // A cancellation names the version seen: one decided on outdated information is refused.
-      await fireEvent(r.id, body.type === 'cancel' ? { ...body, expectedVersion: r.row_version } : body);
+      const sent = body.type === 'cancel' ? { ...body, expectedVersion: r.row_version } : body;
+      await referral.step(
+        [body.type],
+        () => fireEvent(r.id, sent),
+        (next) => next,
+      );
       setDone(body.type);
       setOpen(undefined);
       setChoice('');
@@ -294,7 +289,6 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
       setError(err);
     } finally {
       setBusy(false);
-      onDone();
     }
   };
 
@@ -426,7 +420,7 @@ function Actions({ r, onDone }: { r: ReferralDetail; onDone: () => void }) {
   );
 }
 
-function Studies({ r, onChange }: { r: ReferralDetail; onChange: () => void }) {
+function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral }) {
   const { t } = useI18n();
   const { session } = useAuth();
   const ids = useId();
@@ -446,12 +440,15 @@ function Studies({ r, onChange }: { r: ReferralDetail; onChange: () => void }) {
     setBusy(uid);
     setError(undefined);
     try {
-      await attachStudy(r.id, uid);
+      await referral.step(
+        ['attach_study'],
+        () => attachStudy(r.id, uid),
+        (next) => next,
+      );
     } catch (err) {
       setError(err);
     } finally {
       setBusy('');
-      onChange();
     }
   };
 
@@ -669,7 +666,7 @@ function Timeline({ r }: { r: ReferralDetail }) {
       <h2 id={`${ids}-h`}>{t('referrals.timeline')}</h2>
       <ol>
         {[...r.history].reverse().map((h) => (
-          <li key={h.id}>
+          <li key={h.id} data-testid="timeline-entry" data-event={h.event}>
             <strong>{h.event === 'created' ? t('referrals.createdEvent') : EVENT_LABELS[h.event][lang]}</strong>
             {h.from !== h.to && <span className="muted small"> → {STATE_LABELS[h.to][lang]}</span>}
             <br />
