@@ -11,19 +11,27 @@ import { PRIORITIES, SERVICES } from './vocabulary.js';
 describe('default turnaround policy', () => {
   it('reads a STAT ECG within 10 minutes (chest pain centre and STEMI guidance)', () => {
     expect(DEFAULT_TURNAROUND_POLICY.ECG.STAT.reportDeadlineMinutes).toBe(10);
-    expect(TURNAROUND_SOURCES.ECG.STAT).toMatch(/Chest Pain Center/);
-    expect(TURNAROUND_SOURCES.ECG.STAT).toMatch(/ESC/);
+    expect(TURNAROUND_SOURCES.ECG.STAT.en).toMatch(/Chest Pain Center/);
+    expect(TURNAROUND_SOURCES.ECG.STAT.en).toMatch(/ESC/);
+    expect(TURNAROUND_SOURCES.ECG.STAT['zh-CN']).toMatch(/中国胸痛中心认证标准/);
+    expect(TURNAROUND_SOURCES.ECG.STAT['zh-CN']).toMatch(/ESC/);
   });
 
   it('reports STAT imaging within 1 hour (NICE head injury guidance)', () => {
     expect(DEFAULT_TURNAROUND_POLICY.IMAGING.STAT.reportDeadlineMinutes).toBe(60);
-    expect(TURNAROUND_SOURCES.IMAGING.STAT).toMatch(/NICE/);
+    expect(TURNAROUND_SOURCES.IMAGING.STAT.en).toMatch(/NICE/);
+    expect(TURNAROUND_SOURCES.IMAGING.STAT['zh-CN']).toMatch(/NICE 颅脑损伤指南/);
   });
 
   it('is itself a valid policy, and cites a source (or says it is local) for every row', () => {
     expect(validateTurnaroundPolicy(DEFAULT_TURNAROUND_POLICY)).toEqual([]);
     for (const service of SERVICES) {
-      for (const priority of PRIORITIES) expect(TURNAROUND_SOURCES[service][priority].length).toBeGreaterThan(10);
+      for (const priority of PRIORITIES) {
+        const { 'zh-CN': zh, en } = TURNAROUND_SOURCES[service][priority];
+        expect(en.length).toBeGreaterThan(10);
+        // The Chinese text is a translation, not the English copied over.
+        expect(zh).toMatch(/[\u4e00-\u9fff]/);
+      }
     }
   });
 });

@@ -1,5 +1,6 @@
 import { PRIORITIES, SERVICES, type Priority, type Service, type TimerKind } from './vocabulary.js';
 import { assertNever } from './assert-never.js';
+import type { Label } from './labels.js';
 
 /**
  * Turnaround limits for one service at one priority, in whole minutes.
@@ -80,20 +81,38 @@ export const DEFAULT_TURNAROUND_POLICY: TurnaroundPolicy = {
   },
 };
 
-/** Where each default report limit comes from, for the admin screen and the README. */
-export const TURNAROUND_SOURCES: Readonly<Record<Service, Readonly<Record<Priority, string>>>> = {
+/**
+ * Where each default report limit comes from, for the admin screen and the README: in Chinese first, with the same
+ * text in English.
+ */
+export const TURNAROUND_SOURCES: Readonly<Record<Service, Readonly<Record<Priority, Label>>>> = {
   ECG: {
-    STAT:
-      'China Chest Pain Center accreditation standard (first ECG to ECG diagnosis < 10 min for STEMI); ' +
-      '2023 ESC Guidelines for the management of acute coronary syndromes (ECG interpreted < 10 min from first ' +
-      'medical contact); 2013 ACCF/AHA STEMI guideline (ECG within 10 min of arrival)',
-    URGENT: 'Zhiyin default (not a published figure)',
-    ROUTINE: 'Zhiyin default (not a published figure): next-day reading',
+    STAT: {
+      'zh-CN':
+        '中国胸痛中心认证标准（STEMI 患者首份心电图至心电图诊断 < 10 分钟）；' +
+        '2023 年 ESC 急性冠脉综合征管理指南（首次医疗接触后 < 10 分钟完成心电图判读）；' +
+        '2013 年 ACCF/AHA STEMI 指南（到院 10 分钟内完成心电图）',
+      en:
+        'China Chest Pain Center accreditation standard (first ECG to ECG diagnosis < 10 min for STEMI); ' +
+        '2023 ESC Guidelines for the management of acute coronary syndromes (ECG interpreted < 10 min from first ' +
+        'medical contact); 2013 ACCF/AHA STEMI guideline (ECG within 10 min of arrival)',
+    },
+    URGENT: { 'zh-CN': '知音默认值（非公开发布的标准）', en: 'Zhiyin default (not a published figure)' },
+    ROUTINE: {
+      'zh-CN': '知音默认值（非公开发布的标准）：次日完成阅片',
+      en: 'Zhiyin default (not a published figure): next-day reading',
+    },
   },
   IMAGING: {
-    STAT: 'NICE CG176/NG232 Head injury and quality standard QS74 statement 4 (provisional written radiology report within 1 hour of the scan)',
-    URGENT: 'Zhiyin default (not a published figure)',
-    ROUTINE: 'Zhiyin default (not a published figure): within two days',
+    STAT: {
+      'zh-CN': '英国 NICE 颅脑损伤指南 CG176/NG232 及质量标准 QS74 第 4 条（扫描后 1 小时内出具初步书面影像报告）',
+      en: 'NICE CG176/NG232 Head injury and quality standard QS74 statement 4 (provisional written radiology report within 1 hour of the scan)',
+    },
+    URGENT: { 'zh-CN': '知音默认值（非公开发布的标准）', en: 'Zhiyin default (not a published figure)' },
+    ROUTINE: {
+      'zh-CN': '知音默认值（非公开发布的标准）：两天内完成',
+      en: 'Zhiyin default (not a published figure): within two days',
+    },
   },
 };
 

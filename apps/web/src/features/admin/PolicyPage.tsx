@@ -195,7 +195,7 @@ export default function PolicyPage() {
                       <th scope="row">
                         {PRIORITY_LABELS[p][lang]}
                         <p className="admin-policy-source">
-                          {t('admin.policy.source', { text: TURNAROUND_SOURCES[s][p] })}
+                          {t('admin.policy.source', { text: TURNAROUND_SOURCES[s][p][lang] })}
                         </p>
                       </th>
                       {TURNAROUND_FIELDS.map((f) => {
