@@ -59,6 +59,13 @@ export interface TurnaroundWarning extends EventEnvelope {
   readonly event: ReferralEventType;
 }
 
+/** The administrator renamed a hub reading centre: re-read names shown from it. */
+export interface ReadingCentreChanged extends EventEnvelope {
+  readonly readingCentreId: string;
+  readonly hubId: string;
+  readonly service: Service;
+}
+
 /** A specialist came online or went offline. */
 export interface Presence {
   readonly userId: string;
@@ -73,6 +80,7 @@ export interface ServerToClientEvents {
   'offer.withdrawn': (e: OfferWithdrawn) => void;
   'message.posted': (e: MessagePosted) => void;
   'turnaround.warning': (e: TurnaroundWarning) => void;
+  'reading_centre.changed': (e: ReadingCentreChanged) => void;
   presence: (e: Presence) => void;
 }
 
@@ -84,6 +92,7 @@ export const OUTBOX_EVENTS = [
   'offer.withdrawn',
   'message.posted',
   'turnaround.warning',
+  'reading_centre.changed',
 ] as const satisfies readonly (keyof ServerToClientEvents)[];
 
 /** An outbox-backed event name. */

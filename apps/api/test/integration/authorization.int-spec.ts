@@ -15,6 +15,7 @@ interface Ids {
   referral: string;
   specialist: string;
   shift: string;
+  readingCentre: string;
 }
 type Sample = (ids: Ids) => {
   path: string;
@@ -90,6 +91,11 @@ const SAMPLES: Record<string, Sample> = {
     body: { code: `M${uniq()}`, kind: 'hub', nameZh: '矩阵医院', nameEn: 'Matrix Hospital' },
   }),
   'PATCH /api/facilities/:id': (ids) => ({ path: `/api/facilities/${ids.facility}`, body: { phone: '010-65550000' } }),
+  // A rename to the name the centre already has: allowed roles get past the gate, and nothing changes.
+  'PATCH /api/facilities/reading-centres/:id': (ids) => ({
+    path: `/api/facilities/reading-centres/${ids.readingCentre}`,
+    body: { nameZh: '心电诊断中心' },
+  }),
   'POST /api/facilities/:id/deactivate': () => ({ path: `/api/facilities/${spare.facility}/deactivate` }),
   'POST /api/facilities/:id/activate': () => ({ path: `/api/facilities/${spare.facility}/activate` }),
   'GET /api/users': () => ({ path: '/api/users?role=specialist&active=true' }),
@@ -263,6 +269,7 @@ const placeholder: Ids = {
   referral: 'x',
   specialist: 'x',
   shift: 'x',
+  readingCentre: 'x',
 };
 
 describe('authorization matrix over HTTP', () => {
@@ -289,7 +296,7 @@ describe('authorization matrix over HTTP', () => {
     // session opened with the previous one.
     const signedIn = rows.find((r) => r.mrn === 'BJCY100101');
     const foreign = rows.find((r) => r.mrn === 'BJHD107919');
-    const [spec] = (await t.db.query(`SELECT id FROM app_user WHERE username = 'card.chen'`)).rows;
+    const [spec] = (await t.db.query(`SELECT id, reading_centre_id FROM app_user WHERE username = 'card.chen'`)).rows;
     ids = {
       ownPatient: own.id,
       foreignPatient: foreign.id,
@@ -297,6 +304,7 @@ describe('authorization matrix over HTTP', () => {
       referral: '',
       specialist: spec.id,
       shift: '',
+      readingCentre: spec.reading_centre_id,
     };
     const code = await api(t, 'POST', `/api/patients/${signedIn.id}/access-codes`, {
       token: tokens.community_doctor,

@@ -10,6 +10,7 @@ const EVENTS = [
   'offer.withdrawn',
   'message.posted',
   'turnaround.warning',
+  'reading_centre.changed',
 ] as const;
 
 /** A socket.io client that records every event, de-duplicated by id the way the web app does. */

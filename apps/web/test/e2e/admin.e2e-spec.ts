@@ -46,6 +46,64 @@ describe('administration screens', () => {
     await w.shot(admin, '71-admin-facilities');
   });
 
+  it('renames the ECG reading centre: the worklist and the board show the new name at once', async () => {
+    // A cardiologist at the worklist and the coordinator at the board, both live, before the rename.
+    const reader = await w.signIn(await w.context(), 'card.chen');
+    await reader.waitForURL('**/reading');
+    await reader.locator('[data-testid=live][data-connected=true]').waitFor();
+    await expect(reader.getByTestId('reading-centre-name').textContent()).resolves.toBe('心电诊断中心');
+    const coordinator = await w.signIn(await w.context(), 'coord.liu');
+    await coordinator.goto('/board');
+    await coordinator.getByRole('status').filter({ hasText: '实时更新中' }).waitFor();
+    const ecgPoolName = coordinator.getByTestId('pool-ECG').getByTestId('pool-name');
+    await expect(ecgPoolName.textContent()).resolves.toBe('心电诊断中心');
+
+    const centres = admin.getByTestId('reading-centres');
+    await centres.getByRole('heading', { name: '诊断中心', level: 2 }).waitFor();
+    await centres.getByRole('button', { name: '重命名 心电诊断中心' }).click();
+    const form = centres.locator('section.admin-editor');
+    await form.getByRole('heading', { name: '重命名诊断中心：心电诊断中心' }).waitFor();
+    // Empty, then the name of the hub's other centre: each refused at its field, nothing saved.
+    await form.getByLabel('中文名称').fill('  ');
+    await form.getByRole('button', { name: '保存' }).click();
+    await form.locator('.field-error').filter({ hasText: '必填' }).waitFor();
+    await form.getByLabel('中文名称').fill('影像诊断中心');
+    await form.getByRole('button', { name: '保存' }).click();
+    await form.locator('.field-error').filter({ hasText: '这家中心医院的另一个诊断中心已经使用这个名称。' }).waitFor();
+    await expect(form.getByLabel('中文名称').getAttribute('aria-invalid')).resolves.toBe('true');
+    await w.shot(admin, '71b-admin-reading-centre-duplicate');
+
+    await form.getByLabel('中文名称').fill('胸痛心电会诊中心');
+    await form.getByLabel('英文名称').fill('Chest Pain ECG Centre');
+    await form.getByRole('button', { name: '保存' }).click();
+    await status(admin, '诊断中心已改名为“胸痛心电会诊中心”。');
+    await centres
+      .getByTestId('reading-centre-row')
+      .filter({ hasText: /胸痛心电会诊中心.*Chest Pain ECG Centre.*心电图/ })
+      .waitFor();
+    await w.shot(admin, '71c-admin-reading-centres');
+
+    // Live on both pages, without a reload.
+    await reader
+      .getByTestId('reading-centre-name')
+      .filter({ hasText: /^胸痛心电会诊中心$/ })
+      .waitFor();
+    await ecgPoolName.filter({ hasText: /^胸痛心电会诊中心$/ }).waitFor();
+    await coordinator.getByRole('button', { name: 'English' }).click();
+    await ecgPoolName.filter({ hasText: /^Chest Pain ECG Centre$/ }).waitFor();
+    await w.shot(coordinator, '71d-board-renamed-centre-en');
+
+    const audit = await w.app.db.query(
+      `SELECT a.details, u.username FROM audit_event a JOIN app_user u ON u.id::text = a.actor_id::text
+        WHERE a.action = 'reading_centre.rename'`,
+    );
+    expect(audit.rows).toEqual([
+      { username: 'admin', details: expect.objectContaining({ fields: ['nameZh', 'nameEn'], service: 'ECG' }) },
+    ]);
+    await reader.context().close();
+    await coordinator.context().close();
+  });
+
   let newUserSession: Page;
 
   it('creates a user at the new centre, who can then sign in', async () => {
@@ -141,6 +199,13 @@ describe('administration screens', () => {
     await admin.getByText('当前使用系统配置的时限（尚未在这里修改过）。').waitFor();
     const stat = admin.getByLabel('心电图 急诊（立即） 报告时限（分钟）');
     await expect(stat.inputValue()).resolves.toBe('10');
+    // Where each limit comes from, in the language of the page.
+    const sources = admin.locator('.admin-policy-source');
+    await sources
+      .filter({ hasText: '依据：中国胸痛中心认证标准（STEMI 患者首份心电图至心电图诊断 < 10 分钟）' })
+      .waitFor();
+    await sources.filter({ hasText: '依据：英国 NICE 颅脑损伤指南' }).waitFor();
+    await expect(sources.allTextContents()).resolves.not.toContainEqual(expect.stringMatching(/Chest Pain|default/));
     await stat.fill('0');
     await admin.getByRole('button', { name: '保存' }).click();
     await expect(stat.getAttribute('aria-invalid')).resolves.toBe('true');
@@ -162,6 +227,15 @@ describe('administration screens', () => {
     const stored = await w.app.db.query('SELECT version, policy FROM turnaround_policy');
     expect(stored.rows).toHaveLength(1);
     expect(stored.rows[0].policy.ECG.URGENT.reportDeadlineMinutes).toBe(40);
+
+    await admin.getByRole('button', { name: 'English' }).click();
+    await admin.getByRole('heading', { name: 'Turnaround limits', level: 1 }).waitFor();
+    await sources.filter({ hasText: 'Source: China Chest Pain Center accreditation standard' }).waitFor();
+    await sources.filter({ hasText: 'Source: NICE CG176/NG232 Head injury' }).waitFor();
+    await expect(sources.allTextContents()).resolves.not.toContainEqual(expect.stringMatching(/[\u4e00-\u9fff]/));
+    await w.shot(admin, '77b-admin-policy-en');
+    await admin.getByRole('button', { name: '中文' }).click();
+    await admin.getByRole('heading', { name: '时限规则', level: 1 }).waitFor();
   });
 
   it('filters the audit trail to those changes and pages to older rows', async () => {

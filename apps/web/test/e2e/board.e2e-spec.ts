@@ -70,7 +70,7 @@ describe('coordinator board and weekly figures', () => {
   it('shows referrals of both pools as they arrive, live', async () => {
     await page.getByRole('heading', { name: '调度看板' }).waitFor();
     await page.getByRole('status').filter({ hasText: '实时更新中' }).waitFor();
-    await page.getByRole('heading', { name: /心电图诊断中心/ }).waitFor();
+    await page.getByRole('heading', { name: /心电诊断中心/ }).waitFor();
 
     stat = await submitted('BJCY100000', 'ECG', 'STAT');
     ct = await submitted('BJCY100102', 'IMAGING', 'ROUTINE');
@@ -195,7 +195,7 @@ describe('coordinator board and weekly figures', () => {
 
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Coordination board' }).waitFor();
-    await page.getByRole('heading', { name: /ECG reading centre/ }).waitFor();
+    await page.getByRole('heading', { name: /ECG Diagnosis Centre/ }).waitFor();
     await w.shot(page, '56-board-en');
     await page.getByRole('button', { name: '中文' }).click();
   });

@@ -73,6 +73,23 @@ export class UpdateFacilityDto {
   readingServices?: ReadingService[];
 }
 
+/** The longest reading centre name: it heads the board and the worklist. */
+export const READING_CENTRE_NAME_MAX = 64;
+
+export class RenameReadingCentreDto {
+  @ApiPropertyOptional({ example: '心电诊断中心', maxLength: READING_CENTRE_NAME_MAX })
+  @IsOptional()
+  @IsString()
+  @MaxLength(READING_CENTRE_NAME_MAX)
+  nameZh?: string;
+
+  @ApiPropertyOptional({ example: 'ECG Diagnosis Centre', maxLength: READING_CENTRE_NAME_MAX })
+  @IsOptional()
+  @IsString()
+  @MaxLength(READING_CENTRE_NAME_MAX)
+  nameEn?: string;
+}
+
 export interface ReadingCentreView {
   id: string;
   hubId: string;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '#src/common/decorators.js';
-import { CreateFacilityDto, UpdateFacilityDto } from './dto.js';
+import { CreateFacilityDto, RenameReadingCentreDto, UpdateFacilityDto } from './dto.js';
 import { FacilitiesService } from './facilities.service.js';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
@@ -31,6 +31,13 @@ export class FacilitiesController {
   @Roles('admin')
   create(@Body() dto: CreateFacilityDto) {
     return this.facilities.create(dto);
+  }
+
+  /** Renames a hub reading centre (Chinese and/or English name); 409 when another centre of the hub has the name. */
+  @Patch('reading-centres/:id')
+  @Roles('admin')
+  renameReadingCentre(@Param('id', uuid) id: string, @Body() dto: RenameReadingCentreDto) {
+    return this.facilities.renameReadingCentre(id, dto);
   }
 
   @Patch(':id')

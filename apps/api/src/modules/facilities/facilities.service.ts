@@ -3,13 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import type { CreateFacilityDto, FacilityView, ReadingCentreView, UpdateFacilityDto } from './dto.js';
+import type {
+  CreateFacilityDto,
+  FacilityView,
+  ReadingCentreView,
+  RenameReadingCentreDto,
+  UpdateFacilityDto,
+} from './dto.js';
 import { FacilityEntity, ReadingCentreEntity, type ReadingService } from './facility.entity.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
+import { OutboxService } from '#src/modules/realtime/outbox.service.js';
+import { rooms } from '#src/modules/realtime/rooms.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
-// Names a new reading centre gets; the administrator can rename the hub, not (yet) its centres.
+// Names a new reading centre gets; the administrator renames it afterwards (renameReadingCentre).
 const CENTRE_NAMES: Record<ReadingService, { nameZh: string; nameEn: string }> = {
   ECG: { nameZh: '心电诊断中心', nameEn: 'ECG Diagnosis Centre' },
   IMAGING: { nameZh: '影像诊断中心', nameEn: 'Imaging Diagnosis Centre' },
@@ -26,6 +34,7 @@ export class FacilitiesService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly revocations: SessionRevocations,
+    private readonly outbox: OutboxService,
   ) {}
 
   async list(): Promise<{ facilities: FacilityView[]; readingCentres: ReadingCentreView[] }> {
@@ -117,6 +126,72 @@ export class FacilitiesService {
       }
       return toView(facility, await m.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }));
     });
+  }
+
+  /**
+   * Renames a hub reading centre. Each name is trimmed, must not be empty, and must differ from the other
+   * centres of the same hub (ignoring case), so a specialist never sees two pools with one name. The worklist
+   * and the board hear of it at once.
+   */
+  async renameReadingCentre(id: string, dto: RenameReadingCentreDto): Promise<ReadingCentreView> {
+    const wanted = { nameZh: dto.nameZh?.trim(), nameEn: dto.nameEn?.trim() };
+    const blank = (['nameZh', 'nameEn'] as const).filter((k) => wanted[k] === '');
+    if (blank.length > 0)
+      throw new AppError('VALIDATION_FAILED', 'A reading centre needs a name.', { fields: blank, reason: 'required' });
+    if (wanted.nameZh === undefined && wanted.nameEn === undefined)
+      throw new AppError('VALIDATION_FAILED', 'Give the new Chinese or English name.', {
+        fields: ['nameZh', 'nameEn'],
+        reason: 'required',
+      });
+    const { view, changed } = await this.ds.transaction(async (m) => {
+      // The hub's row is the lock: renames of one hub's centres take turns (two at once cannot both take the same
+      // name), as do its edits that add or remove centres. A centre never moves to another hub.
+      await m.query('SELECT 1 FROM facility WHERE id = (SELECT hub_id FROM reading_centre WHERE id = $1) FOR UPDATE', [
+        id,
+      ]);
+      const repo = m.getRepository(ReadingCentreEntity);
+      const centre = await repo.findOneBy({ id });
+      if (!centre) throw notFound('Reading centre');
+      const fields = (['nameZh', 'nameEn'] as const).filter((k) => wanted[k] !== undefined && wanted[k] !== centre[k]);
+      const current = () => ({
+        id: centre.id,
+        hubId: centre.hubId,
+        service: centre.service,
+        nameZh: centre.nameZh,
+        nameEn: centre.nameEn,
+      });
+      if (fields.length === 0) return { view: current(), changed: false };
+      const others = (await repo.findBy({ hubId: centre.hubId })).filter((c) => c.id !== centre.id);
+      const taken = fields.filter((k) => others.some((c) => c[k].toLowerCase() === wanted[k]!.toLowerCase()));
+      if (taken.length > 0)
+        throw new AppError('CONFLICT', 'Another reading centre of this hub already has this name.', {
+          fields: taken,
+          reason: 'duplicate_name',
+        });
+      for (const k of fields) centre[k] = wanted[k]!;
+      await repo.update({ id }, { nameZh: centre.nameZh, nameEn: centre.nameEn });
+      await this.audit.record(
+        {
+          action: 'reading_centre.rename',
+          resourceType: 'reading_centre',
+          resourceId: id,
+          outcome: 'success',
+          details: { fields, hubId: centre.hubId, service: centre.service },
+        },
+        m,
+      );
+      await this.outbox.write(m, [
+        {
+          event: 'reading_centre.changed',
+          // The pool's specialists (their worklist) and the coordinators (the board).
+          rooms: [rooms.pool(centre.service), rooms.coordinators()],
+          payload: { readingCentreId: id, hubId: centre.hubId, service: centre.service },
+        },
+      ]);
+      return { view: current(), changed: true };
+    });
+    if (changed) this.outbox.kick();
+    return view;
   }
 
   /** Deactivates (or reactivates) a facility. A hub that community centres still send to stays active. */

@@ -110,6 +110,15 @@ export class BoardService {
         ORDER BY u.specialty, u.display_name_en, u.id`,
       [now, ONLINE_WINDOW_SECONDS],
     );
+    // The reading centres behind each pool, by the names the administrator gave them (one per hub).
+    const centres = await this.ds.query<
+      { id: string; hub_id: string; service: Service; name_zh: string; name_en: string }[]
+    >(
+      `SELECT c.id, c.hub_id, c.service, c.name_zh, c.name_en
+         FROM reading_centre c JOIN facility h ON h.id = c.hub_id
+        WHERE h.active
+        ORDER BY h.code, c.service`,
+    );
     await this.audit.record(
       rows.map((r) => ({
         action: 'referral.board',
@@ -163,6 +172,9 @@ export class BoardService {
       now: now.toISOString(),
       pools: SERVICES.map((service) => ({
         service,
+        centres: centres
+          .filter((c) => c.service === service)
+          .map((c) => ({ id: c.id, hubId: c.hub_id, nameZh: c.name_zh, nameEn: c.name_en })),
         queue: queue.filter((q) => q.service === service),
         specialists: specialists
           .filter((s) => (s.specialty === 'cardiology' ? 'ECG' : 'IMAGING') === service)

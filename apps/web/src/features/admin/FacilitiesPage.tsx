@@ -11,6 +11,7 @@ import {
   type Facility,
   type FacilityKind,
 } from './api';
+import { ReadingCentresSection } from './ReadingCentresSection';
 import { AdminError, EditorActions, errorField, Field, StatusNote, useAdminErrorText } from './shared';
 import './admin.css';
 
@@ -140,6 +141,17 @@ export default function FacilitiesPage() {
             </tbody>
           </table>
         </div>
+      )}
+      {result.data && (
+        <ReadingCentresSection
+          centres={result.data.readingCentres}
+          facilities={facilities}
+          canEdit={canEdit}
+          onRenamed={(text) => {
+            setStatus(text);
+            result.reload();
+          }}
+        />
       )}
     </section>
   );

@@ -181,3 +181,8 @@ export const listAudit = (f: AuditFilters, before: string | null, signal?: Abort
   api<AuditPage>(`/api/audit${query({ ...f, before, limit: 50 })}`, { signal });
 export const auditVocabulary = (signal?: AbortSignal) =>
   api<{ actions: string[]; resourceTypes: string[] }>('/api/audit/vocabulary', { signal });
+
+/** The longest reading centre name the API takes (RenameReadingCentreDto). */
+export const READING_CENTRE_NAME_MAX = 64;
+export const renameReadingCentre = (id: string, body: { nameZh?: string; nameEn?: string }) =>
+  api<ReadingCentre>(`/api/facilities/reading-centres/${id}`, { method: 'PATCH', body });

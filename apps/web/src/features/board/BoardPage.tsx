@@ -77,22 +77,25 @@ export default function BoardPage() {
     [data],
   );
 
-  useRealtime(['worklist.changed', 'referral.changed', 'turnaround.warning'], (event, payload) => {
-    if (event === 'turnaround.warning') {
-      const w = payload as TurnaroundWarning;
-      const item: LiveWarning = {
-        id: w.id,
-        at: w.at,
-        referralId: w.referralId,
-        number: w.number,
-        event: w.event,
-        service: serviceOf(w.referralId),
-      };
-      setWarnings((list) => [item, ...list.filter((x) => x.id !== item.id)].slice(0, MAX_WARNINGS));
-      setLatest(item);
-    }
-    scheduleReload();
-  });
+  useRealtime(
+    ['worklist.changed', 'referral.changed', 'turnaround.warning', 'reading_centre.changed'],
+    (event, payload) => {
+      if (event === 'turnaround.warning') {
+        const w = payload as TurnaroundWarning;
+        const item: LiveWarning = {
+          id: w.id,
+          at: w.at,
+          referralId: w.referralId,
+          number: w.number,
+          event: w.event,
+          service: serviceOf(w.referralId),
+        };
+        setWarnings((list) => [item, ...list.filter((x) => x.id !== item.id)].slice(0, MAX_WARNINGS));
+        setLatest(item);
+      }
+      scheduleReload();
+    },
+  );
   usePresence((p) => setOnline((m) => ({ ...m, [p.userId]: { online: p.online, at: Date.now() } })));
   const onlineNow = useMemo(
     () => Object.fromEntries(Object.entries(online).map(([id, v]) => [id, v.online])),

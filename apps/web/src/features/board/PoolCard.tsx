@@ -39,7 +39,9 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
   const { t, lang, name } = useI18n();
   const [reassigning, setReassigning] = useState<QueueItem | null>(null);
   const [done, setDone] = useState<{ number: string; name: string } | null>(null);
-  const serviceName = SERVICE_LABELS[pool.service][lang];
+  // The pool is named after its reading centres (the administrator may rename them), else after its service.
+  const centreNames = pool.centres.map((c) => name(c.nameZh, c.nameEn)).join(lang === 'zh-CN' ? '、' : ', ');
+  const poolName = centreNames || t('board.poolTitle', { service: SERVICE_LABELS[pool.service][lang] });
   const titleId = `board-pool-${pool.service}`;
   const isOnline = (s: PoolSpecialist) => online[s.id] ?? s.online;
   const onDuty = pool.specialists.filter((s) => s.onDuty);
@@ -48,7 +50,7 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
   return (
     <section className="card board-pool" aria-labelledby={titleId} data-testid={`pool-${pool.service}`}>
       <h2 id={titleId}>
-        {t('board.poolTitle', { service: serviceName })}{' '}
+        <span data-testid="pool-name">{poolName}</span>{' '}
         <span className="board-count">{t('board.queueCount', { n: pool.queue.length })}</span>
       </h2>
 
@@ -97,7 +99,7 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
       ) : (
         <div className="table-wrap">
           <table className="list board-queue">
-            <caption className="board-sr">{t('board.queueCaption', { service: serviceName })}</caption>
+            <caption className="board-sr">{t('board.queueCaption', { centre: poolName })}</caption>
             <thead>
               <tr>
                 <th scope="col">{t('board.col.number')}</th>

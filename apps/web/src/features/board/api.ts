@@ -55,8 +55,18 @@ export interface PoolSpecialist extends PersonRef {
   offers: number;
 }
 
+/** A hub reading centre behind a pool, by the name the administrator gave it. */
+export interface PoolCentre {
+  id: string;
+  hubId: string;
+  nameZh: string;
+  nameEn: string;
+}
+
 export interface Pool {
   service: Service;
+  /** one per hub that runs this service */
+  centres: PoolCentre[];
   queue: QueueItem[];
   specialists: PoolSpecialist[];
 }

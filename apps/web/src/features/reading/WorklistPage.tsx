@@ -25,6 +25,9 @@ export default function WorklistPage() {
   usePageTitle('reading.title');
   const list = useAsync((signal) => worklist(signal), []);
   const centres = useAsync((signal) => facilities(signal), []);
+  // The reading centre this specialist reads for heads the page; a rename shows at once.
+  useRealtime(['reading_centre.changed'], () => centres.reload());
+  const myCentre = centres.data?.readingCentres.find((c) => c.id === session?.user.readingCentreId);
   const now = useNow(1000);
   const duration = useDuration();
   const { next, busy, message } = useNextCase();
@@ -109,7 +112,17 @@ export default function WorklistPage() {
     <section className="page wide reading">
       <OfferCenter />
       <div className="page-head">
-        <h1>{t('reading.title')}</h1>
+        <h1>
+          {t('reading.title')}
+          {myCentre && (
+            <>
+              {' · '}
+              <span className="muted" data-testid="reading-centre-name">
+                {name(myCentre.nameZh, myCentre.nameEn)}
+              </span>
+            </>
+          )}
+        </h1>
         <div className="actions">
           <LiveIndicator />
           <ShortcutHelp

@@ -1,4 +1,4 @@
-import type { Disposition } from '@zhiyin/workflow';
+import type { Disposition, Service } from '@zhiyin/workflow';
 import { api, query } from '../../lib/api';
 import type { Diagnosis, EcgReportMeasurements, ReferralDetail, ReferralSummary, ReportView } from '../referrals/api';
 
@@ -56,8 +56,17 @@ export interface Facility {
   nameEn: string;
 }
 
+/** A hub reading centre, by the name the administrator gave it. */
+export interface ReadingCentre {
+  id: string;
+  hubId: string;
+  service: Service;
+  nameZh: string;
+  nameEn: string;
+}
+
 export function facilities(signal?: AbortSignal) {
-  return api<{ facilities: Facility[] }>('/api/facilities', { signal });
+  return api<{ facilities: Facility[]; readingCentres: ReadingCentre[] }>('/api/facilities', { signal });
 }
 
 export function reportPdfPath(id: string): string {
