@@ -39,10 +39,24 @@ describe('reading centres: renaming', () => {
     api(t, 'PATCH', `/api/facilities/reading-centres/${id}`, { token, body });
 
   it('renames the ECG centre: the board, the facility list and the pool hear the new name; an audit row says what changed', async () => {
+    const doctor = await t.login('doc.bjcy');
     const specialist = new Listener(t.url, await t.login('card.chen'));
     const otherPool = new Listener(t.url, await t.login('rad.li'));
-    sockets.push(specialist, otherPool);
-    await Promise.all([specialist.connected(), otherPool.connected()]);
+    const community = new Listener(t.url, doctor);
+    sockets.push(specialist, otherPool, community);
+    await Promise.all([specialist.connected(), otherPool.connected(), community.connected()]);
+    // An ECG referral from a centre the hub reads for: its page names the reading centre.
+    const { rows: patients } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
+    const referral = await api(t, 'POST', '/api/referrals', {
+      token: doctor,
+      body: { patientId: patients[0].id, service: 'ECG', priority: 'ROUTINE', clinicalQuestion: '心悸' },
+    });
+    expect(referral.status).toBe(201);
+    const detail = async () => (await api(t, 'GET', `/api/referrals/${referral.body.id}`, { token: doctor })).body;
+    await expect(detail()).resolves.toMatchObject({
+      reading_centre_name_zh: '心电诊断中心',
+      reading_centre_name_en: 'ECG Diagnosis Centre',
+    });
 
     const res = await rename(ecg.id, { nameZh: '  胸痛心电诊断中心 ', nameEn: 'Chest Pain ECG Reading Centre' });
     expect(res.status).toBe(200);
@@ -60,6 +74,12 @@ describe('reading centres: renaming', () => {
 
     const event = await specialist.waitFor((e) => e.event === 'reading_centre.changed');
     expect(event.payload).toMatchObject({ readingCentreId: ecg.id, hubId: ecg.hubId, service: 'ECG' });
+    // The community centres the hub reads for hear of it too (their referral pages), and read the new name.
+    await community.waitFor((e) => e.event === 'reading_centre.changed');
+    await expect(detail()).resolves.toMatchObject({
+      reading_centre_name_zh: '胸痛心电诊断中心',
+      reading_centre_name_en: 'Chest Pain ECG Reading Centre',
+    });
 
     const coord = await t.login('coord.liu');
     const board = await api(t, 'GET', '/api/board', { token: coord });
@@ -67,7 +87,7 @@ describe('reading centres: renaming', () => {
     expect(ecgPool.centres).toEqual([
       { id: ecg.id, hubId: ecg.hubId, nameZh: '胸痛心电诊断中心', nameEn: 'Chest Pain ECG Reading Centre' },
     ]);
-    const list = await api(t, 'GET', '/api/facilities', { token: await t.login('doc.bjcy') });
+    const list = await api(t, 'GET', '/api/facilities', { token: doctor });
     expect(list.body.readingCentres).toContainEqual(
       expect.objectContaining({ id: ecg.id, nameZh: '胸痛心电诊断中心' }),
     );
@@ -89,7 +109,7 @@ describe('reading centres: renaming', () => {
     expect(same.status).toBe(200);
     const rows = await audits(ecg.id);
     expect(rows.map((r) => r.details.fields)).toEqual([['nameZh', 'nameEn'], ['nameEn']]);
-    // The imaging pool's specialists were not told.
+    // The imaging pool's specialists were not told (the hub's own staff hear through their pool).
     expect(otherPool.events('reading_centre.changed')).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 
 // The administrator's screens, one session through them: a new community centre and a doctor
@@ -57,6 +58,19 @@ describe('administration screens', () => {
     await coordinator.getByRole('status').filter({ hasText: '实时更新中' }).waitFor();
     const ecgPoolName = coordinator.getByTestId('pool-ECG').getByTestId('pool-name');
     await expect(ecgPoolName.textContent()).resolves.toBe('心电诊断中心');
+    // And a community doctor on the page of an ECG referral the centre will read.
+    const doctorToken = await w.app.login('doc.bjcy');
+    // (The patient is looked up in the database: a search through the API would add to the audit trail counted below.)
+    const [patient] = (await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`)).rows;
+    const referral = await json(w, 'POST', '/api/referrals', doctorToken, {
+      patientId: patient.id,
+      service: 'ECG',
+      priority: 'ROUTINE',
+      clinicalQuestion: '心悸一周',
+    });
+    const doctor = await w.signIn(await w.context(), 'doc.bjcy');
+    await doctor.goto(`/referrals/${referral.id}`);
+    await expect(doctor.getByTestId('reading-centre').textContent()).resolves.toBe('心电诊断中心');
 
     const centres = admin.getByTestId('reading-centres');
     await centres.getByRole('heading', { name: '诊断中心', level: 2 }).waitFor();
@@ -89,6 +103,10 @@ describe('administration screens', () => {
       .filter({ hasText: /^胸痛心电会诊中心$/ })
       .waitFor();
     await ecgPoolName.filter({ hasText: /^胸痛心电会诊中心$/ }).waitFor();
+    await doctor
+      .getByTestId('reading-centre')
+      .filter({ hasText: /^胸痛心电会诊中心$/ })
+      .waitFor();
     await coordinator.getByRole('button', { name: 'English' }).click();
     await ecgPoolName.filter({ hasText: /^Chest Pain ECG Centre$/ }).waitFor();
     await w.shot(coordinator, '71d-board-renamed-centre-en');
@@ -100,8 +118,7 @@ describe('administration screens', () => {
     expect(audit.rows).toEqual([
       { username: 'admin', details: expect.objectContaining({ fields: ['nameZh', 'nameEn'], service: 'ECG' }) },
     ]);
-    await reader.context().close();
-    await coordinator.context().close();
+    for (const page of [reader, coordinator, doctor]) await page.context().close();
   });
 
   let newUserSession: Page;

@@ -180,11 +180,13 @@ export class FacilitiesService {
         },
         m,
       );
+      // The pool's specialists (their worklist), the coordinators (the board) and the staff of the centres
+      // the hub reads for (their referral pages).
+      const served = await m.query<{ id: string }[]>('SELECT id FROM facility WHERE hub_id = $1', [centre.hubId]);
       await this.outbox.write(m, [
         {
           event: 'reading_centre.changed',
-          // The pool's specialists (their worklist) and the coordinators (the board).
-          rooms: [rooms.pool(centre.service), rooms.coordinators()],
+          rooms: [rooms.pool(centre.service), rooms.coordinators(), ...served.map((f) => rooms.facility(f.id))],
           payload: { readingCentreId: id, hubId: centre.hubId, service: centre.service },
         },
       ]);

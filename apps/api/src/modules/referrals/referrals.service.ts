@@ -200,8 +200,11 @@ export class ReferralsService {
   async get(actor: Actor, id: string, audit = true) {
     const [r] = await this.ds.query<(ScopeRow & Record<string, unknown> & { snapshot: ReferralSnapshot })[]>(
       `SELECT ${LIST_COLUMNS}, r.clinical_question, r.history, r.snapshot,
-              o.name_zh AS origin_name_zh, o.name_en AS origin_name_en
+              o.name_zh AS origin_name_zh, o.name_en AS origin_name_en,
+              rc.name_zh AS reading_centre_name_zh, rc.name_en AS reading_centre_name_en
          FROM referral r JOIN patient p ON p.id = r.patient_id JOIN facility o ON o.id = r.origin_facility_id
+         -- an upward referral is read by the reading centre of its centre's hub for the service
+         LEFT JOIN reading_centre rc ON r.direction = 'up' AND rc.hub_id = o.hub_id AND rc.service = r.service
         WHERE r.id = $1`,
       [id],
     );

@@ -169,6 +169,12 @@ function Header({ r }: { r: ReferralDetail }) {
             {r.direction === 'down' && <span className="tag">{t('referrals.down')}</span>}
           </dd>
         </div>
+        {r.reading_centre_name_zh && (
+          <div>
+            <dt>{t('referrals.readingCentre')}</dt>
+            <dd data-testid="reading-centre">{name(r.reading_centre_name_zh, r.reading_centre_name_en ?? '')}</dd>
+          </div>
+        )}
         <div>
           <dt>{t('referrals.priority')}</dt>
           <dd>

@@ -76,6 +76,9 @@ export interface ReferralDetail extends ReferralSummary {
   clinicalHistory?: string | null;
   origin_name_zh: string;
   origin_name_en: string;
+  /** the hub reading centre that reads an upward referral (null for a referral down) */
+  reading_centre_name_zh: string | null;
+  reading_centre_name_en: string | null;
   declinedBy: string[];
   report: ReportSnapshot | null;
   plan: PlanSnapshot | null;

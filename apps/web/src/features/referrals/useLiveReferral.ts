@@ -82,6 +82,16 @@ export function useLiveReferral(id: string): LiveReferral {
     burst.current = setTimeout(load, BURST_MS);
   });
 
+  // A renamed reading centre: the referral it reads shows the new name (no referral event: read it again).
+  const shown = useRef(state.data);
+  shown.current = state.data;
+  useRealtime(['reading_centre.changed'], (_event, payload) => {
+    const r = shown.current;
+    if (!r || r.direction !== 'up' || r.service !== payload.service) return;
+    clearTimeout(burst.current);
+    burst.current = setTimeout(load, BURST_MS);
+  });
+
   const step = useCallback(
     async <T>(
       events: readonly ReferralEventType[],
