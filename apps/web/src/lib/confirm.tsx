@@ -68,8 +68,15 @@ export function ConfirmDialog({
       role="alertdialog"
       aria-labelledby={`${id}-t`}
       aria-describedby={`${id}-d`}
-      onKeyDown={(e) => keepTabInside(e, e.currentTarget)}
-      // Escape closes a modal dialog by itself; this hears it (and any other way it closes).
+      onKeyDown={(e) => {
+        // Escape gives up at once, with the key itself, rather than when the browser's close event comes
+        // later: a key pressed right after (Enter on the button again) finds the page as it will stay.
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          finish(false);
+        } else keepTabInside(e, e.currentTarget);
+      }}
+      // Any other way it closes.
       onClose={() => finish(false)}
       data-testid={testId}
     >
