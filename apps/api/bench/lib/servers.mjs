@@ -160,6 +160,29 @@ function psqlOn(admin) {
   };
 }
 
+/** The PostgreSQL backends of one database on the local server. @param {string} dbName */
+function backendsOf(dbName) {
+  return pidsWhere((c) => c.startsWith('postgres: ') && c.includes(` ${dbName} `));
+}
+
+/**
+ * CPU of a server process and, separately, of the database processes working for it.
+ * @param {number} pid @param {() => number[]} databasePids
+ */
+function serverAndDatabaseCpu(pid, databasePids) {
+  const node = cpuMeter(() => [pid]);
+  const db = cpuMeter(databasePids);
+  return {
+    begin() {
+      node.begin();
+      db.begin();
+    },
+    end() {
+      return { server: node.end(), database: db.end() };
+    },
+  };
+}
+
 /**
  * @typedef {object} Server
  * @property {'zhiyin' | 'orthanc' | 'bare' | 'bare-data' | 'bare-light'} name
@@ -374,20 +397,8 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
     },
     cpu() {
       const pid = s.pid;
-      const node = cpuMeter(() => [pid]);
       // database work done for Zhiyin: its backends on the local server, or the embedded PostgreSQL's processes
-      const db = cpuMeter(() =>
-        dbName ? pidsWhere((c) => c.startsWith('postgres: ') && c.includes(` ${dbName} `)) : descendants(pid),
-      );
-      return {
-        begin() {
-          node.begin();
-          db.begin();
-        },
-        end() {
-          return { server: node.end(), database: db.end() };
-        },
-      };
+      return serverAndDatabaseCpu(pid, () => (dbName ? backendsOf(dbName) : descendants(pid)));
     },
     async versions() {
       const pkg = JSON.parse(readFileSync(join(apiDir, 'package.json'), 'utf8'));
@@ -553,17 +564,7 @@ export function bareServer({ dataRoot, pgUrl, log, flush }) {
       return {};
     },
     cpu() {
-      const node = cpuMeter(() => [s.pid]);
-      const db = cpuMeter(() => pidsWhere((c) => c.startsWith('postgres: ') && c.includes(` ${dbName} `)));
-      return {
-        begin() {
-          node.begin();
-          db.begin();
-        },
-        end() {
-          return { server: node.end(), database: db.end() };
-        },
-      };
+      return serverAndDatabaseCpu(s.pid, () => backendsOf(dbName));
     },
     async versions() {
       return {};
