@@ -281,19 +281,23 @@ describe('administration screens', () => {
     await expect(rows.nth(1).textContent()).resolves.toMatch(/新增用户.*韩雪梅/);
     await w.shot(admin, '78-admin-audit-users');
 
-    await admin.getByLabel('操作', { exact: true }).selectOption({ label: '修改时限规则' });
-    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
-    await admin.getByRole('status').filter({ hasText: '已显示 1 条' }).waitFor();
+    // Consecutive filters that each show one row: the status line reads the same before and after a
+    // query, so each waits for its own row to replace the previous one before counting.
+    const filterTo = async (label: string, rowText: string) => {
+      await admin.getByLabel('操作', { exact: true }).selectOption({ label });
+      await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
+      await table.locator('tr', { hasText: rowText }).first().waitFor();
+      await admin.getByRole('status').filter({ hasText: '已显示 1 条' }).waitFor();
+      await expect(rows.count()).resolves.toBe(1);
+    };
+
+    await filterTo('修改时限规则', '修改时限规则');
     await expect(table.textContent()).resolves.toContain('修改：ECG.URGENT.reportDeadlineMinutes');
 
-    await admin.getByLabel('操作', { exact: true }).selectOption({ label: '所有“机构”操作' });
-    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
-    await admin.getByRole('status').filter({ hasText: '已显示 1 条' }).waitFor();
+    await filterTo('所有“机构”操作', '新增机构');
     await expect(table.textContent()).resolves.toMatch(/新增机构.*北京市门头沟区大峪社区卫生服务中心.*BJMTG/);
 
-    await admin.getByLabel('操作', { exact: true }).selectOption({ label: '所有“值班”操作' });
-    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
-    await admin.getByRole('status').filter({ hasText: '已显示 1 条' }).waitFor();
+    await filterTo('所有“值班”操作', '添加值班');
     await expect(table.textContent()).resolves.toContain('添加值班');
 
     // Paging: 55 searches by the community doctor, 50 to a page.
