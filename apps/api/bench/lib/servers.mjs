@@ -160,6 +160,20 @@ function psqlOn(admin) {
   };
 }
 
+/**
+ * Stops a child process: SIGTERM, then SIGKILL if it has not exited after `graceMs`.
+ * @param {import('node:child_process').ChildProcess | undefined} proc @param {number} graceMs @param {() => void} onKill
+ */
+async function stopChild(proc, graceMs, onKill) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  if (await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])) return;
+  onKill();
+  proc.kill('SIGKILL');
+  await Promise.race([exited, sleep(5_000)]);
+}
+
 /** The PostgreSQL backends of one database on the local server. @param {string} dbName */
 function backendsOf(dbName) {
   return pidsWhere((c) => c.startsWith('postgres: ') && c.includes(` ${dbName} `));
@@ -365,16 +379,7 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
       s.agent.destroy();
       const proc = child;
       child = undefined;
-      if (proc && proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((resolve) => proc.once('exit', resolve));
-        proc.kill('SIGTERM');
-        const done = await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]);
-        if (!done) {
-          log('Zhiyin did not stop within 20 s of SIGTERM; killing it');
-          proc.kill('SIGKILL');
-          await Promise.race([exited, sleep(5_000)]);
-        }
-      }
+      await stopChild(proc, 20_000, () => log('Zhiyin did not stop within 20 s of SIGTERM; killing it'));
       s.pid = 0;
     },
     async auth(purpose) {
@@ -553,11 +558,7 @@ export function bareServer({ dataRoot, pgUrl, log, flush }) {
       s.agent.destroy();
       const proc = child;
       child = undefined;
-      if (proc && proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((resolve) => proc.once('exit', resolve));
-        proc.kill('SIGTERM');
-        if (!(await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]))) proc.kill('SIGKILL');
-      }
+      await stopChild(proc, 10_000, () => log('the bare write path did not stop within 10 s of SIGTERM; killing it'));
       s.pid = 0;
     },
     async auth() {
