@@ -12,7 +12,7 @@ import {
   type FacilityKind,
 } from './api';
 import { ReadingCentresSection } from './ReadingCentresSection';
-import { AdminError, EditorActions, errorField, Field, StatusNote, useAdminErrorText } from './shared';
+import { AdminError, EditorActions, Field, StatusNote, useFieldErrors } from './shared';
 import './admin.css';
 
 interface Form {
@@ -169,7 +169,6 @@ function FacilityEditor({
   onDone: (text: string) => void;
 }) {
   const { t, name, lang } = useI18n();
-  const errorText = useAdminErrorText();
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState<Form>(() =>
@@ -186,8 +185,7 @@ function FacilityEditor({
         }
       : { ...EMPTY, hubId: hubs.find((h) => h.active)?.id ?? '' },
   );
-  const [errors, setErrors] = useState<Errors>({});
-  const [submitError, setSubmitError] = useState<unknown>();
+  const { errors, submitError, setSubmitError, refuse, fromApi } = useFieldErrors<FormKey>(ids, EMPTY);
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
 
@@ -210,14 +208,7 @@ function FacilityEditor({
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const found = check();
-    setErrors(found);
-    setSubmitError(undefined);
-    const first = Object.keys(found)[0];
-    if (first) {
-      document.getElementById(`${ids}-${first}`)?.focus();
-      return;
-    }
+    if (refuse(check())) return;
     setBusy(true);
     const body = {
       code: form.code.trim().toUpperCase(),
@@ -237,11 +228,7 @@ function FacilityEditor({
         }),
       );
     } catch (err) {
-      const field = errorField(err) as FormKey | undefined;
-      if (field && field in EMPTY) {
-        setErrors({ [field]: errorText(err) });
-        document.getElementById(`${ids}-${field}`)?.focus();
-      } else setSubmitError(err);
+      fromApi(err);
       setBusy(false);
     }
   };

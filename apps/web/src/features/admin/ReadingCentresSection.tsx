@@ -2,7 +2,7 @@ import { SERVICE_LABELS } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { READING_CENTRE_NAME_MAX, renameReadingCentre, type Facility, type ReadingCentre } from './api';
-import { AdminError, EditorActions, errorField, Field, useAdminErrorText } from './shared';
+import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
 
 type NameKey = 'nameZh' | 'nameEn';
 
@@ -92,12 +92,10 @@ function RenameEditor({
   onDone: (text: string) => void;
 }) {
   const { t, name } = useI18n();
-  const errorText = useAdminErrorText();
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState({ nameZh: centre.nameZh, nameEn: centre.nameEn });
-  const [errors, setErrors] = useState<Partial<Record<NameKey, string>>>({});
-  const [submitError, setSubmitError] = useState<unknown>();
+  const { errors, submitError, refuse, fromApi } = useFieldErrors<NameKey>(ids, ['nameZh', 'nameEn']);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => heading.current?.focus(), []);
@@ -115,24 +113,13 @@ function RenameEditor({
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const found = check();
-    setErrors(found);
-    setSubmitError(undefined);
-    const first = Object.keys(found)[0];
-    if (first) {
-      document.getElementById(`${ids}-${first}`)?.focus();
-      return;
-    }
+    if (refuse(check())) return;
     setBusy(true);
     try {
       const saved = await renameReadingCentre(centre.id, { nameZh: form.nameZh.trim(), nameEn: form.nameEn.trim() });
       onDone(t('admin.centres.renamed', { name: name(saved.nameZh, saved.nameEn) }));
     } catch (err) {
-      const field = errorField(err);
-      if (field === 'nameZh' || field === 'nameEn') {
-        setErrors({ [field]: errorText(err) });
-        document.getElementById(`${ids}-${field}`)?.focus();
-      } else setSubmitError(err);
+      fromApi(err);
       setBusy(false);
     }
   };

@@ -19,7 +19,7 @@ import {
   type User,
   type UserFilters,
 } from './api';
-import { adminKey, AdminError, EditorActions, errorField, Field, StatusNote, useAdminErrorText } from './shared';
+import { adminKey, AdminError, EditorActions, Field, StatusNote, useAdminErrorText, useFieldErrors } from './shared';
 import './admin.css';
 
 const PAGE = 50;
@@ -295,7 +295,6 @@ function UserEditor({
 }) {
   const { t, name, lang } = useI18n();
   const { session } = useAuth();
-  const errorText = useAdminErrorText();
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState<Form>(() => ({
@@ -308,8 +307,7 @@ function UserEditor({
     password: '',
     onDuty: user?.onDuty ?? false,
   }));
-  const [errors, setErrors] = useState<Errors>({});
-  const [submitError, setSubmitError] = useState<unknown>();
+  const { errors, submitError, setSubmitError, refuse, fromApi } = useFieldErrors<FormKey>(ids, form);
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const self = user?.id === session?.user.id;
@@ -339,14 +337,7 @@ function UserEditor({
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const found = check();
-    setErrors(found);
-    setSubmitError(undefined);
-    const first = Object.keys(found)[0];
-    if (first) {
-      document.getElementById(`${ids}-${first}`)?.focus();
-      return;
-    }
+    if (refuse(check())) return;
     setBusy(true);
     const placement = {
       role: form.role,
@@ -375,11 +366,7 @@ function UserEditor({
           : t('admin.users.created', { name: who, username: saved.username }),
       );
     } catch (err) {
-      const field = errorField(err) as FormKey | undefined;
-      if (field && field in form) {
-        setErrors({ [field]: errorText(err) });
-        document.getElementById(`${ids}-${field}`)?.focus();
-      } else setSubmitError(err);
+      fromApi(err);
       setBusy(false);
     }
   };

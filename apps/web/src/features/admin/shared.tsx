@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { useErrorText } from '../../lib/errors';
@@ -15,6 +15,41 @@ export function errorField(err: unknown): string | undefined {
   const fields = err.details?.fields;
   if (!Array.isArray(fields) || typeof fields[0] !== 'string') return undefined;
   return fields[0].split(/[ .]/)[0];
+}
+
+/**
+ * The errors of an admin editor: per field (shown at the field, the first one focused) and for the
+ * form as a whole. `ids` is the editor's useId() prefix of its fields' ids; `fields` the fields an
+ * API refusal may name.
+ */
+export function useFieldErrors<K extends string>(ids: string, fields: readonly K[] | Record<K, unknown>) {
+  const errorText = useAdminErrorText();
+  const [errors, setErrors] = useState<Partial<Record<K, string>>>({});
+  const [submitError, setSubmitError] = useState<unknown>();
+  const focus = (field: string) => document.getElementById(`${ids}-${field}`)?.focus();
+  const known = (field: string | undefined): field is K =>
+    field !== undefined && (Array.isArray(fields) ? fields.includes(field) : field in fields);
+  return {
+    errors,
+    submitError,
+    setSubmitError,
+    /** Shows the errors found before sending; true when there are any (the first field is focused). */
+    refuse: (found: Partial<Record<K, string>>): boolean => {
+      setErrors(found);
+      setSubmitError(undefined);
+      const first = Object.keys(found)[0];
+      if (first) focus(first);
+      return first !== undefined;
+    },
+    /** Shows an API refusal at the field it names, or for the whole form. */
+    fromApi: (err: unknown): void => {
+      const field = errorField(err);
+      if (known(field)) {
+        setErrors({ [field]: errorText(err) } as Partial<Record<K, string>>);
+        focus(field);
+      } else setSubmitError(err);
+    },
+  };
 }
 
 /** The API's reason code (`details.reason`), if any. */
