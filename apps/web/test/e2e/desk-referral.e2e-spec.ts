@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { api } from '../../../api/test/support/test-app.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
-import { sample, stowFiles } from '../support/data.js';
+import { sample, stowFiles, stowInstances } from '../support/data.js';
 
 // The community desk follows one referral to its end. The community doctor works in the browser; the
 // cardiologist on the other side is driven through the REST API, so every change the doctor sees
@@ -213,21 +213,7 @@ describe('community desk: a referral from opening to outcome', () => {
     const id = created.body.id as string;
     const path = (p: string) => `/api/referrals/${id}${p}`;
     // An ECG whose Accession Number is the referral number joins the referral on arrival.
-    const ecg = withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), created.body.number);
-    const boundary = 'zhiyin-test-boundary';
-    const stowed = await fetch(`${w.url}/dicomweb/studies`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${doc}`,
-        'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
-      },
-      body: Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
-        ecg,
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]),
-    });
-    expect(stowed.status).toBe(200);
+    await stowInstances(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), created.body.number)]);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
     expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
     const review = await api(w.app, 'POST', path('/events'), { token: cardio, body: { type: 'start_review' } });
@@ -274,20 +260,7 @@ describe('community desk: a referral from opening to outcome', () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     const path = (p: string) => `/api/referrals/${id}${p}`;
-    const boundary = 'zhiyin-test-boundary';
-    const stowed = await fetch(`${w.url}/dicomweb/studies`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${doc}`,
-        'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
-      },
-      body: Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
-        withAccessionNumber(sample(ecgFile), created.body.number),
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]),
-    });
-    expect(stowed.status).toBe(200);
+    await stowInstances(w.url, doc, [withAccessionNumber(sample(ecgFile), created.body.number)]);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
     expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
     for (const body of [{ type: 'start_review' }, { type: 'request_info', message: '胸闷与活动有关吗？' }]) {

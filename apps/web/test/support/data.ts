@@ -40,14 +40,15 @@ export function syntheticIndex(): {
 
 /** STOW-RS straight to the API (for tests that only need a study to be there). */
 export async function stowFiles(url: string, token: string, files: string[]): Promise<void> {
+  await stowInstances(url, token, files.map(sample));
+}
+
+/** STOW-RS of instances held in memory (e.g. edited samples); every one must be stored (200). */
+export async function stowInstances(url: string, token: string, instances: Buffer[]): Promise<void> {
   const boundary = `b-${Math.random().toString(36).slice(2)}`;
   const chunks: Buffer[] = [];
-  for (const f of files) {
-    chunks.push(
-      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
-      sample(f),
-      Buffer.from('\r\n'),
-    );
+  for (const data of instances) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), data, Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   const res = await fetch(`${url}/dicomweb/studies`, {
