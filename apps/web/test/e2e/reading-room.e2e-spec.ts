@@ -143,10 +143,17 @@ describe('reading room', () => {
     await expect(page.getByTestId('save-status').textContent()).resolves.toContain('草稿已保存');
 
     // An ICD-10 code searched in Chinese.
-    await page.getByTestId('icd-search').fill('未见异常');
-    await page.getByTestId('icd-option').filter({ hasText: 'Z00.0' }).waitFor();
+    // Nothing is chosen before the reader moves: Enter alone adds nothing, ↓ + Enter adds the first option
+    // (a pre-highlighted first option used to make ↓ + Enter add the second).
+    await page.getByTestId('icd-search').fill('正常');
+    await page.getByTestId('icd-option').filter({ hasText: 'Z01.8' }).waitFor();
+    await expect(page.getByTestId('icd-option').first().textContent()).resolves.toContain('Z00.0');
+    await expect(page.locator('[data-testid=icd-option][aria-selected=true]').count()).resolves.toBe(0);
+    await page.getByTestId('icd-search').press('Enter');
+    await page.getByTestId('icd-search').press('ArrowDown');
     await page.getByTestId('icd-search').press('Enter');
     await page.locator('[data-testid=diagnoses] [data-code="Z00.0"]').waitFor();
+    await expect(page.locator('[data-testid=diagnoses] li').count()).resolves.toBe(1);
     await page.getByLabel('社区诊治').check();
     await page.locator('[data-testid=save-status][data-status=saved]').waitFor();
     await w.shot(page, '31-reading-ecg-report');

@@ -1,118 +1,74 @@
-// A searchable subset of ICD-10 (WHO 2019 codes, with the Chinese names of the national clinical
-// edition) covering what the network's ECG and imaging readings conclude most often. A full
-// licensed code table can replace it through the same endpoint.
-export const ICD10: readonly { code: string; zh: string; en: string }[] = [
-  { code: 'I10', zh: '原发性高血压', en: 'Essential (primary) hypertension' },
-  { code: 'I11.9', zh: '高血压性心脏病，不伴有心力衰竭', en: 'Hypertensive heart disease without heart failure' },
-  { code: 'I20.0', zh: '不稳定型心绞痛', en: 'Unstable angina' },
-  { code: 'I20.8', zh: '其他类型的心绞痛', en: 'Other forms of angina pectoris' },
-  { code: 'I20.9', zh: '心绞痛', en: 'Angina pectoris, unspecified' },
-  { code: 'I21.0', zh: '前壁急性透壁性心肌梗死', en: 'Acute transmural myocardial infarction of anterior wall' },
-  { code: 'I21.1', zh: '下壁急性透壁性心肌梗死', en: 'Acute transmural myocardial infarction of inferior wall' },
-  { code: 'I21.4', zh: '急性心内膜下心肌梗死', en: 'Acute subendocardial myocardial infarction' },
-  { code: 'I21.9', zh: '急性心肌梗死', en: 'Acute myocardial infarction, unspecified' },
-  { code: 'I24.9', zh: '急性缺血性心脏病', en: 'Acute ischaemic heart disease, unspecified' },
-  { code: 'I25.1', zh: '动脉硬化性心脏病', en: 'Atherosclerotic heart disease' },
-  { code: 'I25.2', zh: '陈旧性心肌梗死', en: 'Old myocardial infarction' },
-  { code: 'I25.9', zh: '慢性缺血性心脏病', en: 'Chronic ischaemic heart disease, unspecified' },
-  {
-    code: 'I26.9',
-    zh: '肺栓塞，未提及急性肺源性心脏病',
-    en: 'Pulmonary embolism without mention of acute cor pulmonale',
-  },
-  { code: 'I27.9', zh: '肺源性心脏病', en: 'Pulmonary heart disease, unspecified' },
-  { code: 'I30.9', zh: '急性心包炎', en: 'Acute pericarditis, unspecified' },
-  { code: 'I31.3', zh: '心包积液（非炎性）', en: 'Pericardial effusion (noninflammatory)' },
-  { code: 'I34.0', zh: '二尖瓣关闭不全', en: 'Mitral (valve) insufficiency' },
-  { code: 'I35.0', zh: '主动脉瓣狭窄', en: 'Aortic (valve) stenosis' },
-  { code: 'I40.9', zh: '急性心肌炎', en: 'Acute myocarditis, unspecified' },
-  { code: 'I42.0', zh: '扩张型心肌病', en: 'Dilated cardiomyopathy' },
-  { code: 'I42.1', zh: '梗阻性肥厚型心肌病', en: 'Obstructive hypertrophic cardiomyopathy' },
-  { code: 'I44.0', zh: '一度房室传导阻滞', en: 'Atrioventricular block, first degree' },
-  { code: 'I44.1', zh: '二度房室传导阻滞', en: 'Atrioventricular block, second degree' },
-  { code: 'I44.2', zh: '三度房室传导阻滞', en: 'Atrioventricular block, complete' },
-  { code: 'I44.4', zh: '左前分支传导阻滞', en: 'Left anterior fascicular block' },
-  { code: 'I44.7', zh: '左束支传导阻滞', en: 'Left bundle-branch block, unspecified' },
-  { code: 'I45.1', zh: '右束支传导阻滞', en: 'Other and unspecified right bundle-branch block' },
-  { code: 'I45.6', zh: '预激综合征', en: 'Pre-excitation syndrome' },
-  { code: 'I45.8', zh: '长 QT 综合征及其他传导障碍', en: 'Other specified conduction disorders (incl. long QT)' },
-  { code: 'I47.1', zh: '室上性心动过速', en: 'Supraventricular tachycardia' },
-  { code: 'I47.2', zh: '室性心动过速', en: 'Ventricular tachycardia' },
-  { code: 'I48.0', zh: '阵发性心房颤动', en: 'Paroxysmal atrial fibrillation' },
-  { code: 'I48.1', zh: '持续性心房颤动', en: 'Persistent atrial fibrillation' },
-  { code: 'I48.2', zh: '慢性心房颤动', en: 'Chronic atrial fibrillation' },
-  { code: 'I48.9', zh: '心房颤动和心房扑动', en: 'Atrial fibrillation and atrial flutter, unspecified' },
-  { code: 'I49.0', zh: '心室颤动和扑动', en: 'Ventricular fibrillation and flutter' },
-  { code: 'I49.1', zh: '房性期前收缩', en: 'Atrial premature depolarization' },
-  { code: 'I49.3', zh: '室性期前收缩', en: 'Ventricular premature depolarization' },
-  { code: 'I49.5', zh: '病态窦房结综合征', en: 'Sick sinus syndrome' },
-  { code: 'I49.9', zh: '心律失常', en: 'Cardiac arrhythmia, unspecified' },
-  { code: 'I50.0', zh: '充血性心力衰竭', en: 'Congestive heart failure' },
-  { code: 'I50.9', zh: '心力衰竭', en: 'Heart failure, unspecified' },
-  { code: 'I51.7', zh: '心脏扩大', en: 'Cardiomegaly' },
-  { code: 'I61.9', zh: '脑内出血', en: 'Intracerebral haemorrhage, unspecified' },
-  { code: 'I63.9', zh: '脑梗死', en: 'Cerebral infarction, unspecified' },
-  { code: 'I71.0', zh: '主动脉夹层', en: 'Dissection of aorta' },
-  { code: 'I71.4', zh: '腹主动脉瘤，未提及破裂', en: 'Abdominal aortic aneurysm, without mention of rupture' },
-  { code: 'R00.0', zh: '心动过速', en: 'Tachycardia, unspecified' },
-  { code: 'R00.1', zh: '心动过缓', en: 'Bradycardia, unspecified' },
-  { code: 'R07.4', zh: '胸痛', en: 'Chest pain, unspecified' },
-  {
-    code: 'R94.3',
-    zh: '心血管功能检查结果异常（异常心电图）',
-    en: 'Abnormal results of cardiovascular function studies (abnormal ECG)',
-  },
-  { code: 'J12.9', zh: '病毒性肺炎', en: 'Viral pneumonia, unspecified' },
-  { code: 'J18.9', zh: '肺炎', en: 'Pneumonia, unspecified' },
-  { code: 'J20.9', zh: '急性支气管炎', en: 'Acute bronchitis, unspecified' },
-  { code: 'J43.9', zh: '肺气肿', en: 'Emphysema, unspecified' },
-  { code: 'J44.9', zh: '慢性阻塞性肺疾病', en: 'Chronic obstructive pulmonary disease, unspecified' },
-  { code: 'J47', zh: '支气管扩张症', en: 'Bronchiectasis' },
-  { code: 'J81', zh: '肺水肿', en: 'Pulmonary oedema' },
-  { code: 'J84.1', zh: '肺间质纤维化', en: 'Other interstitial pulmonary diseases with fibrosis' },
-  { code: 'J90', zh: '胸腔积液', en: 'Pleural effusion, not elsewhere classified' },
-  { code: 'J93.9', zh: '气胸', en: 'Pneumothorax, unspecified' },
-  { code: 'A15.0', zh: '肺结核（痰镜检证实）', en: 'Tuberculosis of lung, confirmed by sputum microscopy' },
-  {
-    code: 'A16.2',
-    zh: '肺结核（未经细菌学或组织学证实）',
-    en: 'Tuberculosis of lung, without mention of confirmation',
-  },
-  { code: 'C34.9', zh: '支气管或肺恶性肿瘤', en: 'Malignant neoplasm of bronchus or lung, unspecified' },
-  { code: 'D14.3', zh: '支气管和肺良性肿瘤', en: 'Benign neoplasm of bronchus and lung' },
-  {
-    code: 'R91',
-    zh: '肺部影像学检查异常（肺结节）',
-    en: 'Abnormal findings on diagnostic imaging of lung (lung nodule)',
-  },
-  { code: 'S22.3', zh: '肋骨骨折', en: 'Fracture of rib' },
-  { code: 'S06.0', zh: '脑震荡', en: 'Concussion' },
-  { code: 'S06.5', zh: '创伤性硬脑膜下出血', en: 'Traumatic subdural haemorrhage' },
-  { code: 'S72.0', zh: '股骨颈骨折', en: 'Fracture of neck of femur' },
-  { code: 'S82.6', zh: '外踝骨折', en: 'Fracture of lateral malleolus' },
-  { code: 'M17.9', zh: '膝关节病', en: 'Gonarthrosis, unspecified' },
-  { code: 'M47.8', zh: '颈椎病及其他脊椎关节强硬', en: 'Other spondylosis' },
-  { code: 'M51.2', zh: '腰椎间盘突出', en: 'Other specified intervertebral disc displacement' },
-  { code: 'M81.9', zh: '骨质疏松', en: 'Osteoporosis, unspecified' },
-  { code: 'K35.8', zh: '急性阑尾炎', en: 'Acute appendicitis, other and unspecified' },
-  { code: 'K56.7', zh: '肠梗阻', en: 'Ileus, unspecified' },
-  { code: 'K76.0', zh: '脂肪肝', en: 'Fatty (change of) liver, not elsewhere classified' },
-  { code: 'K80.2', zh: '胆囊结石，不伴有胆囊炎', en: 'Calculus of gallbladder without cholecystitis' },
-  { code: 'N20.0', zh: '肾结石', en: 'Calculus of kidney' },
-  { code: 'E04.1', zh: '甲状腺单个结节', en: 'Nontoxic single thyroid nodule' },
-  { code: 'E11.9', zh: '2 型糖尿病，不伴有并发症', en: 'Type 2 diabetes mellitus without complications' },
-  { code: 'E78.5', zh: '高脂血症', en: 'Hyperlipidaemia, unspecified' },
-  { code: 'Z03.9', zh: '可疑疾病的医疗观察', en: 'Observation for suspected disease or condition, unspecified' },
-  { code: 'Z00.0', zh: '一般医学检查（未见异常）', en: 'General medical examination (no abnormality found)' },
-];
+import { pinyin } from 'pinyin-pro';
+import { ICD10_ROWS } from './icd10-codes.js';
 
-/** Codes whose code, Chinese or English name contains the query (case-insensitive), codes first. */
-export function searchIcd10(q: string, limit = 20) {
+export interface Icd10Entry {
+  code: string;
+  zh: string;
+  en: string;
+}
+
+interface Indexed extends Icd10Entry {
+  /** Chinese name and synonyms, as typed. */
+  words: string[];
+  /** The same in pinyin without tones or spaces ("guanxinbing"), and their initials ("gxb"). */
+  pinyin: string[];
+  initials: string[];
+  enLower: string;
+}
+
+const toPinyin = (s: string) => {
+  const syllables = pinyin(s, { toneType: 'none', type: 'array', v: true, nonZh: 'removed' })
+    .map((x) => x.toLowerCase().replace(/[^a-z]/g, ''))
+    .filter(Boolean);
+  return { full: syllables.join(''), initials: syllables.map((x) => x[0]).join('') };
+};
+
+/** The offered codes, in the order of the table (chapters kept together). */
+export const ICD10: readonly Icd10Entry[] = ICD10_ROWS.map(([code, zh, en]) => ({ code, zh, en }));
+
+// Pinyin is computed once at start-up (a few hundred names), not per keystroke.
+const INDEX: readonly Indexed[] = ICD10_ROWS.map(([code, zh, en, synonyms = []]) => {
+  const words = [zh, ...synonyms];
+  const py = words.filter((w) => /\p{Script=Han}/u.test(w)).map(toPinyin);
+  return {
+    code,
+    zh,
+    en,
+    words: words.map((w) => w.toLowerCase()),
+    pinyin: py.map((p) => p.full),
+    initials: py.map((p) => p.initials),
+    enLower: en.toLowerCase(),
+  };
+});
+
+/**
+ * Codes matching what a doctor types: a code prefix ("I21", "i21.0"), a Chinese name or a common synonym
+ * (冠心病, 心梗, 肺癌), pinyin ("guanxinbing", "guan xin bing") or its initials ("gxb"), or English words.
+ * Best first: code prefix, then a name or synonym equal to the query, then starting with it, then
+ * containing it, then pinyin and English matches.
+ */
+export function searchIcd10(q: string, limit = 20): Icd10Entry[] {
   const needle = q.trim().toLowerCase();
   if (!needle) return ICD10.slice(0, limit);
-  const byCode = ICD10.filter((e) => e.code.toLowerCase().startsWith(needle));
-  const byName = ICD10.filter(
-    (e) => !byCode.includes(e) && (e.zh.includes(needle) || e.en.toLowerCase().includes(needle)),
-  );
-  return [...byCode, ...byName].slice(0, limit);
+  const latin = needle.replace(/\s+/g, '');
+  const isLatin = /^[a-z]+$/.test(latin);
+  const score = (e: Indexed): number => {
+    if (e.code.toLowerCase().startsWith(needle)) return 0;
+    if (e.words.some((w) => w === needle)) return 1;
+    if (e.words.some((w) => w.startsWith(needle))) return 2;
+    if (e.words.some((w) => w.includes(needle))) return 3;
+    if (isLatin && latin.length >= 2) {
+      if (e.pinyin.some((p) => p === latin) || e.initials.some((i) => i === latin)) return 4;
+      if (e.pinyin.some((p) => p.startsWith(latin))) return 5;
+      if (e.initials.some((i) => i.startsWith(latin))) return 6;
+    }
+    if (e.enLower.includes(needle)) return 7;
+    if (isLatin && latin.length >= 3 && e.pinyin.some((p) => p.includes(latin))) return 8;
+    return -1;
+  };
+  return INDEX.map((e, i) => ({ e, s: score(e), i }))
+    .filter((x) => x.s >= 0)
+    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .slice(0, limit)
+    .map(({ e }) => ({ code: e.code, zh: e.zh, en: e.en }));
 }

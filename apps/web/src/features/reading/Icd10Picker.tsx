@@ -23,7 +23,9 @@ export function Icd10Picker({
   const [q, setQ] = useState('');
   const [results, setResults] = useState<Icd10Entry[]>([]);
   const [open, setOpen] = useState(false);
-  const [active, setActive] = useState(0);
+  // No option is chosen until the reader moves to one: a pre-highlighted first option made ↓ + Enter add
+  // the second code instead of the first.
+  const [active, setActive] = useState(-1);
   const [searching, setSearching] = useState(false);
   const seq = useRef(0);
 
@@ -41,7 +43,7 @@ export function Icd10Picker({
         (r) => {
           if (n !== seq.current) return;
           setResults(r);
-          setActive(0);
+          setActive(-1);
           setOpen(true);
           setSearching(false);
         },
@@ -105,7 +107,7 @@ export function Icd10Picker({
             aria-expanded={showList}
             aria-controls={`${id}-list`}
             aria-autocomplete="list"
-            aria-activedescendant={showList ? `${id}-opt-${active}` : undefined}
+            aria-activedescendant={showList && active >= 0 ? `${id}-opt-${active}` : undefined}
             aria-describedby={`${id}-hint`}
             value={q}
             placeholder={t('reading.icdPlaceholder')}
