@@ -25,7 +25,12 @@ describe('who may read which study', () => {
     ['cardiologist, imaging referral', reader('specialist', HUB, 'cardiology'), referred('IMAGING'), false],
     ['cardiologist, unlinked study', reader('specialist', HUB, 'cardiology'), unlinked, false],
     ['cardiologist, a draft referral', reader('specialist', HUB, 'cardiology'), referred('ECG', 'draft'), false],
-    ['cardiologist, another hub', reader('specialist', HUB, 'cardiology'), referred('ECG', 'submitted', OTHER_HUB), false],
+    [
+      'cardiologist, another hub',
+      reader('specialist', HUB, 'cardiology'),
+      referred('ECG', 'submitted', OTHER_HUB),
+      false,
+    ],
     ['radiologist, imaging referral', reader('specialist', HUB, 'radiology'), referred('IMAGING'), true],
     ['radiologist, ECG referral', reader('specialist', HUB, 'radiology'), referred('ECG'), false],
     ['specialist without a specialty', reader('specialist', HUB), referred('ECG'), false],

@@ -39,7 +39,11 @@ export type StudyReadScope =
   | { readonly kind: 'none' };
 
 /** Every kind of {@link StudyReadScope}. */
-export const STUDY_READ_SCOPE_KINDS = ['sent_by_facility', 'referred_to_hub', 'none'] as const satisfies readonly StudyReadScope['kind'][];
+export const STUDY_READ_SCOPE_KINDS = [
+  'sent_by_facility',
+  'referred_to_hub',
+  'none',
+] as const satisfies readonly StudyReadScope['kind'][];
 
 const NONE: StudyReadScope = { kind: 'none' };
 

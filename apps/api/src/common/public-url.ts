@@ -4,7 +4,8 @@ import { isIPv6 } from 'node:net';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 
 // A host name or address with an optional port, as a proxy may send it in X-Forwarded-Host (RFC 7230 §5.4 Host).
-const FORWARDED_HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+const FORWARDED_HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
 type TrustFn = (address: string | undefined, hop: number) => boolean;

@@ -459,8 +459,14 @@ interface StudyUids {
 type ReadSample = (u: StudyUids) => { path: string; search: boolean };
 const instPath = (u: StudyUids) => `/dicomweb/studies/${u.study}/series/${u.series}/instances/${u.sop}`;
 const DICOMWEB_READS: Record<string, ReadSample> = {
-  'GET /dicomweb/studies': (u) => ({ path: `/dicomweb/studies?StudyInstanceUID=${u.study}&includefield=all`, search: true }),
-  'GET /dicomweb/series': (u) => ({ path: `/dicomweb/series?StudyInstanceUID=${u.study}&includefield=all`, search: true }),
+  'GET /dicomweb/studies': (u) => ({
+    path: `/dicomweb/studies?StudyInstanceUID=${u.study}&includefield=all`,
+    search: true,
+  }),
+  'GET /dicomweb/series': (u) => ({
+    path: `/dicomweb/series?StudyInstanceUID=${u.study}&includefield=all`,
+    search: true,
+  }),
   'GET /dicomweb/instances': (u) => ({ path: `/dicomweb/instances?StudyInstanceUID=${u.study}`, search: true }),
   'GET /dicomweb/studies/:study/series': (u) => ({ path: `/dicomweb/studies/${u.study}/series`, search: true }),
   'GET /dicomweb/studies/:study/instances': (u) => ({ path: `/dicomweb/studies/${u.study}/instances`, search: true }),
@@ -534,9 +540,8 @@ describe('DICOMweb read scope: every read route x reader x study', () => {
       userIds[reader] = (await t.db.query('SELECT id FROM app_user WHERE username = $1', [user])).rows[0].id;
     }
     const doc = tokens['community doctor of the sending centre'];
-    const [signedIn] = (
-      await t.db.query(`SELECT id, birth_date::text AS birth FROM patient WHERE mrn = 'BJCY100101'`)
-    ).rows;
+    const [signedIn] = (await t.db.query(`SELECT id, birth_date::text AS birth FROM patient WHERE mrn = 'BJCY100101'`))
+      .rows;
     const code = await api(t, 'POST', `/api/patients/${signedIn.id}/access-codes`, { token: doc });
     tokens.patient = (
       await api(t, 'POST', '/api/auth/patient-login', { body: { code: code.body.code, birthDate: signedIn.birth } })
@@ -577,7 +582,7 @@ describe('DICOMweb read scope: every read route x reader x study', () => {
   );
 
   it.each(cells)('%s as the %s', async (key, reader) => {
-    const sees = SCOPE_READERS[reader].sees as StudyKind[] | 'forbidden';
+    const sees: readonly StudyKind[] | 'forbidden' = SCOPE_READERS[reader].sees;
     for (const kind of STUDY_KINDS) {
       const { path, search } = DICOMWEB_READS[key]!(uids[kind]);
       const res = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${tokens[reader]}` } });

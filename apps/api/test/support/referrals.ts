@@ -3,7 +3,8 @@ import { api, type TestApp } from './test-app.js';
 /**
  * Links a stored study to a new referral of the centre that sent it, for the study's patient (or the patient of
  * that centre whose record number is the study's Patient ID), and sends it up unless `submit` is false: the hub's
- * readers of `service` (and the coordinators) then see the study.
+ * readers of `service` (and the coordinators) then see the study. `patientId` names the patient when the study's
+ * Patient ID is no record number of that centre.
  *
  * @returns the referral's id
  */
@@ -12,7 +13,7 @@ export async function referStudy(
   doctorToken: string,
   studyUid: string,
   service: 'ECG' | 'IMAGING',
-  opts: { submit?: boolean } = {},
+  opts: { submit?: boolean; patientId?: string } = {},
 ): Promise<string> {
   const { rows } = await t.db.query<{ patient_id: string | null }>(
     `SELECT COALESCE(st.patient_id, (SELECT p.id FROM patient p WHERE p.home_facility_id = st.facility_id
@@ -20,7 +21,7 @@ export async function referStudy(
        FROM study st WHERE st.study_instance_uid = $1`,
     [studyUid],
   );
-  const patientId = rows[0]?.patient_id;
+  const patientId = opts.patientId ?? rows[0]?.patient_id;
   if (!patientId) throw new Error(`no stored study ${studyUid} with a known patient`);
   const created = await api(t, 'POST', '/api/referrals', {
     token: doctorToken,

@@ -206,7 +206,11 @@ export class DicomwebController {
     @Param('study') study: string,
     @Param('series') series: string,
   ) {
-    await this.sendMetadata(req, res, await this.wado.instances(actor, { studyUid: study, seriesUid: series }, 'metadata'));
+    await this.sendMetadata(
+      req,
+      res,
+      await this.wado.instances(actor, { studyUid: study, seriesUid: series }, 'metadata'),
+    );
   }
 
   @Get('studies/:study/series/:series/instances/:sop/metadata')
@@ -315,7 +319,11 @@ export class DicomwebController {
     @Param('sop') sop: string,
     @Param('path') path: string | string[],
   ) {
-    const [inst] = await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }, 'bulk');
+    const [inst] = await this.wado.instances(
+      actor,
+      { studyUid: study, seriesUid: series, sopInstanceUid: sop },
+      'bulk',
+    );
     const data = await this.wado.bulk(inst!, Array.isArray(path) ? path.join('/') : path);
     await this.wado.auditRetrieve([inst!], 'bulk');
     const boundary = `zhiyin-bulk-${Date.now().toString(36)}`;
