@@ -10,4 +10,5 @@ export * from './labels.js';
 export * from './fhir.js';
 export * from './sql.js';
 export * from './diagram.js';
+export * from './study-scope.js';
 export { assertNever } from './assert-never.js';

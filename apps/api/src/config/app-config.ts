@@ -28,6 +28,8 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   jsonBodyLimit: string;
   trustProxy: boolean;
+  /** the origin of the URLs written into answers (PUBLIC_URL), without a trailing slash; see PublicUrl */
+  publicUrl: string | undefined;
   /** largest STOW-RS request body, bytes */
   stowMaxBodyBytes: number;
   /** largest single instance in a STOW-RS request, bytes */
@@ -85,6 +87,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     jsonBodyLimit: env.JSON_BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
+    publicUrl: env.PUBLIC_URL,
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,
     stowMemoryRequestBytes: env.STOW_MEMORY_REQUEST_BYTES,

@@ -47,4 +47,19 @@ describe('configuration', () => {
     expect(a.dataKey).toHaveLength(32);
     expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8')).jwtSecret).toBe(a.jwtSecret);
   });
+
+  it('takes PUBLIC_URL as an http(s) origin with an optional path, and refuses anything else by name', () => {
+    expect(parseEnv({}).PUBLIC_URL).toBeUndefined();
+    expect(parseEnv({ PUBLIC_URL: ' ' }).PUBLIC_URL).toBeUndefined();
+    expect(parseEnv({ PUBLIC_URL: 'https://Zhiyin.Hub.example:8443/imaging/' }).PUBLIC_URL).toBe(
+      'https://zhiyin.hub.example:8443/imaging',
+    );
+    for (const bad of [
+      'zhiyin.hub.example',
+      'ftp://zhiyin.hub.example',
+      'https://u:p@zhiyin.hub.example',
+      'https://x.example/?a=1',
+    ])
+      expect(() => parseEnv({ PUBLIC_URL: bad })).toThrow(/- PUBLIC_URL: must be an http/);
+  });
 });

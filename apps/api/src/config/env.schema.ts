@@ -57,6 +57,16 @@ export const envSchema = z
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
+    // The address users reach the API at (e.g. https://zhiyin.hub.example): the origin of every URL the API writes
+    // into an answer. Empty or unset: a trusted proxy's X-Forwarded-Host under TRUST_PROXY, else HOST and PORT.
+    PUBLIC_URL: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim() : undefined))
+      .refine((v) => v === undefined || publicUrl(v) !== undefined, {
+        message: 'must be an http:// or https:// URL without user, query or fragment, e.g. https://zhiyin.example',
+      })
+      .transform((v) => (v === undefined ? undefined : publicUrl(v))),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -67,6 +77,18 @@ export const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** The normalised public URL (no trailing slash), or undefined when it is not one. */
+function publicUrl(value: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (!['http:', 'https:'].includes(u.protocol) || u.username || u.password || u.search || u.hash) return undefined;
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
 
 /** Parses the environment; on failure lists every problem at once (names only, never values). */
 export function parseEnv(source: Record<string, string | undefined>): Env {

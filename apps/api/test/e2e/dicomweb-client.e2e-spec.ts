@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { CT_SLICE, sample } from '../support/dicom-files.js';
+import { referStudy } from '../support/referrals.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // A standard DICOMweb client from npm, unchanged, against the running API: the same calls a
@@ -12,13 +13,15 @@ describe('a standard DICOMweb client (dicomweb-client) against Zhiyin', () => {
   let t: TestApp;
   let uploader: any;
   let reader: any;
+  let doc: string;
   const ct = sample(CT_SLICE);
   const ecg = sample('ecg/syn_ecg_sinus_gb18030_mdc.dcm');
   const study = '2.25.130930353935831677017901351937829450278';
 
   beforeAll(async () => {
     t = await startTestApp();
-    const [doc, radiologist] = await Promise.all([t.login('doc.bjcy'), t.login('rad.li')]);
+    let radiologist: string;
+    [doc, radiologist] = await Promise.all([t.login('doc.bjcy'), t.login('rad.li')]);
     uploader = new api.DICOMwebClient({ url: `${t.url}/dicomweb`, headers: { Authorization: `Bearer ${doc}` } });
     reader = new api.DICOMwebClient({ url: `${t.url}/dicomweb`, headers: { Authorization: `Bearer ${radiologist}` } });
   });
@@ -32,12 +35,16 @@ describe('a standard DICOMweb client (dicomweb-client) against Zhiyin', () => {
     expect(response).toBeDefined();
     const { rows } = await t.db.query('SELECT count(*)::int AS n FROM instance');
     expect(rows[0].n).toBe(2);
+    // The radiologist reads what is referred to the imaging reading centre.
+    await referStudy(t, doc, study, 'IMAGING');
   });
 
   it('QIDO: finds studies by Chinese name, series and instances', async () => {
-    const studies = await reader.searchForStudies({ queryParams: { PatientName: '李*' } });
+    const studies = await reader.searchForStudies({ queryParams: { PatientName: '孙*' } });
     expect(studies).toHaveLength(1);
-    expect(studies[0]['00100010'].Value[0].Ideographic).toBe('李^秀英');
+    expect(studies[0]['00100010'].Value[0].Ideographic).toBe('孙^娟');
+    // The ECG (of 李秀英) was sent but not referred to the imaging reading centre: the radiologist does not see it.
+    await expect(reader.searchForStudies({ queryParams: { PatientName: '李*' } })).resolves.toEqual([]);
     const series = await reader.searchForSeries({ studyInstanceUID: study });
     expect(series).toHaveLength(1);
     const instances = await reader.searchForInstances({ studyInstanceUID: study });

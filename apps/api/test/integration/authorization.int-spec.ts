@@ -1,7 +1,9 @@
 import { ROLES, type Role } from '#src/common/request-context.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { uidVariant, withUidsReplaced } from '../support/dicom-edit.js';
 import { CT_SLICE, multipart, SHARED_DATA } from '../support/dicom-files.js';
+import { referStudy } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { allRoutes } from '../support/routes.js';
 import { claimsOf, craftToken, tamper } from '../support/tokens.js';
@@ -442,5 +444,200 @@ describe('authorization matrix over HTTP', () => {
       const res = await call(key, tokens.community_doctor, id);
       expect(res.status).toBe(404);
     }
+  });
+});
+
+// The read scope of DICOMweb: every read route x every kind of reader x every kind of study. A community doctor
+// reads what their centre sent; a specialist the studies of referrals sent to their own reading centre; a
+// coordinator those of every pool of the hub; an administrator and a patient nothing. Out of scope, a search finds
+// nothing and a retrieval answers 404 (and is audited as refused).
+interface StudyUids {
+  study: string;
+  series: string;
+  sop: string;
+}
+type ReadSample = (u: StudyUids) => { path: string; search: boolean };
+const instPath = (u: StudyUids) => `/dicomweb/studies/${u.study}/series/${u.series}/instances/${u.sop}`;
+const DICOMWEB_READS: Record<string, ReadSample> = {
+  'GET /dicomweb/studies': (u) => ({
+    path: `/dicomweb/studies?StudyInstanceUID=${u.study}&includefield=all`,
+    search: true,
+  }),
+  'GET /dicomweb/series': (u) => ({
+    path: `/dicomweb/series?StudyInstanceUID=${u.study}&includefield=all`,
+    search: true,
+  }),
+  'GET /dicomweb/instances': (u) => ({ path: `/dicomweb/instances?StudyInstanceUID=${u.study}`, search: true }),
+  'GET /dicomweb/studies/:study/series': (u) => ({ path: `/dicomweb/studies/${u.study}/series`, search: true }),
+  'GET /dicomweb/studies/:study/instances': (u) => ({ path: `/dicomweb/studies/${u.study}/instances`, search: true }),
+  'GET /dicomweb/studies/:study/series/:series/instances': (u) => ({
+    path: `/dicomweb/studies/${u.study}/series/${u.series}/instances`,
+    search: true,
+  }),
+  'GET /dicomweb/studies/:study': (u) => ({ path: `/dicomweb/studies/${u.study}`, search: false }),
+  'GET /dicomweb/studies/:study/series/:series': (u) => ({
+    path: `/dicomweb/studies/${u.study}/series/${u.series}`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop': (u) => ({ path: instPath(u), search: false }),
+  'GET /dicomweb/studies/:study/metadata': (u) => ({ path: `/dicomweb/studies/${u.study}/metadata`, search: false }),
+  'GET /dicomweb/studies/:study/series/:series/metadata': (u) => ({
+    path: `/dicomweb/studies/${u.study}/series/${u.series}/metadata`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/metadata': (u) => ({
+    path: `${instPath(u)}/metadata`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames': (u) => ({
+    path: `${instPath(u)}/frames/1`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/rendered': (u) => ({
+    path: `${instPath(u)}/rendered`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames/rendered': (u) => ({
+    path: `${instPath(u)}/frames/1/rendered`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/bulk/*path': (u) => ({
+    path: `${instPath(u)}/bulk/7FE00010`,
+    search: false,
+  }),
+};
+
+const STUDY_KINDS = ['ECG referral', 'imaging referral', 'draft referral', 'not referred'] as const;
+type StudyKind = (typeof STUDY_KINDS)[number];
+const SCOPE_READERS = {
+  'community doctor of the sending centre': { user: 'doc.bjcy', sees: [...STUDY_KINDS] },
+  'community doctor of another centre': { user: 'doc.bjhd', sees: [] },
+  radiologist: { user: 'rad.li', sees: ['imaging referral'] },
+  cardiologist: { user: 'card.chen', sees: ['ECG referral'] },
+  coordinator: { user: 'coord.liu', sees: ['ECG referral', 'imaging referral'] },
+  administrator: { user: 'admin', sees: 'forbidden' },
+  patient: { user: '(patient)', sees: 'forbidden' },
+} satisfies Record<string, { user: string; sees: StudyKind[] | 'forbidden' }>;
+type ScopeReader = keyof typeof SCOPE_READERS;
+
+describe('DICOMweb read scope: every read route x reader x study', () => {
+  let t: TestApp;
+  const tokens = {} as Record<ScopeReader, string>;
+  const userIds = {} as Record<ScopeReader, string>;
+  const uids = {} as Record<StudyKind, StudyUids>;
+  const readRoutes = allRoutes().filter((r) => r.method === 'GET' && r.path.startsWith('/dicomweb'));
+
+  it('every DICOMweb read route has a sample in the scope matrix', () => {
+    expect(readRoutes.length).toBeGreaterThanOrEqual(16);
+    expect(readRoutes.map((r) => r.key).filter((k) => !DICOMWEB_READS[k])).toEqual([]);
+  });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    for (const [reader, { user }] of Object.entries(SCOPE_READERS) as [ScopeReader, { user: string }][]) {
+      if (reader === 'patient') continue;
+      tokens[reader] = await t.login(user);
+      userIds[reader] = (await t.db.query('SELECT id FROM app_user WHERE username = $1', [user])).rows[0].id;
+    }
+    const doc = tokens['community doctor of the sending centre'];
+    const [signedIn] = (await t.db.query(`SELECT id, birth_date::text AS birth FROM patient WHERE mrn = 'BJCY100101'`))
+      .rows;
+    const code = await api(t, 'POST', `/api/patients/${signedIn.id}/access-codes`, { token: doc });
+    tokens.patient = (
+      await api(t, 'POST', '/api/auth/patient-login', { body: { code: code.body.code, birthDate: signedIn.birth } })
+    ).body.accessToken;
+    userIds.patient = signedIn.id;
+    // Four studies of one patient sent by one centre, from one CT slice with other UIDs.
+    for (const [n, kind] of STUDY_KINDS.entries()) {
+      const u = { study: uidVariant(study, 11 + n), series: uidVariant(series, 11 + n), sop: uidVariant(sop, 11 + n) };
+      uids[kind] = u;
+      const file = withUidsReplaced(ct, { [study]: u.study, [series]: u.series, [sop]: u.sop });
+      const m = multipart([file]);
+      const stored = await fetch(`${t.url}/dicomweb/studies`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${doc}`, 'content-type': m.contentType },
+        body: m.body,
+      });
+      expect(stored.status).toBe(200);
+    }
+    await referStudy(t, doc, uids['ECG referral'].study, 'ECG');
+    await referStudy(t, doc, uids['imaging referral'].study, 'IMAGING');
+    await referStudy(t, doc, uids['draft referral'].study, 'IMAGING', { submit: false });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('the cardiologist searching every name finds only the studies referred to the ECG reading centre', async () => {
+    const res = await fetch(`${t.url}/dicomweb/studies?PatientName=*&includefield=all`, {
+      headers: { authorization: `Bearer ${tokens.cardiologist}`, accept: 'application/dicom+json' },
+    });
+    expect(res.status).toBe(200);
+    const rows = (await res.json()) as { '0020000D': { Value: string[] } }[];
+    expect(rows.map((r) => r['0020000D'].Value[0])).toEqual([uids['ECG referral'].study]);
+  });
+
+  const cells = Object.keys(DICOMWEB_READS).flatMap((key) =>
+    (Object.keys(SCOPE_READERS) as ScopeReader[]).map((reader) => [key, reader] as const),
+  );
+
+  it.each(cells)('%s as the %s', async (key, reader) => {
+    const sees: readonly StudyKind[] | 'forbidden' = SCOPE_READERS[reader].sees;
+    for (const kind of STUDY_KINDS) {
+      const { path, search } = DICOMWEB_READS[key]!(uids[kind]);
+      const res = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${tokens[reader]}` } });
+      const body = Buffer.from(await res.arrayBuffer());
+      const cell = { kind, status: res.status };
+      if (sees === 'forbidden') {
+        expect(cell).toEqual({ kind, status: 403 });
+        continue;
+      }
+      const visible = sees.includes(kind);
+      if (search) {
+        expect(cell).toEqual({ kind, status: 200 });
+        const rows = JSON.parse(body.toString() || '[]') as Record<string, { Value?: unknown[] }>[];
+        const found = rows.map((r) => r['0020000D']?.Value?.[0]);
+        expect({ kind, found }).toEqual({ kind, found: visible ? found.map(() => uids[kind].study) : [] });
+        if (visible) expect(found.length).toBeGreaterThan(0);
+        continue;
+      }
+      expect(cell).toEqual({ kind, status: visible ? 200 : 404 });
+      // Every retrieval is audited, the refused ones too: who asked, for which study, and that it was refused.
+      const { rows } = await t.db.query(
+        `SELECT actor_id, outcome, details FROM audit_event WHERE request_id = $1 AND action = 'study.retrieve'`,
+        [res.headers.get('x-request-id')],
+      );
+      expect({ kind, outcomes: rows.map((r) => r.outcome) }).toEqual({
+        kind,
+        outcomes: [visible ? 'success' : 'denied'],
+      });
+      expect(rows[0].actor_id).toBe(userIds[reader]);
+      if (!visible) {
+        expect(rows[0].details.studyInstanceUid).toBe(uids[kind].study);
+        expect(JSON.stringify(rows[0].details)).not.toMatch(/BJCY100000|李|秀英/);
+        expect(body.toString()).not.toContain(uids[kind].study);
+      }
+    }
+  });
+
+  it('a retrieval of a study that does not exist is audited as not found, and answers like one out of scope', async () => {
+    const missing = uidVariant(study, 99);
+    const res = await fetch(`${t.url}/dicomweb/studies/${missing}/metadata`, {
+      headers: { authorization: `Bearer ${tokens.radiologist}` },
+    });
+    expect(res.status).toBe(404);
+    const { rows } = await t.db.query(
+      `SELECT actor_id, outcome, resource_id, patient_id, details FROM audit_event WHERE request_id = $1`,
+      [res.headers.get('x-request-id')],
+    );
+    expect(rows).toEqual([
+      {
+        actor_id: userIds.radiologist,
+        outcome: 'not_found',
+        resource_id: null,
+        patient_id: null,
+        details: { what: 'metadata', studyInstanceUid: missing },
+      },
+    ]);
   });
 });

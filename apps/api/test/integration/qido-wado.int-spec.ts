@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { sample, SHARED_DATA, stow } from '../support/dicom-files.js';
+import { referStudy } from '../support/referrals.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 interface IndexStudy {
@@ -66,12 +67,14 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
     coordinator = await t.login('coord.liu');
     bjcy = await t.login('doc.bjcy');
     bjhd = await t.login('doc.bjhd');
-    // Each centre's doctor sends that centre's study, all series in one request.
+    // Each centre's doctor sends that centre's study, all series in one request, and refers it to the hub: the
+    // coordinator reads the studies of referrals in every pool of the hub (and no others).
     for (const s of studies) {
       const token = await t.login(`doc.${s.centre.toLowerCase()}`);
       const files = s.series.flatMap((se) => se.instances.map((i) => sample(`synthetic-dataset/${i.file}`)));
       const res = await stow(t.url, token, files);
       expect(res.status).toBe(200);
+      await referStudy(t, token, s.study_uid, s.series.some((se) => se.modality === 'CT') ? 'IMAGING' : 'ECG');
     }
   });
   afterAll(async () => {

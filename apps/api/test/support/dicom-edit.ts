@@ -12,3 +12,23 @@ export function withAccessionNumber(file: Buffer, accession: string): Buffer {
   head.writeUInt16LE(value.length, at + 6);
   return Buffer.concat([head, value, file.subarray(at + 8 + oldLength)]);
 }
+
+/**
+ * A copy of a file with some UIDs replaced by others of the same length, wherever they occur (the file meta
+ * information included), so that no element length changes: another study, series and instance from one sample.
+ */
+export function withUidsReplaced(file: Buffer, replacements: Record<string, string>): Buffer {
+  const out = Buffer.from(file);
+  for (const [from, to] of Object.entries(replacements)) {
+    if (from.length !== to.length) throw new Error('a replacement UID must have the same length');
+    const needle = Buffer.from(from, 'latin1');
+    for (let at = out.indexOf(needle); at >= 0; at = out.indexOf(needle, at + needle.length))
+      out.write(to, at, 'latin1');
+  }
+  return out;
+}
+
+/** A UID of the same length as `uid` that differs in its last two digits (n from 10 to 99). */
+export function uidVariant(uid: string, n: number): string {
+  return `${uid.slice(0, -2)}${n}`;
+}

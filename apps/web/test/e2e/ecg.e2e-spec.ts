@@ -1,6 +1,7 @@
 import type { Page, Route } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
+import { referStudy } from '../../../api/test/support/referrals.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 import { REAL_ECG, REAL_ECG_BPM, sample, stowFiles, syntheticIndex } from '../support/data.js';
@@ -31,6 +32,20 @@ describe('ECG viewer', () => {
     w = await startWebTest();
     await stowFiles(w.url, await w.app.login('doc.bjcy'), [REAL_ECG]);
     await stowFiles(w.url, await w.app.login('doc.bjhd'), [`synthetic-dataset/${syntheticEcg.file}`]);
+    // Each centre refers its ECG to the hub's ECG reading centre, whose cardiologists then see it.
+    for (const [doctor, mrn] of [
+      ['doc.bjcy', 'BJCY100000'],
+      ['doc.bjhd', 'BJHD107919'],
+    ] as const) {
+      const { rows } = await w.app.db.query(
+        `SELECT st.study_instance_uid AS uid, p.id AS patient
+           FROM study st JOIN app_user u ON u.facility_id = st.facility_id
+           JOIN patient p ON p.home_facility_id = st.facility_id AND p.mrn = $2
+          WHERE u.username = $1`,
+        [doctor, mrn],
+      );
+      for (const r of rows) await referStudy(w.app, await w.app.login(doctor), r.uid, 'ECG', { patientId: r.patient });
+    }
     page = await w.signIn(await w.context(), 'card.zhang');
   });
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { referStudy } from '../../../api/test/support/referrals.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 import { CT_SERIES, makeExportFolder, REAL_ECG, REAL_ECG_BPM } from '../support/data.js';
 
@@ -106,11 +107,21 @@ describe('community desk → reading room → patient page', () => {
   });
 
   it('a radiologist opens the CT: series list, slices, window/level, zoom, pan and reset', async () => {
+    // Referred (as the desk does; its screens have their own tests), the studies reach the reading centres: a
+    // specialist sees only the studies of referrals to their own centre.
+    const doc = await w.app.login('doc.bjcy');
+    const patient = (await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`)).rows[0].id;
+    const { rows: sent } = await w.app.db.query('SELECT study_instance_uid AS uid, modalities FROM study');
+    for (const s of sent)
+      await referStudy(w.app, doc, s.uid, s.modalities.includes('ECG') ? 'ECG' : 'IMAGING', { patientId: patient });
     const ctx = await w.context();
     const page = await w.signIn(ctx, 'rad.li');
     await page.getByRole('navigation').getByRole('link', { name: '检查影像' }).click();
     await page.getByRole('heading', { name: '检查影像' }).waitFor();
     await page.getByTestId('study-link').filter({ hasText: '孙娟' }).waitFor();
+    // The CT only: the ECG went to the ECG reading centre, and the page says what the list holds.
+    await expect(page.getByTestId('study-link').count()).resolves.toBe(1);
+    await expect(page.getByTestId('studies-scope').textContent()).resolves.toBe('只显示已转诊到您所在诊断中心的检查。');
     await w.shot(page, '07-reading-studies');
     await page.getByTestId('study-link').filter({ hasText: '孙娟' }).click();
 

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
 import { AppError } from '#src/common/errors.js';
+import { PublicUrl } from '#src/common/public-url.js';
 import type { Actor } from '#src/common/request-context.js';
 import { QidoService, type QidoLevel } from './qido.service.js';
 import type { RenderOptions } from './render.js';
@@ -11,10 +12,6 @@ import { parseAccept, WadoService, type InstanceRef } from './wado.service.js';
 
 const READERS = ['community_doctor', 'specialist', 'coordinator'] as const;
 const DICOM_JSON = 'application/dicom+json';
-
-function baseUrl(req: Request): string {
-  return `${req.protocol}://${req.get('host') ?? 'localhost'}/dicomweb`;
-}
 
 function parseFrames(list: string): number[] {
   if (!/^\d{1,6}(,\d{1,6}){0,999}$/.test(list))
@@ -32,7 +29,13 @@ export class DicomwebController {
     private readonly stow: StowService,
     private readonly qido: QidoService,
     private readonly wado: WadoService,
+    private readonly publicUrl: PublicUrl,
   ) {}
+
+  // The root of the URLs written into answers: the configured public URL, never the client's Host header.
+  private baseUrl(req: Request): string {
+    return `${this.publicUrl.origin(req)}/dicomweb`;
+  }
 
   // ---- STOW-RS ----
   @Post('studies')
@@ -59,7 +62,7 @@ export class DicomwebController {
     if (!accept.some((r) => ['*/*', 'application/*', DICOM_JSON, 'application/json'].includes(r.type))) {
       throw new AppError('NOT_ACCEPTABLE', 'STOW-RS responses are available as application/dicom+json.');
     }
-    const result = await this.stow.store(req, actor, baseUrl(req), study);
+    const result = await this.stow.store(req, actor, this.baseUrl(req), study);
     // A POST answer: no ETag or freshness checks, so written directly.
     const body = Buffer.from(JSON.stringify(result.body));
     res.writeHead(result.status, { 'Content-Type': DICOM_JSON, 'Content-Length': String(body.length) });
@@ -128,7 +131,7 @@ export class DicomwebController {
       level,
       actor,
       req.query as Record<string, string | string[]>,
-      baseUrl(req),
+      this.baseUrl(req),
       scope,
     );
     if (truncated)
@@ -191,7 +194,7 @@ export class DicomwebController {
     @CurrentActor() actor: Actor,
     @Param('study') study: string,
   ) {
-    await this.sendMetadata(req, res, await this.wado.instances(actor, { studyUid: study }));
+    await this.sendMetadata(req, res, await this.wado.instances(actor, { studyUid: study }, 'metadata'));
   }
 
   @Get('studies/:study/series/:series/metadata')
@@ -203,7 +206,11 @@ export class DicomwebController {
     @Param('study') study: string,
     @Param('series') series: string,
   ) {
-    await this.sendMetadata(req, res, await this.wado.instances(actor, { studyUid: study, seriesUid: series }));
+    await this.sendMetadata(
+      req,
+      res,
+      await this.wado.instances(actor, { studyUid: study, seriesUid: series }, 'metadata'),
+    );
   }
 
   @Get('studies/:study/series/:series/instances/:sop/metadata')
@@ -219,7 +226,7 @@ export class DicomwebController {
     await this.sendMetadata(
       req,
       res,
-      await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }),
+      await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }, 'metadata'),
     );
   }
 
@@ -230,7 +237,7 @@ export class DicomwebController {
     res
       .status(200)
       .type(DICOM_JSON)
-      .send(JSON.stringify(this.wado.metadata(list, baseUrl(req))));
+      .send(JSON.stringify(this.wado.metadata(list, this.baseUrl(req))));
   }
 
   @Get('studies/:study/series/:series/instances/:sop/frames/:frames')
@@ -245,7 +252,11 @@ export class DicomwebController {
     @Param('frames') frames: string,
   ) {
     const numbers = parseFrames(frames);
-    const [inst] = await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop });
+    const [inst] = await this.wado.instances(
+      actor,
+      { studyUid: study, seriesUid: series, sopInstanceUid: sop },
+      'frames',
+    );
     await this.wado.auditRetrieve([inst!], 'frames');
     await this.wado.frames(res, inst!, numbers, req.headers.accept);
   }
@@ -287,7 +298,11 @@ export class DicomwebController {
     frame: number,
   ) {
     const opts = renderOptions(req);
-    const [inst] = await this.wado.instances(actor, { studyUid: t.study, seriesUid: t.series, sopInstanceUid: t.sop });
+    const [inst] = await this.wado.instances(
+      actor,
+      { studyUid: t.study, seriesUid: t.series, sopInstanceUid: t.sop },
+      'rendered',
+    );
     const out = await this.wado.rendered(inst!, frame, opts);
     await this.wado.auditRetrieve([inst!], 'rendered');
     res.status(200).type(out.type).send(out.body);
@@ -304,7 +319,11 @@ export class DicomwebController {
     @Param('sop') sop: string,
     @Param('path') path: string | string[],
   ) {
-    const [inst] = await this.wado.instances(actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop });
+    const [inst] = await this.wado.instances(
+      actor,
+      { studyUid: study, seriesUid: series, sopInstanceUid: sop },
+      'bulk',
+    );
     const data = await this.wado.bulk(inst!, Array.isArray(path) ? path.join('/') : path);
     await this.wado.auditRetrieve([inst!], 'bulk');
     const boundary = `zhiyin-bulk-${Date.now().toString(36)}`;

@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { join } from 'node:path';
+import { PublicUrl } from '#src/common/public-url.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { BlobStore } from './blob-store.js';
 import { ImagingRepository } from './imaging.repository.js';
@@ -15,6 +16,7 @@ export const IMAGING_PROVIDERS: Provider[] = [
     useFactory: (c: AppConfig) => new BlobStore(join(c.dataDir, 'studies')),
   },
   ImagingRepository,
+  PublicUrl,
   StowService,
   QidoService,
   WadoService,

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { DicomJsonDataset } from '@zhiyin/dicom';
+import { assertNever, type StudyReadScope } from '@zhiyin/workflow';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { AnalysedPart } from './analyse-part.js';
+import type { AnalysedPart, PixelInfo } from './analyse-part.js';
 import { nameKeys, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
@@ -16,6 +18,63 @@ export interface RetrieveRow {
   transfer_syntax_uid: string;
   sha256: string;
   size_bytes: number;
+}
+
+/** An instance with what WADO-RS metadata, frames, rendering and bulk data read. */
+export interface InstanceRow {
+  study_id: string;
+  patient_id: string | null;
+  study_instance_uid: string;
+  series_instance_uid: string;
+  sop_instance_uid: string;
+  transfer_syntax_uid: string;
+  sha256: string;
+  size_bytes: string;
+  pixel_data: PixelInfo | null;
+  metadata: DicomJsonDataset;
+}
+
+/** A study, series or instance named in a DICOMweb request path. */
+export interface StudyTarget {
+  studyUid: string;
+  seriesUid?: string;
+  sopInstanceUid?: string;
+}
+
+/**
+ * The SQL condition that keeps a query on `study` (under `alias`) within a reader's scope, built from the one rule
+ * in packages/workflow (`studyReadScope`) for every DICOMweb read: QIDO-RS and WADO-RS cannot disagree.
+ * `param` adds a value to the query's parameters and returns its placeholder.
+ */
+export function studyScopeFilter(scope: StudyReadScope, param: (value: unknown) => string, alias = 'st'): string {
+  switch (scope.kind) {
+    case 'sent_by_facility':
+      return `${alias}.facility_id = ${param(scope.facilityId)}::uuid`;
+    case 'referred_to_hub':
+      return `EXISTS (SELECT 1 FROM referral sr JOIN facility so ON so.id = sr.origin_facility_id
+                       WHERE sr.id = ${alias}.referral_id AND sr.direction = ${param(scope.direction)}
+                         AND so.hub_id = ${param(scope.hubId)}::uuid AND sr.service = ANY(${param(scope.services)}::text[])
+                         AND sr.state <> ALL(${param(scope.hiddenStates)}::text[]))`;
+    case 'none':
+      return 'false';
+    default:
+      return assertNever(scope);
+  }
+}
+
+/** A placeholder maker over a parameter list (`$1`, `$2`, …). */
+export function placeholders(params: unknown[]): (value: unknown) => string {
+  return (value) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+}
+
+function targetFilter(t: StudyTarget, param: (value: unknown) => string): string {
+  let where = `st.study_instance_uid = ${param(t.studyUid)}`;
+  if (t.seriesUid) where += ` AND se.series_instance_uid = ${param(t.seriesUid)}`;
+  if (t.sopInstanceUid) where += ` AND i.sop_instance_uid = ${param(t.sopInstanceUid)}`;
+  return where;
 }
 
 /** One instance ready to be indexed: its study UID (for the lock order) and its row data as JSON. */
@@ -199,13 +258,13 @@ export class ImagingRepository {
   }
 
   /**
-   * Finds the stored files of a study, series or instance within a scope and writes the audit row of
+   * Finds the stored files of a study, series or instance within a reader's scope and writes the audit row of
    * their retrieval, in one statement: the row is committed before a byte is sent, and nothing is
-   * audited when nothing is found.
+   * audited here when nothing is found (the caller audits the refusal).
    */
   async findForRetrieve(
-    t: { studyUid: string; seriesUid?: string; sopInstanceUid?: string },
-    facilityScope: string | null,
+    t: StudyTarget,
+    scope: StudyReadScope,
     audit: {
       actorId: string;
       actorRole: string;
@@ -215,24 +274,12 @@ export class ImagingRepository {
       what: string;
     },
   ): Promise<RetrieveRow[]> {
-    const params: unknown[] = [t.studyUid];
-    let where = 'st.study_instance_uid = $1';
-    let name = 'imaging-retrieve-study';
-    if (t.seriesUid) {
-      params.push(t.seriesUid);
-      where += ` AND se.series_instance_uid = $${params.length}`;
-      name = 'imaging-retrieve-series';
-    }
-    if (t.sopInstanceUid) {
-      params.push(t.sopInstanceUid);
-      where += ` AND i.sop_instance_uid = $${params.length}`;
-      name = 'imaging-retrieve-instance';
-    }
-    if (facilityScope) {
-      params.push(facilityScope);
-      where += ` AND st.facility_id = $${params.length}::uuid`;
-      name += '-scoped';
-    }
+    if (scope.kind === 'none') return [];
+    const params: unknown[] = [];
+    const param = placeholders(params);
+    const where = `${targetFilter(t, param)} AND ${studyScopeFilter(scope, param)}`;
+    // One prepared statement per shape of the query (what is named, and the kind of scope).
+    const name = `imaging-retrieve-${t.sopInstanceUid ? 'instance' : t.seriesUid ? 'series' : 'study'}-${scope.kind}`;
     const a = params.length;
     params.push(audit.actorId, audit.actorRole, audit.facilityId, audit.requestId, audit.clientIp, audit.what);
     const { rows } = await this.pool.query<RetrieveRow>({
@@ -257,6 +304,65 @@ export class ImagingRepository {
       values: params,
     });
     return rows;
+  }
+
+  /** The instances of a study, series or one instance within a reader's scope, in series and instance order. */
+  async findInstances(t: StudyTarget, scope: StudyReadScope): Promise<InstanceRow[]> {
+    if (scope.kind === 'none') return [];
+    const params: unknown[] = [];
+    const param = placeholders(params);
+    const { rows } = await this.pool.query<InstanceRow>(
+      `SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
+              i.transfer_syntax_uid, i.sha256, i.size_bytes, i.pixel_data, i.metadata
+         FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
+        WHERE ${targetFilter(t, param)} AND ${studyScopeFilter(scope, param)}
+        ORDER BY se.series_number NULLS LAST, se.id, i.instance_number NULLS LAST, i.id`,
+      params,
+    );
+    return rows;
+  }
+
+  /**
+   * A QIDO-RS search: the caller's matching conditions, always within the reader's scope (added here, so that no
+   * search can leave it out).
+   */
+  async search<Row>(q: {
+    scope: StudyReadScope;
+    select: string;
+    from: string;
+    /** conditions with placeholders $1… into params */
+    where: string[];
+    params: unknown[];
+    order: string;
+    limit: number;
+    offset: number;
+  }): Promise<Row[]> {
+    if (q.scope.kind === 'none') return [];
+    const params = [...q.params];
+    const where = [studyScopeFilter(q.scope, placeholders(params)), ...q.where];
+    return this.ds.query<Row[]>(
+      `SELECT ${q.select} FROM ${q.from} WHERE ${where.join(' AND ')} ORDER BY ${q.order} LIMIT ${q.limit} OFFSET ${q.offset}`,
+      params,
+    );
+  }
+
+  /**
+   * Why a retrieval found nothing, for its audit row: the study exists but is outside the reader's scope (its id
+   * and patient then name the row), or there is no such study (or series or instance) in scope.
+   */
+  async refusalFacts(
+    t: StudyTarget,
+    scope: StudyReadScope,
+  ): Promise<{ studyId: string; patientId: string | null; outOfScope: boolean } | null> {
+    const params: unknown[] = [];
+    const param = placeholders(params);
+    const { rows } = await this.pool.query<{ id: string; patient_id: string | null; readable: boolean }>(
+      `SELECT st.id, st.patient_id, ${studyScopeFilter(scope, param)} AS readable
+         FROM study st WHERE st.study_instance_uid = ${param(t.studyUid)}`,
+      params,
+    );
+    const r = rows[0];
+    return r ? { studyId: r.id, patientId: r.patient_id, outOfScope: !r.readable } : null;
   }
 
   // Writes one batch of what is waiting, then lets kick() start the next.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keywordOf, tagOf, type DicomJsonDataset } from '@zhiyin/dicom';
+import { studyReadScope } from '@zhiyin/workflow';
 import { AppError } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
@@ -123,7 +124,6 @@ export class QidoService {
     scope: { studyUid?: string; seriesUid?: string } = {},
   ): Promise<{ results: DicomJsonDataset[]; truncated: boolean }> {
     const w: Where = { sql: [], params: [] };
-    if (actor.role === 'community_doctor') w.sql.push(`st.facility_id = ${add(w, actor.facilityId)}`);
     if (scope.studyUid) w.sql.push(`st.study_instance_uid = ${add(w, scope.studyUid)}`);
     if (scope.seriesUid) w.sql.push(`se.series_instance_uid = ${add(w, scope.seriesUid)}`);
 
@@ -171,7 +171,6 @@ export class QidoService {
     const offset = this.intParam(query.offset, 'offset', 0);
     const effectiveLimit = Math.min(limit === 0 ? MAX_LIMIT : limit, MAX_LIMIT);
 
-    const where = w.sql.length ? `WHERE ${w.sql.join(' AND ')}` : '';
     const order = {
       study: 'st.study_date DESC NULLS LAST, st.study_time DESC NULLS LAST, st.id',
       series: 'st.study_date DESC NULLS LAST, st.id, se.series_number NULLS LAST, se.id',
@@ -189,10 +188,18 @@ export class QidoService {
         'st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, se.instance_count AS series_instances, se.metadata AS series_meta, st.metadata AS study_meta',
       instance: `st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid, i.metadata AS instance_meta`,
     }[level];
-    const rows = await this.repo.ds.query<QidoRow[]>(
-      `SELECT ${select} FROM ${from} ${where} ORDER BY ${order} LIMIT ${effectiveLimit + 1} OFFSET ${offset}`,
-      w.params,
-    );
+    // Only the studies the caller may read (the rule of packages/workflow, applied by the repository): outside
+    // it a search simply finds nothing, at every level.
+    const rows = await this.repo.search<QidoRow>({
+      scope: studyReadScope(actor),
+      select,
+      from,
+      where: w.sql,
+      params: w.params,
+      order,
+      limit: effectiveLimit + 1,
+      offset,
+    });
     const truncated = rows.length > effectiveLimit;
     const page = rows.slice(0, effectiveLimit);
     const results = page.map((r) => this.toJson(level, r, baseUrl, includes, includeAll));

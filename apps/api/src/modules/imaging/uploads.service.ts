@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { FileStore } from '@tus/file-store';
 import { Server, type ServerOptions } from '@tus/server';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
+import { PublicUrl } from '#src/common/public-url.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
@@ -40,12 +42,15 @@ export class UploadsService implements OnModuleDestroy {
   private readonly server: Server;
   private readonly store: FileStore;
   private readonly cleanup: NodeJS.Timeout;
+  // The public origin of the request being handled, for the URLs tus and STOW write into the answers.
+  private readonly origin = new AsyncLocalStorage<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenService,
     private readonly stow: StowService,
     private readonly referrals: ReferralsService,
+    private readonly publicUrl: PublicUrl,
   ) {
     const directory = join(config.dataDir, 'uploads');
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -55,6 +60,8 @@ export class UploadsService implements OnModuleDestroy {
       datastore: this.store,
       maxSize: config.stowMaxPartBytes,
       respectForwardedHeaders: config.trustProxy,
+      // The upload's Location from the public URL, never from the client's Host header.
+      generateUrl: (_req, { path, id }) => `${this.origin.getStore() ?? ''}${path}/${id}`,
       disableTerminationForFinishedUploads: true,
       onUploadCreate: async (req, upload) => {
         // The owner is whoever created the upload, never what the client claims.
@@ -93,7 +100,7 @@ export class UploadsService implements OnModuleDestroy {
               },
             ],
             actor,
-            `${new URL(req.url).origin}/dicomweb`,
+            `${this.origin.getStore() ?? ''}/dicomweb`,
             undefined,
             upload.metadata?.referral ?? undefined,
           ),
@@ -110,7 +117,7 @@ export class UploadsService implements OnModuleDestroy {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    return this.server.handle(req, res);
+    return this.origin.run(this.publicUrl.origin(req), () => this.server.handle(req, res));
   }
 
   onModuleDestroy(): void {

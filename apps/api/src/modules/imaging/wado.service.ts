@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { getBulkData, parseFull, type DicomJsonDataset } from '@zhiyin/dicom';
+import { studyReadScope, type StudyReadScope } from '@zhiyin/workflow';
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { AppError, notFound } from '#src/common/errors.js';
@@ -7,7 +8,7 @@ import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { PixelInfo } from './analyse-part.js';
 import { BlobStore } from './blob-store.js';
-import { ImagingRepository } from './imaging.repository.js';
+import { ImagingRepository, type StudyTarget } from './imaging.repository.js';
 import { renderFrame, type RenderOptions } from './render.js';
 import { BLOB_STORE } from './stow.service.js';
 
@@ -36,25 +37,6 @@ function notAcceptableDicom(): AppError {
     'NOT_ACCEPTABLE',
     'Instances are available as multipart/related; type="application/dicom" in their stored transfer syntax.',
   );
-}
-
-interface InstanceRow {
-  study_id: string;
-  patient_id: string | null;
-  study_instance_uid: string;
-  series_instance_uid: string;
-  sop_instance_uid: string;
-  transfer_syntax_uid: string;
-  sha256: string;
-  size_bytes: string;
-  pixel_data: PixelInfo | null;
-  metadata: DicomJsonDataset;
-}
-
-interface Target {
-  studyUid: string;
-  seriesUid?: string;
-  sopInstanceUid?: string;
 }
 
 // Encapsulated transfer syntaxes and the media type of one compressed frame (PS3.18 Table 8.7.3-2).
@@ -106,31 +88,14 @@ export class WadoService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
-  /** Instances of a study, series or one instance, within the caller's scope (else 404). */
-  async instances(actor: Actor, t: Target): Promise<InstanceRef[]> {
-    const params: unknown[] = [t.studyUid];
-    let where = 'st.study_instance_uid = $1';
-    if (t.seriesUid) {
-      params.push(t.seriesUid);
-      where += ` AND se.series_instance_uid = $${params.length}`;
-    }
-    if (t.sopInstanceUid) {
-      params.push(t.sopInstanceUid);
-      where += ` AND i.sop_instance_uid = $${params.length}`;
-    }
-    if (actor.role === 'community_doctor') {
-      params.push(actor.facilityId);
-      where += ` AND st.facility_id = $${params.length}`;
-    }
-    const rows = await this.repo.ds.query<InstanceRow[]>(
-      `SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
-              i.transfer_syntax_uid, i.sha256, i.size_bytes, i.pixel_data, i.metadata
-         FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
-        WHERE ${where}
-        ORDER BY se.series_number NULLS LAST, se.id, i.instance_number NULLS LAST, i.id`,
-      params,
-    );
-    if (rows.length === 0) throw notFound(t.sopInstanceUid ? 'Instance' : t.seriesUid ? 'Series' : 'Study');
+  /**
+   * Instances of a study, series or one instance, within the caller's read scope (the rule of packages/workflow);
+   * outside it, or when there is no such thing, the refusal is audited and answers 404.
+   */
+  async instances(actor: Actor, t: StudyTarget, what: string): Promise<InstanceRef[]> {
+    const scope = studyReadScope(actor);
+    const rows = await this.repo.findInstances(t, scope);
+    if (rows.length === 0) throw await this.refuse(t, scope, what);
     return rows.map((r) => ({
       studyId: r.study_id,
       patientId: r.patient_id,
@@ -143,6 +108,31 @@ export class WadoService {
       pixel: r.pixel_data,
       metadata: r.metadata,
     }));
+  }
+
+  /**
+   * Audits a retrieval that found nothing in the caller's scope and returns the 404 to answer. The row names the
+   * caller (from the request context), the UIDs asked for and, when the study exists, the study and its patient:
+   * `denied` when it is outside the caller's scope, `not_found` when there is no such study, series or instance.
+   * The answer is the same 404 either way, so that it reveals nothing.
+   */
+  private async refuse(t: StudyTarget, scope: StudyReadScope, what: string): Promise<AppError> {
+    const facts = await this.repo.refusalFacts(t, scope);
+    await this.audit.record({
+      action: 'study.retrieve',
+      resourceType: 'study',
+      resourceId: facts?.studyId ?? null,
+      patientId: facts?.patientId ?? null,
+      outcome: facts?.outOfScope ? 'denied' : 'not_found',
+      details: {
+        what,
+        // UIDs are at most 64 characters (PS3.5 §9.1); a longer path segment is not kept whole.
+        studyInstanceUid: t.studyUid.slice(0, 64),
+        ...(t.seriesUid ? { seriesInstanceUid: t.seriesUid.slice(0, 64) } : {}),
+        ...(t.sopInstanceUid ? { sopInstanceUid: t.sopInstanceUid.slice(0, 64) } : {}),
+      },
+    });
+    return notFound(t.sopInstanceUid ? 'Instance' : t.seriesUid ? 'Series' : 'Study');
   }
 
   async auditRetrieve(list: InstanceRef[], what: string): Promise<void> {
@@ -179,16 +169,17 @@ export class WadoService {
    * Finds what a retrieval sends and audits it in one database round trip. Only when the Accept
    * header asks for particular transfer syntaxes (which depends on what is found) are the two apart.
    */
-  async retrieve(actor: Actor, t: Target, what: string, accept: string | undefined): Promise<StoredFile[]> {
+  async retrieve(actor: Actor, t: StudyTarget, what: string, accept: string | undefined): Promise<StoredFile[]> {
     if (!this.acceptsDicom(accept, [])) throw notAcceptableDicom();
     if (!this.acceptsDicom(accept, [{ transferSyntaxUid: '' }])) {
-      const list = await this.instances(actor, t);
+      const list = await this.instances(actor, t, what);
       if (!this.acceptsDicom(accept, list)) throw notAcceptableDicom();
       await this.auditRetrieve(list, what);
       return list;
     }
     const ctx = requestContext.get();
-    const rows = await this.repo.findForRetrieve(t, actor.role === 'community_doctor' ? actor.facilityId : null, {
+    const scope = studyReadScope(actor);
+    const rows = await this.repo.findForRetrieve(t, scope, {
       actorId: actor.id,
       actorRole: actor.role,
       facilityId: actor.facilityId,
@@ -196,7 +187,7 @@ export class WadoService {
       clientIp: ctx?.clientIp ?? null,
       what,
     });
-    if (rows.length === 0) throw notFound(t.sopInstanceUid ? 'Instance' : t.seriesUid ? 'Series' : 'Study');
+    if (rows.length === 0) throw await this.refuse(t, scope, what);
     return rows.map((r) => ({ transferSyntaxUid: r.transfer_syntax_uid, sha256: r.sha256, sizeBytes: r.size_bytes }));
   }
 

@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
-import { useI18n } from '../../i18n/i18n';
+import { useAuth } from '../../app/auth';
+import { useI18n, type MessageKey } from '../../i18n/i18n';
+import type { Role } from '../../lib/session';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { searchStudies } from './qido';
@@ -8,10 +10,21 @@ import { StudyTable } from './StudyTable';
 
 const MODALITIES = ['', 'CT', 'MR', 'CR', 'DX', 'US', 'XA', 'ECG'];
 
-// Until the referral worklist exists, the reading room finds studies by patient, accession,
-// modality and date (QIDO-RS); the worklist will link into the same viewer route.
+// What the list holds for each reader: the server answers only the studies in the caller's read scope, and the
+// page says which, so that an empty search is not mistaken for a missing study.
+const SCOPE_NOTE: Record<Role, MessageKey | null> = {
+  community_doctor: 'studies.scope.community_doctor',
+  specialist: 'studies.scope.specialist',
+  coordinator: 'studies.scope.coordinator',
+  admin: null,
+  patient: null,
+};
+
+// Finds studies by patient, accession, modality and date (QIDO-RS), within the caller's read scope.
 export default function StudiesPage() {
   const { t } = useI18n();
+  const { session } = useAuth();
+  const scopeNote = session ? SCOPE_NOTE[session.user.role] : null;
   const [params, setParams] = useSearchParams();
   const ids = useId();
   const [name, setName] = useState(params.get('name') ?? '');
@@ -55,6 +68,11 @@ export default function StudiesPage() {
   return (
     <section className="page">
       <h1>{t('studies.title')}</h1>
+      {scopeNote && (
+        <p className="muted" data-testid="studies-scope">
+          {t(scopeNote)}
+        </p>
+      )}
       <form role="search" className="filters" onSubmit={submit}>
         <div className="field">
           <label htmlFor={`${ids}-n`}>{t('studies.patientName')}</label>
