@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
 import { AppError } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
+import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { QidoService, type QidoLevel } from './qido.service.js';
 import type { RenderOptions } from './render.js';
 import { StowService } from './stow.service.js';
@@ -32,6 +33,7 @@ export class DicomwebController {
     private readonly stow: StowService,
     private readonly qido: QidoService,
     private readonly wado: WadoService,
+    private readonly metrics: MetricsService,
   ) {}
 
   // ---- STOW-RS ----
@@ -59,7 +61,12 @@ export class DicomwebController {
     if (!accept.some((r) => ['*/*', 'application/*', DICOM_JSON, 'application/json'].includes(r.type))) {
       throw new AppError('NOT_ACCEPTABLE', 'STOW-RS responses are available as application/dicom+json.');
     }
-    const result = await this.stow.store(req, actor, baseUrl(req), study);
+    // Counted from the answer (and the refusal) as the client sees them.
+    const result = await this.stow.store(req, actor, baseUrl(req), study).catch((err: unknown) => {
+      this.metrics.observeStowError('stow', err);
+      throw err;
+    });
+    this.metrics.observeStowResult('stow', result.body);
     // A POST answer: no ETag or freshness checks, so written directly.
     const body = Buffer.from(JSON.stringify(result.body));
     res.writeHead(result.status, { 'Content-Type': DICOM_JSON, 'Content-Length': String(body.length) });

@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
+import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { StowService } from './stow.service.js';
 
@@ -46,6 +47,7 @@ export class UploadsService implements OnModuleDestroy {
     private readonly tokens: TokenService,
     private readonly stow: StowService,
     private readonly referrals: ReferralsService,
+    private readonly metrics: MetricsService,
   ) {
     const directory = join(config.dataDir, 'uploads');
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -97,7 +99,11 @@ export class UploadsService implements OnModuleDestroy {
             undefined,
             upload.metadata?.referral ?? undefined,
           ),
-        );
+        ).catch((err: unknown) => {
+          this.metrics.observeStowError('upload', err);
+          throw err;
+        });
+        this.metrics.observeStowResult('upload', result.body);
         return {
           status_code: result.status === 200 ? 200 : 422,
           headers: { 'Content-Type': 'application/dicom+json' },
