@@ -54,10 +54,12 @@ describe('slow clients: a request head that trickles in is cut at the headers ti
     const trickle = setInterval(() => {
       if (sent++ < 60 && !conn.socket.destroyed) conn.socket.write('a');
     }, 1000);
+    let bound: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       conn.closed.then(() => 'closed'),
-      new Promise((resolve) => setTimeout(() => resolve('still open'), 20_000)),
+      new Promise((resolve) => (bound = setTimeout(() => resolve('still open'), 20_000))),
     ]);
+    clearTimeout(bound);
     clearInterval(trickle);
     conn.socket.destroy();
     expect(outcome).toBe('closed');

@@ -146,7 +146,7 @@ export class MetricsService implements ServerLimitsObserver {
       this.sweeperFamilies = {
         at: new Gauge({
           name: 'zhiyin_sweeper_last_run_timestamp_seconds',
-          help: 'When the sweeper of orphaned and temporary files last finished (Unix time; absent before its first run).',
+          help: 'When the sweeper of orphaned and temporary files last finished (Unix time; 0 before its first run).',
           registers: [this.registry],
         }),
         files: new Gauge({
