@@ -48,7 +48,7 @@ export async function createApp(
   );
   // Slow clients, connections per address, every request's end logged and counted; GET /metrics.
   const metrics = app.get(MetricsService);
-  const http = app.getHttpServer() as Server;
+  const http: Server = app.getHttpServer();
   applyServerLimits(http, config.http, { logger, trustProxy: config.trustProxy, observer: metrics });
   trackRequests(http, logger, (end) => metrics.observeRequest(end));
   app.use('/metrics', metricsEndpoint(metrics, config.metricsToken, logger));

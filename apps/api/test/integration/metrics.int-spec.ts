@@ -99,6 +99,20 @@ describe('GET /metrics with METRICS_TOKEN', () => {
       body: '{}',
     });
     expect(wrongType.status).toBe(415);
+    // One resumable upload of a whole file.
+    const ct = sample(CT_SLICE);
+    const tus = { 'tus-resumable': '1.0.0', authorization: `Bearer ${doc}` };
+    const createdUpload = await fetch(`${t.url}/api/uploads`, {
+      method: 'POST',
+      headers: { ...tus, 'upload-length': String(ct.length) },
+    });
+    expect(createdUpload.status).toBe(201);
+    const uploaded = await fetch(new URL(createdUpload.headers.get('location')!, t.url), {
+      method: 'PATCH',
+      headers: { ...tus, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      body: ct,
+    });
+    expect(uploaded.status).toBe(200);
     // A read by id: counted under its template, never its path.
     expect((await api(t, 'GET', `/api/patients/${patientId}`, { token: doc })).status).toBe(200);
     // A live connection.
@@ -115,9 +129,9 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(
       value(all, 'zhiyin_http_requests_total', { method: 'GET', route: '/api/patients/:id', status_class: '2xx' }),
     ).toBe(1);
-    expect(value(all, 'zhiyin_http_requests_total', { method: 'POST', route: '/api/referrals', status_class: '2xx' })).toBe(
-      1,
-    );
+    expect(
+      value(all, 'zhiyin_http_requests_total', { method: 'POST', route: '/api/referrals', status_class: '2xx' }),
+    ).toBe(1);
     expect(
       value(all, 'zhiyin_http_request_duration_seconds_count', { method: 'POST', route: '/dicomweb/studies' }),
     ).toBe(3);
@@ -131,6 +145,9 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(value(all, 'zhiyin_stow_instances_stored_total', { via: 'stow' })).toBe(2);
     expect(value(all, 'zhiyin_stow_refusals_total', { via: 'stow', code: 'NOT_DICOM' })).toBe(1);
     expect(value(all, 'zhiyin_stow_refusals_total', { via: 'stow', code: 'UNSUPPORTED_MEDIA_TYPE' })).toBe(1);
+    expect(value(all, 'zhiyin_stow_received_bytes_total', { via: 'upload' })).toBe(ct.length);
+    expect(value(all, 'zhiyin_stow_instances_stored_total', { via: 'upload' })).toBe(1);
+    expect(value(all, 'zhiyin_http_requests_total', { method: 'PATCH', route: '/api/uploads/:id' })).toBe(1);
 
     // The ECG reading centre's queue holds the one referral (waiting: submitted or already offered).
     const { rows: centres } = await t.db.query(

@@ -180,3 +180,72 @@ describe("slow clients: every request's end is logged, abandoned ones included",
     expect(rows[0].n).toBe(0);
   }, 30_000);
 });
+
+describe('slow clients: bodies are cut when they stop, not while they flow', () => {
+  let t: TestApp;
+  let doc: string;
+  beforeAll(async () => {
+    t = await startTestApp({ HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_IDLE_TIMEOUT_MS: '3000' });
+    doc = await t.login('doc.bjcy');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const closedWithin = async (conn: Awaited<ReturnType<typeof open>>, ms: number) => {
+    let bound: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      conn.closed.then(() => 'closed'),
+      new Promise((resolve) => (bound = setTimeout(() => resolve('still open'), ms))),
+    ]);
+    clearTimeout(bound);
+    return outcome;
+  };
+
+  it('answers 408 to a JSON body that stops arriving', async () => {
+    const conn = await open(t);
+    await write(
+      conn.socket,
+      'POST /api/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user',
+    );
+    await expect(closedWithin(conn, 20_000)).resolves.toBe('closed');
+    expect(conn.received()).toMatch(/^HTTP\/1\.1 408 /);
+  }, 30_000);
+
+  it('closes a STOW-RS request whose body stalls, after the idle time', async () => {
+    const conn = await open(t);
+    await write(
+      conn.socket,
+      'POST /dicomweb/studies HTTP/1.1\r\nHost: test\r\n' +
+        `Authorization: Bearer ${doc}\r\nContent-Type: multipart/related; type="application/dicom"; boundary=b\r\n` +
+        'Content-Length: 1000000\r\n\r\n--b\r\n\r\nDICM',
+    );
+    await expect(closedWithin(conn, 20_000)).resolves.toBe('closed');
+  }, 30_000);
+
+  it('keeps a STOW-RS request whose body keeps flowing past the request timeout, and stores it', async () => {
+    const file = sample(CT_SLICE);
+    const boundary = 'flowing';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+      file,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const conn = await open(t);
+    await write(
+      conn.socket,
+      'POST /dicomweb/studies HTTP/1.1\r\nHost: test\r\nConnection: close\r\n' +
+        `Authorization: Bearer ${doc}\r\nAccept: application/dicom+json\r\n` +
+        `Content-Type: multipart/related; type="application/dicom"; boundary=${boundary}\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n`,
+    );
+    // Twenty pieces, 200 ms apart: four times the request timeout in all, never idle for long.
+    const piece = Math.ceil(body.length / 20);
+    for (let i = 0; i < body.length; i += piece) {
+      await write(conn.socket, body.subarray(i, i + piece));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await conn.closed;
+    expect(conn.received()).toMatch(/^HTTP\/1\.1 200 /);
+  }, 30_000);
+});

@@ -61,9 +61,10 @@ export class DicomwebController {
     if (!accept.some((r) => ['*/*', 'application/*', DICOM_JSON, 'application/json'].includes(r.type))) {
       throw new AppError('NOT_ACCEPTABLE', 'STOW-RS responses are available as application/dicom+json.');
     }
-    // Counted from the answer (and the refusal) as the client sees them.
+    // Counted from the answer (and the refusal) as the client sees them; a client that went away is
+    // counted among the aborted requests instead.
     const result = await this.stow.store(req, actor, baseUrl(req), study).catch((err: unknown) => {
-      this.metrics.observeStowError('stow', err);
+      if (!req.destroyed) this.metrics.observeStowError('stow', err);
       throw err;
     });
     this.metrics.observeStowResult('stow', result.body);

@@ -99,10 +99,7 @@ export class UploadsService implements OnModuleDestroy {
             undefined,
             upload.metadata?.referral ?? undefined,
           ),
-        ).catch((err: unknown) => {
-          this.metrics.observeStowError('upload', err);
-          throw err;
-        });
+        );
         this.metrics.observeStowResult('upload', result.body);
         return {
           status_code: result.status === 200 ? 200 : 422,

@@ -178,7 +178,7 @@ export class MetricsService implements ServerLimitsObserver {
 
   /** A STOW-RS or upload answer: stored instances and each refused part's code, from the response itself. */
   observeStowResult(via: StowVia, body: Record<string, unknown>): void {
-    const seq = (tag: string) => ((body[tag] as { Value?: Record<string, { Value?: unknown[] }>[] })?.Value ?? []);
+    const seq = (tag: string) => (body[tag] as { Value?: Record<string, { Value?: unknown[] }>[] })?.Value ?? [];
     const stored = seq('00081199').length;
     if (stored > 0) this.studyStored.inc({ via }, stored);
     for (const item of seq('00081198')) {
@@ -239,7 +239,10 @@ export class MetricsService implements ServerLimitsObserver {
     this.outboxUndelivered.set(outbox.undelivered);
     this.outboxOldest.set(outbox.oldestSeconds);
     // The gateway's server exists once the app listens.
-    this.sockets.set((this.gateway.server as { sockets?: { sockets?: Map<unknown, unknown> } } | undefined)?.sockets?.sockets?.size ?? 0);
+    this.sockets.set(
+      (this.gateway.server as { sockets?: { sockets?: Map<unknown, unknown> } } | undefined)?.sockets?.sockets?.size ??
+        0,
+    );
     const pool = this.repo.pool();
     if (pool) {
       this.pool.set({ state: 'total' }, pool.total);
