@@ -149,6 +149,8 @@ function capConnections(
   opts: { logger: Logger; trustProxy: boolean; observer?: ServerLimitsObserver },
 ): void {
   const open = new Map<string, number>();
+  // A flood of connections is one log line per address every 10 s (with the count), not one per connection.
+  const refusals = new Map<string, { since: number; count: number }>();
   // Node's own connection handling runs only for connections that are let in, so a refused one is
   // never parsed and holds no HTTP state.
   const handlers = server.listeners('connection') as ((socket: Socket) => void)[];
@@ -161,7 +163,15 @@ function capConnections(
     const key = addressKey(address);
     if (capped && (open.get(key) ?? 0) >= max) {
       opts.observer?.connectionRefused();
-      opts.logger.warn({ clientIp: address, limit: max }, 'connection refused: too many connections from this address');
+      const now = Date.now();
+      const seen = refusals.get(key);
+      if (!seen || now - seen.since >= 10_000) {
+        opts.logger.warn(
+          { clientIp: address, limit: max, refused: (seen?.count ?? 0) + 1 },
+          'connection refused: too many connections from this address',
+        );
+        refusals.set(key, { since: now, count: 0 });
+      } else seen.count++;
       refuse(socket);
       return;
     }
@@ -172,7 +182,10 @@ function capConnections(
       if (!capped) return;
       const n = (open.get(key) ?? 1) - 1;
       if (n > 0) open.set(key, n);
-      else open.delete(key);
+      else {
+        open.delete(key);
+        refusals.delete(key);
+      }
     });
     for (const h of handlers) h.call(server, socket);
   });

@@ -7,8 +7,8 @@ export interface RequestEnd {
   method: string;
   /** the route's template (`/api/referrals/:id`), `(unmatched)` when no route took it */
   route: string;
-  /** the status sent, or the one that was being prepared when the client went away */
-  status: number;
+  /** the status sent; null when the connection closed before any answer began */
+  status: number | null;
   durationMs: number;
   /** request body bytes received */
   bytesIn: number;
@@ -55,7 +55,7 @@ export function trackRequests(server: Server, logger: Logger, onEnd?: (end: Requ
         const end: RequestEnd = {
           method: req.method ?? 'GET',
           route: routeTemplate(req),
-          status: res.statusCode,
+          status: res.headersSent ? res.statusCode : null,
           durationMs: Math.round(performance.now() - started),
           bytesIn,
           bytesOut: Math.max(0, socket.bytesWritten - writtenBefore),

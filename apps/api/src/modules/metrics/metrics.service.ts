@@ -171,7 +171,7 @@ export class MetricsService implements ServerLimitsObserver {
       this.aborted.inc({ method: end.method, route: end.route });
       return;
     }
-    const labels = { method: end.method, route: end.route, status_class: `${Math.floor(end.status / 100)}xx` };
+    const labels = { method: end.method, route: end.route, status_class: `${Math.floor((end.status ?? 0) / 100)}xx` };
     this.requests.inc(labels);
     this.duration.observe(labels, end.durationMs / 1000);
   }
