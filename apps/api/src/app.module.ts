@@ -47,6 +47,8 @@ import { SettingsController } from './modules/settings/settings.controller.js';
 import { TurnaroundPolicyService } from './modules/settings/turnaround-policy.service.js';
 import { UsersController } from './modules/users/users.controller.js';
 import { UsersService } from './modules/users/users.service.js';
+import { MetricsRepository } from './modules/metrics/metrics.repository.js';
+import { MetricsService } from './modules/metrics/metrics.service.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
@@ -105,6 +107,8 @@ export class AppModule {
         RealtimeGateway,
         ClinicalService,
         FiguresService,
+        MetricsRepository,
+        MetricsService,
       ],
     };
   }

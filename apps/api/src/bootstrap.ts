@@ -3,12 +3,17 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule, type AppOverrides } from './app.module.js';
 import { ZhiyinIoAdapter } from './modules/realtime/io-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { NestPinoLogger } from './common/logging/logger.js';
+import { applyServerLimits } from './common/http/server-limits.js';
+import { bindRequestLogContext, trackRequests } from './common/logging/request-log.js';
+import { metricsEndpoint } from './modules/metrics/metrics.endpoint.js';
+import { MetricsService } from './modules/metrics/metrics.service.js';
 import { requestContext } from './common/request-context.js';
 import { serveWebApp } from './web-app.js';
 
@@ -41,6 +46,12 @@ export async function createApp(
       abortOnError: false,
     },
   );
+  // Slow clients, connections per address, every request's end logged and counted; GET /metrics.
+  const metrics = app.get(MetricsService);
+  const http: Server = app.getHttpServer();
+  applyServerLimits(http, config.http, { logger, trustProxy: config.trustProxy, observer: metrics });
+  trackRequests(http, logger, (end) => metrics.observeRequest(end));
+  app.use('/metrics', metricsEndpoint(metrics, config.metricsToken, logger));
   if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
   app.setGlobalPrefix('api', { exclude: ['dicomweb/{*path}'] });
@@ -52,29 +63,15 @@ export async function createApp(
       /^application\/([\w.+-]*\+)?json\b/i.test(String(req.headers['content-type'] ?? '')),
   });
 
-  // Request id + caller address for the audit trail; access log with the route template only
-  // (never the URL: query strings can carry names).
+  // Request id + caller address for the audit trail (the access log is written by trackRequests, with
+  // the route template only: never the URL, whose query string can carry names).
   app.use((req: Req, res: Res, next: () => void) => {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', requestId);
-    const started = performance.now();
-    res.on('finish', () => {
-      const ctx = requestContext.get();
-      logger.info(
-        {
-          requestId,
-          method: req.method,
-          route: req.route?.path ?? '(unmatched)',
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-          actorRole: ctx?.actor?.role,
-        },
-        'request',
-      );
-    });
     requestContext.run({ requestId, clientIp: req.ip ?? null, actor: null }, next);
   });
+  app.use(bindRequestLogContext(() => requestContext.get()));
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

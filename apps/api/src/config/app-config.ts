@@ -40,6 +40,23 @@ export interface AppConfig {
   webDir: string | undefined;
   /** the network's turnaround limits: the published defaults with TURNAROUND_POLICY (JSON) applied */
   turnaroundPolicy: TurnaroundPolicy;
+  /** how long slow or silent clients are kept (milliseconds, 0 = no limit) and how many connections one address may hold */
+  http: HttpLimits;
+  /** sensitive: the bearer token of GET /metrics; unset: the endpoint is off (404) */
+  metricsToken: string | undefined;
+}
+
+export interface HttpLimits {
+  /** the whole request head must arrive within this */
+  headersTimeoutMs: number;
+  /** a request body must arrive within this, except STOW-RS and resumable uploads (idle limit only) */
+  requestTimeoutMs: number;
+  /** a connection that neither sends nor takes a byte for this long, while nothing waits on the server, is closed */
+  idleTimeoutMs: number;
+  /** an idle keep-alive connection is closed after this */
+  keepAliveTimeoutMs: number;
+  /** open connections one client address may hold (0 = no cap) */
+  maxConnectionsPerAddress: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -93,6 +110,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stowMemoryRequestBytes: env.STOW_MEMORY_REQUEST_BYTES,
     webDir: env.WEB_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)),
     turnaroundPolicy: parsePolicy(env.TURNAROUND_POLICY),
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnectionsPerAddress: env.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+    },
+    metricsToken: env.METRICS_TOKEN,
   };
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 // `npm start` run a complete demo on one machine; production sets DATABASE_URL and secrets.
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().int().positive();
+const millis = z.coerce.number().int().min(0);
 const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded' });
@@ -67,6 +68,13 @@ export const envSchema = z
         message: 'must be an http:// or https:// URL without user, query or fragment, e.g. https://zhiyin.example',
       })
       .transform((v) => (v === undefined ? undefined : publicUrl(v))),
+    // Slow and abandoned clients (see common/http/server-limits.ts).
+    HTTP_HEADERS_TIMEOUT_MS: millis.min(1).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: millis.default(60_000),
+    HTTP_IDLE_TIMEOUT_MS: millis.default(60_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: millis.default(5_000),
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(200),
+    METRICS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

@@ -56,7 +56,12 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { overrides?: AppOverrides; databaseUrl?: string } = {},
+  opts: {
+    overrides?: AppOverrides;
+    databaseUrl?: string;
+    /** receives the server's log lines (JSON, from level info) for a test to read */
+    logTo?: { write(line: string): void };
+  } = {},
 ): Promise<TestApp> {
   const database = opts.databaseUrl
     ? { url: opts.databaseUrl, drop: () => Promise.resolve() }
@@ -76,7 +81,7 @@ export async function startTestApp(
   const app = await createApp(
     config,
     database.url,
-    pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }),
+    opts.logTo ? pino({ level: 'info' }, opts.logTo) : pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }),
     opts.overrides,
   );
   await app.listen(0, '127.0.0.1');

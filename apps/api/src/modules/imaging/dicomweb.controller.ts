@@ -5,6 +5,7 @@ import { CurrentActor, Roles } from '#src/common/decorators.js';
 import { AppError } from '#src/common/errors.js';
 import { PublicUrl } from '#src/common/public-url.js';
 import type { Actor } from '#src/common/request-context.js';
+import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { QidoService, type QidoLevel } from './qido.service.js';
 import type { RenderOptions } from './render.js';
 import { StowService } from './stow.service.js';
@@ -30,6 +31,7 @@ export class DicomwebController {
     private readonly qido: QidoService,
     private readonly wado: WadoService,
     private readonly publicUrl: PublicUrl,
+    private readonly metrics: MetricsService,
   ) {}
 
   // The root of the URLs written into answers: the configured public URL, never the client's Host header.
@@ -62,7 +64,13 @@ export class DicomwebController {
     if (!accept.some((r) => ['*/*', 'application/*', DICOM_JSON, 'application/json'].includes(r.type))) {
       throw new AppError('NOT_ACCEPTABLE', 'STOW-RS responses are available as application/dicom+json.');
     }
-    const result = await this.stow.store(req, actor, this.baseUrl(req), study);
+    // Counted from the answer (and the refusal) as the client sees them; a client that went away is
+    // counted among the aborted requests instead.
+    const result = await this.stow.store(req, actor, this.baseUrl(req), study).catch((err: unknown) => {
+      if (!req.destroyed) this.metrics.observeStowError('stow', err);
+      throw err;
+    });
+    this.metrics.observeStowResult('stow', result.body);
     // A POST answer: no ETag or freshness checks, so written directly.
     const body = Buffer.from(JSON.stringify(result.body));
     res.writeHead(result.status, { 'Content-Type': DICOM_JSON, 'Content-Length': String(body.length) });

@@ -12,6 +12,7 @@ import { AppError } from '#src/common/errors.js';
 import { PublicUrl } from '#src/common/public-url.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
+import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { StowService } from './stow.service.js';
 
@@ -51,6 +52,7 @@ export class UploadsService implements OnModuleDestroy {
     private readonly stow: StowService,
     private readonly referrals: ReferralsService,
     private readonly publicUrl: PublicUrl,
+    private readonly metrics: MetricsService,
   ) {
     const directory = join(config.dataDir, 'uploads');
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -105,6 +107,7 @@ export class UploadsService implements OnModuleDestroy {
             upload.metadata?.referral ?? undefined,
           ),
         );
+        this.metrics.observeStowResult('upload', result.body);
         return {
           status_code: result.status === 200 ? 200 : 422,
           headers: { 'Content-Type': 'application/dicom+json' },
