@@ -63,7 +63,13 @@ try {
         rows += batch.rows.length;
         after = BigInt(batch.rows[batch.rows.length - 1]!.chain_seq);
       }
-      await write({ type: 'end', rows, lastChainSeq: last, lastHash, chainHead: { chainSeq: head.seq, hash: head.head } });
+      await write({
+        type: 'end',
+        rows,
+        lastChainSeq: last,
+        lastHash,
+        chainHead: { chainSeq: head.seq, hash: head.head },
+      });
       return { rows, lastChainSeq: last, lastHash };
     } finally {
       await db.query('COMMIT');

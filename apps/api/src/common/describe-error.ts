@@ -15,7 +15,8 @@ function describe(err: unknown, depth: number): string {
   if (err instanceof Error) {
     let text = err.stack && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}`;
     const code = (err as { code?: unknown }).code;
-    if (code !== undefined && !text.includes(String(code))) text += ` [code ${String(code)}]`;
+    if ((typeof code === 'string' || typeof code === 'number') && !text.includes(String(code)))
+      text += ` [code ${code}]`;
     if (err instanceof AggregateError)
       for (const e of err.errors) text += `\n  - ${describe(e, depth + 1).replace(/\n/g, '\n    ')}`;
     if (err.cause !== undefined) text += `\nCaused by: ${describe(err.cause, depth + 1)}`;

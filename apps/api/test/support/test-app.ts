@@ -79,12 +79,7 @@ export async function startTestApp(
   // The app runs as the restricted role `npm start` gives it, never as the superuser.
   const appUrl = await appDatabaseUrl(database.url, process.env.ZHIYIN_TEST_DB_KEY!);
   // ZHIYIN_TEST_LOG=error shows the server's own log lines while debugging a test.
-  const app = await createApp(
-    config,
-    appUrl,
-    pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }),
-    opts.overrides,
-  );
+  const app = await createApp(config, appUrl, pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }), opts.overrides);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
