@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,13 +9,20 @@ import { verifyAuditChain } from '#src/modules/audit/verify-audit-chain.js';
 import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
 import { api, startTestApp, TEST_DATA_KEY, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
 
-const verifyJs = fileURLToPath(new URL('../../dist/bin/audit-verify.js', import.meta.url));
+const binJs = (name: string) => fileURLToPath(new URL(`../../dist/bin/${name}.js`, import.meta.url));
 
 /** Runs `npm run audit:verify` (the built command) against a database. */
-async function verifyCommand(databaseUrl: string): Promise<{ code: number | null; out: string }> {
+const verifyCommand = (databaseUrl: string) => command('audit-verify', [], databaseUrl);
+
+/** Runs a built command of the API against a database. */
+async function command(
+  name: string,
+  args: string[],
+  databaseUrl: string,
+): Promise<{ code: number | null; out: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'zhiyin-verify-'));
   try {
-    const child = spawn(process.execPath, [verifyJs], {
+    const child = spawn(process.execPath, [binJs(name), ...args], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',
@@ -140,6 +148,42 @@ describe('verifying the audit chain', () => {
       `SELECT count(*)::int AS n, min(chain_seq)::int AS lo, max(chain_seq)::int AS hi FROM audit_event`,
     );
     expect(rows[0].hi - rows[0].lo + 1).toBe(rows[0].n);
+  });
+
+  it('exports a period as an archive that verifies on its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhiyin-archive-'));
+    try {
+      const out = join(dir, 'audit.jsonl');
+      const res = await command(
+        'audit-export',
+        ['--from', '2000-01-01', '--to', '2100-01-01', '--out', out],
+        t.appDatabaseUrl,
+      );
+      expect(res.code).toBe(0);
+      const lines = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, any>);
+      const [head, ...rest] = lines;
+      const end = rest.pop()!;
+      expect(head).toMatchObject({ type: 'zhiyin-audit-archive', previousHash: '0'.repeat(64) });
+      expect(end).toMatchObject({ type: 'end', rows: rest.length });
+      let prev = head!.previousHash as string;
+      for (const row of rest) {
+        expect(
+          createHash('sha256')
+            .update(prev + row.content)
+            .digest('hex'),
+        ).toBe(row.hash);
+        prev = row.hash;
+      }
+      expect(end.lastHash).toBe(prev);
+      const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM audit_event`);
+      expect(rest.length).toBeLessThanOrEqual(rows[0].n);
+      expect(rest.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is for administrators only', async () => {
