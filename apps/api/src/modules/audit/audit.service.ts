@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { requestContext } from '#src/common/request-context.js';
 import { AuditEventEntity, type AuditOutcome } from './audit-event.entity.js';
-import type { AuditChainReport } from './audit-chain.types.js';
+import type { AuditChainReport } from '@zhiyin/contracts';
 import { verifyAuditChain } from './verify-audit-chain.js';
 
 export interface AuditEntry {

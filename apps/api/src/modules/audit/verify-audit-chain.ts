@@ -1,4 +1,4 @@
-import type { AuditChainBreak, AuditChainReport } from './audit-chain.types.js';
+import type { AuditChainBreak, AuditChainReport } from '@zhiyin/contracts';
 
 /** Runs one SQL statement and returns its rows (a pg client, a pool or a TypeORM DataSource behind it). */
 export type RunSql = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
