@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { loadConfig } from './config/app-config.js';
+import { describeError } from './common/describe-error.js';
+import { embeddedDatabaseSecrets, loadConfig, type AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/env.schema.js';
 import { createLogger } from './common/logging/logger.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
@@ -9,8 +10,11 @@ import { prepareDatabase } from './database/prepare.js';
 import { createApp } from './bootstrap.js';
 import { DEMO_PASSWORD } from './seed/demo-network.js';
 
+// Secret values known to this process, kept out of any failure it prints.
+const secrets: (string | undefined)[] = [];
+
 async function main(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig();
   } catch (err) {
@@ -20,10 +24,12 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  secrets.push(config.jwtSecret, config.dataKey.toString('base64'));
   const logger = createLogger(config.logLevel);
 
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
+  let appPassword: string | undefined;
   if (!databaseUrl) {
     logger.info({ port: config.embeddedPgPort }, 'DATABASE_URL not set: starting the embedded PostgreSQL');
     // Loaded only when used: the package stops its databases and exits the process on the first
@@ -35,17 +41,48 @@ async function main(): Promise<void> {
     const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
     for (const s of signals)
       for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+    const passwords = embeddedDatabaseSecrets(config.dataDir);
+    secrets.push(passwords.superuserPassword, passwords.appPassword);
+    appPassword = passwords.appPassword;
     embedded = await startEmbeddedPostgres({
       dir: join(config.dataDir, 'pg'),
       port: config.embeddedPgPort,
       database: 'zhiyin',
+      password: passwords.superuserPassword,
       onLog: (line) => logger.warn({ component: 'embedded-postgres' }, line),
     });
     databaseUrl = embedded.url;
   }
-  const seeded = await prepareDatabase(databaseUrl, config.seedDemo);
+  try {
+    await run(config, logger, databaseUrl, appPassword, embedded);
+  } catch (err) {
+    // A failed start must not leave its embedded database running behind it.
+    await embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}
 
-  const app = await createApp(config, databaseUrl, logger);
+async function run(
+  config: AppConfig,
+  logger: ReturnType<typeof createLogger>,
+  databaseUrl: string,
+  appPassword: string | undefined,
+  embedded: EmbeddedDatabase | undefined,
+): Promise<void> {
+  const prepared = await prepareDatabase({
+    url: databaseUrl,
+    migrationUrl: config.databaseMigrationUrl,
+    seed: config.seedDemo,
+    appPassword,
+    fallbackKey: config.jwtSecret,
+  });
+  const seeded = prepared.seeded;
+  if (!prepared.restricted)
+    logger.warn(
+      'the API runs as the owner of its tables: its role could rewrite the audit trail. Give DATABASE_MIGRATION_URL (the owner) and DATABASE_URL (a role without ownership), or a superuser DATABASE_URL to have the roles made',
+    );
+
+  const app = await createApp(config, prepared.appUrl, logger);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     // Requests in flight are answered; a keep-alive connection is closed as soon as it is idle rather
@@ -78,6 +115,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`Zhiyin failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(`Zhiyin failed to start: ${describeError(err, secrets)}\n`);
   process.exit(1);
 });

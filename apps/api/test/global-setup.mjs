@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { runMigrations } from '#src/database/data-source.js';
 import { startEmbeddedPostgres } from '#src/database/embedded-postgres.js';
-import { seedDemoNetwork } from '#src/seed/demo-network.js';
+import { prepareDatabase } from '#src/database/prepare.js';
 
 // Plain JavaScript on the built API (jest cannot transform an ESM global setup).
 // Integration tests run against a real PostgreSQL: the server in DATABASE_URL, else an embedded
@@ -19,6 +18,7 @@ export default async function globalSetup() {
       dir: join(repoRoot, 'var', 'test-pg'),
       port: Number(process.env.ZHIYIN_TEST_PG_PORT ?? 54330),
       database: 'postgres',
+      password: 'zhiyin-test-superuser',
     });
     adminUrl = embedded.url;
     globalThis.__embeddedPg = embedded;
@@ -32,8 +32,12 @@ export default async function globalSetup() {
     await admin.end();
   }
   const templateUrl = withDatabase(adminUrl, template);
-  await runMigrations(templateUrl);
-  await seedDemoNetwork(templateUrl);
+  // Prepared as `npm start` prepares a database from a superuser URL: a no-login owner role owns the
+  // schema, and the app runs as a role without ownership (so the tests exercise its limits). The clones
+  // share the template's roles.
+  const dbKey = randomBytes(24).toString('base64url');
+  await prepareDatabase({ url: templateUrl, seed: true, fallbackKey: dbKey });
+  process.env.ZHIYIN_TEST_DB_KEY = dbKey;
   process.env.ZHIYIN_TEST_ADMIN_URL = adminUrl;
   process.env.ZHIYIN_TEST_TEMPLATE = template;
   process.env.ZHIYIN_TEST_RUN = runId;

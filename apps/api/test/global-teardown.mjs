@@ -12,6 +12,12 @@ export default async function globalTeardown() {
         `zhiyin_t_${runId}_%`,
       ]);
       for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      // The template's roles, shared by its clones: dropped with the last of them.
+      const roles = await admin.query(`SELECT rolname FROM pg_roles WHERE rolname IN ($1, $2)`, [
+        `zhiyin_tpl_${runId}_owner`,
+        `zhiyin_tpl_${runId}_app`,
+      ]);
+      for (const { rolname } of roles.rows) await admin.query(`DROP ROLE IF EXISTS "${rolname}"`);
     } finally {
       await admin.end();
     }

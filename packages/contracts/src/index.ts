@@ -116,3 +116,22 @@ export interface ReplayedEvent {
   readonly event: OutboxEventName;
   readonly payload: EventEnvelope & Record<string, unknown>;
 }
+
+/** Why a row of the audit chain does not verify (`GET /api/audit/verify`). */
+export type AuditChainBreak = 'hash_mismatch' | 'missing_rows_before' | 'unlinked' | 'missing_rows_at_end';
+
+/** The answer of `GET /api/audit/verify`: the audit chain recomputed over the whole trail. */
+export interface AuditChainReport {
+  readonly ok: boolean;
+  /** rows read */
+  readonly checked: number;
+  /** the chain's head as the database records it: the last row's place and hash */
+  readonly head: { readonly chainSeq: string; readonly hash: string };
+  /** the first row that does not verify; null when the whole chain does */
+  readonly firstBroken: {
+    readonly id: string | null;
+    readonly chainSeq: string | null;
+    readonly at: string | null;
+    readonly reason: AuditChainBreak;
+  } | null;
+}

@@ -10,7 +10,10 @@ export interface AppConfig {
   env: Env['NODE_ENV'];
   host: string;
   port: number;
+  /** sensitive: the app's database role (or a superuser the roles are made with) */
   databaseUrl: string | undefined;
+  /** sensitive: the schema owner's role, migrations run with it (DATABASE_MIGRATION_URL) */
+  databaseMigrationUrl: string | undefined;
   embeddedPgPort: number;
   redisUrl: string | undefined;
   /** the Redis stream every API node's socket.io adapter shares */
@@ -80,6 +83,33 @@ function localSecrets(dataDir: string): LocalSecrets {
   }
 }
 
+/** The embedded PostgreSQL's passwords: its superuser's and the app role's. */
+export interface EmbeddedDatabaseSecrets {
+  superuserPassword: string;
+  appPassword: string;
+}
+
+/**
+ * The embedded server's passwords, generated on first use and kept under DATA_DIR (owner-only), like the
+ * development secrets: no password of any installation is written in the source.
+ */
+export function embeddedDatabaseSecrets(dataDir: string): EmbeddedDatabaseSecrets {
+  const file = join(dataDir, 'database-secrets.json');
+  try {
+    const found = JSON.parse(readFileSync(file, 'utf8')) as Partial<EmbeddedDatabaseSecrets>;
+    if (found.superuserPassword && found.appPassword) return found as EmbeddedDatabaseSecrets;
+  } catch {
+    /* none yet */
+  }
+  const secrets = {
+    superuserPassword: randomBytes(24).toString('base64url'),
+    appPassword: randomBytes(24).toString('base64url'),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
 export function loadConfig(source: Record<string, string | undefined> = process.env, cwd = process.cwd()): AppConfig {
   const env = parseEnv(source);
   const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(cwd, env.DATA_DIR);
@@ -90,6 +120,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     port: env.PORT,
     databaseUrl: env.DATABASE_URL,
+    databaseMigrationUrl: env.DATABASE_MIGRATION_URL,
     embeddedPgPort: env.EMBEDDED_PG_PORT,
     redisUrl: env.REDIS_URL,
     redisStreamName: env.REDIS_STREAM_NAME,

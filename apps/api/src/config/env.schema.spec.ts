@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from './app-config.js';
+import { embeddedDatabaseSecrets, loadConfig } from './app-config.js';
 import { ConfigError, parseEnv } from './env.schema.js';
 
 describe('configuration', () => {
@@ -61,5 +61,35 @@ describe('configuration', () => {
       'https://x.example/?a=1',
     ])
       expect(() => parseEnv({ PUBLIC_URL: bad })).toThrow(/- PUBLIC_URL: must be an http/);
+  });
+
+  it('accepts DATABASE_MIGRATION_URL only together with DATABASE_URL', () => {
+    expect(() => parseEnv({ DATABASE_MIGRATION_URL: 'postgres://owner@db/zhiyin' })).toThrow(
+      /DATABASE_URL: is required with DATABASE_MIGRATION_URL/,
+    );
+    expect(() => parseEnv({ DATABASE_URL: 'postgres://app@db/zhiyin', DATABASE_MIGRATION_URL: 'mysql://x' })).toThrow(
+      /DATABASE_MIGRATION_URL: must be a postgres/,
+    );
+    const cfg = loadConfig({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'zhiyin-config-')),
+      DATABASE_URL: 'postgres://app@db/zhiyin',
+      DATABASE_MIGRATION_URL: 'postgres://owner@db/zhiyin',
+    });
+    expect(cfg).toMatchObject({
+      databaseUrl: 'postgres://app@db/zhiyin',
+      databaseMigrationUrl: 'postgres://owner@db/zhiyin',
+    });
+  });
+
+  it('generates the embedded database passwords once, under DATA_DIR, owner-only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhiyin-config-'));
+    const a = embeddedDatabaseSecrets(dir);
+    expect(embeddedDatabaseSecrets(dir)).toEqual(a);
+    expect(a.superuserPassword).not.toBe(a.appPassword);
+    expect(a.superuserPassword.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(join(dir, 'database-secrets.json')).mode & 0o077).toBe(0);
+    expect(embeddedDatabaseSecrets(mkdtempSync(join(tmpdir(), 'zhiyin-config-'))).superuserPassword).not.toBe(
+      a.superuserPassword,
+    );
   });
 });

@@ -18,6 +18,11 @@ export const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
       .optional(),
+    // The schema owner's URL: migrations run with it, the app with DATABASE_URL (a role without ownership).
+    DATABASE_MIGRATION_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
+      .optional(),
     EMBEDDED_PG_PORT: port.default(54329),
     REDIS_URL: z
       .string()
@@ -77,6 +82,8 @@ export const envSchema = z
     METRICS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required with DATABASE_MIGRATION_URL' });
     if (env.NODE_ENV === 'production') {
       for (const key of ['DATABASE_URL', 'JWT_SECRET', 'DATA_KEY'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });

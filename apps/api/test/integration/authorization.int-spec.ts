@@ -128,6 +128,7 @@ const SAMPLES: Record<string, Sample> = {
   }),
   'GET /api/audit': () => ({ path: '/api/audit' }),
   'GET /api/audit/vocabulary': () => ({ path: '/api/audit/vocabulary' }),
+  'GET /api/audit/verify': () => ({ path: '/api/audit/verify' }),
   'GET /api/health': () => ({ path: '/api/health' }),
   'ALL /api/uploads': () => ({ path: '/api/uploads', method: 'OPTIONS' }),
   'ALL /api/uploads/:id': () => ({ path: '/api/uploads/0123456789abcdef', method: 'HEAD' }),

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { createApp } from '#src/bootstrap.js';
 import type { AppOverrides } from '#src/app.module.js';
 import { loadConfig, type AppConfig } from '#src/config/app-config.js';
+import { appDatabaseUrl } from '#src/database/prepare.js';
 import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -18,9 +19,12 @@ export interface TestApp {
   url: string;
   app: INestApplication;
   config: AppConfig;
-  /** direct SQL on this test file's own database */
+  /** direct SQL on this test file's own database, as a superuser */
   db: pg.Pool;
+  /** a superuser's URL of this test file's database */
   databaseUrl: string;
+  /** the URL the app runs with: its own role, which owns nothing */
+  appDatabaseUrl: string;
   login(username: string, password?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -77,10 +81,12 @@ export async function startTestApp(
     LOG_LEVEL: 'silent',
     ...env,
   });
+  // The app runs as the restricted role `npm start` gives it, never as the superuser.
+  const appUrl = await appDatabaseUrl(database.url, process.env.ZHIYIN_TEST_DB_KEY!);
   // ZHIYIN_TEST_LOG=error shows the server's own log lines while debugging a test.
   const app = await createApp(
     config,
-    database.url,
+    appUrl,
     opts.logTo ? pino({ level: 'info' }, opts.logTo) : pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }),
     opts.overrides,
   );
@@ -96,6 +102,7 @@ export async function startTestApp(
     config,
     db,
     databaseUrl: database.url,
+    appDatabaseUrl: appUrl,
     async login(username, password = DEMO_PASSWORD) {
       const res = await fetch(`${url}/api/auth/login`, {
         method: 'POST',

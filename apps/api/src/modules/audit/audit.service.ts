@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { requestContext } from '#src/common/request-context.js';
 import { AuditEventEntity, type AuditOutcome } from './audit-event.entity.js';
+import type { AuditChainReport } from '@zhiyin/contracts';
+import { verifyAuditChain } from './verify-audit-chain.js';
 
 export interface AuditEntry {
   action: string;
@@ -58,6 +60,24 @@ export class AuditService {
         details: (e.details ?? null) as never,
       })),
     );
+  }
+
+  /** Recomputes the audit chain and records that it was checked (and what was found). */
+  async verifyChain(): Promise<AuditChainReport> {
+    const report = await verifyAuditChain(<T>(sql: string, params?: unknown[]) => this.ds.query<T[]>(sql, params));
+    await this.record({
+      action: 'audit.verify',
+      resourceType: 'audit_chain',
+      outcome: 'success',
+      details: {
+        ok: report.ok,
+        checked: report.checked,
+        headSeq: report.head.chainSeq,
+        firstBrokenId: report.firstBroken?.id ?? null,
+        reason: report.firstBroken?.reason ?? null,
+      },
+    });
+    return report;
   }
 
   async query(q: AuditQuery): Promise<AuditEventEntity[]> {
