@@ -59,7 +59,13 @@ export class DicomwebController {
     if (!accept.some((r) => ['*/*', 'application/*', DICOM_JSON, 'application/json'].includes(r.type))) {
       throw new AppError('NOT_ACCEPTABLE', 'STOW-RS responses are available as application/dicom+json.');
     }
-    const result = await this.stow.store(req, actor, baseUrl(req), study);
+    // The client going away (the connection closes before the answer is written) stops the work.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', onClose);
+    const result = await this.stow.store(req, actor, baseUrl(req), study, gone.signal);
     // A POST answer: no ETag or freshness checks, so written directly.
     const body = Buffer.from(JSON.stringify(result.body));
     res.writeHead(result.status, { 'Content-Type': DICOM_JSON, 'Content-Length': String(body.length) });

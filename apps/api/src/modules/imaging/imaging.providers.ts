@@ -5,6 +5,8 @@ import { BlobStore } from './blob-store.js';
 import { ImagingRepository } from './imaging.repository.js';
 import { QidoService } from './qido.service.js';
 import { BLOB_STORE, StowService } from './stow.service.js';
+import { SweeperRepository } from './sweeper.repository.js';
+import { SweeperService } from './sweeper.service.js';
 import { UploadsService } from './uploads.service.js';
 import { WadoService } from './wado.service.js';
 
@@ -19,4 +21,6 @@ export const IMAGING_PROVIDERS: Provider[] = [
   QidoService,
   WadoService,
   UploadsService,
+  SweeperRepository,
+  SweeperService,
 ];
