@@ -54,7 +54,11 @@ export const envSchema = z
     // What one STOW-RS request may cost (PS3.18 multipart/related bodies): parts, part headers, the
     // metadata held per request until it is indexed.
     STOW_MAX_PARTS: z.coerce.number().int().positive().default(10_000),
-    STOW_MAX_PART_HEADER_BYTES: z.coerce.number().int().min(256).default(8 * 1024),
+    STOW_MAX_PART_HEADER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .default(8 * 1024),
     STOW_MAX_HEADER_BYTES: z.coerce
       .number()
       .int()

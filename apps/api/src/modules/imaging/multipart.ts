@@ -23,11 +23,7 @@ export class MultipartError extends Error {
 }
 
 export type MultipartErrorCode =
-  | 'MALFORMED_MULTIPART'
-  | 'PART_HEADERS_TOO_LARGE'
-  | 'TOO_MANY_PARTS'
-  | 'EMPTY_PART'
-  | 'TRUNCATED_BODY';
+  'MALFORMED_MULTIPART' | 'PART_HEADERS_TOO_LARGE' | 'TOO_MANY_PARTS' | 'EMPTY_PART' | 'TRUNCATED_BODY';
 
 /** What one body may cost the parser and whoever handles its parts. */
 export interface MultipartLimits {

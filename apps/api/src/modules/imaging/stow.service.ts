@@ -14,6 +14,7 @@ import {
   type IndexItem,
   type StoreOutcome,
 } from './imaging.repository.js';
+import { closeAfterAnswer } from './lingering-close.js';
 import { MultipartError, MultipartParser, parseMediaType, type MultipartLimits } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
@@ -119,7 +120,7 @@ export class StowService {
     expectedStudyUid?: string,
     signal?: AbortSignal,
   ): Promise<StowResult> {
-    const boundary = this.checkRequestHeaders(req);
+    const boundary = this.refusing(req, () => this.checkRequestHeaders(req));
     // A small request is held in memory and each part written once, straight into the store, while
     // the requests so held stay within four times the per-request limit together; a large one (or
     // one past that budget) goes part by part to temporary files as it arrives.
@@ -131,7 +132,7 @@ export class StowService {
         : 0;
     this.heldInMemory += held;
     try {
-      const received = await this.receive(req, boundary, held > 0, signal);
+      const received = await this.refusingAsync(req, () => this.receive(req, boundary, held > 0, signal));
       return await this.ingest(received, actor, baseUrl, expectedStudyUid, undefined, signal);
     } finally {
       this.heldInMemory -= held;
@@ -206,25 +207,27 @@ export class StowService {
           if (o && !('kind' in o) && o.code !== 'PENDING') refused[o.code] = (refused[o.code] ?? 0) + 1;
         const ctx = requestContext.get();
         stopIfGone(signal);
-        const stored = await this.repo.index(
-          {
-            items: candidates.map((c) => c.part.item),
-            context: {
-              facilityId: actor.facilityId!,
-              userId: actor.id,
-              actorId: actor.id,
-              actorRole: actor.role,
-              requestId: ctx?.requestId ?? null,
-              clientIp: ctx?.clientIp ?? null,
-              refused,
+        const stored = await this.repo
+          .index(
+            {
+              items: candidates.map((c) => c.part.item),
+              context: {
+                facilityId: actor.facilityId!,
+                userId: actor.id,
+                actorId: actor.id,
+                actorRole: actor.role,
+                requestId: ctx?.requestId ?? null,
+                clientIp: ctx?.clientIp ?? null,
+                refused,
+              },
+              signal,
             },
-            signal,
-          },
-          announced,
-        ).catch((err: unknown) => {
-          stopIfGone(signal); // dropped from its batch because the client went away
-          throw err;
-        });
+            announced,
+          )
+          .catch((err: unknown) => {
+            stopIfGone(signal); // dropped from its batch because the client went away
+            throw err;
+          });
         stored.forEach((o, i) => {
           const { index } = candidates[i]!;
           outcomes[index] = { ...outcomes[index], ...o };
@@ -283,6 +286,25 @@ export class StowService {
     return boundary;
   }
 
+  // A refusal before the whole body was read closes the connection after the answer, in stages.
+  private refusing<T>(req: IncomingMessage, work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      if (err instanceof AppError && err.headers === CLOSE) closeAfterAnswer(req);
+      throw err;
+    }
+  }
+
+  private async refusingAsync<T>(req: IncomingMessage, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof AppError && err.headers === CLOSE) closeAfterAnswer(req);
+      throw err;
+    }
+  }
+
   private multipartLimits(): MultipartLimits {
     return {
       maxParts: this.config.stowMaxParts,
@@ -307,7 +329,9 @@ export class StowService {
     // The checked parts' metadata, held until the request is indexed.
     let metadataBytes = 0;
     try {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
+      // Not destroyed when refused halfway: the answer is written first, then the connection closed
+      // (destroying the request would close it with no answer at all).
+      for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
         stopIfGone(signal);
         total += chunk.length;
         if (total > this.config.stowMaxBodyBytes) {
@@ -353,7 +377,14 @@ export class StowService {
               ? prepare(await analysePart(sourceOf(current.temp), prefix), sha256, current.temp.size)
               : undefined;
             const temp = current.temp;
-            received.push({ temp, sha256, size: temp.size, prefix: Buffer.alloc(0), contentType: current.contentType, prepared });
+            received.push({
+              temp,
+              sha256,
+              size: temp.size,
+              prefix: Buffer.alloc(0),
+              contentType: current.contentType,
+              prepared,
+            });
             current = undefined;
             // A refused part is let go of at once (its file or its bytes in memory): only its reason stays.
             if (!prepared || 'code' in prepared) await temp.discard();
