@@ -71,8 +71,14 @@ export const envSchema = z
       .default(128 * 1024 ** 2),
     // Files left behind (temporary files, stored files no instance refers to): swept at start and then
     // every STORAGE_SWEEP_INTERVAL seconds, once older than STORAGE_SWEEP_GRACE seconds.
-    STORAGE_SWEEP_INTERVAL: seconds.default(3600),
-    STORAGE_SWEEP_GRACE: z.coerce.number().int().min(0).default(3600),
+    // (at most ~23 days: a longer timer would fire at once in Node.js)
+    STORAGE_SWEEP_INTERVAL: seconds.max(2_000_000).default(3600),
+    STORAGE_SWEEP_GRACE: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100 * 365 * 24 * 3600)
+      .default(3600),
     WEB_DIR: z.string().optional(),
     TURNAROUND_POLICY: z.string().optional(),
     TRUST_PROXY: z

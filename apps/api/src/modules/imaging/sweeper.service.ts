@@ -64,7 +64,8 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     const grace = this.config.storageSweepGraceSeconds * 1000;
     // Files in use are refreshed well within the grace time, so a sweep on another node sees them young.
-    if (grace > 0) this.stopKeepAlive = this.blobs.keepAlive(Math.max(1000, Math.floor(grace / 4)));
+    if (grace > 0)
+      this.stopKeepAlive = this.blobs.keepAlive(Math.min(24 * 3600_000, Math.max(1000, Math.floor(grace / 4))));
     void this.tick();
     this.timer = setInterval(() => void this.tick(), this.config.storageSweepIntervalSeconds * 1000);
     this.timer.unref();
