@@ -39,6 +39,18 @@ export interface AppConfig {
   stowMaxPartBytes: number;
   /** STOW-RS requests up to this Content-Length are received in memory (together up to 4x this), others into temporary files */
   stowMemoryRequestBytes: number;
+  /** parts in one STOW-RS request */
+  stowMaxParts: number;
+  /** bytes of one part's header block in a STOW-RS request */
+  stowMaxPartHeaderBytes: number;
+  /** bytes of every part header block of a STOW-RS request together */
+  stowMaxHeaderBytes: number;
+  /** bytes of the instances' metadata (DICOM JSON) one STOW-RS request may hold until it is indexed */
+  stowMaxMetadataBytes: number;
+  /** seconds between two sweeps of files left behind (one also runs at start) */
+  storageSweepIntervalSeconds: number;
+  /** seconds a file left behind is kept before it may be swept */
+  storageSweepGraceSeconds: number;
   /** the web app's production build (served on the same port); default: apps/web/dist of this checkout */
   webDir: string | undefined;
   /** the network's turnaround limits: the published defaults with TURNAROUND_POLICY (JSON) applied */
@@ -139,6 +151,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,
     stowMemoryRequestBytes: env.STOW_MEMORY_REQUEST_BYTES,
+    stowMaxParts: env.STOW_MAX_PARTS,
+    stowMaxPartHeaderBytes: env.STOW_MAX_PART_HEADER_BYTES,
+    stowMaxHeaderBytes: env.STOW_MAX_HEADER_BYTES,
+    stowMaxMetadataBytes: env.STOW_MAX_METADATA_BYTES,
+    storageSweepIntervalSeconds: env.STORAGE_SWEEP_INTERVAL,
+    storageSweepGraceSeconds: env.STORAGE_SWEEP_GRACE,
     webDir: env.WEB_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)),
     turnaroundPolicy: parsePolicy(env.TURNAROUND_POLICY),
     http: {

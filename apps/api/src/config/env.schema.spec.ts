@@ -32,6 +32,20 @@ describe('configuration', () => {
     expect(message).not.toContain(secret);
   });
 
+  it('bounds what a STOW-RS request may cost and sweeps left-behind files by default; refuses nonsense limits', () => {
+    expect(parseEnv({})).toMatchObject({
+      STOW_MAX_PARTS: 10_000,
+      STOW_MAX_PART_HEADER_BYTES: 8192,
+      STOW_MAX_HEADER_BYTES: 4 * 1024 * 1024,
+      STOW_MAX_METADATA_BYTES: 128 * 1024 * 1024,
+      STORAGE_SWEEP_INTERVAL: 3600,
+      STORAGE_SWEEP_GRACE: 3600,
+    });
+    expect(() =>
+      parseEnv({ STOW_MAX_PARTS: '0', STOW_MAX_PART_HEADER_BYTES: '10', STORAGE_SWEEP_INTERVAL: '9999999999' }),
+    ).toThrow(/STOW_MAX_PARTS[\s\S]*STOW_MAX_PART_HEADER_BYTES[\s\S]*STORAGE_SWEEP_INTERVAL/);
+  });
+
   it('requires a database and real secrets in production', () => {
     expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(
       /DATABASE_URL: is required in production[\s\S]*JWT_SECRET[\s\S]*DATA_KEY/,

@@ -57,6 +57,34 @@ export const envSchema = z
       .int()
       .min(0)
       .default(16 * 1024 ** 2),
+    // What one STOW-RS request may cost (PS3.18 multipart/related bodies): parts, part headers, the
+    // metadata held per request until it is indexed.
+    STOW_MAX_PARTS: z.coerce.number().int().positive().default(10_000),
+    STOW_MAX_PART_HEADER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .default(8 * 1024),
+    STOW_MAX_HEADER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .default(4 * 1024 ** 2),
+    STOW_MAX_METADATA_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(128 * 1024 ** 2),
+    // Files left behind (temporary files, stored files no instance refers to): swept at start and then
+    // every STORAGE_SWEEP_INTERVAL seconds, once older than STORAGE_SWEEP_GRACE seconds.
+    // (at most ~23 days: a longer timer would fire at once in Node.js)
+    STORAGE_SWEEP_INTERVAL: seconds.max(2_000_000).default(3600),
+    STORAGE_SWEEP_GRACE: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100 * 365 * 24 * 3600)
+      .default(3600),
     WEB_DIR: z.string().optional(),
     TURNAROUND_POLICY: z.string().optional(),
     TRUST_PROXY: z

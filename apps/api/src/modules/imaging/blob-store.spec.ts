@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobStore } from './blob-store.js';
@@ -53,5 +63,60 @@ describe('BlobStore (content-addressed files on disk)', () => {
     rmSync(join(root, 'blobs', sha(data).slice(0, 2)), { recursive: true });
     await store.commit({ path: '', data: [data] }, sha(data));
     expect(readFileSync(store.pathOf(sha(data)))).toEqual(data);
+  });
+
+  describe('removing a stored file no instance refers to (the sweep)', () => {
+    const old = (path: string) => utimesSync(path, new Date(Date.now() - 7200_000), new Date(Date.now() - 7200_000));
+    const cutoff = () => Date.now() - 3600_000;
+
+    it('removes an old orphan, keeps a young one, a pinned one and one the index names when asked again', async () => {
+      const store = new BlobStore(root);
+      const files = ['orphan', 'young', 'pinned', 'indexed'].map((t) => Buffer.from(`content ${t}`));
+      for (const f of files) await store.commit({ path: '', data: [f] }, sha(f));
+      for (const f of [files[0]!, files[2]!, files[3]!]) old(store.pathOf(sha(f)));
+      const unpin = store.pin(sha(files[2]!));
+      const removed = await Promise.all([
+        store.removeIfOrphan(sha(files[0]!), cutoff(), () => Promise.resolve(true)),
+        store.removeIfOrphan(sha(files[1]!), cutoff(), () => Promise.resolve(true)),
+        store.removeIfOrphan(sha(files[2]!), cutoff(), () => Promise.resolve(true)),
+        // indexed meanwhile: the database, asked once more, says so
+        store.removeIfOrphan(sha(files[3]!), cutoff(), () => Promise.resolve(false)),
+      ]);
+      expect(removed).toEqual([files[0]!.length, 0, 0, 0]);
+      expect(existsSync(store.pathOf(sha(files[0]!)))).toBe(false);
+      for (const f of files.slice(1)) expect(readFileSync(store.pathOf(sha(f)))).toEqual(f);
+      unpin();
+      expect(store.isPinned(sha(files[2]!))).toBe(false);
+      expect(readdirSync(join(root, 'blobs', sha(files[3]!).slice(0, 2))).filter((n) => n.endsWith('.sweep'))).toEqual(
+        [],
+      );
+    });
+
+    it('the same content stored again while the sweep decides is never lost', async () => {
+      const store = new BlobStore(root);
+      const data = Buffer.from('an instance left by a crash, then sent again');
+      await store.commit({ path: '', data: [data] }, sha(data));
+      old(store.pathOf(sha(data)));
+      // A request stores the same content just after the sweep moved the old file aside.
+      const removed = await store.removeIfOrphan(sha(data), cutoff(), async () => {
+        await store.commit({ path: '', data: [data] }, sha(data));
+        return true;
+      });
+      expect(removed).toBe(data.length);
+      expect(readFileSync(store.pathOf(sha(data)))).toEqual(data);
+    });
+
+    it('a file moved into the store from a temporary file arrives young, however long ago it was received', async () => {
+      const store = new BlobStore(root);
+      const data = Buffer.from('received early in a long request');
+      const temp = await store.createTemp();
+      expect(store.isLiveTemp(temp.path)).toBe(true);
+      await temp.write(data);
+      const hash = await temp.seal();
+      old(temp.path);
+      await store.commit(temp, hash);
+      expect(statSync(store.pathOf(hash)).mtimeMs).toBeGreaterThan(cutoff());
+      expect(store.isLiveTemp(temp.path)).toBe(false);
+    });
   });
 });

@@ -12,7 +12,7 @@ import {
   writeFileSync,
   type ReadStream,
 } from 'node:fs';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, opendir, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Writes every buffer, continuing after short writes. */
@@ -72,11 +72,18 @@ export class TempBlob {
   private constructor(
     readonly path: string,
     private handle: FileHandle | undefined,
+    private readonly onGone: (() => void) | undefined,
   ) {}
 
-  static async create(dir: string): Promise<TempBlob> {
-    const path = join(dir, `${randomUUID()}.part`);
-    return new TempBlob(path, await open(path, 'wx', 0o600));
+  static async create(dir: string, onGone?: () => void): Promise<TempBlob> {
+    const path = join(dir, `${randomUUID()}${TEMP_SUFFIX}`);
+    return new TempBlob(path, await open(path, 'wx', 0o600), onGone);
+  }
+
+  /** Marks the file as moved into the store: it is no longer a temporary file of this request. */
+  markMoved(): void {
+    this.moved = true;
+    this.onGone?.();
   }
 
   async write(data: Buffer): Promise<void> {
@@ -111,7 +118,21 @@ export class TempBlob {
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
     await rm(this.path, { force: true });
+    this.onGone?.();
   }
+}
+
+const TEMP_SUFFIX = '.part';
+// A stored file being swept is first renamed to this name beside it (see BlobStore.removeIfOrphan).
+const SWEEP_SUFFIX = '.sweep';
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** A file of the store or of its temporary area, as a sweep finds it. */
+export interface FoundFile {
+  name: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
 }
 
 const LAYOUT_FILE = 'LAYOUT';
@@ -172,9 +193,18 @@ async function syncDir(dir: string): Promise<void> {
 // fsynced; a small one is created under its final name and fsynced with its directory. Only then is the
 // file indexed, so what the index names is whole and durable. A file cut short by a crash before that
 // is never indexed, and storing the same content again replaces it (an existing name is never trusted).
+//
+// Files can be left behind: a temporary file of a request cut off by a crash, a stored file whose index
+// transaction failed or never came (a crash between the two), a part refused by the index. The sweeper
+// (SweeperService) removes them after a grace time; this store tells it which files are in use here now
+// (temporary files of requests in progress, stored files not yet indexed) and keeps their times fresh,
+// so that a sweep on another node sharing the store sees them as young.
 export class BlobStore {
   readonly tmpDir: string;
   readonly blobDir: string;
+  // Temporary files of requests in progress, and stored files on their way to the index (by hash, counted).
+  private readonly live = new Set<string>();
+  private readonly pinned = new Map<string, number>();
 
   constructor(root: string) {
     this.tmpDir = join(root, 'tmp');
@@ -185,12 +215,119 @@ export class BlobStore {
   }
 
   pathOf(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('not a sha256');
+    if (!SHA256.test(sha256)) throw new Error('not a sha256');
     return join(this.blobDir, sha256.slice(0, 2), sha256);
   }
 
-  createTemp(): Promise<TempBlob> {
-    return TempBlob.create(this.tmpDir);
+  async createTemp(): Promise<TempBlob> {
+    let path = '';
+    const t = await TempBlob.create(this.tmpDir, () => this.live.delete(path));
+    path = t.path;
+    this.live.add(path);
+    return t;
+  }
+
+  /** Says that a stored file is about to be indexed: no sweep removes it until the returned function is called. */
+  pin(sha256: string): () => void {
+    this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.pinned.get(sha256) ?? 1) - 1;
+      if (n <= 0) this.pinned.delete(sha256);
+      else this.pinned.set(sha256, n);
+    };
+  }
+
+  /** Whether a temporary file belongs to a request in progress on this node. */
+  isLiveTemp(path: string): boolean {
+    return this.live.has(path);
+  }
+
+  isPinned(sha256: string): boolean {
+    return this.pinned.has(sha256);
+  }
+
+  /**
+   * Every `everyMs`, sets the times of the files in use here (temporary files of requests in progress,
+   * stored files not yet indexed) to now: a request that runs longer than the sweep's grace time keeps
+   * its files, also from a sweep on another node. Returns the function that stops it.
+   */
+  keepAlive(everyMs: number): () => void {
+    const timer = setInterval(() => {
+      const now = new Date();
+      const paths = [...this.live, ...[...this.pinned.keys()].map((h) => this.pathOf(h))];
+      void Promise.all(paths.map((p) => utimes(p, now, now).catch(() => undefined)));
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** The files of the temporary area (received parts, copies being written). */
+  async *tempFiles(): AsyncGenerator<FoundFile> {
+    yield* listFiles(this.tmpDir);
+  }
+
+  /** The files of the store, directory by directory (names are SHA-256 hashes, or leftovers of a sweep). */
+  async *storedFiles(): AsyncGenerator<FoundFile> {
+    for (let i = 0; i < 256; i++) yield* listFiles(join(this.blobDir, hex2(i)));
+  }
+
+  /**
+   * Removes a stored file that no instance refers to, unless it turns out to be in use. The race to
+   * avoid: a request stores the same content (a new file, or the old one replaced) just as the sweep
+   * decides the old one is an orphan, then indexes it. So the file is first renamed aside (atomic; a
+   * request storing the content from then on makes a new file under the name), then checked again:
+   * younger than `olderThanMs` (a request replaced it just before: every store sets the time to now),
+   * pinned here, or referred to by the index (`unreferenced` asks the database again) — then it is put
+   * back, which is harmless even if a request stored the content meanwhile: the name always holds the
+   * same bytes. Otherwise it is unlinked. Returns the bytes removed (0 when kept).
+   */
+  async removeIfOrphan(sha256: string, olderThanMs: number, unreferenced: () => Promise<boolean>): Promise<number> {
+    const path = this.pathOf(sha256);
+    const aside = `${path}${SWEEP_SUFFIX}`;
+    const before = await lstat(path).catch(() => undefined);
+    if (!before?.isFile() || before.mtimeMs >= olderThanMs || this.isPinned(sha256)) return 0;
+    try {
+      await rename(path, aside);
+    } catch {
+      return 0; // gone meanwhile
+    }
+    const moved = await lstat(aside).catch(() => undefined);
+    if (!moved) return 0;
+    if (moved.mtimeMs < olderThanMs && !this.isPinned(sha256) && (await unreferenced().catch(() => false))) {
+      await unlink(aside);
+      await syncDir(join(this.blobDir, sha256.slice(0, 2)));
+      return moved.size;
+    }
+    await rename(aside, path);
+    return 0;
+  }
+
+  /**
+   * Puts back a file a sweep had renamed aside when it stopped (a crash) before deciding: the file may
+   * have been in use. The next sweep looks at it again under its own name.
+   */
+  async restoreSwept(name: string): Promise<void> {
+    if (!name.endsWith(SWEEP_SUFFIX)) return;
+    const sha256 = name.slice(0, -SWEEP_SUFFIX.length);
+    if (!SHA256.test(sha256)) return;
+    await rename(join(this.blobDir, sha256.slice(0, 2), name), this.pathOf(sha256)).catch(() => undefined);
+  }
+
+  /**
+   * Removes a temporary file if it is not in use here and still older than `olderThanMs`; returns its
+   * size, or undefined when it was kept.
+   */
+  async removeTemp(path: string, olderThanMs: number): Promise<number | undefined> {
+    if (this.isLiveTemp(path)) return undefined;
+    const st = await lstat(path).catch(() => undefined);
+    if (!st?.isFile() || st.mtimeMs >= olderThanMs) return undefined;
+    return unlink(path).then(
+      () => st.size,
+      () => undefined,
+    );
   }
 
   /**
@@ -202,21 +339,34 @@ export class BlobStore {
     const target = this.pathOf(sha256);
     const dir = join(this.blobDir, sha256.slice(0, 2));
     if (temp.data && (await this.writeNew(target, dir, temp.data))) return;
-    let from = temp.path;
-    if (temp.data) {
-      // Already there (stored before, or being written by another request): write a copy aside and
-      // move it over, so that the name never shows a file that is not complete and flushed.
-      const t = await TempBlob.create(this.tmpDir);
-      for (const b of temp.data) await t.write(b);
-      await t.seal();
-      from = t.path;
+    if (!temp.data) {
+      // A file received long ago (early in a long request) arrives in the store young: a sweep judges
+      // a stored file by its time, and this one is about to be indexed.
+      const now = new Date();
+      await utimes(temp.path, now, now);
+      await this.moveInto(temp.path, target, dir);
+      if (temp instanceof TempBlob) temp.markMoved();
+      return;
     }
+    // Already there (stored before, or being written by another request): write a copy aside and
+    // move it over, so that the name never shows a file that is not complete and flushed.
+    const copy = await this.createTemp();
+    try {
+      for (const b of temp.data) await copy.write(b);
+      await copy.seal();
+      await this.moveInto(copy.path, target, dir);
+      copy.markMoved();
+    } finally {
+      await copy.discard();
+    }
+  }
+
+  private async moveInto(from: string, target: string, dir: string): Promise<void> {
     await rename(from, target).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
       await this.remakeDir(dir);
       await rename(from, target);
     });
-    if (temp instanceof TempBlob) temp.moved = true;
     await syncDir(dir);
   }
 
@@ -278,5 +428,17 @@ export class BlobStore {
     } finally {
       await fh.close();
     }
+  }
+}
+
+// The regular files of one directory with their size and time; a directory that is gone lists nothing.
+async function* listFiles(dir: string): AsyncGenerator<FoundFile> {
+  const d = await opendir(dir).catch(() => undefined);
+  if (!d) return;
+  for await (const e of d) {
+    if (!e.isFile()) continue;
+    const path = join(dir, e.name);
+    const st = await lstat(path).catch(() => undefined);
+    if (st?.isFile()) yield { name: e.name, path, size: st.size, mtimeMs: st.mtimeMs };
   }
 }

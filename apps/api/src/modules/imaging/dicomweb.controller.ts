@@ -64,9 +64,15 @@ export class DicomwebController {
     if (!accept.some((r) => ['*/*', 'application/*', DICOM_JSON, 'application/json'].includes(r.type))) {
       throw new AppError('NOT_ACCEPTABLE', 'STOW-RS responses are available as application/dicom+json.');
     }
+    // The client going away (the connection closes before the answer is written) stops the work.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', onClose);
     // Counted from the answer (and the refusal) as the client sees them; a client that went away is
     // counted among the aborted requests instead.
-    const result = await this.stow.store(req, actor, this.baseUrl(req), study).catch((err: unknown) => {
+    const result = await this.stow.store(req, actor, this.baseUrl(req), study, gone.signal).catch((err: unknown) => {
       if (!req.destroyed) this.metrics.observeStowError('stow', err);
       throw err;
     });

@@ -2,10 +2,13 @@ import type { Provider } from '@nestjs/common';
 import { join } from 'node:path';
 import { PublicUrl } from '#src/common/public-url.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { SWEEPER_STATS, type SweeperStats } from '#src/modules/metrics/sweeper-stats.js';
 import { BlobStore } from './blob-store.js';
 import { ImagingRepository } from './imaging.repository.js';
 import { QidoService } from './qido.service.js';
 import { BLOB_STORE, StowService } from './stow.service.js';
+import { SweeperRepository } from './sweeper.repository.js';
+import { SweeperService } from './sweeper.service.js';
 import { UploadsService } from './uploads.service.js';
 import { WadoService } from './wado.service.js';
 
@@ -21,4 +24,23 @@ export const IMAGING_PROVIDERS: Provider[] = [
   QidoService,
   WadoService,
   UploadsService,
+  SweeperRepository,
+  SweeperService,
+  // The metrics read the last sweep this node ran (a sweep skipped because another node held the lock
+  // is not a finding of this node's).
+  {
+    provide: SWEEPER_STATS,
+    inject: [SweeperService],
+    useFactory: (sweeper: SweeperService): SweeperStats => ({
+      lastRun: () => {
+        const r = sweeper.lastRun();
+        if (!r?.ran) return null;
+        return {
+          at: new Date(r.finishedAt),
+          filesRemoved: r.tempFiles + r.orphanFiles + r.uploadFiles,
+          bytesRemoved: r.tempBytes + r.orphanBytes + r.uploadBytes,
+        };
+      },
+    }),
+  },
 ];

@@ -97,6 +97,8 @@ export interface IndexJob {
     /** parts refused before indexing, counted by reason code */
     refused: Record<string, number>;
   };
+  /** aborted when the client went away: a job still waiting for its batch is dropped, never written */
+  signal?: AbortSignal;
 }
 
 export type StoreOutcome =
@@ -375,7 +377,12 @@ export class ImagingRepository {
         items += this.waiting[n]!.job.items.length;
         n++;
       }
-      const batch = this.waiting.splice(0, n);
+      const batch = this.waiting.splice(0, n).filter((w) => {
+        if (!w.job.signal?.aborted) return true;
+        w.reject(w.job.signal.reason);
+        return false;
+      });
+      if (batch.length === 0) return;
       try {
         const results = await this.write(batch.map((w) => w.job));
         batch.forEach((w, k) => w.resolve(results[k]!));

@@ -1,6 +1,10 @@
 // A streaming multipart/related parser (RFC 2046 §5.1, RFC 2387) for STOW-RS bodies: parts are
 // handed on in slices as they arrive, so a 1 GB request never sits in memory. Only a boundary's
-// length of bytes is held back between chunks.
+// length of bytes is held back between chunks in a part's body; a part's header block, a preamble
+// and transport padding are held whole, each within a limit. What one body may cost is bounded
+// here, for every user of the parser: the number of parts, the bytes of each part's headers and of
+// all of them, and parts without content (a part costs its caller a file, a hash and a check, so a
+// body of millions of empty parts must not get that far).
 
 export type MultipartEvent =
   | { type: 'part'; headers: Record<string, string> }
@@ -10,7 +14,7 @@ export type MultipartEvent =
 
 export class MultipartError extends Error {
   constructor(
-    readonly code: 'MALFORMED_MULTIPART' | 'PART_HEADERS_TOO_LARGE' | 'TRUNCATED_BODY',
+    readonly code: MultipartErrorCode,
     message: string,
   ) {
     super(message);
@@ -18,9 +22,32 @@ export class MultipartError extends Error {
   }
 }
 
+export type MultipartErrorCode =
+  'MALFORMED_MULTIPART' | 'PART_HEADERS_TOO_LARGE' | 'TOO_MANY_PARTS' | 'EMPTY_PART' | 'TRUNCATED_BODY';
+
+/** What one body may cost the parser and whoever handles its parts. */
+export interface MultipartLimits {
+  /** parts in one body */
+  maxParts: number;
+  /** bytes of one part's header block (and of the transport padding after its boundary) */
+  maxPartHeaderBytes: number;
+  /** bytes of every part's header block together */
+  maxHeaderBytes: number;
+  /** a part with no content is refused (every STOW-RS part is a DICOM instance, never empty) */
+  refuseEmptyParts: boolean;
+}
+
+export const DEFAULT_MULTIPART_LIMITS: MultipartLimits = {
+  maxParts: 10_000,
+  maxPartHeaderBytes: 8 * 1024,
+  maxHeaderBytes: 4 * 1024 * 1024,
+  refuseEmptyParts: true,
+};
+
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
-const MAX_HEADER_BYTES = 16 * 1024;
+// A preamble is ignored, but must end (with the first boundary) within this many bytes.
+const MAX_PREAMBLE_BYTES = 64 * 1024;
 
 type State = 'preamble' | 'after-boundary' | 'headers' | 'body' | 'done';
 
@@ -29,14 +56,70 @@ export class MultipartParser {
   private tail: Buffer = Buffer.alloc(0);
   private readonly dashBoundary: Buffer;
   private readonly delimiter: Buffer;
+  private readonly limits: MultipartLimits;
+  private parts = 0;
+  private headerBytes = 0;
+  private partBytes = 0;
 
-  constructor(boundary: string) {
+  constructor(boundary: string, limits: Partial<MultipartLimits> = {}) {
     this.dashBoundary = Buffer.from(`--${boundary}`);
     this.delimiter = Buffer.from(`\r\n--${boundary}`);
+    this.limits = { ...DEFAULT_MULTIPART_LIMITS, ...limits };
   }
 
   get finished(): boolean {
     return this.state === 'done';
+  }
+
+  /** Bytes of the body the parser holds between two chunks (always within the limits above). */
+  get retainedBytes(): number {
+    return this.tail.length;
+  }
+
+  /** Parts begun so far. */
+  get partCount(): number {
+    return this.parts;
+  }
+
+  private startPart(headerBlockBytes: number): void {
+    if (++this.parts > this.limits.maxParts) {
+      throw new MultipartError(
+        'TOO_MANY_PARTS',
+        `The request has more than ${this.limits.maxParts} parts; send fewer instances per request.`,
+      );
+    }
+    this.countHeaderBytes(headerBlockBytes);
+    this.partBytes = 0;
+  }
+
+  // Header blocks (and padding after boundaries) of the whole body, counted as they are read.
+  private countHeaderBytes(n: number): void {
+    this.headerBytes += n;
+    if (this.headerBytes > this.limits.maxHeaderBytes) {
+      throw new MultipartError(
+        'PART_HEADERS_TOO_LARGE',
+        `The part headers of the request are larger than ${this.limits.maxHeaderBytes} bytes together.`,
+      );
+    }
+  }
+
+  private tooLargeHeaders(): MultipartError {
+    return new MultipartError(
+      'PART_HEADERS_TOO_LARGE',
+      `The headers of a part are larger than ${this.limits.maxPartHeaderBytes} bytes.`,
+    );
+  }
+
+  private endPart(events: MultipartEvent[]): void {
+    if (this.partBytes === 0 && this.limits.refuseEmptyParts) {
+      throw new MultipartError('EMPTY_PART', `Part ${this.parts} of the request is empty.`);
+    }
+    events.push({ type: 'part-end' });
+  }
+
+  private data(events: MultipartEvent[], data: Buffer): void {
+    this.partBytes += data.length;
+    events.push({ type: 'data', data });
   }
 
   /** Feeds the next chunk of the body; returns what it completes, in order. */
@@ -51,11 +134,11 @@ export class MultipartParser {
         const probe = Buffer.concat([this.tail, chunk.subarray(0, probeLength)]);
         const i = probe.indexOf(this.delimiter);
         if (i >= 0 && i < this.tail.length) {
-          if (i > 0) events.push({ type: 'data', data: this.tail.subarray(0, i) });
-          events.push({ type: 'part-end' });
+          if (i > 0) this.data(events, this.tail.subarray(0, i));
+          this.endPart(events);
           buf = chunk.subarray(i + this.delimiter.length - this.tail.length);
           this.state = 'after-boundary';
-        } else events.push({ type: 'data', data: this.tail });
+        } else this.data(events, this.tail);
       } else buf = Buffer.concat([this.tail, chunk]);
       this.tail = Buffer.alloc(0);
     }
@@ -77,7 +160,7 @@ export class MultipartParser {
             this.state = 'after-boundary';
             continue;
           }
-          if (buf.length > 64 * 1024 + this.delimiter.length) {
+          if (buf.length > MAX_PREAMBLE_BYTES + this.delimiter.length) {
             throw new MultipartError(
               'MALFORMED_MULTIPART',
               'The body does not contain the boundary given in Content-Type.',
@@ -96,13 +179,16 @@ export class MultipartParser {
             events.push({ type: 'end' });
             return events;
           }
-          // Transport padding (spaces, tabs) may follow a boundary before its CRLF.
+          // Transport padding (spaces, tabs) may follow a boundary before its CRLF; bounded like a
+          // header block, else a body of spaces would be held (and copied) whole.
           let j = 0;
           while (j < buf.length && (buf[j] === 0x20 || buf[j] === 0x09)) j++;
+          if (j > this.limits.maxPartHeaderBytes) throw this.tooLargeHeaders();
           if (buf.length - j < 2) {
             this.tail = buf;
             return events;
           }
+          this.countHeaderBytes(j);
           if (buf[j] !== 0x0d || buf[j + 1] !== 0x0a) {
             throw new MultipartError('MALFORMED_MULTIPART', 'A multipart boundary is not followed by a line break.');
           }
@@ -113,19 +199,21 @@ export class MultipartParser {
         case 'headers': {
           // A part with no headers starts directly with the blank line.
           if (buf.length >= 2 && buf[0] === 0x0d && buf[1] === 0x0a) {
+            this.startPart(2);
             events.push({ type: 'part', headers: {} });
             buf = buf.subarray(2);
             this.state = 'body';
             continue;
           }
-          const end = buf.indexOf(HEADER_END);
+          // Only as far as a header block may reach is searched: a large chunk is not scanned whole.
+          const end = buf.subarray(0, this.limits.maxPartHeaderBytes + HEADER_END.length).indexOf(HEADER_END);
           if (end < 0) {
-            if (buf.length > MAX_HEADER_BYTES) {
-              throw new MultipartError('PART_HEADERS_TOO_LARGE', 'The headers of a part are larger than 16 KiB.');
-            }
+            if (buf.length > this.limits.maxPartHeaderBytes) throw this.tooLargeHeaders();
             this.tail = buf;
             return events;
           }
+          if (end > this.limits.maxPartHeaderBytes) throw this.tooLargeHeaders();
+          this.startPart(end + HEADER_END.length);
           events.push({ type: 'part', headers: parseHeaders(buf.subarray(0, end).toString('latin1')) });
           buf = buf.subarray(end + HEADER_END.length);
           this.state = 'body';
@@ -134,8 +222,8 @@ export class MultipartParser {
         case 'body': {
           const i = buf.indexOf(this.delimiter);
           if (i >= 0) {
-            if (i > 0) events.push({ type: 'data', data: buf.subarray(0, i) });
-            events.push({ type: 'part-end' });
+            if (i > 0) this.data(events, buf.subarray(0, i));
+            this.endPart(events);
             buf = buf.subarray(i + this.delimiter.length);
             this.state = 'after-boundary';
             continue;
@@ -143,7 +231,7 @@ export class MultipartParser {
           // Keep back what could be the start of a delimiter split across chunks.
           const keep = Math.min(buf.length, this.delimiter.length - 1);
           const safe = buf.length - keep;
-          if (safe > 0) events.push({ type: 'data', data: buf.subarray(0, safe) });
+          if (safe > 0) this.data(events, buf.subarray(0, safe));
           this.tail = Buffer.from(buf.subarray(safe));
           return events;
         }

@@ -14,7 +14,8 @@ import {
   type IndexItem,
   type StoreOutcome,
 } from './imaging.repository.js';
-import { MultipartError, MultipartParser, parseMediaType } from './multipart.js';
+import { closeAfterAnswer } from './lingering-close.js';
+import { MultipartError, MultipartParser, parseMediaType, type MultipartLimits } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
 // The header of almost every instance fits in its first 64 KiB; the rest is read if it does not.
@@ -70,6 +71,19 @@ export interface Received {
   contentType: string | undefined;
 }
 
+// Work for a client that has gone away stops at the next step; nothing it started is indexed.
+function stopIfGone(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new AppError('BAD_REQUEST', 'The client closed the connection before the request was answered.', {
+      reason: 'CLIENT_GONE',
+    });
+  }
+}
+
+// A refusal while the body is still arriving: the connection is closed after the answer rather than
+// the rest of the body read (and thrown away) to keep it open.
+const CLOSE = { Connection: 'close' };
+
 export interface StowResult {
   status: 200 | 202 | 409;
   body: Record<string, unknown>;
@@ -95,9 +109,18 @@ export class StowService {
     private readonly referrals: ReferralsService,
   ) {}
 
-  /** STOW-RS: streams every part to disk, checks it, then stores and indexes what passed, all at once. */
-  async store(req: IncomingMessage, actor: Actor, baseUrl: string, expectedStudyUid?: string): Promise<StowResult> {
-    const boundary = this.checkRequestHeaders(req);
+  /**
+   * STOW-RS: streams every part to disk, checks it, then stores and indexes what passed, all at once.
+   * `signal` aborts when the client goes away: receiving, checking, storing and indexing stop there.
+   */
+  async store(
+    req: IncomingMessage,
+    actor: Actor,
+    baseUrl: string,
+    expectedStudyUid?: string,
+    signal?: AbortSignal,
+  ): Promise<StowResult> {
+    const boundary = this.refusing(req, () => this.checkRequestHeaders(req));
     // A small request is held in memory and each part written once, straight into the store, while
     // the requests so held stay within four times the per-request limit together; a large one (or
     // one past that budget) goes part by part to temporary files as it arrives.
@@ -109,8 +132,8 @@ export class StowService {
         : 0;
     this.heldInMemory += held;
     try {
-      const received = await this.receive(req, boundary, held > 0);
-      return await this.ingest(received, actor, baseUrl, expectedStudyUid);
+      const received = await this.refusingAsync(req, () => this.receive(req, boundary, held > 0, signal));
+      return await this.ingest(received, actor, baseUrl, expectedStudyUid, undefined, signal);
     } finally {
       this.heldInMemory -= held;
     }
@@ -127,8 +150,10 @@ export class StowService {
     expectedStudyUid?: string,
     /** an upload made for this referral: its studies join it */
     referralId?: string,
+    signal?: AbortSignal,
   ): Promise<StowResult> {
     let announced: Announcement | undefined;
+    const unpin: (() => void)[] = [];
     try {
       if (received.length === 0) throw new AppError('BAD_REQUEST', 'The request contains no DICOM instances.');
       const outcomes: Outcome[] = [];
@@ -142,6 +167,7 @@ export class StowService {
           };
           continue;
         }
+        stopIfGone(signal);
         const part = r.prepared ?? prepare(r.analysed ?? (await analysePart(sourceOf(r), r.prefix)), r.sha256, r.size);
         r.prepared = undefined; // held by the candidate from here on, and let go of with it
         if ('code' in part) {
@@ -162,11 +188,15 @@ export class StowService {
       }
       if (candidates.length > 0) {
         // Files first (durable, content-addressed), then the index and the audit in one transaction.
+        // Until the index has answered, the sweeper leaves these files alone (see SweeperService).
+        for (const c of candidates) unpin.push(this.blobs.pin(c.sha256));
+        stopIfGone(signal);
         announced = this.repo.announce();
         // Several files of one request are flushed at once: the disk's flushes overlap, not queue.
         let next = 0;
         const committer = async () => {
           while (next < candidates.length) {
+            stopIfGone(signal);
             const { temp, sha256 } = candidates[next++]!;
             await this.blobs.commit(temp, sha256);
           }
@@ -176,21 +206,28 @@ export class StowService {
         for (const o of outcomes)
           if (o && !('kind' in o) && o.code !== 'PENDING') refused[o.code] = (refused[o.code] ?? 0) + 1;
         const ctx = requestContext.get();
-        const stored = await this.repo.index(
-          {
-            items: candidates.map((c) => c.part.item),
-            context: {
-              facilityId: actor.facilityId!,
-              userId: actor.id,
-              actorId: actor.id,
-              actorRole: actor.role,
-              requestId: ctx?.requestId ?? null,
-              clientIp: ctx?.clientIp ?? null,
-              refused,
+        stopIfGone(signal);
+        const stored = await this.repo
+          .index(
+            {
+              items: candidates.map((c) => c.part.item),
+              context: {
+                facilityId: actor.facilityId!,
+                userId: actor.id,
+                actorId: actor.id,
+                actorRole: actor.role,
+                requestId: ctx?.requestId ?? null,
+                clientIp: ctx?.clientIp ?? null,
+                refused,
+              },
+              signal,
             },
-          },
-          announced,
-        );
+            announced,
+          )
+          .catch((err: unknown) => {
+            stopIfGone(signal); // dropped from its batch because the client went away
+            throw err;
+          });
         stored.forEach((o, i) => {
           const { index } = candidates[i]!;
           outcomes[index] = { ...outcomes[index], ...o };
@@ -216,6 +253,7 @@ export class StowService {
       return this.response(outcomes, baseUrl);
     } finally {
       announced?.withdraw();
+      for (const u of unpin) u();
       await Promise.all(received.map((r) => r.temp.discard()));
     }
   }
@@ -242,28 +280,66 @@ export class StowService {
         'PAYLOAD_TOO_LARGE',
         `The request is larger than the limit of ${this.config.stowMaxBodyBytes} bytes; send fewer instances per request.`,
         undefined,
-        { Connection: 'close' },
+        CLOSE,
       );
     }
     return boundary;
   }
 
-  private async receive(req: IncomingMessage, boundary: string, inMemory: boolean): Promise<Received[]> {
-    const parser = new MultipartParser(boundary);
+  // A refusal before the whole body was read closes the connection after the answer, in stages.
+  private refusing<T>(req: IncomingMessage, work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      if (err instanceof AppError && err.headers === CLOSE) closeAfterAnswer(req);
+      throw err;
+    }
+  }
+
+  private async refusingAsync<T>(req: IncomingMessage, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof AppError && err.headers === CLOSE) closeAfterAnswer(req);
+      throw err;
+    }
+  }
+
+  private multipartLimits(): MultipartLimits {
+    return {
+      maxParts: this.config.stowMaxParts,
+      maxPartHeaderBytes: this.config.stowMaxPartHeaderBytes,
+      maxHeaderBytes: this.config.stowMaxHeaderBytes,
+      refuseEmptyParts: true,
+    };
+  }
+
+  private async receive(
+    req: IncomingMessage,
+    boundary: string,
+    inMemory: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<Received[]> {
+    const parser = new MultipartParser(boundary, this.multipartLimits());
     const received: Received[] = [];
     let current:
       | { temp: TempBlob | MemoryBlob; prefix: Buffer[]; prefixLength: number; contentType: string | undefined }
       | undefined;
     let total = 0;
+    // The checked parts' metadata, held until the request is indexed.
+    let metadataBytes = 0;
     try {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
+      // Not destroyed when refused halfway: the answer is written first, then the connection closed
+      // (destroying the request would close it with no answer at all).
+      for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+        stopIfGone(signal);
         total += chunk.length;
         if (total > this.config.stowMaxBodyBytes) {
           throw new AppError(
             'PAYLOAD_TOO_LARGE',
             `The request is larger than the limit of ${this.config.stowMaxBodyBytes} bytes.`,
             undefined,
-            { Connection: 'close' },
+            CLOSE,
           );
         }
         for (const e of parser.feed(chunk)) {
@@ -281,7 +357,7 @@ export class StowService {
                 'PAYLOAD_TOO_LARGE',
                 `An instance is larger than the limit of ${this.config.stowMaxPartBytes} bytes.`,
                 undefined,
-                { Connection: 'close' },
+                CLOSE,
               );
             }
             if (current.prefixLength < PREFIX_BYTES) {
@@ -294,19 +370,35 @@ export class StowService {
             const sha256 = await current.temp.seal();
             const prefix = current.prefix.length === 1 ? current.prefix[0]! : Buffer.concat(current.prefix);
             const acceptable = !current.contentType || current.contentType === 'application/dicom';
+            stopIfGone(signal);
             // Checked as soon as it is complete, so that only the (small) result is kept while the rest
             // of a large request arrives, not every part's header bytes.
+            const prepared = acceptable
+              ? prepare(await analysePart(sourceOf(current.temp), prefix), sha256, current.temp.size)
+              : undefined;
+            const temp = current.temp;
             received.push({
-              temp: current.temp,
+              temp,
               sha256,
-              size: current.temp.size,
+              size: temp.size,
               prefix: Buffer.alloc(0),
               contentType: current.contentType,
-              prepared: acceptable
-                ? prepare(await analysePart(sourceOf(current.temp), prefix), sha256, current.temp.size)
-                : undefined,
+              prepared,
             });
             current = undefined;
+            // A refused part is let go of at once (its file or its bytes in memory): only its reason stays.
+            if (!prepared || 'code' in prepared) await temp.discard();
+            else {
+              metadataBytes += prepared.item.json.length;
+              if (metadataBytes > this.config.stowMaxMetadataBytes) {
+                throw new AppError(
+                  'PAYLOAD_TOO_LARGE',
+                  `The metadata of the instances in this request is larger than ${this.config.stowMaxMetadataBytes} bytes; send fewer instances per request.`,
+                  undefined,
+                  CLOSE,
+                );
+              }
+            }
           }
         }
       }
@@ -316,7 +408,10 @@ export class StowService {
       // Nothing of an interrupted or refused request stays: temporary files go, nothing was indexed.
       await current?.temp.discard();
       await Promise.all(received.map((r) => r.temp.discard()));
-      if (err instanceof MultipartError) throw new AppError('BAD_REQUEST', err.message, { reason: err.code });
+      if (err instanceof MultipartError) {
+        const headers = err.code === 'TRUNCATED_BODY' ? undefined : CLOSE;
+        throw new AppError('BAD_REQUEST', err.message, { reason: err.code }, headers);
+      }
       if (err instanceof AppError) throw err;
       throw new AppError('BAD_REQUEST', 'The upload was interrupted before the request body was complete.');
     }

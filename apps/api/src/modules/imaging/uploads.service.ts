@@ -33,7 +33,8 @@ class TusAnswer extends Error {
   }
   readonly body: string;
 }
-const EXPIRY_MS = 24 * 3600 * 1000;
+/** An unfinished resumable upload is kept this long after it was created. */
+export const UPLOAD_EXPIRY_MS = 24 * 3600 * 1000;
 
 // Resumable uploads (the tus protocol) for browsers and weak links: one DICOM file per upload,
 // resumed from the last byte the server has after a dropped connection. A finished upload goes
@@ -56,7 +57,7 @@ export class UploadsService implements OnModuleDestroy {
   ) {
     const directory = join(config.dataDir, 'uploads');
     mkdirSync(directory, { recursive: true, mode: 0o700 });
-    this.store = new FileStore({ directory, expirationPeriodInMilliseconds: EXPIRY_MS });
+    this.store = new FileStore({ directory, expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS });
     this.server = new Server({
       path: '/api/uploads',
       datastore: this.store,
