@@ -10,6 +10,7 @@ import type { AppConfig } from './config/app-config.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { NestPinoLogger } from './common/logging/logger.js';
 import { requestContext } from './common/request-context.js';
+import { securityHeaders } from './common/http/security-headers.js';
 import { serveWebApp } from './web-app.js';
 
 interface Req {
@@ -43,6 +44,8 @@ export async function createApp(
   );
   if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
+  // First, so every answer carries them, errors and the web app's files included.
+  app.use(securityHeaders());
   app.setGlobalPrefix('api', { exclude: ['dicomweb/{*path}'] });
   // JSON bodies for the REST API; DICOMweb bodies are streamed by their own handlers, never parsed here.
   app.useBodyParser('json', {

@@ -34,13 +34,17 @@ export interface AppConfig {
   stowMaxPartBytes: number;
   /** STOW-RS requests up to this Content-Length are received in memory (together up to 4x this), others into temporary files */
   stowMemoryRequestBytes: number;
-  /** the web app's production build (served on the same port); default: apps/web/dist of this checkout */
-  webDir: string | undefined;
+  /** the web app's production build (served on the same port), absolute; WEB_DIR relative to the checkout's root */
+  webDir: string;
   /** the network's turnaround limits: the published defaults with TURNAROUND_POLICY (JSON) applied */
   turnaroundPolicy: TurnaroundPolicy;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+// The checkout's root (this file is apps/api/{src,dist}/config/). A relative WEB_DIR is taken from
+// here, not from the working directory, so `apps/web/dist` means the same wherever the API is started.
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 interface LocalSecrets {
   jwtSecret: string;
@@ -88,7 +92,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,
     stowMemoryRequestBytes: env.STOW_MEMORY_REQUEST_BYTES,
-    webDir: env.WEB_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)),
+    webDir: resolve(REPO_ROOT, env.WEB_DIR ?? 'apps/web/dist'),
     turnaroundPolicy: parsePolicy(env.TURNAROUND_POLICY),
   };
 }
