@@ -72,11 +72,13 @@ function isFile(path: string): boolean {
   }
 }
 
+type Lookup = { file: string } | 'missing' | 'refused';
+
 /**
- * The build file a request path names, relative to the build directory; null when there is none;
+ * The build file a request path names, relative to the build directory; 'missing' when there is none;
  * 'refused' for a path that no app route or build file can have (a dot segment: `..`, `.env`).
  */
-function fileOf(root: string, path: string): string | null | 'refused' {
+function fileOf(root: string, path: string): Lookup {
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);
@@ -87,7 +89,7 @@ function fileOf(root: string, path: string): string | null | 'refused' {
   if (decoded.includes('\0') || decoded.split(/[\\/]/).some((s) => s.startsWith('.'))) return 'refused';
   const file = normalize(join(root, decoded));
   if (!file.startsWith(root)) return 'refused';
-  return isFile(file) ? file.slice(root.length) : null;
+  return isFile(file) ? { file: file.slice(root.length) } : 'missing';
 }
 
 function notFound(res: Res): void {
@@ -107,12 +109,12 @@ export function serveWebApp(app: NestExpressApplication, dir: string | undefined
 
   app.use((req: Req, res: Res, next: (err?: unknown) => void) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_WEB.test(req.path)) return next();
-    let file = fileOf(root, req.path);
-    if (file === 'refused') return notFound(res);
-    if (!file) {
-      if (ASSETS.test(req.path) || extname(req.path).toLowerCase() in TYPES) return notFound(res);
-      file = 'index.html';
+    const found = fileOf(root, req.path);
+    if (found === 'refused') return notFound(res);
+    if (found === 'missing' && (ASSETS.test(req.path) || extname(req.path).toLowerCase() in TYPES)) {
+      return notFound(res);
     }
+    const file = found === 'missing' ? 'index.html' : found.file;
     const headers: Record<string, string> = {
       'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Cache-Control': ASSETS.test(req.path) ? IMMUTABLE : 'no-cache',
