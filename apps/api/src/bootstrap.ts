@@ -15,6 +15,7 @@ import { bindRequestLogContext, trackRequests } from './common/logging/request-l
 import { metricsEndpoint } from './modules/metrics/metrics.endpoint.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
 import { requestContext } from './common/request-context.js';
+import { securityHeaders } from './common/http/security-headers.js';
 import { serveWebApp } from './web-app.js';
 
 interface Req {
@@ -54,6 +55,8 @@ export async function createApp(
   app.use('/metrics', metricsEndpoint(metrics, config.metricsToken, logger));
   if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
+  // First, so every answer carries them, errors and the web app's files included.
+  app.use(securityHeaders());
   app.setGlobalPrefix('api', { exclude: ['dicomweb/{*path}'] });
   // JSON bodies for the REST API; DICOMweb bodies are streamed by their own handlers, never parsed here.
   app.useBodyParser('json', {

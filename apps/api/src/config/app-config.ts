@@ -51,8 +51,8 @@ export interface AppConfig {
   storageSweepIntervalSeconds: number;
   /** seconds a file left behind is kept before it may be swept */
   storageSweepGraceSeconds: number;
-  /** the web app's production build (served on the same port); default: apps/web/dist of this checkout */
-  webDir: string | undefined;
+  /** the web app's production build (served on the same port), absolute; WEB_DIR relative to the checkout's root */
+  webDir: string;
   /** the network's turnaround limits: the published defaults with TURNAROUND_POLICY (JSON) applied */
   turnaroundPolicy: TurnaroundPolicy;
   /** how long slow or silent clients are kept (milliseconds, 0 = no limit) and how many connections one address may hold */
@@ -75,6 +75,10 @@ export interface HttpLimits {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+// The checkout's root (this file is apps/api/{src,dist}/config/). A relative WEB_DIR is taken from
+// here, not from the working directory, so `apps/web/dist` means the same wherever the API is started.
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 interface LocalSecrets {
   jwtSecret: string;
@@ -157,7 +161,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stowMaxMetadataBytes: env.STOW_MAX_METADATA_BYTES,
     storageSweepIntervalSeconds: env.STORAGE_SWEEP_INTERVAL,
     storageSweepGraceSeconds: env.STORAGE_SWEEP_GRACE,
-    webDir: env.WEB_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)),
+    webDir: resolve(REPO_ROOT, env.WEB_DIR ?? 'apps/web/dist'),
     turnaroundPolicy: parsePolicy(env.TURNAROUND_POLICY),
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import { refreshTokenOf, refreshWith } from '../support/session-cookie.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
 // The administrator's APIs: facilities, staff accounts, duty rosters and the audit trail that
@@ -264,7 +265,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
       expect(off.status).toBe(200);
       expect(off.body.active).toBe(false);
       expect((await login('doc.leaving', 'Leaving-2030')).status).toBe(401);
-      const refresh = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
+      const refresh = await refreshWith(t, refreshTokenOf(session));
       expect(refresh.status).toBe(401);
       expect((await audit('user.deactivate', id))[0].details).toEqual({ sessionsEnded: 1 });
 
@@ -301,7 +302,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
       expect(reset.status).toBe(204);
       expect((await login('doc.forgot', 'Forgotten-2030')).status).toBe(401);
       expect((await login('doc.forgot', 'Remembered-2031')).status).toBe(200);
-      const refresh = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
+      const refresh = await refreshWith(t, refreshTokenOf(session));
       expect(refresh.status).toBe(401);
       expect(await audit('user.password_reset', id)).toHaveLength(1);
       const all = JSON.stringify(
@@ -330,9 +331,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
       });
       expect(moved.status).toBe(200);
       expect(moved.body).toMatchObject({ facilityId: rows[0].id, displayNameEn: 'Moved' });
-      expect(
-        (await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: session.body.refreshToken } })).status,
-      ).toBe(401);
+      expect((await refreshWith(t, refreshTokenOf(session))).status).toBe(401);
       expect((await audit('user.update', created.body.id))[0].details).toEqual({
         fields: ['facilityId', 'displayNameEn'],
         sessionsEnded: 1,

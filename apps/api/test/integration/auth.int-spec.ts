@@ -1,4 +1,5 @@
 import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
+import { logoutWith, refreshTokenOf, refreshWith } from '../support/session-cookie.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { claimsOf } from '../support/tokens.js';
 
@@ -23,7 +24,7 @@ describe('sign-in for staff', () => {
     expect(claims).toMatchObject({ role: 'community_doctor', fac: res.body.user.facilityId });
     expect((claims.exp as number) - (claims.iat as number)).toBe(900);
     const stored = await t.db.query('SELECT token_hash FROM refresh_token');
-    expect(stored.rows.map((r) => r.token_hash)).not.toContain(res.body.refreshToken);
+    expect(stored.rows.map((r) => r.token_hash)).not.toContain(refreshTokenOf(res));
     const me = await api(t, 'GET', '/api/auth/me', { token: res.body.accessToken });
     expect(me.body.username).toBeUndefined();
     expect(me.body).toMatchObject({ role: 'community_doctor' });
@@ -39,15 +40,15 @@ describe('sign-in for staff', () => {
 
   it('rotates the refresh token; reusing an old one ends the whole session', async () => {
     const first = await login('card.chen', DEMO_PASSWORD);
-    const second = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    const second = await refreshWith(t, refreshTokenOf(first));
     expect(second.status).toBe(200);
-    expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
-    const third = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: second.body.refreshToken } });
+    expect(refreshTokenOf(second)).not.toBe(refreshTokenOf(first));
+    const third = await refreshWith(t, refreshTokenOf(second));
     expect(third.status).toBe(200);
     // A stolen, already-used token comes back: the family is revoked, the legitimate holder must sign in again.
-    const replay = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    const replay = await refreshWith(t, refreshTokenOf(first));
     expect(replay.status).toBe(401);
-    const legit = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: third.body.refreshToken } });
+    const legit = await refreshWith(t, refreshTokenOf(third));
     expect(legit.status).toBe(401);
     const audit = await t.db.query(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'auth.refresh_reuse'`);
     expect(audit.rows[0].n).toBe(1);
@@ -55,12 +56,8 @@ describe('sign-in for staff', () => {
 
   it('signs out: the refresh token stops working', async () => {
     const s = await login('rad.wang', DEMO_PASSWORD);
-    expect((await api(t, 'POST', '/api/auth/logout', { body: { refreshToken: s.body.refreshToken } })).status).toBe(
-      204,
-    );
-    expect((await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: s.body.refreshToken } })).status).toBe(
-      401,
-    );
+    expect((await logoutWith(t, refreshTokenOf(s))).status).toBe(204);
+    expect((await refreshWith(t, refreshTokenOf(s))).status).toBe(401);
   });
 
   it('throttles repeated failures for one account, even with the right password, and says when to retry', async () => {
@@ -92,13 +89,12 @@ describe('sign-in for patients: code from the community doctor + date of birth',
   const patientLogin = (code: string, birthDate: string) =>
     api(t, 'POST', '/api/auth/patient-login', { body: { code, birthDate } });
 
-  it('signs the patient in as that patient only, with no refresh token', async () => {
+  it('signs the patient in as that patient only', async () => {
     const { code, expiresAt } = await issue();
     expect(code).toMatch(/^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$/);
     expect(new Date(expiresAt).getTime()).toBeGreaterThan(Date.now());
     const res = await patientLogin(code.toLowerCase().replace('-', ' '), '1948-03-30');
     expect(res.status).toBe(200);
-    expect(res.body.refreshToken).toBeNull();
     expect(claimsOf(res.body.accessToken)).toMatchObject({ role: 'patient', sub: patientId });
     // A patient token opens nothing of the staff API.
     expect((await api(t, 'GET', `/api/patients/${patientId}`, { token: res.body.accessToken })).status).toBe(403);

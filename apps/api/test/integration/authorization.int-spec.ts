@@ -56,10 +56,13 @@ const SPARE_ROUTES = new Set([
 ]);
 const uniq = () => Math.random().toString(36).slice(2, 10);
 
+// The refresh token travels in its cookie, with the app's cross-site defence header.
+const REFRESH_COOKIE = { cookie: `zhiyin_refresh=${'x'.repeat(43)}`, 'x-zhiyin-csrf': '1' };
+
 const SAMPLES: Record<string, Sample> = {
   'POST /api/auth/login': () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
-  'POST /api/auth/refresh': () => ({ path: '/api/auth/refresh', body: { refreshToken: 'x'.repeat(43) } }),
-  'POST /api/auth/logout': () => ({ path: '/api/auth/logout', body: { refreshToken: 'x'.repeat(43) } }),
+  'POST /api/auth/refresh': () => ({ path: '/api/auth/refresh', headers: REFRESH_COOKIE }),
+  'POST /api/auth/logout': () => ({ path: '/api/auth/logout', headers: REFRESH_COOKIE }),
   'POST /api/auth/patient-login': () => ({
     path: '/api/auth/patient-login',
     body: { code: 'AAAAA-AAAAA', birthDate: '1950-01-01' },

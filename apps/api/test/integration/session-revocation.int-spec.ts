@@ -1,4 +1,5 @@
 import { io } from 'socket.io-client';
+import { logoutWith, refreshTokenOf, refreshWith } from '../support/session-cookie.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
 // An ended sign-in ends at once: its access tokens are refused and its live connection closes, not
@@ -18,7 +19,7 @@ describe('ended sign-ins', () => {
   const signIn = async (username: string) => {
     const res = await api(t, 'POST', '/api/auth/login', { body: { username, password: 'Zhiyin-2026' } });
     expect(res.status).toBe(200);
-    return res.body as { accessToken: string; refreshToken: string };
+    return { accessToken: res.body.accessToken as string, refreshToken: refreshTokenOf(res) };
   };
   const me = (token: string) => api(t, 'GET', '/api/auth/me', { token });
   const userId = async (username: string) =>
@@ -65,7 +66,7 @@ describe('ended sign-ins', () => {
   it('signing out ends that sign-in only: the same person’s other sign-in goes on', async () => {
     const first = await signIn('card.zhang');
     const second = await signIn('card.zhang');
-    const out = await api(t, 'POST', '/api/auth/logout', { body: { refreshToken: first.refreshToken } });
+    const out = await logoutWith(t, first.refreshToken);
     expect(out.status).toBeLessThan(300);
     expect((await me(first.accessToken)).status).toBe(401);
     expect((await me(second.accessToken)).status).toBe(200);
@@ -106,7 +107,7 @@ describe('ended sign-ins', () => {
     const off = await api(t, 'POST', `/api/facilities/${facility}/deactivate`, { token: admin });
     expect(off.status).toBeLessThan(300);
     expect((await me(session.accessToken)).status).toBe(401);
-    const refreshed = await api(t, 'POST', '/api/auth/refresh', { body: { refreshToken: session.refreshToken } });
+    const refreshed = await refreshWith(t, session.refreshToken);
     expect(refreshed.status).toBe(401);
     const refused = await api(t, 'POST', '/api/auth/login', {
       body: { username: 'doc.bjfs', password: 'Zhiyin-2026' },
@@ -125,7 +126,7 @@ describe('ended sign-ins', () => {
       const session = await signIn('card.chen');
       const onOther = () => api(other, 'GET', '/api/auth/me', { token: session.accessToken });
       expect((await onOther()).status).toBe(200);
-      await api(t, 'POST', '/api/auth/logout', { body: { refreshToken: session.refreshToken } });
+      await logoutWith(t, session.refreshToken);
       let status = 200;
       for (let i = 0; i < 100 && status === 200; i++) {
         status = (await onOther()).status;

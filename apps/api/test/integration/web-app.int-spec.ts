@@ -1,9 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const WEB_DIST = join(REPO_ROOT, 'apps', 'web', 'dist');
 
 // The API serves the web app's build on its own port: hashed assets cached for a year and sent in
 // the compressed form the browser accepts; client-side routes get index.html; nothing outside the
@@ -101,11 +105,146 @@ describe('web app build served by the API', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('answers deep links whose ids contain dots with the app', async () => {
+    for (const path of ['/studies/2.25.329800735698586629295641978511506172918', '/reading/1.2.840.10008.5.1']) {
+      const res = await get(t.url, path, { accept: 'text/html' });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.body.toString()).toBe(html);
+    }
+  });
+
+  it('answers a missing asset with a 404 that nobody caches, never the app page under the assets’ year-long cache', async () => {
+    for (const path of ['/assets/index-old999.js', '/assets/gone.css', '/assets/nested/x', '/favicon.ico']) {
+      const res = await get(t.url, path, { accept: '*/*' });
+      expect(res.status).toBe(404);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body.toString()).not.toContain('<div id="root">');
+    }
+  });
+
   it('leaves the API and DICOMweb to their own handlers', async () => {
     const api = await get(t.url, '/api/no-such-route', { accept: 'application/json' });
     expect(api.status).toBe(404);
     expect(JSON.parse(api.body.toString())).toMatchObject({ error: { code: expect.any(String) } });
     const dicomweb = await get(t.url, '/dicomweb/studies', { accept: 'application/dicom+json' });
     expect(dicomweb.status).toBe(401);
+  });
+});
+
+// Browser hardening headers on every kind of answer (OWASP ASVS V14.4): the app page, its assets, the
+// API, DICOMweb and the OpenAPI page; the API's answers are never stored by a browser or proxy.
+describe('security headers', () => {
+  let t: TestApp;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'zhiyin-web-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><div id="root"></div></body></html>');
+    writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'export {};\n');
+    t = await startTestApp({ WEB_DIR: dir });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const common = (res: Got) => {
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['permissions-policy']).toContain('camera=()');
+    expect(res.headers['permissions-policy']).toContain('geolocation=()');
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("frame-ancestors 'none'");
+    return csp;
+  };
+
+  it('sends the app page and its assets with a CSP that allows no inline script and no framing', async () => {
+    for (const path of ['/', '/sign-in', '/assets/index-abc123.js']) {
+      const res = await get(t.url, path, { accept: 'text/html' });
+      expect(res.status).toBe(200);
+      const csp = common(res);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).toContain("base-uri 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).not.toContain('unsafe-eval');
+    }
+    // Hashed assets keep their long cache; the page itself is revalidated.
+    expect((await get(t.url, '/assets/index-abc123.js')).headers['cache-control']).toBe(
+      'public, max-age=31536000, immutable',
+    );
+    expect((await get(t.url, '/')).headers['cache-control']).toBe('no-cache');
+  });
+
+  it('sends every API and DICOMweb answer with no-store and a CSP that renders nothing', async () => {
+    const token = await t.login('doc.bjcy');
+    const answers = [
+      await get(t.url, '/api/patients?limit=1', { authorization: `Bearer ${token}`, accept: 'application/json' }),
+      await get(t.url, '/api/auth/me', { authorization: `Bearer ${token}` }),
+      await get(t.url, '/api/no-such-route'),
+      await get(t.url, '/api/patients'),
+      await get(t.url, '/dicomweb/studies', { authorization: `Bearer ${token}`, accept: 'application/dicom+json' }),
+      await get(t.url, '/dicomweb/studies'),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 404, 401, expect.any(Number), 401]);
+    for (const res of answers) {
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(common(res)).toContain("default-src 'none'");
+    }
+  });
+
+  it('keeps the OpenAPI page working under its own CSP (inline styles only, still no inline script)', async () => {
+    const res = await get(t.url, '/api/docs/', { accept: 'text/html' });
+    expect(res.status).toBe(200);
+    const csp = common(res);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    // Its scripts are files, so the page works without inline script.
+    expect(res.body.toString()).not.toMatch(/<script>\s*\S/);
+  });
+});
+
+// Where the checkout lives must not matter: under a dot-folder (a CI cache, ~/.local/src) and with
+// WEB_DIR written relative (the README's own default, apps/web/dist), the app is served.
+describe('web app build in any folder', () => {
+  let base: string;
+  let dotted: string;
+  beforeAll(() => {
+    if (!existsSync(join(WEB_DIST, 'index.html')))
+      throw new Error('apps/web/dist is missing: build the web app first.');
+    base = mkdtempSync(join(tmpdir(), 'zhiyin-web-'));
+    dotted = join(base, '.cache', 'zhiyin', 'web');
+    cpSync(WEB_DIST, dotted, { recursive: true });
+    writeFileSync(join(dotted, '.secret'), 'SECRET=1');
+  });
+  afterAll(() => {
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  const check = async (webDir: string) => {
+    const t = await startTestApp({ WEB_DIR: webDir });
+    try {
+      const page = await get(t.url, '/sign-in', { accept: 'text/html' });
+      expect(page.status).toBe(200);
+      expect(page.body.toString()).toContain('<div id="root">');
+      const asset = readdirSync(join(dotted, 'assets')).find((f) => f.endsWith('.js'))!;
+      expect((await get(t.url, `/assets/${asset}`)).status).toBe(200);
+      // Dot-files inside the build are still refused.
+      const secret = await get(t.url, '/.secret');
+      expect(secret.status).toBe(404);
+      expect(secret.body.toString()).not.toContain('SECRET');
+    } finally {
+      await t.close();
+    }
+  };
+
+  it('serves the app from a build under a folder whose name starts with a dot', async () => {
+    await check(dotted);
+  });
+
+  it('serves the app with WEB_DIR relative to the checkout', async () => {
+    await check(relative(REPO_ROOT, dotted));
   });
 });

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { RouterProvider } from 'react-router';
-import { I18nProvider } from '../i18n/i18n';
+import { I18nProvider, useI18n } from '../i18n/i18n';
 import { connectivity } from '../lib/connectivity';
-import { AuthProvider } from './auth';
+import { AuthProvider, useAuth } from './auth';
 import { ServerUnreachable } from './pages';
 import { router } from './routes';
 
@@ -12,11 +12,26 @@ function ConnectivityGate() {
   return up ? null : <ServerUnreachable />;
 }
 
+// The screens wait for the browser's sign-in (the refresh cookie) to be picked up, so a reload or a new
+// tab does not flash the sign-in page or lose a deep link.
+function Screens() {
+  const { ready } = useAuth();
+  const { t } = useI18n();
+  if (!ready) {
+    return (
+      <p className="loading" role="status">
+        {t('common.loading')}
+      </p>
+    );
+  }
+  return <RouterProvider router={router} />;
+}
+
 export function App() {
   return (
     <I18nProvider>
       <AuthProvider>
-        <RouterProvider router={router} />
+        <Screens />
         <ConnectivityGate />
       </AuthProvider>
     </I18nProvider>

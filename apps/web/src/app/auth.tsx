@@ -1,9 +1,11 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api } from '../lib/api';
-import { session, type EndReason, type Role, type Session, type TokenResponse } from '../lib/session';
+import { CSRF_HEADERS, session, type EndReason, type Role, type Session, type TokenResponse } from '../lib/session';
 
 interface Auth {
   session: Session | null;
+  /** false until the browser's existing sign-in (if any) has been picked up */
+  ready: boolean;
   /** why the last session ended, shown once on the sign-in page */
   endReason: EndReason | undefined;
   signIn: (username: string, password: string) => Promise<Session>;
@@ -15,13 +17,15 @@ const Ctx = createContext<Auth | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [current, setCurrent] = useState<Session | null>(() => session.get());
+  const [ready, setReady] = useState(() => session.isReady());
   const [endReason, setEndReason] = useState<EndReason | undefined>();
   useEffect(() => {
     const off = session.subscribe((s, reason) => {
       setCurrent(s);
+      setReady(session.isReady());
       if (!s) setEndReason(reason);
     });
-    session.start();
+    void session.start();
     return off;
   }, []);
 
@@ -32,7 +36,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       auth: false,
     });
     setEndReason(undefined);
-    return session.set(tokens);
+    return session.signedIn(tokens);
   }, []);
 
   const signInPatient = useCallback(async (code: string, birthDate: string) => {
@@ -42,21 +46,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       auth: false,
     });
     setEndReason(undefined);
-    return session.set(tokens);
+    return session.signedIn(tokens);
   }, []);
 
   const signOut = useCallback(async () => {
-    const refreshToken = session.get()?.refreshToken;
-    session.clear('signed_out');
-    if (refreshToken) {
-      // Ends the sign-in on the server too; the local session is gone either way.
-      await api('/api/auth/logout', { method: 'POST', body: { refreshToken }, auth: false }).catch(() => undefined);
-    }
+    session.signedOut();
+    // Ends the sign-in on the server and removes the refresh cookie; the local session is gone either way.
+    await api('/api/auth/logout', { method: 'POST', headers: CSRF_HEADERS, auth: false }).catch(() => undefined);
   }, []);
 
   const value = useMemo(
-    () => ({ session: current, endReason, signIn, signInPatient, signOut }),
-    [current, endReason, signIn, signInPatient, signOut],
+    () => ({ session: current, ready, endReason, signIn, signInPatient, signOut }),
+    [current, ready, endReason, signIn, signInPatient, signOut],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -1,7 +1,14 @@
 import { connectivity } from './connectivity';
 
-// The signed-in session: the access token lives in memory and in sessionStorage (a reload keeps the
-// session, closing the tab ends it); the refresh token rotates on every use. One refresh at a time.
+// The signed-in session lives in this page's memory only: no token is ever written to sessionStorage
+// or localStorage, where any script injected into the page could read it. The refresh token is an
+// HttpOnly cookie that the page cannot read at all; on load the app asks /api/auth/refresh for an
+// access token with it, which is also how a second tab of the same browser shares the sign-in.
+//
+// The cookie is shared by the browser's tabs and rotates on every renewal, so renewals are serialised
+// across tabs with a Web Lock (in a tab, concurrent callers share one request). The server also
+// accepts the just-rotated token for a few seconds, for browsers without Web Locks and for an answer
+// lost on the way. Tabs tell each other about signing in and out over a BroadcastChannel.
 
 export type Role = 'community_doctor' | 'specialist' | 'coordinator' | 'admin' | 'patient';
 
@@ -17,7 +24,6 @@ export interface SessionUser {
 
 export interface Session {
   accessToken: string;
-  refreshToken: string | null;
   /** epoch ms when the access token expires */
   expiresAt: number;
   /** epoch ms when it was issued (as received) */
@@ -28,36 +34,44 @@ export interface Session {
 export interface TokenResponse {
   accessToken: string;
   expiresIn: number;
-  refreshToken: string | null;
   user: SessionUser;
 }
 
 /** Why a session ended, so the sign-in page can say it. */
 export type EndReason = 'signed_out' | 'expired';
 
-const KEY = 'zhiyin.session';
+/** Sent with every call that the refresh cookie authenticates (the API's cross-site request defence). */
+export const CSRF_HEADERS = { 'x-zhiyin-csrf': '1' };
+
+const CHANNEL = 'zhiyin.session';
+const LOCK = 'zhiyin.refresh';
 // Renew this long before the access token expires (or at 80 % of a short lifetime).
 const RENEW_MARGIN_MS = 60_000;
 
 type Listener = (session: Session | null, reason?: EndReason) => void;
+type Message = { type: 'signed-in'; userId: string } | { type: 'signed-out' };
 
 class SessionStore {
   private current: Session | null = null;
   private listeners = new Set<Listener>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<Session | null> | undefined;
+  private restoring: Promise<void> | undefined;
+  private ready = false;
+  private readonly channel: BroadcastChannel | null =
+    typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(CHANNEL);
 
   constructor() {
-    try {
-      const raw = sessionStorage.getItem(KEY);
-      if (raw) this.current = JSON.parse(raw) as Session;
-    } catch {
-      this.current = null;
-    }
+    this.channel?.addEventListener('message', (e: MessageEvent<Message>) => this.onMessage(e.data));
   }
 
   get(): Session | null {
     return this.current;
+  }
+
+  /** Whether the first check for an existing sign-in (the refresh cookie) has finished. */
+  isReady(): boolean {
+    return this.ready;
   }
 
   subscribe(fn: Listener): () => void {
@@ -65,66 +79,70 @@ class SessionStore {
     return () => this.listeners.delete(fn);
   }
 
-  /** Starts (or restarts) renewal; called once the app is running. */
-  start(): void {
-    this.schedule();
+  /**
+   * Called once the app is running: picks up the browser's sign-in from the refresh cookie (after a
+   * reload, or in a new tab). While the server cannot be reached it waits for it to come back.
+   */
+  start(): Promise<void> {
+    this.restoring ??= (async () => {
+      for (;;) {
+        try {
+          await this.refresh();
+          break;
+        } catch {
+          await new Promise<void>((resolve) => {
+            const off = connectivity.subscribe((up) => {
+              if (up) {
+                off();
+                resolve();
+              }
+            });
+            if (connectivity.isUp()) {
+              off();
+              setTimeout(resolve, 3_000);
+            }
+          });
+        }
+      }
+      this.ready = true;
+      this.emit();
+    })();
+    return this.restoring;
   }
 
-  set(tokens: TokenResponse): Session {
-    const session: Session = {
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      expiresAt: Date.now() + tokens.expiresIn * 1000,
-      issuedAt: Date.now(),
-      user: tokens.user,
-    };
-    this.current = session;
-    sessionStorage.setItem(KEY, JSON.stringify(session));
-    this.schedule();
-    this.emit();
+  /** A sign-in in this tab (the server has set the refresh cookie); other tabs are told. */
+  signedIn(tokens: TokenResponse): Session {
+    const session = this.set(tokens);
+    this.ready = true;
+    this.channel?.postMessage({ type: 'signed-in', userId: session.user.id } satisfies Message);
     return session;
+  }
+
+  /** Signing out in this tab: every tab of the browser ends the session now. */
+  signedOut(): void {
+    this.clear('signed_out');
+    this.channel?.postMessage({ type: 'signed-out' } satisfies Message);
   }
 
   clear(reason: EndReason = 'signed_out'): void {
     this.current = null;
-    sessionStorage.removeItem(KEY);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.emit(reason);
   }
 
   /**
-   * Renews the access token with the refresh token. Concurrent callers share one request, since a
-   * refresh token may be used once only (reusing it ends the whole sign-in).
-   * Resolves null when the session is over; rejects on a network failure (the session is kept).
+   * A new access token from the refresh cookie. Concurrent callers share one request, and the tabs
+   * of the browser take turns (the cookie rotates on every use; reusing an old one ends the sign-in).
+   * Resolves null when there is no sign-in (any more); rejects on a network failure (the session is kept).
    */
   refresh(): Promise<Session | null> {
     if (this.refreshing) return this.refreshing;
-    const session = this.current;
-    if (!session?.refreshToken) {
-      if (session && session.expiresAt <= Date.now()) this.clear('expired');
-      return Promise.resolve(session && session.expiresAt > Date.now() ? session : null);
-    }
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    const run = () => this.requestRefresh();
     this.refreshing = (async () => {
       try {
-        let res: Response;
-        try {
-          res = await fetch('/api/auth/refresh', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/json' },
-            body: JSON.stringify({ refreshToken: session.refreshToken }),
-          });
-        } catch (err) {
-          connectivity.reportDown();
-          throw err;
-        }
-        connectivity.reportUp();
-        if (res.status === 200) return this.set((await res.json()) as TokenResponse);
-        if (res.status === 401 || res.status === 400) {
-          this.clear('expired');
-          return null;
-        }
-        throw new Error(`refresh answered ${res.status}`);
+        return locks ? await locks.request(LOCK, run) : await run();
       } finally {
         this.refreshing = undefined;
       }
@@ -141,14 +159,67 @@ class SessionStore {
     return renewed?.accessToken ?? null;
   }
 
+  private async requestRefresh(): Promise<Session | null> {
+    let res: Response;
+    try {
+      res = await fetch('/api/auth/refresh', {
+        method: 'POST',
+        headers: { accept: 'application/json', ...CSRF_HEADERS },
+        credentials: 'same-origin',
+      });
+    } catch (err) {
+      connectivity.reportDown();
+      throw err;
+    }
+    connectivity.reportUp();
+    if (res.status === 200) {
+      const tokens = (await res.json()) as TokenResponse;
+      // Someone else signed in in another tab of this browser: this page belongs to them now.
+      if (this.current && this.current.user.id !== tokens.user.id) {
+        window.location.assign('/');
+        return null;
+      }
+      return this.set(tokens);
+    }
+    if (res.status === 401 || res.status === 400 || res.status === 403) {
+      if (this.current) this.clear('expired');
+      return null;
+    }
+    throw new Error(`refresh answered ${res.status}`);
+  }
+
+  private set(tokens: TokenResponse): Session {
+    const session: Session = {
+      accessToken: tokens.accessToken,
+      expiresAt: Date.now() + tokens.expiresIn * 1000,
+      issuedAt: Date.now(),
+      user: tokens.user,
+    };
+    this.current = session;
+    this.schedule();
+    this.emit();
+    return session;
+  }
+
+  private onMessage(msg: Message): void {
+    if (msg.type === 'signed-out') {
+      if (this.current) this.clear('signed_out');
+    } else if (!this.current) {
+      // Signed in in another tab: join that sign-in.
+      this.refresh().catch(() => undefined);
+    } else if (this.current.user.id !== msg.userId) {
+      window.location.assign('/');
+    }
+  }
+
   private schedule(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const s = this.current;
     if (!s) return;
     const lifetime = s.expiresAt - Date.now();
-    if (!s.refreshToken) {
-      // Patients have no refresh token: their session simply ends.
+    if (s.user.role === 'patient') {
+      // A patient's session has a fixed end: its access token lasts until then, and it simply ends.
       this.timer = setTimeout(() => this.clear('expired'), Math.max(0, lifetime));
       return;
     }

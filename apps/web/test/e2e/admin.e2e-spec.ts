@@ -155,9 +155,9 @@ describe('administration screens', () => {
   });
 
   it('deactivates the user: their sign-in is refused and their session can no longer be renewed', async () => {
-    const refreshToken = await newUserSession.evaluate(
-      () => (JSON.parse(sessionStorage.getItem('zhiyin.session')!) as { refreshToken: string }).refreshToken,
-    );
+    // The refresh token is in the browser's HttpOnly cookie (the page itself cannot read it).
+    const cookies = await newUserSession.context().cookies();
+    const refreshToken = cookies.find((c) => c.name === 'zhiyin_refresh')!.value;
     await admin.getByRole('button', { name: '修改 韩雪梅' }).click();
     const form = admin.locator('section.admin-editor');
     await form.getByRole('heading', { name: '修改用户：韩雪梅' }).waitFor();
@@ -172,8 +172,7 @@ describe('administration screens', () => {
     await newUserSession.waitForURL((u) => u.pathname === '/sign-in');
     const renewed = await fetch(`${w.url}/api/auth/refresh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refreshToken }),
+      headers: { cookie: `zhiyin_refresh=${refreshToken}`, 'x-zhiyin-csrf': '1' },
     });
     expect(renewed.status).toBe(401);
 

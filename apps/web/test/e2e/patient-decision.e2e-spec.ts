@@ -131,8 +131,9 @@ describe('the patient reads and acknowledges the decision on a phone', () => {
     await page.goto(`/referrals/${referralId}`);
     await page.waitForURL((u) => u.pathname === '/patient');
     const status = await page.evaluate(async (id) => {
-      const token = (JSON.parse(sessionStorage.getItem('zhiyin.session') ?? '{}') as { accessToken?: string })
-        .accessToken;
+      // The patient's own access token, as the page gets it from the sign-in cookie.
+      const renewed = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'x-zhiyin-csrf': '1' } });
+      const token = ((await renewed.json()) as { accessToken?: string }).accessToken;
       const res = await fetch(`/api/referrals/${id}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       return res.status;
     }, referralId);

@@ -29,17 +29,93 @@ describe('session, reachability and first load', () => {
     expect(new URL(page.url()).pathname).toBe('/studies');
   });
 
+  it('keeps no token where a script can read it; a reload and a second tab of the browser stay signed in', async () => {
+    const ctx = await w.context();
+    const violations: string[] = [];
+    ctx.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    const page = await w.signIn(ctx, 'rad.li');
+    await page.getByRole('link', { name: '检查影像' }).click();
+    await page.getByRole('heading', { name: '检查影像' }).waitFor();
+
+    // The refresh token is an HttpOnly, SameSite=Strict cookie for the sign-in endpoints only.
+    const cookie = (await ctx.cookies()).find((c) => c.name === 'zhiyin_refresh')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/auth' });
+    // Nothing of the session in the page's storage, and the cookie is out of the page's reach.
+    const stored = await page.evaluate(() => ({
+      session: JSON.stringify({ ...sessionStorage }),
+      local: JSON.stringify({ ...localStorage }),
+      cookie: document.cookie,
+    }));
+    for (const text of [stored.session, stored.local, stored.cookie]) {
+      expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+/); // no JWT
+      expect(text).not.toContain(cookie.value);
+      expect(text).not.toMatch(/token/i);
+    }
+
+    // A reload keeps the user signed in, on the same page.
+    await page.reload();
+    await page.getByRole('heading', { name: '检查影像' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/studies');
+    // A second tab of the same browser is signed in too (a new browser is not: see below).
+    const second = await ctx.newPage();
+    await second.goto('/reading');
+    await second.getByTestId('current-user').waitFor();
+    expect(new URL(second.url()).pathname).toBe('/reading');
+    // Both tabs renew at once (one shared, rotating cookie): both stay signed in.
+    await Promise.all([page.reload(), second.reload()]);
+    await page.getByRole('heading', { name: '检查影像' }).waitFor();
+    await second.getByTestId('current-user').waitFor();
+    await page.getByRole('link', { name: '检查影像' }).click();
+    await page.getByRole('heading', { name: '检查影像' }).waitFor();
+    const other = await (await w.context()).newPage();
+    await other.goto('/reading');
+    await other.waitForURL((u) => u.pathname === '/sign-in');
+
+    // Signing out in one tab signs out every tab, and the cookie is gone.
+    const loggedOut = page.waitForResponse((r) => r.url().endsWith('/api/auth/logout'));
+    await page.getByRole('button', { name: '退出', exact: true }).click();
+    expect((await loggedOut).status()).toBe(204);
+    await second.waitForURL((u) => u.pathname === '/sign-in');
+    await expect(ctx.cookies()).resolves.not.toContainEqual(expect.objectContaining({ name: 'zhiyin_refresh' }));
+    await second.reload();
+    await second.getByRole('heading', { name: '登录' }).waitFor();
+    expect(violations).toEqual([]);
+  });
+
+  it('shows the OpenAPI page under its own CSP', async () => {
+    const ctx = await w.context();
+    const violations: string[] = [];
+    ctx.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    const page = await ctx.newPage();
+    await page.goto('/api/docs');
+    await page.getByRole('heading', { name: /Zhiyin API/ }).waitFor();
+    await page.getByText('/api/auth/login').first().waitFor();
+    expect(violations).toEqual([]);
+  });
+
+  it('cannot be framed by another page', async () => {
+    const page = await (await w.context()).newPage();
+    // Another site's page (about:blank here) frames the sign-in page; the load event waits for the frame.
+    await page.setContent(`<iframe id="f" src="${w.url}/sign-in" width="800" height="600"></iframe>`, {
+      waitUntil: 'load',
+    });
+    const frame = page.frames().find((f) => f !== page.mainFrame())!;
+    expect(frame.url()).not.toBe(`${w.url}/sign-in`);
+    await expect(frame.locator('#root').count()).resolves.toBe(0);
+  });
+
   it('goes to the sign-in page, saying why, when the server ends the session', async () => {
     const ctx = await w.context();
     const page = await w.signIn(ctx, 'coord.liu');
-    const refreshToken = await page.evaluate(
-      () => (JSON.parse(sessionStorage.getItem('zhiyin.session')!) as { refreshToken: string }).refreshToken,
-    );
+    const refreshToken = (await ctx.cookies()).find((c) => c.name === 'zhiyin_refresh')!.value;
     // Signed out elsewhere (e.g. by an administrator): the refresh token no longer works.
     await fetch(`${w.url}/api/auth/logout`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refreshToken }),
+      headers: { cookie: `zhiyin_refresh=${refreshToken}`, 'x-zhiyin-csrf': '1' },
     });
     await page.waitForURL((u) => u.pathname === '/sign-in', { timeout: 20_000 });
     await page.getByText('登录已过期，请重新登录。').waitFor();

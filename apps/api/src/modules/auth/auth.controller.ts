@@ -1,17 +1,17 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsString, Length, MaxLength } from 'class-validator';
+import type { Request, Response } from 'express';
 import { CurrentActor, Public, Roles } from '#src/common/decorators.js';
+import { AppError } from '#src/common/errors.js';
 import { ROLES, type Actor } from '#src/common/request-context.js';
-import { AuthService } from './auth.service.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { AuthService, type SessionTokens } from './auth.service.js';
+import { clearRefreshCookie, CSRF_HEADER, readRefreshCookie, setRefreshCookie } from './refresh-cookie.js';
 
 export class LoginDto {
   @ApiProperty({ example: 'doc.bjcy' }) @IsString() @Length(1, 64) username: string;
   @ApiProperty() @IsString() @Length(1, 256) password: string;
-}
-
-export class RefreshDto {
-  @ApiProperty() @IsString() @Length(16, 256) refreshToken: string;
 }
 
 export class PatientLoginDto {
@@ -22,34 +22,51 @@ export class PatientLoginDto {
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post('login')
   @HttpCode(200)
   @Public()
-  login(@Body() dto: LoginDto) {
-    return this.auth.login(dto.username, dto.password);
+  async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.session(req, res, await this.auth.login(dto.username, dto.password));
   }
 
+  /** A new access token for the sign-in in the refresh cookie (which is rotated). */
   @Post('refresh')
   @HttpCode(200)
   @Public()
-  refresh(@Body() dto: RefreshDto) {
-    return this.auth.refresh(dto.refreshToken);
+  @ApiHeader({ name: CSRF_HEADER, required: true, description: 'must be 1 (cross-site request defence)' })
+  async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const token = readRefreshCookie(req);
+    if (!token) throw new AppError('INVALID_REFRESH_TOKEN', 'Your session has ended. Sign in again.');
+    try {
+      return this.session(req, res, await this.auth.refresh(token));
+    } catch (err) {
+      // An ended sign-in's cookie is of no more use: the browser drops it (kept on other failures).
+      if (err instanceof AppError && err.code === 'INVALID_REFRESH_TOKEN') clearRefreshCookie(req, res);
+      throw err;
+    }
   }
 
+  /** Ends the sign-in of the refresh cookie (every access token of it stops) and removes the cookie. */
   @Post('logout')
   @HttpCode(204)
   @Public()
-  async logout(@Body() dto: RefreshDto) {
-    await this.auth.logout(dto.refreshToken);
+  @ApiHeader({ name: CSRF_HEADER, required: true, description: 'must be 1 (cross-site request defence)' })
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const token = readRefreshCookie(req);
+    clearRefreshCookie(req, res);
+    if (token) await this.auth.logout(token);
   }
 
   @Post('patient-login')
   @HttpCode(200)
   @Public()
-  patientLogin(@Body() dto: PatientLoginDto) {
-    return this.auth.patientLogin(dto.code, dto.birthDate);
+  async patientLogin(@Body() dto: PatientLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.session(req, res, await this.auth.patientLogin(dto.code, dto.birthDate));
   }
 
   @Get('me')
@@ -57,5 +74,12 @@ export class AuthController {
   @Roles(...ROLES)
   me(@CurrentActor() actor: Actor) {
     return this.auth.me(actor);
+  }
+
+  /** The refresh token goes into the HttpOnly cookie only; the body carries the access token and the user. */
+  private session(req: Request, res: Response, tokens: SessionTokens) {
+    const { refreshToken, refreshExpiresIn, ...body } = tokens;
+    if (refreshToken) setRefreshCookie(req, res, refreshToken, refreshExpiresIn ?? this.config.refreshTokenTtl);
+    return body;
   }
 }

@@ -22,8 +22,18 @@ const MAX_PATIENT_FAILURES_PER_ADDRESS = 10;
 export interface SessionTokens {
   accessToken: string;
   expiresIn: number;
+  /** for the refresh cookie only (never in a response body); null: keep the cookie as it is */
   refreshToken: string | null;
+  /** seconds the refresh token is valid; unset: REFRESH_TOKEN_TTL */
+  refreshExpiresIn?: number;
   user: SessionUser;
+}
+
+// How long after its rotation a refresh token may still be presented (see AuthService.refresh).
+const ROTATION_GRACE_SECONDS = 30;
+
+function secondsUntil(at: Date | undefined): number | null {
+  return at ? Math.max(1, Math.ceil((at.getTime() - Date.now()) / 1000)) : null;
 }
 
 export interface SessionUser {
@@ -83,7 +93,13 @@ export class AuthService {
     return { ...this.access(actor), refreshToken: refresh, user: this.sessionUser(user) };
   }
 
-  /** Rotates the refresh token. Presenting an already-rotated token revokes the whole sign-in (theft). */
+  /**
+   * Rotates the refresh token. Presenting an already-rotated token revokes the whole sign-in (theft),
+   * except within a short grace after its rotation while its successor is still unused: two tabs of
+   * one browser share the cookie and may both refresh at once, and a response lost on the way leaves
+   * the browser with the old token. Such a late call gets an access token but no new refresh token
+   * (the browser keeps the successor it was already given), so the family never forks.
+   */
   async refresh(refreshToken: string): Promise<SessionTokens> {
     const result = await this.ds.transaction(async (m) => {
       const row = await m
@@ -93,17 +109,24 @@ export class AuthService {
         .setLock('pessimistic_write')
         .getOne();
       if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return { error: 'invalid' as const };
-      if (row.rotatedAt) {
+      const grace = row.rotatedAt !== null && (await this.withinRotationGrace(m, row));
+      if (row.rotatedAt && !grace) {
         await this.revokeFamily(m, row.familyId);
         return { error: 'reused' as const, userId: row.userId };
       }
-      const user = await m.getRepository(UserEntity).findOneBy({ id: row.userId });
-      if (!user || !user.active || !(await this.facilityActive(user.facilityId, m)))
-        return { error: 'invalid' as const };
+      const session = row.patientAccessCodeId
+        ? await this.patientSession(m, row.patientAccessCodeId, row.familyId, row.expiresAt)
+        : await this.staffSession(m, row.userId!, row.familyId);
+      if (!session) return { error: 'invalid' as const };
+      if (grace) return { tokens: { ...session, refreshToken: null } };
       await m.update(RefreshTokenEntity, { id: row.id }, { rotatedAt: new Date() });
-      const actor = this.actorOf(user, row.familyId);
-      const next = await this.issueRefresh(m, user.id, row.familyId);
-      return { tokens: { ...this.access(actor), refreshToken: next, user: this.sessionUser(user) } };
+      // A patient's session ends at a fixed time (PATIENT_SESSION_TTL after sign-in); a staff sign-in
+      // lasts while it is used.
+      const expiresAt = row.patientAccessCodeId ? row.expiresAt : undefined;
+      const next = await this.issueRefresh(m, row.userId, row.familyId, expiresAt, row.patientAccessCodeId);
+      return {
+        tokens: { ...session, refreshToken: next, refreshExpiresIn: secondsUntil(expiresAt) ?? undefined },
+      };
     });
     if ('error' in result) {
       if (result.error === 'reused') {
@@ -126,6 +149,17 @@ export class AuthService {
     if (row) {
       await this.revokeFamily(this.ds.manager, row.familyId);
       await this.revocations.refresh();
+      if (row.patientAccessCodeId) {
+        const code = await this.ds.getRepository(PatientAccessCodeEntity).findOneBy({ id: row.patientAccessCodeId });
+        await this.audit.record({
+          action: 'auth.logout',
+          resourceType: 'patient',
+          resourceId: code?.patientId ?? null,
+          patientId: code?.patientId ?? null,
+          outcome: 'success',
+        });
+        return;
+      }
       await this.audit.record({
         action: 'auth.logout',
         resourceType: 'user',
@@ -167,15 +201,12 @@ export class AuthService {
       throw await denied(row.patientId);
     }
     await this.ds.getRepository(PatientAccessCodeEntity).update({ id: row.id }, { lastUsedAt: new Date() });
-    const actor: Actor = {
-      id: patient.id,
-      role: 'patient',
-      facilityId: patient.homeFacilityId,
-      specialty: null,
-      readingCentreId: null,
-      sessionId: row.id,
-    };
+    // The session is a refresh-token family bound to the code: signing out revokes the family, and
+    // replacing or revoking the code ends it too (SessionRevocations).
+    const sessionEnds = new Date(Date.now() + this.config.patientSessionTtl * 1000);
+    const actor = this.patientActor(patient, randomUUID());
     requestContext.setActor(actor);
+    const refresh = await this.issueRefresh(this.ds.manager, null, actor.sessionId!, sessionEnds, row.id);
     await this.audit.record({
       action: 'auth.patient_login',
       resourceType: 'patient',
@@ -185,16 +216,9 @@ export class AuthService {
     });
     return {
       ...this.access(actor, this.config.patientSessionTtl),
-      refreshToken: null,
-      user: {
-        id: patient.id,
-        role: 'patient',
-        facilityId: patient.homeFacilityId,
-        specialty: null,
-        readingCentreId: null,
-        displayNameZh: `${patient.familyNameZh}${patient.givenNameZh}`,
-        displayNameEn: patient.namePinyin,
-      },
+      refreshToken: refresh,
+      refreshExpiresIn: this.config.patientSessionTtl,
+      user: this.patientUser(patient),
     };
   }
 
@@ -202,15 +226,7 @@ export class AuthService {
     if (actor.role === 'patient') {
       const p = await this.ds.getRepository(PatientEntity).findOneBy({ id: actor.id });
       if (!p) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
-      return {
-        id: p.id,
-        role: 'patient',
-        facilityId: p.homeFacilityId,
-        specialty: null,
-        readingCentreId: null,
-        displayNameZh: `${p.familyNameZh}${p.givenNameZh}`,
-        displayNameEn: p.namePinyin,
-      };
+      return this.patientUser(p);
     }
     const user = await this.ds.getRepository(UserEntity).findOneBy({ id: actor.id });
     if (!user || !user.active) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
@@ -245,15 +261,65 @@ export class AuthService {
     };
   }
 
-  private async issueRefresh(m: EntityManager, userId: string, familyId: string): Promise<string> {
+  private async issueRefresh(
+    m: EntityManager,
+    userId: string | null,
+    familyId: string,
+    expiresAt = new Date(Date.now() + this.config.refreshTokenTtl * 1000),
+    patientAccessCodeId: string | null = null,
+  ): Promise<string> {
     const { token, hash } = this.tokens.newOpaqueToken();
-    await m.insert(RefreshTokenEntity, {
-      userId,
-      familyId,
-      tokenHash: hash,
-      expiresAt: new Date(Date.now() + this.config.refreshTokenTtl * 1000),
-    });
+    await m.insert(RefreshTokenEntity, { userId, patientAccessCodeId, familyId, tokenHash: hash, expiresAt });
     return token;
+  }
+
+  /** Whether a rotated token is the family's latest rotation and was rotated moments ago (see refresh). */
+  private async withinRotationGrace(m: EntityManager, row: RefreshTokenEntity): Promise<boolean> {
+    const [r] = await m.query<{ ok: boolean }[]>(
+      `SELECT $2::timestamptz > now() - make_interval(secs => $3)
+              AND NOT EXISTS (SELECT 1 FROM refresh_token WHERE family_id = $1 AND rotated_at > $2::timestamptz) AS ok`,
+      [row.familyId, row.rotatedAt, ROTATION_GRACE_SECONDS],
+    );
+    return r?.ok === true;
+  }
+
+  private async staffSession(m: EntityManager, userId: string, familyId: string) {
+    const user = await m.getRepository(UserEntity).findOneBy({ id: userId });
+    if (!user || !user.active || !(await this.facilityActive(user.facilityId, m))) return null;
+    return { ...this.access(this.actorOf(user, familyId)), user: this.sessionUser(user) };
+  }
+
+  /** A patient's session goes on while its code is valid, up to the session's fixed end. */
+  private async patientSession(m: EntityManager, codeId: string, familyId: string, sessionEnds: Date) {
+    const code = await m.getRepository(PatientAccessCodeEntity).findOneBy({ id: codeId });
+    if (!code || code.revokedAt || code.expiresAt.getTime() <= Date.now()) return null;
+    const patient = await m.getRepository(PatientEntity).findOneBy({ id: code.patientId });
+    if (!patient) return null;
+    const ttl = secondsUntil(sessionEnds)!;
+    return { ...this.access(this.patientActor(patient, familyId), ttl), user: this.patientUser(patient) };
+  }
+
+  private patientActor(patient: PatientEntity, sessionId: string): Actor {
+    return {
+      id: patient.id,
+      role: 'patient',
+      facilityId: patient.homeFacilityId,
+      specialty: null,
+      readingCentreId: null,
+      sessionId,
+    };
+  }
+
+  private patientUser(p: PatientEntity): SessionUser {
+    return {
+      id: p.id,
+      role: 'patient',
+      facilityId: p.homeFacilityId,
+      specialty: null,
+      readingCentreId: null,
+      displayNameZh: `${p.familyNameZh}${p.givenNameZh}`,
+      displayNameEn: p.namePinyin,
+    };
   }
 
   /** Whether the account's facility (if any) is active: a deactivated centre's accounts cannot sign in. */

@@ -9,7 +9,8 @@ const POLL_MS = 2_000;
 
 /**
  * Sign-ins that ended before their access tokens expire: signed out, deactivated, password reset,
- * moved to another role or centre (refresh-token families revoked), or a patient's code replaced.
+ * moved to another role or centre (refresh-token families revoked), or a patient's code replaced
+ * (the code's sessions: their families).
  * Access tokens are checked against this set on every request and socket, so an ended sign-in stops
  * at once on this node and within a poll on the others — not when its last access token runs out.
  *
@@ -73,7 +74,11 @@ export class SessionRevocations implements OnModuleInit, OnModuleDestroy {
          WHERE revoked_at IS NOT NULL AND revoked_at > now() - make_interval(secs => $1)
        UNION
        SELECT id::text FROM patient_access_code
-         WHERE revoked_at IS NOT NULL AND revoked_at > now() - make_interval(secs => $1)`,
+         WHERE revoked_at IS NOT NULL AND revoked_at > now() - make_interval(secs => $1)
+       UNION
+       SELECT DISTINCT t.family_id::text FROM refresh_token t
+         JOIN patient_access_code c ON c.id = t.patient_access_code_id
+         WHERE c.revoked_at IS NOT NULL AND c.revoked_at > now() - make_interval(secs => $1)`,
       [this.windowSeconds],
     );
     const next = new Set(rows.map((r) => r.id));

@@ -25,7 +25,10 @@ export class UserEntity {
 @Entity('refresh_token')
 export class RefreshTokenEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
-  @Column('uuid') userId: string;
+  /** the staff member signed in; null for a patient's session */
+  @Column('uuid', { nullable: true }) userId: string | null;
+  /** a patient's session: the access code it was opened with (null for staff) */
+  @Column('uuid', { nullable: true }) patientAccessCodeId: string | null;
   /** all tokens of one sign-in share a family; reuse of a rotated token revokes the family */
   @Column('uuid') familyId: string;
   @Column('text', { unique: true }) tokenHash: string;
