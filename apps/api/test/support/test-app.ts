@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createApp } from '#src/bootstrap.js';
 import type { AppOverrides } from '#src/app.module.js';
 import { loadConfig, type AppConfig } from '#src/config/app-config.js';
@@ -56,7 +56,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { overrides?: AppOverrides; databaseUrl?: string } = {},
+  opts: { overrides?: AppOverrides; databaseUrl?: string; logger?: Logger } = {},
 ): Promise<TestApp> {
   const database = opts.databaseUrl
     ? { url: opts.databaseUrl, drop: () => Promise.resolve() }
@@ -76,7 +76,7 @@ export async function startTestApp(
   const app = await createApp(
     config,
     database.url,
-    pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }),
+    opts.logger ?? pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }),
     opts.overrides,
   );
   await app.listen(0, '127.0.0.1');
