@@ -60,6 +60,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
         code = 'VALIDATION_FAILED';
         message = 'Some fields are not valid.';
         details = { fields: (body as { message: string[] }).message };
+      } else if (isBodyParserError(exception.cause) && exception.cause.type === 'entity.too.deep') {
+        // The body parser's errors reach the filter wrapped by the HTTP adapter.
+        code = 'JSON_TOO_DEEP';
+        message = exception.cause.message;
       } else if (status === 404) {
         message = 'Not found.';
       } else if (status === 413) {
@@ -71,10 +75,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       status = exception.status;
       code = STATUS_CODE[status] ?? 'BAD_REQUEST';
       message = status === 413 ? 'The request body is larger than allowed.' : 'The request body could not be read.';
-      if (exception.type === 'entity.too.deep') {
-        code = 'JSON_TOO_DEEP';
-        message = exception.message;
-      }
     } else if (isDatabaseUnavailable(exception)) {
       status = 503;
       code = 'DATABASE_UNAVAILABLE';
