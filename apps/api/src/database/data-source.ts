@@ -6,6 +6,8 @@ import { Referrals1764122400000 } from './migrations/1764122400000-Referrals.js'
 import { ReportsPlans1764126000000 } from './migrations/1764126000000-ReportsPlans.js';
 import { Admin1764129600000 } from './migrations/1764129600000-Admin.js';
 import { ImagingIndexFunction1764133300000 } from './migrations/1764133300000-ImagingIndexFunction.js';
+import { AuditClientRequestId1765050000000 } from './migrations/1765050000000-AuditClientRequestId.js';
+import { PatientNationalIdPerCentre1765050000001 } from './migrations/1765050000001-PatientNationalIdPerCentre.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -29,6 +31,8 @@ export const MIGRATIONS = [
   ReportsPlans1764126000000,
   Admin1764129600000,
   ImagingIndexFunction1764133300000,
+  AuditClientRequestId1765050000000,
+  PatientNationalIdPerCentre1765050000001,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */
