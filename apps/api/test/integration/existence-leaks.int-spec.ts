@@ -64,6 +64,28 @@ describe("existence leaks: another centre's patients and studies stay unseen", (
     ]);
   });
 
+  it('the coordinator resolves a flagged record; the decision is audited', async () => {
+    const { rows } = await t.db.query("SELECT id FROM patient WHERE mrn = 'BJCY900001'");
+    const doctor = await api(t, 'POST', `/api/patients/${rows[0].id}/duplicate-review`, {
+      token: bjcy,
+      body: { samePerson: false },
+    });
+    expect(doctor.status).toBe(403);
+    const res = await api(t, 'POST', `/api/patients/${rows[0].id}/duplicate-review`, {
+      token: coordinator,
+      body: { samePerson: false },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.possibleDuplicate).toBe(false);
+    const left = await api(t, 'GET', '/api/patients?possibleDuplicate=true', { token: coordinator });
+    expect(left.body.items.map((p: { mrn: string }) => p.mrn)).toEqual(['BJHD900001']);
+    const audit = await t.db.query(
+      "SELECT details FROM audit_event WHERE action = 'patient.duplicate.review' AND patient_id = $1",
+      [rows[0].id],
+    );
+    expect(audit.rows).toEqual([{ details: { samePerson: false, wasFlagged: true } }]);
+  });
+
   it('the same national ID twice at one centre is still refused (the caller sees that record anyway)', async () => {
     const again = await api(t, 'POST', '/api/patients', { token: bjcy, body: person('BJCY900002') });
     expect(again.status).toBe(409);

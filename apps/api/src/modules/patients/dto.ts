@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 import { IsBoundedInt, IsCalendarDate } from '#src/common/validation/decorators.js';
 import { SEXES, type Sex } from './patient.entity.js';
 
@@ -40,6 +40,14 @@ export class UpdatePatientDto {
   @ApiProperty({ description: 'the version you read; a stale version is refused' })
   @IsBoundedInt({ min: 1 })
   version: number;
+}
+
+export class ReviewDuplicateDto {
+  @ApiProperty({
+    description: "whether this record and another centre's record with the same national ID are one person",
+  })
+  @IsBoolean()
+  samePerson: boolean;
 }
 
 export class SearchPatientsDto {

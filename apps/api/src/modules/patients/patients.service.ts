@@ -199,6 +199,28 @@ export class PatientsService {
     return { items: rows.map((p) => toView(p, actor)), total };
   }
 
+  /** Clears a record's possible-duplicate flag once the coordinator has looked at it. */
+  async reviewDuplicate(actor: Actor, id: string, samePerson: boolean): Promise<PatientView> {
+    return this.ds.transaction(async (m) => {
+      const patient = await this.findInScope(actor, id, m, true);
+      const wasFlagged = patient.possibleDuplicate;
+      patient.possibleDuplicate = false;
+      await m.save(patient);
+      await this.audit.record(
+        {
+          action: 'patient.duplicate.review',
+          resourceType: 'patient',
+          resourceId: id,
+          patientId: id,
+          outcome: 'success',
+          details: { samePerson, wasFlagged },
+        },
+        m,
+      );
+      return toView(patient, actor);
+    });
+  }
+
   /** A code the community doctor hands to the patient, for the patient's own page (shown once). */
   async issueAccessCode(actor: Actor, patientId: string): Promise<{ code: string; expiresAt: string }> {
     const issued = await this.ds.transaction(async (m) => {
