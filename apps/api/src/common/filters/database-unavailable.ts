@@ -51,6 +51,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   let e: unknown = err;
   for (let hops = 0; hops < 4 && typeof e === 'object' && e !== null; hops++) {
     const x = e as DriverLike;
+    // (QueryFailedError copies its driver error's code onto itself: test before reading the code.)
+    if (x.name === 'QueryFailedError') wrappedInQuery = true;
     const code = typeof x.code === 'string' ? x.code : undefined;
     if (code && NETWORK_CODES.has(code)) return true;
     if (code && /^[0-9A-Z]{5}$/.test(code)) {
@@ -58,7 +60,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
       if (code === NOT_IN_PREREQUISITE_STATE && !wrappedInQuery) return true;
     }
     if (typeof x.message === 'string' && DRIVER_MESSAGES.some((m) => m.test(x.message as string))) return true;
-    if (x.name === 'QueryFailedError') wrappedInQuery = true;
     e = x.driverError ?? x.cause;
   }
   return false;

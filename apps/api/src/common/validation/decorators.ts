@@ -32,7 +32,7 @@ export function IsBoundedInt(opts: { min: number; max?: number }): PropertyDecor
 const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
 
-/** YYYY-MM-DD naming a day that exists (no 30 February), year 0001 to 9999. */
+/** YYYY-MM-DD naming a day that exists (no 30 February), in the years 0100 to 9999. */
 export function isCalendarDate(value: unknown): value is string {
   return typeof value === 'string' && CALENDAR_DATE.test(value) && real(value);
 }
@@ -42,8 +42,8 @@ export function isTimestamp(value: unknown): value is string {
   return typeof value === 'string' && TIMESTAMP.test(value) && real(value);
 }
 
-// validator's strict ISO 8601 check refuses days a month does not have (leap years included);
-// year 0 exists in ISO 8601 but not in PostgreSQL.
+// validator's strict ISO 8601 check refuses days a month does not have (leap years included), and
+// years before 100; the year check is a second guard: year 0 exists in ISO 8601, not in PostgreSQL.
 function real(value: string): boolean {
   return isISO8601(value, { strict: true, strictSeparator: true }) && Number(value.slice(0, 4)) >= 1;
 }
