@@ -1,8 +1,7 @@
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule, type AppOverrides } from './app.module.js';
@@ -16,6 +15,10 @@ import { metricsEndpoint } from './modules/metrics/metrics.endpoint.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
 import { requestContext } from './common/request-context.js';
 import { securityHeaders } from './common/http/security-headers.js';
+import { requestIds } from './common/logging/request-id.js';
+import { StrictValidationPipe } from './common/pipes/strict-validation.pipe.js';
+import { verifyJsonDepth } from './common/validation/json-depth.js';
+import { refuseControlCharactersInUrl } from './common/validation/url-control-characters.js';
 import { serveWebApp } from './web-app.js';
 
 interface Req {
@@ -29,8 +32,6 @@ interface Res {
   setHeader(name: string, value: string): void;
   on(event: 'finish', cb: () => void): void;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /** Builds the HTTP application (used by `main.ts` and by the tests, so both run the same app). */
 export async function createApp(
@@ -59,25 +60,26 @@ export async function createApp(
   app.use(securityHeaders());
   app.setGlobalPrefix('api', { exclude: ['dicomweb/{*path}'] });
   // JSON bodies for the REST API; DICOMweb bodies are streamed by their own handlers, never parsed here.
+  // `verify` refuses deeply nested JSON before it is parsed. Nest's option type leaves `verify` out
+  // (its rawBody option uses it) but hands the options to body-parser as they are.
   app.useBodyParser('json', {
     limit: config.jsonBodyLimit,
+    verify: verifyJsonDepth,
     type: (req: { url?: string; headers: Record<string, string | string[] | undefined> }) =>
       !req.url?.startsWith('/dicomweb') &&
       /^application\/([\w.+-]*\+)?json\b/i.test(String(req.headers['content-type'] ?? '')),
-  });
+  } as NestExpressBodyParserOptionsFor<'json'>);
 
   // Request id + caller address for the audit trail (the access log is written by trackRequests, with
   // the route template only: never the URL, whose query string can carry names).
   app.use((req: Req, res: Res, next: () => void) => {
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const { requestId, clientRequestId } = requestIds(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
-    requestContext.run({ requestId, clientIp: req.ip ?? null, actor: null }, next);
+    requestContext.run({ requestId, clientRequestId, clientIp: req.ip ?? null, actor: null }, next);
   });
   app.use(bindRequestLogContext(() => requestContext.get()));
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
-  );
+  app.use(refuseControlCharactersInUrl);
+  app.useGlobalPipes(new StrictValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(logger));
   // No enableShutdownHooks(): the process's entry point (start.ts) owns SIGINT/SIGTERM, closes the app
   // (whose destroy and shutdown hooks run then) and only then stops the embedded database and exits.

@@ -39,7 +39,9 @@ describe('audit trail', () => {
       resource_type: 'patient',
       resource_id: id,
       outcome: 'success',
-      request_id: 'req-create-0001',
+      // The server's own request id; the client's is kept beside it.
+      request_id: created.headers.get('x-request-id'),
+      client_request_id: 'req-create-0001',
     });
     expect(create.client_ip).toMatch(/127\.0\.0\.1/);
     expect(await rowsFor('patient.read', id)).toHaveLength(1);

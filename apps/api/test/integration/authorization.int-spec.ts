@@ -85,6 +85,10 @@ const SAMPLES: Record<string, Sample> = {
     body: { phone: '13800000000', version: 1 },
     scoped: 'patient',
   }),
+  'POST /api/patients/:id/duplicate-review': (ids) => ({
+    path: `/api/patients/${ids.ownPatient}/duplicate-review`,
+    body: { samePerson: false },
+  }),
   'POST /api/patients/:id/access-codes': (ids) => ({
     path: `/api/patients/${ids.ownPatient}/access-codes`,
     scoped: 'patient',

@@ -10,6 +10,8 @@ export interface RouteInfo {
   path: string;
   roles: Role[] | undefined;
   isPublic: boolean;
+  /** `Controller.method`, to find the route's parameter metadata */
+  handler: string;
 }
 
 const join = (...parts: string[]) =>
@@ -35,7 +37,7 @@ export function allRoutes(): RouteInfo[] {
       const isPublic = Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller));
       // Everything is under /api except DICOMweb, which standard clients expect at its own root.
       const path = base.startsWith('dicomweb') ? join(base, sub) : join('api', base, sub);
-      routes.push({ key: `${method} ${path}`, method, path, roles, isPublic });
+      routes.push({ key: `${method} ${path}`, method, path, roles, isPublic, handler: `${controller.name}.${name}` });
     }
   }
   return routes;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createApp } from '#src/bootstrap.js';
 import type { AppOverrides } from '#src/app.module.js';
 import { loadConfig, type AppConfig } from '#src/config/app-config.js';
@@ -65,6 +65,7 @@ export async function startTestApp(
     databaseUrl?: string;
     /** receives the server's log lines (JSON, from level info) for a test to read */
     logTo?: { write(line: string): void };
+    logger?: Logger;
   } = {},
 ): Promise<TestApp> {
   const database = opts.databaseUrl
@@ -87,7 +88,8 @@ export async function startTestApp(
   const app = await createApp(
     config,
     appUrl,
-    opts.logTo ? pino({ level: 'info' }, opts.logTo) : pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' }),
+    opts.logger ??
+      (opts.logTo ? pino({ level: 'info' }, opts.logTo) : pino({ level: process.env.ZHIYIN_TEST_LOG ?? 'silent' })),
     opts.overrides,
   );
   await app.listen(0, '127.0.0.1');

@@ -86,6 +86,7 @@ export const en: Record<MessageKey, string> = {
     'This conflicts with an existing record (for example a record number, ID number or code already in use, or a record someone just changed). Check and try again.',
   'error.STALE_STATE': 'Someone else has just changed this record. Reload it and make your change again.',
   'error.PAYLOAD_TOO_LARGE': 'The file is larger than allowed.',
+  'error.DATABASE_UNAVAILABLE': 'The service is briefly unavailable; nothing was saved. Try again in a moment.',
 
   'unreachable.title': 'The server cannot be reached',
   'unreachable.text':

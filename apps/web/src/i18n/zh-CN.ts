@@ -81,6 +81,7 @@ export const zhCN = {
   'error.CONFLICT': '这与已有的记录冲突（例如病历号、身份证号或代码已被使用，或者记录刚被别人修改）。请检查后重试。',
   'error.STALE_STATE': '这条记录刚被别人修改过。请重新加载后再改。',
   'error.PAYLOAD_TOO_LARGE': '文件太大，超过了允许的上限。',
+  'error.DATABASE_UNAVAILABLE': '服务暂时不可用，本次操作未保存，请稍后重试。',
 
   'unreachable.title': '暂时连接不上服务器',
   'unreachable.text': '知医服务器没有响应。您的工作没有丢失，连接恢复后会自动回到刚才的页面。',

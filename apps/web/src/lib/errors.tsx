@@ -12,6 +12,7 @@ const KNOWN: Record<string, MessageKey> = {
   CONFLICT: 'error.CONFLICT',
   STALE_STATE: 'error.STALE_STATE',
   PAYLOAD_TOO_LARGE: 'error.PAYLOAD_TOO_LARGE',
+  DATABASE_UNAVAILABLE: 'error.DATABASE_UNAVAILABLE',
 };
 
 /** A message a person can act on, in the current language, for any error the API calls throw. */

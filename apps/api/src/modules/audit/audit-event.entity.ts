@@ -16,7 +16,10 @@ export class AuditEventEntity {
   @Column('text', { nullable: true }) resourceId: string | null;
   @Column('uuid', { nullable: true }) patientId: string | null;
   @Column('text') outcome: AuditOutcome;
+  /** the server's own id of the request */
   @Column('text', { nullable: true }) requestId: string | null;
+  /** the client's X-Request-Id, when valid: for correlation only, never trusted as ours */
+  @Column('text', { nullable: true }) clientRequestId: string | null;
   @Column('text', { nullable: true }) clientIp: string | null;
   /** ids and counts only, never patient data */
   @Column('jsonb', { nullable: true }) details: Record<string, unknown> | null;

@@ -1,22 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsDate,
-  IsIn,
-  IsInt,
-  IsNumberString,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { Roles } from '#src/common/decorators.js';
 import { AUDIT_OUTCOMES, type AuditOutcome } from './audit-event.entity.js';
 import { AuditService } from './audit.service.js';
+import { IsBoundedInt, IsRowId, IsTimestamp } from '#src/common/validation/decorators.js';
 
 export class AuditQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() actorId?: string;
@@ -39,13 +27,13 @@ export class AuditQueryDto {
   resourceType?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) resourceId?: string;
   @ApiPropertyOptional({ enum: AUDIT_OUTCOMES }) @IsOptional() @IsIn(AUDIT_OUTCOMES) outcome?: AuditOutcome;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() from?: Date;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() to?: Date;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() from?: string;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() to?: string;
   @ApiPropertyOptional({ description: 'rows older than this id (the previous page’s nextBefore)' })
   @IsOptional()
-  @IsNumberString()
+  @IsRowId()
   before?: string;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 1, max: 500 }) limit?: number;
 }
 
 @ApiTags('audit')
@@ -62,7 +50,12 @@ export class AuditController {
   @Roles('admin')
   async list(@Query() q: AuditQueryDto) {
     const limit = q.limit ?? 100;
-    const rows = await this.audit.query({ ...q, limit });
+    const rows = await this.audit.query({
+      ...q,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      limit,
+    });
     const labels = await this.audit.labels(rows);
     return { items: rows, ...labels, nextBefore: rows.length === limit ? rows[rows.length - 1]!.id : null };
   }

@@ -56,6 +56,7 @@ export class AuditService {
         patientId: e.patientId ?? null,
         outcome: e.outcome,
         requestId: ctx?.requestId ?? null,
+        clientRequestId: ctx?.clientRequestId ?? null,
         clientIp: ctx?.clientIp ?? null,
         details: (e.details ?? null) as never,
       })),

@@ -57,7 +57,7 @@ export class ClinicalController {
   @Get('report/pdf')
   @Roles(...STAFF)
   async pdf(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Res() res: Response) {
-    const report = await this.clinical.report(actor, id);
+    const { report, patientId } = await this.clinical.visibleReport(actor, id, 'report.pdf');
     if (!report?.signedAt)
       throw new AppError('STALE_STATE', 'There is no signed report yet.', { reason: 'no_signed_report' });
     const [r] = await this.ds.query<Record<string, any>[]>(
@@ -80,7 +80,13 @@ export class ClinicalController {
       centre: { nameZh: r!.centre_zh, nameEn: r!.centre_en },
       patient: { name: r!.name, pinyin: r!.name_pinyin, sex: r!.sex, birthDate: r!.birth, mrn: r!.mrn },
     });
-    await this.audit.record({ action: 'report.pdf', resourceType: 'referral', resourceId: id, outcome: 'success' });
+    await this.audit.record({
+      action: 'report.pdf',
+      resourceType: 'referral',
+      resourceId: id,
+      patientId,
+      outcome: 'success',
+    });
     res
       .status(200)
       .type('application/pdf')

@@ -55,19 +55,32 @@ export class ClinicalService {
   // ---- report ----
 
   async report(actor: Actor, id: string): Promise<ReportView | null> {
-    const scope = await this.referrals.readable(actor, id);
-    const view = await this.loadReport(this.ds.manager, id);
-    // Until signed, a draft is the reader's working copy.
-    const visible =
-      view && (view.signedAt || actor.role === 'specialist' || actor.role === 'coordinator') ? view : null;
+    const { report, patientId } = await this.visibleReport(actor, id, 'report.read');
     await this.audit.record({
       action: 'report.read',
       resourceType: 'referral',
       resourceId: id,
-      patientId: scope.patient_id,
+      patientId,
       outcome: 'success',
     });
-    return visible;
+    return report;
+  }
+
+  /**
+   * The report as the caller may see it, and the referral's patient (for the audit row), without
+   * auditing the success: the PDF is audited once it is made. A refusal is audited as `readAction`.
+   */
+  async visibleReport(
+    actor: Actor,
+    id: string,
+    readAction: 'report.read' | 'report.pdf',
+  ): Promise<{ report: ReportView | null; patientId: string }> {
+    const scope = await this.referrals.readable(actor, id, readAction);
+    const view = await this.loadReport(this.ds.manager, id);
+    // Until signed, a draft is the reader's working copy.
+    const visible =
+      view && (view.signedAt || actor.role === 'specialist' || actor.role === 'coordinator') ? view : null;
+    return { report: visible, patientId: scope.patient_id };
   }
 
   async saveDraft(actor: Actor, id: string, dto: ReportDraftDto): Promise<ReportView> {
@@ -197,7 +210,7 @@ export class ClinicalService {
   // ---- plan ----
 
   async plan(actor: Actor, id: string) {
-    const scope = await this.referrals.readable(actor, id);
+    const scope = await this.referrals.readable(actor, id, 'plan.read');
     await this.audit.record({
       action: 'plan.read',
       resourceType: 'referral',

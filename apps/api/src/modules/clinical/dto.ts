@@ -5,8 +5,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsIn,
-  IsInt,
-  IsISO8601,
   IsNumber,
   IsOptional,
   IsString,
@@ -17,6 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsBoundedInt, IsTimestamp } from '#src/common/validation/decorators.js';
 
 export class DiagnosisDto {
   @ApiProperty({ example: 'I21.0' }) @IsString() @Matches(/^[A-Z]\d{2}(\.\d{1,2})?$/) code: string;
@@ -88,7 +87,7 @@ export class PlanContentDto {
 }
 
 export class HubAppointmentDto {
-  @ApiProperty() @IsISO8601({ strict: true }) at: string;
+  @ApiProperty() @IsTimestamp() at: string;
   @ApiProperty({ example: '心内科门诊' }) @IsString() @Length(1, 100) department: string;
   @ApiPropertyOptional({ example: '门诊楼 3 层 305 室' }) @IsOptional() @IsString() @MaxLength(200) place?: string;
 }
@@ -105,9 +104,7 @@ export class PlanDto {
 
 export class SignPlanDto {
   @ApiProperty({ description: 'the plan version you read and sign' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IsBoundedInt({ min: 1 })
   version: number;
 }
 

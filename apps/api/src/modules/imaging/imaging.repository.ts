@@ -106,17 +106,19 @@ export type StoreOutcome =
   | { kind: 'already-stored'; studyId: string; patientId: string | null }
   | PartFailure;
 
+// A UID the index cannot take is answered the same way whatever the reason: a study UID another
+// centre already used must not be told apart from any other UID refusal, or a centre could probe
+// which studies exist elsewhere. (The index itself still tells them apart, for the audit trail.)
+const UID_NOT_ACCEPTED: PartFailure = {
+  code: 'UID_NOT_ACCEPTED',
+  message:
+    'This instance cannot be stored under its Study or Series Instance UID. Check the UIDs the modality assigned, or give the study new UIDs.',
+  reason: FAILURE.PROCESSING_FAILURE,
+};
+
 const INDEX_FAILURES: Record<string, PartFailure> = {
-  STUDY_OF_ANOTHER_CENTRE: {
-    code: 'STUDY_OF_ANOTHER_CENTRE',
-    message: 'This study was sent by another centre and cannot be added to.',
-    reason: FAILURE.NOT_AUTHORISED,
-  },
-  SERIES_IN_ANOTHER_STUDY: {
-    code: 'SERIES_IN_ANOTHER_STUDY',
-    message: 'This series already belongs to another study.',
-    reason: FAILURE.PROCESSING_FAILURE,
-  },
+  STUDY_OF_ANOTHER_CENTRE: UID_NOT_ACCEPTED,
+  SERIES_IN_ANOTHER_STUDY: UID_NOT_ACCEPTED,
   DUPLICATE_SOP_INSTANCE: {
     code: 'DUPLICATE_SOP_INSTANCE',
     message: 'An instance with this SOP Instance UID is already stored with different content; it was not replaced.',

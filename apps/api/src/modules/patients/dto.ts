@@ -1,18 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoundedInt, IsCalendarDate } from '#src/common/validation/decorators.js';
 import { SEXES, type Sex } from './patient.entity.js';
 
 export class CreatePatientDto {
@@ -32,7 +20,7 @@ export class CreatePatientDto {
   namePinyin?: string;
 
   @ApiProperty({ enum: SEXES }) @IsIn(SEXES) sex: Sex;
-  @ApiProperty({ example: '1958-04-12' }) @IsISO8601({ strict: true }) @Length(10, 10) birthDate: string;
+  @ApiProperty({ example: '1958-04-12' }) @IsCalendarDate() birthDate: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[0-9+\- ]{5,20}$/) phone?: string;
   @ApiPropertyOptional({ description: 'resident ID card number; stored encrypted, shown masked' })
   @IsOptional()
@@ -46,14 +34,20 @@ export class UpdatePatientDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 32) givenNameZh?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[a-zA-Z ]{1,128}$/) namePinyin?: string;
   @ApiPropertyOptional({ enum: SEXES }) @IsOptional() @IsIn(SEXES) sex?: Sex;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) @Length(10, 10) birthDate?: string;
+  @ApiPropertyOptional() @IsOptional() @IsCalendarDate() birthDate?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[0-9+\- ]{5,20}$/) phone?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) nationalId?: string;
   @ApiProperty({ description: 'the version you read; a stale version is refused' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IsBoundedInt({ min: 1 })
   version: number;
+}
+
+export class ReviewDuplicateDto {
+  @ApiProperty({
+    description: "whether this record and another centre's record with the same national ID are one person",
+  })
+  @IsBoolean()
+  samePerson: boolean;
 }
 
 export class SearchPatientsDto {
@@ -68,8 +62,16 @@ export class SearchPatientsDto {
   @IsUUID()
   facilityId?: string;
 
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'coordinator: only records whose national ID another centre also holds',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  possibleDuplicate?: 'true' | 'false';
+
+  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 1, max: 100 }) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 0 }) offset?: number;
 }
 
 export interface PatientView {
@@ -83,6 +85,8 @@ export interface PatientView {
   birthDate: string;
   phone: string | null;
   nationalIdMasked: string | null;
+  /** coordinator only: another centre holds a patient with the same national ID */
+  possibleDuplicate?: boolean;
   version: number;
   createdAt: string;
   updatedAt: string;

@@ -23,6 +23,8 @@ export class PatientEntity {
   /** keyed hash for exact look-up without decrypting */
   @Column('text', { nullable: true }) nationalIdHash: string | null;
   @Column('text', { nullable: true }) nationalIdMasked: string | null;
+  /** another centre holds a patient with the same national ID: for the coordinator to resolve */
+  @Column('boolean', { default: false }) possibleDuplicate: boolean;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
   @VersionColumn() version: number;

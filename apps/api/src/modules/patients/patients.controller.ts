@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Que
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
 import type { Actor } from '#src/common/request-context.js';
-import { CreatePatientDto, SearchPatientsDto, UpdatePatientDto } from './dto.js';
+import { CreatePatientDto, ReviewDuplicateDto, SearchPatientsDto, UpdatePatientDto } from './dto.js';
 import { PatientsService } from './patients.service.js';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
@@ -35,6 +35,17 @@ export class PatientsController {
   @Roles('community_doctor')
   update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: UpdatePatientDto) {
     return this.patients.update(actor, id, dto);
+  }
+
+  /**
+   * The coordinator's review of a record flagged as a possible duplicate (another centre holds the
+   * same national ID): clears the flag; the decision is kept in the audit trail.
+   */
+  @Post(':id/duplicate-review')
+  @HttpCode(200)
+  @Roles('coordinator')
+  reviewDuplicate(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: ReviewDuplicateDto) {
+    return this.patients.reviewDuplicate(actor, id, dto.samePerson);
   }
 
   /** Issue the code the patient signs in with (with their birth date); shown once. */

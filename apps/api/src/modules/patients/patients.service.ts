@@ -34,6 +34,7 @@ export class PatientsService {
     const nationalId = this.checkNationalId(dto.nationalId);
     const names = this.names(dto.familyNameZh, dto.givenNameZh, dto.namePinyin);
     return this.ds.transaction(async (m) => {
+      const possibleDuplicate = nationalId ? await this.flagOtherCentres(m, facilityId, nationalId) : false;
       const entity = m.create(PatientEntity, {
         homeFacilityId: facilityId,
         mrn: dto.mrn,
@@ -42,6 +43,7 @@ export class PatientsService {
         birthDate: dto.birthDate,
         phone: dto.phone ?? null,
         ...this.nationalIdColumns(nationalId),
+        possibleDuplicate,
       });
       try {
         await m.save(entity);
@@ -55,10 +57,11 @@ export class PatientsService {
           resourceId: entity.id,
           patientId: entity.id,
           outcome: 'success',
+          ...(possibleDuplicate ? { details: { possibleDuplicate } } : {}),
         },
         m,
       );
-      return toView(entity);
+      return toView(entity, actor);
     });
   }
 
@@ -71,7 +74,7 @@ export class PatientsService {
       patientId: id,
       outcome: 'success',
     });
-    return toView(patient);
+    return toView(patient, actor);
   }
 
   async update(actor: Actor, id: string, dto: UpdatePatientDto): Promise<PatientView> {
@@ -93,6 +96,13 @@ export class PatientsService {
         ...(dto.birthDate ? { birthDate: dto.birthDate } : {}),
         ...(dto.phone !== undefined ? { phone: dto.phone } : {}),
         ...(nationalId !== undefined ? this.nationalIdColumns(nationalId) : {}),
+        ...(nationalId !== undefined
+          ? {
+              possibleDuplicate: nationalId
+                ? await this.flagOtherCentres(m, patient.homeFacilityId, nationalId)
+                : false,
+            }
+          : {}),
       });
       try {
         await m.save(patient);
@@ -113,7 +123,7 @@ export class PatientsService {
         },
         m,
       );
-      return toView(patient);
+      return toView(patient, actor);
     });
   }
 
@@ -122,6 +132,8 @@ export class PatientsService {
     const qb = this.ds.getRepository(PatientEntity).createQueryBuilder('p');
     if (actor.role === 'community_doctor') qb.andWhere('p.home_facility_id = :fac', { fac: actor.facilityId });
     else if (dto.facilityId) qb.andWhere('p.home_facility_id = :fac', { fac: dto.facilityId });
+    // Only the coordinator, who sees every centre, may know which records another centre shares.
+    if (actor.role === 'coordinator' && dto.possibleDuplicate === 'true') qb.andWhere('p.possible_duplicate');
     const q = dto.q?.trim();
     let searchedBy = 'all';
     if (q) {
@@ -142,19 +154,20 @@ export class PatientsService {
           .replace(/[^a-z ]/g, '')
           .replace(/\s+/g, ' ')
           .trim();
-        qb.andWhere(
-          `(lower(p.mrn) = :mrn OR lower(p.mrn) LIKE :mrnPrefix ESCAPE '\\'
-            OR replace(p.name_pinyin, ' ', '') LIKE :joined ESCAPE '\\'
+        // Digits only (an MRN) leave no letters for the name conditions: they are left out rather
+        // than given a placeholder pattern that matches nothing (PostgreSQL text cannot hold NUL).
+        const byName = spaced
+          ? `OR replace(p.name_pinyin, ' ', '') LIKE :joined ESCAPE '\\'
             OR p.name_pinyin LIKE :spaced ESCAPE '\\'
-            OR p.pinyin_initials LIKE :initials ESCAPE '\\')`,
-          {
-            mrn: q.toLowerCase(),
-            mrnPrefix: `${escapeLike(q.toLowerCase())}%`,
-            joined: `${escapeLike(letters)}%`,
-            spaced: spaced ? `${escapeLike(spaced)}%` : '\u0000',
-            initials: `${escapeLike(letters)}%`,
-          },
-        );
+            OR p.pinyin_initials LIKE :initials ESCAPE '\\'`
+          : '';
+        qb.andWhere(`(lower(p.mrn) = :mrn OR lower(p.mrn) LIKE :mrnPrefix ESCAPE '\\' ${byName})`, {
+          mrn: q.toLowerCase(),
+          mrnPrefix: `${escapeLike(q.toLowerCase())}%`,
+          joined: `${escapeLike(letters)}%`,
+          spaced: `${escapeLike(spaced)}%`,
+          initials: `${escapeLike(letters)}%`,
+        });
       }
     }
     const [rows, total] = await qb
@@ -183,7 +196,29 @@ export class PatientsService {
         details: { searchedBy, resultCount: 0 },
       });
     }
-    return { items: rows.map(toView), total };
+    return { items: rows.map((p) => toView(p, actor)), total };
+  }
+
+  /** Clears a record's possible-duplicate flag once the coordinator has looked at it. */
+  async reviewDuplicate(actor: Actor, id: string, samePerson: boolean): Promise<PatientView> {
+    return this.ds.transaction(async (m) => {
+      const patient = await this.findInScope(actor, id, m, true);
+      const wasFlagged = patient.possibleDuplicate;
+      patient.possibleDuplicate = false;
+      await m.save(patient);
+      await this.audit.record(
+        {
+          action: 'patient.duplicate.review',
+          resourceType: 'patient',
+          resourceId: id,
+          patientId: id,
+          outcome: 'success',
+          details: { samePerson, wasFlagged },
+        },
+        m,
+      );
+      return toView(patient, actor);
+    });
   }
 
   /** A code the community doctor hands to the patient, for the patient's own page (shown once). */
@@ -256,6 +291,23 @@ export class PatientsService {
     }
   }
 
+  /**
+   * Whether another centre's register holds this national ID; if so, flags those records too, so
+   * the coordinator sees both sides. Serialised per national ID (a transaction-scoped advisory
+   * lock), so two centres registering the same person at once both see the other.
+   */
+  private async flagOtherCentres(m: EntityManager, facilityId: string, nationalId: string): Promise<boolean> {
+    const hash = this.vault.lookupHash(nationalId);
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('patient.national_id:' || $1, 0))`, [hash]);
+    const flagged = await m.query<unknown[]>(
+      `UPDATE patient SET possible_duplicate = true
+        WHERE national_id_hash = $1 AND home_facility_id <> $2
+        RETURNING 1`,
+      [hash, facilityId],
+    );
+    return flagged.length > 0;
+  }
+
   private names(family: string, given: string, pinyinOverride?: string) {
     const generated = toPinyin(family, given);
     const full = pinyinOverride ? pinyinOverride.toLowerCase().replace(/\s+/g, ' ').trim() : generated.full;
@@ -300,11 +352,11 @@ function uniqueViolation(err: unknown): AppError | undefined {
   if (code !== PG_UNIQUE_VIOLATION) return undefined;
   const constraint = e.driverError?.constraint ?? e.constraint ?? '';
   return constraint.includes('national_id')
-    ? new AppError('CONFLICT', 'A patient with this national ID is already registered.')
+    ? new AppError('CONFLICT', 'A patient with this national ID is already registered at this centre.')
     : new AppError('CONFLICT', 'A patient with this medical record number already exists at this centre.');
 }
 
-function toView(p: PatientEntity): PatientView {
+function toView(p: PatientEntity, actor: Actor): PatientView {
   return {
     id: p.id,
     homeFacilityId: p.homeFacilityId,
@@ -316,6 +368,8 @@ function toView(p: PatientEntity): PatientView {
     birthDate: p.birthDate,
     phone: p.phone,
     nationalIdMasked: p.nationalIdMasked,
+    // A centre's own doctors never learn that another centre holds the same person.
+    ...(actor.role === 'coordinator' ? { possibleDuplicate: p.possibleDuplicate } : {}),
     version: p.version,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),

@@ -10,21 +10,8 @@ import {
   type Priority,
   type Service,
 } from '@zhiyin/workflow';
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsNumberString,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoundedInt, IsRowId, IsTimestamp } from '#src/common/validation/decorators.js';
 
 export class CreateReferralDto {
   @ApiProperty() @IsUUID() patientId: string;
@@ -84,8 +71,7 @@ export class ReferralEventDto {
   message?: string;
   @ApiPropertyOptional({ description: 'the row version you saw; a newer one answers 409' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @IsBoundedInt({ min: 0 })
   expectedVersion?: number;
 }
 
@@ -98,16 +84,16 @@ export class ListReferralsDto {
   @ApiPropertyOptional({ enum: SERVICES }) @IsOptional() @IsIn(SERVICES) service?: Service;
   @ApiPropertyOptional() @IsOptional() @IsUUID() facilityId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() patientId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601() from?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601() to?: string;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() from?: string;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() to?: string;
   @ApiPropertyOptional({
     description: 'the reader worklist: waiting and in-progress referrals of the pool, by priority',
   })
   @IsOptional()
   @IsIn(['true', 'false'])
   worklist?: string;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 1, max: 200 }) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 0 }) offset?: number;
 }
 
 export class PostMessageDto {
@@ -115,12 +101,18 @@ export class PostMessageDto {
 }
 
 export class EventsQueryDto {
-  @ApiProperty({ description: 'the last event id you have' }) @IsNumberString() after: string;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiProperty({ description: 'the last event id you have' }) @IsRowId() after: string;
+  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 1, max: 1000 }) limit?: number;
+}
+
+/** The window of duty shifts to list: from a day ago to a week ahead when not given. */
+export class DutyShiftsQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() from?: string;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() to?: string;
 }
 
 export class DutyShiftDto {
   @ApiProperty() @IsUUID() userId: string;
-  @ApiProperty() @IsISO8601({ strict: true }) startsAt: string;
-  @ApiProperty() @IsISO8601({ strict: true }) endsAt: string;
+  @ApiProperty() @IsTimestamp() startsAt: string;
+  @ApiProperty() @IsTimestamp() endsAt: string;
 }

@@ -12,6 +12,7 @@ import {
   AttachStudyDto,
   CreateReferralDto,
   DutyShiftDto,
+  DutyShiftsQueryDto,
   EventsQueryDto,
   ListReferralsDto,
   PostMessageDto,
@@ -119,9 +120,9 @@ export class DutyShiftsController {
 
   @Get()
   @Roles('coordinator', 'admin', 'specialist')
-  list(@Query('from') from?: string, @Query('to') to?: string) {
-    const f = from && !Number.isNaN(Date.parse(from)) ? from : new Date(Date.now() - 86400_000).toISOString();
-    const t = to && !Number.isNaN(Date.parse(to)) ? to : new Date(Date.now() + 7 * 86400_000).toISOString();
+  list(@Query() q: DutyShiftsQueryDto) {
+    const f = q.from ?? new Date(Date.now() - 86400_000).toISOString();
+    const t = q.to ?? new Date(Date.now() + 7 * 86400_000).toISOString();
     return this.ds.query(
       `SELECT d.id, d.user_id AS "userId", d.reading_centre_id AS "readingCentreId", d.starts_at AS "startsAt", d.ends_at AS "endsAt",
               u.display_name_zh AS "nameZh", u.display_name_en AS "nameEn", u.specialty

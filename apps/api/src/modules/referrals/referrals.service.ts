@@ -413,22 +413,18 @@ export class ReferralsService {
   }
 
   async messages(actor: Actor, id: string) {
-    await this.readable(actor, id);
+    const scope = await this.readable(actor, id, 'referral.messages.read');
     const rows = await this.ds.query(
       `SELECT m.id, m.kind, m.body, m.created_at AS "createdAt", m.author_id AS "authorId", m.author_role AS "authorRole",
               u.display_name_zh AS "authorNameZh", u.display_name_en AS "authorNameEn"
          FROM message m JOIN app_user u ON u.id = m.author_id WHERE m.referral_id = $1 ORDER BY m.created_at, m.id`,
       [id],
     );
-    const [{ patient_id }] = await this.ds.query<[{ patient_id: string }]>(
-      'SELECT patient_id FROM referral WHERE id = $1',
-      [id],
-    );
     await this.audit.record({
       action: 'referral.messages.read',
       resourceType: 'referral',
       resourceId: id,
-      patientId: patient_id,
+      patientId: scope.patient_id,
       outcome: 'success',
     });
     return rows;
@@ -487,13 +483,21 @@ export class ReferralsService {
     return { id: msg!.id, kind, body, createdAt: msg!.created_at, authorId: actor.id, authorRole: actor.role };
   }
 
-  /** Checks read scope (404 outside it). */
-  async readable(actor: Actor, id: string): Promise<ScopeRow> {
+  /**
+   * Checks read scope (404 outside it). A read of patient data names its audit action: a refused
+   * one is then audited too (`not_found`, no patient named: the caller may not know which), like
+   * every other refused read of patient data.
+   */
+  async readable(actor: Actor, id: string, readAction?: string): Promise<ScopeRow> {
     const [r] = await this.ds.query<ScopeRow[]>(
       'SELECT id, direction, state, service, origin_facility_id, destination_facility_id, patient_id, assignee_id FROM referral WHERE id = $1',
       [id],
     );
-    if (!r || !canRead(actor, r)) throw notFound('Referral');
+    if (!r || !canRead(actor, r)) {
+      if (readAction)
+        await this.audit.record({ action: readAction, resourceType: 'referral', resourceId: id, outcome: 'not_found' });
+      throw notFound('Referral');
+    }
     return r;
   }
 

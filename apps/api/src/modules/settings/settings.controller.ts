@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsObject, Min } from 'class-validator';
+import { IsObject } from 'class-validator';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
 import type { Actor } from '#src/common/request-context.js';
 import { TurnaroundPolicyService } from './turnaround-policy.service.js';
+import { IsBoundedInt } from '#src/common/validation/decorators.js';
 
 export class PutTurnaroundPolicyDto {
   @ApiProperty({ description: 'the complete policy: every service × priority × limit, in minutes' })
@@ -12,9 +12,7 @@ export class PutTurnaroundPolicyDto {
   policy: Record<string, unknown>;
 
   @ApiProperty({ description: 'the version you edited (0 before the first change); a stale version is refused' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @IsBoundedInt({ min: 0 })
   version: number;
 }
 

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { SPECIALTIES, type Specialty } from '#src/common/request-context.js';
 import type { StaffRole } from '#src/modules/auth/user.entity.js';
+import { IsBoundedInt } from '#src/common/validation/decorators.js';
 
 export const STAFF_ROLES = ['community_doctor', 'specialist', 'coordinator', 'admin'] as const satisfies StaffRole[];
 
@@ -21,8 +21,8 @@ export class ListUsersDto {
   @ApiPropertyOptional({ enum: STAFF_ROLES }) @IsOptional() @IsIn(STAFF_ROLES) role?: StaffRole;
   @ApiPropertyOptional() @IsOptional() @IsUUID() facilityId?: string;
   @ApiPropertyOptional({ enum: ['true', 'false'] }) @IsOptional() @IsIn(['true', 'false']) active?: 'true' | 'false';
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 1, max: 200 }) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 0 }) offset?: number;
 }
 
 export class CreateUserDto {
