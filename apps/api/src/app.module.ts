@@ -28,6 +28,8 @@ import {
 } from './modules/clinical/clinical.controller.js';
 import { ClinicalService } from './modules/clinical/clinical.service.js';
 import { FiguresService } from './modules/clinical/figures.service.js';
+import { ReportPdfRepository } from './modules/clinical/report-pdf.repository.js';
+import { ReportPdfService } from './modules/clinical/report-pdf.service.js';
 import { OutboxService } from './modules/realtime/outbox.service.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 import {
@@ -107,6 +109,8 @@ export class AppModule {
         RealtimeGateway,
         ClinicalService,
         FiguresService,
+        ReportPdfRepository,
+        ReportPdfService,
         MetricsRepository,
         MetricsService,
       ],

@@ -31,6 +31,8 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   jsonBodyLimit: string;
   trustProxy: boolean;
+  /** IANA time zone of the network: local times on printed papers */
+  timeZone: string;
   /** the origin of the URLs written into answers (PUBLIC_URL), without a trailing slash; see PublicUrl */
   publicUrl: string | undefined;
   /** largest STOW-RS request body, bytes */
@@ -151,6 +153,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     jsonBodyLimit: env.JSON_BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
+    timeZone: env.TIME_ZONE,
     publicUrl: env.PUBLIC_URL,
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,

@@ -46,6 +46,12 @@ describe('configuration', () => {
     ).toThrow(/STOW_MAX_PARTS[\s\S]*STOW_MAX_PART_HEADER_BYTES[\s\S]*STORAGE_SWEEP_INTERVAL/);
   });
 
+  it('takes the network time zone for printed papers, Asia/Shanghai by default, and refuses an unknown one', () => {
+    expect(parseEnv({}).TIME_ZONE).toBe('Asia/Shanghai');
+    expect(parseEnv({ TIME_ZONE: 'Europe/London' }).TIME_ZONE).toBe('Europe/London');
+    expect(() => parseEnv({ TIME_ZONE: 'Mars/Olympus' })).toThrow(/- TIME_ZONE: must be an IANA time zone/);
+  });
+
   it('requires a database and real secrets in production', () => {
     expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(
       /DATABASE_URL: is required in production[\s\S]*JWT_SECRET[\s\S]*DATA_KEY/,

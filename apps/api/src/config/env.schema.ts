@@ -9,6 +9,15 @@ const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded' });
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -86,6 +95,11 @@ export const envSchema = z
       .max(100 * 365 * 24 * 3600)
       .default(3600),
     WEB_DIR: z.string().optional(),
+    // The network's time zone: every printed paper (report PDF) shows local times in it.
+    TIME_ZONE: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Shanghai' }),
     TURNAROUND_POLICY: z.string().optional(),
     TRUST_PROXY: z
       .enum(['true', 'false'])

@@ -101,6 +101,18 @@ describe('from reading to decision', () => {
     const file = join(ARTIFACTS, 'ecg-report.pdf');
     writeFileSync(file, pdf);
     const text = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-']).toString();
+    // Times in the network's time zone (as on every screen), the ECG's own heading, the patient's age.
+    const { signedAt } = (await api(t, 'GET', path('/report'), { token: doc })).body as { signedAt: string };
+    const local = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'Asia/Shanghai',
+      dateStyle: 'short',
+      timeStyle: 'short',
+    }).format(new Date(signedAt));
+    expect(text).toContain(`${local} GMT+8`);
+    expect(text).not.toContain('UTC');
+    expect(text).toContain('诊断意见');
+    expect(text).not.toContain('印象');
+    expect(text).toMatch(/年龄 Age: \d+ 岁/);
     for (const s of [
       '北京市区域医疗中心医院',
       '心电图诊断报告',

@@ -1,18 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { Service } from '@zhiyin/workflow';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
-import { AppError } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
-import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ClinicalService } from './clinical.service.js';
 import { AddendumDto, HubAppointmentDto, PlanDto, ReportDraftDto, SignPlanDto, WeeklyFiguresDto } from './dto.js';
 import { FiguresService } from './figures.service.js';
 import { searchIcd10 } from './icd10.js';
-import { renderReportPdf } from './report-pdf.js';
+import { ReportPdfService } from './report-pdf.service.js';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
 const STAFF = ['community_doctor', 'specialist', 'coordinator'] as const;
@@ -23,8 +18,7 @@ const STAFF = ['community_doctor', 'specialist', 'coordinator'] as const;
 export class ClinicalController {
   constructor(
     private readonly clinical: ClinicalService,
-    private readonly audit: AuditService,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly reportPdf: ReportPdfService,
   ) {}
 
   @Get('report')
@@ -57,40 +51,8 @@ export class ClinicalController {
   @Get('report/pdf')
   @Roles(...STAFF)
   async pdf(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Res() res: Response) {
-    const { report, patientId } = await this.clinical.visibleReport(actor, id, 'report.pdf');
-    if (!report?.signedAt)
-      throw new AppError('STALE_STATE', 'There is no signed report yet.', { reason: 'no_signed_report' });
-    const [r] = await this.ds.query<Record<string, any>[]>(
-      `SELECT r.number, r.service, r.modality, r.clinical_question, p.family_name_zh || p.given_name_zh AS name, p.name_pinyin,
-              p.sex, p.birth_date::text AS birth, p.mrn, o.name_zh AS centre_zh, o.name_en AS centre_en,
-              h.name_zh AS hub_zh, h.name_en AS hub_en, h.address AS hub_address, rc.name_zh AS rc_zh, rc.name_en AS rc_en
-         FROM referral r JOIN patient p ON p.id = r.patient_id JOIN facility o ON o.id = r.origin_facility_id
-         JOIN facility h ON h.id = o.hub_id LEFT JOIN reading_centre rc ON rc.hub_id = h.id AND rc.service = r.service
-        WHERE r.id = $1`,
-      [id],
-    );
-    const body = await renderReportPdf({
-      report,
-      number: r!.number,
-      service: r!.service as Service,
-      modality: r!.modality,
-      clinicalQuestion: r!.clinical_question,
-      hub: { nameZh: r!.hub_zh, nameEn: r!.hub_en, address: r!.hub_address },
-      readingCentre: r!.rc_zh ? { nameZh: r!.rc_zh, nameEn: r!.rc_en } : null,
-      centre: { nameZh: r!.centre_zh, nameEn: r!.centre_en },
-      patient: { name: r!.name, pinyin: r!.name_pinyin, sex: r!.sex, birthDate: r!.birth, mrn: r!.mrn },
-    });
-    await this.audit.record({
-      action: 'report.pdf',
-      resourceType: 'referral',
-      resourceId: id,
-      patientId,
-      outcome: 'success',
-    });
-    res
-      .status(200)
-      .type('application/pdf')
-      .setHeader('Content-Disposition', `inline; filename="report-${r!.number}.pdf"`);
+    const { number, body } = await this.reportPdf.render(actor, id);
+    res.status(200).type('application/pdf').setHeader('Content-Disposition', `inline; filename="report-${number}.pdf"`);
     res.end(body);
   }
 

@@ -19,8 +19,43 @@ export interface ReportPdfInput {
   hub: { nameZh: string; nameEn: string; address: string | null };
   readingCentre: { nameZh: string; nameEn: string } | null;
   centre: { nameZh: string; nameEn: string };
-  patient: { name: string; pinyin: string; sex: string; birthDate: string; mrn: string };
+  patient: { name: string; pinyin: string; sex: string; birthDate: string | null; mrn: string };
+  /** the earliest StudyDate of the referral's studies (YYYY-MM-DD) */
+  studyDate: string | null;
+  /** IANA time zone of the network: the paper shows local times, as every screen does */
+  timeZone: string;
 }
+
+/** "2026-12-06 21:03 GMT+8": a moment in the network's time zone, with its offset so the paper is unambiguous. */
+export function localTime(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'shortOffset',
+  }).formatToParts(new Date(iso));
+  const p = (t: Intl.DateTimeFormatPartTypes) => parts.find((x) => x.type === t)?.value ?? '';
+  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')} ${p('timeZoneName')}`;
+}
+
+/** Whole years between a birth date and a later date (both YYYY-MM-DD), or null when either is missing. */
+export function ageAt(birthDate: string | null, on: string | null): number | null {
+  if (!birthDate || !on) return null;
+  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = on.split('-').map(Number) as [number, number, number];
+  const age = y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  return Number.isFinite(age) && age >= 0 ? age : null;
+}
+
+/** The conclusion's heading: radiology reports an impression (印象), an ECG a diagnostic opinion (诊断意见). */
+const CONCLUSION: Record<Service, [zh: string, en: string]> = {
+  ECG: ['诊断意见', 'Conclusion'],
+  IMAGING: ['印象', 'Impression'],
+};
 
 const SEX: Record<string, string> = { M: '男 Male', F: '女 Female', O: '其他 Other', U: '未知 Unknown' };
 
@@ -71,9 +106,14 @@ export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
   field(
     '患者',
     'Patient',
-    `${input.patient.name} (${input.patient.pinyin})   ${SEX[input.patient.sex] ?? input.patient.sex}   ${input.patient.birthDate}`,
+    `${input.patient.name} (${input.patient.pinyin})   ${SEX[input.patient.sex] ?? input.patient.sex}   ${input.patient.birthDate ?? ''}`,
   );
   field('病历号', 'MRN', input.patient.mrn);
+  // The age the patient had when the study was made (else when it was reported): the reading depends on it.
+  const ageOn = input.studyDate ?? (r.signedAt ? localTime(r.signedAt, input.timeZone).slice(0, 10) : null);
+  const age = ageAt(input.patient.birthDate, ageOn);
+  field('年龄', 'Age', age === null ? '' : `${age} 岁 years`);
+  field('检查日期', 'Study date', input.studyDate ?? '');
   field('申请机构', 'Referring centre', `${input.centre.nameZh} / ${input.centre.nameEn}`);
   field('检查', 'Study', `${SERVICE_LABELS[input.service]['zh-CN']} ${input.modality ?? ''}`.trim());
   if (input.clinicalQuestion) field('临床问题', 'Clinical question', input.clinicalQuestion);
@@ -101,18 +141,17 @@ export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
     section('测量', 'Measurements', parts.join('    '));
   }
   section('所见', 'Findings', r.findings);
-  section('印象', 'Impression', r.impression);
+  section(...CONCLUSION[input.service], r.impression);
   section('诊断', 'Diagnoses', r.diagnoses.map((d) => `${d.code}  ${d.label}`).join('\n'));
   if (r.disposition) {
     const label = DISPOSITION_LABELS[r.disposition as Disposition];
     section('处置建议', 'Disposition', `${label['zh-CN']} / ${label.en}`);
   }
-  for (const a of r.addenda)
-    section('补充报告', `Addendum (${a.createdAt.slice(0, 16).replace('T', ' ')} UTC)`, a.body);
+  for (const a of r.addenda) section('补充报告', `Addendum (${localTime(a.createdAt, input.timeZone)})`, a.body);
 
   doc.moveDown(1.2).font('regular').fontSize(10);
   doc.text(`报告医师 Reporting specialist: ${r.signerNameZh ?? ''} ${r.signerNameEn ?? ''}`);
-  doc.text(`签署时间 Signed: ${r.signedAt ? r.signedAt.slice(0, 19).replace('T', ' ') + ' UTC' : '—'}`);
+  doc.text(`签署时间 Signed: ${r.signedAt ? localTime(r.signedAt, input.timeZone) : '—'}`);
   doc
     .moveDown(0.8)
     .fontSize(8)
