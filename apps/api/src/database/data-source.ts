@@ -6,8 +6,9 @@ import { Referrals1764122400000 } from './migrations/1764122400000-Referrals.js'
 import { ReportsPlans1764126000000 } from './migrations/1764126000000-ReportsPlans.js';
 import { Admin1764129600000 } from './migrations/1764129600000-Admin.js';
 import { ImagingIndexFunction1764133300000 } from './migrations/1764133300000-ImagingIndexFunction.js';
+import { SignInThrottleSecondFactor1765030000000 } from './migrations/1765030000000-SignInThrottleSecondFactor.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
-import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
+import { RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
 import { AuditEventEntity } from '#src/modules/audit/audit-event.entity.js';
 
@@ -16,7 +17,6 @@ export const ENTITIES = [
   ReadingCentreEntity,
   UserEntity,
   RefreshTokenEntity,
-  AuthFailureEntity,
   PatientEntity,
   PatientAccessCodeEntity,
   AuditEventEntity,
@@ -29,6 +29,7 @@ export const MIGRATIONS = [
   ReportsPlans1764126000000,
   Admin1764129600000,
   ImagingIndexFunction1764133300000,
+  SignInThrottleSecondFactor1765030000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */
