@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { isChallenge, type SecondFactorChallenge } from '../features/auth/api';
 import { api } from '../lib/api';
 import { session, type EndReason, type Role, type Session, type TokenResponse } from '../lib/session';
 
@@ -6,7 +7,10 @@ interface Auth {
   session: Session | null;
   /** why the last session ended, shown once on the sign-in page */
   endReason: EndReason | undefined;
-  signIn: (username: string, password: string) => Promise<Session>;
+  /** a session, or the second step the password unlocked (a code, or setting up a second factor) */
+  signIn: (username: string, password: string) => Promise<Session | SecondFactorChallenge>;
+  /** starts the session the second step answered */
+  completeSignIn: (tokens: TokenResponse) => Session;
   signInPatient: (code: string, birthDate: string) => Promise<Session>;
   signOut: () => Promise<void>;
 }
@@ -26,11 +30,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signIn = useCallback(async (username: string, password: string) => {
-    const tokens = await api<TokenResponse>('/api/auth/login', {
+    const answer = await api<TokenResponse | SecondFactorChallenge>('/api/auth/login', {
       method: 'POST',
       body: { username, password },
       auth: false,
     });
+    if (isChallenge(answer)) return answer;
+    setEndReason(undefined);
+    return session.set(answer);
+  }, []);
+
+  const completeSignIn = useCallback((tokens: TokenResponse) => {
     setEndReason(undefined);
     return session.set(tokens);
   }, []);
@@ -55,8 +65,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo(
-    () => ({ session: current, endReason, signIn, signInPatient, signOut }),
-    [current, endReason, signIn, signInPatient, signOut],
+    () => ({ session: current, endReason, signIn, completeSignIn, signInPatient, signOut }),
+    [current, endReason, signIn, completeSignIn, signInPatient, signOut],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac, randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment } from '@zhiyin/contracts';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -13,28 +14,7 @@ import { hashToken, TokenService } from './token.service.js';
 import { newTotpSecret, qrDataUrl, totpStep, totpUri } from './totp.js';
 import { UserEntity, type StaffRole } from './user.entity.js';
 
-/** The answer to a right password when a second factor applies. */
-export interface SecondFactorChallenge {
-  /** verify: send a TOTP or recovery code; enroll: the role requires a second factor, set one up first */
-  secondFactor: 'verify' | 'enroll';
-  challengeToken: string;
-  /** seconds */
-  expiresIn: number;
-}
-
-export interface TotpEnrolment {
-  otpauthUri: string;
-  /** the same URI as a QR code, an SVG data URL */
-  qrCode: string;
-  /** the Base32 secret, for typing into an app that cannot scan */
-  secret: string;
-}
-
-export interface SecondFactorStatus {
-  enabled: boolean;
-  required: boolean;
-  recoveryCodesLeft: number;
-}
+export type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment };
 
 export const STAFF_ROLES = ['community_doctor', 'specialist', 'coordinator', 'admin'] as const satisfies StaffRole[];
 
