@@ -4,7 +4,7 @@ export const zh = {
   'mfa.title': '两步验证',
   'mfa.codeTitle': '输入验证码',
   'mfa.codeHelp':
-    '打开手机上的身份验证器应用（如 Microsoft Authenticator、Google 身份验证器），输入“知音”显示的 6 位数字。',
+    '打开手机上的身份验证器应用（如 Microsoft Authenticator、Google 身份验证器），输入“Zhiyin（知医）”显示的 6 位数字。',
   'mfa.code': '验证码',
   'mfa.recoveryHint': '手机不在身边？可以输入一个恢复码（每个只能用一次）。',
   'mfa.verify': '验证',
