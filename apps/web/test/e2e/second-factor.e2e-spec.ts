@@ -1,4 +1,5 @@
 import { generate } from 'otplib';
+import type { Page } from 'playwright-core';
 import { startWebTest, type WebTest } from '../support/browser.js';
 
 // Two-step verification in the browser: a user turns it on (QR code, a code to confirm, recovery
@@ -6,6 +7,8 @@ import { startWebTest, type WebTest } from '../support/browser.js';
 // makes its users set it up while signing in.
 describe('two-step verification', () => {
   let w: WebTest;
+  /** the administrator, signed in with the code by the first test */
+  let adminPage: Page | undefined;
   beforeAll(async () => {
     w = await startWebTest();
   });
@@ -50,14 +53,18 @@ describe('two-step verification', () => {
     await other.getByRole('textbox', { name: '验证码' }).fill(right);
     await other.getByRole('button', { name: '验证', exact: true }).click();
     await other.waitForURL((u) => u.pathname === '/admin/facilities');
+    adminPage = other;
   });
 
   it('makes a user of a role that requires it set it up while signing in', async () => {
-    // The policy is written directly here (the administrator's API for it has its own API test).
-    await w.app.db.query(
-      `INSERT INTO second_factor_policy (role, required) VALUES ('specialist', true)
-       ON CONFLICT (role) DO UPDATE SET required = true`,
-    );
+    // The administrator requires it of specialists on the policy page.
+    expect(adminPage).toBeDefined();
+    await adminPage!.goto('/admin/policy');
+    const section = adminPage!.getByRole('region', { name: '两步验证要求' });
+    await section.getByRole('checkbox', { name: '中心医院专家' }).check();
+    await section.getByRole('button', { name: '保存' }).click();
+    await section.getByText('已保存。').waitFor();
+    await w.shot(adminPage!, '63-two-step-policy');
     const page = await (await w.context()).newPage();
     page.setDefaultTimeout(20_000);
     await page.goto('/sign-in');
