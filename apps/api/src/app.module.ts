@@ -11,6 +11,13 @@ import { AuditController } from './modules/audit/audit.controller.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import { AuthController } from './modules/auth/auth.controller.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { AttemptThrottle } from './modules/auth/attempt-throttle.service.js';
+import {
+  SecondFactorAccountController,
+  SecondFactorAdminController,
+  SecondFactorSignInController,
+} from './modules/auth/second-factor.controller.js';
+import { SecondFactorService } from './modules/auth/second-factor.service.js';
 import { SessionRevocations } from './modules/auth/session-revocations.service.js';
 import { TokenService } from './modules/auth/token.service.js';
 import { FacilitiesController } from './modules/facilities/facilities.controller.js';
@@ -55,6 +62,9 @@ import { MetricsService } from './modules/metrics/metrics.service.js';
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
   AuthController,
+  SecondFactorSignInController,
+  SecondFactorAccountController,
+  SecondFactorAdminController,
   PatientsController,
   FacilitiesController,
   AuditController,
@@ -91,6 +101,8 @@ export class AppModule {
         TokenService,
         SessionRevocations,
         AuthService,
+        AttemptThrottle,
+        SecondFactorService,
         AuditService,
         PatientsService,
         ...IMAGING_PROVIDERS,

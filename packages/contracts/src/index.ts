@@ -135,3 +135,31 @@ export interface AuditChainReport {
     readonly reason: AuditChainBreak;
   } | null;
 }
+
+/** The answer to a right password when a second factor applies (POST /api/auth/login). */
+export interface SecondFactorChallenge {
+  /** verify: send a TOTP or recovery code; enroll: the role requires a second factor, set one up first */
+  readonly secondFactor: 'verify' | 'enroll';
+  /** sent back with the code to /api/auth/second-factor/verify or .../challenge-enrolment */
+  readonly challengeToken: string;
+  /** seconds */
+  readonly expiresIn: number;
+}
+
+/** A TOTP secret being set up (RFC 6238); active only after a right code from it is confirmed. */
+export interface TotpEnrolment {
+  /** otpauth://totp/... for an authenticator app */
+  readonly otpauthUri: string;
+  /** the same URI as a QR code, an SVG data URL */
+  readonly qrCode: string;
+  /** the Base32 secret, for typing into an app that cannot scan */
+  readonly secret: string;
+}
+
+/** A user's own second factor (GET /api/auth/second-factor). */
+export interface SecondFactorStatus {
+  readonly enabled: boolean;
+  /** the user's role requires it: it cannot be turned off */
+  readonly required: boolean;
+  readonly recoveryCodesLeft: number;
+}

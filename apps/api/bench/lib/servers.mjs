@@ -283,6 +283,22 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
   let stderrTail = '';
   /** @type {Map<string, { token: string, at: number }>} */
   const tokens = new Map();
+  const signingIn = new Map();
+  const signIn = async (username) => {
+    const origin = s.base.replace(/\/dicomweb$/, '');
+    const body = Buffer.from(JSON.stringify({ username, password }));
+    const r = await request(`${origin}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      timeoutMs: 30_000,
+    });
+    if (r.status !== 200)
+      throw new Error(`login as ${username}: status ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
+    const token = json(r).accessToken;
+    tokens.set(username, { token, at: Date.now() });
+    return { Authorization: `Bearer ${token}` };
+  };
   let runCount = 0;
   const dbName = pgUrl ? `zhiyin_bench_${process.pid}` : undefined;
   const admin = pgUrl ? new URL(pgUrl) : undefined;
@@ -382,23 +398,19 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
       await stopChild(proc, 20_000, () => log('Zhiyin did not stop within 20 s of SIGTERM; killing it'));
       s.pid = 0;
     },
-    async auth(purpose) {
+    auth(purpose) {
       const username = purpose === 'write' ? users.write : users.read;
       const cached = tokens.get(username);
-      if (cached && Date.now() - cached.at < 600_000) return { Authorization: `Bearer ${cached.token}` };
-      const origin = s.base.replace(/\/dicomweb$/, '');
-      const body = Buffer.from(JSON.stringify({ username, password }));
-      const r = await request(`${origin}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body,
-        timeoutMs: 30_000,
-      });
-      if (r.status !== 200)
-        throw new Error(`login as ${username}: status ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
-      const token = json(r).accessToken;
-      tokens.set(username, { token, at: Date.now() });
-      return { Authorization: `Bearer ${token}` };
+      if (cached && Date.now() - cached.at < 600_000)
+        return Promise.resolve({ Authorization: `Bearer ${cached.token}` });
+      // One sign-in per user at a time: the server counts sign-in attempts before checking them, so a
+      // burst of parallel sign-ins of one account is slowed down like a burst of guesses.
+      let pending = signingIn.get(username);
+      if (!pending) {
+        pending = signIn(username).finally(() => signingIn.delete(username));
+        signingIn.set(username, pending);
+      }
+      return pending;
     },
     cpu() {
       const pid = s.pid;

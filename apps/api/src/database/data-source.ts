@@ -7,12 +7,13 @@ import { ReportsPlans1764126000000 } from './migrations/1764126000000-ReportsPla
 import { Admin1764129600000 } from './migrations/1764129600000-Admin.js';
 import { ImagingIndexFunction1764133300000 } from './migrations/1764133300000-ImagingIndexFunction.js';
 import { InstanceSha256Index1765010000000 } from './migrations/1765010000000-InstanceSha256Index.js';
+import { SignInThrottleSecondFactor1765030000000 } from './migrations/1765030000000-SignInThrottleSecondFactor.js';
 import { AuditClientRequestId1765050000000 } from './migrations/1765050000000-AuditClientRequestId.js';
 import { PatientNationalIdPerCentre1765050000001 } from './migrations/1765050000001-PatientNationalIdPerCentre.js';
 import { PatientSessions1765080000000 } from './migrations/1765080000000-PatientSessions.js';
 import { AuditChain1765090000000 } from './migrations/1765090000000-AuditChain.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
-import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
+import { RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
 import { AuditEventEntity } from '#src/modules/audit/audit-event.entity.js';
 
@@ -21,7 +22,6 @@ export const ENTITIES = [
   ReadingCentreEntity,
   UserEntity,
   RefreshTokenEntity,
-  AuthFailureEntity,
   PatientEntity,
   PatientAccessCodeEntity,
   AuditEventEntity,
@@ -35,6 +35,7 @@ export const MIGRATIONS = [
   Admin1764129600000,
   ImagingIndexFunction1764133300000,
   InstanceSha256Index1765010000000,
+  SignInThrottleSecondFactor1765030000000,
   AuditClientRequestId1765050000000,
   PatientNationalIdPerCentre1765050000001,
   PatientSessions1765080000000,

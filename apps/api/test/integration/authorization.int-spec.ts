@@ -68,6 +68,39 @@ const SAMPLES: Record<string, Sample> = {
     body: { code: 'AAAAA-AAAAA', birthDate: '1950-01-01' },
   }),
   'GET /api/auth/me': () => ({ path: '/api/auth/me' }),
+  'POST /api/auth/second-factor/verify': () => ({
+    path: '/api/auth/second-factor/verify',
+    body: { challengeToken: 'x'.repeat(43), code: '123456' },
+  }),
+  'POST /api/auth/second-factor/challenge-enrolment': () => ({
+    path: '/api/auth/second-factor/challenge-enrolment',
+    body: { challengeToken: 'x'.repeat(43) },
+  }),
+  'POST /api/auth/second-factor/challenge-enrolment/confirm': () => ({
+    path: '/api/auth/second-factor/challenge-enrolment/confirm',
+    body: { challengeToken: 'x'.repeat(43), code: '123456' },
+  }),
+  'GET /api/auth/second-factor': () => ({ path: '/api/auth/second-factor' }),
+  'POST /api/auth/second-factor/enrolment': () => ({ path: '/api/auth/second-factor/enrolment' }),
+  // A code of the wrong shape: an allowed caller gets 400 (validation), never a change.
+  'POST /api/auth/second-factor/enrolment/confirm': () => ({
+    path: '/api/auth/second-factor/enrolment/confirm',
+    body: { code: 'x' },
+    allowedStatus: 400,
+  }),
+  'POST /api/auth/second-factor/disable': () => ({
+    path: '/api/auth/second-factor/disable',
+    body: { code: 'x' },
+    allowedStatus: 400,
+  }),
+  'POST /api/auth/second-factor/recovery-codes': () => ({
+    path: '/api/auth/second-factor/recovery-codes',
+    body: { code: 'x' },
+    allowedStatus: 400,
+  }),
+  'GET /api/settings/second-factor': () => ({ path: '/api/settings/second-factor' }),
+  'PUT /api/settings/second-factor': () => ({ path: '/api/settings/second-factor', body: { requiredRoles: [] } }),
+  'POST /api/users/:id/second-factor/reset': (ids) => ({ path: `/api/users/${ids.specialist}/second-factor/reset` }),
   'POST /api/patients': () => ({
     path: '/api/patients',
     body: {

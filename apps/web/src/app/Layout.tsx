@@ -55,6 +55,11 @@ export function Layout() {
                 {name(user.displayNameZh, user.displayNameEn)}
                 <span className="role"> · {t(`role.${user.role}`)}</span>
               </span>
+              {user.role !== 'patient' && (
+                <NavLink to="/account/two-step" className="secondary-link">
+                  {t('mfa.link')}
+                </NavLink>
+              )}
               <button
                 type="button"
                 className="secondary"

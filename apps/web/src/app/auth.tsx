@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { isChallenge, type SecondFactorChallenge } from '../features/auth/api';
 import { api } from '../lib/api';
 import { CSRF_HEADERS, session, type EndReason, type Role, type Session, type TokenResponse } from '../lib/session';
 
@@ -8,7 +9,10 @@ interface Auth {
   ready: boolean;
   /** why the last session ended, shown once on the sign-in page */
   endReason: EndReason | undefined;
-  signIn: (username: string, password: string) => Promise<Session>;
+  /** a session, or the second step the password unlocked (a code, or setting up a second factor) */
+  signIn: (username: string, password: string) => Promise<Session | SecondFactorChallenge>;
+  /** starts the session the second step answered */
+  completeSignIn: (tokens: TokenResponse) => Session;
   signInPatient: (code: string, birthDate: string) => Promise<Session>;
   signOut: () => Promise<void>;
 }
@@ -30,11 +34,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signIn = useCallback(async (username: string, password: string) => {
-    const tokens = await api<TokenResponse>('/api/auth/login', {
+    const answer = await api<TokenResponse | SecondFactorChallenge>('/api/auth/login', {
       method: 'POST',
       body: { username, password },
       auth: false,
     });
+    if (isChallenge(answer)) return answer;
+    setEndReason(undefined);
+    return session.signedIn(answer);
+  }, []);
+
+  const completeSignIn = useCallback((tokens: TokenResponse) => {
     setEndReason(undefined);
     return session.signedIn(tokens);
   }, []);
@@ -56,8 +66,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo(
-    () => ({ session: current, ready, endReason, signIn, signInPatient, signOut }),
-    [current, ready, endReason, signIn, signInPatient, signOut],
+    () => ({ session: current, ready, endReason, signIn, completeSignIn, signInPatient, signOut }),
+    [current, ready, endReason, signIn, completeSignIn, signInPatient, signOut],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

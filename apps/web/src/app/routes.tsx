@@ -29,6 +29,7 @@ const UsersPage = lazy(() => import('../features/admin/UsersPage'));
 const RostersPage = lazy(() => import('../features/admin/RostersPage'));
 const PolicyPage = lazy(() => import('../features/admin/PolicyPage'));
 const AuditPage = lazy(() => import('../features/admin/AuditPage'));
+const SecondFactorPage = lazy(() => import('../features/auth/SecondFactorPage'));
 
 function Loading() {
   const { t } = useI18n();
@@ -183,6 +184,14 @@ export const router = createBrowserRouter([
         element: (
           <RequireRole roles={['admin', 'coordinator']}>
             <FacilitiesPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'account/two-step',
+        element: (
+          <RequireRole roles={[...STAFF, 'admin']}>
+            <SecondFactorPage />
           </RequireRole>
         ),
       },

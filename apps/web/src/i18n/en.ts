@@ -76,7 +76,7 @@ export const en: Record<MessageKey, string> = {
   'error.staleVersion': 'Zhiyin has just been updated. Please reload the page.',
   'error.INVALID_CREDENTIALS': 'The user name or password is wrong.',
   'error.INVALID_PATIENT_CODE': 'The code or the date of birth is wrong, or the code has expired.',
-  'error.TOO_MANY_ATTEMPTS': 'Too many attempts. Wait 15 minutes and try again, or ask the administrator.',
+  'error.TOO_MANY_ATTEMPTS': 'Too many attempts. Try again later, or ask the administrator.',
   'error.FORBIDDEN': 'Your role may not do this.',
   'error.FACILITY_INACTIVE':
     'Your centre has been deactivated, so its accounts cannot sign in. Contact the network administrator.',

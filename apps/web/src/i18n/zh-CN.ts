@@ -73,7 +73,7 @@ export const zhCN = {
   'error.staleVersion': '系统刚刚更新，请重新加载页面。',
   'error.INVALID_CREDENTIALS': '用户名或密码不正确。',
   'error.INVALID_PATIENT_CODE': '查询码或出生日期不正确，或者查询码已过期。',
-  'error.TOO_MANY_ATTEMPTS': '尝试次数过多，请 15 分钟后再试，或联系系统管理员。',
+  'error.TOO_MANY_ATTEMPTS': '尝试次数过多，请稍后再试；如仍无法登录，请联系系统管理员。',
   'error.FORBIDDEN': '您的角色不能进行此操作。',
   'error.FACILITY_INACTIVE': '您所在的机构已停用，本机构的账号暂时不能登录。请联系网络管理员。',
   'error.NOT_FOUND': '没有找到，或者您没有查看的权限。',

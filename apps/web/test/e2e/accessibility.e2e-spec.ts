@@ -490,6 +490,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
         '检查影像',
         '中文',
         'English',
+        '两步验证',
         '退出',
         '新建转诊',
         '进行中',

@@ -7,7 +7,8 @@ import { AppError } from '#src/common/errors.js';
 import { ROLES, type Actor } from '#src/common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AuthService, type SessionTokens } from './auth.service.js';
-import { clearRefreshCookie, CSRF_HEADER, readRefreshCookie, setRefreshCookie } from './refresh-cookie.js';
+import type { SecondFactorChallenge } from './second-factor.service.js';
+import { answerWithSession, clearRefreshCookie, CSRF_HEADER, readRefreshCookie } from './refresh-cookie.js';
 
 export class LoginDto {
   @ApiProperty({ example: 'doc.bjcy' }) @IsString() @Length(1, 64) username: string;
@@ -76,10 +77,9 @@ export class AuthController {
     return this.auth.me(actor);
   }
 
-  /** The refresh token goes into the HttpOnly cookie only; the body carries the access token and the user. */
-  private session(req: Request, res: Response, tokens: SessionTokens) {
-    const { refreshToken, refreshExpiresIn, ...body } = tokens;
-    if (refreshToken) setRefreshCookie(req, res, refreshToken, refreshExpiresIn ?? this.config.refreshTokenTtl);
-    return body;
+  // A second-factor challenge is answered as it is: it carries no session yet.
+  private session(req: Request, res: Response, answer: SessionTokens | SecondFactorChallenge) {
+    if ('secondFactor' in answer) return answer;
+    return answerWithSession(req, res, answer, this.config.refreshTokenTtl);
   }
 }

@@ -9,15 +9,14 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
 import { DUMMY_HASH, verifyPassword } from './password.js';
 import { SessionRevocations } from './session-revocations.service.js';
+import { changedRows } from './sql.js';
 import { hashToken, TokenService } from './token.service.js';
-import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from './user.entity.js';
+import { accountAddressKey, accountKey, AttemptThrottle, RULES } from './attempt-throttle.service.js';
+import { SecondFactorService, type SecondFactorChallenge } from './second-factor.service.js';
+import { RefreshTokenEntity, UserEntity } from './user.entity.js';
 
-// Throttling: per account name and per client address, counted over a sliding window.
-const WINDOW_MINUTES = 15;
-const MAX_FAILURES_PER_ACCOUNT = 5;
-const MAX_FAILURES_PER_ADDRESS = 30;
+// Wrong birth dates a patient's code allows before it is revoked.
 const MAX_FAILURES_PER_PATIENT_CODE = 5;
-const MAX_PATIENT_FAILURES_PER_ADDRESS = 10;
 
 export interface SessionTokens {
   accessToken: string;
@@ -54,17 +53,36 @@ export class AuthService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly revocations: SessionRevocations,
+    private readonly throttle: AttemptThrottle,
+    private readonly secondFactor: SecondFactorService,
   ) {}
 
-  async login(username: string, password: string): Promise<SessionTokens> {
+  /**
+   * Checks the password. Without a second factor the sign-in starts; with one (enrolled, or required
+   * for the role) the answer is a short-lived challenge to complete with a code or an enrolment.
+   */
+  async login(username: string, password: string): Promise<SessionTokens | SecondFactorChallenge> {
     const name = username.trim().toLowerCase();
-    const subjectHash = hashToken(`user:${name}`);
-    await this.assertNotThrottled('password', subjectHash, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS);
-
+    const address = requestContext.get()?.clientIp ?? 'unknown';
     const user = await this.ds.getRepository(UserEntity).findOneBy({ username: name });
+    // Counted before the password is checked, so parallel guesses cannot outrun the limits. The user's
+    // own recent address is not slowed by failures from elsewhere (only by its own, and the hard limit).
+    const known = user ? await this.throttle.isKnownAddress(user.id, address) : false;
+    try {
+      await this.throttle.claim('account_address', accountAddressKey(name, address), RULES.accountAddress);
+      await this.throttle.claim('account', accountKey(name), RULES.account, { ignoreDelay: known });
+    } catch (err) {
+      await this.audit.record({
+        action: 'auth.password_throttled',
+        resourceType: 'user',
+        resourceId: user?.id ?? null,
+        outcome: 'denied',
+      });
+      throw err;
+    }
+
     const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
     if (!user || !ok || !user.active) {
-      await this.recordFailure('password', subjectHash);
       await this.audit.record({
         action: 'auth.login',
         resourceType: 'user',
@@ -73,6 +91,10 @@ export class AuthService {
       });
       throw new AppError('INVALID_CREDENTIALS', 'The user name or password is wrong.');
     }
+    await this.throttle.reset([
+      ['account_address', accountAddressKey(name, address)],
+      ['account', accountKey(name)],
+    ]);
     if (!(await this.facilityActive(user.facilityId))) {
       await this.audit.record({
         action: 'auth.login',
@@ -86,10 +108,24 @@ export class AuthService {
         'Your centre has been deactivated, so its accounts cannot sign in. Contact the network administrator.',
       );
     }
+    const challenge = await this.secondFactor.challengeFor(user);
+    if (challenge) return challenge;
+    return this.startSession(user);
+  }
+
+  /** The sign-in is complete (password, and the second factor where one applies): issue the tokens. */
+  async startSession(user: UserEntity, details?: Record<string, unknown>): Promise<SessionTokens> {
     const actor = this.actorOf(user, randomUUID());
     requestContext.setActor(actor);
     const refresh = await this.issueRefresh(this.ds.manager, user.id, actor.sessionId!);
-    await this.audit.record({ action: 'auth.login', resourceType: 'user', resourceId: user.id, outcome: 'success' });
+    await this.throttle.rememberAddress(user.id, requestContext.get()?.clientIp ?? 'unknown');
+    await this.audit.record({
+      action: 'auth.login',
+      resourceType: 'user',
+      resourceId: user.id,
+      outcome: 'success',
+      ...(details ? { details } : {}),
+    });
     return { ...this.access(actor), refreshToken: refresh, user: this.sessionUser(user) };
   }
 
@@ -169,38 +205,74 @@ export class AuthService {
     }
   }
 
-  /** A patient signs in with the code from their community doctor and their birth date. */
+  /**
+   * A patient signs in with the code from their community doctor and their birth date. Each code allows
+   * MAX_FAILURES_PER_PATIENT_CODE wrong dates: an attempt takes one of them (one UPDATE on the code's
+   * row) before the date is compared, and a right date gives it back, so however many guesses arrive
+   * together no more dates are ever compared than allowed.
+   */
   async patientLogin(rawCode: string, birthDate: string): Promise<SessionTokens> {
     const code = rawCode.toUpperCase().replace(/[^0-9A-Z]/g, '');
     const codeHash = hashToken(code);
-    await this.assertNotThrottled(
-      'patient_code',
-      codeHash,
-      MAX_FAILURES_PER_PATIENT_CODE,
-      MAX_PATIENT_FAILURES_PER_ADDRESS,
-    );
-    const denied = async (patientId: string | null) => {
-      await this.recordFailure('patient_code', codeHash);
-      await this.audit.record({
+    const address = requestContext.get()?.clientIp ?? 'unknown';
+    const audit = (patientId: string | null, outcome: 'denied' | 'success', reason?: string) =>
+      this.audit.record({
         action: 'auth.patient_login',
         resourceType: 'patient',
         resourceId: patientId,
         patientId,
-        outcome: 'denied',
+        outcome,
+        ...(reason ? { details: { reason } } : {}),
       });
-      return new AppError('INVALID_PATIENT_CODE', 'The code or the date of birth is wrong, or the code has expired.');
-    };
-    const row = await this.ds.getRepository(PatientAccessCodeEntity).findOneBy({ codeHash });
-    if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) throw await denied(row?.patientId ?? null);
-    const patient = await this.ds.getRepository(PatientEntity).findOneBy({ id: row.patientId });
-    if (!patient || patient.birthDate !== birthDate) {
-      await this.ds.getRepository(PatientAccessCodeEntity).increment({ id: row.id }, 'failedAttempts', 1);
-      if (row.failedAttempts + 1 >= MAX_FAILURES_PER_PATIENT_CODE) {
-        await this.ds.getRepository(PatientAccessCodeEntity).update({ id: row.id }, { revokedAt: new Date() });
-      }
-      throw await denied(row.patientId);
+    const refused = () =>
+      new AppError('INVALID_PATIENT_CODE', 'The code or the date of birth is wrong, or the code has expired.');
+
+    try {
+      await this.throttle.claim('patient_address', AttemptThrottle.key(address), RULES.patientAddress);
+    } catch (err) {
+      await this.audit.record({ action: 'auth.patient_code_throttled', resourceType: 'auth', outcome: 'denied' });
+      throw err;
     }
-    await this.ds.getRepository(PatientAccessCodeEntity).update({ id: row.id }, { lastUsedAt: new Date() });
+    const [claimed] = await changedRows<{ id: string; patient_id: string; failed_attempts: number }>(
+      this.ds,
+      `UPDATE patient_access_code SET failed_attempts = failed_attempts + 1
+        WHERE code_hash = $1 AND revoked_at IS NULL AND expires_at > now() AND failed_attempts < $2
+        RETURNING id, patient_id, failed_attempts`,
+      [codeHash, MAX_FAILURES_PER_PATIENT_CODE],
+    );
+    if (!claimed) {
+      const [known] = await this.ds.query<{ patient_id: string }[]>(
+        'SELECT patient_id FROM patient_access_code WHERE code_hash = $1',
+        [codeHash],
+      );
+      await audit(known?.patient_id ?? null, 'denied', known ? 'code_unusable' : 'unknown_code');
+      throw refused();
+    }
+    const patient = await this.ds.getRepository(PatientEntity).findOneBy({ id: claimed.patient_id });
+    if (!patient || patient.birthDate !== birthDate) {
+      // The last allowed wrong date ends the code (and any sign-in made with it).
+      const revoked = await changedRows<unknown>(
+        this.ds,
+        `UPDATE patient_access_code SET revoked_at = now()
+          WHERE id = $1 AND revoked_at IS NULL AND failed_attempts >= $2 RETURNING id`,
+        [claimed.id, MAX_FAILURES_PER_PATIENT_CODE],
+      );
+      if (revoked.length > 0) await this.revocations.refresh();
+      await audit(claimed.patient_id, 'denied', 'birth_date_mismatch');
+      throw refused();
+    }
+    const [row] = await changedRows<{ id: string }>(
+      this.ds,
+      `UPDATE patient_access_code SET failed_attempts = failed_attempts - 1, last_used_at = now()
+        WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      [claimed.id],
+    );
+    if (!row) {
+      await audit(claimed.patient_id, 'denied', 'code_unusable');
+      throw refused();
+    }
+    // A right answer is not a failure: give the address its attempt back.
+    await this.throttle.release('patient_address', AttemptThrottle.key(address));
     // The session is a refresh-token family bound to the code: signing out revokes the family, and
     // replacing or revoking the code ends it too (SessionRevocations).
     const sessionEnds = new Date(Date.now() + this.config.patientSessionTtl * 1000);
@@ -336,37 +408,5 @@ export class AuthService {
       .set({ revokedAt: () => 'now()' })
       .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
       .execute();
-  }
-
-  private async assertNotThrottled(
-    kind: AuthFailureEntity['kind'],
-    subjectHash: string,
-    maxPerSubject: number,
-    maxPerAddress: number,
-  ): Promise<void> {
-    const ip = requestContext.get()?.clientIp ?? null;
-    const [row] = await this.ds.query<{ by_subject: number; by_address: number }[]>(
-      `SELECT count(*) FILTER (WHERE subject_hash = $2)::int AS by_subject,
-              count(*) FILTER (WHERE client_ip IS NOT DISTINCT FROM $3)::int AS by_address,
-              min(created_at) FILTER (WHERE subject_hash = $2) AS oldest
-         FROM auth_failure
-        WHERE kind = $1 AND created_at > now() - make_interval(mins => $4)`,
-      [kind, subjectHash, ip, WINDOW_MINUTES],
-    );
-    if (row && (row.by_subject >= maxPerSubject || row.by_address >= maxPerAddress)) {
-      await this.audit.record({ action: `auth.${kind}_throttled`, resourceType: 'auth', outcome: 'denied' });
-      throw new AppError(
-        'TOO_MANY_ATTEMPTS',
-        `Too many failed sign-in attempts. Wait ${WINDOW_MINUTES} minutes and try again, or ask the administrator.`,
-        undefined,
-        { 'Retry-After': String(WINDOW_MINUTES * 60) },
-      );
-    }
-  }
-
-  private async recordFailure(kind: AuthFailureEntity['kind'], subjectHash: string): Promise<void> {
-    await this.ds
-      .getRepository(AuthFailureEntity)
-      .insert({ kind, subjectHash, clientIp: requestContext.get()?.clientIp ?? null });
   }
 }

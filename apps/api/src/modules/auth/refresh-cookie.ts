@@ -63,3 +63,18 @@ function assertNotCrossSite(req: Request): void {
     );
   }
 }
+
+/**
+ * The answer of every endpoint that starts or renews a sign-in (password, second factor, patient code,
+ * refresh): the refresh token goes into the HttpOnly cookie only, the body keeps the rest.
+ */
+export function answerWithSession<T extends { refreshToken?: string | null; refreshExpiresIn?: number }>(
+  req: Request,
+  res: Response,
+  answer: T,
+  defaultTtlSeconds: number,
+): Omit<T, 'refreshToken' | 'refreshExpiresIn'> {
+  const { refreshToken, refreshExpiresIn, ...body } = answer;
+  if (refreshToken) setRefreshCookie(req, res, refreshToken, refreshExpiresIn ?? defaultTtlSeconds);
+  return body;
+}

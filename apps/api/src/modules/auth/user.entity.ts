@@ -37,14 +37,3 @@ export class RefreshTokenEntity {
   @Column('timestamptz', { nullable: true }) revokedAt: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
 }
-
-/** Failed sign-in attempts, for throttling by account name and by client address. */
-@Entity('auth_failure')
-export class AuthFailureEntity {
-  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
-  @Column('text') kind: 'password' | 'patient_code';
-  /** sha256 of the lower-cased username or of the code: the attempted value is never stored */
-  @Column('text') subjectHash: string;
-  @Column('text', { nullable: true }) clientIp: string | null;
-  @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
-}

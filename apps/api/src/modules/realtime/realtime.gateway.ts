@@ -22,6 +22,7 @@ import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { RouterService } from '#src/modules/referrals/router.service.js';
 import { NODE_ID } from './node-id.js';
 import { OutboxService } from './outbox.service.js';
+import { restoreOnlyToSameUser } from './recovery-guard.js';
 import { rooms, serviceOfSpecialty, staticRooms } from './rooms.js';
 
 // socket.data must stay plain data: with Redis, socket.io serialises it (msgpack) to keep a dropped
@@ -69,6 +70,23 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         if (sid && set.has(sid)) socket.disconnect(true);
       }
     });
+    // A dropped connection's session goes back only to the user it belonged to.
+    restoreOnlyToSameUser(
+      server.of('/'),
+      (data) => {
+        const actor = (data as Partial<SocketData> | undefined)?.actor;
+        return actor ? `${actor.role}:${actor.id}` : null;
+      },
+      (auth) => {
+        try {
+          if (typeof auth.token !== 'string') return null;
+          const { actor } = this.tokens.verifyAccessWithExpiry(auth.token);
+          return `${actor.role}:${actor.id}`;
+        } catch {
+          return null;
+        }
+      },
+    );
     server.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown })?.token;
       try {

@@ -5,7 +5,7 @@ import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor, Specialty } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { hashPassword } from '#src/modules/auth/password.js';
-import { hashToken } from '#src/modules/auth/token.service.js';
+import { accountKey } from '#src/modules/auth/attempt-throttle.service.js';
 import { UserEntity, type StaffRole } from '#src/modules/auth/user.entity.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import {
@@ -231,9 +231,12 @@ export class UsersService {
     await this.ds.transaction(async (m) => {
       await this.lock(m, id);
       await m.update(UserEntity, { id }, { passwordHash, failedLogins: 0, lockedUntil: null });
-      await m.query(`DELETE FROM auth_failure WHERE kind = 'password' AND subject_hash = $1`, [
-        hashToken(`user:${user.username}`),
-      ]);
+      // The password counters of the account (all addresses, and the hard limit) start again.
+      await m.query(
+        `DELETE FROM auth_throttle
+          WHERE (scope = 'account' AND key_hash = $1) OR (scope = 'account_address' AND starts_with(key_hash, $1 || ':'))`,
+        [accountKey(user.username)],
+      );
       const sessionsEnded = await this.revokeSessions(m, id);
       await this.audit.record(
         {

@@ -13,6 +13,7 @@ import {
 } from '@zhiyin/workflow';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
+import { SecondFactorPolicySection } from '../auth/SecondFactorPolicySection';
 import { ApiError } from '../../lib/api';
 import { usePageTitle } from '../../lib/hooks';
 import { getPolicy, putPolicy, type PolicyProblem, type PolicyView } from './api';
@@ -262,6 +263,7 @@ export default function PolicyPage() {
           </div>
         </form>
       )}
+      <SecondFactorPolicySection />
     </section>
   );
 }

@@ -5,6 +5,14 @@ import { LanguageSwitch } from '../../app/LanguageSwitch';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { usePageTitle } from '../../lib/hooks';
+import type { Session, TokenResponse } from '../../lib/session';
+import {
+  confirmChallengeEnrolment,
+  startChallengeEnrolment,
+  verifySecondFactor,
+  type SecondFactorChallenge,
+} from './api';
+import { RecoveryCodes, TotpEnrolmentForm } from './TotpEnrolmentForm';
 
 /** Only paths inside the app, never another site. */
 export function safeNext(next: string | null): string | null {
@@ -13,13 +21,18 @@ export function safeNext(next: string | null): string | null {
 
 export function SignInPage() {
   const { t } = useI18n();
-  const { session, signIn, endReason } = useAuth();
+  const { session, signIn, completeSignIn, endReason } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  // After a right password: the second step the server asked for, and (after setting one up) the
+  // session held back until the recovery codes have been seen.
+  const [challenge, setChallenge] = useState<SecondFactorChallenge>();
+  const [code, setCode] = useState('');
+  const [enrolled, setEnrolled] = useState<{ tokens: TokenResponse; recoveryCodes: string[] }>();
   const ids = useId();
   usePageTitle('auth.signInTitle');
 
@@ -32,13 +45,44 @@ export function SignInPage() {
     setBusy(true);
     setError(undefined);
     try {
-      const s = await signIn(username.trim(), password);
-      const next = safeNext(params.get('next'));
-      void navigate(next && !next.startsWith('/patient') ? next : homeOf(s.user.role), { replace: true });
+      const answer = await signIn(username.trim(), password);
+      if ('secondFactor' in answer) {
+        setPassword('');
+        setChallenge(answer);
+        setBusy(false);
+        return;
+      }
+      proceed(answer);
     } catch (err) {
       setError(err);
       setBusy(false);
     }
+  };
+
+  const proceed = (s: Session) => {
+    const next = safeNext(params.get('next'));
+    void navigate(next && !next.startsWith('/patient') ? next : homeOf(s.user.role), { replace: true });
+  };
+
+  const submitCode = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!challenge) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      proceed(completeSignIn(await verifySecondFactor(challenge.challengeToken, code.trim())));
+    } catch (err) {
+      setError(err);
+      setCode('');
+      setBusy(false);
+    }
+  };
+
+  const restart = () => {
+    setChallenge(undefined);
+    setEnrolled(undefined);
+    setCode('');
+    setError(undefined);
   };
 
   return (
@@ -60,33 +104,80 @@ export function SignInPage() {
             {t('auth.sessionEnded')}
           </p>
         )}
-        <form onSubmit={(e) => void submit(e)} noValidate>
-          <label htmlFor={`${ids}-u`}>{t('auth.username')}</label>
-          <input
-            id={`${ids}-u`}
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-          <label htmlFor={`${ids}-p`}>{t('auth.password')}</label>
-          <input
-            id={`${ids}-p`}
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <ErrorMessage error={error} />
-          <button type="submit" disabled={busy || !username || !password}>
-            {busy ? t('auth.signingIn') : t('auth.signIn')}
-          </button>
-        </form>
+        {challenge?.secondFactor === 'verify' ? (
+          <form onSubmit={(e) => void submitCode(e)} noValidate aria-labelledby={`${ids}-mfa`}>
+            <h2 id={`${ids}-mfa`}>{t('mfa.codeTitle')}</h2>
+            <p className="muted">{t('mfa.codeHelp')}</p>
+            <label htmlFor={`${ids}-c`}>{t('mfa.code')}</label>
+            <input
+              id={`${ids}-c`}
+              name="code"
+              autoComplete="one-time-code"
+              autoCapitalize="characters"
+              spellCheck={false}
+              required
+              autoFocus
+              maxLength={16}
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
+            <p className="muted">{t('mfa.recoveryHint')}</p>
+            <ErrorMessage error={error} />
+            <button type="submit" disabled={busy || code.trim().length < 6}>
+              {busy ? t('mfa.verifying') : t('mfa.verify')}
+            </button>
+            <button type="button" className="secondary" onClick={restart}>
+              {t('mfa.back')}
+            </button>
+          </form>
+        ) : challenge?.secondFactor === 'enroll' ? (
+          enrolled ? (
+            <RecoveryCodes codes={enrolled.recoveryCodes} onDone={() => proceed(completeSignIn(enrolled.tokens))} />
+          ) : (
+            <section aria-labelledby={`${ids}-enrol`}>
+              <h2 id={`${ids}-enrol`}>{t('mfa.title')}</h2>
+              <p className="notice">{t('mfa.enrollRequired')}</p>
+              <TotpEnrolmentForm
+                start={() => startChallengeEnrolment(challenge.challengeToken)}
+                confirm={async (c) => {
+                  const { recoveryCodes, ...tokens } = await confirmChallengeEnrolment(challenge.challengeToken, c);
+                  setEnrolled({ tokens, recoveryCodes });
+                }}
+              />
+              <button type="button" className="secondary" onClick={restart}>
+                {t('mfa.back')}
+              </button>
+            </section>
+          )
+        ) : (
+          <form onSubmit={(e) => void submit(e)} noValidate>
+            <label htmlFor={`${ids}-u`}>{t('auth.username')}</label>
+            <input
+              id={`${ids}-u`}
+              name="username"
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+            <label htmlFor={`${ids}-p`}>{t('auth.password')}</label>
+            <input
+              id={`${ids}-p`}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+            <ErrorMessage error={error} />
+            <button type="submit" disabled={busy || !username || !password}>
+              {busy ? t('auth.signingIn') : t('auth.signIn')}
+            </button>
+          </form>
+        )}
         <p className="auth-alt">
           {t('auth.areYouPatient')} <Link to="/patient/sign-in">{t('auth.patientSignInLink')}</Link>
         </p>
