@@ -47,6 +47,8 @@ import { SettingsController } from './modules/settings/settings.controller.js';
 import { TurnaroundPolicyService } from './modules/settings/turnaround-policy.service.js';
 import { UsersController } from './modules/users/users.controller.js';
 import { UsersService } from './modules/users/users.service.js';
+import { DIMSE_CONTROLLERS, DimseModule } from './modules/dimse/dimse.module.js';
+import { BLOB_STORE, StowService } from './modules/imaging/stow.service.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
@@ -69,6 +71,9 @@ export const CONTROLLERS = [
   SettingsController,
 ];
 
+/** Every HTTP route, the feature modules' too: what the authorization test walks. */
+export const ALL_CONTROLLERS = [...CONTROLLERS, ...DIMSE_CONTROLLERS];
+
 export interface AppOverrides {
   clock?: Clock;
 }
@@ -78,7 +83,9 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string, logger: Logger, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), JwtModule.register({})],
+      // Global, so that feature modules (DimseModule) use the one ingest, audit and configuration.
+      global: true,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), JwtModule.register({}), DimseModule],
       controllers: CONTROLLERS,
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -106,6 +113,7 @@ export class AppModule {
         ClinicalService,
         FiguresService,
       ],
+      exports: [APP_CONFIG, LOGGER, AuditService, StowService, BLOB_STORE],
     };
   }
 }

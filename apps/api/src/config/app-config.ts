@@ -34,6 +34,10 @@ export interface AppConfig {
   stowMaxPartBytes: number;
   /** STOW-RS requests up to this Content-Length are received in memory (together up to 4x this), others into temporary files */
   stowMemoryRequestBytes: number;
+  /** DICOM network services: the port (0: off), the address and this node's AE title */
+  dicomPort: number;
+  dicomHost: string;
+  dicomAeTitle: string;
   /** the web app's production build (served on the same port); default: apps/web/dist of this checkout */
   webDir: string | undefined;
   /** the network's turnaround limits: the published defaults with TURNAROUND_POLICY (JSON) applied */
@@ -88,6 +92,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,
     stowMemoryRequestBytes: env.STOW_MEMORY_REQUEST_BYTES,
+    dicomPort: env.DICOM_PORT,
+    dicomHost: env.DICOM_HOST,
+    dicomAeTitle: env.DICOM_AE_TITLE,
     webDir: env.WEB_DIR ?? fileURLToPath(new URL('../../../web/dist', import.meta.url)),
     turnaroundPolicy: parsePolicy(env.TURNAROUND_POLICY),
   };

@@ -6,6 +6,7 @@ import { Referrals1764122400000 } from './migrations/1764122400000-Referrals.js'
 import { ReportsPlans1764126000000 } from './migrations/1764126000000-ReportsPlans.js';
 import { Admin1764129600000 } from './migrations/1764129600000-Admin.js';
 import { ImagingIndexFunction1764133300000 } from './migrations/1764133300000-ImagingIndexFunction.js';
+import { DicomNetwork1765070000000 } from './migrations/1765070000000-DicomNetwork.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { AuthFailureEntity, RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   ReportsPlans1764126000000,
   Admin1764129600000,
   ImagingIndexFunction1764133300000,
+  DicomNetwork1765070000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

@@ -27,6 +27,8 @@ describe('npm start on a machine without a PostgreSQL server', () => {
       EMBEDDED_PG_PORT: String(pgPort),
       DATA_DIR: dataDir,
       NODE_ENV: 'development',
+      // The DICOM listener starts with npm start; on a free port, as other tests run beside this one.
+      DICOM_PORT: String(await freePort()),
     };
     delete env.DATABASE_URL;
     child = spawn(process.execPath, [mainJs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -128,6 +130,7 @@ describe('an API node on a PostgreSQL server, stopped with SIGTERM', () => {
         DATA_DIR: dataDir,
         SEED_DEMO: 'false',
         LOG_LEVEL: 'info',
+        DICOM_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
