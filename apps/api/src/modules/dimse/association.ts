@@ -6,6 +6,7 @@ import type { Actor } from '#src/common/request-context.js';
 import { requestContext } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { DicomAeRepository, type KnownAe } from './dicom-ae.repository.js';
+import { MODALITY_WORKLIST_FIND } from './mwl-find.js';
 import { isStorageSopClass, isStoredTransferSyntax, UNCOMPRESSED, VERIFICATION } from './sop-classes.js';
 
 const { PresentationContextResult, RejectReason, RejectResult, RejectSource } = dimse.constants;
@@ -71,10 +72,11 @@ export class AssociationControl {
     for (const { id } of association.getPresentationContexts()) {
       const pc = association.getPresentationContext(id);
       const abstract = pc.getAbstractSyntaxUid();
+      const modality = ae.kind === 'modality';
       const allowed =
-        abstract === VERIFICATION
+        abstract === VERIFICATION || (modality && abstract === MODALITY_WORKLIST_FIND)
           ? UNCOMPRESSED
-          : ae.kind === 'modality' && isStorageSopClass(abstract)
+          : modality && isStorageSopClass(abstract)
             ? null
             : undefined;
       if (allowed === undefined) {

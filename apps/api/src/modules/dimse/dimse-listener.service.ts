@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { LOGGER } from '#src/common/logging/logger.js';
 import { AssociationControl } from './association.js';
 import { CStoreService } from './c-store.js';
+import { MwlFindService } from './mwl-find.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION } from './sop-classes.js';
 import { ZhiyinScp, type DimseServices } from './zhiyin-scp.js';
 
@@ -26,6 +27,7 @@ export class DimseListener implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly association: AssociationControl,
     private readonly store: CStoreService,
+    private readonly worklist: MwlFindService,
   ) {}
 
   /** The port it listens on (the configured one, or the one chosen for port 0 in tests); undefined when off. */
@@ -44,6 +46,7 @@ export class DimseListener implements OnApplicationBootstrap, OnApplicationShutd
     const services: DimseServices = {
       association: this.association,
       store: this.store,
+      worklist: this.worklist,
       log: (level, fields, message) => this.logger[level]({ component: 'dimse', ...fields }, message),
     };
     const server = createServer((socket) => this.accept(socket, services));

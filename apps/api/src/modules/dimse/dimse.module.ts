@@ -5,6 +5,8 @@ import { DicomAeController } from './dicom-ae.controller.js';
 import { DicomAeRepository } from './dicom-ae.repository.js';
 import { DicomAeService } from './dicom-ae.service.js';
 import { DimseListener } from './dimse-listener.service.js';
+import { MwlFindService } from './mwl-find.js';
+import { WorklistRepository } from './worklist.repository.js';
 
 /** The register's HTTP routes (the authorization test walks them with the application's). */
 export const DIMSE_CONTROLLERS = [DicomAeController];
@@ -13,7 +15,15 @@ export const DIMSE_CONTROLLERS = [DicomAeController];
 // and C-STORE into the STOW-RS ingest. Uses the application's shared providers (ingest, audit, config).
 @Module({
   controllers: DIMSE_CONTROLLERS,
-  providers: [DicomAeRepository, DicomAeService, AssociationControl, CStoreService, DimseListener],
+  providers: [
+    DicomAeRepository,
+    DicomAeService,
+    AssociationControl,
+    CStoreService,
+    WorklistRepository,
+    MwlFindService,
+    DimseListener,
+  ],
   exports: [DimseListener],
 })
 export class DimseModule {}

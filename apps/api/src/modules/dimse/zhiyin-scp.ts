@@ -4,6 +4,8 @@ import type { Writable } from 'node:stream';
 import type { AeActor, AssociationControl } from './association.js';
 import { answerEcho } from './c-echo.js';
 import { STORE_STATUS, type CStoreService, type ReceivingInstance, type StoreAnswer } from './c-store.js';
+import type { KnownAe } from './dicom-ae.repository.js';
+import { FIND_STATUS, MODALITY_WORKLIST_FIND, type MwlFindService } from './mwl-find.js';
 
 const { Scp, Dataset } = dimse;
 const { PresentationContextResult, Status } = dimse.constants;
@@ -19,6 +21,7 @@ type ScpT = InstanceType<typeof Scp>;
 export interface DimseServices {
   association: AssociationControl;
   store: CStoreService;
+  worklist: MwlFindService;
   /** logs without patient data: ids, AE titles, codes */
   log: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
@@ -30,6 +33,19 @@ class ReceivedDataset extends Dataset {
     transferSyntaxUid: string,
   ) {
     super({}, transferSyntaxUid);
+  }
+}
+
+// A response identifier already encoded (in the presentation context's transfer syntax and the AE's character set).
+class EncodedIdentifier extends Dataset {
+  constructor(
+    private readonly bytes: Buffer,
+    transferSyntaxUid: string,
+  ) {
+    super({}, transferSyntaxUid);
+  }
+  override getDenaturalizedDataset(): Buffer {
+    return this.bytes;
   }
 }
 
@@ -46,6 +62,7 @@ const commandOf = (r: Request) => ({
 export class ZhiyinScp extends Scp {
   services!: DimseServices;
   private actor: AeActor | undefined;
+  private ae: KnownAe | undefined;
   private callingAeTitle = '';
   private readonly receiving = new Set<ReceivingInstance>();
 
@@ -64,6 +81,7 @@ export class ZhiyinScp extends Scp {
           return;
         }
         this.actor = decision.actor;
+        this.ae = decision.ae;
         this.callingAeTitle = decision.ae.aeTitle;
         this.sendAssociationAccept();
       },
@@ -152,14 +170,37 @@ export class ZhiyinScp extends Scp {
       .finally(() => this.receiving.delete(receiving));
   }
 
-  // Services not offered yet answer "SOP class not supported" rather than the library's default.
   override cFindRequest(
     request: Parameters<ScpT['cFindRequest']>[0],
     callback: Parameters<ScpT['cFindRequest']>[1],
   ): void {
-    const response = dimse.responses.CFindResponse.fromRequest(request);
-    response.setStatus(0x0122);
-    callback([response]);
+    const answer = (status: number, comment?: string) => {
+      const response = dimse.responses.CFindResponse.fromRequest(request);
+      response.setStatus(status);
+      if (comment) response.setErrorComment(comment);
+      return response;
+    };
+    const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
+    const identifier = request.getDataset();
+    if (sopClass !== MODALITY_WORKLIST_FIND || !this.ae || !this.actor || !identifier) {
+      // Services not offered (yet) answer "SOP class not supported".
+      callback([answer(0x0122)]);
+      return;
+    }
+    const ts = identifier.getTransferSyntaxUid();
+    this.services.worklist
+      .find(identifier.getElements(), this.ae, this.actor, ts !== '1.2.840.10008.1.2', this.peer.remoteAddress ?? null)
+      .then(
+        (found) => {
+          const pending = found.matches.map((bytes) => {
+            const r = answer(FIND_STATUS.PENDING);
+            r.setDataset(new EncodedIdentifier(bytes, ts));
+            return r;
+          });
+          callback([...pending, answer(found.status, found.comment)]);
+        },
+        () => callback([answer(0xc000, 'UNABLE_TO_PROCESS')]),
+      );
   }
 
   override cMoveRequest(
