@@ -12,7 +12,7 @@ import { WorklistRepository } from './worklist.repository.js';
 export const DIMSE_CONTROLLERS = [DicomAeController];
 
 // DICOM network services (DIMSE) at the hub: the register of calling AEs, association control, C-ECHO
-// and C-STORE into the STOW-RS ingest. Uses the application's shared providers (ingest, audit, config).
+// C-STORE into the STOW-RS ingest, and the modality worklist (C-FIND) fed by referrals. Uses the application's shared providers (ingest, audit, config).
 @Module({
   controllers: DIMSE_CONTROLLERS,
   providers: [
