@@ -190,7 +190,14 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
     expect(created.status).toBe(201);
     const dir = mkdtempSync(join(tmpdir(), 'zhiyin-acc-'));
     const path = join(dir, 'ecg.dcm');
-    writeFileSync(path, withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), created.body.number));
+    // an ECG no other test here sends
+    writeFileSync(
+      path,
+      withAccessionNumber(
+        sample('synthetic-dataset/BJDX/BJDX171271/BJDX24032900090/ECG_4_001.dcm'),
+        created.body.number,
+      ),
+    );
     await expect(store([path])).resolves.toMatchObject({ out: expect.stringContaining('(Success)') });
     rmSync(dir, { recursive: true });
     const linked = await t.db.query(`SELECT 1 FROM study WHERE referral_id = $1`, [created.body.id]);

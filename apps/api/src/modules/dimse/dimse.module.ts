@@ -11,8 +11,9 @@ import { WorklistRepository } from './worklist.repository.js';
 /** The register's HTTP routes (the authorization test walks them with the application's). */
 export const DIMSE_CONTROLLERS = [DicomAeController];
 
-// DICOM network services (DIMSE) at the hub: the register of calling AEs, association control, C-ECHO
-// C-STORE into the STOW-RS ingest, and the modality worklist (C-FIND) fed by referrals. Uses the application's shared providers (ingest, audit, config).
+// DICOM network services (DIMSE) at the hub: the register of calling AEs, association control, C-ECHO,
+// C-STORE into the STOW-RS ingest, and the modality worklist (C-FIND) fed by referrals.
+// Uses the application's shared providers (ingest, audit, config).
 @Module({
   controllers: DIMSE_CONTROLLERS,
   providers: [
