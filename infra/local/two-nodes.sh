@@ -3,7 +3,7 @@
 # socket.io rooms through Redis Streams:
 #   infra/local/two-nodes.sh            # nodes on :3001 and :3002
 # Environment: PGURL (default postgres://postgres@127.0.0.1:5432), DB (default zhiyin_local),
-# REDIS_URL (default redis://127.0.0.1:6379), PORT_A / PORT_B.
+# REDIS_URL (default redis://127.0.0.1:6379), PORT_A / PORT_B, DICOM_PORT_A / DICOM_PORT_B (11112 / 11113).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -33,15 +33,15 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 start_node() {
-  local name=$1 port=$2
-  DATABASE_URL="$PGURL/$DB" REDIS_URL="$REDIS_URL" PORT="$port" DATA_DIR="$STATE/shared" \
+  local name=$1 port=$2 dicom_port=$3
+  DATABASE_URL="$PGURL/$DB" REDIS_URL="$REDIS_URL" PORT="$port" DICOM_PORT="$dicom_port" DATA_DIR="$STATE/shared" \
     node apps/api/dist/main.js > "$STATE/$name.log" 2>&1 &
   pids+=($!)
 }
-start_node a "$PORT_A"
+start_node a "$PORT_A" "${DICOM_PORT_A:-11112}"
 # The first node migrates and seeds; the second starts once the first answers.
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT_A/api/health" >/dev/null && break; sleep 1; done
-start_node b "$PORT_B"
+start_node b "$PORT_B" "${DICOM_PORT_B:-11113}"
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT_B/api/health" >/dev/null && break; sleep 1; done
 
 echo "node A: http://127.0.0.1:$PORT_A  (log $STATE/a.log)"

@@ -58,6 +58,8 @@ import { UsersController } from './modules/users/users.controller.js';
 import { UsersService } from './modules/users/users.service.js';
 import { MetricsRepository } from './modules/metrics/metrics.repository.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
+import { DIMSE_CONTROLLERS, DimseModule } from './modules/dimse/dimse.module.js';
+import { BLOB_STORE, StowService } from './modules/imaging/stow.service.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
@@ -83,6 +85,9 @@ export const CONTROLLERS = [
   SettingsController,
 ];
 
+/** Every HTTP route, the feature modules' too: what the authorization test walks. */
+export const ALL_CONTROLLERS = [...CONTROLLERS, ...DIMSE_CONTROLLERS];
+
 export interface AppOverrides {
   clock?: Clock;
 }
@@ -92,7 +97,9 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string, logger: Logger, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), JwtModule.register({})],
+      // Global, so that feature modules (DimseModule) use the one ingest, audit and configuration.
+      global: true,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), JwtModule.register({}), DimseModule],
       controllers: CONTROLLERS,
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -126,6 +133,7 @@ export class AppModule {
         MetricsRepository,
         MetricsService,
       ],
+      exports: [APP_CONFIG, LOGGER, AuditService, StowService, BLOB_STORE],
     };
   }
 }

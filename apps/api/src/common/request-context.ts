@@ -14,6 +14,8 @@ export interface Actor {
   specialty: Specialty | null;
   readingCentreId: string | null;
   sessionId: string | null;
+  /** a DICOM device (a registered AE) acting with its centre's scope; `id` is then its registration, not a user */
+  device?: { aeTitle: string };
 }
 
 export interface RequestContext {

@@ -55,6 +55,10 @@ export interface AppConfig {
   storageSweepGraceSeconds: number;
   /** the web app's production build (served on the same port), absolute; WEB_DIR relative to the checkout's root */
   webDir: string;
+  /** DICOM network services: the port (0: off), the address and this node's AE title */
+  dicomPort: number;
+  dicomHost: string;
+  dicomAeTitle: string;
   /** the network's turnaround limits: the published defaults with TURNAROUND_POLICY (JSON) applied */
   turnaroundPolicy: TurnaroundPolicy;
   /** how long slow or silent clients are kept (milliseconds, 0 = no limit) and how many connections one address may hold */
@@ -165,6 +169,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     storageSweepIntervalSeconds: env.STORAGE_SWEEP_INTERVAL,
     storageSweepGraceSeconds: env.STORAGE_SWEEP_GRACE,
     webDir: resolve(REPO_ROOT, env.WEB_DIR ?? 'apps/web/dist'),
+    dicomPort: env.DICOM_PORT,
+    dicomHost: env.DICOM_HOST,
+    dicomAeTitle: env.DICOM_AE_TITLE,
     turnaroundPolicy: parsePolicy(env.TURNAROUND_POLICY),
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,

@@ -101,6 +101,17 @@ export const envSchema = z
       .default('Asia/Shanghai')
       .refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Shanghai' }),
     TURNAROUND_POLICY: z.string().optional(),
+    // DICOM network services (DIMSE): 0 turns the listener off.
+    DICOM_PORT: port.default(11112),
+    DICOM_HOST: z.string().min(1).default('127.0.0.1'),
+    // An AE title (PS3.5 AE): 1 to 16 characters of the default repertoire, no backslash, not only spaces.
+    DICOM_AE_TITLE: z
+      .string()
+      .regex(/^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/, {
+        message: 'must be 1 to 16 printable ASCII characters, no backslash',
+      })
+      .transform((v) => v.trim())
+      .default('ZHIYIN'),
     TRUST_PROXY: z
       .enum(['true', 'false'])
       .default('false')

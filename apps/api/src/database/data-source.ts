@@ -10,6 +10,7 @@ import { InstanceSha256Index1765010000000 } from './migrations/1765010000000-Ins
 import { SignInThrottleSecondFactor1765030000000 } from './migrations/1765030000000-SignInThrottleSecondFactor.js';
 import { AuditClientRequestId1765050000000 } from './migrations/1765050000000-AuditClientRequestId.js';
 import { PatientNationalIdPerCentre1765050000001 } from './migrations/1765050000001-PatientNationalIdPerCentre.js';
+import { DicomNetwork1765070000000 } from './migrations/1765070000000-DicomNetwork.js';
 import { PatientSessions1765080000000 } from './migrations/1765080000000-PatientSessions.js';
 import { AuditChain1765090000000 } from './migrations/1765090000000-AuditChain.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
@@ -38,6 +39,7 @@ export const MIGRATIONS = [
   SignInThrottleSecondFactor1765030000000,
   AuditClientRequestId1765050000000,
   PatientNationalIdPerCentre1765050000001,
+  DicomNetwork1765070000000,
   PatientSessions1765080000000,
   // Keep last: it chains the audit rows other migrations may have written.
   AuditChain1765090000000,

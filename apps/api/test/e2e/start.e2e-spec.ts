@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { dcmtk } from '../support/dcmtk.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,16 +18,20 @@ describe('npm start on a machine without a PostgreSQL server', () => {
   let output = '';
   let dataDir: string;
   let url: string;
+  let dicomPort: number;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'zhiyin-start-'));
     const [port, pgPort] = await Promise.all([freePort(), freePort()]);
+    dicomPort = await freePort();
     const env: Record<string, string | undefined> = {
       ...process.env,
       PORT: String(port),
       EMBEDDED_PG_PORT: String(pgPort),
       DATA_DIR: dataDir,
       NODE_ENV: 'development',
+      // The DICOM listener starts with npm start; on a free port, as other tests run beside this one.
+      DICOM_PORT: String(dicomPort),
     };
     delete env.DATABASE_URL;
     child = spawn(process.execPath, [mainJs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -56,6 +61,11 @@ describe('npm start on a machine without a PostgreSQL server', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(output).toContain(`password for all: ${DEMO_PASSWORD}`);
     for (const u of ['doc.bjcy', 'rad.li', 'card.chen', 'coord.liu', 'admin']) expect(output).toContain(u);
+  });
+
+  it('listens for DICOM associations: an AE title nobody registered is rejected at association', async () => {
+    const echo = await dcmtk('echoscu', ['-aet', 'NOBODY', '-aec', 'ZHIYIN', '127.0.0.1', String(dicomPort)]);
+    expect(echo.out).toMatch(/Calling AE Title Not Recognized/i);
   });
 
   it('serves health, docs and sign-in on the embedded database with the demo network', async () => {
@@ -128,6 +138,7 @@ describe('an API node on a PostgreSQL server, stopped with SIGTERM', () => {
         DATA_DIR: dataDir,
         SEED_DEMO: 'false',
         LOG_LEVEL: 'info',
+        DICOM_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -41,6 +41,7 @@ describe('two API nodes with Redis', () => {
         DATA_DIR: dataDir,
         SEED_DEMO: 'false',
         LOG_LEVEL: 'warn',
+        DICOM_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

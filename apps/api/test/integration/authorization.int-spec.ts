@@ -140,6 +140,18 @@ const SAMPLES: Record<string, Sample> = {
   }),
   'POST /api/facilities/:id/deactivate': () => ({ path: `/api/facilities/${spare.facility}/deactivate` }),
   'POST /api/facilities/:id/activate': () => ({ path: `/api/facilities/${spare.facility}/activate` }),
+  'GET /api/dicom/aes': () => ({ path: '/api/dicom/aes' }),
+  // No such device: the administrator gets past the gate and is told so.
+  'GET /api/dicom/aes/:id': () => ({ path: '/api/dicom/aes/00000000-0000-4000-8000-00000000ae01', allowedStatus: 404 }),
+  'POST /api/dicom/aes': (ids) => ({
+    path: '/api/dicom/aes',
+    body: { aeTitle: `M${uniq()}`, facilityId: ids.facility, kind: 'modality', modality: 'DX' },
+  }),
+  'PATCH /api/dicom/aes/:id': () => ({
+    path: '/api/dicom/aes/00000000-0000-4000-8000-00000000ae01',
+    body: { active: true },
+    allowedStatus: 404,
+  }),
   'GET /api/users': () => ({ path: '/api/users?role=specialist&active=true' }),
   'GET /api/users/:id': (ids) => ({ path: `/api/users/${ids.specialist}` }),
   'POST /api/users': (ids) => ({

@@ -1,6 +1,6 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
-import { CONTROLLERS } from '#src/app.module.js';
+import { ALL_CONTROLLERS as CONTROLLERS } from '#src/app.module.js';
 import { PUBLIC_KEY, ROLES_KEY } from '#src/common/decorators.js';
 import type { Role } from '#src/common/request-context.js';
 

@@ -80,6 +80,8 @@ export async function startTestApp(
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_KEY: TEST_DATA_KEY,
     LOG_LEVEL: 'silent',
+    // No DICOM listener unless a test asks for one on a free port (parallel test files share the machine).
+    DICOM_PORT: '0',
     ...env,
   });
   // The app runs as the restricted role `npm start` gives it, never as the superuser.

@@ -89,7 +89,7 @@ export interface IndexJob {
   items: IndexItem[];
   context: {
     facilityId: string;
-    userId: string;
+    userId: string | null;
     actorId: string;
     actorRole: string;
     requestId: string | null;

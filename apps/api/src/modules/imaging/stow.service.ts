@@ -213,7 +213,8 @@ export class StowService {
               items: candidates.map((c) => c.part.item),
               context: {
                 facilityId: actor.facilityId!,
-                userId: actor.id,
+                // a device (DICOM AE) is no user account: the study's created_by stays empty
+                userId: actor.device ? null : actor.id,
                 actorId: actor.id,
                 actorRole: actor.role,
                 requestId: ctx?.requestId ?? null,

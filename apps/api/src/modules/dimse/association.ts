@@ -1,0 +1,107 @@
+import { Inject, Injectable } from '@nestjs/common';
+import dimse from 'dcmjs-dimse';
+import { isIP } from 'node:net';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import type { Actor } from '#src/common/request-context.js';
+import { requestContext } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import { DicomAeRepository, type KnownAe } from './dicom-ae.repository.js';
+import { MODALITY_WORKLIST_FIND } from './mwl-find.js';
+import { isStorageSopClass, isStoredTransferSyntax, UNCOMPRESSED, VERIFICATION } from './sop-classes.js';
+
+const { PresentationContextResult, RejectReason, RejectResult, RejectSource } = dimse.constants;
+
+type Association = InstanceType<typeof dimse.association.Association>;
+
+/** The device's own actor: it acts with its centre's scope, as a member of that centre's staff would. */
+export interface AeActor extends Actor {
+  device: { aeTitle: string };
+}
+
+export type AssociationDecision =
+  | { ok: true; ae: KnownAe; actor: AeActor }
+  | { ok: false; result: number; source: number; reason: number; why: string };
+
+// IPv4 peers reach a dual-stack socket as ::ffff:a.b.c.d.
+const plainAddress = (a: string | undefined) => (a ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+
+// Association control (PS3.8 7.1, PS3.7 D.3.3): who may associate, and which presentation contexts
+// are accepted, each with the transfer syntax in which the instance is kept as it was sent.
+@Injectable()
+export class AssociationControl {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly aes: DicomAeRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async decide(association: Association, remoteAddress: string | undefined): Promise<AssociationDecision> {
+    const called = association.getCalledAeTitle().trim();
+    const calling = association.getCallingAeTitle().trim();
+    const reject = async (reason: number, why: string): Promise<AssociationDecision> => {
+      await this.audited(remoteAddress, why);
+      return { ok: false, result: RejectResult.Permanent, source: RejectSource.ServiceUser, reason, why };
+    };
+    if (called !== this.config.dicomAeTitle)
+      return reject(RejectReason.CalledAeNotRecognized, 'called_ae_not_recognized');
+    const ae = calling ? await this.aes.findCalling(calling) : undefined;
+    if (!ae) return reject(RejectReason.CallingAeNotRecognized, 'calling_ae_not_recognized');
+    // The optional address check: a registered AE title used from another address is an unknown caller.
+    if (ae.host && isIP(ae.host) && plainAddress(ae.host) !== plainAddress(remoteAddress))
+      return reject(RejectReason.CallingAeNotRecognized, 'calling_address_not_registered');
+    this.negotiate(association, ae);
+    return {
+      ok: true,
+      ae,
+      actor: {
+        id: ae.id,
+        // A modality stores into its community centre as that centre's staff would (same checks, same scope).
+        role: ae.kind === 'modality' ? 'community_doctor' : 'specialist',
+        facilityId: ae.facilityId,
+        specialty: null,
+        readingCentreId: ae.readingCentreId,
+        sessionId: null,
+        device: { aeTitle: ae.aeTitle },
+      },
+    };
+  }
+
+  // Each proposed context: the abstract syntax this AE may use, with the first proposed transfer syntax
+  // (the requestor's preference, PS3.8 7.1.1.14) that is kept as it is; otherwise the standard reason.
+  private negotiate(association: Association, ae: KnownAe): void {
+    for (const { id } of association.getPresentationContexts()) {
+      const pc = association.getPresentationContext(id);
+      const abstract = pc.getAbstractSyntaxUid();
+      const modality = ae.kind === 'modality';
+      const allowed =
+        abstract === VERIFICATION || (modality && abstract === MODALITY_WORKLIST_FIND)
+          ? UNCOMPRESSED
+          : modality && isStorageSopClass(abstract)
+            ? null
+            : undefined;
+      if (allowed === undefined) {
+        pc.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
+        continue;
+      }
+      const ts = pc
+        .getTransferSyntaxUids()
+        .map((t) => t.replace(/[\0 ]+$/, ''))
+        .find((t) => (allowed ? allowed.has(t) : isStoredTransferSyntax(t)));
+      if (ts) pc.setResult(PresentationContextResult.Accept, ts);
+      else pc.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
+    }
+  }
+
+  private async audited(remoteAddress: string | undefined, why: string): Promise<void> {
+    await requestContext.run(
+      { requestId: crypto.randomUUID(), clientIp: plainAddress(remoteAddress) || null, actor: null },
+      () =>
+        this.audit.record({
+          action: 'dicom.associate',
+          resourceType: 'dicom_ae',
+          outcome: 'denied',
+          details: { reason: why },
+        }),
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsIP, IsOptional, IsString, IsUUID, Matches, ValidateIf } from 'class-validator';
+
+export const AE_KINDS = ['modality', 'workstation'] as const;
+export type AeKind = (typeof AE_KINDS)[number];
+export const AE_CHARACTER_SETS = ['ISO_IR 192', 'GB18030'] as const;
+export type AeCharacterSet = (typeof AE_CHARACTER_SETS)[number];
+
+// PS3.5 AE: 1 to 16 characters of the default repertoire, no backslash; leading and trailing spaces are
+// not significant (stored trimmed).
+export const AE_TITLE = /^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/;
+const MODALITY = /^[A-Z0-9]{1,16}$/;
+
+export class CreateDicomAeDto {
+  @ApiProperty({ example: 'BJCY_DR1', description: 'the calling AE title the device is configured with' })
+  @IsString()
+  @Matches(AE_TITLE, { message: 'aeTitle must be 1 to 16 printable ASCII characters without a backslash' })
+  aeTitle: string;
+
+  @ApiProperty({ description: 'the centre the device belongs to; it acts with that centre’s scope' })
+  @IsUUID()
+  facilityId: string;
+
+  @ApiProperty({ enum: AE_KINDS, description: 'modality (sends studies, takes the worklist) or hub workstation' })
+  @IsIn(AE_KINDS)
+  kind: AeKind;
+
+  @ApiPropertyOptional({
+    example: 'DX',
+    description: 'the modality a device acquires (DICOM Modality, e.g. DX, US, ECG)',
+  })
+  @IsOptional()
+  @Matches(MODALITY, { message: 'modality must be an upper-case DICOM modality code' })
+  modality?: string;
+
+  @ApiPropertyOptional({ description: 'a workstation: the hub reading centre it reads for' })
+  @ValidateIf((o: CreateDicomAeDto) => o.kind === 'workstation' || o.readingCentreId !== undefined)
+  @IsUUID()
+  readingCentreId?: string;
+
+  @ApiPropertyOptional({ example: '10.1.2.3', description: 'optional: the only address this AE may connect from' })
+  @IsOptional()
+  @IsIP()
+  host?: string;
+
+  @ApiPropertyOptional({ enum: AE_CHARACTER_SETS, description: 'character set of the names sent to it' })
+  @IsOptional()
+  @IsIn(AE_CHARACTER_SETS)
+  characterSet?: AeCharacterSet;
+}
+
+export class UpdateDicomAeDto {
+  @ApiPropertyOptional() @IsOptional() @Matches(MODALITY) modality?: string;
+  /** an empty string clears the address check */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @ValidateIf((o: UpdateDicomAeDto) => o.host !== '')
+  @IsIP()
+  host?: string;
+  @ApiPropertyOptional({ enum: AE_CHARACTER_SETS })
+  @IsOptional()
+  @IsIn(AE_CHARACTER_SETS)
+  characterSet?: AeCharacterSet;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+}
+
+/** A registered AE as the administrator sees it. */
+export interface DicomAeView {
+  id: string;
+  aeTitle: string;
+  facilityId: string;
+  kind: AeKind;
+  modality: string | null;
+  readingCentreId: string | null;
+  host: string | null;
+  characterSet: AeCharacterSet;
+  active: boolean;
+  createdAt: string;
+}
