@@ -204,7 +204,7 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
     expect(linked.rowCount).toBe(1);
   });
 
-  it('refuses a study of another centre with 0x0124 and changes nothing', async () => {
+  it('refuses a study of another centre with the neutral 0x0110 (no hint that it exists) and changes nothing', async () => {
     // BJHD sends a study first over STOW-RS; BJCY's modality then sends an instance of that study.
     const bjhd = await t.login('doc.bjhd');
     const other = sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_001.dcm');
@@ -214,7 +214,9 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
       (n) => n.startsWith('CT_2_') && n !== 'CT_2_001.dcm',
     )!;
     const got = await store([join(SHARED_DATA, 'synthetic-dataset/BJCY/BJCY100000/BJCY24030200000', second)]);
-    expect(statusOf(got.out)).toMatch(/0x124|Not Authorized/i);
+    // The same refusal as any UID the index cannot take (STOW-RS UID_NOT_ACCEPTED): nothing tells this
+    // centre that another holds the study.
+    expect(statusOf(got.out)).toMatch(/0x110\b/i);
     await expect(counts()).resolves.toBe(before);
   });
 

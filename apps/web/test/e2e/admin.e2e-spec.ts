@@ -223,7 +223,7 @@ describe('administration screens', () => {
     await sources.filter({ hasText: '依据：英国 NICE 颅脑损伤指南' }).waitFor();
     await expect(sources.allTextContents()).resolves.not.toContainEqual(expect.stringMatching(/Chest Pain|default/));
     await stat.fill('0');
-    await admin.getByRole('button', { name: '保存' }).click();
+    await admin.getByRole('button', { name: '保存', exact: true }).click();
     await expect(stat.getAttribute('aria-invalid')).resolves.toBe('true');
     const describedBy = (await stat.getAttribute('aria-describedby'))!.split(' ');
     await expect(admin.locator(`[id="${describedBy[describedBy.length - 1]}"]`).textContent()).resolves.toBe(
@@ -235,7 +235,7 @@ describe('administration screens', () => {
     const urgent = admin.getByLabel('心电图 加急 报告时限（分钟）');
     await expect(urgent.inputValue()).resolves.toBe('30');
     await urgent.fill('40');
-    await admin.getByRole('button', { name: '保存' }).click();
+    await admin.getByRole('button', { name: '保存', exact: true }).click();
     await status(admin, '已保存为第 1 版。之后提交的转诊按新时限计时。');
     await admin.getByText(/第 1 版，由 系统管理员 于 .* 修改。/).waitFor();
     await expect(stat.getAttribute('aria-invalid')).resolves.toBeNull();

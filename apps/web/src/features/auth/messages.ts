@@ -35,7 +35,7 @@ export const zh = {
   'mfa.policyTitle': '两步验证要求',
   'mfa.policyHelp': '所选角色的用户登录时必须使用两步验证；尚未设置的用户会在下次登录时被要求设置。',
   'mfa.policyRoles': '必须使用两步验证的角色',
-  'mfa.policySave': '保存',
+  'mfa.policySave': '保存两步验证要求',
   'mfa.policySaved': '已保存。',
   'error.INVALID_SECOND_FACTOR': '验证码不正确、已过期或已经用过。请输入应用中显示的新验证码。',
   'error.INVALID_CHALLENGE': '登录已超时，请重新输入用户名和密码。',
@@ -79,7 +79,7 @@ export const en: Record<keyof typeof zh, string> = {
   'mfa.policyHelp':
     'Users of the selected roles must sign in with two-step verification; those who have not set it up are asked to at their next sign-in.',
   'mfa.policyRoles': 'Roles that must use two-step verification',
-  'mfa.policySave': 'Save',
+  'mfa.policySave': 'Save the two-step requirement',
   'mfa.policySaved': 'Saved.',
   'error.INVALID_SECOND_FACTOR': 'The code is wrong, expired or already used. Enter the new code the app shows.',
   'error.INVALID_CHALLENGE': 'The sign-in timed out. Enter your user name and password again.',
