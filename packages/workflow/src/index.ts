@@ -11,4 +11,5 @@ export * from './fhir.js';
 export * from './sql.js';
 export * from './diagram.js';
 export * from './study-scope.js';
+export * from './deadline-audience.js';
 export { assertNever } from './assert-never.js';

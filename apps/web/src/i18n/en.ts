@@ -221,6 +221,8 @@ export const en: Record<MessageKey, string> = {
   'ecg.savedLoading': 'Reading the measurements confirmed in the report draft…',
   'ecg.savedNote': 'The confirmed values are the ones saved in the report draft.',
   'ecg.confirmedNote': 'Measurements confirmed; the report will use them.',
+  'ecg.signedNote': 'These confirmed values are in the signed report and can no longer be changed.',
+  'ecg.measuredOnlyNote': 'Measured automatically, for reference.',
   'ecg.deviceStatements': 'Device statements',
   'ecg.recording': '{leads} leads, {hz} Hz, {seconds} s, {beats} beats detected',
   'ecg.unitBpm': '/min',

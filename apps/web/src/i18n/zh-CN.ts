@@ -214,6 +214,8 @@ export const zhCN = {
   'ecg.savedLoading': '正在读取报告草稿中已确认的测量值…',
   'ecg.savedNote': '确认值为报告草稿中已保存的测量值。',
   'ecg.confirmedNote': '测量值已确认，将用于报告。',
+  'ecg.signedNote': '以下确认值已写入已签发的报告，不能再修改。',
+  'ecg.measuredOnlyNote': '自动测量值仅供参考。',
   'ecg.deviceStatements': '设备诊断提示',
   'ecg.recording': '{leads} 个导联，{hz} Hz，{seconds} 秒，检出 {beats} 次心搏',
   'ecg.unitBpm': '次/分',

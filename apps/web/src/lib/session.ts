@@ -1,4 +1,5 @@
 import { connectivity } from './connectivity';
+import { clearAllFormDrafts } from './formDraft';
 
 // The signed-in session lives in this page's memory only: no token is ever written to sessionStorage
 // or localStorage, where any script injected into the page could read it. The refresh token is an
@@ -126,6 +127,8 @@ class SessionStore {
 
   clear(reason: EndReason = 'signed_out'): void {
     this.current = null;
+    // Signing out leaves no unsent form text behind; an expired session keeps it for signing in again.
+    if (reason === 'signed_out') clearAllFormDrafts();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.emit(reason);

@@ -63,6 +63,8 @@ export function canRead(actor: Actor, r: ScopeRow): boolean {
 const LIST_COLUMNS = `r.id, r.number, r.direction, r.state, r.service, r.modality, r.priority, r.patient_id, r.origin_facility_id,
   r.destination_facility_id, r.assignee_id, r.offered_to, r.submitted_at, r.created_at, r.updated_at, r.row_version,
   r.snapshot->'timers' AS timers, r.parent_referral_id,
+  -- when the report was signed: the waiting time a list shows stops there
+  r.snapshot->'report'->>'signedAt' AS reported_at,
   p.family_name_zh || p.given_name_zh AS patient_name, p.name_pinyin AS patient_name_pinyin, p.mrn AS patient_mrn,
   p.sex AS patient_sex, p.birth_date::text AS patient_birth_date,
   (SELECT u.display_name_zh FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_zh,

@@ -79,6 +79,7 @@ export function EcgViewer({
   confirmedValues,
   confirmedLoading = false,
   onConfirm,
+  signed = false,
 }: {
   studyUid: string;
   seriesUid: string;
@@ -89,6 +90,8 @@ export function EcgViewer({
   confirmedLoading?: boolean;
   /** receives the confirmed values (for the report's measurements); without it the viewer only shows them */
   onConfirm?: (values: ConfirmedEcgValues) => void;
+  /** the report is signed: `confirmedValues` are the ones in it, shown as such and not editable */
+  signed?: boolean;
 }) {
   const { t, number } = useI18n();
   const ids = useId();
@@ -219,6 +222,9 @@ export function EcgViewer({
     onConfirm?.(values);
   };
   const rows = ROW_HEIGHT_MM;
+  // Values can be confirmed only where there is a report draft to take them: once the report is signed
+  // (or for a viewer who is not reading it) they are shown, not offered for editing.
+  const editable = Boolean(onConfirm) && !signed;
 
   return (
     <div className="ecg" data-testid="ecg-viewer">
@@ -326,7 +332,9 @@ export function EcgViewer({
             </p>
           )}
           <h2 id={`${ids}-mh`}>{t('ecg.measurements')}</h2>
-          <p className="muted small">{t('ecg.measuredNote')}</p>
+          <p className="muted small" data-testid="ecg-measures-note">
+            {signed ? t('ecg.signedNote') : editable ? t('ecg.measuredNote') : t('ecg.measuredOnlyNote')}
+          </p>
           <table className="measures">
             <thead>
               <tr>
@@ -349,42 +357,54 @@ export function EcgViewer({
                     </td>
                     <td>{fmt(key, deviceValue(ecg, key))}</td>
                     <td>
-                      <input
-                        className="num"
-                        inputMode="numeric"
-                        aria-label={`${t(`ecg.m.${key}`)} · ${t('ecg.confirmedValue')}`}
-                        value={confirmedLoading ? '' : valueOf(key)}
-                        disabled={confirmedLoading}
-                        aria-invalid={invalid(key) || undefined}
-                        data-testid={`ecg-confirm-${key}`}
-                        data-source={
-                          confirmedLoading
-                            ? 'loading'
-                            : edits[key] !== undefined
-                              ? 'typed'
-                              : saved(key) !== undefined
-                                ? 'saved'
-                                : 'measured'
-                        }
-                        onChange={(e) => {
-                          setEdits((x) => ({ ...x, [key]: e.target.value }));
-                          setConfirmed(null);
-                        }}
-                      />
+                      {!editable ? (
+                        <span
+                          className="num"
+                          data-testid={`ecg-confirm-${key}`}
+                          data-source={saved(key) !== undefined ? 'saved' : 'measured'}
+                        >
+                          {confirmedLoading ? '' : valueOf(key) || '—'}
+                        </span>
+                      ) : (
+                        <input
+                          className="num"
+                          inputMode="numeric"
+                          aria-label={`${t(`ecg.m.${key}`)} · ${t('ecg.confirmedValue')}`}
+                          value={confirmedLoading ? '' : valueOf(key)}
+                          disabled={confirmedLoading}
+                          aria-invalid={invalid(key) || undefined}
+                          data-testid={`ecg-confirm-${key}`}
+                          data-source={
+                            confirmedLoading
+                              ? 'loading'
+                              : edits[key] !== undefined
+                                ? 'typed'
+                                : saved(key) !== undefined
+                                  ? 'saved'
+                                  : 'measured'
+                          }
+                          onChange={(e) => {
+                            setEdits((x) => ({ ...x, [key]: e.target.value }));
+                            setConfirmed(null);
+                          }}
+                        />
+                      )}
                     </td>
                   </tr>
                 );
               })}
             </tbody>
           </table>
-          <button
-            type="button"
-            onClick={confirm}
-            disabled={confirmedLoading || MEASURES.some(invalid)}
-            data-testid="ecg-confirm"
-          >
-            {t('ecg.confirm')}
-          </button>
+          {editable && (
+            <button
+              type="button"
+              onClick={confirm}
+              disabled={confirmedLoading || MEASURES.some(invalid)}
+              data-testid="ecg-confirm"
+            >
+              {t('ecg.confirm')}
+            </button>
+          )}
           {confirmedLoading && (
             <p className="muted small" role="status">
               {t('ecg.savedLoading')}
@@ -396,6 +416,7 @@ export function EcgViewer({
             </p>
           ) : (
             hasSaved &&
+            editable &&
             !confirmedLoading && (
               <p className="muted small" data-testid="ecg-saved-note">
                 {t('ecg.savedNote')}

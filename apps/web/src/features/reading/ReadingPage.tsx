@@ -296,6 +296,7 @@ function Workspace({ id }: { id: string }) {
           studies={r.studies}
           confirmedValues={report.draft.measurements}
           confirmedLoading={!report.loaded}
+          signed={signed}
           onConfirm={
             reading && !signed
               ? (m) => {

@@ -17,12 +17,15 @@ export function StudyPane({
   confirmedValues,
   confirmedLoading,
   onConfirm,
+  signed,
 }: {
   studies: ReferralStudy[];
   confirmedValues?: ConfirmedEcgValues | null;
   /** the report draft (and its confirmed ECG values) is still loading */
   confirmedLoading?: boolean;
   onConfirm?: (values: ConfirmedEcgValues) => void;
+  /** the report is signed: its measurements are shown read-only */
+  signed?: boolean;
 }) {
   const { t } = useI18n();
   const key = studies.map((s) => s.studyInstanceUid).join(',');
@@ -83,6 +86,7 @@ export function StudyPane({
             confirmedValues={confirmedValues}
             confirmedLoading={confirmedLoading}
             onConfirm={onConfirm}
+            signed={signed}
           />
         )}
         {series.loading && !series.data && (

@@ -1,8 +1,10 @@
 import { PRIORITIES, PRIORITY_LABELS, SERVICE_LABELS, SERVICES, type Priority, type Service } from '@zhiyin/workflow';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
+import { clearFormDraft, loadFormDraft, saveFormDraft } from '../../lib/formDraft';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { ageOf, getPatient, searchPatients, type Patient } from '../patients/api';
 import { createReferral } from './api';
@@ -12,21 +14,53 @@ const MODALITIES = ['CT', 'MR', 'DX', 'CR', 'US', 'MG', 'XA', 'NM', 'PT'] as con
 
 type Field = 'patient' | 'modality' | 'clinicalQuestion';
 
+const DRAFT = 'new-referral';
+
+/** What the doctor typed or chose, as kept across a refresh: the patient by id only, never their name. */
+interface FormDraft {
+  patientId: string;
+  service: Service;
+  modality: string;
+  priority: Priority;
+  question: string;
+  history: string;
+}
+
+const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
+
+/** A kept draft, each value checked as the form would take it (anything else is left at its default). */
+function draftOf(raw: Record<string, unknown> | null): FormDraft | null {
+  if (!raw) return null;
+  const patientId = text(raw.patientId, 64);
+  return {
+    patientId: /^[0-9a-f-]{36}$/i.test(patientId) ? patientId : '',
+    service: (SERVICES as readonly unknown[]).includes(raw.service) ? (raw.service as Service) : 'ECG',
+    modality: (MODALITIES as readonly unknown[]).includes(raw.modality) ? (raw.modality as string) : '',
+    priority: (PRIORITIES as readonly unknown[]).includes(raw.priority) ? (raw.priority as Priority) : 'ROUTINE',
+    question: text(raw.question, 2000),
+    history: text(raw.history, 4000),
+  };
+}
+
 /** Opens a referral for a patient of the doctor's centre; studies are added on the referral's page. */
 export default function NewReferralPage() {
   const { t, lang } = useI18n();
   const navigate = useNavigate();
   const ids = useId();
   const [params] = useSearchParams();
-  const preset = params.get('patient');
+  const userId = useAuth().session?.user.id ?? '';
+  // Read once: what this doctor had typed before the page was reloaded.
+  const [kept] = useState(() => (userId ? draftOf(loadFormDraft(DRAFT, userId)) : null));
+  // A patient named in the address (from their record) wins over the one in the draft.
+  const preset = params.get('patient') || kept?.patientId || null;
   const [patient, setPatient] = useState<Patient>();
   const [search, setSearch] = useState('');
   const [debounced, setDebounced] = useState('');
-  const [service, setService] = useState<Service>('ECG');
-  const [modality, setModality] = useState('');
-  const [priority, setPriority] = useState<Priority>('ROUTINE');
-  const [question, setQuestion] = useState('');
-  const [history, setHistory] = useState('');
+  const [service, setService] = useState<Service>(kept?.service ?? 'ECG');
+  const [modality, setModality] = useState(kept?.modality ?? '');
+  const [priority, setPriority] = useState<Priority>(kept?.priority ?? 'ROUTINE');
+  const [question, setQuestion] = useState(kept?.question ?? '');
+  const [history, setHistory] = useState(kept?.history ?? '');
   const [errors, setErrors] = useState<Partial<Record<Field, true>>>({});
   const [submitError, setSubmitError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -39,6 +73,18 @@ export default function NewReferralPage() {
   useEffect(() => {
     if (presetPatient.data) setPatient(presetPatient.data);
   }, [presetPatient.data]);
+
+  // Every change is kept (a chosen patient by id), so a refresh brings the form back as it was.
+  const patientId = patient?.id ?? (presetPatient.loading ? (preset ?? '') : '');
+  useEffect(() => {
+    if (!userId) return;
+    const typed = patientId || question || history || modality || service !== 'ECG' || priority !== 'ROUTINE';
+    saveFormDraft(
+      DRAFT,
+      userId,
+      typed ? ({ patientId, service, modality, priority, question, history } satisfies FormDraft) : null,
+    );
+  }, [userId, patientId, service, modality, priority, question, history]);
 
   useEffect(() => {
     const timer = setTimeout(() => setDebounced(search.trim()), 250);
@@ -72,6 +118,7 @@ export default function NewReferralPage() {
         clinicalQuestion: question.trim(),
         ...(history.trim() ? { history: history.trim() } : {}),
       });
+      clearFormDraft(DRAFT, userId);
       void navigate(`/referrals/${created.id}`, { replace: true });
     } catch (err) {
       setSubmitError(err);
@@ -234,7 +281,7 @@ export default function NewReferralPage() {
           <button type="submit" disabled={busy}>
             {busy ? t('common.saving') : t('referrals.newForm.create')}
           </button>
-          <Link className="button secondary" to="/desk/referrals">
+          <Link className="button secondary" to="/desk/referrals" onClick={() => clearFormDraft(DRAFT, userId)}>
             {t('common.cancel')}
           </Link>
         </div>

@@ -1,6 +1,7 @@
 import {
   CANCEL_REASON_LABELS,
   CANCEL_REASONS,
+  deadlinesFor,
   DISPOSITION_LABELS,
   EVENT_LABELS,
   OUTCOME_LABELS,
@@ -11,7 +12,6 @@ import {
   STATE_LABELS,
   TIMER_LABELS,
   type ReferralEventType,
-  type TimerKind,
 } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -25,6 +25,7 @@ import { returnFocusOnClose } from '../../lib/focus';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { searchStudies } from '../studies/qido';
 import { UploadPanel } from '../uploads/UploadPanel';
+import { useStoredUploads } from '../uploads/useStoredUploads';
 import { attachStudy, fireEvent, getReport, openReportPdf, type EventInput, type ReferralDetail } from './api';
 import { MessageThread } from './MessageThread';
 import { PlanPanel } from './PlanPanel';
@@ -114,7 +115,8 @@ function Header({ r }: { r: ReferralDetail }) {
   const now = useNow(30_000);
   const duration = useDuration();
   const need = needOf(r, role);
-  const timers = Object.entries(r.timers ?? {}) as [TimerKind, string][];
+  // Only the deadlines this person acts on, earliest first (the rule is the workflow's, not this page's).
+  const deadlines = deadlinesFor(r.timers, role);
   const backTo = role === 'specialist' ? '/reading' : '/desk/referrals';
   return (
     <>
@@ -194,17 +196,28 @@ function Header({ r }: { r: ReferralDetail }) {
             <dt>{t('referrals.submitted')}</dt>
             <dd>
               {dateTime(r.submitted_at)}
-              {AWAITING_REPORT.includes(r.state) && (
-                <span className="muted small">
+              {/* The wait counts until the report is signed; then it says how long the report took. */}
+              {r.report ? (
+                <span className="muted small" data-testid="waited" data-stopped="true">
                   {' '}
-                  · {t('referrals.waitingFor', { d: duration(now - Date.parse(r.submitted_at)) })}
+                  ·{' '}
+                  {t('referrals.reportTook', {
+                    d: duration(Date.parse(r.report.signedAt) - Date.parse(r.submitted_at)),
+                  })}
                 </span>
+              ) : (
+                AWAITING_REPORT.includes(r.state) && (
+                  <span className="muted small" data-testid="waited" data-stopped="false">
+                    {' '}
+                    · {t('referrals.waitingFor', { d: duration(now - Date.parse(r.submitted_at)) })}
+                  </span>
+                )
               )}
             </dd>
           </div>
         )}
-        {timers.map(([kind, due]) => (
-          <div key={kind}>
+        {deadlines.map(({ kind, dueAt: due }) => (
+          <div key={kind} data-testid="deadline" data-kind={kind}>
             <dt>{TIMER_LABELS[kind][lang]}</dt>
             <dd className={Date.parse(due) < now ? 'ref-overdue' : undefined}>
               {dateTime(due)}{' '}
@@ -439,6 +452,9 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
       canAttach && adding ? searchStudies({ PatientID: r.patient_mrn, limit: 50 }, signal) : Promise.resolve([]),
     [canAttach, adding, r.patient_mrn],
   );
+  // Each stored file changes the study's counts (and may add a study): read the referral again as they
+  // arrive, so "N files" follows the upload instead of staying at what the first file attached.
+  useStoredUploads(r.id, () => referral.reload());
   const linked = new Set(r.studies.map((s) => s.studyInstanceUid));
   const candidates = (existing.data ?? []).filter((s) => !linked.has(s.studyUid));
 

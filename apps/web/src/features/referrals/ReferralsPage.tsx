@@ -72,9 +72,20 @@ export default function ReferralsPage() {
 
   const needCount = (result.data?.items ?? []).filter((r) => needOf(r, role)).length;
 
+  // The wait ends when the report is signed: from then on the time it took is shown, not a running count.
   const waiting = (r: ReferralSummary) => {
+    if (r.reported_at && r.submitted_at)
+      return (
+        <span className="muted" data-testid="waited" data-stopped="true">
+          {t('referrals.took', { d: duration(Date.parse(r.reported_at) - Date.parse(r.submitted_at)) })}
+        </span>
+      );
     if (CLOSED_STATES.includes(r.state) || r.state === 'draft') return '—';
-    return duration(now - Date.parse(r.submitted_at ?? r.created_at));
+    return (
+      <span data-testid="waited" data-stopped="false">
+        {duration(now - Date.parse(r.submitted_at ?? r.created_at))}
+      </span>
+    );
   };
   const limit = (r: ReferralSummary) => {
     const due = r.timers?.report_deadline;

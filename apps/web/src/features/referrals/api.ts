@@ -33,6 +33,8 @@ export interface ReferralSummary {
   holder_name_en?: string | null;
   offered_to: string | null;
   submitted_at: string | null;
+  /** when the report was signed (null before): the wait ends there */
+  reported_at?: string | null;
   created_at: string;
   updated_at: string;
   row_version: number;

@@ -27,12 +27,15 @@ export function SeriesViewer({
   confirmedValues,
   confirmedLoading,
   onConfirm,
+  signed,
 }: {
   studyUid: string;
   series: SeriesSummary | undefined;
   confirmedValues?: ConfirmedEcgValues | null;
   confirmedLoading?: boolean;
   onConfirm?: (values: ConfirmedEcgValues) => void;
+  /** the report is signed: the ECG's confirmed values are the signed report's, read-only */
+  signed?: boolean;
 }) {
   const { t } = useI18n();
   const isWaveform = series ? WAVEFORM_MODALITIES.has(series.modality) : false;
@@ -58,6 +61,7 @@ export function SeriesViewer({
           confirmedValues={confirmedValues}
           confirmedLoading={confirmedLoading}
           onConfirm={onConfirm}
+          signed={signed}
         />
       )}
     </Suspense>

@@ -247,3 +247,12 @@ class UploadQueue {
 }
 
 export const uploadQueue = new UploadQueue();
+
+/**
+ * How many files sent for a referral have been stored so far in this tab. A screen showing the referral
+ * reads it again when this grows: the server files each stored file under the referral's study, which
+ * changes its counts without a referral event.
+ */
+export function storedFor(items: readonly UploadItem[], referralId: string): number {
+  return items.filter((i) => i.referralId === referralId && i.state === 'stored').length;
+}
