@@ -59,7 +59,7 @@ describe('an uncompressed YBR_FULL_422 image', () => {
     expect(failed).toEqual([]);
     expect(referenced).toHaveLength(1);
     const json = toDicomJson(parseFull(file, { validate: false }));
-    const uid = (tag: string) => String(json[tag]?.Value?.[0]);
+    const uid = (tag: string) => json[tag]?.Value?.[0] as string;
     const base = `${t.url}/dicomweb/studies/${uid('0020000D')}/series/${uid('0020000E')}/instances/${uid('00080018')}`;
     const frame = await fetch(`${base}/frames/1`, {
       headers: { authorization: `Bearer ${doc}`, accept: 'multipart/related; type="application/octet-stream"' },
