@@ -2,7 +2,7 @@
  * Locating pixel data and its frames without decoding them (WADO-RS `/frames/{n}` returns frames as stored).
  */
 import type { DicomDataset } from './dataset.js';
-import { firstNumber, parserTag, rootContext } from './dataset.js';
+import { firstNumber, firstString, parserTag, rootContext } from './dataset.js';
 import { DicomError } from './errors.js';
 import type { ParserElement, ParserFragment } from './parser-api.js';
 
@@ -52,6 +52,15 @@ export interface PixelDataLocation {
    * or several fragments per frame without a usable offset table nor recognisable frame starts.
    */
   frames: FrameLocation[] | undefined;
+}
+
+/**
+ * Samples stored per pixel in native pixel data. YBR_FULL_422 and YBR_PARTIAL_422 keep one Cb and one Cr per two
+ * pixels (PS3.3 C.7.6.3.1.2: Y1 Y2 Cb Cr), so three samples take the room of two.
+ */
+export function storedSamplesPerPixel(samplesPerPixel: number, photometric: string | undefined): number {
+  const p = photometric?.trim().toUpperCase();
+  return samplesPerPixel === 3 && (p === 'YBR_FULL_422' || p === 'YBR_PARTIAL_422') ? 2 : samplesPerPixel;
 }
 
 const PIXEL_TAGS: ReadonlyArray<[string, number | undefined]> = [
@@ -134,7 +143,7 @@ export function locatePixelData(ds: DicomDataset): PixelDataLocation | undefined
   }
   const rows = num('00280010') ?? 0;
   const columns = num('00280011') ?? 0;
-  const samples = num('00280002') ?? 1;
+  const samples = storedSamplesPerPixel(num('00280002') ?? 1, firstString(ctx, ds.raw, '00280004'));
   const bits = fixedBits ?? num('00280100') ?? 0;
   const frameBits = rows * columns * samples * bits;
   const frames: FrameLocation[] = [];

@@ -3,6 +3,7 @@
  * transfer syntax, and native pixel data of the size its image attributes announce.
  */
 import { DicomError } from './errors.js';
+import { storedSamplesPerPixel } from './pixel-data.js';
 import { describeTag, keywordOf } from './dictionary.js';
 import type { DicomDataset } from './dataset.js';
 import { firstNumber, firstString, parserTag, rootContext } from './dataset.js';
@@ -195,7 +196,8 @@ function checkPixelData(ds: DicomDataset, warnings: string[]): void {
     if (undefinedLength || length === undefined) {
       throw new DicomError('INVALID_VALUE', 'Native pixel data must have a defined length', { tag });
     }
-    const check = checkPixelLength(rows, columns, samplesPerPixel, bitsAllocated, frames, length);
+    const stored = storedSamplesPerPixel(samplesPerPixel, firstString(ctx, raw, '00280004'));
+    const check = checkPixelLength(rows, columns, stored, bitsAllocated, frames, length);
     if (!check.ok) {
       throw new DicomError(
         'PIXEL_LENGTH_MISMATCH',

@@ -65,6 +65,8 @@ export interface AppConfig {
   http: HttpLimits;
   /** sensitive: the bearer token of GET /metrics; unset: the endpoint is off (404) */
   metricsToken: string | undefined;
+  /** decoding compressed frames in worker threads (FRAME_DECODE_*) */
+  frameDecode: { workers: number; queue: number; maxFrameBytes: number; timeoutMs: number };
 }
 
 export interface HttpLimits {
@@ -181,6 +183,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxConnectionsPerAddress: env.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
     },
     metricsToken: env.METRICS_TOKEN,
+    frameDecode: {
+      workers: env.FRAME_DECODE_WORKERS,
+      queue: env.FRAME_DECODE_QUEUE,
+      maxFrameBytes: env.FRAME_DECODE_MAX_BYTES,
+      timeoutMs: env.FRAME_DECODE_TIMEOUT_MS,
+    },
   };
 }
 

@@ -132,6 +132,16 @@ export const envSchema = z
     HTTP_IDLE_TIMEOUT_MS: millis.default(60_000),
     HTTP_KEEP_ALIVE_TIMEOUT_MS: millis.default(5_000),
     HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(200),
+    // Compressed frames are decoded in worker threads: how many at once, how many may wait, the
+    // largest decoded frame (bytes) and the time one decode may take (ms).
+    FRAME_DECODE_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
+    FRAME_DECODE_QUEUE: z.coerce.number().int().min(0).default(64),
+    FRAME_DECODE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(256 * 1024 * 1024),
+    FRAME_DECODE_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
     METRICS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   })
   .superRefine((env, ctx) => {

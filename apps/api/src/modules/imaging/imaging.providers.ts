@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { SWEEPER_STATS, type SweeperStats } from '#src/modules/metrics/sweeper-stats.js';
 import { BlobStore } from './blob-store.js';
 import { ImagingRepository } from './imaging.repository.js';
+import { FrameDecoder } from './pixels/frame-decoder.js';
 import { QidoService } from './qido.service.js';
 import { BLOB_STORE, StowService } from './stow.service.js';
 import { SweeperRepository } from './sweeper.repository.js';
@@ -19,6 +20,8 @@ export const IMAGING_PROVIDERS: Provider[] = [
     useFactory: (c: AppConfig) => new BlobStore(join(c.dataDir, 'studies')),
   },
   ImagingRepository,
+  // Decodes compressed frames in worker threads (limits from FRAME_DECODE_* variables).
+  { provide: FrameDecoder, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new FrameDecoder(c.frameDecode) },
   PublicUrl,
   StowService,
   QidoService,

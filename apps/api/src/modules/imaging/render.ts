@@ -2,6 +2,11 @@ import type { DicomJsonDataset } from '@zhiyin/dicom';
 import type { Sharp } from 'sharp';
 import { AppError } from '#src/common/errors.js';
 
+/** Red, green and blue palette colour lookup tables (PS3.3 C.7.6.3.1.5-6). */
+export interface Palette {
+  tables: { first: number; bits: number; words: Uint16Array }[];
+}
+
 export interface RenderOptions {
   type: 'image/png' | 'image/jpeg';
   /** `window=center,width[,function]` from the request, else the image's own window */
@@ -19,14 +24,16 @@ const str = (json: DicomJsonDataset, tag: string): string | undefined => {
 };
 
 /**
- * Renders one uncompressed frame to an 8-bit PNG or JPEG: modality LUT (rescale), then the VOI
- * window (PS3.3 C.11.2.1.2), MONOCHROME1 inverted. RGB 8-bit is passed through.
+ * Renders one native frame to an 8-bit PNG or JPEG: greyscale through the modality LUT (rescale),
+ * then the VOI window (PS3.3 C.11.2.1.2), MONOCHROME1 inverted; colour (RGB, YBR_FULL,
+ * YBR_FULL_422, palette colour) converted to RGB (PS3.3 C.7.6.3.1.2).
  */
 export async function renderFrame(
   frame: Buffer,
   meta: DicomJsonDataset,
   transferSyntaxUid: string,
   opts: RenderOptions,
+  palette?: Palette,
 ): Promise<{ body: Buffer; type: string }> {
   const rows = num(meta, '00280010');
   const cols = num(meta, '00280011');
@@ -39,8 +46,15 @@ export async function renderFrame(
   const encode = (img: Sharp) =>
     opts.type === 'image/png' ? img.png({ compressionLevel: 6 }) : img.jpeg({ quality: opts.quality ?? 90 });
 
-  if (samples === 3 && bits === 8 && photometric === 'RGB' && (num(meta, '00280006') ?? 0) === 0) {
-    const body = await encode(sharp(frame, { raw: { width: cols, height: rows, channels: 3 } })).toBuffer();
+  if (samples === 3 || photometric === 'PALETTE COLOR') {
+    const rgb = toRgb(frame, rows * cols, {
+      photometric,
+      bits,
+      stored: num(meta, '00280101') ?? bits,
+      planar: num(meta, '00280006') ?? 0,
+      palette,
+    });
+    const body = await encode(sharp(rgb, { raw: { width: cols, height: rows, channels: 3 } })).toBuffer();
     return { body, type: opts.type };
   }
   if (samples !== 1 || !photometric.startsWith('MONOCHROME') || (bits !== 8 && bits !== 16)) {
@@ -91,4 +105,69 @@ export async function renderFrame(
   }
   const body = await encode(sharp(out, { raw: { width: cols, height: rows, channels: 1 } })).toBuffer();
   return { body, type: opts.type };
+}
+
+/** Colour pixels to interleaved 8-bit RGB. */
+function toRgb(
+  frame: Buffer,
+  n: number,
+  f: { photometric: string; bits: number; stored: number; planar: number; palette: Palette | undefined },
+): Buffer {
+  const out = Buffer.alloc(n * 3);
+  if (f.photometric === 'PALETTE COLOR') {
+    if (!f.palette || f.palette.tables.length !== 3)
+      throw new AppError('NOT_ACCEPTABLE', 'This palette colour image has no palette.');
+    if (frame.length < n * (f.bits / 8))
+      throw new AppError('NOT_ACCEPTABLE', 'The pixel data is shorter than the image.');
+    for (let i = 0; i < n; i++) {
+      const index = f.bits === 8 ? frame[i]! : frame.readUInt16LE(i * 2);
+      for (let c = 0; c < 3; c++) {
+        const t = f.palette.tables[c]!;
+        const k = Math.min(t.words.length - 1, Math.max(0, index - t.first));
+        const w = t.words[k]!;
+        out[i * 3 + c] = t.bits === 16 ? w >> 8 : w & 0xff;
+      }
+    }
+    return out;
+  }
+  if (f.bits !== 8 && f.bits !== 16)
+    throw new AppError('NOT_ACCEPTABLE', `Colour with ${f.bits} bits allocated cannot be rendered.`);
+  const bytes = f.bits / 8;
+  const shift = Math.max(0, f.stored - 8);
+  const sample = (i: number) => (bytes === 1 ? frame[i]! : frame.readUInt16LE(i * 2) >> shift);
+  const is422 = f.photometric === 'YBR_FULL_422';
+  const need = is422 ? n * 2 * bytes : n * 3 * bytes;
+  if (frame.length < need) throw new AppError('NOT_ACCEPTABLE', 'The pixel data is shorter than the image.');
+  if (!['RGB', 'YBR_FULL', 'YBR_FULL_422'].includes(f.photometric)) {
+    throw new AppError('NOT_ACCEPTABLE', `Photometric interpretation ${f.photometric} cannot be rendered.`);
+  }
+  for (let i = 0; i < n; i++) {
+    let a: number, b: number, c: number;
+    if (is422) {
+      // Two pixels share Cb and Cr: Y1 Y2 Cb Cr (PS3.3 C.7.6.3.1.2).
+      const pair = i >> 1;
+      a = sample(pair * 4 + (i & 1));
+      b = sample(pair * 4 + 2);
+      c = sample(pair * 4 + 3);
+    } else if (f.planar === 1) {
+      a = sample(i);
+      b = sample(n + i);
+      c = sample(2 * n + i);
+    } else {
+      a = sample(i * 3);
+      b = sample(i * 3 + 1);
+      c = sample(i * 3 + 2);
+    }
+    if (f.photometric === 'RGB') {
+      out[i * 3] = a;
+      out[i * 3 + 1] = b;
+      out[i * 3 + 2] = c;
+    } else {
+      const clamp = (v: number) => Math.min(255, Math.max(0, Math.round(v)));
+      out[i * 3] = clamp(a + 1.402 * (c - 128));
+      out[i * 3 + 1] = clamp(a - 0.344136 * (b - 128) - 0.714136 * (c - 128));
+      out[i * 3 + 2] = clamp(a + 1.772 * (b - 128));
+    }
+  }
+  return out;
 }

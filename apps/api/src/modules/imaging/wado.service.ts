@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { getBulkData, parseFull, type DicomJsonDataset } from '@zhiyin/dicom';
+import { getBulkData, getFrame, parseFull, type DicomJsonDataset } from '@zhiyin/dicom';
 import { studyReadScope, type StudyReadScope } from '@zhiyin/workflow';
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -9,7 +9,10 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { PixelInfo } from './analyse-part.js';
 import { BlobStore } from './blob-store.js';
 import { ImagingRepository, type StudyTarget } from './imaging.repository.js';
-import { renderFrame, type RenderOptions } from './render.js';
+import { FrameDecoder } from './pixels/frame-decoder.js';
+import { EXPLICIT_LE, FRAME_MEDIA_TYPE, negotiateFrames } from './pixels/frame-negotiation.js';
+import { imageAttributes } from './pixels/image-attributes.js';
+import { renderFrame, type Palette, type RenderOptions } from './render.js';
 import { BLOB_STORE } from './stow.service.js';
 
 export interface InstanceRef {
@@ -38,19 +41,6 @@ function notAcceptableDicom(): AppError {
     'Instances are available as multipart/related; type="application/dicom" in their stored transfer syntax.',
   );
 }
-
-// Encapsulated transfer syntaxes and the media type of one compressed frame (PS3.18 Table 8.7.3-2).
-const FRAME_MEDIA_TYPE: Record<string, string> = {
-  '1.2.840.10008.1.2.4.50': 'image/jpeg',
-  '1.2.840.10008.1.2.4.51': 'image/jpeg',
-  '1.2.840.10008.1.2.4.57': 'image/jpeg',
-  '1.2.840.10008.1.2.4.70': 'image/jpeg',
-  '1.2.840.10008.1.2.4.80': 'image/jls',
-  '1.2.840.10008.1.2.4.81': 'image/jls',
-  '1.2.840.10008.1.2.4.90': 'image/jp2',
-  '1.2.840.10008.1.2.4.91': 'image/jp2',
-  '1.2.840.10008.1.2.5': 'image/dicom-rle',
-};
 
 interface MediaRange {
   type: string;
@@ -86,6 +76,7 @@ export class WadoService {
     private readonly repo: ImagingRepository,
     private readonly audit: AuditService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly decoder: FrameDecoder,
   ) {}
 
   /**
@@ -256,34 +247,48 @@ export class WadoService {
     );
   }
 
-  /** Frames as stored: uncompressed as application/octet-stream, compressed in their own media type. */
+  /**
+   * Frames (PS3.18 8.7.3): as stored, compressed frames in their own media type, or as native
+   * little-endian pixels (decoded, or byte-swapped from big endian), as the Accept header asks.
+   */
   async frames(res: ServerResponse, inst: InstanceRef, numbers: number[], accept: string | undefined): Promise<void> {
     const p = inst.pixel;
     if (!p) throw new AppError('NOT_FOUND', 'This instance has no pixel data.');
-    if (!p.frames) throw new AppError('NOT_ACCEPTABLE', 'The frames of this instance cannot be separated as stored.');
+    const count = p.frames?.length ?? numberOfFrames(inst.metadata);
     for (const n of numbers)
-      if (n < 1 || n > p.frames.length)
-        throw new AppError('NOT_FOUND', `Frame ${n} does not exist; this instance has ${p.frames.length}.`);
+      if (n < 1 || n > count) throw new AppError('NOT_FOUND', `Frame ${n} does not exist; this instance has ${count}.`);
+    const how = negotiateFrames(parseAccept(accept), {
+      transferSyntaxUid: inst.transferSyntaxUid,
+      encapsulated: p.encapsulated,
+    });
+    const boundary = `zhiyin-${randomBytes(12).toString('hex')}`;
+    const asStored = p.frames && (how === 'stored' || (!p.encapsulated && !this.needsConversion(inst)));
+    if (!asStored) {
+      // Converted frames are all prepared before the answer starts, so that a frame that cannot be
+      // decoded is an error answer (406) rather than a cut multipart body.
+      const parts: Buffer[] = [];
+      for (const n of numbers) parts.push(await this.nativeFrame(inst, n));
+      const type = 'application/octet-stream';
+      res.statusCode = 200;
+      res.setHeader('Content-Type', `multipart/related; type="${type}"; boundary=${boundary}`);
+      for (const [k, n] of numbers.entries()) {
+        const head = `${k === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${type}; transfer-syntax=${EXPLICIT_LE}\r\nContent-Length: ${parts[k]!.length}\r\nContent-Location: frames/${n}\r\n\r\n`;
+        if (!(await write(res, Buffer.from(head)))) return;
+        if (!(await write(res, parts[k]!))) return;
+      }
+      res.end(`\r\n--${boundary}--\r\n`);
+      return;
+    }
+    const frames = p.frames!;
     const mediaType = p.encapsulated
       ? (FRAME_MEDIA_TYPE[inst.transferSyntaxUid] ?? 'application/octet-stream')
       : 'application/octet-stream';
-    const ok = parseAccept(accept).some((r) => {
-      if (r.type === '*/*' || r.type === 'multipart/*') return true;
-      if (r.type !== 'multipart/related') return false;
-      const type = (r.params.type ?? 'application/octet-stream').toLowerCase();
-      if (type === '*/*') return true;
-      if (type !== mediaType) return false;
-      const ts = r.params['transfer-syntax'];
-      return !ts || ts === '*' || ts === inst.transferSyntaxUid || (!p.encapsulated && ts === '1.2.840.10008.1.2.1');
-    });
-    if (!ok) throw new AppError('NOT_ACCEPTABLE', `These frames are available as ${mediaType} only (no transcoding).`);
-    const boundary = `zhiyin-${randomBytes(12).toString('hex')}`;
     res.statusCode = 200;
     res.setHeader('Content-Type', `multipart/related; type="${mediaType}"; boundary=${boundary}`);
     for (const [k, n] of numbers.entries()) {
-      const ranges = p.frames[n - 1]!;
+      const ranges = frames[n - 1]!;
       const size = ranges.reduce((a, r) => a + r.length, 0);
-      const tsParam = p.encapsulated ? `; transfer-syntax=${inst.transferSyntaxUid}` : '';
+      const tsParam = `; transfer-syntax=${p.encapsulated ? inst.transferSyntaxUid : EXPLICIT_LE}`;
       if (
         !(await write(
           res,
@@ -306,6 +311,51 @@ export class WadoService {
     res.end(`\r\n--${boundary}--\r\n`);
   }
 
+  /** Native frames that are not little endian as stored: big endian, or deflated (frames not indexed). */
+  private needsConversion(inst: InstanceRef): boolean {
+    return inst.transferSyntaxUid === EXPLICIT_BE || !inst.pixel?.frames;
+  }
+
+  /** One frame as native little-endian pixels, with the photometric interpretation of what is returned. */
+  async nativeFrameWithAttributes(
+    inst: InstanceRef,
+    n: number,
+  ): Promise<{ pixels: Buffer; photometric: string; planarConfiguration: number }> {
+    const p = inst.pixel;
+    if (!p) throw new AppError('NOT_FOUND', 'This instance has no pixel data.');
+    const a = imageAttributes(inst.metadata);
+    if (p.encapsulated) {
+      const ranges = p.frames?.[n - 1];
+      if (!ranges) throw new AppError('NOT_ACCEPTABLE', 'The frames of this instance cannot be separated as stored.');
+      const data = Buffer.concat(
+        await Promise.all(ranges.map((r) => this.blobs.readBytes(inst.sha256, r.offset, r.length))),
+      );
+      const out = await this.decoder.decode({ ...a, transferSyntaxUid: inst.transferSyntaxUid, data });
+      return {
+        pixels: Buffer.from(out.pixels.buffer, out.pixels.byteOffset, out.pixels.byteLength),
+        photometric: out.photometric,
+        planarConfiguration: out.planarConfiguration,
+      };
+    }
+    let bytes: Buffer;
+    if (p.frames) {
+      const r = p.frames[n - 1];
+      if (!r) throw new AppError('NOT_FOUND', `Frame ${n} does not exist.`);
+      bytes = await this.blobs.readBytes(inst.sha256, r[0]!.offset, r[0]!.length);
+    } else {
+      // Deflated: the pixel data is inside the compressed data set (checked at ingest to fit in memory).
+      const whole = await this.blobs.readBytes(inst.sha256, 0, inst.sizeBytes);
+      const f = getFrame(parseFull(whole, { validate: false }), n);
+      bytes = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+    }
+    if (inst.transferSyntaxUid === EXPLICIT_BE) bytes = swapToLittleEndian(bytes, a.bitsAllocated, p.vr);
+    return { pixels: bytes, photometric: a.photometric, planarConfiguration: a.planarConfiguration };
+  }
+
+  private async nativeFrame(inst: InstanceRef, n: number): Promise<Buffer> {
+    return (await this.nativeFrameWithAttributes(inst, n)).pixels;
+  }
+
   /** A bulk data value by its path in the data set (BulkDataURI). */
   async bulk(inst: InstanceRef, path: string): Promise<Buffer> {
     const p = inst.pixel;
@@ -318,15 +368,84 @@ export class WadoService {
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
 
+  /**
+   * One frame rendered to PNG or JPEG. Compressed, big-endian and deflated frames are first made
+   * native little endian (decoded in the worker pool), then take the same windowing path.
+   */
   async rendered(inst: InstanceRef, frame: number, opts: RenderOptions): Promise<{ body: Buffer; type: string }> {
     const p = inst.pixel;
     if (!p) throw new AppError('NOT_ACCEPTABLE', 'This instance has no image to render.');
-    if (p.encapsulated || !p.frames) throw new AppError('NOT_ACCEPTABLE', 'Only uncompressed images can be rendered.');
-    const ranges = p.frames[frame - 1];
-    if (!ranges) throw new AppError('NOT_FOUND', `Frame ${frame} does not exist.`);
-    const bytes = await this.blobs.readBytes(inst.sha256, ranges[0]!.offset, ranges[0]!.length);
-    return renderFrame(bytes, inst.metadata, inst.transferSyntaxUid, opts);
+    const count = p.frames?.length ?? numberOfFrames(inst.metadata);
+    if (frame < 1 || frame > count) throw new AppError('NOT_FOUND', `Frame ${frame} does not exist.`);
+    const native = await this.nativeFrameWithAttributes(inst, frame);
+    const a = imageAttributes(inst.metadata);
+    const palette = native.photometric === 'PALETTE COLOR' ? await this.paletteOf(inst, a.bitsAllocated) : undefined;
+    return renderFrame(
+      native.pixels,
+      {
+        ...inst.metadata,
+        '00280004': { vr: 'CS', Value: [native.photometric] },
+        '00280006': { vr: 'US', Value: [native.planarConfiguration] },
+      },
+      EXPLICIT_LE,
+      opts,
+      palette,
+    );
   }
+
+  /** The red, green and blue palette colour lookup tables (PS3.3 C.7.6.3.1.5-6), read from the stored file. */
+  private async paletteOf(inst: InstanceRef, bitsAllocated: number): Promise<Palette> {
+    const descriptor = (tag: string) => {
+      const v = inst.metadata[tag]?.Value ?? [];
+      return v.map((x) => Number(x));
+    };
+    const tables: Palette['tables'] = [];
+    for (const [d, data] of [
+      ['00281101', '00281201'],
+      ['00281102', '00281202'],
+      ['00281103', '00281203'],
+    ] as const) {
+      const [entries, first, bits] = descriptor(d);
+      if (entries === undefined || first === undefined || bits === undefined)
+        throw new AppError(
+          'NOT_ACCEPTABLE',
+          'This palette colour image has no palette (Palette Color Lookup Table Descriptor).',
+        );
+      const bytes = await this.bulk(inst, data).catch(() => {
+        throw new AppError(
+          'NOT_ACCEPTABLE',
+          'This palette colour image has no palette data (Palette Color Lookup Table Data).',
+        );
+      });
+      // Descriptor entries of 0 mean 65536 (PS3.3 C.7.6.3.1.5); data is 16-bit words.
+      const n = entries === 0 ? 65536 : entries;
+      const words = new Uint16Array(n);
+      const bigEndian = inst.transferSyntaxUid === EXPLICIT_BE;
+      for (let i = 0; i < n && i * 2 + 1 < bytes.length; i++)
+        words[i] = bigEndian ? bytes.readUInt16BE(i * 2) : bytes.readUInt16LE(i * 2);
+      tables.push({ first: bitsAllocated === 8 ? first & 0xff : first, bits, words });
+    }
+    return { tables };
+  }
+}
+
+const EXPLICIT_BE = '1.2.840.10008.1.2.2';
+
+function numberOfFrames(meta: DicomJsonDataset): number {
+  const v = Number(meta['00280008']?.Value?.[0] ?? 1);
+  return Number.isInteger(v) && v >= 1 ? v : 1;
+}
+
+/**
+ * Big-endian pixel data to little endian (PS3.5 7.3): words of Bits Allocated are swapped; 8-bit
+ * pixels in an OW value were stored in swapped byte pairs, in OB they are in order.
+ */
+function swapToLittleEndian(src: Buffer, bitsAllocated: number, vr: string): Buffer {
+  const out = Buffer.from(src);
+  const even = out.subarray(0, out.length - (out.length % 2));
+  if (bitsAllocated === 16 || (bitsAllocated <= 8 && vr === 'OW')) even.swap16();
+  else if (bitsAllocated === 32) out.subarray(0, out.length - (out.length % 4)).swap32();
+  return out;
 }
 
 function write(res: ServerResponse, data: Buffer): Promise<boolean> {
