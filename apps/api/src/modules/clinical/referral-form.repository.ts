@@ -43,7 +43,8 @@ export class ReferralFormRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async facts(referralId: string): Promise<ReferralFormFacts | null> {
-    const [r] = await this.ds.query<Record<string, any>[]>(
+    // Columns are text, except referred_at (a timestamptz, read as a Date).
+    const [r] = await this.ds.query<Record<string, string>[]>(
       `SELECT r.number, r.direction, r.service, r.priority, r.clinical_question, r.history,
               coalesce(r.parent_referral_id, r.id) AS clinical_id,
               up.snapshot->'plan'->>'disposition' AS plan_disposition,
@@ -72,33 +73,35 @@ export class ReferralFormRepository {
       [referralId],
     );
     if (!r) return null;
+    const v = (k: string) => r[k] as string;
+    const opt = (k: string) => r[k] ?? null;
     const institution = (k: 'from' | 'to'): Institution => ({
-      nameZh: r[`${k}_zh`],
-      nameEn: r[`${k}_en`],
-      address: r[`${k}_address`] ?? null,
-      phone: r[`${k}_phone`] ?? null,
+      nameZh: v(`${k}_zh`),
+      nameEn: v(`${k}_en`),
+      address: opt(`${k}_address`),
+      phone: opt(`${k}_phone`),
     });
     return {
-      number: r.number,
-      direction: r.direction,
-      service: r.service,
-      priority: r.priority,
-      clinicalQuestion: r.clinical_question ?? null,
-      history: r.history ?? null,
-      clinicalReferralId: r.clinical_id,
-      planDisposition: r.plan_disposition ?? null,
+      number: v('number'),
+      direction: v('direction') as 'up' | 'down',
+      service: v('service'),
+      priority: v('priority'),
+      clinicalQuestion: opt('clinical_question'),
+      history: opt('history'),
+      clinicalReferralId: v('clinical_id'),
+      planDisposition: opt('plan_disposition'),
       patient: {
-        name: r.name,
-        pinyin: r.name_pinyin ?? '',
-        sex: r.sex,
-        birthDate: r.birth ?? null,
-        mrn: r.mrn,
-        nationalIdMasked: r.national_id_masked ?? null,
+        name: v('name'),
+        pinyin: opt('name_pinyin') ?? '',
+        sex: v('sex'),
+        birthDate: opt('birth'),
+        mrn: v('mrn'),
+        nationalIdMasked: opt('national_id_masked'),
       },
       from: institution('from'),
       to: institution('to'),
-      referredBy: r.by_zh ? { nameZh: r.by_zh, nameEn: r.by_en } : null,
-      referredAt: new Date(r.referred_at).toISOString(),
+      referredBy: r.by_zh ? { nameZh: r.by_zh, nameEn: v('by_en') } : null,
+      referredAt: new Date(r.referred_at as unknown as Date).toISOString(),
     };
   }
 }

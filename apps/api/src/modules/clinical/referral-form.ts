@@ -32,7 +32,7 @@ export interface ReferralFormInput {
   plan: {
     agreed: boolean;
     disposition: string | null;
-    content: Record<string, any>;
+    content: Record<string, unknown>;
     hubAppointment: { at: string; department?: string | null; place?: string | null } | null;
     signatures: { role: string; nameZh: string; nameEn: string; at: string }[];
   } | null;
@@ -132,7 +132,9 @@ export async function renderReferralForm(input: ReferralFormInput): Promise<Buff
     field('诊断 (ICD-10)', 'Diagnoses', input.report.diagnoses.map((d) => `${d.code} ${d.label}`).join('；'));
   }
   const c = input.plan?.content ?? {};
-  if (c.diagnosis) field('临床诊断', 'Clinical diagnosis', String(c.diagnosis));
+  // The plan's free-text fields (the plan DTO validates them as strings).
+  const str = (k: string): string => (typeof c[k] === 'string' ? c[k] : '');
+  if (str('diagnosis')) field('临床诊断', 'Clinical diagnosis', str('diagnosis'));
 
   section(
     up ? '已作处理及转诊建议' : '诊疗经过及后续治疗方案',
@@ -150,17 +152,19 @@ export async function renderReferralForm(input: ReferralFormInput): Promise<Buff
       'Medications',
       meds.map((m) => [m.name, m.dose, m.route, m.frequency, m.duration].filter(Boolean).join(' ')).join('；'),
     );
-  if (c.tests) field('检查', 'Tests', String(c.tests));
-  if (c.instructions) field('医嘱', 'Instructions', String(c.instructions));
-  if (c.followUp) field('随访', 'Follow-up', String(c.followUp));
-  if (c.warningSigns) field('警示症状', 'Warning signs', String(c.warningSigns));
+  if (str('tests')) field('检查', 'Tests', str('tests'));
+  if (str('instructions')) field('医嘱', 'Instructions', str('instructions'));
+  if (str('followUp')) field('随访', 'Follow-up', str('followUp'));
+  if (str('warningSigns')) field('警示症状', 'Warning signs', str('warningSigns'));
   if (input.plan && !input.plan.agreed)
     field('方案状态', 'Plan status', '尚未经双方签署 Not yet signed by both doctors');
   if (up && appointment)
     field(
       '上级医院预约',
       'Hub appointment',
-      [at(appointment.at), appointment.department, appointment.place].filter(Boolean).join('  '),
+      [at(appointment.at), appointment.department, appointment.place ?? str('appointmentPlace')]
+        .filter(Boolean)
+        .join('  '),
     );
 
   section('签名', 'Signatures');
