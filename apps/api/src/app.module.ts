@@ -34,6 +34,12 @@ import {
   Icd10Controller,
 } from './modules/clinical/clinical.controller.js';
 import { ClinicalService } from './modules/clinical/clinical.service.js';
+import { PatientSheetController } from './modules/clinical/patient-sheet.controller.js';
+import { PatientSheetRepository } from './modules/clinical/patient-sheet.repository.js';
+import { PatientSheetService } from './modules/clinical/patient-sheet.service.js';
+import { ReferralFormController } from './modules/clinical/referral-form.controller.js';
+import { ReferralFormRepository } from './modules/clinical/referral-form.repository.js';
+import { ReferralFormService } from './modules/clinical/referral-form.service.js';
 import { FiguresService } from './modules/clinical/figures.service.js';
 import { ReportPdfRepository } from './modules/clinical/report-pdf.repository.js';
 import { ReportPdfService } from './modules/clinical/report-pdf.service.js';
@@ -81,6 +87,8 @@ export const CONTROLLERS = [
   DecisionController,
   FiguresController,
   Icd10Controller,
+  PatientSheetController,
+  ReferralFormController,
   UsersController,
   SettingsController,
 ];
@@ -130,6 +138,10 @@ export class AppModule {
         FiguresService,
         ReportPdfRepository,
         ReportPdfService,
+        PatientSheetRepository,
+        PatientSheetService,
+        ReferralFormRepository,
+        ReferralFormService,
         MetricsRepository,
         MetricsService,
       ],

@@ -126,6 +126,13 @@ const SAMPLES: Record<string, Sample> = {
     path: `/api/patients/${ids.ownPatient}/access-codes`,
     scoped: 'patient',
   }),
+  // A code that is not the patient's live one: refused for the allowed role too (the sheet prints live codes only).
+  'POST /api/patients/:id/access-codes/sheet': (ids) => ({
+    path: `/api/patients/${ids.ownPatient}/access-codes/sheet`,
+    body: { code: 'ABCDE-FGHJK' },
+    scoped: 'patient',
+    allowedStatus: 400,
+  }),
   'GET /api/facilities': () => ({ path: '/api/facilities' }),
   'GET /api/facilities/:id': (ids) => ({ path: `/api/facilities/${ids.facility}` }),
   'POST /api/facilities': () => ({
@@ -232,6 +239,12 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/referrals/:id/report/pdf': (ids) => ({
     path: `/api/referrals/${ids.referral}/report/pdf`,
     scoped: 'referral',
+  }),
+  // Just submitted, so not (yet) sent to the hub: no form, for the allowed roles a 409.
+  'GET /api/referrals/:id/referral-form.pdf': (ids) => ({
+    path: `/api/referrals/${ids.referral}/referral-form.pdf`,
+    scoped: 'referral',
+    allowedStatus: 409,
   }),
   'GET /api/referrals/:id/plan': (ids) => ({ path: `/api/referrals/${ids.referral}/plan`, scoped: 'referral' }),
   'POST /api/referrals/:id/plan': (ids) => ({

@@ -146,6 +146,7 @@ export const en: Record<MessageKey, string> = {
   'patients.codeReissue': 'Issue a new code',
   'patients.codeExpires': 'Valid until {when}.',
   'patients.codeOnce': 'It is shown only once: write it down or print it for the patient.',
+  'patients.codeSheet': 'Print patient sheet',
   'patients.codeReplaceTitle': 'Issue a new patient code?',
   'patients.codeReplaceConfirm': 'The code shown now will stop working. Go on?',
 

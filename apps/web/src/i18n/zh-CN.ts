@@ -139,6 +139,7 @@ export const zhCN = {
   'patients.codeReissue': '重新生成',
   'patients.codeExpires': '有效期至 {when}。',
   'patients.codeOnce': '此码只显示一次，请抄写或打印交给患者。',
+  'patients.codeSheet': '打印患者须知',
   'patients.codeReplaceTitle': '重新生成查询码？',
   'patients.codeReplaceConfirm': '重新生成后，刚才的查询码将失效。继续吗？',
 

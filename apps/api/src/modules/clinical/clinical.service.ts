@@ -344,6 +344,38 @@ export class ClinicalService {
 
   /** The latest agreed decision of the signed-in patient, in plain words (Chinese and English). */
   async decision(actor: Actor) {
+    const found = await this.decisionOf(actor.id);
+    if (!found.decision) {
+      await this.audit.record({
+        action: 'decision.read',
+        resourceType: 'patient',
+        resourceId: actor.id,
+        patientId: actor.id,
+        outcome: 'not_found',
+      });
+      if (found.beingRevised)
+        throw new AppError(
+          'NOT_FOUND',
+          'Your doctors are changing the decision they agreed. The new one appears here once both have signed it.',
+          { reason: 'being_revised' },
+        );
+      throw notFound('Decision');
+    }
+    await this.audit.record({
+      action: 'decision.read',
+      resourceType: 'referral',
+      resourceId: found.decision.referralId,
+      patientId: actor.id,
+      outcome: 'success',
+    });
+    return found.decision;
+  }
+
+  /**
+   * A patient's latest agreed decision, unaudited (the caller audits its own read: the patient's page, the
+   * printed patient sheet), or whether an agreed one is being changed.
+   */
+  async decisionOf(patientId: string) {
     const [row] = await this.ds.query<
       {
         id: string;
@@ -363,7 +395,7 @@ export class ClinicalService {
         WHERE r.patient_id = $1 AND r.direction = 'up' AND r.state IN ('plan_agreed', 'acknowledged', 'closed')
           AND r.snapshot->'plan' IS NOT NULL AND jsonb_typeof(r.snapshot->'plan') = 'object'
         ORDER BY r.updated_at DESC LIMIT 1`,
-      [actor.id],
+      [patientId],
     );
     if (!row) {
       // An agreed plan being changed (e.g. the appointment rebooked) is back with the doctors: say so
@@ -374,26 +406,13 @@ export class ClinicalService {
             AND EXISTS (SELECT 1 FROM plan_signature s GROUP BY s.referral_id, s.version
                          HAVING s.referral_id = r.id AND count(*) = 2)
           LIMIT 1`,
-        [actor.id],
+        [patientId],
       );
-      await this.audit.record({
-        action: 'decision.read',
-        resourceType: 'patient',
-        resourceId: actor.id,
-        patientId: actor.id,
-        outcome: 'not_found',
-      });
-      if (revising.length > 0)
-        throw new AppError(
-          'NOT_FOUND',
-          'Your doctors are changing the decision they agreed. The new one appears here once both have signed it.',
-          { reason: 'being_revised' },
-        );
-      throw notFound('Decision');
+      return { decision: null, beingRevised: revising.length > 0 };
     }
     const plan = await this.loadPlan(this.ds.manager, row.id);
     const agreedVersion = plan.versions.filter((v) => v.signatures.length === 2).pop();
-    if (!agreedVersion) throw notFound('Decision');
+    if (!agreedVersion) return { decision: null, beingRevised: false };
     const c = agreedVersion.content as Record<string, any>;
     const disposition = agreedVersion.disposition as keyof typeof DISPOSITION_LABELS;
     const appointment = agreedVersion.hubAppointment as { at: string; department: string | null } | null;
@@ -418,14 +437,7 @@ export class ClinicalService {
             )
           )[0]?.at ?? null)
         : null;
-    await this.audit.record({
-      action: 'decision.read',
-      resourceType: 'referral',
-      resourceId: row.id,
-      patientId: actor.id,
-      outcome: 'success',
-    });
-    return {
+    const decision = {
       referralId: row.id,
       number: row.number,
       version: agreedVersion.version,
@@ -448,6 +460,7 @@ export class ClinicalService {
       acknowledged: row.state === 'acknowledged' || acknowledgedAt !== null,
       acknowledgedAt: acknowledgedAt ? new Date(acknowledgedAt).toISOString() : null,
     };
+    return { decision, beingRevised: false };
   }
 
   async acknowledge(actor: Actor) {

@@ -112,3 +112,10 @@ export class WeeklyFiguresDto {
   @ApiProperty({ example: '2026-W48' }) @Matches(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/) week: string;
   @ApiPropertyOptional({ enum: ['json', 'csv'] }) @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';
 }
+
+export class PatientSheetDto {
+  @ApiProperty({ example: 'ABCDE-FGHJK', description: 'the access code just issued (only its hash is stored)' })
+  @IsString()
+  @Length(1, 32)
+  code: string;
+}

@@ -7,8 +7,8 @@ import type { ReportView } from './clinical.service.js';
 // fall back on, so the glyphs used are embedded (subset).
 const require = createRequire(import.meta.url);
 const fontDir = dirname(require.resolve('@expo-google-fonts/noto-sans-sc/package.json'));
-const REGULAR = join(fontDir, '400Regular', 'NotoSansSC_400Regular.ttf');
-const BOLD = join(fontDir, '700Bold', 'NotoSansSC_700Bold.ttf');
+export const REGULAR = join(fontDir, '400Regular', 'NotoSansSC_400Regular.ttf');
+export const BOLD = join(fontDir, '700Bold', 'NotoSansSC_700Bold.ttf');
 
 export interface ReportPdfInput {
   report: ReportView;

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate } from 'react-router';
 import { useAuth } from '../../app/auth';
 import { LanguageSwitch } from '../../app/LanguageSwitch';
@@ -6,18 +6,35 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { usePageTitle } from '../../lib/hooks';
 
+/**
+ * The access code the printed patient sheet's QR code carries in the URL fragment (#code=…): a fragment is
+ * never sent to the server, so the code reaches no access log.
+ */
+function codeFromFragment(): string {
+  const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+  return (params.get('code') ?? '')
+    .toUpperCase()
+    .replace(/[^0-9A-Z-]/g, '')
+    .slice(0, 11);
+}
+
 // Made for a phone: one column, large targets, the code in capitals without autocorrect, the
 // birth date as a native date picker.
 export function PatientSignInPage() {
   const { t } = useI18n();
   const { session, signInPatient, endReason } = useAuth();
   const navigate = useNavigate();
-  const [code, setCode] = useState('');
+  const [code, setCode] = useState(codeFromFragment);
   const [birthDate, setBirthDate] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const ids = useId();
   usePageTitle('patient.signInTitle');
+  // Once read, the code leaves the address bar (and the browser history) before anything else happens.
+  useEffect(() => {
+    if (window.location.hash)
+      window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+  }, []);
 
   if (session?.user.role === 'patient' && !busy) return <Navigate to="/patient" replace />;
 

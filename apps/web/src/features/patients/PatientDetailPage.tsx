@@ -10,7 +10,7 @@ import { listReferrals } from '../referrals/api';
 import { PriorityBadge, StateBadge } from '../referrals/shared';
 import { StudyTable } from '../studies/StudyTable';
 import { searchStudies } from '../studies/qido';
-import { ageOf, getPatient, issueAccessCode } from './api';
+import { ageOf, getPatient, issueAccessCode, openPatientSheet } from './api';
 
 export default function PatientDetailPage() {
   const { id = '' } = useParams();
@@ -37,6 +37,21 @@ export default function PatientDetailPage() {
         {t('common.loading')}
       </p>
     );
+
+  const printSheet = async () => {
+    if (!code) return;
+    setCodeError(undefined);
+    // Opened synchronously so the browser does not block it as a pop-up; filled when the PDF arrives.
+    const win = window.open('', '_blank');
+    try {
+      const url = await openPatientSheet(p.id, code.code);
+      if (win) win.location.href = url;
+      else window.location.href = url;
+    } catch (err) {
+      win?.close();
+      setCodeError(err);
+    }
+  };
 
   const issue = async () => {
     if (
@@ -123,6 +138,9 @@ export default function PatientDetailPage() {
               <p>
                 {t('patients.codeExpires', { when: dateTime(code.expiresAt) })} {t('patients.codeOnce')}
               </p>
+              <button type="button" onClick={() => void printSheet()} data-testid="print-patient-sheet">
+                {t('patients.codeSheet')}
+              </button>
             </div>
           )}
           <ErrorMessage error={codeError} />

@@ -1,4 +1,4 @@
-import { api, query } from '../../lib/api';
+import { api, ApiError, authorizedFetch, query } from '../../lib/api';
 
 export const SEXES = ['F', 'M', 'O', 'U'] as const;
 export type Sex = (typeof SEXES)[number];
@@ -49,6 +49,20 @@ export const issueAccessCode = (id: string) =>
   api<{ code: string; expiresAt: string }>(`/api/patients/${encodeURIComponent(id)}/access-codes`, {
     method: 'POST',
   });
+
+/**
+ * The printable patient sheet for the code just issued, as a blob URL. The code goes back in the body of a
+ * POST (only its hash is stored on the server), never in a URL.
+ */
+export async function openPatientSheet(id: string, code: string): Promise<string> {
+  const res = await authorizedFetch(`/api/patients/${encodeURIComponent(id)}/access-codes/sheet`, {
+    method: 'POST',
+    body: { code },
+    headers: { accept: 'application/pdf' },
+  });
+  if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
+  return URL.createObjectURL(await res.blob());
+}
 
 /** Age in whole years on `today`. */
 export function ageOf(birthDate: string, today = new Date()): number {

@@ -8,6 +8,7 @@ import {
   OUTCOMES,
   PRIORITIES,
   PRIORITY_LABELS,
+  refersUp,
   SERVICE_LABELS,
   STATE_LABELS,
   TIMER_LABELS,
@@ -26,7 +27,15 @@ import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { searchStudies } from '../studies/qido';
 import { UploadPanel } from '../uploads/UploadPanel';
 import { useStoredUploads } from '../uploads/useStoredUploads';
-import { attachStudy, fireEvent, getReport, openReportPdf, type EventInput, type ReferralDetail } from './api';
+import {
+  attachStudy,
+  fireEvent,
+  getReport,
+  openReferralForm,
+  openReportPdf,
+  type EventInput,
+  type ReferralDetail,
+} from './api';
 import { MessageThread } from './MessageThread';
 import { PlanPanel } from './PlanPanel';
 import { RefusalMessage } from './refusal';
@@ -108,6 +117,38 @@ export default function ReferralPage() {
   );
 }
 
+/** The two-way referral form, once the patient is sent up to the hub, and for every referral back down. */
+function ReferralFormButton({ r }: { r: ReferralDetail }) {
+  const { t } = useI18n();
+  const [error, setError] = useState<unknown>();
+  const applies =
+    r.direction === 'down' ||
+    (r.plan !== null && refersUp(r.plan.disposition)) ||
+    (r.report !== null && refersUp(r.report.disposition));
+  if (!applies) return null;
+  const open = async () => {
+    setError(undefined);
+    // Opened synchronously so the browser does not block it as a pop-up; filled when the PDF arrives.
+    const win = window.open('', '_blank');
+    try {
+      const url = await openReferralForm(r.id);
+      if (win) win.location.href = url;
+      else window.location.href = url;
+    } catch (err) {
+      win?.close();
+      setError(err);
+    }
+  };
+  return (
+    <>
+      <button type="button" className="secondary" onClick={() => void open()} data-testid="referral-form">
+        {t(r.direction === 'down' ? 'referrals.form.down' : 'referrals.form.up')}
+      </button>
+      <ErrorMessage error={error} />
+    </>
+  );
+}
+
 function Header({ r }: { r: ReferralDetail }) {
   const { t, lang, name, dateTime } = useI18n();
   const { session } = useAuth();
@@ -131,6 +172,7 @@ function Header({ r }: { r: ReferralDetail }) {
           </span>{' '}
           <span lang="zh-CN">{r.patient_name}</span> <StateBadge state={r.state} />
         </h1>
+        <ReferralFormButton r={r} />
         <LiveIndicator />
       </div>
       {need && (

@@ -239,6 +239,13 @@ export async function getReport(id: string, signal?: AbortSignal): Promise<Repor
   return text ? (JSON.parse(text) as ReportView | null) : null;
 }
 
+/** The two-way referral form (上转单 / 下转单) as a PDF blob URL. */
+export async function openReferralForm(id: string): Promise<string> {
+  const res = await authorizedFetch(`${base(id)}/referral-form.pdf`, { headers: { accept: 'application/pdf' } });
+  if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
+  return URL.createObjectURL(await res.blob());
+}
+
 /** The signed report as a PDF (fetched with the session's token, so it opens as a blob). */
 export async function openReportPdf(id: string): Promise<string> {
   const res = await authorizedFetch(`${base(id)}/report/pdf`, { headers: { accept: 'application/pdf' } });
