@@ -28,19 +28,31 @@ describe('audit trail search and export', () => {
     let row: string[] = [];
     let field = '';
     let quoted = false;
+    const endField = () => {
+      row.push(field);
+      field = '';
+    };
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
       if (quoted) {
-        if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
-        else if (c === '"') quoted = false;
+        if (c === '"' && text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else if (c === '"') quoted = false;
         else field += c;
       } else if (c === '"') quoted = true;
-      else if (c === ',') (row.push(field), (field = ''));
+      else if (c === ',') endField();
       else if (c === '\r' && text[i + 1] === '\n') {
-        (row.push(field), rows.push(row), (row = []), (field = ''), i++);
+        endField();
+        rows.push(row);
+        row = [];
+        i++;
       } else field += c;
     }
-    if (field || row.length) (row.push(field), rows.push(row));
+    if (field || row.length) {
+      endField();
+      rows.push(row);
+    }
     return rows;
   };
 
@@ -132,6 +144,22 @@ describe('audit trail search and export', () => {
     );
     expect(rows).toEqual([{ details: { filters: ['mrn', 'outcome'], rows: res.body.items.length }, patient_id: null }]);
     expect(JSON.stringify(rows)).not.toContain(patientB.mrn);
+  });
+
+  it('reads the whole trail, rows whose ids are not UUIDs included', async () => {
+    // Rows the app writes with other kinds of id: a patient's session as actor, a DICOM UID as study.
+    const { rows } = await t.db.query(
+      `INSERT INTO audit_event (actor_id, actor_role, action, resource_type, resource_id, outcome)
+       VALUES ('code-session-1', 'patient', 'decision.read', 'referral', 'not-a-uuid', 'success'),
+              ('not-a-uuid', 'specialist', 'study.retrieve', 'study', '1.2.840.113619.2.1', 'success')
+       RETURNING id::text`,
+    );
+    for (const query of ['?limit=500', `?referralNumber=${referralA.number}`, `?mrn=${patientA.mrn}`]) {
+      const res = await api(t, 'GET', `/api/audit${query}`, { token: admin });
+      expect(res.status).toBe(200);
+      if (query === '?limit=500')
+        expect(res.body.items.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(rows.map((r) => r.id)));
+    }
   });
 
   it('refuses a bad referral number, an impossible date and an inverted range, and pages with a bounded limit', async () => {

@@ -26,6 +26,8 @@ export interface AuditFilter {
   to?: Date;
 }
 
+// Ids are cast only inside CASE: in a join condition PostgreSQL may evaluate a cast before the test that
+// guards it, and the trail holds ids that are not UUIDs (e.g. a patient's access-code session).
 const UUID_RE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -44,10 +46,11 @@ const SELECT = `
          p.name_pinyin AS patient_name_pinyin
     FROM audit_event a
     LEFT JOIN app_user u
-           ON a.actor_role IS DISTINCT FROM 'patient' AND a.actor_id ~ '${UUID_RE}' AND u.id = a.actor_id::uuid
+           ON u.id = CASE WHEN a.actor_role IS DISTINCT FROM 'patient' AND a.actor_id ~ '${UUID_RE}'
+                          THEN a.actor_id::uuid END
     LEFT JOIN facility f ON f.id = a.facility_id
     LEFT JOIN study s
-           ON a.resource_type = 'study' AND a.resource_id ~ '${UUID_RE}' AND s.id = a.resource_id::uuid
+           ON s.id = CASE WHEN a.resource_type = 'study' AND a.resource_id ~ '${UUID_RE}' THEN a.resource_id::uuid END
     LEFT JOIN referral r
            ON r.id = CASE WHEN a.resource_type = 'referral' AND a.resource_id ~ '${UUID_RE}'
                           THEN a.resource_id::uuid ELSE s.referral_id END
