@@ -9,6 +9,8 @@ import { LOGGER } from './common/logging/logger.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { AuditController } from './modules/audit/audit.controller.js';
 import { AuditService } from './modules/audit/audit.service.js';
+import { AuditRepository } from './modules/audit/audit.repository.js';
+import { AuditExportService } from './modules/audit/audit-export.service.js';
 import { AuthController } from './modules/auth/auth.controller.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { AttemptThrottle } from './modules/auth/attempt-throttle.service.js';
@@ -118,7 +120,9 @@ export class AppModule {
         AuthService,
         AttemptThrottle,
         SecondFactorService,
+        AuditRepository,
         AuditService,
+        AuditExportService,
         PatientsService,
         ...IMAGING_PROVIDERS,
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },

@@ -136,6 +136,57 @@ export interface AuditChainReport {
   } | null;
 }
 
+/** The outcomes an audit row records. */
+export type AuditOutcomeName = 'success' | 'denied' | 'not_found' | 'failed';
+
+/**
+ * One row of the audit trail as `GET /api/audit` answers it: the row's own ids, and beside them the names
+ * they stand for (the actor, the centre the actor acted from, the referral and the patient the row is
+ * about). An administrator's read of these names is itself audited (`audit.search`, `audit.export`).
+ */
+export interface AuditTrailRow {
+  readonly id: string;
+  readonly at: string;
+  readonly actorId: string | null;
+  readonly actorRole: string | null;
+  readonly facilityId: string | null;
+  readonly action: string;
+  readonly resourceType: string;
+  readonly resourceId: string | null;
+  readonly patientId: string | null;
+  readonly outcome: AuditOutcomeName;
+  readonly requestId: string | null;
+  readonly clientIp: string | null;
+  readonly details: Record<string, unknown> | null;
+  /** the staff member who acted; null for the system, a patient or someone not signed in */
+  readonly actor: { readonly username: string; readonly displayNameZh: string; readonly displayNameEn: string } | null;
+  readonly facility: { readonly code: string; readonly nameZh: string; readonly nameEn: string } | null;
+  /** the referral the row is about: its own resource, or the referral of the study it names */
+  readonly referral: { readonly id: string; readonly number: string } | null;
+  /** the patient the row is about: its own patient id, else its referral's patient */
+  readonly patient: {
+    readonly id: string;
+    readonly mrn: string;
+    readonly nameZh: string;
+    readonly namePinyin: string;
+  } | null;
+}
+
+/** The answer of `GET /api/audit`: newest first; `nextBefore` pages to older rows, null on the last page. */
+export interface AuditTrailPage {
+  readonly items: readonly AuditTrailRow[];
+  /** display names of the users and facilities the rows name as their resource */
+  readonly users: Record<
+    string,
+    { readonly username: string; readonly displayNameZh: string; readonly displayNameEn: string; readonly role: string }
+  >;
+  readonly facilities: Record<string, { readonly code: string; readonly nameZh: string; readonly nameEn: string }>;
+  readonly nextBefore: string | null;
+}
+
+/** The most rows one `GET /api/audit/export.csv` writes; narrower filters export the rest. */
+export const AUDIT_EXPORT_MAX_ROWS = 100_000;
+
 /** The answer to a right password when a second factor applies (POST /api/auth/login). */
 export interface SecondFactorChallenge {
   /** verify: send a TOTP or recovery code; enroll: the role requires a second factor, set one up first */

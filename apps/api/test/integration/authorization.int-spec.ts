@@ -186,6 +186,7 @@ const SAMPLES: Record<string, Sample> = {
     body: { policy: {}, version: 0 },
   }),
   'GET /api/audit': () => ({ path: '/api/audit' }),
+  'GET /api/audit/export.csv': () => ({ path: '/api/audit/export.csv?action=user.' }),
   'GET /api/audit/vocabulary': () => ({ path: '/api/audit/vocabulary' }),
   'GET /api/audit/verify': () => ({ path: '/api/audit/verify' }),
   'GET /api/health': () => ({ path: '/api/health' }),

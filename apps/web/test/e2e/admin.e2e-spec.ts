@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
@@ -308,8 +309,9 @@ describe('administration screens', () => {
     await admin.getByRole('button', { name: '更早的记录' }).click();
     await admin.getByRole('status').filter({ hasText: '已显示 55 条' }).waitFor();
     await admin.getByText('已显示到最早的一条。').waitFor();
-    // A patient search names no patient: the row holds no patient data, and neither does the screen.
-    await expect(table.textContent()).resolves.not.toMatch(/张伟|孙娟/);
+    // A patient search row names the patient the search returned: the administrator sees whom was looked up
+    // (and that read is itself on the trail).
+    await expect(table.textContent()).resolves.toMatch(/患者 \S+（病历号 BJCY\d+）/);
 
     await admin.getByRole('button', { name: 'English' }).click();
     await admin.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
@@ -319,5 +321,75 @@ describe('administration screens', () => {
       .filter({ hasText: /rows shown/ })
       .waitFor();
     await w.shot(admin, '79-admin-audit-en');
+  });
+
+  it("finds a referral's rows by its number and by the MRN, with names, and exports them as CSV", async () => {
+    const doctorToken = await w.app.login('doc.bjcy');
+    const patient = await json(w, 'POST', '/api/patients', doctorToken, {
+      mrn: 'BJCY-AUD-77',
+      familyNameZh: '诸葛',
+      givenNameZh: '明远',
+      sex: 'M',
+      birthDate: '1950-05-06',
+    });
+    const referral = await json(w, 'POST', '/api/referrals', doctorToken, {
+      patientId: patient.id,
+      service: 'ECG',
+      priority: 'ROUTINE',
+      clinicalQuestion: '胸闷',
+    });
+    await json(w, 'GET', `/api/referrals/${referral.id}`, doctorToken);
+
+    await admin.getByRole('button', { name: '中文' }).click();
+    await admin.getByRole('navigation').getByRole('link', { name: '审计日志' }).click();
+    await admin.getByRole('heading', { name: '审计日志', level: 1 }).waitFor();
+    const table = admin.locator('table.admin-audit tbody');
+    await admin.getByRole('button', { name: '清除筛选' }).click();
+
+    await admin.getByLabel('转诊编号').fill(referral.number);
+    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
+    const [{ n }] = (
+      await w.app.db.query(
+        `SELECT count(*)::int AS n FROM audit_event WHERE resource_type = 'referral' AND resource_id = $1`,
+        [referral.id],
+      )
+    ).rows;
+    await admin
+      .getByRole('status')
+      .filter({ hasText: `已显示 ${n} 条` })
+      .waitFor();
+    const shown = await table.locator('tr').allTextContents();
+    expect(shown.length).toBeGreaterThanOrEqual(2);
+    for (const row of shown) {
+      expect(row).toContain(referral.number);
+      expect(row).toContain('患者 诸葛明远（病历号 BJCY-AUD-77）');
+    }
+    await expect(table.textContent()).resolves.toMatch(/doc\.bjcy/);
+    await w.shot(admin, '79b-admin-audit-referral');
+
+    // The same rows by MRN, then exported: the file comes from a fetch with the bearer token, never a
+    // token in a URL.
+    await admin.getByLabel('转诊编号').fill('');
+    await admin.getByLabel('病历号').fill('BJCY-AUD-77');
+    await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
+    await table.locator('tr', { hasText: '登记患者' }).first().waitFor();
+    const requests: { url: string; auth: string | undefined }[] = [];
+    admin.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization }));
+    const [download] = await Promise.all([
+      admin.waitForEvent('download'),
+      admin.getByRole('button', { name: '导出 CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/);
+    const path = await download.path();
+    const bytes = await readFile(path);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.toString('utf8').slice(1).trim().split('\r\n');
+    expect(lines[0]).toMatch(/^"id","at","actor_username"/);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines.slice(1)) expect(line).toContain('"BJCY-AUD-77","诸葛明远"');
+    const exported = requests.find((r) => r.url.includes('/api/audit/export.csv'));
+    expect(exported?.url).toContain('mrn=BJCY-AUD-77');
+    expect(exported?.url).not.toMatch(/token|bearer/i);
+    expect(exported?.auth).toMatch(/^Bearer /);
   });
 });

@@ -1,11 +1,17 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
+import { AUDIT_EXPORT_MAX_ROWS, type AuditTrailPage } from '@zhiyin/contracts';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { Roles } from '#src/common/decorators.js';
+import { AppError } from '#src/common/errors.js';
 import { AUDIT_OUTCOMES, type AuditOutcome } from './audit-event.entity.js';
 import { AuditService } from './audit.service.js';
+import { AuditExportService } from './audit-export.service.js';
+import type { AuditFilter } from './audit.repository.js';
 import { IsBoundedInt, IsRowId, IsTimestamp } from '#src/common/validation/decorators.js';
 
+/** The filters of the trail, shared by the page and the CSV export. */
 export class AuditQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() actorId?: string;
   @ApiPropertyOptional({ description: "the actor's user name" })
@@ -27,8 +33,27 @@ export class AuditQueryDto {
   resourceType?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) resourceId?: string;
   @ApiPropertyOptional({ enum: AUDIT_OUTCOMES }) @IsOptional() @IsIn(AUDIT_OUTCOMES) outcome?: AuditOutcome;
+  @ApiPropertyOptional({ description: 'a referral number, e.g. ZY26120600001: rows about it and its studies' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[Zz][Yy]\d{6,14}$/, { message: 'referralNumber must be a referral number such as ZY26120600001' })
+  referralNumber?: string;
+  @ApiPropertyOptional({ description: "a patient's MRN (exact): rows about that patient" })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'mrn may contain letters, digits, dot, dash and underscore' })
+  mrn?: string;
+  @ApiPropertyOptional({ description: "part of a patient's name, in Chinese characters or pinyin, or the initials" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  patientName?: string;
   @ApiPropertyOptional() @IsOptional() @IsTimestamp() from?: string;
   @ApiPropertyOptional() @IsOptional() @IsTimestamp() to?: string;
+}
+
+/** The trail page: the filters, and where and how much to read. */
+export class AuditPageQueryDto extends AuditQueryDto {
   @ApiPropertyOptional({ description: 'rows older than this id (the previous page’s nextBefore)' })
   @IsOptional()
   @IsRowId()
@@ -40,24 +65,39 @@ export class AuditQueryDto {
 @ApiBearerAuth()
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly exporter: AuditExportService,
+  ) {}
 
   /**
-   * The audit trail, newest first, for administrators, with the names of the staff, users and
-   * facilities it mentions. `nextBefore` pages to older rows; null on the last page.
+   * The audit trail, newest first, for administrators, with beside each row's ids the names they stand
+   * for: the actor, the centre, the referral number, the patient's MRN and name. `nextBefore` pages to
+   * older rows; null on the last page. The read is audited (`audit.search`).
    */
   @Get()
   @Roles('admin')
-  async list(@Query() q: AuditQueryDto) {
-    const limit = q.limit ?? 100;
-    const rows = await this.audit.query({
-      ...q,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-      limit,
+  list(@Query() q: AuditPageQueryDto): Promise<AuditTrailPage> {
+    const { before, limit, ...filters } = q;
+    return this.audit.search(toFilter(filters), before, limit ?? 100);
+  }
+
+  /**
+   * The same rows as CSV (UTF-8 with a byte-order mark, RFC 4180, formula-like cells neutralised), at
+   * most AUDIT_EXPORT_MAX_ROWS (also sent as X-Export-Max-Rows; a last line says when it was cut),
+   * streamed as it is read. The export is audited (`audit.export`).
+   */
+  @Get('export.csv')
+  @Roles('admin')
+  @Header('content-type', 'text/csv; charset=utf-8')
+  @Header('x-export-max-rows', String(AUDIT_EXPORT_MAX_ROWS))
+  @Header('cache-control', 'no-store')
+  async exportCsv(@Query() q: AuditQueryDto): Promise<StreamableFile> {
+    const lines = await this.exporter.start(toFilter(q));
+    const day = new Date().toISOString().slice(0, 10);
+    return new StreamableFile(Readable.from(lines, { objectMode: false }), {
+      disposition: `attachment; filename="audit-${day}.csv"`,
     });
-    const labels = await this.audit.labels(rows);
-    return { items: rows, ...labels, nextBefore: rows.length === limit ? rows[rows.length - 1]!.id : null };
   }
 
   /**
@@ -77,4 +117,13 @@ export class AuditController {
   vocabulary() {
     return this.audit.vocabulary();
   }
+}
+
+/** The query's filters as the repository takes them; a range that ends before it starts is refused. */
+function toFilter(q: AuditQueryDto): AuditFilter {
+  const from = q.from ? new Date(q.from) : undefined;
+  const to = q.to ? new Date(q.to) : undefined;
+  if (from && to && from > to)
+    throw new AppError('VALIDATION_FAILED', 'from must not be after to.', { fields: ['from', 'to'] });
+  return { ...q, from, to };
 }

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { requestContext } from '#src/common/request-context.js';
 import { AuditEventEntity, type AuditOutcome } from './audit-event.entity.js';
-import type { AuditChainReport } from '@zhiyin/contracts';
+import type { AuditChainReport, AuditTrailPage, AuditTrailRow } from '@zhiyin/contracts';
+import { AuditRepository, filterKinds, type AuditFilter } from './audit.repository.js';
 import { verifyAuditChain } from './verify-audit-chain.js';
 
 export interface AuditEntry {
@@ -16,27 +17,12 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export interface AuditQuery {
-  actorId?: string;
-  /** the actor's user name (staff) */
-  actor?: string;
-  patientId?: string;
-  facilityId?: string;
-  /** an exact action, or a prefix ending in "." (e.g. "user.") */
-  action?: string;
-  resourceType?: string;
-  resourceId?: string;
-  outcome?: AuditOutcome;
-  from?: Date;
-  to?: Date;
-  /** return events with id below this (newest first paging) */
-  before?: string;
-  limit: number;
-}
-
 @Injectable()
 export class AuditService {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: AuditRepository,
+  ) {}
 
   /** Writes audit rows, inside the caller's transaction when a manager is given. */
   async record(entries: AuditEntry | AuditEntry[], manager: EntityManager = this.ds.manager): Promise<void> {
@@ -81,32 +67,29 @@ export class AuditService {
     return report;
   }
 
-  async query(q: AuditQuery): Promise<AuditEventEntity[]> {
-    const qb = this.ds.getRepository(AuditEventEntity).createQueryBuilder('a');
-    if (q.actorId) qb.andWhere('a.actor_id = :actorId', { actorId: q.actorId });
-    if (q.actor)
-      qb.andWhere('a.actor_id IN (SELECT u.id::text FROM app_user u WHERE u.username = :actor)', {
-        actor: q.actor.trim().toLowerCase(),
-      });
-    if (q.resourceType) qb.andWhere('a.resource_type = :resourceType', { resourceType: q.resourceType });
-    if (q.resourceId) qb.andWhere('a.resource_id = :resourceId', { resourceId: q.resourceId });
-    if (q.patientId) qb.andWhere('a.patient_id = :patientId', { patientId: q.patientId });
-    if (q.facilityId) qb.andWhere('a.facility_id = :facilityId', { facilityId: q.facilityId });
-    if (q.action?.endsWith('.'))
-      qb.andWhere("a.action LIKE :prefix ESCAPE '\\'", { prefix: `${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
-    else if (q.action) qb.andWhere('a.action = :action', { action: q.action });
-    if (q.outcome) qb.andWhere('a.outcome = :outcome', { outcome: q.outcome });
-    if (q.from) qb.andWhere('a.at >= :from', { from: q.from });
-    if (q.to) qb.andWhere('a.at < :to', { to: q.to });
-    if (q.before) qb.andWhere('a.id < :before', { before: q.before });
-    return qb.orderBy('a.id', 'DESC').limit(q.limit).getMany();
+  /**
+   * One page of the trail with the names beside the ids. The names include patients' (MRN, name), so the
+   * read is itself audited: one row per query, naming only which kinds of filter were used.
+   */
+  async search(filter: AuditFilter, before: string | undefined, limit: number): Promise<AuditTrailPage> {
+    const rows = await this.repo.page(filter, before, limit);
+    const labels = await this.labels(rows);
+    await this.record({
+      action: 'audit.search',
+      resourceType: 'audit_event',
+      outcome: 'success',
+      details: { filters: filterKinds(filter), rows: rows.length },
+    });
+    return { items: rows, ...labels, nextBefore: rows.length === limit ? rows[rows.length - 1]!.id : null };
   }
 
   /**
    * Display names of the staff and the non-patient records (users, facilities) the rows name, so the
    * trail reads as sentences. Patients stay ids: the trail shows no more about them than its rows hold.
    */
-  async labels(rows: AuditEventEntity[]): Promise<{
+  async labels(
+    rows: readonly Pick<AuditTrailRow, 'actorId' | 'actorRole' | 'resourceType' | 'resourceId' | 'facilityId'>[],
+  ): Promise<{
     users: Record<string, { username: string; displayNameZh: string; displayNameEn: string; role: string }>;
     facilities: Record<string, { code: string; nameZh: string; nameEn: string }>;
   }> {

@@ -5,6 +5,7 @@ import { useAsync, usePageTitle } from '../../lib/hooks';
 import {
   AUDIT_OUTCOMES,
   auditVocabulary,
+  downloadAuditCsv,
   listAudit,
   type AuditFilters,
   type AuditPage as Page,
@@ -19,6 +20,9 @@ const EMPTY: AuditFilters = {
   resourceType: '',
   resourceId: '',
   patientId: '',
+  referralNumber: '',
+  mrn: '',
+  patientName: '',
   outcome: '',
   from: '',
   to: '',
@@ -73,7 +77,25 @@ export default function AuditPage() {
       actor: draft.actor?.trim(),
       resourceId: draft.resourceId?.trim(),
       patientId: draft.patientId?.trim(),
+      referralNumber: draft.referralNumber?.trim(),
+      mrn: draft.mrn?.trim(),
+      patientName: draft.patientName?.trim(),
     });
+  };
+
+  // The export takes the filters of the rows on screen (the last search), not half-typed ones.
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<unknown>();
+  const exportCsv = () => {
+    setExporting(true);
+    setExportError(undefined);
+    downloadAuditCsv({ ...filters, from: instant(filters.from), to: instant(filters.to) }).then(
+      () => setExporting(false),
+      (err: unknown) => {
+        setExportError(err);
+        setExporting(false);
+      },
+    );
   };
 
   const rows = pages.flatMap((p) => p.items);
@@ -116,7 +138,7 @@ export default function AuditPage() {
 
   const who = (r: AuditRow) => {
     if (r.actorRole === 'patient') return <>{t('admin.audit.patientActor')}</>;
-    const u = r.actorId ? users[r.actorId] : undefined;
+    const u = r.actor ?? (r.actorId ? users[r.actorId] : undefined);
     if (u)
       return (
         <>
@@ -146,8 +168,19 @@ export default function AuditPage() {
             · {name(f.nameZh, f.nameEn)} <span className="mono small">({f.code})</span>
           </>
         )}
+        {r.referral && (
+          <>
+            {' '}
+            · <span className="mono">{r.referral.number}</span>
+          </>
+        )}
+        {r.patient && (
+          <span className="admin-sub">
+            {t('admin.audit.patientNamed', { name: name(r.patient.nameZh, r.patient.namePinyin), mrn: r.patient.mrn })}
+          </span>
+        )}
         {!u && !f && r.resourceId && <span className="admin-sub mono">{r.resourceId}</span>}
-        {r.patientId && r.patientId !== r.resourceId && (
+        {!r.patient && r.patientId && r.patientId !== r.resourceId && (
           <span className="admin-sub mono">{t('admin.audit.patient', { id: r.patientId })}</span>
         )}
       </>
@@ -208,6 +241,11 @@ export default function AuditPage() {
           {input('resourceId', t('admin.audit.resourceId'))}
         </div>
         <div className="filters">
+          {input('referralNumber', t('admin.audit.referralNumber'))}
+          {input('mrn', t('admin.audit.mrn'))}
+          {input('patientName', t('admin.audit.patientName'))}
+        </div>
+        <div className="filters">
           {input('patientId', t('admin.audit.patientId'))}
           <div className="field">
             <label htmlFor={`${ids}-outcome`}>{t('admin.audit.outcome')}</label>
@@ -235,9 +273,12 @@ export default function AuditPage() {
           >
             {t('admin.audit.clear')}
           </button>
+          <button type="button" className="secondary" disabled={exporting} onClick={exportCsv}>
+            {exporting ? t('admin.audit.exporting') : t('admin.audit.export')}
+          </button>
         </div>
       </form>
-      <AdminError error={error ?? vocabulary.error} />
+      <AdminError error={error ?? exportError ?? vocabulary.error} />
       <p className="admin-count muted" role="status">
         {loading
           ? t('common.loading')
@@ -269,7 +310,9 @@ export default function AuditPage() {
                     </td>
                     <td>
                       {who(r)}
-                      {f && <span className="admin-sub">{name(f.nameZh, f.nameEn)}</span>}
+                      {(r.facility ?? f) && (
+                        <span className="admin-sub">{name((r.facility ?? f)!.nameZh, (r.facility ?? f)!.nameEn)}</span>
+                      )}
                     </td>
                     <td>
                       {actionLabel(r.action)}

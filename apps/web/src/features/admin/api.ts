@@ -1,5 +1,6 @@
 import type { Priority, Service, TurnaroundPolicy } from '@zhiyin/workflow';
-import { api, query } from '../../lib/api';
+import type { AuditTrailPage, AuditTrailRow } from '@zhiyin/contracts';
+import { api, ApiError, authorizedFetch, query } from '../../lib/api';
 
 // The administrator's API calls and the shapes they answer (apps/api/src/modules/{facilities,users,settings,audit}).
 
@@ -143,28 +144,8 @@ export const putPolicy = (policy: Record<Service, Record<Priority, Record<string
 export const AUDIT_OUTCOMES = ['success', 'denied', 'not_found', 'failed'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-export interface AuditRow {
-  id: string;
-  at: string;
-  actorId: string | null;
-  actorRole: string | null;
-  facilityId: string | null;
-  action: string;
-  resourceType: string;
-  resourceId: string | null;
-  patientId: string | null;
-  outcome: AuditOutcome;
-  requestId: string | null;
-  clientIp: string | null;
-  details: Record<string, unknown> | null;
-}
-
-export interface AuditPage {
-  items: AuditRow[];
-  users: Record<string, { username: string; displayNameZh: string; displayNameEn: string; role: string }>;
-  facilities: Record<string, { code: string; nameZh: string; nameEn: string }>;
-  nextBefore: string | null;
-}
+export type AuditRow = AuditTrailRow;
+export type AuditPage = AuditTrailPage;
 
 export interface AuditFilters {
   actor?: string;
@@ -172,6 +153,9 @@ export interface AuditFilters {
   resourceType?: string;
   resourceId?: string;
   patientId?: string;
+  referralNumber?: string;
+  mrn?: string;
+  patientName?: string;
   outcome?: string;
   from?: string;
   to?: string;
@@ -179,6 +163,24 @@ export interface AuditFilters {
 
 export const listAudit = (f: AuditFilters, before: string | null, signal?: AbortSignal) =>
   api<AuditPage>(`/api/audit${query({ ...f, before, limit: 50 })}`, { signal });
+/**
+ * Downloads the trail under these filters as CSV. Fetched with the in-memory bearer token and saved
+ * from a blob: the token never goes into a URL (where history, logs and the Referer would keep it).
+ */
+export async function downloadAuditCsv(f: AuditFilters): Promise<void> {
+  const res = await authorizedFetch(`/api/audit/export.csv${query({ ...f })}`, { headers: { accept: 'text/csv' } });
+  if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'audit.csv';
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export const auditVocabulary = (signal?: AbortSignal) =>
   api<{ actions: string[]; resourceTypes: string[] }>('/api/audit/vocabulary', { signal });
 
