@@ -68,6 +68,8 @@ import { MetricsRepository } from './modules/metrics/metrics.repository.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
 import { DIMSE_CONTROLLERS, DimseModule } from './modules/dimse/dimse.module.js';
 import { BLOB_STORE, StowService } from './modules/imaging/stow.service.js';
+import { QidoService } from './modules/imaging/qido.service.js';
+import { ImagingRepository } from './modules/imaging/imaging.repository.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
@@ -107,7 +109,7 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string, logger: Logger, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
-      // Global, so that feature modules (DimseModule) use the one ingest, audit and configuration.
+      // Global, so that feature modules (DimseModule) use the one ingest, search, audit and configuration.
       global: true,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), JwtModule.register({}), DimseModule],
       controllers: CONTROLLERS,
@@ -149,7 +151,7 @@ export class AppModule {
         MetricsRepository,
         MetricsService,
       ],
-      exports: [APP_CONFIG, LOGGER, AuditService, StowService, BLOB_STORE],
+      exports: [APP_CONFIG, LOGGER, AuditService, StowService, BLOB_STORE, QidoService, ImagingRepository],
     };
   }
 }

@@ -13,6 +13,7 @@ import { PatientNationalIdPerCentre1765050000001 } from './migrations/1765050000
 import { DicomNetwork1765070000000 } from './migrations/1765070000000-DicomNetwork.js';
 import { PatientSessions1765080000000 } from './migrations/1765080000000-PatientSessions.js';
 import { AuditChain1765090000000 } from './migrations/1765090000000-AuditChain.js';
+import { DicomMoveDestination1765160000000 } from './migrations/1765160000000-DicomMoveDestination.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   PatientSessions1765080000000,
   // Keep last: it chains the audit rows other migrations may have written.
   AuditChain1765090000000,
+  DicomMoveDestination1765160000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

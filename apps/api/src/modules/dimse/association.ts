@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import dimse from 'dcmjs-dimse';
+import { SERVICE_SPECIALTY } from '@zhiyin/workflow';
 import { isIP } from 'node:net';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -7,6 +8,8 @@ import { requestContext } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { DicomAeRepository, type KnownAe } from './dicom-ae.repository.js';
 import { MODALITY_WORKLIST_FIND } from './mwl-find.js';
+import { STUDY_ROOT_FIND } from './qr-find.js';
+import { STUDY_ROOT_GET, STUDY_ROOT_MOVE } from './qr-retrieve.js';
 import { isStorageSopClass, isStoredTransferSyntax, UNCOMPRESSED, VERIFICATION } from './sop-classes.js';
 
 const { PresentationContextResult, RejectReason, RejectResult, RejectSource } = dimse.constants;
@@ -55,10 +58,12 @@ export class AssociationControl {
       ae,
       actor: {
         id: ae.id,
-        // A modality stores into its community centre as that centre's staff would (same checks, same scope).
+        // A modality stores into its community centre as that centre's staff would (same checks, same scope);
+        // a workstation reads as a specialist of its reading centre (its hub, its centre's service).
         role: ae.kind === 'modality' ? 'community_doctor' : 'specialist',
         facilityId: ae.facilityId,
-        specialty: null,
+        specialty:
+          ae.kind === 'workstation' && ae.readingCentreService ? SERVICE_SPECIALTY[ae.readingCentreService] : null,
         readingCentreId: ae.readingCentreId,
         sessionId: null,
         device: { aeTitle: ae.aeTitle },
@@ -73,10 +78,16 @@ export class AssociationControl {
       const pc = association.getPresentationContext(id);
       const abstract = pc.getAbstractSyntaxUid();
       const modality = ae.kind === 'modality';
+      const workstation = ae.kind === 'workstation';
+      // A workstation's storage contexts carry the C-STOREs of a C-GET to it (PS3.4 C.4.3): it proposes them with
+      // the SCP role (PS3.7 D.3.3.4), which is accepted as proposed; it never stores into the hub.
+      const getStorage = workstation && isStorageSopClass(abstract) && pc.getProviderRole() === true;
       const allowed =
-        abstract === VERIFICATION || (modality && abstract === MODALITY_WORKLIST_FIND)
+        abstract === VERIFICATION ||
+        (modality && abstract === MODALITY_WORKLIST_FIND) ||
+        (workstation && [STUDY_ROOT_FIND, STUDY_ROOT_MOVE, STUDY_ROOT_GET].includes(abstract))
           ? UNCOMPRESSED
-          : modality && isStorageSopClass(abstract)
+          : (modality && isStorageSopClass(abstract)) || getStorage
             ? null
             : undefined;
       if (allowed === undefined) {

@@ -6,6 +6,8 @@ import type { AeCharacterSet, AeKind, DicomAeView } from './dto.js';
 /** A calling AE that may associate, with the centre whose scope it acts in. */
 export interface KnownAe extends DicomAeView {
   facilityKind: 'hub' | 'community';
+  /** a workstation: the service its reading centre reads (its scope is that of the centre's specialists) */
+  readingCentreService: 'ECG' | 'IMAGING' | null;
 }
 
 interface Row {
@@ -16,10 +18,12 @@ interface Row {
   modality: string | null;
   reading_centre_id: string | null;
   host: string | null;
+  port: number | null;
   character_set: AeCharacterSet;
   active: boolean;
   created_at: Date;
   facility_kind?: 'hub' | 'community';
+  reading_centre_service?: 'ECG' | 'IMAGING' | null;
 }
 
 const toView = (r: Row): DicomAeView => ({
@@ -30,13 +34,14 @@ const toView = (r: Row): DicomAeView => ({
   modality: r.modality,
   readingCentreId: r.reading_centre_id,
   host: r.host,
+  port: r.port,
   characterSet: r.character_set,
   active: r.active,
   createdAt: r.created_at.toISOString(),
 });
 
 const COLUMNS = `a.id, a.ae_title, a.facility_id, a.kind, a.modality, a.reading_centre_id, host(a.host) AS host,
-                 a.character_set, a.active, a.created_at`;
+                 a.port, a.character_set, a.active, a.created_at`;
 
 // The only file of the feature that reads and writes the dicom_ae table.
 @Injectable()
@@ -56,20 +61,45 @@ export class DicomAeRepository {
   /** The active AE with this title whose centre is active, or nothing (the association is refused then). */
   async findCalling(aeTitle: string): Promise<KnownAe | undefined> {
     const [row] = await this.ds.query<Row[]>(
-      `SELECT ${COLUMNS}, f.kind AS facility_kind FROM dicom_ae a JOIN facility f ON f.id = a.facility_id
+      `SELECT ${COLUMNS}, f.kind AS facility_kind, rc.service AS reading_centre_service
+         FROM dicom_ae a JOIN facility f ON f.id = a.facility_id
+         LEFT JOIN reading_centre rc ON rc.id = a.reading_centre_id AND rc.hub_id = a.facility_id
         WHERE a.ae_title = $1 AND a.active AND f.active`,
       [aeTitle],
     );
-    return row && { ...toView(row), facilityKind: row.facility_kind! };
+    return (
+      row && {
+        ...toView(row),
+        facilityKind: row.facility_kind!,
+        readingCentreService: row.reading_centre_service ?? null,
+      }
+    );
+  }
+
+  /**
+   * A C-MOVE destination for a workstation (PS3.4 C.4.2.1.2): an active workstation of the same reading centre
+   * with an address and a port; anything else is unknown to the hub.
+   */
+  async findMoveDestination(
+    aeTitle: string,
+    readingCentreId: string,
+  ): Promise<{ host: string; port: number } | undefined> {
+    const [row] = await this.ds.query<{ host: string; port: number }[]>(
+      `SELECT host(a.host) AS host, a.port FROM dicom_ae a JOIN facility f ON f.id = a.facility_id
+        WHERE a.ae_title = $1 AND a.kind = 'workstation' AND a.reading_centre_id = $2 AND a.active AND f.active
+          AND a.host IS NOT NULL AND a.port IS NOT NULL`,
+      [aeTitle, readingCentreId],
+    );
+    return row;
   }
 
   async insert(m: EntityManager, v: Omit<DicomAeView, 'id' | 'createdAt' | 'active'>): Promise<DicomAeView> {
     const [row] = await m.query<Row[]>(
       `WITH a AS (
-         INSERT INTO dicom_ae (ae_title, facility_id, kind, modality, reading_centre_id, host, character_set)
-         VALUES ($1, $2, $3, $4, $5, $6::inet, $7) RETURNING *)
+         INSERT INTO dicom_ae (ae_title, facility_id, kind, modality, reading_centre_id, host, port, character_set)
+         VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8) RETURNING *)
        SELECT ${COLUMNS} FROM a`,
-      [v.aeTitle, v.facilityId, v.kind, v.modality, v.readingCentreId, v.host, v.characterSet],
+      [v.aeTitle, v.facilityId, v.kind, v.modality, v.readingCentreId, v.host, v.port, v.characterSet],
     );
     return toView(row!);
   }
@@ -77,14 +107,14 @@ export class DicomAeRepository {
   async update(
     m: EntityManager,
     id: string,
-    v: Pick<DicomAeView, 'modality' | 'host' | 'characterSet' | 'active'>,
+    v: Pick<DicomAeView, 'modality' | 'host' | 'port' | 'characterSet' | 'active'>,
   ): Promise<DicomAeView | undefined> {
     const [row] = await m.query<Row[]>(
       `WITH a AS (
-         UPDATE dicom_ae SET modality = $2, host = $3::inet, character_set = $4, active = $5, updated_at = now()
+         UPDATE dicom_ae SET modality = $2, host = $3::inet, port = $6, character_set = $4, active = $5, updated_at = now()
           WHERE id = $1 RETURNING *)
        SELECT ${COLUMNS} FROM a`,
-      [id, v.modality, v.host, v.characterSet, v.active],
+      [id, v.modality, v.host, v.characterSet, v.active, v.port],
     );
     return row && toView(row);
   }

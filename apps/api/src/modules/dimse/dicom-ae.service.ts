@@ -40,6 +40,10 @@ export class DicomAeService {
           throw invalid('readingCentreId', 'Name a reading centre of this hub.', 'unknown_reading_centre');
       } else if (dto.readingCentreId)
         throw invalid('readingCentreId', 'Only a workstation reads for a reading centre.', 'not_a_workstation');
+      if (dto.port !== undefined && dto.kind !== 'workstation')
+        throw invalid('port', 'Only a workstation is a move destination.', 'not_a_workstation');
+      if (dto.port !== undefined && !dto.host)
+        throw invalid('host', 'A move destination needs its address.', 'port_needs_host');
       let created: DicomAeView;
       try {
         created = await this.repo.insert(m, {
@@ -49,6 +53,7 @@ export class DicomAeService {
           modality: dto.modality ?? null,
           readingCentreId: dto.kind === 'workstation' ? dto.readingCentreId! : null,
           host: dto.host ?? null,
+          port: dto.port ?? null,
           characterSet: dto.characterSet ?? 'ISO_IR 192',
         });
       } catch (err) {
@@ -80,9 +85,14 @@ export class DicomAeService {
       const next = {
         modality: dto.modality ?? ae.modality,
         host: dto.host === undefined ? ae.host : dto.host || null,
+        port: dto.port === undefined ? ae.port : dto.port,
         characterSet: dto.characterSet ?? ae.characterSet,
         active: dto.active ?? ae.active,
       };
+      if (next.port !== null && (ae.kind !== 'workstation' || !next.host))
+        throw ae.kind !== 'workstation'
+          ? invalid('port', 'Only a workstation is a move destination.', 'not_a_workstation')
+          : invalid('host', 'A move destination needs its address.', 'port_needs_host');
       const fields = (Object.keys(next) as (keyof typeof next)[]).filter((k) => next[k] !== ae[k]);
       if (fields.length === 0) return ae;
       const updated = (await this.repo.update(m, id, next))!;

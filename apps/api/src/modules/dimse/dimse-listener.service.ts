@@ -7,6 +7,8 @@ import { LOGGER } from '#src/common/logging/logger.js';
 import { AssociationControl } from './association.js';
 import { CStoreService } from './c-store.js';
 import { MwlFindService } from './mwl-find.js';
+import { QrFindService } from './qr-find.js';
+import { QrRetrieveService } from './qr-retrieve.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION } from './sop-classes.js';
 import { ZhiyinScp, type DimseServices } from './zhiyin-scp.js';
 
@@ -28,6 +30,8 @@ export class DimseListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly association: AssociationControl,
     private readonly store: CStoreService,
     private readonly worklist: MwlFindService,
+    private readonly studyFind: QrFindService,
+    private readonly retrieve: QrRetrieveService,
   ) {}
 
   /** The port it listens on (the configured one, or the one chosen for port 0 in tests); undefined when off. */
@@ -47,6 +51,9 @@ export class DimseListener implements OnApplicationBootstrap, OnApplicationShutd
       association: this.association,
       store: this.store,
       worklist: this.worklist,
+      studyFind: this.studyFind,
+      retrieve: this.retrieve,
+      callingAeTitle: this.config.dicomAeTitle,
       log: (level, fields, message) => this.logger[level]({ component: 'dimse', ...fields }, message),
     };
     const server = createServer((socket) => this.accept(socket, services));

@@ -6,13 +6,16 @@ import { DicomAeRepository } from './dicom-ae.repository.js';
 import { DicomAeService } from './dicom-ae.service.js';
 import { DimseListener } from './dimse-listener.service.js';
 import { MwlFindService } from './mwl-find.js';
+import { QrFindService } from './qr-find.js';
+import { QrRetrieveService } from './qr-retrieve.js';
 import { WorklistRepository } from './worklist.repository.js';
 
 /** The register's HTTP routes (the authorization test walks them with the application's). */
 export const DIMSE_CONTROLLERS = [DicomAeController];
 
 // DICOM network services (DIMSE) at the hub: the register of calling AEs, association control, C-ECHO,
-// C-STORE into the STOW-RS ingest, and the modality worklist (C-FIND) fed by referrals.
+// C-STORE into the STOW-RS ingest, the modality worklist (C-FIND) fed by referrals, and study root query/retrieve
+// (C-FIND, C-GET) for the hub's workstations.
 // Uses the application's shared providers (ingest, audit, config).
 @Module({
   controllers: DIMSE_CONTROLLERS,
@@ -23,6 +26,8 @@ export const DIMSE_CONTROLLERS = [DicomAeController];
     CStoreService,
     WorklistRepository,
     MwlFindService,
+    QrFindService,
+    QrRetrieveService,
     DimseListener,
   ],
   exports: [DimseListener],

@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsIP, IsOptional, IsString, IsUUID, Matches, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsIP,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 
 export const AE_KINDS = ['modality', 'workstation'] as const;
 export type AeKind = (typeof AE_KINDS)[number];
@@ -43,6 +55,16 @@ export class CreateDicomAeDto {
   @IsIP()
   host?: string;
 
+  @ApiPropertyOptional({
+    example: 11112,
+    description: 'a workstation: the port it receives C-STOREs on at `host`, which makes it a C-MOVE destination',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port?: number;
+
   @ApiPropertyOptional({ enum: AE_CHARACTER_SETS, description: 'character set of the names sent to it' })
   @IsOptional()
   @IsIn(AE_CHARACTER_SETS)
@@ -57,6 +79,14 @@ export class UpdateDicomAeDto {
   @ValidateIf((o: UpdateDicomAeDto) => o.host !== '')
   @IsIP()
   host?: string;
+  /** null clears it (no longer a move destination) */
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((o: UpdateDicomAeDto) => o.port !== null)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port?: number | null;
   @ApiPropertyOptional({ enum: AE_CHARACTER_SETS })
   @IsOptional()
   @IsIn(AE_CHARACTER_SETS)
@@ -73,6 +103,8 @@ export interface DicomAeView {
   modality: string | null;
   readingCentreId: string | null;
   host: string | null;
+  /** a workstation that is a C-MOVE destination: the port at `host` */
+  port: number | null;
   characterSet: AeCharacterSet;
   active: boolean;
   createdAt: string;

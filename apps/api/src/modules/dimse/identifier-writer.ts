@@ -5,13 +5,15 @@ import iconv from 'iconv-lite';
 // own writer knows only UTF-8, and a worklist for a GB18030 modality must be GB18030 (PS3.5 6.1.2.5.3).
 export type Charset = 'ISO_IR 192' | 'GB18030';
 
-export type Element =
-  | { tag: number; vr: 'SQ'; items: Element[][] }
-  | { tag: number; vr: 'CS' | 'DA' | 'TM' | 'UI' | 'AE' | 'SH' | 'LO' | 'PN'; value: string };
+export type Element = { tag: number; vr: 'SQ'; items: Element[][] } | { tag: number; vr: TextVr; value: string };
+
+// The VRs a query answer carries as text (numbers in IS/DS are text too).
+export type TextVr =
+  'AE' | 'AS' | 'CS' | 'DA' | 'DS' | 'DT' | 'IS' | 'LO' | 'LT' | 'PN' | 'SH' | 'ST' | 'TM' | 'UC' | 'UI' | 'UR' | 'UT';
 
 const LONG_VRS = new Set(['SQ', 'OB', 'OW', 'UN', 'UT', 'UC', 'UR']);
 // Text VRs whose value is in the Specific Character Set (the others are the default repertoire).
-const CHARSET_VRS = new Set(['SH', 'LO', 'PN']);
+const CHARSET_VRS = new Set(['SH', 'LO', 'PN', 'ST', 'LT', 'UC', 'UT']);
 
 function header(tag: number, vr: string, length: number, explicit: boolean): Buffer {
   const long = explicit && LONG_VRS.has(vr);

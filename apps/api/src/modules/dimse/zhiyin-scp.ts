@@ -5,7 +5,19 @@ import type { AeActor, AssociationControl } from './association.js';
 import { answerEcho } from './c-echo.js';
 import { STORE_STATUS, type CStoreService, type ReceivingInstance, type StoreAnswer } from './c-store.js';
 import type { KnownAe } from './dicom-ae.repository.js';
+import { writeIdentifier } from './identifier-writer.js';
 import { FIND_STATUS, MODALITY_WORKLIST_FIND, type MwlFindService } from './mwl-find.js';
+import { STUDY_ROOT_FIND, type QrFindService } from './qr-find.js';
+import {
+  RETRIEVE_STATUS,
+  STUDY_ROOT_GET,
+  STUDY_ROOT_MOVE,
+  type OutgoingInstance,
+  type QrRetrieveService,
+} from './qr-retrieve.js';
+import { openMoveAssociation } from './move-scu.js';
+import { OutgoingDataset } from './outgoing-dataset.js';
+import { runSubOperations, type SubOperationCounts } from './sub-operations.js';
 
 const { Scp, Dataset } = dimse;
 const { PresentationContextResult, Status } = dimse.constants;
@@ -14,6 +26,8 @@ type Association = InstanceType<typeof dimse.association.Association>;
 type PresentationContext = InstanceType<typeof dimse.association.PresentationContext>;
 type Request = InstanceType<typeof dimse.requests.Request>;
 type CStoreRequest = InstanceType<typeof dimse.requests.CStoreRequest>;
+type CGetResponse = InstanceType<typeof dimse.responses.CGetResponse>;
+type CMoveResponse = InstanceType<typeof dimse.responses.CMoveResponse>;
 type Response = InstanceType<typeof dimse.responses.Response>;
 type ScpT = InstanceType<typeof Scp>;
 
@@ -22,6 +36,10 @@ export interface DimseServices {
   association: AssociationControl;
   store: CStoreService;
   worklist: MwlFindService;
+  studyFind: QrFindService;
+  retrieve: QrRetrieveService;
+  /** the hub's own AE title, the calling AE of its move associations */
+  callingAeTitle: string;
   /** logs without patient data: ids, AE titles, codes */
   log: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
@@ -113,7 +131,9 @@ export class ZhiyinScp extends Scp {
   }
 
   override createStoreWritableStream(pc: PresentationContext, request: CStoreRequest): Writable {
-    const accepted = pc.getResult() === PresentationContextResult.Accept && this.actor !== undefined;
+    // Only a modality stores into the hub; a workstation's storage contexts are for the C-GETs it receives.
+    const accepted =
+      pc.getResult() === PresentationContextResult.Accept && this.actor !== undefined && this.ae?.kind === 'modality';
     const refused: StoreAnswer | undefined = accepted
       ? undefined
       : { status: STORE_STATUS.SOP_CLASS_NOT_SUPPORTED, comment: 'PRESENTATION_CONTEXT_NOT_ACCEPTED' };
@@ -182,13 +202,21 @@ export class ZhiyinScp extends Scp {
     };
     const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
     const identifier = request.getDataset();
-    if (sopClass !== MODALITY_WORKLIST_FIND || !this.ae || !this.actor || !identifier) {
-      // Services not offered (yet) answer "SOP class not supported".
+    // Only the information model this kind of AE is offered (as association control negotiates it): the
+    // worklist for modalities, study root queries for workstations.
+    const service =
+      sopClass === MODALITY_WORKLIST_FIND && this.ae?.kind === 'modality'
+        ? this.services.worklist
+        : sopClass === STUDY_ROOT_FIND && this.ae?.kind === 'workstation'
+          ? this.services.studyFind
+          : undefined;
+    if (!service || !this.ae || !this.actor || !identifier) {
+      // Services not offered answer "SOP class not supported".
       callback([answer(0x0122)]);
       return;
     }
     const ts = identifier.getTransferSyntaxUid();
-    this.services.worklist
+    service
       .find(identifier.getElements(), this.ae, this.actor, ts !== '1.2.840.10008.1.2', this.peer.remoteAddress ?? null)
       .then(
         (found) => {
@@ -207,18 +235,139 @@ export class ZhiyinScp extends Scp {
     request: Parameters<ScpT['cMoveRequest']>[0],
     callback: Parameters<ScpT['cMoveRequest']>[1],
   ): void {
-    const response = dimse.responses.CMoveResponse.fromRequest(request);
-    response.setStatus(0x0122);
-    callback([response]);
+    const respond = (status: number, counts?: SubOperationCounts, comment?: string) => {
+      const r: CMoveResponse = dimse.responses.CMoveResponse.fromRequest(request);
+      r.setStatus(status);
+      if (comment) r.setErrorComment(comment);
+      if (counts) setCounts(r, counts, status === RETRIEVE_STATUS.PENDING);
+      if (counts && counts.failedUids.length > 0 && status !== RETRIEVE_STATUS.PENDING)
+        r.setDataset(failedList(counts.failedUids, this.getTs(request)));
+      // The library's callback answers once, with the final response; pending ones go out as they come.
+      if (status === RETRIEVE_STATUS.PENDING) this.sendResponse(request, r);
+      else callback([r]);
+    };
+    const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
+    const identifier = request.getDataset();
+    const actor = this.actor;
+    const ae = this.ae;
+    if (sopClass !== STUDY_ROOT_MOVE || ae?.kind !== 'workstation' || !ae.readingCentreId || !actor || !identifier) {
+      respond(0x0122);
+      return;
+    }
+    const destinationAe = String(request.getCommandDataset().getElement('MoveDestination') ?? '').trim();
+    const messageId = request.getMessageId();
+    const clientIp = this.peer.remoteAddress ?? null;
+    const via = 'dimse-move';
+    void (async () => {
+      // Only a workstation of the caller's own reading centre the administrator registered as a destination:
+      // the hub never sends a study to an address a peer names.
+      const destination = destinationAe
+        ? await this.services.retrieve.destination(destinationAe, ae.readingCentreId!, actor, clientIp)
+        : undefined;
+      if (!destination) return respond(RETRIEVE_STATUS.MOVE_DESTINATION_UNKNOWN, undefined, 'MOVE_DESTINATION_UNKNOWN');
+      const located = await this.services.retrieve.locate(identifier.getElements(), actor, via, clientIp);
+      if (!located.ok) return respond(located.status, undefined, located.comment);
+      const instances = await Promise.all(located.rows.map((row) => this.services.retrieve.load(row)));
+      const byUid = new Map(instances.map((i) => [i.sopInstanceUid, i]));
+      const sender = await openMoveAssociation(destination, this.services.callingAeTitle, destinationAe, instances, {
+        originatorAe: this.callingAeTitle,
+        originatorMessageId: messageId,
+      });
+      const counts = await runSubOperations(located.rows, {
+        load: (row) => Promise.resolve(byUid.get(row.sop_instance_uid) ?? Promise.reject(new Error('not loaded'))),
+        store: (instance) => sender.store(instance),
+        pending: (c) => respond(RETRIEVE_STATUS.PENDING, c),
+        cancelled: () => this.cancelled.has(messageId),
+      });
+      if (counts.summary.cancelled) sender.abort();
+      this.cancelled.delete(messageId);
+      await this.services.retrieve.finished(actor, clientIp, { via, ...counts.summary });
+      this.services.log(
+        'info',
+        { callingAe: this.callingAeTitle, destination: destinationAe, ...counts.summary },
+        'C-MOVE',
+      );
+      respond(counts.finalStatus, counts);
+    })().catch(() => respond(RETRIEVE_STATUS.UNABLE_TO_PROCESS, undefined, 'UNABLE_TO_PROCESS'));
   }
 
   override cGetRequest(
     request: Parameters<ScpT['cGetRequest']>[0],
     callback: Parameters<ScpT['cGetRequest']>[1],
   ): void {
-    const response = dimse.responses.CGetResponse.fromRequest(request);
-    response.setStatus(0x0122);
-    callback([response]);
+    const respond = (status: number, counts?: SubOperationCounts, comment?: string) => {
+      const r: CGetResponse = dimse.responses.CGetResponse.fromRequest(request);
+      r.setStatus(status);
+      if (comment) r.setErrorComment(comment);
+      if (counts) setCounts(r, counts, status === RETRIEVE_STATUS.PENDING);
+      if (counts && counts.failedUids.length > 0 && status !== RETRIEVE_STATUS.PENDING)
+        r.setDataset(failedList(counts.failedUids, this.getTs(request)));
+      // The library's callback answers once, with the final response; pending ones go out as they come.
+      if (status === RETRIEVE_STATUS.PENDING) this.sendResponse(request, r);
+      else callback([r]);
+    };
+    const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
+    const identifier = request.getDataset();
+    const actor = this.actor;
+    if (sopClass !== STUDY_ROOT_GET || this.ae?.kind !== 'workstation' || !actor || !identifier) {
+      respond(0x0122);
+      return;
+    }
+    const messageId = request.getMessageId();
+    const clientIp = this.peer.remoteAddress ?? null;
+    const via = 'dimse-get';
+    void (async () => {
+      const located = await this.services.retrieve.locate(identifier.getElements(), actor, via, clientIp);
+      if (!located.ok) return respond(located.status, undefined, located.comment);
+      const counts = await runSubOperations(located.rows, {
+        load: (row) => this.services.retrieve.load(row),
+        store: (instance) => this.storeHere(instance),
+        pending: (c) => respond(RETRIEVE_STATUS.PENDING, c),
+        cancelled: () => this.cancelled.has(messageId),
+      });
+      this.cancelled.delete(messageId);
+      await this.services.retrieve.finished(actor, clientIp, { via, ...counts.summary });
+      this.services.log('info', { callingAe: this.callingAeTitle, ...counts.summary }, 'C-GET');
+      respond(counts.finalStatus, counts);
+    })().catch(() => respond(RETRIEVE_STATUS.UNABLE_TO_PROCESS, undefined, 'UNABLE_TO_PROCESS'));
+  }
+
+  // C-CANCEL of a C-GET or C-MOVE: its sub-operations stop after the one under way (PS3.4 C.4.2.3.1).
+  private readonly cancelled = new Set<number>();
+  override cCancelRequest(request: Parameters<ScpT['cCancelRequest']>[0]): void {
+    this.cancelled.add(
+      (request as unknown as { getMessageIdBeingRespondedTo(): number }).getMessageIdBeingRespondedTo(),
+    );
+  }
+
+  // A C-STORE sub-operation of a C-GET, over this association, in a storage context the requestor accepted for
+  // the instance's SOP class and its stored transfer syntax (never transcoded); none: the sub-operation fails.
+  private storeHere(instance: OutgoingInstance): Promise<number> {
+    const association = (this as unknown as { association?: Association }).association;
+    const context = association
+      ?.getPresentationContexts()
+      .map(({ id }) => association.getPresentationContext(id))
+      .find(
+        (pc) =>
+          pc.getResult() === PresentationContextResult.Accept &&
+          pc.getAbstractSyntaxUid() === instance.sopClassUid &&
+          pc.getAcceptedTransferSyntaxUid() === instance.transferSyntaxUid,
+      );
+    if (!context) return Promise.resolve(RETRIEVE_STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS);
+    const request = new dimse.requests.CStoreRequest(new OutgoingDataset(instance));
+    return new Promise((resolve) => {
+      const gone = () => resolve(RETRIEVE_STATUS.UNABLE_TO_PROCESS);
+      this.peer.once('close', gone);
+      request.on('response', (r: Response) => {
+        this.peer.off('close', gone);
+        resolve(r.getStatus());
+      });
+      this.sendRequests(request);
+    });
+  }
+
+  private getTs(request: Request): string {
+    return request.getDataset()?.getTransferSyntaxUid() ?? '1.2.840.10008.1.2';
   }
 
   /** The connection ended: data sets still being received are discarded (nothing half-stored). */
@@ -226,6 +375,31 @@ export class ZhiyinScp extends Scp {
     await Promise.all([...this.receiving].map((r) => r.abandon()));
     this.receiving.clear();
   }
+}
+
+// Sub-operation counts of a C-GET / C-MOVE response (PS3.7 C.4.2, C.4.3): remaining only while pending.
+function setCounts(
+  r: {
+    setRemaining(n: number): void;
+    setCompleted(n: number): void;
+    setFailures(n: number): void;
+    setWarnings(n: number): void;
+  },
+  c: SubOperationCounts,
+  pending: boolean,
+): void {
+  if (pending) r.setRemaining(c.remaining);
+  r.setCompleted(c.completed);
+  r.setFailures(c.failed);
+  r.setWarnings(c.warning);
+}
+
+// The final response's identifier when sub-operations failed: Failed SOP Instance UID List (PS3.4 C.4.2.1.4.2).
+function failedList(uids: string[], ts: string): InstanceType<typeof Dataset> {
+  return new EncodedIdentifier(
+    writeIdentifier([{ tag: 0x00080058, vr: 'UI', value: uids.join('\\') }], ts !== '1.2.840.10008.1.2', 'ISO_IR 192'),
+    ts,
+  );
 }
 
 export { Status };
