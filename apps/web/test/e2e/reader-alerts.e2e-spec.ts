@@ -1,6 +1,6 @@
-import { ManualClock } from '#src/common/clock.js';
-import { RouterService } from '#src/modules/referrals/router.service.js';
-import { TimersService } from '#src/modules/referrals/timers.service.js';
+import { ManualClock } from '../../../api/src/common/clock.js';
+import { RouterService } from '../../../api/src/modules/referrals/router.service.js';
+import { TimersService } from '../../../api/src/modules/referrals/timers.service.js';
 import type { BrowserContext } from 'playwright-core';
 import { stow } from '../../../api/test/support/dicom-files.js';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
@@ -27,7 +27,7 @@ const SPY = () => {
   (window as unknown as { Notification: unknown }).Notification = FakeNotification;
   const Real = window.AudioContext;
   window.AudioContext = class extends Real {
-    createOscillator() {
+    override createOscillator() {
       spy.tones++;
       return super.createOscillator();
     }

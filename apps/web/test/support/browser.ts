@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { AppOverrides } from '#src/app.module.js';
+import type { AppOverrides } from '../../../api/src/app.module.js';
 import { startTestApp, type TestApp } from '../../../api/test/support/test-app.js';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
