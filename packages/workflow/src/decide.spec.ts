@@ -169,8 +169,21 @@ describe('routing and acceptance', () => {
     expect(notified(decision)).toEqual([`origin_facility:${CHC}`]);
   });
 
-  it('a decline goes back to the queue and is not offered to the same specialist again', () => {
+  it('a STAT decline goes back to the queue and may go round to the same specialist again', () => {
     const declined = must(offered(), { type: 'decline' }, actors.cardiologist, at(3));
+    expect(declined.next).toMatchObject({ state: 'submitted', offeredTo: null, declinedBy: [actors.cardiologist.id] });
+    expect(effectsOf(declined, 'route')[0]?.exclude).toEqual([]);
+    const reoffer = decide(
+      declined.next,
+      { type: 'offer', specialist: cardiologistRef },
+      { actor: actors.system, now: at(4) },
+    );
+    expect(reasonOf(reoffer)).toBe('ok -> offered');
+  });
+
+  it('a non-STAT decline goes back to the queue and is not offered to the same specialist again', () => {
+    const urgent = must(offered(), { type: 'change_priority', priority: 'URGENT' }, actors.coordinator, at(2)).next;
+    const declined = must(urgent, { type: 'decline' }, actors.cardiologist, at(3));
     expect(declined.next).toMatchObject({ state: 'submitted', offeredTo: null, declinedBy: [actors.cardiologist.id] });
     expect(effectsOf(declined, 'route')[0]?.exclude).toEqual([actors.cardiologist.id]);
     const reoffer = decide(

@@ -194,7 +194,9 @@ function payloadReason(s: ReferralSnapshot, e: ReferralEvent, ctx: GuardContext)
     case 'offer': {
       const reason = specialistReason(s, e.specialist, null);
       if (reason !== null) return reason;
-      return s.declinedBy.includes(e.specialist.id) ? 'already_declined' : null;
+      // A STAT referral is never left waiting because everyone on duty said no once: it goes round
+      // again (the router still offers it to those who have not declined first).
+      return s.declinedBy.includes(e.specialist.id) && s.priority !== 'STAT' ? 'already_declined' : null;
     }
     case 'reassign':
       return specialistReason(s, e.specialist, s.offeredTo ?? s.assigneeId);
@@ -583,7 +585,7 @@ export function decide(snapshot: ReferralSnapshot, event: ReferralEvent, ctx: De
           referralId: snapshot.id,
           service: next.service,
           priority: next.priority,
-          exclude: next.declinedBy,
+          exclude: next.priority === 'STAT' ? [] : next.declinedBy,
         });
         break;
       case 'create_back_referral':

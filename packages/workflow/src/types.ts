@@ -243,7 +243,7 @@ export interface RouteEffect {
   readonly referralId: string;
   readonly service: Service;
   readonly priority: Priority;
-  /** Specialists who declined; do not offer to them. */
+  /** Specialists who declined; do not offer to them (empty for STAT, which goes round until accepted). */
   readonly exclude: readonly string[];
 }
 

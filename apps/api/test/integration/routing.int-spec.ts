@@ -169,3 +169,64 @@ describe('routing and timers (an injectable clock, no sleeping for minutes)', ()
     }
   });
 });
+
+describe('a STAT offer goes round until someone accepts', () => {
+  let t: TestApp;
+  const clock = new ManualClock();
+  beforeAll(async () => {
+    t = await startTestApp({}, { overrides: { clock } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('re-offers a STAT ECG to the next reader after each decline or lapse, and again once everyone has said no', async () => {
+    const chen = new Listener(t.url, await t.login('card.chen'));
+    const zhang = new Listener(t.url, await t.login('card.zhang'));
+    await Promise.all([chen.connected(), zhang.connected()]);
+    const token = { chen: await t.login('card.chen'), zhang: await t.login('card.zhang') };
+    const ids = (await t.db.query(`SELECT id, username FROM app_user WHERE username IN ('card.chen', 'card.zhang')`))
+      .rows as { id: string; username: string }[];
+    const who = (userId: string | null) => ids.find((u) => u.id === userId)?.username.replace('card.', '');
+    const router = t.app.get(RouterService);
+    const [id] = await submitReferrals(t, 1, 'ECG', 'STAT');
+    const offeredTo = async () => {
+      await router.settle();
+      const { rows } = await t.db.query(`SELECT state, offered_to FROM referral WHERE id = $1`, [id]);
+      return { state: rows[0].state as string, to: who(rows[0].offered_to) };
+    };
+    const decline = async () => {
+      const now = await offeredTo();
+      const res = await api(t, 'POST', `/api/referrals/${id}/events`, {
+        token: token[now.to as 'chen' | 'zhang'],
+        body: { type: 'decline' },
+      });
+      expect(res.status).toBe(200);
+      return now.to;
+    };
+    const first = await decline();
+    const second = await decline();
+    expect(second).not.toBe(first);
+    // Both on duty have declined: a STAT ECG does not sit in the queue, it is offered again.
+    const third = await offeredTo();
+    expect(third).toEqual({ state: 'offered', to: first });
+    const listener = third.to === 'chen' ? chen : zhang;
+    await listener.waitFor((e) => e.event === 'offer.made' && e.payload.referralId === id);
+    // Nobody answers: after the 2-minute STAT offer timeout it goes to the other reader, and back again.
+    clock.advance(2 * MINUTE + 1000);
+    expect(await t.app.get(TimersService).tick()).toBe(1);
+    await expect(offeredTo()).resolves.toEqual({ state: 'offered', to: second });
+    clock.advance(2 * MINUTE + 1000);
+    expect(await t.app.get(TimersService).tick()).toBe(1);
+    await expect(offeredTo()).resolves.toEqual({ state: 'offered', to: first });
+    // Someone accepts: the round stops.
+    const accepted = await api(t, 'POST', `/api/referrals/${id}/events`, {
+      token: token[first as 'chen' | 'zhang'],
+      body: { type: 'accept' },
+    });
+    expect(accepted.status).toBe(200);
+    await expect(offeredTo()).resolves.toEqual({ state: 'accepted', to: undefined });
+    chen.close();
+    zhang.close();
+  });
+});

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { AppOverrides } from '../../../api/src/app.module.js';
 import { startTestApp, type TestApp } from '../../../api/test/support/test-app.js';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -24,12 +25,15 @@ export interface WebTest {
   close(): Promise<void>;
 }
 
-export async function startWebTest(env: Record<string, string> = {}): Promise<WebTest> {
+export async function startWebTest(
+  env: Record<string, string> = {},
+  opts: { overrides?: AppOverrides } = {},
+): Promise<WebTest> {
   if (!existsSync(join(WEB_DIST, 'index.html'))) {
     throw new Error('apps/web/dist is missing: build the web app first (npm run build).');
   }
   mkdirSync(ARTIFACTS, { recursive: true });
-  const app = await startTestApp({ WEB_DIR: WEB_DIST, ...env });
+  const app = await startTestApp({ WEB_DIR: WEB_DIST, ...env }, { overrides: opts.overrides });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -60,9 +60,17 @@ export function canRead(actor: Actor, r: ScopeRow): boolean {
   }
 }
 
+// The running timers, plus the due times of the report warning and limit once they have fired while
+// the report is still awaited: the reader's clock keeps counting the time over instead of going blank.
+const TIMERS_WITH_FIRED = `(CASE WHEN r.state IN ('submitted', 'offered', 'accepted', 'in_review', 'info_requested')
+  THEN COALESCE((SELECT jsonb_object_agg(e.details->>'timer', e.details->>'dueAt')
+                   FROM referral_event e
+                  WHERE e.referral_id = r.id AND e.event IN ('report_due_soon', 'report_overdue') AND e.details ? 'dueAt'), '{}')
+  ELSE '{}' END) || (r.snapshot->'timers')`;
+
 const LIST_COLUMNS = `r.id, r.number, r.direction, r.state, r.service, r.modality, r.priority, r.patient_id, r.origin_facility_id,
   r.destination_facility_id, r.assignee_id, r.offered_to, r.submitted_at, r.created_at, r.updated_at, r.row_version,
-  r.snapshot->'timers' AS timers, r.parent_referral_id,
+  ${TIMERS_WITH_FIRED} AS timers, r.parent_referral_id,
   -- when the report was signed: the waiting time a list shows stops there
   r.snapshot->'report'->>'signedAt' AS reported_at,
   p.family_name_zh || p.given_name_zh AS patient_name, p.name_pinyin AS patient_name_pinyin, p.mrn AS patient_mrn,

@@ -12,7 +12,8 @@ const SWEEP_MS = 2000;
 
 // Offers waiting referrals to readers: the highest-priority, longest-waiting referral of a pool
 // goes to the specialist of that pool who is on duty, online, has no open offer and is least
-// loaded. One dispatcher per pool at a time (advisory lock), referrals claimed with SKIP LOCKED.
+// loaded. A STAT referral keeps going round (declined or lapsed readers are asked again, last) until
+// someone accepts; others skip whoever declined them. One dispatcher per pool at a time (advisory lock), referrals claimed with SKIP LOCKED.
 @Injectable()
 export class RouterService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
@@ -68,14 +69,14 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
       );
       if (!locked) return false;
       // Look without locking: a claim must never find the queue held by the router's search.
-      const waiting = await m.query<{ id: string; declined: string[] }[]>(
-        `SELECT id, ARRAY(SELECT jsonb_array_elements_text(snapshot->'declinedBy')) AS declined
+      const waiting = await m.query<{ id: string; declined: string[]; stat: boolean }[]>(
+        `SELECT id, ARRAY(SELECT jsonb_array_elements_text(snapshot->'declinedBy')) AS declined, priority = 'STAT' AS stat
            FROM referral WHERE service = $1 AND direction = 'up' AND state = 'submitted'
           ORDER BY priority_rank, submitted_at, id LIMIT 20`,
         [service],
       );
       const now = this.transitions.now();
-      for (const { id, declined } of waiting) {
+      for (const { id, declined, stat } of waiting) {
         // Whoever let the last offer of this referral lapse goes to the back of the line.
         const [lapsed] = await m.query<{ specialist: string | null }[]>(
           `SELECT details->>'specialistId' AS specialist FROM referral_event
@@ -88,9 +89,9 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
             WHERE u.role = 'specialist' AND u.active AND u.specialty = $1
               AND (u.on_duty OR EXISTS (SELECT 1 FROM duty_shift d WHERE d.user_id = u.id AND $2 >= d.starts_at AND $2 < d.ends_at))
               AND EXISTS (SELECT 1 FROM presence p WHERE p.user_id = u.id AND p.last_seen > now() - make_interval(secs => $3))
-              AND NOT (u.id::text = ANY($4::text[]))
+              AND ($6 OR NOT (u.id::text = ANY($4::text[])))
               AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.offered_to = u.id AND r.state = 'offered')
-            ORDER BY (u.id::text = $5) ASC,
+            ORDER BY (u.id::text = ANY($4::text[])) ASC, (u.id::text = $5) ASC,
                      (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN ('accepted', 'in_review', 'info_requested')),
                      u.id
             LIMIT 1`,
@@ -100,6 +101,8 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
             ONLINE_WINDOW_SECONDS,
             declined,
             lapsed?.specialist ?? '',
+            // STAT goes round until someone accepts: those who declined are asked again, after everyone else.
+            stat,
           ],
         );
         if (!reader) continue;

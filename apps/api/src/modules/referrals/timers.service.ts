@@ -53,8 +53,8 @@ export class TimersService implements OnModuleInit, OnModuleDestroy {
     let fired = 0;
     for (let i = 0; i < 1000; i++) {
       const done = await this.ds.transaction(async (m) => {
-        const [job] = await m.query<{ id: string; kind: TimerKind; referral_id: string }[]>(
-          `SELECT id, kind, referral_id FROM scheduled_job WHERE due_at <= $1 ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        const [job] = await m.query<{ id: string; kind: TimerKind; referral_id: string; due_at: Date }[]>(
+          `SELECT id, kind, referral_id, due_at FROM scheduled_job WHERE due_at <= $1 ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
           [this.transitions.now()],
         );
         if (!job) return undefined;
@@ -63,7 +63,11 @@ export class TimersService implements OnModuleInit, OnModuleDestroy {
         if (!row) return { service: undefined };
         try {
           const applied = await requestContext.run({ requestId: `timer-${job.id}`, clientIp: null, actor: null }, () =>
-            this.transitions.apply(m, row, timerEvent(job.kind), 'system', { timer: job.kind }),
+            this.transitions.apply(m, row, timerEvent(job.kind), 'system', {
+              timer: job.kind,
+              // kept so the screens can still count the time over once the timer is gone
+              dueAt: new Date(job.due_at).toISOString(),
+            }),
           );
           return { service: applied.route ? applied.next.service : undefined };
         } catch (err) {

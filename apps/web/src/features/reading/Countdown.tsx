@@ -27,8 +27,14 @@ export function Countdown({
   const duration = useDuration();
   const clock = turnaround(timers, submittedAt, now);
   if (clock.leftMs === undefined) return <span className="muted">—</span>;
+  // Past the limit the time over is what matters, in whole minutes up to an hour ("已超时 3 分钟").
+  const overMinutes = Math.floor(-clock.leftMs / 60_000);
   const text =
-    clock.urgency === 'overdue' ? t('reading.overdueBy', { time: duration(clock.leftMs) }) : duration(clock.leftMs);
+    clock.urgency !== 'overdue'
+      ? duration(clock.leftMs)
+      : overMinutes >= 1 && overMinutes < 60
+        ? t('reading.overdueMinutes', { minutes: overMinutes })
+        : t('reading.overdueBy', { time: duration(clock.leftMs) });
   return (
     <span
       className={`reading-clock ${clock.urgency}`}

@@ -1,14 +1,17 @@
+import type { TurnaroundWarning } from '@zhiyin/contracts';
 import { PRIORITY_LABELS, SERVICE_LABELS, type Priority, type Service } from '@zhiyin/workflow';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useAuth } from '../../app/auth';
 import { useI18n } from '../../i18n/i18n';
+import { alert, clearTitle } from '../../lib/alert';
 import { useNow } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import { fireEvent } from '../referrals/api';
+import { fireEvent, getReferral, type ReferralDetail } from '../referrals/api';
 import { worklist } from './api';
 import { useActionError } from './errors';
 import { useShortcuts } from './hooks';
+import { ageOn } from './time';
 
 interface Offer {
   referralId: string;
@@ -22,6 +25,9 @@ interface Offer {
  * Offers the router makes to this reader pop up wherever they are in the reading room, with the
  * seconds left before the offer lapses; accept opens the workspace. Offers made before the page
  * opened come from the worklist; offer.withdrawn (lapsed, reassigned) takes one away.
+ * A new offer sounds, shows a desktop notification (if allowed) and marks the tab title; the card
+ * names the patient's age and sex, the modality and the clinical question, read from the referral
+ * (an audited read: the referral is offered to this reader).
  */
 export function OfferCenter() {
   const { session } = useAuth();
@@ -33,6 +39,8 @@ export function OfferCenter() {
   const [offers, setOffers] = useState<Offer[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [details, setDetails] = useState<Record<string, ReferralDetail>>({});
+  const asked = useRef(new Set<string>());
 
   const load = useCallback(() => {
     worklist().then(
@@ -67,6 +75,12 @@ export function OfferCenter() {
         },
       ]);
       setError(undefined);
+      alert({
+        userId: me,
+        title: t('reading.offerAlert'),
+        body: `${PRIORITY_LABELS[o.priority][lang]} · ${SERVICE_LABELS[o.service][lang]} · ${o.number}`,
+        tag: `offer-${o.referralId}`,
+      });
     } else if (event === 'offer.withdrawn') {
       setOffers((list) => list.filter((x) => x.referralId !== p.referralId));
     } else if ('state' in p && p.state !== 'offered') {
@@ -74,9 +88,36 @@ export function OfferCenter() {
     }
   });
 
+  // The reader is told, like the coordinator, when a case of theirs passes its warning or limit
+  // (the server sends turnaround.warning to the assignee's own room).
+  useRealtime(['turnaround.warning'], (_event, w: TurnaroundWarning) => {
+    alert({
+      userId: me,
+      title: t(w.event === 'report_due_soon' ? 'reading.urgency.near' : 'reading.urgency.overdue'),
+      body: w.number,
+      tag: `turnaround-${w.referralId}-${w.timer}`,
+    });
+  });
+
   // An offer whose time is up lapses on the server; drop it here too rather than offer a dead button.
   const live = offers.filter((o) => !o.expiresAt || Date.parse(o.expiresAt) > now - 1000);
   const offer = live[0];
+
+  // Details of the offer shown, fetched once per offer.
+  useEffect(() => {
+    if (!offer || asked.current.has(offer.referralId)) return;
+    asked.current.add(offer.referralId);
+    getReferral(offer.referralId).then(
+      (d) => setDetails((all) => ({ ...all, [d.id]: d })),
+      () => undefined,
+    );
+  }, [offer]);
+
+  // The tab title stays marked until every offer is answered (or the tab gets focus).
+  const waiting = live.length > 0;
+  useEffect(() => {
+    if (!waiting) clearTitle();
+  }, [waiting]);
 
   const act = async (type: 'accept' | 'decline') => {
     if (!offer || busy) return;
@@ -112,6 +153,8 @@ export function OfferCenter() {
         </button>
       </div>
     ) : null;
+  const d = details[offer.referralId];
+  const age = d ? ageOn(d.patient_birth_date, new Date(now)) : undefined;
   const seconds = offer.expiresAt ? Math.max(0, Math.ceil((Date.parse(offer.expiresAt) - now) / 1000)) : undefined;
   return (
     <div
@@ -125,8 +168,20 @@ export function OfferCenter() {
       <h2 id="reading-offer-title">{t('reading.offerTitle')}</h2>
       <p id="reading-offer-text">
         <span className={`reading-priority ${offer.priority}`}>{PRIORITY_LABELS[offer.priority][lang]}</span>{' '}
-        {SERVICE_LABELS[offer.service][lang]} · <span className="mono">{offer.number}</span>
+        {SERVICE_LABELS[offer.service][lang]}
+        {d?.modality ? ` · ${d.modality}` : ''} · <span className="mono">{offer.number}</span>
       </p>
+      {d && (
+        <p data-testid="offer-patient">
+          {t(`sex.${d.patient_sex}`)}
+          {age !== undefined ? ` · ${t('reading.age', { age })}` : ''}
+        </p>
+      )}
+      {d?.clinical_question && (
+        <p data-testid="offer-question">
+          <span className="muted">{t('reading.offerQuestion')}</span> {d.clinical_question}
+        </p>
+      )}
       {seconds !== undefined && (
         <p className="reading-offer-left" data-testid="offer-seconds" data-seconds={seconds}>
           {t('reading.offerSecondsLeft', { seconds })}

@@ -10,6 +10,7 @@ import type { ReferralSummary } from '../referrals/api';
 import { facilities, worklist } from './api';
 import { Countdown, useDuration } from './Countdown';
 import { useShortcuts } from './hooks';
+import { AlertControls } from './AlertControls';
 import { OfferCenter } from './OfferCenter';
 import { LiveIndicator, useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
@@ -35,7 +36,7 @@ export default function WorklistPage() {
   // Any change to the pool re-reads the list (events carry ids only), a few at a time.
   const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
   const reload = () => list.reload();
-  useRealtime(['worklist.changed', 'referral.changed', 'offer.made', 'offer.withdrawn'], () => {
+  useRealtime(['worklist.changed', 'referral.changed', 'offer.made', 'offer.withdrawn', 'turnaround.warning'], () => {
     clearTimeout(pending.current);
     pending.current = setTimeout(reload, 250);
   });
@@ -125,6 +126,7 @@ export default function WorklistPage() {
         </h1>
         <div className="actions">
           <LiveIndicator />
+          <AlertControls />
           <ShortcutHelp
             items={[
               { keys: 'N', label: 'reading.key.next' },
