@@ -323,10 +323,16 @@ describe('WADO-RS frames of compressed and multi-frame files', () => {
     const octet = await fetch(`${url}/frames/1`, {
       headers: { authorization: `Bearer ${doc}`, accept: 'multipart/related; type="application/octet-stream"' },
     });
-    expect(octet.status).toBe(406);
+    // Native pixels on request (PS3.18 8.7.3): the JPEG frame decoded to Rows x Columns bytes.
+    expect(octet.status).toBe(200);
+    const native = parts(Buffer.from(await octet.arrayBuffer()), octet.headers.get('content-type')!);
+    expect(native).toHaveLength(1);
+    expect(native[0]!.data.subarray(0, 2).toString('hex')).not.toBe('ffd8');
+    expect(native[0]!.data.length).toBeGreaterThan(frames[0]!.data.length);
     const rendered = await fetch(`${url}/rendered`, {
       headers: { authorization: `Bearer ${doc}`, accept: 'image/png' },
     });
-    expect(rendered.status).toBe(406);
+    expect(rendered.status).toBe(200);
+    expect(rendered.headers.get('content-type')).toBe('image/png');
   });
 });
