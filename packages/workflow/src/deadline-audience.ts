@@ -21,6 +21,9 @@ export interface ShownDeadline {
   readonly dueAt: string;
 }
 
+/** The due time (ISO 8601) of each running timer of a referral, by kind. */
+export type RunningTimers = Partial<Record<TimerKind, string>>;
+
 /**
  * The deadlines of a referral that concern a viewer, earliest first.
  *
@@ -28,10 +31,7 @@ export interface ShownDeadline {
  * @param role - the viewer's role (undefined: nobody signed in, shown none)
  * @returns the timers the role acts on, in the order they fall due (ties in {@link DEADLINE_AUDIENCE} order)
  */
-export function deadlinesFor(
-  timers: Partial<Record<TimerKind, string>> | null | undefined,
-  role: Role | undefined,
-): ShownDeadline[] {
+export function deadlinesFor(timers: RunningTimers | null | undefined, role: Role | undefined): ShownDeadline[] {
   if (!timers || !role) return [];
   const audience = DEADLINE_AUDIENCE[role];
   return audience
