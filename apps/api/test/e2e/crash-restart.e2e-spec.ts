@@ -9,6 +9,7 @@ import pg from 'pg';
 import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
 import { sample, SHARED_DATA, stow } from '../support/dicom-files.js';
 import { freePort } from '../support/ports.js';
+import { multipartBodies } from '../support/multipart.js';
 
 const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -89,22 +90,7 @@ async function get(url: string, token: string, accept = 'application/dicom+json'
   return { status: res.status, type: res.headers.get('content-type') ?? '', buf: Buffer.from(await res.arrayBuffer()) };
 }
 
-/** The parts of a multipart/related response. */
-function parts(body: Buffer, contentType: string): Buffer[] {
-  const boundary = /boundary="?([^";]+)"?/.exec(contentType)![1]!;
-  const delim = Buffer.from(`--${boundary}`);
-  const out: Buffer[] = [];
-  let pos = body.indexOf(delim);
-  while (pos >= 0) {
-    const start = pos + delim.length;
-    if (body.subarray(start, start + 2).toString() === '--') break;
-    const headEnd = body.indexOf('\r\n\r\n', start);
-    const next = body.indexOf(Buffer.from(`\r\n--${boundary}`), headEnd);
-    out.push(body.subarray(headEnd + 4, next));
-    pos = next + 2;
-  }
-  return out;
-}
+const parts = multipartBodies;
 
 const value = (ds: any, tag: string) => ds?.[tag]?.Value?.[0];
 

@@ -8,27 +8,13 @@ import { sample } from '../support/dicom-files.js';
 import { dcmtk } from '../support/dcmtk.js';
 import { freePort } from '../support/ports.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { multipartBodies } from '../support/multipart.js';
 
 const summary = (b: Buffer) => parseHeader(b, { totalLength: b.length, validate: false }).summary;
 // The data set of a Part-10 file (after its File Meta Information).
 const datasetOf = (file: Buffer) => file.subarray(144 + file.readUInt32LE(140));
 
-/** Splits a multipart/related response into its parts. */
-function parts(body: Buffer, contentType: string): Buffer[] {
-  const boundary = /boundary="?([^";]+)"?/.exec(contentType)![1]!;
-  const delim = Buffer.from(`--${boundary}`);
-  const out: Buffer[] = [];
-  let pos = body.indexOf(delim);
-  while (pos >= 0) {
-    const start = pos + delim.length;
-    if (body.subarray(start, start + 2).toString() === '--') break;
-    const headEnd = body.indexOf('\r\n\r\n', start);
-    const next = body.indexOf(Buffer.from(`\r\n--${boundary}`), headEnd);
-    out.push(body.subarray(headEnd + 4, next));
-    pos = next + 2;
-  }
-  return out;
-}
+const parts = multipartBodies;
 
 // Study Root Query/Retrieve – FIND (PS3.4 C.4.1, C.6.2) with dcmtk's findscu -S as the hub workstation.
 describe('Study Root C-FIND SCP for the hub workstations', () => {

@@ -9,6 +9,7 @@ import { SHARED_DATA, sample, stow, stowOutcome, walk } from '../support/dicom-f
 import { dcmtk } from '../support/dcmtk.js';
 import { freePort } from '../support/ports.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { multipartBodies } from '../support/multipart.js';
 
 // The group 0002 of a Part-10 file, and the data set after it.
 function split(file: Buffer): { meta: Record<string, string>; dataset: Buffer } {
@@ -20,22 +21,7 @@ function split(file: Buffer): { meta: Record<string, string>; dataset: Buffer } 
   };
 }
 
-/** Splits a multipart/related response into its parts. */
-function parts(body: Buffer, contentType: string): Buffer[] {
-  const boundary = /boundary="?([^";]+)"?/.exec(contentType)![1]!;
-  const delim = Buffer.from(`--${boundary}`);
-  const out: Buffer[] = [];
-  let pos = body.indexOf(delim);
-  while (pos >= 0) {
-    const start = pos + delim.length;
-    if (body.subarray(start, start + 2).toString() === '--') break;
-    const headEnd = body.indexOf('\r\n\r\n', start);
-    const next = body.indexOf(Buffer.from(`\r\n--${boundary}`), headEnd);
-    out.push(body.subarray(headEnd + 4, next));
-    pos = next + 2;
-  }
-  return out;
-}
+const parts = multipartBodies;
 
 // The storescu option that proposes a file's own (compressed) transfer syntax, so that it is sent as it is
 // kept; uncompressed files use storescu's default proposal.
