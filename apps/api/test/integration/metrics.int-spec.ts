@@ -107,7 +107,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
       headers: { ...tus, 'upload-length': String(ct.length) },
     });
     expect(createdUpload.status).toBe(201);
-    const uploaded = await fetch(new URL(createdUpload.headers.get('location')!, t.url), {
+    const uploaded = await fetch(new URL(createdUpload.headers.get('location')!, `${t.url}/api/uploads`), {
       method: 'PATCH',
       headers: { ...tus, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
       body: ct,

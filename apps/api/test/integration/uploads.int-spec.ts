@@ -30,7 +30,7 @@ describe('resumable uploads (tus) feed the same ingest', () => {
       },
     });
     expect(res.status).toBe(201);
-    return new URL(res.headers.get('location')!, t.url).pathname;
+    return new URL(res.headers.get('location')!, `${t.url}/api/uploads`).pathname;
   };
   const patch = (path: string, offset: number, body: Buffer, token = doc) =>
     fetch(`${t.url}${path}`, {
@@ -151,7 +151,7 @@ describe('resumable uploads (tus) feed the same ingest', () => {
 
     const res = await start(doc, referral);
     expect(res.status).toBe(201);
-    const path = new URL(res.headers.get('location')!, t.url).pathname;
+    const path = new URL(res.headers.get('location')!, `${t.url}/api/uploads`).pathname;
     const done = await patch(path, 0, ct);
     expect(done.status).toBe(200);
     const linked = await t.db.query(

@@ -63,8 +63,10 @@ export class UploadsService implements OnModuleDestroy {
       datastore: this.store,
       maxSize: config.stowMaxPartBytes,
       respectForwardedHeaders: config.trustProxy,
-      // The upload's Location from the public URL, never from the client's Host header.
-      generateUrl: (_req, { path, id }) => `${this.origin.getStore() ?? ''}${path}/${id}`,
+      // The upload's Location is relative (RFC 9110 §10.2.2; tus allows it): the client resolves it against the URL
+      // it created the upload at, so it is never taken from the Host header, and it still works when the browser
+      // reaches the server through a proxy, a NAT or a path prefix the server was not told about.
+      generateUrl: (_req, { id }) => `uploads/${id}`,
       disableTerminationForFinishedUploads: true,
       onUploadCreate: async (req, upload) => {
         // The owner is whoever created the upload, never what the client claims.

@@ -178,7 +178,8 @@ class UploadQueue {
     this.update(job, { state: 'uploading' });
     const userId = session.get()?.user.id ?? 'anonymous';
     const upload = new Upload(job.file, {
-      endpoint: '/api/uploads',
+      // Absolute: the server answers with a Location relative to it (`uploads/<id>`).
+      endpoint: new URL('/api/uploads', window.location.origin).href,
       // With a referral, the server attaches the stored study to it itself (even if this tab closes).
       metadata: {
         filename: job.item.path,
