@@ -289,7 +289,7 @@ async function main() {
       dataRoot: resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()),
       pgUrl: pgAdmin,
       log,
-      users: { write: 'doc.bjcy', read: 'coord.liu' },
+      users: { write: 'doc.hyjq', read: 'coord.liu' },
       password: 'Zhiyin-2026',
     });
     servers.push(zhiyin);

@@ -5,82 +5,88 @@ import { toPinyin } from '#src/modules/patients/pinyin.js';
 
 export const DEMO_PASSWORD = 'Zhiyin-2026';
 
-// The first deployment: one district hub hospital with an imaging and an ECG reading centre, and
-// 11 community health service centres. Names of centres and patients follow the synthetic study
-// set in the shared test data, so demo uploads land on the right patient.
+// The first deployment: Hanyang District, Wuhan — the district's central hospital (the hub, with its
+// remote imaging and remote ECG diagnosis centres) and the community health service centres of the
+// district's 11 streets (codes HY + the street's initials). The demo patients carry the patient IDs,
+// names, sexes and birth dates of the synthetic study set in the shared test data (whose IDs keep that
+// set's own prefixes), so its files uploaded in the demo land on the right patient.
 export const HUB = {
   code: 'HUB',
-  nameZh: '北京市区域医疗中心医院',
-  nameEn: 'Beijing Regional Hub Hospital',
-  address: '北京市朝阳区工体南路8号',
+  nameZh: '武汉市汉阳医院',
+  nameEn: 'Wuhan Hanyang Hospital',
+  address: '武汉市汉阳区汉阳大道53号',
 };
 
 export const CENTRES = [
   {
-    code: 'BJCY',
-    nameZh: '北京市朝阳区双井社区卫生服务中心',
-    nameEn: 'Shuangjing Community Health Service Centre, Chaoyang',
+    code: 'HYJQ',
+    nameZh: '武汉市汉阳区建桥街社区卫生服务中心',
+    nameEn: 'Jianqiao Community Health Service Centre, Hanyang',
   },
   {
-    code: 'BJHD',
-    nameZh: '北京市海淀区学院路社区卫生服务中心',
-    nameEn: 'Xueyuan Road Community Health Service Centre, Haidian',
+    code: 'HYQC',
+    nameZh: '武汉市汉阳区晴川街社区卫生服务中心',
+    nameEn: 'Qingchuan Community Health Service Centre, Hanyang',
   },
   {
-    code: 'BJDC',
-    nameZh: '北京市东城区东四社区卫生服务中心',
-    nameEn: 'Dongsi Community Health Service Centre, Dongcheng',
+    code: 'HYYW',
+    nameZh: '武汉市汉阳区鹦鹉街社区卫生服务中心',
+    nameEn: 'Yingwu Community Health Service Centre, Hanyang',
   },
   {
-    code: 'BJXC',
-    nameZh: '北京市西城区月坛社区卫生服务中心',
-    nameEn: 'Yuetan Community Health Service Centre, Xicheng',
+    code: 'HYZT',
+    nameZh: '武汉市汉阳区洲头街社区卫生服务中心',
+    nameEn: 'Zhoutou Community Health Service Centre, Hanyang',
   },
   {
-    code: 'BJFT',
-    nameZh: '北京市丰台区方庄社区卫生服务中心',
-    nameEn: 'Fangzhuang Community Health Service Centre, Fengtai',
+    code: 'HYWLD',
+    nameZh: '武汉市汉阳区五里墩街社区卫生服务中心',
+    nameEn: 'Wulidun Community Health Service Centre, Hanyang',
   },
   {
-    code: 'BJSJS',
-    nameZh: '北京市石景山区八角社区卫生服务中心',
-    nameEn: 'Bajiao Community Health Service Centre, Shijingshan',
+    code: 'HYQDK',
+    nameZh: '武汉市汉阳区琴断口街社区卫生服务中心',
+    nameEn: 'Qinduankou Community Health Service Centre, Hanyang',
   },
   {
-    code: 'BJTZ',
-    nameZh: '北京市通州区中仓社区卫生服务中心',
-    nameEn: 'Zhongcang Community Health Service Centre, Tongzhou',
-  },
-  { code: 'BJSY', nameZh: '北京市顺义区仁和社区卫生服务中心', nameEn: 'Renhe Community Health Service Centre, Shunyi' },
-  {
-    code: 'BJCP',
-    nameZh: '北京市昌平区回龙观社区卫生服务中心',
-    nameEn: 'Huilongguan Community Health Service Centre, Changping',
+    code: 'HYEQ',
+    nameZh: '武汉市汉阳区江汉二桥街社区卫生服务中心',
+    nameEn: 'Jianghan Erqiao Community Health Service Centre, Hanyang',
   },
   {
-    code: 'BJDX',
-    nameZh: '北京市大兴区兴丰社区卫生服务中心',
-    nameEn: 'Xingfeng Community Health Service Centre, Daxing',
+    code: 'HYYF',
+    nameZh: '武汉市汉阳区永丰街社区卫生服务中心',
+    nameEn: 'Yongfeng Community Health Service Centre, Hanyang',
   },
   {
-    code: 'BJFS',
-    nameZh: '北京市房山区长阳社区卫生服务中心',
-    nameEn: 'Changyang Community Health Service Centre, Fangshan',
+    code: 'HYJD',
+    nameZh: '武汉市汉阳区江堤街社区卫生服务中心',
+    nameEn: 'Jiangdi Community Health Service Centre, Hanyang',
+  },
+  {
+    code: 'HYSX',
+    nameZh: '武汉市汉阳区四新街社区卫生服务中心',
+    nameEn: 'Sixin Community Health Service Centre, Hanyang',
+  },
+  {
+    code: 'HYLY',
+    nameZh: '武汉市汉阳区龙阳街社区卫生服务中心',
+    nameEn: 'Longyang Community Health Service Centre, Hanyang',
   },
 ] as const;
 
 const DOCTOR_NAMES: Record<string, [string, string]> = {
-  BJCY: ['周建华', 'Zhou Jianhua'],
-  BJHD: ['吴秀兰', 'Wu Xiulan'],
-  BJDC: ['徐志强', 'Xu Zhiqiang'],
-  BJXC: ['孙丽娜', 'Sun Lina'],
-  BJFT: ['胡海燕', 'Hu Haiyan'],
-  BJSJS: ['朱国庆', 'Zhu Guoqing'],
-  BJTZ: ['高淑芬', 'Gao Shufen'],
-  BJSY: ['林志明', 'Lin Zhiming'],
-  BJCP: ['何静', 'He Jing'],
-  BJDX: ['郭伟', 'Guo Wei'],
-  BJFS: ['马丽', 'Ma Li'],
+  HYJQ: ['周建华', 'Zhou Jianhua'],
+  HYQC: ['吴秀兰', 'Wu Xiulan'],
+  HYYW: ['徐志强', 'Xu Zhiqiang'],
+  HYZT: ['孙丽娜', 'Sun Lina'],
+  HYWLD: ['胡海燕', 'Hu Haiyan'],
+  HYQDK: ['朱国庆', 'Zhu Guoqing'],
+  HYEQ: ['高淑芬', 'Gao Shufen'],
+  HYYF: ['林志明', 'Lin Zhiming'],
+  HYJD: ['何静', 'He Jing'],
+  HYSX: ['郭伟', 'Guo Wei'],
+  HYLY: ['马丽', 'Ma Li'],
 };
 
 interface DemoUser {
@@ -143,21 +149,21 @@ export const DEMO_USERS: DemoUser[] = [
 
 /** [centre, MRN (= DICOM PatientID), family, given, sex, birth date] */
 export const DEMO_PATIENTS: [string, string, string, string, 'M' | 'F', string][] = [
-  ['BJCY', 'BJCY100000', '孙', '娟', 'F', '2001-01-05'],
-  ['BJHD', 'BJHD107919', '郑', '堃', 'M', '1956-11-12'],
-  ['BJDC', 'BJDC115838', '黄', '淑珍', 'M', '1963-08-16'],
-  ['BJXC', 'BJXC123757', '张', '伟', 'F', '1987-11-16'],
-  ['BJFT', 'BJFT131676', '郑', '军', 'M', '1990-02-09'],
-  ['BJSJS', 'BJSJS139595', '张', '杰', 'F', '1944-05-12'],
-  ['BJTZ', 'BJTZ147514', '司马', '䶮', 'M', '1970-04-01'],
-  ['BJSY', 'BJSY155433', '罗', '芳', 'M', '1969-06-04'],
-  ['BJCP', 'BJCP163352', '闫', '桂英', 'F', '1941-09-09'],
-  ['BJDX', 'BJDX171271', '马', '喆', 'M', '1985-02-10'],
-  ['BJFS', 'BJFS179190', '闫', '艳', 'F', '1955-02-12'],
-  ['BJCY', 'BJCY100101', '王', '建国', 'M', '1952-07-21'],
-  ['BJCY', 'BJCY100102', '李', '秀英', 'F', '1948-03-30'],
-  ['BJCY', 'BJCY100103', '赵', '德明', 'M', '1960-12-02'],
-  ['BJHD', 'BJHD108001', '刘', '淑华', 'F', '1957-10-18'],
+  ['HYJQ', 'BJCY100000', '孙', '娟', 'F', '2001-01-05'],
+  ['HYQC', 'BJHD107919', '郑', '堃', 'M', '1956-11-12'],
+  ['HYYW', 'BJDC115838', '黄', '淑珍', 'M', '1963-08-16'],
+  ['HYZT', 'BJXC123757', '张', '伟', 'F', '1987-11-16'],
+  ['HYWLD', 'BJFT131676', '郑', '军', 'M', '1990-02-09'],
+  ['HYQDK', 'BJSJS139595', '张', '杰', 'F', '1944-05-12'],
+  ['HYEQ', 'BJTZ147514', '司马', '䶮', 'M', '1970-04-01'],
+  ['HYYF', 'BJSY155433', '罗', '芳', 'M', '1969-06-04'],
+  ['HYJD', 'BJCP163352', '闫', '桂英', 'F', '1941-09-09'],
+  ['HYSX', 'BJDX171271', '马', '喆', 'M', '1985-02-10'],
+  ['HYLY', 'BJFS179190', '闫', '艳', 'F', '1955-02-12'],
+  ['HYJQ', 'BJCY100101', '王', '建国', 'M', '1952-07-21'],
+  ['HYJQ', 'BJCY100102', '李', '秀英', 'F', '1948-03-30'],
+  ['HYJQ', 'BJCY100103', '赵', '德明', 'M', '1960-12-02'],
+  ['HYQC', 'BJHD108001', '刘', '淑华', 'F', '1957-10-18'],
 ];
 
 export interface SeedResult {

@@ -23,7 +23,7 @@ describe('from reading to decision', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    [doc, cardio, coord] = await Promise.all([t.login('doc.bjcy'), t.login('card.chen'), t.login('coord.liu')]);
+    [doc, cardio, coord] = await Promise.all([t.login('doc.hyjq'), t.login('card.chen'), t.login('coord.liu')]);
     patientId = (await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`)).rows[0].id;
     const created = await api(t, 'POST', '/api/referrals', {
       token: doc,
@@ -114,7 +114,7 @@ describe('from reading to decision', () => {
     expect(text).not.toContain('印象');
     expect(text).toMatch(/年龄 Age: \d+ 岁/);
     for (const s of [
-      '北京市区域医疗中心医院',
+      '武汉市汉阳医院',
       '心电图诊断报告',
       '李秀英',
       '下壁心肌缺血可能',
@@ -179,7 +179,7 @@ describe('from reading to decision', () => {
     expect(agreed.body.versions).toHaveLength(3);
     expect((await api(t, 'GET', `/api/referrals/${referralId}`, { token: doc })).body.state).toBe('plan_agreed');
     // A community doctor of another centre cannot read the plan.
-    expect((await api(t, 'GET', path('/plan'), { token: await t.login('doc.bjhd') })).status).toBe(404);
+    expect((await api(t, 'GET', path('/plan'), { token: await t.login('doc.hyqc') })).status).toBe(404);
   });
 
   it('while an agreed plan is being changed, the patient is told so and sees nothing of the old version', async () => {
@@ -223,8 +223,8 @@ describe('from reading to decision', () => {
     const patient = login.body.accessToken as string;
     const decision = await api(t, 'GET', '/api/me/decision', { token: patient });
     expect(decision.status).toBe(200);
-    expect(decision.body.where['zh-CN']).toBe('前往北京市区域医疗中心医院心内科门诊就诊');
-    expect(decision.body.where.en).toContain('Beijing Regional Hub Hospital');
+    expect(decision.body.where['zh-CN']).toBe('前往武汉市汉阳医院心内科门诊就诊');
+    expect(decision.body.where.en).toContain('Wuhan Hanyang Hospital');
     expect(decision.body.appointment).toMatchObject({ department: '心内科门诊', place: '门诊楼 3 层 305 室' });
     expect(decision.body.bring).toContain('医保卡');
     expect(decision.body.seekHelpNow['zh-CN']).toContain('120');

@@ -21,7 +21,7 @@ describe('a standard DICOMweb client (dicomweb-client) against Zhiyin', () => {
   beforeAll(async () => {
     t = await startTestApp();
     let radiologist: string;
-    [doc, radiologist] = await Promise.all([t.login('doc.bjcy'), t.login('rad.li')]);
+    [doc, radiologist] = await Promise.all([t.login('doc.hyjq'), t.login('rad.li')]);
     uploader = new api.DICOMwebClient({ url: `${t.url}/dicomweb`, headers: { Authorization: `Bearer ${doc}` } });
     reader = new api.DICOMwebClient({ url: `${t.url}/dicomweb`, headers: { Authorization: `Bearer ${radiologist}` } });
   });

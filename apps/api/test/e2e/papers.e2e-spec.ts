@@ -54,10 +54,10 @@ describe('papers: the patient sheet and the referral form', () => {
   beforeAll(async () => {
     t = await startTestApp({ PUBLIC_URL, TIME_ZONE: 'Asia/Shanghai' });
     [doc, cardio, coord, otherDoc] = await Promise.all([
-      t.login('doc.bjcy'),
+      t.login('doc.hyjq'),
       t.login('card.chen'),
       t.login('coord.liu'),
-      t.login('doc.bjhd'),
+      t.login('doc.hyqc'),
     ]);
     const created = await api(t, 'POST', '/api/patients', {
       token: doc,

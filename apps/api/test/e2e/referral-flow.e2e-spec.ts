@@ -17,9 +17,9 @@ describe('a referral from the community centre to the ECG reading centre, live',
 
   beforeAll(async () => {
     t = await startTestApp();
-    for (const u of ['doc.bjcy', 'card.chen', 'coord.liu']) tokens[u] = await t.login(u);
+    for (const u of ['doc.hyjq', 'card.chen', 'coord.liu']) tokens[u] = await t.login(u);
     // Only card.chen is online: card.zhang is on duty but not connected, so the offer goes to card.chen.
-    for (const u of ['doc.bjcy', 'card.chen', 'coord.liu']) {
+    for (const u of ['doc.hyjq', 'card.chen', 'coord.liu']) {
       listeners[u] = new Listener(t.url, tokens[u]!);
       await listeners[u].connected();
     }
@@ -30,7 +30,7 @@ describe('a referral from the community centre to the ECG reading centre, live',
   });
 
   it('runs the whole conversation with every event delivered exactly once to everyone concerned', async () => {
-    const doc = tokens['doc.bjcy']!;
+    const doc = tokens['doc.hyjq']!;
     const cardio = tokens['card.chen']!;
     const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
     const patientId = rows[0].id as string;
@@ -79,10 +79,10 @@ describe('a referral from the community centre to the ECG reading centre, live',
       const res = await api(t, 'POST', `/api/referrals/${referralId}/events`, { token: cardio, body: { type } });
       expect(res.status).toBe(200);
     }
-    await listeners['doc.bjcy']!.waitFor((e) => e.event === 'referral.changed' && e.payload.state === 'in_review');
+    await listeners['doc.hyjq']!.waitFor((e) => e.event === 'referral.changed' && e.payload.state === 'in_review');
 
     // 5. The community doctor's connection drops; the cardiologist asks a question meanwhile.
-    const docSocket = listeners['doc.bjcy']!.socket;
+    const docSocket = listeners['doc.hyjq']!.socket;
     const reconnected = new Promise<void>((resolve) => docSocket.io.once('reconnect', () => resolve()));
     docSocket.io.engine.close();
     const asked = await api(t, 'POST', `/api/referrals/${referralId}/events`, {
@@ -92,7 +92,7 @@ describe('a referral from the community centre to the ECG reading centre, live',
     expect(asked.body.state).toBe('info_requested');
     await reconnected;
     // The question arrives after reconnecting (connection state recovery replays what was missed).
-    const question = await listeners['doc.bjcy']!.waitFor(
+    const question = await listeners['doc.hyjq']!.waitFor(
       (e) => e.event === 'message.posted' && e.payload.kind === 'question',
     );
     const thread = await api(t, 'GET', `/api/referrals/${referralId}/messages`, { token: doc });
@@ -120,7 +120,7 @@ describe('a referral from the community centre to the ECG reading centre, live',
       };
     };
     await new Promise((r) => setTimeout(r, 500));
-    for (const u of ['doc.bjcy', 'card.chen', 'coord.liu']) {
+    for (const u of ['doc.hyjq', 'card.chen', 'coord.liu']) {
       const { rows: expected } = await t.db.query(
         `SELECT o.id::text AS id FROM outbox o WHERE o.rooms && $1::text[] AND o.payload->>'referralId' = $2 ORDER BY o.id`,
         [staticRooms(bare(u)), referralId],
@@ -135,7 +135,7 @@ describe('a referral from the community centre to the ECG reading centre, live',
     const replay = await api(t, 'GET', '/api/events?after=0', { token: doc });
     const replayed = replay.body.items.filter((e: any) => e.payload.referralId === referralId).map((e: any) => e.id);
     expect(replayed).toEqual(
-      listeners['doc.bjcy']!.events(undefined, referralId)
+      listeners['doc.hyjq']!.events(undefined, referralId)
         .map((e) => e.payload.id)
         .sort((a, b) => Number(a) - Number(b)),
     );
@@ -166,7 +166,7 @@ describe('a referral from the community centre to the ECG reading centre, live',
   });
 
   it('refuses a stale transition and a forbidden one, changing nothing', async () => {
-    const doc = tokens['doc.bjcy']!;
+    const doc = tokens['doc.hyjq']!;
     const { rows } = await t.db.query(`SELECT id, row_version, state FROM referral ORDER BY created_at LIMIT 1`);
     const { id, row_version } = rows[0];
     const stale = await api(t, 'POST', `/api/referrals/${id}/events`, {
@@ -193,12 +193,12 @@ describe('a referral from the community centre to the ECG reading centre, live',
     const bad = new Listener(t.url, 'not-a-token');
     await expect(bad.connected()).rejects.toThrow(/unauthorized/);
     bad.close();
-    const other = new Listener(t.url, await t.login('doc.bjhd'));
+    const other = new Listener(t.url, await t.login('doc.hyqc'));
     await other.connected();
     const { rows } = await t.db.query(`SELECT id FROM referral LIMIT 1`);
     const ack = await other.socket.emitWithAck('referral.watch', rows[0].id);
     expect(ack).toEqual({ ok: false, error: 'not_found' });
-    const own = await listeners['doc.bjcy']!.socket.emitWithAck('referral.watch', rows[0].id);
+    const own = await listeners['doc.hyjq']!.socket.emitWithAck('referral.watch', rows[0].id);
     expect(own).toEqual({ ok: true });
     other.close();
   });

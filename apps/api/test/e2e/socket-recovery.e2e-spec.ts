@@ -14,7 +14,7 @@ describe('socket.io connection state recovery', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    for (const u of ['doc.bjcy', 'doc.bjdc']) tokens[u] = await t.login(u);
+    for (const u of ['doc.hyjq', 'doc.hyyw']) tokens[u] = await t.login(u);
     server = t.app.get(RealtimeGateway).server;
   });
   afterAll(async () => {
@@ -56,10 +56,10 @@ describe('socket.io connection state recovery', () => {
     return { socket, got, until };
   };
 
-  /** Connects as doc.bjcy, receives one event, drops the connection, and misses one. */
+  /** Connects as doc.hyjq, receives one event, drops the connection, and misses one. */
   const droppedSession = async () => {
-    const a = await connect(tokens['doc.bjcy']!);
-    send('doc.bjcy', '1');
+    const a = await connect(tokens['doc.hyjq']!);
+    send('doc.hyjq', '1');
     await a.until('1');
     const internals = a.socket as unknown as { _pid: string; _lastOffset: string };
     const saved = { id: a.socket.id!, pid: internals._pid, offset: internals._lastOffset };
@@ -69,29 +69,29 @@ describe('socket.io connection state recovery', () => {
     a.socket.io.engine.close();
     for (let i = 0; i < 400 && server.sockets.sockets.has(saved.id); i++) await new Promise((r) => setTimeout(r, 25));
     expect(server.sockets.sockets.has(saved.id)).toBe(false);
-    send('doc.bjcy', '2-missed');
+    send('doc.hyjq', '2-missed');
     return saved;
   };
 
   it('gives another user who presents the private id and offset a fresh session, not the rooms and missed events', async () => {
     const saved = await droppedSession();
-    const b = await connect(tokens['doc.bjdc']!, { pid: saved.pid, offset: saved.offset });
+    const b = await connect(tokens['doc.hyyw']!, { pid: saved.pid, offset: saved.offset });
     expect(b.socket.id).not.toBe(saved.id);
     // Events to b's own room arrive; a missed event would have come first, and none did.
-    send('doc.bjdc', '3-own');
+    send('doc.hyyw', '3-own');
     await b.until('3-own');
     // Nor is b in the dropped session's rooms.
-    send('doc.bjcy', '4-not-yours');
-    send('doc.bjdc', '5-own');
+    send('doc.hyjq', '4-not-yours');
+    send('doc.hyyw', '5-own');
     await b.until('5-own');
     expect(b.got).toEqual(['3-own', '5-own']);
     const live = server.sockets.sockets.get(b.socket.id!);
-    expect([...(live?.rooms ?? [])]).not.toContain(`user:${userOf('doc.bjcy')}`);
+    expect([...(live?.rooms ?? [])]).not.toContain(`user:${userOf('doc.hyjq')}`);
   });
 
   it('still restores the session to its own user, with the events missed meanwhile', async () => {
     const saved = await droppedSession();
-    const again = await connect(tokens['doc.bjcy']!, { pid: saved.pid, offset: saved.offset });
+    const again = await connect(tokens['doc.hyjq']!, { pid: saved.pid, offset: saved.offset });
     expect(again.socket.id).toBe(saved.id);
     await again.until('2-missed');
   });

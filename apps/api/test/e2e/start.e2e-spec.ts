@@ -60,7 +60,7 @@ describe('npm start on a machine without a PostgreSQL server', () => {
   it('prints the URL and the demo logins', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(output).toContain(`password for all: ${DEMO_PASSWORD}`);
-    for (const u of ['doc.bjcy', 'rad.li', 'card.chen', 'coord.liu', 'admin']) expect(output).toContain(u);
+    for (const u of ['doc.hyjq', 'rad.li', 'card.chen', 'coord.liu', 'admin']) expect(output).toContain(u);
   });
 
   it('listens for DICOM associations: an AE title nobody registered is rejected at association', async () => {
@@ -76,7 +76,7 @@ describe('npm start on a machine without a PostgreSQL server', () => {
     const login = await fetch(`${url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'doc.bjtz', password: DEMO_PASSWORD }),
+      body: JSON.stringify({ username: 'doc.hyeq', password: DEMO_PASSWORD }),
     });
     const { accessToken } = (await login.json()) as { accessToken: string };
     const facilities = (await (
@@ -167,7 +167,7 @@ describe('an API node on a PostgreSQL server, stopped with SIGTERM', () => {
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
     // A sign-in whose body is still arriving when the signal comes (keep-alive, as browsers connect).
-    const body = JSON.stringify({ username: 'doc.bjcy', password: DEMO_PASSWORD });
+    const body = JSON.stringify({ username: 'doc.hyjq', password: DEMO_PASSWORD });
     const req = http.request({
       port,
       host: '127.0.0.1',

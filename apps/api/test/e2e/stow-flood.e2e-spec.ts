@@ -102,7 +102,7 @@ describe('STOW-RS floods against the built server', () => {
     const res = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'doc.bjcy', password: DEMO_PASSWORD }),
+      body: JSON.stringify({ username: 'doc.hyjq', password: DEMO_PASSWORD }),
     });
     token = ((await res.json()) as { accessToken: string }).accessToken;
     // Warm: one normal request, so that what is measured next is the floods, not the first STOW.

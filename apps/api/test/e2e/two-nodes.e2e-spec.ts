@@ -112,7 +112,7 @@ describe('two API nodes with Redis', () => {
   }
 
   it('an event caused on one node reaches a client connected to the other', async () => {
-    const token = await b.login('doc.bjcy');
+    const token = await b.login('doc.hyjq');
     const onB = new Listener(b.url, token);
     const onA = new Listener(aUrl, token);
     await Promise.all([onB.connected(), onA.connected()]);
@@ -128,7 +128,7 @@ describe('two API nodes with Redis', () => {
   });
 
   it('a client whose connection drops resumes on the other node with the events it missed, and its node stays up', async () => {
-    const token = await b.login('doc.bjcy');
+    const token = await b.login('doc.hyjq');
     const client = new Listener(aUrl, token);
     await client.connected();
     const before = await openReferral(b.url, token);
@@ -150,7 +150,7 @@ describe('two API nodes with Redis', () => {
   });
 
   it('killing a node loses no event for a client that reconnects to the other', async () => {
-    const token = await b.login('doc.bjcy');
+    const token = await b.login('doc.hyjq');
     const client = new Listener(aUrl, token, b.url);
     await client.connected();
     const before = await openReferral(b.url, token);
@@ -173,7 +173,7 @@ describe('two API nodes with Redis', () => {
     const { rows } = await b.db.query(
       `SELECT o.id::text AS id FROM outbox o WHERE o.rooms && $1::text[] AND o.id >= $2 ORDER BY o.id`,
       [
-        [`facility:${(await b.db.query(`SELECT id FROM facility WHERE code = 'BJCY'`)).rows[0].id}`],
+        [`facility:${(await b.db.query(`SELECT id FROM facility WHERE code = 'HYJQ'`)).rows[0].id}`],
         client.events(undefined, before)[0]!.payload.id,
       ],
     );
@@ -187,7 +187,7 @@ describe('two API nodes with Redis', () => {
 
   it('a node closed while clients are connected shuts down, and they resume on another node with the events they missed', async () => {
     const c = await startTestApp({ REDIS_URL, REDIS_STREAM_NAME: stream }, { databaseUrl: b.databaseUrl });
-    const token = await b.login('doc.bjcy');
+    const token = await b.login('doc.hyjq');
     const client = new Listener(c.url, token);
     await client.connected();
     const before = await openReferral(b.url, token);

@@ -35,21 +35,21 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
         body: {
           code: 'bjmtg',
           kind: 'community',
-          nameZh: '北京市门头沟区大峪社区卫生服务中心',
+          nameZh: '武汉市蔡甸区奓山街社区卫生服务中心',
           nameEn: 'Dayu Community Health Service Centre, Mentougou',
           hubId,
-          address: '北京市门头沟区新桥大街1号',
+          address: '武汉市蔡甸区奓山街新天大道1号',
         },
       });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ code: 'BJMTG', kind: 'community', hubId, active: true });
+      expect(created.body).toMatchObject({ code: 'CDZS', kind: 'community', hubId, active: true });
       // A community centre is read by its hub's reading centres.
       expect(created.body.readingCentres.map((c: { service: string }) => c.service).sort()).toEqual(['ECG', 'IMAGING']);
       const id = created.body.id as string;
 
       const dup = await api(t, 'POST', '/api/facilities', {
         token: admin,
-        body: { code: 'BJMTG', kind: 'hub', nameZh: '重复', nameEn: 'Duplicate' },
+        body: { code: 'CDZS', kind: 'hub', nameZh: '重复', nameEn: 'Duplicate' },
       });
       expect(dup.status).toBe(409);
       expect(dup.body.error).toMatchObject({ code: 'CONFLICT', details: { fields: ['code'] } });
@@ -60,7 +60,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
       });
       expect(edited.status).toBe(200);
       expect(edited.body).toMatchObject({ nameEn: 'Dayu CHC, Mentougou', phone: '010-69840000' });
-      const clash = await api(t, 'PATCH', `/api/facilities/${id}`, { token: admin, body: { code: 'BJCY' } });
+      const clash = await api(t, 'PATCH', `/api/facilities/${id}`, { token: admin, body: { code: 'HYJQ' } });
       expect(clash.status).toBe(409);
 
       const off = await api(t, 'POST', `/api/facilities/${id}/deactivate`, { token: admin });
@@ -93,7 +93,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
       expect(noHub.status).toBe(400);
       expect(noHub.body.error.details.fields).toEqual([expect.stringMatching(/^hubId/)]);
 
-      const { rows } = await t.db.query(`SELECT id FROM facility WHERE code = 'BJCY'`);
+      const { rows } = await t.db.query(`SELECT id FROM facility WHERE code = 'HYJQ'`);
       const notHub = await api(t, 'POST', '/api/facilities', {
         token: admin,
         body: { code: 'NOTHUB', kind: 'community', nameZh: '无', nameEn: 'None', hubId: rows[0].id },
@@ -137,9 +137,9 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
   });
 
   describe('users', () => {
-    let bjcy: string;
+    let jianqiao: string;
     beforeAll(async () => {
-      bjcy = (await t.db.query(`SELECT id FROM facility WHERE code = 'BJCY'`)).rows[0].id;
+      jianqiao = (await t.db.query(`SELECT id FROM facility WHERE code = 'HYJQ'`)).rows[0].id;
     });
 
     const login = (username: string, password: string) =>
@@ -149,40 +149,40 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
       const created = await api(t, 'POST', '/api/users', {
         token: admin,
         body: {
-          username: 'doc.bjcy2',
+          username: 'doc.hyjq2',
           displayNameZh: '郑晓',
           displayNameEn: 'Zheng Xiao',
           role: 'community_doctor',
-          facilityId: bjcy,
-          password: 'Shuangjing-2030',
+          facilityId: jianqiao,
+          password: 'Jianqiao-2030',
         },
       });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({
-        username: 'doc.bjcy2',
+        username: 'doc.hyjq2',
         role: 'community_doctor',
-        facilityId: bjcy,
+        facilityId: jianqiao,
         active: true,
       });
       expect(JSON.stringify(created.body)).not.toMatch(/passwordHash|argon2/);
-      const { rows } = await t.db.query(`SELECT password_hash FROM app_user WHERE username = 'doc.bjcy2'`);
+      const { rows } = await t.db.query(`SELECT password_hash FROM app_user WHERE username = 'doc.hyjq2'`);
       expect(rows[0].password_hash).toMatch(/^\$argon2id\$/);
-      expect((await login('doc.bjcy2', 'Shuangjing-2030')).status).toBe(200);
+      expect((await login('doc.hyjq2', 'Jianqiao-2030')).status).toBe(200);
 
       const list = await api(t, 'GET', `/api/users?q=${encodeURIComponent('郑晓')}`, { token: admin });
-      expect(list.body.items.map((u: { username: string }) => u.username)).toEqual(['doc.bjcy2']);
+      expect(list.body.items.map((u: { username: string }) => u.username)).toEqual(['doc.hyjq2']);
       expect(JSON.stringify(list.body)).not.toMatch(/passwordHash|argon2/);
       expect(await audit('user.create', created.body.id)).toHaveLength(1);
 
       const taken = await api(t, 'POST', '/api/users', {
         token: admin,
         body: {
-          username: 'doc.bjcy2',
+          username: 'doc.hyjq2',
           displayNameZh: '郑晓',
           displayNameEn: 'Zheng Xiao',
           role: 'community_doctor',
-          facilityId: bjcy,
-          password: 'Shuangjing-2030',
+          facilityId: jianqiao,
+          password: 'Jianqiao-2030',
         },
       });
       expect(taken.status).toBe(409);
@@ -190,7 +190,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
     });
 
     it('applies the password rules and the placement rules of each role', async () => {
-      const base = { displayNameZh: '测试', displayNameEn: 'Test', role: 'community_doctor', facilityId: bjcy };
+      const base = { displayNameZh: '测试', displayNameEn: 'Test', role: 'community_doctor', facilityId: jianqiao };
       const cases: [Record<string, unknown>, string, string][] = [
         [{ username: 'pw.short', password: 'Short-1' }, 'password', 'too_short'],
         [{ username: 'pw.letters', password: 'OnlyLettersHere' }, 'password', 'needs_letter_and_digit'],
@@ -253,7 +253,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
           displayNameZh: '离职',
           displayNameEn: 'Leaving',
           role: 'community_doctor',
-          facilityId: bjcy,
+          facilityId: jianqiao,
           password: 'Leaving-2030',
         },
       });
@@ -284,7 +284,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
           displayNameZh: '忘记',
           displayNameEn: 'Forgot',
           role: 'community_doctor',
-          facilityId: bjcy,
+          facilityId: jianqiao,
           password: 'Forgotten-2030',
         },
       });
@@ -312,7 +312,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
     });
 
     it('edits an account; a move to another facility ends its sessions', async () => {
-      const { rows } = await t.db.query(`SELECT id FROM facility WHERE code = 'BJHD'`);
+      const { rows } = await t.db.query(`SELECT id FROM facility WHERE code = 'HYQC'`);
       const created = await api(t, 'POST', '/api/users', {
         token: admin,
         body: {
@@ -320,7 +320,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
           displayNameZh: '调动',
           displayNameEn: 'Moving',
           role: 'community_doctor',
-          facilityId: bjcy,
+          facilityId: jianqiao,
           password: 'Moving-2030x',
         },
       });

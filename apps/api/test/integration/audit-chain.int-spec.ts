@@ -58,7 +58,7 @@ describe('the audit trail against the API’s own database role', () => {
   let role: string;
   beforeAll(async () => {
     t = await startTestApp();
-    await t.login('doc.bjcy');
+    await t.login('doc.hyjq');
     role = await appRole(t);
     // A session acting with exactly the app's privileges (SET ROLE: what any of its connections could do).
     as = new pg.Client({ connectionString: t.databaseUrl });
@@ -114,7 +114,7 @@ describe('verifying the audit chain', () => {
   let doc: string;
   beforeAll(async () => {
     t = await startTestApp();
-    [admin, doc] = await Promise.all([t.login('admin'), t.login('doc.bjcy')]);
+    [admin, doc] = await Promise.all([t.login('admin'), t.login('doc.hyjq')]);
   });
   afterAll(async () => {
     await t.close();
@@ -122,7 +122,7 @@ describe('verifying the audit chain', () => {
 
   it('verifies an intact chain after concurrent writes from every path that audits', async () => {
     const { rows: patients } = await t.db.query<{ id: string }>(
-      `SELECT p.id FROM patient p JOIN facility f ON f.id = p.home_facility_id WHERE f.code = 'BJCY' LIMIT 10`,
+      `SELECT p.id FROM patient p JOIN facility f ON f.id = p.home_facility_id WHERE f.code = 'HYJQ' LIMIT 10`,
     );
     const ct = sample(CT_SLICE);
     const before = Number((await t.db.query(`SELECT count(*) AS n FROM audit_event`)).rows[0].n);
@@ -198,7 +198,7 @@ describe('a row of the audit trail rewritten by a superuser', () => {
   beforeAll(async () => {
     t = await startTestApp();
     admin = await t.login('admin');
-    for (const u of ['doc.bjcy', 'rad.li', 'card.chen', 'coord.liu']) await t.login(u);
+    for (const u of ['doc.hyjq', 'rad.li', 'card.chen', 'coord.liu']) await t.login(u);
   });
   afterAll(async () => {
     await t.close();
@@ -237,7 +237,7 @@ describe('what breaks the audit chain', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
-    await Promise.all([t.login('doc.bjcy'), t.login('rad.li'), t.login('admin')]);
+    await Promise.all([t.login('doc.hyjq'), t.login('rad.li'), t.login('admin')]);
   });
   afterAll(async () => {
     await t.close();

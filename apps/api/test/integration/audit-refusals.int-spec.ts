@@ -13,7 +13,7 @@ describe('audit: refused reads of messages and report PDFs, the PDF row names it
   beforeAll(async () => {
     t = await startTestApp();
     let cardio: string;
-    [doc, otherDoc, cardio] = await Promise.all([t.login('doc.bjcy'), t.login('doc.bjhd'), t.login('card.chen')]);
+    [doc, otherDoc, cardio] = await Promise.all([t.login('doc.hyjq'), t.login('doc.hyqc'), t.login('card.chen')]);
     const { rows } = await t.db.query("SELECT id FROM patient WHERE mrn = 'BJCY100000'");
     patientId = rows[0].id;
     const created = await api(t, 'POST', '/api/referrals', {

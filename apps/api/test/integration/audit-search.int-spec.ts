@@ -58,7 +58,7 @@ describe('audit trail search and export', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    [doc, admin] = await Promise.all([t.login('doc.bjcy'), t.login('admin')]);
+    [doc, admin] = await Promise.all([t.login('doc.hyjq'), t.login('admin')]);
     const mk = async (mrn: string, familyNameZh: string, givenNameZh: string) => {
       const res = await api(t, 'POST', '/api/patients', {
         token: doc,
@@ -98,7 +98,7 @@ describe('audit trail search and export', () => {
     expect(res.body.items.map((r: { id: string }) => r.id)).toEqual(expected.rows.map((r) => r.id));
     const read = res.body.items.find((r: { action: string }) => r.action === 'referral.read');
     expect(read).toMatchObject({
-      actor: { username: 'doc.bjcy' },
+      actor: { username: 'doc.hyjq' },
       referral: { id: referralA.id, number: referralA.number },
       patient: { id: patientA.id, mrn: 'AUDSRCH001', nameZh: '欧阳建国' },
       facility: { code: expect.any(String), nameZh: expect.any(String) },
@@ -207,7 +207,7 @@ describe('audit trail search and export', () => {
         displayNameZh: evil,
         displayNameEn: '@SUM(1+1)',
         role: 'community_doctor',
-        facilityId: (await t.db.query(`SELECT facility_id FROM app_user WHERE username = 'doc.bjcy'`)).rows[0]
+        facilityId: (await t.db.query(`SELECT facility_id FROM app_user WHERE username = 'doc.hyjq'`)).rows[0]
           .facility_id,
         password: 'Csv-evil-pass-2030',
       },

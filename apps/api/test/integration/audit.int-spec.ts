@@ -6,7 +6,7 @@ describe('audit trail', () => {
   let admin: string;
   beforeAll(async () => {
     t = await startTestApp();
-    [doc, admin] = await Promise.all([t.login('doc.bjcy'), t.login('admin')]);
+    [doc, admin] = await Promise.all([t.login('doc.hyjq'), t.login('admin')]);
   });
   afterAll(async () => {
     await t.close();

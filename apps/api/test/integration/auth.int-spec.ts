@@ -16,7 +16,7 @@ describe('sign-in for staff', () => {
     api(t, 'POST', '/api/auth/login', { body: { username, password }, headers: ip ? { 'x-forwarded-for': ip } : {} });
 
   it('signs in with a short-lived access token that names role and centre, and the refresh token is stored only hashed', async () => {
-    const res = await login('doc.bjcy', DEMO_PASSWORD);
+    const res = await login('doc.hyjq', DEMO_PASSWORD);
     expect(res.status).toBe(200);
     expect(res.body.expiresIn).toBe(900);
     expect(res.body.user).toMatchObject({ role: 'community_doctor', displayNameZh: '周建华' });
@@ -61,15 +61,15 @@ describe('sign-in for staff', () => {
   });
 
   it('slows repeated failures for one account from one address, even with the right password, and says when to retry', async () => {
-    for (let i = 0; i < 5; i++) expect((await login('doc.bjdc', `wrong-${i}`)).status).toBe(401);
-    const blocked = await login('doc.bjdc', DEMO_PASSWORD);
+    for (let i = 0; i < 5; i++) expect((await login('doc.hyyw', `wrong-${i}`)).status).toBe(401);
+    const blocked = await login('doc.hyyw', DEMO_PASSWORD);
     expect(blocked.status).toBe(429);
     expect(blocked.body.error.code).toBe('TOO_MANY_ATTEMPTS');
     // The first delay is 30 seconds (README, Security model), not a 15-minute lock-out.
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(blocked.headers.get('retry-after'))).toBeLessThanOrEqual(30);
     // Other accounts are not affected.
-    expect((await login('doc.bjxc', DEMO_PASSWORD)).status).toBe(200);
+    expect((await login('doc.hyzt', DEMO_PASSWORD)).status).toBe(200);
   });
 });
 
@@ -79,7 +79,7 @@ describe('sign-in for patients: code from the community doctor + date of birth',
   let patientId: string;
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
     const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`);
     patientId = rows[0].id;
   });

@@ -350,11 +350,11 @@ describe('authorization matrix over HTTP', () => {
   beforeAll(async () => {
     t = await startTestApp();
     [tokens.community_doctor, tokens.specialist, tokens.coordinator, tokens.admin, foreignDoctor] = await Promise.all([
-      t.login('doc.bjcy'),
+      t.login('doc.hyjq'),
       t.login('card.chen'),
       t.login('coord.liu'),
       t.login('admin'),
-      t.login('doc.bjhd'),
+      t.login('doc.hyqc'),
     ]);
     const { rows } = await t.db.query(
       `SELECT p.id, p.mrn, p.birth_date::text AS birth, f.id AS facility FROM patient p JOIN facility f ON f.id = p.home_facility_id
@@ -433,7 +433,7 @@ describe('authorization matrix over HTTP', () => {
       spare.facility = f.rows[0].id;
       const u = await t.db.query(
         `INSERT INTO app_user (username, password_hash, role, facility_id, display_name_zh, display_name_en)
-         SELECT $1, 'x', 'community_doctor', facility_id, '备用', 'Spare' FROM app_user WHERE username = 'doc.bjcy'
+         SELECT $1, 'x', 'community_doctor', facility_id, '备用', 'Spare' FROM app_user WHERE username = 'doc.hyjq'
          RETURNING id`,
         [`s.${uniq()}`],
       );
@@ -577,8 +577,8 @@ const DICOMWEB_READS: Record<string, ReadSample> = {
 const STUDY_KINDS = ['ECG referral', 'imaging referral', 'draft referral', 'not referred'] as const;
 type StudyKind = (typeof STUDY_KINDS)[number];
 const SCOPE_READERS = {
-  'community doctor of the sending centre': { user: 'doc.bjcy', sees: [...STUDY_KINDS] },
-  'community doctor of another centre': { user: 'doc.bjhd', sees: [] },
+  'community doctor of the sending centre': { user: 'doc.hyjq', sees: [...STUDY_KINDS] },
+  'community doctor of another centre': { user: 'doc.hyqc', sees: [] },
   radiologist: { user: 'rad.li', sees: ['imaging referral'] },
   cardiologist: { user: 'card.chen', sees: ['ECG referral'] },
   coordinator: { user: 'coord.liu', sees: ['ECG referral', 'imaging referral'] },

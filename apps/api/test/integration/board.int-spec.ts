@@ -1,7 +1,7 @@
 import { Listener } from '../support/realtime.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
-/** Opens and submits one referral for a BJCY patient (its study counted directly in SQL). */
+/** Opens and submits one referral for a HYJQ patient (its study counted directly in SQL). */
 async function submitted(t: TestApp, doc: string, service: 'ECG' | 'IMAGING', priority: string): Promise<string> {
   const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
   const created = await api(t, 'POST', '/api/referrals', {
@@ -26,7 +26,7 @@ describe('GET /api/board', () => {
   let cardio: string;
   beforeAll(async () => {
     t = await startTestApp();
-    [doc, coord, cardio] = await Promise.all([t.login('doc.bjcy'), t.login('coord.liu'), t.login('card.chen')]);
+    [doc, coord, cardio] = await Promise.all([t.login('doc.hyjq'), t.login('coord.liu'), t.login('card.chen')]);
   });
   afterAll(async () => {
     await t.close();
@@ -43,7 +43,7 @@ describe('GET /api/board', () => {
     expect(row).toMatchObject({
       state: 'submitted',
       priority: 'STAT',
-      centre: { code: 'BJCY' },
+      centre: { code: 'HYJQ' },
       assignee: null,
       offeredTo: null,
       escalatedAt: null,

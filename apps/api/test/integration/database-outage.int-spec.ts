@@ -13,7 +13,7 @@ describe('a database outage answers 503 DATABASE_UNAVAILABLE with Retry-After, t
 
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
     database = new URL(t.databaseUrl).pathname.slice(1);
     admin = new pg.Client({ connectionString: process.env.ZHIYIN_TEST_ADMIN_URL });
     await admin.connect();
@@ -46,7 +46,7 @@ describe('a database outage answers 503 DATABASE_UNAVAILABLE with Retry-After, t
     expect(write.body.error.requestId).toBe(write.headers.get('x-request-id'));
 
     // A second request meets no half-open connection left over from the first.
-    for (const path of ['/api/patients?q=BJCY', '/api/referrals']) {
+    for (const path of ['/api/patients?q=HYJQ', '/api/referrals']) {
       const read = await api(t, 'GET', path, { token: doc });
       expect({ path, status: read.status }).toEqual({ path, status: 503 });
       expect(read.headers.get('retry-after')).toMatch(/^\d+$/);

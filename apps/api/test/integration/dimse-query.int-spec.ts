@@ -96,15 +96,15 @@ describe('Study Root C-FIND SCP for the hub workstations', () => {
   beforeAll(async () => {
     port = await freePort();
     t = await startTestApp({ DICOM_PORT: String(port) });
-    [admin, doc] = await Promise.all([t.login('admin'), t.login('doc.bjcy')]);
+    [admin, doc] = await Promise.all([t.login('admin'), t.login('doc.hyjq')]);
     const id = async (sql: string) => (await t.db.query<{ id: string }>(sql)).rows[0]!.id;
-    const bjcy = await id(`SELECT id FROM facility WHERE code = 'BJCY'`);
-    hub = await id(`SELECT hub_id AS id FROM facility WHERE code = 'BJCY'`);
+    const jianqiao = await id(`SELECT id FROM facility WHERE code = 'HYJQ'`);
+    hub = await id(`SELECT hub_id AS id FROM facility WHERE code = 'HYJQ'`);
     imaging = await id(`SELECT id FROM reading_centre WHERE service = 'IMAGING' AND hub_id = '${hub}'`);
     const ecgCentre = await id(`SELECT id FROM reading_centre WHERE service = 'ECG' AND hub_id = '${hub}'`);
     const register = async (body: Record<string, unknown>) =>
       expect((await api(t, 'POST', '/api/dicom/aes', { token: admin, body })).status).toBe(201);
-    await register({ aeTitle: 'BJCY_DR1', facilityId: bjcy, kind: 'modality' });
+    await register({ aeTitle: 'HYJQ_DR1', facilityId: jianqiao, kind: 'modality' });
     await register({ aeTitle: 'HUB_IMG1', facilityId: hub, kind: 'workstation', readingCentreId: imaging });
     await register({ aeTitle: 'HUB_ECG1', facilityId: hub, kind: 'workstation', readingCentreId: ecgCentre });
 
@@ -124,7 +124,7 @@ describe('Study Root C-FIND SCP for the hub workstations', () => {
         writeFileSync(p, withAccessionNumber(sample(f), created.body.number));
         return p;
       });
-      const sent = await dcmtk('storescu', ['-aet', 'BJCY_DR1', '-aec', 'ZHIYIN', '127.0.0.1', String(port), ...paths]);
+      const sent = await dcmtk('storescu', ['-aet', 'HYJQ_DR1', '-aec', 'ZHIYIN', '127.0.0.1', String(port), ...paths]);
       expect(sent.code).toBe(0);
       const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {
         token: doc,

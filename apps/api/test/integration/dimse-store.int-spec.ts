@@ -48,9 +48,9 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
   let refPort: number;
   let ref: ChildProcess;
   let refDir: string;
-  let bjcy: string;
+  let jianqiao: string;
 
-  const store = (files: string[], extra: string[] = [], calling = 'BJCY_DR1') =>
+  const store = (files: string[], extra: string[] = [], calling = 'HYJQ_DR1') =>
     dcmtk('storescu', ['-v', '-nh', ...extra, '-aet', calling, '-aec', 'ZHIYIN', '127.0.0.1', String(port), ...files]);
   const counts = async () =>
     (
@@ -62,11 +62,11 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
   beforeAll(async () => {
     [port, refPort] = await Promise.all([freePort(), freePort()]);
     t = await startTestApp({ DICOM_PORT: String(port) });
-    [admin, doc] = await Promise.all([t.login('admin'), t.login('doc.bjcy')]);
-    bjcy = (await t.db.query<{ id: string }>(`SELECT id FROM facility WHERE code = 'BJCY'`)).rows[0]!.id;
+    [admin, doc] = await Promise.all([t.login('admin'), t.login('doc.hyjq')]);
+    jianqiao = (await t.db.query<{ id: string }>(`SELECT id FROM facility WHERE code = 'HYJQ'`)).rows[0]!.id;
     const reg = await api(t, 'POST', '/api/dicom/aes', {
       token: admin,
-      body: { aeTitle: 'BJCY_DR1', facilityId: bjcy, kind: 'modality', modality: 'DX' },
+      body: { aeTitle: 'HYJQ_DR1', facilityId: jianqiao, kind: 'modality', modality: 'DX' },
     });
     expect(reg.status).toBe(201);
     refDir = mkdtempSync(join(tmpdir(), 'zhiyin-storescp-'));
@@ -153,8 +153,8 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
     // Every store is in the audit trail as the device's, in its centre.
     const { rows } = await t.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_event a JOIN dicom_ae d ON d.id::text = a.actor_id
-        WHERE a.action = 'study.store' AND a.facility_id = $1 AND d.ae_title = 'BJCY_DR1'`,
-      [bjcy],
+        WHERE a.action = 'study.store' AND a.facility_id = $1 AND d.ae_title = 'HYJQ_DR1'`,
+      [jianqiao],
     );
     expect(rows[0]!.n).toBeGreaterThanOrEqual(stored);
   });
@@ -191,10 +191,10 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
   });
 
   it('refuses a study of another centre with the neutral 0x0110 (no hint that it exists) and changes nothing', async () => {
-    // BJHD sends a study first over STOW-RS; BJCY's modality then sends an instance of that study.
-    const bjhd = await t.login('doc.bjhd');
+    // HYQC sends a study first over STOW-RS; HYJQ's modality then sends an instance of that study.
+    const qingchuan = await t.login('doc.hyqc');
     const other = sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_001.dcm');
-    expect((await stow(t.url, bjhd, [other])).status).toBe(200);
+    expect((await stow(t.url, qingchuan, [other])).status).toBe(200);
     const before = await counts();
     const second = readdirSync(join(SHARED_DATA, 'synthetic-dataset/BJCY/BJCY100000/BJCY24030200000')).find(
       (n) => n.startsWith('CT_2_') && n !== 'CT_2_001.dcm',
@@ -239,7 +239,7 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
     await expect(counts()).resolves.toBe(before);
     const refused = await t.db.query(
       `SELECT 1 FROM audit_event WHERE action = 'study.store' AND outcome = 'failed' AND facility_id = $1`,
-      [bjcy],
+      [jianqiao],
     );
     expect(refused.rowCount).toBeGreaterThanOrEqual(3);
   });
@@ -290,7 +290,7 @@ function sendRaw(
     client.on('networkError', reject);
     client.on('associationRejected', () => reject(new Error('association rejected')));
     client.addRequest(request);
-    client.send('127.0.0.1', port, 'BJCY_DR1', 'ZHIYIN');
+    client.send('127.0.0.1', port, 'HYJQ_DR1', 'ZHIYIN');
   });
 }
 

@@ -52,26 +52,26 @@ describe('Modality worklist C-FIND SCP', () => {
   beforeAll(async () => {
     port = await freePort();
     t = await startTestApp({ DICOM_PORT: String(port) });
-    const [admin, doc] = await Promise.all([t.login('admin'), t.login('doc.bjcy')]);
+    const [admin, doc] = await Promise.all([t.login('admin'), t.login('doc.hyjq')]);
     const f = async (code: string) =>
       (await t.db.query<{ id: string }>(`SELECT id FROM facility WHERE code = $1`, [code])).rows[0]!.id;
-    const [bjcy, bjhd] = await Promise.all([f('BJCY'), f('BJHD')]);
+    const [jianqiao, qingchuan] = await Promise.all([f('HYJQ'), f('HYQC')]);
     const register = (body: Record<string, unknown>) => api(t, 'POST', '/api/dicom/aes', { token: admin, body });
-    expect((await register({ aeTitle: 'BJCY_DR1', facilityId: bjcy, kind: 'modality', modality: 'DX' })).status).toBe(
-      201,
-    );
+    expect(
+      (await register({ aeTitle: 'HYJQ_DR1', facilityId: jianqiao, kind: 'modality', modality: 'DX' })).status,
+    ).toBe(201);
     expect(
       (
         await register({
-          aeTitle: 'BJCY_ECG1',
-          facilityId: bjcy,
+          aeTitle: 'HYJQ_ECG1',
+          facilityId: jianqiao,
           kind: 'modality',
           modality: 'ECG',
           characterSet: 'GB18030',
         })
       ).status,
     ).toBe(201);
-    expect((await register({ aeTitle: 'BJHD_DR1', facilityId: bjhd, kind: 'modality' })).status).toBe(201);
+    expect((await register({ aeTitle: 'HYQC_DR1', facilityId: qingchuan, kind: 'modality' })).status).toBe(201);
     const { rows } = await t.db.query(
       `SELECT id, mrn, family_name_zh AS family, given_name_zh AS given, to_char(birth_date, 'YYYYMMDD') AS birth, sex
          FROM patient WHERE mrn = 'BJCY100102'`,
@@ -91,7 +91,7 @@ describe('Modality worklist C-FIND SCP', () => {
   });
 
   it('lists every open referral of the centre as a scheduled step, names in UTF-8 for an ISO_IR 192 AE', async () => {
-    const { run, answers } = await query('BJCY_DR1', KEYS);
+    const { run, answers } = await query('HYJQ_DR1', KEYS);
     expect(run.code).toBe(0);
     const got = answers.map(summary).sort((a, b) => (a.accessionNumber! < b.accessionNumber! ? -1 : 1));
     expect(got.map((s) => s.accessionNumber)).toEqual(referrals.map((r) => r.number).sort());
@@ -106,7 +106,7 @@ describe('Modality worklist C-FIND SCP', () => {
       expect(b.includes(Buffer.from(`${patient.family}^${patient.given}`, 'utf8'))).toBe(true);
     }
     // matched by modality
-    const dx = await query('BJCY_DR1', [
+    const dx = await query('HYJQ_DR1', [
       ...KEYS.filter((k) => !k.endsWith('.Modality')),
       'ScheduledProcedureStepSequence[0].Modality=DX',
     ]);
@@ -116,7 +116,7 @@ describe('Modality worklist C-FIND SCP', () => {
   });
 
   it('sends the names in GB18030 to an AE configured for it', async () => {
-    const { answers } = await query('BJCY_ECG1', [
+    const { answers } = await query('HYJQ_ECG1', [
       ...KEYS.filter((k) => !k.endsWith('.Modality')),
       'ScheduledProcedureStepSequence[0].Modality=ECG',
     ]);
@@ -133,23 +133,23 @@ describe('Modality worklist C-FIND SCP', () => {
       ...KEYS.filter((k) => !k.endsWith('StartDate')),
       `ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate=${d}`,
     ];
-    await expect(query('BJCY_DR1', withDate(`20000101-${today}`))).resolves.toMatchObject({ answers: { length: 2 } });
-    await expect(query('BJCY_DR1', withDate('20000101-20000102'))).resolves.toMatchObject({ answers: { length: 0 } });
+    await expect(query('HYJQ_DR1', withDate(`20000101-${today}`))).resolves.toMatchObject({ answers: { length: 2 } });
+    await expect(query('HYJQ_DR1', withDate('20000101-20000102'))).resolves.toMatchObject({ answers: { length: 0 } });
     const otherStation = [
       ...KEYS.filter((k) => !k.endsWith('ScheduledStationAETitle')),
       'ScheduledProcedureStepSequence[0].ScheduledStationAETitle=SOMEONE',
     ];
-    await expect(query('BJCY_DR1', otherStation)).resolves.toMatchObject({ answers: { length: 0 } });
+    await expect(query('HYJQ_DR1', otherStation)).resolves.toMatchObject({ answers: { length: 0 } });
   });
 
   it('gives another centre’s AE none of it', async () => {
-    const { run, answers } = await query('BJHD_DR1', KEYS);
+    const { run, answers } = await query('HYQC_DR1', KEYS);
     expect(run.code).toBe(0);
     expect(answers).toHaveLength(0);
   });
 
   it('answers a query with a malformed key with 0xA900 and no match, and audits every query', async () => {
-    const bad = await query('BJCY_DR1', [
+    const bad = await query('HYJQ_DR1', [
       ...KEYS.filter((k) => !k.endsWith('StartDate')),
       'ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate=20241399',
     ]);

@@ -17,13 +17,17 @@ function withOtherStudyUid(file: Buffer): Buffer {
 // A centre learns nothing about another centre's patients or studies from a refusal.
 describe("existence leaks: another centre's patients and studies stay unseen", () => {
   let t: TestApp;
-  let bjcy: string;
-  let bjhd: string;
+  let jianqiao: string;
+  let qingchuan: string;
   let coordinator: string;
 
   beforeAll(async () => {
     t = await startTestApp();
-    [bjcy, bjhd, coordinator] = await Promise.all([t.login('doc.bjcy'), t.login('doc.bjhd'), t.login('coord.liu')]);
+    [jianqiao, qingchuan, coordinator] = await Promise.all([
+      t.login('doc.hyjq'),
+      t.login('doc.hyqc'),
+      t.login('coord.liu'),
+    ]);
   });
   afterAll(async () => {
     await t.close();
@@ -39,18 +43,18 @@ describe("existence leaks: another centre's patients and studies stay unseen", (
   });
 
   it('registering a national ID another centre holds proceeds as a new local record, flagged only for the coordinator', async () => {
-    const first = await api(t, 'POST', '/api/patients', { token: bjhd, body: person('BJHD900001') });
+    const first = await api(t, 'POST', '/api/patients', { token: qingchuan, body: person('BJHD900001') });
     expect(first.status).toBe(201);
-    const second = await api(t, 'POST', '/api/patients', { token: bjcy, body: person('BJCY900001') });
+    const second = await api(t, 'POST', '/api/patients', { token: jianqiao, body: person('BJCY900001') });
     expect(second.status).toBe(201);
     // Nothing in the answer tells the doctor that another centre has this person.
     expect(second.body).not.toHaveProperty('possibleDuplicate');
     expect(JSON.stringify(second.body)).not.toMatch(/duplicate|already|BJHD/i);
-    const own = await api(t, 'GET', '/api/patients?q=11010519491231002X', { token: bjcy });
+    const own = await api(t, 'GET', '/api/patients?q=11010519491231002X', { token: jianqiao });
     expect(own.body.items.map((p: { mrn: string }) => p.mrn)).toEqual(['BJCY900001']);
     expect(own.body.items[0]).not.toHaveProperty('possibleDuplicate');
     // Doctors cannot filter by the flag either.
-    const probe = await api(t, 'GET', '/api/patients?possibleDuplicate=true', { token: bjcy });
+    const probe = await api(t, 'GET', '/api/patients?possibleDuplicate=true', { token: jianqiao });
     expect(probe.body.items.map((p: { mrn: string }) => p.mrn)).toContain('BJCY100000');
 
     // The coordinator, who sees every centre, sees both records flagged, to resolve.
@@ -67,7 +71,7 @@ describe("existence leaks: another centre's patients and studies stay unseen", (
   it('the coordinator resolves a flagged record; the decision is audited', async () => {
     const { rows } = await t.db.query("SELECT id FROM patient WHERE mrn = 'BJCY900001'");
     const doctor = await api(t, 'POST', `/api/patients/${rows[0].id}/duplicate-review`, {
-      token: bjcy,
+      token: jianqiao,
       body: { samePerson: false },
     });
     expect(doctor.status).toBe(403);
@@ -87,7 +91,7 @@ describe("existence leaks: another centre's patients and studies stay unseen", (
   });
 
   it('the same national ID twice at one centre is still refused (the caller sees that record anyway)', async () => {
-    const again = await api(t, 'POST', '/api/patients', { token: bjcy, body: person('BJCY900002') });
+    const again = await api(t, 'POST', '/api/patients', { token: jianqiao, body: person('BJCY900002') });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('CONFLICT');
   });
@@ -95,12 +99,12 @@ describe("existence leaks: another centre's patients and studies stay unseen", (
   it("a STOW-RS of another centre's study is refused exactly like any other UID the index cannot take", async () => {
     const slice1 = sample(CT_SLICE);
     const slice2 = sample(CT_SLICE.replace('CT_2_001', 'CT_2_002'));
-    expect((await stow(t.url, bjhd, [slice1])).status).toBe(200);
+    expect((await stow(t.url, qingchuan, [slice1])).status).toBe(200);
 
     // Another centre sends an instance of that study.
-    const foreign = await stow(t.url, bjcy, [slice2]);
+    const foreign = await stow(t.url, jianqiao, [slice2]);
     // The owning centre sends an instance whose series belongs to another of its studies.
-    const own = await stow(t.url, bjhd, [withOtherStudyUid(slice2)]);
+    const own = await stow(t.url, qingchuan, [withOtherStudyUid(slice2)]);
 
     const strip = (r: { status: number; body: unknown }) => {
       const f = stowOutcome(r.body).failed[0]!;

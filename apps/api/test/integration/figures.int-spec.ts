@@ -13,7 +13,7 @@ describe('weekly figures per centre', () => {
 
   beforeAll(async () => {
     t = await startTestApp({}, { overrides: { clock } });
-    [doc, cardio] = await Promise.all([t.login('doc.bjcy'), t.login('card.chen')]);
+    [doc, cardio] = await Promise.all([t.login('doc.hyjq'), t.login('card.chen')]);
   });
   afterAll(async () => {
     await t.close();
@@ -69,16 +69,16 @@ describe('weekly figures per centre', () => {
     const c = await referral(doc, 'BJCY100103', 'ECG', 'STAT');
     await read(c, 10, 70, 'manage_in_community');
     // Another centre: one imaging referral nobody has accepted yet.
-    await referral(await t.login('doc.bjhd'), 'BJHD107919', 'IMAGING', 'URGENT');
+    await referral(await t.login('doc.hyqc'), 'BJHD107919', 'IMAGING', 'URGENT');
 
     const res = await api(t, 'GET', '/api/figures/weekly?week=2026-W48', { token: await t.login('coord.liu') });
     expect(res.status).toBe(200);
     expect(res.body.start).toBe('2026-11-22T16:00:00.000Z');
-    const bjcy = res.body.centres.find((x: { code: string }) => x.code === 'BJCY');
-    expect(bjcy).toEqual({
-      code: 'BJCY',
-      nameZh: '北京市朝阳区双井社区卫生服务中心',
-      nameEn: 'Shuangjing Community Health Service Centre, Chaoyang',
+    const jianqiao = res.body.centres.find((x: { code: string }) => x.code === 'HYJQ');
+    expect(jianqiao).toEqual({
+      code: 'HYJQ',
+      nameZh: '武汉市汉阳区建桥街社区卫生服务中心',
+      nameEn: 'Jianqiao Community Health Service Centre, Hanyang',
       referrals: { total: 3, byService: { ECG: 3, IMAGING: 0 }, byPriority: { STAT: 1, URGENT: 0, ROUTINE: 2 } },
       // acceptance after 2, 4, 10 min: median 4; p90 = 4 + 0.8 × (10 − 4) = 8.8
       // signed report after 20, 30, 70 min: median 30; p90 = 30 + 0.8 × (70 − 30) = 62
@@ -87,15 +87,15 @@ describe('weekly figures per centre', () => {
       dispositions: { manage_in_community: 2, refer_up_outpatient: 1, refer_up_inpatient: 0, refer_up_emergency: 0 },
       referredBackDown: 0,
     });
-    const bjhd = res.body.centres.find((x: { code: string }) => x.code === 'BJHD');
-    expect(bjhd.referrals).toEqual({
+    const qingchuan = res.body.centres.find((x: { code: string }) => x.code === 'HYQC');
+    expect(qingchuan.referrals).toEqual({
       total: 1,
       byService: { ECG: 0, IMAGING: 1 },
       byPriority: { STAT: 0, URGENT: 1, ROUTINE: 0 },
     });
-    expect(bjhd.turnaroundMinutes.toAcceptance).toEqual({ median: null, p90: null, n: 0 });
+    expect(qingchuan.turnaroundMinutes.toAcceptance).toEqual({ median: null, p90: null, n: 0 });
     expect(res.body.centres).toHaveLength(11);
-    // The network per service: ECG is the three BJCY referrals; 2 of the 3 reports were within the limit.
+    // The network per service: ECG is the three HYJQ referrals; 2 of the 3 reports were within the limit.
     expect(res.body.services).toEqual([
       {
         service: 'ECG',
@@ -120,7 +120,7 @@ describe('weekly figures per centre', () => {
     ]);
 
     const before = await api(t, 'GET', '/api/figures/weekly?week=2026-W47', { token: await t.login('admin') });
-    expect(before.body.centres.find((x: { code: string }) => x.code === 'BJCY').referrals.total).toBe(1);
+    expect(before.body.centres.find((x: { code: string }) => x.code === 'HYJQ').referrals.total).toBe(1);
   });
 
   it('gives the same week as CSV a spreadsheet opens, and refuses a malformed week', async () => {
@@ -136,14 +136,14 @@ describe('weekly figures per centre', () => {
       .split('\r\n');
     expect(lines).toHaveLength(12);
     expect(lines[0]).toMatch(/^week,centre_code,centre_name_zh/);
-    expect(lines.find((l) => l.includes(',BJCY,'))).toContain(
-      '2026-W48,BJCY,北京市朝阳区双井社区卫生服务中心,"Shuangjing Community Health Service Centre, Chaoyang",3,3,0,1,0,2,4,8.8,30,62,1,1,2,1,0,0,0',
+    expect(lines.find((l) => l.includes(',HYJQ,'))).toContain(
+      '2026-W48,HYJQ,武汉市汉阳区建桥街社区卫生服务中心,"Jianqiao Community Health Service Centre, Hanyang",3,3,0,1,0,2,4,8.8,30,62,1,1,2,1,0,0,0',
     );
     expect((await api(t, 'GET', '/api/figures/weekly?week=2026-48', { token: coord })).status).toBe(400);
     expect((await api(t, 'GET', '/api/figures/weekly?week=2025-W53', { token: coord })).status).toBe(400); // 2025 has 52 ISO weeks
     expect((await api(t, 'GET', '/api/figures/weekly?week=2026-W53', { token: coord })).status).toBe(200); // 2026 has 53
     expect(
-      (await api(t, 'GET', '/api/figures/weekly?week=2026-W48', { token: await t.login('doc.bjcy') })).status,
+      (await api(t, 'GET', '/api/figures/weekly?week=2026-W48', { token: await t.login('doc.hyjq') })).status,
     ).toBe(403);
   });
 });

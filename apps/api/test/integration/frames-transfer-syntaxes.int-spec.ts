@@ -95,7 +95,7 @@ describe('frames and rendered images of every stored transfer syntax (PS3.18 8.7
 
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
     work = mkdtempSync(join(tmpdir(), 'frames-ref-'));
     for (const [k, s] of SAMPLES.entries()) {
       const original = sample(s.path);

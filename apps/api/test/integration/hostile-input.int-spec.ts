@@ -48,7 +48,7 @@ const HOSTILE: Record<Exclude<Kind, 'string'>, { query: string[]; body: unknown[
 
 const SOME_UUID = '0b5d6c1e-8f63-4c2b-9a51-3e2f8d4a7c10';
 const USER_OF: Partial<Record<Role, string>> = {
-  community_doctor: 'doc.bjcy',
+  community_doctor: 'doc.hyjq',
   specialist: 'card.chen',
   coordinator: 'coord.liu',
   admin: 'admin',
@@ -261,7 +261,7 @@ describe('a 500 never logs the value that caused it', () => {
   });
 
   it('answers 500 and logs the error type and code, not the message quoting the value', async () => {
-    const doc = await t.login('doc.bjcy');
+    const doc = await t.login('doc.hyjq');
     const res = await api(t, 'POST', '/api/patients', {
       token: doc,
       body: {

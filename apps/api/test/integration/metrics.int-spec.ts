@@ -49,7 +49,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
   let listener: Listener | undefined;
   beforeAll(async () => {
     t = await startTestApp({ METRICS_TOKEN: TOKEN });
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
   });
   afterAll(async () => {
     listener?.socket.close();
@@ -152,7 +152,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     // The ECG reading centre's queue holds the one referral (waiting: submitted or already offered).
     const { rows: centres } = await t.db.query(
       `SELECT rc.id FROM reading_centre rc JOIN facility f ON f.hub_id = rc.hub_id
-        WHERE f.code = 'BJCY' AND rc.service = 'ECG'`,
+        WHERE f.code = 'HYJQ' AND rc.service = 'ECG'`,
     );
     const ecgCentre = centres[0].id as string;
     const waiting = ['submitted', 'offered'].map((state) =>

@@ -8,7 +8,7 @@ describe("patients: register, find, update within the doctor's own centre", () =
 
   beforeAll(async () => {
     t = await startTestApp();
-    [doc, otherDoc, coordinator] = await Promise.all([t.login('doc.bjcy'), t.login('doc.bjhd'), t.login('coord.liu')]);
+    [doc, otherDoc, coordinator] = await Promise.all([t.login('doc.hyjq'), t.login('doc.hyqc'), t.login('coord.liu')]);
   });
   afterAll(async () => {
     await t.close();
@@ -127,7 +127,7 @@ describe('patients: a hub reader sees the patients referred to their reading cen
   });
 
   it('a cardiologist reads a patient with a submitted ECG referral, not one without, and a radiologist neither', async () => {
-    const [doc, cardio, radio] = await Promise.all([t.login('doc.bjcy'), t.login('card.chen'), t.login('rad.li')]);
+    const [doc, cardio, radio] = await Promise.all([t.login('doc.hyjq'), t.login('card.chen'), t.login('rad.li')]);
     const { rows } = await t.db.query(`SELECT id, mrn FROM patient WHERE mrn IN ('BJCY100000', 'BJCY100101')`);
     const referred = rows.find((r) => r.mrn === 'BJCY100000').id as string;
     const other = rows.find((r) => r.mrn === 'BJCY100101').id as string;

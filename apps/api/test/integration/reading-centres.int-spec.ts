@@ -39,7 +39,7 @@ describe('reading centres: renaming', () => {
     api(t, 'PATCH', `/api/facilities/reading-centres/${id}`, { token, body });
 
   it('renames the ECG centre: the board, the facility list and the pool hear the new name; an audit row says what changed', async () => {
-    const doctor = await t.login('doc.bjcy');
+    const doctor = await t.login('doc.hyjq');
     const specialist = new Listener(t.url, await t.login('card.chen'));
     const otherPool = new Listener(t.url, await t.login('rad.li'));
     const community = new Listener(t.url, doctor);
@@ -154,7 +154,7 @@ describe('reading centres: renaming', () => {
 
   it('lets only the administrator rename, and a refused try changes nothing', async () => {
     const before = await names(imagingId);
-    for (const user of ['coord.liu', 'rad.li', 'doc.bjcy']) {
+    for (const user of ['coord.liu', 'rad.li', 'doc.hyjq']) {
       const res = await rename(imagingId, { nameZh: '别人改的名字' }, await t.login(user));
       expect({ user, status: res.status, code: res.body.error.code }).toEqual({
         user,

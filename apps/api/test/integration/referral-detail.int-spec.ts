@@ -10,7 +10,7 @@ describe('referral detail: the clinical history and the event history side by si
 
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
     const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
     patientId = rows[0].id;
   });
@@ -54,7 +54,7 @@ describe('referral detail: the clinical history and the event history side by si
     expect(res.body.availableEvents).toContain('submit');
 
     // A doctor of another centre is told it does not exist.
-    const other = await api(t, 'GET', `/api/referrals/${id}`, { token: await t.login('doc.bjhd') });
+    const other = await api(t, 'GET', `/api/referrals/${id}`, { token: await t.login('doc.hyqc') });
     expect(other.status).toBe(404);
   });
 
@@ -80,7 +80,7 @@ describe('referral detail: the clinical history and the event history side by si
     expect(await signersOf()).toBeNull();
 
     // The plan's versions and signatures as the clinical service writes them.
-    const { rows } = await t.db.query(`SELECT id, username FROM app_user WHERE username IN ('doc.bjcy', 'card.chen')`);
+    const { rows } = await t.db.query(`SELECT id, username FROM app_user WHERE username IN ('doc.hyjq', 'card.chen')`);
     const user = (name: string) => rows.find((r) => r.username === name).id as string;
     const version = (v: number) =>
       t.db.query(
@@ -97,7 +97,7 @@ describe('referral detail: the clinical history and the event history side by si
     expect(await signersOf()).toEqual([]);
     await sign(1, 'specialist', 'card.chen');
     expect(await signersOf()).toEqual(['specialist']);
-    await sign(1, 'community_doctor', 'doc.bjcy');
+    await sign(1, 'community_doctor', 'doc.hyjq');
     expect(await signersOf()).toEqual(['community_doctor', 'specialist']);
     // A new version starts unsigned.
     await version(2);

@@ -8,14 +8,14 @@ import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
 const MINUTE = 60_000;
 
-/** Opens and submits referrals for BJCY patients, each with one study attached. */
+/** Opens and submits referrals for HYJQ patients, each with one study attached. */
 async function submitReferrals(
   t: TestApp,
   n: number,
   service: 'ECG' | 'IMAGING',
   priority = 'ROUTINE',
 ): Promise<string[]> {
-  const doc = await t.login('doc.bjcy');
+  const doc = await t.login('doc.hyjq');
   const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
   const stored = await stow(t.url, doc, [sample(CT_SLICE)]);
   expect([200]).toContain(stored.status);

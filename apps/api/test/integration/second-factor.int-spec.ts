@@ -120,9 +120,9 @@ describe('second factor', () => {
   });
 
   it('checks no more than 5 of 50 parallel codes for a user', async () => {
-    const { secret } = await enrol('doc.bjxc');
-    const id = await userId('doc.bjxc');
-    const challenge = (await login('doc.bjxc')).body.challengeToken as string;
+    const { secret } = await enrol('doc.hyzt');
+    const id = await userId('doc.hyzt');
+    const challenge = (await login('doc.hyzt')).body.challengeToken as string;
     const right = new Set([await codeAt(secret, -1), await codeAt(secret), await codeAt(secret, 1)]);
     const guesses = Array.from({ length: 50 }, (_, i) => String(100000 + i * 7919)).filter((g) => !right.has(g));
     const results = await Promise.all(guesses.map((g) => verify(challenge, g)));
@@ -135,19 +135,19 @@ describe('second factor', () => {
   });
 
   it('turns off with a current code and is audited; the next sign-in needs only the password', async () => {
-    const { token, secret } = await enrol('doc.bjdc');
+    const { token, secret } = await enrol('doc.hyyw');
     const off = await api(t, 'POST', '/api/auth/second-factor/disable', {
       token,
       body: { code: await codeAt(secret, 1) },
     });
     expect(off.status).toBe(204);
-    expect((await login('doc.bjdc')).body.accessToken).toEqual(expect.any(String));
-    expect(await audits('auth.totp_disabled', await userId('doc.bjdc'))).toHaveLength(1);
+    expect((await login('doc.hyyw')).body.accessToken).toEqual(expect.any(String));
+    expect(await audits('auth.totp_disabled', await userId('doc.hyyw'))).toHaveLength(1);
   });
 
   it('makes users of a role that requires it enrol at their next sign-in', async () => {
     const admin = (await login('admin')).body.accessToken as string;
-    const doctor = (await login('doc.bjcy')).body.accessToken as string;
+    const doctor = (await login('doc.hyjq')).body.accessToken as string;
     expect(
       (await api(t, 'PUT', '/api/settings/second-factor', { token: doctor, body: { requiredRoles: [] } })).status,
     ).toBe(403);
@@ -166,7 +166,7 @@ describe('second factor', () => {
       'community_doctor',
     ]);
 
-    const first = await login('doc.bjcy');
+    const first = await login('doc.hyjq');
     expect(first.body).toMatchObject({ secondFactor: 'enroll', challengeToken: expect.any(String) });
     expect(first.body.accessToken).toBeUndefined();
     // An enrolment challenge is not a way around the code.
@@ -183,7 +183,7 @@ describe('second factor', () => {
     expect(done.body.recoveryCodes).toHaveLength(10);
     expect(claimsOf(done.body.accessToken)).toMatchObject({ role: 'community_doctor' });
     // From now on the code is asked; it cannot be turned off while the role requires it.
-    expect((await login('doc.bjcy')).body.secondFactor).toBe('verify');
+    expect((await login('doc.hyjq')).body.secondFactor).toBe('verify');
     const off = await api(t, 'POST', '/api/auth/second-factor/disable', {
       token: done.body.accessToken,
       body: { code: await codeAt(secret, 1) },
@@ -192,11 +192,11 @@ describe('second factor', () => {
     expect(off.body.error.code).toBe('SECOND_FACTOR_REQUIRED');
     // Other roles are not affected; the administrator can remove a lost second factor.
     expect((await login('admin')).body.accessToken).toEqual(expect.any(String));
-    const reset = await api(t, 'POST', `/api/users/${await userId('doc.bjcy')}/second-factor/reset`, { token: admin });
+    const reset = await api(t, 'POST', `/api/users/${await userId('doc.hyjq')}/second-factor/reset`, { token: admin });
     expect(reset.status).toBe(204);
-    expect((await login('doc.bjcy')).body.secondFactor).toBe('enroll');
+    expect((await login('doc.hyjq')).body.secondFactor).toBe('enroll');
     expect(await audits('settings.second_factor_policy', 'second_factor_policy')).toHaveLength(1);
-    expect(await audits('user.second_factor_reset', await userId('doc.bjcy'))).toHaveLength(1);
+    expect(await audits('user.second_factor_reset', await userId('doc.hyjq'))).toHaveLength(1);
     await api(t, 'PUT', '/api/settings/second-factor', { token: admin, body: { requiredRoles: [] } });
   });
 });

@@ -19,7 +19,7 @@ describe('the refresh token travels in an HttpOnly cookie', () => {
   const me = (token: string) => api(t, 'GET', '/api/auth/me', { token });
 
   it('signs in with the refresh token in an HttpOnly, SameSite=Strict cookie for the sign-in endpoints only', async () => {
-    const res = await login('doc.bjcy');
+    const res = await login('doc.hyjq');
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['accessToken', 'expiresIn', 'user']);
     expect(JSON.stringify(res.body)).not.toContain(refreshTokenOf(res)!);
@@ -31,7 +31,7 @@ describe('the refresh token travels in an HttpOnly cookie', () => {
   });
 
   it('marks the cookie Secure when the app is reached over TLS through a trusted proxy', async () => {
-    const res = await login('doc.bjhd', { 'x-forwarded-proto': 'https' });
+    const res = await login('doc.hyqc', { 'x-forwarded-proto': 'https' });
     expect(res.status).toBe(200);
     expect(refreshCookieLine(res)!.toLowerCase()).toContain('; secure');
   });
@@ -105,7 +105,7 @@ describe('the refresh token travels in an HttpOnly cookie', () => {
   });
 
   it('keeps a patient’s session in the cookie too, up to its fixed end, ended by signing out or a new code', async () => {
-    const doc = await t.login('doc.bjcy');
+    const doc = await t.login('doc.hyjq');
     const { rows } = await t.db.query(`SELECT id, birth_date::text AS birth FROM patient WHERE mrn = 'BJCY100102'`);
     const issue = async () =>
       (await api(t, 'POST', `/api/patients/${rows[0].id}/access-codes`, { token: doc })).body.code as string;

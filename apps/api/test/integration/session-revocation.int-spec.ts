@@ -73,21 +73,21 @@ describe('ended sign-ins', () => {
   });
 
   it('a password reset ends every sign-in of the account', async () => {
-    const session = await signIn('doc.bjhd');
-    const reset = await api(t, 'POST', `/api/users/${await userId('doc.bjhd')}/password`, {
+    const session = await signIn('doc.hyqc');
+    const reset = await api(t, 'POST', `/api/users/${await userId('doc.hyqc')}/password`, {
       token: admin,
       body: { password: 'Haidian-Reset-2031' },
     });
     expect(reset.status).toBeLessThan(300);
     expect((await me(session.accessToken)).status).toBe(401);
     const fresh = await api(t, 'POST', '/api/auth/login', {
-      body: { username: 'doc.bjhd', password: 'Haidian-Reset-2031' },
+      body: { username: 'doc.hyqc', password: 'Haidian-Reset-2031' },
     });
     expect((await me(fresh.body.accessToken)).status).toBe(200);
   });
 
   it('a new patient code ends the session opened with the old one', async () => {
-    const doc = await t.login('doc.bjcy');
+    const doc = await t.login('doc.hyjq');
     const { rows } = await t.db.query(`SELECT id, birth_date::text AS birth FROM patient WHERE mrn = 'BJCY100000'`);
     const issue = async () =>
       (await api(t, 'POST', `/api/patients/${rows[0].id}/access-codes`, { token: doc })).body.code as string;
@@ -101,8 +101,8 @@ describe('ended sign-ins', () => {
   });
 
   it('a deactivated centre’s doctors are signed out and cannot sign in until it is reactivated', async () => {
-    const session = await signIn('doc.bjfs');
-    const { rows } = await t.db.query(`SELECT facility_id FROM app_user WHERE username = 'doc.bjfs'`);
+    const session = await signIn('doc.hyly');
+    const { rows } = await t.db.query(`SELECT facility_id FROM app_user WHERE username = 'doc.hyly'`);
     const facility = rows[0].facility_id as string;
     const off = await api(t, 'POST', `/api/facilities/${facility}/deactivate`, { token: admin });
     expect(off.status).toBeLessThan(300);
@@ -110,14 +110,14 @@ describe('ended sign-ins', () => {
     const refreshed = await refreshWith(t, session.refreshToken);
     expect(refreshed.status).toBe(401);
     const refused = await api(t, 'POST', '/api/auth/login', {
-      body: { username: 'doc.bjfs', password: 'Zhiyin-2026' },
+      body: { username: 'doc.hyly', password: 'Zhiyin-2026' },
     });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('FACILITY_INACTIVE');
 
     const on = await api(t, 'POST', `/api/facilities/${facility}/activate`, { token: admin });
     expect(on.status).toBeLessThan(300);
-    expect((await me((await signIn('doc.bjfs')).accessToken)).status).toBe(200);
+    expect((await me((await signIn('doc.hyly')).accessToken)).status).toBe(200);
   });
 
   it('another API node refuses the ended sign-in too, within moments', async () => {

@@ -30,9 +30,9 @@ describe('sign-in attempt limits', () => {
 
   describe('staff passwords', () => {
     it('checks no more than 5 of 50 parallel guesses from one address; the others are refused with 429 and Retry-After', async () => {
-      const id = await userId('doc.bjdc');
+      const id = await userId('doc.hyyw');
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => login('doc.bjdc', `wrong-guess-${i}`, '203.0.113.10')),
+        Array.from({ length: 50 }, (_, i) => login('doc.hyyw', `wrong-guess-${i}`, '203.0.113.10')),
       );
       expect(results.filter((r) => r.status === 401)).toHaveLength(5);
       const refused = results.filter((r) => r.status === 429);
@@ -45,9 +45,9 @@ describe('sign-in attempt limits', () => {
     });
 
     it('checks no more than 10 of 50 parallel guesses on one account from 50 addresses', async () => {
-      const id = await userId('doc.bjxc');
+      const id = await userId('doc.hyzt');
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => login('doc.bjxc', `wrong-guess-${i}`, `198.51.100.${i + 1}`)),
+        Array.from({ length: 50 }, (_, i) => login('doc.hyzt', `wrong-guess-${i}`, `198.51.100.${i + 1}`)),
       );
       expect(results.filter((r) => r.status === 401)).toHaveLength(10);
       expect(results.filter((r) => r.status === 429)).toHaveLength(40);
@@ -117,7 +117,7 @@ describe('sign-in attempt limits', () => {
     let doc: string;
     let patientId: string;
     beforeAll(async () => {
-      doc = await t.login('doc.bjcy');
+      doc = await t.login('doc.hyjq');
       patientId = (await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`)).rows[0].id;
     });
     const issue = async () =>

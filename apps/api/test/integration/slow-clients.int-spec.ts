@@ -118,7 +118,7 @@ describe("slow clients: every request's end is logged, abandoned ones included",
   let docId: string;
   beforeAll(async () => {
     t = await startTestApp({}, { logTo: { write: (line: string) => void lines.push(JSON.parse(line)) } });
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
     docId = (await api(t, 'GET', '/api/auth/me', { token: doc })).body.id;
   });
   afterAll(async () => {
@@ -186,7 +186,7 @@ describe('slow clients: bodies are cut when they stop, not while they flow', () 
   let doc: string;
   beforeAll(async () => {
     t = await startTestApp({ HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_IDLE_TIMEOUT_MS: '3000' });
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
   });
   afterAll(async () => {
     await t.close();

@@ -64,7 +64,7 @@ describe('STOW-RS: what one request may cost is bounded', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ STOW_MAX_PARTS: '50', STOW_MAX_HEADER_BYTES: '65536' });
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
   });
   afterAll(async () => {
     await t.close();
@@ -147,7 +147,7 @@ describe('STOW-RS: metadata held per request is bounded', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ STOW_MAX_METADATA_BYTES: '2000' });
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
   });
   afterAll(async () => {
     await t.close();
@@ -180,7 +180,7 @@ describe.each([
 
   beforeAll(async () => {
     t = await startTestApp(env);
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
   });
   afterAll(async () => {
     await t.close();

@@ -35,7 +35,7 @@ describe('STOW-RS: every sample file is stored or refused with the right reason'
   let doc: string;
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
   });
   afterAll(async () => {
     await t.close();
@@ -102,7 +102,7 @@ describe.each([
       STOW_MAX_PART_BYTES: String(2 * 1024 * 1024),
       ...env,
     });
-    doc = await t.login('doc.bjhd');
+    doc = await t.login('doc.hyqc');
   });
   afterAll(async () => {
     await t.close();
@@ -321,7 +321,7 @@ describe.each([
   });
 
   it('a study sent by another centre cannot be added to', async () => {
-    const other = await t.login('doc.bjcy');
+    const other = await t.login('doc.hyjq');
     const slice2 = sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/CT_2_002.dcm');
     const res = await stow(t.url, other, [slice2]);
     expect(res.status).toBe(409);
@@ -350,7 +350,7 @@ describe.each([
     let doc: string;
     beforeAll(async () => {
       t = await startTestApp(env);
-      doc = await t.login('doc.bjcy');
+      doc = await t.login('doc.hyjq');
     });
     afterAll(async () => {
       await t.close();

@@ -46,7 +46,7 @@ describe('storage sweep: files left behind go, files in use stay', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ STORAGE_SWEEP_GRACE: '3600' });
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
     store = t.app.get<BlobStore>(BLOB_STORE);
     sweeper = t.app.get(SweeperService);
     // The sweep the app ran at start is over (sweeps here run one after another) before files are planted.

@@ -13,7 +13,7 @@ describe('turnaround policy settings', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ TURNAROUND_POLICY: JSON.stringify(ENV) });
-    [admin, coord, doc] = await Promise.all([t.login('admin'), t.login('coord.liu'), t.login('doc.bjcy')]);
+    [admin, coord, doc] = await Promise.all([t.login('admin'), t.login('coord.liu'), t.login('doc.hyjq')]);
   });
   afterAll(async () => {
     await t.close();

@@ -13,7 +13,7 @@ describe('resumable uploads (tus) feed the same ingest', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
   });
   afterAll(async () => {
     await t.close();
@@ -88,7 +88,7 @@ describe('resumable uploads (tus) feed the same ingest', () => {
 
   it('an upload belongs to the one who created it: 404 for anyone else', async () => {
     const path = await create(doc, ct.length);
-    const other = await t.login('doc.bjhd');
+    const other = await t.login('doc.hyqc');
     expect((await head(path, other)).status).toBe(404);
     expect((await patch(path, 0, ct, other)).status).toBe(404);
     const radiologist = await t.login('rad.li');
@@ -140,7 +140,7 @@ describe('resumable uploads (tus) feed the same ingest', () => {
     // Another centre's doctor, or an unknown referral: 404 at creation, nothing kept.
     const before = readdirSync(join(t.config.dataDir, 'uploads')).length;
     for (const [token, id] of [
-      [await t.login('doc.bjhd'), referral],
+      [await t.login('doc.hyqc'), referral],
       [doc, '00000000-0000-4000-8000-000000000000'],
       [doc, 'not-a-referral'],
     ] as const) {

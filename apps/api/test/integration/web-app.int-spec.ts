@@ -179,7 +179,7 @@ describe('security headers', () => {
   });
 
   it('sends every API and DICOMweb answer with no-store and a CSP that renders nothing', async () => {
-    const token = await t.login('doc.bjcy');
+    const token = await t.login('doc.hyjq');
     const answers = [
       await get(t.url, '/api/patients?limit=1', { authorization: `Bearer ${token}`, accept: 'application/json' }),
       await get(t.url, '/api/auth/me', { authorization: `Bearer ${token}` }),

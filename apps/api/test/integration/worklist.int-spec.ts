@@ -12,7 +12,7 @@ describe('reader worklist', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    [doc, cardio, radio] = await Promise.all([t.login('doc.bjcy'), t.login('card.chen'), t.login('rad.li')]);
+    [doc, cardio, radio] = await Promise.all([t.login('doc.hyjq'), t.login('card.chen'), t.login('rad.li')]);
   });
   afterAll(async () => {
     await t.close();

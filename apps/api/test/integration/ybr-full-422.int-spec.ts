@@ -53,7 +53,7 @@ describe('an uncompressed YBR_FULL_422 image', () => {
   });
 
   it('is stored (not refused as PIXEL_LENGTH_MISMATCH) and rendered in its colours', async () => {
-    const doc = await t.login('doc.bjcy');
+    const doc = await t.login('doc.hyjq');
     const res = await stow(t.url, doc, [file]);
     const { referenced, failed } = stowOutcome(res.body);
     expect(failed).toEqual([]);

@@ -190,7 +190,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
   beforeAll(async () => {
     w = await startWebTest();
     [doc, coord, cardio, rad] = await Promise.all([
-      w.app.login('doc.bjcy'),
+      w.app.login('doc.hyjq'),
       w.app.login('coord.liu'),
       w.app.login('card.chen'),
       w.app.login('rad.li'),
@@ -274,7 +274,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
   describe('community desk', () => {
     let page: Page;
     beforeAll(async () => {
-      page = await staff('doc.bjcy');
+      page = await staff('doc.hyjq');
     });
 
     it('referral list', async () => {
@@ -344,7 +344,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
     });
 
     it('referral in English', async () => {
-      const en = await staff('doc.bjcy', 'en');
+      const en = await staff('doc.hyjq', 'en');
       await en.goto(`/referrals/${reported.id}`);
       await en.getByTestId('report-signed').waitFor();
       await en.getByTestId('plan-diagnosis').waitFor();
@@ -481,7 +481,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
 
   describe('keyboard', () => {
     it('desk referral list: skip link, menu, new referral, views, filters, then the referrals, each with a visible focus ring', async () => {
-      const page = await staff('doc.bjcy');
+      const page = await staff('doc.hyjq');
       await page.locator(`[data-testid=referral-row][data-number=${reported.number}]`).waitFor();
       const stops = await tabTo(page, /^ZY\d{11}$/);
       expect(stops.map((s) => s.name)).toEqual([
@@ -593,7 +593,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
         priority: 'ROUTINE',
         clinicalQuestion: '心悸',
       });
-      const page = await staff('doc.bjcy');
+      const page = await staff('doc.hyjq');
       await page.goto(`/referrals/${draft.id}`);
       await page.getByTestId('action-cancel').waitFor();
       await tabTo(page, 'action-cancel');
@@ -613,7 +613,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
 
     it('replacing a patient code asks in the app: Escape keeps the code, Enter replaces it', async () => {
       const patientId = await patientOf('BJCY100102');
-      const page = await staff('doc.bjcy');
+      const page = await staff('doc.hyjq');
       await page.goto(`/desk/patients/${patientId}`);
       // The first code needs no confirmation: nothing is replaced.
       await page.getByRole('button', { name: '生成查询码' }).click();
@@ -643,7 +643,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
         priority: 'ROUTINE',
         clinicalQuestion: '胸闷',
       });
-      const page = await staff('doc.bjcy');
+      const page = await staff('doc.hyjq');
       await page.goto(`/referrals/${draft.id}`);
       await page.getByTestId('action-cancel').click();
       await page.getByLabel('取消原因').selectOption({ index: 1 });
@@ -686,12 +686,12 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
         (await w.app.db.query('SELECT count(*)::int AS n FROM plan_signature WHERE referral_id = $1', [awaiting.id]))
           .rows[0].n as number;
 
-      const en = await staff('doc.bjcy', 'en');
+      const en = await staff('doc.hyjq', 'en');
       await en.goto(`/referrals/${awaiting.id}`);
       await en.getByTestId('plan-sign').focus();
       await confirmation(en, 'plan-sign', 'Sign version 1 of the treatment plan?', 'desk-plan-sign-confirm-en');
 
-      const page = await staff('doc.bjcy');
+      const page = await staff('doc.hyjq');
       await page.goto(`/referrals/${awaiting.id}`);
       await page.getByTestId('plan-sign').focus();
       const dialog = await confirmation(page, 'plan-sign', '签署第 1 版治疗方案？', 'desk-plan-sign-confirm');
@@ -719,7 +719,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
 
     it('while the server cannot be reached, nothing behind its notice takes the focus; the page has it back afterwards', async () => {
       const ctx = await w.context();
-      const page = await w.signIn(ctx, 'doc.bjcy');
+      const page = await w.signIn(ctx, 'doc.hyjq');
       await page.getByRole('heading', { name: '转诊', level: 1 }).waitFor();
       const down = (u: URL) => u.pathname.startsWith('/api/') || u.pathname.startsWith('/dicomweb/');
       await ctx.route(down, (route) => route.abort('connectionrefused'));

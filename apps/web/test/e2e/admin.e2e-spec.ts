@@ -28,21 +28,21 @@ describe('administration screens', () => {
     // Empty: each missing field says so.
     await form.getByRole('button', { name: '保存' }).click();
     await expect(form.locator('.field-error').count()).resolves.toBeGreaterThanOrEqual(3);
-    await form.getByLabel('代码').fill('BJCY');
-    await form.getByLabel('中文名称').fill('北京市门头沟区大峪社区卫生服务中心');
+    await form.getByLabel('代码').fill('HYJQ');
+    await form.getByLabel('中文名称').fill('武汉市蔡甸区奓山街社区卫生服务中心');
     await form.getByLabel('英文名称').fill('Dayu Community Health Service Centre, Mentougou');
-    await form.getByLabel('地址', { exact: true }).fill('北京市门头沟区新桥大街1号');
+    await form.getByLabel('地址', { exact: true }).fill('武汉市蔡甸区奓山街新天大道1号');
     await expect(form.getByLabel('负责阅片的中心医院').inputValue()).resolves.not.toBe('');
     await form.getByRole('button', { name: '保存' }).click();
     await form.locator('.field-error').filter({ hasText: '已有机构使用这个代码。' }).waitFor();
     await expect(form.getByLabel('代码').getAttribute('aria-invalid')).resolves.toBe('true');
     await w.shot(admin, '70-admin-facility-duplicate-code');
 
-    await form.getByLabel('代码').fill('BJMTG');
+    await form.getByLabel('代码').fill('CDZS');
     await form.getByRole('button', { name: '保存' }).click();
-    await status(admin, '已新增机构“北京市门头沟区大峪社区卫生服务中心”。');
+    await status(admin, '已新增机构“武汉市蔡甸区奓山街社区卫生服务中心”。');
     // The list reloads after the message: wait for the new row rather than read it at once.
-    const row = admin.locator('table.list tbody tr').filter({ hasText: 'BJMTG' });
+    const row = admin.locator('table.list tbody tr').filter({ hasText: 'CDZS' });
     await row.waitFor();
     await expect(row.textContent()).resolves.toMatch(/社区卫生服务中心.*心电图.*医学影像.*在用/);
     await w.shot(admin, '71-admin-facilities');
@@ -60,7 +60,7 @@ describe('administration screens', () => {
     const ecgPoolName = coordinator.getByTestId('pool-ECG').getByTestId('pool-name');
     await expect(ecgPoolName.textContent()).resolves.toBe('心电诊断中心');
     // And a community doctor on the page of an ECG referral the centre will read.
-    const doctorToken = await w.app.login('doc.bjcy');
+    const doctorToken = await w.app.login('doc.hyjq');
     // (The patient is looked up in the database: a search through the API would add to the audit trail counted below.)
     const [patient] = (await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`)).rows;
     const referral = await json(w, 'POST', '/api/referrals', doctorToken, {
@@ -69,7 +69,7 @@ describe('administration screens', () => {
       priority: 'ROUTINE',
       clinicalQuestion: '心悸一周',
     });
-    const doctor = await w.signIn(await w.context(), 'doc.bjcy');
+    const doctor = await w.signIn(await w.context(), 'doc.hyjq');
     await doctor.goto(`/referrals/${referral.id}`);
     await expect(doctor.getByTestId('reading-centre').textContent()).resolves.toBe('心电诊断中心');
 
@@ -133,7 +133,7 @@ describe('administration screens', () => {
     await form.getByLabel('中文姓名').fill('韩雪梅');
     await form.getByLabel('英文姓名（拼音）').fill('Han Xuemei');
     await form.getByLabel('角色').selectOption('community_doctor');
-    await form.getByLabel('所属机构').selectOption({ label: 'BJMTG · 北京市门头沟区大峪社区卫生服务中心' });
+    await form.getByLabel('所属机构').selectOption({ label: 'CDZS · 武汉市蔡甸区奓山街社区卫生服务中心' });
     await form.getByLabel('初始密码').fill('short1');
     await form.getByRole('button', { name: '保存' }).click();
     await form.locator('.field-error').filter({ hasText: '密码至少需要 10 个字符。' }).waitFor();
@@ -145,7 +145,7 @@ describe('administration screens', () => {
     // Filters: the new centre's community doctors.
     await admin
       .getByLabel('所属机构', { exact: true })
-      .selectOption({ label: 'BJMTG · 北京市门头沟区大峪社区卫生服务中心' });
+      .selectOption({ label: 'CDZS · 武汉市蔡甸区奓山街社区卫生服务中心' });
     await admin.getByText('共 1 个账号').waitFor();
     await expect(admin.locator('table.list tbody').textContent()).resolves.toContain('doc.bjmtg');
     await w.shot(admin, '73-admin-users');
@@ -260,7 +260,7 @@ describe('administration screens', () => {
     const login = await fetch(`${w.url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'doc.bjcy', password: 'Zhiyin-2026' }),
+      body: JSON.stringify({ username: 'doc.hyjq', password: 'Zhiyin-2026' }),
     });
     const { accessToken } = (await login.json()) as { accessToken: string };
     for (let i = 0; i < 55; i++)
@@ -295,14 +295,14 @@ describe('administration screens', () => {
     await expect(table.textContent()).resolves.toContain('修改：ECG.URGENT.reportDeadlineMinutes');
 
     await filterTo('所有“机构”操作', '新增机构');
-    await expect(table.textContent()).resolves.toMatch(/新增机构.*北京市门头沟区大峪社区卫生服务中心.*BJMTG/);
+    await expect(table.textContent()).resolves.toMatch(/新增机构.*武汉市蔡甸区奓山街社区卫生服务中心.*CDZS/);
 
     await filterTo('所有“值班”操作', '添加值班');
     await expect(table.textContent()).resolves.toContain('添加值班');
 
     // Paging: 55 searches by the community doctor, 50 to a page.
     await admin.getByRole('button', { name: '清除筛选' }).click();
-    await admin.getByLabel('操作人（用户名）').fill('doc.bjcy');
+    await admin.getByLabel('操作人（用户名）').fill('doc.hyjq');
     await admin.getByLabel('操作', { exact: true }).selectOption({ label: '查找患者' });
     await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
     await admin.getByRole('status').filter({ hasText: '已显示 50 条' }).waitFor();
@@ -323,9 +323,9 @@ describe('administration screens', () => {
   });
 
   it("finds a referral's rows by its number and by the MRN, with names, and exports them as CSV", async () => {
-    const doctorToken = await w.app.login('doc.bjcy');
+    const doctorToken = await w.app.login('doc.hyjq');
     const patient = await json(w, 'POST', '/api/patients', doctorToken, {
-      mrn: 'BJCY-AUD-77',
+      mrn: 'HYJQ-AUD-77',
       familyNameZh: '诸葛',
       givenNameZh: '明远',
       sex: 'M',
@@ -361,15 +361,15 @@ describe('administration screens', () => {
     expect(shown.length).toBeGreaterThanOrEqual(2);
     for (const row of shown) {
       expect(row).toContain(referral.number);
-      expect(row).toContain('患者 诸葛明远（病历号 BJCY-AUD-77）');
+      expect(row).toContain('患者 诸葛明远（病历号 HYJQ-AUD-77）');
     }
-    await expect(table.textContent()).resolves.toMatch(/doc\.bjcy/);
+    await expect(table.textContent()).resolves.toMatch(/doc\.jianqiao/);
     await w.shot(admin, '79b-admin-audit-referral');
 
     // The same rows by MRN, then exported: the file comes from a fetch with the bearer token, never a
     // token in a URL.
     await admin.getByLabel('转诊编号').fill('');
-    await admin.getByLabel('病历号').fill('BJCY-AUD-77');
+    await admin.getByLabel('病历号').fill('HYJQ-AUD-77');
     await admin.getByRole('search').getByRole('button', { name: '查询' }).click();
     await table.locator('tr', { hasText: '登记患者' }).first().waitFor();
     const requests: { url: string; auth: string | undefined }[] = [];
@@ -385,9 +385,9 @@ describe('administration screens', () => {
     const lines = bytes.toString('utf8').slice(1).trim().split('\r\n');
     expect(lines[0]).toMatch(/^"id","at","actor_username"/);
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    for (const line of lines.slice(1)) expect(line).toContain('"BJCY-AUD-77","诸葛明远"');
+    for (const line of lines.slice(1)) expect(line).toContain('"HYJQ-AUD-77","诸葛明远"');
     const exported = requests.find((r) => r.url.includes('/api/audit/export.csv'));
-    expect(exported?.url).toContain('mrn=BJCY-AUD-77');
+    expect(exported?.url).toContain('mrn=HYJQ-AUD-77');
     expect(exported?.url).not.toMatch(/token|bearer/i);
     expect(exported?.auth).toMatch(/^Bearer /);
   });

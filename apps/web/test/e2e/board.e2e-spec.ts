@@ -48,7 +48,7 @@ describe('coordinator board and weekly figures', () => {
       }),
     });
     [doc, coord, cardio] = await Promise.all([
-      w.app.login('doc.bjcy'),
+      w.app.login('doc.hyjq'),
       w.app.login('coord.liu'),
       w.app.login('card.chen'),
     ]);
@@ -80,7 +80,7 @@ describe('coordinator board and weekly figures', () => {
     const ctRow = imgPool.getByTestId('queue-row').filter({ hasText: ct.number });
     await statRow.waitFor();
     await ctRow.waitFor();
-    await expect(statRow.textContent()).resolves.toMatch(/双井.*急诊（立即）.*已提交，待分配/);
+    await expect(statRow.textContent()).resolves.toMatch(/建桥.*急诊（立即）.*已提交，待分配/);
     await expect(statRow.textContent()).resolves.toContain('接收剩余');
     await expect(ctRow.textContent()).resolves.toContain('待分配');
     // Each row opens the referral page.
@@ -204,10 +204,10 @@ describe('coordinator board and weekly figures', () => {
     await page.getByRole('navigation').getByRole('link', { name: '每周统计' }).click();
     await page.getByRole('heading', { name: '每周统计' }).waitFor();
     await page.getByTestId('figures-table').waitFor();
-    // Three referrals were submitted from Shuangjing this week.
+    // Three referrals were submitted from Jianqiao this week.
     await expect(page.getByTestId('figures-total').textContent()).resolves.toBe('3');
-    const bjcy = page.getByTestId('figures-table').locator('tbody tr').filter({ hasText: '双井' });
-    await expect(bjcy.locator('td').first().textContent()).resolves.toBe('3');
+    const jianqiao = page.getByTestId('figures-table').locator('tbody tr').filter({ hasText: '建桥' });
+    await expect(jianqiao.locator('td').first().textContent()).resolves.toBe('3');
     await expect(page.locator('figure svg[role=img]').count()).resolves.toBeGreaterThanOrEqual(3);
     await page.getByRole('img', { name: /各社区中心转诊数/ }).waitFor();
     await noSidewaysScroll();
@@ -221,7 +221,7 @@ describe('coordinator board and weekly figures', () => {
     const csv = readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '');
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toMatch(/^week,centre_code,centre_name_zh/);
-    expect(lines.find((l) => l.includes(',BJCY,'))).toMatch(/,BJCY,北京市朝阳区双井社区卫生服务中心,".*",3,2,1,/);
+    expect(lines.find((l) => l.includes(',HYJQ,'))).toMatch(/,HYJQ,武汉市汉阳区建桥街社区卫生服务中心,".*",3,2,1,/);
     await page.getByRole('status').filter({ hasText: '已下载' }).waitFor();
 
     // The previous week is empty.

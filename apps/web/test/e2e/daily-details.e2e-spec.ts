@@ -26,7 +26,7 @@ describe('daily details of a referral', () => {
     patientId = rows[0].id;
     cardioId = rows[0].cardio;
     [doc, coord, cardio] = await Promise.all([
-      w.app.login('doc.bjcy'),
+      w.app.login('doc.hyjq'),
       w.app.login('coord.liu'),
       w.app.login('card.zhang'),
     ]);
@@ -74,7 +74,7 @@ describe('daily details of a referral', () => {
 
   it('the study count follows an upload live: files added to an attached study show without a reload', async () => {
     const r = await newReferral('IMAGING', '咳嗽两周，肺部病变？');
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     await page.goto(`/referrals/${r.id}`);
     await page.locator('[data-testid=live][data-live=true]').waitFor();
     await page.getByTestId('add-studies').click();
@@ -115,7 +115,7 @@ describe('daily details of a referral', () => {
       .sort(([, a], [, b]) => Date.parse(a) - Date.parse(b))
       .map(([k]) => k);
 
-    const doctor = await w.signIn(await w.context(), 'doc.bjcy');
+    const doctor = await w.signIn(await w.context(), 'doc.hyjq');
     await doctor.goto(`/referrals/${r.id}`);
     await doctor.getByTestId('referral-facts').waitFor();
     await expect(doctor.getByTestId('referral-facts').textContent()).resolves.not.toContain('派单接收时限');
@@ -134,7 +134,7 @@ describe('daily details of a referral', () => {
 
   it('keeps the new-referral form through a refresh, for this doctor only, until it is sent or they sign out', async () => {
     const context = await w.context();
-    const page = await w.signIn(context, 'doc.bjcy');
+    const page = await w.signIn(context, 'doc.hyjq');
     await page.goto('/desk/referrals/new');
     await page.getByLabel('查找患者').fill('孙娟');
     await page.getByRole('button', { name: /孙娟/ }).click();
@@ -167,7 +167,7 @@ describe('daily details of a referral', () => {
     ).resolves.toEqual([]);
     // Signed in again in the same tab (sessionStorage is the tab's).
     const again = page;
-    await again.locator('input[name=username]').fill('doc.bjcy');
+    await again.locator('input[name=username]').fill('doc.hyjq');
     await again.locator('input[name=password]').fill('Zhiyin-2026');
     await again.locator('form button[type=submit]').click();
     await again.waitForURL((u) => !u.pathname.startsWith('/sign-in'));
@@ -190,7 +190,7 @@ describe('daily details of a referral', () => {
     const r = await signedEcgReferral();
 
     // The community doctor's list and the referral say how long the report took, not a running wait.
-    const doctor = await w.signIn(await w.context(), 'doc.bjcy');
+    const doctor = await w.signIn(await w.context(), 'doc.hyjq');
     await doctor.goto('/desk/referrals');
     const row = doctor.locator(`[data-testid=referral-row][data-number=${r.number}]`);
     await row.waitFor();

@@ -20,7 +20,7 @@ describe('community desk: a referral from opening to outcome', () => {
     w = await startWebTest();
     patientId = (await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`)).rows[0].id;
     const created = await api(w.app, 'POST', '/api/referrals', {
-      token: await w.app.login('doc.bjcy'),
+      token: await w.app.login('doc.hyjq'),
       body: {
         patientId,
         service: 'IMAGING',
@@ -46,7 +46,7 @@ describe('community desk: a referral from opening to outcome', () => {
   };
 
   it('opens a referral, uploads an ECG for it, submits, answers a question, signs the plan and records the outcome', async () => {
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     await page.getByRole('heading', { name: /转诊/ }).first().waitFor();
     await page.locator('[data-testid=live][data-live=true]').waitFor();
     await w.shot(page, '20-desk-referrals');
@@ -166,7 +166,7 @@ describe('community desk: a referral from opening to outcome', () => {
   });
 
   it("updates a referral's state in the list as it changes, and makes what needs the doctor stand out", async () => {
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const created = await api(w.app, 'POST', '/api/referrals', {
       token: doc,
       body: { patientId, service: 'IMAGING', modality: 'CT', priority: 'STAT', clinicalQuestion: '外伤后头痛' },
@@ -184,7 +184,7 @@ describe('community desk: a referral from opening to outcome', () => {
     expect(attached.status).toBe(200);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
 
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     const row = page.locator(`[data-testid=referral-row][data-number=${created.body.number}]`);
     await row.and(page.locator('[data-state=submitted]')).waitFor();
     await page.locator('[data-testid=live][data-live=true]').waitFor();
@@ -204,7 +204,7 @@ describe('community desk: a referral from opening to outcome', () => {
   });
 
   it('refuses to sign a plan version that changed meanwhile, says so and shows the new version', async () => {
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const cardio = await w.app.login('card.zhang');
     const created = await api(w.app, 'POST', '/api/referrals', {
       token: doc,
@@ -230,7 +230,7 @@ describe('community desk: a referral from opening to outcome', () => {
     // The doctor's page gets no live updates (the socket is cut), so it still shows version 1.
     const ctx = await w.context();
     await ctx.routeWebSocket(/socket\.io/, () => undefined);
-    const page = await w.signIn(ctx, 'doc.bjcy');
+    const page = await w.signIn(ctx, 'doc.hyjq');
     await page.goto(`/referrals/${id}`);
     await page.getByRole('button', { name: '签署第 1 版' }).waitFor();
     const revised = await api(w.app, 'POST', path('/plan'), {
@@ -278,9 +278,9 @@ describe('community desk: a referral from opening to outcome', () => {
     return reads;
   };
 
-  /** The audit trail's reads of the referral by doc.bjcy, as the administrator sees it. */
+  /** The audit trail's reads of the referral by doc.hyjq, as the administrator sees it. */
   const auditedReads = async (id: string) => {
-    const res = await api(w.app, 'GET', `/api/audit?action=referral.read&resourceId=${id}&actor=doc.bjcy`, {
+    const res = await api(w.app, 'GET', `/api/audit?action=referral.read&resourceId=${id}&actor=doc.hyjq`, {
       token: await w.app.login('admin'),
     });
     expect(res.status).toBe(200);
@@ -291,11 +291,11 @@ describe('community desk: a referral from opening to outcome', () => {
     page.getByTestId('timeline-entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-event')));
 
   it('reads the referral once when the page opens and once per change, and the timeline follows every change', async () => {
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const cardio = await w.app.login('card.zhang');
     const { id, path } = await referralWithQuestion(doc, cardio, 'ecg/syn_ecg_sinus_gb18030_mdc.dcm');
 
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     const reads = countReferralReads(page, id);
     await page.goto(`/referrals/${id}`);
     await referralState(page, 'info_requested');
@@ -353,13 +353,13 @@ describe('community desk: a referral from opening to outcome', () => {
   });
 
   it("shows the doctor's own step on the timeline even when no live event arrives", async () => {
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const cardio = await w.app.login('card.zhang');
     const { id } = await referralWithQuestion(doc, cardio, 'ecg/syn_ecg_sinus_utf8_scpecg.dcm');
     // No live updates at all: whatever the page shows after the step, it took from the step itself.
     const ctx = await w.context();
     await ctx.routeWebSocket(/socket\.io/, () => undefined);
-    const page = await w.signIn(ctx, 'doc.bjcy');
+    const page = await w.signIn(ctx, 'doc.hyjq');
     await page.goto(`/referrals/${id}`);
     await referralState(page, 'info_requested');
     await page.getByLabel('您的回答').fill('与活动无关。');
@@ -371,7 +371,7 @@ describe('community desk: a referral from opening to outcome', () => {
   });
 
   it('shows the desk in English', async () => {
-    const page = await w.signIn(await w.context({ locale: 'en' }), 'doc.bjcy');
+    const page = await w.signIn(await w.context({ locale: 'en' }), 'doc.hyjq');
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Referrals' }).waitFor();
     const row = page.locator(`[data-testid=referral-row][data-state=draft]`).first();
@@ -385,7 +385,7 @@ describe('community desk: a referral from opening to outcome', () => {
   });
 
   it('tells a doctor of another centre that the referral does not exist', async () => {
-    const page = await w.signIn(await w.context(), 'doc.bjhd');
+    const page = await w.signIn(await w.context(), 'doc.hyqc');
     await page.goto(`/referrals/${draftId}`);
     await page.getByRole('heading', { name: '找不到这个页面' }).waitFor();
     await expect(page.locator('body').textContent()).resolves.not.toContain('BJCY100000');

@@ -30,12 +30,12 @@ describe('ECG viewer', () => {
 
   beforeAll(async () => {
     w = await startWebTest();
-    await stowFiles(w.url, await w.app.login('doc.bjcy'), [REAL_ECG]);
-    await stowFiles(w.url, await w.app.login('doc.bjhd'), [`synthetic-dataset/${syntheticEcg.file}`]);
+    await stowFiles(w.url, await w.app.login('doc.hyjq'), [REAL_ECG]);
+    await stowFiles(w.url, await w.app.login('doc.hyqc'), [`synthetic-dataset/${syntheticEcg.file}`]);
     // Each centre refers its ECG to the hub's ECG reading centre, whose cardiologists then see it.
     for (const [doctor, mrn] of [
-      ['doc.bjcy', 'BJCY100000'],
-      ['doc.bjhd', 'BJHD107919'],
+      ['doc.hyjq', 'BJCY100000'],
+      ['doc.hyqc', 'BJHD107919'],
     ] as const) {
       const { rows } = await w.app.db.query(
         `SELECT st.study_instance_uid AS uid, p.id AS patient
@@ -120,7 +120,7 @@ describe('ECG viewer', () => {
 
   it('a reopened case shows the measurements saved in the report draft, whether the ECG or the draft arrives first', async () => {
     // An ECG referral given to card.zhang, who has accepted it.
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const coord = await w.app.login('coord.liu');
     const reader = await w.app.login('card.zhang');
     const id = async (sql: string, value: string) => (await w.app.db.query(sql, [value])).rows[0].id as string;

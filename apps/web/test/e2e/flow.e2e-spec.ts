@@ -32,7 +32,7 @@ describe('community desk → reading room → patient page', () => {
 
   it('a community doctor finds a patient, registers another and issues a patient code', async () => {
     const ctx = await w.context();
-    const page = await w.signIn(ctx, 'doc.bjcy');
+    const page = await w.signIn(ctx, 'doc.hyjq');
     await page.getByRole('navigation').getByRole('link', { name: '患者', exact: true }).click();
     await page.getByRole('heading', { name: '患者' }).waitFor();
     await expect(page.getByTestId('current-user').textContent()).resolves.toContain('周建华');
@@ -70,7 +70,7 @@ describe('community desk → reading room → patient page', () => {
 
   it('drops a CD-like folder: previews a real CT series and the real ECG, then uploads them', async () => {
     const ctx = await w.context();
-    const page = await w.signIn(ctx, 'doc.bjcy');
+    const page = await w.signIn(ctx, 'doc.hyjq');
     await page.getByRole('navigation').getByRole('link', { name: '患者', exact: true }).click();
     await page.getByLabel('查找患者').fill('孙娟');
     await page.getByRole('link', { name: '孙娟' }).click();
@@ -109,7 +109,7 @@ describe('community desk → reading room → patient page', () => {
   it('a radiologist opens the CT: series list, slices, window/level, zoom, pan and reset', async () => {
     // Referred (as the desk does; its screens have their own tests), the studies reach the reading centres: a
     // specialist sees only the studies of referrals to their own centre.
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const patient = (await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`)).rows[0].id;
     const { rows: sent } = await w.app.db.query('SELECT study_instance_uid AS uid, modalities FROM study');
     for (const s of sent)
@@ -206,7 +206,7 @@ describe('community desk → reading room → patient page', () => {
 
   it('switches to English and back, and remembers the choice', async () => {
     const ctx = await w.context();
-    const page = await w.signIn(ctx, 'doc.bjcy');
+    const page = await w.signIn(ctx, 'doc.hyjq');
     await page.goto('/desk/patients');
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Patients' }).waitFor();

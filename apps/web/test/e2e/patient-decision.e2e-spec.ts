@@ -18,7 +18,7 @@ describe('the patient reads and acknowledges the decision on a phone', () => {
   beforeAll(async () => {
     w = await startWebTest();
     const [doc, coord, cardio] = await Promise.all([
-      w.app.login('doc.bjcy'),
+      w.app.login('doc.hyjq'),
       w.app.login('coord.liu'),
       w.app.login('card.chen'),
     ]);

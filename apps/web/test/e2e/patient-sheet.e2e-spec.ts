@@ -20,7 +20,7 @@ describe('the patient sheet and its QR code', () => {
 
   it('prints the sheet for the code just shown', async () => {
     const ctx = await w.context();
-    const page = await w.signIn(ctx, 'doc.bjcy');
+    const page = await w.signIn(ctx, 'doc.hyjq');
     await page.goto(`/desk/patients/${patientId}`);
     await page.getByTestId('issue-code').click();
     code = ((await page.getByTestId('access-code').textContent()) ?? '').trim();

@@ -51,7 +51,7 @@ describe('alerts a reader cannot miss', () => {
 
   /** A community doctor's ECG referral with the real 12-lead ECG, submitted. */
   const referEcg = async (priority: 'STAT' | 'URGENT', question: string, doc?: string) => {
-    doc ??= await w.app.login('doc.bjcy');
+    doc ??= await w.app.login('doc.hyjq');
     const { rows } = await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`);
     const created = await json(w, 'POST', '/api/referrals', doc, {
       patientId: rows[0].id,
@@ -153,7 +153,7 @@ describe('alerts a reader cannot miss', () => {
     const page = await w.signIn(await spiedContext(), 'card.chen');
     await page.waitForURL('**/reading');
     await page.locator('[data-testid=live][data-connected=true]').waitFor();
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const chen = await w.app.login('card.chen');
     // card.chen answers the urgent offer card.zhang declined (declined by both, it waits in the queue).
     const held = await w.app.db.query(

@@ -50,7 +50,7 @@ describe('reading room', () => {
 
   beforeAll(async () => {
     w = await startWebTest();
-    doc = await w.app.login('doc.bjcy');
+    doc = await w.app.login('doc.hyjq');
     // A CT for the imaging pool, waiting before any reader is online.
     ct = await referWith({
       mrn: 'BJCY100000',
@@ -113,7 +113,7 @@ describe('reading room', () => {
     await expect(page.getByTestId('patient').textContent()).resolves.toBe('李秀英');
     await expect(page.getByTestId('clinical-question').textContent()).resolves.toContain('活动后胸闷');
     await expect(page.getByTestId('clinical-history').textContent()).resolves.toContain('高血压');
-    await expect(header.textContent()).resolves.toContain('朝阳');
+    await expect(header.textContent()).resolves.toContain('建桥');
     await page.locator('[data-testid=state][data-state=accepted]').waitFor();
     await expect(page.getByTestId('countdown').getAttribute('data-urgency')).resolves.toBe('ok');
 

@@ -124,7 +124,7 @@ describe('session, reachability and first load', () => {
 
   it('shows a clear page while the server cannot be reached, and returns when it is back', async () => {
     const ctx = await w.context();
-    const page = await w.signIn(ctx, 'doc.bjhd');
+    const page = await w.signIn(ctx, 'doc.hyqc');
     await page.goto('/desk/patients');
     await page.getByRole('heading', { name: '患者' }).waitFor();
     const down = (u: URL) => u.pathname.startsWith('/api/') || u.pathname.startsWith('/dicomweb/');
@@ -166,7 +166,7 @@ describe('session, reachability and first load', () => {
     const other = await (await w.context()).newPage();
     await other.goto('/sign-in');
     await other.getByRole('button', { name: 'English' }).click();
-    await other.getByLabel('User name').fill('doc.bjcy');
+    await other.getByLabel('User name').fill('doc.hyjq');
     await other.getByLabel('Password').fill('wrong');
     await other.getByRole('button', { name: 'Sign in' }).click();
     await other.getByRole('alert').filter({ hasText: 'The user name or password is wrong.' }).waitFor();

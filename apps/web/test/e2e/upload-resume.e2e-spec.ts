@@ -24,7 +24,7 @@ describe('an upload interrupted halfway', () => {
     const size = sample(REAL_ECG).length;
     const half = Math.floor(size / 2);
     const ctx = await w.context({ baseURL: proxy.url });
-    const page = await w.signIn(ctx, 'doc.bjcy');
+    const page = await w.signIn(ctx, 'doc.hyjq');
     await page.goto('/desk/upload');
     const dir = mkdtempSync(join(tmpdir(), 'zhiyin-ecg-'));
     copyFileSync(join(SHARED_DATA, REAL_ECG), join(dir, 'ECG0001.dcm'));

@@ -31,7 +31,7 @@ describe('one referral, end to end, every role in the browser', () => {
     await coord.waitForURL('**/board');
 
     // 1. The community doctor opens an urgent ECG referral for 孙娟 and uploads her ECG.
-    const doc = await w.signIn(docCtx, 'doc.bjcy');
+    const doc = await w.signIn(docCtx, 'doc.hyjq');
     await doc.getByRole('link', { name: '新建转诊' }).click();
     await doc.getByLabel('查找患者').fill('孙娟');
     await doc.getByRole('button', { name: /孙娟/ }).click();

@@ -11,7 +11,7 @@ import type { SecondFactorChallenge } from './second-factor.service.js';
 import { answerWithSession, clearRefreshCookie, CSRF_HEADER, readRefreshCookie } from './refresh-cookie.js';
 
 export class LoginDto {
-  @ApiProperty({ example: 'doc.bjcy' }) @IsString() @Length(1, 64) username: string;
+  @ApiProperty({ example: 'doc.hyjq' }) @IsString() @Length(1, 64) username: string;
   @ApiProperty() @IsString() @Length(1, 256) password: string;
 }
 

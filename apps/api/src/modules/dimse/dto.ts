@@ -24,7 +24,7 @@ export const AE_TITLE = /^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/;
 const MODALITY = /^[A-Z0-9]{1,16}$/;
 
 export class CreateDicomAeDto {
-  @ApiProperty({ example: 'BJCY_DR1', description: 'the calling AE title the device is configured with' })
+  @ApiProperty({ example: 'HYJQ_DR1', description: 'the calling AE title the device is configured with' })
   @IsString()
   @Matches(AE_TITLE, { message: 'aeTitle must be 1 to 16 printable ASCII characters without a backslash' })
   aeTitle: string;

@@ -17,13 +17,13 @@ const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/;
 const PHONE = /^[0-9+\- ]{5,20}$/;
 
 export class CreateFacilityDto {
-  @ApiProperty({ example: 'BJMTG', description: 'short code, unique in the network (letters, digits, - and _)' })
+  @ApiProperty({ example: 'CDZS', description: 'short code, unique in the network (letters, digits, - and _)' })
   @IsString()
   @Matches(CODE, { message: 'code must be 2 to 32 letters, digits, dashes or underscores' })
   code: string;
 
   @ApiProperty({ enum: FACILITY_KINDS }) @IsIn(FACILITY_KINDS) kind: FacilityKind;
-  @ApiProperty({ example: '北京市门头沟区大峪社区卫生服务中心' }) @IsString() @Length(1, 128) nameZh: string;
+  @ApiProperty({ example: '武汉市蔡甸区奓山街社区卫生服务中心' }) @IsString() @Length(1, 128) nameZh: string;
   @ApiProperty({ example: 'Dayu Community Health Service Centre, Mentougou' })
   @IsString()
   @Length(1, 128)

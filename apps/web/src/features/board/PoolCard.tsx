@@ -9,7 +9,7 @@ import { formatDuration, formatNetworkDateTime } from './time';
 
 /** A centre's name without the words every centre shares (the full name is its tooltip). */
 export function shortCentreName(zh: string, en: string, lang: string): string {
-  if (lang === 'zh-CN') return zh.replace(/^北京市/, '').replace(/社区卫生服务中心$/, '') || zh;
+  if (lang === 'zh-CN') return zh.replace(/^[^市]{2,4}市([^区]{2,4}区)?/, '').replace(/社区卫生服务中心$/, '') || zh;
   return en.replace(/ Community Health Service Centre/, '') || en;
 }
 
