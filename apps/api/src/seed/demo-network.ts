@@ -20,60 +20,81 @@ export const HUB = {
 export const CENTRES = [
   {
     code: 'HYJQ',
+    dataset: 'BJCY',
     nameZh: '武汉市汉阳区建桥街社区卫生服务中心',
     nameEn: 'Jianqiao Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYQC',
+    dataset: 'BJHD',
     nameZh: '武汉市汉阳区晴川街社区卫生服务中心',
     nameEn: 'Qingchuan Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYYW',
+    dataset: 'BJDC',
     nameZh: '武汉市汉阳区鹦鹉街社区卫生服务中心',
     nameEn: 'Yingwu Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYZT',
+    dataset: 'BJXC',
     nameZh: '武汉市汉阳区洲头街社区卫生服务中心',
     nameEn: 'Zhoutou Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYWLD',
+    dataset: 'BJFT',
     nameZh: '武汉市汉阳区五里墩街社区卫生服务中心',
     nameEn: 'Wulidun Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYQDK',
+    dataset: 'BJSJS',
     nameZh: '武汉市汉阳区琴断口街社区卫生服务中心',
     nameEn: 'Qinduankou Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYEQ',
+    dataset: 'BJTZ',
     nameZh: '武汉市汉阳区江汉二桥街社区卫生服务中心',
     nameEn: 'Jianghan Erqiao Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYYF',
+    dataset: 'BJSY',
     nameZh: '武汉市汉阳区永丰街社区卫生服务中心',
     nameEn: 'Yongfeng Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYJD',
+    dataset: 'BJCP',
     nameZh: '武汉市汉阳区江堤街社区卫生服务中心',
     nameEn: 'Jiangdi Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYSX',
+    dataset: 'BJDX',
     nameZh: '武汉市汉阳区四新街社区卫生服务中心',
     nameEn: 'Sixin Community Health Service Centre, Hanyang',
   },
   {
     code: 'HYLY',
+    dataset: 'BJFS',
     nameZh: '武汉市汉阳区龙阳街社区卫生服务中心',
     nameEn: 'Longyang Community Health Service Centre, Hanyang',
   },
 ] as const;
+
+/**
+ * The demo centre that stands for a centre of the shared synthetic data set (whose files carry their own
+ * centre codes), so that a file of that set is sent by the doctor of the centre its patient belongs to.
+ */
+export function demoCentreOfDataset(datasetCentre: string): string {
+  const centre = CENTRES.find((c) => c.dataset === datasetCentre);
+  if (!centre) throw new Error(`no demo centre stands for data set centre ${datasetCentre}`);
+  return centre.code;
+}
 
 const DOCTOR_NAMES: Record<string, [string, string]> = {
   HYJQ: ['周建华', 'Zhou Jianhua'],

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
+import { DEMO_PASSWORD, demoCentreOfDataset } from '#src/seed/demo-network.js';
 import { sample, SHARED_DATA, stow } from '../support/dicom-files.js';
 import { freePort } from '../support/ports.js';
 import { multipartBodies } from '../support/multipart.js';
@@ -114,7 +114,7 @@ describe('a restart after the API was killed under load', () => {
       const res = await fetch(`${firstUrl}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: `doc.${centre.toLowerCase()}`, password: DEMO_PASSWORD }),
+        body: JSON.stringify({ username: `doc.${demoCentreOfDataset(centre).toLowerCase()}`, password: DEMO_PASSWORD }),
       });
       tokens.set(centre, ((await res.json()) as { accessToken: string }).accessToken);
     }
@@ -172,7 +172,7 @@ describe('a restart after the API was killed under load', () => {
       const login = await fetch(`${url}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: `doc.${centre.toLowerCase()}`, password: DEMO_PASSWORD }),
+        body: JSON.stringify({ username: `doc.${demoCentreOfDataset(centre).toLowerCase()}`, password: DEMO_PASSWORD }),
       });
       const token = ((await login.json()) as { accessToken: string }).accessToken;
       const found = await get(`${url}/dicomweb/studies?includefield=00201208`, token);

@@ -33,7 +33,7 @@ describe('administration: facilities, users, duty rosters, audit trail', () => {
       const created = await api(t, 'POST', '/api/facilities', {
         token: admin,
         body: {
-          code: 'bjmtg',
+          code: 'cdzs',
           kind: 'community',
           nameZh: '武汉市蔡甸区奓山街社区卫生服务中心',
           nameEn: 'Dayu Community Health Service Centre, Mentougou',

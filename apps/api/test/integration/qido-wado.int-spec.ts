@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { demoCentreOfDataset } from '#src/seed/demo-network.js';
 import { sample, SHARED_DATA, stow } from '../support/dicom-files.js';
 import { referStudy } from '../support/referrals.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -70,7 +71,7 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
     // Each centre's doctor sends that centre's study, all series in one request, and refers it to the hub: the
     // coordinator reads the studies of referrals in every pool of the hub (and no others).
     for (const s of studies) {
-      const token = await t.login(`doc.${s.centre.toLowerCase()}`);
+      const token = await t.login(`doc.${demoCentreOfDataset(s.centre).toLowerCase()}`);
       const files = s.series.flatMap((se) => se.instances.map((i) => sample(`synthetic-dataset/${i.file}`)));
       const res = await stow(t.url, token, files);
       expect(res.status).toBe(200);
@@ -166,7 +167,7 @@ describe('QIDO-RS and WADO-RS over the synthetic network data set', () => {
 
     it('limits results to what the caller may see: a community doctor sees only their centre', async () => {
       const own = await get('/dicomweb/studies', jianqiao);
-      expect(uids(own.json)).toEqual(studyUidsWhere((s) => s.centre === 'HYJQ'));
+      expect(uids(own.json)).toEqual(studyUidsWhere((s) => s.centre === 'BJCY'));
       const other = await get(`/dicomweb/studies?PatientID=BJCY100000`, qingchuan);
       expect(other.json).toEqual([]);
       expect((await get(`/dicomweb/studies/${studies[0]!.study_uid}/series`, qingchuan)).json).toEqual([]);

@@ -129,7 +129,7 @@ describe('administration screens', () => {
     await admin.getByRole('heading', { name: '用户', level: 1 }).waitFor();
     await admin.getByRole('button', { name: '新增用户' }).click();
     const form = admin.locator('section.admin-editor');
-    await form.getByLabel('用户名').fill('doc.bjmtg');
+    await form.getByLabel('用户名').fill('doc.cdzs');
     await form.getByLabel('中文姓名').fill('韩雪梅');
     await form.getByLabel('英文姓名（拼音）').fill('Han Xuemei');
     await form.getByLabel('角色').selectOption('community_doctor');
@@ -137,20 +137,20 @@ describe('administration screens', () => {
     await form.getByLabel('初始密码').fill('short1');
     await form.getByRole('button', { name: '保存' }).click();
     await form.locator('.field-error').filter({ hasText: '密码至少需要 10 个字符。' }).waitFor();
-    await form.getByLabel('初始密码').fill('Mentougou-2030');
+    await form.getByLabel('初始密码').fill('Zhashan-2030');
     await w.shot(admin, '72-admin-user-form');
     await form.getByRole('button', { name: '保存' }).click();
-    await status(admin, '已新增用户 韩雪梅（doc.bjmtg）。');
+    await status(admin, '已新增用户 韩雪梅（doc.cdzs）。');
 
     // Filters: the new centre's community doctors.
     await admin
       .getByLabel('所属机构', { exact: true })
       .selectOption({ label: 'CDZS · 武汉市蔡甸区奓山街社区卫生服务中心' });
     await admin.getByText('共 1 个账号').waitFor();
-    await expect(admin.locator('table.list tbody').textContent()).resolves.toContain('doc.bjmtg');
+    await expect(admin.locator('table.list tbody').textContent()).resolves.toContain('doc.cdzs');
     await w.shot(admin, '73-admin-users');
 
-    newUserSession = await w.signIn(await w.context(), 'doc.bjmtg', 'Mentougou-2030');
+    newUserSession = await w.signIn(await w.context(), 'doc.cdzs', 'Zhashan-2030');
     await expect(newUserSession.getByTestId('current-user').textContent()).resolves.toContain('韩雪梅');
     expect(new URL(newUserSession.url()).pathname).toBe('/desk/referrals');
   });
@@ -167,7 +167,7 @@ describe('administration screens', () => {
     await w.shot(admin, '74-admin-user-deactivate-confirm');
     await form.getByRole('alert').getByRole('button', { name: '停用账号' }).click();
     await status(admin, '已停用 韩雪梅 的账号。');
-    await admin.locator('table.list tbody tr').filter({ hasText: 'doc.bjmtg' }).filter({ hasText: '已停用' }).waitFor();
+    await admin.locator('table.list tbody tr').filter({ hasText: 'doc.cdzs' }).filter({ hasText: '已停用' }).waitFor();
 
     // The open session ends at once: its page goes to the sign-in page, saying why.
     await newUserSession.waitForURL((u) => u.pathname === '/sign-in');
@@ -179,8 +179,8 @@ describe('administration screens', () => {
 
     const page = await (await w.context()).newPage();
     await page.goto('/sign-in');
-    await page.locator('input[name=username]').fill('doc.bjmtg');
-    await page.locator('input[name=password]').fill('Mentougou-2030');
+    await page.locator('input[name=username]').fill('doc.cdzs');
+    await page.locator('input[name=password]').fill('Zhashan-2030');
     await page.locator('form button[type=submit]').click();
     await page.getByRole('alert').filter({ hasText: '用户名或密码不正确。' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/sign-in');
@@ -363,7 +363,7 @@ describe('administration screens', () => {
       expect(row).toContain(referral.number);
       expect(row).toContain('患者 诸葛明远（病历号 HYJQ-AUD-77）');
     }
-    await expect(table.textContent()).resolves.toMatch(/doc\.jianqiao/);
+    await expect(table.textContent()).resolves.toMatch(/doc\.hyjq/);
     await w.shot(admin, '79b-admin-audit-referral');
 
     // The same rows by MRN, then exported: the file comes from a fetch with the bearer token, never a
