@@ -8,7 +8,7 @@ import { createLogger } from './common/logging/logger.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { prepareDatabase } from './database/prepare.js';
 import { createApp } from './bootstrap.js';
-import { DEMO_PASSWORD } from './seed/demo-network.js';
+import { DEMO_PASSWORD, seedDemoNetwork } from './seed/demo-network.js';
 
 // Secret values known to this process, kept out of any failure it prints.
 const secrets: (string | undefined)[] = [];
@@ -72,7 +72,7 @@ async function run(
   const prepared = await prepareDatabase({
     url: databaseUrl,
     migrationUrl: config.databaseMigrationUrl,
-    seed: config.seedDemo,
+    seed: config.seedDemo ? seedDemoNetwork : undefined,
     appPassword,
     fallbackKey: config.jwtSecret,
   });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '#src/database/embedded-postgres.js';
 import { prepareDatabase } from '#src/database/prepare.js';
+import { seedDemoNetwork } from '#src/seed/demo-network.js';
 
 // Plain JavaScript on the built API (jest cannot transform an ESM global setup).
 // Integration tests run against a real PostgreSQL: the server in DATABASE_URL, else an embedded
@@ -36,7 +37,7 @@ export default async function globalSetup() {
   // schema, and the app runs as a role without ownership (so the tests exercise its limits). The clones
   // share the template's roles.
   const dbKey = randomBytes(24).toString('base64url');
-  await prepareDatabase({ url: templateUrl, seed: true, fallbackKey: dbKey });
+  await prepareDatabase({ url: templateUrl, seed: seedDemoNetwork, fallbackKey: dbKey });
   process.env.ZHIYIN_TEST_DB_KEY = dbKey;
   process.env.ZHIYIN_TEST_ADMIN_URL = adminUrl;
   process.env.ZHIYIN_TEST_TEMPLATE = template;

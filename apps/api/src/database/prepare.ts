@@ -11,24 +11,28 @@ import {
   withCredentials,
   type DatabaseRoles,
 } from './db-roles.js';
-import { seedDemoNetwork, type SeedResult } from '#src/seed/demo-network.js';
 
 const PREPARE_LOCK = 716_131_000;
 
-export interface PreparedDatabase {
+export interface PreparedDatabase<S = unknown> {
   /** what the API connects with: a role that owns nothing and may not change the audit trail */
   appUrl: string;
-  seeded: SeedResult | undefined;
+  /** what `seed` returned, when it was given */
+  seeded: S | undefined;
   /** false when the only URL given is an ordinary role: the app then runs as the owner (warned about) */
   restricted: boolean;
 }
 
-export interface PrepareOptions {
+export interface PrepareOptions<S = unknown> {
   /** DATABASE_URL: the app's role, or a superuser the roles are made with when no migration URL is given */
   url: string;
   /** DATABASE_MIGRATION_URL: the schema owner's role, migrations run with it */
   migrationUrl?: string;
-  seed: boolean;
+  /**
+   * Fills the migrated database (the demo network), run as the schema owner inside the same lock. Passed in
+   * rather than imported: the seed builds on the database layer, never the other way round.
+   */
+  seed?: (url: string) => Promise<S>;
   /** the app role's password when roles are made here (embedded server); else derived from the superuser's */
   appPassword?: string;
   /** key for the derived app password when the superuser URL carries no password */
@@ -44,7 +48,7 @@ export interface PrepareOptions {
  * - DATABASE_URL of a superuser only (and the embedded server): a no-login owner role and an app login
  *   role are made for the database; migrations run as the owner (SET ROLE), the app as the app role.
  */
-export async function prepareDatabase(opts: PrepareOptions): Promise<PreparedDatabase> {
+export async function prepareDatabase<S = unknown>(opts: PrepareOptions<S>): Promise<PreparedDatabase<S>> {
   const lock = new pg.Client({ connectionString: opts.migrationUrl ?? opts.url });
   await lock.connect();
   try {
@@ -54,18 +58,18 @@ export async function prepareDatabase(opts: PrepareOptions): Promise<PreparedDat
       const { rows } = await lock.query<{ u: string }>('SELECT current_user AS u');
       const owner = rows[0]!.u;
       await runMigrations(opts.migrationUrl);
-      const seeded = opts.seed ? await seedDemoNetwork(opts.migrationUrl) : undefined;
+      const seeded = await opts.seed?.(opts.migrationUrl);
       if (app && app !== owner) await grant(lock, owner, app);
       return { appUrl: opts.url, seeded, restricted: app !== owner };
     }
     if (!(await isSuperuser(lock))) {
       await runMigrations(opts.url);
-      return { appUrl: opts.url, seeded: opts.seed ? await seedDemoNetwork(opts.url) : undefined, restricted: false };
+      return { appUrl: opts.url, seeded: await opts.seed?.(opts.url), restricted: false };
     }
     const roles = await provisionRoles(lock, opts);
     const asOwner = actingAs(opts.url, roles.owner);
     await runMigrations(asOwner);
-    const seeded = opts.seed ? await seedDemoNetwork(asOwner) : undefined;
+    const seeded = await opts.seed?.(asOwner);
     await grant(lock, roles.owner, roles.app);
     return { appUrl: withCredentials(opts.url, roles.app, appPassword(opts, roles)), seeded, restricted: true };
   } finally {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { runMigrations } from '#src/database/data-source.js';
 import { prepareDatabase } from '#src/database/prepare.js';
+import { seedDemoNetwork } from '#src/seed/demo-network.js';
 import { rolesForDatabase } from '#src/database/db-roles.js';
 import { verifyAuditChain } from '#src/modules/audit/verify-audit-chain.js';
 
@@ -61,7 +62,7 @@ describe('database roles', () => {
     const { owner, app } = rolesForDatabase(db);
     roles.push(owner, app);
 
-    const prepared = await prepareDatabase({ url, seed: false, fallbackKey: 'test-key' });
+    const prepared = await prepareDatabase({ url, fallbackKey: 'test-key' });
     expect(prepared.restricted).toBe(true);
     expect(decodeURIComponent(new URL(prepared.appUrl).username)).toBe(app);
     const owners = await sql(url, `SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'`);
@@ -83,7 +84,7 @@ describe('database roles', () => {
     }
     // Starting again (several nodes, or a restart) changes nothing and still works.
     await expect(
-      Promise.all([1, 2, 3].map(() => prepareDatabase({ url, seed: false, fallbackKey: 'test-key' }))),
+      Promise.all([1, 2, 3].map(() => prepareDatabase({ url, fallbackKey: 'test-key' }))),
     ).resolves.toHaveLength(3);
   });
 
@@ -100,7 +101,7 @@ describe('database roles', () => {
     const prepared = await prepareDatabase({
       url: withDb(adminUrl(), db, app),
       migrationUrl: withDb(adminUrl(), db, owner),
-      seed: true,
+      seed: seedDemoNetwork,
       fallbackKey: 'test-key',
     });
     expect(prepared.restricted).toBe(true);
