@@ -4,7 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
-import { AuthGuard } from './common/guards/auth.guard.js';
+import { AuthGuard } from './modules/auth/auth.guard.js';
 import { LOGGER } from './common/logging/logger.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { AuditController } from './modules/audit/audit.controller.js';

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { PUBLIC_KEY, ROLES_KEY } from '#src/common/decorators.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor, type Role } from '#src/common/request-context.js';
-import { TokenService } from '#src/modules/auth/token.service.js';
+import { TokenService } from './token.service.js';
 
 // Deny by default: a route without @Public or @Roles is refused for everyone, and a test checks
 // that no route is left without one.
