@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { RouterProvider } from 'react-router';
 import { I18nProvider, useI18n } from '../i18n/i18n';
 import { connectivity } from '../lib/connectivity';
-import { AuthProvider, useAuth } from './auth';
+import { AuthProvider, useAuth } from '../lib/auth';
 import { ServerUnreachable } from './pages';
 import { router } from './routes';
 

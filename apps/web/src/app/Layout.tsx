@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useI18n } from '../i18n/i18n';
-import { useAuth } from './auth';
+import { useAuth } from '../lib/auth';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NAV } from './nav';
 

@@ -2,7 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate, Outlet, useLocation } from 'react-router';
 import { useI18n } from '../i18n/i18n';
 import type { Role } from '../lib/session';
-import { homeOf, useAuth } from './auth';
+import { homeOf, useAuth } from '../lib/auth';
 import { Layout } from './Layout';
 import { NotFoundPage, RouteErrorPage } from './pages';
 import { SignInPage } from '../features/auth/SignInPage';

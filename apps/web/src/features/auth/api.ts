@@ -6,10 +6,6 @@ import type { TokenResponse } from '../../lib/session';
 
 export type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment };
 
-export function isChallenge(answer: TokenResponse | SecondFactorChallenge): answer is SecondFactorChallenge {
-  return 'secondFactor' in answer;
-}
-
 /** Second step of a sign-in: a code from the authenticator app, or a recovery code. */
 export const verifySecondFactor = (challengeToken: string, code: string) =>
   api<TokenResponse>('/api/auth/second-factor/verify', {

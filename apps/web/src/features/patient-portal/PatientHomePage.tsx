@@ -1,6 +1,6 @@
 import { DISPOSITION_PATIENT_TEXT, type Disposition } from '@zhiyin/workflow';
 import { useState } from 'react';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n, type Language } from '../../i18n/i18n';
 import { api, ApiError } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';

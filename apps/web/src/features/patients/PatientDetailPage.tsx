@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { SERVICE_LABELS } from '@zhiyin/workflow';
 import { useI18n } from '../../i18n/i18n';
 import { useConfirm } from '../../lib/confirm';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { isMuted, notificationPermission, requestNotifications, setMuted } from '../../lib/alert';
 

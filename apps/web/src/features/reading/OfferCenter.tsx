@@ -2,7 +2,7 @@ import type { TurnaroundWarning } from '@zhiyin/contracts';
 import { PRIORITY_LABELS, SERVICE_LABELS, type Priority, type Service } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { alert, clearTitle } from '../../lib/alert';
 import { useNow } from '../../lib/hooks';

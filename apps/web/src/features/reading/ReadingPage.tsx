@@ -1,7 +1,7 @@
 import { EVENT_LABELS, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS, type ReferralEventType } from '@zhiyin/workflow';
 import { useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useNow, usePageTitle } from '../../lib/hooks';

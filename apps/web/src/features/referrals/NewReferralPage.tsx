@@ -1,7 +1,7 @@
 import { PRIORITIES, PRIORITY_LABELS, SERVICE_LABELS, SERVICES, type Priority, type Service } from '@zhiyin/workflow';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { clearFormDraft, loadFormDraft, saveFormDraft } from '../../lib/formDraft';

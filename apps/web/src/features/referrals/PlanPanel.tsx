@@ -8,7 +8,7 @@ import {
   type PlanSnapshot,
 } from '@zhiyin/workflow';
 import { useId, useRef, useState, type FormEvent } from 'react';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';

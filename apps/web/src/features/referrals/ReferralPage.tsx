@@ -16,7 +16,7 @@ import {
 } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { NotFoundPage } from '../../app/pages';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';

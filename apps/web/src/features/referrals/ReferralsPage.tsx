@@ -1,7 +1,7 @@
 import { PRIORITIES, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS, type ReferralState } from '@zhiyin/workflow';
 import { useEffect, useId, useMemo, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';

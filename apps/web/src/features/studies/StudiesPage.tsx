@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import type { Role } from '../../lib/session';
 import { ErrorMessage } from '../../lib/errors';

@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { isChallenge, type SecondFactorChallenge } from '../features/auth/api';
-import { api } from '../lib/api';
-import { CSRF_HEADERS, session, type EndReason, type Role, type Session, type TokenResponse } from '../lib/session';
+import type { SecondFactorChallenge } from '@zhiyin/contracts';
+import { api } from './api';
+import { CSRF_HEADERS, session, type EndReason, type Role, type Session, type TokenResponse } from './session';
 
 interface Auth {
   session: Session | null;
@@ -18,6 +18,11 @@ interface Auth {
 }
 
 const Ctx = createContext<Auth | null>(null);
+
+/** A sign-in answer that asks for the second factor instead of giving tokens. */
+export function isChallenge(answer: TokenResponse | SecondFactorChallenge): answer is SecondFactorChallenge {
+  return 'secondFactor' in answer;
+}
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [current, setCurrent] = useState<Session | null>(() => session.get());
