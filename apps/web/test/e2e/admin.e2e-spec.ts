@@ -276,7 +276,7 @@ describe('administration screens', () => {
     await admin.getByRole('status').filter({ hasText: '已显示 2 条' }).waitFor();
     const rows = table.locator('tr');
     await expect(rows.nth(0).textContent()).resolves.toMatch(
-      /系统管理员.*停用用户.*韩雪梅.*doc\.bjmtg.*成功.*127\.0\.0\.1/,
+      /系统管理员.*停用用户.*韩雪梅.*doc\.cdzs.*成功.*127\.0\.0\.1/,
     );
     await expect(rows.nth(1).textContent()).resolves.toMatch(/新增用户.*韩雪梅/);
     await w.shot(admin, '78-admin-audit-users');
