@@ -281,6 +281,7 @@ export const en: Record<MessageKey, string> = {
   'upload.refused.MISSING_ATTRIBUTE': 'A required DICOM attribute is missing',
   'upload.refused.INVALID_VALUE': 'A DICOM attribute has an invalid value',
   'upload.refused.PIXEL_LENGTH_MISMATCH': 'The pixel data does not match the image size',
+  'upload.refused.WAVEFORM_LENGTH_MISMATCH': 'The waveform data is shorter than its channels and samples announce',
   'upload.refused.NOT_AN_INSTANCE': 'A DICOMDIR index, not an image',
   'upload.refused.NETWORK': 'Network interrupted',
   'upload.refused.PAYLOAD_TOO_LARGE': 'Larger than the size limit',

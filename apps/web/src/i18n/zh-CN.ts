@@ -271,6 +271,7 @@ export const zhCN = {
   'upload.refused.MISSING_ATTRIBUTE': '缺少必需的 DICOM 字段',
   'upload.refused.INVALID_VALUE': 'DICOM 字段取值无效',
   'upload.refused.PIXEL_LENGTH_MISMATCH': '像素数据长度与图像尺寸不符',
+  'upload.refused.WAVEFORM_LENGTH_MISMATCH': '波形数据短于其通道数和采样数所声明的长度',
   'upload.refused.NOT_AN_INSTANCE': 'DICOMDIR 目录文件，不是影像',
   'upload.refused.NETWORK': '网络中断',
   'upload.refused.PAYLOAD_TOO_LARGE': '文件超过大小上限',
