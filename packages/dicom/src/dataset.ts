@@ -137,7 +137,25 @@ export function vrOf(ctx: ValueContext, tag: string, el: ParserElement): string 
 }
 
 /** VRs whose value bytes do not depend on byte order. */
-const TEXT_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
+const TEXT_VRS = new Set([
+  'AE',
+  'AS',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'IS',
+  'LO',
+  'LT',
+  'PN',
+  'SH',
+  'ST',
+  'TM',
+  'UC',
+  'UI',
+  'UR',
+  'UT',
+]);
 
 function resolveDictionaryVr(ctx: ValueContext, vr: string): string {
   if (vr === 'US|SS') return ctx.pixelRepresentation === 1 ? 'SS' : 'US';

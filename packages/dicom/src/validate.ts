@@ -210,10 +210,14 @@ function checkWaveforms(ds: DicomDataset): void {
       ['54001004', bits],
     ] as const) {
       if (value === undefined) {
-        throw new DicomError('MISSING_ATTRIBUTE', `${describeTag(tag)} is missing in ${where} of the Waveform Sequence`, {
-          tag,
-          keyword: keywordOf(tag),
-        });
+        throw new DicomError(
+          'MISSING_ATTRIBUTE',
+          `${describeTag(tag)} is missing in ${where} of the Waveform Sequence`,
+          {
+            tag,
+            keyword: keywordOf(tag),
+          },
+        );
       }
     }
     const data = g.elements[parserTag('54001010')];

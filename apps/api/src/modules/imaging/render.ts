@@ -58,7 +58,9 @@ export async function renderFrame(
   const { default: sharp } = await import('sharp');
   const encode = (img: Sharp) => {
     const shaped = fitViewport(img, rows, cols, opts);
-    return opts.type === 'image/png' ? shaped.png({ compressionLevel: 6 }) : shaped.jpeg({ quality: opts.quality ?? 90 });
+    return opts.type === 'image/png'
+      ? shaped.png({ compressionLevel: 6 })
+      : shaped.jpeg({ quality: opts.quality ?? 90 });
   };
 
   if (samples === 3 || photometric === 'PALETTE COLOR') {
