@@ -173,6 +173,7 @@ export const en: Record<MessageKey, string> = {
   'study.title': 'Study',
   'study.series': 'Series',
   'study.seriesList': 'Series list',
+  'study.thumbnail': 'Thumbnail of the {modality} series',
   'study.seriesNumber': 'Series {n}',
   'study.instances': '{n} files',
   'study.noSeries': 'This study has no series to show.',

@@ -166,6 +166,7 @@ export const zhCN = {
   'study.title': '检查',
   'study.series': '序列',
   'study.seriesList': '序列列表',
+  'study.thumbnail': '{modality} 序列缩略图',
   'study.seriesNumber': '序列 {n}',
   'study.instances': '{n} 个文件',
   'study.noSeries': '这个检查没有可显示的序列。',
