@@ -188,8 +188,9 @@ export class QidoService {
           { reason: 'UNKNOWN_QUERY_KEY' },
         );
       }
-      // A key given more than once matches any of its values (PS3.18 8.3.4.1: a list of values is an OR), like a
-      // comma-separated list does for the keys whose values cannot contain a comma (UIDs, code strings).
+      // A key given more than once is read as a list of values, any of which may match: the way a comma-separated
+      // list of UIDs or code strings matches (PS3.18 8.3.4.1, PS3.4 C.2.2.2.2 list matching). Keeping only the
+      // last one silently answered another question than the one asked.
       const given = values.map((v) => String(v).trim());
       if (given.some((v) => v === '')) continue; // universal matching
       if (given.length === 1) {
