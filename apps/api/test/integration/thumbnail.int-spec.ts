@@ -75,7 +75,7 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
         throw new Error(`${path} was not stored: ${JSON.stringify(stowOutcome(res.body).failed)}`);
       stored.set(path, key);
     }
-    const study = ['CT_2_001', 'CT_2_002', 'CT_2_003', 'CT_2_004', 'DX_3_001'].map((f) =>
+    const study = ['CT_2_001', 'CT_2_002', 'CT_2_003', 'CT_2_004', 'DX_3_001', 'ECG_4_001'].map((f) =>
       sample(`${SYNTHETIC}/${f}.dcm`),
     );
     const res = await stow(t.url, doc, study);
@@ -169,6 +169,11 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
     const dxThumb = await get(`${t.url}/dicomweb/studies/${dx.study}/series/${dx.series}/thumbnail`);
     expect(dxThumb.status).toBe(200);
     expect(dxThumb.body.equals(middle.body)).toBe(false);
+    // An ECG has no image: its series has no thumbnail, and the answer says so.
+    const ecg = uidsOf(sample(`${SYNTHETIC}/ECG_4_001.dcm`));
+    const ecgThumb = await get(`${t.url}/dicomweb/studies/${ecg.study}/series/${ecg.series}/thumbnail`);
+    expect(ecgThumb.status).toBe(406);
+    expect(ecgThumb.error).toMatch(/no image/);
   });
 
   it('viewport sets the size, image/png is offered, and what is not an image is refused clearly', async () => {
