@@ -112,7 +112,10 @@ export function itemContext(parent: ValueContext, item: ParserDataSet): ValueCon
 
 /**
  * Internal: the VR of an element: from the file in explicit VR, else from the dictionary, else SQ for parsed
- * sequences and UN for the rest.
+ * sequences and UN for the rest. An element an explicit VR file labels `UN` (written by a converter that did not
+ * know the attribute, typically from an implicit VR original) is read with its dictionary VR when the dictionary
+ * has one: its value is the implicit VR little endian encoding of that VR (PS3.5 6.2.2), so a Patient Name sent as
+ * UN is still a name.
  *
  * @param ctx - value context
  * @param tag - `GGGGEEEE`
@@ -120,16 +123,44 @@ export function itemContext(parent: ValueContext, item: ParserDataSet): ValueCon
  * @returns the VR
  */
 export function vrOf(ctx: ValueContext, tag: string, el: ParserElement): string {
-  if (ctx.explicitVr && el.vr) return el.vr;
+  if (ctx.explicitVr && el.vr && el.vr !== 'UN') return el.vr;
   if (tag.startsWith('0002') && el.vr) return el.vr;
   const entry = lookupTag(tag);
-  if (entry) {
-    if (entry.vr === 'US|SS') return ctx.pixelRepresentation === 1 ? 'SS' : 'US';
-    if (entry.vr === 'OB|OW' || entry.vr === 'US|OW') return 'OW';
-    return entry.vr;
-  }
+  // A UN sequence that was not parsed into items stays opaque bytes; multi-byte binary values of a UN element are
+  // little endian whatever the transfer syntax, so only byte order-free VRs are reinterpreted in big endian files.
+  if (el.vr === 'UN' && entry && !(entry.vr === 'SQ' && !el.items) && (ctx.littleEndian || TEXT_VRS.has(entry.vr)))
+    return resolveDictionaryVr(ctx, entry.vr);
+  if (el.vr === 'UN') return el.items ? 'SQ' : 'UN';
+  if (entry) return resolveDictionaryVr(ctx, entry.vr);
   if (el.items) return 'SQ';
   return 'UN';
+}
+
+/** VRs whose value bytes do not depend on byte order. */
+const TEXT_VRS = new Set([
+  'AE',
+  'AS',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'IS',
+  'LO',
+  'LT',
+  'PN',
+  'SH',
+  'ST',
+  'TM',
+  'UC',
+  'UI',
+  'UR',
+  'UT',
+]);
+
+function resolveDictionaryVr(ctx: ValueContext, vr: string): string {
+  if (vr === 'US|SS') return ctx.pixelRepresentation === 1 ? 'SS' : 'US';
+  if (vr === 'OB|OW' || vr === 'US|OW') return 'OW';
+  return vr;
 }
 
 /**

@@ -101,17 +101,52 @@ const KNOWN_VRS = new Set(
   'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
 );
 
-/** A data set without preamble starts with a group 0002 or 0008 element (explicit or implicit VR). */
+/** VRs with a 2-byte reserved field and a 4-byte length in explicit VR (PS3.5 7.1.2). */
+const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
+
+/**
+ * Does `b` start with the first elements of a data set in one encoding: a group 0002 or 0008 element first, then
+ * tags in ascending order, explicit VRs that exist, and lengths that fit (or are undefined where allowed)?
+ */
+function startsLikeDataSet(b: Uint8Array, explicitVr: boolean, littleEndian: boolean): boolean {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let pos = 0;
+  let previous = -1;
+  for (let n = 0; n < 4 && pos + 8 <= b.length; n++) {
+    const group = view.getUint16(pos, littleEndian);
+    const element = view.getUint16(pos + 2, littleEndian);
+    const tag = group * 0x10000 + element;
+    if (n === 0 && group !== 0x0002 && group !== 0x0008) return false;
+    if (tag <= previous) return false;
+    previous = tag;
+    let length: number;
+    let header = 8;
+    if (explicitVr) {
+      const vr = String.fromCharCode(b[pos + 4] as number, b[pos + 5] as number);
+      if (!KNOWN_VRS.has(vr)) return false;
+      if (LONG_LENGTH_VRS.has(vr)) {
+        if (pos + 12 > b.length) return true;
+        length = view.getUint32(pos + 8, littleEndian);
+        header = 12;
+      } else length = view.getUint16(pos + 6, littleEndian);
+    } else length = view.getUint32(pos + 4, littleEndian);
+    // An undefined length (sequence) ends what can be checked this simply.
+    if (length === 0xffffffff) return n > 0 || explicitVr;
+    pos += header + length;
+    if (pos > b.length) return n > 0;
+  }
+  return pos > 0;
+}
+
+/**
+ * A data set without the Part 10 preamble (a raw C-STORE data set, or a file whose first 128 bytes were cut): it
+ * starts with `DICM` or parses as data set elements in explicit VR little or big endian or implicit VR little
+ * endian. Anything else is not DICOM, so that one file always gets one of the two codes, never both.
+ */
 function looksLikeBareDataSet(b: Uint8Array): boolean {
   if (b.length >= 4 && b[0] === 0x44 && b[1] === 0x49 && b[2] === 0x43 && b[3] === 0x4d) return true; // DICM at 0
   if (b.length < 8) return false;
-  const group = (b[0] as number) | ((b[1] as number) << 8);
-  if (group !== 0x0002 && group !== 0x0008) return false;
-  const vr = String.fromCharCode(b[4] as number, b[5] as number);
-  if (KNOWN_VRS.has(vr)) return true;
-  const implicitLength =
-    ((b[4] as number) | ((b[5] as number) << 8) | ((b[6] as number) << 16)) + (b[7] as number) * 2 ** 24;
-  return implicitLength < 1024;
+  return startsLikeDataSet(b, true, true) || startsLikeDataSet(b, false, true) || startsLikeDataSet(b, true, false);
 }
 
 function notPart10(bytes: Uint8Array): DicomError {

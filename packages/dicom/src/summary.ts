@@ -74,6 +74,33 @@ export interface DicomSummary {
 }
 
 /**
+ * A DA value in the form PS3.5 defines, `YYYYMMDD`: files written before DICOM 3.0 (ACR-NEMA, and some that
+ * copied it) store `YYYY.MM.DD`, which PS3.5 6.2 still asks readers to accept. Other values are returned as
+ * they are (the index leaves what is not a date out of date matching).
+ *
+ * @param value - the DA value as stored
+ * @returns `YYYYMMDD`, or the value unchanged
+ */
+export function normaliseDate(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const t = value.trim();
+  const m = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(t);
+  return m ? `${m[1]}${m[2]}${m[3]}` : t;
+}
+
+/**
+ * A TM value in the form PS3.5 defines, `HHMMSS.FFFFFF`: the ACR-NEMA form `HH:MM:SS.frac` loses its colons.
+ *
+ * @param value - the TM value as stored
+ * @returns the value without colons
+ */
+export function normaliseTime(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const t = value.trim();
+  return /^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/.test(t) ? t.replace(/:/g, '') : t;
+}
+
+/**
  * Extracts the summary of a parsed data set (header or full).
  *
  * @param ds - the parsed data set
@@ -101,11 +128,11 @@ export function summarize(ds: DicomDataset): DicomSummary {
   return {
     patientId: str('00100020'),
     patientName: name('00100010'),
-    patientBirthDate: str('00100030'),
+    patientBirthDate: normaliseDate(str('00100030')),
     sex: str('00100040'),
     studyInstanceUid: str('0020000D'),
-    studyDate: str('00080020'),
-    studyTime: str('00080030'),
+    studyDate: normaliseDate(str('00080020')),
+    studyTime: normaliseTime(str('00080030')),
     accessionNumber: str('00080050'),
     studyDescription: str('00081030'),
     modality: str('00080060'),

@@ -6,7 +6,7 @@ import { DicomError } from './errors.js';
 import { storedSamplesPerPixel } from './pixel-data.js';
 import { describeTag, keywordOf } from './dictionary.js';
 import type { DicomDataset } from './dataset.js';
-import { firstNumber, firstString, parserTag, rootContext } from './dataset.js';
+import { firstNumber, firstString, items, parserTag, readStrings, rootContext } from './dataset.js';
 
 /** Media Storage Directory Storage (DICOMDIR). */
 export const MEDIA_STORAGE_DIRECTORY_SOP_CLASS = '1.2.840.10008.1.3.10';
@@ -112,8 +112,8 @@ export function checkPixelLength(
 
 /**
  * Validates a parsed data set as a storable instance. Throws the first problem found:
- * `NOT_AN_INSTANCE` (DICOMDIR), `MISSING_ATTRIBUTE`, `INVALID_VALUE` (UID syntax, pixel data encoding),
- * `PIXEL_LENGTH_MISMATCH`. Works on a header (the pixel data length comes from the element header where parsing
+ * `NOT_AN_INSTANCE` (DICOMDIR), `MISSING_ATTRIBUTE`, `INVALID_VALUE` (UID syntax, Number of Frames, pixel data
+ * encoding), `PIXEL_LENGTH_MISMATCH`, and for a whole file `WAVEFORM_LENGTH_MISMATCH`. Works on a header (the pixel data length comes from the element header where parsing
  * stopped) as on a full parse.
  *
  * @param ds - the parsed data set
@@ -163,9 +163,76 @@ export function validateInstance(ds: DicomDataset): string[] {
     const hasPixels = PIXEL_TAGS.some(([tag]) => raw.elements[parserTag(tag)] !== undefined);
     if (!hasPixels) throw missing('7FE00010');
   }
+  checkNumberOfFrames(ds);
   checkPixelData(ds, warnings);
+  if (ds.complete) checkWaveforms(ds);
   ds.warnings.push(...warnings);
   return warnings;
+}
+
+/**
+ * Number of Frames is an IS (PS3.5 6.2): an integer string. A value such as `1A` is refused as what it is, an
+ * invalid Number of Frames, rather than read as 1 and reported later as a pixel data size problem.
+ */
+function checkNumberOfFrames(ds: DicomDataset): void {
+  const ctx = rootContext(ds);
+  const el = ds.raw.elements[parserTag('00280008')];
+  if (!el || el.length === 0) return;
+  const values = readStrings(ctx, el, 'IS');
+  if (values.length === 0) return;
+  const [value] = values;
+  if (values.length !== 1 || value === undefined || !/^[+]?\d{1,12}$/.test(value) || Number(value) < 1) {
+    throw new DicomError(
+      'INVALID_VALUE',
+      `${describeTag('00280008')} must be a whole number of at least 1 (an Integer String)`,
+      { tag: '00280008', keyword: keywordOf('00280008') },
+    );
+  }
+}
+
+/**
+ * The Waveform Data of each multiplex group must hold the samples its group announces (Number of Waveform
+ * Channels × Number of Waveform Samples × Waveform Bits Allocated / 8, PS3.3 C.10.9): a shorter one cannot be
+ * shown, so such an object is refused rather than stored unopenable. Needs the whole file (a header stops before
+ * the waveform).
+ */
+function checkWaveforms(ds: DicomDataset): void {
+  const ctx = rootContext(ds);
+  items(ds.raw, '54000100').forEach((g, index) => {
+    const where = `multiplex group ${index + 1}`;
+    const num = (tag: string): number | undefined => firstNumber(ctx, g, tag);
+    const channels = num('003A0005');
+    const samples = num('003A0010');
+    const bits = num('54001004');
+    for (const [tag, value] of [
+      ['003A0005', channels],
+      ['003A0010', samples],
+      ['54001004', bits],
+    ] as const) {
+      if (value === undefined) {
+        throw new DicomError(
+          'MISSING_ATTRIBUTE',
+          `${describeTag(tag)} is missing in ${where} of the Waveform Sequence`,
+          {
+            tag,
+            keyword: keywordOf(tag),
+          },
+        );
+      }
+    }
+    const data = g.elements[parserTag('54001010')];
+    if (!data) throw missing('54001010');
+    const expected = (channels as number) * (samples as number) * Math.ceil((bits as number) / 8);
+    const actual = Math.min(data.length, ds.bytes.length - data.dataOffset);
+    if (actual < expected) {
+      throw new DicomError(
+        'WAVEFORM_LENGTH_MISMATCH',
+        `Waveform Data (5400,1010) of ${where} holds ${actual} bytes but Number of Waveform Channels × Number of ` +
+          `Waveform Samples × Waveform Bits Allocated / 8 = ${expected}`,
+        { tag: '54001010', keyword: keywordOf('54001010') },
+      );
+    }
+  });
 }
 
 function checkPixelData(ds: DicomDataset, warnings: string[]): void {

@@ -32,3 +32,26 @@ export function withUidsReplaced(file: Buffer, replacements: Record<string, stri
 export function uidVariant(uid: string, n: number): string {
   return `${uid.slice(0, -2)}${n}`;
 }
+
+/**
+ * A copy of an Explicit VR Little Endian Part 10 file in which the top-level elements `tags` (`GGGGEEEE`, short
+ * VRs only) are relabelled `UN` with a 4-byte length, as a converter that did not know them writes them (PS3.5
+ * 6.2.2): the value bytes are unchanged.
+ */
+export function withVrUnknown(file: Buffer, tags: string[]): Buffer {
+  let out = file;
+  for (const tag of tags) {
+    const g = parseInt(tag.slice(0, 4), 16);
+    const e = parseInt(tag.slice(4), 16);
+    const needle = Buffer.from([g & 0xff, g >> 8, e & 0xff, e >> 8]);
+    const at = out.indexOf(needle, 132);
+    if (at < 0) throw new Error(`no element ${tag}`);
+    const length = out.readUInt16LE(at + 6);
+    const head = Buffer.alloc(12);
+    needle.copy(head, 0);
+    head.write('UN', 4, 'latin1');
+    head.writeUInt32LE(length, 8);
+    out = Buffer.concat([out.subarray(0, at), head, out.subarray(at + 8)]);
+  }
+  return out;
+}

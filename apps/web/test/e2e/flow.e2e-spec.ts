@@ -131,6 +131,14 @@ describe('community desk → reading room → patient page', () => {
       () => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-loaded') === 'true',
     );
     await expect(viewer.getAttribute('data-slices')).resolves.toBe('4');
+    // The series list shows each image series by its thumbnail (the server's middle slice), decoded by the browser.
+    const thumb = page.getByTestId('series-thumbnail').first();
+    await thumb.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-testid=series-thumbnail]');
+      return !!img && img.complete && img.naturalWidth > 0;
+    });
+    await expect(thumb.getAttribute('alt')).resolves.toBe('CT 序列缩略图');
     const first = await canvasChecksum(page);
     expect(first.lit).toBeGreaterThan(1000);
     await w.shot(page, '08-reading-ct');

@@ -7,7 +7,7 @@ import { PublicUrl } from '#src/common/public-url.js';
 import type { Actor } from '#src/common/request-context.js';
 import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { QidoService, type QidoLevel } from './qido.service.js';
-import type { RenderOptions } from './render.js';
+import type { RenderOptions, Viewport } from './render.js';
 import { StowService } from './stow.service.js';
 import { parseAccept, WadoService, type InstanceRef } from './wado.service.js';
 
@@ -322,6 +322,73 @@ export class DicomwebController {
     res.status(200).type(out.type).send(out.body);
   }
 
+  // ---- Thumbnails (PS3.18 10.4.1.2): one representative frame, small, as image/jpeg unless image/png is asked ----
+  @Get('studies/:study/thumbnail')
+  @Roles(...READERS)
+  async studyThumbnail(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+  ) {
+    await this.sendThumbnail(req, res, actor, { studyUid: study });
+  }
+
+  @Get('studies/:study/series/:series/thumbnail')
+  @Roles(...READERS)
+  async seriesThumbnail(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+    @Param('series') series: string,
+  ) {
+    await this.sendThumbnail(req, res, actor, { studyUid: study, seriesUid: series });
+  }
+
+  @Get('studies/:study/series/:series/instances/:sop/thumbnail')
+  @Roles(...READERS)
+  async instanceThumbnail(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('sop') sop: string,
+  ) {
+    await this.sendThumbnail(req, res, actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop });
+  }
+
+  @Get('studies/:study/series/:series/instances/:sop/frames/:frames/thumbnail')
+  @Roles(...READERS)
+  async frameThumbnail(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentActor() actor: Actor,
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('sop') sop: string,
+    @Param('frames') frames: string,
+  ) {
+    const numbers = parseFrames(frames);
+    if (numbers.length !== 1) throw new AppError('BAD_REQUEST', 'A thumbnail is of one frame.');
+    await this.sendThumbnail(req, res, actor, { studyUid: study, seriesUid: series, sopInstanceUid: sop }, numbers[0]);
+  }
+
+  private async sendThumbnail(
+    req: Request,
+    res: Response,
+    actor: Actor,
+    target: { studyUid: string; seriesUid?: string; sopInstanceUid?: string },
+    frame?: number,
+  ) {
+    const opts = renderOptions(req);
+    const list = await this.wado.instances(actor, target, 'thumbnail');
+    const out = await this.wado.thumbnail(list, frame, opts);
+    await this.wado.auditRetrieve([out.instance], 'thumbnail');
+    res.status(200).type(out.type).send(out.body);
+  }
+
   @Get('studies/:study/series/:series/instances/:sop/bulk/*path')
   @Roles(...READERS)
   async bulk(
@@ -358,6 +425,29 @@ export class DicomwebController {
   }
 }
 
+/** `viewport=vw,vh[,sx,sy,sw,sh]` (PS3.18 8.3.5.1.3); a flipped region (negative sw or sh) is not offered. */
+function parseViewport(v: unknown): Viewport {
+  const bad = () =>
+    new AppError(
+      'BAD_REQUEST',
+      'viewport must be vw,vh or vw,vh,sx,sy,sw,sh: a width and height of 1 to 4096 pixels, then an optional region.',
+      { reason: 'INVALID_VIEWPORT' },
+    );
+  if (typeof v !== 'string') throw bad();
+  const parts = v.split(',');
+  if (parts.length !== 2 && parts.length !== 6) throw bad();
+  const n = parts.map((p) => (/^\d{1,6}(\.\d+)?$/.test(p.trim()) ? Number(p) : NaN));
+  if (n.some((x) => Number.isNaN(x))) throw bad();
+  const [width, height, left, top, w, h] = n as [number, number, number?, number?, number?, number?];
+  if (width < 1 || height < 1 || width > 4096 || height > 4096) throw bad();
+  const out: Viewport = { width: Math.round(width), height: Math.round(height) };
+  if (parts.length === 6) {
+    if (!w || !h) throw bad();
+    out.region = { left: left!, top: top!, width: w, height: h };
+  }
+  return out;
+}
+
 function renderOptions(req: Request): RenderOptions {
   const accept = parseAccept(req.headers.accept);
   let type: RenderOptions['type'] | undefined;
@@ -379,6 +469,8 @@ function renderOptions(req: Request): RenderOptions {
       fn: (m[3]?.toLowerCase().replace('-', '_') ?? 'linear') as 'linear',
     };
   }
+  const v = req.query.viewport;
+  if (v !== undefined) opts.viewport = parseViewport(v);
   const q = req.query.quality;
   if (typeof q === 'string') {
     if (!/^\d{1,3}$/.test(q) || Number(q) < 1 || Number(q) > 100)

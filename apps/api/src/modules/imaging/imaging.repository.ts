@@ -159,8 +159,14 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-const dicomDate = (da: string | undefined) =>
-  da && /^\d{8}$/.test(da) ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}` : null;
+// The summary gives DA values as YYYYMMDD (dotted ACR-NEMA dates normalised); what is not a real date is left out
+// of the date column rather than failing the whole batch on the cast.
+const dicomDate = (da: string | undefined) => {
+  if (!da || !/^\d{8}$/.test(da)) return null;
+  const iso = `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}`;
+  const parsed = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === iso ? iso : null;
+};
 
 /** The row data of an analysed instance, as `imaging_index_instances` reads it. */
 export function indexItem(part: AnalysedPart, sha256: string, size: number): IndexItem {

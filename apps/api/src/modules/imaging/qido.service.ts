@@ -98,15 +98,40 @@ function dateRange(value: string, key: string): [string | null, string | null] {
   return [from, to];
 }
 
+// TM per PS3.5 6.2: HH, HHMM, HHMMSS or HHMMSS.F{1,6}; hours 00-23, minutes 00-59, seconds 00-60 (leap second).
+// The ACR-NEMA form with colons is accepted too.
+const TM = /^(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?$/;
+
+function timeBound(value: string, end: 'low' | 'high'): string {
+  const m = TM.exec(value.replace(/:/g, ''));
+  const bad = () =>
+    new AppError(
+      'BAD_REQUEST',
+      `StudyTime must be a time HH, HHMM or HHMMSS[.FFFFFF] (hours 00-23, minutes 00-59, seconds 00-60) or a range of two; got "${value.slice(0, 32)}".`,
+      { reason: 'INVALID_TIME_RANGE' },
+    );
+  if (!m) throw bad();
+  const [, hh, mm, ss, frac] = m;
+  if (Number(hh) > 23 || (mm !== undefined && Number(mm) > 59) || (ss !== undefined && Number(ss) > 60)) throw bad();
+  const given = `${hh}${mm ?? ''}${ss ?? ''}`;
+  if (end === 'low') return `${given.padEnd(6, '0')}${frac ? `.${frac}` : ''}`;
+  // The upper bound covers the whole hour, minute or second named (stored times are compared as text).
+  return frac ? `${given}.${frac.padEnd(6, '9')}` : `${given.padEnd(6, '9')}.999999`;
+}
+
 function timeRange(value: string): [string | null, string | null] {
-  const m = /^(\d{2,6}(?:\.\d+)?)?(-)?(\d{2,6}(?:\.\d+)?)?$/.exec(value.replace(/:/g, ''));
-  if (!m || (!m[1] && !m[3]))
+  const parts = value.split('-');
+  if (parts.length > 2 || parts.every((p) => p.trim() === ''))
     throw new AppError('BAD_REQUEST', 'StudyTime must be HHMMSS or a range HHMMSS-HHMMSS.', {
       reason: 'INVALID_TIME_RANGE',
     });
-  const lo = m[1] ? m[1].padEnd(6, '0') : null;
-  const hi = m[3] ? `${m[3].split('.')[0]!.padEnd(6, '9')}.999999` : null;
-  return m[2] ? [lo, hi] : [lo, m[1] ? `${m[1].split('.')[0]!.padEnd(6, '9')}.999999` : null];
+  const [a = '', b] = parts.map((p) => p.trim());
+  if (b === undefined) return [timeBound(a, 'low'), timeBound(a, 'high')];
+  const lo = a === '' ? null : timeBound(a, 'low');
+  const hi = b === '' ? null : timeBound(b, 'high');
+  if (lo && hi && lo > hi)
+    throw new AppError('BAD_REQUEST', 'StudyTime: the range starts after it ends.', { reason: 'INVALID_TIME_RANGE' });
+  return [lo, hi];
 }
 
 @Injectable()
@@ -163,9 +188,21 @@ export class QidoService {
           { reason: 'UNKNOWN_QUERY_KEY' },
         );
       }
-      const value = String(values[values.length - 1]).trim();
-      if (value === '') continue; // universal matching
-      this.match(w, field, value, fuzzy);
+      // A key given more than once is read as a list of values, any of which may match: the way a comma-separated
+      // list of UIDs or code strings matches (PS3.18 8.3.4.1, PS3.4 C.2.2.2.2 list matching). Keeping only the
+      // last one silently answered another question than the one asked.
+      const given = values.map((v) => String(v).trim());
+      if (given.some((v) => v === '')) continue; // universal matching
+      if (given.length === 1) {
+        this.match(w, field, given[0]!, fuzzy);
+        continue;
+      }
+      const alternatives = given.map((v) => {
+        const one: Where = { sql: [], params: w.params };
+        this.match(one, field, v, fuzzy);
+        return one.sql.length > 0 ? `(${one.sql.join(' AND ')})` : 'TRUE';
+      });
+      w.sql.push(`(${alternatives.join(' OR ')})`);
     }
     const limit = this.intParam(query.limit, 'limit', MAX_LIMIT);
     const offset = this.intParam(query.offset, 'offset', 0);

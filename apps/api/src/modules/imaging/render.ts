@@ -12,6 +12,19 @@ export interface RenderOptions {
   /** `window=center,width[,function]` from the request, else the image's own window */
   window?: { center: number; width: number; fn: 'linear' | 'linear_exact' | 'sigmoid' };
   quality?: number;
+  /**
+   * `viewport=vw,vh[,sx,sy,sw,sh]` (PS3.18 8.3.5.1.3): the region of the image (default all of it) scaled to fit
+   * vw × vh, keeping its aspect ratio.
+   */
+  viewport?: Viewport;
+  /** Never scale the image up (thumbnails of small images stay their size). */
+  withoutEnlargement?: boolean;
+}
+
+export interface Viewport {
+  width: number;
+  height: number;
+  region?: { left: number; top: number; width: number; height: number };
 }
 
 const num = (json: DicomJsonDataset, tag: string): number | undefined => {
@@ -43,8 +56,12 @@ export async function renderFrame(
   if (!rows || !cols) throw new AppError('NOT_ACCEPTABLE', 'This image has no size.');
   // Loaded on first use: libvips is large and most API nodes never render.
   const { default: sharp } = await import('sharp');
-  const encode = (img: Sharp) =>
-    opts.type === 'image/png' ? img.png({ compressionLevel: 6 }) : img.jpeg({ quality: opts.quality ?? 90 });
+  const encode = (img: Sharp) => {
+    const shaped = fitViewport(img, rows, cols, opts);
+    return opts.type === 'image/png'
+      ? shaped.png({ compressionLevel: 6 })
+      : shaped.jpeg({ quality: opts.quality ?? 90 });
+  };
 
   if (samples === 3 || photometric === 'PALETTE COLOR') {
     const rgb = toRgb(frame, rows * cols, {
@@ -105,6 +122,25 @@ export async function renderFrame(
   }
   const body = await encode(sharp(out, { raw: { width: cols, height: rows, channels: 1 } })).toBuffer();
   return { body, type: opts.type };
+}
+
+/** Crops to the viewport's region (clipped to the image) and scales into its size, aspect ratio kept. */
+function fitViewport(img: Sharp, rows: number, cols: number, opts: RenderOptions): Sharp {
+  const v = opts.viewport;
+  if (!v) return img;
+  let out = img;
+  if (v.region) {
+    const left = Math.min(cols - 1, Math.max(0, Math.round(v.region.left)));
+    const top = Math.min(rows - 1, Math.max(0, Math.round(v.region.top)));
+    const width = Math.max(1, Math.min(cols - left, Math.round(v.region.width)));
+    const height = Math.max(1, Math.min(rows - top, Math.round(v.region.height)));
+    out = out.extract({ left, top, width, height });
+  }
+  return out.resize(v.width, v.height, {
+    fit: 'inside',
+    kernel: 'lanczos3',
+    withoutEnlargement: opts.withoutEnlargement === true,
+  });
 }
 
 /** Colour pixels to interleaved 8-bit RGB. */

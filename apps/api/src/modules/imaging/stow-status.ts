@@ -25,6 +25,7 @@ export function failureForDicomError(code: DicomErrorCode, message: string): Par
     case 'MISSING_ATTRIBUTE':
     case 'INVALID_VALUE':
     case 'PIXEL_LENGTH_MISMATCH':
+    case 'WAVEFORM_LENGTH_MISMATCH':
       return { code, message, reason: FAILURE.DATASET_DOES_NOT_MATCH_SOP_CLASS };
     case 'NOT_DICOM':
     case 'NO_PREAMBLE':

@@ -393,6 +393,32 @@ export class WadoService {
     );
   }
 
+  /**
+   * A thumbnail (PS3.18 10.4.1.2, 8.7.4): one frame rendered small. The origin server chooses what represents the
+   * target: for a study, its first series with images (by series number); for a series, its middle image (by
+   * instance number, the middle slice of a CT); for an instance, its first frame; for a frame, that frame. The
+   * image fits the viewport asked for, else 256 × 256, and small images are not enlarged.
+   *
+   * @returns the image and the instance it was made from (for the audit)
+   */
+  async thumbnail(
+    list: InstanceRef[],
+    frame: number | undefined,
+    opts: RenderOptions,
+  ): Promise<{ body: Buffer; type: string; instance: InstanceRef }> {
+    const images = list.filter((i) => i.pixel !== null);
+    const firstSeries = images[0]?.seriesUid;
+    const series = images.filter((i) => i.seriesUid === firstSeries);
+    const instance = list.length === 1 ? images[0] : series[Math.floor((series.length - 1) / 2)];
+    if (!instance) throw new AppError('NOT_ACCEPTABLE', 'There is no image here to make a thumbnail of.');
+    const out = await this.rendered(instance, frame ?? 1, {
+      ...opts,
+      viewport: opts.viewport ?? { width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE },
+      withoutEnlargement: opts.viewport === undefined,
+    });
+    return { ...out, instance };
+  }
+
   /** The red, green and blue palette colour lookup tables (PS3.3 C.7.6.3.1.5-6), read from the stored file. */
   private async paletteOf(inst: InstanceRef, bitsAllocated: number): Promise<Palette> {
     const descriptor = (tag: string) => {
@@ -430,6 +456,7 @@ export class WadoService {
 }
 
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
+const THUMBNAIL_SIZE = 256;
 
 function numberOfFrames(meta: DicomJsonDataset): number {
   const v = Number(meta['00280008']?.Value?.[0] ?? 1);

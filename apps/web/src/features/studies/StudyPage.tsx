@@ -6,6 +6,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { dicomDate, first, listSeries, personName, type DicomJson } from './qido';
 import { SeriesLabel, SeriesViewer } from './SeriesViewer';
+import { SeriesThumbnail } from './SeriesThumbnail';
 
 async function studyHeader(studyUid: string, signal: AbortSignal): Promise<DicomJson | undefined> {
   const res = await authorizedFetch(
@@ -64,6 +65,7 @@ export default function StudyPage() {
                   data-testid="series-link"
                   data-modality={s.modality}
                 >
+                  <SeriesThumbnail studyUid={studyUid} series={s} />
                   <SeriesLabel series={s} />
                 </Link>
               </li>
