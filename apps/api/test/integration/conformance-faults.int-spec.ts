@@ -51,7 +51,7 @@ describe('conformance faults found with unseen files', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
     work = mkdtempSync(join(tmpdir(), 'conformance-'));
   });
   afterAll(async () => {

@@ -57,7 +57,7 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
 
   beforeAll(async () => {
     t = await startTestApp();
-    doc = await t.login('doc.bjcy');
+    doc = await t.login('doc.hyjq');
     for (const [k, path] of SAMPLES.entries()) {
       const original = sample(path);
       const ids = uidsOf(original);
@@ -195,7 +195,7 @@ describe('thumbnails of studies, series, instances and frames (PS3.18 10.4.1.2)'
 
   it('another centre cannot see a thumbnail (404), and reading one is audited', async () => {
     const s = stored.get('dicom/pydicom__MR_small.dcm')!;
-    const other = await t.login('doc.bjhd');
+    const other = await t.login('doc.hyqc');
     expect((await get(`${t.url}/dicomweb/studies/${s.study}/thumbnail`, undefined, other)).status).toBe(404);
     const before = await t.db.query(`SELECT count(*)::int AS n FROM audit_event WHERE details->>'what' = 'thumbnail'`);
     expect((await get(`${t.url}/dicomweb/studies/${s.study}/thumbnail`)).status).toBe(200);
