@@ -6,6 +6,7 @@ import { PNG } from 'pngjs';
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/api/', import.meta.url));
 // At 254 dots per inch one millimetre of paper is exactly 10 pixels.
@@ -101,6 +102,7 @@ describe('the ECG report prints the 12-lead tracing at true scale', () => {
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
     const events = (token: string, type: string) =>
       api(t, 'POST', `/api/referrals/${referralId}/events`, { token, body: { type } });
+    await recordConsent(t, doc, referralId);
     expect((await events(doc, 'submit')).status).toBe(200);
     expect((await api(t, 'POST', '/api/referrals/claim-next', { token: cardio })).status).toBe(200);
     expect((await events(cardio, 'start_review')).status).toBe(200);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uidVariant, withUidsReplaced } from '../support/dicom-edit.js';
 import { CT_SLICE, multipart, SHARED_DATA } from '../support/dicom-files.js';
-import { referStudy } from '../support/referrals.js';
+import { recordConsent, referStudy } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { allRoutes } from '../support/routes.js';
 import { claimsOf, craftToken, tamper } from '../support/tokens.js';
@@ -403,6 +403,7 @@ describe('authorization matrix over HTTP', () => {
         })
       ).status,
     ).toBe(200);
+    await recordConsent(t, tokens.community_doctor, ids.referral);
     expect(
       (
         await api(t, 'POST', `/api/referrals/${ids.referral}/events`, {
