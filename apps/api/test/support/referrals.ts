@@ -4,10 +4,11 @@ import { api, type TestApp } from './test-app.js';
  * Records the patient's verbal consent to remote diagnosis (before a witness) on a draft referral, as the referring
  * doctor does before submitting: the rules refuse to submit without it.
  */
-export async function recordConsent(t: TestApp, doctorToken: string, referralId: string): Promise<void> {
+export async function recordConsent(t: { url: string }, doctorToken: string, referralId: string): Promise<void> {
   const res = await api(t, 'POST', `/api/referrals/${referralId}/consent/verbal`, {
     token: doctorToken,
-    body: { witnessName: '王芳（护士）', consentedAt: new Date(Date.now() - 60_000).toISOString() },
+    // A fixed moment before every test clock (some suites move the server's clock into the past).
+    body: { witnessName: '王芳（护士）', consentedAt: '2025-06-01T09:00:00+08:00' },
   });
   if (res.status !== 200) throw new Error(`consent not recorded: ${res.status} ${JSON.stringify(res.body)}`);
 }

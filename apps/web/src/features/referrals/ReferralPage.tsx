@@ -36,6 +36,7 @@ import {
   type EventInput,
   type ReferralDetail,
 } from './api';
+import { ConsentPanel } from './ConsentPanel';
 import { MessageThread } from './MessageThread';
 import { PlanPanel } from './PlanPanel';
 import { RefusalMessage } from './refusal';
@@ -101,6 +102,8 @@ export default function ReferralPage() {
       <Header r={r} />
       <div className="ref-layout">
         <div className="ref-main">
+          {/* The consent step comes before the submit button it unlocks. */}
+          <ConsentPanel r={r} referral={referral} />
           <Actions r={r} referral={referral} />
           <Studies r={r} referral={referral} />
           <Report referralId={id} report={report.data} error={report.error} />
