@@ -21,8 +21,8 @@ describe('informed consent before a referral is sent', () => {
     await w?.close();
   });
 
-  /** A draft ECG referral with its ECG already stored: everything but consent. */
-  const draftWithEcg = async (mrn: string) => {
+  /** A draft ECG referral with its ECG (each test its own file) already stored: everything but consent. */
+  const draftWithEcg = async (mrn: string, ecg: string) => {
     const { rows } = await w.app.db.query('SELECT id FROM patient WHERE mrn = $1', [mrn]);
     const created = await json(w, 'POST', '/api/referrals', doc, {
       patientId: rows[0].id,
@@ -30,9 +30,7 @@ describe('informed consent before a referral is sent', () => {
       priority: 'URGENT',
       clinicalQuestion: '活动后胸闷一周，请判读心电图。',
     });
-    const stored = await stow(w.url, doc, [
-      withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), created.number),
-    ]);
+    const stored = await stow(w.url, doc, [withAccessionNumber(sample(ecg), created.number)]);
     expect(stored.status).toBe(200);
     return { id: created.id as string, number: created.number as string };
   };
@@ -46,7 +44,7 @@ describe('informed consent before a referral is sent', () => {
   };
 
   it('the doctor records verbal consent with its witness, then submits; the cardiologist sees that consent exists', async () => {
-    const { id, number } = await draftWithEcg('BJCY100000');
+    const { id, number } = await draftWithEcg('BJCY100000', 'ecg/syn_ecg_sinus_utf8_scpecg.dcm');
     const page = await w.signIn(await w.context(), 'doc.bjcy');
     await page.goto(`/referrals/${id}`);
     await referralState(page, 'draft');
@@ -84,7 +82,7 @@ describe('informed consent before a referral is sent', () => {
   });
 
   it('the doctor uploads a photo of the signed form in English; the reader opens it', async () => {
-    const { id, number } = await draftWithEcg('BJCY100102');
+    const { id, number } = await draftWithEcg('BJCY100102', 'ecg/syn_ecg_sinus_gb18030_mdc.dcm');
     const page = await w.signIn(await w.context({ locale: 'en' }), 'doc.bjcy');
     await page.getByRole('button', { name: 'English' }).click();
     await page.goto(`/referrals/${id}`);

@@ -734,7 +734,14 @@ function Timeline({ r }: { r: ReferralDetail }) {
       <ol>
         {[...r.history].reverse().map((h) => (
           <li key={h.id} data-testid="timeline-entry" data-event={h.event}>
-            <strong>{h.event === 'created' ? t('referrals.createdEvent') : EVENT_LABELS[h.event][lang]}</strong>
+            <strong>
+              {h.event === 'created'
+                ? t('referrals.createdEvent')
+                : // Recording consent is a change of the draft; the timeline names it for what it is.
+                  h.event === 'update_draft' && h.details.consent
+                  ? t('referrals.consent.recordedEvent')
+                  : EVENT_LABELS[h.event][lang]}
+            </strong>
             {h.from !== h.to && <span className="muted small"> → {STATE_LABELS[h.to][lang]}</span>}
             <br />
             <span className="muted small">
