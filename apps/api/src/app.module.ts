@@ -53,6 +53,9 @@ import {
   ReferralsController,
 } from './modules/referrals/referrals.controller.js';
 import { BoardController } from './modules/referrals/board.controller.js';
+import { ConsentController } from './modules/referrals/consent.controller.js';
+import { ConsentRepository } from './modules/referrals/consent.repository.js';
+import { ConsentService } from './modules/referrals/consent.service.js';
 import { BoardService } from './modules/referrals/board.service.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
 import { RouterService } from './modules/referrals/router.service.js';
@@ -84,6 +87,7 @@ export const CONTROLLERS = [
   DicomwebController,
   UploadsController,
   ReferralsController,
+  ConsentController,
   EventsController,
   DutyShiftsController,
   BoardController,
@@ -138,6 +142,8 @@ export class AppModule {
         RouterService,
         TimersService,
         ReferralsService,
+        ConsentRepository,
+        ConsentService,
         BoardService,
         RealtimeGateway,
         ClinicalService,

@@ -73,6 +73,7 @@ export function findInconsistencies(s: ReferralSnapshot): string[] {
   expect(isOneOf(SERVICES, s.service), 'unknown service');
   expect(isOneOf(PRIORITIES, s.priority), 'unknown priority');
   expect(Number.isInteger(s.studyCount) && s.studyCount >= 0, 'studyCount must be a whole number ≥ 0');
+  expect(typeof s.hasConsent === 'boolean', 'hasConsent must be a boolean');
   expect(new Set(s.declinedBy).size === s.declinedBy.length, 'declinedBy has duplicates');
   expect(isTime(s.createdAt) && isTime(s.updatedAt), 'createdAt and updatedAt must be times');
   for (const [timer, dueAt] of Object.entries(s.timers)) {

@@ -87,6 +87,37 @@ describe('submitting', () => {
     expect(reasonOf(decide(draftReferral(), submit, ctx))).toBe('ok -> submitted');
   });
 
+  it('refuses to send a case before the patient’s consent to remote diagnosis is recorded', () => {
+    const ctx = { actor: actors.cd, now: at(1) };
+    let s = draftReferral({ consent: false });
+    expect(reasonOf(decide(s, { type: 'submit' }, ctx))).toBe('consent_required');
+    expect(eventOptions(s, actors.cd, at(1))).toContainEqual({ type: 'submit', reason: 'consent_required' });
+    const recorded = must(s, { type: 'update_draft', hasConsent: true }, actors.cd, at(2));
+    s = recorded.next;
+    expect(s.hasConsent).toBe(true);
+    expect(recorded.effects).toContainEqual(
+      expect.objectContaining({
+        type: 'history',
+        entry: expect.objectContaining({ details: expect.objectContaining({ hasConsent: true }) }),
+      }),
+    );
+    // A scanned form after verbal consent replaces the record: still allowed, still in the history.
+    expect(reasonOf(decide(s, { type: 'update_draft', hasConsent: true }, { actor: actors.cd, now: at(3) }))).toBe(
+      'ok -> draft',
+    );
+    // Only the referring centre records it.
+    expect(
+      reasonOf(
+        decide(
+          draftReferral({ consent: false }),
+          { type: 'update_draft', hasConsent: true },
+          { actor: actors.cdElsewhere, now: at(3) },
+        ),
+      ),
+    ).toBe('outside_facility');
+    expect(reasonOf(decide(s, { type: 'submit' }, { actor: actors.cd, now: at(4) }))).toBe('ok -> submitted');
+  });
+
   it('lets the doctor fill the draft in: studies arriving by DICOM ingest and the question being written', () => {
     let s = draftReferral({ studies: 0, question: false });
     s = must(s, { type: 'attach_study' }, actors.system, at(1)).next;

@@ -182,10 +182,14 @@ function payloadReason(s: ReferralSnapshot, e: ReferralEvent, ctx: GuardContext)
       if (e.service !== undefined && !isOneOf(SERVICES, e.service)) return 'invalid_input';
       if (e.priority !== undefined && !isOneOf(PRIORITIES, e.priority)) return 'invalid_input';
       if (e.hasClinicalQuestion !== undefined && typeof e.hasClinicalQuestion !== 'boolean') return 'invalid_input';
+      if (e.hasConsent !== undefined && typeof e.hasConsent !== 'boolean') return 'invalid_input';
       const changes =
         (e.service !== undefined && e.service !== s.service) ||
         (e.priority !== undefined && e.priority !== s.priority) ||
-        (e.hasClinicalQuestion !== undefined && e.hasClinicalQuestion !== s.hasClinicalQuestion);
+        (e.hasClinicalQuestion !== undefined && e.hasClinicalQuestion !== s.hasClinicalQuestion) ||
+        // Recording consent again (a scanned form after verbal consent) replaces the record: still a change.
+        e.hasConsent === true ||
+        (e.hasConsent === false && s.hasConsent);
       return changes ? null : 'nothing_to_change';
     }
     case 'change_priority':
@@ -262,6 +266,7 @@ function applyEvent(s: ReferralSnapshot, e: ReferralEvent, ctx: GuardContext): P
         service: e.service ?? s.service,
         priority: e.priority ?? s.priority,
         hasClinicalQuestion: e.hasClinicalQuestion ?? s.hasClinicalQuestion,
+        hasConsent: e.hasConsent ?? s.hasConsent,
       };
     case 'attach_study':
       return { studyCount: s.studyCount + 1 };
@@ -351,7 +356,12 @@ function applyEvent(s: ReferralSnapshot, e: ReferralEvent, ctx: GuardContext): P
 function historyDetails(prev: ReferralSnapshot, next: ReferralSnapshot, e: ReferralEvent): HistoryDetails {
   switch (e.type) {
     case 'update_draft':
-      return { service: next.service, priority: next.priority, hasClinicalQuestion: next.hasClinicalQuestion };
+      return {
+        service: next.service,
+        priority: next.priority,
+        hasClinicalQuestion: next.hasClinicalQuestion,
+        hasConsent: next.hasConsent,
+      };
     case 'attach_study':
       return { studyCount: next.studyCount };
     case 'change_priority':
@@ -467,6 +477,7 @@ function backReferral(parent: ReferralSnapshot, e: EventOf<'refer_back_down'>, c
     declinedBy: [],
     studyCount: 0,
     hasClinicalQuestion: false,
+    hasConsent: false,
     report: null,
     plan: null,
     timers: {},
@@ -704,6 +715,8 @@ export interface CreateReferralInput {
   readonly service: Service;
   readonly priority: Priority;
   readonly hasClinicalQuestion?: boolean;
+  /** Consent already on record (false by default: the doctor records it on the draft). */
+  readonly hasConsent?: boolean;
   /** Studies already linked (e.g. uploaded before the referral was saved); 0 by default. */
   readonly studyCount?: number;
 }
@@ -738,7 +751,8 @@ export function createReferral(input: CreateReferralInput, ctx: DecisionContext)
     !isOneOf(PRIORITIES, input.priority) ||
     !Number.isInteger(studyCount) ||
     studyCount < 0 ||
-    (input.hasClinicalQuestion !== undefined && typeof input.hasClinicalQuestion !== 'boolean')
+    (input.hasClinicalQuestion !== undefined && typeof input.hasClinicalQuestion !== 'boolean') ||
+    (input.hasConsent !== undefined && typeof input.hasConsent !== 'boolean')
   ) {
     return { ok: false, reason: 'invalid_input' };
   }
@@ -762,6 +776,7 @@ export function createReferral(input: CreateReferralInput, ctx: DecisionContext)
     declinedBy: [],
     studyCount,
     hasClinicalQuestion: input.hasClinicalQuestion ?? false,
+    hasConsent: input.hasConsent ?? false,
     report: null,
     plan: null,
     timers: {},

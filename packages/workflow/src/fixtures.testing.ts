@@ -37,6 +37,7 @@ export function draftReferral(
     priority?: 'STAT' | 'URGENT' | 'ROUTINE';
     studies?: number;
     question?: boolean;
+    consent?: boolean;
   } = {},
 ): ReferralSnapshot {
   const result = createReferral(
@@ -47,6 +48,7 @@ export function draftReferral(
       service: options.service ?? 'ECG',
       priority: options.priority ?? 'STAT',
       hasClinicalQuestion: options.question ?? true,
+      hasConsent: options.consent ?? true,
       studyCount: options.studies ?? 1,
     },
     { actor: actors.cd, now: at(0) },

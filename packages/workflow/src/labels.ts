@@ -185,6 +185,10 @@ export const REASON_LABELS: Readonly<Record<ReasonCode, Label>> = {
   not_own_referral: { 'zh-CN': '这不是您的转诊', en: 'This is not your referral' },
   no_studies: { 'zh-CN': '请至少添加一项检查', en: 'Attach at least one study first' },
   no_clinical_question: { 'zh-CN': '请填写临床问题', en: 'Write the clinical question first' },
+  consent_required: {
+    'zh-CN': '请先记录患者的远程诊断知情同意',
+    en: "Record the patient's consent to remote diagnosis first",
+  },
   nothing_to_change: { 'zh-CN': '没有需要修改的内容', en: 'Nothing has changed' },
   same_priority: { 'zh-CN': '优先级未改变', en: 'The priority is already set to that' },
   already_declined: { 'zh-CN': '该医生已拒绝过此转诊', en: 'That specialist has already declined this referral' },

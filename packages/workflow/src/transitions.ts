@@ -45,9 +45,11 @@ export interface Transition {
 /** The transitions of one direction: for every state, the events it accepts. */
 export type TransitionTable = Readonly<Record<ReferralState, Readonly<Partial<Record<ReferralEventType, Transition>>>>>;
 
-const hasStudiesAndQuestion: Guard = (s) => {
+/** What a case needs before it leaves the centre: a study, the question, and the patient's consent. */
+const readyToSubmit: Guard = (s) => {
   if (s.studyCount < 1) return 'no_studies';
   if (!s.hasClinicalQuestion) return 'no_clinical_question';
+  if (!s.hasConsent) return 'consent_required';
   return null;
 };
 
@@ -207,7 +209,7 @@ export const UP_TRANSITIONS: TransitionTable = {
     submit: {
       to: 'submitted',
       roles: [CD],
-      guard: hasStudiesAndQuestion,
+      guard: readyToSubmit,
       effects: [
         { type: 'start_timer', timer: 'accept_deadline' },
         { type: 'start_timer', timer: 'report_warning' },

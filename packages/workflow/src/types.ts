@@ -108,6 +108,11 @@ export interface ReferralSnapshot {
   readonly studyCount: number;
   /** Whether the clinical question has been written. */
   readonly hasClinicalQuestion: boolean;
+  /**
+   * Whether the patient's consent to remote diagnosis is on record (a signed form, or verbal consent before a
+   * witness): the 2018 telemedicine rules ask for it before a case leaves the centre.
+   */
+  readonly hasConsent: boolean;
   readonly report: ReportSnapshot | null;
   readonly plan: PlanSnapshot | null;
   /** Active timers and when each falls due. */
@@ -149,6 +154,8 @@ export type ReferralEvent =
       readonly service?: Service;
       readonly priority?: Priority;
       readonly hasClinicalQuestion?: boolean;
+      /** True when the doctor records (or replaces) the patient's consent: each recording is a change. */
+      readonly hasConsent?: boolean;
     }
   | { readonly type: 'attach_study' }
   | { readonly type: 'submit' }

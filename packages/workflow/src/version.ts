@@ -5,4 +5,4 @@
  * Bump it whenever a change would decide differently for an existing snapshot: a new or removed state, event,
  * transition, role, guard or timer, or a different meaning for a stored field.
  */
-export const REFERRAL_WORKFLOW_VERSION = 1;
+export const REFERRAL_WORKFLOW_VERSION = 2;

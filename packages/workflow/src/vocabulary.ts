@@ -253,6 +253,7 @@ export const REASON_CODES = [
   // submission and routing
   'no_studies',
   'no_clinical_question',
+  'consent_required',
   'nothing_to_change',
   'same_priority',
   'already_declined',

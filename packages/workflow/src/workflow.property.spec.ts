@@ -95,6 +95,7 @@ function eventFrom(type: ReferralEventType, variant: number, s: ReferralSnapshot
         [
           { type, hasClinicalQuestion: true },
           { type, hasClinicalQuestion: false },
+          { type, hasConsent: true },
           { type, priority: pick(PRIORITIES, variant >> 2) },
           { type, service: pick(SERVICES, variant >> 2) },
         ],

@@ -15,6 +15,7 @@ import { PatientSessions1765080000000 } from './migrations/1765080000000-Patient
 import { AuditChain1765090000000 } from './migrations/1765090000000-AuditChain.js';
 import { DicomMoveDestination1765160000000 } from './migrations/1765160000000-DicomMoveDestination.js';
 import { DottedDicomDates1765175000000 } from './migrations/1765175000000-DottedDicomDates.js';
+import { ReferralConsent1765200000000 } from './migrations/1765200000000-ReferralConsent.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   AuditChain1765090000000,
   DicomMoveDestination1765160000000,
   DottedDicomDates1765175000000,
+  ReferralConsent1765200000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

@@ -6,6 +6,7 @@ import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
 import { Listener } from '../support/realtime.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/api/', import.meta.url));
 
@@ -32,6 +33,7 @@ describe('from reading to decision', () => {
     referralId = created.body.id;
     const ecg = withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), created.body.number);
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
+    await recordConsent(t, doc, referralId);
     expect(
       (await api(t, 'POST', `/api/referrals/${referralId}/events`, { token: doc, body: { type: 'submit' } })).status,
     ).toBe(200);

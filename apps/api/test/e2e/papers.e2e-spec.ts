@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 // jsqr is a UMD bundle whose module.exports is the function itself (its types say `export default`).
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
@@ -92,6 +93,7 @@ describe('papers: the patient sheet and the referral form', () => {
     referralId = referral.body.id;
     const ecg = withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), referral.body.number);
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
+    await recordConsent(t, doc, referralId);
     for (const [token, body] of [
       [doc, { type: 'submit' }],
       [cardio, { type: 'start_review' }],

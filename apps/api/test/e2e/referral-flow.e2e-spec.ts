@@ -5,6 +5,7 @@ import { sample, stow, stowOutcome } from '../support/dicom-files.js';
 import { Listener } from '../support/realtime.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { claimsOf } from '../support/tokens.js';
+import { recordConsent } from '../support/referrals.js';
 
 // One referral end to end over HTTP and socket.io: the community doctor opens it and sends a
 // real ECG, a connected cardiologist is offered it, accepts, asks a question, gets the answer;
@@ -50,6 +51,8 @@ describe('a referral from the community centre to the ECG reading centre, live',
     const { id: referralId, number } = created.body;
     expect(number).toMatch(/^ZY\d{11}$/);
     expect(created.body.state).toBe('draft');
+    // The patient agrees to remote diagnosis before a witness; the doctor records it on the draft.
+    await recordConsent(t, doc, referralId);
 
     // 2. The ECG arrives by STOW-RS with that Accession Number and joins the referral by itself.
     const ecg = withAccessionNumber(sample('ecg/real_mortara_12lead_waveform_ecg.dcm'), number);
@@ -144,6 +147,7 @@ describe('a referral from the community centre to the ECG reading centre, live',
     const detail = await api(t, 'GET', `/api/referrals/${referralId}`, { token: cardio });
     expect(detail.body.history.map((h: { event: string }) => h.event)).toEqual([
       'created',
+      'update_draft',
       'attach_study',
       'submit',
       'offer',

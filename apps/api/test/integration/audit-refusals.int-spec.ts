@@ -1,4 +1,5 @@
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 // Every read of patient data is audited, refused ones included, and each row names its patient
 // when the read succeeded. The request id in the trail is the server's own: a client cannot
@@ -28,6 +29,7 @@ describe('audit: refused reads of messages and report PDFs, the PDF row names it
       const res = await api(t, method, path, { token, body });
       if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     };
+    await recordConsent(t, doc, referralId);
     await step(doc, 'POST', `/api/referrals/${referralId}/events`, { type: 'submit' });
     await step(cardio, 'POST', '/api/referrals/claim-next');
     await step(cardio, 'POST', `/api/referrals/${referralId}/events`, { type: 'start_review' });

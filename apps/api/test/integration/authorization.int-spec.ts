@@ -35,6 +35,11 @@ const study = '2.25.130930353935831677017901351937829450278';
 const series = '2.25.219881039401334746116319901856619626590';
 const sop = '2.25.190367113947790185605933099962223089727';
 const inst = `/dicomweb/studies/${study}/series/${series}/instances/${sop}`;
+// A 1 × 1 PNG: the photographed consent form of the matrix's referral.
+const FORM_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 const PLAN = { content: { diagnosis: '高血压', medications: [] }, disposition: 'manage_in_community' };
 const stowSample =
   (path: string): Sample =>
@@ -213,6 +218,23 @@ const SAMPLES: Record<string, Sample> = {
     path: `/api/referrals/${ids.referral}/events`,
     body: { type: 'no_such_event' },
     scopeBody: { type: 'cancel', reason: 'patient_withdrew' },
+    scoped: 'referral',
+  }),
+  'GET /api/referrals/:id/consent': (ids) => ({ path: `/api/referrals/${ids.referral}/consent`, scoped: 'referral' }),
+  // The referral is already submitted: an allowed caller is refused the change (409), never a 404.
+  'POST /api/referrals/:id/consent/verbal': (ids) => ({
+    path: `/api/referrals/${ids.referral}/consent/verbal`,
+    body: { witnessName: '王芳', consentedAt: '2026-01-01T08:00:00Z' },
+    scoped: 'referral',
+  }),
+  'PUT /api/referrals/:id/consent/form': (ids) => ({
+    path: `/api/referrals/${ids.referral}/consent/form`,
+    body: FORM_PNG,
+    headers: { 'content-type': 'image/png' },
+    scoped: 'referral',
+  }),
+  'GET /api/referrals/:id/consent/form': (ids) => ({
+    path: `/api/referrals/${ids.referral}/consent/form`,
     scoped: 'referral',
   }),
   'GET /api/referrals/:id/messages': (ids) => ({ path: `/api/referrals/${ids.referral}/messages`, scoped: 'referral' }),
@@ -403,6 +425,13 @@ describe('authorization matrix over HTTP', () => {
         })
       ).status,
     ).toBe(200);
+    // The patient's signed consent form, photographed, so every reader can open it.
+    const consent = await fetch(`${t.url}/api/referrals/${ids.referral}/consent/form`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.community_doctor}`, 'content-type': 'image/png' },
+      body: FORM_PNG,
+    });
+    expect(consent.status).toBe(200);
     expect(
       (
         await api(t, 'POST', `/api/referrals/${ids.referral}/events`, {

@@ -1,5 +1,6 @@
 import { Listener } from '../support/realtime.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 /** Opens and submits one referral for a HYJQ patient (its study counted directly in SQL). */
 async function submitted(t: TestApp, doc: string, service: 'ECG' | 'IMAGING', priority: string): Promise<string> {
@@ -11,6 +12,7 @@ async function submitted(t: TestApp, doc: string, service: 'ECG' | 'IMAGING', pr
   await t.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
     created.body.id,
   ]);
+  await recordConsent(t, doc, created.body.id);
   expect(
     (await api(t, 'POST', `/api/referrals/${created.body.id}/events`, { token: doc, body: { type: 'submit' } })).status,
   ).toBe(200);

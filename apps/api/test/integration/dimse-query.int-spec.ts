@@ -9,6 +9,7 @@ import { dcmtk } from '../support/dcmtk.js';
 import { freePort } from '../support/ports.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { multipartBodies } from '../support/multipart.js';
+import { recordConsent } from '../support/referrals.js';
 
 const summary = (b: Buffer) => parseHeader(b, { totalLength: b.length, validate: false }).summary;
 // The data set of a Part-10 file (after its File Meta Information).
@@ -126,6 +127,7 @@ describe('Study Root C-FIND SCP for the hub workstations', () => {
       });
       const sent = await dcmtk('storescu', ['-aet', 'HYJQ_DR1', '-aec', 'ZHIYIN', '127.0.0.1', String(port), ...paths]);
       expect(sent.code).toBe(0);
+      await recordConsent(t, doc, created.body.id);
       const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {
         token: doc,
         body: { type: 'submit' },

@@ -1,6 +1,7 @@
 import { ManualClock } from '#src/common/clock.js';
 import { TimersService } from '#src/modules/referrals/timers.service.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 const MIN = 60_000;
 
@@ -28,6 +29,7 @@ describe('weekly figures per centre', () => {
     await t.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       created.body.id,
     ]);
+    await recordConsent(t, token, created.body.id);
     expect(
       (await api(t, 'POST', `/api/referrals/${created.body.id}/events`, { token, body: { type: 'submit' } })).status,
     ).toBe(200);

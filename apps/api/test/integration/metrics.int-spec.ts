@@ -2,6 +2,7 @@ import { withAccessionNumber } from '../support/dicom-edit.js';
 import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
 import { Listener } from '../support/realtime.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 const TOKEN = 'metrics-token-for-the-test-0123456789abcdef';
 
@@ -86,6 +87,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(created.status).toBe(201);
     const ecg = withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), created.body.number);
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
+    await recordConsent(t, doc, created.body.id);
     const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {
       token: doc,
       body: { type: 'submit' },

@@ -1,4 +1,5 @@
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 describe("patients: register, find, update within the doctor's own centre", () => {
   let t: TestApp;
@@ -143,6 +144,7 @@ describe('patients: a hub reader sees the patients referred to their reading cen
     await t.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       created.body.id,
     ]);
+    await recordConsent(t, doc, created.body.id);
     const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {
       token: doc,
       body: { type: 'submit' },

@@ -1,3 +1,4 @@
+import { recordConsent } from '../support/referrals.js';
 import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -51,7 +52,13 @@ describe('referral detail: the clinical history and the event history side by si
       studies: [{ studyInstanceUid: rows[0].study_instance_uid }],
     });
     expect(res.body.history.map((h: { event: string }) => h.event)).toEqual(['created', 'attach_study']);
-    expect(res.body.availableEvents).toContain('submit');
+    // Sending it needs the patient's consent on record first.
+    expect(res.body.consent).toBeNull();
+    expect(res.body.availableEvents).not.toContain('submit');
+    await recordConsent(t, doc, id);
+    const ready = await api(t, 'GET', `/api/referrals/${id}`, { token: doc });
+    expect(ready.body.consent).toMatchObject({ kind: 'verbal', witnessName: '王芳（护士）' });
+    expect(ready.body.availableEvents).toContain('submit');
 
     // A doctor of another centre is told it does not exist.
     const other = await api(t, 'GET', `/api/referrals/${id}`, { token: await t.login('doc.hyqc') });

@@ -5,6 +5,7 @@ import { OutboxService } from '#src/modules/realtime/outbox.service.js';
 import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
 import { Listener } from '../support/realtime.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 const MINUTE = 60_000;
 
@@ -29,6 +30,7 @@ async function submitReferrals(
     await t.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       created.body.id,
     ]);
+    await recordConsent(t, doc, created.body.id);
     const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {
       token: doc,
       body: { type: 'submit' },

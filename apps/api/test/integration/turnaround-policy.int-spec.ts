@@ -1,5 +1,6 @@
 import { DEFAULT_TURNAROUND_POLICY } from '@zhiyin/workflow';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 // The stored turnaround policy: the administrator edits it, coordinators read it, every change is
 // a new version in the audit trail, and referrals submitted afterwards get their timers from it.
@@ -30,6 +31,7 @@ describe('turnaround policy settings', () => {
     await t.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       created.body.id,
     ]);
+    await recordConsent(t, doc, created.body.id);
     const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {
       token: doc,
       body: { type: 'submit' },

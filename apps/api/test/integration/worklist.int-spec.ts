@@ -1,6 +1,7 @@
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { recordConsent } from '../support/referrals.js';
 
 // What the reading room's worklist reads: the pool's waiting and in-progress referrals, most urgent
 // first, each with the turnaround timers and the name of whoever holds it (offered to or reading).
@@ -26,6 +27,7 @@ describe('reader worklist', () => {
     });
     const ecg = withAccessionNumber(sample(file), created.body.number);
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
+    await recordConsent(t, doc, created.body.id);
     const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {
       token: doc,
       body: { type: 'submit' },

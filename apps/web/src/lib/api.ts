@@ -29,17 +29,19 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** false for the sign-in calls themselves */
   auth?: boolean;
+  /** a file sent as the body itself (its type in `headers`), instead of JSON */
+  file?: Blob;
 }
 
 async function send(path: string, opts: RequestOptions, token: string | null): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.body !== undefined && !opts.file) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   try {
     const res = await fetch(path, {
       method: opts.method ?? 'GET',
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.file ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
       signal: opts.signal,
     });
     // A proxy in front of a stopped API answers 502/503/504 without our error body.

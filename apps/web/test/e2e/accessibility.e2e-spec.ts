@@ -8,6 +8,7 @@ import { stow } from '../../../api/test/support/dicom-files.js';
 import { json } from '../support/api.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
 import { CT_SERIES, REAL_ECG, sample } from '../support/data.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 
 // Every main screen, as its users see it, checked by axe-core against WCAG 2.1 A and AA: no
 // violation of impact "serious" or "critical" anywhere (missing labels and names, low contrast,
@@ -121,6 +122,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
       files.map((f) => withAccessionNumber(sample(f), created.number)),
     );
     expect(stored.status).toBe(200);
+    await recordConsent(w, doc, created.id);
     await json(w, 'POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
     return { id: created.id as string, number: created.number as string };
   };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 
 // The coordinator's board and the weekly figures. Referrals are made and moved over the REST API
 // (the community doctor and the specialists are other people at other PCs); the coordinator
@@ -31,6 +32,7 @@ describe('coordinator board and weekly figures', () => {
     await w.app.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       created.id,
     ]);
+    await recordConsent(w, doc, created.id);
     await json(w, 'POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
     return { id: created.id as string, number: created.number as string };
   };

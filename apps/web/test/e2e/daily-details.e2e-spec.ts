@@ -5,6 +5,7 @@ import { stow } from '../../../api/test/support/dicom-files.js';
 import { json } from '../support/api.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
 import { CT_SERIES, sample } from '../support/data.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 
 // The small things a community doctor, a cardiologist and a coordinator meet every day: the study count
 // that follows an upload, the deadlines each of them acts on, a new-referral form that survives a
@@ -58,6 +59,7 @@ describe('daily details of a referral', () => {
     const r = await newReferral('ECG', '心悸一小时，请判读心电图。');
     const stored = await stow(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), r.number)]);
     expect(stored.status).toBe(200);
+    await recordConsent(w, doc, r.id);
     await event(r.id, doc, { type: 'submit' });
     await event(r.id, coord, { type: 'reassign', specialistId: cardioId });
     await event(r.id, cardio, { type: 'accept' });
@@ -100,6 +102,7 @@ describe('daily details of a referral', () => {
     await w.app.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       r.id,
     ]);
+    await recordConsent(w, doc, r.id);
     await event(r.id, doc, { type: 'submit' });
     await event(r.id, coord, { type: 'reassign', specialistId: cardioId });
     // Offered to card.zhang: the offer timeout, the acceptance deadline and both report timers run.

@@ -4,6 +4,8 @@ import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { api } from '../../../api/test/support/test-app.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
 import { sample, stowFiles, stowInstances } from '../support/data.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
+import { recordVerbalConsent } from '../support/consent.js';
 
 // The community desk follows one referral to its end. The community doctor works in the browser; the
 // cardiologist on the other side is driven through the REST API, so every change the doctor sees
@@ -79,6 +81,8 @@ describe('community desk: a referral from opening to outcome', () => {
     await expect(page.getByTestId('referral-study').count()).resolves.toBe(1);
     await w.shot(page, '22-desk-referral-upload');
 
+    // Before it can be sent, the patient's consent to remote diagnosis: given aloud before a nurse.
+    await recordVerbalConsent(page);
     await page.getByTestId('action-submit').click();
     await confirmIn(page, `提交转诊 · ${number}`);
     await referralState(page, 'submitted');
@@ -182,6 +186,7 @@ describe('community desk: a referral from opening to outcome', () => {
       body: { studyInstanceUid: rows[0].study_instance_uid },
     });
     expect(attached.status).toBe(200);
+    await recordConsent(w.app, doc, id);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
 
     const page = await w.signIn(await w.context(), 'doc.hyjq');
@@ -214,6 +219,7 @@ describe('community desk: a referral from opening to outcome', () => {
     const path = (p: string) => `/api/referrals/${id}${p}`;
     // An ECG whose Accession Number is the referral number joins the referral on arrival.
     await stowInstances(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), created.body.number)]);
+    await recordConsent(w.app, doc, id);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
     expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
     const review = await api(w.app, 'POST', path('/events'), { token: cardio, body: { type: 'start_review' } });
@@ -261,6 +267,7 @@ describe('community desk: a referral from opening to outcome', () => {
     const id = created.body.id as string;
     const path = (p: string) => `/api/referrals/${id}${p}`;
     await stowInstances(w.url, doc, [withAccessionNumber(sample(ecgFile), created.body.number)]);
+    await recordConsent(w.app, doc, id);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
     expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
     for (const body of [{ type: 'start_review' }, { type: 'request_info', message: '胸闷与活动有关吗？' }]) {

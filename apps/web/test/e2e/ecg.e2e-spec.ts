@@ -1,7 +1,7 @@
 import type { Page, Route } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
-import { referStudy } from '../../../api/test/support/referrals.js';
+import { recordConsent, referStudy } from '../../../api/test/support/referrals.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 import { REAL_ECG, REAL_ECG_BPM, sample, stowFiles, syntheticIndex } from '../support/data.js';
@@ -133,6 +133,7 @@ describe('ECG viewer', () => {
     const stored = await stow(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), referral.number)]);
     expect(stored.status).toBe(200);
     const event = (body: object, token: string) => json(w, 'POST', `/api/referrals/${referral.id}/events`, token, body);
+    await recordConsent(w, doc, referral.id);
     await event({ type: 'submit' }, doc);
     await event(
       { type: 'reassign', specialistId: await id('SELECT id FROM app_user WHERE username = $1', 'card.zhang') },

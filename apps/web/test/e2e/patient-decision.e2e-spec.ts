@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 
 // The patient's page on a phone. The referral is driven to an agreed plan over the REST API (the
 // doctors and the coordinator are other people): read, referred up to the hub's clinic, appointment
@@ -38,6 +39,7 @@ describe('the patient reads and acknowledges the decision on a phone', () => {
     await w.app.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       referralId,
     ]);
+    await recordConsent(w, doc, referralId);
     await json(w, 'POST', `/api/referrals/${referralId}/events`, doc, { type: 'submit' });
     await json(w, 'POST', `/api/referrals/${referralId}/events`, coord, {
       type: 'reassign',

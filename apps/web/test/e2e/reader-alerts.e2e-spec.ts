@@ -7,6 +7,7 @@ import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 import { REAL_ECG, sample } from '../support/data.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 
 const MINUTE = 60_000;
 
@@ -70,6 +71,7 @@ describe('alerts a reader cannot miss', () => {
         created.id,
       ]);
     }
+    await recordConsent(w, doc, created.id);
     await json(w, 'POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
     return { id: created.id as string, number: created.number as string };
   };

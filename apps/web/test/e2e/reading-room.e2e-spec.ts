@@ -4,6 +4,7 @@ import { stow } from '../../../api/test/support/dicom-files.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 import { CT_STUDY_DIR, CT_SERIES, REAL_ECG, REAL_ECG_BPM, sample } from '../support/data.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 
 // The reading room as a specialist uses it: a community doctor's referral (made and submitted over
 // the REST API, its study sent by STOW-RS with the referral number as Accession Number) is offered
@@ -39,6 +40,7 @@ describe('reading room', () => {
       opts.files.map((f) => withAccessionNumber(sample(f), created.number)),
     );
     expect(stored.status).toBe(200);
+    await recordConsent(w, doc, created.id);
     await json(w, 'POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
     return { id: created.id as string, number: created.number as string };
   };

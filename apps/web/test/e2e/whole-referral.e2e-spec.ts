@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
+import { recordVerbalConsent } from '../support/consent.js';
 
 // One referral from beginning to end with every person in their own browser, nothing driven through
 // the API: the community doctor opens it and uploads the ECG; the cardiologist, already at the
@@ -48,6 +49,7 @@ describe('one referral, end to end, every role in the browser', () => {
     await doc.getByTestId('preview').waitFor();
     await doc.getByTestId('send').click();
     await doc.locator('[data-testid=upload-item][data-attach=attached]').waitFor();
+    await recordVerbalConsent(doc);
     await doc.getByTestId('action-submit').click();
     await doc
       .getByRole('alertdialog', { name: `提交转诊 · ${number}` })

@@ -16,6 +16,9 @@ export interface ReportPdfFacts {
   studyDate: string | null;
 }
 
+/** SOP classes whose waveform is a printable ECG: 12-lead first, then general ECG. */
+const ECG_SOP_CLASSES = ['1.2.840.10008.5.1.4.1.1.9.1.1', '1.2.840.10008.5.1.4.1.1.9.1.2'];
+
 // The report PDF's reads (the controller used to run this SQL itself).
 @Injectable()
 export class ReportPdfRepository {
@@ -44,5 +47,16 @@ export class ReportPdfRepository {
       readingCentre: r.rc_zh ? { nameZh: r.rc_zh, nameEn: r.rc_en! } : null,
       studyDate: r.study_date ?? null,
     };
+  }
+
+  /** The stored file of the referral's ECG recording to print (a 12-lead one before a general ECG). */
+  async ecgInstance(referralId: string): Promise<{ sha256: string; sizeBytes: number } | null> {
+    const [row] = await this.ds.query<{ sha256: string; size_bytes: string }[]>(
+      `SELECT i.sha256, i.size_bytes FROM instance i JOIN study s ON s.id = i.study_id
+        WHERE s.referral_id = $1 AND i.sop_class_uid = ANY($2)
+        ORDER BY array_position($2, i.sop_class_uid), i.created_at, i.id LIMIT 1`,
+      [referralId, ECG_SOP_CLASSES],
+    );
+    return row ? { sha256: row.sha256, sizeBytes: Number(row.size_bytes) } : null;
   }
 }

@@ -1,9 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { decodeEcg, parseFull } from '@zhiyin/dicom';
 import type { Service } from '@zhiyin/workflow';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
+import type { BlobStore } from '#src/modules/imaging/blob-store.js';
+import { BLOB_STORE } from '#src/modules/imaging/stow.service.js';
+import { tracingLeads, type TracingLeads } from './ecg-tracing.js';
 import { ClinicalService } from './clinical.service.js';
 import { renderReportPdf } from './report-pdf.js';
 import { ReportPdfRepository } from './report-pdf.repository.js';
@@ -16,6 +20,7 @@ export class ReportPdfService {
     private readonly repo: ReportPdfRepository,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
   async render(actor: Actor, referralId: string): Promise<{ number: string; body: Buffer }> {
@@ -36,6 +41,7 @@ export class ReportPdfService {
       patient: facts.patient,
       studyDate: facts.studyDate,
       timeZone: this.config.timeZone,
+      tracing: facts.service === 'ECG' ? await this.tracing(referralId) : null,
     });
     await this.audit.record({
       action: 'report.pdf',
@@ -45,5 +51,20 @@ export class ReportPdfService {
       outcome: 'success',
     });
     return { number: facts.number, body };
+  }
+
+  /**
+   * The referral's ECG waveform in µV (channel sensitivity, correction and baseline applied by the decoder), or
+   * null when none is stored or it cannot be decoded: the written report still prints, without the tracing.
+   */
+  private async tracing(referralId: string): Promise<TracingLeads | null> {
+    const file = await this.repo.ecgInstance(referralId);
+    if (!file) return null;
+    try {
+      const bytes = await this.blobs.readBytes(file.sha256, 0, file.sizeBytes);
+      return tracingLeads(decodeEcg(parseFull(bytes, { validate: false })));
+    } catch {
+      return null;
+    }
   }
 }

@@ -2,6 +2,7 @@ import { DISPOSITION_LABELS, SERVICE_LABELS, type Disposition, type Service } fr
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ReportView } from './clinical.service.js';
+import { drawEcgTracing, MM_PER_MILLIVOLT, MM_PER_SECOND, PT_PER_MM, type TracingLeads } from './ecg-tracing.js';
 
 // Noto Sans SC (SIL Open Font Licence) from npm: PDF readers have no Chinese font of their own to
 // fall back on, so the glyphs used are embedded (subset).
@@ -24,6 +25,8 @@ export interface ReportPdfInput {
   studyDate: string | null;
   /** IANA time zone of the network: the paper shows local times, as every screen does */
   timeZone: string;
+  /** the referral's 12-lead ECG in µV, printed on a landscape page of its own (ECG reports only) */
+  tracing?: TracingLeads | null;
 }
 
 /** "2026-12-06 21:03 GMT+8": a moment in the network's time zone, with its offset so the paper is unambiguous. */
@@ -58,6 +61,78 @@ const CONCLUSION: Record<Service, [zh: string, en: string]> = {
 };
 
 const SEX: Record<string, string> = { M: '男 Male', F: '女 Female', O: '其他 Other', U: '未知 Unknown' };
+
+/** The measurements the reader confirmed, on one line: what the report and the tracing page print. */
+function measurementLine(measurements: Record<string, unknown> | null): string {
+  if (!measurements) return '';
+  const m = measurements as Record<string, string | number | undefined>;
+  return [
+    m.rhythm && `节律 Rhythm: ${m.rhythm}`,
+    m.heartRate !== undefined && `心率 HR: ${m.heartRate} bpm`,
+    m.pr !== undefined && `PR: ${m.pr} ms`,
+    m.qrs !== undefined && `QRS: ${m.qrs} ms`,
+    m.qt !== undefined && `QT: ${m.qt} ms`,
+    m.qtc !== undefined && `QTc: ${m.qtc} ms`,
+    m.axis !== undefined && `电轴 Axis: ${m.axis}°`,
+  ]
+    .filter(Boolean)
+    .join('    ');
+}
+
+/**
+ * The 12-lead tracing on an A4 landscape page of its own: who and what it is, the confirmed measurements, then
+ * the paper at 25 mm/s and 10 mm/mV (a page that is printed "fit to page" no longer holds that scale, so the
+ * footer says so).
+ */
+function tracingPage(doc: PDFKit.PDFDocument, input: ReportPdfInput, tracing: TracingLeads, measured: string): void {
+  doc.addPage({ size: 'A4', layout: 'landscape', margin: 0 });
+  const left = 18 * PT_PER_MM;
+  const width = 260 * PT_PER_MM;
+  doc
+    .font('bold')
+    .fontSize(12)
+    .fillColor('#000')
+    .text(`十二导联心电图  12-lead ECG    ${input.number}`, left, 10 * PT_PER_MM, { width, lineBreak: false });
+  const age = ageAt(input.patient.birthDate, input.studyDate);
+  doc
+    .font('regular')
+    .fontSize(9)
+    .text(
+      [
+        `${input.patient.name} (${input.patient.pinyin})`,
+        SEX[input.patient.sex] ?? input.patient.sex,
+        age === null ? '' : `${age} 岁 years`,
+        `病历号 MRN ${input.patient.mrn}`,
+        `检查日期 Study date ${input.studyDate ?? '—'}`,
+      ]
+        .filter(Boolean)
+        .join('    '),
+      left,
+      17 * PT_PER_MM,
+      { width, lineBreak: false },
+    );
+  doc.text(`测量（医师确认） Measurements (confirmed): ${measured || '—'}`, left, 23 * PT_PER_MM, {
+    width,
+    lineBreak: false,
+  });
+  doc.text(
+    `走纸速度 ${MM_PER_SECOND} mm/s    增益 ${MM_PER_MILLIVOLT} mm/mV    定标 1 mV = ${MM_PER_MILLIVOLT} mm    Speed ${MM_PER_SECOND} mm/s, gain ${MM_PER_MILLIVOLT} mm/mV`,
+    left,
+    29 * PT_PER_MM,
+    { width, lineBreak: false },
+  );
+  drawEcgTracing(doc, tracing, 'regular');
+  doc
+    .font('regular')
+    .fontSize(7.5)
+    .fillColor('#666')
+    .text(
+      '按实际尺寸打印（不缩放），方格 1 mm / 5 mm。Print at actual size (no scaling): grid 1 mm / 5 mm.',
+      left,
+      192 * PT_PER_MM,
+      { width, lineBreak: false },
+    );
+}
 
 /** The signed report as a printable A4 PDF with the hub's header, Chinese first. */
 export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
@@ -127,19 +202,8 @@ export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
       .fontSize(10.5)
       .text(body || '—', { width });
   };
-  if (r.measurements && Object.keys(r.measurements).length > 0) {
-    const m = r.measurements as Record<string, string | number>;
-    const parts = [
-      m.rhythm && `节律 Rhythm: ${m.rhythm}`,
-      m.heartRate !== undefined && `心率 HR: ${m.heartRate} bpm`,
-      m.pr !== undefined && `PR: ${m.pr} ms`,
-      m.qrs !== undefined && `QRS: ${m.qrs} ms`,
-      m.qt !== undefined && `QT: ${m.qt} ms`,
-      m.qtc !== undefined && `QTc: ${m.qtc} ms`,
-      m.axis !== undefined && `电轴 Axis: ${m.axis}°`,
-    ].filter(Boolean);
-    section('测量', 'Measurements', parts.join('    '));
-  }
+  const measured = measurementLine(r.measurements);
+  if (measured) section('测量', 'Measurements', measured);
   section('所见', 'Findings', r.findings);
   section(...CONCLUSION[input.service], r.impression);
   section('诊断', 'Diagnoses', r.diagnoses.map((d) => `${d.code}  ${d.label}`).join('\n'));
@@ -159,6 +223,7 @@ export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
     .text('本报告经电子签名，仅供临床参考。This report is signed electronically and is for clinical use.', {
       align: 'center',
     });
+  if (input.service === 'ECG' && input.tracing) tracingPage(doc, input, input.tracing, measured);
   doc.end();
   return done;
 }

@@ -116,3 +116,13 @@ export class DutyShiftDto {
   @ApiProperty() @IsTimestamp() startsAt: string;
   @ApiProperty() @IsTimestamp() endsAt: string;
 }
+
+export class VerbalConsentDto {
+  @ApiProperty({ example: '李护士', description: 'who witnessed the consent' })
+  @IsString()
+  @Length(1, 100)
+  witnessName: string;
+  @ApiProperty({ example: '2026-12-06T09:30:00+08:00', description: 'when the patient consented' })
+  @IsTimestamp()
+  consentedAt: string;
+}

@@ -47,6 +47,8 @@ function codeFor(reason: ReasonCode): ErrorCode {
     case 'timer_not_active':
     case 'timer_not_due':
       return 'STALE_STATE';
+    case 'consent_required':
+      return 'CONSENT_REQUIRED';
   }
 }
 

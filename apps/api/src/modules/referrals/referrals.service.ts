@@ -14,6 +14,7 @@ import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
 import { rooms, serviceOfSpecialty } from '#src/modules/realtime/rooms.js';
+import { ConsentRepository } from './consent.repository.js';
 import type { CreateReferralDto, ListReferralsDto, ReferralEventDto, UpdateReferralDto } from './dto.js';
 import { refusal } from './referral.errors.js';
 import { RouterService } from './router.service.js';
@@ -90,6 +91,7 @@ export class ReferralsService {
     private readonly router: RouterService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly consent: ConsentRepository,
   ) {}
 
   async create(actor: Actor, dto: CreateReferralDto) {
@@ -228,7 +230,7 @@ export class ReferralsService {
         });
       throw notFound('Referral');
     }
-    const [studies, history] = await Promise.all([
+    const [studies, history, consent] = await Promise.all([
       this.ds.query(
         `SELECT study_instance_uid AS "studyInstanceUid", modalities, series_count AS "seriesCount", instance_count AS "instanceCount",
                 study_date::text AS "studyDate", study_description AS "studyDescription"
@@ -242,6 +244,8 @@ export class ReferralsService {
           WHERE e.referral_id = $1 ORDER BY e.id`,
         [id],
       ),
+      // Whether the patient consented to remote diagnosis, and how: the reader sees it beside the case.
+      this.consent.view(id),
     ]);
     if (audit)
       await this.audit.record({
@@ -264,6 +268,7 @@ export class ReferralsService {
       cancellation: snapshot.cancellation,
       studyCount: snapshot.studyCount,
       studies,
+      consent,
       history,
       availableEvents:
         actor.role === 'admin' ? [] : availableEvents(snapshot, rulesActor(actor), this.transitions.now()),

@@ -6,6 +6,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useNow, usePageTitle } from '../../lib/hooks';
 import { MessageThread } from '../referrals/MessageThread';
+import { ConsentSummary } from '../referrals/ConsentSummary';
 import { PlanPanel } from '../referrals/PlanPanel';
 import { fireEvent, type EventInput } from '../referrals/api';
 import { useLiveReferral } from '../referrals/useLiveReferral';
@@ -236,6 +237,9 @@ function Workspace({ id }: { id: string }) {
               </p>
             </>
           )}
+          {/* The patient agreed to be diagnosed remotely: the reader can check it, and open the signed form. */}
+          <h2 className="small-title">{t('referrals.consent.title')}</h2>
+          <ConsentSummary referralId={r.id} consent={r.consent} />
         </div>
         {actions.length > 0 && (
           <div className="actions" role="group" aria-label={t('reading.actions')}>

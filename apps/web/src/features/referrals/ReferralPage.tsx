@@ -36,6 +36,7 @@ import {
   type EventInput,
   type ReferralDetail,
 } from './api';
+import { ConsentPanel } from './ConsentPanel';
 import { MessageThread } from './MessageThread';
 import { PlanPanel } from './PlanPanel';
 import { RefusalMessage } from './refusal';
@@ -101,6 +102,8 @@ export default function ReferralPage() {
       <Header r={r} />
       <div className="ref-layout">
         <div className="ref-main">
+          {/* The consent step comes before the submit button it unlocks. */}
+          <ConsentPanel r={r} referral={referral} />
           <Actions r={r} referral={referral} />
           <Studies r={r} referral={referral} />
           <Report referralId={id} report={report.data} error={report.error} />
@@ -731,7 +734,14 @@ function Timeline({ r }: { r: ReferralDetail }) {
       <ol>
         {[...r.history].reverse().map((h) => (
           <li key={h.id} data-testid="timeline-entry" data-event={h.event}>
-            <strong>{h.event === 'created' ? t('referrals.createdEvent') : EVENT_LABELS[h.event][lang]}</strong>
+            <strong>
+              {h.event === 'created'
+                ? t('referrals.createdEvent')
+                : // Recording consent is a change of the draft; the timeline names it for what it is.
+                  h.event === 'update_draft' && h.details.consent
+                  ? t('referrals.consent.recordedEvent')
+                  : EVENT_LABELS[h.event][lang]}
+            </strong>
             {h.from !== h.to && <span className="muted small"> → {STATE_LABELS[h.to][lang]}</span>}
             <br />
             <span className="muted small">

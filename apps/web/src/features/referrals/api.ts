@@ -10,6 +10,7 @@ import type {
   Service,
   TimerKind,
 } from '@zhiyin/workflow';
+import type { ConsentView } from '@zhiyin/contracts';
 import { api, ApiError, authorizedFetch, query } from '../../lib/api';
 import type { Role } from '../../lib/session';
 
@@ -88,6 +89,8 @@ export interface ReferralDetail extends ReferralSummary {
   cancellation: { reason: CancelReason; by: string; role: Role; at: string } | null;
   studyCount: number;
   studies: ReferralStudy[];
+  /** the patient's consent to remote diagnosis; null until the referring doctor records it */
+  consent: ConsentView | null;
   history: HistoryRow[];
   availableEvents: ReferralEventType[];
 }
@@ -249,6 +252,25 @@ export async function openReferralForm(id: string): Promise<string> {
 /** The signed report as a PDF (fetched with the session's token, so it opens as a blob). */
 export async function openReportPdf(id: string): Promise<string> {
   const res = await authorizedFetch(`${base(id)}/report/pdf`, { headers: { accept: 'application/pdf' } });
+  if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
+  return URL.createObjectURL(await res.blob());
+}
+
+/** Records verbal consent given before a witness (on a draft). */
+export const recordVerbalConsent = (id: string, body: { witnessName: string; consentedAt: string }) =>
+  api<ConsentView>(`${base(id)}/consent/verbal`, { method: 'POST', body });
+
+/** Uploads the signed consent form, photographed or scanned (JPEG, PNG or PDF), as the request body. */
+export const uploadConsentForm = (id: string, file: File) =>
+  api<ConsentView>(`${base(id)}/consent/form`, {
+    method: 'PUT',
+    file,
+    headers: { 'content-type': file.type },
+  });
+
+/** The signed consent form as a blob URL (fetched with the session's token). */
+export async function openConsentForm(id: string): Promise<string> {
+  const res = await authorizedFetch(`${base(id)}/consent/form`, { headers: { accept: '*/*' } });
   if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
   return URL.createObjectURL(await res.blob());
 }
