@@ -91,7 +91,7 @@ describe('the ECG report prints the 12-lead tracing at true scale', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ TIME_ZONE: 'Asia/Shanghai' });
-    const [doc, cardio] = await Promise.all([t.login('doc.bjcy'), t.login('card.chen')]);
+    const [doc, cardio] = await Promise.all([t.login('doc.hyjq'), t.login('card.chen')]);
     const patientId = (await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`)).rows[0].id;
     const created = await api(t, 'POST', '/api/referrals', {
       token: doc,

@@ -18,7 +18,7 @@ describe('informed consent on a referral', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    [doc, cardio, otherDoc] = await Promise.all([t.login('doc.bjcy'), t.login('card.chen'), t.login('doc.bjhd')]);
+    [doc, cardio, otherDoc] = await Promise.all([t.login('doc.hyjq'), t.login('card.chen'), t.login('doc.hyqc')]);
   });
   afterAll(async () => {
     await t.close();

@@ -15,7 +15,7 @@ describe('informed consent before a referral is sent', () => {
 
   beforeAll(async () => {
     w = await startWebTest();
-    doc = await w.app.login('doc.bjcy');
+    doc = await w.app.login('doc.hyjq');
   });
   afterAll(async () => {
     await w?.close();
@@ -45,7 +45,7 @@ describe('informed consent before a referral is sent', () => {
 
   it('the doctor records verbal consent with its witness, then submits; the cardiologist sees that consent exists', async () => {
     const { id, number } = await draftWithEcg('BJCY100000', 'ecg/syn_ecg_sinus_utf8_scpecg.dcm');
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     await page.goto(`/referrals/${id}`);
     await referralState(page, 'draft');
     // The consent step stands before the submit button, which is not offered yet.
@@ -83,7 +83,7 @@ describe('informed consent before a referral is sent', () => {
 
   it('the doctor uploads a photo of the signed form in English; the reader opens it', async () => {
     const { id, number } = await draftWithEcg('BJCY100102', 'ecg/syn_ecg_sinus_gb18030_mdc.dcm');
-    const page = await w.signIn(await w.context({ locale: 'en' }), 'doc.bjcy');
+    const page = await w.signIn(await w.context({ locale: 'en' }), 'doc.hyjq');
     await page.getByRole('button', { name: 'English' }).click();
     await page.goto(`/referrals/${id}`);
     await referralState(page, 'draft');

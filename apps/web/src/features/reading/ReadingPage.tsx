@@ -6,7 +6,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useNow, usePageTitle } from '../../lib/hooks';
 import { MessageThread } from '../referrals/MessageThread';
-import { ConsentSummary } from '../referrals/ConsentSummary';
+import { ConsentSummary } from '../../shared/consent/ConsentSummary';
 import { PlanPanel } from '../referrals/PlanPanel';
 import { fireEvent, type EventInput } from '../referrals/api';
 import { useLiveReferral } from '../referrals/useLiveReferral';

@@ -1,10 +1,10 @@
 import { CONSENT_FORM_MEDIA_TYPES } from '@zhiyin/contracts';
 import { useId, useState } from 'react';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { recordVerbalConsent, uploadConsentForm, type ReferralDetail } from './api';
-import { ConsentSummary } from './ConsentSummary';
+import { ConsentSummary } from '../../shared/consent/ConsentSummary';
 import type { LiveReferral } from './useLiveReferral';
 
 /** "2026-12-06T09:30": the current local time as a datetime-local input holds it. */

@@ -269,8 +269,3 @@ export const uploadConsentForm = (id: string, file: File) =>
   });
 
 /** The signed consent form as a blob URL (fetched with the session's token). */
-export async function openConsentForm(id: string): Promise<string> {
-  const res = await authorizedFetch(`${base(id)}/consent/form`, { headers: { accept: '*/*' } });
-  if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
-  return URL.createObjectURL(await res.blob());
-}
