@@ -337,6 +337,19 @@ const SAMPLES: Record<string, Sample> = {
     path: `${inst}/bulk/7FE00010`,
     scoped: 'study',
   }),
+  'GET /dicomweb/studies/:study/thumbnail': () => ({ path: `/dicomweb/studies/${study}/thumbnail`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/thumbnail': () => ({
+    path: `/dicomweb/studies/${study}/series/${series}/thumbnail`,
+    scoped: 'study',
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/thumbnail': () => ({
+    path: `${inst}/thumbnail`,
+    scoped: 'study',
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames/thumbnail': () => ({
+    path: `${inst}/frames/1/thumbnail`,
+    scoped: 'study',
+  }),
 };
 
 describe('authorization: deny by default', () => {
@@ -599,6 +612,19 @@ const DICOMWEB_READS: Record<string, ReadSample> = {
   }),
   'GET /dicomweb/studies/:study/series/:series/instances/:sop/bulk/*path': (u) => ({
     path: `${instPath(u)}/bulk/7FE00010`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/thumbnail': (u) => ({ path: `/dicomweb/studies/${u.study}/thumbnail`, search: false }),
+  'GET /dicomweb/studies/:study/series/:series/thumbnail': (u) => ({
+    path: `/dicomweb/studies/${u.study}/series/${u.series}/thumbnail`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/thumbnail': (u) => ({
+    path: `${instPath(u)}/thumbnail`,
+    search: false,
+  }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/frames/:frames/thumbnail': (u) => ({
+    path: `${instPath(u)}/frames/1/thumbnail`,
     search: false,
   }),
 };
