@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { SourceKind } from './detect.js';
+
+export interface ReferralPatient {
+  referralNumber: string;
+  patientId: string;
+  mrn: string;
+  familyName: string;
+  givenName: string;
+  birthDate: string;
+  sex: string;
+}
+
+export interface KeptOriginal {
+  format: Exclude<SourceKind, 'dicom'>;
+  mediaType: string;
+  fileName: string | null;
+  sha256: string;
+  sizeBytes: number;
+}
+
+// What converting a cart's file needs from the database: the referral's patient (the identity the
+// instance is written with) and the original file kept beside the instance.
+@Injectable()
+export class ConversionRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** The patient of an open referral of this centre (nothing for another centre's, closed or unknown one). */
+  async referralPatient(facilityId: string, referralId: string): Promise<ReferralPatient | undefined> {
+    const [row] = await this.ds.query<ReferralPatient[]>(
+      `SELECT r.number AS "referralNumber", p.id AS "patientId", p.mrn, p.family_name_zh AS "familyName",
+              p.given_name_zh AS "givenName", to_char(p.birth_date, 'YYYYMMDD') AS "birthDate", p.sex
+         FROM referral r JOIN patient p ON p.id = r.patient_id
+        WHERE r.id = $1::uuid AND r.origin_facility_id = $2 AND r.state NOT IN ('closed', 'cancelled')`,
+      [referralId, facilityId],
+    );
+    return row;
+  }
+
+  /** Links the kept original to the instance it was converted to; false when there is no such instance. */
+  async keepOriginal(sopInstanceUid: string, o: KeptOriginal): Promise<boolean> {
+    const rows = await this.ds.query<{ instance_id: string }[]>(
+      `INSERT INTO instance_original (instance_id, format, media_type, file_name, sha256, size_bytes)
+       SELECT id, $2, $3, $4, $5, $6 FROM instance WHERE sop_instance_uid = $1
+       ON CONFLICT (instance_id) DO NOTHING
+       RETURNING instance_id`,
+      [sopInstanceUid, o.format, o.mediaType, o.fileName, o.sha256, o.sizeBytes],
+    );
+    return rows.length > 0;
+  }
+
+  async originalOf(sopInstanceUid: string): Promise<KeptOriginal | undefined> {
+    const [row] = await this.ds.query<(Omit<KeptOriginal, 'sizeBytes'> & { sizeBytes: string })[]>(
+      `SELECT o.format, o.media_type AS "mediaType", o.file_name AS "fileName", o.sha256, o.size_bytes AS "sizeBytes"
+         FROM instance_original o JOIN instance i ON i.id = o.instance_id
+        WHERE i.sop_instance_uid = $1`,
+      [sopInstanceUid],
+    );
+    return row ? { ...row, sizeBytes: Number(row.sizeBytes) } : undefined;
+  }
+}
