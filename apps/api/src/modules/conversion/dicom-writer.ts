@@ -190,7 +190,7 @@ export function writePhotoInstance(p: Photo, t: ConversionTarget): Buffer {
   const color = p.kind === 'rgb' || p.components === 3;
   const pixels = p.kind === 'jpeg' ? p.bytes : p.pixels;
   const dataset = {
-    ...common(t, SOP_CLASS.SECONDARY_CAPTURE, 'ECG', t.receivedAt),
+    ...common(t, SOP_CLASS.SECONDARY_CAPTURE, 'OT', t.receivedAt),
     ConversionType: 'DI',
     BurnedInAnnotation: 'YES',
     ImageType: ['DERIVED', 'SECONDARY'],
@@ -205,7 +205,7 @@ export function writePhotoInstance(p: Photo, t: ConversionTarget): Buffer {
     PixelRepresentation: 0,
     ...(p.kind === 'jpeg' ? { LossyImageCompression: '01', LossyImageCompressionMethod: 'ISO_10918_1' } : {}),
     PixelData: [pixels.buffer.slice(pixels.byteOffset, pixels.byteOffset + pixels.byteLength)],
-    _vrMap: { PixelData: p.kind === 'jpeg' ? 'OB' : 'OB' },
+    _vrMap: { PixelData: 'OB' },
   };
   return write(dataset, p.kind === 'jpeg' ? JPEG_BASELINE : EXPLICIT_LE);
 }

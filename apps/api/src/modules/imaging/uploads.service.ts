@@ -15,7 +15,7 @@ import { TokenService } from '#src/modules/auth/token.service.js';
 import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { ConversionService } from '#src/modules/conversion/conversion.service.js';
-import { detectKind, looksLikeXml } from '#src/modules/conversion/detect.js';
+import { convertibleKind } from '#src/modules/conversion/detect.js';
 import { StowService } from './stow.service.js';
 
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
@@ -101,9 +101,8 @@ export class UploadsService implements OnModuleDestroy {
         const prefix = await readPrefix(path, PREFIX_BYTES);
         // An ECG cart's own file (aECG, SCP-ECG), a PDF or a photo is converted for the referral's patient;
         // any other file goes to the DICOM checks, which refuse what is not DICOM.
-        const found = detectKind(prefix, size);
-        const kind = found ?? (looksLikeXml(prefix) ? 'aecg' : undefined);
-        if (kind && kind !== 'dicom') {
+        const kind = convertibleKind(prefix, size);
+        if (kind) {
           const sha256 = await sha256Of(path);
           try {
             const converted = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, () =>
