@@ -279,7 +279,8 @@ export const en: Record<MessageKey, string> = {
   'upload.refused.ECG_FILE_INVALID': 'The ECG file cannot be read',
   'upload.refused.ECG_FILE_UNSUPPORTED': 'The ECG file uses an encoding Zhiyin cannot read yet',
   'upload.refused.DOCUMENT_INVALID': 'The PDF or picture cannot be read',
-  'upload.refused.REFERRAL_REQUIRED': 'ECG cart files, PDFs and photos can only be uploaded into a referral (its patient is theirs)',
+  'upload.refused.REFERRAL_REQUIRED':
+    'ECG cart files, PDFs and photos can only be uploaded into a referral (its patient is theirs)',
   'upload.referralPatient': 'The referral’s patient',
   'upload.cartFormat.aecg': 'HL7 aECG → DICOM 12-lead ECG',
   'upload.cartFormat.scp-ecg': 'SCP-ECG → DICOM 12-lead ECG',

@@ -20,7 +20,15 @@ async function openPdf(studyUid: string, seriesUid: string, sopUid: string): Pro
  * An ECG that came as a PDF (stored as Encapsulated PDF): the page forbids frames and objects, so the PDF
  * opens in a tab of its own, from a blob the app fetched with the reader's token.
  */
-export function DocumentViewer({ studyUid, seriesUid, sopUid }: { studyUid: string; seriesUid: string; sopUid: string }) {
+export function DocumentViewer({
+  studyUid,
+  seriesUid,
+  sopUid,
+}: {
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+}) {
   const { t } = useI18n();
   const [error, setError] = useState<string | null>(null);
   const open = async () => {

@@ -59,7 +59,9 @@ export function SeriesViewer({
       {series && isDocument && sop.data && (
         <DocumentViewer key={sop.data} studyUid={studyUid} seriesUid={series.seriesUid} sopUid={sop.data} />
       )}
-      {series && !isWaveform && !isDocument && <ImageViewer key={series.seriesUid} studyUid={studyUid} seriesUid={series.seriesUid} />}
+      {series && !isWaveform && !isDocument && (
+        <ImageViewer key={series.seriesUid} studyUid={studyUid} seriesUid={series.seriesUid} />
+      )}
       {series && isWaveform && sop.data && (
         <EcgViewer
           key={sop.data}
