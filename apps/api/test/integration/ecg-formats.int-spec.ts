@@ -161,6 +161,17 @@ describe('ECG carts’ formats uploaded into a referral become DICOM of the refe
     });
   }
 
+  it('the same aECG sent again (a retried upload) is the instance it became the first time, not a second one', async () => {
+    const first = await upload(AECG, 'again.xml');
+    const before = await counts();
+    const again = await upload(AECG, 'again.xml');
+    expect(again.status).toBe(200);
+    expect(again.body['00081199'].Value[0]['00081155'].Value[0]).toBe(
+      first.body['00081199'].Value[0]['00081155'].Value[0],
+    );
+    expect(await counts()).toEqual(before);
+  });
+
   it('a PDF-only ECG is stored as Encapsulated PDF and given back whole', async () => {
     const file = await pdf();
     const res = await upload(file, 'ecg.pdf');

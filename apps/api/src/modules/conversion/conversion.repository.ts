@@ -21,6 +21,14 @@ export interface KeptOriginal {
   sizeBytes: number;
 }
 
+export interface ConvertedInstance {
+  studyId: string;
+  studyUid: string;
+  seriesUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+}
+
 // What converting a cart's file needs from the database: the referral's patient (the identity the
 // instance is written with) and the original file kept beside the instance.
 @Injectable()
@@ -49,6 +57,20 @@ export class ConversionRepository {
       [sopInstanceUid, o.format, o.mediaType, o.fileName, o.sha256, o.sizeBytes],
     );
     return rows.length > 0;
+  }
+
+  /** The instance this same file (by content) was already converted to for this referral, if any. */
+  async convertedBefore(referralId: string, sha256: string): Promise<ConvertedInstance | undefined> {
+    const [row] = await this.ds.query<ConvertedInstance[]>(
+      `SELECT st.id AS "studyId", st.study_instance_uid AS "studyUid", se.series_instance_uid AS "seriesUid",
+              i.sop_instance_uid AS "sopInstanceUid", i.sop_class_uid AS "sopClassUid"
+         FROM instance_original o JOIN instance i ON i.id = o.instance_id
+         JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
+        WHERE o.sha256 = $1 AND st.referral_id = $2::uuid
+        ORDER BY o.created_at LIMIT 1`,
+      [sha256, referralId],
+    );
+    return row;
   }
 
   async originalOf(sopInstanceUid: string): Promise<KeptOriginal | undefined> {

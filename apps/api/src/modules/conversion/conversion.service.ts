@@ -1,13 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { BlobStore } from '#src/modules/imaging/blob-store.js';
 import { BLOB_STORE, StowService, type StowResult } from '#src/modules/imaging/stow.service.js';
 import { decodeAecg } from './aecg.js';
-import { ConversionRepository, type KeptOriginal, type ReferralPatient } from './conversion.repository.js';
+import {
+  ConversionRepository,
+  type ConvertedInstance,
+  type KeptOriginal,
+  type ReferralPatient,
+} from './conversion.repository.js';
 import { FORMAT_NAME, MEDIA_TYPE, type SourceKind } from './detect.js';
 import { writeEcgInstance, writePdfInstance, writePhotoInstance, type ConversionTarget } from './dicom-writer.js';
 import { checkPdf, readPhoto } from './photo.js';
@@ -61,6 +66,21 @@ export class ConversionService {
     }
     const patient = actor.facilityId ? await this.repo.referralPatient(actor.facilityId, referralId) : undefined;
     if (!patient) throw notFound('Referral');
+    // The same file sent again (a retried upload, a gateway resending after a cut link) is the instance it
+    // became the first time: no second study.
+    const before = await this.repo.convertedBefore(referralId, source.sha256);
+    if (before) {
+      await this.audit.record({
+        action: 'study.store',
+        resourceType: 'study',
+        resourceId: before.studyId,
+        patientId: patient.patientId,
+        outcome: 'success',
+        details: { format: source.kind, referralId, alreadyStored: before.sopInstanceUid },
+      });
+      await rm(source.path, { force: true });
+      return alreadyStored(before, baseUrl);
+    }
     let dicom: Buffer;
     try {
       dicom = await this.convert(source.kind, await readFile(source.path), target(patient, format));
@@ -149,4 +169,28 @@ function target(p: ReferralPatient, sourceFormat: string): ConversionTarget {
 function storedInstanceUid(r: StowResult): string | undefined {
   const seq = r.body['00081199'] as { Value?: Record<string, { Value?: string[] }>[] } | undefined;
   return seq?.Value?.[0]?.['00081155']?.Value?.[0];
+}
+
+/** The STOW-RS answer for an instance that is stored already (PS3.18 10.5.3: a success, not a duplicate). */
+function alreadyStored(i: ConvertedInstance, baseUrl: string): StowResult {
+  const ui = (v: string) => ({ vr: 'UI', Value: [v] });
+  return {
+    status: 200,
+    body: {
+      '00081190': { vr: 'UR', Value: [`${baseUrl}/studies/${i.studyUid}`] },
+      '00081199': {
+        vr: 'SQ',
+        Value: [
+          {
+            '00081150': ui(i.sopClassUid),
+            '00081155': ui(i.sopInstanceUid),
+            '00081190': {
+              vr: 'UR',
+              Value: [`${baseUrl}/studies/${i.studyUid}/series/${i.seriesUid}/instances/${i.sopInstanceUid}`],
+            },
+          },
+        ],
+      },
+    },
+  };
 }
