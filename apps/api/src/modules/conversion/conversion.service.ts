@@ -30,6 +30,10 @@ export interface ReceivedSource {
   fileName?: string;
 }
 
+// Cart files are small (an aECG of 10 s is under 1 MB, a PDF printout a few hundred KB); a file far past
+// this is not an ECG, and is refused before it is read into memory to be converted.
+export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+
 const now = () => new Date().toISOString().replace(/\D/g, '').slice(0, 14);
 
 // Files that ECG carts and centres make besides DICOM — HL7 aECG, SCP-ECG, a PDF of the tracing, a photo
@@ -61,6 +65,13 @@ export class ConversionService {
       throw new AppError(
         'REFERRAL_REQUIRED',
         `A ${format} file has no patient of its own in Zhiyin: upload it into a referral.`,
+        { format: source.kind },
+      );
+    }
+    if (source.size > MAX_SOURCE_BYTES) {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `A ${format} file larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MB is not converted; send the ECG itself.`,
         { format: source.kind },
       );
     }
