@@ -25,6 +25,9 @@ const KNOWN_REFUSALS = new Set([
   'REFERRAL_REQUIRED',
 ]);
 
+// The modality each converted file is stored with: a waveform, a document, a picture (secondary capture).
+const CONVERTED_MODALITY = { aecg: 'ECG', 'scp-ecg': 'ECG', pdf: 'DOC', jpeg: 'OT', png: 'OT' } as const;
+
 // Refusals whose server message names what is wrong in the file: shown after the translated title.
 const WITH_REASON = new Set(['ECG_FILE_INVALID', 'ECG_FILE_UNSUPPORTED', 'DOCUMENT_INVALID']);
 
@@ -246,7 +249,7 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
                     </td>
                     <td>
                       <span className="tag" data-testid="preview-modality">
-                        {f.cartFormat === 'pdf' ? 'DOC' : 'ECG'}
+                        {CONVERTED_MODALITY[f.cartFormat!]}
                       </span>
                     </td>
                     <td>{t('upload.countValue', { files: 1, series: 1 })}</td>
