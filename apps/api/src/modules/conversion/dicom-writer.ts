@@ -179,7 +179,7 @@ export function writePdfInstance(pdf: Buffer, t: ConversionTarget, title: string
 }
 
 export type Photo =
-  | { kind: 'jpeg'; bytes: Buffer; rows: number; columns: number; components: 1 | 3 }
+  | { kind: 'jpeg'; bytes: Buffer; rows: number; columns: number; components: 1 | 3; subsampled: boolean }
   | { kind: 'rgb'; pixels: Buffer; rows: number; columns: number };
 
 /**
@@ -195,7 +195,14 @@ export function writePhotoInstance(p: Photo, t: ConversionTarget): Buffer {
     BurnedInAnnotation: 'YES',
     ImageType: ['DERIVED', 'SECONDARY'],
     SamplesPerPixel: color ? 3 : 1,
-    PhotometricInterpretation: color ? (p.kind === 'jpeg' ? 'YBR_FULL_422' : 'RGB') : 'MONOCHROME2',
+    // PS3.5 8.2.1: a JPEG's colour is YCbCr, YBR_FULL_422 when its chroma is subsampled, else YBR_FULL.
+    PhotometricInterpretation: !color
+      ? 'MONOCHROME2'
+      : p.kind === 'rgb'
+        ? 'RGB'
+        : p.subsampled
+          ? 'YBR_FULL_422'
+          : 'YBR_FULL',
     ...(color ? { PlanarConfiguration: 0 } : {}),
     Rows: p.rows,
     Columns: p.columns,

@@ -10,7 +10,9 @@ const bad = (format: string, reason: string) =>
   new AppError('DOCUMENT_INVALID', `This ${format} picture cannot be read: ${reason}`, { format, reason });
 
 /** The frame header of a baseline JPEG (SOF0), when the file is one DICOM can carry unchanged. */
-function baselineFrame(jpeg: Buffer): { rows: number; columns: number; components: 1 | 3 } | undefined {
+function baselineFrame(
+  jpeg: Buffer,
+): { rows: number; columns: number; components: 1 | 3; subsampled: boolean } | undefined {
   let p = 2;
   while (p + 4 <= jpeg.length) {
     if (jpeg[p] !== 0xff) return undefined;
@@ -24,7 +26,15 @@ function baselineFrame(jpeg: Buffer): { rows: number; columns: number; component
       if (p + 10 > jpeg.length || jpeg[p + 4] !== 8) return undefined;
       const components = jpeg[p + 9];
       if (components !== 1 && components !== 3) return undefined;
-      return { rows: jpeg.readUInt16BE(p + 5), columns: jpeg.readUInt16BE(p + 7), components };
+      if (p + 10 + 3 * components > jpeg.length) return undefined;
+      // Chroma subsampled (the usual 4:2:0 or 4:2:2 of cameras) or not: DICOM names the two differently.
+      const factors = new Set(Array.from({ length: components }, (_, c) => jpeg[p + 11 + 3 * c]));
+      return {
+        rows: jpeg.readUInt16BE(p + 5),
+        columns: jpeg.readUInt16BE(p + 7),
+        components,
+        subsampled: factors.size > 1,
+      };
     }
     // Any other frame type (progressive, extended, lossless, arithmetic) is not JPEG baseline.
     if (marker >= 0xc1 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return undefined;
