@@ -91,6 +91,7 @@ describe('SCP-ECG decoder', () => {
     expect(worstDifference(r, g).uv).toBeLessThan(l1(r));
     expect(r.acquiredAt).toBe('20130125105918');
     expect(r.patient.id).toBe('642341');
+    expect(r.device.model).toBe('Cart1');
   });
 
   it('decodes Huffman-coded (default table) second-difference rhythm data of section 6 to the same microvolts', () => {

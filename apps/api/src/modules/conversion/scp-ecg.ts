@@ -99,7 +99,17 @@ function patientData(s: Section | undefined): Pick<EcgRecord, 'patient' | 'acqui
     else if (tag === 27 && length >= 2 && v.readUInt16LE(0) > 0) out.filters.lowHz = v.readUInt16LE(0) / 100;
     else if (tag === 28 && length >= 2 && v.readUInt16LE(0) > 0) out.filters.highHz = v.readUInt16LE(0);
     else if (tag === 29 && length >= 1 && v[0]! & 3) out.filters.notchHz = v[0]! & 1 ? 60 : 50;
-    else if (tag === 14 && length > 36) out.device.model = cString(v.subarray(36));
+    else if (tag === 14 && length > 36) {
+      // Acquiring device: the model in bytes 8–13, then text fields, the manufacturer's trade name last.
+      out.device.model = cString(v.subarray(8, 14));
+      const texts = v
+        .subarray(36)
+        .toString('latin1')
+        .split('\0')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (texts.length >= 2) out.device.manufacturer = texts[texts.length - 1];
+    }
     p += 3 + length;
   }
   if (date) out.acquiredAt = date + (time ?? '');
