@@ -214,3 +214,12 @@ export interface SecondFactorStatus {
   readonly required: boolean;
   readonly recoveryCodesLeft: number;
 }
+
+/** The file a centre sent (an ECG cart's aECG or SCP-ECG, a PDF, a photo), kept beside the DICOM instance made of it. */
+export interface OriginalFile {
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  format: 'aecg' | 'scp-ecg' | 'pdf' | 'jpeg' | 'png';
+  mediaType: string;
+  sizeBytes: number;
+}

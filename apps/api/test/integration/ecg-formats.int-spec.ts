@@ -152,8 +152,22 @@ describe('ECG carts’ formats uploaded into a referral become DICOM of the refe
       const kept = await original(path);
       expect(kept.status).toBe(200);
       expect(Buffer.from(await kept.arrayBuffer()).equals(bytes)).toBe(true);
+      // the study says which of its instances came as another format
+      const studyPath = path.split('/series/')[0]!;
+      const listed = await fetch(`${t.url}${studyPath}/originals`, { headers: { authorization: `Bearer ${doc}` } });
+      expect(listed.status).toBe(200);
+      expect(await listed.json()).toEqual([
+        expect.objectContaining({
+          sopInstanceUid: res.body['00081199'].Value[0]['00081155'].Value[0],
+          format: name.endsWith('.xml') ? 'aecg' : 'scp-ecg',
+          sizeBytes: bytes.length,
+        }),
+      ]);
       // another centre sees neither the instance nor its original
       expect((await original(path, otherDoc)).status).toBe(404);
+      expect(
+        (await fetch(`${t.url}${studyPath}/originals`, { headers: { authorization: `Bearer ${otherDoc}` } })).status,
+      ).toBe(404);
       const audit = await t.db.query(
         `SELECT count(*)::int AS n FROM audit_event WHERE action = 'study.retrieve' AND details->>'what' = 'original'`,
       );

@@ -178,6 +178,13 @@ export const en: Record<MessageKey, string> = {
   'study.document.pdf': 'This ECG came as a PDF (stored as an Encapsulated PDF document).',
   'study.document.open': 'Open the PDF',
   'study.document.failed': 'The PDF could not be opened',
+  'study.original.download': 'Download the file the centre sent ({format}, {kb} KB)',
+  'study.original.failed': 'The file could not be downloaded',
+  'study.original.format.aecg': 'HL7 aECG',
+  'study.original.format.scp-ecg': 'SCP-ECG',
+  'study.original.format.pdf': 'PDF',
+  'study.original.format.jpeg': 'JPEG photo',
+  'study.original.format.png': 'PNG picture',
   'study.noSeries': 'This study has no series to show.',
 
   'viewer.tools': 'Viewer tools',

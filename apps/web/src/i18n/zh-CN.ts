@@ -171,6 +171,13 @@ export const zhCN = {
   'study.document.pdf': '此心电图以 PDF 形式提交（以 DICOM 封装 PDF 保存）。',
   'study.document.open': '打开 PDF',
   'study.document.failed': 'PDF 无法打开',
+  'study.original.download': '下载社区上传的原始文件（{format}，{kb} KB）',
+  'study.original.failed': '原始文件下载失败',
+  'study.original.format.aecg': 'HL7 aECG',
+  'study.original.format.scp-ecg': 'SCP-ECG',
+  'study.original.format.pdf': 'PDF',
+  'study.original.format.jpeg': 'JPEG 照片',
+  'study.original.format.png': 'PNG 图片',
   'study.noSeries': '这个检查没有可显示的序列。',
 
   'viewer.tools': '阅片工具',

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
@@ -85,6 +85,14 @@ describe('ECG carts’ files in the desk and the reading room', () => {
     const bpm = Number(await reader.getByTestId('ecg-heartRate').getAttribute('data-value'));
     expect(Math.abs(bpm - REAL_ECG_BPM)).toBeLessThan(2);
     await w.shot(reader, '61-reading-converted-aecg');
+    // The file the cart wrote is there too, byte for byte.
+    const link = reader.locator('[data-testid=original-file][data-format=aecg]');
+    const [download] = await Promise.all([
+      reader.waitForEvent('download'),
+      link.getByTestId('download-original').click(),
+    ]);
+    const saved = await download.path();
+    expect(readFileSync(saved).equals(readFileSync(AECG))).toBe(true);
 
     await reader.locator('[data-testid=series-link][data-modality=DOC]').click();
     const [tab] = await Promise.all([reader.waitForEvent('popup'), reader.getByTestId('open-pdf').click()]);

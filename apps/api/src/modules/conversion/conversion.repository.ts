@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { OriginalFile } from '@zhiyin/contracts';
 import { DataSource } from 'typeorm';
 import type { SourceKind } from './detect.js';
 
@@ -71,6 +72,19 @@ export class ConversionRepository {
       [sha256, referralId],
     );
     return row;
+  }
+
+  /** The originals kept beside the instances of a study. */
+  async originalsOfStudy(studyId: string): Promise<OriginalFile[]> {
+    const rows = await this.ds.query<(Omit<OriginalFile, 'sizeBytes'> & { sizeBytes: string })[]>(
+      `SELECT se.series_instance_uid AS "seriesInstanceUid", i.sop_instance_uid AS "sopInstanceUid", o.format,
+              o.media_type AS "mediaType", o.size_bytes AS "sizeBytes"
+         FROM instance_original o JOIN instance i ON i.id = o.instance_id JOIN series se ON se.id = i.series_id
+        WHERE i.study_id = $1
+        ORDER BY se.series_instance_uid, i.sop_instance_uid`,
+      [studyId],
+    );
+    return rows.map((r) => ({ ...r, sizeBytes: Number(r.sizeBytes) }));
   }
 
   async originalOf(sopInstanceUid: string): Promise<KeptOriginal | undefined> {

@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
+import type { OriginalFile } from '@zhiyin/contracts';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -9,6 +10,12 @@ import { OriginalsService } from './originals.service.js';
 @Controller('dicomweb')
 export class OriginalsController {
   constructor(private readonly originals: OriginalsService) {}
+
+  @Get('studies/:study/originals')
+  @Roles('community_doctor', 'specialist', 'coordinator')
+  list(@CurrentActor() actor: Actor, @Param('study') study: string): Promise<OriginalFile[]> {
+    return this.originals.ofStudy(actor, study);
+  }
 
   @Get('studies/:study/series/:series/instances/:sop/original')
   @Roles('community_doctor', 'specialist', 'coordinator')

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { OriginalFile } from '@zhiyin/contracts';
 import type { ReadStream } from 'node:fs';
 import { notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -16,6 +17,21 @@ export class OriginalsService {
     private readonly audit: AuditService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
+
+  /** Which instances of a study (in the caller's read scope, else 404) have their original file kept. */
+  async ofStudy(actor: Actor, studyUid: string): Promise<OriginalFile[]> {
+    const [inst] = await this.wado.instances(actor, { studyUid }, 'originals');
+    const list = await this.repo.originalsOfStudy(inst!.studyId);
+    await this.audit.record({
+      action: 'study.retrieve',
+      resourceType: 'study',
+      resourceId: inst!.studyId,
+      patientId: inst!.patientId,
+      outcome: 'success',
+      details: { what: 'originals', count: list.length },
+    });
+    return list;
+  }
 
   /**
    * The original file of an instance in the caller's read scope (the same scope, 404 and audit as the

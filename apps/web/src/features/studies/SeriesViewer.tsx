@@ -2,6 +2,8 @@ import { lazy, Suspense } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
+import { OriginalFileLink } from './OriginalFileLink';
+import { listOriginals } from './originals';
 import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
@@ -48,6 +50,9 @@ export function SeriesViewer({
         : Promise.resolve(undefined),
     [studyUid, series?.seriesUid, isWaveform, isDocument],
   );
+  // A series made from a cart's file (aECG, SCP-ECG, PDF, photo) offers that file too.
+  const originals = useAsync((signal) => listOriginals(studyUid, signal), [studyUid]);
+  const original = originals.data?.find((o) => o.seriesInstanceUid === series?.seriesUid);
   return (
     <Suspense
       fallback={
@@ -56,6 +61,7 @@ export function SeriesViewer({
         </p>
       }
     >
+      {original && <OriginalFileLink studyUid={studyUid} original={original} />}
       {series && isDocument && sop.data && (
         <DocumentViewer key={sop.data} studyUid={studyUid} seriesUid={series.seriesUid} sopUid={sop.data} />
       )}
