@@ -120,6 +120,7 @@ export class UploadsService implements OnModuleDestroy {
               body: JSON.stringify(converted.body),
             };
           } catch (e) {
+            this.metrics.observeStowError('upload', e);
             if (e instanceof AppError) throw new TusAnswer(e.status, e.code, e.message);
             throw e;
           } finally {
