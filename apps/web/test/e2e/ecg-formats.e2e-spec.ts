@@ -69,6 +69,8 @@ describe('ECG carts’ files in the desk and the reading room', () => {
     await w.shot(page, '60-desk-ecg-cart-files');
     await page.getByTestId('send').click();
     await page.locator('[data-testid=upload-status][data-stored="3"][data-active="0"]').waitFor();
+    // The referral's study list follows live: wait for the third, then no more.
+    await page.getByTestId('referral-study').nth(2).waitFor();
     await expect(page.getByTestId('referral-study').count()).resolves.toBe(3);
 
     const submitted = await api(w.app, 'POST', `/api/referrals/${id}/events`, { token: doc, body: { type: 'submit' } });
