@@ -48,7 +48,8 @@ function common(t: ConversionTarget, sopClassUid: string, modality: string, when
     StudyID: t.accessionNumber.slice(0, 16),
     SeriesNumber: 1,
     InstanceNumber: 1,
-    SeriesDescription: `${t.sourceFormat} (converted by Zhiyin)`.slice(0, 64),
+    // Chinese first, like the app; ISO_IR 192 carries both.
+    SeriesDescription: `${t.sourceFormat} · 知医转换 (converted by Zhiyin)`.slice(0, 64),
     PatientName: `${t.patient.familyName}^${t.patient.givenName}`,
     PatientID: t.patient.mrn,
     PatientBirthDate: t.patient.birthDate,
