@@ -27,6 +27,10 @@ import { FacilitiesService } from './modules/facilities/facilities.service.js';
 import { HealthController } from './modules/health/health.controller.js';
 import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
+import { ConversionRepository } from './modules/conversion/conversion.repository.js';
+import { ConversionService } from './modules/conversion/conversion.service.js';
+import { OriginalsController } from './modules/conversion/originals.controller.js';
+import { OriginalsService } from './modules/conversion/originals.service.js';
 import { UploadsController } from './modules/imaging/uploads.controller.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
 import {
@@ -76,6 +80,7 @@ import { ImagingRepository } from './modules/imaging/imaging.repository.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
+  OriginalsController,
   AuthController,
   SecondFactorSignInController,
   SecondFactorAccountController,
@@ -131,6 +136,9 @@ export class AppModule {
         AuditExportService,
         PatientsService,
         ...IMAGING_PROVIDERS,
+        ConversionRepository,
+        ConversionService,
+        OriginalsService,
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         TurnaroundPolicyService,
         // The administrator's stored policy, else the configured one (TURNAROUND_POLICY over the defaults).

@@ -252,3 +252,12 @@ export interface ConsentView {
   readonly recordedBy: { readonly id: string; readonly nameZh: string | null; readonly nameEn: string | null };
   readonly recordedAt: string;
 }
+
+/** The file a centre sent (an ECG cart's aECG or SCP-ECG, a PDF, a photo), kept beside the DICOM instance made of it. */
+export interface OriginalFile {
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  format: 'aecg' | 'scp-ecg' | 'pdf' | 'jpeg' | 'png';
+  mediaType: string;
+  sizeBytes: number;
+}

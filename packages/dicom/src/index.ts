@@ -14,6 +14,7 @@ export * from './dicom-json.js';
 export * from './pixel-data.js';
 export * from './ecg.js';
 export * from './heart-rate.js';
+export * from './cart-format.js';
 export * from './transfer-syntax.js';
 export type { DicomDataset, BulkElementLocation } from './dataset.js';
 export { decodeText, parseSpecificCharacterSet, isKnownCharacterSet } from './charset.js';

@@ -16,6 +16,7 @@ import { AuditChain1765090000000 } from './migrations/1765090000000-AuditChain.j
 import { DicomMoveDestination1765160000000 } from './migrations/1765160000000-DicomMoveDestination.js';
 import { DottedDicomDates1765175000000 } from './migrations/1765175000000-DottedDicomDates.js';
 import { ReferralConsent1765200000000 } from './migrations/1765200000000-ReferralConsent.js';
+import { InstanceOriginal1765215000000 } from './migrations/1765215000000-InstanceOriginal.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   DicomMoveDestination1765160000000,
   DottedDicomDates1765175000000,
   ReferralConsent1765200000000,
+  InstanceOriginal1765215000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

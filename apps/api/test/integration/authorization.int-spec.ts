@@ -350,6 +350,11 @@ const SAMPLES: Record<string, Sample> = {
     path: `${inst}/frames/1/thumbnail`,
     scoped: 'study',
   }),
+  'GET /dicomweb/studies/:study/originals': () => ({ path: `/dicomweb/studies/${study}/originals`, scoped: 'study' }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/original': () => ({
+    path: `${inst}/original`,
+    scoped: 'study',
+  }),
 };
 
 describe('authorization: deny by default', () => {
@@ -424,6 +429,12 @@ describe('authorization matrix over HTTP', () => {
       body: m.body,
     });
     expect(stored.status).toBe(200);
+    // As if converted from a centre's own file: its original is kept beside it (for the original's route).
+    await t.db.query(
+      `INSERT INTO instance_original (instance_id, format, media_type, sha256, size_bytes)
+       SELECT id, 'png', 'image/png', sha256, size_bytes FROM instance WHERE sop_instance_uid = $1`,
+      [sop],
+    );
     // An ECG referral, submitted, so that every reader can see it.
     const created = await api(t, 'POST', '/api/referrals', {
       token: tokens.community_doctor,
@@ -627,6 +638,11 @@ const DICOMWEB_READS: Record<string, ReadSample> = {
     path: `${instPath(u)}/frames/1/thumbnail`,
     search: false,
   }),
+  'GET /dicomweb/studies/:study/originals': (u) => ({ path: `/dicomweb/studies/${u.study}/originals`, search: false }),
+  'GET /dicomweb/studies/:study/series/:series/instances/:sop/original': (u) => ({
+    path: `${instPath(u)}/original`,
+    search: false,
+  }),
 };
 
 const STUDY_KINDS = ['ECG referral', 'imaging referral', 'draft referral', 'not referred'] as const;
@@ -682,6 +698,13 @@ describe('DICOMweb read scope: every read route x reader x study', () => {
       });
       expect(stored.status).toBe(200);
     }
+    // Each instance as if converted from a centre's own file (its original kept beside it), so that the
+    // original's route has something to give back to whoever may read the instance.
+    await t.db.query(
+      `INSERT INTO instance_original (instance_id, format, media_type, sha256, size_bytes)
+       SELECT id, 'png', 'image/png', sha256, size_bytes FROM instance WHERE sop_instance_uid = ANY($1::text[])`,
+      [STUDY_KINDS.map((k) => uids[k].sop)],
+    );
     await referStudy(t, doc, uids['ECG referral'].study, 'ECG');
     await referStudy(t, doc, uids['imaging referral'].study, 'IMAGING');
     await referStudy(t, doc, uids['draft referral'].study, 'IMAGING', { submit: false });

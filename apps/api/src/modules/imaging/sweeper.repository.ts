@@ -33,11 +33,12 @@ export class SweeperRepository {
     }
   }
 
-  /** The hashes among `sha256s` that an instance row refers to. */
+  /** The hashes among `sha256s` that an instance row, or the original file kept beside one, refers to. */
   async referenced(sha256s: string[]): Promise<Set<string>> {
     if (sha256s.length === 0) return new Set();
     const rows = await this.ds.query<{ sha256: string }[]>(
-      'SELECT DISTINCT sha256 FROM instance WHERE sha256 = ANY($1::text[])',
+      `SELECT sha256 FROM instance WHERE sha256 = ANY($1::text[])
+       UNION SELECT sha256 FROM instance_original WHERE sha256 = ANY($1::text[])`,
       [sha256s],
     );
     return new Set(rows.map((r) => r.sha256));

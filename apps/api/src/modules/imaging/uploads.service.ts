@@ -14,6 +14,8 @@ import { requestContext, type Actor } from '#src/common/request-context.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
+import { ConversionService } from '#src/modules/conversion/conversion.service.js';
+import { convertibleKind } from '#src/modules/conversion/detect.js';
 import { StowService } from './stow.service.js';
 
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
@@ -36,7 +38,8 @@ class TusAnswer extends Error {
 /** An unfinished resumable upload is kept this long after it was created. */
 export const UPLOAD_EXPIRY_MS = 24 * 3600 * 1000;
 
-// Resumable uploads (the tus protocol) for browsers and weak links: one DICOM file per upload,
+// Resumable uploads (the tus protocol) for browsers and weak links: one file per upload (DICOM, or into a
+// referral an ECG cart's aECG or SCP-ECG file, a PDF or a photo, converted by ConversionService),
 // resumed from the last byte the server has after a dropped connection. A finished upload goes
 // through the same checks and storage as STOW-RS; an abandoned one expires after a day.
 @Injectable()
@@ -54,6 +57,7 @@ export class UploadsService implements OnModuleDestroy {
     private readonly referrals: ReferralsService,
     private readonly publicUrl: PublicUrl,
     private readonly metrics: MetricsService,
+    private readonly conversion: ConversionService,
   ) {
     const directory = join(config.dataDir, 'uploads');
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -93,14 +97,44 @@ export class UploadsService implements OnModuleDestroy {
         const actor = this.actorOf(req);
         const path = join(directory, upload.id);
         await fsync(path);
+        const size = upload.size ?? upload.offset;
+        const prefix = await readPrefix(path, PREFIX_BYTES);
+        // An ECG cart's own file (aECG, SCP-ECG), a PDF or a photo is converted for the referral's patient;
+        // any other file goes to the DICOM checks, which refuse what is not DICOM.
+        const kind = convertibleKind(prefix, size);
+        if (kind) {
+          const sha256 = await sha256Of(path);
+          try {
+            const converted = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, () =>
+              this.conversion.ingest(
+                actor,
+                upload.metadata?.referral ?? undefined,
+                { path, size, sha256, kind, fileName: upload.metadata?.filename ?? undefined },
+                `${this.origin.getStore() ?? ''}/dicomweb`,
+              ),
+            );
+            this.metrics.observeStowResult('upload', converted.body);
+            return {
+              status_code: converted.status === 200 ? 200 : 422,
+              headers: { 'Content-Type': 'application/dicom+json' },
+              body: JSON.stringify(converted.body),
+            };
+          } catch (e) {
+            this.metrics.observeStowError('upload', e);
+            if (e instanceof AppError) throw new TusAnswer(e.status, e.code, e.message);
+            throw e;
+          } finally {
+            await this.remove(upload.id);
+          }
+        }
         const result = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, async () =>
           this.stow.ingest(
             [
               {
                 temp: { path, discard: () => this.remove(upload.id) },
                 sha256: await sha256Of(path),
-                size: upload.size ?? upload.offset,
-                prefix: await readPrefix(path, PREFIX_BYTES),
+                size,
+                prefix,
                 contentType: 'application/dicom',
               },
             ],

@@ -2,11 +2,14 @@ import { lazy, Suspense } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
-import { firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
+import { OriginalFileLink } from './OriginalFileLink';
+import { listOriginals } from './originals';
+import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
 const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));
 const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
+const DocumentViewer = lazy(() => import('./DocumentViewer').then((m) => ({ default: m.DocumentViewer })));
 
 /** A series as a list shows it: modality, description (or number) and how many instances. */
 export function SeriesLabel({ series: s }: { series: SeriesSummary }) {
@@ -20,7 +23,7 @@ export function SeriesLabel({ series: s }: { series: SeriesSummary }) {
   );
 }
 
-/** The viewer for one series: the image viewer, or the 12-lead ECG viewer for a waveform series. */
+/** The viewer for one series: the image viewer, the 12-lead ECG viewer for a waveform series, or a document's. */
 export function SeriesViewer({
   studyUid,
   series,
@@ -39,10 +42,17 @@ export function SeriesViewer({
 }) {
   const { t } = useI18n();
   const isWaveform = series ? WAVEFORM_MODALITIES.has(series.modality) : false;
+  const isDocument = series ? DOCUMENT_MODALITIES.has(series.modality) : false;
   const sop = useAsync(
-    (signal) => (series && isWaveform ? firstInstance(studyUid, series.seriesUid, signal) : Promise.resolve(undefined)),
-    [studyUid, series?.seriesUid, isWaveform],
+    (signal) =>
+      series && (isWaveform || isDocument)
+        ? firstInstance(studyUid, series.seriesUid, signal)
+        : Promise.resolve(undefined),
+    [studyUid, series?.seriesUid, isWaveform, isDocument],
   );
+  // A series made from a cart's file (aECG, SCP-ECG, PDF, photo) offers that file too.
+  const originals = useAsync((signal) => listOriginals(studyUid, signal), [studyUid]);
+  const original = originals.data?.find((o) => o.seriesInstanceUid === series?.seriesUid);
   return (
     <Suspense
       fallback={
@@ -51,7 +61,13 @@ export function SeriesViewer({
         </p>
       }
     >
-      {series && !isWaveform && <ImageViewer key={series.seriesUid} studyUid={studyUid} seriesUid={series.seriesUid} />}
+      {original && <OriginalFileLink studyUid={studyUid} original={original} />}
+      {series && isDocument && sop.data && (
+        <DocumentViewer key={sop.data} studyUid={studyUid} seriesUid={series.seriesUid} sopUid={sop.data} />
+      )}
+      {series && !isWaveform && !isDocument && (
+        <ImageViewer key={series.seriesUid} studyUid={studyUid} seriesUid={series.seriesUid} />
+      )}
       {series && isWaveform && sop.data && (
         <EcgViewer
           key={sop.data}

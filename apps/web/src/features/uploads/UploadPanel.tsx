@@ -20,7 +20,17 @@ const KNOWN_REFUSALS = new Set([
   'NOT_AN_INSTANCE',
   'NETWORK',
   'PAYLOAD_TOO_LARGE',
+  'ECG_FILE_INVALID',
+  'ECG_FILE_UNSUPPORTED',
+  'DOCUMENT_INVALID',
+  'REFERRAL_REQUIRED',
 ]);
+
+// The modality each converted file is stored with: a waveform, a document, a picture (secondary capture).
+const CONVERTED_MODALITY = { aecg: 'ECG', 'scp-ecg': 'ECG', pdf: 'DOC', jpeg: 'OT', png: 'OT' } as const;
+
+// Refusals whose server message names what is wrong in the file: shown after the translated title.
+const WITH_REASON = new Set(['ECG_FILE_INVALID', 'ECG_FILE_UNSUPPORTED', 'DOCUMENT_INVALID']);
 
 function bytes(n: number, number: (n: number, o?: Intl.NumberFormatOptions) => string): string {
   if (n < 1024) return `${n} B`;
@@ -86,8 +96,12 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
   };
 
   const groups = useMemo(() => groupByStudy(scanned), [scanned]);
-  const sendable = scanned.filter((s) => s.summary);
-  const skipped = scanned.filter((s) => s.skipped);
+  // A cart's file has no patient of its own in Zhiyin: it can only be sent into a referral (whose patient it is).
+  const cartFiles = scanned.filter((s) => s.cartFormat && referral);
+  const sendable = scanned.filter((s) => s.summary || (s.cartFormat && referral));
+  const skipped = scanned
+    .filter((s) => s.skipped || (s.cartFormat && !referral))
+    .map((s) => (s.skipped ? s : { ...s, skipped: 'REFERRAL_REQUIRED' }));
   const mismatch = patientMrn ? groups.filter((g) => g.patientId !== patientMrn) : [];
 
   const send = () => {
@@ -105,9 +119,9 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
   const studies = [...new Set(items.filter((i) => i.studyUid).map((i) => i.studyUid!))];
   const reason = (i: UploadItem) => {
     const code = i.error?.code ?? '';
-    return KNOWN_REFUSALS.has(code)
-      ? t(`upload.refused.${code}` as MessageKey)
-      : `${code} ${i.error?.message ?? ''}`.trim();
+    if (!KNOWN_REFUSALS.has(code)) return `${code} ${i.error?.message ?? ''}`.trim();
+    const title = t(`upload.refused.${code}` as MessageKey);
+    return WITH_REASON.has(code) && i.error?.message ? `${title}（${i.error.message}）` : title;
   };
 
   return (
@@ -169,7 +183,7 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
           <p role="status" data-testid="preview-summary">
             {t('upload.previewSummary', {
               files: sendable.length,
-              studies: groups.length,
+              studies: groups.length + cartFiles.length,
               size: bytes(
                 sendable.reduce((a, s) => a + s.file.size, 0),
                 number,
@@ -222,6 +236,25 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
                       {t('upload.countValue', { files: g.files.length, series: g.series.size })}
                     </td>
                     <td>{bytes(g.bytes, number)}</td>
+                  </tr>
+                ))}
+                {cartFiles.map((f) => (
+                  <tr key={f.path} data-testid="preview-converted">
+                    <td>
+                      <strong>{t('upload.referralPatient')}</strong>
+                    </td>
+                    <td>
+                      <span className="mono small">{f.path}</span>
+                      <br />
+                      <span className="muted small">{t(`upload.cartFormat.${f.cartFormat!}`)}</span>
+                    </td>
+                    <td>
+                      <span className="tag" data-testid="preview-modality">
+                        {CONVERTED_MODALITY[f.cartFormat!]}
+                      </span>
+                    </td>
+                    <td>{t('upload.countValue', { files: 1, series: 1 })}</td>
+                    <td>{bytes(f.file.size, number)}</td>
                   </tr>
                 ))}
               </tbody>

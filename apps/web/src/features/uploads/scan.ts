@@ -1,4 +1,4 @@
-import { tryParseHeader, type DicomSummary } from '@zhiyin/dicom';
+import { detectCartFormat, looksLikeXml, tryParseHeader, type CartFormat, type DicomSummary } from '@zhiyin/dicom';
 
 // What a doctor dropped: files and whole folders (a CD's DICOM folder, a modality export), read in
 // the browser so they can see what they are about to send. Only the header bytes are read.
@@ -8,6 +8,8 @@ export interface ScannedFile {
   /** path inside the dropped folder, or the file name */
   path: string;
   summary?: DicomSummary;
+  /** an ECG cart's own file, a PDF or a photo: sent into a referral, the server converts it to DICOM */
+  cartFormat?: CartFormat;
   /** why a file will not be sent (not DICOM, a DICOMDIR index, broken) */
   skipped?: string;
 }
@@ -30,6 +32,9 @@ export async function scanFile(file: File, path = file.name): Promise<ScannedFil
       size = Math.max(size * 2, r.error.bytesNeeded ?? 0);
       continue;
     }
+    // Not DICOM: perhaps what an ECG cart writes (an XML that is not an aECG is sent too, for the server's reason).
+    const cartFormat = detectCartFormat(prefix, file.size) ?? (looksLikeXml(prefix) ? 'aecg' : undefined);
+    if (cartFormat) return { file, path, cartFormat };
     return { file, path, skipped: r.error.code };
   }
 }
