@@ -31,7 +31,8 @@ import { ConversionRepository } from './modules/conversion/conversion.repository
 import { ConversionService } from './modules/conversion/conversion.service.js';
 import { OriginalsController } from './modules/conversion/originals.controller.js';
 import { OriginalsService } from './modules/conversion/originals.service.js';
-import { UploadsController } from './modules/imaging/uploads.controller.js';
+import { UploadsController } from './modules/uploads/uploads.controller.js';
+import { UploadsService } from './modules/uploads/uploads.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
 import {
   ClinicalController,
@@ -138,6 +139,7 @@ export class AppModule {
         ...IMAGING_PROVIDERS,
         ConversionRepository,
         ConversionService,
+        UploadsService,
         OriginalsService,
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         TurnaroundPolicyService,

@@ -46,7 +46,7 @@ describe('ECG carts’ formats uploaded into a referral become DICOM of the refe
 
   beforeAll(async () => {
     t = await startTestApp();
-    [doc, otherDoc] = await Promise.all([t.login('doc.bjcy'), t.login('doc.bjhd')]);
+    [doc, otherDoc] = await Promise.all([t.login('doc.hyjq'), t.login('doc.hyqc')]);
     const { rows } = await t.db.query(`SELECT id, mrn FROM patient WHERE mrn = 'BJCY100000'`);
     mrn = rows[0].mrn;
     const created = await api(t, 'POST', '/api/referrals', {

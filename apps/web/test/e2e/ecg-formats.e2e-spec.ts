@@ -48,7 +48,7 @@ describe('ECG carts’ files in the desk and the reading room', () => {
   });
 
   it('an aECG, a PDF and a photo uploaded into a referral are converted; the reader sees the tracing measured, opens the PDF and sees the photo', async () => {
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const { rows } = await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
     const created = await api(w.app, 'POST', '/api/referrals', {
       token: doc,
@@ -57,7 +57,7 @@ describe('ECG carts’ files in the desk and the reading room', () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
 
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     await page.goto(`/referrals/${id}`);
     await page.getByTestId('add-studies').click();
     await page.getByTestId('file-input').setInputFiles([AECG, await pdfFile(), await photoFile()]);

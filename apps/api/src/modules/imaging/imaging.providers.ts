@@ -10,7 +10,6 @@ import { QidoService } from './qido.service.js';
 import { BLOB_STORE, StowService } from './stow.service.js';
 import { SweeperRepository } from './sweeper.repository.js';
 import { SweeperService } from './sweeper.service.js';
-import { UploadsService } from './uploads.service.js';
 import { WadoService } from './wado.service.js';
 
 export const IMAGING_PROVIDERS: Provider[] = [
@@ -26,7 +25,6 @@ export const IMAGING_PROVIDERS: Provider[] = [
   StowService,
   QidoService,
   WadoService,
-  UploadsService,
   SweeperRepository,
   SweeperService,
   // The metrics read the last sweep this node ran (a sweep skipped because another node held the lock

@@ -7,7 +7,7 @@ import { LOGGER } from '#src/common/logging/logger.js';
 import type { BlobStore } from './blob-store.js';
 import { BLOB_STORE } from './stow.service.js';
 import { SweeperRepository } from './sweeper.repository.js';
-import { UPLOAD_EXPIRY_MS } from './uploads.service.js';
+import { UPLOAD_EXPIRY_MS } from './upload-expiry.js';
 
 /** What one sweep found and removed: counts and bytes only, never names. */
 export interface SweepFindings {

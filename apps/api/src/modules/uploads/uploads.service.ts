@@ -16,7 +16,8 @@ import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { ConversionService } from '#src/modules/conversion/conversion.service.js';
 import { convertibleKind } from '#src/modules/conversion/detect.js';
-import { StowService } from './stow.service.js';
+import { StowService } from '#src/modules/imaging/stow.service.js';
+import { UPLOAD_EXPIRY_MS } from '#src/modules/imaging/upload-expiry.js';
 
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
 
@@ -35,8 +36,6 @@ class TusAnswer extends Error {
   }
   readonly body: string;
 }
-/** An unfinished resumable upload is kept this long after it was created. */
-export const UPLOAD_EXPIRY_MS = 24 * 3600 * 1000;
 
 // Resumable uploads (the tus protocol) for browsers and weak links: one file per upload (DICOM, or into a
 // referral an ECG cart's aECG or SCP-ECG file, a PDF or a photo, converted by ConversionService),
