@@ -55,6 +55,7 @@ import {
 import { BoardController } from './modules/referrals/board.controller.js';
 import { BoardService } from './modules/referrals/board.service.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
+import { PatientCheckService } from './modules/referrals/patient-check.service.js';
 import { RouterService } from './modules/referrals/router.service.js';
 import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
@@ -138,6 +139,7 @@ export class AppModule {
         RouterService,
         TimersService,
         ReferralsService,
+        PatientCheckService,
         BoardService,
         RealtimeGateway,
         ClinicalService,

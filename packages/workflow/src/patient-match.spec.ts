@@ -66,9 +66,9 @@ describe('is this file the referral patient’s', () => {
     // sex alone identifies nobody
     expect(comparePatientIdentity({ sex: 'M' }, wang).verdict).toBe('unconfirmed');
     // a Latin name cannot be compared when the record has no pinyin
-    expect(
-      comparePatientIdentity({ name: { Alphabetic: 'Wang^Jianguo' } }, { ...wang, namePinyin: '' }),
-    ).toMatchObject({ verdict: 'unconfirmed', unknown: ['patientId', 'name', 'sex', 'birthDate'] });
+    expect(comparePatientIdentity({ name: { Alphabetic: 'Wang^Jianguo' } }, { ...wang, namePinyin: '' })).toMatchObject(
+      { verdict: 'unconfirmed', unknown: ['patientId', 'name', 'sex', 'birthDate'] },
+    );
     // what is there agrees and identifies: a match
     expect(comparePatientIdentity({ patientId: 'MRN-0001' }, wang).verdict).toBe('match');
   });
