@@ -1,3 +1,4 @@
+import { withPatient } from './dicom-edit.js';
 import { api, type TestApp } from './test-app.js';
 
 /**
@@ -45,4 +46,25 @@ export async function referStudy(
     if (sent.status !== 200) throw new Error(`referral not submitted: ${sent.status}`);
   }
   return id;
+}
+
+/**
+ * A copy of a DICOM file rewritten to name a patient of the database (record number, pinyin name, birth date,
+ * sex), as a modality given that patient's order writes them: the file then joins that patient's referrals.
+ * The name is written in its Latin (pinyin) form, which every character set can hold.
+ */
+export async function asFileOf(t: TestApp, file: Buffer, patientId: string): Promise<Buffer> {
+  const { rows } = await t.db.query<{ mrn: string; name_pinyin: string; sex: string; birth_date: string }>(
+    `SELECT mrn, name_pinyin, sex, to_char(birth_date, 'YYYYMMDD') AS birth_date FROM patient WHERE id = $1`,
+    [patientId],
+  );
+  const p = rows[0];
+  if (!p) throw new Error(`no patient ${patientId}`);
+  const [family = '', ...given] = p.name_pinyin.split(' ');
+  return withPatient(file, {
+    id: p.mrn,
+    name: `${family}^${given.join('')}`,
+    birthDate: p.birth_date,
+    sex: p.sex === 'U' ? '' : p.sex,
+  });
 }
