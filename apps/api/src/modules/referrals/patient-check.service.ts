@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { PatientMismatchDetails, PatientOverrideView } from '@zhiyin/contracts';
+import type { PatientMismatchDetails, PatientOverrideView, ReferralStudyView } from '@zhiyin/contracts';
 import { formatPersonName, type PersonName } from '@zhiyin/dicom';
 import {
   comparePatientIdentity,
@@ -10,9 +10,32 @@ import {
   type RecordPatientIdentity,
 } from '@zhiyin/workflow';
 import { DataSource, type EntityManager } from 'typeorm';
+import { CLOCK, type Clock } from '#src/common/clock.js';
 import { AppError } from '#src/common/errors.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
+
+interface StudyRow {
+  study_instance_uid: string;
+  modalities: string[];
+  series_count: number;
+  instance_count: number;
+  study_date: string | null;
+  study_time: string | null;
+  study_description: string | null;
+  dicom_patient_id: string | null;
+  patient_name: PersonName | null;
+  patient_sex: string | null;
+  patient_birth_date: string | null;
+  patient_override: Omit<PatientOverrideView, 'byName'> | null;
+  override_by_name: string | null;
+  facility_id: string;
+  facility_name_zh: string;
+  facility_name_en: string;
+  series_meta: Record<string, { Value?: unknown[] }> | null;
+  acquired: string | null;
+}
 
 /** The referral a file is about to join, with its patient as the record holds it. */
 export interface JoiningReferral {
@@ -61,7 +84,81 @@ export class PatientCheckService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  /**
+   * The studies of a referral with each file's own patient identity, recording time, device and sending centre
+   * beside the referral's patient, the comparison of the two, any override, and the study's age.
+   */
+  async studiesOf(referralId: string, record: RecordPatientIdentity): Promise<ReferralStudyView[]> {
+    const rows = await this.ds.query<StudyRow[]>(
+      `SELECT st.study_instance_uid, st.modalities, st.series_count, st.instance_count, st.study_date::text AS study_date,
+              st.study_time, st.study_description, st.dicom_patient_id, st.patient_name, st.patient_sex,
+              st.patient_birth_date, st.patient_override, u.display_name_zh AS override_by_name,
+              f.id AS facility_id, f.name_zh AS facility_name_zh, f.name_en AS facility_name_en,
+              se.metadata AS series_meta, ins.acquired AS acquired
+         FROM study st JOIN facility f ON f.id = st.facility_id
+         LEFT JOIN LATERAL (SELECT metadata FROM series WHERE study_id = st.id
+                             ORDER BY series_number NULLS LAST, created_at LIMIT 1) se ON true
+         LEFT JOIN LATERAL (SELECT COALESCE(metadata -> '0008002A' -> 'Value' ->> 0,
+                                            (metadata -> '00080022' -> 'Value' ->> 0) || COALESCE(metadata -> '00080032' -> 'Value' ->> 0, ''))
+                                   AS acquired
+                              FROM instance WHERE study_id = st.id ORDER BY created_at LIMIT 1) ins ON true
+         LEFT JOIN app_user u ON u.id::text = st.patient_override ->> 'by'
+        WHERE st.referral_id = $1 ORDER BY st.created_at`,
+      [referralId],
+    );
+    const now = this.clock.now().getTime();
+    return rows.map((s) => {
+      const dicomDate = s.study_date?.replace(/-/g, '') ?? null;
+      const file: FileIdentity = {
+        studyInstanceUid: s.study_instance_uid,
+        patientId: s.dicom_patient_id,
+        name: s.patient_name,
+        sex: s.patient_sex,
+        birthDate: s.patient_birth_date,
+        acquiredAt:
+          (s.acquired && /^\d{8}/.test(s.acquired) ? acquiredAt(s.acquired.slice(0, 8), s.acquired.slice(8)) : null) ??
+          acquiredAt(dicomDate, s.study_time),
+      };
+      const match = comparePatientIdentity(file, record);
+      const text = (tag: string) => {
+        const v = s.series_meta?.[tag]?.Value?.[0];
+        return typeof v === 'string' && v.trim() ? v.trim() : null;
+      };
+      const ageDays = s.study_date ? Math.floor((now - Date.parse(`${s.study_date}T00:00:00Z`)) / 86_400_000) : null;
+      return {
+        studyInstanceUid: s.study_instance_uid,
+        modalities: s.modalities,
+        seriesCount: s.series_count,
+        instanceCount: s.instance_count,
+        studyDate: s.study_date,
+        studyTime: s.study_time,
+        studyDescription: s.study_description,
+        acquiredAt: file.acquiredAt,
+        filePatient: {
+          patientId: s.dicom_patient_id,
+          name: s.patient_name ? formatPersonName(s.patient_name) || null : null,
+          sex: s.patient_sex,
+          birthDate: iso(s.patient_birth_date),
+        },
+        identity: { verdict: match.verdict, differing: match.differing },
+        override: s.patient_override ? { ...s.patient_override, byName: s.override_by_name } : null,
+        device: {
+          manufacturer: text('00080070'),
+          model: text('00081090'),
+          station: text('00081010'),
+          institution: text('00080080'),
+        },
+        sendingCentre: { id: s.facility_id, nameZh: s.facility_name_zh, nameEn: s.facility_name_en },
+        ageDays,
+        old: ageDays !== null && ageDays > this.config.studyMaxAgeDays,
+        maxAgeDays: this.config.studyMaxAgeDays,
+      };
+    });
+  }
 
   /** The caller's centre's open referral with this id or number, with its patient; undefined when none. */
   async joining(

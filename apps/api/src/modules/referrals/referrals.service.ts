@@ -233,12 +233,14 @@ export class ReferralsService {
       throw notFound('Referral');
     }
     const [studies, history] = await Promise.all([
-      this.ds.query(
-        `SELECT study_instance_uid AS "studyInstanceUid", modalities, series_count AS "seriesCount", instance_count AS "instanceCount",
-                study_date::text AS "studyDate", study_description AS "studyDescription"
-           FROM study WHERE referral_id = $1 ORDER BY created_at`,
-        [id],
-      ),
+      this.patientCheck.studiesOf(id, {
+        mrn: r.patient_mrn as string,
+        familyNameZh: r.patient_name as string,
+        givenNameZh: '',
+        namePinyin: r.patient_name_pinyin as string | null,
+        sex: r.patient_sex as string,
+        birthDate: r.patient_birth_date as string,
+      }),
       this.ds.query(
         `SELECT e.id, e.at, e.event, e.from_state AS "from", e.to_state AS "to", e.actor_role AS "actorRole", e.actor_id AS "actorId",
                 u.display_name_zh AS "actorNameZh", u.display_name_en AS "actorNameEn", e.details
