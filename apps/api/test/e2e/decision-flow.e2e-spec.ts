@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
 import { Listener } from '../support/realtime.js';
+import { asFileOf } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/api/', import.meta.url));
@@ -30,7 +31,11 @@ describe('from reading to decision', () => {
       body: { patientId, service: 'ECG', priority: 'URGENT', clinicalQuestion: '活动后胸闷一周' },
     });
     referralId = created.body.id;
-    const ecg = withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), created.body.number);
+    // the ECG as recorded for this patient (the sample names another)
+    const ecg = withAccessionNumber(
+      await asFileOf(t, sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), patientId),
+      created.body.number,
+    );
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
     expect(
       (await api(t, 'POST', `/api/referrals/${referralId}/events`, { token: doc, body: { type: 'submit' } })).status,

@@ -18,6 +18,17 @@ export function withElement(file: Buffer, group: number, element: number, vr: st
   return Buffer.concat([head, value, file.subarray(at + 8 + oldLength)]);
 }
 
+/** The text of a top-level element with a 2-byte length in an Explicit VR Little Endian Part 10 file, if present. */
+export function elementText(file: Buffer, group: number, element: number, vr: string): string | undefined {
+  const tag = Buffer.alloc(6);
+  tag.writeUInt16LE(group, 0);
+  tag.writeUInt16LE(element, 2);
+  tag.write(vr, 4, 'latin1');
+  const at = file.indexOf(tag, 132);
+  if (at < 0) return undefined;
+  return file.subarray(at + 8, at + 8 + file.readUInt16LE(at + 6)).toString('utf8');
+}
+
 /**
  * Sets the Accession Number (0008,0050) of an Explicit VR Little Endian Part 10 file, as a RIS
  * would when the order is placed: the value is replaced and the element length updated.

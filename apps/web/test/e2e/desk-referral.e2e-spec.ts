@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
+import { asFileOf } from '../../../api/test/support/referrals.js';
 import { api } from '../../../api/test/support/test-app.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
-import { sample, stowFiles, stowInstances } from '../support/data.js';
+import { sample, stowInstances } from '../support/data.js';
 
 // The community desk follows one referral to its end. The community doctor works in the browser; the
 // cardiologist on the other side is driven through the REST API, so every change the doctor sees
@@ -172,8 +173,9 @@ describe('community desk: a referral from opening to outcome', () => {
       body: { patientId, service: 'IMAGING', modality: 'CT', priority: 'STAT', clinicalQuestion: '外伤后头痛' },
     });
     const id = created.body.id as string;
-    // A CT of a patient with no record here (sample data): it links to no patient, so it may join any referral.
-    await stowFiles(w.url, doc, ['dicom/pydicom__CT_small.dcm']);
+    // A CT from another hospital's CD, stored without a referral, then attached by hand: it names this patient
+    // (a file of another patient would be held for a reason).
+    await stowInstances(w.url, doc, [await asFileOf(w.app, sample('dicom/pydicom__CT_small.dcm'), patientId)]);
     const { rows } = await w.app.db.query(`SELECT study_instance_uid FROM study WHERE referral_id IS NULL`);
     expect(rows).toHaveLength(1);
     const path = (p: string) => `/api/referrals/${id}${p}`;
@@ -213,7 +215,9 @@ describe('community desk: a referral from opening to outcome', () => {
     const id = created.body.id as string;
     const path = (p: string) => `/api/referrals/${id}${p}`;
     // An ECG whose Accession Number is the referral number joins the referral on arrival.
-    await stowInstances(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), created.body.number)]);
+    await stowInstances(w.url, doc, [
+      withAccessionNumber(await asFileOf(w.app, sample('ecg/syn_ecg_afib_utf8.dcm'), patientId), created.body.number),
+    ]);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
     expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
     const review = await api(w.app, 'POST', path('/events'), { token: cardio, body: { type: 'start_review' } });
@@ -260,7 +264,9 @@ describe('community desk: a referral from opening to outcome', () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     const path = (p: string) => `/api/referrals/${id}${p}`;
-    await stowInstances(w.url, doc, [withAccessionNumber(sample(ecgFile), created.body.number)]);
+    await stowInstances(w.url, doc, [
+      withAccessionNumber(await asFileOf(w.app, sample(ecgFile), patientId), created.body.number),
+    ]);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
     expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
     for (const body of [{ type: 'start_review' }, { type: 'request_info', message: '胸闷与活动有关吗？' }]) {
