@@ -28,6 +28,8 @@ import { HealthController } from './modules/health/health.controller.js';
 import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
 import { UploadsController } from './modules/imaging/uploads.controller.js';
+import { StudiesController } from './modules/imaging/studies.controller.js';
+import { StudyFilingService } from './modules/imaging/study-filing.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
 import {
   ClinicalController,
@@ -84,6 +86,7 @@ export const CONTROLLERS = [
   HealthController,
   DicomwebController,
   UploadsController,
+  StudiesController,
   ReferralsController,
   EventsController,
   DutyShiftsController,
@@ -140,6 +143,7 @@ export class AppModule {
         TimersService,
         ReferralsService,
         PatientCheckService,
+        StudyFilingService,
         BoardService,
         RealtimeGateway,
         ClinicalService,

@@ -294,3 +294,25 @@ export interface ReferralStudyView {
   readonly old: boolean;
   readonly maxAgeDays: number;
 }
+
+/** Whose study it is on file (`GET /api/studies/:studyUid/filing`): the patient record and referral it joined. */
+export interface StudyFiling {
+  readonly studyInstanceUid: string;
+  /** the patient record the study is filed under; null while it joined none */
+  readonly patient: {
+    readonly id: string;
+    readonly mrn: string;
+    readonly nameZh: string;
+    readonly namePinyin: string;
+    readonly sex: string;
+    readonly birthDate: string;
+  } | null;
+  readonly referral: { readonly id: string; readonly number: string } | null;
+  /** the patient the file itself names */
+  readonly filePatient: PatientIdentityView;
+  /** the file's patient compared with the record's (null without a record) */
+  readonly identity: {
+    readonly verdict: 'match' | 'mismatch' | 'unconfirmed';
+    readonly differing: readonly PatientIdentityFieldName[];
+  } | null;
+}

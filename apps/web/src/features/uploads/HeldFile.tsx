@@ -49,7 +49,7 @@ export function HeldFile({ id, path, mismatch }: { id: number; path: string; mis
     if (reason.trim()) uploadQueue.confirm(id, reason);
   };
   return (
-    <div className="held" role="alert" data-testid="held-file" aria-labelledby={`${ids}-h`}>
+    <div className="held-file" role="alert" data-testid="held-file" aria-labelledby={`${ids}-h`}>
       <p id={`${ids}-h`}>
         <strong>{mismatch.verdict === 'unconfirmed' ? t('upload.held.unconfirmed') : t('upload.held.title')}</strong>{' '}
         <span className="mono small">{path}</span>
