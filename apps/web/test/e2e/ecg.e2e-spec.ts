@@ -134,8 +134,8 @@ describe('ECG viewer', () => {
       clinicalQuestion: '心悸两周，请判读心电图。',
     });
     // the ECG as recorded for this patient (the sample names another)
-    const ecg = await asFileOf(w.app, sample('ecg/syn_ecg_afib_utf8.dcm'), patientId);
-    const stored = await stow(w.url, doc, [withAccessionNumber(ecg, referral.number)]);
+    const afib = await asFileOf(w.app, sample('ecg/syn_ecg_afib_utf8.dcm'), patientId);
+    const stored = await stow(w.url, doc, [withAccessionNumber(afib, referral.number)]);
     expect(stored.status).toBe(200);
     const event = (body: object, token: string) => json(w, 'POST', `/api/referrals/${referral.id}/events`, token, body);
     await event({ type: 'submit' }, doc);

@@ -73,6 +73,23 @@ describe('the right patient’s file', () => {
     await expect(linked()).resolves.toEqual({ n: 1, reason: '心电图机沿用了上一位患者的信息，已当面核对为本人' });
   });
 
+  it('files the confirmed study under the referral’s patient: the study page names him, his page lists it', async () => {
+    const { rows } = await w.app.db.query(
+      `SELECT study_instance_uid AS uid, patient_id FROM study WHERE referral_id = $1`,
+      [referral.id],
+    );
+    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    await page.goto(`/studies/${rows[0].uid}`);
+    await page.getByTestId('study-filing').waitFor();
+    await expect(page.getByTestId('study-patient').textContent()).resolves.toContain('王建国');
+    await expect(page.getByTestId('study-patient').textContent()).resolves.not.toContain('Anonymous');
+    await expect(page.getByTestId('study-filing').textContent()).resolves.toContain(referral.number);
+    await expect(page.getByTestId('study-filing').textContent()).resolves.toContain('赵建国');
+    await page.getByTestId('study-identity-warning').waitFor();
+    await page.goto(`/desk/patients/${rows[0].patient_id}`);
+    await page.locator(`a[href="/studies/${rows[0].uid}"]`).first().waitFor();
+  });
+
   it('lets the doctor remove a held file instead: nothing is sent', async () => {
     const doc = await w.app.login('doc.bjcy');
     const { rows } = await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`);
