@@ -221,7 +221,7 @@ export class PatientCheckService {
       file: {
         studyInstanceUid: file.studyInstanceUid,
         patientId: file.patientId?.trim() || null,
-        name: file.name ? formatPersonName(file.name as PersonName) || null : null,
+        name: file.name ? formatPersonName(file.name) || null : null,
         sex: file.sex?.trim() || null,
         birthDate: iso(file.birthDate?.trim()) || null,
         acquiredAt: file.acquiredAt,
