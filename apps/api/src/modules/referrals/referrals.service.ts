@@ -349,6 +349,19 @@ export class ReferralsService {
       if (match.held && reason)
         await this.patientCheck.recordOverride(m, actor, study.id, target, { reason, differing: match.differing });
       return applied.next.service;
+    }).catch(async (err: unknown) => {
+      // A held study is a refused write about this patient: audited (field names only), then answered.
+      if (err instanceof AppError && err.code === 'PATIENT_MISMATCH') {
+        const d = err.details as { differing?: string[]; verdict?: string } | undefined;
+        await this.audit.record({
+          action: 'referral.attach_study',
+          resourceType: 'referral',
+          resourceId: id,
+          outcome: 'denied',
+          details: { reason: 'PATIENT_MISMATCH', verdict: d?.verdict, differing: d?.differing },
+        });
+      }
+      throw err;
     });
     return this.get(actor, id, false);
   }
