@@ -282,6 +282,7 @@ export const en: Record<MessageKey, string> = {
   'study.filePatient': 'Patient in the file: {name} (ID {id})',
   'study.identityDiffers':
     'Warning: the patient named in the file differs from the patient it is filed under; check it.',
+  'upload.held.skip': 'Do not add this study',
   'upload.state.held': 'Held: check the patient',
   'upload.statusHeld': '{n} held for a patient check',
   'upload.held.title': 'This file names another patient than the referral’s; it was not sent:',

@@ -271,6 +271,7 @@ export const zhCN = {
   'study.filedReferral': '所属转诊',
   'study.filePatient': '文件中的患者：{name}（ID {id}）',
   'study.identityDiffers': '注意：文件中的患者信息与所归档的患者不一致，请以转诊患者为准并核对。',
+  'upload.held.skip': '不添加此检查',
   'upload.state.held': '待核对患者',
   'upload.statusHeld': '{n} 个文件待核对患者',
   'upload.held.title': '文件中的患者与本转诊的患者不一致，尚未发送：',
