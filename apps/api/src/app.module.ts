@@ -58,6 +58,7 @@ import { BoardController } from './modules/referrals/board.controller.js';
 import { BoardService } from './modules/referrals/board.service.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
 import { PatientCheckService } from './modules/referrals/patient-check.service.js';
+import { PatientCheckRepository } from './modules/referrals/patient-check.repository.js';
 import { RouterService } from './modules/referrals/router.service.js';
 import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
@@ -143,6 +144,7 @@ export class AppModule {
         TimersService,
         ReferralsService,
         PatientCheckService,
+        PatientCheckRepository,
         StudyFilingService,
         BoardService,
         RealtimeGateway,

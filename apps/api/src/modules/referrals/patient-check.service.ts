@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { PatientMismatchDetails, PatientOverrideView, ReferralStudyView } from '@zhiyin/contracts';
-import { formatPersonName, type PersonName } from '@zhiyin/dicom';
+import { formatPersonName } from '@zhiyin/dicom';
 import {
   comparePatientIdentity,
   type FilePatientIdentity,
@@ -9,33 +8,13 @@ import {
   type PatientMatch,
   type RecordPatientIdentity,
 } from '@zhiyin/workflow';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '#src/common/clock.js';
 import { AppError } from '#src/common/errors.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-
-interface StudyRow {
-  study_instance_uid: string;
-  modalities: string[];
-  series_count: number;
-  instance_count: number;
-  study_date: string | null;
-  study_time: string | null;
-  study_description: string | null;
-  dicom_patient_id: string | null;
-  patient_name: PersonName | null;
-  patient_sex: string | null;
-  patient_birth_date: string | null;
-  patient_override: Omit<PatientOverrideView, 'byName'> | null;
-  override_by_name: string | null;
-  facility_id: string;
-  facility_name_zh: string;
-  facility_name_en: string;
-  series_meta: Record<string, { Value?: unknown[] }> | null;
-  acquired: string | null;
-}
+import { PatientCheckRepository } from './patient-check.repository.js';
 
 /** The referral a file is about to join, with its patient as the record holds it. */
 export interface JoiningReferral {
@@ -82,7 +61,7 @@ export function acquiredAt(date: string | null | undefined, time: string | null 
 @Injectable()
 export class PatientCheckService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: PatientCheckRepository,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -93,23 +72,7 @@ export class PatientCheckService {
    * beside the referral's patient, the comparison of the two, any override, and the study's age.
    */
   async studiesOf(referralId: string, record: RecordPatientIdentity): Promise<ReferralStudyView[]> {
-    const rows = await this.ds.query<StudyRow[]>(
-      `SELECT st.study_instance_uid, st.modalities, st.series_count, st.instance_count, st.study_date::text AS study_date,
-              st.study_time, st.study_description, st.dicom_patient_id, st.patient_name, st.patient_sex,
-              st.patient_birth_date, st.patient_override, u.display_name_zh AS override_by_name,
-              f.id AS facility_id, f.name_zh AS facility_name_zh, f.name_en AS facility_name_en,
-              se.metadata AS series_meta, ins.acquired AS acquired
-         FROM study st JOIN facility f ON f.id = st.facility_id
-         LEFT JOIN LATERAL (SELECT metadata FROM series WHERE study_id = st.id
-                             ORDER BY series_number NULLS LAST, created_at LIMIT 1) se ON true
-         LEFT JOIN LATERAL (SELECT COALESCE(metadata -> '0008002A' -> 'Value' ->> 0,
-                                            (metadata -> '00080022' -> 'Value' ->> 0) || COALESCE(metadata -> '00080032' -> 'Value' ->> 0, ''))
-                                   AS acquired
-                              FROM instance WHERE study_id = st.id ORDER BY created_at LIMIT 1) ins ON true
-         LEFT JOIN app_user u ON u.id::text = st.patient_override ->> 'by'
-        WHERE st.referral_id = $1 ORDER BY st.created_at`,
-      [referralId],
-    );
+    const rows = await this.repo.studyRows(referralId);
     const now = this.clock.now().getTime();
     return rows.map((s) => {
       const dicomDate = s.study_date?.replace(/-/g, '') ?? null;
@@ -165,29 +128,10 @@ export class PatientCheckService {
     actor: Actor,
     by: 'id' | 'number',
     value: string,
-    m: EntityManager = this.ds.manager,
+    m?: EntityManager,
   ): Promise<JoiningReferral | undefined> {
     if (by === 'id' && !/^[0-9a-f-]{36}$/i.test(value)) return undefined;
-    const [r] = await m.query<
-      {
-        id: string;
-        number: string;
-        patient_id: string;
-        mrn: string;
-        family_name_zh: string;
-        given_name_zh: string;
-        name_pinyin: string | null;
-        sex: string;
-        birth_date: string;
-      }[]
-    >(
-      `SELECT r.id, r.number, r.patient_id, p.mrn, p.family_name_zh, p.given_name_zh, p.name_pinyin, p.sex,
-              p.birth_date::text AS birth_date
-         FROM referral r JOIN patient p ON p.id = r.patient_id
-        WHERE ${by === 'id' ? 'r.id = $1::uuid' : 'r.number = $1'} AND r.origin_facility_id = $2
-          AND r.state NOT IN ('closed', 'cancelled')`,
-      [value, actor.facilityId],
-    );
+    const r = await this.repo.openReferralPatient(m, actor.facilityId, by, value);
     if (!r) return undefined;
     return {
       referralId: r.id,
@@ -276,7 +220,7 @@ export class PatientCheckService {
       by: actor.id,
       at: new Date().toISOString(),
     };
-    await m.query('UPDATE study SET patient_override = $2 WHERE id = $1', [studyId, JSON.stringify(view)]);
+    await this.repo.setOverride(m, studyId, view);
     await this.audit.record(
       {
         action: 'study.patient_override',
