@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import { withPatient } from '../../../api/test/support/dicom-edit.js';
 import { json } from '../support/api.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
+import { sample, stowInstances } from '../support/data.js';
 
 // An ECG of 赵建国 (born 1944, recorded in 2024) chosen by mistake for 王建国's STAT referral (born 1952): the desk
 // holds it with both identities side by side until the doctor removes it or confirms it with a reason; the
@@ -110,6 +112,36 @@ describe('the right patient’s file', () => {
     await expect(page.getByTestId('upload-item').count()).resolves.toBe(0);
     const { rows: studies } = await w.app.db.query(`SELECT 1 FROM study WHERE referral_id = $1`, [other.id]);
     expect(studies).toHaveLength(0);
+  });
+
+  it('holds a stored study of another patient when the doctor attaches it, until confirmed with a reason', async () => {
+    const doc = await w.app.login('doc.bjcy');
+    const { rows } = await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100103'`);
+    const r = await json(w, 'POST', '/api/referrals', doc, {
+      patientId: rows[0].id,
+      service: 'ECG',
+      priority: 'ROUTINE',
+      clinicalQuestion: '胸闷',
+    });
+    // An ECG stored earlier under this patient's record number, but with another man's name and birth date.
+    await stowInstances(w.url, doc, [withPatient(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), { id: 'BJCY100103' })]);
+    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    await page.goto(`/referrals/${r.id}`);
+    await page.getByTestId('add-studies').click();
+    await page.getByRole('button', { name: '加入本转诊' }).click();
+    const held = page.getByTestId('held-file');
+    await held.waitFor();
+    await expect(held.locator('tr[data-field=name]').getAttribute('data-differs')).resolves.toBe('true');
+    await expect(held.locator('tr[data-field=patientId]').getAttribute('data-differs')).resolves.toBe('false');
+    await held.getByTestId('held-reason').fill('已核对：同一患者在设备上的英文名录入有误');
+    await held.getByTestId('held-confirm').click();
+    await held.waitFor({ state: 'detached' });
+    await page.getByTestId('referral-study').waitFor();
+    const { rows: linked } = await w.app.db.query(
+      `SELECT patient_override ->> 'reason' AS reason FROM study WHERE referral_id = $1`,
+      [r.id],
+    );
+    expect(linked).toEqual([{ reason: '已核对：同一患者在设备上的英文名录入有误' }]);
   });
 
   it('shows the reader the file’s own patient and recording time beside the referral’s patient, with the warnings', async () => {
