@@ -33,6 +33,8 @@ import { OriginalsController } from './modules/conversion/originals.controller.j
 import { OriginalsService } from './modules/conversion/originals.service.js';
 import { UploadsController } from './modules/uploads/uploads.controller.js';
 import { UploadsService } from './modules/uploads/uploads.service.js';
+import { StudiesController } from './modules/imaging/studies.controller.js';
+import { StudyFilingService } from './modules/imaging/study-filing.service.js';
 import { CLOCK, systemClock, type Clock } from './common/clock.js';
 import {
   ClinicalController,
@@ -63,6 +65,8 @@ import { ConsentRepository } from './modules/referrals/consent.repository.js';
 import { ConsentService } from './modules/referrals/consent.service.js';
 import { BoardService } from './modules/referrals/board.service.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
+import { PatientCheckService } from './modules/referrals/patient-check.service.js';
+import { PatientCheckRepository } from './modules/referrals/patient-check.repository.js';
 import { RouterService } from './modules/referrals/router.service.js';
 import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
@@ -92,6 +96,7 @@ export const CONTROLLERS = [
   HealthController,
   DicomwebController,
   UploadsController,
+  StudiesController,
   ReferralsController,
   ConsentController,
   EventsController,
@@ -154,6 +159,9 @@ export class AppModule {
         ReferralsService,
         ConsentRepository,
         ConsentService,
+        PatientCheckService,
+        PatientCheckRepository,
+        StudyFilingService,
         BoardService,
         RealtimeGateway,
         ClinicalService,

@@ -13,3 +13,4 @@ export * from './diagram.js';
 export * from './study-scope.js';
 export * from './deadline-audience.js';
 export { assertNever } from './assert-never.js';
+export * from './patient-match.js';

@@ -33,6 +33,8 @@ export interface AppConfig {
   trustProxy: boolean;
   /** IANA time zone of the network: local times on printed papers */
   timeZone: string;
+  /** studies older than this (days) are flagged to the reader */
+  studyMaxAgeDays: number;
   /** the origin of the URLs written into answers (PUBLIC_URL), without a trailing slash; see PublicUrl */
   publicUrl: string | undefined;
   /** largest STOW-RS request body, bytes */
@@ -160,6 +162,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jsonBodyLimit: env.JSON_BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
     timeZone: env.TIME_ZONE,
+    studyMaxAgeDays: env.STUDY_MAX_AGE_DAYS,
     publicUrl: env.PUBLIC_URL,
     stowMaxBodyBytes: env.STOW_MAX_BODY_BYTES,
     stowMaxPartBytes: env.STOW_MAX_PART_BYTES,

@@ -46,6 +46,12 @@ describe('configuration', () => {
     ).toThrow(/STOW_MAX_PARTS[\s\S]*STOW_MAX_PART_HEADER_BYTES[\s\S]*STORAGE_SWEEP_INTERVAL/);
   });
 
+  it('flags studies older than STUDY_MAX_AGE_DAYS to the reader, 30 days by default, and refuses a non-positive age', () => {
+    expect(parseEnv({}).STUDY_MAX_AGE_DAYS).toBe(30);
+    expect(parseEnv({ STUDY_MAX_AGE_DAYS: '7' }).STUDY_MAX_AGE_DAYS).toBe(7);
+    expect(() => parseEnv({ STUDY_MAX_AGE_DAYS: '0' })).toThrow(/STUDY_MAX_AGE_DAYS/);
+  });
+
   it('takes the network time zone for printed papers, Asia/Shanghai by default, and refuses an unknown one', () => {
     expect(parseEnv({}).TIME_ZONE).toBe('Asia/Shanghai');
     expect(parseEnv({ TIME_ZONE: 'Europe/London' }).TIME_ZONE).toBe('Europe/London');

@@ -101,6 +101,8 @@ export const envSchema = z
       .default('Asia/Shanghai')
       .refine(isTimeZone, { message: 'must be an IANA time zone such as Asia/Shanghai' }),
     TURNAROUND_POLICY: z.string().optional(),
+    // A study older than this many days is flagged to its reader (a recording from another visit read as today's).
+    STUDY_MAX_AGE_DAYS: z.coerce.number().int().positive().max(36_500).default(30),
     // DICOM network services (DIMSE): 0 turns the listener off.
     DICOM_PORT: port.default(11112),
     DICOM_HOST: z.string().min(1).default('127.0.0.1'),

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
 import { Listener } from '../support/realtime.js';
+import { asFileOf } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { recordConsent } from '../support/referrals.js';
 
@@ -31,7 +32,11 @@ describe('from reading to decision', () => {
       body: { patientId, service: 'ECG', priority: 'URGENT', clinicalQuestion: '活动后胸闷一周' },
     });
     referralId = created.body.id;
-    const ecg = withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), created.body.number);
+    // the ECG as recorded for this patient (the sample names another)
+    const ecg = withAccessionNumber(
+      await asFileOf(t, sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), patientId),
+      created.body.number,
+    );
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
     await recordConsent(t, doc, referralId);
     expect(

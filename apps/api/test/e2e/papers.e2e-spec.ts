@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
+import { asFileOf } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { recordConsent } from '../support/referrals.js';
 
@@ -91,7 +92,11 @@ describe('papers: the patient sheet and the referral form', () => {
       body: { patientId, service: 'ECG', priority: 'URGENT', clinicalQuestion: '活动后胸闷一周' },
     });
     referralId = referral.body.id;
-    const ecg = withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), referral.body.number);
+    // the ECG as recorded for this patient (the sample names another)
+    const ecg = withAccessionNumber(
+      await asFileOf(t, sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), patientId),
+      referral.body.number,
+    );
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
     await recordConsent(t, doc, referralId);
     for (const [token, body] of [

@@ -3,6 +3,7 @@ import type { Actor } from '#src/common/request-context.js';
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow, stowOutcome } from '../support/dicom-files.js';
 import { Listener } from '../support/realtime.js';
+import { asFileOf } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { claimsOf } from '../support/tokens.js';
 import { recordConsent } from '../support/referrals.js';
@@ -55,7 +56,11 @@ describe('a referral from the community centre to the ECG reading centre, live',
     await recordConsent(t, doc, referralId);
 
     // 2. The ECG arrives by STOW-RS with that Accession Number and joins the referral by itself.
-    const ecg = withAccessionNumber(sample('ecg/real_mortara_12lead_waveform_ecg.dcm'), number);
+    //    (the real ECG is anonymised: here it is recorded for this patient, as the centre's cart would)
+    const ecg = withAccessionNumber(
+      await asFileOf(t, sample('ecg/real_mortara_12lead_waveform_ecg.dcm'), patientId),
+      number,
+    );
     const stored = await stow(t.url, doc, [ecg]);
     expect(stored.status).toBe(200);
     expect(stowOutcome(stored.body).referenced).toHaveLength(1);

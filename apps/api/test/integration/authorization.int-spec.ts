@@ -307,6 +307,7 @@ const SAMPLES: Record<string, Sample> = {
     path: `/dicomweb/studies/${study}/series/${series}/instances`,
   }),
   'GET /dicomweb/studies/:study': () => ({ path: `/dicomweb/studies/${study}`, scoped: 'study' }),
+  'GET /api/studies/:studyUid/filing': () => ({ path: `/api/studies/${study}/filing`, scoped: 'study' }),
   'GET /dicomweb/studies/:study/series/:series': () => ({
     path: `/dicomweb/studies/${study}/series/${series}`,
     scoped: 'study',

@@ -7,6 +7,7 @@ import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample } from '../support/dicom-files.js';
 import { dcmtk } from '../support/dcmtk.js';
 import { freePort } from '../support/ports.js';
+import { asFileOf } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { multipartBodies } from '../support/multipart.js';
 import { recordConsent } from '../support/referrals.js';
@@ -120,12 +121,15 @@ describe('Study Root C-FIND SCP for the hub workstations', () => {
       const created = await api(t, 'POST', '/api/referrals', { token: doc, body: { patientId, ...body } });
       expect(created.status).toBe(201);
       if (body.service === 'IMAGING') imagingNumber = created.body.number;
-      const paths = files.map((f, i) => {
+      const paths: string[] = [];
+      for (const [i, f] of files.entries()) {
         const p = join(dir, `${body.service}-${i}.dcm`);
-        writeFileSync(p, withAccessionNumber(sample(f), created.body.number));
-        return p;
-      });
-      const sent = await dcmtk('storescu', ['-aet', 'HYJQ_DR1', '-aec', 'ZHIYIN', '127.0.0.1', String(port), ...paths]);
+        // the ECG sample is another centre's patient's: recorded for this patient, as the ECG cart would
+        const file = f === ECG ? await asFileOf(t, sample(f), patientId) : sample(f);
+        writeFileSync(p, withAccessionNumber(file, created.body.number));
+        paths.push(p);
+      }
+      const sent = await dcmtk('storescu', ['-aet', 'BJCY_DR1', '-aec', 'ZHIYIN', '127.0.0.1', String(port), ...paths]);
       expect(sent.code).toBe(0);
       await recordConsent(t, doc, created.body.id);
       const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {

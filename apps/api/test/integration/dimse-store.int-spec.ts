@@ -8,6 +8,7 @@ import { withAccessionNumber } from '../support/dicom-edit.js';
 import { SHARED_DATA, sample, stow, stowOutcome, walk } from '../support/dicom-files.js';
 import { dcmtk } from '../support/dcmtk.js';
 import { freePort } from '../support/ports.js';
+import { asFileOf } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { multipartBodies } from '../support/multipart.js';
 
@@ -180,7 +181,8 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
     writeFileSync(
       path,
       withAccessionNumber(
-        sample('synthetic-dataset/BJDX/BJDX171271/BJDX24032900090/ECG_4_001.dcm'),
+        // recorded for this referral's patient, as the centre's ECG cart would
+        await asFileOf(t, sample('synthetic-dataset/BJDX/BJDX171271/BJDX24032900090/ECG_4_001.dcm'), rows[0].id),
         created.body.number,
       ),
     );

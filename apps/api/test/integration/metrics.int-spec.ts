@@ -1,6 +1,7 @@
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
 import { Listener } from '../support/realtime.js';
+import { asFileOf } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { recordConsent } from '../support/referrals.js';
 
@@ -85,7 +86,11 @@ describe('GET /metrics with METRICS_TOKEN', () => {
       body: { patientId, service: 'ECG', priority: 'ROUTINE', clinicalQuestion: '胸闷待查' },
     });
     expect(created.status).toBe(201);
-    const ecg = withAccessionNumber(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), created.body.number);
+    // the ECG as recorded for this patient (the sample names another)
+    const ecg = withAccessionNumber(
+      await asFileOf(t, sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), patientId),
+      created.body.number,
+    );
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
     await recordConsent(t, doc, created.body.id);
     const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {

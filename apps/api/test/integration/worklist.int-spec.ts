@@ -1,5 +1,6 @@
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
+import { asFileOf } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { recordConsent } from '../support/referrals.js';
 
@@ -25,7 +26,8 @@ describe('reader worklist', () => {
       token: doc,
       body: { patientId: rows[0].id, service: 'ECG', priority, clinicalQuestion: '胸闷待查' },
     });
-    const ecg = withAccessionNumber(sample(file), created.body.number);
+    // the ECG as recorded for this patient (the samples name others)
+    const ecg = withAccessionNumber(await asFileOf(t, sample(file), rows[0].id), created.body.number);
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
     await recordConsent(t, doc, created.body.id);
     const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {

@@ -1,16 +1,56 @@
 /**
+ * Replaces the value of a top-level element with a 2-byte length (SH, LO, PN, CS, DA, TM…) in an Explicit VR
+ * Little Endian Part 10 file; the element length is updated. Text is written as UTF-8 (the file's
+ * SpecificCharacterSet must allow it for anything outside ASCII).
+ */
+export function withElement(file: Buffer, group: number, element: number, vr: string, text: string): Buffer {
+  const tag = Buffer.alloc(6);
+  tag.writeUInt16LE(group, 0);
+  tag.writeUInt16LE(element, 2);
+  tag.write(vr, 4, 'latin1');
+  const at = file.indexOf(tag, 132);
+  if (at < 0) throw new Error(`no (${group.toString(16)},${element.toString(16)}) ${vr} element`);
+  const oldLength = file.readUInt16LE(at + 6);
+  const raw = Buffer.from(text, 'utf8');
+  const value = raw.length % 2 ? Buffer.concat([raw, Buffer.from(' ')]) : raw;
+  const head = Buffer.from(file.subarray(0, at + 8));
+  head.writeUInt16LE(value.length, at + 6);
+  return Buffer.concat([head, value, file.subarray(at + 8 + oldLength)]);
+}
+
+/** The text of a top-level element with a 2-byte length in an Explicit VR Little Endian Part 10 file, if present. */
+export function elementText(file: Buffer, group: number, element: number, vr: string): string | undefined {
+  const tag = Buffer.alloc(6);
+  tag.writeUInt16LE(group, 0);
+  tag.writeUInt16LE(element, 2);
+  tag.write(vr, 4, 'latin1');
+  const at = file.indexOf(tag, 132);
+  if (at < 0) return undefined;
+  return file.subarray(at + 8, at + 8 + file.readUInt16LE(at + 6)).toString('utf8');
+}
+
+/**
  * Sets the Accession Number (0008,0050) of an Explicit VR Little Endian Part 10 file, as a RIS
  * would when the order is placed: the value is replaced and the element length updated.
  */
 export function withAccessionNumber(file: Buffer, accession: string): Buffer {
-  const tag = Buffer.from([0x08, 0x00, 0x50, 0x00, 0x53, 0x48]); // (0008,0050) SH
-  const at = file.indexOf(tag, 132);
-  if (at < 0) throw new Error('no Accession Number element');
-  const oldLength = file.readUInt16LE(at + 6);
-  const value = Buffer.from(accession.length % 2 ? `${accession} ` : accession, 'latin1');
-  const head = Buffer.from(file.subarray(0, at + 8));
-  head.writeUInt16LE(value.length, at + 6);
-  return Buffer.concat([head, value, file.subarray(at + 8 + oldLength)]);
+  return withElement(file, 0x0008, 0x0050, 'SH', accession);
+}
+
+/**
+ * A file recorded for another patient: its PatientID, PatientName (`Wang^Jianguo=王^建国`), PatientBirthDate
+ * (YYYYMMDD) and PatientSex replaced, as a modality given that patient's order would have written them.
+ */
+export function withPatient(
+  file: Buffer,
+  patient: { id?: string; name?: string; birthDate?: string; sex?: string },
+): Buffer {
+  let out = file;
+  if (patient.id !== undefined) out = withElement(out, 0x0010, 0x0020, 'LO', patient.id);
+  if (patient.name !== undefined) out = withElement(out, 0x0010, 0x0010, 'PN', patient.name);
+  if (patient.birthDate !== undefined) out = withElement(out, 0x0010, 0x0030, 'DA', patient.birthDate);
+  if (patient.sex !== undefined) out = withElement(out, 0x0010, 0x0040, 'CS', patient.sex);
+  return out;
 }
 
 /**

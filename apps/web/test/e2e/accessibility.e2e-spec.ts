@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AxeResults } from 'axe-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
+import { asFileOf } from '../../../api/test/support/referrals.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
 import { json } from '../support/api.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
@@ -108,8 +109,9 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
 
   /** A community doctor's referral with its study (Accession Number = referral number), submitted. */
   const submitted = async (mrn: string, service: 'ECG' | 'IMAGING', files: string[], question: string) => {
+    const patientId = await patientOf(mrn);
     const created = await json(w, 'POST', '/api/referrals', doc, {
-      patientId: await patientOf(mrn),
+      patientId,
       service,
       ...(service === 'IMAGING' ? { modality: 'CT' } : {}),
       priority: 'URGENT',
@@ -119,7 +121,10 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
     const stored = await stow(
       w.url,
       doc,
-      files.map((f) => withAccessionNumber(sample(f), created.number)),
+      // each file as recorded for this patient (some samples name others)
+      await Promise.all(
+        files.map(async (f) => withAccessionNumber(await asFileOf(w.app, sample(f), patientId), created.number)),
+      ),
     );
     expect(stored.status).toBe(200);
     await recordConsent(w, doc, created.id);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
+import { asFileOf } from '../../../api/test/support/referrals.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
 import { json } from '../support/api.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
@@ -57,7 +58,9 @@ describe('daily details of a referral', () => {
   const signedEcgReferral = () => (signed ??= makeSignedEcgReferral());
   async function makeSignedEcgReferral() {
     const r = await newReferral('ECG', '心悸一小时，请判读心电图。');
-    const stored = await stow(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), r.number)]);
+    // the ECG as recorded for this patient (the sample names another)
+    const ecg = await asFileOf(w.app, sample('ecg/syn_ecg_afib_utf8.dcm'), patientId);
+    const stored = await stow(w.url, doc, [withAccessionNumber(ecg, r.number)]);
     expect(stored.status).toBe(200);
     await recordConsent(w, doc, r.id);
     await event(r.id, doc, { type: 'submit' });

@@ -3,8 +3,8 @@ import type { Page } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { api } from '../../../api/test/support/test-app.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
-import { sample, stowFiles, stowInstances } from '../support/data.js';
-import { recordConsent } from '../../../api/test/support/referrals.js';
+import { sample, stowInstances } from '../support/data.js';
+import { asFileOf, recordConsent } from '../../../api/test/support/referrals.js';
 import { recordVerbalConsent } from '../support/consent.js';
 
 // The community desk follows one referral to its end. The community doctor works in the browser; the
@@ -176,8 +176,9 @@ describe('community desk: a referral from opening to outcome', () => {
       body: { patientId, service: 'IMAGING', modality: 'CT', priority: 'STAT', clinicalQuestion: '外伤后头痛' },
     });
     const id = created.body.id as string;
-    // A CT of a patient with no record here (sample data): it links to no patient, so it may join any referral.
-    await stowFiles(w.url, doc, ['dicom/pydicom__CT_small.dcm']);
+    // A CT from another hospital's CD, stored without a referral, then attached by hand: it names this patient
+    // (a file of another patient would be held for a reason).
+    await stowInstances(w.url, doc, [await asFileOf(w.app, sample('dicom/pydicom__CT_small.dcm'), patientId)]);
     const { rows } = await w.app.db.query(`SELECT study_instance_uid FROM study WHERE referral_id IS NULL`);
     expect(rows).toHaveLength(1);
     const path = (p: string) => `/api/referrals/${id}${p}`;
@@ -218,7 +219,9 @@ describe('community desk: a referral from opening to outcome', () => {
     const id = created.body.id as string;
     const path = (p: string) => `/api/referrals/${id}${p}`;
     // An ECG whose Accession Number is the referral number joins the referral on arrival.
-    await stowInstances(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), created.body.number)]);
+    await stowInstances(w.url, doc, [
+      withAccessionNumber(await asFileOf(w.app, sample('ecg/syn_ecg_afib_utf8.dcm'), patientId), created.body.number),
+    ]);
     await recordConsent(w.app, doc, id);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
     expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);
@@ -266,7 +269,9 @@ describe('community desk: a referral from opening to outcome', () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     const path = (p: string) => `/api/referrals/${id}${p}`;
-    await stowInstances(w.url, doc, [withAccessionNumber(sample(ecgFile), created.body.number)]);
+    await stowInstances(w.url, doc, [
+      withAccessionNumber(await asFileOf(w.app, sample(ecgFile), patientId), created.body.number),
+    ]);
     await recordConsent(w.app, doc, id);
     expect((await api(w.app, 'POST', path('/events'), { token: doc, body: { type: 'submit' } })).status).toBe(200);
     expect((await api(w.app, 'POST', '/api/referrals/claim-next', { token: cardio })).body.id).toBe(id);

@@ -1,10 +1,10 @@
 import type { Page, Route } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
-import { recordConsent, referStudy } from '../../../api/test/support/referrals.js';
+import { asFileOf, recordConsent, referStudy } from '../../../api/test/support/referrals.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
-import { REAL_ECG, REAL_ECG_BPM, sample, stowFiles, syntheticIndex } from '../support/data.js';
+import { REAL_ECG, REAL_ECG_BPM, sample, stowFiles, stowInstances, syntheticIndex } from '../support/data.js';
 
 /** A response held back until released: one answer arriving after another, on purpose. */
 function heldBack() {
@@ -30,8 +30,10 @@ describe('ECG viewer', () => {
 
   beforeAll(async () => {
     w = await startWebTest();
-    await stowFiles(w.url, await w.app.login('doc.hyjq'), [REAL_ECG]);
-    await stowFiles(w.url, await w.app.login('doc.hyqc'), [`synthetic-dataset/${syntheticEcg.file}`]);
+    // The real (anonymised) ECG as recorded for 孙娟, whose referral it joins.
+    const sunJuan = (await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`)).rows[0].id as string;
+    await stowInstances(w.url, await w.app.login('doc.bjcy'), [await asFileOf(w.app, sample(REAL_ECG), sunJuan)]);
+    await stowFiles(w.url, await w.app.login('doc.bjhd'), [`synthetic-dataset/${syntheticEcg.file}`]);
     // Each centre refers its ECG to the hub's ECG reading centre, whose cardiologists then see it.
     for (const [doctor, mrn] of [
       ['doc.hyjq', 'BJCY100000'],
@@ -60,7 +62,7 @@ describe('ECG viewer', () => {
   const measuredBpm = async () => Number(await page.getByTestId('ecg-heartRate').getAttribute('data-value'));
 
   it('measures the real ECG’s rate within 2 beats per minute of the device', async () => {
-    await openEcgOf('Anonymous');
+    await openEcgOf('Sun');
     expect(Math.abs((await measuredBpm()) - REAL_ECG_BPM)).toBeLessThan(2);
   });
 
@@ -72,7 +74,7 @@ describe('ECG viewer', () => {
   });
 
   it('draws to scale: a 1 mV calibration pulse is 10 mm at the nominal zoom, and twice that at 200 %', async () => {
-    await openEcgOf('Anonymous');
+    await openEcgOf('Sun');
     const paper = page.getByTestId('ecg-paper');
     const pulseMm = async () => {
       const pxPerMm = Number(await paper.getAttribute('data-px-per-mm'));
@@ -97,7 +99,7 @@ describe('ECG viewer', () => {
   });
 
   it('calipers measure an interval: 25 mm of paper is 1000 ms', async () => {
-    await openEcgOf('Anonymous');
+    await openEcgOf('Sun');
     await page.getByTestId('calipers-toggle').click();
     const paper = page.getByTestId('ecg-paper');
     const pxPerMm = Number(await paper.getAttribute('data-px-per-mm'));
@@ -124,13 +126,16 @@ describe('ECG viewer', () => {
     const coord = await w.app.login('coord.liu');
     const reader = await w.app.login('card.zhang');
     const id = async (sql: string, value: string) => (await w.app.db.query(sql, [value])).rows[0].id as string;
+    const patientId = await id('SELECT id FROM patient WHERE mrn = $1', 'BJCY100000');
     const referral = await json(w, 'POST', '/api/referrals', doc, {
-      patientId: await id('SELECT id FROM patient WHERE mrn = $1', 'BJCY100000'),
+      patientId,
       service: 'ECG',
       priority: 'ROUTINE',
       clinicalQuestion: '心悸两周，请判读心电图。',
     });
-    const stored = await stow(w.url, doc, [withAccessionNumber(sample('ecg/syn_ecg_afib_utf8.dcm'), referral.number)]);
+    // the ECG as recorded for this patient (the sample names another)
+    const afib = await asFileOf(w.app, sample('ecg/syn_ecg_afib_utf8.dcm'), patientId);
+    const stored = await stow(w.url, doc, [withAccessionNumber(afib, referral.number)]);
     expect(stored.status).toBe(200);
     const event = (body: object, token: string) => json(w, 'POST', `/api/referrals/${referral.id}/events`, token, body);
     await recordConsent(w, doc, referral.id);

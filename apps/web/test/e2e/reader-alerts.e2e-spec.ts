@@ -4,6 +4,7 @@ import { TimersService } from '../../../api/src/modules/referrals/timers.service
 import type { BrowserContext } from 'playwright-core';
 import { stow } from '../../../api/test/support/dicom-files.js';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
+import { asFileOf } from '../../../api/test/support/referrals.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 import { REAL_ECG, sample } from '../support/data.js';
@@ -63,7 +64,9 @@ describe('alerts a reader cannot miss', () => {
     // The first referral gets the real ECG by STOW-RS; the rules only need a study count for the others
     // (one study belongs to one referral).
     if (!stowed) {
-      const stored = await stow(w.url, doc, [withAccessionNumber(sample(REAL_ECG), created.number)]);
+      // the real ECG as recorded for this patient (the sample is anonymised)
+      const ecg = await asFileOf(w.app, sample(REAL_ECG), rows[0].id);
+      const stored = await stow(w.url, doc, [withAccessionNumber(ecg, created.number)]);
       expect(stored.status).toBe(200);
       stowed = true;
     } else {

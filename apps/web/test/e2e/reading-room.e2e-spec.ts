@@ -1,5 +1,6 @@
 import type { Page, Request } from 'playwright-core';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
+import { asFileOf } from '../../../api/test/support/referrals.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
@@ -37,7 +38,10 @@ describe('reading room', () => {
     const stored = await stow(
       w.url,
       doc,
-      opts.files.map((f) => withAccessionNumber(sample(f), created.number)),
+      // each file as recorded for this patient (some samples name others)
+      await Promise.all(
+        opts.files.map(async (f) => withAccessionNumber(await asFileOf(w.app, sample(f), rows[0].id), created.number)),
+      ),
     );
     expect(stored.status).toBe(200);
     await recordConsent(w, doc, created.id);

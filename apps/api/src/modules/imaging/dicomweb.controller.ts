@@ -72,10 +72,12 @@ export class DicomwebController {
     res.once('close', onClose);
     // Counted from the answer (and the refusal) as the client sees them; a client that went away is
     // counted among the aborted requests instead.
-    const result = await this.stow.store(req, actor, this.baseUrl(req), study, gone.signal).catch((err: unknown) => {
-      if (!req.destroyed) this.metrics.observeStowError('stow', err);
-      throw err;
-    });
+    const result = await this.stow
+      .store(req, actor, this.baseUrl(req), study, gone.signal, patientOverrideHeader(req))
+      .catch((err: unknown) => {
+        if (!req.destroyed) this.metrics.observeStowError('stow', err);
+        throw err;
+      });
     this.metrics.observeStowResult('stow', result.body);
     // A POST answer: no ETag or freshness checks, so written directly.
     const body = Buffer.from(JSON.stringify(result.body));
@@ -478,4 +480,22 @@ function renderOptions(req: Request): RenderOptions {
     opts.quality = Number(q);
   }
   return opts;
+}
+
+/**
+ * `X-Zhiyin-Patient-Override: <reason>`: the sender confirms that files whose patient identity differs from their
+ * referral's patient are this patient's all the same. A reason in Chinese is sent percent-encoded (UTF-8), as HTTP
+ * header values are Latin-1.
+ */
+export function patientOverrideHeader(req: Request): string | undefined {
+  const raw = req.headers['x-zhiyin-patient-override'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new AppError('BAD_REQUEST', 'X-Zhiyin-Patient-Override must be plain text or percent-encoded UTF-8.', {
+      reason: 'INVALID_OVERRIDE',
+    });
+  }
 }

@@ -77,6 +77,25 @@ function targetFilter(t: StudyTarget, param: (value: unknown) => string): string
   return where;
 }
 
+/** A study's filing, as `filing` reads it. */
+export interface FilingRow {
+  study_id: string;
+  study_instance_uid: string;
+  readable: boolean;
+  dicom_patient_id: string | null;
+  patient_name: { Alphabetic?: string; Ideographic?: string; Phonetic?: string } | null;
+  patient_sex: string | null;
+  patient_birth_date: string | null;
+  patient_id: string | null;
+  mrn: string | null;
+  name_zh: string | null;
+  name_pinyin: string | null;
+  sex: string | null;
+  birth_date: string | null;
+  referral_id: string | null;
+  referral_number: string | null;
+}
+
 /** One instance ready to be indexed: its study UID (for the lock order) and its row data as JSON. */
 export interface IndexItem {
   studyUid: string;
@@ -354,6 +373,25 @@ export class ImagingRepository {
       `SELECT ${q.select} FROM ${q.from} WHERE ${where.join(' AND ')} ORDER BY ${q.order} LIMIT ${q.limit} OFFSET ${q.offset}`,
       params,
     );
+  }
+
+  /**
+   * The patient record and referral a study is filed under, with the identity its file carries, and whether the
+   * reader's scope reaches it; null when there is no such study.
+   */
+  async filing(studyUid: string, scope: StudyReadScope): Promise<FilingRow | null> {
+    const params: unknown[] = [];
+    const param = placeholders(params);
+    const { rows } = await this.pool.query<FilingRow>(
+      `SELECT st.id AS study_id, st.study_instance_uid, ${studyScopeFilter(scope, param)} AS readable,
+              st.dicom_patient_id, st.patient_name, st.patient_sex, st.patient_birth_date,
+              p.id AS patient_id, p.mrn, p.family_name_zh || p.given_name_zh AS name_zh, p.name_pinyin, p.sex,
+              p.birth_date::text AS birth_date, r.id AS referral_id, r.number AS referral_number
+         FROM study st LEFT JOIN patient p ON p.id = st.patient_id LEFT JOIN referral r ON r.id = st.referral_id
+        WHERE st.study_instance_uid = ${param(studyUid)}`,
+      params,
+    );
+    return rows[0] ?? null;
   }
 
   /**

@@ -273,7 +273,11 @@ export class QidoService {
     };
     switch (field) {
       case 'patientId':
-        w.sql.push(text('st.dicom_patient_id', value));
+        // A study filed under a patient record (it joined that patient's referral) is found by the record's
+        // number too, whatever Patient ID its file carries: the patient's page lists every study of the patient.
+        w.sql.push(
+          `(${text('st.dicom_patient_id', value)} OR EXISTS (SELECT 1 FROM patient fp WHERE fp.id = st.patient_id AND ${text('fp.mrn', value)}))`,
+        );
         return;
       case 'accessionNumber':
         w.sql.push(text('st.accession_number', value));

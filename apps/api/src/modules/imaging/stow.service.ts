@@ -1,9 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { PatientMismatchDetails } from '@zhiyin/contracts';
+import { patientOverrideReason } from '@zhiyin/workflow';
 import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
+import {
+  acquiredAt,
+  isReferralNumber,
+  PatientCheckService,
+  type FileIdentity,
+  type JoiningReferral,
+  type PatientOverride,
+} from '#src/modules/referrals/patient-check.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { analysePart, fileSource, memorySource, type AnalysedPart, type PartSource } from './analyse-part.js';
 import { BlobStore, MemoryBlob, type TempBlob } from './blob-store.js';
@@ -41,7 +51,16 @@ export interface ReceivedFile {
 export interface PreparedPart {
   ids: { sopClassUid: string; sopInstanceUid: string; studyUid: string; seriesUid: string };
   accessionNumber: string | undefined;
+  /** the patient the file names and when it was recorded, checked before it joins a referral */
+  patient: FileIdentity;
   item: IndexItem;
+}
+
+function recordedAt(part: AnalysedPart): string | null {
+  const s = part.summary;
+  const dt = part.metadata['0008002A']?.Value?.[0];
+  if (typeof dt === 'string' && /^\d{8}/.test(dt)) return acquiredAt(dt.slice(0, 8), dt.slice(8));
+  return acquiredAt(s.studyDate, s.studyTime);
 }
 
 function prepare(part: AnalysedPart | PartFailure, sha256: string, size: number): PreparedPart | PartFailure {
@@ -55,6 +74,14 @@ function prepare(part: AnalysedPart | PartFailure, sha256: string, size: number)
       seriesUid: s.seriesInstanceUid,
     },
     accessionNumber: s.accessionNumber,
+    patient: {
+      studyInstanceUid: s.studyInstanceUid,
+      patientId: s.patientId,
+      name: s.patientName,
+      sex: s.sex,
+      birthDate: s.patientBirthDate,
+      acquiredAt: recordedAt(part),
+    },
     item: indexItem(part, sha256, size),
   };
 }
@@ -87,6 +114,16 @@ const CLOSE = { Connection: 'close' };
 export interface StowResult {
   status: 200 | 202 | 409;
   body: Record<string, unknown>;
+  /** the first file held because it names another patient than its referral's (both identities) */
+  mismatch?: PatientMismatchDetails;
+}
+
+/** A candidate for storage: a checked part and its received file. */
+interface Candidate {
+  index: number;
+  part: PreparedPart;
+  temp: ReceivedFile;
+  sha256: string;
 }
 
 type Outcome = (StoreOutcome | PartFailure) & {
@@ -107,6 +144,7 @@ export class StowService {
     private readonly repo: ImagingRepository,
     private readonly audit: AuditService,
     private readonly referrals: ReferralsService,
+    private readonly patientCheck: PatientCheckService,
   ) {}
 
   /**
@@ -119,6 +157,7 @@ export class StowService {
     baseUrl: string,
     expectedStudyUid?: string,
     signal?: AbortSignal,
+    patientOverride?: string,
   ): Promise<StowResult> {
     const boundary = this.refusing(req, () => this.checkRequestHeaders(req));
     // A small request is held in memory and each part written once, straight into the store, while
@@ -133,7 +172,7 @@ export class StowService {
     this.heldInMemory += held;
     try {
       const received = await this.refusingAsync(req, () => this.receive(req, boundary, held > 0, signal));
-      return await this.ingest(received, actor, baseUrl, expectedStudyUid, undefined, signal);
+      return await this.ingest(received, actor, baseUrl, expectedStudyUid, undefined, signal, patientOverride);
     } finally {
       this.heldInMemory -= held;
     }
@@ -151,13 +190,15 @@ export class StowService {
     /** an upload made for this referral: its studies join it */
     referralId?: string,
     signal?: AbortSignal,
+    /** the sender's reason for letting a file of another identity join its referral */
+    patientOverride?: string,
   ): Promise<StowResult> {
     let announced: Announcement | undefined;
     const unpin: (() => void)[] = [];
     try {
       if (received.length === 0) throw new AppError('BAD_REQUEST', 'The request contains no DICOM instances.');
       const outcomes: Outcome[] = [];
-      const candidates: { index: number; part: PreparedPart; temp: ReceivedFile; sha256: string }[] = [];
+      let candidates: Candidate[] = [];
       for (const [index, r] of received.entries()) {
         if (r.contentType && r.contentType !== 'application/dicom') {
           outcomes[index] = {
@@ -186,6 +227,10 @@ export class StowService {
         outcomes[index] = { ...part.ids, code: 'PENDING', message: '', reason: 0 };
         candidates.push({ index, part, temp: r.temp, sha256: r.sha256 });
       }
+      // A file joining a referral is checked against its patient before anything of it is stored.
+      stopIfGone(signal);
+      const checked = await this.holdOtherPatients(candidates, outcomes, actor, referralId, patientOverride);
+      candidates = checked.kept;
       if (candidates.length > 0) {
         // Files first (durable, content-addressed), then the index and the audit in one transaction.
         // Until the index has answered, the sweeper leaves these files alone (see SweeperService).
@@ -241,22 +286,74 @@ export class StowService {
           }
         });
         // A study whose Accession Number is a referral number of this centre joins that referral.
-        const accessions = new Map<string, string | undefined>();
+        const accessions = new Map<string, { accession: string | undefined; studyUid: string }>();
         stored.forEach((o, i) => {
-          if (!('code' in o)) accessions.set(o.studyId, candidates[i]!.part.accessionNumber);
+          const part = candidates[i]!.part;
+          if (!('code' in o))
+            accessions.set(o.studyId, { accession: part.accessionNumber, studyUid: part.ids.studyUid });
         });
-        for (const [studyId, accession] of accessions) {
-          if (referralId) await this.referrals.linkToReferral(actor, studyId, referralId);
-          else await this.referrals.linkByAccession(actor, studyId, accession ?? null);
+        for (const [studyId, { accession, studyUid }] of accessions) {
+          const override = checked.overrides.get(studyUid);
+          if (referralId) await this.referrals.linkToReferral(actor, studyId, referralId, override);
+          else await this.referrals.linkByAccession(actor, studyId, accession ?? null, override);
         }
       }
       if (candidates.length === 0) await this.auditRefused(outcomes);
-      return this.response(outcomes, baseUrl);
+      return { ...this.response(outcomes, baseUrl), ...(checked.mismatch ? { mismatch: checked.mismatch } : {}) };
     } finally {
       announced?.withdraw();
       for (const u of unpin) u();
       await Promise.all(received.map((r) => r.temp.discard()));
     }
+  }
+
+  /**
+   * Holds every candidate that would join a referral (named by the upload, or by its Accession Number) and is not
+   * shown to be that referral patient's, unless the sender gave a reason to let it join: a held file is refused
+   * with PATIENT_MISMATCH and nothing of it is stored.
+   */
+  private async holdOtherPatients(
+    candidates: Candidate[],
+    outcomes: Outcome[],
+    actor: Actor,
+    referralId: string | undefined,
+    overrideReason: string | undefined,
+  ): Promise<{ kept: Candidate[]; overrides: Map<string, PatientOverride>; mismatch?: PatientMismatchDetails }> {
+    const reason = patientOverrideReason(overrideReason);
+    const targets = new Map<string, Promise<JoiningReferral | undefined>>();
+    const target = (by: 'id' | 'number', value: string) => {
+      const key = `${by}:${value}`;
+      if (!targets.has(key)) targets.set(key, this.patientCheck.joining(actor, by, value));
+      return targets.get(key)!;
+    };
+    const kept: Candidate[] = [];
+    const overrides = new Map<string, PatientOverride>();
+    let mismatch: PatientMismatchDetails | undefined;
+    for (const c of candidates) {
+      const accession = c.part.accessionNumber?.trim();
+      const joining = referralId
+        ? await target('id', referralId)
+        : accession && isReferralNumber(accession)
+          ? await target('number', accession)
+          : undefined;
+      const match = joining && this.patientCheck.compare(c.part.patient, joining);
+      if (!joining || !match || !match.held) {
+        kept.push(c);
+      } else if (reason) {
+        overrides.set(c.part.ids.studyUid, { reason, differing: match.differing });
+        kept.push(c);
+      } else {
+        const details = this.patientCheck.details(c.part.patient, joining, match);
+        mismatch ??= details;
+        outcomes[c.index] = {
+          ...c.part.ids,
+          code: 'PATIENT_MISMATCH',
+          message: this.patientCheck.sentence(details),
+          reason: FAILURE.PROCESSING_FAILURE,
+        };
+      }
+    }
+    return { kept, overrides, mismatch };
   }
 
   private checkRequestHeaders(req: IncomingMessage): string {

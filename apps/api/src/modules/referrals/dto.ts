@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CANCEL_REASONS,
   OUTCOMES,
+  PATIENT_OVERRIDE_REASON_MAX,
   PRIORITIES,
   REFERRAL_STATES,
   SERVICES,
@@ -39,6 +40,12 @@ export class UpdateReferralDto {
 
 export class AttachStudyDto {
   @ApiProperty() @IsString() @Matches(/^[0-9.]{1,64}$/) studyInstanceUid: string;
+  /** Confirms that a study whose file names another patient (or none) is this referral's patient's: why. */
+  @ApiPropertyOptional({ maxLength: PATIENT_OVERRIDE_REASON_MAX })
+  @IsOptional()
+  @IsString()
+  @MaxLength(PATIENT_OVERRIDE_REASON_MAX)
+  patientOverrideReason?: string;
 }
 
 /** Events that need no report or plan content; report and plan have their own endpoints. */

@@ -67,7 +67,7 @@ export class ReferralsController {
   @HttpCode(200)
   @Roles('community_doctor')
   attach(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: AttachStudyDto) {
-    return this.referrals.attachStudy(actor, id, dto.studyInstanceUid);
+    return this.referrals.attachStudy(actor, id, dto.studyInstanceUid, dto.patientOverrideReason);
   }
 
   /** Moves the referral: submit, accept, decline, ask and answer, reassign, cancel, close… */

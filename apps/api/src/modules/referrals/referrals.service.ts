@@ -5,8 +5,10 @@ import {
   createReferral,
   type ReferralEvent,
   type ReferralSnapshot,
+  patientOverrideReason,
   type Service,
 } from '@zhiyin/workflow';
+import type { PersonName } from '@zhiyin/dicom';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
@@ -17,6 +19,7 @@ import { rooms, serviceOfSpecialty } from '#src/modules/realtime/rooms.js';
 import { ConsentRepository } from './consent.repository.js';
 import type { CreateReferralDto, ListReferralsDto, ReferralEventDto, UpdateReferralDto } from './dto.js';
 import { refusal } from './referral.errors.js';
+import { acquiredAt, isReferralNumber, PatientCheckService, type PatientOverride } from './patient-check.service.js';
 import { RouterService } from './router.service.js';
 import { rulesActor, TransitionService, type ReferralRow } from './transition.service.js';
 
@@ -92,6 +95,7 @@ export class ReferralsService {
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly consent: ConsentRepository,
+    private readonly patientCheck: PatientCheckService,
   ) {}
 
   async create(actor: Actor, dto: CreateReferralDto) {
@@ -231,12 +235,14 @@ export class ReferralsService {
       throw notFound('Referral');
     }
     const [studies, history, consent] = await Promise.all([
-      this.ds.query(
-        `SELECT study_instance_uid AS "studyInstanceUid", modalities, series_count AS "seriesCount", instance_count AS "instanceCount",
-                study_date::text AS "studyDate", study_description AS "studyDescription"
-           FROM study WHERE referral_id = $1 ORDER BY created_at`,
-        [id],
-      ),
+      this.patientCheck.studiesOf(id, {
+        mrn: r.patient_mrn as string,
+        familyNameZh: r.patient_name as string,
+        givenNameZh: '',
+        namePinyin: r.patient_name_pinyin as string | null,
+        sex: r.patient_sex as string,
+        birthDate: r.patient_birth_date as string,
+      }),
       this.ds.query(
         `SELECT e.id, e.at, e.event, e.from_state AS "from", e.to_state AS "to", e.actor_role AS "actorRole", e.actor_id AS "actorId",
                 u.display_name_zh AS "actorNameZh", u.display_name_en AS "actorNameEn", e.details
@@ -294,27 +300,73 @@ export class ReferralsService {
     return this.get(actor, id, false);
   }
 
-  /** Links a study the caller's centre sent (by its Study Instance UID) to the referral. */
-  async attachStudy(actor: Actor, id: string, studyUid: string) {
+  /**
+   * Links a study the caller's centre sent (by its Study Instance UID) to the referral, once its patient identity
+   * is shown to be the referral patient's, or the caller confirms it is with `overrideReason`.
+   */
+  async attachStudy(actor: Actor, id: string, studyUid: string, overrideReason?: string) {
+    const reason = patientOverrideReason(overrideReason);
     await this.inTransition(actor, id, undefined, async (m, row) => {
       const [study] = await m.query<
-        { id: string; facility_id: string; referral_id: string | null; patient_id: string | null }[]
-      >('SELECT id, facility_id, referral_id, patient_id FROM study WHERE study_instance_uid = $1 FOR UPDATE', [
-        studyUid,
-      ]);
+        {
+          id: string;
+          facility_id: string;
+          referral_id: string | null;
+          patient_id: string | null;
+          dicom_patient_id: string | null;
+          patient_name: PersonName | null;
+          patient_sex: string | null;
+          patient_birth_date: string | null;
+          study_date: string | null;
+          study_time: string | null;
+        }[]
+      >(
+        `SELECT id, facility_id, referral_id, patient_id, dicom_patient_id, patient_name, patient_sex, patient_birth_date,
+                to_char(study_date, 'YYYYMMDD') AS study_date, study_time
+           FROM study WHERE study_instance_uid = $1 FOR UPDATE`,
+        [studyUid],
+      );
       if (!study || study.facility_id !== actor.facilityId) throw notFound('Study');
       if (study.referral_id === id) throw new AppError('CONFLICT', 'This study is already attached to this referral.');
       if (study.referral_id) throw new AppError('CONFLICT', 'This study is attached to another referral.');
-      if (study.patient_id && study.patient_id !== row.snapshot.patientId) {
+      const target = await this.patientCheck.joining(actor, 'id', id, m);
+      if (!target) throw notFound('Referral');
+      const file = {
+        studyInstanceUid: studyUid,
+        patientId: study.dicom_patient_id,
+        name: study.patient_name,
+        sex: study.patient_sex,
+        birthDate: study.patient_birth_date,
+        acquiredAt: acquiredAt(study.study_date, study.study_time),
+      };
+      const match = this.patientCheck.compare(file, target);
+      if (match.held && !reason) throw this.patientCheck.refusal(this.patientCheck.details(file, target, match));
+      if (!match.held && study.patient_id && study.patient_id !== row.snapshot.patientId) {
         throw new AppError('CONFLICT', 'This study belongs to another patient.');
       }
       const applied = await this.transitions.apply(m, row, { type: 'attach_study' }, actor, { studyId: study.id });
-      await m.query('UPDATE study SET referral_id = $1, patient_id = COALESCE(patient_id, $2) WHERE id = $3', [
+      // Filed under the referral's patient: the study page and the patient's page find it there.
+      await m.query('UPDATE study SET referral_id = $1, patient_id = $2 WHERE id = $3', [
         id,
         row.snapshot.patientId,
         study.id,
       ]);
+      if (match.held && reason)
+        await this.patientCheck.recordOverride(m, actor, study.id, target, { reason, differing: match.differing });
       return applied.next.service;
+    }).catch(async (err: unknown) => {
+      // A held study is a refused write about this patient: audited (field names only), then answered.
+      if (err instanceof AppError && err.code === 'PATIENT_MISMATCH') {
+        const d = err.details as { differing?: string[]; verdict?: string } | undefined;
+        await this.audit.record({
+          action: 'referral.attach_study',
+          resourceType: 'referral',
+          resourceId: id,
+          outcome: 'denied',
+          details: { reason: 'PATIENT_MISMATCH', verdict: d?.verdict, differing: d?.differing },
+        });
+      }
+      throw err;
     });
     return this.get(actor, id, false);
   }
@@ -323,14 +375,19 @@ export class ReferralsService {
    * Links a study sent by STOW-RS or an upload whose Accession Number is a referral number of the
    * same centre (the referral number is the Accession Number). Quietly does nothing otherwise.
    */
-  async linkByAccession(actor: Actor, studyId: string, accession: string | null): Promise<void> {
-    if (!accession || !/^ZY\d{11}$/.test(accession)) return;
-    await this.link(actor, studyId, 'number', accession);
+  async linkByAccession(
+    actor: Actor,
+    studyId: string,
+    accession: string | null,
+    override?: PatientOverride,
+  ): Promise<void> {
+    if (!accession || !isReferralNumber(accession)) return;
+    await this.link(actor, studyId, 'number', accession, override);
   }
 
   /** Links a study uploaded for a referral (the upload named it); quietly does nothing when it may not. */
-  async linkToReferral(actor: Actor, studyId: string, referralId: string): Promise<void> {
-    await this.link(actor, studyId, 'id', referralId);
+  async linkToReferral(actor: Actor, studyId: string, referralId: string, override?: PatientOverride): Promise<void> {
+    await this.link(actor, studyId, 'id', referralId, override);
   }
 
   /** 404 unless the caller's centre may add studies to this open referral (checked when an upload names it). */
@@ -353,7 +410,13 @@ export class ReferralsService {
     return ref?.id;
   }
 
-  private async link(actor: Actor, studyId: string, by: 'id' | 'number', value: string): Promise<void> {
+  private async link(
+    actor: Actor,
+    studyId: string,
+    by: 'id' | 'number',
+    value: string,
+    override?: PatientOverride,
+  ): Promise<void> {
     await this.ds.transaction(async (m) => {
       const refId = await this.openReferralOfCentre(m, actor, by, value);
       const [study] = await m.query<{ referral_id: string | null; patient_id: string | null }[]>(
@@ -363,18 +426,27 @@ export class ReferralsService {
       if (!refId || !study || study.referral_id) return;
       const row = await this.transitions.lock(m, refId);
       if (!row) return;
-      // A study of another patient is never linked quietly (attaching it by hand says why).
-      if (study.patient_id && study.patient_id !== row.snapshot.patientId) return;
+      // A study of another patient is never linked quietly: the ingest held it unless the sender confirmed it.
+      if (!override && study.patient_id && study.patient_id !== row.snapshot.patientId) return;
       try {
         await this.transitions.apply(m, row, { type: 'attach_study' }, actor, { studyId });
       } catch {
         return; // the referral's state does not take studies now: leave the study unlinked
       }
-      await m.query('UPDATE study SET referral_id = $1, patient_id = COALESCE(patient_id, $2) WHERE id = $3', [
+      // Filed under the referral's patient: the study page and the patient's page find it there.
+      await m.query('UPDATE study SET referral_id = $1, patient_id = $2 WHERE id = $3', [
         refId,
         row.snapshot.patientId,
         studyId,
       ]);
+      if (override)
+        await this.patientCheck.recordOverride(
+          m,
+          actor,
+          studyId,
+          { referralId: refId, patientId: row.snapshot.patientId },
+          override,
+        );
     });
     this.outbox.kick();
   }

@@ -13,6 +13,7 @@ import { PublicUrl } from '#src/common/public-url.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { MetricsService } from '#src/modules/metrics/metrics.service.js';
+import { PatientCheckService } from '#src/modules/referrals/patient-check.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { ConversionService } from '#src/modules/conversion/conversion.service.js';
 import { convertibleKind } from '#src/modules/conversion/detect.js';
@@ -54,6 +55,7 @@ export class UploadsService implements OnModuleDestroy {
     private readonly tokens: TokenService,
     private readonly stow: StowService,
     private readonly referrals: ReferralsService,
+    private readonly patientCheck: PatientCheckService,
     private readonly publicUrl: PublicUrl,
     private readonly metrics: MetricsService,
     private readonly conversion: ConversionService,
@@ -141,9 +143,22 @@ export class UploadsService implements OnModuleDestroy {
             `${this.origin.getStore() ?? ''}/dicomweb`,
             undefined,
             upload.metadata?.referral ?? undefined,
+            undefined,
+            upload.metadata?.patientOverride ?? undefined,
           ),
         );
         this.metrics.observeStowResult('upload', result.body);
+        // Another patient's file: both identities, for the doctor to remove it or confirm it with a reason.
+        if (result.mismatch) {
+          const refusal = this.patientCheck.refusal(result.mismatch);
+          return {
+            status_code: refusal.status,
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({
+              error: { code: refusal.code, message: refusal.message, details: result.mismatch },
+            }),
+          };
+        }
         return {
           status_code: result.status === 200 ? 200 : 422,
           headers: { 'Content-Type': 'application/dicom+json' },

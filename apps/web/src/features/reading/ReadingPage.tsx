@@ -19,6 +19,7 @@ import { ReportForm } from './ReportForm';
 import { LiveIndicator, useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
 import { StudyPane } from './StudyPane';
+import { StudyProvenance } from './StudyProvenance';
 import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
 import './reading.css';
@@ -296,6 +297,7 @@ function Workspace({ id }: { id: string }) {
       </header>
 
       <section className="card reading-viewer" aria-label={t('reading.study')} ref={viewerRef}>
+        <StudyProvenance referral={r} />
         <StudyPane
           studies={r.studies}
           confirmedValues={report.draft.measurements}

@@ -14,6 +14,7 @@ import {
   TIMER_LABELS,
   type ReferralEventType,
 } from '@zhiyin/workflow';
+import type { PatientMismatchDetails } from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../lib/auth';
@@ -25,6 +26,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { returnFocusOnClose } from '../../lib/focus';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { searchStudies } from '../studies/qido';
+import { HeldFile } from '../uploads/HeldFile';
 import { UploadPanel } from '../uploads/UploadPanel';
 import { useStoredUploads } from '../uploads/useStoredUploads';
 import {
@@ -503,17 +505,22 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
   const linked = new Set(r.studies.map((s) => s.studyInstanceUid));
   const candidates = (existing.data ?? []).filter((s) => !linked.has(s.studyUid));
 
-  const attach = async (uid: string) => {
+  // A study whose file names another patient is held here with both identities, until confirmed with a reason.
+  const [held, setHeld] = useState<{ uid: string; mismatch: PatientMismatchDetails }>();
+  const attach = async (uid: string, overrideReason?: string) => {
     setBusy(uid);
     setError(undefined);
     try {
       await referral.step(
         ['attach_study'],
-        () => attachStudy(r.id, uid),
+        () => attachStudy(r.id, uid, overrideReason),
         (next) => next,
       );
+      setHeld(undefined);
     } catch (err) {
-      setError(err);
+      if (err instanceof ApiError && err.code === 'PATIENT_MISMATCH' && err.details)
+        setHeld({ uid, mismatch: err.details as unknown as PatientMismatchDetails });
+      else setError(err);
     } finally {
       setBusy('');
     }
@@ -602,6 +609,16 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
                 </li>
               ))}
             </ul>
+          )}
+          {held && (
+            <HeldFile
+              id={0}
+              path={held.uid}
+              mismatch={held.mismatch}
+              onConfirm={(reason) => void attach(held.uid, reason)}
+              onRemove={() => setHeld(undefined)}
+              removeLabel="upload.held.skip"
+            />
           )}
           {error instanceof ApiError && error.code === 'CONFLICT' ? (
             <p className="error" role="alert">

@@ -1,3 +1,4 @@
+import type { ReferralStudyView } from '@zhiyin/contracts';
 import type {
   CancelReason,
   Disposition,
@@ -50,14 +51,8 @@ export interface ReferralSummary {
   plan_signers?: ('community_doctor' | 'specialist')[] | null;
 }
 
-export interface ReferralStudy {
-  studyInstanceUid: string;
-  modalities: string[] | null;
-  seriesCount: number;
-  instanceCount: number;
-  studyDate: string | null;
-  studyDescription: string | null;
-}
+/** A study of the referral with the file's own patient, recording time, device and centre (see contracts). */
+export type ReferralStudy = ReferralStudyView;
 
 export interface HistoryRow {
   id: string;
@@ -211,8 +206,11 @@ export const createReferral = (body: {
 export const fireEvent = (id: string, body: EventInput) =>
   api<ReferralDetail>(`${base(id)}/events`, { method: 'POST', body });
 
-export const attachStudy = (id: string, studyInstanceUid: string) =>
-  api<ReferralDetail>(`${base(id)}/studies`, { method: 'POST', body: { studyInstanceUid } });
+export const attachStudy = (id: string, studyInstanceUid: string, patientOverrideReason?: string) =>
+  api<ReferralDetail>(`${base(id)}/studies`, {
+    method: 'POST',
+    body: { studyInstanceUid, ...(patientOverrideReason ? { patientOverrideReason } : {}) },
+  });
 
 export const getMessages = (id: string, signal?: AbortSignal) => api<Message[]>(`${base(id)}/messages`, { signal });
 

@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
-import { authorizedFetch } from '../../lib/api';
+import type { StudyFiling } from '@zhiyin/contracts';
+import { api, authorizedFetch } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { dicomDate, first, listSeries, personName, type DicomJson } from './qido';
@@ -26,10 +27,18 @@ export default function StudyPage() {
   const { t, lang } = useI18n();
   const series = useAsync((signal) => listSeries(studyUid, signal), [studyUid]);
   const header = useAsync((signal) => studyHeader(studyUid, signal), [studyUid]);
+  // Whose it is on file: a study that joined a referral is filed under that patient, whatever its file says.
+  const filing = useAsync(
+    (signal) =>
+      api<StudyFiling>(`/api/studies/${encodeURIComponent(studyUid)}/filing`, { signal }).catch(() => undefined),
+    [studyUid],
+  );
+  const filed = filing.data?.patient;
   const list = series.data ?? [];
   const selectedUid = params.get('series') ?? list[0]?.seriesUid;
   const selected = list.find((s) => s.seriesUid === selectedUid);
-  const patient = personName(header.data, '00100010', lang);
+  const filePatient = personName(header.data, '00100010', lang);
+  const patient = filed ? filed.nameZh : filePatient;
   usePageTitle('study.title', patient || undefined);
 
   // Open the first series straight away so the reader sees images without a click.
@@ -43,9 +52,32 @@ export default function StudyPage() {
         <Link to="/studies">{t('studies.title')}</Link> <span aria-hidden="true">›</span>
       </nav>
       <div className="page-head">
-        <h1>
-          {patient || t('studies.unnamed')} <span className="muted small mono">{first(header.data, '00100020')}</span>
+        <h1 data-testid="study-patient">
+          {patient || t('studies.unnamed')}{' '}
+          <span className="muted small mono">{filed ? filed.mrn : first(header.data, '00100020')}</span>
         </h1>
+        {filed && (
+          <p className="muted small" data-testid="study-filing">
+            {filing.data?.referral && (
+              <>
+                {t('study.filedReferral')}{' '}
+                <Link to={`/referrals/${filing.data.referral.id}`} className="mono">
+                  {filing.data.referral.number}
+                </Link>{' '}
+                ·{' '}
+              </>
+            )}
+            {t('study.filePatient', {
+              name: filePatient || '—',
+              id: first(header.data, '00100020') ?? '—',
+            })}
+          </p>
+        )}
+        {filing.data?.identity && filing.data.identity.verdict !== 'match' && (
+          <p className="warning" role="alert" data-testid="study-identity-warning">
+            {t('study.identityDiffers')}
+          </p>
+        )}
         <p className="muted">
           {dicomDate(first(header.data, '00080020'))} · {first(header.data, '00081030') ?? ''}{' '}
           {first(header.data, '00080050') ? `· ${t('studies.accession')} ${first(header.data, '00080050')}` : ''}

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { SEXES } from '../patients/api';
 import { dicomDate } from '../studies/qido';
+import { HeldFile } from './HeldFile';
 import { uploadQueue, type UploadItem } from './queue';
 import { filesOfDrop, filesOfInput, groupByStudy, scanFile, type ScannedFile } from './scan';
 
@@ -114,7 +115,8 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
   const counts = {
     stored: items.filter((i) => i.state === 'stored').length,
     failed: items.filter((i) => i.state === 'failed').length,
-    active: items.filter((i) => i.state !== 'stored' && i.state !== 'failed').length,
+    held: items.filter((i) => i.state === 'held').length,
+    active: items.filter((i) => i.state !== 'stored' && i.state !== 'failed' && i.state !== 'held').length,
   };
   const studies = [...new Set(items.filter((i) => i.studyUid).map((i) => i.studyUid!))];
   const reason = (i: UploadItem) => {
@@ -305,10 +307,12 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
             data-stored={counts.stored}
             data-failed={counts.failed}
             data-active={counts.active}
+            data-held={counts.held}
           >
             {counts.active > 0
               ? t('upload.statusActive', { active: counts.active, stored: counts.stored, failed: counts.failed })
               : t('upload.statusDone', { stored: counts.stored, failed: counts.failed })}
+            {counts.held > 0 ? ` · ${t('upload.statusHeld', { n: counts.held })}` : ''}
           </p>
           <ul className="uploads">
             {items.map((i) => (
@@ -331,7 +335,9 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
                   {i.state === 'failed' ? ` · ${reason(i)}` : ''}
                   {i.attach ? ` · ${t(`referrals.upload.attach.${i.attach}`)}` : ''}
                   {i.attach === 'failed' && i.attachError ? ` (${i.attachError})` : ''}
+                  {i.overrideReason && i.state !== 'held' ? ` · ${t('upload.held.confirmed')}` : ''}
                 </span>
+                {i.state === 'held' && i.mismatch && <HeldFile id={i.id} path={i.path} mismatch={i.mismatch} />}
               </li>
             ))}
           </ul>

@@ -1,3 +1,4 @@
+import type { PatientMismatchDetails } from '@zhiyin/contracts';
 import { DetailedError, Upload } from 'tus-js-client';
 import { api, ApiError } from '../../lib/api';
 import { session } from '../../lib/session';
@@ -8,7 +9,7 @@ import type { ScannedFile } from './scan';
 // dropped connection tus asks the server how much arrived (HEAD) and sends only the rest; the
 // upload URL is remembered in localStorage, so even a reloaded page resumes instead of restarting.
 
-export type UploadState = 'queued' | 'uploading' | 'retrying' | 'stored' | 'failed';
+export type UploadState = 'queued' | 'uploading' | 'retrying' | 'stored' | 'failed' | 'held';
 
 export interface UploadItem {
   id: number;
@@ -27,6 +28,10 @@ export interface UploadItem {
   attach?: 'pending' | 'attached' | 'failed';
   /** why attaching failed (the API's error code) */
   attachError?: string;
+  /** held: the file names another patient than the referral's (both identities), until removed or confirmed */
+  mismatch?: PatientMismatchDetails;
+  /** the doctor's reason for sending a held file all the same */
+  overrideReason?: string;
 }
 
 const CONCURRENCY = 3;
@@ -55,6 +60,15 @@ function failureOf(body: string): { code: string; message: string } | undefined 
     /* not JSON */
   }
   return undefined;
+}
+
+function mismatchOf(body: string): PatientMismatchDetails | undefined {
+  try {
+    const err = (JSON.parse(body) as { error?: { code?: string; details?: PatientMismatchDetails } }).error;
+    return err?.code === 'PATIENT_MISMATCH' ? err.details : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function storedStudyOf(body: string): string | undefined {
@@ -109,6 +123,20 @@ class UploadQueue {
   clearFinished(): void {
     this.jobs = this.jobs.filter((j) => j.item.state !== 'stored' && j.item.state !== 'failed');
     this.emit();
+  }
+
+  /** Drops a held file: it is not sent. */
+  remove(id: number): void {
+    this.jobs = this.jobs.filter((j) => j.item.id !== id || j.item.state !== 'held');
+    this.emit();
+  }
+
+  /** Sends a held file again with the doctor's reason: the server lets it join the referral and audits it. */
+  confirm(id: number, reason: string): void {
+    const job = this.jobs.find((j) => j.item.id === id && j.item.state === 'held');
+    if (!job || !reason.trim()) return;
+    this.update(job, { state: 'queued', sent: 0, overrideReason: reason.trim(), error: undefined });
+    this.pump();
   }
 
   /** Try the failed ones again (a transport failure, not a refusal). */
@@ -185,13 +213,19 @@ class UploadQueue {
         filename: job.item.path,
         filetype: 'application/dicom',
         ...(job.item.referralId ? { referral: job.item.referralId } : {}),
+        ...(job.item.overrideReason ? { patientOverride: job.item.overrideReason } : {}),
       },
       retryDelays: RETRY_DELAYS,
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
       // Per user and per file, so one doctor never resumes another's upload on a shared PC.
       fingerprint: (file: File) =>
-        Promise.resolve(['zhiyin', userId, job.item.path, file.size, file.lastModified].join('|')),
+        Promise.resolve(
+          // a confirmed resend is a new upload (the held one was refused and removed on the server)
+          ['zhiyin', userId, job.item.path, file.size, file.lastModified, job.item.overrideReason ? 'confirmed' : '']
+            .filter((x) => x !== '')
+            .join('|'),
+        ),
       onBeforeRequest: async (req) => {
         const token = await session.validToken().catch(() => session.get()?.accessToken ?? null);
         if (token) req.setHeader('Authorization', `Bearer ${token}`);
@@ -205,6 +239,8 @@ class UploadQueue {
       },
       onShouldRetry: (err, attempt) => {
         const status = err.originalResponse?.getStatus() ?? 0;
+        // Another patient's file is a refusal for the doctor to decide on, not a conflict to retry.
+        if (status === 409 && mismatchOf(err.originalResponse?.getBody() ?? '')) return false;
         // An expired token mid-upload: renew and go on.
         if (status === 401) return attempt < 2;
         if (status === 0 || status >= 500 || status === 409 || status === 423) {
@@ -227,6 +263,12 @@ class UploadQueue {
       onError: (err) => {
         const res = err instanceof DetailedError ? err.originalResponse : null;
         const status = res?.getStatus() ?? 0;
+        const mismatch = res ? mismatchOf(res.getBody()) : undefined;
+        if (mismatch) {
+          this.update(job, { state: 'held', mismatch, error: { code: 'PATIENT_MISMATCH', message: '' } });
+          this.pump();
+          return;
+        }
         const reason =
           (res ? failureOf(res.getBody()) : undefined) ??
           (status === 0
