@@ -129,7 +129,7 @@ describe('Study Root C-FIND SCP for the hub workstations', () => {
         writeFileSync(p, withAccessionNumber(file, created.body.number));
         paths.push(p);
       }
-      const sent = await dcmtk('storescu', ['-aet', 'BJCY_DR1', '-aec', 'ZHIYIN', '127.0.0.1', String(port), ...paths]);
+      const sent = await dcmtk('storescu', ['-aet', 'HYJQ_DR1', '-aec', 'ZHIYIN', '127.0.0.1', String(port), ...paths]);
       expect(sent.code).toBe(0);
       await recordConsent(t, doc, created.body.id);
       const submitted = await api(t, 'POST', `/api/referrals/${created.body.id}/events`, {

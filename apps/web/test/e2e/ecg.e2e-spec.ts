@@ -32,8 +32,8 @@ describe('ECG viewer', () => {
     w = await startWebTest();
     // The real (anonymised) ECG as recorded for 孙娟, whose referral it joins.
     const sunJuan = (await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`)).rows[0].id as string;
-    await stowInstances(w.url, await w.app.login('doc.bjcy'), [await asFileOf(w.app, sample(REAL_ECG), sunJuan)]);
-    await stowFiles(w.url, await w.app.login('doc.bjhd'), [`synthetic-dataset/${syntheticEcg.file}`]);
+    await stowInstances(w.url, await w.app.login('doc.hyjq'), [await asFileOf(w.app, sample(REAL_ECG), sunJuan)]);
+    await stowFiles(w.url, await w.app.login('doc.hyqc'), [`synthetic-dataset/${syntheticEcg.file}`]);
     // Each centre refers its ECG to the hub's ECG reading centre, whose cardiologists then see it.
     for (const [doctor, mrn] of [
       ['doc.hyjq', 'BJCY100000'],

@@ -15,7 +15,7 @@ describe('the right patient’s file', () => {
 
   beforeAll(async () => {
     w = await startWebTest();
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const { rows } = await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100101'`);
     referral = await json(w, 'POST', '/api/referrals', doc, {
       patientId: rows[0].id,
@@ -38,7 +38,7 @@ describe('the right patient’s file', () => {
     ).rows[0] as { n: number; reason: string | null };
 
   it('holds another patient’s ECG in the desk, both identities side by side, until confirmed with a reason', async () => {
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     await page.goto(`/referrals/${referral.id}`);
     await page.locator('[data-testid=live][data-live=true]').waitFor();
     await page.getByTestId('add-studies').click();
@@ -80,7 +80,7 @@ describe('the right patient’s file', () => {
       `SELECT study_instance_uid AS uid, patient_id FROM study WHERE referral_id = $1`,
       [referral.id],
     );
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     await page.goto(`/studies/${rows[0].uid}`);
     await page.getByTestId('study-filing').waitFor();
     await expect(page.getByTestId('study-patient').textContent()).resolves.toContain('王建国');
@@ -93,7 +93,7 @@ describe('the right patient’s file', () => {
   });
 
   it('lets the doctor remove a held file instead: nothing is sent', async () => {
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const { rows } = await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`);
     const other = await json(w, 'POST', '/api/referrals', doc, {
       patientId: rows[0].id,
@@ -101,7 +101,7 @@ describe('the right patient’s file', () => {
       priority: 'URGENT',
       clinicalQuestion: '胸闷',
     });
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     await page.goto(`/referrals/${other.id}`);
     await page.getByTestId('add-studies').click();
     await page.getByTestId('file-input').setInputFiles(join(SHARED_DATA, 'ecg/syn_ecg_sinus_utf8_scpecg.dcm'));
@@ -115,7 +115,7 @@ describe('the right patient’s file', () => {
   });
 
   it('holds a stored study of another patient when the doctor attaches it, until confirmed with a reason', async () => {
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const { rows } = await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100103'`);
     const r = await json(w, 'POST', '/api/referrals', doc, {
       patientId: rows[0].id,
@@ -125,7 +125,7 @@ describe('the right patient’s file', () => {
     });
     // An ECG stored earlier under this patient's record number, but with another man's name and birth date.
     await stowInstances(w.url, doc, [withPatient(sample('ecg/syn_ecg_sinus_utf8_scpecg.dcm'), { id: 'BJCY100103' })]);
-    const page = await w.signIn(await w.context(), 'doc.bjcy');
+    const page = await w.signIn(await w.context(), 'doc.hyjq');
     await page.goto(`/referrals/${r.id}`);
     await page.getByTestId('add-studies').click();
     await page.getByRole('button', { name: '加入本转诊' }).click();
@@ -145,7 +145,7 @@ describe('the right patient’s file', () => {
   });
 
   it('shows the reader the file’s own patient and recording time beside the referral’s patient, with the warnings', async () => {
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const coord = await w.app.login('coord.liu');
     const cardio = await w.app.login('card.zhang');
     const cardioId = (await w.app.db.query(`SELECT id FROM app_user WHERE username = 'card.zhang'`)).rows[0].id;

@@ -1,7 +1,7 @@
 import type { ReferralStudyView } from '@zhiyin/contracts';
 import { useI18n } from '../../i18n/i18n';
 import type { ReferralDetail } from '../referrals/api';
-import { readableName } from '../uploads/IdentityCompare';
+import { readableName } from '../../shared/patient-identity/IdentityCompare';
 
 /**
  * For each study of the referral, whose it is and when and where it was recorded, beside the referral's patient:
