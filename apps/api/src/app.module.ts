@@ -70,6 +70,10 @@ import { DIMSE_CONTROLLERS, DimseModule } from './modules/dimse/dimse.module.js'
 import { BLOB_STORE, StowService } from './modules/imaging/stow.service.js';
 import { QidoService } from './modules/imaging/qido.service.js';
 import { ImagingRepository } from './modules/imaging/imaging.repository.js';
+import {
+  CRITICAL_RESULT_CONTROLLERS,
+  CRITICAL_RESULT_PROVIDERS,
+} from './modules/critical-results/critical-results.providers.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
@@ -95,6 +99,7 @@ export const CONTROLLERS = [
   ReferralFormController,
   UsersController,
   SettingsController,
+  ...CRITICAL_RESULT_CONTROLLERS,
 ];
 
 /** Every HTTP route, the feature modules' too: what the authorization test walks. */
@@ -150,6 +155,7 @@ export class AppModule {
         ReferralFormService,
         MetricsRepository,
         MetricsService,
+        ...CRITICAL_RESULT_PROVIDERS,
       ],
       exports: [APP_CONFIG, LOGGER, AuditService, StowService, BLOB_STORE, QidoService, ImagingRepository],
     };

@@ -14,6 +14,7 @@ import { DicomNetwork1765070000000 } from './migrations/1765070000000-DicomNetwo
 import { PatientSessions1765080000000 } from './migrations/1765080000000-PatientSessions.js';
 import { AuditChain1765090000000 } from './migrations/1765090000000-AuditChain.js';
 import { DicomMoveDestination1765160000000 } from './migrations/1765160000000-DicomMoveDestination.js';
+import { CriticalResults1765200000016 } from './migrations/1765200000016-CriticalResults.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   // Keep last: it chains the audit rows other migrations may have written.
   AuditChain1765090000000,
   DicomMoveDestination1765160000000,
+  CriticalResults1765200000016,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */
