@@ -56,9 +56,13 @@ describe('critical results (危急值): raised, alerted, read back, escalated, c
       `INSERT INTO app_user (username, password_hash, role, facility_id, display_name_zh, display_name_en)
        SELECT 'doc.bjcy2', password_hash, role, facility_id, '周二', 'Zhou Er' FROM app_user WHERE username = 'doc.bjcy'`,
     );
-    [doc, doc2, otherCentreDoc, coord, admin] = await Promise.all(
-      ['doc.bjcy', 'doc.bjcy2', 'doc.bjhd', 'coord.liu', 'admin'].map((u) => t.login(u)),
-    );
+    [doc, doc2, otherCentreDoc, coord, admin] = await Promise.all([
+      t.login('doc.bjcy'),
+      t.login('doc.bjcy2'),
+      t.login('doc.bjhd'),
+      t.login('coord.liu'),
+      t.login('admin'),
+    ]);
   });
   afterAll(async () => {
     for (const l of listeners) l.close();
