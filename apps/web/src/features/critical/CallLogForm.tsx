@@ -42,9 +42,12 @@ export function CallLogForm({ item, onDone }: { item: CriticalResultView; onDone
         ...(reached ? { readBack } : {}),
         ...(note.trim() ? { note: note.trim() } : {}),
       });
+      // The next call is a new entry: its own time, and reached until said otherwise.
       setCallee('');
       setReadBack('');
       setNote('');
+      setReached(true);
+      setCalledAt(localInput(new Date()));
       onDone();
     } catch (err) {
       setError(err instanceof ApiError && err.code === 'READ_BACK_MISMATCH' ? t('critical.mismatch') : errorText(err));

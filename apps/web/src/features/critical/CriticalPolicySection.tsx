@@ -29,7 +29,7 @@ export function CriticalPolicySection() {
   useEffect(() => {
     if (loaded.data) {
       setView(loaded.data);
-      setDraft(structuredClone(loaded.data.policy) as CriticalResultPolicy);
+      setDraft(structuredClone<CriticalResultPolicy>(loaded.data.policy));
     }
   }, [loaded.data]);
 
@@ -50,7 +50,7 @@ export function CriticalPolicySection() {
     try {
       const next = await saveCriticalPolicy(draft, view.version);
       setView(next);
-      setDraft(structuredClone(next.policy) as CriticalResultPolicy);
+      setDraft(structuredClone<CriticalResultPolicy>(next.policy));
       setSaved(next.version);
     } catch (err) {
       setError(err);
@@ -159,7 +159,7 @@ export function CriticalPolicySection() {
           <button
             type="button"
             className="secondary"
-            onClick={() => setDraft(structuredClone(view.defaults) as CriticalResultPolicy)}
+            onClick={() => setDraft(structuredClone<CriticalResultPolicy>(view.defaults))}
           >
             {t('critical.reset')}
           </button>

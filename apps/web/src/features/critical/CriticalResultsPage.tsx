@@ -64,7 +64,7 @@ export default function CriticalResultsPage() {
           </ol>
         </>
       )}
-      {c.state === 'escalated' && <CallLogForm item={c} onDone={list.reload} />}
+      {c.state === 'escalated' && <CallLogForm item={c} onDone={() => list.reload()} />}
     </article>
   );
 
