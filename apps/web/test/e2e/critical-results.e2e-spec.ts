@@ -96,6 +96,12 @@ describe('a critical STEMI (危急值) from the reader to a closed loop', () => 
     await expect(docPage.title()).resolves.toBe(`(1) 危急值 · ${titleBefore}`);
     await w.shot(docPage, '71-critical-doctor-alert');
 
+    // The referral stands out in the desk list.
+    await docPage
+      .locator(
+        `[data-testid=referral-row][data-number="${created.number}"][data-critical=raised] [data-testid=critical-tag]`,
+      )
+      .waitFor();
     // It stays on every desk page until read back; a wrong read-back is refused.
     await docPage.getByRole('link', { name: '患者' }).first().click();
     await docPage.waitForURL('**/desk/patients');
