@@ -191,11 +191,11 @@ const SAMPLES: Record<string, Sample> = {
     body: { policy: {}, version: 0 },
   }),
   'GET /api/critical-results': () => ({ path: '/api/critical-results' }),
-  // Nobody has accepted the matrix referral: past the role gate, no staff member is its reader.
-  'POST /api/referrals/:id/critical-results': (ids) => ({
-    path: `/api/referrals/${ids.referral}/critical-results`,
+  // A referral nobody reads: past the role gate, "not found" for every staff member (the reader-only
+  // scope is tested in critical-results.int-spec.ts; the matrix referral may be accepted by then).
+  'POST /api/referrals/:id/critical-results': () => ({
+    path: '/api/referrals/00000000-0000-4000-8000-000000000000/critical-results',
     body: { findingCode: 'stemi' },
-    scoped: 'referral',
     allowedStatus: 404,
   }),
   'GET /api/referrals/:id/critical-results': (ids) => ({
