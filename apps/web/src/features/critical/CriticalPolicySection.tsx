@@ -90,9 +90,7 @@ export function CriticalPolicySection() {
                   <th scope="col">{t('critical.code')}</th>
                   <th scope="col">{t('critical.labelZh')}</th>
                   <th scope="col">{t('critical.labelEn')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('critical.remove')}</span>
-                  </th>
+                  <th scope="col">{t('critical.remove')}</th>
                 </tr>
               </thead>
               <tbody>
