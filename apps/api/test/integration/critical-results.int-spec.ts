@@ -319,4 +319,31 @@ describe('critical results (危急值): raised, alerted, read back, escalated, c
     const audit = await t.db.query(`SELECT 1 FROM audit_event WHERE action = 'settings.critical_results.update'`);
     expect(audit.rows).toHaveLength(1);
   });
+  it('escalates a critical result that fell due while the API was down, once, after a restart', async () => {
+    const r = await acceptedEcg();
+    const raised = await api(t, 'POST', `/api/referrals/${r.id}/critical-results`, {
+      token: r.reader,
+      body: { findingCode: 'stemi' },
+    });
+    expect(raised.status).toBe(201);
+    // This node stops; the limit passes while no node runs; a new node starts on the same database.
+    for (const l of listeners) l.close();
+    await t.app.close();
+    clock.advance(30 * MINUTE);
+    const restarted = await startTestApp({}, { overrides: { clock }, databaseUrl: t.databaseUrl });
+    try {
+      await restarted.app.get(CriticalEscalationService).tick();
+      const { rows } = await restarted.db.query(
+        `SELECT c.state, (SELECT count(*)::int FROM audit_event a WHERE a.action = 'critical_result.escalate'
+                            AND a.resource_id = c.id::text) AS escalations
+           FROM critical_result c WHERE c.id = $1`,
+        [raised.body.id],
+      );
+      expect(rows).toEqual([{ state: 'escalated', escalations: 1 }]);
+      await expect(restarted.app.get(CriticalEscalationService).tick()).resolves.toBe(0);
+    } finally {
+      await restarted.app.close();
+      await restarted.db.end();
+    }
+  });
 });
