@@ -42,6 +42,11 @@ export default function CriticalResultsPage() {
         )}
       </p>
       {c.note && <p className="critical-note">{c.note}</p>}
+      {c.escalatedAt && (
+        <p className="critical-overdue" data-testid="critical-escalated-at">
+          {t('critical.escalatedAt', { due: dateTime(c.confirmDueAt), time: dateTime(c.escalatedAt) })}
+        </p>
+      )}
       {c.confirmedBy && c.confirmedAt && (
         <p>
           {t('critical.confirmedBy', {
