@@ -82,6 +82,10 @@ import { DIMSE_CONTROLLERS, DimseModule } from './modules/dimse/dimse.module.js'
 import { BLOB_STORE, StowService } from './modules/imaging/stow.service.js';
 import { QidoService } from './modules/imaging/qido.service.js';
 import { ImagingRepository } from './modules/imaging/imaging.repository.js';
+import {
+  CRITICAL_RESULT_CONTROLLERS,
+  CRITICAL_RESULT_PROVIDERS,
+} from './modules/critical-results/critical-results.providers.js';
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
@@ -110,6 +114,7 @@ export const CONTROLLERS = [
   ReferralFormController,
   UsersController,
   SettingsController,
+  ...CRITICAL_RESULT_CONTROLLERS,
 ];
 
 /** Every HTTP route, the feature modules' too: what the authorization test walks. */
@@ -174,6 +179,7 @@ export class AppModule {
         ReferralFormService,
         MetricsRepository,
         MetricsService,
+        ...CRITICAL_RESULT_PROVIDERS,
       ],
       exports: [APP_CONFIG, LOGGER, AuditService, StowService, BLOB_STORE, QidoService, ImagingRepository],
     };

@@ -4,7 +4,15 @@
  * Payloads carry ids, codes and states only, never patient data: a client that needs details asks the REST API,
  * which checks scope and writes the audit trail.
  */
-import type { Priority, ReferralEventType, ReferralState, Service, TimerKind } from '@zhiyin/workflow';
+import type {
+  CriticalResultPolicy,
+  CriticalState,
+  Priority,
+  ReferralEventType,
+  ReferralState,
+  Service,
+  TimerKind,
+} from '@zhiyin/workflow';
 
 /** Every event carries the outbox id it was written with: increasing, for de-duplication and catch-up. */
 export interface EventEnvelope {
@@ -66,6 +74,20 @@ export interface ReadingCentreChanged extends EventEnvelope {
   readonly service: Service;
 }
 
+/**
+ * A critical result (危急值) was raised, escalated, confirmed or closed. Sent to the referring centre (and the
+ * referring doctor), the referral's room, the reader, and once escalated to the coordinators.
+ */
+export interface CriticalResultEvent extends EventEnvelope {
+  readonly criticalResultId: string;
+  readonly referralId: string;
+  readonly number: string;
+  readonly service: Service;
+  readonly findingCode: string;
+  readonly state: CriticalState;
+  readonly confirmDueAt: string;
+}
+
 /** A specialist came online or went offline. */
 export interface Presence {
   readonly userId: string;
@@ -81,6 +103,9 @@ export interface ServerToClientEvents {
   'message.posted': (e: MessagePosted) => void;
   'turnaround.warning': (e: TurnaroundWarning) => void;
   'reading_centre.changed': (e: ReadingCentreChanged) => void;
+  'critical.raised': (e: CriticalResultEvent) => void;
+  'critical.escalated': (e: CriticalResultEvent) => void;
+  'critical.settled': (e: CriticalResultEvent) => void;
   presence: (e: Presence) => void;
 }
 
@@ -93,6 +118,9 @@ export const OUTBOX_EVENTS = [
   'message.posted',
   'turnaround.warning',
   'reading_centre.changed',
+  'critical.raised',
+  'critical.escalated',
+  'critical.settled',
 ] as const satisfies readonly (keyof ServerToClientEvents)[];
 
 /** An outbox-backed event name. */
@@ -362,4 +390,59 @@ export interface StudyFiling {
     readonly verdict: 'match' | 'mismatch' | 'unconfirmed';
     readonly differing: readonly PatientIdentityFieldName[];
   } | null;
+}
+
+/** A phone call a coordinator logged for an escalated critical result. */
+export interface CriticalCall {
+  readonly id: string;
+  /** the coordinator who called */
+  readonly callerId: string;
+  readonly callerNameZh: string;
+  readonly callerNameEn: string;
+  /** whom they called (name, role or number, as the coordinator wrote it) */
+  readonly callee: string;
+  readonly calledAt: string;
+  readonly reached: boolean;
+  /** what the person called read back; null when nobody was reached */
+  readonly readBack: string | null;
+  readonly note: string | null;
+}
+
+/** A critical result as the API answers it (`/api/critical-results`, `/api/referrals/:id/critical-results`). */
+export interface CriticalResultView {
+  readonly id: string;
+  readonly referralId: string;
+  readonly number: string;
+  readonly service: Service;
+  readonly priority: Priority;
+  readonly originFacilityId: string;
+  readonly originFacilityNameZh: string;
+  readonly originFacilityNameEn: string;
+  readonly patientNameZh: string;
+  readonly patientMrn: string;
+  readonly findingCode: string;
+  readonly findingZh: string;
+  readonly findingEn: string;
+  /** the reader's own words beside the finding */
+  readonly note: string | null;
+  readonly state: CriticalState;
+  readonly raisedAt: string;
+  readonly raisedBy: { readonly id: string; readonly nameZh: string; readonly nameEn: string };
+  readonly confirmDueAt: string;
+  readonly confirmedAt: string | null;
+  readonly confirmedBy: { readonly id: string; readonly nameZh: string; readonly nameEn: string } | null;
+  readonly readBack: string | null;
+  /** what the confirming doctor said they will do */
+  readonly plannedAction: string | null;
+  readonly escalatedAt: string | null;
+  readonly closedAt: string | null;
+  readonly calls: readonly CriticalCall[];
+}
+
+/** The critical-result settings (`GET /api/settings/critical-results`): version 0 until an administrator saves. */
+export interface CriticalResultPolicyView {
+  readonly version: number;
+  readonly policy: CriticalResultPolicy;
+  readonly defaults: CriticalResultPolicy;
+  readonly changedAt: string | null;
 }

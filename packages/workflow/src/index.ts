@@ -12,5 +12,6 @@ export * from './sql.js';
 export * from './diagram.js';
 export * from './study-scope.js';
 export * from './deadline-audience.js';
+export * from './critical.js';
 export { assertNever } from './assert-never.js';
 export * from './patient-match.js';

@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   /** A referral cannot be submitted before the patient's consent to remote diagnosis is recorded. */
   CONSENT_REQUIRED: HttpStatus.CONFLICT,
   PATIENT_MISMATCH: HttpStatus.CONFLICT,
+  READ_BACK_MISMATCH: HttpStatus.UNPROCESSABLE_ENTITY,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   NOT_ACCEPTABLE: HttpStatus.NOT_ACCEPTABLE,

@@ -17,7 +17,8 @@ import { DicomMoveDestination1765160000000 } from './migrations/1765160000000-Di
 import { DottedDicomDates1765175000000 } from './migrations/1765175000000-DottedDicomDates.js';
 import { ReferralConsent1765200000000 } from './migrations/1765200000000-ReferralConsent.js';
 import { InstanceOriginal1765215000000 } from './migrations/1765215000000-InstanceOriginal.js';
-import { StudyPatientOverride1765200000000 } from './migrations/1765200000000-StudyPatientOverride.js';
+import { StudyPatientOverride1765200000008 } from './migrations/1765200000008-StudyPatientOverride.js';
+import { CriticalResults1765200000016 } from './migrations/1765200000016-CriticalResults.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -52,7 +53,8 @@ export const MIGRATIONS = [
   DottedDicomDates1765175000000,
   ReferralConsent1765200000000,
   InstanceOriginal1765215000000,
-  StudyPatientOverride1765200000000,
+  StudyPatientOverride1765200000008,
+  CriticalResults1765200000016,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

@@ -190,6 +190,34 @@ const SAMPLES: Record<string, Sample> = {
     path: '/api/settings/turnaround-policy',
     body: { policy: {}, version: 0 },
   }),
+  'GET /api/settings/critical-results': () => ({ path: '/api/settings/critical-results' }),
+  'PUT /api/settings/critical-results': () => ({
+    path: '/api/settings/critical-results',
+    body: { policy: {}, version: 0 },
+  }),
+  'GET /api/critical-results': () => ({ path: '/api/critical-results' }),
+  // A referral nobody reads: past the role gate, "not found" for every staff member (the reader-only
+  // scope is tested in critical-results.int-spec.ts; the matrix referral may be accepted by then).
+  'POST /api/referrals/:id/critical-results': () => ({
+    path: '/api/referrals/00000000-0000-4000-8000-000000000000/critical-results',
+    body: { findingCode: 'stemi' },
+    allowedStatus: 404,
+  }),
+  'GET /api/referrals/:id/critical-results': (ids) => ({
+    path: `/api/referrals/${ids.referral}/critical-results`,
+    scoped: 'referral',
+  }),
+  // No such critical result: past the role gate, "not found" for every staff member.
+  'POST /api/critical-results/:id/confirm': () => ({
+    path: '/api/critical-results/00000000-0000-4000-8000-000000000000/confirm',
+    body: { readBack: 'stemi', plannedAction: 'x' },
+    allowedStatus: 404,
+  }),
+  'POST /api/critical-results/:id/calls': () => ({
+    path: '/api/critical-results/00000000-0000-4000-8000-000000000000/calls',
+    body: { callee: 'x', calledAt: '2020-01-01T00:00:00Z', reached: false },
+    allowedStatus: 404,
+  }),
   'GET /api/audit': () => ({ path: '/api/audit' }),
   'GET /api/audit/export.csv': () => ({ path: '/api/audit/export.csv?action=user.' }),
   'GET /api/audit/vocabulary': () => ({ path: '/api/audit/vocabulary' }),

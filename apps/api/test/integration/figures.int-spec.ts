@@ -1,4 +1,5 @@
 import { ManualClock } from '#src/common/clock.js';
+import { CriticalEscalationService } from '#src/modules/critical-results/critical-escalation.service.js';
 import { TimersService } from '#src/modules/referrals/timers.service.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { recordConsent } from '../support/referrals.js';
@@ -70,6 +71,28 @@ describe('weekly figures per centre', () => {
     // STAT ECG: accept deadline 5 minutes, report deadline 10 minutes: both missed.
     const c = await referral(doc, 'BJCY100103', 'ECG', 'STAT');
     await read(c, 10, 70, 'manage_in_community');
+    // Critical results: a STEMI on the first, read back after 3 minutes; a VT/VF on the STAT one, unconfirmed,
+    // escalated at 10 minutes and closed by the coordinator's call at 15.
+    const coord = await t.login('coord.liu');
+    const raise = (id: string, findingCode: string) =>
+      api(t, 'POST', `/api/referrals/${id}/critical-results`, { token: cardio, body: { findingCode } });
+    const stemi = await raise(a, 'stemi');
+    expect(stemi.status).toBe(201);
+    clock.advance(3 * MIN);
+    const confirmed = await api(t, 'POST', `/api/critical-results/${stemi.body.id}/confirm`, {
+      token: doc,
+      body: { readBack: 'stemi', plannedAction: '转诊 PCI' },
+    });
+    expect(confirmed.status).toBe(200);
+    const vt = await raise(c, 'vt_vf');
+    clock.advance(11 * MIN);
+    await t.app.get(CriticalEscalationService).tick();
+    clock.advance(4 * MIN);
+    const called = await api(t, 'POST', `/api/critical-results/${vt.body.id}/calls`, {
+      token: coord,
+      body: { callee: '周建华', calledAt: clock.now().toISOString(), reached: true, readBack: 'vt_vf' },
+    });
+    expect(called.body.state).toBe('closed');
     // Another centre: one imaging referral nobody has accepted yet.
     await referral(await t.login('doc.hyqc'), 'BJHD107919', 'IMAGING', 'URGENT');
 
@@ -88,6 +111,8 @@ describe('weekly figures per centre', () => {
       limitsMissed: { acceptance: 1, report: 1 },
       dispositions: { manage_in_community: 2, refer_up_outpatient: 1, refer_up_inpatient: 0, refer_up_emergency: 0 },
       referredBackDown: 0,
+      // read back after 3 and 15 minutes: median 9, longest 15; one escalated
+      criticalResults: { count: 2, escalated: 1, open: 0, confirmMinutes: { median: 9, longest: 15, n: 2 } },
     });
     const qingchuan = res.body.centres.find((x: { code: string }) => x.code === 'HYQC');
     expect(qingchuan.referrals).toEqual({
@@ -108,6 +133,7 @@ describe('weekly figures per centre', () => {
         },
         limitsMissed: { acceptance: 1, report: 1 },
         withinLimitShare: 0.667,
+        criticalResults: { count: 2, escalated: 1, open: 0, confirmMinutes: { median: 9, longest: 15, n: 2 } },
       },
       {
         service: 'IMAGING',
@@ -118,6 +144,7 @@ describe('weekly figures per centre', () => {
         },
         limitsMissed: { acceptance: 0, report: 0 },
         withinLimitShare: null,
+        criticalResults: { count: 0, escalated: 0, open: 0, confirmMinutes: { median: null, longest: null, n: 0 } },
       },
     ]);
 
@@ -141,6 +168,10 @@ describe('weekly figures per centre', () => {
     expect(lines.find((l) => l.includes(',HYJQ,'))).toContain(
       '2026-W48,HYJQ,武汉市汉阳区建桥街社区卫生服务中心,"Jianqiao Community Health Service Centre, Hanyang",3,3,0,1,0,2,4,8.8,30,62,1,1,2,1,0,0,0',
     );
+    expect(lines[0]).toMatch(
+      /,critical_results,critical_escalated,critical_confirm_median_min,critical_confirm_longest_min$/,
+    );
+    expect(lines.find((l) => l.includes(',BJCY,'))).toMatch(/,2,1,9,15$/);
     expect((await api(t, 'GET', '/api/figures/weekly?week=2026-48', { token: coord })).status).toBe(400);
     expect((await api(t, 'GET', '/api/figures/weekly?week=2025-W53', { token: coord })).status).toBe(400); // 2025 has 52 ISO weeks
     expect((await api(t, 'GET', '/api/figures/weekly?week=2026-W53', { token: coord })).status).toBe(200); // 2026 has 53

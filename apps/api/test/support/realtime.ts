@@ -11,6 +11,9 @@ const EVENTS = [
   'message.posted',
   'turnaround.warning',
   'reading_centre.changed',
+  'critical.raised',
+  'critical.escalated',
+  'critical.settled',
 ] as const;
 
 /** A socket.io client that records every event, de-duplicated by id the way the web app does. */

@@ -4,6 +4,7 @@ import { useI18n } from '../i18n/i18n';
 import { useAuth } from '../lib/auth';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NAV } from './nav';
+import { CriticalBanner } from '../features/critical/CriticalBanner';
 
 export function Layout() {
   const { session, signOut } = useAuth();
@@ -75,6 +76,8 @@ export function Layout() {
         </div>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
+        {/* On every page of a referring doctor or a coordinator: a critical result cannot wait for them to look. */}
+        {(user?.role === 'community_doctor' || user?.role === 'coordinator') && <CriticalBanner />}
         <Outlet />
       </main>
     </div>

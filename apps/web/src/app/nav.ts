@@ -20,6 +20,7 @@ export const NAV: Record<Role, NavItem[]> = {
   ],
   coordinator: [
     { to: '/board', label: 'nav.board' },
+    { to: '/critical-results', label: 'nav.criticalResults' },
     { to: '/desk/referrals', label: 'nav.referrals' },
     { to: '/figures', label: 'nav.figures' },
     { to: '/studies', label: 'nav.studies' },

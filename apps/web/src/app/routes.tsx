@@ -25,6 +25,7 @@ const WorklistPage = lazy(() => import('../features/reading/WorklistPage'));
 const ReadingPage = lazy(() => import('../features/reading/ReadingPage'));
 const BoardPage = lazy(() => import('../features/board/BoardPage'));
 const FiguresPage = lazy(() => import('../features/board/FiguresPage'));
+const CriticalResultsPage = lazy(() => import('../features/critical/CriticalResultsPage'));
 const UsersPage = lazy(() => import('../features/admin/UsersPage'));
 const RostersPage = lazy(() => import('../features/admin/RostersPage'));
 const PolicyPage = lazy(() => import('../features/admin/PolicyPage'));
@@ -154,6 +155,14 @@ export const router = createBrowserRouter([
         element: (
           <RequireRole roles={['coordinator']}>
             <BoardPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'critical-results',
+        element: (
+          <RequireRole roles={['coordinator']}>
+            <CriticalResultsPage />
           </RequireRole>
         ),
       },

@@ -16,6 +16,7 @@ export const en: Record<MessageKey, string> = {
   'nav.worklist': 'Reading worklist',
   'nav.board': 'Coordination board',
   'nav.figures': 'Weekly figures',
+  'nav.criticalResults': 'Critical results',
   'nav.users': 'Users',
   'nav.rosters': 'Duty rosters',
   'nav.policy': 'Turnaround limits',

@@ -14,6 +14,7 @@ export const zhCN = {
   'nav.worklist': '阅片工作列表',
   'nav.board': '调度看板',
   'nav.figures': '每周统计',
+  'nav.criticalResults': '危急值',
   'nav.users': '用户',
   'nav.rosters': '值班表',
   'nav.policy': '时限规则',

@@ -34,6 +34,9 @@ interface Row {
   [k: string]: unknown;
 }
 
+/** A centre or service with no critical result that week. */
+const NO_CRITICAL = { count: 0, escalated: 0, open: 0, confirmMinutes: { median: null, longest: null, n: 0 } };
+
 const round1 = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10);
 
 // The figures the network reviews every week, per community centre: what was referred, how fast
@@ -88,6 +91,8 @@ export class FiguresService {
         ORDER BY f.code`,
       [start, end],
     );
+    const critical = await this.criticalResults(start, end, 'r.origin_facility_id');
+    const criticalByService = await this.criticalResults(start, end, 'c.service');
     const centres = rows.map((r) => ({
       code: r.code,
       nameZh: r.name_zh,
@@ -104,8 +109,12 @@ export class FiguresService {
       limitsMissed: { acceptance: r.missed_acceptance as number, report: r.missed_report as number },
       dispositions: Object.fromEntries(DISPOSITIONS.map((d) => [d, r[`disposition_${d}`] as number])),
       referredBackDown: r.referred_back_down as number,
+      criticalResults: critical.get(r.facility_id) ?? NO_CRITICAL,
     }));
-    const services = await this.byService(start, end);
+    const services = (await this.byService(start, end)).map((s) => ({
+      ...s,
+      criticalResults: criticalByService.get(s.service) ?? NO_CRITICAL,
+    }));
     return { week, start: start.toISOString(), end: end.toISOString(), timeZone: 'Asia/Shanghai', centres, services };
   }
 
@@ -157,6 +166,35 @@ export class FiguresService {
     });
   }
 
+  /**
+   * Critical results raised in the week, grouped by `by`: how many, how many escalated, and the minutes from raising
+   * to the read-back that settled them (the doctor's, or the one taken on a coordinator's call).
+   */
+  private async criticalResults(start: Date, end: Date, by: 'r.origin_facility_id' | 'c.service') {
+    const rows = await this.ds.query<Record<string, unknown>[]>(
+      `SELECT ${by} AS key, count(*)::int AS total, count(c.escalated_at)::int AS escalated,
+              count(*) FILTER (WHERE c.state IN ('raised', 'escalated'))::int AS open,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM COALESCE(c.confirmed_at, c.closed_at) - c.raised_at) / 60) AS median,
+              max(extract(epoch FROM COALESCE(c.confirmed_at, c.closed_at) - c.raised_at) / 60) AS longest,
+              count(COALESCE(c.confirmed_at, c.closed_at))::int AS settled
+         FROM critical_result c JOIN referral r ON r.id = c.referral_id
+        WHERE c.raised_at >= $1 AND c.raised_at < $2
+        GROUP BY 1`,
+      [start, end],
+    );
+    return new Map(
+      rows.map((r) => [
+        String(r.key),
+        {
+          count: Number(r.total),
+          escalated: Number(r.escalated),
+          open: Number(r.open),
+          confirmMinutes: { median: round1(r.median), longest: round1(r.longest), n: Number(r.settled) },
+        },
+      ]),
+    );
+  }
+
   toCsv(figures: Awaited<ReturnType<FiguresService['weekly']>>): string {
     const header = [
       'week',
@@ -174,6 +212,10 @@ export class FiguresService {
       'report_limit_missed',
       ...DISPOSITIONS.map((d) => `disposition_${d}`),
       'referred_back_down',
+      'critical_results',
+      'critical_escalated',
+      'critical_confirm_median_min',
+      'critical_confirm_longest_min',
     ];
     const cell = (v: string | number | null | undefined) => {
       const s = v === null || v === undefined ? '' : String(v);
@@ -196,6 +238,10 @@ export class FiguresService {
         c.limitsMissed.report,
         ...DISPOSITIONS.map((d) => c.dispositions[d]),
         c.referredBackDown,
+        c.criticalResults.count,
+        c.criticalResults.escalated,
+        c.criticalResults.confirmMinutes.median,
+        c.criticalResults.confirmMinutes.longest,
       ]
         .map(cell)
         .join(','),

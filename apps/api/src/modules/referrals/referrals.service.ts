@@ -77,6 +77,9 @@ const LIST_COLUMNS = `r.id, r.number, r.direction, r.state, r.service, r.modalit
   ${TIMERS_WITH_FIRED} AS timers, r.parent_referral_id,
   -- when the report was signed: the waiting time a list shows stops there
   r.snapshot->'report'->>'signedAt' AS reported_at,
+  -- an open critical result (危急值) makes the row stand out in every list
+  (SELECT c.state FROM critical_result c WHERE c.referral_id = r.id AND c.state IN ('raised', 'escalated')
+    ORDER BY c.state = 'escalated' DESC, c.raised_at LIMIT 1) AS critical_state,
   p.family_name_zh || p.given_name_zh AS patient_name, p.name_pinyin AS patient_name_pinyin, p.mrn AS patient_mrn,
   p.sex AS patient_sex, p.birth_date::text AS patient_birth_date,
   (SELECT u.display_name_zh FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_zh,

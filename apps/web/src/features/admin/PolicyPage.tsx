@@ -1,3 +1,4 @@
+import { CriticalPolicySection } from '../critical/CriticalPolicySection';
 import {
   PRIORITIES,
   PRIORITY_LABELS,
@@ -263,6 +264,7 @@ export default function PolicyPage() {
           </div>
         </form>
       )}
+      <CriticalPolicySection />
       <SecondFactorPolicySection />
     </section>
   );

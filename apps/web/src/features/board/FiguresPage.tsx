@@ -35,6 +35,14 @@ interface CentreFigures {
   limitsMissed: { acceptance: number; report: number };
   dispositions: Record<Disposition, number>;
   referredBackDown: number;
+  criticalResults?: CriticalFigures;
+}
+/** Critical results (危急值) raised that week: escalated ones, minutes to read-back. */
+interface CriticalFigures {
+  count: number;
+  escalated: number;
+  open: number;
+  confirmMinutes: { median: number | null; longest: number | null; n: number };
 }
 interface ServiceFigures {
   service: Service;
@@ -42,6 +50,7 @@ interface ServiceFigures {
   turnaroundMinutes: { toAcceptance: Turnaround; toSignedReport: Turnaround };
   limitsMissed: { acceptance: number; report: number };
   withinLimitShare: number | null;
+  criticalResults?: CriticalFigures;
 }
 interface WeeklyFigures {
   week: string;
@@ -189,6 +198,19 @@ export default function FiguresPage() {
               </span>
               <span className="figures-label">{t('board.fig.limitsMissed')}</span>
             </div>
+            {services.map((s) => (
+              <div className="figures-tile" key={`critical-${s.service}`} data-testid={`figures-critical-${s.service}`}>
+                <span className="figures-value">{number(s.criticalResults?.count ?? 0)}</span>
+                <span className="figures-label">
+                  {t('board.fig.criticalOf', { service: SERVICE_LABELS[s.service][lang] })} ·{' '}
+                  {t('board.fig.criticalTimes', {
+                    median: minutes(s.criticalResults?.confirmMinutes.median ?? null),
+                    longest: minutes(s.criticalResults?.confirmMinutes.longest ?? null),
+                    escalated: s.criticalResults?.escalated ?? 0,
+                  })}
+                </span>
+              </div>
+            ))}
           </div>
 
           {total === 0 && <p className="notice">{t('board.fig.empty')}</p>}
@@ -297,6 +319,7 @@ export default function FiguresPage() {
                     </th>
                   ))}
                   <th scope="col">{t('board.fig.referredBackDown')}</th>
+                  <th scope="col">{t('board.fig.criticalCol')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -334,6 +357,14 @@ export default function FiguresPage() {
                       </td>
                     ))}
                     <td className="num">{number(c.referredBackDown)}</td>
+                    <td className="num" data-testid={`figures-critical-${c.code}`}>
+                      {t('board.fig.criticalValue', {
+                        n: c.criticalResults?.count ?? 0,
+                        escalated: c.criticalResults?.escalated ?? 0,
+                        median: minutes(c.criticalResults?.confirmMinutes.median ?? null),
+                        longest: minutes(c.criticalResults?.confirmMinutes.longest ?? null),
+                      })}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -371,6 +402,7 @@ export default function FiguresPage() {
                     </td>
                   ))}
                   <td className="num">{number(backDown)}</td>
+                  <td className="num">{number(sum((c) => c.criticalResults?.count ?? 0))}</td>
                 </tr>
               </tfoot>
             </table>

@@ -20,6 +20,7 @@ import { LiveIndicator, useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
 import { StudyPane } from './StudyPane';
 import { StudyProvenance } from './StudyProvenance';
+import { RaiseCriticalPanel } from '../critical/RaiseCriticalPanel';
 import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
 import './reading.css';
@@ -330,6 +331,15 @@ function Workspace({ id }: { id: string }) {
           />
         </div>
         <div>
+          {/* At once, while reading or after signing: only the referral's own reader raises one. */}
+          <RaiseCriticalPanel
+            referralId={id}
+            service={r.service}
+            canRaise={
+              mine &&
+              ['accepted', 'in_review', 'info_requested', 'reported', 'plan_agreed', 'acknowledged'].includes(r.state)
+            }
+          />
           {signed && <PlanPanel referral={detail} />}
           <MessageThread referral={detail} canPost={mine} />
         </div>

@@ -40,6 +40,7 @@ import {
 } from './api';
 import { ConsentPanel } from './ConsentPanel';
 import { MessageThread } from './MessageThread';
+import { RaiseCriticalPanel } from '../critical/RaiseCriticalPanel';
 import { PlanPanel } from './PlanPanel';
 import { RefusalMessage } from './refusal';
 import { LiveIndicator, needOf, NeedBadge, PriorityBadge, StateBadge, useDuration } from './shared';
@@ -113,6 +114,7 @@ export default function ReferralPage() {
         </div>
         <aside className="ref-side">
           <div id="thread">
+            {r.direction === 'up' && <RaiseCriticalPanel referralId={r.id} service={r.service} canRaise={false} />}
             <MessageThread referral={referral} canPost={r.direction === 'up'} />
           </div>
           <Timeline r={r} />

@@ -46,7 +46,7 @@ export default function ReferralsPage() {
 
   // A change anywhere in scope re-reads the list (coalesced: a burst of events is one request).
   const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useRealtime(['referral.changed'], () => {
+  useRealtime(['referral.changed', 'critical.raised', 'critical.escalated', 'critical.settled'], () => {
     clearTimeout(pending.current);
     pending.current = setTimeout(() => result.reload(), 300);
   });
@@ -197,8 +197,9 @@ export default function ReferralsPage() {
                 return (
                   <tr
                     key={r.id}
-                    className={need ? 'ref-needs' : undefined}
+                    className={r.critical_state ? 'ref-critical' : need ? 'ref-needs' : undefined}
                     data-testid="referral-row"
+                    data-critical={r.critical_state ?? undefined}
                     data-number={r.number}
                     data-state={r.state}
                   >
@@ -207,6 +208,11 @@ export default function ReferralsPage() {
                         {r.number}
                       </Link>
                       {r.direction === 'down' && <span className="tag">{t('referrals.down')}</span>}
+                      {r.critical_state && (
+                        <span className="tag critical-tag" data-testid="critical-tag">
+                          {t('critical.name')}
+                        </span>
+                      )}
                     </td>
                     <td>
                       <span lang="zh-CN">{r.patient_name}</span>

@@ -37,6 +37,8 @@ export interface ReferralSummary {
   submitted_at: string | null;
   /** when the report was signed (null before): the wait ends there */
   reported_at?: string | null;
+  /** an open critical result (危急值) on it: raised (awaiting read-back) or escalated */
+  critical_state?: 'raised' | 'escalated' | null;
   created_at: string;
   updated_at: string;
   row_version: number;

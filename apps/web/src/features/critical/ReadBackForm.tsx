@@ -1,0 +1,86 @@
+import type { CriticalResultView } from '@zhiyin/contracts';
+import { useId, useState } from 'react';
+import { useI18n } from '../../i18n/i18n';
+import { ApiError } from '../../lib/api';
+import { useErrorText } from '../../lib/errors';
+import { confirmCritical } from './api';
+import { useCriticalPolicy } from './useCriticalPolicy';
+
+/**
+ * The referring doctor's read-back: they choose the finding they read in the report from the whole list of the
+ * service (nothing chosen beforehand) and say what they will do. The server compares; a wrong one is refused.
+ */
+export function ReadBackForm({ item, onDone }: { item: CriticalResultView; onDone: () => void }) {
+  const { t, name } = useI18n();
+  const ids = useId();
+  const policy = useCriticalPolicy();
+  const errorText = useErrorText();
+  const [readBack, setReadBack] = useState('');
+  const [action, setAction] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const findings = policy.data?.policy.findings[item.service] ?? [];
+  // A finding removed from the list since it was reported can still be read back.
+  const options = findings.some((f) => f.code === item.findingCode)
+    ? findings
+    : [...findings, { code: item.findingCode, label: { 'zh-CN': item.findingZh, en: item.findingEn } }];
+
+  const submit = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await confirmCritical(item.id, { readBack, plannedAction: action.trim() });
+      onDone();
+    } catch (err) {
+      setError(err instanceof ApiError && err.code === 'READ_BACK_MISMATCH' ? t('critical.mismatch') : errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="critical-readback"
+      data-testid="critical-readback"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (readBack && action.trim()) void submit();
+      }}
+    >
+      <label htmlFor={`${ids}-rb`}>{t('critical.readBack')}</label>
+      <select
+        id={`${ids}-rb`}
+        value={readBack}
+        onChange={(e) => setReadBack(e.target.value)}
+        data-testid="critical-readback-finding"
+        required
+      >
+        <option value="">{t('critical.choose')}</option>
+        {options.map((f) => (
+          <option key={f.code} value={f.code}>
+            {name(f.label['zh-CN'], f.label.en)}
+          </option>
+        ))}
+      </select>
+      <p className="hint">{t('critical.readBackHint')}</p>
+      <label htmlFor={`${ids}-act`}>{t('critical.plannedAction')}</label>
+      <textarea
+        id={`${ids}-act`}
+        rows={2}
+        value={action}
+        placeholder={t('critical.action.placeholder')}
+        onChange={(e) => setAction(e.target.value)}
+        data-testid="critical-readback-action"
+        required
+      />
+      {error && (
+        <p className="error" role="alert" data-testid="critical-readback-error">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy || !readBack || !action.trim()} data-testid="critical-readback-submit">
+        {t('critical.confirm')}
+      </button>
+    </form>
+  );
+}
