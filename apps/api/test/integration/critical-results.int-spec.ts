@@ -23,7 +23,7 @@ describe('critical results (危急值): raised, alerted, read back, escalated, c
   };
   const sweep = () => t.app.get(CriticalEscalationService).tick();
 
-  /** A STAT ECG referral of BJCY, submitted and taken by card.chen. */
+  /** A STAT ECG referral of HYJQ, submitted and taken by card.chen. */
   async function acceptedEcg(): Promise<{ id: string; number: string; reader: string; otherReader: string }> {
     const { rows } = await t.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100101'`);
     const created = await api(t, 'POST', '/api/referrals', {
@@ -54,12 +54,12 @@ describe('critical results (危急值): raised, alerted, read back, escalated, c
     // A second doctor of the same centre: escalation must reach the centre's other doctors.
     await t.db.query(
       `INSERT INTO app_user (username, password_hash, role, facility_id, display_name_zh, display_name_en)
-       SELECT 'doc.bjcy2', password_hash, role, facility_id, '周二', 'Zhou Er' FROM app_user WHERE username = 'doc.bjcy'`,
+       SELECT 'doc.bjcy2', password_hash, role, facility_id, '周二', 'Zhou Er' FROM app_user WHERE username = 'doc.hyjq'`,
     );
     [doc, doc2, otherCentreDoc, coord, admin] = await Promise.all([
-      t.login('doc.bjcy'),
+      t.login('doc.hyjq'),
       t.login('doc.bjcy2'),
-      t.login('doc.bjhd'),
+      t.login('doc.hyqc'),
       t.login('coord.liu'),
       t.login('admin'),
     ]);
@@ -209,7 +209,7 @@ describe('critical results (危急值): raised, alerted, read back, escalated, c
     const closed = await api(t, 'POST', `/api/critical-results/${id}/calls`, {
       token: coord,
       body: {
-        callee: '周二（BJCY 值班医生）',
+        callee: '周二（HYJQ 值班医生）',
         calledAt,
         reached: true,
         readBack: 'Ventricular tachycardia / fibrillation',
@@ -219,7 +219,7 @@ describe('critical results (危急值): raised, alerted, read back, escalated, c
     expect(closed.status).toBe(200);
     expect(closed.body).toMatchObject({ state: 'closed', readBack: 'Ventricular tachycardia / fibrillation' });
     expect(closed.body.calls).toHaveLength(2);
-    expect(closed.body.calls[1]).toMatchObject({ callee: '周二（BJCY 值班医生）', calledAt, reached: true });
+    expect(closed.body.calls[1]).toMatchObject({ callee: '周二（HYJQ 值班医生）', calledAt, reached: true });
     await t.app.get(OutboxService).drain();
     await coordSocket.waitFor((e) => e.event === 'critical.settled' && e.payload.criticalResultId === id);
     const after = await api(t, 'GET', '/api/critical-results', { token: coord });

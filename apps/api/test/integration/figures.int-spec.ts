@@ -171,7 +171,7 @@ describe('weekly figures per centre', () => {
     expect(lines[0]).toMatch(
       /,critical_results,critical_escalated,critical_confirm_median_min,critical_confirm_longest_min$/,
     );
-    expect(lines.find((l) => l.includes(',BJCY,'))).toMatch(/,2,1,9,15$/);
+    expect(lines.find((l) => l.includes(',HYJQ,'))).toMatch(/,2,1,9,15$/);
     expect((await api(t, 'GET', '/api/figures/weekly?week=2026-48', { token: coord })).status).toBe(400);
     expect((await api(t, 'GET', '/api/figures/weekly?week=2025-W53', { token: coord })).status).toBe(400); // 2025 has 52 ISO weeks
     expect((await api(t, 'GET', '/api/figures/weekly?week=2026-W53', { token: coord })).status).toBe(200); // 2026 has 53

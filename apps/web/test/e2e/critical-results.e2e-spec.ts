@@ -54,13 +54,13 @@ describe('a critical STEMI (危急值) from the reader to a closed loop', () => 
     // The community doctor is at their desk, live.
     const docCtx = await w.context();
     await docCtx.addInitScript(SPY);
-    const docPage = await w.signIn(docCtx, 'doc.bjcy');
+    const docPage = await w.signIn(docCtx, 'doc.hyjq');
     await docPage.goto('/desk/referrals');
     await docPage.locator('[data-testid=live][data-live=true]').waitFor();
     const titleBefore = await docPage.title();
 
     // A STAT ECG, sent and taken by the cardiologist.
-    const doc = await w.app.login('doc.bjcy');
+    const doc = await w.app.login('doc.hyjq');
     const { rows } = await w.app.db.query(`SELECT id FROM patient WHERE mrn = 'BJCY100101'`);
     const created = await json(w, 'POST', '/api/referrals', doc, {
       patientId: rows[0].id,

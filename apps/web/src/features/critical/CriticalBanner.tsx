@@ -2,7 +2,7 @@ import type { CriticalResultEvent, CriticalResultView } from '@zhiyin/contracts'
 import { CRITICAL_STATE_LABELS } from '@zhiyin/workflow';
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { useAuth } from '../../app/auth';
+import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { alert, clearTitle } from '../../lib/alert';
 import { useNow } from '../../lib/hooks';
