@@ -49,6 +49,7 @@ import { PatientSheetService } from './modules/clinical/patient-sheet.service.js
 import { ReferralFormController } from './modules/clinical/referral-form.controller.js';
 import { ReferralFormRepository } from './modules/clinical/referral-form.repository.js';
 import { ReferralFormService } from './modules/clinical/referral-form.service.js';
+import { FiguresRepository } from './modules/clinical/figures.repository.js';
 import { FiguresService } from './modules/clinical/figures.service.js';
 import { ReportPdfRepository } from './modules/clinical/report-pdf.repository.js';
 import { ReportPdfService } from './modules/clinical/report-pdf.service.js';
@@ -170,6 +171,7 @@ export class AppModule {
         BoardService,
         RealtimeGateway,
         ClinicalService,
+        FiguresRepository,
         FiguresService,
         ReportPdfRepository,
         ReportPdfService,

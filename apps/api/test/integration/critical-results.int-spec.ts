@@ -1,4 +1,5 @@
 import { ManualClock } from '#src/common/clock.js';
+import { recordConsent } from '../support/referrals.js';
 import { CriticalEscalationService } from '#src/modules/critical-results/critical-escalation.service.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
 import { Listener } from '../support/realtime.js';
@@ -35,6 +36,7 @@ describe('critical results (危急值): raised, alerted, read back, escalated, c
     await t.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       created.body.id,
     ]);
+    await recordConsent(t, doc, created.body.id);
     expect(
       (await api(t, 'POST', `/api/referrals/${created.body.id}/events`, { token: doc, body: { type: 'submit' } }))
         .status,

@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { withAccessionNumber } from '../../../api/test/support/dicom-edit.js';
 import { stow } from '../../../api/test/support/dicom-files.js';
+import { asFileOf } from '../../../api/test/support/referrals.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
 import { sample } from '../support/data.js';
@@ -30,7 +31,9 @@ describe('informed consent before a referral is sent', () => {
       priority: 'URGENT',
       clinicalQuestion: '活动后胸闷一周，请判读心电图。',
     });
-    const stored = await stow(w.url, doc, [withAccessionNumber(sample(ecg), created.number)]);
+    // the sample is another patient's: recorded for this one, as the ECG cart would
+    const file = await asFileOf(w.app, sample(ecg), rows[0].id as string);
+    const stored = await stow(w.url, doc, [withAccessionNumber(file, created.number)]);
     expect(stored.status).toBe(200);
     return { id: created.id as string, number: created.number as string };
   };

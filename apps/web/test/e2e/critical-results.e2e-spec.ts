@@ -1,4 +1,5 @@
 import { ManualClock } from '../../../api/src/common/clock.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 import { CriticalEscalationService } from '../../../api/src/modules/critical-results/critical-escalation.service.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
@@ -71,6 +72,7 @@ describe('a critical STEMI (危急值) from the reader to a closed loop', () => 
     await w.app.db.query(`UPDATE referral SET snapshot = jsonb_set(snapshot, '{studyCount}', '1') WHERE id = $1`, [
       created.id,
     ]);
+    await recordConsent(w.app, doc, created.id);
     await json(w, 'POST', `/api/referrals/${created.id}/events`, doc, { type: 'submit' });
     const claimed = await json(w, 'POST', '/api/referrals/claim-next', await w.app.login('card.chen'));
     expect(claimed.id).toBe(created.id);

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
@@ -73,6 +74,7 @@ describe('ECG carts’ files in the desk and the reading room', () => {
     await page.getByTestId('referral-study').nth(2).waitFor();
     await expect(page.getByTestId('referral-study').count()).resolves.toBe(3);
 
+    await recordConsent(w.app, doc, id);
     const submitted = await api(w.app, 'POST', `/api/referrals/${id}/events`, { token: doc, body: { type: 'submit' } });
     expect(submitted.status).toBe(200);
     const cardio = await w.app.login('card.chen');

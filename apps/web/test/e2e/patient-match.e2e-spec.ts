@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { recordConsent } from '../../../api/test/support/referrals.js';
 import { withPatient } from '../../../api/test/support/dicom-edit.js';
 import { json } from '../support/api.js';
 import { SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
@@ -149,6 +150,7 @@ describe('the right patient’s file', () => {
     const coord = await w.app.login('coord.liu');
     const cardio = await w.app.login('card.zhang');
     const cardioId = (await w.app.db.query(`SELECT id FROM app_user WHERE username = 'card.zhang'`)).rows[0].id;
+    await recordConsent(w.app, doc, referral.id);
     await json(w, 'POST', `/api/referrals/${referral.id}/events`, doc, { type: 'submit' });
     await json(w, 'POST', `/api/referrals/${referral.id}/events`, coord, {
       type: 'reassign',
