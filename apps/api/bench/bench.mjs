@@ -317,7 +317,8 @@ async function main() {
       dataRoot: resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()),
       pgUrl: pgAdmin,
       log,
-      users: { write: 'doc.bjcy', read: 'coord.liu' },
+      // the centre's own doctor reads what its centre sent (a hub coordinator sees only studies referred to the hub)
+      users: { write: 'doc.bjcy', read: 'doc.bjcy' },
       password: 'Zhiyin-2026',
       dicom: opt.only.includes('dimse'),
     });

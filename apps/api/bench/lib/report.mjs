@@ -96,6 +96,10 @@ export function computeMetrics(runs) {
   add('routing', 'offerP50ms', 'submit → offer on the specialist’s socket, p50', 'ms', 'lower');
   add('routing', 'offerP99ms', 'submit → offer on the specialist’s socket, p99', 'ms', 'lower');
   add('routing', 'offerMaxMs', 'submit → offer on the specialist’s socket, max', 'ms', 'lower');
+  add('routing', 'routerP50ms', '… of which submit → offer committed by the router, p50', 'ms', 'lower');
+  add('routing', 'routerP99ms', '… of which submit → offer committed by the router, p99', 'ms', 'lower');
+  add('routing', 'outboxP50ms', '… of which offer committed → sent by the outbox, p50', 'ms', 'lower');
+  add('routing', 'outboxP99ms', '… of which offer committed → sent by the outbox, p99', 'ms', 'lower');
   add('routing', 'submitP50ms', 'submit request (answer), p50', 'ms', 'lower');
   add('routing', 'submitP99ms', 'submit request (answer), p99', 'ms', 'lower');
   add('routing', 'submitsPerSec', 'submits, 11 centres together', 'referrals/s', 'higher');

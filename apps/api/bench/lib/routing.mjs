@@ -207,7 +207,9 @@ export async function routingRun(zhiyin, o) {
   );
 
   // 1,000 connections: every specialist twice (desk and a second screen), the coordinator on up to 20 screens, and
-  // the rest spread over the community doctors.
+  // the rest spread over the community doctors. Each site connects from an address of its own (any 127/8 address is
+  // loopback), as the centres and the hub do from their networks: the API's cap of connections per address
+  // (HTTP_MAX_CONNECTIONS_PER_ADDRESS) stays as deployed.
   const specialists = net.users.filter((u) => u.role === 'specialist');
   const coordinators = net.users.filter((u) => u.role === 'coordinator');
   const doctors = net.users.filter((u) => u.role === 'community_doctor');
@@ -215,6 +217,9 @@ export async function routingRun(zhiyin, o) {
   const plan = [...specialists, ...specialists];
   for (let i = 0; i < Math.min(20, o.clients - plan.length); i++) plan.push(coordinators[i % coordinators.length]);
   for (let i = 0; plan.length < o.clients; i++) plan.push(doctors[i % doctors.length]);
+  const centreIds = [...new Set(doctors.map((d) => d.facilityId))];
+  const addressOf = (/** @type {BenchUser} */ u) =>
+    u.role === 'community_doctor' ? `127.0.1.${centreIds.indexOf(u.facilityId) + 1}` : '127.0.2.1';
 
   let counting = false;
   let delivered = 0;
@@ -269,6 +274,7 @@ export async function routingRun(zhiyin, o) {
             reconnection: false,
             forceNew: true,
             timeout: 60_000,
+            localAddress: addressOf(u),
           });
           sockets.push(socket);
           socket.onAny((event, payload) => {
@@ -317,6 +323,21 @@ export async function routingRun(zhiyin, o) {
     const used = cpu.end();
 
     const latencies = [...offers.values()].map((x) => x.ms);
+    // Where the time went, from the server's own records: submit → offer committed by the router (referral_event
+    // times), offer committed → handed to socket.io by the outbox (its created_at, the transaction's start, to
+    // delivered_at).
+    const split = zhiyin
+      .psql(
+        `SELECT (SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM o.at - s.at) * 1000)
+                   FROM referral_event s JOIN referral_event o ON o.referral_id = s.referral_id AND o.event = 'offer'
+                  WHERE s.event = 'submit'),
+                (SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at) * 1000)
+                   FROM outbox WHERE event = 'offer.made')`,
+      )
+      .trim()
+      .split('|')
+      .map((a) => a.replace(/[{}]/g, '').split(',').map(Number));
+    const [routerMs = [], outboxMs = []] = split;
     const states = zhiyin
       .psql(`SELECT state || ':' || count(*) FROM referral GROUP BY state ORDER BY state`)
       .split('\n')
@@ -342,6 +363,10 @@ export async function routingRun(zhiyin, o) {
       offerP90ms: percentile(latencies, 90),
       offerP99ms: percentile(latencies, 99),
       offerMaxMs: Math.max(...latencies),
+      routerP50ms: routerMs[0],
+      routerP99ms: routerMs[1],
+      outboxP50ms: outboxMs[0],
+      outboxP99ms: outboxMs[1],
       submitP50ms: percentile(submitMs, 50),
       submitP99ms: percentile(submitMs, 99),
       submitsPerSec: total / submitSeconds,
