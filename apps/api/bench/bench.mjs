@@ -38,6 +38,8 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
                             (default association,study)
   --wado-sample N           instances of each storescu pass retrieved by WADO-RS and compared (default 40)
   --routing-referrals N     referrals each centre submits in the routing scenario (default 20)
+  --routing-interval MS     each centre submits one referral every MS milliseconds, all centres at once (default
+                            1000; 0: back to back, which measures the queue for a free reader as much as routing)
   --routing-clients N       socket.io clients connected during it (default 1000)
   --routing-doctors N       community doctors made per centre besides the seeded one (default 20)
   --routing-specialists N   on-duty specialists made per service besides the seeded ones (default 12)
@@ -72,6 +74,7 @@ function options() {
       'wado-sample': { type: 'string' },
       'routing-referrals': { type: 'string' },
       'routing-clients': { type: 'string' },
+      'routing-interval': { type: 'string' },
       'routing-doctors': { type: 'string' },
       'routing-specialists': { type: 'string' },
       servers: { type: 'string' },
@@ -129,6 +132,7 @@ function options() {
     wadoSample: int('wado-sample', 40),
     routing: {
       perCentre: int('routing-referrals', 20),
+      interval: int('routing-interval', 1000, 0),
       clients: int('routing-clients', 1000),
       extraDoctors: int('routing-doctors', 20, 0),
       extraSpecialists: int('routing-specialists', 12, 0),

@@ -535,7 +535,8 @@ function mdRouting(r) {
   const o = r.options.routing ?? {};
   return [
     ...mdRunHead(r),
-    `- **Load**: ${first?.centres ?? 11} community centres submit at the same time, each ${o.perCentre} referrals one after another ` +
+    `- **Load**: ${first?.centres ?? 11} community centres submit at the same time, each ${o.perCentre} referrals, ` +
+      `${o.interval ? `one every ${fmt(o.interval / 1000, 1)} s (staggered starts: ${fmt(((first?.centres ?? 11) * 1000) / o.interval, 0)} submits a second together)` : 'back to back'} ` +
       `(ECG and imaging alternately; ROUTINE, URGENT, ROUTINE, STAT in turn), each prepared beforehand with a study of its own stored by STOW-RS ` +
       `and attached. ${first?.clients ?? o.clients} socket.io clients (socket.io-client over WebSocket, one connection each) are connected ` +
       `throughout, signed in as ${first?.users ?? '—'} users: every specialist twice (${first?.specialists ?? '—'} on duty: the seeded 4 and ` +

@@ -16,7 +16,7 @@ const PASSWORD = 'Zhiyin-2026';
 /**
  * @typedef {import('./scenarios.mjs').Failure} Failure
  * @typedef {{ id: string, username: string, role: string, specialty: string | null, facilityId: string | null }} BenchUser
- * @typedef {{ centres: number, perCentre: number, clients: number, extraDoctors: number, extraSpecialists: number,
+ * @typedef {{ centres: number, perCentre: number, interval: number, clients: number, extraDoctors: number, extraSpecialists: number,
  *   failures: Failure[], log: (s: string) => void, ecg: import('./dataset.mjs').ManifestFile,
  *   ct: import('./dataset.mjs').ManifestFile }} RoutingOptions
  */
@@ -300,11 +300,14 @@ export async function routingRun(zhiyin, o) {
     counting = true;
     cpu.begin();
     const t0 = performance.now();
+    // Each centre submits one referral every `interval` ms (its first at a staggered start), all centres at once.
     await Promise.all(
-      prepared.map(async (list) => {
+      prepared.map(async (list, c) => {
         const doc = net.submitters[list[0]?.centre ?? 0];
         const token = /** @type {string} */ (tokens.get(doc.username));
-        for (const r of list) {
+        for (const [i, r] of list.entries()) {
+          const due = t0 + (c * o.interval) / prepared.length + i * o.interval;
+          if (due > performance.now()) await sleep(due - performance.now());
           submittedAt.set(r.id, performance.now());
           const s = await api(zhiyin.origin, token, 'POST', `/api/referrals/${r.id}/events`, { type: 'submit' });
           submitMs.push(s.ms);
