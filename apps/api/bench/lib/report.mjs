@@ -614,6 +614,9 @@ export function renderMarkdown(resultsDir, outFile) {
       '(`--no-reference` leaves it out).',
     "- Server CPU time comes from `/proc/<pid>/stat` (Orthanc's PID from its pid file; Zhiyin's Node.js process, plus its PostgreSQL " +
       "backends reported separately in the results file). The load generator shares the machine's cores with the servers.",
+    "- The DICOM network scenario (`--only dimse`) sends the same files with Debian's dcmtk `storescu` to Zhiyin's DICOM port and to " +
+      "Orthanc's (`ORTHANC_DICOM_PORT`), alternating the servers and starting every pass from an empty server as the STOW-RS passes do. " +
+      'The routing scenario (`--only routing`) measures Zhiyin alone: no peer routes referrals to readers.',
     '- Answers are checked in the same run: QIDO-RS result UIDs against the data-set manifest, every WADO-RS instance by SHA-256 against ' +
       'the uploaded file, every STOW-RS answer for a referenced SOP per instance and no failed SOP. A fast wrong answer is reported as ' +
       'a failure, not as a result.',
@@ -625,6 +628,8 @@ export function renderMarkdown(resultsDir, outFile) {
     'npm run bench -- -- --preset small --big        # from the root, options go after a second --',
     'npm run bench -w @zhiyin/api -- --preset small --reps 3 --only stow,qido,wado,big',
     'npm run bench -w @zhiyin/api -- --big           # adds the 1 GB single-request test',
+    "npm run bench -w @zhiyin/api -- --only dimse    # dcmtk storescu (C-STORE) into both servers' DICOM ports",
+    'npm run bench -w @zhiyin/api -- --only routing  # 11 centres submitting, 1,000 socket.io clients (Zhiyin only)',
     'node apps/api/bench/bench.mjs --help            # every option',
     '```',
     '',
