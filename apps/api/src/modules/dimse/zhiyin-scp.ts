@@ -105,7 +105,8 @@ export class ZhiyinScp extends Scp {
         internals.lastPduTime = Date.now();
         void internals._processPdu(pdu);
       },
-      (err) => this.emit('networkError', err),
+      // a stream that is not DICOM, or a PDU over the limit: the connection is dropped (PS3.8 9.1.5)
+      () => this.peer.destroy(),
     );
     this.peer.removeAllListeners('data');
     this.peer.on('data', (chunk: Buffer) => {
