@@ -444,8 +444,11 @@ function mdRun(r) {
   return out.join('\n');
 }
 
-/** Date, machine, versions and load of a run: the lines every results section starts with. @param {any} r */
-function mdRunHead(r) {
+/**
+ * Date, machine, versions and load of a run: the lines every results section starts with.
+ * @param {any} r @param {boolean} [peer]  whether the section compares with Orthanc
+ */
+function mdRunHead(r, peer = true) {
   const mt = r.machine;
   const v = r.versions;
   return [
@@ -455,7 +458,7 @@ function mdRunHead(r) {
       `file system ${mt.disk.fsType}; Linux ${mt.kernel}.`,
     `- **Versions**: Zhiyin ${v.zhiyin ?? '—'} at commit ${v.commit ?? '—'}${v.dirty ? ' (plus uncommitted work in the tree at build time)' : ''} ` +
       `on Node.js ${v.node} with PostgreSQL ${v.postgres ?? '—'} (${r.options.database})` +
-      `${v.orthanc ? `; Orthanc ${v.orthanc} (SQLite index), its DICOM server as configured by \`../shared/peers/orthanc/start.sh\`` : ''}`,
+      `${peer && v.orthanc ? `; Orthanc ${v.orthanc} (SQLite index), its DICOM server as configured by \`../shared/peers/orthanc/start.sh\`` : ''}`,
     ...(r.load
       ? [
           `- **Machine load**: 1-minute load average ${fmt(r.load.loadAverageStart)} at the start, ${fmt(r.load.loadAverageEnd)} at the end; ` +
@@ -534,7 +537,7 @@ function mdRouting(r) {
     ]);
   const o = r.options.routing ?? {};
   return [
-    ...mdRunHead(r),
+    ...mdRunHead(r, false),
     `- **Load**: ${first?.centres ?? 11} community centres submit at the same time, each ${o.perCentre} referrals, ` +
       `${o.interval ? `one every ${fmt(o.interval / 1000, 1)} s (staggered starts: ${fmt(((first?.centres ?? 11) * 1000) / o.interval, 0)} submits a second together)` : 'back to back'} ` +
       `(ECG and imaging alternately; ROUTINE, URGENT, ROUTINE, STAT in turn), each prepared beforehand with a study of its own stored by STOW-RS ` +
@@ -552,7 +555,9 @@ function mdRouting(r) {
     '',
     mdTable(['metric', 'unit', 'Zhiyin median (min–max)', 'target'], rows),
     '',
-    '| critical result (危急值) → referring doctor’s alert, p50 / p99 | ms | TODO(critical-results): not measured — critical results do not exist on main yet; measure from the reader marking a finding critical to the alert on the referring doctor’s socket once they do | — |',
+    '- **Critical result (危急值) → the referring doctor’s alert, p50 / p99**: TODO(critical-results) — not measured: critical ' +
+      'results do not exist in this version yet. The slot is for the time from the reader marking a finding critical to the ' +
+      'alert on the referring doctor’s socket, measured in this same run once they do.',
     '',
     ...mdChecks(
       r,
