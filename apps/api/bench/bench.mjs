@@ -12,7 +12,9 @@ import { ensureDataset, loadDataset, querySet } from './lib/dataset.mjs';
 import { makeAgent, request, retriedRequests } from './lib/http.mjs';
 import { chineseRows, computeMetrics, perQueryRows, printSummary, renderMarkdown } from './lib/report.mjs';
 import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
-import { bareServer, orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
+import { registerBenchAe, storescuPass } from './lib/dimse.mjs';
+import { routingRun } from './lib/routing.mjs';
+import { bareServer, freePort, orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const apiDir = resolve(benchDir, '..');
@@ -23,13 +25,24 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
 
   --preset small|medium     data set (default medium; generated into apps/api/bench/bench-data/ when missing)
   --reps N                  repetitions per server and scenario (default 3, at least 1)
-  --only LIST               scenarios, comma-separated: stow,qido,wado,big (default stow,qido,wado)
+  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing (default stow,qido,wado)
+                            dimse: dcmtk storescu into each server's DICOM port (C-STORE), checked by QIDO-RS/WADO-RS
+                            routing: Zhiyin alone, 11 centres submitting with 1,000 socket.io clients connected
   --big                     add the 1 GB single STOW-RS request (same as adding "big" to --only)
   --big-mb N                size of the big request in MB (default 1074, i.e. 1 GiB)
   --stow-concurrency LIST   STOW-RS concurrencies (default 4,1)
   --batch N                 instances per STOW-RS request (default 1)
   --wado-concurrency N      WADO-RS concurrency (default 4)
   --qido-rounds N           measured rounds over the QIDO-RS query set (default 20)
+  --storescu LIST           storescu passes: association (one association, every file), study (one per study)
+                            (default association,study)
+  --wado-sample N           instances of each storescu pass retrieved by WADO-RS and compared (default 40)
+  --routing-referrals N     referrals each centre submits in the routing scenario (default 20)
+  --routing-interval MS     each centre submits one referral every MS milliseconds, all centres at once (default
+                            1000; 0: back to back, which measures the queue for a free reader as much as routing)
+  --routing-clients N       socket.io clients connected during it (default 1000)
+  --routing-doctors N       community doctors made per centre besides the seeded one (default 20)
+  --routing-specialists N   on-duty specialists made per service besides the seeded ones (default 12)
   --servers LIST            zhiyin,orthanc (default both; one alone gives no ratios)
   --no-reference            do not measure the bare durable write path beside them in the STOW-RS passes
   --embedded-pg             Zhiyin on its embedded PostgreSQL instead of the local server (ZHIYIN_BENCH_PG)
@@ -57,6 +70,13 @@ function options() {
       batch: { type: 'string' },
       'wado-concurrency': { type: 'string' },
       'qido-rounds': { type: 'string' },
+      storescu: { type: 'string' },
+      'wado-sample': { type: 'string' },
+      'routing-referrals': { type: 'string' },
+      'routing-clients': { type: 'string' },
+      'routing-interval': { type: 'string' },
+      'routing-doctors': { type: 'string' },
+      'routing-specialists': { type: 'string' },
       servers: { type: 'string' },
       'embedded-pg': { type: 'boolean' },
       'no-reference': { type: 'boolean' },
@@ -90,7 +110,10 @@ function options() {
       .filter(Boolean),
   );
   if (flag('big')) only.add('big');
-  for (const s of only) if (!['stow', 'qido', 'wado', 'big'].includes(s)) throw new Error(`unknown scenario "${s}"`);
+  for (const s of only)
+    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing'].includes(s)) throw new Error(`unknown scenario "${s}"`);
+  const storescu = (str('storescu') ?? 'association,study').split(',').map((s) => s.trim());
+  for (const m of storescu) if (m !== 'association' && m !== 'study') throw new Error(`unknown storescu pass "${m}"`);
   const servers = (str('servers') ?? 'zhiyin,orthanc').split(',').map((s) => s.trim());
   for (const s of servers) if (s !== 'zhiyin' && s !== 'orthanc') throw new Error(`unknown server "${s}"`);
   const preset = str('preset') ?? 'medium';
@@ -105,6 +128,15 @@ function options() {
     batch: int('batch', 1),
     wadoConcurrency: int('wado-concurrency', 4),
     qidoRounds: int('qido-rounds', 20),
+    storescu: /** @type {import('./lib/dimse.mjs').StorescuMode[]} */ (storescu),
+    wadoSample: int('wado-sample', 40),
+    routing: {
+      perCentre: int('routing-referrals', 20),
+      interval: int('routing-interval', 1000, 0),
+      clients: int('routing-clients', 1000),
+      extraDoctors: int('routing-doctors', 20, 0),
+      extraSpecialists: int('routing-specialists', 12, 0),
+    },
     servers,
     embeddedPg: flag('embedded-pg'),
     reference: !flag('no-reference'),
@@ -289,18 +321,22 @@ async function main() {
       dataRoot: resolve(process.env.ZHIYIN_BENCH_TMP ?? os.tmpdir()),
       pgUrl: pgAdmin,
       log,
-      users: { write: 'doc.hyjq', read: 'coord.liu' },
+      // the centre's own doctor reads what its centre sent (a hub coordinator sees only studies referred to the hub)
+      users: { write: 'doc.hyjq', read: 'doc.hyjq' },
       password: 'Zhiyin-2026',
+      dicom: opt.only.includes('dimse'),
     });
     servers.push(zhiyin);
   }
   /** @type {ReturnType<typeof orthancServer> | undefined} */
   let orthanc;
-  if (opt.servers.includes('orthanc')) {
+  // routing has no peer: Orthanc only runs for the imaging scenarios
+  if (opt.servers.includes('orthanc') && opt.only.some((s) => s !== 'routing')) {
     orthanc = orthancServer({
       scriptsDir: orthancScripts,
       runDir: orthancRun,
       port: Number(process.env.ORTHANC_PORT ?? 8042),
+      dicomPort: opt.only.includes('dimse') ? Number(process.env.ORTHANC_DICOM_PORT ?? (await freePort())) : undefined,
       log,
     });
     servers.push(orthanc);
@@ -449,6 +485,32 @@ async function main() {
     for (const r of references) await r.stop();
     settle();
 
+    if (opt.only.includes('dimse')) {
+      for (let rep = 1; rep <= opt.reps; rep++) {
+        for (const mode of opt.storescu) {
+          for (const s of servers) {
+            await resetServer(s);
+            log(
+              `storescu (one ${mode === 'association' ? 'association' : 'association per study'}) rep ${rep}/${opt.reps}, ${s.label}`,
+            );
+            const v = await attempt(`dimse-${mode}`, s, async () => {
+              if (s === zhiyin) await registerBenchAe(zhiyin, 'doc.bjcy');
+              return storescuPass(s, ds, { mode, failures, sample: opt.wadoSample });
+            });
+            if (v) {
+              log(
+                `  ${v.mbPerSec.toFixed(1)} MB/s, ${v.instancesPerSec.toFixed(1)} instances/s, ${v.seconds.toFixed(1)} s, CPU ${v.cpuSeconds.toFixed(1)} s; ` +
+                  `${v.success}/${v.instances} stored, ${v.found} found by QIDO-RS, ${v.identical}/${v.sampled} byte-identical by WADO-RS`,
+              );
+              if (v.found === ds.files.length) loaded.add(s.name);
+              else loaded.delete(s.name);
+            } else loaded.delete(s.name);
+          }
+        }
+      }
+      settle();
+    }
+
     if (opt.only.includes('qido') || opt.only.includes('wado')) {
       for (const s of servers) {
         if (loaded.has(s.name)) continue;
@@ -537,6 +599,31 @@ async function main() {
       }
     }
 
+    if (opt.only.includes('routing')) {
+      const ecg = ds.files.find((f) => f.modality === 'ECG');
+      const ct = ds.files.find((f) => f.modality === 'CT');
+      if (!zhiyin) skipped.push('routing: Zhiyin is not among the servers');
+      else if (!ecg || !ct) skipped.push('routing: the data set has no ECG or no CT instance');
+      else {
+        for (let rep = 1; rep <= opt.reps; rep++) {
+          const z = zhiyin;
+          await resetServer(z);
+          log(
+            `routing rep ${rep}/${opt.reps}: ${opt.routing.clients} clients, 11 centres × ${opt.routing.perCentre} referrals`,
+          );
+          const v = await attempt('routing', z, () =>
+            routingRun(z, { centres: 11, ...opt.routing, failures, log, ecg, ct }),
+          );
+          if (v)
+            log(
+              `  submit → offer p50 ${v.offerP50ms.toFixed(1)} ms, p99 ${v.offerP99ms.toFixed(1)} ms (max ${v.offerMaxMs.toFixed(0)}); ` +
+                `${v.eventsDelivered} events delivered, ${v.eventsPerSec.toFixed(0)}/s; ${v.problems.length ? v.problems.join('; ') : 'all accepted'}`,
+            );
+          loaded.delete(z.name);
+        }
+      }
+    }
+
     // results
     const metrics = computeMetrics(runs);
     const expectedOf = (/** @type {import('./lib/dataset.mjs').Query} */ q) =>
@@ -550,7 +637,12 @@ async function main() {
       expected: expectedOf(q),
     }));
     const now = new Date();
-    const label = `${now.toISOString().slice(0, 16).replace(/:/g, '')}-${opt.preset}${opt.only.includes('big') ? '-big' : ''}`;
+    const label =
+      `${now.toISOString().slice(0, 16).replace(/:/g, '')}-${opt.preset}` +
+      ['big', 'dimse', 'routing']
+        .filter((k) => opt.only.includes(k))
+        .map((k) => `-${k}`)
+        .join('');
     const result = {
       schema: 1,
       date: now.toISOString(),
@@ -572,6 +664,9 @@ async function main() {
         batch: opt.batch,
         wadoConcurrency: opt.wadoConcurrency,
         qidoRounds: opt.qidoRounds,
+        storescu: opt.storescu,
+        wadoSample: opt.wadoSample,
+        routing: opt.routing,
         bigBytes: opt.bigBytes,
         database: pgAdmin
           ? 'the local PostgreSQL server, a fresh database per ingest pass'

@@ -72,6 +72,47 @@ export function computeMetrics(runs) {
     add(s, 'cpuSeconds', `STOW-RS server CPU, concurrency ${c}`, 'CPU s', 'lower');
     add(s, 'dbCpuSeconds', `STOW-RS Zhiyin's PostgreSQL backends CPU, concurrency ${c}`, 'CPU s', 'lower');
   }
+  add('dimse-association', 'mbPerSec', 'storescu C-STORE, one association', 'MB/s', 'higher', { ratioAtLeast: 1 });
+  add('dimse-association', 'instancesPerSec', 'storescu C-STORE, one association', 'instances/s', 'higher');
+  add('dimse-association', 'cpuSeconds', 'storescu C-STORE, one association: server CPU', 'CPU s', 'lower');
+  add(
+    'dimse-association',
+    'dbCpuSeconds',
+    "storescu C-STORE, one association: Zhiyin's PostgreSQL backends CPU",
+    'CPU s',
+    'lower',
+  );
+  add('dimse-study', 'mbPerSec', 'storescu C-STORE, one association per study', 'MB/s', 'higher');
+  add('dimse-study', 'instancesPerSec', 'storescu C-STORE, one association per study', 'instances/s', 'higher');
+  add('dimse-study', 'associationP50ms', 'storescu C-STORE, one association per study: association p50', 'ms', 'lower');
+  add('dimse-study', 'cpuSeconds', 'storescu C-STORE, one association per study: server CPU', 'CPU s', 'lower');
+  add(
+    'dimse-study',
+    'dbCpuSeconds',
+    "storescu C-STORE, one association per study: Zhiyin's PostgreSQL backends CPU",
+    'CPU s',
+    'lower',
+  );
+  add('routing', 'offerP50ms', 'submit → offer on the specialist’s socket, p50', 'ms', 'lower');
+  add('routing', 'offerP99ms', 'submit → offer on the specialist’s socket, p99', 'ms', 'lower');
+  add('routing', 'offerMaxMs', 'submit → offer on the specialist’s socket, max', 'ms', 'lower');
+  add('routing', 'routerP50ms', '… of which submit → offer committed by the router, p50', 'ms', 'lower');
+  add('routing', 'routerP99ms', '… of which submit → offer committed by the router, p99', 'ms', 'lower');
+  add('routing', 'outboxP50ms', '… of which offer committed → sent by the outbox, p50', 'ms', 'lower');
+  add('routing', 'outboxP99ms', '… of which offer committed → sent by the outbox, p99', 'ms', 'lower');
+  add('routing', 'submitP50ms', 'submit request (answer), p50', 'ms', 'lower');
+  add('routing', 'submitP99ms', 'submit request (answer), p99', 'ms', 'lower');
+  add('routing', 'submitsPerSec', 'submits, 11 centres together', 'referrals/s', 'higher');
+  add('routing', 'eventsPerSec', 'events delivered to the clients', 'events/s', 'higher');
+  add('routing', 'eventsDelivered', 'events delivered to the clients (all)', 'events', 'higher');
+  add('routing', 'connectSeconds', 'connecting the clients', 's', 'lower');
+  add('routing', 'cpuSeconds', 'API CPU during the submits', 'CPU s', 'lower');
+  add('routing', 'dbCpuSeconds', 'PostgreSQL backends CPU during the submits', 'CPU s', 'lower');
+  const offerP99 = metrics.find((m) => m.id === 'routing.offerP99ms');
+  if (offerP99) {
+    offerP99.target = 'p99 < 100 ms';
+    offerP99.met = Number.isFinite(offerP99.zhiyin.median) ? offerP99.zhiyin.median < 100 : undefined;
+  }
   add('qido', 'p50ms', 'QIDO-RS p50 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
   add('qido', 'p99ms', 'QIDO-RS p99 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
   add('qido', 'cpuSeconds', 'QIDO-RS server CPU (all rounds)', 'CPU s', 'lower');
@@ -403,6 +444,130 @@ function mdRun(r) {
   return out.join('\n');
 }
 
+/**
+ * Date, machine, versions and load of a run: the lines every results section starts with.
+ * @param {any} r @param {boolean} [peer]  whether the section compares with Orthanc
+ */
+function mdRunHead(r, peer = true) {
+  const mt = r.machine;
+  const v = r.versions;
+  return [
+    `- **Date**: ${r.date.slice(0, 16).replace('T', ' ')} UTC — results file \`apps/api/bench/results/${r.file}\``,
+    `- **Machine**: ${mt.cpu}, ${mt.cores} cores, ${fmt(mt.memoryGB, 1)} GB RAM, ${mt.virtualization ? `virtualization: ${mt.virtualization} (systemd-detect-virt), ` : ''}` +
+      `disk ${mt.disk.device ?? '?'} (${mt.disk.rotational === false ? 'non-rotational' : mt.disk.rotational ? 'the kernel reports it rotational' : 'unknown type'}), ` +
+      `file system ${mt.disk.fsType}; Linux ${mt.kernel}.`,
+    `- **Versions**: Zhiyin ${v.zhiyin ?? '—'} at commit ${v.commit ?? '—'}${v.dirty ? ' (plus uncommitted work in the tree at build time)' : ''} ` +
+      `on Node.js ${v.node} with PostgreSQL ${v.postgres ?? '—'} (${r.options.database})` +
+      `${peer && v.orthanc ? `; Orthanc ${v.orthanc} (SQLite index), its DICOM server as configured by \`../shared/peers/orthanc/start.sh\`` : ''}`,
+    ...(r.load
+      ? [
+          `- **Machine load**: 1-minute load average ${fmt(r.load.loadAverageStart)} at the start, ${fmt(r.load.loadAverageEnd)} at the end; ` +
+            `the CPUs were ${fmt(r.load.busyPercent, 0)}% busy over the run (servers, client — ${fmt(r.load.clientCpuSeconds, 0)} CPU s — ` +
+            `and anything else running on the machine). The run took ${fmt(r.minutes, 1)} minutes.`,
+        ]
+      : []),
+  ];
+}
+
+/** The failures of one group of scenarios, or the sentence that there were none. @param {any} r @param {string} prefix @param {string} ok */
+function mdChecks(r, prefix, ok) {
+  const mine = r.failures.filter((/** @type {any} */ f) => f.scenario.startsWith(prefix));
+  if (!mine.length) return [ok];
+  return [
+    `${mine.length} failure(s) in this run:`,
+    '',
+    ...mine.map(
+      (/** @type {any} */ f) =>
+        `- **${f.server}**, ${f.scenario}: ${f.what} — ${f.detail}${f.times > 1 ? ` (${f.times} times)` : ''}`,
+    ),
+  ];
+}
+
+/** The storescu (C-STORE) section of a run. @param {any} r */
+function mdDimse(r) {
+  const rows = r.metrics
+    .filter((/** @type {Metric} */ m) => m.scenario.startsWith('dimse'))
+    .map((/** @type {Metric} */ m) => [
+      m.label,
+      m.unit,
+      fmtSummary(m.zhiyin),
+      fmtSummary(m.orthanc),
+      ratioText(m.ratio, m.better),
+      m.target ? `${m.target}: ${m.met === undefined ? 'n/a' : m.met ? '**met**' : '**not met**'}` : '',
+    ]);
+  const one = r.runs['dimse-association']?.zhiyin?.[0] ?? r.runs['dimse-study']?.zhiyin?.[0];
+  return [
+    ...mdRunHead(r),
+    `- **Data set**: \`${r.preset}\` — ${r.dataset.instances} instances, ${fmt(r.dataset.bytes / 1e6, 1)} MB, ${r.dataset.studies} studies`,
+    `- **Client**: Debian's dcmtk \`storescu\` (default presentation contexts: the files' Explicit VR Little Endian is sent as it is), ` +
+      `the same files to both servers: ${(r.options.storescu ?? []).map((/** @type {string} */ m) => (m === 'association' ? 'one association with every file' : `one association per study (${r.dataset.studies} in sequence)`)).join(', and ')}. ` +
+      `${r.options.reps} repetitions per server, alternating Zhiyin/Orthanc, every pass into an empty server (Orthanc through \`reset.sh\`, ` +
+      'Zhiyin restarted on a new database and DATA_DIR, its calling AE title registered to a centre by the administrator before the clock starts). ' +
+      'The time is storescu’s, from its start to its exit.',
+    `- **Checked in every pass**: storescu reported Success for every file; QIDO-RS \`/studies/{uid}/instances\` of every study lists every SOP Instance UID sent ` +
+      `(${one ? `${one.found}/${one.instances}` : '—'} in Zhiyin's first pass); ${r.options.wadoSample} instances spread over the data set retrieved by WADO-RS, ` +
+      'their data set (after the File Meta Information, which each server writes itself) byte-identical to the file sent.',
+    `- **Durability**: ${r.durability.orthanc.replace(/STOW-RS/g, 'C-STORE')} Zhiyin's C-STORE goes through the same ingest as its STOW-RS: ` +
+      'file and directory flushed, index and audit rows committed in PostgreSQL before the C-STORE response.',
+    '',
+    mdTable(
+      ['metric', 'unit', 'Zhiyin median (min–max)', 'Orthanc median (min–max)', 'Zhiyin ÷ Orthanc', 'target'],
+      rows,
+    ),
+    '',
+    ...mdChecks(
+      r,
+      'storescu',
+      'Every file was stored (storescu: Success), found by QIDO-RS, and every sampled instance came back byte-identical, for both servers.',
+    ),
+    '',
+  ].join('\n');
+}
+
+/** The routing section of a run (Zhiyin only: no peer routes referrals). @param {any} r */
+function mdRouting(r) {
+  const first = r.runs.routing?.zhiyin?.[0];
+  const rows = r.metrics
+    .filter((/** @type {Metric} */ m) => m.scenario === 'routing')
+    .map((/** @type {Metric} */ m) => [
+      m.label,
+      m.unit,
+      fmtSummary(m.zhiyin),
+      m.target ? `${m.target}: ${m.met === undefined ? 'n/a' : m.met ? '**met**' : '**not met**'}` : '',
+    ]);
+  const o = r.options.routing ?? {};
+  return [
+    ...mdRunHead(r, false),
+    `- **Load**: ${first?.centres ?? 11} community centres submit at the same time, each ${o.perCentre} referrals, ` +
+      `${o.interval ? `one every ${fmt(o.interval / 1000, 1)} s (staggered starts: ${fmt(((first?.centres ?? 11) * 1000) / o.interval, 0)} submits a second together)` : 'back to back'} ` +
+      `(ECG and imaging alternately; ROUTINE, URGENT, ROUTINE, STAT in turn), each prepared beforehand with a study of its own stored by STOW-RS ` +
+      `and attached. ${first?.clients ?? o.clients} socket.io clients (socket.io-client over WebSocket, one connection each) are connected ` +
+      `throughout, signed in as ${first?.users ?? '—'} users: every specialist twice (${first?.specialists ?? '—'} on duty: the seeded 4 and ` +
+      `${o.extraSpecialists} made per service), the coordinator on 20 screens, and the rest spread over the community doctors ` +
+      `(the seeded one and ${o.extraDoctors} made per centre). Each user signs in once and its token is reused by its connections. ` +
+      'A specialist accepts each offer as it arrives (as from the offer card), which makes them free for the next one.',
+    '- **Measured**: from sending the submit request to the `offer.made` event on a socket of the specialist the router chose ' +
+      '(the first of that specialist’s connections to receive it); events delivered = every event received by every client from the ' +
+      'first submit until one second without any event, per second of that window. The client (1,000 connections) runs in the bench ' +
+      'process on the same 2 cores as the API and PostgreSQL.',
+    `- **Repetitions**: ${r.options.reps}, each on a freshly started API with a new database; medians with min–max.`,
+    '- **No peer**: no open-source peer routes referrals to readers, so these figures have no ratio.',
+    '',
+    mdTable(['metric', 'unit', 'Zhiyin median (min–max)', 'target'], rows),
+    '',
+    '- **Critical result (危急值) → the referring doctor’s alert, p50 / p99**: TODO(critical-results) — not measured: critical ' +
+      'results do not exist in this version yet. The slot is for the time from the reader marking a finding critical to the ' +
+      'alert on the referring doctor’s socket, measured in this same run once they do.',
+    '',
+    ...mdChecks(
+      r,
+      'routing',
+      'Every submitted referral was offered to exactly one specialist and accepted; afterwards every referral was in the state accepted.',
+    ),
+    '',
+  ].join('\n');
+}
+
 const NOTES_START = '<!-- notes:start (kept when the file is regenerated) -->';
 const NOTES_END = '<!-- notes:end -->';
 
@@ -454,6 +619,9 @@ export function renderMarkdown(resultsDir, outFile) {
       '(`--no-reference` leaves it out).',
     "- Server CPU time comes from `/proc/<pid>/stat` (Orthanc's PID from its pid file; Zhiyin's Node.js process, plus its PostgreSQL " +
       "backends reported separately in the results file). The load generator shares the machine's cores with the servers.",
+    "- The DICOM network scenario (`--only dimse`) sends the same files with Debian's dcmtk `storescu` to Zhiyin's DICOM port and to " +
+      "Orthanc's (`ORTHANC_DICOM_PORT`), alternating the servers and starting every pass from an empty server as the STOW-RS passes do. " +
+      'The routing scenario (`--only routing`) measures Zhiyin alone: no peer routes referrals to readers.',
     '- Answers are checked in the same run: QIDO-RS result UIDs against the data-set manifest, every WADO-RS instance by SHA-256 against ' +
       'the uploaded file, every STOW-RS answer for a referenced SOP per instance and no failed SOP. A fast wrong answer is reported as ' +
       'a failure, not as a result.',
@@ -465,6 +633,8 @@ export function renderMarkdown(resultsDir, outFile) {
     'npm run bench -- -- --preset small --big        # from the root, options go after a second --',
     'npm run bench -w @zhiyin/api -- --preset small --reps 3 --only stow,qido,wado,big',
     'npm run bench -w @zhiyin/api -- --big           # adds the 1 GB single-request test',
+    "npm run bench -w @zhiyin/api -- --only dimse    # dcmtk storescu (C-STORE) into both servers' DICOM ports",
+    'npm run bench -w @zhiyin/api -- --only routing  # 11 centres submitting, 1,000 socket.io clients (Zhiyin only)',
     'node apps/api/bench/bench.mjs --help            # every option',
     '```',
     '',
@@ -505,6 +675,16 @@ export function renderMarkdown(resultsDir, outFile) {
     out.push(`## Results: 1 GB single STOW-RS request (\`${withBig.preset}\` data set files)`, '');
     out.push('Target (issue 4):', '', mdTable(['target', 'wanted', 'measured', ''], targetsOf(withBig)), '');
     out.push(mdRun(withBig));
+  }
+  const withDimse = [...all].reverse().find((r) => r.runs?.['dimse-association'] || r.runs?.['dimse-study']);
+  if (withDimse) {
+    out.push('## Results: DICOM C-STORE with dcmtk `storescu` (issue 15)', '');
+    out.push(mdDimse(withDimse));
+  }
+  const withRouting = [...all].reverse().find((r) => r.runs?.routing);
+  if (withRouting) {
+    out.push('## Results: routing and real-time events (issue 16; Zhiyin only, no peer)', '');
+    out.push(mdRouting(withRouting));
   }
   out.push('## Notes', '', NOTES_START, notes, NOTES_END, '');
   if (after) out.push(after, '');

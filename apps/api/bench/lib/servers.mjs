@@ -211,14 +211,21 @@ function serverAndDatabaseCpu(pid, databasePids) {
  * @property {() => { begin(): void, end(): { server: number, database?: number } }} cpu
  * @property {() => Promise<Record<string, string>>} versions
  * @property {string} storageDir  where it keeps its files (for the file-system check)
+ * @property {{ port: number, aeTitle: string }} [dicom]  its DICOM (DIMSE) listener on 127.0.0.1, when it has one
  */
 
 /**
- * @param {{ scriptsDir: string, runDir: string, port: number, log: (s: string) => void }} o
+ * @param {{ scriptsDir: string, runDir: string, port: number, dicomPort?: number, log: (s: string) => void }} o
+ *   `dicomPort`: also run Orthanc's DICOM server there (AE title ORTHANC), for the C-STORE comparison
  * @returns {Server}
  */
-export function orthancServer({ scriptsDir, runDir, port, log }) {
-  const env = { ...process.env, ORTHANC_RUN: runDir, ORTHANC_PORT: String(port) };
+export function orthancServer({ scriptsDir, runDir, port, dicomPort, log }) {
+  const env = {
+    ...process.env,
+    ORTHANC_RUN: runDir,
+    ORTHANC_PORT: String(port),
+    ...(dicomPort ? { ORTHANC_DICOM_PORT: String(dicomPort) } : {}),
+  };
   const run = (/** @type {string} */ script, /** @type {string[]} */ args = []) =>
     execFileSync(join(scriptsDir, script), args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const readPid = () => Number(readFileSync(join(runDir, 'orthanc.pid'), 'utf8').trim());
@@ -230,6 +237,7 @@ export function orthancServer({ scriptsDir, runDir, port, log }) {
     pid: 0,
     agent: makeAgent(16),
     storageDir: join(runDir, 'storage'),
+    ...(dicomPort ? { dicom: { port: dicomPort, aeTitle: 'ORTHANC' } } : {}),
     async reset() {
       mkdirSync(runDir, { recursive: true });
       s.agent.destroy();
@@ -269,12 +277,20 @@ export function orthancServer({ scriptsDir, runDir, port, log }) {
 }
 
 /**
+ * @typedef {Server & { origin: string, dataDir: string, dbName: string | undefined, cleanup(): void, exitInfo(): string,
+ *   token(username: string): Promise<string>, psql(sql: string): string }} ZhiyinServer
+ *   `origin`: the API's http://host:port; `token`: an access token of any seeded or bench-made user (one sign-in per
+ *   user, reused); `psql`: one SQL command on its database (set-up only, never measured)
+ */
+
+/**
  * Zhiyin from its build (apps/api/dist/main.js). Every reset stops the process, drops and re-creates its database
  * (or gives the embedded PostgreSQL a fresh directory) and starts it on a fresh DATA_DIR.
- * @param {{ apiDir: string, dataRoot: string, pgUrl: string | undefined, log: (s: string) => void, users: { write: string, read: string }, password: string }} o
- * @returns {Server & { dataDir: string, dbName: string | undefined, cleanup(): void, exitInfo(): string }}
+ * `dicom`: its DICOM listener on a free port of loopback (otherwise DICOM_PORT=0, off).
+ * @param {{ apiDir: string, dataRoot: string, pgUrl: string | undefined, log: (s: string) => void, users: { write: string, read: string }, password: string, dicom?: boolean }} o
+ * @returns {ZhiyinServer}
  */
-export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) {
+export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password, dicom = false }) {
   const main = join(apiDir, 'dist', 'main.js');
   // extra Node.js options for Zhiyin, e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile it
   const nodeArgs = (process.env.ZHIYIN_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
@@ -284,8 +300,8 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
   /** @type {Map<string, { token: string, at: number }>} */
   const tokens = new Map();
   const signingIn = new Map();
-  const signIn = async (username) => {
-    const origin = s.base.replace(/\/dicomweb$/, '');
+  const signIn = async (/** @type {string} */ username) => {
+    const origin = s.origin;
     const body = Buffer.from(JSON.stringify({ username, password }));
     const r = await request(`${origin}/api/auth/login`, {
       method: 'POST',
@@ -297,7 +313,20 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
       throw new Error(`login as ${username}: status ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
     const token = json(r).accessToken;
     tokens.set(username, { token, at: Date.now() });
-    return { Authorization: `Bearer ${token}` };
+    return token;
+  };
+  /** One sign-in per user at a time, its token reused for 10 minutes. @param {string} username */
+  const tokenOf = (username) => {
+    const cached = tokens.get(username);
+    if (cached && Date.now() - cached.at < 600_000) return Promise.resolve(cached.token);
+    // The server counts sign-in attempts before checking them, so a burst of parallel sign-ins of one
+    // account is slowed down like a burst of guesses.
+    let pending = signingIn.get(username);
+    if (!pending) {
+      pending = signIn(username).finally(() => signingIn.delete(username));
+      signingIn.set(username, pending);
+    }
+    return pending;
   };
   let runCount = 0;
   const dbName = pgUrl ? `zhiyin_bench_${process.pid}` : undefined;
@@ -306,11 +335,12 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
   mkdirSync(dataRoot, { recursive: true });
   const runRoot = mkdtempSync(join(dataRoot, 'zhiyin-bench-'));
 
-  /** @type {Server & { dataDir: string, dbName: string | undefined, cleanup(): void, exitInfo(): string }} */
+  /** @type {ZhiyinServer} */
   const s = {
     name: 'zhiyin',
     label: 'Zhiyin',
     base: '',
+    origin: '',
     pid: 0,
     agent: makeAgent(16),
     dataDir: '',
@@ -330,8 +360,13 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
         psql(`CREATE DATABASE ${dbName}`);
       }
       const port = await freePort();
+      const dicomPort = dicom ? await freePort() : 0;
+      s.dicom = dicom ? { port: dicomPort, aeTitle: 'ZHIYIN' } : undefined;
       /** @type {Record<string, string>} */
       const env = {
+        DICOM_PORT: String(dicomPort),
+        DICOM_HOST: '127.0.0.1',
+        DICOM_AE_TITLE: 'ZHIYIN',
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? tmpdir(),
         PORT: String(port),
@@ -357,7 +392,8 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
       });
       child = proc;
       s.pid = proc.pid ?? 0;
-      s.base = `http://127.0.0.1:${port}/dicomweb`;
+      s.origin = `http://127.0.0.1:${port}`;
+      s.base = `${s.origin}/dicomweb`;
       s.agent.destroy();
       s.agent = makeAgent(16);
       tokens.clear();
@@ -398,19 +434,15 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password }) 
       await stopChild(proc, 20_000, () => log('Zhiyin did not stop within 20 s of SIGTERM; killing it'));
       s.pid = 0;
     },
-    auth(purpose) {
-      const username = purpose === 'write' ? users.write : users.read;
-      const cached = tokens.get(username);
-      if (cached && Date.now() - cached.at < 600_000)
-        return Promise.resolve({ Authorization: `Bearer ${cached.token}` });
-      // One sign-in per user at a time: the server counts sign-in attempts before checking them, so a
-      // burst of parallel sign-ins of one account is slowed down like a burst of guesses.
-      let pending = signingIn.get(username);
-      if (!pending) {
-        pending = signIn(username).finally(() => signingIn.delete(username));
-        signingIn.set(username, pending);
-      }
-      return pending;
+    async auth(purpose) {
+      return { Authorization: `Bearer ${await tokenOf(purpose === 'write' ? users.write : users.read)}` };
+    },
+    token: tokenOf,
+    psql(sql) {
+      if (!admin || !dbName) throw new Error('psql needs the local PostgreSQL server (not --embedded-pg)');
+      const u = new URL(admin.toString());
+      u.pathname = `/${dbName}`;
+      return psqlOn(u)(sql);
     },
     cpu() {
       const pid = s.pid;

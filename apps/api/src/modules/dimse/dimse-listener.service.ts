@@ -77,6 +77,7 @@ export class DimseListener implements OnApplicationBootstrap, OnApplicationShutd
     this.sockets.add(socket);
     const scp = new ZhiyinScp(socket, { associationTimeout: 30_000, pduTimeout: 120_000, connectTimeout: 300_000 });
     scp.services = services;
+    scp.readPdusWith(MAX_PDU_LENGTH);
     (scp as unknown as { connected: boolean }).connected = true;
     scp.on('networkError', () => socket.destroy());
     socket.on('close', () => {

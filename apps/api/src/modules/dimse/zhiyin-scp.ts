@@ -17,6 +17,7 @@ import {
 } from './qr-retrieve.js';
 import { openMoveAssociation } from './move-scu.js';
 import { OutgoingDataset } from './outgoing-dataset.js';
+import { PduReader } from './pdu-reader.js';
 import { runSubOperations, type SubOperationCounts } from './sub-operations.js';
 
 const { Scp, Dataset } = dimse;
@@ -86,6 +87,32 @@ export class ZhiyinScp extends Scp {
 
   private get peer(): Socket {
     return (this as unknown as { socket: Socket }).socket;
+  }
+
+  /**
+   * Reads the connection's PDUs with PduReader instead of the library's reader (which copies a large PDU many times
+   * over while it arrives); each whole PDU goes to the library's own PDU handling, as its reader would hand it.
+   */
+  readPdusWith(maxPduBytes: number): void {
+    const internals = this as unknown as {
+      lastPduTime: number;
+      statistics: { addBytesReceived(n: number): void };
+      _processPdu(pdu: Buffer): Promise<void>;
+    };
+    const reader = new PduReader(
+      maxPduBytes,
+      (pdu) => {
+        internals.lastPduTime = Date.now();
+        void internals._processPdu(pdu);
+      },
+      // a stream that is not DICOM, or a PDU over the limit: the connection is dropped (PS3.8 9.1.5)
+      () => this.peer.destroy(),
+    );
+    this.peer.removeAllListeners('data');
+    this.peer.on('data', (chunk: Buffer) => {
+      reader.push(chunk);
+      internals.statistics.addBytesReceived(chunk.length);
+    });
   }
 
   override associationRequested(association: Association): void {

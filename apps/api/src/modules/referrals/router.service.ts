@@ -58,16 +58,24 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
   }
 
   async dispatch(service: Service): Promise<void> {
-    for (let i = 0; i < 100; i++) if (!(await this.offerOne(service))) return;
+    for (let i = 0; i < 100; i++) {
+      if (!(await this.offerWaiting(service))) return;
+      // Offers committed go out now, not when the whole dispatch ends: a busy pool keeps dispatching for a while.
+      this.outbox.kick();
+    }
   }
 
-  private offerOne(service: Service): Promise<boolean> {
+  // Offers the waiting referrals of a pool to free readers, as many as there are, in one transaction: under a burst
+  // of submissions one commit (one flush of PostgreSQL's log) carries many offers instead of one each, which is what
+  // bounded how fast a pool's queue drained. Each reader is taken once: an offer made here is seen by the next
+  // reader query of the same transaction (its reader now holds an open offer).
+  private offerWaiting(service: Service): Promise<number> {
     return this.ds.transaction(async (m) => {
       const [{ locked }] = await m.query<[{ locked: boolean }]>(
         'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
         [`route:${service}`],
       );
-      if (!locked) return false;
+      if (!locked) return 0;
       // Look without locking: a claim must never find the queue held by the router's search.
       const waiting = await m.query<{ id: string; declined: string[]; stat: boolean }[]>(
         `SELECT id, ARRAY(SELECT jsonb_array_elements_text(snapshot->'declinedBy')) AS declined, priority = 'STAT' AS stat
@@ -76,6 +84,7 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
         [service],
       );
       const now = this.transitions.now();
+      let offered = 0;
       for (const { id, declined, stat } of waiting) {
         // Whoever let the last offer of this referral lapse goes to the back of the line.
         const [lapsed] = await m.query<{ specialist: string | null }[]>(
@@ -120,9 +129,9 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
           { type: 'offer', specialist: { id: reader.id, specialty: reader.specialty } },
           'system',
         );
-        return true;
+        offered += 1;
       }
-      return false;
+      return offered;
     });
   }
 }

@@ -1,0 +1,386 @@
+// The routing scenario (Zhiyin only: no peer routes referrals): the 11 community centres submit referrals at the same
+// time while 1,000 socket.io clients — community doctors, specialists, the coordinator — are connected, and the
+// time from each submit to the offer on the chosen specialist's socket is measured, with every event delivered to
+// every client counted. Real users, real sign-ins, real PostgreSQL; each specialist accepts its offer as it comes,
+// as a reader at the desk would, which makes it free for the next one.
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { io } from 'socket.io-client';
+import { json, multipartBody, newBoundary, pool, request, stowContentType } from './http.mjs';
+import { percentile } from './stats.mjs';
+
+const PRIORITIES = /** @type {const} */ (['ROUTINE', 'URGENT', 'ROUTINE', 'STAT']);
+const PASSWORD = 'Zhiyin-2026';
+
+/**
+ * @typedef {import('./scenarios.mjs').Failure} Failure
+ * @typedef {{ id: string, username: string, role: string, specialty: string | null, facilityId: string | null }} BenchUser
+ * @typedef {{ centres: number, perCentre: number, interval: number, clients: number, extraDoctors: number, extraSpecialists: number,
+ *   failures: Failure[], log: (s: string) => void, ecg: import('./dataset.mjs').ManifestFile,
+ *   ct: import('./dataset.mjs').ManifestFile }} RoutingOptions
+ */
+
+/**
+ * A copy of a data-set file with new Study, Series and SOP Instance UIDs of the same lengths (so no length field
+ * changes): every referral gets a study of its own.
+ * @param {Buffer} file @param {import('./dataset.mjs').ManifestFile} f @param {number} n
+ */
+export function withNewUids(file, f, n) {
+  let text = file.toString('latin1');
+  for (const [uid, kind] of /** @type {const} */ ([
+    [f.study, '7'],
+    [f.series, '8'],
+    [f.sop, '9'],
+  ])) {
+    const last = uid.length - uid.lastIndexOf('.') - 1;
+    const tail = `${kind}${String(n).padStart(last - 1, '0')}`;
+    if (tail.length !== last) throw new Error(`UID ${uid}: last component too short for a counter`);
+    text = text.split(uid).join(uid.slice(0, uid.length - last) + tail);
+  }
+  return Buffer.from(text, 'latin1');
+}
+
+/**
+ * JSON request to the API as a user. @param {string} origin @param {string} token @param {string} method
+ * @param {string} path @param {unknown} [body]
+ */
+async function api(origin, token, method, path, body) {
+  const r = await request(`${origin}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
+    timeoutMs: 60_000,
+  });
+  return { status: r.status, ms: r.ms, body: r.body.length ? json(r) : undefined };
+}
+
+/**
+ * The network of the run: the seeded demo network plus bench users made by the administrator (POST /api/users),
+ * extra community doctors in every centre and extra on-duty specialists of both services.
+ * @param {import('./servers.mjs').ZhiyinServer} zhiyin @param {RoutingOptions} o
+ */
+async function makeNetwork(zhiyin, o) {
+  const admin = await zhiyin.token('admin');
+  const rows = (/** @type {string} */ sql) =>
+    zhiyin
+      .psql(sql)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('|'));
+  const centres = rows(`SELECT id, lower(code) FROM facility WHERE kind = 'community' ORDER BY code`).slice(
+    0,
+    o.centres,
+  );
+  const [[hubId]] = rows(`SELECT id FROM facility WHERE kind = 'hub' ORDER BY code LIMIT 1`);
+  /** @type {{ username: string, role: string, facilityId: string, specialty?: string }[]} */
+  const extra = [];
+  for (const [id, code] of centres)
+    for (let i = 1; i <= o.extraDoctors; i++)
+      extra.push({ username: `bench.${code}.${i}`, role: 'community_doctor', facilityId: id });
+  for (const specialty of ['cardiology', 'radiology'])
+    for (let i = 1; i <= o.extraSpecialists; i++)
+      extra.push({ username: `bench.${specialty.slice(0, 4)}.${i}`, role: 'specialist', facilityId: hubId, specialty });
+  await pool(
+    extra.length,
+    4,
+    async (i) => {
+      const u = extra[i];
+      const made = await api(zhiyin.origin, admin, 'POST', '/api/users', {
+        ...u,
+        displayNameZh: `压测${i}`,
+        displayNameEn: `Bench ${i}`,
+        password: PASSWORD,
+      });
+      if (made.status !== 201) throw new Error(`creating ${u.username}: ${made.status} ${JSON.stringify(made.body)}`);
+      if (u.role === 'specialist') {
+        const duty = await api(zhiyin.origin, admin, 'PATCH', `/api/users/${made.body.id}`, { onDuty: true });
+        if (duty.status !== 200) throw new Error(`putting ${u.username} on duty: ${duty.status}`);
+      }
+    },
+    Number.POSITIVE_INFINITY,
+  );
+  /** @type {BenchUser[]} */
+  const users = rows(
+    `SELECT id, username, role, coalesce(specialty::text, ''), coalesce(facility_id::text, '') FROM app_user
+      WHERE active AND role IN ('community_doctor', 'specialist', 'coordinator') ORDER BY username`,
+  ).map(([id, username, role, specialty, facilityId]) => ({
+    id,
+    username,
+    role,
+    specialty: specialty || null,
+    facilityId: facilityId || null,
+  }));
+  // the centre's own doctor (the seeded one, not a bench user) submits its referrals
+  const submitters = centres.map(([id]) => {
+    const u = users.find(
+      (x) => x.role === 'community_doctor' && x.facilityId === id && !x.username.startsWith('bench.'),
+    );
+    if (!u) throw new Error(`no community doctor in centre ${id}`);
+    return u;
+  });
+  const patients = new Map(
+    rows(`SELECT DISTINCT ON (home_facility_id) home_facility_id, id FROM patient ORDER BY home_facility_id, mrn`).map(
+      ([f, id]) => [f, id],
+    ),
+  );
+  return { users, submitters, patients };
+}
+
+/**
+ * One run of the routing scenario on a freshly reset Zhiyin.
+ * @param {import('./servers.mjs').ZhiyinServer} zhiyin @param {RoutingOptions} o
+ */
+export async function routingRun(zhiyin, o) {
+  const { log, failures } = o;
+  const t00 = performance.now();
+  const net = await makeNetwork(zhiyin, o);
+  log(`  network: ${net.users.length} users (${net.submitters.length} submitting centres); signing in`);
+  /** @type {Map<string, string>} */
+  const tokens = new Map();
+  await pool(
+    net.users.length,
+    4,
+    async (i) => void tokens.set(net.users[i].username, await zhiyin.token(net.users[i].username)),
+    Number.POSITIVE_INFINITY,
+  );
+
+  // Referrals ready to submit: created, with a study of their own stored by STOW-RS and attached.
+  const files = {
+    ECG: readFileSync(/** @type {string} */ (o.ecg.abs)),
+    IMAGING: readFileSync(/** @type {string} */ (o.ct.abs)),
+  };
+  /** @type {{ id: string, centre: number, service: 'ECG' | 'IMAGING', priority: string }[][]} */
+  const prepared = net.submitters.map(() => []);
+  let made = 0;
+  await pool(
+    net.submitters.length,
+    4,
+    async (c) => {
+      const doc = net.submitters[c];
+      const token = /** @type {string} */ (tokens.get(doc.username));
+      const patientId = net.patients.get(/** @type {string} */ (doc.facilityId));
+      for (let i = 0; i < o.perCentre; i++) {
+        const service = i % 2 === 0 ? 'ECG' : 'IMAGING';
+        const priority = PRIORITIES[i % PRIORITIES.length];
+        const created = await api(zhiyin.origin, token, 'POST', '/api/referrals', {
+          patientId,
+          service,
+          priority,
+          ...(service === 'IMAGING' ? { modality: 'CT' } : {}),
+          clinicalQuestion: `压测 ${c}-${i}`,
+        });
+        if (created.status !== 201)
+          throw new Error(`creating a referral: ${created.status} ${JSON.stringify(created.body)}`);
+        const f = service === 'ECG' ? o.ecg : o.ct;
+        const n = ++made;
+        const boundary = newBoundary();
+        const stored = await request(`${zhiyin.base}/studies`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${token}`,
+            'Content-Type': stowContentType(boundary),
+            Accept: 'application/dicom+json',
+          },
+          body: multipartBody([withNewUids(files[service], f, n)], boundary),
+          timeoutMs: 60_000,
+        });
+        if (stored.status !== 200) throw new Error(`STOW-RS of a referral's study: ${stored.status}`);
+        const study = f.study.slice(0, f.study.lastIndexOf('.') + 1);
+        const last = f.study.length - study.length;
+        const attached = await api(zhiyin.origin, token, 'POST', `/api/referrals/${created.body.id}/studies`, {
+          studyInstanceUid: `${study}7${String(n).padStart(last - 1, '0')}`,
+        });
+        if (attached.status !== 200)
+          throw new Error(`attaching a study: ${attached.status} ${JSON.stringify(attached.body)}`);
+        prepared[c].push({ id: created.body.id, centre: c, service, priority });
+      }
+    },
+    Number.POSITIVE_INFINITY,
+  );
+  const total = prepared.reduce((n, l) => n + l.length, 0);
+  log(
+    `  ${total} referrals ready (${((performance.now() - t00) / 1000).toFixed(0)} s); connecting ${o.clients} clients`,
+  );
+
+  // 1,000 connections: every specialist twice (desk and a second screen), the coordinator on up to 20 screens, and
+  // the rest spread over the community doctors. Each site connects from an address of its own (any 127/8 address is
+  // loopback), as the centres and the hub do from their networks: the API's cap of connections per address
+  // (HTTP_MAX_CONNECTIONS_PER_ADDRESS) stays as deployed.
+  const specialists = net.users.filter((u) => u.role === 'specialist');
+  const coordinators = net.users.filter((u) => u.role === 'coordinator');
+  const doctors = net.users.filter((u) => u.role === 'community_doctor');
+  /** @type {BenchUser[]} */
+  const plan = [...specialists, ...specialists];
+  for (let i = 0; i < Math.min(20, o.clients - plan.length); i++) plan.push(coordinators[i % coordinators.length]);
+  for (let i = 0; plan.length < o.clients; i++) plan.push(doctors[i % doctors.length]);
+  const centreIds = [...new Set(doctors.map((d) => d.facilityId))];
+  const addressOf = (/** @type {BenchUser} */ u) =>
+    u.role === 'community_doctor' ? `127.0.1.${centreIds.indexOf(u.facilityId) + 1}` : '127.0.2.1';
+
+  let counting = false;
+  let delivered = 0;
+  let lastEventAt = 0;
+  /** @type {Map<string, number>} */
+  const submittedAt = new Map();
+  /** @type {Map<string, { ms: number, user: string }>} */
+  const offers = new Map();
+  let duplicateOffers = 0;
+  /** @type {Promise<unknown>[]} */
+  const accepts = [];
+  let acceptFailures = 0;
+  /** @type {import('socket.io-client').Socket[]} */
+  const sockets = [];
+  const onOffer = (/** @type {BenchUser} */ u, /** @type {{ referralId: string }} */ p) => {
+    const at = performance.now();
+    const sent = submittedAt.get(p.referralId);
+    if (sent === undefined) return;
+    const seen = offers.get(p.referralId);
+    if (seen) {
+      if (seen.user !== u.id) duplicateOffers += 1; // another reader offered the same referral
+      return;
+    }
+    offers.set(p.referralId, { ms: at - sent, user: u.id });
+    // the reader accepts at once, as from the offer card, and is free for the next offer
+    accepts.push(
+      api(
+        zhiyin.origin,
+        /** @type {string} */ (tokens.get(u.username)),
+        'POST',
+        `/api/referrals/${p.referralId}/events`,
+        {
+          type: 'accept',
+        },
+      ).then((r) => {
+        if (r.status !== 200) acceptFailures += 1;
+      }),
+    );
+  };
+  const tc = performance.now();
+  try {
+    await pool(
+      plan.length,
+      25,
+      (i) =>
+        new Promise((resolve, reject) => {
+          const u = plan[i];
+          const socket = io(zhiyin.origin, {
+            path: '/socket.io',
+            auth: { token: tokens.get(u.username) },
+            transports: ['websocket'],
+            reconnection: false,
+            forceNew: true,
+            timeout: 60_000,
+            localAddress: addressOf(u),
+          });
+          sockets.push(socket);
+          socket.onAny((event, payload) => {
+            if (!counting) return;
+            delivered += 1;
+            lastEventAt = performance.now();
+            if (event === 'offer.made' && u.role === 'specialist') onOffer(u, payload);
+          });
+          socket.once('connect', () => resolve(undefined));
+          socket.once('connect_error', (e) => reject(new Error(`socket of ${u.username}: ${e.message}`)));
+        }),
+      Number.POSITIVE_INFINITY,
+    );
+    const connectSeconds = (performance.now() - tc) / 1000;
+    log(`  ${sockets.length} clients connected in ${connectSeconds.toFixed(1)} s; 11 centres submit`);
+    // presence rows are written on connection; give the last ones a moment to commit
+    await sleep(1000);
+
+    const cpu = zhiyin.cpu();
+    /** @type {number[]} */
+    const submitMs = [];
+    let submitFailures = 0;
+    counting = true;
+    cpu.begin();
+    const t0 = performance.now();
+    // Each centre submits one referral every `interval` ms (its first at a staggered start), all centres at once.
+    await Promise.all(
+      prepared.map(async (list, c) => {
+        const doc = net.submitters[list[0]?.centre ?? 0];
+        const token = /** @type {string} */ (tokens.get(doc.username));
+        for (const [i, r] of list.entries()) {
+          const due = t0 + (c * o.interval) / prepared.length + i * o.interval;
+          if (due > performance.now()) await sleep(due - performance.now());
+          submittedAt.set(r.id, performance.now());
+          const s = await api(zhiyin.origin, token, 'POST', `/api/referrals/${r.id}/events`, { type: 'submit' });
+          submitMs.push(s.ms);
+          if (s.status !== 200) submitFailures += 1;
+        }
+      }),
+    );
+    const submitSeconds = (performance.now() - t0) / 1000;
+    // every offer in (bounded), accepted, and the events they cause delivered: until 1 s without any event
+    const until = performance.now() + 120_000;
+    while (offers.size < total && performance.now() < until) await sleep(20);
+    await Promise.all(accepts);
+    while (performance.now() - lastEventAt < 1000 && performance.now() < until) await sleep(50);
+    const windowSeconds = (lastEventAt - t0) / 1000;
+    counting = false;
+    const used = cpu.end();
+
+    const latencies = [...offers.values()].map((x) => x.ms);
+    // Where the time went, from the server's own records: submit → offer committed by the router (referral_event
+    // times), offer committed → handed to socket.io by the outbox (its created_at, the transaction's start, to
+    // delivered_at).
+    const split = zhiyin
+      .psql(
+        `SELECT (SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM o.at - s.at) * 1000)
+                   FROM referral_event s JOIN referral_event o ON o.referral_id = s.referral_id AND o.event = 'offer'
+                  WHERE s.event = 'submit'),
+                (SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at) * 1000)
+                   FROM outbox WHERE event = 'offer.made')`,
+      )
+      .trim()
+      .split('|')
+      .map((a) => a.replace(/[{}]/g, '').split(',').map(Number));
+    const [routerMs = [], outboxMs = []] = split;
+    const states = zhiyin
+      .psql(`SELECT state || ':' || count(*) FROM referral GROUP BY state ORDER BY state`)
+      .split('\n')
+      .filter(Boolean)
+      .join(', ');
+    const problems = [];
+    if (offers.size !== total) problems.push(`${total - offers.size} of ${total} referrals got no offer in 120 s`);
+    if (submitFailures) problems.push(`${submitFailures} submits failed`);
+    if (acceptFailures) problems.push(`${acceptFailures} accepts failed`);
+    if (duplicateOffers) problems.push(`${duplicateOffers} referrals offered to a second reader`);
+    if (states !== `accepted:${total}`) problems.push(`referral states afterwards: ${states}`);
+    for (const p of problems) failures.push({ server: 'zhiyin', scenario: 'routing', what: 'offers', detail: p });
+    return {
+      centres: net.submitters.length,
+      referrals: total,
+      clients: sockets.length,
+      users: net.users.length,
+      specialists: specialists.length,
+      connectSeconds,
+      submitSeconds,
+      windowSeconds,
+      offerP50ms: percentile(latencies, 50),
+      offerP90ms: percentile(latencies, 90),
+      offerP99ms: percentile(latencies, 99),
+      offerMaxMs: Math.max(...latencies),
+      routerP50ms: routerMs[0],
+      routerP99ms: routerMs[1],
+      outboxP50ms: outboxMs[0],
+      outboxP99ms: outboxMs[1],
+      submitP50ms: percentile(submitMs, 50),
+      submitP99ms: percentile(submitMs, 99),
+      submitsPerSec: total / submitSeconds,
+      eventsDelivered: delivered,
+      eventsPerSec: delivered / windowSeconds,
+      cpuSeconds: used.server,
+      dbCpuSeconds: used.database,
+      states,
+      problems,
+    };
+  } finally {
+    for (const s of sockets) s.disconnect();
+  }
+}
