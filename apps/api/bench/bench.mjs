@@ -494,7 +494,7 @@ async function main() {
               `storescu (one ${mode === 'association' ? 'association' : 'association per study'}) rep ${rep}/${opt.reps}, ${s.label}`,
             );
             const v = await attempt(`dimse-${mode}`, s, async () => {
-              if (s === zhiyin) await registerBenchAe(zhiyin, 'doc.bjcy');
+              if (s === zhiyin) await registerBenchAe(zhiyin, 'doc.hyjq');
               return storescuPass(s, ds, { mode, failures, sample: opt.wadoSample });
             });
             if (v) {
