@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import { withAccessionNumber } from '../support/dicom-edit.js';
 import { sample, stow } from '../support/dicom-files.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
-import { recordConsent } from '../support/referrals.js';
+import { asFileOf, recordConsent } from '../support/referrals.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/api/', import.meta.url));
 // At 254 dots per inch one millimetre of paper is exactly 10 pixels.
@@ -98,7 +98,9 @@ describe('the ECG report prints the 12-lead tracing at true scale', () => {
       body: { patientId, service: 'ECG', priority: 'URGENT', clinicalQuestion: '心悸 1 小时' },
     });
     const referralId = created.body.id as string;
-    const ecg = withAccessionNumber(sample('ecg/real_mortara_12lead_waveform_ecg.dcm'), created.body.number);
+    // the real ECG is an anonymised recording: recorded for this patient, as the cart would
+    const recorded = await asFileOf(t, sample('ecg/real_mortara_12lead_waveform_ecg.dcm'), patientId as string);
+    const ecg = withAccessionNumber(recorded, created.body.number);
     expect((await stow(t.url, doc, [ecg])).status).toBe(200);
     const events = (token: string, type: string) =>
       api(t, 'POST', `/api/referrals/${referralId}/events`, { token, body: { type } });
