@@ -165,9 +165,10 @@ describe('alerts a reader cannot miss', () => {
       `SELECT r.id FROM referral r JOIN app_user u ON u.id = r.offered_to WHERE u.username = 'card.chen' AND r.state = 'offered'`,
     );
     for (const r of held.rows) await json(w, 'POST', `/api/referrals/${r.id}/events`, chen, { type: 'decline' });
-    // The ECG was sent 13 minutes ago (the server's clock is set back while it is sent and accepted):
-    // its 10-minute limit passed 3 minutes ago.
-    clock.advance(-13 * MINUTE);
+    // The ECG was sent 13½ minutes ago (the server's clock is set back while it is sent and accepted):
+    // its 10-minute limit passed 3½ minutes ago, so whole minutes over read 3 even when the page's
+    // last clock tick or the deadline's rounding lag by up to half a minute.
+    clock.advance(-13.5 * MINUTE);
     const ecg = await referEcg('STAT', '胸痛 30 分钟。', doc);
     await w.app.app.get(RouterService).settle();
     await expect(w.app.db.query(`SELECT state FROM referral WHERE id = $1`, [ecg.id])).resolves.toMatchObject({
@@ -182,7 +183,7 @@ describe('alerts a reader cannot miss', () => {
     );
 
     // Now: the warning (7 minutes) and the limit (10 minutes) fall due.
-    clock.advance(13 * MINUTE);
+    clock.advance(13.5 * MINUTE);
     await expect(w.app.app.get(TimersService).tick()).resolves.toBeGreaterThanOrEqual(2);
     await page.waitForFunction(
       (n) => (window as unknown as { __alerts: Spied }).__alerts.notifications.length >= n + 2,
