@@ -230,6 +230,9 @@ export async function routingRun(zhiyin, o) {
         const last = f.study.length - study.length;
         const attached = await api(zhiyin.origin, token, 'POST', `/api/referrals/${created.body.id}/studies`, {
           studyInstanceUid: `${study}7${String(n).padStart(last - 1, '0')}`,
+          // the data set's files name its own synthetic patients, not the seeded network's: confirmed as the doctor
+          // does when the desk holds a file that names another patient (audited)
+          patientOverrideReason: '压测数据：合成文件',
         });
         if (attached.status !== 200)
           throw new Error(`attaching a study: ${attached.status} ${JSON.stringify(attached.body)}`);
