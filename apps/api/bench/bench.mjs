@@ -27,7 +27,8 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
   --reps N                  repetitions per server and scenario (default 3, at least 1)
   --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing (default stow,qido,wado)
                             dimse: dcmtk storescu into each server's DICOM port (C-STORE), checked by QIDO-RS/WADO-RS
-                            routing: Zhiyin alone, 11 centres submitting with 1,000 socket.io clients connected
+                            routing: Zhiyin alone, 11 centres submitting with 1,000 socket.io clients connected, then
+                            the readers raising a critical result (危急值) on each referral they hold
   --big                     add the 1 GB single STOW-RS request (same as adding "big" to --only)
   --big-mb N                size of the big request in MB (default 1074, i.e. 1 GiB)
   --stow-concurrency LIST   STOW-RS concurrencies (default 4,1)
@@ -617,7 +618,9 @@ async function main() {
           if (v)
             log(
               `  submit → offer p50 ${v.offerP50ms.toFixed(1)} ms, p99 ${v.offerP99ms.toFixed(1)} ms (max ${v.offerMaxMs.toFixed(0)}); ` +
-                `${v.eventsDelivered} events delivered, ${v.eventsPerSec.toFixed(0)}/s; ${v.problems.length ? v.problems.join('; ') : 'all accepted'}`,
+                `${v.eventsDelivered} events delivered, ${v.eventsPerSec.toFixed(0)}/s; ` +
+                `critical → alert p50 ${v.alertP50ms.toFixed(1)} ms, p99 ${v.alertP99ms.toFixed(1)} ms (${v.criticalResults} raised); ` +
+                `${v.problems.length ? v.problems.join('; ') : 'all accepted and alerted'}`,
             );
           loaded.delete(z.name);
         }

@@ -2,7 +2,9 @@
 // time while 1,000 socket.io clients — community doctors, specialists, the coordinator — are connected, and the
 // time from each submit to the offer on the chosen specialist's socket is measured, with every event delivered to
 // every client counted. Real users, real sign-ins, real PostgreSQL; each specialist accepts its offer as it comes,
-// as a reader at the desk would, which makes it free for the next one.
+// as a reader at the desk would, which makes it free for the next one. Then, with the same clients still connected,
+// the readers raise a critical result (危急值) on the referrals they hold, and the time from each raise to the alert
+// on the referring doctor's socket is measured.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +14,8 @@ import { percentile } from './stats.mjs';
 
 const PRIORITIES = /** @type {const} */ (['ROUTINE', 'URGENT', 'ROUTINE', 'STAT']);
 const PASSWORD = 'Zhiyin-2026';
+// a finding on each service's default list of critical findings (packages/workflow/src/critical.ts)
+const CRITICAL_FINDING = { ECG: 'stemi', IMAGING: 'aortic_dissection' };
 
 /**
  * @typedef {import('./scenarios.mjs').Failure} Failure
@@ -39,6 +43,39 @@ export function withNewUids(file, f, n) {
     text = text.split(uid).join(uid.slice(0, uid.length - last) + tail);
   }
   return Buffer.from(text, 'latin1');
+}
+
+/**
+ * Runs `task` for every item of every centre's list, all centres at once: each centre one item every `interval` ms
+ * (its first at a staggered start), as the submits are paced; 0 is back to back.
+ * @template T @param {T[][]} lists @param {number} interval @param {(item: T, centre: number) => Promise<void>} task
+ */
+async function paced(lists, interval, task) {
+  const t0 = performance.now();
+  await Promise.all(
+    lists.map(async (list, c) => {
+      for (const [i, item] of list.entries()) {
+        const due = t0 + (c * interval) / lists.length + i * interval;
+        if (due > performance.now()) await sleep(due - performance.now());
+        await task(item, c);
+      }
+    }),
+  );
+}
+
+/**
+ * p50 and p99 of an interval in milliseconds from the server's own records, computed in PostgreSQL.
+ * @param {import('./servers.mjs').ZhiyinServer} zhiyin @param {string} expr @param {string} from
+ * @returns {number[]}
+ */
+function serverPercentiles(zhiyin, expr, from) {
+  return zhiyin
+    .psql(`SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM ${expr}) * 1000) ${from}`)
+    .trim()
+    .replace(/[{}]/g, '')
+    .split(',')
+    .filter(Boolean)
+    .map(Number);
 }
 
 /**
@@ -193,9 +230,19 @@ export async function routingRun(zhiyin, o) {
         const last = f.study.length - study.length;
         const attached = await api(zhiyin.origin, token, 'POST', `/api/referrals/${created.body.id}/studies`, {
           studyInstanceUid: `${study}7${String(n).padStart(last - 1, '0')}`,
+          // the data set's files name its own synthetic patients, not the seeded network's: confirmed as the doctor
+          // does when the desk holds a file that names another patient (audited)
+          patientOverrideReason: '压测数据：合成文件',
         });
         if (attached.status !== 200)
           throw new Error(`attaching a study: ${attached.status} ${JSON.stringify(attached.body)}`);
+        // the patient's consent to remote diagnosis, which the rules require before a submit (CONSENT_REQUIRED)
+        const consent = await api(zhiyin.origin, token, 'POST', `/api/referrals/${created.body.id}/consent/verbal`, {
+          witnessName: '王芳（护士）',
+          consentedAt: new Date().toISOString(),
+        });
+        if (consent.status !== 200)
+          throw new Error(`recording consent: ${consent.status} ${JSON.stringify(consent.body)}`);
         prepared[c].push({ id: created.body.id, centre: c, service, priority });
       }
     },
@@ -226,7 +273,7 @@ export async function routingRun(zhiyin, o) {
   let lastEventAt = 0;
   /** @type {Map<string, number>} */
   const submittedAt = new Map();
-  /** @type {Map<string, { ms: number, user: string }>} */
+  /** @type {Map<string, { ms: number, user: BenchUser }>} */
   const offers = new Map();
   let duplicateOffers = 0;
   /** @type {Promise<unknown>[]} */
@@ -240,10 +287,10 @@ export async function routingRun(zhiyin, o) {
     if (sent === undefined) return;
     const seen = offers.get(p.referralId);
     if (seen) {
-      if (seen.user !== u.id) duplicateOffers += 1; // another reader offered the same referral
+      if (seen.user.id !== u.id) duplicateOffers += 1; // another reader offered the same referral
       return;
     }
-    offers.set(p.referralId, { ms: at - sent, user: u.id });
+    offers.set(p.referralId, { ms: at - sent, user: u });
     // the reader accepts at once, as from the offer card, and is free for the next offer
     accepts.push(
       api(
@@ -258,6 +305,32 @@ export async function routingRun(zhiyin, o) {
         if (r.status !== 200) acceptFailures += 1;
       }),
     );
+  };
+
+  // Critical results: the referral's centre and referring doctor (who submitted it), by referral.
+  /** @type {Map<string, { centre: string, doctor: string }>} */
+  const referring = new Map();
+  for (const list of prepared)
+    for (const r of list) {
+      const doc = net.submitters[r.centre];
+      referring.set(r.id, { centre: /** @type {string} */ (doc.facilityId), doctor: doc.id });
+    }
+  let countingCritical = false;
+  let criticalDelivered = 0;
+  /** @type {Map<string, number>} */
+  const raisedAt = new Map();
+  /** @type {Map<string, number>} */
+  const alerts = new Map();
+  let criticalLeaks = 0;
+  const onCritical = (/** @type {BenchUser} */ u, /** @type {{ referralId: string }} */ p) => {
+    const at = performance.now();
+    const to = referring.get(p.referralId);
+    if (!to) return;
+    // a doctor of another centre must never hear of it
+    if (u.role === 'community_doctor' && u.facilityId !== to.centre) criticalLeaks += 1;
+    const sent = raisedAt.get(p.referralId);
+    // the first of the referring doctor's connections to receive it
+    if (sent !== undefined && u.id === to.doctor && !alerts.has(p.referralId)) alerts.set(p.referralId, at - sent);
   };
   const tc = performance.now();
   try {
@@ -278,6 +351,12 @@ export async function routingRun(zhiyin, o) {
           });
           sockets.push(socket);
           socket.onAny((event, payload) => {
+            if (countingCritical) {
+              criticalDelivered += 1;
+              lastEventAt = performance.now();
+              if (event === 'critical.raised') onCritical(u, payload);
+              return;
+            }
             if (!counting) return;
             delivered += 1;
             lastEventAt = performance.now();
@@ -301,20 +380,13 @@ export async function routingRun(zhiyin, o) {
     cpu.begin();
     const t0 = performance.now();
     // Each centre submits one referral every `interval` ms (its first at a staggered start), all centres at once.
-    await Promise.all(
-      prepared.map(async (list, c) => {
-        const doc = net.submitters[list[0]?.centre ?? 0];
-        const token = /** @type {string} */ (tokens.get(doc.username));
-        for (const [i, r] of list.entries()) {
-          const due = t0 + (c * o.interval) / prepared.length + i * o.interval;
-          if (due > performance.now()) await sleep(due - performance.now());
-          submittedAt.set(r.id, performance.now());
-          const s = await api(zhiyin.origin, token, 'POST', `/api/referrals/${r.id}/events`, { type: 'submit' });
-          submitMs.push(s.ms);
-          if (s.status !== 200) submitFailures += 1;
-        }
-      }),
-    );
+    await paced(prepared, o.interval, async (r) => {
+      const token = /** @type {string} */ (tokens.get(net.submitters[r.centre].username));
+      submittedAt.set(r.id, performance.now());
+      const s = await api(zhiyin.origin, token, 'POST', `/api/referrals/${r.id}/events`, { type: 'submit' });
+      submitMs.push(s.ms);
+      if (s.status !== 200) submitFailures += 1;
+    });
     const submitSeconds = (performance.now() - t0) / 1000;
     // every offer in (bounded), accepted, and the events they cause delivered: until 1 s without any event
     const until = performance.now() + 120_000;
@@ -325,22 +397,61 @@ export async function routingRun(zhiyin, o) {
     counting = false;
     const used = cpu.end();
 
+    // Critical results, with the same clients connected: the reader who holds each referral raises one (the reading
+    // workspace's "危急值" button), paced as the submits were, and the alert on the referring doctor's socket is timed.
+    log(`  ${offers.size} offers accepted; the readers raise ${offers.size} critical results`);
+    /** @type {number[]} */
+    const raiseMs = [];
+    let raiseFailures = 0;
+    const criticalCpu = zhiyin.cpu();
+    countingCritical = true;
+    criticalCpu.begin();
+    const t1 = performance.now();
+    await paced(prepared, o.interval, async (r) => {
+      const reader = offers.get(r.id)?.user;
+      if (!reader) return; // never offered: already a problem of the run
+      raisedAt.set(r.id, performance.now());
+      const s = await api(
+        zhiyin.origin,
+        /** @type {string} */ (tokens.get(reader.username)),
+        'POST',
+        `/api/referrals/${r.id}/critical-results`,
+        { findingCode: CRITICAL_FINDING[r.service], note: '压测' },
+      );
+      raiseMs.push(s.ms);
+      if (s.status !== 201) raiseFailures += 1;
+    });
+    const raised = raisedAt.size - raiseFailures;
+    const criticalUntil = performance.now() + 60_000;
+    while (alerts.size < raised && performance.now() < criticalUntil) await sleep(20);
+    while (performance.now() - lastEventAt < 1000 && performance.now() < criticalUntil) await sleep(50);
+    const criticalWindowSeconds = (lastEventAt - t1) / 1000;
+    countingCritical = false;
+    const criticalUsed = criticalCpu.end();
+    const alertLatencies = [...alerts.values()];
+
     const latencies = [...offers.values()].map((x) => x.ms);
     // Where the time went, from the server's own records: submit → offer committed by the router (referral_event
     // times), offer committed → handed to socket.io by the outbox (its created_at, the transaction's start, to
     // delivered_at).
-    const split = zhiyin
-      .psql(
-        `SELECT (SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM o.at - s.at) * 1000)
-                   FROM referral_event s JOIN referral_event o ON o.referral_id = s.referral_id AND o.event = 'offer'
-                  WHERE s.event = 'submit'),
-                (SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at) * 1000)
-                   FROM outbox WHERE event = 'offer.made')`,
-      )
-      .trim()
-      .split('|')
-      .map((a) => a.replace(/[{}]/g, '').split(',').map(Number));
-    const [routerMs = [], outboxMs = []] = split;
+    const routerMs = serverPercentiles(
+      zhiyin,
+      'o.at - s.at',
+      `FROM referral_event s JOIN referral_event o ON o.referral_id = s.referral_id AND o.event = 'offer'
+        WHERE s.event = 'submit'`,
+    );
+    const outboxMs = serverPercentiles(zhiyin, 'delivered_at - created_at', `FROM outbox WHERE event = 'offer.made'`);
+    // a raise's transaction start (the outbox row's created_at) → handed to socket.io
+    const criticalOutboxMs = serverPercentiles(
+      zhiyin,
+      'delivered_at - created_at',
+      `FROM outbox WHERE event = 'critical.raised'`,
+    );
+    const criticalStates = zhiyin
+      .psql(`SELECT state || ':' || count(*) FROM critical_result GROUP BY state ORDER BY state`)
+      .split('\n')
+      .filter(Boolean)
+      .join(', ');
     const states = zhiyin
       .psql(`SELECT state || ':' || count(*) FROM referral GROUP BY state ORDER BY state`)
       .split('\n')
@@ -352,7 +463,13 @@ export async function routingRun(zhiyin, o) {
     if (acceptFailures) problems.push(`${acceptFailures} accepts failed`);
     if (duplicateOffers) problems.push(`${duplicateOffers} referrals offered to a second reader`);
     if (states !== `accepted:${total}`) problems.push(`referral states afterwards: ${states}`);
-    for (const p of problems) failures.push({ server: 'zhiyin', scenario: 'routing', what: 'offers', detail: p });
+    if (raiseFailures) problems.push(`${raiseFailures} critical-result raises failed`);
+    if (alerts.size !== raised)
+      problems.push(`${raised - alerts.size} of ${raised} critical results reached no referring doctor in 60 s`);
+    if (criticalLeaks) problems.push(`${criticalLeaks} critical alerts reached a doctor of another centre`);
+    if (criticalStates !== `raised:${total}`) problems.push(`critical results afterwards: ${criticalStates}`);
+    for (const p of problems)
+      failures.push({ server: 'zhiyin', scenario: 'routing', what: 'offers and alerts', detail: p });
     return {
       centres: net.submitters.length,
       referrals: total,
@@ -378,6 +495,20 @@ export async function routingRun(zhiyin, o) {
       cpuSeconds: used.server,
       dbCpuSeconds: used.database,
       states,
+      criticalResults: raised,
+      alertP50ms: percentile(alertLatencies, 50),
+      alertP90ms: percentile(alertLatencies, 90),
+      alertP99ms: percentile(alertLatencies, 99),
+      alertMaxMs: alertLatencies.length ? Math.max(...alertLatencies) : NaN,
+      raiseP50ms: percentile(raiseMs, 50),
+      raiseP99ms: percentile(raiseMs, 99),
+      criticalOutboxP50ms: criticalOutboxMs[0],
+      criticalOutboxP99ms: criticalOutboxMs[1],
+      criticalEventsDelivered: criticalDelivered,
+      criticalEventsPerSec: criticalDelivered / criticalWindowSeconds,
+      criticalCpuSeconds: criticalUsed.server,
+      criticalDbCpuSeconds: criticalUsed.database,
+      criticalStates,
       problems,
     };
   } finally {
