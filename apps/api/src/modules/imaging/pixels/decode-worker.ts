@@ -1,9 +1,12 @@
 /**
  * Runs in a worker thread (see frame-decoder.ts): decodes one compressed frame with the
- * WebAssembly builds of the reference codecs (libjpeg-turbo, CharLS, OpenJPEG, OpenJPH) or
- * jpeg-lossless-decoder-js, and RLE per PS3.5 Annex G, so that the event loop never decodes.
+ * WebAssembly builds of the reference codecs (libjpeg-turbo, CharLS, OpenJPEG, OpenJPH),
+ * jpeg-lossless-decoder-js or, for 12-bit DCT JPEG, the JPEG decoder Cornerstone's DICOM image
+ * loader ships; and RLE per PS3.5 Annex G, so that the event loop never decodes.
  */
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import { decodeRle } from './rle.js';
 import type { DecodeRequest, DecodeResult } from './frame-decoder.js';
@@ -55,6 +58,36 @@ function jpegLossless(data: Uint8Array, bitsAllocated: number): { pixels: Uint8A
   return { pixels: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), bits: bitsAllocated > 8 ? 16 : 8 };
 }
 
+interface JpegImage {
+  parse(data: Uint8Array): void;
+  colorTransform: boolean;
+  getData16(width: number, height: number): Uint16Array;
+}
+let jpegImage: Promise<new () => JpegImage> | undefined;
+
+/**
+ * 12-bit DCT JPEG (process 4), grey: the libjpeg-turbo WebAssembly build is 8-bit only, and the
+ * loader's JavaScript decoder is the maintained one that reads 12-bit precision. It is not exported
+ * by the package, so it is loaded by its file; patches/ corrects its level shift for 12-bit samples
+ * (without it every sample is 15 too high).
+ */
+async function jpeg12(r: DecodeRequest): Promise<{ pixels: Uint8Array; bits: number }> {
+  if (r.samplesPerPixel !== 1) throw new Error('12-bit colour JPEG has no decoder here.');
+  jpegImage ??= (async () => {
+    const root = dirname(require.resolve('@cornerstonejs/dicom-image-loader/package.json'));
+    const mod = (await import(pathToFileURL(join(root, 'dist/esm/codecs/jpeg.js')).href)) as {
+      default: new () => JpegImage;
+    };
+    return mod.default;
+  })();
+  const Ctor = await jpegImage;
+  const j = new Ctor();
+  j.parse(r.data);
+  j.colorTransform = false;
+  const px = j.getData16(r.columns, r.rows);
+  return { pixels: new Uint8Array(px.buffer, px.byteOffset, px.byteLength), bits: 16 };
+}
+
 export async function decode(r: DecodeRequest): Promise<DecodeResult> {
   const ts = r.transferSyntaxUid;
   let out: { pixels: Uint8Array; bits: number };
@@ -63,7 +96,10 @@ export async function decode(r: DecodeRequest): Promise<DecodeResult> {
   switch (ts) {
     case '1.2.840.10008.1.2.4.50':
     case '1.2.840.10008.1.2.4.51':
-      if (r.bitsStored > 8) throw new Error('12-bit JPEG (process 4) has no decoder here.');
+      if (r.bitsStored > 8) {
+        out = await jpeg12(r);
+        break;
+      }
       out = await wasmDecode('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'JPEGDecoder', r.data);
       // libjpeg-turbo returns colour as interleaved RGB (it converts from YCbCr).
       if (r.samplesPerPixel === 3) {
