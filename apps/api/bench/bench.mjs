@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDataset, loadDataset, querySet } from './lib/dataset.mjs';
 import { makeAgent, request, retriedRequests } from './lib/http.mjs';
-import { chineseRows, computeMetrics, perQueryRows, printSummary, renderMarkdown } from './lib/report.mjs';
+import {
+  chineseRows,
+  computeMetrics,
+  perQueryRows,
+  printSummary,
+  renderMarkdown,
+  stowScenario,
+} from './lib/report.mjs';
 import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
 import { registerBenchAe, storescuPass } from './lib/dimse.mjs';
 import { routingRun } from './lib/routing.mjs';
@@ -32,7 +39,7 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
   --big                     add the 1 GB single STOW-RS request (same as adding "big" to --only)
   --big-mb N                size of the big request in MB (default 1074, i.e. 1 GiB)
   --stow-concurrency LIST   STOW-RS concurrencies (default 4,1)
-  --batch N                 instances per STOW-RS request (default 1)
+  --batch LIST              instances per STOW-RS request, comma-separated (default 1,16: the restated targets' cells)
   --wado-concurrency N      WADO-RS concurrency (default 4)
   --qido-rounds N           measured rounds over the QIDO-RS query set (default 20)
   --storescu LIST           storescu passes: association (one association, every file), study (one per study)
@@ -126,7 +133,11 @@ function options() {
     only: [...only],
     bigBytes: int('big-mb', 1074) * 1e6,
     stowConcurrency: (str('stow-concurrency') ?? '4,1').split(',').map(Number),
-    batch: int('batch', 1),
+    batch: (str('batch') ?? '1,16').split(',').map((b) => {
+      const n = Number(b);
+      if (!Number.isInteger(n) || n < 1) throw new Error('--batch must list integers ≥ 1');
+      return n;
+    }),
     wadoConcurrency: int('wado-concurrency', 4),
     qidoRounds: int('qido-rounds', 20),
     storescu: /** @type {import('./lib/dimse.mjs').StorescuMode[]} */ (storescu),
@@ -460,24 +471,26 @@ async function main() {
     if (opt.only.includes('stow')) {
       for (let rep = 1; rep <= opt.reps; rep++) {
         for (const c of opt.stowConcurrency) {
-          for (const s of [...servers, ...references]) {
-            await resetServer(s);
-            log(`STOW-RS rep ${rep}/${opt.reps}, concurrency ${c}, ${s.label}`);
-            const v = await attempt(`stow-c${c}`, s, () =>
-              stowPass(s, ds, {
-                concurrency: c,
-                batch: opt.batch,
-                failures,
-                deadlineMs: performance.now() + Math.min(left(), 20 * 60_000),
-              }),
-            );
-            if (v) {
-              log(
-                `  ${v.mbPerSec.toFixed(1)} MB/s, ${v.instancesPerSec.toFixed(1)} instances/s, ${v.seconds.toFixed(1)} s, CPU ${v.cpuSeconds.toFixed(1)} s`,
+          for (const b of opt.batch) {
+            for (const s of [...servers, ...references]) {
+              await resetServer(s);
+              log(`STOW-RS rep ${rep}/${opt.reps}, concurrency ${c}, ${b} instance(s) per request, ${s.label}`);
+              const v = await attempt(stowScenario(c, b), s, () =>
+                stowPass(s, ds, {
+                  concurrency: c,
+                  batch: b,
+                  failures,
+                  deadlineMs: performance.now() + Math.min(left(), 20 * 60_000),
+                }),
               );
-              if (v.errors === 0) loaded.add(s.name);
-              else loaded.delete(s.name);
-            } else loaded.delete(s.name);
+              if (v) {
+                log(
+                  `  ${v.mbPerSec.toFixed(1)} MB/s, ${v.instancesPerSec.toFixed(1)} instances/s, ${v.seconds.toFixed(1)} s, CPU ${v.cpuSeconds.toFixed(1)} s`,
+                );
+                if (v.errors === 0) loaded.add(s.name);
+                else loaded.delete(s.name);
+              } else loaded.delete(s.name);
+            }
           }
         }
       }
@@ -518,7 +531,7 @@ async function main() {
         log(`loading the data set into ${s.label} (not measured)`);
         await resetServer(s);
         const v = await attempt('load', s, () =>
-          stowPass(s, ds, { concurrency: 4, batch: opt.batch, failures, deadlineMs: performance.now() + left() }),
+          stowPass(s, ds, { concurrency: 4, batch: opt.batch[0], failures, deadlineMs: performance.now() + left() }),
         );
         if (v && v.errors === 0) loaded.add(s.name);
       }
