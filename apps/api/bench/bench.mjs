@@ -18,6 +18,7 @@ import {
   renderMarkdown,
   stowScenario,
 } from './lib/report.mjs';
+import { modalityRun } from './lib/modality.mjs';
 import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
 import { registerBenchAe, storescuPass } from './lib/dimse.mjs';
 import { routingRun } from './lib/routing.mjs';
@@ -32,7 +33,7 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
 
   --preset small|medium     data set (default medium; generated into apps/api/bench/bench-data/ when missing)
   --reps N                  repetitions per server and scenario (default 3, at least 1)
-  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing (default stow,qido,wado)
+  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing,modality (default stow,qido,wado)
                             dimse: dcmtk storescu into each server's DICOM port (C-STORE), checked by QIDO-RS/WADO-RS
                             routing: Zhiyin alone, 11 centres submitting with 1,000 socket.io clients connected, then
                             the readers raising a critical result (危急值) on each referral they hold
@@ -45,6 +46,8 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
   --storescu LIST           storescu passes: association (one association, every file), study (one per study)
                             (default association,study)
   --wado-sample N           instances of each storescu pass retrieved by WADO-RS and compared (default 40)
+  --modality-reps N         modality: storescu of a study for a waiting referral → offer on the reader's socket,
+                            repetitions (default 30; ECG and CT in turn; Zhiyin only)
   --routing-referrals N     referrals each centre submits in the routing scenario (default 20)
   --routing-interval MS     each centre submits one referral every MS milliseconds, all centres at once (default
                             1000; 0: back to back, which measures the queue for a free reader as much as routing)
@@ -81,6 +84,7 @@ function options() {
       storescu: { type: 'string' },
       'wado-sample': { type: 'string' },
       'routing-referrals': { type: 'string' },
+      'modality-reps': { type: 'string' },
       'routing-clients': { type: 'string' },
       'routing-interval': { type: 'string' },
       'routing-doctors': { type: 'string' },
@@ -119,7 +123,8 @@ function options() {
   );
   if (flag('big')) only.add('big');
   for (const s of only)
-    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing'].includes(s)) throw new Error(`unknown scenario "${s}"`);
+    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing', 'modality'].includes(s))
+      throw new Error(`unknown scenario "${s}"`);
   const storescu = (str('storescu') ?? 'association,study').split(',').map((s) => s.trim());
   for (const m of storescu) if (m !== 'association' && m !== 'study') throw new Error(`unknown storescu pass "${m}"`);
   const servers = (str('servers') ?? 'zhiyin,orthanc').split(',').map((s) => s.trim());
@@ -142,6 +147,7 @@ function options() {
     qidoRounds: int('qido-rounds', 20),
     storescu: /** @type {import('./lib/dimse.mjs').StorescuMode[]} */ (storescu),
     wadoSample: int('wado-sample', 40),
+    modalityReps: int('modality-reps', 30),
     routing: {
       perCentre: int('routing-referrals', 20),
       interval: int('routing-interval', 1000, 0),
@@ -336,14 +342,14 @@ async function main() {
       // the centre's own doctor reads what its centre sent (a hub coordinator sees only studies referred to the hub)
       users: { write: 'doc.hyjq', read: 'doc.hyjq' },
       password: 'Zhiyin-2026',
-      dicom: opt.only.includes('dimse'),
+      dicom: opt.only.includes('dimse') || opt.only.includes('modality'),
     });
     servers.push(zhiyin);
   }
   /** @type {ReturnType<typeof orthancServer> | undefined} */
   let orthanc;
-  // routing has no peer: Orthanc only runs for the imaging scenarios
-  if (opt.servers.includes('orthanc') && opt.only.some((s) => s !== 'routing')) {
+  // routing and modality → offer have no peer: Orthanc only runs for the imaging scenarios
+  if (opt.servers.includes('orthanc') && opt.only.some((s) => s !== 'routing' && s !== 'modality')) {
     orthanc = orthancServer({
       scriptsDir: orthancScripts,
       runDir: orthancRun,
@@ -640,6 +646,33 @@ async function main() {
       }
     }
 
+    if (opt.only.includes('modality')) {
+      const ecg = ds.files.find((f) => f.modality === 'ECG');
+      // a CT study as the scanner sends it, up to 16 slices
+      const ctStudy = [...ds.studies.values()].find((st) => st.modality === 'CT');
+      const ct = ctStudy?.files.slice(0, 16);
+      if (!zhiyin) skipped.push('modality: Zhiyin is not among the servers');
+      else if (!ecg || !ct?.length) skipped.push('modality: the data set has no ECG or no CT study');
+      else {
+        for (let rep = 1; rep <= opt.reps; rep++) {
+          const z = zhiyin;
+          await resetServer(z);
+          log(
+            `modality → offer rep ${rep}/${opt.reps}: ${opt.modalityReps} studies by storescu, each submitted at once`,
+          );
+          const v = await attempt('modality', z, () =>
+            modalityRun(z, { repetitions: opt.modalityReps, failures, log, ecg, ct }),
+          );
+          if (v)
+            log(
+              `  storescu last byte → offer p50 ${v.offerP50ms.toFixed(1)} ms, p99 ${v.offerP99ms.toFixed(1)} ms ` +
+                `(ECG p50 ${v.ecgOfferP50ms.toFixed(1)}, CT p50 ${v.ctOfferP50ms.toFixed(1)}); ${v.offered}/${v.repetitions} offered`,
+            );
+          loaded.delete(z.name);
+        }
+      }
+    }
+
     // results
     const metrics = computeMetrics(runs);
     const expectedOf = (/** @type {import('./lib/dataset.mjs').Query} */ q) =>
@@ -655,7 +688,7 @@ async function main() {
     const now = new Date();
     const label =
       `${now.toISOString().slice(0, 16).replace(/:/g, '')}-${opt.preset}` +
-      ['big', 'dimse', 'routing']
+      ['big', 'dimse', 'routing', 'modality']
         .filter((k) => opt.only.includes(k))
         .map((k) => `-${k}`)
         .join('');
@@ -683,6 +716,7 @@ async function main() {
         storescu: opt.storescu,
         wadoSample: opt.wadoSample,
         routing: opt.routing,
+        modalityReps: opt.modalityReps,
         bigBytes: opt.bigBytes,
         database: pgAdmin
           ? 'the local PostgreSQL server, a fresh database per ingest pass'

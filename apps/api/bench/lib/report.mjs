@@ -179,6 +179,14 @@ export function computeMetrics(runs) {
     m.target = 'p99 < 100 ms';
     m.met = Number.isFinite(m.zhiyin.median) ? m.zhiyin.median < 100 : undefined;
   }
+  add('modality', 'offerP50ms', 'storescu last byte → offer on the specialist’s socket, p50', 'ms', 'lower');
+  add('modality', 'offerP99ms', 'storescu last byte → offer on the specialist’s socket, p99', 'ms', 'lower');
+  add('modality', 'offerMaxMs', 'storescu last byte → offer on the specialist’s socket, max', 'ms', 'lower');
+  add('modality', 'ecgOfferP50ms', '… 12-lead ECG (1 instance), p50', 'ms', 'lower');
+  add('modality', 'ctOfferP50ms', '… CT study, p50', 'ms', 'lower');
+  add('modality', 'submitP50ms', 'submit request (answer), p50', 'ms', 'lower');
+  add('modality', 'storescuEcgP50ms', 'storescu of the ECG, start → exit, p50', 'ms', 'lower');
+  add('modality', 'storescuCtP50ms', 'storescu of the CT study, start → exit, p50', 'ms', 'lower');
   add('qido', 'p50ms', 'QIDO-RS p50 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
   add('qido', 'p99ms', 'QIDO-RS p99 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
   add('qido', 'cpuSeconds', 'QIDO-RS server CPU (all rounds)', 'CPU s', 'lower');
@@ -690,6 +698,38 @@ function mdRouting(r) {
   ].join('\n');
 }
 
+/** The modality → offer section of a run (Zhiyin alone). @param {any} r */
+function mdModality(r) {
+  const first = r.runs.modality?.zhiyin?.[0];
+  const rows = r.metrics
+    .filter((/** @type {Metric} */ m) => m.scenario === 'modality')
+    .map((/** @type {Metric} */ m) => [m.label, m.unit, fmtSummary(m.zhiyin)]);
+  return [
+    ...mdRunHead(r, false),
+    `- **Load**: ${r.options.modalityReps} studies one after the other, a 12-lead ECG (1 instance) and a CT study ` +
+      `(${first?.ctInstances ?? '—'} slices of the data set) in turn, each sent by Debian's dcmtk \`storescu\` (one association) ` +
+      'from the calling AE title the administrator registered to the centre, with the Accession Number of a referral of that ' +
+      'centre created (with the patient’s consent) just before and the patient’s record number as Patient ID. One on-duty ' +
+      'specialist of each service is connected by socket.io and accepts each offer at once.',
+    '- **Measured**: from storescu’s last byte — its exit, after every C-STORE response and the association’s release — to the ' +
+      '`offer.made` event on the specialist’s socket. The rules submit a referral only with a study attached and only a submit ' +
+      'routes it; the C-STORE answer comes after the study is linked to the referral its Accession Number names, and the ' +
+      'community doctor submits the referral through the API at once (`POST /api/referrals/{id}/events`, `submit`), so the ' +
+      'figure is storescu’s exit → submit → router’s offer → outbox → socket. A submit answered with an error counts as a failure.',
+    `- **Repetitions**: ${r.options.reps} run(s) of ${r.options.modalityReps} studies, each run on a freshly started API with a new database; medians over runs with min–max (one run: its own figure).`,
+    '- **No peer**: no open-source peer routes referrals to readers, so these figures have no ratio.',
+    '',
+    mdTable(['metric', 'unit', 'Zhiyin median (min–max)'], rows),
+    '',
+    ...mdChecks(
+      r,
+      'modality',
+      'Every storescu reported success, every submit was accepted, and every referral was offered to the reader of its service.',
+    ),
+    '',
+  ].join('\n');
+}
+
 const NOTES_START = '<!-- notes:start (kept when the file is regenerated) -->';
 const NOTES_END = '<!-- notes:end -->';
 
@@ -824,6 +864,11 @@ export function renderMarkdown(resultsDir, outFile) {
   if (withRouting) {
     out.push('## Results: routing and real-time events (issue 16; Zhiyin only, no peer)', '');
     out.push(mdRouting(withRouting));
+  }
+  const withModality = [...all].reverse().find((r) => r.runs?.modality);
+  if (withModality) {
+    out.push('## Results: modality → offer (issue 15; Zhiyin only, no peer)', '');
+    out.push(mdModality(withModality));
   }
   out.push('## Notes', '', NOTES_START, notes, NOTES_END, '');
   if (after) out.push(after, '');
