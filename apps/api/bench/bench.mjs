@@ -64,7 +64,8 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
 environment: ZHIYIN_SHARED (the shared folder, default ../shared next to the repository), ZHIYIN_BENCH_PG
 (admin URL of the PostgreSQL server, default postgres://postgres@127.0.0.1:5432/postgres), ZHIYIN_BENCH_DATA
 (data-set folder), ZHIYIN_BENCH_RESULTS (results folder), ORTHANC_PORT (default 8042), ZHIYIN_BENCH_TMP (where Zhiyin's DATA_DIRs go, default the OS temp dir),
-ZHIYIN_BENCH_NODE_ARGS (Node.js options for Zhiyin, e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile it).`;
+ZHIYIN_BENCH_NODE_ARGS (Node.js options for Zhiyin, e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile it),
+ZHIYIN_BENCH_SERVER_LOG (a file that receives everything Zhiyin prints, e.g. with --trace-gc).`;
 
 function options() {
   // From the repository root, npm hands options to this script only after a second `--`
