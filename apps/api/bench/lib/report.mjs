@@ -773,6 +773,8 @@ export function renderMarkdown(resultsDir, outFile) {
     '',
     '- Both servers run side by side on loopback; for every scenario and repetition the client measures Zhiyin, then Orthanc, then ' +
       'Zhiyin again, … Medians over the repetitions, with min–max.',
+    '- The STOW-RS passes cover concurrency 4 and 1 with 1 and with 16 instances per request (`--stow-concurrency`, `--batch`), ' +
+      "the cells of the restated targets (issue 15): at least Orthanc's MB/s and at least 0.9 of the bare write path's with the same flushes.",
     '- Every STOW-RS pass starts from an empty server: Orthanc through `reset.sh` (storage deleted, restarted), Zhiyin restarted on a ' +
       'freshly created PostgreSQL database and a fresh `DATA_DIR`.',
     '- Ratios are Zhiyin ÷ Orthanc of the medians; each row says whether higher or lower is better.',
@@ -797,6 +799,7 @@ export function renderMarkdown(resultsDir, outFile) {
     'npm run bench -w @zhiyin/api -- --big           # adds the 1 GB single-request test',
     "npm run bench -w @zhiyin/api -- --only dimse    # dcmtk storescu (C-STORE) into both servers' DICOM ports",
     'npm run bench -w @zhiyin/api -- --only routing  # 11 centres submitting, 1,000 socket.io clients (Zhiyin only)',
+    "npm run bench -w @zhiyin/api -- --only modality # storescu of a study for a waiting referral → offer on the reader's socket (Zhiyin only)",
     'node apps/api/bench/bench.mjs --help            # every option',
     '```',
     '',
