@@ -10,7 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDataset, loadDataset, querySet } from './lib/dataset.mjs';
 import { makeAgent, request, retriedRequests } from './lib/http.mjs';
-import { chineseRows, computeMetrics, perQueryRows, printSummary, renderMarkdown } from './lib/report.mjs';
+import {
+  chineseRows,
+  computeMetrics,
+  perQueryRows,
+  printSummary,
+  renderMarkdown,
+  stowScenario,
+} from './lib/report.mjs';
+import { modalityRun } from './lib/modality.mjs';
 import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
 import { registerBenchAe, storescuPass } from './lib/dimse.mjs';
 import { routingRun } from './lib/routing.mjs';
@@ -25,19 +33,21 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
 
   --preset small|medium     data set (default medium; generated into apps/api/bench/bench-data/ when missing)
   --reps N                  repetitions per server and scenario (default 3, at least 1)
-  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing (default stow,qido,wado)
+  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing,modality (default stow,qido,wado)
                             dimse: dcmtk storescu into each server's DICOM port (C-STORE), checked by QIDO-RS/WADO-RS
                             routing: Zhiyin alone, 11 centres submitting with 1,000 socket.io clients connected, then
                             the readers raising a critical result (危急值) on each referral they hold
   --big                     add the 1 GB single STOW-RS request (same as adding "big" to --only)
   --big-mb N                size of the big request in MB (default 1074, i.e. 1 GiB)
   --stow-concurrency LIST   STOW-RS concurrencies (default 4,1)
-  --batch N                 instances per STOW-RS request (default 1)
+  --batch LIST              instances per STOW-RS request, comma-separated (default 1,16: the restated targets' cells)
   --wado-concurrency N      WADO-RS concurrency (default 4)
   --qido-rounds N           measured rounds over the QIDO-RS query set (default 20)
   --storescu LIST           storescu passes: association (one association, every file), study (one per study)
                             (default association,study)
   --wado-sample N           instances of each storescu pass retrieved by WADO-RS and compared (default 40)
+  --modality-reps N         modality: storescu of a study for a waiting referral → offer on the reader's socket,
+                            repetitions (default 30; ECG and CT in turn; Zhiyin only)
   --routing-referrals N     referrals each centre submits in the routing scenario (default 20)
   --routing-interval MS     each centre submits one referral every MS milliseconds, all centres at once (default
                             1000; 0: back to back, which measures the queue for a free reader as much as routing)
@@ -54,7 +64,8 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
 environment: ZHIYIN_SHARED (the shared folder, default ../shared next to the repository), ZHIYIN_BENCH_PG
 (admin URL of the PostgreSQL server, default postgres://postgres@127.0.0.1:5432/postgres), ZHIYIN_BENCH_DATA
 (data-set folder), ZHIYIN_BENCH_RESULTS (results folder), ORTHANC_PORT (default 8042), ZHIYIN_BENCH_TMP (where Zhiyin's DATA_DIRs go, default the OS temp dir),
-ZHIYIN_BENCH_NODE_ARGS (Node.js options for Zhiyin, e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile it).`;
+ZHIYIN_BENCH_NODE_ARGS (Node.js options for Zhiyin, e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile it),
+ZHIYIN_BENCH_SERVER_LOG (a file that receives everything Zhiyin prints, e.g. with --trace-gc).`;
 
 function options() {
   // From the repository root, npm hands options to this script only after a second `--`
@@ -74,6 +85,7 @@ function options() {
       storescu: { type: 'string' },
       'wado-sample': { type: 'string' },
       'routing-referrals': { type: 'string' },
+      'modality-reps': { type: 'string' },
       'routing-clients': { type: 'string' },
       'routing-interval': { type: 'string' },
       'routing-doctors': { type: 'string' },
@@ -112,7 +124,8 @@ function options() {
   );
   if (flag('big')) only.add('big');
   for (const s of only)
-    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing'].includes(s)) throw new Error(`unknown scenario "${s}"`);
+    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing', 'modality'].includes(s))
+      throw new Error(`unknown scenario "${s}"`);
   const storescu = (str('storescu') ?? 'association,study').split(',').map((s) => s.trim());
   for (const m of storescu) if (m !== 'association' && m !== 'study') throw new Error(`unknown storescu pass "${m}"`);
   const servers = (str('servers') ?? 'zhiyin,orthanc').split(',').map((s) => s.trim());
@@ -126,11 +139,16 @@ function options() {
     only: [...only],
     bigBytes: int('big-mb', 1074) * 1e6,
     stowConcurrency: (str('stow-concurrency') ?? '4,1').split(',').map(Number),
-    batch: int('batch', 1),
+    batch: (str('batch') ?? '1,16').split(',').map((b) => {
+      const n = Number(b);
+      if (!Number.isInteger(n) || n < 1) throw new Error('--batch must list integers ≥ 1');
+      return n;
+    }),
     wadoConcurrency: int('wado-concurrency', 4),
     qidoRounds: int('qido-rounds', 20),
     storescu: /** @type {import('./lib/dimse.mjs').StorescuMode[]} */ (storescu),
     wadoSample: int('wado-sample', 40),
+    modalityReps: int('modality-reps', 30),
     routing: {
       perCentre: int('routing-referrals', 20),
       interval: int('routing-interval', 1000, 0),
@@ -325,14 +343,14 @@ async function main() {
       // the centre's own doctor reads what its centre sent (a hub coordinator sees only studies referred to the hub)
       users: { write: 'doc.hyjq', read: 'doc.hyjq' },
       password: 'Zhiyin-2026',
-      dicom: opt.only.includes('dimse'),
+      dicom: opt.only.includes('dimse') || opt.only.includes('modality'),
     });
     servers.push(zhiyin);
   }
   /** @type {ReturnType<typeof orthancServer> | undefined} */
   let orthanc;
-  // routing has no peer: Orthanc only runs for the imaging scenarios
-  if (opt.servers.includes('orthanc') && opt.only.some((s) => s !== 'routing')) {
+  // routing and modality → offer have no peer: Orthanc only runs for the imaging scenarios
+  if (opt.servers.includes('orthanc') && opt.only.some((s) => s !== 'routing' && s !== 'modality')) {
     orthanc = orthancServer({
       scriptsDir: orthancScripts,
       runDir: orthancRun,
@@ -460,24 +478,26 @@ async function main() {
     if (opt.only.includes('stow')) {
       for (let rep = 1; rep <= opt.reps; rep++) {
         for (const c of opt.stowConcurrency) {
-          for (const s of [...servers, ...references]) {
-            await resetServer(s);
-            log(`STOW-RS rep ${rep}/${opt.reps}, concurrency ${c}, ${s.label}`);
-            const v = await attempt(`stow-c${c}`, s, () =>
-              stowPass(s, ds, {
-                concurrency: c,
-                batch: opt.batch,
-                failures,
-                deadlineMs: performance.now() + Math.min(left(), 20 * 60_000),
-              }),
-            );
-            if (v) {
-              log(
-                `  ${v.mbPerSec.toFixed(1)} MB/s, ${v.instancesPerSec.toFixed(1)} instances/s, ${v.seconds.toFixed(1)} s, CPU ${v.cpuSeconds.toFixed(1)} s`,
+          for (const b of opt.batch) {
+            for (const s of [...servers, ...references]) {
+              await resetServer(s);
+              log(`STOW-RS rep ${rep}/${opt.reps}, concurrency ${c}, ${b} instance(s) per request, ${s.label}`);
+              const v = await attempt(stowScenario(c, b), s, () =>
+                stowPass(s, ds, {
+                  concurrency: c,
+                  batch: b,
+                  failures,
+                  deadlineMs: performance.now() + Math.min(left(), 20 * 60_000),
+                }),
               );
-              if (v.errors === 0) loaded.add(s.name);
-              else loaded.delete(s.name);
-            } else loaded.delete(s.name);
+              if (v) {
+                log(
+                  `  ${v.mbPerSec.toFixed(1)} MB/s, ${v.instancesPerSec.toFixed(1)} instances/s, ${v.seconds.toFixed(1)} s, CPU ${v.cpuSeconds.toFixed(1)} s`,
+                );
+                if (v.errors === 0) loaded.add(s.name);
+                else loaded.delete(s.name);
+              } else loaded.delete(s.name);
+            }
           }
         }
       }
@@ -518,7 +538,7 @@ async function main() {
         log(`loading the data set into ${s.label} (not measured)`);
         await resetServer(s);
         const v = await attempt('load', s, () =>
-          stowPass(s, ds, { concurrency: 4, batch: opt.batch, failures, deadlineMs: performance.now() + left() }),
+          stowPass(s, ds, { concurrency: 4, batch: opt.batch[0], failures, deadlineMs: performance.now() + left() }),
         );
         if (v && v.errors === 0) loaded.add(s.name);
       }
@@ -627,6 +647,33 @@ async function main() {
       }
     }
 
+    if (opt.only.includes('modality')) {
+      const ecg = ds.files.find((f) => f.modality === 'ECG');
+      // a CT study as the scanner sends it, up to 16 slices
+      const ctStudy = [...ds.studies.values()].find((st) => st.modality === 'CT');
+      const ct = ctStudy?.files.slice(0, 16);
+      if (!zhiyin) skipped.push('modality: Zhiyin is not among the servers');
+      else if (!ecg || !ct?.length) skipped.push('modality: the data set has no ECG or no CT study');
+      else {
+        for (let rep = 1; rep <= opt.reps; rep++) {
+          const z = zhiyin;
+          await resetServer(z);
+          log(
+            `modality → offer rep ${rep}/${opt.reps}: ${opt.modalityReps} studies by storescu, each submitted at once`,
+          );
+          const v = await attempt('modality', z, () =>
+            modalityRun(z, { repetitions: opt.modalityReps, failures, log, ecg, ct }),
+          );
+          if (v)
+            log(
+              `  storescu last byte → offer p50 ${v.offerP50ms.toFixed(1)} ms, p99 ${v.offerP99ms.toFixed(1)} ms ` +
+                `(ECG p50 ${v.ecgOfferP50ms.toFixed(1)}, CT p50 ${v.ctOfferP50ms.toFixed(1)}); ${v.offered}/${v.repetitions} offered`,
+            );
+          loaded.delete(z.name);
+        }
+      }
+    }
+
     // results
     const metrics = computeMetrics(runs);
     const expectedOf = (/** @type {import('./lib/dataset.mjs').Query} */ q) =>
@@ -642,7 +689,7 @@ async function main() {
     const now = new Date();
     const label =
       `${now.toISOString().slice(0, 16).replace(/:/g, '')}-${opt.preset}` +
-      ['big', 'dimse', 'routing']
+      ['big', 'dimse', 'routing', 'modality']
         .filter((k) => opt.only.includes(k))
         .map((k) => `-${k}`)
         .join('');
@@ -670,6 +717,7 @@ async function main() {
         storescu: opt.storescu,
         wadoSample: opt.wadoSample,
         routing: opt.routing,
+        modalityReps: opt.modalityReps,
         bigBytes: opt.bigBytes,
         database: pgAdmin
           ? 'the local PostgreSQL server, a fresh database per ingest pass'

@@ -13,7 +13,7 @@ import { json, multipartBody, newBoundary, pool, request, stowContentType } from
 import { percentile } from './stats.mjs';
 
 const PRIORITIES = /** @type {const} */ (['ROUTINE', 'URGENT', 'ROUTINE', 'STAT']);
-const PASSWORD = 'Zhiyin-2026';
+export const PASSWORD = 'Zhiyin-2026';
 // a finding on each service's default list of critical findings (packages/workflow/src/critical.ts)
 const CRITICAL_FINDING = { ECG: 'stemi', IMAGING: 'aortic_dissection' };
 
@@ -82,7 +82,7 @@ function serverPercentiles(zhiyin, expr, from) {
  * JSON request to the API as a user. @param {string} origin @param {string} token @param {string} method
  * @param {string} path @param {unknown} [body]
  */
-async function api(origin, token, method, path, body) {
+export async function api(origin, token, method, path, body) {
   const r = await request(`${origin}${path}`, {
     method,
     headers: {

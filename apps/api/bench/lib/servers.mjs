@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  appendFileSync,
   copyFileSync,
   cpSync,
   existsSync,
@@ -391,6 +392,12 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password, di
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = proc;
+      // everything Zhiyin prints, kept when asked (e.g. with --trace-gc in ZHIYIN_BENCH_NODE_ARGS)
+      if (process.env.ZHIYIN_BENCH_SERVER_LOG) {
+        const file = process.env.ZHIYIN_BENCH_SERVER_LOG;
+        for (const stream of [proc.stdout, proc.stderr])
+          stream?.on('data', (/** @type {Buffer} */ c) => appendFileSync(file, c));
+      }
       s.pid = proc.pid ?? 0;
       s.origin = `http://127.0.0.1:${port}`;
       s.base = `${s.origin}/dicomweb`;

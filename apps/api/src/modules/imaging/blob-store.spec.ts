@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   utimesSync,
@@ -63,6 +64,47 @@ describe('BlobStore (content-addressed files on disk)', () => {
     rmSync(join(root, 'blobs', sha(data).slice(0, 2)), { recursive: true });
     await store.commit({ path: '', data: [data] }, sha(data));
     expect(readFileSync(store.pathOf(sha(data)))).toEqual(data);
+  });
+
+  // The directories a store holds open now (what /proc says this process's descriptors are).
+  const heldDirs = () =>
+    readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        const target = readlinkSync(join('/proc/self/fd', fd));
+        return target.startsWith(join(root, 'blobs')) ? [target] : [];
+      } catch {
+        return []; // closed meanwhile (the descriptor of readdirSync itself)
+      }
+    });
+
+  it('flushes a directory through a descriptor opened once, not opened and closed for every file', async () => {
+    const store = new BlobStore(root);
+    const files = Array.from({ length: 6 }, (_, i) => Buffer.from(`instance ${i}`));
+    for (const f of files) await store.commit({ path: '', data: [f] }, sha(f));
+    const dirs = new Set(files.map((f) => join(root, 'blobs', sha(f).slice(0, 2))));
+    // one descriptor per directory used, kept between files (the same content again reuses it)
+    expect(heldDirs().sort()).toEqual([...dirs].sort());
+    await store.commit({ path: '', data: [files[0]!] }, sha(files[0]!));
+    expect(heldDirs()).toHaveLength(dirs.size);
+    for (const f of files) expect(readFileSync(store.pathOf(sha(f)))).toEqual(f);
+    store.onApplicationShutdown();
+    expect(heldDirs()).toEqual([]);
+  });
+
+  it('lets go of a held directory that went away and flushes the one made in its place', async () => {
+    const store = new BlobStore(root);
+    const first = Buffer.from('stored before the directory went away');
+    const dir = join(root, 'blobs', sha(first).slice(0, 2));
+    await store.commit({ path: '', data: [first] }, sha(first));
+    expect(heldDirs()).toEqual([dir]);
+    rmSync(dir, { recursive: true });
+    // a file of the same directory: the store makes it again and holds the new one, not the removed one
+    let other = Buffer.from('x');
+    for (let i = 0; sha(other).slice(0, 2) !== sha(first).slice(0, 2); i++) other = Buffer.from(`x${i}`);
+    await store.commit({ path: '', data: [other] }, sha(other));
+    expect(readFileSync(store.pathOf(sha(other)))).toEqual(other);
+    expect(heldDirs()).toEqual([dir]); // not "… (deleted)"
+    store.onApplicationShutdown();
   });
 
   describe('removing a stored file no instance refers to (the sweep)', () => {
