@@ -512,8 +512,9 @@ export interface PriorStudyView {
   readonly studyDate: string | null;
   readonly modalities: readonly string[];
   readonly description: string | null;
-  /** the centre that sent it */
-  readonly centreName: { readonly zh: string; readonly en: string };
+  /** the centre that sent it (Chinese name, and English) */
+  readonly centreName: string;
+  readonly centreNameEn: string;
   /** the referral it came with, when it came with one */
   readonly referralNumber: string | null;
 }
