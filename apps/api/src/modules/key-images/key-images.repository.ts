@@ -109,11 +109,12 @@ export class KeyImagesRepository {
   }
 
   async remove(m: EntityManager, referralId: string, id: string): Promise<boolean> {
-    const rows = await m.query<unknown[]>('DELETE FROM key_image WHERE referral_id = $1 AND id = $2 RETURNING id', [
-      referralId,
-      id,
-    ]);
-    return rows.length > 0;
+    // Through a SELECT: TypeORM answers a bare DELETE … RETURNING with [rows, count], not the rows.
+    const [r] = await m.query<{ n: number }[]>(
+      `WITH d AS (DELETE FROM key_image WHERE referral_id = $1 AND id = $2 RETURNING id) SELECT count(*)::int AS n FROM d`,
+      [referralId, id],
+    );
+    return (r?.n ?? 0) > 0;
   }
 
   async one(referralId: string, id: string, m: EntityManager = this.ds.manager): Promise<KeyImageView | null> {

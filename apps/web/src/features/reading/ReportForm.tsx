@@ -7,6 +7,8 @@ import type { EcgReportMeasurements } from '../referrals/api';
 import { addAddendum, reportPdfPath } from './api';
 import { useActionError } from './errors';
 import { Icd10Picker } from './Icd10Picker';
+import { KeyImageList } from '../../shared/key-images/KeyImageList';
+import type { KeyImagesState } from '../../shared/key-images/useKeyImages';
 import type { useReportDraft } from './useReportDraft';
 
 type DraftApi = ReturnType<typeof useReportDraft>;
@@ -40,6 +42,7 @@ export function ReportForm({
   canSign,
   canAddendum,
   isEcg,
+  keyImages,
   onSign,
   signing,
   signError,
@@ -52,6 +55,8 @@ export function ReportForm({
   canSign: boolean;
   canAddendum: boolean;
   isEcg: boolean;
+  /** the report's key images (imaging), listed with their measurements */
+  keyImages?: KeyImagesState;
   onSign: () => Promise<void>;
   signing: boolean;
   signError: string | undefined;
@@ -136,6 +141,7 @@ export function ReportForm({
             <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[view.disposition][lang]}
           </p>
         )}
+        {keyImages && <KeyImageList keyImages={keyImages} editable={false} />}
         <p>
           <button type="button" className="secondary" onClick={() => void openPdf()} data-testid="report-pdf">
             {t('reading.pdf')}
@@ -250,6 +256,7 @@ export function ReportForm({
         />
       </div>
       <Icd10Picker value={draft.diagnoses} onChange={(diagnoses) => update({ diagnoses })} disabled={!editable} />
+      {keyImages && <KeyImageList keyImages={keyImages} editable={editable} />}
       <fieldset className="field reading-field" disabled={!editable}>
         <legend>{t('reading.disposition')}</legend>
         <div className="choices">
