@@ -86,7 +86,7 @@ import { ImagingRepository } from './modules/imaging/imaging.repository.js';
 import { KeyImagesController } from './modules/key-images/key-images.controller.js';
 import { KeyImagesRepository } from './modules/key-images/key-images.repository.js';
 import { KeyImagesService } from './modules/key-images/key-images.service.js';
-import { PriorsController } from './modules/priors/priors.controller.js';
+import { PriorsController, StudyPriorsController } from './modules/priors/priors.controller.js';
 import { PriorsRepository } from './modules/priors/priors.repository.js';
 import { PriorsService } from './modules/priors/priors.service.js';
 import {
@@ -124,6 +124,7 @@ export const CONTROLLERS = [
   ...CRITICAL_RESULT_CONTROLLERS,
   KeyImagesController,
   PriorsController,
+  StudyPriorsController,
 ];
 
 /** Every HTTP route, the feature modules' too: what the authorization test walks. */

@@ -203,6 +203,23 @@ const SAMPLES: Record<string, Sample> = {
     body: { findingCode: 'stemi' },
     allowedStatus: 404,
   }),
+  'GET /api/referrals/:id/key-images': (ids) => ({
+    path: `/api/referrals/${ids.referral}/key-images`,
+    scoped: 'referral',
+  }),
+  // A referral nobody reads: past the role gate, "not found" for every specialist (the reader-only rule, the signed
+  // lock and the image checks are tested in key-images-priors.int-spec.ts).
+  'POST /api/referrals/:id/key-images': () => ({
+    path: '/api/referrals/00000000-0000-4000-8000-000000000000/key-images',
+    body: { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop, frame: 1, measurements: [] },
+    allowedStatus: 404,
+  }),
+  'DELETE /api/referrals/:id/key-images/:keyImageId': () => ({
+    path: '/api/referrals/00000000-0000-4000-8000-000000000000/key-images/00000000-0000-4000-8000-000000000000',
+    allowedStatus: 404,
+  }),
+  'GET /api/referrals/:id/priors': (ids) => ({ path: `/api/referrals/${ids.referral}/priors`, scoped: 'referral' }),
+  'GET /api/studies/:studyUid/priors': () => ({ path: `/api/studies/${study}/priors`, scoped: 'study' }),
   'GET /api/referrals/:id/critical-results': (ids) => ({
     path: `/api/referrals/${ids.referral}/critical-results`,
     scoped: 'referral',

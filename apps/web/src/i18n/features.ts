@@ -5,7 +5,6 @@ import * as critical from '../features/critical/messages';
 import * as patientPortal from '../features/patient-portal/messages';
 import * as reading from '../features/reading/messages';
 import * as referrals from '../features/referrals/messages';
-import * as keyImages from '../shared/key-images/messages';
 
 // Each screen area keeps its own messages beside its code; they join the common dictionary here.
 export const featureZh = {
@@ -16,7 +15,6 @@ export const featureZh = {
   ...patientPortal.zh,
   ...auth.zh,
   ...critical.zh,
-  ...keyImages.zh,
 };
 
 export const featureEn: Record<keyof typeof featureZh, string> = {
@@ -27,5 +25,4 @@ export const featureEn: Record<keyof typeof featureZh, string> = {
   ...patientPortal.en,
   ...auth.en,
   ...critical.en,
-  ...keyImages.en,
 };

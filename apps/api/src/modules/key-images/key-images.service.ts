@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { KEY_IMAGE_MAX_PER_REFERRAL, type KeyImageView } from '@zhiyin/contracts';
-import type { EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
@@ -8,6 +7,9 @@ import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import type { ReferralRow } from '#src/modules/referrals/transition.service.js';
 import type { MarkKeyImageDto } from './dto.js';
 import { KeyImagesRepository } from './key-images.repository.js';
+
+/** The referral's transaction, as ReferralsService.inTransition hands it to its work. */
+type Tx = Parameters<Parameters<ReferralsService['inTransition']>[3]>[0];
 
 // The states in which the reader writes the report, and so may mark key images for it.
 const READING_STATES = ['accepted', 'in_review', 'info_requested'];
@@ -104,7 +106,7 @@ export class KeyImagesService {
     actor: Actor,
     referralId: string,
     action: string,
-    work: (m: EntityManager, row: ReferralRow) => Promise<{ patientId: string; details: Record<string, unknown> }>,
+    work: (m: Tx, row: ReferralRow) => Promise<{ patientId: string; details: Record<string, unknown> }>,
   ): Promise<void> {
     let patientId: string | undefined;
     try {

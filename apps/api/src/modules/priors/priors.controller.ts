@@ -19,3 +19,17 @@ export class PriorsController {
     return this.priors.list(actor, id);
   }
 }
+
+@ApiTags('studies')
+@ApiBearerAuth()
+@Controller('studies/:studyUid/priors')
+export class StudyPriorsController {
+  constructor(private readonly priors: PriorsService) {}
+
+  /** The other studies of the study's patient that the caller may read, newest first (the ECG viewer's prior). */
+  @Get()
+  @Roles('community_doctor', 'specialist', 'coordinator')
+  list(@CurrentActor() actor: Actor, @Param('studyUid') studyUid: string) {
+    return this.priors.ofStudy(actor, studyUid);
+  }
+}

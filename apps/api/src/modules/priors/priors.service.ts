@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PriorStudyView } from '@zhiyin/contracts';
 import { studyReadScope } from '@zhiyin/workflow';
+import { notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
@@ -28,6 +29,24 @@ export class PriorsService {
       outcome: 'success',
       details: { count: priors.length },
     });
+    return priors;
+  }
+
+  /**
+   * The other studies of the patient of a study the caller may see (the ECG viewer's prior recording): found within
+   * the caller's study read scope; 404 (audited) when the study is not in it.
+   */
+  async ofStudy(actor: Actor, studyUid: string): Promise<PriorStudyView[]> {
+    const priors = /^[0-9.]{1,64}$/.test(studyUid)
+      ? await this.repo.priorsOfStudy(studyUid, studyReadScope(actor))
+      : null;
+    await this.audit.record({
+      action: 'study.priors.read',
+      resourceType: 'study',
+      outcome: priors ? 'success' : 'not_found',
+      details: { studyInstanceUid: studyUid.slice(0, 64), ...(priors ? { count: priors.length } : {}) },
+    });
+    if (!priors) throw notFound('Study');
     return priors;
   }
 }

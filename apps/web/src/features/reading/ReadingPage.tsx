@@ -22,6 +22,7 @@ import { StudyPane } from './StudyPane';
 import { StudyProvenance } from './StudyProvenance';
 import { RaiseCriticalPanel } from '../critical/RaiseCriticalPanel';
 import { useKeyImages } from '../../shared/key-images/useKeyImages';
+import { keyImagesClient } from './keyImages';
 import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
 import './reading.css';
@@ -54,7 +55,7 @@ function Workspace({ id }: { id: string }) {
   const report = useReportDraft(id, reading && !r?.report);
   const isEcg = r?.service === 'ECG';
   // Marked in the viewer, listed in the report form: one list for both.
-  const keyImages = useKeyImages(id);
+  const keyImages = useKeyImages(id, keyImagesClient);
 
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string>();
