@@ -1,14 +1,23 @@
 import type { EcgWaveforms } from '@zhiyin/dicom';
 import { useEffect, useId, useMemo, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { findPriorEcg, loadEcg, type PriorEcg } from './load';
+import { findPriorEcg, type PriorEcg } from './load';
 import { calibrationPath, CSS_PX_PER_MM, layoutPaper, MM_PER_SECOND, tracePath } from './paper';
 
 /**
  * The patient's previous ECG above the current one, on the same paper and at the same zoom (25 mm/s, 10 mm/mV): a
  * serial comparison is how a reader tells a "new" change from an "old" one. Shown only when there is one; read-only.
  */
-export function EcgPrior({ studyUid, zoom }: { studyUid: string; zoom: number }) {
+export function EcgPrior({
+  studyUid,
+  zoom,
+  load,
+}: {
+  studyUid: string;
+  zoom: number;
+  /** reads and decodes a stored ECG instance (the viewer's own loader) */
+  load: (studyUid: string, seriesUid: string, sopUid: string, signal: AbortSignal) => Promise<EcgWaveforms>;
+}) {
   const { t, name } = useI18n();
   const ids = useId();
   const [prior, setPrior] = useState<PriorEcg | null>(null);
@@ -21,13 +30,13 @@ export function EcgPrior({ studyUid, zoom }: { studyUid: string; zoom: number })
       .then(async (found) => {
         if (!found || ctrl.signal.aborted) return;
         setPrior(found);
-        const waveforms = await loadEcg(found.study.studyInstanceUid, found.seriesUid, found.sopUid, ctrl.signal);
+        const waveforms = await load(found.study.studyInstanceUid, found.seriesUid, found.sopUid, ctrl.signal);
         if (!ctrl.signal.aborted) setEcg(waveforms);
       })
       // No prior (or one that cannot be read) leaves the current ECG alone on the screen.
       .catch(() => undefined);
     return () => ctrl.abort();
-  }, [studyUid]);
+  }, [studyUid, load]);
   const paper = useMemo(() => {
     const rhythm =
       ecg?.groups.find((g) => /RHYTHM/i.test(g.label ?? '')) ??

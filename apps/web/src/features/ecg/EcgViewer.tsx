@@ -1,12 +1,26 @@
-import type { EcgWaveforms } from '@zhiyin/dicom';
+import { decodeEcg, parseFull, type EcgWaveforms } from '@zhiyin/dicom';
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
+import { authorizedFetch } from '../../lib/api';
+import { fetchParts } from '../viewer/multipart';
 import { EcgPrior } from './EcgPrior';
-import { loadEcg } from './load';
 import { measureIntervals, type EcgIntervals } from './measure';
 import { calibrationPath, CSS_PX_PER_MM, layoutPaper, MM_PER_SECOND, ROW_HEIGHT_MM, TOP_MM, tracePath } from './paper';
 
 const ZOOMS = [0.5, 0.75, 1, 1.5, 2, 3];
+
+/** One stored ECG instance, decoded (leads in µV). */
+async function loadEcg(studyUid: string, seriesUid: string, sopUid: string, signal: AbortSignal) {
+  const path = `/dicomweb/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}/instances/${encodeURIComponent(sopUid)}`;
+  const [part] = await fetchParts(
+    (p, init) => authorizedFetch(p, init),
+    path,
+    'multipart/related; type="application/dicom"',
+    signal,
+  );
+  if (!part) throw new Error('no instance in the answer');
+  return decodeEcg(parseFull(part.body));
+}
 
 type MeasureKey = 'heartRate' | 'rrMs' | 'prMs' | 'qrsMs' | 'qtMs' | 'qtcMs' | 'axisDeg';
 const MEASURES: MeasureKey[] = ['heartRate', 'rrMs', 'prMs', 'qrsMs', 'qtMs', 'qtcMs', 'axisDeg'];
@@ -237,7 +251,7 @@ export function EcgViewer({
         <span className="muted small">{t('ecg.paperSpeed')}</span>
       </div>
       {/* The previous recording above, at the same zoom: the same millimetres on both papers. */}
-      <EcgPrior studyUid={studyUid} zoom={zoom} />
+      <EcgPrior studyUid={studyUid} zoom={zoom} load={loadEcg} />
       <div className="ecg-body">
         <div
           className="ecg-paper-wrap"

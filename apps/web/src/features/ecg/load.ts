@@ -1,25 +1,5 @@
-import { decodeEcg, parseFull, type EcgWaveforms } from '@zhiyin/dicom';
 import type { PriorStudyView } from '@zhiyin/contracts';
 import { api, authorizedFetch } from '../../lib/api';
-import { fetchParts } from '../viewer/multipart';
-
-/** One stored ECG instance, decoded (leads in µV). */
-export async function loadEcg(
-  studyUid: string,
-  seriesUid: string,
-  sopUid: string,
-  signal: AbortSignal,
-): Promise<EcgWaveforms> {
-  const path = `/dicomweb/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}/instances/${encodeURIComponent(sopUid)}`;
-  const [part] = await fetchParts(
-    (p, init) => authorizedFetch(p, init),
-    path,
-    'multipart/related; type="application/dicom"',
-    signal,
-  );
-  if (!part) throw new Error('no instance in the answer');
-  return decodeEcg(parseFull(part.body));
-}
 
 // 12-lead ECG first, then general ECG (the SOP classes a cart or a converted file is stored as).
 const ECG_SOP_CLASSES = ['1.2.840.10008.5.1.4.1.1.9.1.1', '1.2.840.10008.5.1.4.1.1.9.1.2'];

@@ -14,9 +14,9 @@ export interface KeyImagesState {
   error: unknown;
   /** the frames marked, for the viewer to show as key images */
   refs: KeyImageRef[];
-  mark(req: MarkKeyImageRequest): Promise<KeyImageView>;
-  remove(id: string): Promise<void>;
-  reload(): void;
+  mark: (req: MarkKeyImageRequest) => Promise<KeyImageView>;
+  remove: (id: string) => Promise<void>;
+  reload: () => void;
 }
 
 /**
