@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uidVariant, withUidsReplaced } from '../support/dicom-edit.js';
 import { CT_SLICE, multipart, SHARED_DATA } from '../support/dicom-files.js';
-import { referStudy } from '../support/referrals.js';
+import { asFileOf, referStudy } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { allRoutes } from '../support/routes.js';
 import { claimsOf, craftToken, tamper } from '../support/tokens.js';
@@ -731,11 +731,22 @@ describe('DICOMweb read scope: every read route x reader x study', () => {
       await api(t, 'POST', '/api/auth/patient-login', { body: { code: code.body.code, birthDate: signedIn.birth } })
     ).body.accessToken;
     userIds.patient = signedIn.id;
-    // Four studies of one patient sent by one centre, from one CT slice with other UIDs.
+    // Four studies sent by one centre, from one CT slice with other UIDs, each of another patient of the centre: a
+    // patient's studies are also each other's priors while one of them is read (the priors rule has its own tests,
+    // key-images-priors.int-spec.ts), and this matrix is about the rule of each study's own referral.
+    const { rows: patients } = await t.db.query<{ id: string }>(
+      `SELECT id FROM patient WHERE mrn = ANY($1::text[]) ORDER BY mrn`,
+      [['BJCY100000', 'BJCY100101', 'BJCY100102', 'BJCY100103']],
+    );
+    expect(patients).toHaveLength(STUDY_KINDS.length);
     for (const [n, kind] of STUDY_KINDS.entries()) {
       const u = { study: uidVariant(study, 11 + n), series: uidVariant(series, 11 + n), sop: uidVariant(sop, 11 + n) };
       uids[kind] = u;
-      const file = withUidsReplaced(ct, { [study]: u.study, [series]: u.series, [sop]: u.sop });
+      const file = await asFileOf(
+        t,
+        withUidsReplaced(ct, { [study]: u.study, [series]: u.series, [sop]: u.sop }),
+        patients[n]!.id,
+      );
       const m = multipart([file]);
       const stored = await fetch(`${t.url}/dicomweb/studies`, {
         method: 'POST',
