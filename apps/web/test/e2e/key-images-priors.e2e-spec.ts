@@ -74,7 +74,7 @@ describe('key images in the report, and the prior ECG beside the current one', (
     await expect(item.textContent()).resolves.toMatch(/序列 \d+ \/ 图像 \d+/);
     // The frame's own thumbnail, decoded by the browser.
     await page.waitForFunction(
-      () => (document.querySelector('[data-testid=key-image-thumb]') as HTMLImageElement | null)?.naturalWidth ?? 0,
+      () => document.querySelector<HTMLImageElement>('[data-testid=key-image-thumb]')?.naturalWidth ?? 0,
     );
     await item.getByTestId('key-image-remove').waitFor();
     await w.shot(page, '80-report-key-images');
@@ -91,13 +91,20 @@ describe('key images in the report, and the prior ECG beside the current one', (
     await signedItem.waitFor();
     await expect(signedItem.getByTestId('key-image-remove').count()).resolves.toBe(0);
 
-    // The PDF the reader opens is the one with the key image and its measurement.
-    const [pdf] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith(`/api/referrals/${ct.id}/report/pdf`) && r.status() === 200),
-      page.getByTestId('report-pdf').click(),
-    ]);
+    // The PDF the reader opens is the one with the key image and its measurement (its bytes taken on the way).
+    let captured!: (bytes: Buffer) => void;
+    const pdfBytes = new Promise<Buffer>((resolve) => (captured = resolve));
+    await page.route(`**/api/referrals/${ct.id}/report/pdf`, async (route) => {
+      const res = await route.fetch();
+      const body = await res.body();
+      captured(body);
+      await route.fulfill({ response: res, body });
+    });
+    await page.getByTestId('report-pdf').click();
+    const pdf = await pdfBytes;
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     const file = join(ARTIFACTS, 'imaging-report-key-image.pdf');
-    writeFileSync(file, await pdf.body());
+    writeFileSync(file, pdf);
     const text = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-']).toString();
     expect(text).toContain('关键图像');
     expect(text).toContain('结节 Nodule: 12.4 mm');
