@@ -369,6 +369,22 @@ describe('priors: the patient’s earlier studies, listed and readable while the
     }
   });
 
+  it('the ECG viewer’s list (priors of a study) gives the same priors, and 404 to whoever may not see the study', async () => {
+    for (const token of [rad, doc, coord]) {
+      const res = await api(t, 'GET', `/api/studies/${STUDY}/priors`, { token });
+      expect(res.status).toBe(200);
+      expect(res.body.map((p: { studyInstanceUid: string }) => p.studyInstanceUid)).toEqual([PRIOR.study]);
+    }
+    for (const token of [cardio, foreignDoc]) {
+      expect((await api(t, 'GET', `/api/studies/${STUDY}/priors`, { token })).status).toBe(404);
+      expect((await api(t, 'GET', `/api/studies/not-a-uid/priors`, { token })).status).toBe(404);
+    }
+    const refused = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_event WHERE action = 'study.priors.read' AND outcome = 'not_found'`,
+    );
+    expect(refused.rows[0].n).toBe(4);
+  });
+
   it('once the referral is closed the prior returns to its own scope: 404 and no longer listed', async () => {
     // Closing runs through report, plan and acknowledgement; here the state alone is what the scope reads.
     await t.db.query(`UPDATE referral SET state = 'closed' WHERE id = $1`, [referralId]);
