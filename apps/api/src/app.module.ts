@@ -83,6 +83,12 @@ import { DIMSE_CONTROLLERS, DimseModule } from './modules/dimse/dimse.module.js'
 import { BLOB_STORE, StowService } from './modules/imaging/stow.service.js';
 import { QidoService } from './modules/imaging/qido.service.js';
 import { ImagingRepository } from './modules/imaging/imaging.repository.js';
+import { KeyImagesController } from './modules/key-images/key-images.controller.js';
+import { KeyImagesRepository } from './modules/key-images/key-images.repository.js';
+import { KeyImagesService } from './modules/key-images/key-images.service.js';
+import { PriorsController, StudyPriorsController } from './modules/priors/priors.controller.js';
+import { PriorsRepository } from './modules/priors/priors.repository.js';
+import { PriorsService } from './modules/priors/priors.service.js';
 import {
   CRITICAL_RESULT_CONTROLLERS,
   CRITICAL_RESULT_PROVIDERS,
@@ -116,6 +122,9 @@ export const CONTROLLERS = [
   UsersController,
   SettingsController,
   ...CRITICAL_RESULT_CONTROLLERS,
+  KeyImagesController,
+  PriorsController,
+  StudyPriorsController,
 ];
 
 /** Every HTTP route, the feature modules' too: what the authorization test walks. */
@@ -182,6 +191,10 @@ export class AppModule {
         MetricsRepository,
         MetricsService,
         ...CRITICAL_RESULT_PROVIDERS,
+        KeyImagesRepository,
+        KeyImagesService,
+        PriorsRepository,
+        PriorsService,
       ],
       exports: [APP_CONFIG, LOGGER, AuditService, StowService, BLOB_STORE, QidoService, ImagingRepository],
     };

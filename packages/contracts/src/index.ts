@@ -446,3 +446,75 @@ export interface CriticalResultPolicyView {
   readonly defaults: CriticalResultPolicy;
   readonly changedAt: string | null;
 }
+
+/** The kinds of measurement a reader can make on an image and keep with a key image. */
+export const KEY_IMAGE_MEASUREMENT_KINDS = ['length', 'angle', 'ellipse', 'rectangle', 'probe'] as const;
+/** One of {@link KEY_IMAGE_MEASUREMENT_KINDS}. */
+export type KeyImageMeasurementKind = (typeof KEY_IMAGE_MEASUREMENT_KINDS)[number];
+/** At most this many measurements are kept with one key image (what a printed caption can hold). */
+export const KEY_IMAGE_MAX_MEASUREMENTS = 20;
+/** Longest measurement label (e.g. "结节 Nodule 1") and value (e.g. "12.4 mm", "mean 38 HU, SD 12, 154 mm²"). */
+export const KEY_IMAGE_LABEL_MAX = 40;
+export const KEY_IMAGE_VALUE_MAX = 80;
+/** At most this many key images on one referral (each is printed in the report). */
+export const KEY_IMAGE_MAX_PER_REFERRAL = 24;
+
+/** A measurement the reader made on the image, as the viewer formatted it (value with its unit). */
+export interface KeyImageMeasurement {
+  readonly kind: KeyImageMeasurementKind;
+  readonly label: string;
+  readonly value: string;
+}
+
+/** `POST /api/referrals/{id}/key-images`: marks an image (one frame) of the referral's studies as a key image. */
+export interface MarkKeyImageRequest {
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly sopInstanceUid: string;
+  /** 1-based frame number (1 for a single-frame image) */
+  readonly frame: number;
+  readonly measurements: readonly KeyImageMeasurement[];
+}
+
+/**
+ * A key image of a referral, as `GET /api/referrals/{id}/key-images` lists it (in the order they were marked) and
+ * the imaging report prints it. Marking the same frame again replaces its measurements (the same id).
+ */
+export interface KeyImageView {
+  readonly id: string;
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly sopInstanceUid: string;
+  readonly frame: number;
+  /** Series Number and Instance Number of the image (the caption: "Se 3 / Im 42"), when the file has them */
+  readonly seriesNumber: number | null;
+  readonly instanceNumber: number | null;
+  readonly seriesDescription: string | null;
+  readonly measurements: readonly KeyImageMeasurement[];
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+/** What the viewer shows as marked: the frames that are key images. */
+export interface KeyImageRef {
+  readonly sopInstanceUid: string;
+  readonly frame: number;
+}
+
+/**
+ * One of the patient's earlier studies, as `GET /api/referrals/{id}/priors` lists them (newest first): stored under
+ * the same patient record, not one of this referral's studies. Its images are read over DICOMweb like the current
+ * study's, while the referral is open.
+ */
+export interface PriorStudyView {
+  readonly studyInstanceUid: string;
+  /** YYYY-MM-DD, or null when the file carried no study date */
+  readonly studyDate: string | null;
+  readonly modalities: readonly string[];
+  readonly description: string | null;
+  /** the centre that sent it (Chinese name, and English) */
+  readonly centreName: string;
+  readonly centreNameEn: string;
+  /** the referral it came with, when it came with one */
+  readonly referralNumber: string | null;
+}

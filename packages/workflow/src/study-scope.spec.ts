@@ -64,3 +64,76 @@ describe('who may read which study', () => {
     }
   });
 });
+
+describe('priors: the patient’s earlier studies, for the readers of an open referral of the same patient', () => {
+  const open = (
+    service: Service,
+    state: (typeof REFERRAL_STATES)[number] = 'accepted',
+    o: { hub?: string; origin?: string } = {},
+  ) => ({
+    direction: 'up' as const,
+    state,
+    service,
+    originFacilityId: o.origin ?? CENTRE,
+    destinationFacilityId: null,
+    originHubId: o.hub ?? HUB,
+  });
+  // A study another centre sent years ago, linked to no referral, filed under the same patient.
+  const prior = (...patientReferrals: ReturnType<typeof open>[]): StudyScopeFacts => ({
+    facilityId: OTHER_CENTRE,
+    referral: null,
+    patientReferrals,
+  });
+
+  it.each([
+    [
+      'radiologist, open imaging referral of the patient',
+      reader('specialist', HUB, 'radiology'),
+      prior(open('IMAGING')),
+      true,
+    ],
+    ['coordinator, open referral', reader('coordinator', HUB), prior(open('ECG', 'reported')), true],
+    ['referring doctor, open referral of their centre', reader('community_doctor', CENTRE), prior(open('ECG')), true],
+    [
+      'radiologist, the referral is closed',
+      reader('specialist', HUB, 'radiology'),
+      prior(open('IMAGING', 'closed')),
+      false,
+    ],
+    [
+      'radiologist, the referral is cancelled',
+      reader('specialist', HUB, 'radiology'),
+      prior(open('IMAGING', 'cancelled')),
+      false,
+    ],
+    [
+      'radiologist, the referral is a draft',
+      reader('specialist', HUB, 'radiology'),
+      prior(open('IMAGING', 'draft')),
+      false,
+    ],
+    [
+      'cardiologist, the patient’s open referral is for imaging',
+      reader('specialist', HUB, 'cardiology'),
+      prior(open('IMAGING')),
+      false,
+    ],
+    ['radiologist of another hub', reader('specialist', OTHER_HUB, 'radiology'), prior(open('IMAGING')), false],
+    ['a third centre’s doctor', reader('community_doctor', 'chc-3'), prior(open('ECG')), false],
+    ['the patient has no referral', reader('coordinator', HUB), prior(), false],
+    ['administrator', reader('admin', HUB), prior(open('ECG')), false],
+    ['patient', reader('patient', null), prior(open('ECG')), false],
+  ])('%s', (_label, scope, study, expected) => {
+    expect(studyInScope(scope, study)).toBe(expected);
+  });
+
+  it('a study linked to another centre’s draft is no one’s prior until it is sent', () => {
+    const draftStudy: StudyScopeFacts = {
+      facilityId: OTHER_CENTRE,
+      referral: { direction: 'up', state: 'draft', service: 'IMAGING', originHubId: HUB },
+      patientReferrals: [open('IMAGING')],
+    };
+    expect(studyInScope(reader('specialist', HUB, 'radiology'), draftStudy)).toBe(false);
+    expect(studyInScope(reader('community_doctor', CENTRE), draftStudy)).toBe(false);
+  });
+});

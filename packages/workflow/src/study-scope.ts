@@ -16,6 +16,34 @@ import {
 export const HUB_HIDDEN_STATES = ['draft'] as const satisfies readonly ReferralState[];
 
 /**
+ * Referral states in which a referral opens its patient's earlier studies (priors) to those who read it: sent and not
+ * yet closed or cancelled. Comparing with the prior is part of reading and acting on the referral; once it is closed
+ * the priors return to their own scope (the centre that sent them, the readers of their own referral).
+ */
+export const PRIOR_OPEN_STATES = [
+  'submitted',
+  'offered',
+  'accepted',
+  'in_review',
+  'info_requested',
+  'reported',
+  'plan_agreed',
+  'acknowledged',
+] as const satisfies readonly ReferralState[];
+
+/**
+ * Which of a patient's earlier studies a reader also sees: those of a patient who has a referral in `states` that the
+ * reader may read (by the scope's own rule: the same centre, or the same hub, service and direction), except a study
+ * linked to a referral in `hiddenStates` (another centre's draft is not sent yet).
+ */
+export interface PriorsScope {
+  readonly states: readonly ReferralState[];
+  readonly hiddenStates: readonly ReferralState[];
+}
+
+const PRIORS: PriorsScope = { states: PRIOR_OPEN_STATES, hiddenStates: HUB_HIDDEN_STATES };
+
+/**
  * Which stored studies (and so which of their series, instances, frames, renderings and bulk data) a reader may see.
  * Every DICOMweb read — QIDO-RS searches at every level and WADO-RS retrieval, metadata, frames, rendered and bulk
  * data — is filtered by this one description, so search and retrieval cannot disagree.
@@ -26,15 +54,19 @@ export const HUB_HIDDEN_STATES = ['draft'] as const satisfies readonly ReferralS
  *   A study linked to no referral is in no hub reader's scope.
  * - `none`: nothing (an administrator manages the network and reads no patient data; a patient sees their decision,
  *   not studies).
+ *
+ * Both reading kinds also see the priors (see {@link PriorsScope}) of the patients of the open referrals they read:
+ * the patient's earlier studies filed under the same patient record, wherever in the network they were made.
  */
 export type StudyReadScope =
-  | { readonly kind: 'sent_by_facility'; readonly facilityId: string }
+  | { readonly kind: 'sent_by_facility'; readonly facilityId: string; readonly priors: PriorsScope }
   | {
       readonly kind: 'referred_to_hub';
       readonly hubId: string;
       readonly services: readonly Service[];
       readonly direction: ReferralDirection;
       readonly hiddenStates: readonly ReferralState[];
+      readonly priors: PriorsScope;
     }
   | { readonly kind: 'none' };
 
@@ -60,7 +92,7 @@ function serviceRead(specialty: Specialty | null | undefined): Service | null {
 export function studyReadScope(reader: Pick<Actor, 'role' | 'facilityId' | 'specialty'>): StudyReadScope {
   switch (reader.role) {
     case 'community_doctor':
-      return reader.facilityId ? { kind: 'sent_by_facility', facilityId: reader.facilityId } : NONE;
+      return reader.facilityId ? { kind: 'sent_by_facility', facilityId: reader.facilityId, priors: PRIORS } : NONE;
     case 'specialist': {
       const service = serviceRead(reader.specialty);
       if (!service || !reader.facilityId) return NONE;
@@ -70,6 +102,7 @@ export function studyReadScope(reader: Pick<Actor, 'role' | 'facilityId' | 'spec
         services: [service],
         direction: 'up',
         hiddenStates: HUB_HIDDEN_STATES,
+        priors: PRIORS,
       };
     }
     case 'coordinator':
@@ -80,6 +113,7 @@ export function studyReadScope(reader: Pick<Actor, 'role' | 'facilityId' | 'spec
         services: SERVICES,
         direction: 'up',
         hiddenStates: HUB_HIDDEN_STATES,
+        priors: PRIORS,
       };
     case 'admin':
     case 'patient':
@@ -101,6 +135,18 @@ export interface StudyScopeFacts {
     readonly service: Service;
     readonly originHubId: string | null;
   } | null;
+  /** the referrals of the patient the study is filed under (none when it is filed under no patient) */
+  readonly patientReferrals?: readonly PatientReferralFacts[];
+}
+
+/** A referral of the study's patient, as the priors rule looks at it. */
+export interface PatientReferralFacts {
+  readonly direction: ReferralDirection;
+  readonly state: ReferralState;
+  readonly service: Service;
+  readonly originFacilityId: string;
+  readonly destinationFacilityId: string | null;
+  readonly originHubId: string | null;
 }
 
 /**
@@ -113,15 +159,20 @@ export interface StudyScopeFacts {
 export function studyInScope(scope: StudyReadScope, study: StudyScopeFacts): boolean {
   switch (scope.kind) {
     case 'sent_by_facility':
-      return study.facilityId === scope.facilityId;
+      return (
+        study.facilityId === scope.facilityId ||
+        isPriorFor(
+          scope.priors,
+          study,
+          (r) => r.originFacilityId === scope.facilityId || r.destinationFacilityId === scope.facilityId,
+        )
+      );
     case 'referred_to_hub': {
+      const reads = (r: { direction: ReferralDirection; originHubId: string | null; service: Service }) =>
+        r.direction === scope.direction && r.originHubId === scope.hubId && scope.services.includes(r.service);
       const r = study.referral;
       return (
-        r !== null &&
-        r.direction === scope.direction &&
-        r.originHubId === scope.hubId &&
-        scope.services.includes(r.service) &&
-        !scope.hiddenStates.includes(r.state)
+        (r !== null && reads(r) && !scope.hiddenStates.includes(r.state)) || isPriorFor(scope.priors, study, reads)
       );
     }
     case 'none':
@@ -129,4 +180,10 @@ export function studyInScope(scope: StudyReadScope, study: StudyScopeFacts): boo
     default:
       return assertNever(scope);
   }
+}
+
+/** Whether a study is a prior the reader sees: its patient has an open referral the reader reads (`reads`). */
+function isPriorFor(priors: PriorsScope, study: StudyScopeFacts, reads: (r: PatientReferralFacts) => boolean): boolean {
+  if (study.referral && priors.hiddenStates.includes(study.referral.state)) return false;
+  return (study.patientReferrals ?? []).some((r) => priors.states.includes(r.state) && reads(r));
 }

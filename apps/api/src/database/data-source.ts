@@ -19,6 +19,7 @@ import { ReferralConsent1765200000000 } from './migrations/1765200000000-Referra
 import { InstanceOriginal1765215000000 } from './migrations/1765215000000-InstanceOriginal.js';
 import { StudyPatientOverride1765200000008 } from './migrations/1765200000008-StudyPatientOverride.js';
 import { CriticalResults1765200000016 } from './migrations/1765200000016-CriticalResults.js';
+import { KeyImages1765320000000 } from './migrations/1765320000000-KeyImages.js';
 import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import { RefreshTokenEntity, UserEntity } from '#src/modules/auth/user.entity.js';
 import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   InstanceOriginal1765215000000,
   StudyPatientOverride1765200000008,
   CriticalResults1765200000016,
+  KeyImages1765320000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

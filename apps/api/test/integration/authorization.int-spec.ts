@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uidVariant, withUidsReplaced } from '../support/dicom-edit.js';
 import { CT_SLICE, multipart, SHARED_DATA } from '../support/dicom-files.js';
-import { referStudy } from '../support/referrals.js';
+import { asFileOf, referStudy } from '../support/referrals.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 import { allRoutes } from '../support/routes.js';
 import { claimsOf, craftToken, tamper } from '../support/tokens.js';
@@ -203,6 +203,23 @@ const SAMPLES: Record<string, Sample> = {
     body: { findingCode: 'stemi' },
     allowedStatus: 404,
   }),
+  'GET /api/referrals/:id/key-images': (ids) => ({
+    path: `/api/referrals/${ids.referral}/key-images`,
+    scoped: 'referral',
+  }),
+  // A referral nobody reads: past the role gate, "not found" for every specialist (the reader-only rule, the signed
+  // lock and the image checks are tested in key-images-priors.int-spec.ts).
+  'POST /api/referrals/:id/key-images': () => ({
+    path: '/api/referrals/00000000-0000-4000-8000-000000000000/key-images',
+    body: { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop, frame: 1, measurements: [] },
+    allowedStatus: 404,
+  }),
+  'DELETE /api/referrals/:id/key-images/:keyImageId': () => ({
+    path: '/api/referrals/00000000-0000-4000-8000-000000000000/key-images/00000000-0000-4000-8000-000000000000',
+    allowedStatus: 404,
+  }),
+  'GET /api/referrals/:id/priors': (ids) => ({ path: `/api/referrals/${ids.referral}/priors`, scoped: 'referral' }),
+  'GET /api/studies/:studyUid/priors': () => ({ path: `/api/studies/${study}/priors`, scoped: 'study' }),
   'GET /api/referrals/:id/critical-results': (ids) => ({
     path: `/api/referrals/${ids.referral}/critical-results`,
     scoped: 'referral',
@@ -714,11 +731,22 @@ describe('DICOMweb read scope: every read route x reader x study', () => {
       await api(t, 'POST', '/api/auth/patient-login', { body: { code: code.body.code, birthDate: signedIn.birth } })
     ).body.accessToken;
     userIds.patient = signedIn.id;
-    // Four studies of one patient sent by one centre, from one CT slice with other UIDs.
+    // Four studies sent by one centre, from one CT slice with other UIDs, each of another patient of the centre: a
+    // patient's studies are also each other's priors while one of them is read (the priors rule has its own tests,
+    // key-images-priors.int-spec.ts), and this matrix is about the rule of each study's own referral.
+    const { rows: patients } = await t.db.query<{ id: string }>(
+      `SELECT id FROM patient WHERE mrn = ANY($1::text[]) ORDER BY mrn`,
+      [['BJCY100000', 'BJCY100101', 'BJCY100102', 'BJCY100103']],
+    );
+    expect(patients).toHaveLength(STUDY_KINDS.length);
     for (const [n, kind] of STUDY_KINDS.entries()) {
       const u = { study: uidVariant(study, 11 + n), series: uidVariant(series, 11 + n), sop: uidVariant(sop, 11 + n) };
       uids[kind] = u;
-      const file = withUidsReplaced(ct, { [study]: u.study, [series]: u.series, [sop]: u.sop });
+      const file = await asFileOf(
+        t,
+        withUidsReplaced(ct, { [study]: u.study, [series]: u.series, [sop]: u.sop }),
+        patients[n]!.id,
+      );
       const m = multipart([file]);
       const stored = await fetch(`${t.url}/dicomweb/studies`, {
         method: 'POST',

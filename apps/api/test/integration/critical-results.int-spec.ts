@@ -321,6 +321,37 @@ describe('critical results (危急值): raised, alerted, read back, escalated, c
     const audit = await t.db.query(`SELECT 1 FROM audit_event WHERE action = 'settings.critical_results.update'`);
     expect(audit.rows).toHaveLength(1);
   });
+
+  it('its audit rows are found by the referral number and by the patient’s MRN in the audit search', async () => {
+    const r = await acceptedEcg();
+    const raised = await api(t, 'POST', `/api/referrals/${r.id}/critical-results`, {
+      token: r.reader,
+      body: { findingCode: 'stemi' },
+    });
+    expect(raised.status).toBe(201);
+    const confirmed = await api(t, 'POST', `/api/critical-results/${raised.body.id}/confirm`, {
+      token: doc,
+      body: { readBack: '急性 ST 段抬高型心肌梗死', plannedAction: '立即转运' },
+    });
+    expect(confirmed.status).toBe(200);
+    const { rows } = await t.db.query(
+      `SELECT mrn FROM patient p JOIN referral r ON r.patient_id = p.id WHERE r.id = $1`,
+      [r.id],
+    );
+    const search = async (q: string) => {
+      const res = await api(t, 'GET', `/api/audit?${q}&action=critical_result.&limit=500`, { token: admin });
+      expect(res.status).toBe(200);
+      return res.body.items as { action: string; resourceId: string; referral: { number: string } | null }[];
+    };
+    for (const found of [await search(`referralNumber=${r.number}`), await search(`mrn=${rows[0].mrn}`)]) {
+      const mine = found.filter((a) => a.resourceId === raised.body.id).map((a) => a.action);
+      expect(mine).toEqual(expect.arrayContaining(['critical_result.raise', 'critical_result.confirm']));
+      expect(found.filter((a) => a.resourceId === raised.body.id).every((a) => a.referral?.number === r.number)).toBe(
+        true,
+      );
+    }
+  });
+
   it('escalates a critical result that fell due while the API was down, once, after a restart', async () => {
     const r = await acceptedEcg();
     const raised = await api(t, 'POST', `/api/referrals/${r.id}/critical-results`, {

@@ -112,12 +112,16 @@ describe('Study Root C-FIND SCP for the hub workstations', () => {
 
     // Each study is sent by the centre's modality with the referral number as Accession Number, and the referral
     // submitted to the hub.
-    const patientId = await id(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
+    // Two patients: one patient's studies are also each other's priors while one of them is read (the priors rule
+    // has its own tests), and this suite is about each pool's own referrals.
+    const ctPatient = await id(`SELECT id FROM patient WHERE mrn = 'BJCY100000'`);
+    const ecgPatient = await id(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`);
     const dir = mkdtempSync(join(tmpdir(), 'zhiyin-qr-src-'));
     for (const [body, files] of [
       [{ service: 'IMAGING', modality: 'CT', priority: 'ROUTINE', clinicalQuestion: '头痛' }, [...CT, DX]],
       [{ service: 'ECG', priority: 'ROUTINE', clinicalQuestion: '胸闷待查' }, [ECG]],
     ] as const) {
+      const patientId = body.service === 'ECG' ? ecgPatient : ctPatient;
       const created = await api(t, 'POST', '/api/referrals', { token: doc, body: { patientId, ...body } });
       expect(created.status).toBe(201);
       if (body.service === 'IMAGING') imagingNumber = created.body.number;

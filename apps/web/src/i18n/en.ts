@@ -215,6 +215,8 @@ export const en: Record<MessageKey, string> = {
   'viewer.frameFailed': 'This slice could not be loaded.',
   'viewer.unsupported': 'This compression cannot be shown in the browser.',
 
+  'ecg.prior.title': 'Prior ECG / 既往心电图 ({date})',
+  'ecg.prior.noDate': 'date unknown',
   'ecg.loading': 'Loading the ECG…',
   'ecg.loadFailed': 'The ECG could not be loaded: {reason}',
   'ecg.tools': 'ECG tools',

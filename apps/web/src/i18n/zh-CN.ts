@@ -208,6 +208,8 @@ export const zhCN = {
   'viewer.frameFailed': '这一层加载失败。',
   'viewer.unsupported': '这种压缩格式无法在浏览器中显示。',
 
+  'ecg.prior.title': '既往心电图 / Prior ECG（{date}）',
+  'ecg.prior.noDate': '日期不详',
   'ecg.loading': '正在加载心电图…',
   'ecg.loadFailed': '无法加载心电图：{reason}',
   'ecg.tools': '心电图工具',

@@ -34,7 +34,8 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 /**
  * The rows of the audit trail joined with the names of what they mention. Read only: the trail is
  * append-only and hash-chained by the database. A row's referral is its own resource (resource type
- * `referral`) or the referral of the study it names; its patient is its own patient id, else its referral's.
+ * `referral`), else the referral its writer named in its details (`referralId`: a critical result's steps, a
+ * converted upload), else the referral of the study it names; its patient is its own patient id, else its referral's.
  */
 const SELECT = `
   SELECT a.id::text AS id, a.at, a.actor_id, a.actor_role, a.facility_id, a.action, a.resource_type,
@@ -53,7 +54,9 @@ const SELECT = `
            ON s.id = CASE WHEN a.resource_type = 'study' AND a.resource_id ~ '${UUID_RE}' THEN a.resource_id::uuid END
     LEFT JOIN referral r
            ON r.id = CASE WHEN a.resource_type = 'referral' AND a.resource_id ~ '${UUID_RE}'
-                          THEN a.resource_id::uuid ELSE s.referral_id END
+                          THEN a.resource_id::uuid
+                          WHEN a.details->>'referralId' ~ '${UUID_RE}' THEN (a.details->>'referralId')::uuid
+                          ELSE s.referral_id END
     LEFT JOIN patient p ON p.id = COALESCE(a.patient_id, r.patient_id)`;
 
 interface RawRow {

@@ -7,9 +7,11 @@ import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { BlobStore } from '#src/modules/imaging/blob-store.js';
 import { BLOB_STORE } from '#src/modules/imaging/stow.service.js';
+import { WadoService } from '#src/modules/imaging/wado.service.js';
+import { KeyImagesRepository } from '#src/modules/key-images/key-images.repository.js';
 import { tracingLeads, type TracingLeads } from './ecg-tracing.js';
 import { ClinicalService } from './clinical.service.js';
-import { renderReportPdf } from './report-pdf.js';
+import { keyImageCaption, renderReportPdf, type PrintedKeyImage } from './report-pdf.js';
 import { ReportPdfRepository } from './report-pdf.repository.js';
 
 /** Printing a signed report: who may, what it says, and the audit row of the read. */
@@ -21,6 +23,8 @@ export class ReportPdfService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly keyImages: KeyImagesRepository,
+    private readonly wado: WadoService,
   ) {}
 
   async render(actor: Actor, referralId: string): Promise<{ number: string; body: Buffer }> {
@@ -42,6 +46,7 @@ export class ReportPdfService {
       studyDate: facts.studyDate,
       timeZone: this.config.timeZone,
       tracing: facts.service === 'ECG' ? await this.tracing(referralId) : null,
+      keyImages: await this.printedKeyImages(referralId),
     });
     await this.audit.record({
       action: 'report.pdf',
@@ -51,6 +56,35 @@ export class ReportPdfService {
       outcome: 'success',
     });
     return { number: facts.number, body };
+  }
+
+  /**
+   * The key images of the report, each frame rendered as the viewer first shows it (the image's own window, else its
+   * full range), scaled down to what print needs. A frame that cannot be rendered is printed as a caption with a note,
+   * never dropped: the measurements stay on the paper.
+   */
+  private async printedKeyImages(referralId: string): Promise<PrintedKeyImage[]> {
+    const out: PrintedKeyImage[] = [];
+    for (const k of await this.keyImages.forPrint(referralId)) {
+      let image: Buffer | null = null;
+      try {
+        const rendered = await this.wado.rendered(
+          {
+            ...k.instance,
+            studyUid: k.studyInstanceUid,
+            seriesUid: k.seriesInstanceUid,
+            sopInstanceUid: k.sopInstanceUid,
+          },
+          k.frame,
+          { type: 'image/jpeg', quality: 92, viewport: { width: 1024, height: 1024 }, withoutEnlargement: true },
+        );
+        image = rendered.body;
+      } catch {
+        image = null;
+      }
+      out.push({ caption: keyImageCaption({ ...k, frames: k.instance.frames }), measurements: k.measurements, image });
+    }
+    return out;
   }
 
   /**

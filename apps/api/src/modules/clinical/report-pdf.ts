@@ -27,6 +27,74 @@ export interface ReportPdfInput {
   timeZone: string;
   /** the referral's 12-lead ECG in µV, printed on a landscape page of its own (ECG reports only) */
   tracing?: TracingLeads | null;
+  /** the key images the reader marked, in order, each rendered (or null when its frame could not be rendered) */
+  keyImages?: PrintedKeyImage[];
+}
+
+/** A key image as the report prints it. */
+export interface PrintedKeyImage {
+  /** "序列 Series 3 / 图像 Image 42 / 帧 Frame 2" */
+  caption: string;
+  measurements: readonly { label: string; value: string }[];
+  /** the frame rendered with the image's own window, as JPEG or PNG; null when it could not be rendered */
+  image: Buffer | null;
+}
+
+// Each key image is fitted into a square of this size (points; 75 mm), its caption and measurements beside it.
+export const KEY_IMAGE_BOX_PT = 212;
+
+/** The caption of a key image: series, image and (for a multi-frame image) frame numbers. */
+export function keyImageCaption(k: {
+  seriesNumber: number | null;
+  instanceNumber: number | null;
+  frame: number;
+  frames: number;
+  seriesDescription: string | null;
+}): string {
+  return [
+    `序列 Series ${k.seriesNumber ?? '—'}`,
+    `图像 Image ${k.instanceNumber ?? '—'}`,
+    k.frames > 1 ? `帧 Frame ${k.frame}` : null,
+  ]
+    .filter(Boolean)
+    .join(' / ')
+    .concat(k.seriesDescription ? `  ${k.seriesDescription}` : '');
+}
+
+/** The key images, one per row: the image in its box on the left, caption and measurements on the right. */
+function keyImagesSection(doc: PDFKit.PDFDocument, images: PrintedKeyImage[], width: number): void {
+  doc.moveDown(0.4).font('bold').fontSize(12).fillColor('#1f4e79').text('关键图像  Key images', 50);
+  images.forEach((k, index) => {
+    const bottom = doc.page.height - doc.page.margins.bottom;
+    if (doc.y + KEY_IMAGE_BOX_PT + 8 > bottom) doc.addPage();
+    const top = doc.y + 4;
+    const left = 50;
+    doc.rect(left, top, KEY_IMAGE_BOX_PT, KEY_IMAGE_BOX_PT).fillColor('#000').fill();
+    if (k.image) {
+      doc.image(k.image, left, top, { fit: [KEY_IMAGE_BOX_PT, KEY_IMAGE_BOX_PT], align: 'center', valign: 'center' });
+    } else {
+      doc
+        .font('regular')
+        .fontSize(9)
+        .fillColor('#fff')
+        .text('图像无法显示 Image could not be rendered', left + 10, top + KEY_IMAGE_BOX_PT / 2 - 6, {
+          width: KEY_IMAGE_BOX_PT - 20,
+          align: 'center',
+        });
+    }
+    const textLeft = left + KEY_IMAGE_BOX_PT + 14;
+    const textWidth = width - KEY_IMAGE_BOX_PT - 14;
+    doc
+      .font('bold')
+      .fontSize(10)
+      .fillColor('#000')
+      .text(`${index + 1}. ${k.caption}`, textLeft, top, { width: textWidth });
+    doc.font('regular').fontSize(10);
+    for (const m of k.measurements)
+      doc.text(`${m.label ? `${m.label}: ` : ''}${m.value}`, textLeft, doc.y + 2, { width: textWidth });
+    doc.x = 50;
+    doc.y = top + KEY_IMAGE_BOX_PT + 8;
+  });
 }
 
 /** "2026-12-06 21:03 GMT+8": a moment in the network's time zone, with its offset so the paper is unambiguous. */
@@ -212,6 +280,7 @@ export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
     section('处置建议', 'Disposition', `${label['zh-CN']} / ${label.en}`);
   }
   for (const a of r.addenda) section('补充报告', `Addendum (${localTime(a.createdAt, input.timeZone)})`, a.body);
+  if (input.keyImages && input.keyImages.length > 0) keyImagesSection(doc, input.keyImages, width);
 
   doc.moveDown(1.2).font('regular').fontSize(10);
   doc.text(`报告医师 Reporting specialist: ${r.signerNameZh ?? ''} ${r.signerNameEn ?? ''}`);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DicomJsonDataset } from '@zhiyin/dicom';
-import { assertNever, type StudyReadScope } from '@zhiyin/workflow';
+import { assertNever, type PriorsScope, type StudyReadScope } from '@zhiyin/workflow';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AnalysedPart, PixelInfo } from './analyse-part.js';
@@ -48,18 +48,39 @@ export interface StudyTarget {
  */
 export function studyScopeFilter(scope: StudyReadScope, param: (value: unknown) => string, alias = 'st'): string {
   switch (scope.kind) {
-    case 'sent_by_facility':
-      return `${alias}.facility_id = ${param(scope.facilityId)}::uuid`;
-    case 'referred_to_hub':
-      return `EXISTS (SELECT 1 FROM referral sr JOIN facility so ON so.id = sr.origin_facility_id
-                       WHERE sr.id = ${alias}.referral_id AND sr.direction = ${param(scope.direction)}
-                         AND so.hub_id = ${param(scope.hubId)}::uuid AND sr.service = ANY(${param(scope.services)}::text[])
+    case 'sent_by_facility': {
+      const facility = param(scope.facilityId);
+      const reads = `(pr.origin_facility_id = ${facility}::uuid OR pr.destination_facility_id = ${facility}::uuid)`;
+      return `(${alias}.facility_id = ${facility}::uuid OR ${priorFilter(scope.priors, reads, param, alias)})`;
+    }
+    case 'referred_to_hub': {
+      const direction = param(scope.direction);
+      const hub = param(scope.hubId);
+      const services = param(scope.services);
+      const own = `EXISTS (SELECT 1 FROM referral sr JOIN facility so ON so.id = sr.origin_facility_id
+                       WHERE sr.id = ${alias}.referral_id AND sr.direction = ${direction}
+                         AND so.hub_id = ${hub}::uuid AND sr.service = ANY(${services}::text[])
                          AND sr.state <> ALL(${param(scope.hiddenStates)}::text[]))`;
+      const reads = `(pr.direction = ${direction} AND po.hub_id = ${hub}::uuid AND pr.service = ANY(${services}::text[]))`;
+      return `(${own} OR ${priorFilter(scope.priors, reads, param, alias)})`;
+    }
     case 'none':
       return 'false';
     default:
       return assertNever(scope);
   }
+}
+
+/**
+ * The priors rule of packages/workflow (`PriorsScope`) in SQL: the study is filed under a patient who has a referral
+ * in an open state that the reader reads (`reads`, over `pr` and its origin centre `po`), and is not itself linked to
+ * a referral not sent yet.
+ */
+function priorFilter(priors: PriorsScope, reads: string, param: (value: unknown) => string, alias: string): string {
+  return `(${alias}.patient_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM referral hr WHERE hr.id = ${alias}.referral_id AND hr.state = ANY(${param(priors.hiddenStates)}::text[]))
+    AND EXISTS (SELECT 1 FROM referral pr JOIN facility po ON po.id = pr.origin_facility_id
+                 WHERE pr.patient_id = ${alias}.patient_id AND pr.state = ANY(${param(priors.states)}::text[]) AND ${reads}))`;
 }
 
 /** A placeholder maker over a parameter list (`$1`, `$2`, …). */

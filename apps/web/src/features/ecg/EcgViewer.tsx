@@ -3,11 +3,13 @@ import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type P
 import { useI18n } from '../../i18n/i18n';
 import { authorizedFetch } from '../../lib/api';
 import { fetchParts } from '../viewer/multipart';
+import { EcgPrior } from './EcgPrior';
 import { measureIntervals, type EcgIntervals } from './measure';
 import { calibrationPath, CSS_PX_PER_MM, layoutPaper, MM_PER_SECOND, ROW_HEIGHT_MM, TOP_MM, tracePath } from './paper';
 
 const ZOOMS = [0.5, 0.75, 1, 1.5, 2, 3];
 
+/** One stored ECG instance, decoded (leads in µV). */
 async function loadEcg(studyUid: string, seriesUid: string, sopUid: string, signal: AbortSignal) {
   const path = `/dicomweb/studies/${encodeURIComponent(studyUid)}/series/${encodeURIComponent(seriesUid)}/instances/${encodeURIComponent(sopUid)}`;
   const [part] = await fetchParts(
@@ -248,6 +250,8 @@ export function EcgViewer({
         </button>
         <span className="muted small">{t('ecg.paperSpeed')}</span>
       </div>
+      {/* The previous recording above, at the same zoom: the same millimetres on both papers. */}
+      <EcgPrior studyUid={studyUid} zoom={zoom} load={loadEcg} />
       <div className="ecg-body">
         <div
           className="ecg-paper-wrap"

@@ -21,6 +21,8 @@ import { ShortcutHelp } from './ShortcutHelp';
 import { StudyPane } from './StudyPane';
 import { StudyProvenance } from './StudyProvenance';
 import { RaiseCriticalPanel } from '../critical/RaiseCriticalPanel';
+import { useKeyImages } from '../../shared/key-images/useKeyImages';
+import { keyImagesClient } from './keyImages';
 import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
 import './reading.css';
@@ -52,6 +54,8 @@ function Workspace({ id }: { id: string }) {
   const reading = Boolean(r && mine && READING.has(r.state));
   const report = useReportDraft(id, reading && !r?.report);
   const isEcg = r?.service === 'ECG';
+  // Marked in the viewer, listed in the report form: one list for both.
+  const keyImages = useKeyImages(id, keyImagesClient);
 
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string>();
@@ -304,6 +308,8 @@ function Workspace({ id }: { id: string }) {
           confirmedValues={report.draft.measurements}
           confirmedLoading={!report.loaded}
           signed={signed}
+          keyImages={keyImages.refs}
+          onMarkKeyImage={reading && !signed ? keyImages.mark : undefined}
           onConfirm={
             reading && !signed
               ? (m) => {
@@ -323,6 +329,7 @@ function Workspace({ id }: { id: string }) {
             canSign={canSign}
             canAddendum={mine && r.availableEvents.includes('add_addendum')}
             isEcg={isEcg}
+            keyImages={isEcg ? undefined : keyImages}
             onSign={sign}
             signing={signing}
             signError={signError}

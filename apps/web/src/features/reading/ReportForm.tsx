@@ -7,6 +7,9 @@ import type { EcgReportMeasurements } from '../referrals/api';
 import { addAddendum, reportPdfPath } from './api';
 import { useActionError } from './errors';
 import { Icd10Picker } from './Icd10Picker';
+import { loadKeyImageThumbnail } from './keyImages';
+import { KeyImageList, type KeyImageLabels } from '../../shared/key-images/KeyImageList';
+import type { KeyImagesState } from '../../shared/key-images/useKeyImages';
 import type { useReportDraft } from './useReportDraft';
 
 type DraftApi = ReturnType<typeof useReportDraft>;
@@ -40,6 +43,7 @@ export function ReportForm({
   canSign,
   canAddendum,
   isEcg,
+  keyImages,
   onSign,
   signing,
   signError,
@@ -52,6 +56,8 @@ export function ReportForm({
   canSign: boolean;
   canAddendum: boolean;
   isEcg: boolean;
+  /** the report's key images (imaging), listed with their measurements */
+  keyImages?: KeyImagesState;
   onSign: () => Promise<void>;
   signing: boolean;
   signError: string | undefined;
@@ -69,6 +75,25 @@ export function ReportForm({
   const [addendumError, setAddendumError] = useState<string>();
   const [pdfError, setPdfError] = useState<string>();
   const signed = Boolean(view?.signedAt);
+  const keyImageLabels: KeyImageLabels = {
+    title: t('reading.keyImages.title'),
+    none: t('reading.keyImages.none'),
+    caption: (k) =>
+      [
+        t('reading.keyImages.caption', {
+          series: String(k.seriesNumber ?? '—'),
+          image: String(k.instanceNumber ?? '—'),
+        }),
+        k.frame > 1 ? t('reading.keyImages.frame', { frame: String(k.frame) }) : '',
+      ]
+        .filter(Boolean)
+        .join(' / '),
+    remove: t('reading.keyImages.remove'),
+    removeLabel: (caption) => t('reading.keyImages.removeLabel', { caption }),
+    thumbnail: (caption) => t('reading.keyImages.thumbnail', { caption }),
+    noMeasurements: t('reading.keyImages.noMeasurements'),
+    error: errorText,
+  };
 
   const askToSign = () => {
     if (!canSign || signed) return;
@@ -135,6 +160,14 @@ export function ReportForm({
           <p>
             <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[view.disposition][lang]}
           </p>
+        )}
+        {keyImages && (
+          <KeyImageList
+            keyImages={keyImages}
+            editable={false}
+            labels={keyImageLabels}
+            loadThumbnail={loadKeyImageThumbnail}
+          />
         )}
         <p>
           <button type="button" className="secondary" onClick={() => void openPdf()} data-testid="report-pdf">
@@ -250,6 +283,14 @@ export function ReportForm({
         />
       </div>
       <Icd10Picker value={draft.diagnoses} onChange={(diagnoses) => update({ diagnoses })} disabled={!editable} />
+      {keyImages && (
+        <KeyImageList
+          keyImages={keyImages}
+          editable={editable}
+          labels={keyImageLabels}
+          loadThumbnail={loadKeyImageThumbnail}
+        />
+      )}
       <fieldset className="field reading-field" disabled={!editable}>
         <legend>{t('reading.disposition')}</legend>
         <div className="choices">

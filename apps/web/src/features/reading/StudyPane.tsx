@@ -1,3 +1,4 @@
+import type { KeyImageRef, MarkKeyImageRequest } from '@zhiyin/contracts';
 import { useEffect, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
@@ -26,6 +27,10 @@ export function StudyPane({
   onConfirm?: (values: ConfirmedEcgValues) => void;
   /** the report is signed: its measurements are shown read-only */
   signed?: boolean;
+  /** marks the shown frame (with its measurements) as a key image of the report; absent when the report is fixed */
+  onMarkKeyImage?: (req: MarkKeyImageRequest) => Promise<unknown>;
+  /** the frames already marked as key images */
+  keyImages?: readonly KeyImageRef[];
 }) {
   const { t } = useI18n();
   const key = studies.map((s) => s.studyInstanceUid).join(',');
