@@ -183,7 +183,8 @@ export class UploadsService implements OnModuleDestroy {
     const m = /^Bearer (.+)$/.exec(header);
     if (!m) throw new TusAnswer(401, 'UNAUTHENTICATED', 'Sign in to continue.');
     try {
-      const actor = this.tokens.verifyAccess(m[1]!);
+      // A centre's gateway uploads as its centre (its service account's token), and may do nothing else.
+      const actor = this.tokens.verifyAccess(m[1]!, 'gateway');
       if (actor.role !== 'community_doctor') throw new AppError('FORBIDDEN', 'Your role may not do this.');
       return actor;
     } catch (e) {
