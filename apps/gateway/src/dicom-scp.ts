@@ -148,7 +148,10 @@ class GatewayScp extends Scp {
     this.sendAssociationReleaseResponse();
   }
 
-  override cEchoRequest(request: Parameters<ScpT['cEchoRequest']>[0], callback: Parameters<ScpT['cEchoRequest']>[1]): void {
+  override cEchoRequest(
+    request: Parameters<ScpT['cEchoRequest']>[0],
+    callback: Parameters<ScpT['cEchoRequest']>[1],
+  ): void {
     const response = dimse.responses.CEchoResponse.fromRequest(request);
     response.setStatus(dimse.constants.Status.Success);
     callback(response);
@@ -158,7 +161,8 @@ class GatewayScp extends Scp {
     const r = request as unknown as { getAffectedSopClassUid(): unknown; getAffectedSopInstanceUid(): unknown };
     const accepted = pc.getResult() === PresentationContextResult.Accept;
     // A full queue takes nothing more: the bytes are dropped and the answer is Out of Resources.
-    const room = accepted && this.services.queue.fits(0) && this.services.queue.pendingBytes() < this.services.queue.maxBytes;
+    const room =
+      accepted && this.services.queue.fits(0) && this.services.queue.pendingBytes() < this.services.queue.maxBytes;
     const header = room
       ? fileMetaHeader({
           sopClassUid: trimUid(r.getAffectedSopClassUid()),
@@ -191,7 +195,10 @@ class GatewayScp extends Scp {
     void dataset.receiving.done.then(async (received) => {
       if ('failure' in received) {
         await rm(dataset.receiving.path, { force: true });
-        return respond(received.failure, received.failure === STORE_STATUS.OUT_OF_RESOURCES ? 'QUEUE_FULL' : 'WRITE_FAILED');
+        return respond(
+          received.failure,
+          received.failure === STORE_STATUS.OUT_OF_RESOURCES ? 'QUEUE_FULL' : 'WRITE_FAILED',
+        );
       }
       try {
         await this.services.queue.add(received.path, { label: sop, source: 'dimse', size: received.size });
@@ -204,7 +211,10 @@ class GatewayScp extends Scp {
     });
   }
 
-  override cFindRequest(request: Parameters<ScpT['cFindRequest']>[0], callback: Parameters<ScpT['cFindRequest']>[1]): void {
+  override cFindRequest(
+    request: Parameters<ScpT['cFindRequest']>[0],
+    callback: Parameters<ScpT['cFindRequest']>[1],
+  ): void {
     const answer = (status: number, comment?: string) => {
       const response = dimse.responses.CFindResponse.fromRequest(request);
       response.setStatus(status);
@@ -227,7 +237,11 @@ class GatewayScp extends Scp {
 }
 
 /** The DICOM listener of the gateway on GATEWAY_DICOM_HOST:GATEWAY_DICOM_PORT. */
-export async function startDicomListener(host: string, port: number, services: ScpServices): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startDicomListener(
+  host: string,
+  port: number,
+  services: ScpServices,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   dimse.log.setLevel('silent');
   dimse.Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
   dimse.Implementation.setImplementationVersion(IMPLEMENTATION_VERSION);

@@ -26,7 +26,10 @@ export function ingestOutcome(status: number, body: string): { ok: true } | { ok
   const failed = json['00081198']?.Value as Record<string, { Value?: unknown[] }>[] | undefined;
   if (failed && failed.length > 0) {
     const reason = failed[0]?.['00081197']?.Value?.[0];
-    return { ok: false, code: `DICOM_FAILURE_${typeof reason === 'number' ? reason.toString(16).toUpperCase() : 'UNKNOWN'}` };
+    return {
+      ok: false,
+      code: `DICOM_FAILURE_${typeof reason === 'number' ? reason.toString(16).toUpperCase() : 'UNKNOWN'}`,
+    };
   }
   if (status >= 200 && status < 300) return { ok: true };
   return { ok: false, code: `HTTP_${status}` };
@@ -104,7 +107,11 @@ export class HubClient {
       .join(',');
     const res = await this.call(`${this.hubUrl}/api/uploads`, {
       method: 'POST',
-      headers: { ...(await this.authorized()), 'Upload-Length': String(size), ...(meta ? { 'Upload-Metadata': meta } : {}) },
+      headers: {
+        ...(await this.authorized()),
+        'Upload-Length': String(size),
+        ...(meta ? { 'Upload-Metadata': meta } : {}),
+      },
     });
     const body = await res.text();
     if (res.status !== 201) throw this.refusal(res.status, body);
@@ -121,7 +128,8 @@ export class HubClient {
 
   /** Sends the file from `offset` to its end; the hub's final answer (status and body). */
   async send(uploadUrl: string, path: string, offset: number, size: number): Promise<{ status: number; body: string }> {
-    const body = offset >= size ? Buffer.alloc(0) : (Readable.toWeb(createReadStream(path, { start: offset })) as ReadableStream);
+    const body =
+      offset >= size ? Buffer.alloc(0) : (Readable.toWeb(createReadStream(path, { start: offset })) as ReadableStream);
     const res = await this.call(uploadUrl, {
       method: 'PATCH',
       headers: {

@@ -82,7 +82,16 @@ export class DurableQueue {
     for (const id of payloads) {
       const { size } = await stat(this.payloadPath(id));
       const now = new Date().toISOString();
-      const item: QueueItem = { id, label: id, source: 'dimse', size, state: 'queued', attempts: 0, createdAt: now, updatedAt: now };
+      const item: QueueItem = {
+        id,
+        label: id,
+        source: 'dimse',
+        size,
+        state: 'queued',
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
       await this.save(item);
       this.items.set(id, item);
     }
@@ -106,7 +115,10 @@ export class DurableQueue {
   }
 
   /** Takes a flushed temporary file into the queue (QueueFullError when it does not fit; the file is then left). */
-  async add(tempPath: string, meta: Pick<QueueItem, 'label' | 'source' | 'referralNumber' | 'fileName' | 'size'>): Promise<QueueItem> {
+  async add(
+    tempPath: string,
+    meta: Pick<QueueItem, 'label' | 'source' | 'referralNumber' | 'fileName' | 'size'>,
+  ): Promise<QueueItem> {
     if (!this.fits(meta.size)) throw new QueueFullError();
     const id = randomUUID();
     const now = new Date().toISOString();
@@ -150,8 +162,7 @@ export class DurableQueue {
   /** The earliest time a queued item is due, or undefined when none is waiting. */
   nextDue(): number | undefined {
     let t: number | undefined;
-    for (const i of this.items.values())
-      if (i.state === 'queued') t = Math.min(t ?? Infinity, i.nextAttemptAt ?? 0);
+    for (const i of this.items.values()) if (i.state === 'queued') t = Math.min(t ?? Infinity, i.nextAttemptAt ?? 0);
     return t;
   }
 

@@ -18,8 +18,17 @@ export function statusOf(s: StatusSources) {
   for (const i of items) counts[i.state]++;
   return {
     hub: { url: s.hub.hubUrl, link: s.hub.link },
-    queue: { counts, pendingBytes: s.queue.pendingBytes(), maxBytes: s.queue.maxBytes, waitingInFolder: s.watch?.waiting ?? 0 },
-    worklist: { steps: s.worklist.all().length, fetchedAt: s.worklist.fetchedAt ?? null, lastError: s.worklist.lastError ?? null },
+    queue: {
+      counts,
+      pendingBytes: s.queue.pendingBytes(),
+      maxBytes: s.queue.maxBytes,
+      waitingInFolder: s.watch?.waiting ?? 0,
+    },
+    worklist: {
+      steps: s.worklist.all().length,
+      fetchedAt: s.worklist.fetchedAt ?? null,
+      lastError: s.worklist.lastError ?? null,
+    },
     items: items
       .slice()
       .reverse()
@@ -46,7 +55,10 @@ const STATE_LABEL: Record<ItemState, string> = {
 const LINK_LABEL = { unknown: '未知 Unknown', up: '已连接 Connected', down: '已断开 Down' } as const;
 
 const esc = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function html(s: ReturnType<typeof statusOf>): string {
   const rows = s.items
@@ -70,7 +82,11 @@ function html(s: ReturnType<typeof statusOf>): string {
 }
 
 /** The status page (loopback by default: GATEWAY_HTTP_HOST) with / in Chinese and English and /status.json. */
-export async function startStatusPage(host: string, port: number, sources: StatusSources): Promise<{ server: Server; port: number }> {
+export async function startStatusPage(
+  host: string,
+  port: number,
+  sources: StatusSources,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
