@@ -29,7 +29,7 @@ const MAX_PDU = 1024 * 1024;
 // C-STORE statuses (PS3.4 B.2.3).
 export const STORE_STATUS = { SUCCESS: 0x0000, OUT_OF_RESOURCES: 0xa700, CANNOT_UNDERSTAND: 0xc000 } as const;
 
-const trimUid = (v: unknown) => String(v ?? '').replace(/[\0 ]+$/, '');
+const trimUid = (v: unknown) => (typeof v === 'string' ? v : '').replace(/[\0 ]+$/, '');
 
 /**
  * One received instance: the File Meta Information, then the data set's bytes exactly as they arrive, into a

@@ -18,7 +18,7 @@ const TUS = { 'Tus-Resumable': '1.0.0' };
 export function ingestOutcome(status: number, body: string): { ok: true } | { ok: false; code: string } {
   let json: Record<string, { Value?: unknown[] }> & { error?: { code?: string } } = {};
   try {
-    json = body ? JSON.parse(body) : {};
+    json = body ? (JSON.parse(body) as typeof json) : {};
   } catch {
     /* not JSON */
   }

@@ -54,7 +54,7 @@ const STATE_LABEL: Record<ItemState, string> = {
 };
 const LINK_LABEL = { unknown: '未知 Unknown', up: '已连接 Connected', down: '已断开 Down' } as const;
 
-const esc = (s: unknown) =>
+const esc = (s: string | number | null | undefined) =>
   String(s ?? '').replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,

@@ -1,16 +1,18 @@
 import type { ScheduledStep } from './worklist-cache.js';
 
 type Naturalized = Record<string, unknown>;
+// never a value of any key (they are printable and at most 64 characters long)
+const MALFORMED = '\u0000malformed';
 const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 
 // A matching key: absent, empty or "*" matches everything (PS3.4 C.2.2.2); otherwise a string value of its pattern.
-function key(v: unknown, pattern: RegExp): string | undefined | 'malformed' {
+function key(v: unknown, pattern: RegExp): string | undefined {
   const x = first(v);
   if (x === undefined || x === null || x === '') return undefined;
-  if (typeof x !== 'string') return 'malformed';
+  if (typeof x !== 'string') return MALFORMED;
   const s = x.trim();
   if (s === '' || s === '*') return undefined;
-  return pattern.test(s) ? s : 'malformed';
+  return pattern.test(s) ? s : MALFORMED;
 }
 
 /**
@@ -24,7 +26,7 @@ export function matchWorklist(steps: ScheduledStep[], identifier: Naturalized): 
   const patientId = key(identifier.PatientID, /^[^\\]{1,64}$/);
   const modality = key(sps.Modality, /^[A-Z0-9_ ]{1,16}$/);
   const dates = key(sps.ScheduledProcedureStepStartDate, /^(\d{8})?(-)?(\d{8})?$/);
-  if ([accession, patientId, modality, dates].includes('malformed')) return 'malformed';
+  if ([accession, patientId, modality, dates].includes(MALFORMED)) return 'malformed';
   const [, from, dash, to] = dates ? /^(\d{8})?(-)?(\d{8})?$/.exec(dates)! : [];
   const until = dash ? to : from;
   return steps

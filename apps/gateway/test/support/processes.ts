@@ -37,8 +37,8 @@ function run(script: string, env: Record<string, string | undefined>, readyLine:
         resolve();
       }
     };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', seen);
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`exited ${code ?? signal}:\n${output}`));

@@ -24,9 +24,16 @@ export interface ServiceAccountSecret {
 const COLUMNS = `s.id, s.facility_id AS "facilityId", s.name, s.kind, s.created_at AS "createdAt",
   s.last_used_at AS "lastUsedAt", s.revoked_at AS "revokedAt"`;
 
+/** A transaction's manager, for the service to pass back (and to the audit) without touching the ORM itself. */
+export type Tx = EntityManager;
+
 @Injectable()
 export class ServiceAccountRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  transaction<T>(fn: (m: Tx) => Promise<T>): Promise<T> {
+    return this.ds.transaction(fn);
+  }
 
   list(): Promise<ServiceAccountView[]> {
     return this.ds.query<ServiceAccountView[]>(`SELECT ${COLUMNS} FROM service_account s ORDER BY s.created_at, s.id`);

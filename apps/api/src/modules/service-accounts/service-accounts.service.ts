@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, notFound } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
@@ -21,7 +19,6 @@ const refused = () => new AppError('UNAUTHENTICATED', 'The credential is not val
 @Injectable()
 export class ServiceAccountsService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly repo: ServiceAccountRepository,
     private readonly tokens: TokenService,
     private readonly revocations: SessionRevocations,
@@ -35,7 +32,7 @@ export class ServiceAccountsService {
   /** A new gateway account of a community centre, with its credential (shown this once). */
   async create(facilityId: string, name: string): Promise<ServiceAccountView & { credential: string }> {
     const secret = randomBytes(32).toString('base64url');
-    const created = await this.ds.transaction(async (m) => {
+    const created = await this.repo.transaction(async (m) => {
       const facility = await this.repo.facility(m, facilityId);
       if (!facility)
         throw new AppError('VALIDATION_FAILED', 'No such facility.', {
@@ -65,7 +62,7 @@ export class ServiceAccountsService {
 
   /** Revokes an account: its credential and every access token it holds stop at once. */
   async revoke(id: string): Promise<ServiceAccountView> {
-    const revoked = await this.ds.transaction(async (m) => {
+    const revoked = await this.repo.transaction(async (m) => {
       const row = await this.repo.revoke(m, id);
       if (!row) throw notFound('Service account');
       await this.audit.record(
