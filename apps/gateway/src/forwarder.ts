@@ -1,5 +1,6 @@
 import { HubRefusal, ingestOutcome, type HubClient } from './hub-client.js';
 import type { DurableQueue, QueueItem } from './queue.js';
+import { prepareTransport } from './transport.js';
 import type { WorklistCache } from './worklist-cache.js';
 
 /** The wait before the n-th retry: exponential, capped, with full jitter (so that centres do not retry in step). */
@@ -79,17 +80,30 @@ export class Forwarder {
         } else offset = known;
       }
       if (!item.uploadUrl) {
-        const metadata: Record<string, string> = { filename: item.fileName ?? `${item.label}.dcm` };
+        if (!item.sha256 || !item.encoding) {
+          const prepared = await prepareTransport(path, item.size);
+          await this.queue.update(item, {
+            sha256: prepared.sha256,
+            encoding: prepared.encoding,
+            sendSize: prepared.sendSize,
+          });
+        }
+        const metadata: Record<string, string> = {
+          filename: item.fileName ?? `${item.label}.dcm`,
+          sha256: item.sha256!,
+          encoding: item.encoding!,
+        };
         if (item.referralNumber) {
           const referralId = this.worklist.referralIdOf(item.referralNumber);
           if (!referralId) throw new HubRefusal(404, 'REFERRAL_NOT_IN_WORKLIST', false);
           metadata.referral = referralId;
         }
-        const url = await this.hub.createUpload(item.size, metadata);
+        const url = await this.hub.createUpload(item.sendSize ?? item.size, metadata);
         await this.queue.update(item, { uploadUrl: url });
         offset = 0;
       }
-      const answer = await this.hub.send(item.uploadUrl!, path, offset, item.size);
+      const sendPath = item.encoding === 'deflate' ? `${path}.z` : path;
+      const answer = await this.hub.send(item.uploadUrl!, sendPath, offset, item.sendSize ?? item.size);
       if (answer.status === 204) {
         // every byte is there but no final answer came: asked again on the next attempt (HEAD)
         throw new HubRefusal(204, 'NO_ANSWER', false);
@@ -99,6 +113,11 @@ export class Forwarder {
         throw new HubRefusal(answer.status, `HTTP_${answer.status}`, false);
       }
       const outcome = ingestOutcome(answer.status, answer.body);
+      // the bytes the hub put together are not the file (a link that corrupted them): sent again, whole
+      if (!outcome.ok && outcome.code === 'CHECKSUM_MISMATCH') {
+        await this.queue.update(item, { uploadUrl: undefined });
+        throw new HubRefusal(answer.status, outcome.code, false);
+      }
       if (outcome.ok) await this.queue.sent(item);
       else await this.queue.update(item, { state: 'failed', reason: outcome.code, uploadUrl: undefined });
     } catch (e) {

@@ -18,6 +18,10 @@ export interface QueueItem {
   state: ItemState;
   attempts: number;
   reason?: string;
+  /** SHA-256 of the file, and how it goes over the link (measured once, before its upload is created) */
+  sha256?: string;
+  encoding?: 'identity' | 'deflate';
+  sendSize?: number;
   /** the hub's tus upload, once created: a resumed send continues it from the hub's offset */
   uploadUrl?: string;
   nextAttemptAt?: number;
@@ -175,6 +179,7 @@ export class DurableQueue {
   async sent(item: QueueItem): Promise<void> {
     await this.update(item, { state: 'sent', reason: undefined, uploadUrl: undefined, nextAttemptAt: undefined });
     await rm(this.payloadPath(item.id), { force: true });
+    await rm(`${this.payloadPath(item.id)}.z`, { force: true });
     const sent = this.list().filter((i) => i.state === 'sent');
     for (const old of sent.slice(0, Math.max(0, sent.length - SENT_KEPT))) {
       this.items.delete(old.id);

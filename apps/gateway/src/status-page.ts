@@ -38,6 +38,8 @@ export function statusOf(s: StatusSources) {
         label: i.label,
         source: i.source,
         size: i.size,
+        encoding: i.encoding ?? null,
+        sentBytes: i.sendSize ?? null,
         state: i.state,
         attempts: i.attempts,
         reason: i.reason ?? null,

@@ -24,7 +24,14 @@ interface Status {
   hub: { link: { state: string } };
   queue: { counts: Record<'queued' | 'sending' | 'sent' | 'failed', number>; pendingBytes: number };
   worklist: { steps: number };
-  items: { label: string; state: string; reason: string | null }[];
+  items: {
+    label: string;
+    state: string;
+    reason: string | null;
+    size: number;
+    encoding: string | null;
+    sentBytes: number | null;
+  }[];
 }
 
 // The gateway as a real process between dcmtk's storescu/findscu (the centre's modalities) and the real hub
@@ -203,8 +210,14 @@ describe('community-centre gateway', () => {
     const paths = await files({ accession: imaging.number });
     const sent = await storescu(dicomPort, paths);
     expect(sent.code).toBe(0);
-    await until('all sent', () => status(), allSent(paths.length));
+    const done = await until('all sent', () => status(), allSent(paths.length));
     await expectAtHubOnce(paths);
+    // compressed for the link where that is smaller (the hub inflated them: the bytes above are the originals)
+    const sops = new Set(paths.map((p) => metaOf(readFileSync(p)).sopInstanceUid));
+    const mine = done.items.filter((i) => sops.has(i.label));
+    expect(mine).toHaveLength(paths.length);
+    expect(mine.some((i) => i.encoding === 'deflate' && i.sentBytes! < i.size)).toBe(true);
+    for (const i of mine) if (i.encoding === 'identity') expect(i.sentBytes).toBe(i.size);
     const referral = await api.call('GET', `/api/referrals/${imaging.referralId}`, doc);
     expect(referral.status).toBe(200);
     const studyUid = (await dcmtk('dcmdump', ['+P', '0020,000D', paths[0]!])).out.match(/\[([\d.]+)\]/)![1]!;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -15,10 +16,18 @@ describe('gateway service accounts', () => {
 
   const exchange = (credential: string) => api(t, 'POST', '/api/auth/service-token', { body: { credential } });
 
-  async function tusUpload(token: string, file: Buffer) {
+  async function tusUpload(token: string, file: Buffer, metadata: Record<string, string> = {}) {
+    const meta = Object.entries(metadata)
+      .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
+      .join(',');
     const post = await fetch(`${t.url}/api/uploads`, {
       method: 'POST',
-      headers: { ...TUS, authorization: `Bearer ${token}`, 'Upload-Length': String(file.length) },
+      headers: {
+        ...TUS,
+        authorization: `Bearer ${token}`,
+        'Upload-Length': String(file.length),
+        ...(meta ? { 'Upload-Metadata': meta } : {}),
+      },
     });
     if (post.status !== 201) return { status: post.status, body: await post.text() };
     const location = new URL(post.headers.get('location')!, `${t.url}/api/uploads`).toString();
@@ -112,6 +121,32 @@ describe('gateway service accounts', () => {
       created.id,
     ]);
     expect(audit.rowCount).toBe(1);
+  });
+
+  it('takes a deflated upload for the link, keeps the original byte for byte, and refuses bytes that are not it', async () => {
+    const { accessToken } = (await exchange(created.credential)).body;
+    const original = sample('synthetic-dataset/BJCY/BJCY100000/BJCY24030200000/DX_3_001.dcm');
+    const sha256 = createHash('sha256').update(original).digest('hex');
+    const deflated = deflateSync(original);
+    expect(deflated.length).toBeLessThan(original.length);
+    const up = await tusUpload(accessToken, deflated, { encoding: 'deflate', sha256 });
+    expect(up.status).toBe(200);
+    const { rows } = await t.db.query<{ sha256: string; size_bytes: string }>(
+      'SELECT sha256, size_bytes FROM instance WHERE sha256 = $1',
+      [sha256],
+    );
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0]!.size_bytes)).toBe(original.length);
+    // a link that changed a byte: nothing stored, the sender is told to send again
+    const damaged = Buffer.from(original);
+    damaged[damaged.length - 10] ^= 0xff;
+    const bad = await tusUpload(accessToken, deflateSync(damaged), {
+      encoding: 'deflate',
+      sha256: createHash('sha256').update(Buffer.from('x')).digest('hex'),
+    });
+    expect(bad.status).toBe(422);
+    expect(JSON.parse(bad.body).error.code).toBe('CHECKSUM_MISMATCH');
+    expect((await tusUpload(accessToken, original, { encoding: 'br' })).status).toBe(415);
   });
 
   it('can do nothing else: no referral, patient, study, query, event, user or admin route', async () => {
