@@ -164,6 +164,18 @@ const SAMPLES: Record<string, Sample> = {
     body: { active: true },
     allowedStatus: 404,
   }),
+  'GET /api/service-accounts': () => ({ path: '/api/service-accounts' }),
+  'POST /api/service-accounts': (ids) => ({
+    path: '/api/service-accounts',
+    body: { facilityId: ids.facility, name: `matrix ${uniq()}` },
+  }),
+  // No such account: the administrator gets past the gate and is told so.
+  'POST /api/service-accounts/:id/revoke': () => ({
+    path: '/api/service-accounts/00000000-0000-4000-8000-0000000000a1/revoke',
+    allowedStatus: 404,
+  }),
+  // The gateway's alone (its service account's token): every person is refused.
+  'GET /api/gateway/worklist': () => ({ path: '/api/gateway/worklist' }),
   'GET /api/users': () => ({ path: '/api/users?role=specialist&active=true' }),
   'GET /api/users/:id': (ids) => ({ path: `/api/users/${ids.specialist}` }),
   'POST /api/users': (ids) => ({

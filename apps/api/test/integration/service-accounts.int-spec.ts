@@ -139,7 +139,7 @@ describe('gateway service accounts', () => {
     expect(Number(rows[0]!.size_bytes)).toBe(original.length);
     // a link that changed a byte: nothing stored, the sender is told to send again
     const damaged = Buffer.from(original);
-    damaged[damaged.length - 10] ^= 0xff;
+    damaged[damaged.length - 10] = damaged[damaged.length - 10]! ^ 0xff;
     const bad = await tusUpload(accessToken, deflateSync(damaged), {
       encoding: 'deflate',
       sha256: createHash('sha256').update(Buffer.from('x')).digest('hex'),

@@ -1,7 +1,7 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import { ALL_CONTROLLERS as CONTROLLERS } from '#src/app.module.js';
-import { PUBLIC_KEY, ROLES_KEY } from '#src/common/decorators.js';
+import { PUBLIC_KEY, ROLES_KEY, SERVICE_KEY } from '#src/common/decorators.js';
 import type { Role } from '#src/common/request-context.js';
 
 export interface RouteInfo {
@@ -31,9 +31,12 @@ export function allRoutes(): RouteInfo[] {
       const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
       if (sub === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!;
-      const roles =
-        (Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ??
-        (Reflect.getMetadata(ROLES_KEY, controller) as Role[] | undefined);
+      // A route for the gateway alone (its service account) admits no person, whatever roles it names.
+      const gatewayOnly = Reflect.getMetadata(SERVICE_KEY, handler) === 'only';
+      const roles = gatewayOnly
+        ? []
+        : ((Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ??
+          (Reflect.getMetadata(ROLES_KEY, controller) as Role[] | undefined));
       const isPublic = Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller));
       // Everything is under /api except DICOMweb, which standard clients expect at its own root.
       const path = base.startsWith('dicomweb') ? join(base, sub) : join('api', base, sub);
