@@ -25,6 +25,9 @@ export interface ScheduledStep {
  */
 export class WorklistCache {
   private steps: ScheduledStep[] = [];
+  // Every referral number seen on the list, kept after its step leaves it (its first study arrived), so that a cart's
+  // second file for the same referral (an aECG, then its PDF) still finds it; the hub checks it may still take files.
+  private known: Record<string, string> = {};
   fetchedAt: string | undefined;
   lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -39,8 +42,13 @@ export class WorklistCache {
 
   async open(intervalMs: number): Promise<void> {
     try {
-      const saved = JSON.parse(await readFile(this.path, 'utf8')) as { fetchedAt: string; steps: ScheduledStep[] };
+      const saved = JSON.parse(await readFile(this.path, 'utf8')) as {
+        fetchedAt: string;
+        steps: ScheduledStep[];
+        known?: Record<string, string>;
+      };
       this.steps = saved.steps;
+      this.known = saved.known ?? {};
       this.fetchedAt = saved.fetchedAt;
     } catch {
       /* none yet */
@@ -58,7 +66,10 @@ export class WorklistCache {
     try {
       const steps = (await this.hub.worklist()) as ScheduledStep[];
       const fetchedAt = new Date().toISOString();
-      await writeAtomic(this.path, JSON.stringify({ fetchedAt, steps }));
+      const known = { ...this.known };
+      for (const st of steps) known[st.number] = st.referralId;
+      await writeAtomic(this.path, JSON.stringify({ fetchedAt, steps, known }));
+      this.known = known;
       this.steps = steps;
       this.fetchedAt = fetchedAt;
       this.lastError = undefined;
@@ -72,6 +83,6 @@ export class WorklistCache {
   }
 
   referralIdOf(number: string): string | undefined {
-    return this.steps.find((s) => s.number === number)?.referralId;
+    return this.steps.find((s) => s.number === number)?.referralId ?? this.known[number];
   }
 }

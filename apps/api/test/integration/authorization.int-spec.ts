@@ -66,6 +66,7 @@ const REFRESH_COOKIE = { cookie: `zhiyin_refresh=${'x'.repeat(43)}`, 'x-zhiyin-c
 
 const SAMPLES: Record<string, Sample> = {
   'POST /api/auth/login': () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
+  'POST /api/auth/service-token': () => ({ path: '/api/auth/service-token', body: { credential: 'zsa.nothing' } }),
   'POST /api/auth/refresh': () => ({ path: '/api/auth/refresh', headers: REFRESH_COOKIE }),
   'POST /api/auth/logout': () => ({ path: '/api/auth/logout', headers: REFRESH_COOKIE }),
   'POST /api/auth/patient-login': () => ({
@@ -568,7 +569,7 @@ describe('authorization matrix over HTTP', () => {
     }
   });
 
-  const cells = protectedRoutes.flatMap((r) => ROLES.map((role) => [r.key, role, r.roles!.includes(role)] as const));
+  const cells = protectedRoutes.flatMap((r) => ROLES.map((role) => [r.key, role, r.admits.includes(role)] as const));
 
   it.each(cells)('%s as %s (allowed: %s)', async (key, role, allowed) => {
     const res = await call(key, tokens[role]);
@@ -586,7 +587,7 @@ describe('authorization matrix over HTTP', () => {
   const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'patient');
   // Scope is tested with a community doctor of another centre wherever community doctors may call the route.
   const studyScoped = protectedRoutes
-    .filter((r) => r.roles!.includes('community_doctor'))
+    .filter((r) => r.admits.includes('community_doctor'))
     .filter((r) => ['study', 'referral'].includes(SAMPLES[r.key]?.(placeholder).scoped ?? ''));
 
   it.each(studyScoped.map((r) => [r.key]))('%s: 404 for a community doctor of another centre', async (key) => {

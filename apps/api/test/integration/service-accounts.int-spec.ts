@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
+import { io } from 'socket.io-client';
 import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -166,6 +167,20 @@ describe('gateway service accounts', () => {
       const res = await api(t, 'GET', path, { token: accessToken });
       expect([path, res.status]).toEqual([path, 403]);
     }
+    // nor does it open the real-time socket (the centre's events)
+    const socket = io(t.url, {
+      path: '/socket.io',
+      auth: { token: accessToken },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    await expect(
+      new Promise((resolve, reject) => {
+        socket.once('connect', () => resolve('connected'));
+        socket.once('connect_error', (err) => reject(err));
+      }),
+    ).rejects.toThrow();
+    socket.close();
     // a person of the centre does not read the gateway's worklist route
     const doctor = await t.login('doc.hyjq');
     expect((await api(t, 'GET', '/api/gateway/worklist', { token: doctor })).status).toBe(403);
@@ -175,6 +190,11 @@ describe('gateway service accounts', () => {
     const { accessToken } = (await exchange(created.credential)).body;
     const revoked = await api(t, 'POST', `/api/service-accounts/${created.id}/revoke`, { token: admin });
     expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: created.id, revokedAt: expect.any(String) });
+    expect(
+      (await api(t, 'POST', '/api/service-accounts/00000000-0000-4000-8000-0000000000a1/revoke', { token: admin }))
+        .status,
+    ).toBe(404);
     expect((await exchange(created.credential)).status).toBe(401);
     expect((await api(t, 'GET', '/api/gateway/worklist', { token: accessToken })).status).toBe(401);
     expect((await tusUpload(accessToken, sample(CT_SLICE))).status).toBe(401);

@@ -61,7 +61,9 @@ export class ServiceAccountRepository {
   /** Revokes the account (once); the revoked view, or nothing when there is no such account. */
   async revoke(m: EntityManager, id: string): Promise<ServiceAccountView | undefined> {
     const [row] = await m.query<ServiceAccountView[]>(
-      `UPDATE service_account AS s SET revoked_at = coalesce(s.revoked_at, now()) WHERE s.id = $1 RETURNING ${COLUMNS}`,
+      // through a CTE: an UPDATE's own answer is [rows, count], not its rows
+      `WITH s AS (UPDATE service_account SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *)
+       SELECT ${COLUMNS} FROM s`,
       [id],
     );
     return row;
