@@ -32,6 +32,10 @@ import { ConversionService } from './modules/conversion/conversion.service.js';
 import { OriginalsController } from './modules/conversion/originals.controller.js';
 import { OriginalsService } from './modules/conversion/originals.service.js';
 import { UploadsController } from './modules/uploads/uploads.controller.js';
+import { ServiceAccountsController } from './modules/service-accounts/service-accounts.controller.js';
+import { ServiceAccountRepository } from './modules/service-accounts/service-account.repository.js';
+import { ServiceAccountsService } from './modules/service-accounts/service-accounts.service.js';
+import { ServiceTokenController } from './modules/service-accounts/service-token.controller.js';
 import { UploadsService } from './modules/uploads/uploads.service.js';
 import { StudiesController } from './modules/imaging/studies.controller.js';
 import { StudyFilingService } from './modules/imaging/study-filing.service.js';
@@ -107,6 +111,8 @@ export const CONTROLLERS = [
   HealthController,
   DicomwebController,
   UploadsController,
+  ServiceAccountsController,
+  ServiceTokenController,
   StudiesController,
   ReferralsController,
   ConsentController,
@@ -160,6 +166,8 @@ export class AppModule {
         ConversionRepository,
         ConversionService,
         UploadsService,
+        ServiceAccountRepository,
+        ServiceAccountsService,
         OriginalsService,
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         TurnaroundPolicyService,

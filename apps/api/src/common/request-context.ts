@@ -16,6 +16,11 @@ export interface Actor {
   sessionId: string | null;
   /** a DICOM device (a registered AE) acting with its centre's scope; `id` is then its registration, not a user */
   device?: { aeTitle: string };
+  /**
+   * A machine signed in with its centre's service account (a community centre's gateway), acting with the centre's
+   * scope; `id` is then the account. Refused on every route and socket that does not name it (see GatewayAccess).
+   */
+  service?: { kind: 'gateway' };
 }
 
 export interface RequestContext {

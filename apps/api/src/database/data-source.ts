@@ -17,6 +17,7 @@ import { DicomMoveDestination1765160000000 } from './migrations/1765160000000-Di
 import { DottedDicomDates1765175000000 } from './migrations/1765175000000-DottedDicomDates.js';
 import { ReferralConsent1765200000000 } from './migrations/1765200000000-ReferralConsent.js';
 import { InstanceOriginal1765215000000 } from './migrations/1765215000000-InstanceOriginal.js';
+import { ServiceAccounts1765340000000 } from './migrations/1765340000000-ServiceAccounts.js';
 import { StudyPatientOverride1765200000008 } from './migrations/1765200000008-StudyPatientOverride.js';
 import { CriticalResults1765200000016 } from './migrations/1765200000016-CriticalResults.js';
 import { KeyImages1765320000000 } from './migrations/1765320000000-KeyImages.js';
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   StudyPatientOverride1765200000008,
   CriticalResults1765200000016,
   KeyImages1765320000000,
+  ServiceAccounts1765340000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

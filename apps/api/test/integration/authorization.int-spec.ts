@@ -66,6 +66,7 @@ const REFRESH_COOKIE = { cookie: `zhiyin_refresh=${'x'.repeat(43)}`, 'x-zhiyin-c
 
 const SAMPLES: Record<string, Sample> = {
   'POST /api/auth/login': () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
+  'POST /api/auth/service-token': () => ({ path: '/api/auth/service-token', body: { credential: 'zsa.nothing' } }),
   'POST /api/auth/refresh': () => ({ path: '/api/auth/refresh', headers: REFRESH_COOKIE }),
   'POST /api/auth/logout': () => ({ path: '/api/auth/logout', headers: REFRESH_COOKIE }),
   'POST /api/auth/patient-login': () => ({
@@ -164,6 +165,18 @@ const SAMPLES: Record<string, Sample> = {
     body: { active: true },
     allowedStatus: 404,
   }),
+  'GET /api/service-accounts': () => ({ path: '/api/service-accounts' }),
+  'POST /api/service-accounts': (ids) => ({
+    path: '/api/service-accounts',
+    body: { facilityId: ids.facility, name: `matrix ${uniq()}` },
+  }),
+  // No such account: the administrator gets past the gate and is told so.
+  'POST /api/service-accounts/:id/revoke': () => ({
+    path: '/api/service-accounts/00000000-0000-4000-8000-0000000000a1/revoke',
+    allowedStatus: 404,
+  }),
+  // The gateway's alone (its service account's token): every person is refused.
+  'GET /api/gateway/worklist': () => ({ path: '/api/gateway/worklist' }),
   'GET /api/users': () => ({ path: '/api/users?role=specialist&active=true' }),
   'GET /api/users/:id': (ids) => ({ path: `/api/users/${ids.specialist}` }),
   'POST /api/users': (ids) => ({
@@ -573,7 +586,7 @@ describe('authorization matrix over HTTP', () => {
     }
   });
 
-  const cells = protectedRoutes.flatMap((r) => ROLES.map((role) => [r.key, role, r.roles!.includes(role)] as const));
+  const cells = protectedRoutes.flatMap((r) => ROLES.map((role) => [r.key, role, r.admits.includes(role)] as const));
 
   it.each(cells)('%s as %s (allowed: %s)', async (key, role, allowed) => {
     const res = await call(key, tokens[role]);
@@ -591,7 +604,7 @@ describe('authorization matrix over HTTP', () => {
   const scoped = protectedRoutes.filter((r) => SAMPLES[r.key]?.(placeholder).scoped === 'patient');
   // Scope is tested with a community doctor of another centre wherever community doctors may call the route.
   const studyScoped = protectedRoutes
-    .filter((r) => r.roles!.includes('community_doctor'))
+    .filter((r) => r.admits.includes('community_doctor'))
     .filter((r) => ['study', 'referral'].includes(SAMPLES[r.key]?.(placeholder).scoped ?? ''));
 
   it.each(studyScoped.map((r) => [r.key]))('%s: 404 for a community doctor of another centre', async (key) => {

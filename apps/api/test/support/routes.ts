@@ -1,7 +1,7 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import { ALL_CONTROLLERS as CONTROLLERS } from '#src/app.module.js';
-import { PUBLIC_KEY, ROLES_KEY } from '#src/common/decorators.js';
+import { PUBLIC_KEY, ROLES_KEY, SERVICE_KEY } from '#src/common/decorators.js';
 import type { Role } from '#src/common/request-context.js';
 
 export interface RouteInfo {
@@ -9,6 +9,8 @@ export interface RouteInfo {
   method: string;
   path: string;
   roles: Role[] | undefined;
+  /** the people the route admits: its roles, or none on a route for the gateway's service account alone */
+  admits: Role[];
   isPublic: boolean;
   /** `Controller.method`, to find the route's parameter metadata */
   handler: string;
@@ -34,10 +36,20 @@ export function allRoutes(): RouteInfo[] {
       const roles =
         (Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ??
         (Reflect.getMetadata(ROLES_KEY, controller) as Role[] | undefined);
+      // A route for the gateway alone (its service account) admits no person, whatever roles it names.
+      const gatewayOnly = Reflect.getMetadata(SERVICE_KEY, handler) === 'only';
       const isPublic = Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller));
       // Everything is under /api except DICOMweb, which standard clients expect at its own root.
       const path = base.startsWith('dicomweb') ? join(base, sub) : join('api', base, sub);
-      routes.push({ key: `${method} ${path}`, method, path, roles, isPublic, handler: `${controller.name}.${name}` });
+      routes.push({
+        key: `${method} ${path}`,
+        method,
+        path,
+        roles,
+        admits: gatewayOnly ? [] : (roles ?? []),
+        isPublic,
+        handler: `${controller.name}.${name}`,
+      });
     }
   }
   return routes;

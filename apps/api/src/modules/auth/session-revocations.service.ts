@@ -78,7 +78,10 @@ export class SessionRevocations implements OnModuleInit, OnModuleDestroy {
        UNION
        SELECT DISTINCT t.family_id::text FROM refresh_token t
          JOIN patient_access_code c ON c.id = t.patient_access_code_id
-         WHERE c.revoked_at IS NOT NULL AND c.revoked_at > now() - make_interval(secs => $1)`,
+         WHERE c.revoked_at IS NOT NULL AND c.revoked_at > now() - make_interval(secs => $1)
+       UNION
+       SELECT id::text FROM service_account
+         WHERE revoked_at IS NOT NULL AND revoked_at > now() - make_interval(secs => $1)`,
       [this.windowSeconds],
     );
     const next = new Set(rows.map((r) => r.id));

@@ -14,6 +14,8 @@ interface AccessClaims {
   spec: Actor['specialty'];
   rc: string | null;
   sid: string | null;
+  /** a service account's token (a gateway): refused wherever its kind is not named */
+  svc?: 'gateway';
 }
 
 // How many verified access tokens are remembered (oldest forgotten first).
@@ -43,6 +45,7 @@ export class TokenService {
       spec: actor.specialty,
       rc: actor.readingCentreId,
       sid: actor.sessionId,
+      ...(actor.service ? { svc: actor.service.kind } : {}),
     };
     const token = this.jwt.sign(claims, {
       secret: this.key as unknown as string,
@@ -54,8 +57,8 @@ export class TokenService {
   }
 
   /** Verifies signature (HS256 only: `alg: none` and other algorithms are refused), expiry and shape. */
-  verifyAccess(token: string): Actor {
-    return this.verifyAccessWithExpiry(token).actor;
+  verifyAccess(token: string, service?: 'gateway'): Actor {
+    return this.verifyAccessWithExpiry(token, service).actor;
   }
 
   /**
@@ -63,10 +66,13 @@ export class TokenService {
    * guard, uploads, sockets) verifies here, so an ended sign-in (signed out, deactivated, password
    * reset, a patient's code replaced) is refused everywhere at once.
    */
-  verifyAccessWithExpiry(token: string): { actor: Actor; expiresAt: number } {
+  verifyAccessWithExpiry(token: string, service?: 'gateway'): { actor: Actor; expiresAt: number } {
     const verified = this.verifySignature(token);
     if (this.revocations.isRevoked(verified.actor.sessionId))
       throw new AppError('UNAUTHENTICATED', 'Your sign-in has ended. Sign in again.');
+    // Deny by default: a service account's token is good only where the caller names its kind (upload, worklist).
+    if (verified.actor.service && verified.actor.service.kind !== service)
+      throw new AppError('FORBIDDEN', 'Your role may not do this.');
     return verified;
   }
 
@@ -102,6 +108,7 @@ export class TokenService {
       claims.typ !== 'access' ||
       typeof claims.sub !== 'string' ||
       !ROLES.includes(claims.role as Actor['role']) ||
+      (claims.svc !== undefined && (claims.svc !== 'gateway' || claims.role !== 'community_doctor')) ||
       (claims.spec != null && !SPECIALTIES.includes(claims.spec))
     ) {
       throw new AppError('UNAUTHENTICATED', 'The access token is not valid.');
@@ -114,6 +121,8 @@ export class TokenService {
         specialty: claims.spec ?? null,
         readingCentreId: claims.rc ?? null,
         sessionId: claims.sid ?? null,
+        // a gateway stores into its centre as a device does: no user account of its own
+        ...(claims.svc ? { service: { kind: claims.svc }, device: { aeTitle: 'GATEWAY' } } : {}),
       },
       expiresAt: (claims.exp ?? 0) * 1000,
     };

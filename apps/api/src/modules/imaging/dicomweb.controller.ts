@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { CurrentActor, GatewayAccess, Roles } from '#src/common/decorators.js';
 import { AppError } from '#src/common/errors.js';
 import { PublicUrl } from '#src/common/public-url.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -43,6 +43,7 @@ export class DicomwebController {
   @Post('studies')
   @HttpCode(200)
   @Roles('community_doctor')
+  @GatewayAccess()
   async storeStudies(@Req() req: Request, @Res() res: Response, @CurrentActor() actor: Actor) {
     await this.sendStow(req, res, actor);
   }
@@ -50,6 +51,7 @@ export class DicomwebController {
   @Post('studies/:study')
   @HttpCode(200)
   @Roles('community_doctor')
+  @GatewayAccess()
   async storeStudy(
     @Req() req: Request,
     @Res() res: Response,

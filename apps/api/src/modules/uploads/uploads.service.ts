@@ -3,8 +3,11 @@ import { FileStore } from '@tus/file-store';
 import { Server, type ServerOptions } from '@tus/server';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createInflate } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
@@ -97,14 +100,17 @@ export class UploadsService implements OnModuleDestroy {
       onUploadFinish: async (req, upload) => {
         const actor = this.actorOf(req);
         const path = join(directory, upload.id);
+        // A gateway compresses for its weak link (only when that is smaller): what is kept is the original, inflated
+        // here, and checked against the digest of the original the gateway named, before anything is stored.
+        const transport = await this.original(upload.id, path, upload.metadata ?? {});
         await fsync(path);
-        const size = upload.size ?? upload.offset;
+        const size = transport.size ?? upload.size ?? upload.offset;
         const prefix = await readPrefix(path, PREFIX_BYTES);
         // An ECG cart's own file (aECG, SCP-ECG), a PDF or a photo is converted for the referral's patient;
         // any other file goes to the DICOM checks, which refuse what is not DICOM.
         const kind = convertibleKind(prefix, size);
+        const sha256 = transport.sha256 ?? (await sha256Of(path));
         if (kind) {
-          const sha256 = await sha256Of(path);
           try {
             const converted = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, () =>
               this.conversion.ingest(
@@ -133,7 +139,7 @@ export class UploadsService implements OnModuleDestroy {
             [
               {
                 temp: { path, discard: () => this.remove(upload.id) },
-                sha256: await sha256Of(path),
+                sha256,
                 size,
                 prefix,
                 contentType: 'application/dicom',
@@ -183,13 +189,51 @@ export class UploadsService implements OnModuleDestroy {
     const m = /^Bearer (.+)$/.exec(header);
     if (!m) throw new TusAnswer(401, 'UNAUTHENTICATED', 'Sign in to continue.');
     try {
-      const actor = this.tokens.verifyAccess(m[1]!);
+      // A centre's gateway uploads as its centre (its service account's token), and may do nothing else.
+      const actor = this.tokens.verifyAccess(m[1]!, 'gateway');
       if (actor.role !== 'community_doctor') throw new AppError('FORBIDDEN', 'Your role may not do this.');
       return actor;
     } catch (e) {
       const err = e as AppError;
       throw new TusAnswer(err.status ?? 401, err.code, err.message);
     }
+  }
+
+  /**
+   * The upload as the original file: inflated when the gateway sent it deflated (`encoding: deflate`, never more than
+   * the largest file taken), and its SHA-256 checked when the sender named it (`sha256`). 415 for an encoding not
+   * agreed, 422 CHECKSUM_MISMATCH (nothing stored; the sender sends again) when the bytes are not the original's.
+   */
+  private async original(
+    id: string,
+    path: string,
+    metadata: Record<string, string | null>,
+  ): Promise<{ size?: number; sha256?: string }> {
+    const encoding = metadata.encoding ?? 'identity';
+    const expected = metadata.sha256 ?? undefined;
+    if (encoding !== 'identity' && encoding !== 'deflate') {
+      await this.remove(id);
+      throw new TusAnswer(415, 'UNSUPPORTED_ENCODING', 'Only deflate is agreed for the transport.');
+    }
+    let size: number | undefined;
+    if (encoding === 'deflate') {
+      const inflated = `${path}.inflated`;
+      try {
+        size = await inflateBounded(path, inflated, this.config.stowMaxPartBytes);
+        await rename(inflated, path);
+      } catch {
+        await rm(inflated, { force: true });
+        await this.remove(id);
+        throw new TusAnswer(422, 'BAD_ENCODING', 'The upload could not be inflated within the size limit.');
+      }
+    }
+    if (!expected) return { size };
+    const sha256 = await sha256Of(path);
+    if (sha256 !== expected.toLowerCase()) {
+      await this.remove(id);
+      throw new TusAnswer(422, 'CHECKSUM_MISMATCH', 'The file received is not the one sent; send it again.');
+    }
+    return { size, sha256 };
   }
 
   private async remove(id: string): Promise<void> {
@@ -205,6 +249,19 @@ async function fsync(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** Inflates `from` into `to`, refused past `max` bytes (a deflate bomb); the inflated size. */
+async function inflateBounded(from: string, to: string, max: number): Promise<number> {
+  let size = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      done(size > max ? new Error('too large') : null, chunk);
+    },
+  });
+  await pipeline(createReadStream(from), createInflate(), limit, createWriteStream(to, { mode: 0o600 }));
+  return size;
 }
 
 async function sha256Of(path: string): Promise<string> {

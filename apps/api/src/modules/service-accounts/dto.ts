@@ -1,0 +1,20 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, IsUUID, Length } from 'class-validator';
+
+export class CreateServiceAccountDto {
+  @ApiProperty({ description: 'the community centre whose gateway this is; it acts with that centre’s scope' })
+  @IsUUID()
+  facilityId: string;
+
+  @ApiProperty({ example: '红云社区网关' })
+  @IsString()
+  @Length(1, 100)
+  name: string;
+}
+
+export class ServiceTokenDto {
+  @ApiProperty({ description: 'the credential shown once when the account was created' })
+  @IsString()
+  @Length(1, 200)
+  credential: string;
+}
