@@ -22,15 +22,20 @@ export function launchChromium() {
 }
 
 /**
- * In the page: the canvases under `selector` (or matching it), read back through a 2D canvas (so that WebGL
- * canvases can be read too), and whether the largest one shows an image. A picture is "drawn" when at least
- * 0.2 % of its pixels are brighter than near-black and it has at least 4 distinct grey levels — a black or a
- * single-colour canvas (what a viewer shows when it could not decode a frame) is not.
- * Serialisable: runs through page.evaluate / waitForFunction.
- * @param {string} selector
- * @returns {{ drawn: boolean, width: number, height: number, lit: number, levels: number, at: number } | null}
+ * In the page: whether an image is shown under `selector`. A viewer that says when it drew its first image
+ * (`data-first-image` on `[data-testid=image-viewport]`, in performance.now() ms) is taken at its word. Otherwise
+ * the canvases under `selector` (or matching it) are read back through a 2D canvas (so that WebGL canvases can be
+ * read too): a picture is drawn when at least 0.2 % of the largest canvas's pixels are brighter than near-black and
+ * it has at least 4 distinct grey levels — a black or single-colour canvas (what a viewer shows when it could not
+ * decode a frame) is not. Self-contained (no closure, no eval: it runs under the page's Content-Security-Policy), so
+ * that it can be handed to page.waitForFunction / page.evaluate. Not drawn: false, or with `final`, what was seen.
+ * @param {{ selector: string, final?: boolean }} o
+ * @returns {false | { drawn: boolean, at?: number, probe: { drawn: boolean, width: number, height: number,
+ *   lit: number, levels: number, at: number } | null }}
  */
-export function canvasProbe(selector) {
+export function imageState({ selector, final = false }) {
+  const marked = document.querySelector('[data-testid=image-viewport][data-first-image]');
+  if (marked) return { drawn: true, at: Number(marked.getAttribute('data-first-image')), probe: null };
   const canvases = [];
   for (const root of document.querySelectorAll(selector)) {
     if (root instanceof HTMLCanvasElement) canvases.push(root);
@@ -70,34 +75,36 @@ export function canvasProbe(selector) {
     if (!best || (r.drawn && !best.drawn) || (r.drawn === best.drawn && c.width * c.height > best.width * best.height))
       best = r;
   }
-  return best;
+  if (best?.drawn) return { drawn: true, at: best.at, probe: best };
+  return final ? { drawn: false, probe: best } : false;
 }
 
 /**
- * Waits until the page shows an image under `selector`; the time (performance.now(), i.e. ms since the navigation
- * started) when it was first seen. A viewer that says when it drew its first image (`data-first-image` on
- * `[data-testid=image-viewport]`, in performance.now() ms) is taken at its word; otherwise the canvas is read on
- * every animation frame.
+ * Waits until the page shows an image under `selector` (see imageState), polled on every animation frame; the
+ * time (performance.now(), i.e. ms since the navigation started) when it was first seen.
  * @param {import('playwright-core').Page} page
  * @param {{ selector: string, timeoutMs: number }} o
- * @returns {Promise<{ drawn: boolean, at?: number, probe?: ReturnType<typeof canvasProbe> }>}
+ * @returns {Promise<{ drawn: boolean, at?: number, probe?: any }>}
  */
 export async function waitForImage(page, { selector, timeoutMs }) {
-  try {
-    const handle = await page.waitForFunction(
-      ([sel, probeSrc]) => {
-        const marked = document.querySelector('[data-testid=image-viewport][data-first-image]');
-        if (marked) return { drawn: true, at: Number(marked.getAttribute('data-first-image')), probe: null };
-        // eslint-disable-next-line no-new-func -- the probe is shipped to the page as source
-        const probe = new Function(`return (${probeSrc})`)()(sel);
-        return probe?.drawn ? { drawn: true, at: probe.at, probe } : false;
-      },
-      [selector, canvasProbe.toString()],
-      { polling: 'raf', timeout: timeoutMs },
-    );
-    return await handle.jsonValue();
-  } catch {
-    const probe = await page.evaluate(canvasProbe, selector).catch(() => null);
-    return { drawn: false, probe };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const handle = await page.waitForFunction(
+        imageState,
+        { selector },
+        {
+          polling: 'raf',
+          timeout: Math.max(1, deadline - Date.now()),
+        },
+      );
+      return /** @type {any} */ (await handle.jsonValue());
+    } catch (e) {
+      // the app navigated (a redirect of its own router, a reload): look again in the new page until the deadline
+      if (Date.now() < deadline && /context was destroyed|navigat/i.test(String(/** @type {Error} */ (e).message)))
+        continue;
+      const seen = await page.evaluate(imageState, { selector, final: true }).catch(() => false);
+      return { drawn: false, probe: seen ? seen.probe : null };
+    }
   }
 }

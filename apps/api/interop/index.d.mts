@@ -22,7 +22,10 @@ export interface Sample {
   patientId: string;
 }
 export function launchChromium(): Promise<Browser>;
-export function canvasProbe(selector: string): Probe | null;
+export function imageState(o: {
+  selector: string;
+  final?: boolean;
+}): false | { drawn: boolean; at?: number; probe: Probe | null };
 export function waitForImage(
   page: Page,
   o: { selector: string; timeoutMs: number },

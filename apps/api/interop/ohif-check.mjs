@@ -22,7 +22,7 @@ export async function listedStudies(context, ohifUrl, expected) {
         timeout: 60_000,
       })
       .then((r) => r.json());
-    await page.goto(`${ohifUrl}/?resultsPerPage=100`);
+    await page.goto(`${ohifUrl}/?resultsPerPage=100`, { waitUntil: 'commit', timeout: 60_000 });
     const studies = await answer;
     const rows = page.locator('tbody tr:not([data-filter-row])');
     // the rows appear once OHIF has the answer; wait for them, or for the list to settle short of them
@@ -52,10 +52,21 @@ export async function studyDrawn(context, ohifUrl, studyUid, o = {}) {
       refused.push(`${r.status()} ${r.url().split('/dicomweb')[1]}`);
   });
   try {
-    await page.goto(`${ohifUrl}/viewer?StudyInstanceUIDs=${encodeURIComponent(studyUid)}`);
-    const r = await waitForImage(page, { selector: OHIF_CANVAS, timeoutMs: o.timeoutMs ?? 45_000 });
+    const timeoutMs = o.timeoutMs ?? 60_000;
+    // the image is waited for, not the page's load event (slow on a busy machine, and not what is checked)
+    await page.goto(`${ohifUrl}/viewer?StudyInstanceUIDs=${encodeURIComponent(studyUid)}`, {
+      waitUntil: 'commit',
+      timeout: timeoutMs,
+    });
+    const r = await waitForImage(page, { selector: OHIF_CANVAS, timeoutMs });
     if (o.screenshot) await page.screenshot({ path: o.screenshot }).catch(() => undefined);
     return { ...r, refused };
+  } catch (e) {
+    return {
+      drawn: false,
+      probe: null,
+      refused: [...refused, String(/** @type {Error} */ (e).message).split('\n')[0]],
+    };
   } finally {
     await page.close();
   }

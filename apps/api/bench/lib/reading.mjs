@@ -5,6 +5,8 @@
 // the whole stack loaded (the viewer's `data-stack-loaded` mark, else the last of the study's frames received).
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { launchChromium, OHIF_CANVAS, startOhifServer, waitForImage } from '../../interop/index.mjs';
 import { percentile } from './stats.mjs';
 
@@ -65,7 +67,7 @@ async function stowFiles(origin, token, paths) {
  * @param {import('./servers.mjs').ZhiyinServer} zhiyin @param {ReadingStudy[]} studies
  * @returns {Promise<{ study: ReadingStudy, referralId: string, reader: string }[]>}
  */
-async function prepareCases(zhiyin, studies) {
+export async function prepareCases(zhiyin, studies) {
   const doc = await zhiyin.token('doc.hyjq');
   const [patientId] = zhiyin
     .psql(
@@ -95,37 +97,18 @@ async function prepareCases(zhiyin, studies) {
       consentedAt: new Date().toISOString(),
     });
     await api(zhiyin.origin, doc, 'POST', `/api/referrals/${created.id}/events`, { type: 'submit' });
-    // the radiologist takes the case from the pool (the router offers only to readers who are online: none is)
-    let reader = 'rad.li';
-    const claimed = await api(
-      zhiyin.origin,
-      await zhiyin.token(reader),
-      'POST',
-      `/api/referrals/${created.id}/events`,
-      {
-        type: 'claim',
-      },
-    ).then(
-      () => true,
-      () => false,
-    );
-    if (!claimed) {
-      // offered to someone meanwhile: that reader accepts it
-      reader = zhiyin
-        .psql(`SELECT u.username FROM referral r JOIN app_user u ON u.id = r.offered_to WHERE r.id = '${created.id}'`)
-        .trim();
-      if (!reader) throw new Error(`referral ${created.number} could neither be claimed nor was it offered`);
-      await api(zhiyin.origin, await zhiyin.token(reader), 'POST', `/api/referrals/${created.id}/events`, {
-        type: 'accept',
-      });
-    }
+    // the radiologist takes the case from the pool, as with the reading room's N key (the router offers only to
+    // readers who are online: none is)
+    const reader = 'rad.li';
+    const claimed = await api(zhiyin.origin, await zhiyin.token(reader), 'POST', '/api/referrals/claim-next');
+    if (claimed?.id !== created.id) throw new Error(`${reader} took ${claimed?.number}, not ${created.number}`);
     cases.push({ study, referralId: /** @type {string} */ (created.id), reader });
   }
   return cases;
 }
 
 /** A fresh sign-in's refresh cookie, for a browser context (as the sign-in page leaves it). */
-async function refreshCookie(/** @type {string} */ origin, /** @type {string} */ username) {
+export async function refreshCookie(/** @type {string} */ origin, /** @type {string} */ username) {
   const res = await fetch(`${origin}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -155,7 +138,7 @@ async function refreshCookie(/** @type {string} */ origin, /** @type {string} */
  * Opens one case cold and measures it.
  * @param {import('playwright-core').Browser} browser
  * @param {{ url: string, selector: string, cookie?: Awaited<ReturnType<typeof refreshCookie>>, frames: number,
- *   timeoutMs: number }} o
+ *   timeoutMs: number, failureShot?: string }} o  `failureShot`: where a screenshot goes when no image is drawn
  * @returns {Promise<Opening>}
  */
 async function openCold(browser, o) {
@@ -183,8 +166,9 @@ async function openCold(browser, o) {
     t0 = performance.now();
     await page.goto(o.url, { waitUntil: 'commit' });
     const first = await waitForImage(page, { selector: o.selector, timeoutMs: o.timeoutMs });
+    if (!first.drawn && o.failureShot) await page.screenshot({ path: o.failureShot }).catch(() => undefined);
     // the whole stack: the viewer's mark, or every frame of the study received; a viewer that stops fetching
-    // (loads on demand) is given up on after 5 s without a new frame
+    // (loads on demand) is given up on after 10 s without a new frame
     const deadline = performance.now() + o.timeoutMs;
     let stackMs = null;
     while (performance.now() < deadline) {
@@ -201,7 +185,7 @@ async function openCold(browser, o) {
         stackMs = lastNewAt;
         break;
       }
-      if (performance.now() - t0 - Math.max(lastNewAt, first.at ?? 0) > 5_000) break;
+      if (performance.now() - t0 - Math.max(lastNewAt, first.at ?? 0) > 10_000) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     return { firstMs: first.drawn ? (first.at ?? null) : null, stackMs, frames: seen.size };
@@ -244,17 +228,24 @@ export async function readingRun(zhiyin, o) {
                   cookie: await refreshCookie(zhiyin.origin, c.reader),
                   frames: c.study.frames,
                   timeoutMs,
+                  failureShot: join(tmpdir(), `zhiyin-reading-${c.study.key}-zhiyin.png`),
                 })
               : await openCold(browser, {
                   url: `${ohif.url}/viewer?StudyInstanceUIDs=${encodeURIComponent(c.study.study)}`,
                   selector: OHIF_CANVAS,
                   frames: c.study.frames,
                   timeoutMs,
+                  failureShot: join(tmpdir(), `zhiyin-reading-${c.study.key}-ohif.png`),
                 });
           const slot = (runs[c.study.key] ??= { zhiyin: [], ohif: [] });
           slot[/** @type {'zhiyin' | 'ohif'} */ (viewer)].push(r);
           if (r.firstMs === null)
-            o.failures.push({ server: viewer, scenario: 'reading', what: c.study.key, detail: 'no image drawn' });
+            o.failures.push({
+              server: viewer,
+              scenario: 'reading',
+              what: c.study.key,
+              detail: `no image drawn (screenshot: ${join(tmpdir(), `zhiyin-reading-${c.study.key}-${viewer}.png`)})`,
+            });
           o.log(
             `  rep ${rep}/${o.reps} ${c.study.key} ${viewer}: first image ${fmt(r.firstMs)}, ` +
               `stack ${fmt(r.stackMs)} (${r.frames}/${c.study.frames} frames)`,

@@ -665,7 +665,7 @@ function mdReading(r) {
       '(headless, WebGL through SwiftShader), 1440×900. From the navigation to the first image drawn — the viewer’s ' +
       '`data-first-image` mark on `[data-testid=image-viewport]`, otherwise the first time its canvas is not blank (read on every ' +
       'animation frame) — and to the whole stack loaded — the viewer’s `data-stack-loaded` mark, otherwise the last of the study’s ' +
-      'frames received (WADO-RS `/frames/…`); a viewer that stops fetching before it has every frame (loads on demand) has no stack time. ' +
+      'frames received (WADO-RS `/frames/…`); a viewer that stops fetching for 10 s before it has every frame (loads on demand) has no stack time. ' +
       `${r.options.reps} repetitions, the two viewers taking turns to go first; p50 of the repetitions.`,
     `- **Goal (issue 14)**: first image at most OHIF’s time and under 1 s, for every study: ${firstMet ? '**met**' : '**not met**'} in this run.`,
     '',
