@@ -432,8 +432,11 @@ async function main() {
       record(scenario, s.name, v);
       return v;
     } catch (e) {
-      failures.push({ server: s.name, scenario, what: 'run', detail: /** @type {Error} */ (e).message.slice(0, 500) });
-      log(`!!! ${s.label} ${scenario}: ${/** @type {Error} */ (e).message.slice(0, 500)}`);
+      // undici's "fetch failed" says why only in its cause
+      const err = /** @type {Error & { cause?: { message?: string } }} */ (e);
+      const detail = `${err.message}${err.cause?.message ? ` (${err.cause.message})` : ''}`.slice(0, 500);
+      failures.push({ server: s.name, scenario, what: 'run', detail });
+      log(`!!! ${s.label} ${scenario}: ${detail}`);
       return undefined;
     }
   };

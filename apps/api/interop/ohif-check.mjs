@@ -19,7 +19,7 @@ export async function listedStudies(context, ohifUrl, expected) {
     /** @type {Promise<any[]>} */
     const answer = page
       .waitForResponse((r) => new URL(r.url()).pathname === '/dicomweb/studies' && r.request().method() === 'GET', {
-        timeout: 60_000,
+        timeout: 180_000, // OHIF's first load is slow on a busy machine
       })
       .then((r) => r.json());
     await page.goto(`${ohifUrl}/?resultsPerPage=100`, { waitUntil: 'commit', timeout: 60_000 });
@@ -28,7 +28,7 @@ export async function listedStudies(context, ohifUrl, expected) {
     // the rows appear once OHIF has the answer; wait for them, or for the list to settle short of them
     await rows
       .nth(Math.max(0, Math.min(expected, studies.length) - 1))
-      .waitFor({ timeout: 30_000 })
+      .waitFor({ timeout: 60_000 })
       .catch(() => page.waitForTimeout(2_000));
     const shown = await rows.count();
     const uids = new Set(studies.map((s) => String(s['0020000D']?.Value?.[0])));

@@ -29,6 +29,9 @@ environment: ZHIYIN_SHARED (the shared folder, default ../shared next to the rep
 (admin URL of the PostgreSQL server, default postgres://postgres@127.0.0.1:5432/postgres), CHROMIUM_PATH
 (default /usr/bin/chromium), OHIF_APP_DIR (another unpacked @ohif/app instead of the installed one)`;
 
+/** Objects OHIF shows only over the images they refer to (a segmentation as a labelmap), never on their own. */
+const OVERLAYS = new Set(['SEG', 'RTSTRUCT']);
+
 const log = (/** @type {string} */ s) =>
   process.stderr.write(`[interop ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -97,8 +100,11 @@ async function main() {
       /** @type {string} */
       let drawn = '-';
       let ok = true;
-      if (!why && s.frames > 0) {
+      if (!why && s.frames > 0 && OVERLAYS.has(s.modality)) {
+        drawn = `n/a (${s.modality}: OHIF draws it over the images it refers to, not alone)`;
+      } else if (!why && s.frames > 0) {
         const r = await studyDrawn(context, ohif.url, s.study, {
+          timeoutMs: 120_000,
           screenshot: values.screenshots ? join(values.screenshots, `${s.name}.png`) : undefined,
         });
         drawn = r.drawn

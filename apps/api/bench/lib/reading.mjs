@@ -34,26 +34,33 @@ async function api(origin, token, method, path, body) {
   return text ? JSON.parse(text) : undefined;
 }
 
-/** STOW-RS of files, several per request. @param {string} origin @param {string} token @param {string[]} paths */
+/** STOW-RS of files, a few per request (one retry of a request the connection dropped). @param {string} origin
+ * @param {string} token @param {string[]} paths */
 async function stowFiles(origin, token, paths) {
-  for (let i = 0; i < paths.length; i += 20) {
+  for (let i = 0; i < paths.length; i += 5) {
     const boundary = `reading-${i}-${Math.random().toString(36).slice(2)}`;
     const parts = [];
-    for (const p of paths.slice(i, i + 20))
+    for (const p of paths.slice(i, i + 5))
       parts.push(
         Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
         readFileSync(p),
         Buffer.from('\r\n'),
       );
     parts.push(Buffer.from(`--${boundary}--\r\n`));
-    const res = await fetch(`${origin}/dicomweb/studies`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
-        accept: 'application/dicom+json',
-      },
-      body: Buffer.concat(parts),
+    const body = Buffer.concat(parts);
+    const send = () =>
+      fetch(`${origin}/dicomweb/studies`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+          accept: 'application/dicom+json',
+        },
+        body,
+      });
+    const res = await send().catch((e) => {
+      if (!(e instanceof TypeError)) throw e;
+      return send(); // the connection dropped (undici's "fetch failed"): once more; the same instances are idempotent
     });
     const json = await res.json();
     if (res.status !== 200 || json['00081198']?.Value?.length)
