@@ -274,7 +274,8 @@ export function printSummary(result) {
       m.target ? `${m.target}: ${m.met === undefined ? 'n/a' : m.met ? 'met' : 'NOT MET'}` : '',
     ]);
   }
-  const out = [textTable(rows)];
+  // a run of scenarios without Orthanc metrics (reading) has no such table
+  const out = result.metrics.length ? [textTable(rows)] : [];
   const ref = referenceRows(result.metrics);
   if (ref.length) out.push('', textTable([REFERENCE_HEAD, ...ref]));
   if (result.chinese?.length) {
@@ -658,8 +659,8 @@ function mdReading(r) {
     ...mdRunHead(r, false),
     `- **OHIF**: \`@ohif/app\` ${v.ohifVersion} (its prebuilt \`dist/\`, unchanged), served on one origin with Zhiyin's DICOMweb ` +
       'behind it (`apps/api/interop/ohif-server.mjs`): the same Zhiyin process, database and files as the reading room in the same run.',
-    '- **Cases**: each study is a community doctor’s imaging referral with the study attached, submitted and accepted by the ' +
-      'radiologist the router offered it to; Zhiyin opens `/reading/{referral}` signed in as that radiologist, OHIF opens ' +
+    '- **Cases**: each study is a community doctor’s imaging referral with the study attached, submitted and taken from the ' +
+      'pool by a radiologist (`POST /api/referrals/claim-next`, the reading room’s N key); Zhiyin opens `/reading/{referral}` signed in as that radiologist, OHIF opens ' +
       '`/viewer?StudyInstanceUIDs=…` and its DICOMweb requests carry the same radiologist’s token.',
     '- **Measured**: a cold page every time (a new browser context, empty cache, service workers blocked), in Debian’s Chromium ' +
       '(headless, WebGL through SwiftShader), 1440×900. From the navigation to the first image drawn — the viewer’s ' +
