@@ -22,6 +22,8 @@ import { modalityRun } from './lib/modality.mjs';
 import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib/scenarios.mjs';
 import { registerBenchAe, storescuPass } from './lib/dimse.mjs';
 import { routingRun } from './lib/routing.mjs';
+import { readingRun } from './lib/reading.mjs';
+import { ensureReadingData } from './lib/reading-data.mjs';
 import { bareServer, freePort, orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -33,10 +35,13 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
 
   --preset small|medium     data set (default medium; generated into apps/api/bench/bench-data/ when missing)
   --reps N                  repetitions per server and scenario (default 3, at least 1)
-  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing,modality (default stow,qido,wado)
+  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing,modality,reading (default stow,qido,wado)
                             dimse: dcmtk storescu into each server's DICOM port (C-STORE), checked by QIDO-RS/WADO-RS
                             routing: Zhiyin alone, 11 centres submitting with 1,000 socket.io clients connected, then
                             the readers raising a critical result (危急值) on each referral they hold
+                            reading: Zhiyin alone, a radiologist opening cases cold in its reading room and in OHIF
+                            (@ohif/app, same Zhiyin behind it): first image drawn and whole stack loaded
+  --reading-slices N        slices of the reading scenario's generated CT (default 300)
   --big                     add the 1 GB single STOW-RS request (same as adding "big" to --only)
   --big-mb N                size of the big request in MB (default 1074, i.e. 1 GiB)
   --stow-concurrency LIST   STOW-RS concurrencies (default 4,1)
@@ -90,6 +95,7 @@ function options() {
       'routing-interval': { type: 'string' },
       'routing-doctors': { type: 'string' },
       'routing-specialists': { type: 'string' },
+      'reading-slices': { type: 'string' },
       servers: { type: 'string' },
       'embedded-pg': { type: 'boolean' },
       'no-reference': { type: 'boolean' },
@@ -124,7 +130,7 @@ function options() {
   );
   if (flag('big')) only.add('big');
   for (const s of only)
-    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing', 'modality'].includes(s))
+    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing', 'modality', 'reading'].includes(s))
       throw new Error(`unknown scenario "${s}"`);
   const storescu = (str('storescu') ?? 'association,study').split(',').map((s) => s.trim());
   for (const m of storescu) if (m !== 'association' && m !== 'study') throw new Error(`unknown storescu pass "${m}"`);
@@ -156,6 +162,7 @@ function options() {
       extraDoctors: int('routing-doctors', 20, 0),
       extraSpecialists: int('routing-specialists', 12, 0),
     },
+    readingSlices: int('reading-slices', 300),
     servers,
     embeddedPg: flag('embedded-pg'),
     reference: !flag('no-reference'),
@@ -311,12 +318,15 @@ async function main() {
   };
 
   const dataRoot = resolve(process.env.ZHIYIN_BENCH_DATA ?? join(benchDir, 'bench-data'));
-  const dsDir = ensureDataset({ preset: opt.preset, dataDir: dataRoot, sharedDir, log });
-  const ds = loadDataset(dsDir, opt.preset);
-  const queries = querySet(ds);
-  log(
-    `data set ${opt.preset}: ${ds.files.length} instances, ${(ds.totalBytes / 1e6).toFixed(1)} MB, ${ds.studies.size} studies`,
-  );
+  // the reading room has data of its own: the data set is made and loaded only for the other scenarios
+  const ds = opt.only.some((s) => s !== 'reading')
+    ? loadDataset(ensureDataset({ preset: opt.preset, dataDir: dataRoot, sharedDir, log }), opt.preset)
+    : emptyDataset(opt.preset);
+  const queries = ds.files.length ? querySet(ds) : [];
+  if (ds.files.length)
+    log(
+      `data set ${opt.preset}: ${ds.files.length} instances, ${(ds.totalBytes / 1e6).toFixed(1)} MB, ${ds.studies.size} studies`,
+    );
 
   const orthancScripts = join(sharedDir, 'peers', 'orthanc');
   if (opt.servers.includes('orthanc') && !sh('sh', ['-c', 'command -v Orthanc || ls /usr/sbin/Orthanc'])) {
@@ -344,13 +354,19 @@ async function main() {
       users: { write: 'doc.hyjq', read: 'doc.hyjq' },
       password: 'Zhiyin-2026',
       dicom: opt.only.includes('dimse') || opt.only.includes('modality'),
+      // the reading room is the web app's production build, served by the API on its own port
+      env: {
+        WEB_DIR: join(repoRoot, 'apps', 'web', 'dist'),
+        // OHIF reaches it through a proxy on another origin (the reading scenario), as behind a reverse proxy
+        ...(opt.only.includes('reading') ? { TRUST_PROXY: 'true' } : {}),
+      },
     });
     servers.push(zhiyin);
   }
   /** @type {ReturnType<typeof orthancServer> | undefined} */
   let orthanc;
-  // routing and modality → offer have no peer: Orthanc only runs for the imaging scenarios
-  if (opt.servers.includes('orthanc') && opt.only.some((s) => s !== 'routing' && s !== 'modality')) {
+  // routing, modality → offer and reading have no Orthanc side: Orthanc only runs for the imaging scenarios
+  if (opt.servers.includes('orthanc') && opt.only.some((s) => !['routing', 'modality', 'reading'].includes(s))) {
     orthanc = orthancServer({
       scriptsDir: orthancScripts,
       runDir: orthancRun,
@@ -433,8 +449,11 @@ async function main() {
       record(scenario, s.name, v);
       return v;
     } catch (e) {
-      failures.push({ server: s.name, scenario, what: 'run', detail: /** @type {Error} */ (e).message.slice(0, 500) });
-      log(`!!! ${s.label} ${scenario}: ${/** @type {Error} */ (e).message.slice(0, 500)}`);
+      // undici's "fetch failed" says why only in its cause
+      const err = /** @type {Error & { cause?: { message?: string } }} */ (e);
+      const detail = `${err.message}${err.cause?.message ? ` (${err.cause.message})` : ''}`.slice(0, 500);
+      failures.push({ server: s.name, scenario, what: 'run', detail });
+      log(`!!! ${s.label} ${scenario}: ${detail}`);
       return undefined;
     }
   };
@@ -674,6 +693,25 @@ async function main() {
       }
     }
 
+    if (opt.only.includes('reading')) {
+      if (!zhiyin) skipped.push('reading: Zhiyin is not among the servers');
+      else if (!pgAdmin) skipped.push('reading: needs the local PostgreSQL server (not --embedded-pg)');
+      else {
+        const studies = ensureReadingData({ dataDir: dataRoot, sharedDir, log, slices: opt.readingSlices });
+        const z = zhiyin;
+        await resetServer(z);
+        log(`reading room: ${studies.map((s) => s.label).join('; ')}, ${opt.reps} repetitions, Zhiyin and OHIF`);
+        const v = await attempt('reading', z, () => readingRun(z, { studies, reps: opt.reps, log, failures }));
+        if (v)
+          for (const st of v.studies)
+            log(
+              `  ${st.key}: first image p50 Zhiyin ${fmtMs(st.zhiyin.firstP50)} / OHIF ${fmtMs(st.ohif.firstP50)}, ` +
+                `stack p50 Zhiyin ${fmtMs(st.zhiyin.stackP50)} / OHIF ${fmtMs(st.ohif.stackP50)}`,
+            );
+        loaded.delete(z.name);
+      }
+    }
+
     // results
     const metrics = computeMetrics(runs);
     const expectedOf = (/** @type {import('./lib/dataset.mjs').Query} */ q) =>
@@ -689,7 +727,7 @@ async function main() {
     const now = new Date();
     const label =
       `${now.toISOString().slice(0, 16).replace(/:/g, '')}-${opt.preset}` +
-      ['big', 'dimse', 'routing', 'modality']
+      ['big', 'dimse', 'routing', 'modality', 'reading']
         .filter((k) => opt.only.includes(k))
         .map((k) => `-${k}`)
         .join('');
@@ -718,6 +756,7 @@ async function main() {
         wadoSample: opt.wadoSample,
         routing: opt.routing,
         modalityReps: opt.modalityReps,
+        readingSlices: opt.only.includes('reading') ? opt.readingSlices : undefined,
         bigBytes: opt.bigBytes,
         database: pgAdmin
           ? 'the local PostgreSQL server, a fresh database per ingest pass'
@@ -768,6 +807,23 @@ async function main() {
     await cleanup();
   }
 }
+
+/** A data set with nothing in it, for a run of scenarios that bring their own data. @param {string} preset */
+function emptyDataset(preset) {
+  return /** @type {import('./lib/dataset.mjs').Dataset} */ ({
+    dir: '',
+    preset,
+    files: [],
+    totalBytes: 0,
+    config: {},
+    studies: new Map(),
+    series: new Map(),
+    patients: new Map(),
+    bySop: new Map(),
+  });
+}
+
+const fmtMs = (/** @type {number | null} */ ms) => (ms === null ? '—' : `${ms.toFixed(0)} ms`);
 
 main().catch((e) => {
   process.stderr.write(`bench failed: ${e?.stack ?? e}\n`);

@@ -345,7 +345,8 @@ export function printSummary(result) {
       m.target ? `${m.target}: ${m.met === undefined ? 'n/a' : m.met ? 'met' : 'NOT MET'}` : '',
     ]);
   }
-  const out = [textTable(rows)];
+  // a run of scenarios without Orthanc metrics (reading) has no such table
+  const out = result.metrics.length ? [textTable(rows)] : [];
   const ref = referenceRows(result.metrics);
   if (ref.length) out.push('', textTable([REFERENCE_HEAD, ...ref]));
   const restated = restatedRows(result.metrics, false);
@@ -366,6 +367,8 @@ export function printSummary(result) {
     }
     out.push('', textTable(c));
   }
+  const reading = result.runs?.reading?.zhiyin?.[0];
+  if (reading) out.push('', textTable(readingRows(reading)));
   if (result.failures.length) {
     out.push('', `!!! ${result.failures.length} WRONG ANSWER(S) / FAILURE(S):`);
     for (const f of result.failures)
@@ -730,6 +733,66 @@ function mdModality(r) {
   ].join('\n');
 }
 
+/** The reading-room table: p50s of both viewers and Zhiyin ÷ OHIF (below 1: Zhiyin is faster). @param {any} v */
+function readingRows(v) {
+  const ms = (/** @type {number | null} */ x) => (x === null || x === undefined ? '—' : `${fmt(x, 0)} ms`);
+  const ratio = (/** @type {number | null} */ x) => (x === null || x === undefined ? '—' : `${fmt(x, 2)}×`);
+  const frames = (/** @type {any[]} */ runs, /** @type {number} */ n) =>
+    runs.length ? `${Math.min(...runs.map((x) => x.frames))}/${n}` : '—';
+  return [
+    [
+      'study (cold page)',
+      'first image Zhiyin p50',
+      'first image OHIF p50',
+      'Zhiyin ÷ OHIF',
+      'whole stack Zhiyin p50',
+      'whole stack OHIF p50',
+      'Zhiyin ÷ OHIF',
+      'frames received Zhiyin / OHIF (fewest)',
+    ],
+    ...v.studies.map((/** @type {any} */ s) => [
+      s.label,
+      ms(s.zhiyin.firstP50),
+      ms(s.ohif.firstP50),
+      ratio(s.firstRatio),
+      ms(s.zhiyin.stackP50),
+      ms(s.ohif.stackP50),
+      ratio(s.stackRatio),
+      `${frames(s.zhiyin.runs, s.frames)} / ${frames(s.ohif.runs, s.frames)}`,
+    ]),
+  ];
+}
+
+/** The reading-room section of a run (Zhiyin's reading room against OHIF on the same server). @param {any} r */
+function mdReading(r) {
+  const v = r.runs.reading.zhiyin[0];
+  const [head, ...rows] = readingRows(v);
+  const firstMet = v.studies.every(
+    (/** @type {any} */ s) =>
+      s.zhiyin.firstP50 !== null && s.firstRatio !== null && s.firstRatio <= 1 && s.zhiyin.firstP50 < 1000,
+  );
+  return [
+    ...mdRunHead(r, false),
+    `- **OHIF**: \`@ohif/app\` ${v.ohifVersion} (its prebuilt \`dist/\`, unchanged), served on one origin with Zhiyin's DICOMweb ` +
+      'behind it (`apps/api/interop/ohif-server.mjs`): the same Zhiyin process, database and files as the reading room in the same run.',
+    '- **Cases**: each study is a community doctor’s imaging referral with the study attached, submitted and taken from the ' +
+      'pool by a radiologist (`POST /api/referrals/claim-next`, the reading room’s N key); Zhiyin opens `/reading/{referral}` signed in as that radiologist, OHIF opens ' +
+      '`/viewer?StudyInstanceUIDs=…` and its DICOMweb requests carry the same radiologist’s token.',
+    '- **Measured**: a cold page every time (a new browser context, empty cache, service workers blocked), in Debian’s Chromium ' +
+      '(headless, WebGL through SwiftShader), 1440×900. From the navigation to the first image drawn — the viewer’s ' +
+      '`data-first-image` mark on `[data-testid=image-viewport]`, otherwise the first time its canvas is not blank (read on every ' +
+      'animation frame) — and to the whole stack loaded — the viewer’s `data-stack-loaded` mark, otherwise the last of the study’s ' +
+      'frames received (WADO-RS `/frames/…`); a viewer that stops fetching for 10 s before it has every frame (loads on demand) has no stack time. ' +
+      `${r.options.reps} repetitions, the two viewers taking turns to go first; p50 of the repetitions.`,
+    `- **Goal (issue 14)**: first image at most OHIF’s time and under 1 s, for every study: ${firstMet ? '**met**' : '**not met**'} in this run.`,
+    '',
+    mdTable(head ?? [], rows),
+    '',
+    ...mdChecks(r, 'reading', 'Both viewers drew every study’s image in every repetition.'),
+    '',
+  ].join('\n');
+}
+
 const NOTES_START = '<!-- notes:start (kept when the file is regenerated) -->';
 const NOTES_END = '<!-- notes:end -->';
 
@@ -800,6 +863,7 @@ export function renderMarkdown(resultsDir, outFile) {
     "npm run bench -w @zhiyin/api -- --only dimse    # dcmtk storescu (C-STORE) into both servers' DICOM ports",
     'npm run bench -w @zhiyin/api -- --only routing  # 11 centres submitting, 1,000 socket.io clients (Zhiyin only)',
     "npm run bench -w @zhiyin/api -- --only modality # storescu of a study for a waiting referral → offer on the reader's socket (Zhiyin only)",
+    'npm run bench -- -- --only reading              # cases opened cold in the reading room and in OHIF, same server',
     'node apps/api/bench/bench.mjs --help            # every option',
     '```',
     '',
@@ -872,6 +936,11 @@ export function renderMarkdown(resultsDir, outFile) {
   if (withModality) {
     out.push('## Results: modality → offer (issue 15; Zhiyin only, no peer)', '');
     out.push(mdModality(withModality));
+  }
+  const withReading = [...all].reverse().find((r) => r.runs?.reading?.zhiyin?.length);
+  if (withReading) {
+    out.push('## Results: the reading room against OHIF (issue 14)', '');
+    out.push(mdReading(withReading));
   }
   out.push('## Notes', '', NOTES_START, notes, NOTES_END, '');
   if (after) out.push(after, '');

@@ -287,11 +287,12 @@ export function orthancServer({ scriptsDir, runDir, port, dicomPort, log }) {
 /**
  * Zhiyin from its build (apps/api/dist/main.js). Every reset stops the process, drops and re-creates its database
  * (or gives the embedded PostgreSQL a fresh directory) and starts it on a fresh DATA_DIR.
- * `dicom`: its DICOM listener on a free port of loopback (otherwise DICOM_PORT=0, off).
- * @param {{ apiDir: string, dataRoot: string, pgUrl: string | undefined, log: (s: string) => void, users: { write: string, read: string }, password: string, dicom?: boolean }} o
+ * `dicom`: its DICOM listener on a free port of loopback (otherwise DICOM_PORT=0, off). `env`: more of its environment
+ * (e.g. WEB_DIR, the web app it serves).
+ * @param {{ apiDir: string, dataRoot: string, pgUrl: string | undefined, log: (s: string) => void, users: { write: string, read: string }, password: string, dicom?: boolean, env?: Record<string, string> }} o
  * @returns {ZhiyinServer}
  */
-export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password, dicom = false }) {
+export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password, dicom = false, env: extraEnv = {} }) {
   const main = join(apiDir, 'dist', 'main.js');
   // extra Node.js options for Zhiyin, e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile it
   const nodeArgs = (process.env.ZHIYIN_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
@@ -377,6 +378,7 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password, di
         ACCESS_TOKEN_TTL: '7200',
         JWT_SECRET: randomBytes(48).toString('base64url'),
         DATA_KEY: randomBytes(32).toString('base64'),
+        ...extraEnv,
       };
       if (admin && dbName) {
         const u = new URL(admin.toString());
