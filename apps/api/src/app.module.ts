@@ -68,6 +68,7 @@ import { BoardService } from './modules/referrals/board.service.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
 import { PatientCheckService } from './modules/referrals/patient-check.service.js';
 import { PatientCheckRepository } from './modules/referrals/patient-check.repository.js';
+import { ReferralRepository } from './modules/referrals/referral.repository.js';
 import { RouterService } from './modules/referrals/router.service.js';
 import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
@@ -167,6 +168,7 @@ export class AppModule {
         ConsentService,
         PatientCheckService,
         PatientCheckRepository,
+        ReferralRepository,
         StudyFilingService,
         BoardService,
         RealtimeGateway,
