@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { APPOINTMENT_DISPOSITIONS, availableEvents, SERVICES } from '@zhiyin/workflow';
+import {
+  AFTER_REPORT_STATES,
+  APPOINTMENT_DISPOSITIONS,
+  AWAITING_REPORT_STATES,
+  availableEvents,
+  inStateGroup,
+  SERVICES,
+} from '@zhiyin/workflow';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralRepository, type BoardRow } from './referral.repository.js';
@@ -7,8 +14,6 @@ import { rulesActor, TransitionService } from './transition.service.js';
 
 /** The same window the router uses: a specialist seen this recently is online. */
 const ONLINE_WINDOW_SECONDS = 45;
-const QUEUE_STATES = ['submitted', 'offered', 'accepted', 'in_review', 'info_requested'];
-const AFTER_REPORT_STATES = ['reported', 'plan_agreed', 'acknowledged'];
 
 interface PersonRef {
   id: string;
@@ -33,7 +38,7 @@ export class BoardService {
 
   async board(actor: Actor) {
     const now = this.transitions.now();
-    const rows = await this.repo.boardRows(QUEUE_STATES, AFTER_REPORT_STATES, APPOINTMENT_DISPOSITIONS);
+    const rows = await this.repo.boardRows(AWAITING_REPORT_STATES, AFTER_REPORT_STATES, APPOINTMENT_DISPOSITIONS);
     const specialists = await this.repo.boardSpecialists(now, ONLINE_WINDOW_SECONDS);
     // The reading centres behind each pool, by the names the administrator gave them (one per hub).
     const centres = await this.repo.readingCentres();
@@ -62,7 +67,7 @@ export class BoardService {
       availableEvents: availableEvents(r.snapshot, rules, now),
     });
     const queue = rows
-      .filter((r) => QUEUE_STATES.includes(r.state))
+      .filter((r) => inStateGroup('awaitingReport', r.state))
       .map((r) => ({
         ...base(r),
         offeredTo: person(r.snapshot.offeredTo, r.offered_zh, r.offered_en),
@@ -71,7 +76,7 @@ export class BoardService {
         declinedBy: r.snapshot.declinedBy.length,
       }));
     const appointments = rows
-      .filter((r) => AFTER_REPORT_STATES.includes(r.state) && r.snapshot.plan)
+      .filter((r) => inStateGroup('afterReport', r.state) && r.snapshot.plan)
       .map((r) => {
         const plan = r.snapshot.plan!;
         return {

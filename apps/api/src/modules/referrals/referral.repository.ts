@@ -1,7 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { HistoryEntry, ReferralSnapshot, Service, TimerKind } from '@zhiyin/workflow';
-import { PRIORITIES } from '@zhiyin/workflow';
+import {
+  AWAITING_REPORT_STATES,
+  HELD_BY_READER_STATES,
+  PRIORITIES,
+  TERMINAL_STATES,
+  assertNever,
+  type HistoryEntry,
+  type ReferralReadScope,
+  type ReferralSnapshot,
+  type ReferralState,
+  type Service,
+  type TimerKind,
+} from '@zhiyin/workflow';
 import type { PersonName } from '@zhiyin/dicom';
 import type { DataSource, EntityManager } from 'typeorm';
 
@@ -31,10 +42,6 @@ export interface ScopeRow {
   patient_id: string;
   assignee_id: string | null;
 }
-
-/** Who may list which referrals (the read scope of a role, as SQL can apply it). */
-export type ListScope =
-  { kind: 'facility'; facilityId: string | null } | { kind: 'pool'; service: Service | null } | { kind: 'sent' };
 
 /** The list's filters (strings as the query string carries them). */
 export interface ListFilter {
@@ -104,9 +111,12 @@ export interface BoardSpecialistRow {
 
 export const priorityRank = (p: ReferralSnapshot['priority']) => PRIORITIES.indexOf(p);
 
+/** A state group as SQL literals (`'a', 'b'`): the states are plain codes of the vocabulary, never input. */
+const states = (group: readonly ReferralState[]) => group.map((s) => `'${s}'`).join(', ');
+
 // The running timers, plus the due times of the report warning and limit once they have fired while
 // the report is still awaited: the reader's clock keeps counting the time over instead of going blank.
-const TIMERS_WITH_FIRED = `(CASE WHEN r.state IN ('submitted', 'offered', 'accepted', 'in_review', 'info_requested')
+const TIMERS_WITH_FIRED = `(CASE WHEN r.state IN (${states(AWAITING_REPORT_STATES)})
   THEN COALESCE((SELECT jsonb_object_agg(e.details->>'timer', e.details->>'dueAt')
                    FROM referral_event e
                   WHERE e.referral_id = r.id AND e.event IN ('report_due_soon', 'report_overdue') AND e.details ? 'dueAt'), '{}')
@@ -128,9 +138,6 @@ const LIST_COLUMNS = `r.id, r.number, r.direction, r.state, r.service, r.modalit
             SELECT s.signer_role FROM plan_signature s WHERE s.referral_id = r.id AND s.version = v.version ORDER BY 1)
           END
      FROM (SELECT max(version) AS version FROM plan_version WHERE referral_id = r.id) v) AS plan_signers`;
-
-/** The states a reader's worklist shows (a report awaited). */
-const WORKLIST_STATES = ['submitted', 'offered', 'accepted', 'in_review', 'info_requested'];
 
 // The referral's SQL: the row and its snapshot, its history, its messages, its studies' links, the queues
 // (list, worklist, claim, routing, board) and its timers' jobs. The use cases are in the services; this is the
@@ -264,7 +271,7 @@ export class ReferralRepository {
   ): Promise<string | undefined> {
     const [ref] = await (m ?? this.ds.manager).query<{ id: string }[]>(
       `SELECT id FROM referral WHERE ${by === 'id' ? 'id = $1::uuid' : 'number = $1'} AND origin_facility_id = $2
-          AND state NOT IN ('closed', 'cancelled')`,
+          AND state NOT IN (${states(TERMINAL_STATES)})`,
       [value, facilityId],
     );
     return ref?.id;
@@ -273,13 +280,14 @@ export class ReferralRepository {
   // ---- reads for the screens -------------------------------------------------------------------------------------
 
   /** A page of the referrals in `scope` matching `f`, with the total. */
-  async list(scope: ListScope, f: ListFilter): Promise<{ rows: Record<string, unknown>[]; total: number }> {
+  async list(scope: ReferralReadScope, f: ListFilter): Promise<{ rows: Record<string, unknown>[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => {
       params.push(v);
       return `$${params.length}`;
     };
+    // The read scope, as inReferralReadScope (packages/workflow) applies it to one referral.
     switch (scope.kind) {
       case 'facility':
         where.push(
@@ -287,13 +295,23 @@ export class ReferralRepository {
         );
         break;
       case 'pool':
-        where.push(`r.direction = 'up' AND r.state <> 'draft' AND r.service = ${p(scope.service)}`);
+        where.push(
+          `r.direction = ${p(scope.direction)} AND r.state IN (${states(scope.states)}) AND r.service = ${p(scope.service)}`,
+        );
         break;
       case 'sent':
-        where.push(`r.state <> 'draft'`);
+        where.push(`r.state IN (${states(scope.states)})`);
         break;
+      case 'patient':
+        where.push(`r.patient_id = ${p(scope.patientId)} AND r.state IN (${states(scope.states)})`);
+        break;
+      case 'none':
+        where.push('false');
+        break;
+      default:
+        assertNever(scope);
     }
-    if (f.worklist) where.push(`r.state IN (${WORKLIST_STATES.map((s) => `'${s}'`).join(', ')})`);
+    if (f.worklist) where.push(`r.state IN (${states(AWAITING_REPORT_STATES)})`);
     if (f.states) where.push(`r.state = ANY(${p(f.states)})`);
     if (f.priority) where.push(`r.priority = ${p(f.priority)}`);
     if (f.service) where.push(`r.service = ${p(f.service)}`);
@@ -516,7 +534,7 @@ export class ReferralRepository {
           AND ($6 OR NOT (u.id::text = ANY($4::text[])))
           AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.offered_to = u.id AND r.state = 'offered')
         ORDER BY (u.id::text = ANY($4::text[])) ASC, (u.id::text = $5) ASC,
-                 (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN ('accepted', 'in_review', 'info_requested')),
+                 (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN (${states(HELD_BY_READER_STATES)})),
                  u.id
         LIMIT 1`,
       [q.specialty, q.now, q.onlineSeconds, q.declined, q.lapsed, q.askDeclinedAgain],
@@ -573,7 +591,7 @@ export class ReferralRepository {
       `SELECT u.id, u.display_name_zh AS name_zh, u.display_name_en AS name_en, u.specialty,
               (u.on_duty OR s.ends_at IS NOT NULL) AS on_duty, s.ends_at AS shift_ends_at,
               EXISTS (SELECT 1 FROM presence pr WHERE pr.user_id = u.id AND pr.last_seen > now() - make_interval(secs => $2)) AS online,
-              (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN ('accepted', 'in_review', 'info_requested'))::int AS load,
+              (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN (${states(HELD_BY_READER_STATES)}))::int AS load,
               (SELECT count(*) FROM referral r WHERE r.offered_to = u.id AND r.state = 'offered')::int AS offers
          FROM app_user u
          LEFT JOIN LATERAL (SELECT max(d.ends_at) AS ends_at FROM duty_shift d

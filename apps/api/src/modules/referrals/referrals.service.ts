@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
   availableEvents,
+  inReferralReadScope,
+  inStateGroup,
+  referralReadScope,
   createReferral,
   type ReferralEvent,
   type ReferralSnapshot,
@@ -17,7 +20,7 @@ import { ConsentRepository } from './consent.repository.js';
 import type { CreateReferralDto, ListReferralsDto, ReferralEventDto, UpdateReferralDto } from './dto.js';
 import { refusal } from './referral.errors.js';
 import { acquiredAt, isReferralNumber, PatientCheckService, type PatientOverride } from './patient-check.service.js';
-import { ReferralRepository, type ListScope, type ScopeRow, type Tx } from './referral.repository.js';
+import { ReferralRepository, type ScopeRow, type Tx } from './referral.repository.js';
 import { RouterService } from './router.service.js';
 import { rulesActor, TransitionService, type ReferralRow } from './transition.service.js';
 
@@ -35,20 +38,16 @@ function scopeOf(id: string, s: ReferralSnapshot): ScopeRow {
   };
 }
 
-/** Can this caller see this referral at all? (Outside scope answers 404.) */
+/** Can this caller see this referral at all? (Outside scope answers 404.) The rule is packages/workflow's. */
 export function canRead(actor: Actor, r: ScopeRow): boolean {
-  switch (actor.role) {
-    case 'community_doctor':
-      return r.origin_facility_id === actor.facilityId || r.destination_facility_id === actor.facilityId;
-    case 'specialist':
-      return r.direction === 'up' && r.state !== 'draft' && r.service === serviceOfSpecialty(actor.specialty);
-    case 'coordinator':
-      return r.state !== 'draft';
-    case 'patient':
-      return r.patient_id === actor.id && ['plan_agreed', 'acknowledged', 'closed'].includes(r.state);
-    case 'admin':
-      return false;
-  }
+  return inReferralReadScope(referralReadScope(actor), {
+    direction: r.direction,
+    state: r.state,
+    service: r.service,
+    originFacilityId: r.origin_facility_id,
+    destinationFacilityId: r.destination_facility_id,
+    patientId: r.patient_id,
+  });
 }
 
 @Injectable()
@@ -119,22 +118,10 @@ export class ReferralsService {
   }
 
   async list(actor: Actor, q: ListReferralsDto) {
-    let scope: ListScope;
-    switch (actor.role) {
-      case 'community_doctor':
-        scope = { kind: 'facility', facilityId: actor.facilityId };
-        break;
-      case 'specialist':
-        scope = { kind: 'pool', service: serviceOfSpecialty(actor.specialty) };
-        break;
-      case 'coordinator':
-        scope = { kind: 'sent' };
-        break;
-      case 'admin':
-      case 'patient':
-        throw new AppError('FORBIDDEN', 'Your role may not do this.');
-    }
-    const { rows, total } = await this.repo.list(scope, {
+    // Lists are for the staff: an administrator reads no patient data, a patient has their portal.
+    if (actor.role === 'admin' || actor.role === 'patient')
+      throw new AppError('FORBIDDEN', 'Your role may not do this.');
+    const { rows, total } = await this.repo.list(referralReadScope(actor), {
       worklist: q.worklist === 'true',
       states: q.state ? q.state.split(',') : undefined,
       priority: q.priority,
@@ -405,7 +392,7 @@ export class ReferralsService {
       const party = actor.role === 'community_doctor' || actor.role === 'coordinator' || s.assigneeId === actor.id;
       if (!party)
         throw new AppError('FORBIDDEN', 'Only the doctors of this referral and the coordinators post messages here.');
-      if (['draft', 'closed', 'cancelled'].includes(s.state))
+      if (!inStateGroup('openForMessages', s.state))
         throw new AppError('STALE_STATE', 'Messages can be posted only while the referral is open.', {
           state: s.state,
         });
