@@ -59,11 +59,12 @@ import { ReportPdfRepository } from './modules/clinical/report-pdf.repository.js
 import { ReportPdfService } from './modules/clinical/report-pdf.service.js';
 import { OutboxService } from './modules/realtime/outbox.service.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
-import {
-  DutyShiftsController,
-  EventsController,
-  ReferralsController,
-} from './modules/referrals/referrals.controller.js';
+import { ReferralsController } from './modules/referrals/referrals.controller.js';
+import { EventsController } from './modules/realtime/events.controller.js';
+import { READER_ONLINE, REFERRAL_WATCH_GUARD } from './modules/realtime/ports.js';
+import { DutyShiftsController } from './modules/duty-rosters/duty-shifts.controller.js';
+import { DutyShiftsRepository } from './modules/duty-rosters/duty-shifts.repository.js';
+import { DutyShiftsService, ROSTER_CHANGED } from './modules/duty-rosters/duty-shifts.service.js';
 import { BoardController } from './modules/referrals/board.controller.js';
 import { ConsentController } from './modules/referrals/consent.controller.js';
 import { ConsentRepository } from './modules/referrals/consent.repository.js';
@@ -72,6 +73,7 @@ import { BoardService } from './modules/referrals/board.service.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
 import { PatientCheckService } from './modules/referrals/patient-check.service.js';
 import { PatientCheckRepository } from './modules/referrals/patient-check.repository.js';
+import { ReferralRepository } from './modules/referrals/referral.repository.js';
 import { RouterService } from './modules/referrals/router.service.js';
 import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
@@ -173,6 +175,12 @@ export class AppModule {
         TurnaroundPolicyService,
         // The administrator's stored policy, else the configured one (TURNAROUND_POLICY over the defaults).
         { provide: TURNAROUND_POLICY, useExisting: TurnaroundPolicyService },
+        // The ports through which realtime and the rosters reach the referral module without importing it.
+        { provide: READER_ONLINE, useExisting: RouterService },
+        { provide: REFERRAL_WATCH_GUARD, useExisting: ReferralsService },
+        { provide: ROSTER_CHANGED, useExisting: RouterService },
+        DutyShiftsService,
+        DutyShiftsRepository,
         FacilitiesService,
         UsersService,
         OutboxService,
@@ -184,6 +192,7 @@ export class AppModule {
         ConsentService,
         PatientCheckService,
         PatientCheckRepository,
+        ReferralRepository,
         StudyFilingService,
         BoardService,
         RealtimeGateway,

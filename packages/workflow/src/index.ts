@@ -11,6 +11,8 @@ export * from './fhir.js';
 export * from './sql.js';
 export * from './diagram.js';
 export * from './study-scope.js';
+export * from './state-groups.js';
+export * from './referral-scope.js';
 export * from './deadline-audience.js';
 export * from './critical.js';
 export { assertNever } from './assert-never.js';

@@ -1,6 +1,9 @@
-import { PRIORITIES, REFERRAL_DIRECTIONS, REFERRAL_STATES, SERVICES, sqlCheckIn } from '@zhiyin/workflow';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+// The CHECK constraints name the vocabularies' values as they were when this migration was written, as literals: an
+// applied migration must not change meaning when a value is added to the vocabulary later (that takes a new migration).
+// A test compares the live constraints with the current vocabularies.
+//
 // Referrals with their rules snapshot, append-only history, doctor-to-doctor messages, timers,
 // the event outbox (delivered after commit, replayable by id), presence and duty rosters.
 export class Referrals1764122400000 implements MigrationInterface {
@@ -12,11 +15,11 @@ export class Referrals1764122400000 implements MigrationInterface {
       CREATE TABLE referral (
         id uuid PRIMARY KEY,
         number text NOT NULL UNIQUE,
-        direction text NOT NULL ${sqlCheckIn('direction', REFERRAL_DIRECTIONS)},
-        state text NOT NULL ${sqlCheckIn('state', REFERRAL_STATES)},
-        service text NOT NULL ${sqlCheckIn('service', SERVICES)},
+        direction text NOT NULL CHECK ("direction" IN ('up', 'down')),
+        state text NOT NULL CHECK ("state" IN ('draft', 'submitted', 'offered', 'accepted', 'in_review', 'info_requested', 'reported', 'plan_agreed', 'acknowledged', 'closed', 'cancelled')),
+        service text NOT NULL CHECK ("service" IN ('ECG', 'IMAGING')),
         modality text,
-        priority text NOT NULL ${sqlCheckIn('priority', PRIORITIES)},
+        priority text NOT NULL CHECK ("priority" IN ('STAT', 'URGENT', 'ROUTINE')),
         priority_rank int NOT NULL,
         patient_id uuid NOT NULL REFERENCES patient(id),
         origin_facility_id uuid NOT NULL REFERENCES facility(id),

@@ -1,6 +1,8 @@
-import { DISPOSITIONS, sqlCheckIn } from '@zhiyin/workflow';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+// Its CHECK constraints name the vocabularies' values as they were when it was written, as literals (see the
+// Referrals migration).
+//
 // The structured report (draft until signed, then only addenda), every version of the treatment
 // plan, and hub appointments.
 export class ReportsPlans1764126000000 implements MigrationInterface {
@@ -15,7 +17,7 @@ export class ReportsPlans1764126000000 implements MigrationInterface {
         impression text NOT NULL DEFAULT '',
         diagnoses jsonb NOT NULL DEFAULT '[]',
         measurements jsonb,
-        disposition text ${sqlCheckIn('disposition', DISPOSITIONS).replace('CHECK (', 'CHECK (disposition IS NULL OR ')},
+        disposition text CHECK (disposition IS NULL OR "disposition" IN ('manage_in_community', 'refer_up_outpatient', 'refer_up_inpatient', 'refer_up_emergency')),
         signed_by uuid REFERENCES app_user(id),
         signed_at timestamptz,
         updated_at timestamptz NOT NULL DEFAULT now()
@@ -41,7 +43,7 @@ export class ReportsPlans1764126000000 implements MigrationInterface {
         referral_id uuid NOT NULL REFERENCES referral(id),
         version int NOT NULL,
         content jsonb NOT NULL,
-        disposition text NOT NULL ${sqlCheckIn('disposition', DISPOSITIONS)},
+        disposition text NOT NULL CHECK ("disposition" IN ('manage_in_community', 'refer_up_outpatient', 'refer_up_inpatient', 'refer_up_emergency')),
         hub_appointment jsonb,
         changed_by uuid NOT NULL REFERENCES app_user(id),
         changed_at timestamptz NOT NULL,

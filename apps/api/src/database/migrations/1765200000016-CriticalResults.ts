@@ -1,6 +1,8 @@
-import { CRITICAL_STATES, SERVICES, sqlCheckIn } from '@zhiyin/workflow';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+// Its CHECK constraints name the vocabularies' values as they were when it was written, as literals (see the
+// Referrals migration).
+//
 // Critical results (危急值): one row per finding a reader reported, carrying every step's time and
 // person (raised, read back, escalated, closed), so the loop can be shown and counted; the phone
 // calls a coordinator logs are kept, never changed; the network's list of critical findings and
@@ -13,12 +15,12 @@ export class CriticalResults1765200000016 implements MigrationInterface {
       CREATE TABLE critical_result (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         referral_id uuid NOT NULL REFERENCES referral(id),
-        service text NOT NULL ${sqlCheckIn('service', SERVICES)},
+        service text NOT NULL CHECK ("service" IN ('ECG', 'IMAGING')),
         finding_code text NOT NULL,
         finding_zh text NOT NULL,
         finding_en text NOT NULL,
         note text CHECK (length(note) <= 2000),
-        state text NOT NULL ${sqlCheckIn('state', CRITICAL_STATES)},
+        state text NOT NULL CHECK ("state" IN ('raised', 'confirmed', 'escalated', 'closed')),
         raised_by uuid NOT NULL REFERENCES app_user(id),
         raised_at timestamptz NOT NULL,
         confirm_due_at timestamptz NOT NULL,

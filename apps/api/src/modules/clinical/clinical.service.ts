@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DISPOSITION_LABELS, planSignerOf, type ReferralSnapshot } from '@zhiyin/workflow';
+import {
+  DISPOSITION_LABELS,
+  PATIENT_VISIBLE_STATES,
+  inStateGroup,
+  planSignerOf,
+  type ReferralSnapshot,
+} from '@zhiyin/workflow';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
@@ -9,8 +15,6 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { TransitionService, type ReferralRow } from '#src/modules/referrals/transition.service.js';
 import type { HubAppointmentDto, PlanDto, ReportDraftDto } from './dto.js';
-
-const READING_STATES = ['accepted', 'in_review', 'info_requested'];
 
 export interface ReportView {
   referralId: string;
@@ -92,7 +96,7 @@ export class ClinicalService {
         throw new AppError('STALE_STATE', 'The report is signed; add an addendum instead.', {
           reason: 'report_signed',
         });
-      if (!READING_STATES.includes(s.state))
+      if (!inStateGroup('heldByReader', s.state))
         throw new AppError('STALE_STATE', 'Accept the referral before writing its report.', { state: s.state });
       await m.query(
         `INSERT INTO report (referral_id, author_id, findings, impression, diagnoses, measurements, disposition, updated_at)
@@ -392,10 +396,10 @@ export class ClinicalService {
       `SELECT r.id, r.number, r.state, r.snapshot, o.name_zh AS centre_zh, o.name_en AS centre_en,
               h.name_zh AS hub_zh, h.name_en AS hub_en, h.address AS hub_address
          FROM referral r JOIN facility o ON o.id = r.origin_facility_id LEFT JOIN facility h ON h.id = o.hub_id
-        WHERE r.patient_id = $1 AND r.direction = 'up' AND r.state IN ('plan_agreed', 'acknowledged', 'closed')
+        WHERE r.patient_id = $1 AND r.direction = 'up' AND r.state = ANY($2)
           AND r.snapshot->'plan' IS NOT NULL AND jsonb_typeof(r.snapshot->'plan') = 'object'
         ORDER BY r.updated_at DESC LIMIT 1`,
-      [patientId],
+      [patientId, PATIENT_VISIBLE_STATES],
     );
     if (!row) {
       // An agreed plan being changed (e.g. the appointment rebooked) is back with the doctors: say so

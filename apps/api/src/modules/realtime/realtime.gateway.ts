@@ -18,10 +18,9 @@ import { LOGGER } from '#src/common/logging/logger.js';
 import type { Actor } from '#src/common/request-context.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
-import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
-import { RouterService } from '#src/modules/referrals/router.service.js';
 import { NODE_ID } from './node-id.js';
 import { OutboxService } from './outbox.service.js';
+import { READER_ONLINE, REFERRAL_WATCH_GUARD, type ReaderOnline, type ReferralWatchGuard } from './ports.js';
 import { restoreOnlyToSameUser } from './recovery-guard.js';
 import { rooms, serviceOfSpecialty, staticRooms } from './rooms.js';
 
@@ -54,8 +53,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   constructor(
     private readonly tokens: TokenService,
     private readonly outbox: OutboxService,
-    private readonly router: RouterService,
-    private readonly referrals: ReferralsService,
+    @Inject(READER_ONLINE) private readonly router: ReaderOnline,
+    @Inject(REFERRAL_WATCH_GUARD) private readonly referrals: ReferralWatchGuard,
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly revocations: SessionRevocations,

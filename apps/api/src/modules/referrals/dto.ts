@@ -12,7 +12,7 @@ import {
   type Service,
 } from '@zhiyin/workflow';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
-import { IsBoundedInt, IsRowId, IsTimestamp } from '#src/common/validation/decorators.js';
+import { IsBoundedInt, IsTimestamp } from '#src/common/validation/decorators.js';
 
 export class CreateReferralDto {
   @ApiProperty() @IsUUID() patientId: string;
@@ -105,23 +105,6 @@ export class ListReferralsDto {
 
 export class PostMessageDto {
   @ApiProperty() @IsString() @Length(1, 4000) body: string;
-}
-
-export class EventsQueryDto {
-  @ApiProperty({ description: 'the last event id you have' }) @IsRowId() after: string;
-  @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 1, max: 1000 }) limit?: number;
-}
-
-/** The window of duty shifts to list: from a day ago to a week ahead when not given. */
-export class DutyShiftsQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsTimestamp() from?: string;
-  @ApiPropertyOptional() @IsOptional() @IsTimestamp() to?: string;
-}
-
-export class DutyShiftDto {
-  @ApiProperty() @IsUUID() userId: string;
-  @ApiProperty() @IsTimestamp() startsAt: string;
-  @ApiProperty() @IsTimestamp() endsAt: string;
 }
 
 export class VerbalConsentDto {

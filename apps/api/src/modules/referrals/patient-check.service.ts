@@ -8,13 +8,13 @@ import {
   type PatientMatch,
   type RecordPatientIdentity,
 } from '@zhiyin/workflow';
-import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '#src/common/clock.js';
 import { AppError } from '#src/common/errors.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { PatientCheckRepository } from './patient-check.repository.js';
+import type { Tx } from './referral.repository.js';
 
 /** The referral a file is about to join, with its patient as the record holds it. */
 export interface JoiningReferral {
@@ -124,12 +124,7 @@ export class PatientCheckService {
   }
 
   /** The caller's centre's open referral with this id or number, with its patient; undefined when none. */
-  async joining(
-    actor: Actor,
-    by: 'id' | 'number',
-    value: string,
-    m?: EntityManager,
-  ): Promise<JoiningReferral | undefined> {
+  async joining(actor: Actor, by: 'id' | 'number', value: string, m?: Tx): Promise<JoiningReferral | undefined> {
     if (by === 'id' && !/^[0-9a-f-]{36}$/i.test(value)) return undefined;
     const r = await this.repo.openReferralPatient(m, actor.facilityId, by, value);
     if (!r) return undefined;
@@ -208,7 +203,7 @@ export class PatientCheckService {
    * names the fields that differed, never their values.
    */
   async recordOverride(
-    m: EntityManager,
+    m: Tx,
     actor: Actor,
     studyId: string,
     target: { referralId: string; patientId: string },

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   availableEvents,
+  inReferralReadScope,
+  inStateGroup,
+  referralReadScope,
   createReferral,
   type ReferralEvent,
   type ReferralSnapshot,
   patientOverrideReason,
   type Service,
 } from '@zhiyin/workflow';
-import type { PersonName } from '@zhiyin/dicom';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
@@ -20,19 +20,9 @@ import { ConsentRepository } from './consent.repository.js';
 import type { CreateReferralDto, ListReferralsDto, ReferralEventDto, UpdateReferralDto } from './dto.js';
 import { refusal } from './referral.errors.js';
 import { acquiredAt, isReferralNumber, PatientCheckService, type PatientOverride } from './patient-check.service.js';
+import { ReferralRepository, type ScopeRow, type Tx } from './referral.repository.js';
 import { RouterService } from './router.service.js';
 import { rulesActor, TransitionService, type ReferralRow } from './transition.service.js';
-
-interface ScopeRow {
-  id: string;
-  direction: string;
-  state: string;
-  service: Service;
-  origin_facility_id: string;
-  destination_facility_id: string | null;
-  patient_id: string;
-  assignee_id: string | null;
-}
 
 /** The columns the scope rules read, from a rules snapshot. */
 function scopeOf(id: string, s: ReferralSnapshot): ScopeRow {
@@ -48,51 +38,22 @@ function scopeOf(id: string, s: ReferralSnapshot): ScopeRow {
   };
 }
 
-/** Can this caller see this referral at all? (Outside scope answers 404.) */
+/** Can this caller see this referral at all? (Outside scope answers 404.) The rule is packages/workflow's. */
 export function canRead(actor: Actor, r: ScopeRow): boolean {
-  switch (actor.role) {
-    case 'community_doctor':
-      return r.origin_facility_id === actor.facilityId || r.destination_facility_id === actor.facilityId;
-    case 'specialist':
-      return r.direction === 'up' && r.state !== 'draft' && r.service === serviceOfSpecialty(actor.specialty);
-    case 'coordinator':
-      return r.state !== 'draft';
-    case 'patient':
-      return r.patient_id === actor.id && ['plan_agreed', 'acknowledged', 'closed'].includes(r.state);
-    case 'admin':
-      return false;
-  }
+  return inReferralReadScope(referralReadScope(actor), {
+    direction: r.direction,
+    state: r.state,
+    service: r.service,
+    originFacilityId: r.origin_facility_id,
+    destinationFacilityId: r.destination_facility_id,
+    patientId: r.patient_id,
+  });
 }
-
-// The running timers, plus the due times of the report warning and limit once they have fired while
-// the report is still awaited: the reader's clock keeps counting the time over instead of going blank.
-const TIMERS_WITH_FIRED = `(CASE WHEN r.state IN ('submitted', 'offered', 'accepted', 'in_review', 'info_requested')
-  THEN COALESCE((SELECT jsonb_object_agg(e.details->>'timer', e.details->>'dueAt')
-                   FROM referral_event e
-                  WHERE e.referral_id = r.id AND e.event IN ('report_due_soon', 'report_overdue') AND e.details ? 'dueAt'), '{}')
-  ELSE '{}' END) || (r.snapshot->'timers')`;
-
-const LIST_COLUMNS = `r.id, r.number, r.direction, r.state, r.service, r.modality, r.priority, r.patient_id, r.origin_facility_id,
-  r.destination_facility_id, r.assignee_id, r.offered_to, r.submitted_at, r.created_at, r.updated_at, r.row_version,
-  ${TIMERS_WITH_FIRED} AS timers, r.parent_referral_id,
-  -- when the report was signed: the waiting time a list shows stops there
-  r.snapshot->'report'->>'signedAt' AS reported_at,
-  -- an open critical result (危急值) makes the row stand out in every list
-  (SELECT c.state FROM critical_result c WHERE c.referral_id = r.id AND c.state IN ('raised', 'escalated')
-    ORDER BY c.state = 'escalated' DESC, c.raised_at LIMIT 1) AS critical_state,
-  p.family_name_zh || p.given_name_zh AS patient_name, p.name_pinyin AS patient_name_pinyin, p.mrn AS patient_mrn,
-  p.sex AS patient_sex, p.birth_date::text AS patient_birth_date,
-  (SELECT u.display_name_zh FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_zh,
-  (SELECT u.display_name_en FROM app_user u WHERE u.id = COALESCE(r.assignee_id, r.offered_to)) AS holder_name_en,
-  (SELECT CASE WHEN v.version IS NULL THEN NULL ELSE ARRAY(
-            SELECT s.signer_role FROM plan_signature s WHERE s.referral_id = r.id AND s.version = v.version ORDER BY 1)
-          END
-     FROM (SELECT max(version) AS version FROM plan_version WHERE referral_id = r.id) v) AS plan_signers`;
 
 @Injectable()
 export class ReferralsService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: ReferralRepository,
     private readonly transitions: TransitionService,
     private readonly router: RouterService,
     private readonly outbox: OutboxService,
@@ -103,12 +64,9 @@ export class ReferralsService {
 
   async create(actor: Actor, dto: CreateReferralDto) {
     const id = randomUUID();
-    const result = await this.ds.transaction(async (m) => {
-      const [patient] = await m.query<{ home_facility_id: string }[]>(
-        'SELECT home_facility_id FROM patient WHERE id = $1',
-        [dto.patientId],
-      );
-      if (!patient || patient.home_facility_id !== actor.facilityId) throw notFound('Patient');
+    const result = await this.repo.inTransaction(async (m) => {
+      const home = await this.repo.patientHomeFacility(m, dto.patientId);
+      if (home === undefined || home !== actor.facilityId) throw notFound('Patient');
       const created = createReferral(
         {
           id,
@@ -129,11 +87,7 @@ export class ReferralsService {
         dto.clinicalQuestion?.trim() || null,
         dto.history?.trim() || null,
       );
-      await m.query(
-        `INSERT INTO referral_event (referral_id, at, event, from_state, to_state, actor_id, actor_role, workflow_version, details)
-         VALUES ($1, $2, 'created', NULL, 'draft', $3, $4, $5, '{}')`,
-        [id, created.referral.createdAt, actor.id, actor.role, created.referral.workflowVersion],
-      );
+      await this.repo.insertCreated(m, id, created.referral.createdAt, actor, created.referral.workflowVersion);
       await this.transitions.writeOutbox(
         m,
         'referral.changed',
@@ -164,46 +118,21 @@ export class ReferralsService {
   }
 
   async list(actor: Actor, q: ListReferralsDto) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    switch (actor.role) {
-      case 'community_doctor':
-        where.push(
-          `(r.origin_facility_id = ${p(actor.facilityId)} OR r.destination_facility_id = ${p(actor.facilityId)})`,
-        );
-        break;
-      case 'specialist':
-        where.push(
-          `r.direction = 'up' AND r.state <> 'draft' AND r.service = ${p(serviceOfSpecialty(actor.specialty))}`,
-        );
-        break;
-      case 'coordinator':
-        where.push(`r.state <> 'draft'`);
-        break;
-      case 'admin':
-      case 'patient':
-        throw new AppError('FORBIDDEN', 'Your role may not do this.');
-    }
-    if (q.worklist === 'true')
-      where.push(`r.state IN ('submitted', 'offered', 'accepted', 'in_review', 'info_requested')`);
-    if (q.state) where.push(`r.state = ANY(${p(q.state.split(','))})`);
-    if (q.priority) where.push(`r.priority = ${p(q.priority)}`);
-    if (q.service) where.push(`r.service = ${p(q.service)}`);
-    if (q.facilityId) where.push(`r.origin_facility_id = ${p(q.facilityId)}`);
-    if (q.patientId) where.push(`r.patient_id = ${p(q.patientId)}`);
-    if (q.from) where.push(`r.created_at >= ${p(q.from)}`);
-    if (q.to) where.push(`r.created_at < ${p(q.to)}`);
-    const order =
-      q.worklist === 'true' ? 'r.priority_rank, r.submitted_at NULLS LAST, r.id' : 'r.updated_at DESC, r.id';
-    const rows = await this.ds.query<Record<string, unknown>[]>(
-      `SELECT ${LIST_COLUMNS}, count(*) OVER () AS total FROM referral r JOIN patient p ON p.id = r.patient_id
-        WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${q.limit ?? 50} OFFSET ${q.offset ?? 0}`,
-      params,
-    );
+    // Lists are for the staff: an administrator reads no patient data, a patient has their portal.
+    if (actor.role === 'admin' || actor.role === 'patient')
+      throw new AppError('FORBIDDEN', 'Your role may not do this.');
+    const { rows, total } = await this.repo.list(referralReadScope(actor), {
+      worklist: q.worklist === 'true',
+      states: q.state ? q.state.split(',') : undefined,
+      priority: q.priority,
+      service: q.service,
+      facilityId: q.facilityId,
+      patientId: q.patientId,
+      from: q.from,
+      to: q.to,
+      limit: q.limit,
+      offset: q.offset,
+    });
     await this.audit.record(
       rows.map((r) => ({
         action: 'referral.list',
@@ -213,20 +142,11 @@ export class ReferralsService {
         outcome: 'success' as const,
       })),
     );
-    return { items: rows.map(({ total: _t, ...r }) => r), total: Number(rows[0]?.total ?? 0) };
+    return { items: rows, total };
   }
 
   async get(actor: Actor, id: string, audit = true) {
-    const [r] = await this.ds.query<(ScopeRow & Record<string, unknown> & { snapshot: ReferralSnapshot })[]>(
-      `SELECT ${LIST_COLUMNS}, r.clinical_question, r.history, r.snapshot,
-              o.name_zh AS origin_name_zh, o.name_en AS origin_name_en,
-              rc.name_zh AS reading_centre_name_zh, rc.name_en AS reading_centre_name_en
-         FROM referral r JOIN patient p ON p.id = r.patient_id JOIN facility o ON o.id = r.origin_facility_id
-         -- an upward referral is read by the reading centre of its centre's hub for the service
-         LEFT JOIN reading_centre rc ON r.direction = 'up' AND rc.hub_id = o.hub_id AND rc.service = r.service
-        WHERE r.id = $1`,
-      [id],
-    );
+    const r = await this.repo.detail(id);
     if (!r || !canRead(actor, r)) {
       if (audit)
         await this.audit.record({
@@ -246,13 +166,7 @@ export class ReferralsService {
         sex: r.patient_sex as string,
         birthDate: r.patient_birth_date as string,
       }),
-      this.ds.query(
-        `SELECT e.id, e.at, e.event, e.from_state AS "from", e.to_state AS "to", e.actor_role AS "actorRole", e.actor_id AS "actorId",
-                u.display_name_zh AS "actorNameZh", u.display_name_en AS "actorNameEn", e.details
-           FROM referral_event e LEFT JOIN app_user u ON u.id::text = e.actor_id
-          WHERE e.referral_id = $1 ORDER BY e.id`,
-        [id],
-      ),
+      this.repo.history(id),
       // Whether the patient consented to remote diagnosis, and how: the reader sees it beside the case.
       this.consent.view(id),
     ]);
@@ -293,10 +207,12 @@ export class ReferralsService {
         { type: 'update_draft', service: dto.service, priority: dto.priority, hasClinicalQuestion: hasQuestion },
         actor,
       );
-      await m.query(
-        `UPDATE referral SET clinical_question = COALESCE($2, clinical_question), history = COALESCE($3, history), modality = COALESCE($4, modality)
-          WHERE id = $1`,
-        [id, dto.clinicalQuestion?.trim() ?? null, dto.history?.trim() ?? null, dto.modality ?? null],
+      await this.repo.updateDraftText(
+        m,
+        id,
+        dto.clinicalQuestion?.trim() ?? null,
+        dto.history?.trim() ?? null,
+        dto.modality ?? null,
       );
       return applied.next.service;
     });
@@ -310,25 +226,7 @@ export class ReferralsService {
   async attachStudy(actor: Actor, id: string, studyUid: string, overrideReason?: string) {
     const reason = patientOverrideReason(overrideReason);
     await this.inTransition(actor, id, undefined, async (m, row) => {
-      const [study] = await m.query<
-        {
-          id: string;
-          facility_id: string;
-          referral_id: string | null;
-          patient_id: string | null;
-          dicom_patient_id: string | null;
-          patient_name: PersonName | null;
-          patient_sex: string | null;
-          patient_birth_date: string | null;
-          study_date: string | null;
-          study_time: string | null;
-        }[]
-      >(
-        `SELECT id, facility_id, referral_id, patient_id, dicom_patient_id, patient_name, patient_sex, patient_birth_date,
-                to_char(study_date, 'YYYYMMDD') AS study_date, study_time
-           FROM study WHERE study_instance_uid = $1 FOR UPDATE`,
-        [studyUid],
-      );
+      const study = await this.repo.lockStudyByUid(m, studyUid);
       if (!study || study.facility_id !== actor.facilityId) throw notFound('Study');
       if (study.referral_id === id) throw new AppError('CONFLICT', 'This study is already attached to this referral.');
       if (study.referral_id) throw new AppError('CONFLICT', 'This study is attached to another referral.');
@@ -349,11 +247,7 @@ export class ReferralsService {
       }
       const applied = await this.transitions.apply(m, row, { type: 'attach_study' }, actor, { studyId: study.id });
       // Filed under the referral's patient: the study page and the patient's page find it there.
-      await m.query('UPDATE study SET referral_id = $1, patient_id = $2 WHERE id = $3', [
-        id,
-        row.snapshot.patientId,
-        study.id,
-      ]);
+      await this.repo.linkStudy(m, study.id, id, row.snapshot.patientId);
       if (match.held && reason)
         await this.patientCheck.recordOverride(m, actor, study.id, target, { reason, differing: match.differing });
       return applied.next.service;
@@ -395,22 +289,7 @@ export class ReferralsService {
 
   /** 404 unless the caller's centre may add studies to this open referral (checked when an upload names it). */
   async assertTakesUploads(actor: Actor, referralId: string): Promise<void> {
-    if (!(await this.openReferralOfCentre(this.ds.manager, actor, 'id', referralId))) throw notFound('Referral');
-  }
-
-  /** The id of the caller's centre's open referral with this id or number, if any. */
-  private async openReferralOfCentre(
-    m: EntityManager,
-    actor: Actor,
-    by: 'id' | 'number',
-    value: string,
-  ): Promise<string | undefined> {
-    const [ref] = await m.query<{ id: string }[]>(
-      `SELECT id FROM referral WHERE ${by === 'id' ? 'id = $1::uuid' : 'number = $1'} AND origin_facility_id = $2
-          AND state NOT IN ('closed', 'cancelled')`,
-      [value, actor.facilityId],
-    );
-    return ref?.id;
+    if (!(await this.repo.openOfCentre(undefined, actor.facilityId, 'id', referralId))) throw notFound('Referral');
   }
 
   private async link(
@@ -420,12 +299,9 @@ export class ReferralsService {
     value: string,
     override?: PatientOverride,
   ): Promise<void> {
-    await this.ds.transaction(async (m) => {
-      const refId = await this.openReferralOfCentre(m, actor, by, value);
-      const [study] = await m.query<{ referral_id: string | null; patient_id: string | null }[]>(
-        'SELECT referral_id, patient_id FROM study WHERE id = $1 FOR UPDATE',
-        [studyId],
-      );
+    await this.repo.inTransaction(async (m) => {
+      const refId = await this.repo.openOfCentre(m, actor.facilityId, by, value);
+      const study = await this.repo.lockStudyLink(m, studyId);
       if (!refId || !study || study.referral_id) return;
       const row = await this.transitions.lock(m, refId);
       if (!row) return;
@@ -437,11 +313,7 @@ export class ReferralsService {
         return; // the referral's state does not take studies now: leave the study unlinked
       }
       // Filed under the referral's patient: the study page and the patient's page find it there.
-      await m.query('UPDATE study SET referral_id = $1, patient_id = $2 WHERE id = $3', [
-        refId,
-        row.snapshot.patientId,
-        studyId,
-      ]);
+      await this.repo.linkStudy(m, studyId, refId, row.snapshot.patientId);
       if (override)
         await this.patientCheck.recordOverride(
           m,
@@ -483,14 +355,8 @@ export class ReferralsService {
   async claimNext(actor: Actor) {
     const service = serviceOfSpecialty(actor.specialty);
     if (!service) throw new AppError('FORBIDDEN', 'Your role may not do this.');
-    const claimed = await this.ds.transaction(async (m) => {
-      const [candidate] = await m.query<{ id: string; state: string }[]>(
-        `SELECT id, state FROM referral
-          WHERE service = $1 AND direction = 'up' AND (state = 'submitted' OR (state = 'offered' AND offered_to = $2))
-          ORDER BY (state = 'offered') DESC, priority_rank, submitted_at, id
-          LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [service, actor.id],
-      );
+    const claimed = await this.repo.inTransaction(async (m) => {
+      const candidate = await this.repo.claimCandidate(m, service, actor.id);
       if (!candidate) return undefined;
       const row = (await this.transitions.lock(m, candidate.id))!;
       await this.transitions.apply(m, row, { type: candidate.state === 'offered' ? 'accept' : 'claim' }, actor);
@@ -504,12 +370,7 @@ export class ReferralsService {
 
   async messages(actor: Actor, id: string) {
     const scope = await this.readable(actor, id, 'referral.messages.read');
-    const rows = await this.ds.query(
-      `SELECT m.id, m.kind, m.body, m.created_at AS "createdAt", m.author_id AS "authorId", m.author_role AS "authorRole",
-              u.display_name_zh AS "authorNameZh", u.display_name_en AS "authorNameEn"
-         FROM message m JOIN app_user u ON u.id = m.author_id WHERE m.referral_id = $1 ORDER BY m.created_at, m.id`,
-      [id],
-    );
+    const rows = await this.repo.messages(id);
     await this.audit.record({
       action: 'referral.messages.read',
       resourceType: 'referral',
@@ -521,7 +382,7 @@ export class ReferralsService {
   }
 
   async postMessage(actor: Actor, id: string, body: string) {
-    const message = await this.ds.transaction(async (m) => {
+    const message = await this.repo.inTransaction(async (m) => {
       const row = await this.transitions.lock(m, id);
       if (!row) throw notFound('Referral');
       const s = row.snapshot;
@@ -531,7 +392,7 @@ export class ReferralsService {
       const party = actor.role === 'community_doctor' || actor.role === 'coordinator' || s.assigneeId === actor.id;
       if (!party)
         throw new AppError('FORBIDDEN', 'Only the doctors of this referral and the coordinators post messages here.');
-      if (['draft', 'closed', 'cancelled'].includes(s.state))
+      if (!inStateGroup('openForMessages', s.state))
         throw new AppError('STALE_STATE', 'Messages can be posted only while the referral is open.', {
           state: s.state,
         });
@@ -542,23 +403,20 @@ export class ReferralsService {
   }
 
   private async insertMessage(
-    m: EntityManager,
+    m: Tx,
     actor: Actor,
     row: ReferralRow,
     body: string,
     kind: 'message' | 'question' | 'answer',
   ) {
-    const [msg] = await m.query<{ id: string; created_at: Date }[]>(
-      'INSERT INTO message (referral_id, author_id, author_role, kind, body) VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at',
-      [row.id, actor.id, actor.role, kind, body],
-    );
+    const msg = await this.repo.insertMessage(m, row.id, actor, kind, body);
     const s = row.snapshot;
     const to = [
       rooms.referral(row.id),
       rooms.facility(s.originFacilityId),
       ...(s.assigneeId ? [rooms.user(s.assigneeId)] : []),
     ];
-    await this.transitions.writeOutbox(m, 'message.posted', to, { referralId: row.id, messageId: msg!.id, kind });
+    await this.transitions.writeOutbox(m, 'message.posted', to, { referralId: row.id, messageId: msg.id, kind });
     await this.audit.record(
       {
         action: 'referral.message.post',
@@ -566,11 +424,11 @@ export class ReferralsService {
         resourceId: row.id,
         patientId: s.patientId,
         outcome: 'success',
-        details: { messageId: msg!.id, kind },
+        details: { messageId: msg.id, kind },
       },
       m,
     );
-    return { id: msg!.id, kind, body, createdAt: msg!.created_at, authorId: actor.id, authorRole: actor.role };
+    return { id: msg.id, kind, body, createdAt: msg.created_at, authorId: actor.id, authorRole: actor.role };
   }
 
   /**
@@ -579,10 +437,7 @@ export class ReferralsService {
    * every other refused read of patient data.
    */
   async readable(actor: Actor, id: string, readAction?: string): Promise<ScopeRow> {
-    const [r] = await this.ds.query<ScopeRow[]>(
-      'SELECT id, direction, state, service, origin_facility_id, destination_facility_id, patient_id, assignee_id FROM referral WHERE id = $1',
-      [id],
-    );
+    const r = await this.repo.scopeRow(id);
     if (!r || !canRead(actor, r)) {
       if (readAction)
         await this.audit.record({ action: readAction, resourceType: 'referral', resourceId: id, outcome: 'not_found' });
@@ -596,9 +451,9 @@ export class ReferralsService {
     actor: Actor,
     id: string,
     expectedVersion: number | undefined,
-    work: (m: EntityManager, row: ReferralRow) => Promise<Service | undefined>,
+    work: (m: Tx, row: ReferralRow) => Promise<Service | undefined>,
   ): Promise<void> {
-    const routeService = await this.ds.transaction(async (m) => {
+    const routeService = await this.repo.inTransaction(async (m) => {
       const row = await this.transitions.lock(m, id);
       if (!row) throw notFound('Referral');
       const s = row.snapshot;
@@ -629,10 +484,7 @@ export class ReferralsService {
       case 'change_priority':
         return { type: 'change_priority', priority: need(dto.priority, 'priority') };
       case 'reassign': {
-        const [u] = await this.ds.query<{ id: string; specialty: 'radiology' | 'cardiology' | null; role: string }[]>(
-          'SELECT id, specialty, role FROM app_user WHERE id = $1 AND active',
-          [need(dto.specialistId, 'specialistId')],
-        );
+        const u = await this.repo.activeUser(need(dto.specialistId, 'specialistId'));
         if (!u || u.role !== 'specialist' || !u.specialty)
           throw new AppError('VALIDATION_FAILED', 'specialistId is not an active specialist.', {
             fields: ['specialistId'],

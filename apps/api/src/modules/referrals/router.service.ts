@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { SERVICES, type Service } from '@zhiyin/workflow';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { LOGGER } from '#src/common/logging/logger.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
+import { ReferralRepository } from './referral.repository.js';
 import { TransitionService } from './transition.service.js';
 
 const ONLINE_WINDOW_SECONDS = 45;
@@ -21,7 +20,7 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
   private readonly again = new Set<Service>();
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: ReferralRepository,
     private readonly transitions: TransitionService,
     private readonly outbox: OutboxService,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -70,57 +69,27 @@ export class RouterService implements OnModuleInit, OnModuleDestroy {
   // bounded how fast a pool's queue drained. Each reader is taken once: an offer made here is seen by the next
   // reader query of the same transaction (its reader now holds an open offer).
   private offerWaiting(service: Service): Promise<number> {
-    return this.ds.transaction(async (m) => {
-      const [{ locked }] = await m.query<[{ locked: boolean }]>(
-        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
-        [`route:${service}`],
-      );
-      if (!locked) return 0;
+    return this.repo.inTransaction(async (m) => {
+      if (!(await this.repo.tryRoutingLock(m, service))) return 0;
       // Look without locking: a claim must never find the queue held by the router's search.
-      const waiting = await m.query<{ id: string; declined: string[]; stat: boolean }[]>(
-        `SELECT id, ARRAY(SELECT jsonb_array_elements_text(snapshot->'declinedBy')) AS declined, priority = 'STAT' AS stat
-           FROM referral WHERE service = $1 AND direction = 'up' AND state = 'submitted'
-          ORDER BY priority_rank, submitted_at, id LIMIT 20`,
-        [service],
-      );
+      const waiting = await this.repo.waiting(m, service);
       const now = this.transitions.now();
       let offered = 0;
       for (const { id, declined, stat } of waiting) {
         // Whoever let the last offer of this referral lapse goes to the back of the line.
-        const [lapsed] = await m.query<{ specialist: string | null }[]>(
-          `SELECT details->>'specialistId' AS specialist FROM referral_event
-            WHERE referral_id = $1 AND event = 'offer' ORDER BY id DESC LIMIT 1`,
-          [id],
-        );
-        const [reader] = await m.query<{ id: string; specialty: 'radiology' | 'cardiology' }[]>(
-          `SELECT u.id, u.specialty
-             FROM app_user u
-            WHERE u.role = 'specialist' AND u.active AND u.specialty = $1
-              AND (u.on_duty OR EXISTS (SELECT 1 FROM duty_shift d WHERE d.user_id = u.id AND $2 >= d.starts_at AND $2 < d.ends_at))
-              AND EXISTS (SELECT 1 FROM presence p WHERE p.user_id = u.id AND p.last_seen > now() - make_interval(secs => $3))
-              AND ($6 OR NOT (u.id::text = ANY($4::text[])))
-              AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.offered_to = u.id AND r.state = 'offered')
-            ORDER BY (u.id::text = ANY($4::text[])) ASC, (u.id::text = $5) ASC,
-                     (SELECT count(*) FROM referral r WHERE r.assignee_id = u.id AND r.state IN ('accepted', 'in_review', 'info_requested')),
-                     u.id
-            LIMIT 1`,
-          [
-            service === 'ECG' ? 'cardiology' : 'radiology',
-            now,
-            ONLINE_WINDOW_SECONDS,
-            declined,
-            lapsed?.specialist ?? '',
-            // STAT goes round until someone accepts: those who declined are asked again, after everyone else.
-            stat,
-          ],
-        );
+        const lapsed = await this.repo.lastOfferedTo(m, id);
+        const reader = await this.repo.freeReader(m, {
+          specialty: service === 'ECG' ? 'cardiology' : 'radiology',
+          now,
+          onlineSeconds: ONLINE_WINDOW_SECONDS,
+          declined,
+          lapsed: lapsed ?? '',
+          // STAT goes round until someone accepts: those who declined are asked again, after everyone else.
+          askDeclinedAgain: stat,
+        });
         if (!reader) continue;
         // Only now take the row, and only if nobody (a claim) holds it; its state is checked again by the rules.
-        const [locked] = await m.query<{ id: string }[]>(
-          `SELECT id FROM referral WHERE id = $1 AND state = 'submitted' FOR UPDATE SKIP LOCKED`,
-          [id],
-        );
-        if (!locked) continue;
+        if (!(await this.repo.lockIfWaiting(m, id))) continue;
         const row = await this.transitions.lock(m, id);
         if (!row) continue;
         await this.transitions.apply(

@@ -1,12 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { timerEvent, type TimerKind } from '@zhiyin/workflow';
+import { timerEvent } from '@zhiyin/workflow';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { AppError } from '#src/common/errors.js';
 import { LOGGER } from '#src/common/logging/logger.js';
 import { requestContext } from '#src/common/request-context.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
+import { ReferralRepository } from './referral.repository.js';
 import { RouterService } from './router.service.js';
 import { TransitionService } from './transition.service.js';
 
@@ -21,7 +20,7 @@ export class TimersService implements OnModuleInit, OnModuleDestroy {
   private running: Promise<number> | undefined;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: ReferralRepository,
     private readonly transitions: TransitionService,
     private readonly router: RouterService,
     private readonly outbox: OutboxService,
@@ -52,13 +51,9 @@ export class TimersService implements OnModuleInit, OnModuleDestroy {
   private async fireDue(): Promise<number> {
     let fired = 0;
     for (let i = 0; i < 1000; i++) {
-      const done = await this.ds.transaction(async (m) => {
-        const [job] = await m.query<{ id: string; kind: TimerKind; referral_id: string; due_at: Date }[]>(
-          `SELECT id, kind, referral_id, due_at FROM scheduled_job WHERE due_at <= $1 ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-          [this.transitions.now()],
-        );
+      const done = await this.repo.inTransaction(async (m) => {
+        const job = await this.repo.takeDueTimer(m, this.transitions.now());
         if (!job) return undefined;
-        await m.query('DELETE FROM scheduled_job WHERE id = $1', [job.id]);
         const row = await this.transitions.lock(m, job.referral_id);
         if (!row) return { service: undefined };
         try {

@@ -2,13 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { OutboxEventName } from '@zhiyin/contracts';
 import {
   decide,
-  PRIORITIES,
   type Actor as RulesActor,
   type Effect,
   type ReferralEvent,
   type ReferralSnapshot,
 } from '@zhiyin/workflow';
-import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '#src/common/clock.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
@@ -16,16 +14,13 @@ import { OutboxService, type OutboxMessage } from '#src/modules/realtime/outbox.
 import { rooms } from '#src/modules/realtime/rooms.js';
 import type { TurnaroundPolicySource } from '#src/modules/settings/turnaround-policy.service.js';
 import { refusal } from './referral.errors.js';
+import { ReferralRepository, type ReferralRow, type Tx } from './referral.repository.js';
 
 export const TURNAROUND_POLICY = Symbol('TURNAROUND_POLICY');
 
-export interface ReferralRow {
-  id: string;
-  number: string;
-  modality: string | null;
-  snapshot: ReferralSnapshot;
-  row_version: number;
-}
+// Kept here too: the clinical and imaging modules import the row type and the rank from this file.
+export type { ReferralRow } from './referral.repository.js';
+export { priorityRank } from './referral.repository.js';
 
 export interface Applied {
   next: ReferralSnapshot;
@@ -33,8 +28,6 @@ export interface Applied {
   /** the referral needs the router (submitted, declined, offer expired…) */
   route: boolean;
 }
-
-export const priorityRank = (p: ReferralSnapshot['priority']) => PRIORITIES.indexOf(p);
 
 export function rulesActor(actor: Actor | 'system'): RulesActor {
   if (actor === 'system') return { id: 'system', role: 'system', facilityId: null, specialty: null };
@@ -51,22 +44,19 @@ export class TransitionService {
     @Inject(TURNAROUND_POLICY) private readonly policy: TurnaroundPolicySource,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly repo: ReferralRepository,
   ) {}
 
   now(): Date {
     return this.clock.now();
   }
 
-  async lock(m: EntityManager, id: string): Promise<ReferralRow | undefined> {
-    const [row] = await m.query<ReferralRow[]>(
-      'SELECT id, number, modality, snapshot, row_version FROM referral WHERE id = $1 FOR UPDATE',
-      [id],
-    );
-    return row;
+  lock(m: Tx, id: string): Promise<ReferralRow | undefined> {
+    return this.repo.lock(m, id);
   }
 
   async apply(
-    m: EntityManager,
+    m: Tx,
     row: ReferralRow,
     event: ReferralEvent,
     actor: Actor | 'system',
@@ -86,34 +76,13 @@ export class TransitionService {
     for (const effect of effects) {
       switch (effect.type) {
         case 'history':
-          await m.query(
-            `INSERT INTO referral_event (referral_id, at, event, from_state, to_state, actor_id, actor_role, workflow_version, details)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-            [
-              effect.entry.referralId,
-              effect.entry.at,
-              effect.entry.event,
-              effect.entry.from,
-              effect.entry.to,
-              effect.entry.actorId,
-              effect.entry.actorRole,
-              effect.entry.workflowVersion,
-              JSON.stringify({ ...effect.entry.details, ...details }),
-            ],
-          );
+          await this.repo.insertHistory(m, effect.entry, { ...effect.entry.details, ...details });
           break;
         case 'start_timer':
-          await m.query(
-            `INSERT INTO scheduled_job (kind, referral_id, due_at) VALUES ($1, $2, $3)
-             ON CONFLICT (referral_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at`,
-            [effect.timer, effect.referralId, effect.dueAt],
-          );
+          await this.repo.startTimer(m, effect.referralId, effect.timer, effect.dueAt);
           break;
         case 'stop_timer':
-          await m.query('DELETE FROM scheduled_job WHERE referral_id = $1 AND kind = $2', [
-            effect.referralId,
-            effect.timer,
-          ]);
+          await this.repo.stopTimer(m, effect.referralId, effect.timer);
           break;
         case 'route':
           route = true;
@@ -196,73 +165,23 @@ export class TransitionService {
   }
 
   /** Writes the snapshot and the columns queries use. */
-  async save(m: EntityManager, id: string, s: ReferralSnapshot): Promise<void> {
-    await m.query(
-      `UPDATE referral SET state = $2, service = $3, priority = $4, priority_rank = $5, assignee_id = $6, offered_to = $7,
-              submitted_at = $8, snapshot = $9, row_version = row_version + 1, updated_at = $10
-        WHERE id = $1`,
-      [
-        id,
-        s.state,
-        s.service,
-        s.priority,
-        priorityRank(s.priority),
-        s.assigneeId,
-        s.offeredTo,
-        s.submittedAt,
-        JSON.stringify(s),
-        s.updatedAt,
-      ],
-    );
+  save(m: Tx, id: string, s: ReferralSnapshot): Promise<void> {
+    return this.repo.save(m, id, s);
   }
 
-  async insert(
-    m: EntityManager,
+  /** Inserts a new referral, numbered by today's date; returns its number. */
+  insert(
+    m: Tx,
     s: ReferralSnapshot,
     modality: string | null,
     clinicalQuestion: string | null,
     history: string | null,
   ): Promise<string> {
-    const [{ n }] = await m.query<[{ n: string }]>("SELECT nextval('referral_number_seq')::text AS n");
-    const d = this.clock.now();
-    // The referral number is also the DICOM Accession Number (SH, at most 16 characters).
-    const ymd = `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-    const number = `ZY${ymd}${n.padStart(5, '0')}`;
-    await m.query(
-      `INSERT INTO referral (id, number, direction, state, service, modality, priority, priority_rank, patient_id, origin_facility_id,
-                             destination_facility_id, created_by, assignee_id, offered_to, clinical_question, history,
-                             parent_referral_id, workflow_version, snapshot, submitted_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
-      [
-        s.id,
-        number,
-        s.direction,
-        s.state,
-        s.service,
-        modality,
-        s.priority,
-        priorityRank(s.priority),
-        s.patientId,
-        s.originFacilityId,
-        s.destinationFacilityId,
-        s.createdBy === 'system' ? null : s.createdBy,
-        s.assigneeId,
-        s.offeredTo,
-        clinicalQuestion,
-        history,
-        s.parentReferralId,
-        s.workflowVersion,
-        JSON.stringify(s),
-        s.submittedAt,
-        s.createdAt,
-        s.updatedAt,
-      ],
-    );
-    return number;
+    return this.repo.insert(m, s, this.clock.now(), modality, clinicalQuestion, history);
   }
 
   async writeOutbox(
-    m: EntityManager,
+    m: Tx,
     event: OutboxEventName,
     roomList: string[],
     payload: Record<string, unknown>,

@@ -1,4 +1,4 @@
-import { PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS } from '@zhiyin/workflow';
+import { inStateGroup, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS } from '@zhiyin/workflow';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
@@ -28,7 +28,7 @@ interface Props {
 
 /** The turnaround limit a referral is running against: acceptance first, then the report. */
 function limitOf(q: QueueItem): { dueAt: string | null; kind: 'accept' | 'report' | 'missed' | 'none' } {
-  const accepted = ['accepted', 'in_review', 'info_requested'].includes(q.state);
+  const accepted = inStateGroup('heldByReader', q.state);
   if (!accepted && q.timers.accept_deadline) return { dueAt: q.timers.accept_deadline, kind: 'accept' };
   if (q.timers.report_deadline) return { dueAt: q.timers.report_deadline, kind: 'report' };
   if (q.escalatedAt) return { dueAt: null, kind: 'missed' };

@@ -95,7 +95,7 @@ export function CriticalPolicySection() {
               </thead>
               <tbody>
                 {draft.findings[s].map((f, i) => (
-                  <tr key={i}>
+                  <tr key={i} data-testid="critical-policy-finding" data-code={f.code}>
                     <td>
                       <input
                         aria-label={t('critical.code')}
@@ -139,6 +139,7 @@ export function CriticalPolicySection() {
               type="button"
               className="secondary"
               onClick={() => setFindings(s, [...draft.findings[s], { code: '', label: { 'zh-CN': '', en: '' } }])}
+              data-testid={`critical-add-${s}`}
             >
               {t('critical.addFinding')}
             </button>

@@ -1,3 +1,4 @@
+import { inStateGroup } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
@@ -8,8 +9,6 @@ import { fireEvent, getMessages, postMessage, type Message } from './api';
 import { RefusalMessage } from './refusal';
 import type { LiveReferral } from './useLiveReferral';
 import './referrals.css';
-
-const CLOSED_STATES = new Set(['draft', 'closed', 'cancelled']);
 
 /**
  * The conversation between the community doctor and the specialist (and the coordinators) about one
@@ -51,7 +50,7 @@ export function MessageThread({ referral, canPost = true }: { referral: LiveRefe
   const available = referral.data?.availableEvents ?? [];
   const answering = available.includes('answer_info');
   const canAsk = available.includes('request_info');
-  const open = referral.data ? !CLOSED_STATES.has(referral.data.state) : false;
+  const open = referral.data ? inStateGroup('openForMessages', referral.data.state) : false;
   const openQuestion = answering ? [...items].reverse().find((m) => m.kind === 'question') : undefined;
   const mode: 'answer' | 'question' | 'message' = answering ? 'answer' : canAsk && asQuestion ? 'question' : 'message';
 

@@ -5,6 +5,7 @@ import {
   DISPOSITION_LABELS,
   EVENT_LABELS,
   OUTCOME_LABELS,
+  inStateGroup,
   OUTCOMES,
   PRIORITIES,
   PRIORITY_LABELS,
@@ -59,8 +60,6 @@ const PAGE_EVENTS: ReferralEventType[] = [
   'refer_back_down',
   'cancel',
 ];
-
-const AWAITING_REPORT = ['submitted', 'offered', 'accepted', 'in_review', 'info_requested'];
 
 type SimpleConfirm = 'submit' | 'accept' | 'acknowledge' | 'return_to_queue' | 'refer_back_down';
 
@@ -255,7 +254,7 @@ function Header({ r }: { r: ReferralDetail }) {
                   })}
                 </span>
               ) : (
-                AWAITING_REPORT.includes(r.state) && (
+                inStateGroup('awaitingReport', r.state) && (
                   <span className="muted small" data-testid="waited" data-stopped="false">
                     {' '}
                     · {t('referrals.waitingFor', { d: duration(now - Date.parse(r.submitted_at)) })}

@@ -1,0 +1,15 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsUUID } from 'class-validator';
+import { IsTimestamp } from '#src/common/validation/decorators.js';
+
+/** The window of duty shifts to list: from a day ago to a week ahead when not given. */
+export class DutyShiftsQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() from?: string;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() to?: string;
+}
+
+export class DutyShiftDto {
+  @ApiProperty() @IsUUID() userId: string;
+  @ApiProperty() @IsTimestamp() startsAt: string;
+  @ApiProperty() @IsTimestamp() endsAt: string;
+}
