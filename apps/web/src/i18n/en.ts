@@ -232,7 +232,8 @@ export const en: Record<MessageKey, string> = {
   'viewer.sliceOf': 'Slice {n}/{total}',
   'viewer.label': 'Image, slice {n} of {total}',
   'viewer.roleDescription': 'image viewer',
-  'viewer.keys': 'Keys: ↑↓ or PageUp/PageDown change slice; W window, L length, A angle, E ellipse ROI, R rectangle ROI, P probe; 1–5 presets; 0 reset; C cine; M MPR; K mark key image; Esc cancel. Mouse: left button the chosen tool, wheel slices, middle pans, right zooms.',
+  'viewer.keys':
+    'Keys: ↑↓ or PageUp/PageDown change slice; W window, L length, A angle, E ellipse ROI, R rectangle ROI, P probe; 1–5 presets; 0 reset; C cine; M MPR; K mark key image; Esc cancel. Mouse: left button the chosen tool, wheel slices, middle pans, right zooms.',
   'viewer.noImages': 'This series has no images.',
   'viewer.loadFailed': 'The images could not be loaded: {reason}',
   'viewer.priors': 'Priors',

@@ -225,7 +225,8 @@ export const zhCN = {
   'viewer.sliceOf': '第 {n}/{total} 层',
   'viewer.label': '影像，第 {n}/{total} 层',
   'viewer.roleDescription': '影像查看器',
-  'viewer.keys': '键盘：↑↓ 或 PageUp/PageDown 翻层；W 调窗，L 长度，A 角度，E 椭圆 ROI，R 矩形 ROI，P 点测；1–5 预设窗；0 复位；C 电影播放；M MPR；K 标记关键图像；Esc 取消。鼠标：左键为所选工具，滚轮翻层，中键平移，右键缩放。',
+  'viewer.keys':
+    '键盘：↑↓ 或 PageUp/PageDown 翻层；W 调窗，L 长度，A 角度，E 椭圆 ROI，R 矩形 ROI，P 点测；1–5 预设窗；0 复位；C 电影播放；M MPR；K 标记关键图像；Esc 取消。鼠标：左键为所选工具，滚轮翻层，中键平移，右键缩放。',
   'viewer.noImages': '这个序列没有图像。',
   'viewer.loadFailed': '无法加载影像：{reason}',
   'viewer.priors': '既往检查 Priors',

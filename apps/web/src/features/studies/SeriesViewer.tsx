@@ -2,13 +2,15 @@ import { lazy, Suspense } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
-import type { KeyImageMark, ViewportRef } from '../viewer/ClinicalViewer';
+import type { KeyImageMark, ViewportRef } from '../../shared/viewer/ClinicalViewer';
 import { OriginalFileLink } from './OriginalFileLink';
 import { listOriginals } from './originals';
 import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
-const ClinicalViewer = lazy(() => import('../viewer/ClinicalViewer').then((m) => ({ default: m.ClinicalViewer })));
+const ClinicalViewer = lazy(() =>
+  import('../../shared/viewer/ClinicalViewer').then((m) => ({ default: m.ClinicalViewer })),
+);
 const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
 const DocumentViewer = lazy(() => import('./DocumentViewer').then((m) => ({ default: m.DocumentViewer })));
 

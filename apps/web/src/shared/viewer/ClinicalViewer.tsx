@@ -1,20 +1,21 @@
 import {
-  cache,
   Enums,
   eventTarget,
   imageLoader,
+  metaData,
   RenderingEngine,
+  utilities as coreUtils,
   type StackViewport,
   type Types as CoreTypes,
 } from '@cornerstonejs/core';
 import { Enums as ToolEnums, ToolGroupManager, utilities as toolUtils } from '@cornerstonejs/tools';
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { first, numberOf } from '../studies/qido';
+import { first, numberOf } from '../dicomweb/qido';
 import { initCornerstone, serverDecoded } from './cornerstone';
 import { measurementsOn, type Measurement, type MeasurementKind } from './measurements';
 import { MprView } from './MprView';
-import { ageOf, dateOf, markersFromImage, patientNameOf, sliceFacts, WL_PRESETS, type PresetKey } from './overlay';
+import { ageOf, dateOf, markersFromImage, patientNameOf, sliceFacts, WL_PRESETS } from './overlay';
 import { loadSeries, type LoadedSeries } from './seriesImages';
 
 export interface KeyImageMark {
@@ -79,10 +80,11 @@ export function ClinicalViewer({
   const [playing, setPlaying] = useState(false);
   const [mpr, setMpr] = useState(false);
   const [fellBack, setFellBack] = useState(false);
+  const [loaded, setLoaded] = useState(false);
 
   const viewport = useCallback((): StackViewport | undefined => {
     const e = engine.current;
-    return e ? (e.getViewport(names.current.viewport) as StackViewport | undefined) : undefined;
+    return e?.getViewport<StackViewport>(names.current.viewport);
   }, []);
 
   // Load the series and show it in a stack viewport.
@@ -116,10 +118,12 @@ export function ClinicalViewer({
       for (const name of [...TOOLS.map((x) => x.tool), 'StackScroll']) group.addTool(name);
       group.addViewport(names.current.viewport, names.current.engine);
       applyTool(group, 'WindowLevel');
-      const vp = re.getViewport(names.current.viewport) as StackViewport;
+      const vp = re.getViewport<StackViewport>(names.current.viewport);
       const imageIds = loaded.images.map((i) => i.imageId);
       el.addEventListener(Enums.Events.IMAGE_RENDERED, () => {
         if (!el.hasAttribute('data-first-image')) el.setAttribute('data-first-image', performance.now().toFixed(1));
+        setLoaded(true);
+        exposeImageRect(el, re.getViewport<StackViewport>(names.current.viewport));
       });
       await vp.setStack(imageIds, 0);
       vp.setProperties({ interpolationType: Enums.InterpolationType.LINEAR });
@@ -148,11 +152,11 @@ export function ClinicalViewer({
       engine.current?.destroy();
       engine.current = null;
       setSeries(undefined);
+      setLoaded(false);
       setPlaying(false);
       setMpr(false);
     };
     // onViewport is a notification, not an input of the load
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [studyUid, seriesUid, t]);
 
   // Follow the viewport: slice, window/level, zoom; and the measurements drawn on it.
@@ -229,6 +233,16 @@ export function ClinicalViewer({
     vp.render();
   }, [viewport]);
 
+  const zoomBy = useCallback(
+    (k: number) => {
+      const vp = viewport() as unknown as { getZoom: () => number; setZoom: (z: number) => void; render: () => void };
+      if (!vp) return;
+      vp.setZoom(vp.getZoom() * k);
+      vp.render();
+    },
+    [viewport],
+  );
+
   const toggleCine = useCallback(() => {
     const el = element.current;
     if (!el || !series || series.images.length < 2) return;
@@ -275,6 +289,8 @@ export function ClinicalViewer({
       if (mpr) setMpr(false);
       else choose('WindowLevel');
     } else if (k === '0') reset();
+    else if (k === '+' || k === '=') zoomBy(1.25);
+    else if (k === '-') zoomBy(0.8);
     else handled = false;
     if (handled) {
       e.preventDefault();
@@ -285,7 +301,8 @@ export function ClinicalViewer({
   const ds = current?.instance ?? series?.first;
   const markers = ds ? markersFromImage(ds) : undefined;
   const facts = ds ? sliceFacts(ds) : {};
-  const isKey = current && keyImages?.some((k) => k.sopInstanceUid === current.sopInstanceUid && k.frame === current.frame);
+  const isKey =
+    current && keyImages?.some((k) => k.sopInstanceUid === current.sopInstanceUid && k.frame === current.frame);
   const count = series?.images.length ?? 0;
   const calibration = series?.calibration ?? 'none';
 
@@ -315,7 +332,7 @@ export function ClinicalViewer({
               data-preset={p.key}
               title={`${p.width}/${p.center}`}
             >
-              {t(`viewer.preset.${p.key as PresetKey}`)}
+              {t(`viewer.preset.${p.key}`)}
               <kbd>{i + 1}</kbd>
             </button>
           ))}
@@ -356,6 +373,7 @@ export function ClinicalViewer({
           data-ww={voi ? Math.round(voi.ww) : undefined}
           data-zoom={zoom.toFixed(2)}
           data-playing={playing}
+          data-loaded={loaded}
           data-fps={series?.fps}
           hidden={mpr}
         >
@@ -392,7 +410,9 @@ export function ClinicalViewer({
               <div className="overlay bl" data-testid="overlay-calibration" data-calibration={calibration}>
                 {calibration === 'none'
                   ? t('viewer.uncalibrated')
-                  : t('viewer.calibrated', { source: calibration === 'PixelSpacing' ? 'Pixel Spacing' : 'Imager Pixel Spacing' })}
+                  : t('viewer.calibrated', {
+                      source: calibration === 'PixelSpacing' ? 'Pixel Spacing' : 'Imager Pixel Spacing',
+                    })}
                 {playing && <div data-testid="overlay-fps">{t('viewer.fps', { fps: series?.fps ?? 0 })}</div>}
                 {fellBack && <div>{t('viewer.serverDecoded')}</div>}
               </div>
@@ -470,6 +490,23 @@ export function ClinicalViewer({
   );
 }
 
+/**
+ * Where the image lies on the canvas (CSS px, top-left and bottom-right corners of the pixel grid),
+ * for tests and benchmarks that point at image pixels.
+ */
+function exposeImageRect(el: HTMLDivElement, vp: StackViewport | undefined) {
+  const imageId = vp?.getCurrentImageId();
+  if (!vp || !imageId) return;
+  const plane = metaData.get('imagePlaneModule', imageId) as { columns?: number; rows?: number } | undefined;
+  if (!plane?.columns || !plane.rows) return;
+  const wa = coreUtils.imageToWorldCoords(imageId, [0, 0]);
+  const wb = coreUtils.imageToWorldCoords(imageId, [plane.columns, plane.rows]);
+  if (!wa || !wb) return;
+  const a = vp.worldToCanvas(wa);
+  const b = vp.worldToCanvas(wb);
+  el.setAttribute('data-image-rect', [a[0], a[1], b[0], b[1]].map((v) => v.toFixed(2)).join(','));
+}
+
 /** The chosen tool on the primary button; pan (middle), zoom (right), stack scroll (wheel) always. */
 function applyTool(group: NonNullable<ReturnType<typeof ToolGroupManager.getToolGroup>>, active: Tool) {
   const { MouseBindings } = ToolEnums;
@@ -479,12 +516,8 @@ function applyTool(group: NonNullable<ReturnType<typeof ToolGroupManager.getTool
     if (MEASURE_TOOLS.includes(x.tool)) group.setToolPassive(x.tool);
     else group.setToolDisabled(x.tool);
   }
-  const bindings = [{ mouseButton: MouseBindings.Primary }];
-  if (active !== 'Pan') bindings.length = 1;
-  group.setToolActive(active, { bindings });
+  group.setToolActive(active, { bindings: [{ mouseButton: MouseBindings.Primary }] });
   if (active !== 'Pan') group.setToolActive('Pan', { bindings: [{ mouseButton: MouseBindings.Auxiliary }] });
   if (active !== 'Zoom') group.setToolActive('Zoom', { bindings: [{ mouseButton: MouseBindings.Secondary }] });
   group.setToolActive('StackScroll', { bindings: [{ mouseButton: MouseBindings.Wheel }] });
 }
-
-export { cache };

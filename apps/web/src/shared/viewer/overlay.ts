@@ -1,4 +1,4 @@
-import { first, numberOf, numbersOf, type DicomJson } from '../studies/qido';
+import { first, numberOf, numbersOf, type DicomJson } from '../dicomweb/qido';
 
 export type Vec3 = [number, number, number];
 

@@ -46,12 +46,9 @@ async function loadDecodedByServer(imageId: string, options: Record<string, unkn
   const type = res.headers.get('content-type') ?? '';
   const body = new Uint8Array(await res.arrayBuffer());
   const pixels = type.startsWith('multipart/') ? firstPart(body, type) : body;
-  // The server converts colour to RGB when it decodes; tell the loader so it does not convert again.
-  const image = (await createImage(imageId, pixels, EXPLICIT_LITTLE, {
-    ...options,
-    preScale: { enabled: true },
-  } as never)) as unknown as CoreTypes.IImage;
-  return image;
+  // Native pixels: the loader applies the rescale and photometric interpretation as for any native frame.
+  const image = await createImage(imageId, pixels, EXPLICIT_LITTLE, { ...options, preScale: { enabled: true } });
+  return image as unknown as CoreTypes.IImage;
 }
 
 /** The body of the first part of a multipart/related answer. */
@@ -82,7 +79,7 @@ export const serverDecoded = new Set<string>();
  * and a fallback to the server's decoded pixels.
  */
 export function initCornerstone(): Promise<void> {
-  ready ??= (async () => {
+  ready ??= Promise.resolve().then(() => {
     coreInit();
     if (!hasWebGl()) setUseCPURendering(true);
     toolsInit();
@@ -101,7 +98,7 @@ export function initCornerstone(): Promise<void> {
     dicomImageLoader.init({
       maxWebWorkers: Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))),
       beforeSend: () => authHeaders(),
-      decodeConfig: { wasmBasePath: CODEC_BASE } as never,
+      decodeConfig: { wasmBasePath: CODEC_BASE },
     });
     const original = wadors.loadImage as unknown as (
       id: string,
@@ -113,8 +110,8 @@ export function initCornerstone(): Promise<void> {
         serverDecoded.add(imageId);
         return image;
       }),
-    })) as never);
-  })();
+    })));
+  });
   return ready;
 }
 

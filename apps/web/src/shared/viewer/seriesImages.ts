@@ -1,5 +1,5 @@
 import { wadors } from '@cornerstonejs/dicom-image-loader';
-import { first, numberOf, numbersOf, seriesMetadata, type DicomJson } from '../studies/qido';
+import { first, numberOf, numbersOf, seriesMetadata, type DicomJson } from '../dicomweb/qido';
 
 export interface SeriesImage {
   imageId: string;

@@ -27,6 +27,10 @@ export function MprView({ series, onClose }: { series: LoadedSeries; onClose: ()
     const groupId = `zy-mpr-tools-${n}`;
     const volumeId = `cornerstoneStreamingImageVolume:zy-${series.seriesInstanceUid}`;
     let disposed = false;
+    // Scrolling a plane never scrolls the page.
+    const stop = (e: WheelEvent) => e.preventDefault();
+    const panes = refs.current.filter((x): x is HTMLDivElement => Boolean(x));
+    for (const p of panes) p.addEventListener('wheel', stop, { passive: false });
     const engine = new RenderingEngine(engineId);
     (async () => {
       engine.setViewports(
@@ -61,6 +65,7 @@ export function MprView({ series, onClose }: { series: LoadedSeries; onClose: ()
     });
     return () => {
       disposed = true;
+      for (const p of panes) p.removeEventListener('wheel', stop);
       ToolGroupManager.destroyToolGroup(groupId);
       engine.destroy();
     };
@@ -77,7 +82,6 @@ export function MprView({ series, onClose }: { series: LoadedSeries; onClose: ()
             className="cs-viewport"
             data-testid={`mpr-${p.key}`}
             onContextMenu={(e) => e.preventDefault()}
-            onWheel={(e) => e.stopPropagation()}
           />
           <div className="overlay tl" data-testid={`mpr-label-${p.key}`}>
             {t(`viewer.plane.${p.key}`)}

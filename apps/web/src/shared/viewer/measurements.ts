@@ -21,6 +21,7 @@ export const TOOL_KINDS: Record<string, MeasurementKind> = {
   Probe: 'probe',
 };
 
+const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
 const fmt = (v: unknown, digits = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
 
 type Stats = Record<string, unknown>;
@@ -29,17 +30,18 @@ type Stats = Record<string, unknown>;
 export function describe(kind: MeasurementKind, s: Stats): { value: string; number: number } {
   switch (kind) {
     case 'length':
-      return { value: `${fmt(s.length, 2)} ${String(s.unit ?? 'mm')}`, number: Number(s.length) };
+      return { value: `${fmt(s.length, 2)} ${text(s.unit, 'mm')}`, number: Number(s.length) };
     case 'angle':
       return { value: `${fmt(s.angle)}°`, number: Number(s.angle) };
     case 'probe': {
-      const v = Array.isArray(s.value) ? s.value[0] : s.value;
-      return { value: `${fmt(v)} ${String(s.modalityUnit ?? '')}`.trim(), number: Number(v) };
+      const v: unknown = Array.isArray(s.value) ? (s.value as unknown[])[0] : s.value;
+      return { value: `${fmt(v)} ${text(s.modalityUnit, '')}`.trim(), number: Number(v) };
     }
-    default: {
-      const unit = String(s.modalityUnit ?? '');
+    case 'ellipse':
+    case 'rectangle': {
+      const unit = text(s.modalityUnit, '');
       return {
-        value: `mean ${fmt(s.mean)} ${unit}, SD ${fmt(s.stdDev)}, ${fmt(s.area, 2)} ${String(s.areaUnit ?? 'mm²')}`,
+        value: `mean ${fmt(s.mean)} ${unit}, SD ${fmt(s.stdDev)}, ${fmt(s.area, 2)} ${text(s.areaUnit, 'mm²')}`,
         number: Number(s.mean),
       };
     }
