@@ -58,5 +58,8 @@ export default defineConfig({
     sourcemap: true,
     target: 'es2022',
     chunkSizeWarningLimit: 400,
+    // Cornerstone3D's modules import each other in cycles (a class extends one defined later in a
+    // cycle); keeping each module's own execution order avoids "Class extends value undefined".
+    rolldownOptions: { output: { strictExecutionOrder: true } },
   },
 });

@@ -226,6 +226,10 @@ describe('clinical viewer (reading room)', () => {
     const ctx = await w.context();
     const page = await w.signIn(ctx, 'rad.li');
     await page.setViewportSize(viewport);
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.error(`console: ${m.text()}`);
+    });
     await page.goto(`/reading/${referral.id}`);
     await page.getByTestId('series-link').first().waitFor();
     return page;
@@ -234,7 +238,7 @@ describe('clinical viewer (reading room)', () => {
   /** Open the series of a study (the series list names each by modality and description). */
   const openSeries = async (page: Page, study: string) => {
     await page.locator(`[data-testid=series-link][data-study="${study}"]`).first().click();
-    await page.locator('[data-testid=image-viewport][data-first-image]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=image-viewport][data-first-image]').waitFor({ timeout: 30_000 });
     await page.locator('[data-testid=image-viewer][data-loaded=true]').waitFor();
   };
 
