@@ -39,6 +39,9 @@ function codecWasm(): Plugin {
 
 export default defineConfig({
   plugins: [react(), codecWasm()],
+  // vtk.js (Cornerstone3D's renderer) brings xmlbuilder2, whose classes extend Node's EventEmitter:
+  // the browser gets the \`events\` package rather than an empty stand-in.
+  resolve: { alias: { events: require.resolve('events/') } },
   server: {
     proxy: {
       '/api': { target: apiTarget, changeOrigin: false },
