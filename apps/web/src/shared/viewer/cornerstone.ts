@@ -104,13 +104,13 @@ export function initCornerstone(): Promise<void> {
       id: string,
       o?: Record<string, unknown>,
     ) => { promise: Promise<CoreTypes.IImage> };
-    imageLoader.registerImageLoader('wadors', ((imageId: string, options: Record<string, unknown> = {}) => ({
+    imageLoader.registerImageLoader('wadors', (imageId: string, options: Record<string, unknown> = {}) => ({
       promise: original(imageId, options).promise.catch(async () => {
         const image = await loadDecodedByServer(imageId, options);
         serverDecoded.add(imageId);
         return image;
       }),
-    })));
+    }));
   });
   return ready;
 }
