@@ -78,12 +78,15 @@ describe('priors: the patient’s earlier studies, for the readers of an open re
     destinationFacilityId: null,
     originHubId: o.hub ?? HUB,
   });
-  // A study another centre sent years ago, linked to no referral, filed under the same patient.
+  // A study another centre sent years ago, linked to no referral, filed under the same patient: of the kind the first
+  // referral's service reads (an ECG for an ECG referral, a CT for an imaging one).
   const prior = (...patientReferrals: ReturnType<typeof open>[]): StudyScopeFacts => ({
     facilityId: OTHER_CENTRE,
     referral: null,
     patientReferrals,
+    modalities: patientReferrals[0]?.service === 'ECG' ? ['ECG'] : ['CT'],
   });
+  const ofKind = (study: StudyScopeFacts, modalities: string[]): StudyScopeFacts => ({ ...study, modalities });
 
   it.each([
     [
@@ -119,6 +122,24 @@ describe('priors: the patient’s earlier studies, for the readers of an open re
       false,
     ],
     ['radiologist of another hub', reader('specialist', OTHER_HUB, 'radiology'), prior(open('IMAGING')), false],
+    [
+      'radiologist, the patient’s ECG is no imaging prior',
+      reader('specialist', HUB, 'radiology'),
+      ofKind(prior(open('IMAGING')), ['ECG']),
+      false,
+    ],
+    [
+      'cardiologist, the patient’s CT is no ECG prior',
+      reader('specialist', HUB, 'cardiology'),
+      ofKind(prior(open('ECG')), ['CT']),
+      false,
+    ],
+    [
+      'referring doctor, the CT beside an open ECG referral is no prior',
+      reader('community_doctor', CENTRE),
+      ofKind(prior(open('ECG')), ['CT']),
+      false,
+    ],
     ['a third centre’s doctor', reader('community_doctor', 'chc-3'), prior(open('ECG')), false],
     ['the patient has no referral', reader('coordinator', HUB), prior(), false],
     ['administrator', reader('admin', HUB), prior(open('ECG')), false],

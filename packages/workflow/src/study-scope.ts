@@ -137,6 +137,8 @@ export interface StudyScopeFacts {
   } | null;
   /** the referrals of the patient the study is filed under (none when it is filed under no patient) */
   readonly patientReferrals?: readonly PatientReferralFacts[];
+  /** the study's modalities (which service reads it, see {@link serviceOfStudy}) */
+  readonly modalities?: readonly string[];
 }
 
 /** A referral of the study's patient, as the priors rule looks at it. */
@@ -182,8 +184,25 @@ export function studyInScope(scope: StudyReadScope, study: StudyScopeFacts): boo
   }
 }
 
-/** Whether a study is a prior the reader sees: its patient has an open referral the reader reads (`reads`). */
+/**
+ * The service that reads a study: an ECG (waveform) study the ECG service, any other the imaging service. A prior is
+ * compared with the current study of the same service (the previous ECG beside the ECG, the earlier CT beside the CT):
+ * a radiologist reading a CT does not gain the patient's ECGs, nor a cardiologist the images.
+ */
+export function serviceOfStudy(modalities: readonly string[]): Service {
+  return modalities.includes(ECG_MODALITY) ? 'ECG' : 'IMAGING';
+}
+/** The modality that makes a study an ECG (the SQL twin in the API's imaging repository uses the same value). */
+export const ECG_MODALITY = 'ECG';
+
+/**
+ * Whether a study is a prior the reader sees: its patient has an open referral the reader reads (`reads`) of the
+ * service that reads this study.
+ */
 function isPriorFor(priors: PriorsScope, study: StudyScopeFacts, reads: (r: PatientReferralFacts) => boolean): boolean {
   if (study.referral && priors.hiddenStates.includes(study.referral.state)) return false;
-  return (study.patientReferrals ?? []).some((r) => priors.states.includes(r.state) && reads(r));
+  const service = serviceOfStudy(study.modalities ?? []);
+  return (study.patientReferrals ?? []).some(
+    (r) => priors.states.includes(r.state) && r.service === service && reads(r),
+  );
 }

@@ -156,10 +156,16 @@ describe('community desk → reading room → patient page', () => {
     await page.waitForFunction(
       () => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-loaded') === 'true',
     );
+    // The viewer shows a slice once it is decoded: wait for it to say so.
+    const slice = (n: string) =>
+      page.waitForFunction(
+        (n) => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-slice') === n,
+        n,
+      );
     await page.keyboard.press('End');
-    await expect(viewer.getAttribute('data-slice')).resolves.toBe('4');
+    await slice('4');
     await page.keyboard.press('Home');
-    await expect(viewer.getAttribute('data-slice')).resolves.toBe('1');
+    await slice('1');
 
     // Window/level with the mouse changes the picture; reset brings the file's window back.
     const wc = await viewer.getAttribute('data-wc');

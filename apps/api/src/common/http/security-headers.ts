@@ -11,9 +11,11 @@ type Directives = NonNullable<Exclude<HelmetOptions['contentSecurityPolicy'], bo
 // The web app: scripts and styles only from its own build (Vite emits no inline script or style;
 // React sets `style` props through the CSSOM, which CSP does not govern). Images may come from blob:
 // (study images fetched with the bearer token) and data: URLs; workers only from the app's origin.
+// 'wasm-unsafe-eval' (CSP Level 3) lets the viewer's image decoders — WebAssembly builds of libjpeg-turbo,
+// CharLS, OpenJPEG and OpenJPH from the app's own files — be compiled; it allows no eval() of script.
 const WEB_APP: Directives = {
   'default-src': ["'self'"],
-  'script-src': ["'self'"],
+  'script-src': ["'self'", "'wasm-unsafe-eval'"],
   'script-src-attr': ["'none'"],
   'style-src': ["'self'"],
   'img-src': ["'self'", 'data:', 'blob:'],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DicomJsonDataset } from '@zhiyin/dicom';
-import { assertNever, type PriorsScope, type StudyReadScope } from '@zhiyin/workflow';
+import { assertNever, ECG_MODALITY, type PriorsScope, type StudyReadScope } from '@zhiyin/workflow';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AnalysedPart, PixelInfo } from './analyse-part.js';
@@ -73,14 +73,17 @@ export function studyScopeFilter(scope: StudyReadScope, param: (value: unknown) 
 
 /**
  * The priors rule of packages/workflow (`PriorsScope`) in SQL: the study is filed under a patient who has a referral
- * in an open state that the reader reads (`reads`, over `pr` and its origin centre `po`), and is not itself linked to
- * a referral not sent yet.
+ * in an open state that the reader reads (`reads`, over `pr` and its origin centre `po`) of the service that reads
+ * the study (`serviceOfStudy`: ECG studies the ECG service, the others imaging), and is not itself linked to a
+ * referral not sent yet.
  */
 function priorFilter(priors: PriorsScope, reads: string, param: (value: unknown) => string, alias: string): string {
   return `(${alias}.patient_id IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM referral hr WHERE hr.id = ${alias}.referral_id AND hr.state = ANY(${param(priors.hiddenStates)}::text[]))
     AND EXISTS (SELECT 1 FROM referral pr JOIN facility po ON po.id = pr.origin_facility_id
-                 WHERE pr.patient_id = ${alias}.patient_id AND pr.state = ANY(${param(priors.states)}::text[]) AND ${reads}))`;
+                 WHERE pr.patient_id = ${alias}.patient_id AND pr.state = ANY(${param(priors.states)}::text[])
+                   AND pr.service = (CASE WHEN ${param(ECG_MODALITY)} = ANY(${alias}.modalities) THEN 'ECG' ELSE 'IMAGING' END)
+                   AND ${reads}))`;
 }
 
 /** A placeholder maker over a parameter list (`$1`, `$2`, …). */

@@ -178,6 +178,19 @@ function Workspace({ id }: { id: string }) {
                 { keys: 'A', label: 'reading.key.accept' },
                 { keys: 'D', label: 'reading.key.decline' },
                 { keys: '?', label: 'reading.key.help' },
+                // the viewer's own keys, when the image has the focus (V)
+                { keys: '↑ ↓ PgUp PgDn', label: 'reading.key.viewer.slice' },
+                { keys: 'W', label: 'reading.key.viewer.wl' },
+                { keys: 'L', label: 'reading.key.viewer.length' },
+                { keys: 'A', label: 'reading.key.viewer.angle' },
+                { keys: 'E', label: 'reading.key.viewer.ellipse' },
+                { keys: 'R', label: 'reading.key.viewer.rectangle' },
+                { keys: 'P', label: 'reading.key.viewer.probe' },
+                { keys: '1–5', label: 'reading.key.viewer.presets' },
+                { keys: 'C', label: 'reading.key.viewer.cine' },
+                { keys: 'M', label: 'reading.key.viewer.mpr' },
+                { keys: 'K', label: 'reading.key.viewer.keyImage' },
+                { keys: 'Esc', label: 'reading.key.viewer.escape' },
               ]}
             />
             <button
@@ -304,6 +317,7 @@ function Workspace({ id }: { id: string }) {
       <section className="card reading-viewer" aria-label={t('reading.study')} ref={viewerRef}>
         <StudyProvenance referral={r} />
         <StudyPane
+          referralId={id}
           studies={r.studies}
           confirmedValues={report.draft.measurements}
           confirmedLoading={!report.loaded}

@@ -60,7 +60,7 @@ export function ShortcutHelp({ items }: { items: ShortcutDoc[] }) {
           <h2>{t('reading.shortcuts')}</h2>
           <dl>
             {items.map((s) => (
-              <div key={s.keys}>
+              <div key={`${s.keys} ${s.label}`}>
                 <dt>
                   {s.keys.split(' ').map((k, i) => (
                     <kbd key={i}>{k}</kbd>

@@ -1,5 +1,5 @@
-import type { KeyImageRef, MarkKeyImageRequest } from '@zhiyin/contracts';
-import { useEffect, useState } from 'react';
+import type { KeyImageRef } from '@zhiyin/contracts';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
@@ -7,6 +7,13 @@ import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
 import { listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../studies/qido';
 import { SeriesLabel, SeriesViewer } from '../studies/SeriesViewer';
 import type { ReferralStudy } from '../referrals/api';
+import type { KeyImageMark } from '../../shared/viewer/ClinicalViewer';
+import { priorStudies } from './api';
+
+// Two studies side by side carry the whole viewer: its own chunk, loaded when a prior is chosen.
+const ComparisonView = lazy(() =>
+  import('../../shared/viewer/ComparisonView').then((m) => ({ default: m.ComparisonView })),
+);
 
 interface Series extends SeriesSummary {
   studyUid: string;
@@ -19,18 +26,24 @@ export function StudyPane({
   confirmedLoading,
   onConfirm,
   signed,
+  referralId,
+  onMarkKeyImage,
+  keyImages,
 }: {
   studies: ReferralStudy[];
+  /** the referral read: its patient's earlier studies are offered for comparison */
+  referralId?: string;
+  /** marks the shown frame (with its measurements) as a key image of the report (saved by the caller); absent when
+   * the report is fixed */
+  onMarkKeyImage?: (k: KeyImageMark) => unknown;
+  /** the key images already marked, starred in the viewer */
+  keyImages?: readonly KeyImageRef[];
   confirmedValues?: ConfirmedEcgValues | null;
   /** the report draft (and its confirmed ECG values) is still loading */
   confirmedLoading?: boolean;
   onConfirm?: (values: ConfirmedEcgValues) => void;
   /** the report is signed: its measurements are shown read-only */
   signed?: boolean;
-  /** marks the shown frame (with its measurements) as a key image of the report; absent when the report is fixed */
-  onMarkKeyImage?: (req: MarkKeyImageRequest) => Promise<unknown>;
-  /** the frames already marked as key images */
-  keyImages?: readonly KeyImageRef[];
 }) {
   const { t } = useI18n();
   const key = studies.map((s) => s.studyInstanceUid).join(',');
@@ -55,6 +68,29 @@ export function StudyPane({
   }, [list, selectedUid]);
   const selected = list.find((s) => s.seriesUid === selectedUid);
 
+  // Key images: the caller's when it keeps them, else marked for this session only.
+  const [localKeys, setLocalKeys] = useState<{ sopInstanceUid: string; frame: number }[]>([]);
+  const markKey = useCallback(
+    (k: KeyImageMark) => {
+      setLocalKeys((l) =>
+        l.some((x) => x.sopInstanceUid === k.sopInstanceUid && x.frame === k.frame)
+          ? l
+          : [...l, { sopInstanceUid: k.sopInstanceUid, frame: k.frame }],
+      );
+      onMarkKeyImage?.(k);
+    },
+    [onMarkKeyImage],
+  );
+  const keys = keyImages ?? localKeys;
+
+  // Priors: offered only when the server lists them (200); another study opens beside the current one.
+  const priors = useAsync(
+    (signal) => (referralId ? priorStudies(referralId, signal).catch(() => null) : Promise.resolve(null)),
+    [referralId],
+  );
+  const [prior, setPrior] = useState('');
+  const isImage = selected && !WAVEFORM_MODALITIES.has(selected.modality) && selected.modality !== 'DOC';
+
   // A lone ECG needs the whole width for its paper; images keep their series list.
   const showList = list.length > 1 || (list.length === 1 && !WAVEFORM_MODALITIES.has(list[0]!.modality));
 
@@ -75,6 +111,7 @@ export function StudyPane({
                   onClick={() => setSelectedUid(s.seriesUid)}
                   data-testid="series-link"
                   data-modality={s.modality}
+                  data-study={s.studyUid}
                 >
                   <SeriesLabel series={s} />
                 </button>
@@ -84,8 +121,40 @@ export function StudyPane({
         </nav>
       )}
       <div className="viewer-pane">
-        {selected && (
+        {priors.data && priors.data.length > 0 && isImage && (
+          <div className="prior-bar">
+            <label className="inline">
+              <span>{t('viewer.priors')}</span>
+              <select value={prior} onChange={(e) => setPrior(e.target.value)} data-testid="prior-picker">
+                <option value="">{t('viewer.priorNone')}</option>
+                {priors.data.map((p) => (
+                  <option key={p.studyInstanceUid} value={p.studyInstanceUid}>
+                    {[p.studyDate, (p.modalities ?? []).join('/'), p.description, p.centreName]
+                      .filter(Boolean)
+                      .join(' · ')}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+        )}
+        {selected && isImage && prior && (
+          <Suspense fallback={<p className="loading">{t('common.loading')}</p>}>
+            <ComparisonView
+              key={`${selected.seriesUid}-${prior}`}
+              studyUid={selected.studyUid}
+              seriesUid={selected.seriesUid}
+              modality={selected.modality}
+              otherStudyUid={prior}
+              onMarkKeyImage={markKey}
+              keyImages={keys}
+            />
+          </Suspense>
+        )}
+        {selected && !(isImage && prior) && (
           <SeriesViewer
+            onMarkKeyImage={markKey}
+            keyImages={keys}
             studyUid={selected.studyUid}
             series={selected}
             confirmedValues={confirmedValues}

@@ -1,5 +1,5 @@
 import type { Disposition, Service } from '@zhiyin/workflow';
-import { api, query } from '../../lib/api';
+import { api, authorizedFetch, query } from '../../lib/api';
 import type { Diagnosis, EcgReportMeasurements, ReferralDetail, ReferralSummary, ReportView } from '../referrals/api';
 
 // The REST calls only the reading room makes; the referral's own shapes and calls are in
@@ -71,4 +71,23 @@ export function facilities(signal?: AbortSignal) {
 
 export function reportPdfPath(id: string): string {
   return `/api/referrals/${encodeURIComponent(id)}/report/pdf`;
+}
+
+/** One of the patient's earlier studies in the network, as the priors endpoint lists them. */
+export interface PriorStudy {
+  studyInstanceUid: string;
+  studyDate?: string | null;
+  modalities?: string[];
+  description?: string | null;
+  centreName?: string | null;
+}
+
+/**
+ * The patient's earlier studies for a referral; null when the server does not answer 200 (an API
+ * without the endpoint, or no access), so the reading room shows no prior picker at all.
+ */
+export async function priorStudies(referralId: string, signal?: AbortSignal): Promise<PriorStudy[] | null> {
+  const res = await authorizedFetch(`/api/referrals/${encodeURIComponent(referralId)}/priors`, { signal });
+  if (res.status !== 200) return null;
+  return (await res.json()) as PriorStudy[];
 }

@@ -2,12 +2,15 @@ import { lazy, Suspense } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
+import type { KeyImageMark, ViewportRef } from '../../shared/viewer/ClinicalViewer';
 import { OriginalFileLink } from './OriginalFileLink';
 import { listOriginals } from './originals';
 import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
-const ImageViewer = lazy(() => import('../viewer/ImageViewer').then((m) => ({ default: m.ImageViewer })));
+const ClinicalViewer = lazy(() =>
+  import('../../shared/viewer/ClinicalViewer').then((m) => ({ default: m.ClinicalViewer })),
+);
 const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
 const DocumentViewer = lazy(() => import('./DocumentViewer').then((m) => ({ default: m.DocumentViewer })));
 
@@ -31,9 +34,15 @@ export function SeriesViewer({
   confirmedLoading,
   onConfirm,
   signed,
+  onMarkKeyImage,
+  keyImages,
+  onViewport,
 }: {
   studyUid: string;
   series: SeriesSummary | undefined;
+  onMarkKeyImage?: (k: KeyImageMark) => void;
+  keyImages?: readonly { sopInstanceUid: string; frame: number }[];
+  onViewport?: (ref: ViewportRef | null) => void;
   confirmedValues?: ConfirmedEcgValues | null;
   confirmedLoading?: boolean;
   onConfirm?: (values: ConfirmedEcgValues) => void;
@@ -66,7 +75,14 @@ export function SeriesViewer({
         <DocumentViewer key={sop.data} studyUid={studyUid} seriesUid={series.seriesUid} sopUid={sop.data} />
       )}
       {series && !isWaveform && !isDocument && (
-        <ImageViewer key={series.seriesUid} studyUid={studyUid} seriesUid={series.seriesUid} />
+        <ClinicalViewer
+          key={series.seriesUid}
+          studyUid={studyUid}
+          seriesUid={series.seriesUid}
+          onMarkKeyImage={onMarkKeyImage}
+          keyImages={keyImages}
+          onViewport={onViewport}
+        />
       )}
       {series && isWaveform && sop.data && (
         <EcgViewer

