@@ -188,6 +188,9 @@ export function studyInScope(scope: StudyReadScope, study: StudyScopeFacts): boo
  * The service that reads a study: an ECG (waveform) study the ECG service, any other the imaging service. A prior is
  * compared with the current study of the same service (the previous ECG beside the ECG, the earlier CT beside the CT):
  * a radiologist reading a CT does not gain the patient's ECGs, nor a cardiologist the images.
+ *
+ * @param modalities - the study's modalities (Modalities in Study)
+ * @returns the service whose readers compare it
  */
 export function serviceOfStudy(modalities: readonly string[]): Service {
   return modalities.includes(ECG_MODALITY) ? 'ECG' : 'IMAGING';

@@ -150,18 +150,18 @@ describe('community desk → reading room → patient page', () => {
     await w.shot(page, '08-reading-ct');
 
     // Keyboard: next slice, and back.
-    await viewer.focus();
-    await page.keyboard.press('ArrowDown');
-    await expect(viewer.getAttribute('data-slice')).resolves.toBe('2');
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-loaded') === 'true',
-    );
     // The viewer shows a slice once it is decoded: wait for it to say so.
     const slice = (n: string) =>
       page.waitForFunction(
         (n) => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-slice') === n,
         n,
       );
+    await viewer.focus();
+    await page.keyboard.press('ArrowDown');
+    await slice('2');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-loaded') === 'true',
+    );
     await page.keyboard.press('End');
     await slice('4');
     await page.keyboard.press('Home');

@@ -474,7 +474,7 @@ export function ClinicalViewer({
             aria-valuetext={t('viewer.sliceOf', { n: index + 1, total: count })}
           />
           {keyImages && series && (
-            <span className="key-strip" aria-label={t('viewer.keyImage')}>
+            <span className="key-strip" role="group" aria-label={t('viewer.keyImage')}>
               {series.images.map((img, i) =>
                 keyImages.some((k) => k.sopInstanceUid === img.sopInstanceUid && k.frame === img.frame) ? (
                   <button key={img.imageId} type="button" className="link" onClick={() => go(i)}>
