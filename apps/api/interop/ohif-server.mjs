@@ -152,6 +152,9 @@ export async function startOhifServer({ zhiyin, token, port = 0 }) {
   const config = Buffer.from(appConfig());
   const index = join(dir, 'index.html');
   const target = new URL(zhiyin);
+  // Idle connections are dropped after 1 s, well inside Zhiyin's keep-alive timeout (5 s), so that one is seldom
+  // reused as Zhiyin closes it.
+  const upstream = new http.Agent({ keepAlive: true, timeout: 1_000 });
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   const proxy = async (req, res) => {
@@ -167,18 +170,30 @@ export async function startOhifServer({ zhiyin, token, port = 0 }) {
     headers['x-forwarded-host'] = req.headers.host ?? '';
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
-    const up = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    up.on('error', (e) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`Zhiyin did not answer: ${e.message}`);
-    });
-    req.pipe(up);
+    const idempotent = req.method === 'GET' || req.method === 'HEAD';
+    /** @param {number} attempt */
+    const send = (attempt) => {
+      const up = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: upstream },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      up.on('error', (e) => {
+        // A kept-alive connection that Zhiyin closes for idleness just as a request goes out on it is reset
+        // (ECONNRESET before any answer): a reverse proxy sends a GET again on a fresh connection, once.
+        if (idempotent && attempt === 0 && !res.headersSent && /** @type {any} */ (e).code === 'ECONNRESET') {
+          send(1);
+          return;
+        }
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`Zhiyin did not answer: ${e.message}`);
+      });
+      if (idempotent) up.end();
+      else req.pipe(up);
+    };
+    send(0);
   };
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
@@ -230,6 +245,7 @@ export async function startOhifServer({ zhiyin, token, port = 0 }) {
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
+        upstream.destroy();
         server.close(() => resolve(undefined));
       }),
   };
