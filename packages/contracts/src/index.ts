@@ -518,3 +518,46 @@ export interface PriorStudyView {
   /** the referral it came with, when it came with one */
   readonly referralNumber: string | null;
 }
+
+// ——— DICOM devices and gateway accounts (the administrator's registers) ———
+
+/** A registered calling AE: a centre's modality (sends studies, takes the worklist) or a hub workstation. */
+export const AE_KINDS = ['modality', 'workstation'] as const;
+export type AeKind = (typeof AE_KINDS)[number];
+/** The character sets Zhiyin writes patient names in for a device (PS3.3 C.12.1.1.2): UTF-8 or GB18030. */
+export const AE_CHARACTER_SETS = ['ISO_IR 192', 'GB18030'] as const;
+export type AeCharacterSet = (typeof AE_CHARACTER_SETS)[number];
+/** PS3.5 AE title: 1 to 16 characters of the default repertoire, no backslash, not only spaces. */
+export const AE_TITLE_PATTERN = /^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/;
+
+/** A registered AE as the administrator sees it (`GET /api/dicom/aes`). */
+export interface DicomAeView {
+  id: string;
+  aeTitle: string;
+  facilityId: string;
+  kind: AeKind;
+  modality: string | null;
+  readingCentreId: string | null;
+  host: string | null;
+  /** a workstation that is a C-MOVE destination: the port at `host` */
+  port: number | null;
+  characterSet: AeCharacterSet;
+  active: boolean;
+  createdAt: string;
+}
+
+/** A community centre's gateway account (`GET /api/service-accounts`); it never carries its secret. */
+export interface ServiceAccountView {
+  id: string;
+  facilityId: string;
+  name: string;
+  kind: 'gateway';
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The answer to creating a gateway account: its credential, shown this once and stored only as a hash. */
+export interface NewServiceAccount extends ServiceAccountView {
+  credential: string;
+}

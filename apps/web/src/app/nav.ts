@@ -31,6 +31,7 @@ export const NAV: Record<Role, NavItem[]> = {
     { to: '/admin/users', label: 'nav.users' },
     { to: '/admin/rosters', label: 'nav.rosters' },
     { to: '/admin/policy', label: 'nav.policy' },
+    { to: '/admin/devices', label: 'nav.devices' },
     { to: '/admin/audit', label: 'nav.audit' },
     { to: '/figures', label: 'nav.figures' },
   ],

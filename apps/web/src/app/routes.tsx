@@ -29,6 +29,7 @@ const CriticalResultsPage = lazy(() => import('../features/critical/CriticalResu
 const UsersPage = lazy(() => import('../features/admin/UsersPage'));
 const RostersPage = lazy(() => import('../features/admin/RostersPage'));
 const PolicyPage = lazy(() => import('../features/admin/PolicyPage'));
+const DevicesPage = lazy(() => import('../features/admin/DevicesPage'));
 const AuditPage = lazy(() => import('../features/admin/AuditPage'));
 const SecondFactorPage = lazy(() => import('../features/auth/SecondFactorPage'));
 
@@ -185,6 +186,7 @@ export const router = createBrowserRouter([
           { path: 'users', element: <UsersPage /> },
           { path: 'rosters', element: <RostersPage /> },
           { path: 'policy', element: <PolicyPage /> },
+          { path: 'devices', element: <DevicesPage /> },
           { path: 'audit', element: <AuditPage /> },
         ],
       },

@@ -20,6 +20,7 @@ export const en: Record<MessageKey, string> = {
   'nav.users': 'Users',
   'nav.rosters': 'Duty rosters',
   'nav.policy': 'Turnaround limits',
+  'nav.devices': 'Devices & gateways',
   'nav.audit': 'Audit trail',
 
   'role.community_doctor': 'Community doctor',

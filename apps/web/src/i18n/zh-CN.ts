@@ -18,6 +18,7 @@ export const zhCN = {
   'nav.users': '用户',
   'nav.rosters': '值班表',
   'nav.policy': '时限规则',
+  'nav.devices': '设备与网关',
   'nav.audit': '审计日志',
 
   'role.community_doctor': '社区医生',

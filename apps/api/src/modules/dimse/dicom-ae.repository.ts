@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AeCharacterSet, AeKind, DicomAeView } from './dto.js';
+import type { AeCharacterSet, AeKind, DicomAeView } from '@zhiyin/contracts';
 
 /** A calling AE that may associate, with the centre whose scope it acts in. */
 export interface KnownAe extends DicomAeView {

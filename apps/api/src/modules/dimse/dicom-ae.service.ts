@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { DicomAeRepository } from './dicom-ae.repository.js';
-import type { CreateDicomAeDto, DicomAeView, UpdateDicomAeDto } from './dto.js';
+import type { DicomAeView } from '@zhiyin/contracts';
+import type { CreateDicomAeDto, UpdateDicomAeDto } from './dto.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 const invalid = (field: string, message: string, reason: string) =>

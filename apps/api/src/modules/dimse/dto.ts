@@ -13,20 +13,14 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-export const AE_KINDS = ['modality', 'workstation'] as const;
-export type AeKind = (typeof AE_KINDS)[number];
-export const AE_CHARACTER_SETS = ['ISO_IR 192', 'GB18030'] as const;
-export type AeCharacterSet = (typeof AE_CHARACTER_SETS)[number];
+import { AE_CHARACTER_SETS, AE_KINDS, AE_TITLE_PATTERN, type AeCharacterSet, type AeKind } from '@zhiyin/contracts';
 
-// PS3.5 AE: 1 to 16 characters of the default repertoire, no backslash; leading and trailing spaces are
-// not significant (stored trimmed).
-export const AE_TITLE = /^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/;
 const MODALITY = /^[A-Z0-9]{1,16}$/;
 
 export class CreateDicomAeDto {
   @ApiProperty({ example: 'HYJQ_DR1', description: 'the calling AE title the device is configured with' })
   @IsString()
-  @Matches(AE_TITLE, { message: 'aeTitle must be 1 to 16 printable ASCII characters without a backslash' })
+  @Matches(AE_TITLE_PATTERN, { message: 'aeTitle must be 1 to 16 printable ASCII characters without a backslash' })
   aeTitle: string;
 
   @ApiProperty({ description: 'the centre the device belongs to; it acts with that centre’s scope' })
@@ -92,20 +86,4 @@ export class UpdateDicomAeDto {
   @IsIn(AE_CHARACTER_SETS)
   characterSet?: AeCharacterSet;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
-}
-
-/** A registered AE as the administrator sees it. */
-export interface DicomAeView {
-  id: string;
-  aeTitle: string;
-  facilityId: string;
-  kind: AeKind;
-  modality: string | null;
-  readingCentreId: string | null;
-  host: string | null;
-  /** a workstation that is a C-MOVE destination: the port at `host` */
-  port: number | null;
-  characterSet: AeCharacterSet;
-  active: boolean;
-  createdAt: string;
 }

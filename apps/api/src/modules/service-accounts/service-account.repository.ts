@@ -1,16 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { ServiceAccountView } from '@zhiyin/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
-
-export interface ServiceAccountView {
-  id: string;
-  facilityId: string;
-  name: string;
-  kind: 'gateway';
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 export interface ServiceAccountSecret {
   id: string;

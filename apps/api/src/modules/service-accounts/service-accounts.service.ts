@@ -5,7 +5,8 @@ import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { hashToken, TokenService } from '#src/modules/auth/token.service.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
-import { ServiceAccountRepository, type ServiceAccountView } from './service-account.repository.js';
+import type { NewServiceAccount, ServiceAccountView } from '@zhiyin/contracts';
+import { ServiceAccountRepository } from './service-account.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // zsa.<account id>.<43 base64url characters: 256 random bits>
@@ -30,7 +31,7 @@ export class ServiceAccountsService {
   }
 
   /** A new gateway account of a community centre, with its credential (shown this once). */
-  async create(facilityId: string, name: string): Promise<ServiceAccountView & { credential: string }> {
+  async create(facilityId: string, name: string): Promise<NewServiceAccount> {
     const secret = randomBytes(32).toString('base64url');
     const created = await this.repo.transaction(async (m) => {
       const facility = await this.repo.facility(m, facilityId);

@@ -1,5 +1,13 @@
 import type { Priority, Service, TurnaroundPolicy } from '@zhiyin/workflow';
-import type { AuditTrailPage, AuditTrailRow } from '@zhiyin/contracts';
+import type {
+  AeCharacterSet,
+  AeKind,
+  AuditTrailPage,
+  AuditTrailRow,
+  DicomAeView,
+  NewServiceAccount,
+  ServiceAccountView,
+} from '@zhiyin/contracts';
 import { api, ApiError, authorizedFetch, query } from '../../lib/api';
 
 // The administrator's API calls and the shapes they answer (apps/api/src/modules/{facilities,users,settings,audit}).
@@ -188,3 +196,28 @@ export const auditVocabulary = (signal?: AbortSignal) =>
 export const READING_CENTRE_NAME_MAX = 64;
 export const renameReadingCentre = (id: string, body: { nameZh?: string; nameEn?: string }) =>
   api<ReadingCentre>(`/api/facilities/reading-centres/${id}`, { method: 'PATCH', body });
+
+/** What the administrator sends to register a device (CreateDicomAeDto) or change one (UpdateDicomAeDto). */
+export interface DicomAeInput {
+  aeTitle?: string;
+  facilityId?: string;
+  kind?: AeKind;
+  modality?: string;
+  readingCentreId?: string;
+  host?: string;
+  port?: number | null;
+  characterSet?: AeCharacterSet;
+  active?: boolean;
+}
+
+export const listDicomAes = (signal?: AbortSignal) => api<DicomAeView[]>('/api/dicom/aes', { signal });
+export const createDicomAe = (body: DicomAeInput) => api<DicomAeView>('/api/dicom/aes', { method: 'POST', body });
+export const updateDicomAe = (id: string, body: DicomAeInput) =>
+  api<DicomAeView>(`/api/dicom/aes/${id}`, { method: 'PATCH', body });
+
+export const listServiceAccounts = (signal?: AbortSignal) =>
+  api<ServiceAccountView[]>('/api/service-accounts', { signal });
+export const createServiceAccount = (body: { facilityId: string; name: string }) =>
+  api<NewServiceAccount>('/api/service-accounts', { method: 'POST', body });
+export const revokeServiceAccount = (id: string) =>
+  api<ServiceAccountView>(`/api/service-accounts/${id}/revoke`, { method: 'POST' });
