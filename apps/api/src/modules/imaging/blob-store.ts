@@ -443,17 +443,18 @@ export class BlobStore {
   }
 
   /** Reads `length` bytes at `offset` (frames, header bytes). */
-  async readBytes(sha256: string, offset: number, length: number): Promise<Buffer> {
+  async readBytes(sha256: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     const fh = await open(this.pathOf(sha256), 'r');
     try {
-      const buf = Buffer.alloc(length);
+      // `into` (at least `length` bytes) is filled instead of a new buffer: see ReadBuffers
+      const buf = into ?? Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
         if (bytesRead === 0) break;
         done += bytesRead;
       }
-      return done === length ? buf : buf.subarray(0, done);
+      return done === buf.length ? buf : buf.subarray(0, done);
     } finally {
       await fh.close();
     }

@@ -8,6 +8,7 @@ import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { PixelInfo } from './analyse-part.js';
 import { BlobStore } from './blob-store.js';
+import { ReadBuffers } from './read-buffers.js';
 import { ImagingRepository, type StudyTarget } from './imaging.repository.js';
 import { FrameDecoder } from './pixels/frame-decoder.js';
 import { EXPLICIT_LE, FRAME_MEDIA_TYPE, negotiateFrames } from './pixels/frame-negotiation.js';
@@ -34,6 +35,14 @@ export type StoredFile = Pick<InstanceRef, 'transferSyntaxUid' | 'sha256' | 'siz
 // Files up to this size are read with one call and written with one call; larger ones are streamed.
 const WHOLE_READ_BYTES = 16 * 1024 * 1024;
 const SEND_AHEAD_BYTES = 4 * 1024 * 1024;
+// Buffers kept for reuse between retrievals (ReadBuffers): a few studies' send-ahead at concurrency 4.
+const KEPT_READ_BUFFER_BYTES = 64 * 1024 * 1024;
+
+/** A file read whole: its bytes, and the pooled buffer that holds them (to hand back once sent). */
+interface WholeFile {
+  data: Buffer;
+  buffer: Buffer;
+}
 
 function notAcceptableDicom(): AppError {
   return new AppError(
@@ -78,6 +87,8 @@ export class WadoService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly decoder: FrameDecoder,
   ) {}
+
+  private readonly buffers = new ReadBuffers(WHOLE_READ_BYTES, KEPT_READ_BUFFER_BYTES);
 
   /**
    * Instances of a study, series or one instance, within the caller's read scope (the rule of packages/workflow);
@@ -199,23 +210,26 @@ export class WadoService {
       'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
       'Content-Length': String(length + tail.length),
     });
+    // A file's buffer goes back to the pool when the socket has taken its bytes (the write's callback); one whose
+    // write never completes (the client went away) is left to the garbage collector.
+    const release = (read: WholeFile) => () => this.buffers.give(read.buffer);
     for (const [n, i] of list.entries()) {
-      const data = next;
+      const read = next;
       // The next file is read while this one is being sent.
       const following = n + 1 < list.length ? this.readStored(list[n + 1]!) : Promise.resolve(undefined);
       following.catch(() => undefined); // awaited below, unless the client has gone
-      if (n === list.length - 1 && data) {
+      if (n === list.length - 1 && read) {
         // Status line, headers, part and closing boundary in one write.
         res.cork();
         res.write(heads[n]!);
-        res.write(data);
+        res.write(read.data, release(read));
         res.end(tail);
         return;
       }
-      if (data) {
+      if (read) {
         res.cork();
         res.write(heads[n]!);
-        res.write(data);
+        res.write(read.data, release(read));
         res.uncork();
         // Up to a few files may wait in the response's buffer (they are held in memory anyway), so
         // that the connection never runs dry between two files.
@@ -232,12 +246,19 @@ export class WadoService {
     res.end(tail);
   }
 
-  /** A stored file whole, when small enough to hold; undefined for a larger one (then streamed). */
-  private async readStored(i: StoredFile): Promise<Buffer | undefined> {
-    if (i.sizeBytes > WHOLE_READ_BYTES) return undefined;
-    const data = await this.blobs.readBytes(i.sha256, 0, i.sizeBytes);
-    if (data.length !== i.sizeBytes) throw new Error('a stored file is shorter than indexed');
-    return data;
+  /** A stored file whole, in a pooled buffer, when small enough to hold; undefined for a larger one (then streamed). */
+  private async readStored(i: StoredFile): Promise<WholeFile | undefined> {
+    const buffer = this.buffers.take(i.sizeBytes);
+    if (!buffer) return undefined;
+    const data = await this.blobs.readBytes(i.sha256, 0, i.sizeBytes, buffer).catch((err: unknown) => {
+      this.buffers.give(buffer);
+      throw err;
+    });
+    if (data.length !== i.sizeBytes) {
+      this.buffers.give(buffer);
+      throw new Error('a stored file is shorter than indexed');
+    }
+    return { data, buffer };
   }
 
   /** DICOM JSON with absolute BulkDataURIs. */
