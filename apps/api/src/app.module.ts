@@ -102,6 +102,8 @@ import {
 
 /** Every HTTP controller; the authorization test walks this list. */
 export const CONTROLLERS = [
+  // Before DicomwebController, whose one read handler takes every other GET under /dicomweb (Express matches the
+  // routes in the order they are registered); the authorization test's scope matrix reads the originals.
   OriginalsController,
   AuthController,
   SecondFactorSignInController,

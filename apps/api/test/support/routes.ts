@@ -3,6 +3,8 @@ import { RequestMethod } from '@nestjs/common';
 import { ALL_CONTROLLERS as CONTROLLERS } from '#src/app.module.js';
 import { PUBLIC_KEY, ROLES_KEY, SERVICE_KEY } from '#src/common/decorators.js';
 import type { Role } from '#src/common/request-context.js';
+import { DicomwebController } from '#src/modules/imaging/dicomweb.controller.js';
+import { DICOMWEB_READ_TEMPLATES } from '#src/modules/imaging/dicomweb-routes.js';
 
 export interface RouteInfo {
   key: string;
@@ -41,15 +43,18 @@ export function allRoutes(): RouteInfo[] {
       const isPublic = Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller));
       // Everything is under /api except DICOMweb, which standard clients expect at its own root.
       const path = base.startsWith('dicomweb') ? join(base, sub) : join('api', base, sub);
-      routes.push({
-        key: `${method} ${path}`,
-        method,
-        path,
-        roles,
-        admits: gatewayOnly ? [] : (roles ?? []),
-        isPublic,
-        handler: `${controller.name}.${name}`,
-      });
+      // DICOMweb's reads are one handler over a route table: each of its routes is a route here.
+      const paths = controller === DicomwebController && name === 'read' ? DICOMWEB_READ_TEMPLATES : [path];
+      for (const p of paths)
+        routes.push({
+          key: `${method} ${p}`,
+          method,
+          path: p,
+          roles,
+          admits: gatewayOnly ? [] : (roles ?? []),
+          isPublic,
+          handler: `${controller.name}.${name}`,
+        });
     }
   }
   return routes;

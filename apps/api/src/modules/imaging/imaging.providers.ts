@@ -4,6 +4,8 @@ import { PublicUrl } from '#src/common/public-url.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { SWEEPER_STATS, type SweeperStats } from '#src/modules/metrics/sweeper-stats.js';
 import { BlobStore } from './blob-store.js';
+import { DicomwebReadService } from './dicomweb-read.service.js';
+import { DicomwebAdapter } from './dicomweb.adapter.js';
 import { ImagingRepository } from './imaging.repository.js';
 import { FrameDecoder } from './pixels/frame-decoder.js';
 import { QidoService } from './qido.service.js';
@@ -25,6 +27,8 @@ export const IMAGING_PROVIDERS: Provider[] = [
   StowService,
   QidoService,
   WadoService,
+  DicomwebReadService,
+  DicomwebAdapter,
   SweeperRepository,
   SweeperService,
   // The metrics read the last sweep this node ran (a sweep skipped because another node held the lock

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PatientMismatchDetails } from '@zhiyin/contracts';
 import { patientOverrideReason } from '@zhiyin/workflow';
-import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
@@ -17,6 +16,7 @@ import {
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { analysePart, fileSource, memorySource, type AnalysedPart, type PartSource } from './analyse-part.js';
 import { BlobStore, MemoryBlob, type TempBlob } from './blob-store.js';
+import type { StowBody } from './dicomweb-answer.js';
 import {
   ImagingRepository,
   indexItem,
@@ -24,7 +24,6 @@ import {
   type IndexItem,
   type StoreOutcome,
 } from './imaging.repository.js';
-import { closeAfterAnswer } from './lingering-close.js';
 import { MultipartError, MultipartParser, parseMediaType, type MultipartLimits } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
@@ -109,6 +108,7 @@ function stopIfGone(signal: AbortSignal | undefined): void {
 
 // A refusal while the body is still arriving: the connection is closed after the answer rather than
 // the rest of the body read (and thrown away) to keep it open.
+// A refusal before the whole body was read: the adapter closes the connection after the answer, in stages.
 const CLOSE = { Connection: 'close' };
 
 export interface StowResult {
@@ -152,18 +152,18 @@ export class StowService {
    * `signal` aborts when the client goes away: receiving, checking, storing and indexing stop there.
    */
   async store(
-    req: IncomingMessage,
+    body: StowBody,
     actor: Actor,
     baseUrl: string,
     expectedStudyUid?: string,
     signal?: AbortSignal,
     patientOverride?: string,
   ): Promise<StowResult> {
-    const boundary = this.refusing(req, () => this.checkRequestHeaders(req));
+    const boundary = this.checkRequestHeaders(body);
     // A small request is held in memory and each part written once, straight into the store, while
     // the requests so held stay within four times the per-request limit together; a large one (or
     // one past that budget) goes part by part to temporary files as it arrives.
-    const declared = Number(req.headers['content-length'] ?? NaN);
+    const declared = body.contentLength;
     const limit = this.config.stowMemoryRequestBytes;
     const held =
       Number.isFinite(declared) && declared > 0 && declared <= limit && this.heldInMemory + declared <= 4 * limit
@@ -171,7 +171,7 @@ export class StowService {
         : 0;
     this.heldInMemory += held;
     try {
-      const received = await this.refusingAsync(req, () => this.receive(req, boundary, held > 0, signal));
+      const received = await this.receive(body, boundary, held > 0, signal);
       return await this.ingest(received, actor, baseUrl, expectedStudyUid, undefined, signal, patientOverride);
     } finally {
       this.heldInMemory -= held;
@@ -356,8 +356,8 @@ export class StowService {
     return { kept, overrides, mismatch };
   }
 
-  private checkRequestHeaders(req: IncomingMessage): string {
-    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  private checkRequestHeaders(body: StowBody): string {
+    const encoding = (body.contentEncoding ?? 'identity').toLowerCase().trim();
     if (encoding !== 'identity') {
       // Compressed bodies are refused outright: no decompression bombs.
       throw new AppError(
@@ -365,14 +365,14 @@ export class StowService {
         'Compressed request bodies (Content-Encoding) are not accepted; send the body uncompressed.',
       );
     }
-    const mt = parseMediaType(req.headers['content-type']);
+    const mt = parseMediaType(body.contentType);
     if (!mt || mt.type !== 'multipart/related' || (mt.params.type ?? '').toLowerCase() !== 'application/dicom') {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send instances as multipart/related; type="application/dicom".');
     }
     const boundary = mt.params.boundary;
     if (!boundary || boundary.length > 70)
       throw new AppError('BAD_REQUEST', 'The multipart Content-Type has no valid boundary parameter.');
-    const declared = Number(req.headers['content-length'] ?? NaN);
+    const declared = body.contentLength;
     if (Number.isFinite(declared) && declared > this.config.stowMaxBodyBytes) {
       throw new AppError(
         'PAYLOAD_TOO_LARGE',
@@ -382,25 +382,6 @@ export class StowService {
       );
     }
     return boundary;
-  }
-
-  // A refusal before the whole body was read closes the connection after the answer, in stages.
-  private refusing<T>(req: IncomingMessage, work: () => T): T {
-    try {
-      return work();
-    } catch (err) {
-      if (err instanceof AppError && err.headers === CLOSE) closeAfterAnswer(req);
-      throw err;
-    }
-  }
-
-  private async refusingAsync<T>(req: IncomingMessage, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof AppError && err.headers === CLOSE) closeAfterAnswer(req);
-      throw err;
-    }
   }
 
   private multipartLimits(): MultipartLimits {
@@ -413,7 +394,7 @@ export class StowService {
   }
 
   private async receive(
-    req: IncomingMessage,
+    body: StowBody,
     boundary: string,
     inMemory: boolean,
     signal: AbortSignal | undefined,
@@ -429,7 +410,7 @@ export class StowService {
     try {
       // Not destroyed when refused halfway: the answer is written first, then the connection closed
       // (destroying the request would close it with no answer at all).
-      for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      for await (const chunk of body.chunks) {
         stopIfGone(signal);
         total += chunk.length;
         if (total > this.config.stowMaxBodyBytes) {

@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { getBulkData, getFrame, parseFull, type DicomJsonDataset } from '@zhiyin/dicom';
 import { studyReadScope, type StudyReadScope } from '@zhiyin/workflow';
 import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import { AppError, notFound } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { PixelInfo } from './analyse-part.js';
 import { BlobStore } from './blob-store.js';
+import type { AnswerChunk, StreamAnswer } from './dicomweb-answer.js';
 import { ReadBuffers } from './read-buffers.js';
 import { ImagingRepository, type StudyTarget } from './imaging.repository.js';
 import { FrameDecoder } from './pixels/frame-decoder.js';
@@ -34,7 +34,6 @@ export type StoredFile = Pick<InstanceRef, 'transferSyntaxUid' | 'sha256' | 'siz
 
 // Files up to this size are read with one call and written with one call; larger ones are streamed.
 const WHOLE_READ_BYTES = 16 * 1024 * 1024;
-const SEND_AHEAD_BYTES = 4 * 1024 * 1024;
 // Buffers kept for reuse between retrievals (ReadBuffers): a few studies' send-ahead at concurrency 4.
 const KEPT_READ_BUFFER_BYTES = 64 * 1024 * 1024;
 
@@ -193,8 +192,11 @@ export class WadoService {
     return rows.map((r) => ({ transferSyntaxUid: r.transfer_syntax_uid, sha256: r.sha256, sizeBytes: r.size_bytes }));
   }
 
-  /** Sends the stored files unchanged, one part each; a file is read whole and written in one go. */
-  async streamInstances(res: ServerResponse, list: StoredFile[]): Promise<void> {
+  /**
+   * The stored files unchanged, one part each (a multipart/related answer of known length). A file is read whole
+   * into a pooled buffer, handed back once the connection has taken it; the next file is read while one is sent.
+   */
+  instancesAnswer(list: StoredFile[]): StreamAnswer {
     const boundary = `zhiyin-${randomBytes(12).toString('hex')}`;
     let length = 0;
     const heads = list.map((i, n) =>
@@ -204,46 +206,44 @@ export class WadoService {
     );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     for (const [n, i] of list.entries()) length += heads[n]!.length + i.sizeBytes;
-    // The first file is read before the status line is sent, so that a missing file is still an error answer.
-    let next = await this.readStored(list[0]!);
-    res.writeHead(200, {
-      'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
-      'Content-Length': String(length + tail.length),
-    });
-    // A file's buffer goes back to the pool when the socket has taken its bytes (the write's callback); one whose
-    // write never completes (the client went away) is left to the garbage collector.
-    const release = (read: WholeFile) => () => this.buffers.give(read.buffer);
-    for (const [n, i] of list.entries()) {
-      const read = next;
-      // The next file is read while this one is being sent.
-      const following = n + 1 < list.length ? this.readStored(list[n + 1]!) : Promise.resolve(undefined);
-      following.catch(() => undefined); // awaited below, unless the client has gone
-      if (n === list.length - 1 && read) {
-        // Status line, headers, part and closing boundary in one write.
-        res.cork();
-        res.write(heads[n]!);
-        res.write(read.data, release(read));
-        res.end(tail);
-        return;
-      }
-      if (read) {
-        res.cork();
-        res.write(heads[n]!);
-        res.write(read.data, release(read));
-        res.uncork();
-        // Up to a few files may wait in the response's buffer (they are held in memory anyway), so
-        // that the connection never runs dry between two files.
-        if (res.writableLength > SEND_AHEAD_BYTES && !(await drained(res))) return;
-        if (res.destroyed) return;
-      } else {
-        if (!(await write(res, heads[n]!))) return;
-        for await (const chunk of this.blobs.read(i.sha256) as AsyncIterable<Buffer>) {
-          if (!(await write(res, chunk))) return;
+    const blobs = this.blobs;
+    const buffers = this.buffers;
+    const readStored = (i: StoredFile) => this.readStored(i);
+    async function* chunks(): AsyncGenerator<AnswerChunk> {
+      let next: Promise<WholeFile | undefined> | undefined = readStored(list[0]!);
+      let pending: WholeFile | undefined;
+      try {
+        for (const [n, i] of list.entries()) {
+          pending = await next;
+          next = n + 1 < list.length ? readStored(list[n + 1]!) : undefined;
+          next?.catch(() => undefined); // awaited in the next round, unless the client has gone
+          yield { data: heads[n]! };
+          if (pending) {
+            const held = pending;
+            pending = undefined;
+            yield { data: held.data, sent: () => buffers.give(held.buffer), partEnd: true };
+          } else {
+            // a file too large to hold is streamed as it is read
+            for await (const chunk of blobs.read(i.sha256) as AsyncIterable<Buffer>)
+              yield { data: chunk, partEnd: true };
+          }
         }
+        yield { data: tail };
+      } finally {
+        // stopped early (the client went away): what was read ahead goes back to the pool
+        if (pending) buffers.give(pending.buffer);
+        void next?.then(
+          (f) => f && buffers.give(f.buffer),
+          () => undefined,
+        );
       }
-      next = await following;
     }
-    res.end(tail);
+    return {
+      kind: 'stream',
+      type: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      length: length + tail.length,
+      chunks: chunks(),
+    };
   }
 
   /** A stored file whole, in a pooled buffer, when small enough to hold; undefined for a larger one (then streamed). */
@@ -272,7 +272,7 @@ export class WadoService {
    * Frames (PS3.18 8.7.3): as stored, compressed frames in their own media type, or as native
    * little-endian pixels (decoded, or byte-swapped from big endian), as the Accept header asks.
    */
-  async frames(res: ServerResponse, inst: InstanceRef, numbers: number[], accept: string | undefined): Promise<void> {
+  async framesAnswer(inst: InstanceRef, numbers: number[], accept: string | undefined): Promise<StreamAnswer> {
     const p = inst.pixel;
     if (!p) throw new AppError('NOT_FOUND', 'This instance has no pixel data.');
     const count = p.frames?.length ?? numberOfFrames(inst.metadata);
@@ -290,46 +290,50 @@ export class WadoService {
       const parts: Buffer[] = [];
       for (const n of numbers) parts.push(await this.nativeFrame(inst, n));
       const type = 'application/octet-stream';
-      res.statusCode = 200;
-      res.setHeader('Content-Type', `multipart/related; type="${type}"; boundary=${boundary}`);
-      for (const [k, n] of numbers.entries()) {
-        const head = `${k === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${type}; transfer-syntax=${EXPLICIT_LE}\r\nContent-Length: ${parts[k]!.length}\r\nContent-Location: frames/${n}\r\n\r\n`;
-        if (!(await write(res, Buffer.from(head)))) return;
-        if (!(await write(res, parts[k]!))) return;
-      }
-      res.end(`\r\n--${boundary}--\r\n`);
-      return;
+      return {
+        kind: 'stream',
+        type: `multipart/related; type="${type}"; boundary=${boundary}`,
+        chunks: (function* () {
+          for (const [k, n] of numbers.entries()) {
+            const head = `${k === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${type}; transfer-syntax=${EXPLICIT_LE}\r\nContent-Length: ${parts[k]!.length}\r\nContent-Location: frames/${n}\r\n\r\n`;
+            yield { data: Buffer.from(head) };
+            yield { data: parts[k]!, partEnd: true };
+          }
+          yield { data: Buffer.from(`\r\n--${boundary}--\r\n`) };
+        })(),
+      };
     }
     const frames = p.frames!;
     const mediaType = p.encapsulated
       ? (FRAME_MEDIA_TYPE[inst.transferSyntaxUid] ?? 'application/octet-stream')
       : 'application/octet-stream';
-    res.statusCode = 200;
-    res.setHeader('Content-Type', `multipart/related; type="${mediaType}"; boundary=${boundary}`);
-    for (const [k, n] of numbers.entries()) {
-      const ranges = frames[n - 1]!;
-      const size = ranges.reduce((a, r) => a + r.length, 0);
-      const tsParam = `; transfer-syntax=${p.encapsulated ? inst.transferSyntaxUid : EXPLICIT_LE}`;
-      if (
-        !(await write(
-          res,
-          Buffer.from(
-            `${k === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${mediaType}${tsParam}\r\nContent-Length: ${size}\r\nContent-Location: frames/${n}\r\n\r\n`,
-          ),
-        ))
-      )
-        return;
-      for (const r of ranges) {
-        if (r.length === 0) continue;
-        for await (const chunk of this.blobs.read(inst.sha256, {
-          start: r.offset,
-          end: r.offset + r.length,
-        }) as AsyncIterable<Buffer>) {
-          if (!(await write(res, chunk))) return;
+    const blobs = this.blobs;
+    return {
+      kind: 'stream',
+      type: `multipart/related; type="${mediaType}"; boundary=${boundary}`,
+      chunks: (async function* () {
+        for (const [k, n] of numbers.entries()) {
+          const ranges = frames[n - 1]!;
+          const size = ranges.reduce((a, r) => a + r.length, 0);
+          const tsParam = `; transfer-syntax=${p.encapsulated ? inst.transferSyntaxUid : EXPLICIT_LE}`;
+          yield {
+            data: Buffer.from(
+              `${k === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${mediaType}${tsParam}\r\nContent-Length: ${size}\r\nContent-Location: frames/${n}\r\n\r\n`,
+            ),
+          };
+          for (const r of ranges) {
+            if (r.length === 0) continue;
+            for await (const chunk of blobs.read(inst.sha256, {
+              start: r.offset,
+              end: r.offset + r.length,
+            }) as AsyncIterable<Buffer>) {
+              yield { data: chunk, partEnd: true };
+            }
+          }
         }
-      }
-    }
-    res.end(`\r\n--${boundary}--\r\n`);
+        yield { data: Buffer.from(`\r\n--${boundary}--\r\n`) };
+      })(),
+    };
   }
 
   /** Native frames that are not little endian as stored: big endian, or deflated (frames not indexed). */
@@ -494,28 +498,6 @@ function swapToLittleEndian(src: Buffer, bitsAllocated: number, vr: string): Buf
   if (bitsAllocated === 16 || (bitsAllocated <= 8 && vr === 'OW')) even.swap16();
   else if (bitsAllocated === 32) out.subarray(0, out.length - (out.length % 4)).swap32();
   return out;
-}
-
-function write(res: ServerResponse, data: Buffer): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  if (res.write(data)) return Promise.resolve(true);
-  return drained(res);
-}
-
-/** Resolves true when the response can take more, false when the client has gone. */
-function drained(res: ServerResponse): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      resolve(ok);
-    };
-    const onDrain = () => done(true);
-    const onClose = () => done(false);
-    res.once('drain', onDrain);
-    res.once('close', onClose);
-  });
 }
 
 function absolutise(json: DicomJsonDataset, prefix: string): DicomJsonDataset {
