@@ -1,4 +1,4 @@
-import type { KeyImageRef } from '@zhiyin/contracts';
+import { KEY_IMAGE_MAX_PER_REFERRAL, type KeyImageRef } from '@zhiyin/contracts';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
@@ -82,14 +82,21 @@ export function StudyPane({
           : [...l, { sopInstanceUid: k.sopInstanceUid, frame: k.frame }],
       );
       setMarkError(undefined);
-      // A refusal is said, not swallowed: the report may have been signed meanwhile (elsewhere, or in another tab).
-      Promise.resolve(onMarkKeyImage?.(k)).catch((err: unknown) =>
+      // A refusal is said, not swallowed: the report may have been signed meanwhile (elsewhere, or in another tab),
+      // or hold as many key images as a report may.
+      Promise.resolve(onMarkKeyImage?.(k)).catch((err: unknown) => {
+        const reason = err instanceof ApiError ? err.details?.reason : undefined;
+        const limit = err instanceof ApiError ? err.details?.limit : undefined;
         setMarkError(
-          err instanceof ApiError && err.details?.reason === 'report_signed'
+          reason === 'report_signed'
             ? t('reading.keyImages.fixed')
-            : actionError(err),
-        ),
-      );
+            : reason === 'too_many_key_images'
+              ? t('reading.keyImages.tooMany', {
+                  limit: String(typeof limit === 'number' ? limit : KEY_IMAGE_MAX_PER_REFERRAL),
+                })
+              : actionError(err),
+        );
+      });
     },
     [onMarkKeyImage, actionError, t],
   );
