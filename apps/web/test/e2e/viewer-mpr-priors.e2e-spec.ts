@@ -1,3 +1,4 @@
+import { KEY_IMAGE_MAX_PER_REFERRAL } from '@zhiyin/contracts';
 import type { Page } from 'playwright-core';
 import { stow } from '../../../api/test/support/dicom-files.js';
 import { recordConsent } from '../../../api/test/support/referrals.js';
@@ -281,8 +282,9 @@ describe('reading room CT: MPR, prior side by side, key images, overlays', () =>
     const listed = await api(w, 'GET', `/api/referrals/${current.id}/priors`, { token: rad });
     expect(listed.status).toBe(200);
     // The same patient's earlier CT, and not the other centre's patient of the same name.
-    expect((listed.body as { studyInstanceUid: string }[]).map((p) => p.studyInstanceUid)).toEqual([prior.study]);
-    expect(namesake.study).not.toBe(prior.study);
+    const uids = (listed.body as { studyInstanceUid: string }[]).map((p) => p.studyInstanceUid);
+    expect(uids).not.toContain(namesake.study);
+    expect(uids).toEqual([prior.study]);
 
     const page = await open(current.id);
     const picker = page.getByTestId('prior-picker');
@@ -390,6 +392,31 @@ describe('reading room CT: MPR, prior side by side, key images, overlays', () =>
     await item5.getByTestId('key-image-remove').click();
     await page.waitForFunction(() => document.querySelector('.key-strip')?.textContent === '★8');
 
+    // A report holds 24 key images at most: marked meanwhile (say, in another tab), the 25th is refused (409) and
+    // the viewer says why.
+    const rad = await w.app.login('rad.li');
+    const mark = (n: number) =>
+      api(w, 'POST', `/api/referrals/${keyCase.id}/key-images`, {
+        token: rad,
+        body: {
+          studyInstanceUid: keyCase.study,
+          seriesInstanceUid: `${keyCase.uid}.2`,
+          sopInstanceUid: `${keyCase.uid}.3.${n}`,
+          frame: 1,
+          measurements: [],
+        },
+      });
+    for (let n = 11; n < 11 + KEY_IMAGE_MAX_PER_REFERRAL - 1; n++) expect((await mark(n)).status).toBe(201);
+    await viewer.focus();
+    await page.keyboard.press('ArrowUp');
+    await page.locator('[data-testid=image-viewer][data-slice="7"]').waitFor();
+    await page.keyboard.press('k');
+    await expect(page.getByTestId('key-image-error').textContent()).resolves.toBe(
+      `一份报告最多 ${KEY_IMAGE_MAX_PER_REFERRAL} 张关键图像，请先移除一张。`,
+    );
+    expect((await mark(7)).status).toBe(409);
+    await strip.getByRole('button', { name: `★${11 + KEY_IMAGE_MAX_PER_REFERRAL - 2}` }).waitFor();
+
     await page.getByTestId('findings').fill('右肺上叶见一结节，约 12 mm。');
     await page.getByTestId('impression').fill('右肺上叶结节。');
     await page.getByLabel('社区诊治').check();
@@ -400,23 +427,13 @@ describe('reading room CT: MPR, prior side by side, key images, overlays', () =>
     // Signed: the viewer says the key images are fixed and offers no marking; the API refuses a change (409).
     await expect(page.getByTestId('key-images-fixed').textContent()).resolves.toBe('报告已签发，关键图像不能再更改。');
     await expect(page.getByTestId('mark-key-image').count()).resolves.toBe(0);
-    await viewer.focus();
-    await page.keyboard.press('ArrowUp');
-    await page.keyboard.press('k');
-    const rad = await w.app.login('rad.li');
-    const listed = await api(w, 'GET', `/api/referrals/${keyCase.id}/key-images`, { token: rad });
-    expect((listed.body as { sopInstanceUid: string }[]).map((k) => k.sopInstanceUid)).toEqual([`${keyCase.uid}.3.8`]);
-    const refused = await api(w, 'POST', `/api/referrals/${keyCase.id}/key-images`, {
-      token: rad,
-      body: {
-        studyInstanceUid: keyCase.study,
-        seriesInstanceUid: `${keyCase.uid}.2`,
-        sopInstanceUid: `${keyCase.uid}.3.7`,
-        frame: 1,
-        measurements: [],
-      },
-    });
+    const before = await api(w, 'GET', `/api/referrals/${keyCase.id}/key-images`, { token: rad });
+    const refused = await mark(6);
     expect(refused.status).toBe(409);
+    expect(refused.body.error.details.reason).toBe('report_signed');
+    await expect(api(w, 'GET', `/api/referrals/${keyCase.id}/key-images`, { token: rad })).resolves.toMatchObject({
+      body: before.body,
+    });
     await expect(page.locator('[data-testid=signed-report] [data-testid=key-image-remove]').count()).resolves.toBe(0);
     await page.context().close();
   });
