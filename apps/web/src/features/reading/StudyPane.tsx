@@ -1,6 +1,7 @@
-import type { KeyImageRef } from '@zhiyin/contracts';
+import { KEY_IMAGE_MAX_PER_REFERRAL, type KeyImageRef } from '@zhiyin/contracts';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
+import { ApiError } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
@@ -9,6 +10,7 @@ import { SeriesLabel, SeriesViewer } from '../studies/SeriesViewer';
 import type { ReferralStudy } from '../referrals/api';
 import type { KeyImageMark } from '../../shared/viewer/ClinicalViewer';
 import { priorStudies } from './api';
+import { useActionError } from './errors';
 
 // Two studies side by side carry the whole viewer: its own chunk, loaded when a prior is chosen.
 const ComparisonView = lazy(() =>
@@ -70,6 +72,8 @@ export function StudyPane({
 
   // Key images: the caller's when it keeps them, else marked for this session only.
   const [localKeys, setLocalKeys] = useState<{ sopInstanceUid: string; frame: number }[]>([]);
+  const [markError, setMarkError] = useState<string>();
+  const actionError = useActionError();
   const markKey = useCallback(
     (k: KeyImageMark) => {
       setLocalKeys((l) =>
@@ -77,11 +81,28 @@ export function StudyPane({
           ? l
           : [...l, { sopInstanceUid: k.sopInstanceUid, frame: k.frame }],
       );
-      onMarkKeyImage?.(k);
+      setMarkError(undefined);
+      // A refusal is said, not swallowed: the report may have been signed meanwhile (elsewhere, or in another tab),
+      // or hold as many key images as a report may.
+      Promise.resolve(onMarkKeyImage?.(k)).catch((err: unknown) => {
+        const reason = err instanceof ApiError ? err.details?.reason : undefined;
+        const limit = err instanceof ApiError ? err.details?.limit : undefined;
+        setMarkError(
+          reason === 'report_signed'
+            ? t('reading.keyImages.fixed')
+            : reason === 'too_many_key_images'
+              ? t('reading.keyImages.tooMany', {
+                  limit: String(typeof limit === 'number' ? limit : KEY_IMAGE_MAX_PER_REFERRAL),
+                })
+              : actionError(err),
+        );
+      });
     },
-    [onMarkKeyImage],
+    [onMarkKeyImage, actionError, t],
   );
   const keys = keyImages ?? localKeys;
+  // The caller keeps the key images and no longer takes marks (the report is signed): no mark button to press.
+  const canMark = Boolean(onMarkKeyImage) || !keyImages;
 
   // Priors: offered only when the server lists them (200); another study opens beside the current one.
   const priors = useAsync(
@@ -138,6 +159,16 @@ export function StudyPane({
             </label>
           </div>
         )}
+        {isImage && keyImages && !onMarkKeyImage && signed && (
+          <p className="muted small" role="status" data-testid="key-images-fixed">
+            {t('reading.keyImages.fixed')}
+          </p>
+        )}
+        {markError && (
+          <p className="error" role="alert" data-testid="key-image-error">
+            {markError}
+          </p>
+        )}
         {selected && isImage && prior && (
           <Suspense fallback={<p className="loading">{t('common.loading')}</p>}>
             <ComparisonView
@@ -146,14 +177,14 @@ export function StudyPane({
               seriesUid={selected.seriesUid}
               modality={selected.modality}
               otherStudyUid={prior}
-              onMarkKeyImage={markKey}
+              onMarkKeyImage={canMark ? markKey : undefined}
               keyImages={keys}
             />
           </Suspense>
         )}
         {selected && !(isImage && prior) && (
           <SeriesViewer
-            onMarkKeyImage={markKey}
+            onMarkKeyImage={canMark ? markKey : undefined}
             keyImages={keys}
             studyUid={selected.studyUid}
             series={selected}

@@ -5,6 +5,7 @@ import {
   RenderingEngine,
   type StackViewport,
   type Types as CoreTypes,
+  utilities as csUtils,
 } from '@cornerstonejs/core';
 import { Enums as ToolEnums, ToolGroupManager, utilities as toolUtils } from '@cornerstonejs/tools';
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
@@ -168,7 +169,12 @@ export function ClinicalViewer({
       if (!vp) return;
       setIndex(vp.getCurrentImageIdIndex());
       const range = vp.getProperties().voiRange;
-      if (range) setVoi({ ww: range.upper - range.lower, wc: (range.upper + range.lower) / 2 });
+      // The DICOM linear VOI function (PS3.3 C.11.2.1.2), as the viewport applies it: the file's and the presets'
+      // width and centre read back as written.
+      if (range) {
+        const wl = csUtils.windowLevel.toWindowLevel(range.lower, range.upper);
+        setVoi({ ww: wl.windowWidth, wc: wl.windowCenter });
+      }
       const z = (vp as unknown as { getZoom?: () => number }).getZoom?.();
       if (z) setZoom(z);
       const p = (vp as unknown as { getPan?: () => [number, number] }).getPan?.();
@@ -215,12 +221,21 @@ export function ClinicalViewer({
     },
     [viewport, series],
   );
+  // Relative to the slice asked for last, not the one drawn: a held arrow key outruns the loading of each slice,
+  // and counting from the drawn one would drop the presses made meanwhile.
+  const step = useCallback(
+    (delta: number) => {
+      const vp = viewport();
+      if (vp) go(vp.getTargetImageIdIndex() + delta);
+    },
+    [viewport, go],
+  );
 
   const preset = useCallback(
     (p: { width: number; center: number }) => {
       const vp = viewport();
       if (!vp) return;
-      vp.setProperties({ voiRange: { lower: p.center - p.width / 2, upper: p.center + p.width / 2 } });
+      vp.setProperties({ voiRange: csUtils.windowLevel.toLowHighRange(p.width, p.center) });
       vp.render();
     },
     [viewport],
@@ -276,10 +291,10 @@ export function ClinicalViewer({
     const k = e.key;
     const byKey = TOOLS.find((x) => x.key && x.key.toLowerCase() === k.toLowerCase());
     let handled = true;
-    if (k === 'ArrowDown' || k === 'ArrowRight') go(index + 1);
-    else if (k === 'ArrowUp' || k === 'ArrowLeft') go(index - 1);
-    else if (k === 'PageDown') go(index + 10);
-    else if (k === 'PageUp') go(index - 10);
+    if (k === 'ArrowDown' || k === 'ArrowRight') step(1);
+    else if (k === 'ArrowUp' || k === 'ArrowLeft') step(-1);
+    else if (k === 'PageDown') step(10);
+    else if (k === 'PageUp') step(-10);
     else if (k === 'Home') go(0);
     else if (k === 'End') go((series?.images.length ?? 1) - 1);
     else if (byKey) choose(byKey.tool);

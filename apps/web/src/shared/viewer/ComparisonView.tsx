@@ -1,17 +1,18 @@
-import { SynchronizerManager, synchronizers } from '@cornerstonejs/tools';
+import { SynchronizerManager } from '@cornerstonejs/tools';
 import { useEffect, useRef, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
 import { listSeries, WAVEFORM_MODALITIES, DOCUMENT_MODALITIES } from '../dicomweb/qido';
 import { ClinicalViewer, type KeyImageMark, type ViewportRef } from './ClinicalViewer';
+import { createSlicePositionSynchronizer } from './slicePositionSync';
 
 let counter = 0;
 
 /**
  * Two studies side by side (1x2): the current series on the left, a series of another study (a
  * prior) on the right, its series chosen like the current one's modality. "Sync" links the slice
- * position of the two stacks by Image Position Patient along the normal (Cornerstone's image slice
- * synchronizer, which registers the two frames of reference when they differ).
+ * position of the two stacks by Image Position Patient along the normal (table position), whatever
+ * their slice counts, spacings and frames of reference.
  */
 export function ComparisonView({
   studyUid,
@@ -45,9 +46,7 @@ export function ComparisonView({
   const syncId = useRef(`zy-sync-${++counter}`);
   useEffect(() => {
     if (!sync || !left || !right) return;
-    const s = synchronizers.createImageSliceSynchronizer(syncId.current);
-    s.add(left);
-    s.add(right);
+    createSlicePositionSynchronizer(syncId.current, left, right);
     return () => SynchronizerManager.destroySynchronizer(syncId.current);
   }, [sync, left, right]);
 

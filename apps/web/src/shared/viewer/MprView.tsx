@@ -2,6 +2,7 @@ import { Enums, RenderingEngine, setVolumesForViewports, volumeLoader } from '@c
 import { Enums as ToolEnums, ToolGroupManager } from '@cornerstonejs/tools';
 import { useEffect, useRef, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
+import { markersFromCamera, type OrientationMarkers } from './overlay';
 import type { LoadedSeries } from './seriesImages';
 
 const PLANES = [
@@ -20,6 +21,8 @@ export function MprView({ series, onClose }: { series: LoadedSeries; onClose: ()
   const { t } = useI18n();
   const refs = useRef<(HTMLDivElement | null)[]>([]);
   const [error, setError] = useState<string>();
+  // The patient directions at each pane's edges, from its camera (a reformat has no Image Orientation of its own).
+  const [markers, setMarkers] = useState<Partial<Record<(typeof PLANES)[number]['key'], OrientationMarkers>>>({});
 
   useEffect(() => {
     const n = ++counter;
@@ -32,6 +35,17 @@ export function MprView({ series, onClose }: { series: LoadedSeries; onClose: ()
     const panes = refs.current.filter((x): x is HTMLDivElement => Boolean(x));
     for (const p of panes) p.addEventListener('wheel', stop, { passive: false });
     const engine = new RenderingEngine(engineId);
+    const follow = () => {
+      if (disposed) return;
+      const next: Partial<Record<(typeof PLANES)[number]['key'], OrientationMarkers>> = {};
+      for (const p of PLANES) {
+        const cam = engine.getViewport(`${engineId}-${p.key}`)?.getCamera();
+        if (cam?.viewUp && cam.viewPlaneNormal) next[p.key] = markersFromCamera(cam.viewUp, cam.viewPlaneNormal);
+      }
+      // Scrolling moves the camera too: re-render only when a letter changes.
+      setMarkers((prev) => (JSON.stringify(prev) === JSON.stringify(next) ? prev : next));
+    };
+    for (const p of panes) p.addEventListener(Enums.Events.CAMERA_MODIFIED, follow);
     (async () => {
       engine.setViewports(
         PLANES.map((p, i) => ({
@@ -60,12 +74,16 @@ export function MprView({ series, onClose }: { series: LoadedSeries; onClose: ()
         PLANES.map((p) => `${engineId}-${p.key}`),
       );
       engine.render();
+      follow();
     })().catch((err: unknown) => {
       if (!disposed) setError((err as Error).message);
     });
     return () => {
       disposed = true;
-      for (const p of panes) p.removeEventListener('wheel', stop);
+      for (const p of panes) {
+        p.removeEventListener('wheel', stop);
+        p.removeEventListener(Enums.Events.CAMERA_MODIFIED, follow);
+      }
       ToolGroupManager.destroyToolGroup(groupId);
       engine.destroy();
     };
@@ -86,6 +104,11 @@ export function MprView({ series, onClose }: { series: LoadedSeries; onClose: ()
           <div className="overlay tl" data-testid={`mpr-label-${p.key}`}>
             {t(`viewer.plane.${p.key}`)}
           </div>
+          {(['top', 'bottom', 'left', 'right'] as const).map((side) => (
+            <div key={side} className={`overlay marker ${side}`} data-testid={`mpr-marker-${p.key}-${side}`}>
+              {markers[p.key]?.[side]}
+            </div>
+          ))}
         </div>
       ))}
       {error && (
