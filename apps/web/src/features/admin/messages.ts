@@ -252,6 +252,13 @@ export const zh = {
   'admin.audit.referralEvent': '转诊：{event}',
 } as const;
 
+// This area's keys join the message keys (i18n/i18n.tsx).
+declare module '../../i18n/i18n' {
+  interface FeatureMessages {
+    admin: typeof zh;
+  }
+}
+
 export const en: Record<keyof typeof zh, string> = {
   'admin.active': 'Active',
   'admin.inactive': 'Deactivated',
