@@ -180,17 +180,7 @@ export class ZhiyinScp extends ZhiyinScpBase {
     request: Parameters<ScpT['cMoveRequest']>[0],
     callback: Parameters<ScpT['cMoveRequest']>[1],
   ): void {
-    const respond = (status: number, counts?: SubOperationCounts, comment?: string) => {
-      const r: CMoveResponse = dimse.responses.CMoveResponse.fromRequest(request);
-      r.setStatus(status);
-      if (comment) r.setErrorComment(comment);
-      if (counts) setCounts(r, counts, status === RETRIEVE_STATUS.PENDING);
-      if (counts && counts.failedUids.length > 0 && status !== RETRIEVE_STATUS.PENDING)
-        r.setDataset(failedList(counts.failedUids, this.getTs(request)));
-      // The library's callback answers once, with the final response; pending ones go out as they come.
-      if (status === RETRIEVE_STATUS.PENDING) this.sendResponse(request, r);
-      else callback([r]);
-    };
+    const respond = this.retrieveResponder(request, () => dimse.responses.CMoveResponse.fromRequest(request), callback);
     const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
     const identifier = request.getDataset();
     const actor = this.actor;
@@ -240,17 +230,7 @@ export class ZhiyinScp extends ZhiyinScpBase {
     request: Parameters<ScpT['cGetRequest']>[0],
     callback: Parameters<ScpT['cGetRequest']>[1],
   ): void {
-    const respond = (status: number, counts?: SubOperationCounts, comment?: string) => {
-      const r: CGetResponse = dimse.responses.CGetResponse.fromRequest(request);
-      r.setStatus(status);
-      if (comment) r.setErrorComment(comment);
-      if (counts) setCounts(r, counts, status === RETRIEVE_STATUS.PENDING);
-      if (counts && counts.failedUids.length > 0 && status !== RETRIEVE_STATUS.PENDING)
-        r.setDataset(failedList(counts.failedUids, this.getTs(request)));
-      // The library's callback answers once, with the final response; pending ones go out as they come.
-      if (status === RETRIEVE_STATUS.PENDING) this.sendResponse(request, r);
-      else callback([r]);
-    };
+    const respond = this.retrieveResponder(request, () => dimse.responses.CGetResponse.fromRequest(request), callback);
     const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
     const identifier = request.getDataset();
     const actor = this.actor;
@@ -275,6 +255,25 @@ export class ZhiyinScp extends ZhiyinScpBase {
       this.services.log('info', { callingAe: this.callingAeTitle, ...counts.summary }, 'C-GET');
       respond(counts.finalStatus, counts);
     })().catch(() => respond(RETRIEVE_STATUS.UNABLE_TO_PROCESS, undefined, 'UNABLE_TO_PROCESS'));
+  }
+
+  // The responses of a C-MOVE or C-GET: pending ones with the remaining count go out as they come (the library's
+  // callback answers once, with the final one), the final one with the Failed SOP Instance UID List if any failed.
+  private retrieveResponder<R extends CMoveResponse | CGetResponse>(
+    request: DimseRequest,
+    make: () => R,
+    callback: (responses: R[]) => void,
+  ): (status: number, counts?: SubOperationCounts, comment?: string) => void {
+    return (status, counts, comment) => {
+      const r = make();
+      r.setStatus(status);
+      if (comment) r.setErrorComment(comment);
+      if (counts) setCounts(r, counts, status === RETRIEVE_STATUS.PENDING);
+      if (counts && counts.failedUids.length > 0 && status !== RETRIEVE_STATUS.PENDING)
+        r.setDataset(failedList(counts.failedUids, this.getTs(request)));
+      if (status === RETRIEVE_STATUS.PENDING) this.sendResponse(request, r);
+      else callback([r]);
+    };
   }
 
   // C-CANCEL of a C-GET or C-MOVE: its sub-operations stop after the one under way (PS3.4 C.4.2.3.1).
