@@ -35,6 +35,21 @@ module.exports = {
       to: { path: 'node_modules/typeorm/' },
     },
     {
+      name: 'packages-import-no-apps',
+      severity: 'error',
+      comment: 'Dependencies point one way, apps -> packages: a package never imports from an app.',
+      from: { path: '(^|/)packages/[^/]+/src/' },
+      to: { path: '(^|/)apps/' },
+    },
+    {
+      name: 'dimse-framework-free',
+      severity: 'error',
+      comment:
+        'packages/dimse is shared by the hub (NestJS) and the gateway (plain Node): no NestJS, TypeORM or database driver in it.',
+      from: { path: '(^|/)packages/dimse/src/' },
+      to: { path: 'node_modules/(@nestjs/|typeorm/|pg/|class-validator/)' },
+    },
+    {
       name: 'web-feature-imports-no-sibling',
       severity: 'error',
       comment: 'A web feature does not import another feature: shared pieces live in shared/ or lib/.',

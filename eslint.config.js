@@ -7,7 +7,7 @@ const frameworkFree = {
   patterns: [
     {
       group: ['@nestjs/*', 'typeorm', 'react', 'react-dom', 'socket.io', 'socket.io-client', 'class-validator', 'pg'],
-      message: 'packages/workflow and packages/dicom stay framework-free.',
+      message: 'packages/workflow, packages/dicom and packages/dimse stay framework-free.',
     },
     { group: ['node:*'], message: 'This package runs in the browser too: no Node built-ins.' },
   ],
@@ -62,6 +62,12 @@ export default tseslint.config(
     files: ['packages/workflow/src/**/*.ts', 'packages/dicom/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: { 'no-restricted-imports': ['error', frameworkFree] },
+  },
+  {
+    // Shared by the hub and the gateway, both Node processes: Node built-ins are fine, frameworks are not.
+    files: ['packages/dimse/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [frameworkFree.patterns[0]] }] },
   },
   {
     // Repositories read raw SQL rows (typed by the query, checked by the database's constraints);

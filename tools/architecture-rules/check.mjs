@@ -34,6 +34,7 @@ const ROOTS = [
   'apps/gateway/src',
   'packages/contracts/src',
   'packages/dicom/src',
+  'packages/dimse/src',
   'packages/workflow/src',
 ];
 

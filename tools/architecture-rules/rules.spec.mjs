@@ -11,7 +11,7 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 describe('the dependency rules (npm run lint)', () => {
   let found;
   beforeAll(async () => {
-    found = await violations(['apps'], { cwd: fixtures });
+    found = await violations(['apps', 'packages'], { cwd: fixtures });
   }, 60_000);
 
   it('refuse an import cycle between files', () => {
@@ -34,6 +34,14 @@ describe('the dependency rules (npm run lint)', () => {
   it('refuse a web feature importing a sibling feature, and allow its own files', () => {
     expect(found.filter((v) => v.startsWith('web-feature-imports-no-sibling'))).toEqual([
       'web-feature-imports-no-sibling apps/web/src/features/one/Page.ts -> apps/web/src/features/two/api.ts',
+    ]);
+  });
+
+  it('refuse a package importing an app, or packages/dimse importing NestJS, and allow Node and its own files', () => {
+    const packages = found.filter((v) => v.startsWith('packages-') || v.startsWith('dimse-'));
+    expect(packages.map((v) => v.replace(/ -> .*node_modules\/@nestjs\/common\/.*$/, ' -> @nestjs/common'))).toEqual([
+      'dimse-framework-free packages/dimse/src/scp.ts -> @nestjs/common',
+      'packages-import-no-apps packages/dimse/src/scp.ts -> apps/api/src/modules/things/things.service.ts',
     ]);
   });
 });

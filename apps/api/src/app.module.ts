@@ -79,6 +79,8 @@ import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
 import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
+import { PatientSignInRepository } from './modules/patients/patient-sign-in.repository.js';
+import { PATIENT_SIGN_IN } from './modules/auth/ports.js';
 import { SettingsController } from './modules/settings/settings.controller.js';
 import { TurnaroundPolicyService } from './modules/settings/turnaround-policy.service.js';
 import { UsersController } from './modules/users/users.controller.js';
@@ -166,6 +168,9 @@ export class AppModule {
         AuditService,
         AuditExportService,
         PatientsService,
+        PatientSignInRepository,
+        // The port through which sign-in reads patients without importing the patients module.
+        { provide: PATIENT_SIGN_IN, useExisting: PatientSignInRepository },
         ...IMAGING_PROVIDERS,
         ConversionRepository,
         ConversionService,

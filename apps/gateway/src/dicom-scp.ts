@@ -1,35 +1,45 @@
+import {
+  commandOf,
+  configureDimse,
+  EncodedIdentifier,
+  fileMetaHeader,
+  FIND_STATUS,
+  IMPLICIT_VR_LITTLE_ENDIAN,
+  matchWorklist,
+  MODALITY_WORKLIST_FIND,
+  negotiatePresentationContexts,
+  parseWorklistKeys,
+  ReceivedDataset,
+  SCP_TIMEOUTS,
+  startDimseServer,
+  STORAGE_ROOT,
+  STORE_STATUS,
+  trimUid,
+  VERIFICATION,
+  worklistAnswer,
+  writeIdentifier,
+  ZhiyinScpBase,
+  type Association,
+  type CFindRequest,
+  type CFindResponse,
+  type CStoreRequest,
+  type DimseResponse,
+  type DimseServer,
+  type PresentationContext,
+} from '@zhiyin/dimse';
 import dimse from 'dcmjs-dimse';
-import { supportedTransferSyntaxes } from '@zhiyin/dicom';
 import { createHash } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { fileMetaHeader, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION } from './part10.js';
+import { GATEWAY_IMPLEMENTATION } from './implementation.js';
 import { QueueFullError, type DurableQueue } from './queue.js';
-import { matchWorklist } from './worklist-match.js';
 import type { WorklistCache } from './worklist-cache.js';
 
-const { Scp, Dataset } = dimse;
-const { PresentationContextResult, RejectReason, RejectResult, RejectSource } = dimse.constants;
+const { RejectReason, RejectResult, RejectSource } = dimse.constants;
 
-type Association = InstanceType<typeof dimse.association.Association>;
-type PresentationContext = InstanceType<typeof dimse.association.PresentationContext>;
-type CStoreRequest = InstanceType<typeof dimse.requests.CStoreRequest>;
-type Response = InstanceType<typeof dimse.responses.Response>;
-type ScpT = InstanceType<typeof Scp>;
-
-const VERIFICATION = '1.2.840.10008.1.1';
-const MODALITY_WORKLIST_FIND = '1.2.840.10008.5.1.4.31';
-// Every storage SOP class of PS3.4 Annex B lives under this root (images, 12-lead and other ECG waveforms, PDF, SR).
-const STORAGE_ROOT = '1.2.840.10008.5.1.4.1.1.';
-const UNCOMPRESSED = new Set(['1.2.840.10008.1.2.1', '1.2.840.10008.1.2']);
-const STORED = new Set(supportedTransferSyntaxes().map((t) => t.uid));
 const MAX_PDU = 1024 * 1024;
-
-// C-STORE statuses (PS3.4 B.2.3).
-export const STORE_STATUS = { SUCCESS: 0x0000, OUT_OF_RESOURCES: 0xa700, CANNOT_UNDERSTAND: 0xc000 } as const;
-
-const trimUid = (v: unknown) => (typeof v === 'string' ? v : '').replace(/[\0 ]+$/, '');
+// The worklist copy is answered in UTF-8: the gateway keeps no per-device character set.
+const ANSWER_CHARSET = 'ISO_IR 192';
 
 /**
  * One received instance: the File Meta Information, then the data set's bytes exactly as they arrive, into a
@@ -88,15 +98,6 @@ class ReceivingInstance extends Writable {
   }
 }
 
-class ReceivedDataset extends Dataset {
-  constructor(
-    readonly receiving: ReceivingInstance,
-    ts: string,
-  ) {
-    super({}, ts);
-  }
-}
-
 export interface ScpServices {
   aeTitle: string;
   allowedAes: string[];
@@ -107,94 +108,57 @@ export interface ScpServices {
 // The gateway's DICOM service class provider on the centre's LAN: C-ECHO, C-STORE into the durable queue (answered
 // only once the file is on disk; 0xA700 when the queue is full, so the modality keeps it and sends again), and the
 // modality worklist answered from the cached copy of the hub's.
-class GatewayScp extends Scp {
+class GatewayScp extends ZhiyinScpBase {
   services!: ScpServices;
   private callingAe = '';
-
-  private get peer(): Socket {
-    return (this as unknown as { socket: Socket }).socket;
-  }
 
   override associationRequested(association: Association): void {
     const called = association.getCalledAeTitle().trim();
     const calling = association.getCallingAeTitle().trim();
-    const reject = (reason: number) => {
-      this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, reason);
-      setTimeout(() => this.peer.destroy(), 2000).unref();
-    };
+    const reject = (reason: number) => this.rejectAssociation(RejectResult.Permanent, RejectSource.ServiceUser, reason);
     if (called !== this.services.aeTitle) return reject(RejectReason.CalledAeNotRecognized);
     if (this.services.allowedAes.length > 0 && !this.services.allowedAes.includes(calling))
       return reject(RejectReason.CallingAeNotRecognized);
     this.callingAe = calling;
-    for (const { id } of association.getPresentationContexts()) {
-      const pc = association.getPresentationContext(id);
-      const abstract = pc.getAbstractSyntaxUid().replace(/[\0 ]+$/, '');
-      const storage = abstract.startsWith(STORAGE_ROOT);
-      if (!storage && abstract !== VERIFICATION && abstract !== MODALITY_WORKLIST_FIND) {
-        pc.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
-        continue;
-      }
-      const ts = pc
-        .getTransferSyntaxUids()
-        .map((t) => t.replace(/[\0 ]+$/, ''))
-        .find((t) => (storage ? STORED.has(t) : UNCOMPRESSED.has(t)));
-      if (ts) pc.setResult(PresentationContextResult.Accept, ts);
-      else pc.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
-    }
+    negotiatePresentationContexts(association, (abstract) =>
+      abstract.startsWith(STORAGE_ROOT)
+        ? 'stored'
+        : abstract === VERIFICATION || abstract === MODALITY_WORKLIST_FIND
+          ? 'uncompressed'
+          : 'reject',
+    );
     this.sendAssociationAccept();
   }
 
-  override associationReleaseRequested(): void {
-    this.sendAssociationReleaseResponse();
-  }
-
-  override cEchoRequest(
-    request: Parameters<ScpT['cEchoRequest']>[0],
-    callback: Parameters<ScpT['cEchoRequest']>[1],
-  ): void {
-    const response = dimse.responses.CEchoResponse.fromRequest(request);
-    response.setStatus(dimse.constants.Status.Success);
-    callback(response);
-  }
-
   override createStoreWritableStream(pc: PresentationContext, request: CStoreRequest): Writable {
-    const r = request as unknown as { getAffectedSopClassUid(): unknown; getAffectedSopInstanceUid(): unknown };
-    const accepted = pc.getResult() === PresentationContextResult.Accept;
+    const command = commandOf(request);
+    const accepted = pc.getResult() === dimse.constants.PresentationContextResult.Accept;
     // A full queue takes nothing more: the bytes are dropped and the answer is Out of Resources.
     const room =
       accepted && this.services.queue.fits(0) && this.services.queue.pendingBytes() < this.services.queue.maxBytes;
     const header = room
-      ? fileMetaHeader({
-          sopClassUid: trimUid(r.getAffectedSopClassUid()),
-          sopInstanceUid: trimUid(r.getAffectedSopInstanceUid()),
-          transferSyntaxUid: pc.getAcceptedTransferSyntaxUid() ?? '',
-          sourceAeTitle: this.callingAe,
-        })
+      ? fileMetaHeader(
+          {
+            sopClassUid: trimUid(command.sopClassUid),
+            sopInstanceUid: trimUid(command.sopInstanceUid),
+            transferSyntaxUid: pc.getAcceptedTransferSyntaxUid() ?? '',
+            sourceAeTitle: this.callingAe,
+          },
+          GATEWAY_IMPLEMENTATION,
+        )
       : undefined;
     return new ReceivingInstance(this.services.queue.tempPath(), header);
   }
 
-  override createDatasetFromStoreWritableStream(
-    writable: Writable,
-    pc: PresentationContext,
-    callback: (dataset: InstanceType<typeof Dataset>) => void,
-  ): void {
-    callback(new ReceivedDataset(writable as ReceivingInstance, pc.getAcceptedTransferSyntaxUid() ?? ''));
-  }
-
-  override cStoreRequest(request: CStoreRequest, callback: (response: Response) => void): void {
-    const respond = (status: number, comment?: string) => {
-      const response = dimse.responses.CStoreResponse.fromRequest(request);
-      response.setStatus(status);
-      if (comment) response.setErrorComment(comment);
-      callback(response);
-    };
+  override cStoreRequest(request: CStoreRequest, callback: (response: DimseResponse) => void): void {
+    const respond = (status: number, comment?: string) => callback(this.storeResponse(request, status, comment));
     const dataset = request.getDataset();
     if (!(dataset instanceof ReceivedDataset)) return respond(STORE_STATUS.CANNOT_UNDERSTAND, 'NO_DATASET');
-    const sop = trimUid((request as unknown as { getAffectedSopInstanceUid(): unknown }).getAffectedSopInstanceUid());
-    void dataset.receiving.done.then(async (received) => {
+    const receiving = dataset.receiving as ReceivingInstance;
+    const sop = trimUid(commandOf(request).sopInstanceUid);
+    void receiving.done.then(async (received) => {
       if ('failure' in received) {
-        await rm(dataset.receiving.path, { force: true });
+        await rm(receiving.path, { force: true });
         return respond(
           received.failure,
           received.failure === STORE_STATUS.OUT_OF_RESOURCES ? 'QUEUE_FULL' : 'WRITE_FAILED',
@@ -211,63 +175,44 @@ class GatewayScp extends Scp {
     });
   }
 
-  override cFindRequest(
-    request: Parameters<ScpT['cFindRequest']>[0],
-    callback: Parameters<ScpT['cFindRequest']>[1],
-  ): void {
-    const answer = (status: number, comment?: string) => {
-      const response = dimse.responses.CFindResponse.fromRequest(request);
-      response.setStatus(status);
-      if (comment) response.setErrorComment(comment);
-      return response;
-    };
-    const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
+  // The modality worklist from the cached copy of the hub's: the same keys and answers as the hub's own
+  // worklist C-FIND, matched in memory.
+  override cFindRequest(request: CFindRequest, callback: (responses: CFindResponse[]) => void): void {
+    const answer = (status: number, comment?: string) => this.findResponse(request, status, comment);
+    const sopClass = trimUid(commandOf(request).sopClassUid);
     const identifier = request.getDataset();
-    if (sopClass !== MODALITY_WORKLIST_FIND || !identifier) return callback([answer(0x0122)]);
-    const found = matchWorklist(this.services.worklist.all(), identifier.getElements());
-    if (found === 'malformed') return callback([answer(0xa900, 'MALFORMED_KEY')]);
+    if (sopClass !== MODALITY_WORKLIST_FIND || !identifier)
+      return callback([answer(FIND_STATUS.SOP_CLASS_NOT_SUPPORTED)]);
+    const asked = identifier.getElements();
+    const keys = parseWorklistKeys(asked);
+    if (keys === 'malformed') return callback([answer(FIND_STATUS.IDENTIFIER_DOES_NOT_MATCH, 'MALFORMED_KEY')]);
     const ts = identifier.getTransferSyntaxUid();
-    const pending = found.map((elements) => {
-      const r = answer(0xff00);
-      r.setDataset(new Dataset(elements, ts));
+    const station = { aeTitle: this.callingAe, characterSet: ANSWER_CHARSET } as const;
+    const pending = matchWorklist(this.services.worklist.all(), keys, this.callingAe).map((s) => {
+      const r = answer(FIND_STATUS.PENDING);
+      r.setDataset(
+        new EncodedIdentifier(
+          writeIdentifier(worklistAnswer(s, asked, station), ts !== IMPLICIT_VR_LITTLE_ENDIAN, ANSWER_CHARSET),
+          ts,
+        ),
+      );
       return r;
     });
-    callback([...pending, answer(0x0000)]);
+    callback([...pending, answer(FIND_STATUS.SUCCESS)]);
   }
 }
 
 /** The DICOM listener of the gateway on GATEWAY_DICOM_HOST:GATEWAY_DICOM_PORT. */
-export async function startDicomListener(
-  host: string,
-  port: number,
-  services: ScpServices,
-): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  dimse.log.setLevel('silent');
-  dimse.Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
-  dimse.Implementation.setImplementationVersion(IMPLEMENTATION_VERSION);
-  dimse.Implementation.setMaxPduLength(MAX_PDU);
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    const scp = new GatewayScp(socket, { associationTimeout: 30_000, pduTimeout: 120_000, connectTimeout: 300_000 });
-    scp.services = services;
-    (scp as unknown as { connected: boolean }).connected = true;
-    scp.on('networkError', () => socket.destroy());
-    socket.on('close', () => sockets.delete(socket));
+export async function startDicomListener(host: string, port: number, services: ScpServices): Promise<DimseServer> {
+  configureDimse(GATEWAY_IMPLEMENTATION, MAX_PDU);
+  return startDimseServer({
+    host,
+    port,
+    maxConnections: 32,
+    scpFor: (socket) => {
+      const scp = new GatewayScp(socket, SCP_TIMEOUTS);
+      scp.services = services;
+      return scp;
+    },
   });
-  server.maxConnections = 32;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const a = server.address();
-  return {
-    server,
-    port: a && typeof a === 'object' ? a.port : port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-  };
 }

@@ -1,22 +1,8 @@
+import type { ScheduledStep } from '@zhiyin/dimse';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomic } from './durable-file.js';
 import type { HubClient } from './hub-client.js';
-
-/** One scheduled procedure step as the hub lists it for the centre (GET /api/gateway/worklist). */
-export interface ScheduledStep {
-  referralId: string;
-  number: string;
-  patientId: string;
-  mrn: string;
-  familyName: string;
-  givenName: string;
-  birthDate: string;
-  sex: string;
-  modality: string;
-  scheduledDate: string;
-  scheduledTime: string;
-}
 
 /**
  * The centre's worklist, fetched from the hub every GATEWAY_WORKLIST_INTERVAL_MS and kept on disk (only the gateway's

@@ -11,7 +11,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fileMetaHeader } from '../src/part10.js';
+import { fileMetaHeader } from '@zhiyin/dimse';
+import { GATEWAY_IMPLEMENTATION } from '../src/implementation.js';
 import { CuttingProxy } from './support/cutting-proxy.js';
 import { datasetOf, HubApi, metaOf } from './support/hub-api.js';
 import { dcmtk, freePort, startGatewayProcess, startHub, stop, until, type Started } from './support/processes.js';
@@ -87,7 +88,10 @@ describe('community-centre gateway', () => {
       const meta = metaOf(original);
       const found = await api.instance(doc, meta.sopInstanceUid);
       expect([meta.sopInstanceUid, found.count]).toEqual([meta.sopInstanceUid, 1]);
-      const expected = Buffer.concat([fileMetaHeader({ ...meta, sourceAeTitle: MODALITY }), datasetOf(original)]);
+      const expected = Buffer.concat([
+        fileMetaHeader({ ...meta, sourceAeTitle: MODALITY }, GATEWAY_IMPLEMENTATION),
+        datasetOf(original),
+      ]);
       const got = found.bytes!;
       let differs = -1;
       for (let i = 0; i < Math.max(got.length, expected.length); i++)

@@ -3,6 +3,7 @@ import { RouterProvider } from 'react-router';
 import { I18nProvider, useI18n } from '../i18n/i18n';
 import { connectivity } from '../lib/connectivity';
 import { AuthProvider, useAuth } from '../lib/auth';
+import { FEATURE_MESSAGES } from './messages';
 import { ServerUnreachable } from './pages';
 import { router } from './routes';
 
@@ -29,7 +30,7 @@ function Screens() {
 
 export function App() {
   return (
-    <I18nProvider>
+    <I18nProvider features={FEATURE_MESSAGES}>
       <AuthProvider>
         <Screens />
         <ConnectivityGate />

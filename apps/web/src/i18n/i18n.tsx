@@ -1,6 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en } from './en';
-import { featureEn, featureZh } from './features';
 import { zhCN } from './zh-CN';
 
 // A small typed dictionary instead of an i18n framework: the Chinese messages define the keys and
@@ -9,12 +8,25 @@ import { zhCN } from './zh-CN';
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-export type MessageKey = keyof typeof zhCN | keyof typeof featureZh;
+/**
+ * The screen areas' messages by area: each area's messages.ts adds its own here by declaration merging, so that
+ * `t()` refuses an unknown key while i18n imports nothing from the features (the app shell passes their messages
+ * to I18nProvider).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface FeatureMessages {}
 
-const MESSAGES: Record<Language, Record<MessageKey, string>> = {
-  'zh-CN': { ...zhCN, ...featureZh },
-  en: { ...en, ...featureEn },
-};
+type FeatureKey = { [A in keyof FeatureMessages]: keyof FeatureMessages[A] }[keyof FeatureMessages];
+
+export type MessageKey = keyof typeof zhCN | FeatureKey;
+
+/** Every screen area's messages, in both languages. */
+export interface FeatureDictionary {
+  zh: Record<FeatureKey, string>;
+  en: Record<FeatureKey, string>;
+}
+
+type Dictionary = Record<Language, Record<MessageKey, string>>;
 const STORAGE_KEY = 'zhiyin.lang';
 
 export type Params = Record<string, string | number>;
@@ -25,8 +37,8 @@ export function format(template: string, params?: Params): string {
   return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
-export function translate(lang: Language, key: MessageKey, params?: Params): string {
-  return format(MESSAGES[lang][key], params);
+export function translate(messages: Dictionary, lang: Language, key: MessageKey, params?: Params): string {
+  return format(messages[lang][key], params);
 }
 
 function initialLanguage(): Language {
@@ -53,7 +65,11 @@ interface I18n {
 
 const Ctx = createContext<I18n | null>(null);
 
-export function I18nProvider({ children }: { children: ReactNode }) {
+export function I18nProvider({ features, children }: { features: FeatureDictionary; children: ReactNode }) {
+  const messages = useMemo<Dictionary>(
+    () => ({ 'zh-CN': { ...zhCN, ...features.zh }, en: { ...en, ...features.en } }),
+    [features],
+  );
   const [lang, setLangState] = useState<Language>(initialLanguage);
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -72,13 +88,13 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     return {
       lang,
       setLang,
-      t: (key, params) => translate(lang, key, params),
+      t: (key, params) => translate(messages, lang, key, params),
       name: (zh, enName) => (lang === 'zh-CN' ? zh || enName : enName || zh),
       date: (d) => dateFmt.format(typeof d === 'string' ? new Date(d) : d),
       dateTime: (d) => dateTimeFmt.format(typeof d === 'string' ? new Date(d) : d),
       number: (n, opts) => new Intl.NumberFormat(lang, opts).format(n),
     };
-  }, [lang, setLang]);
+  }, [lang, setLang, messages]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 

@@ -6,8 +6,8 @@ import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import { PatientAccessCodeEntity, PatientEntity } from '#src/modules/patients/patient.entity.js';
 import { DUMMY_HASH, verifyPassword } from './password.js';
+import { PATIENT_SIGN_IN, type PatientSignIn, type PatientSignInRecord } from './ports.js';
 import { SessionRevocations } from './session-revocations.service.js';
 import { changedRows } from './sql.js';
 import { hashToken, TokenService } from './token.service.js';
@@ -55,6 +55,7 @@ export class AuthService {
     private readonly revocations: SessionRevocations,
     private readonly throttle: AttemptThrottle,
     private readonly secondFactor: SecondFactorService,
+    @Inject(PATIENT_SIGN_IN) private readonly patients: PatientSignIn<EntityManager>,
   ) {}
 
   /**
@@ -186,7 +187,7 @@ export class AuthService {
       await this.revokeFamily(this.ds.manager, row.familyId);
       await this.revocations.refresh();
       if (row.patientAccessCodeId) {
-        const code = await this.ds.getRepository(PatientAccessCodeEntity).findOneBy({ id: row.patientAccessCodeId });
+        const code = await this.patients.accessCode(row.patientAccessCodeId);
         await this.audit.record({
           action: 'auth.logout',
           resourceType: 'patient',
@@ -248,7 +249,7 @@ export class AuthService {
       await audit(known?.patient_id ?? null, 'denied', known ? 'code_unusable' : 'unknown_code');
       throw refused();
     }
-    const patient = await this.ds.getRepository(PatientEntity).findOneBy({ id: claimed.patient_id });
+    const patient = await this.patients.patient(claimed.patient_id);
     if (!patient || patient.birthDate !== birthDate) {
       // The last allowed wrong date ends the code (and any sign-in made with it).
       const revoked = await changedRows<unknown>(
@@ -296,7 +297,7 @@ export class AuthService {
 
   async me(actor: Actor): Promise<SessionUser> {
     if (actor.role === 'patient') {
-      const p = await this.ds.getRepository(PatientEntity).findOneBy({ id: actor.id });
+      const p = await this.patients.patient(actor.id);
       if (!p) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
       return this.patientUser(p);
     }
@@ -363,15 +364,15 @@ export class AuthService {
 
   /** A patient's session goes on while its code is valid, up to the session's fixed end. */
   private async patientSession(m: EntityManager, codeId: string, familyId: string, sessionEnds: Date) {
-    const code = await m.getRepository(PatientAccessCodeEntity).findOneBy({ id: codeId });
+    const code = await this.patients.accessCode(codeId, m);
     if (!code || code.revokedAt || code.expiresAt.getTime() <= Date.now()) return null;
-    const patient = await m.getRepository(PatientEntity).findOneBy({ id: code.patientId });
+    const patient = await this.patients.patient(code.patientId, m);
     if (!patient) return null;
     const ttl = secondsUntil(sessionEnds)!;
     return { ...this.access(this.patientActor(patient, familyId), ttl), user: this.patientUser(patient) };
   }
 
-  private patientActor(patient: PatientEntity, sessionId: string): Actor {
+  private patientActor(patient: PatientSignInRecord, sessionId: string): Actor {
     return {
       id: patient.id,
       role: 'patient',
@@ -382,7 +383,7 @@ export class AuthService {
     };
   }
 
-  private patientUser(p: PatientEntity): SessionUser {
+  private patientUser(p: PatientSignInRecord): SessionUser {
     return {
       id: p.id,
       role: 'patient',

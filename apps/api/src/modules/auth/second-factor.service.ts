@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import { NationalIdVault } from '#src/modules/patients/national-id.js';
+import { SecretBox } from '#src/common/secret-box.js';
 import { AttemptThrottle, RULES } from './attempt-throttle.service.js';
 import { changedRows } from './sql.js';
 import { hashToken, TokenService } from './token.service.js';
@@ -29,7 +29,7 @@ const RECOVERY_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 // with DATA_KEY (as national IDs are), recovery codes only as keyed hashes.
 @Injectable()
 export class SecondFactorService {
-  private readonly vault: NationalIdVault;
+  private readonly vault: SecretBox;
   private readonly recoveryKey: Buffer;
 
   constructor(
@@ -39,7 +39,7 @@ export class SecondFactorService {
     private readonly throttle: AttemptThrottle,
     private readonly tokens: TokenService,
   ) {
-    this.vault = new NationalIdVault(config.dataKey);
+    this.vault = new SecretBox(config.dataKey);
     this.recoveryKey = createHmac('sha256', config.dataKey).update('zhiyin:recovery-code').digest();
   }
 

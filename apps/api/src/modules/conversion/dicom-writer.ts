@@ -1,6 +1,6 @@
 import dcmjs from 'dcmjs';
 import { randomUUID } from 'node:crypto';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION } from '#src/modules/dimse/sop-classes.js';
+import { HUB_IMPLEMENTATION } from '#src/modules/dimse/implementation.js';
 import type { EcgRecord } from './ecg-record.js';
 
 export const SOP_CLASS = {
@@ -63,8 +63,8 @@ function write(dataset: Record<string, unknown>, transferSyntaxUid: string): Buf
     MediaStorageSOPClassUID: dataset.SOPClassUID,
     MediaStorageSOPInstanceUID: dataset.SOPInstanceUID,
     TransferSyntaxUID: transferSyntaxUid,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: IMPLEMENTATION_VERSION,
+    ImplementationClassUID: HUB_IMPLEMENTATION.classUid,
+    ImplementationVersionName: HUB_IMPLEMENTATION.versionName,
     _vrMap: { FileMetaInformationVersion: 'OB' },
   };
   const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));

@@ -1,4 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
+import {
+  isStorageSopClass,
+  MODALITY_WORKLIST_FIND,
+  negotiatePresentationContexts,
+  STUDY_ROOT_FIND,
+  STUDY_ROOT_GET,
+  STUDY_ROOT_MOVE,
+  VERIFICATION,
+  type Association,
+} from '@zhiyin/dimse';
 import dimse from 'dcmjs-dimse';
 import { SERVICE_SPECIALTY } from '@zhiyin/workflow';
 import { isIP } from 'node:net';
@@ -7,14 +17,8 @@ import type { Actor } from '#src/common/request-context.js';
 import { requestContext } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { DicomAeRepository, type KnownAe } from './dicom-ae.repository.js';
-import { MODALITY_WORKLIST_FIND } from './mwl-find.js';
-import { STUDY_ROOT_FIND } from './qr-find.js';
-import { STUDY_ROOT_GET, STUDY_ROOT_MOVE } from './qr-retrieve.js';
-import { isStorageSopClass, isStoredTransferSyntax, UNCOMPRESSED, VERIFICATION } from './sop-classes.js';
 
-const { PresentationContextResult, RejectReason, RejectResult, RejectSource } = dimse.constants;
-
-type Association = InstanceType<typeof dimse.association.Association>;
+const { RejectReason, RejectResult, RejectSource } = dimse.constants;
 
 /** The device's own actor: it acts with its centre's scope, as a member of that centre's staff would. */
 export interface AeActor extends Actor {
@@ -71,36 +75,23 @@ export class AssociationControl {
     };
   }
 
-  // Each proposed context: the abstract syntax this AE may use, with the first proposed transfer syntax
-  // (the requestor's preference, PS3.8 7.1.1.14) that is kept as it is; otherwise the standard reason.
+  // Each proposed context: the abstract syntaxes this kind of AE may use; storage in the transfer syntax in which
+  // the instance is kept as it was sent.
   private negotiate(association: Association, ae: KnownAe): void {
-    for (const { id } of association.getPresentationContexts()) {
-      const pc = association.getPresentationContext(id);
-      const abstract = pc.getAbstractSyntaxUid();
-      const modality = ae.kind === 'modality';
-      const workstation = ae.kind === 'workstation';
-      // A workstation's storage contexts carry the C-STOREs of a C-GET to it (PS3.4 C.4.3): it proposes them with
-      // the SCP role (PS3.7 D.3.3.4), which is accepted as proposed; it never stores into the hub.
-      const getStorage = workstation && isStorageSopClass(abstract) && pc.getProviderRole() === true;
-      const allowed =
+    const modality = ae.kind === 'modality';
+    const workstation = ae.kind === 'workstation';
+    negotiatePresentationContexts(association, (abstract, pc) => {
+      if (
         abstract === VERIFICATION ||
         (modality && abstract === MODALITY_WORKLIST_FIND) ||
         (workstation && [STUDY_ROOT_FIND, STUDY_ROOT_MOVE, STUDY_ROOT_GET].includes(abstract))
-          ? UNCOMPRESSED
-          : (modality && isStorageSopClass(abstract)) || getStorage
-            ? null
-            : undefined;
-      if (allowed === undefined) {
-        pc.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
-        continue;
-      }
-      const ts = pc
-        .getTransferSyntaxUids()
-        .map((t) => t.replace(/[\0 ]+$/, ''))
-        .find((t) => (allowed ? allowed.has(t) : isStoredTransferSyntax(t)));
-      if (ts) pc.setResult(PresentationContextResult.Accept, ts);
-      else pc.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
-    }
+      )
+        return 'uncompressed';
+      // A workstation's storage contexts carry the C-STOREs of a C-GET to it (PS3.4 C.4.3): it proposes them with
+      // the SCP role (PS3.7 D.3.3.4), which is accepted as proposed; it never stores into the hub.
+      const getStorage = workstation && isStorageSopClass(abstract) && pc.getProviderRole() === true;
+      return (modality && isStorageSopClass(abstract)) || getStorage ? 'stored' : 'reject';
+    });
   }
 
   private async audited(remoteAddress: string | undefined, why: string): Promise<void> {

@@ -8,17 +8,8 @@ import { analysePart, fileSource } from '#src/modules/imaging/analyse-part.js';
 import type { BlobStore, TempBlob } from '#src/modules/imaging/blob-store.js';
 import { BLOB_STORE, StowService } from '#src/modules/imaging/stow.service.js';
 import type { AeActor } from './association.js';
-import { fileMetaHeader } from './part10.js';
-
-// C-STORE statuses (PS3.4 B.2.3, PS3.7 C.4.2.1.4).
-export const STORE_STATUS = {
-  SUCCESS: 0x0000,
-  PROCESSING_FAILURE: 0x0110,
-  SOP_CLASS_NOT_SUPPORTED: 0x0122,
-  OUT_OF_RESOURCES: 0xa700,
-  DATASET_DOES_NOT_MATCH_SOP_CLASS: 0xa900,
-  CANNOT_UNDERSTAND: 0xc000,
-} as const;
+import { fileMetaHeader, STORE_STATUS, trimUid } from '@zhiyin/dimse';
+import { HUB_IMPLEMENTATION } from './implementation.js';
 
 export interface StoreAnswer {
   status: number;
@@ -29,8 +20,6 @@ export interface StoreAnswer {
 const PREFIX_BYTES = 64 * 1024;
 // Past this many bytes waiting for the disk, the peer is made to wait (TCP back-pressure).
 const PAUSE_BYTES = 8 * 1024 * 1024;
-
-const trimUid = (v: unknown) => (typeof v === 'string' ? v.replace(/[\0 ]+$/, '') : '');
 
 type Received = { temp: TempBlob; sha256: string; size: number; prefix: Buffer } | { failure: StoreAnswer };
 
@@ -150,12 +139,15 @@ export class CStoreService {
     socket: Socket,
     refused?: StoreAnswer,
   ): ReceivingInstance {
-    const header = fileMetaHeader({
-      sopClassUid: trimUid(command.sopClassUid),
-      sopInstanceUid: trimUid(command.sopInstanceUid),
-      transferSyntaxUid,
-      sourceAeTitle: callingAeTitle,
-    });
+    const header = fileMetaHeader(
+      {
+        sopClassUid: trimUid(command.sopClassUid),
+        sopInstanceUid: trimUid(command.sopInstanceUid),
+        transferSyntaxUid,
+        sourceAeTitle: callingAeTitle,
+      },
+      HUB_IMPLEMENTATION,
+    );
     return new ReceivingInstance(this.blobs, header, this.config.stowMaxPartBytes, socket, refused);
   }
 

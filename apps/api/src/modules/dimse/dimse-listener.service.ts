@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import dimse from 'dcmjs-dimse';
-import { createServer, type Server, type Socket } from 'node:net';
+import { configureDimse, SCP_TIMEOUTS, startDimseServer, type DimseServer } from '@zhiyin/dimse';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { LOGGER } from '#src/common/logging/logger.js';
@@ -9,7 +8,7 @@ import { CStoreService } from './c-store.js';
 import { MwlFindService } from './mwl-find.js';
 import { QrFindService } from './qr-find.js';
 import { QrRetrieveService } from './qr-retrieve.js';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION } from './sop-classes.js';
+import { HUB_IMPLEMENTATION } from './implementation.js';
 import { ZhiyinScp, type DimseServices } from './zhiyin-scp.js';
 
 // Connections at once; more wait in the kernel's backlog rather than exhaust the node.
@@ -18,11 +17,9 @@ const MAX_CONNECTIONS = 64;
 const MAX_PDU_LENGTH = 1024 * 1024;
 
 // The DICOM listener (DIMSE) on DICOM_HOST:DICOM_PORT, started and stopped with the application.
-// dcmjs-dimse's own Server is not used: it listens on every address and cannot bound connections.
 @Injectable()
 export class DimseListener implements OnApplicationBootstrap, OnApplicationShutdown {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private server: DimseServer | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,17 +33,12 @@ export class DimseListener implements OnApplicationBootstrap, OnApplicationShutd
 
   /** The port it listens on (the configured one, or the one chosen for port 0 in tests); undefined when off. */
   get port(): number | undefined {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a.port : undefined;
+    return this.server?.port;
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.dicomPort === 0) return;
-    // The library logs association details and data set contents: silenced, Zhiyin logs its own lines.
-    dimse.log.setLevel('silent');
-    dimse.Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
-    dimse.Implementation.setImplementationVersion(IMPLEMENTATION_VERSION);
-    dimse.Implementation.setMaxPduLength(MAX_PDU_LENGTH);
+    configureDimse(HUB_IMPLEMENTATION, MAX_PDU_LENGTH);
     const services: DimseServices = {
       association: this.association,
       store: this.store,
@@ -56,16 +48,20 @@ export class DimseListener implements OnApplicationBootstrap, OnApplicationShutd
       callingAeTitle: this.config.dicomAeTitle,
       log: (level, fields, message) => this.logger[level]({ component: 'dimse', ...fields }, message),
     };
-    const server = createServer((socket) => this.accept(socket, services));
-    server.maxConnections = MAX_CONNECTIONS;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.dicomPort, this.config.dicomHost, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    const server = await startDimseServer({
+      host: this.config.dicomHost,
+      port: this.config.dicomPort,
+      maxConnections: MAX_CONNECTIONS,
+      scpFor: (socket) => {
+        const scp = new ZhiyinScp(socket, SCP_TIMEOUTS);
+        scp.services = services;
+        scp.readPdusWith(MAX_PDU_LENGTH);
+        return scp;
+      },
     });
-    server.on('error', (err) => this.logger.error({ component: 'dimse', err: err.message }, 'DICOM listener error'));
+    server.server.on('error', (err) =>
+      this.logger.error({ component: 'dimse', err: err.message }, 'DICOM listener error'),
+    );
     this.server = server;
     this.logger.info(
       { component: 'dimse', host: this.config.dicomHost, port: this.port, aeTitle: this.config.dicomAeTitle },
@@ -73,25 +69,10 @@ export class DimseListener implements OnApplicationBootstrap, OnApplicationShutd
     );
   }
 
-  private accept(socket: Socket, services: DimseServices): void {
-    this.sockets.add(socket);
-    const scp = new ZhiyinScp(socket, { associationTimeout: 30_000, pduTimeout: 120_000, connectTimeout: 300_000 });
-    scp.services = services;
-    scp.readPdusWith(MAX_PDU_LENGTH);
-    (scp as unknown as { connected: boolean }).connected = true;
-    scp.on('networkError', () => socket.destroy());
-    socket.on('close', () => {
-      this.sockets.delete(socket);
-      void scp.closed();
-    });
-  }
-
   async onApplicationShutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await server.close();
   }
 }

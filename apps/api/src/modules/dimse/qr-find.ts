@@ -1,16 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { lookupTag, tagOf, type DicomJsonDataset } from '@zhiyin/dicom';
+import { FIND_STATUS, writeIdentifier, type Element, type TextVr } from '@zhiyin/dimse';
 import { AppError } from '#src/common/errors.js';
 import { requestContext } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { QidoService, type QidoLevel } from '#src/modules/imaging/qido.service.js';
 import type { AeActor } from './association.js';
 import type { KnownAe } from './dicom-ae.repository.js';
-import { writeIdentifier, type Element, type TextVr } from './identifier-writer.js';
-import { FIND_STATUS, type FindAnswer } from './mwl-find.js';
-
-/** Study Root Query/Retrieve Information Model – FIND (PS3.4 C.6.2.1). */
-export const STUDY_ROOT_FIND = '1.2.840.10008.5.1.4.1.2.2.1';
+import type { FindAnswer } from './mwl-find.js';
 
 type Naturalized = Record<string, unknown>;
 

@@ -8,10 +8,6 @@ import { BLOB_STORE } from '#src/modules/imaging/stow.service.js';
 import type { AeActor } from './association.js';
 import { DicomAeRepository } from './dicom-ae.repository.js';
 
-/** Study Root Query/Retrieve Information Model – MOVE and – GET (PS3.4 C.6.2.2, C.6.2.3). */
-export const STUDY_ROOT_MOVE = '1.2.840.10008.5.1.4.1.2.2.2';
-export const STUDY_ROOT_GET = '1.2.840.10008.5.1.4.1.2.2.3';
-
 // C-MOVE / C-GET statuses (PS3.4 C.4.2.1.5, C.4.3.1.4).
 export const RETRIEVE_STATUS = {
   SUCCESS: 0x0000,

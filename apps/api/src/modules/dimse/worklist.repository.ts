@@ -1,32 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { ScheduledStep, WorklistKeys } from '@zhiyin/dimse';
 
-/** One scheduled procedure step: an open referral of the centre that still needs its acquisition. */
-export interface ScheduledStep {
-  referralId: string;
-  number: string;
-  patientId: string;
-  mrn: string;
-  familyName: string;
-  givenName: string;
-  birthDate: string;
-  sex: string;
-  modality: string;
-  /** YYYYMMDD */
-  scheduledDate: string;
-  /** HHMMSS */
-  scheduledTime: string;
-}
-
-export interface WorklistFilter {
+/** A centre's worklist query: the matching keys the SQL applies (the station key is matched by the caller). */
+export interface WorklistFilter extends Omit<WorklistKeys, 'stationAeTitle'> {
   facilityId: string;
-  modality?: string;
-  /** YYYYMMDD, inclusive */
-  from?: string;
-  to?: string;
-  accessionNumber?: string;
-  patientId?: string;
 }
 
 // The states in which a referral still takes studies (the workflow's attach_study), for upward referrals.

@@ -1,36 +1,40 @@
-import dimse from 'dcmjs-dimse';
-import type { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
-import type { AeActor, AssociationControl } from './association.js';
-import { answerEcho } from './c-echo.js';
-import { STORE_STATUS, type CStoreService, type ReceivingInstance, type StoreAnswer } from './c-store.js';
-import type { KnownAe } from './dicom-ae.repository.js';
-import { writeIdentifier } from './identifier-writer.js';
-import { FIND_STATUS, MODALITY_WORKLIST_FIND, type MwlFindService } from './mwl-find.js';
-import { STUDY_ROOT_FIND, type QrFindService } from './qr-find.js';
 import {
-  RETRIEVE_STATUS,
+  commandOf,
+  EncodedIdentifier,
+  FIND_STATUS,
+  IMPLICIT_VR_LITTLE_ENDIAN,
+  MODALITY_WORKLIST_FIND,
+  ReceivedDataset,
+  STORE_STATUS,
+  STUDY_ROOT_FIND,
   STUDY_ROOT_GET,
   STUDY_ROOT_MOVE,
-  type OutgoingInstance,
-  type QrRetrieveService,
-} from './qr-retrieve.js';
+  writeIdentifier,
+  ZhiyinScpBase,
+  type Association,
+  type CStoreRequest,
+  type DimseDataset,
+  type DimseRequest,
+  type DimseResponse,
+  type PresentationContext,
+} from '@zhiyin/dimse';
+import dimse from 'dcmjs-dimse';
+import type { Writable } from 'node:stream';
+import type { AeActor, AssociationControl } from './association.js';
+import type { CStoreService, ReceivingInstance, StoreAnswer } from './c-store.js';
+import type { KnownAe } from './dicom-ae.repository.js';
+import type { MwlFindService } from './mwl-find.js';
+import type { QrFindService } from './qr-find.js';
+import { RETRIEVE_STATUS, type OutgoingInstance, type QrRetrieveService } from './qr-retrieve.js';
 import { openMoveAssociation } from './move-scu.js';
 import { OutgoingDataset } from './outgoing-dataset.js';
-import { PduReader } from './pdu-reader.js';
 import { runSubOperations, type SubOperationCounts } from './sub-operations.js';
 
-const { Scp, Dataset } = dimse;
 const { PresentationContextResult, Status } = dimse.constants;
 
-type Association = InstanceType<typeof dimse.association.Association>;
-type PresentationContext = InstanceType<typeof dimse.association.PresentationContext>;
-type Request = InstanceType<typeof dimse.requests.Request>;
-type CStoreRequest = InstanceType<typeof dimse.requests.CStoreRequest>;
 type CGetResponse = InstanceType<typeof dimse.responses.CGetResponse>;
 type CMoveResponse = InstanceType<typeof dimse.responses.CMoveResponse>;
-type Response = InstanceType<typeof dimse.responses.Response>;
-type ScpT = InstanceType<typeof Scp>;
+type ScpT = InstanceType<typeof dimse.Scp>;
 
 /** What every association of the listener shares. */
 export interface DimseServices {
@@ -45,84 +49,23 @@ export interface DimseServices {
   log: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
 
-// The data set handed from the DIMSE layer to cStoreRequest: only a handle on the file being received.
-class ReceivedDataset extends Dataset {
-  constructor(
-    readonly receiving: ReceivingInstance,
-    transferSyntaxUid: string,
-  ) {
-    super({}, transferSyntaxUid);
-  }
-}
-
-// A response identifier already encoded (in the presentation context's transfer syntax and the AE's character set).
-class EncodedIdentifier extends Dataset {
-  constructor(
-    private readonly bytes: Buffer,
-    transferSyntaxUid: string,
-  ) {
-    super({}, transferSyntaxUid);
-  }
-  override getDenaturalizedDataset(): Buffer {
-    return this.bytes;
-  }
-}
-
-const commandOf = (r: Request) => ({
-  sopClassUid: (r as unknown as { getAffectedSopClassUid(): unknown }).getAffectedSopClassUid(),
-  sopInstanceUid: (r as unknown as { getAffectedSopInstanceUid(): unknown }).getAffectedSopInstanceUid(),
-});
-
 /**
- * One association with a peer. dcmjs-dimse parses the PDUs and DIMSE commands; Zhiyin decides who may
- * associate, what is accepted, and answers each service. Anything the library would do with a received
- * data set (parse it whole in memory, then write it again) is replaced: the bytes go to disk as they came.
+ * One association of the hub with a peer: who may associate and what is accepted (association control), C-STORE
+ * into the study store (the bytes go to disk as they came), the worklist and study root queries, C-MOVE and C-GET.
  */
-export class ZhiyinScp extends Scp {
+export class ZhiyinScp extends ZhiyinScpBase {
   services!: DimseServices;
   private actor: AeActor | undefined;
   private ae: KnownAe | undefined;
   private callingAeTitle = '';
   private readonly receiving = new Set<ReceivingInstance>();
 
-  private get peer(): Socket {
-    return (this as unknown as { socket: Socket }).socket;
-  }
-
-  /**
-   * Reads the connection's PDUs with PduReader instead of the library's reader (which copies a large PDU many times
-   * over while it arrives); each whole PDU goes to the library's own PDU handling, as its reader would hand it.
-   */
-  readPdusWith(maxPduBytes: number): void {
-    const internals = this as unknown as {
-      lastPduTime: number;
-      statistics: { addBytesReceived(n: number): void };
-      _processPdu(pdu: Buffer): Promise<void>;
-    };
-    const reader = new PduReader(
-      maxPduBytes,
-      (pdu) => {
-        internals.lastPduTime = Date.now();
-        void internals._processPdu(pdu);
-      },
-      // a stream that is not DICOM, or a PDU over the limit: the connection is dropped (PS3.8 9.1.5)
-      () => this.peer.destroy(),
-    );
-    this.peer.removeAllListeners('data');
-    this.peer.on('data', (chunk: Buffer) => {
-      reader.push(chunk);
-      internals.statistics.addBytesReceived(chunk.length);
-    });
-  }
-
   override associationRequested(association: Association): void {
     void this.services.association.decide(association, this.peer.remoteAddress).then(
       (decision) => {
         if (!decision.ok) {
           this.services.log('info', { reason: decision.why }, 'DICOM association rejected');
-          this.sendAssociationReject(decision.result, decision.source, decision.reason);
-          // The requestor closes the connection on A-ASSOCIATE-RJ (PS3.8 9.2); one that does not is closed.
-          setTimeout(() => this.peer.destroy(), 2000).unref();
+          this.rejectAssociation(decision.result, decision.source, decision.reason);
           return;
         }
         this.actor = decision.actor;
@@ -132,29 +75,17 @@ export class ZhiyinScp extends Scp {
       },
       () => {
         // The register could not be read: a transient refusal, the peer may try again.
-        this.sendAssociationReject(
+        this.rejectAssociation(
           dimse.constants.RejectResult.Transient,
           dimse.constants.RejectSource.ServiceProviderPresentation,
           dimse.constants.RejectReason.TemporaryCongestion,
         );
-        setTimeout(() => this.peer.destroy(), 2000).unref();
       },
     );
   }
 
-  override associationReleaseRequested(): void {
-    this.sendAssociationReleaseResponse();
-  }
-
   override abort(): void {
     this.peer.destroy();
-  }
-
-  override cEchoRequest(
-    request: Parameters<ScpT['cEchoRequest']>[0],
-    callback: Parameters<ScpT['cEchoRequest']>[1],
-  ): void {
-    callback(answerEcho(request));
   }
 
   override createStoreWritableStream(pc: PresentationContext, request: CStoreRequest): Writable {
@@ -175,28 +106,14 @@ export class ZhiyinScp extends Scp {
     return receiving;
   }
 
-  override createDatasetFromStoreWritableStream(
-    writable: Writable,
-    pc: PresentationContext,
-    callback: (dataset: InstanceType<typeof Dataset>) => void,
-  ): void {
-    // At once, with a handle: the next PDUs of this association must not arrive while this one is unset.
-    callback(new ReceivedDataset(writable as ReceivingInstance, pc.getAcceptedTransferSyntaxUid() ?? ''));
-  }
-
-  override cStoreRequest(request: CStoreRequest, callback: (response: Response) => void): void {
+  override cStoreRequest(request: CStoreRequest, callback: (response: DimseResponse) => void): void {
     const dataset = request.getDataset();
-    const respond = (answer: StoreAnswer) => {
-      const response = dimse.responses.CStoreResponse.fromRequest(request);
-      response.setStatus(answer.status);
-      if (answer.comment) response.setErrorComment(answer.comment);
-      callback(response);
-    };
+    const respond = (answer: StoreAnswer) => callback(this.storeResponse(request, answer.status, answer.comment));
     if (!(dataset instanceof ReceivedDataset) || !this.actor) {
       respond({ status: STORE_STATUS.CANNOT_UNDERSTAND, comment: 'NO_DATASET' });
       return;
     }
-    const receiving = dataset.receiving;
+    const receiving = dataset.receiving as ReceivingInstance;
     this.services.store
       .store(receiving, commandOf(request), this.actor, this.peer.remoteAddress ?? null)
       .then(
@@ -221,12 +138,7 @@ export class ZhiyinScp extends Scp {
     request: Parameters<ScpT['cFindRequest']>[0],
     callback: Parameters<ScpT['cFindRequest']>[1],
   ): void {
-    const answer = (status: number, comment?: string) => {
-      const response = dimse.responses.CFindResponse.fromRequest(request);
-      response.setStatus(status);
-      if (comment) response.setErrorComment(comment);
-      return response;
-    };
+    const answer = (status: number, comment?: string) => this.findResponse(request, status, comment);
     const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
     const identifier = request.getDataset();
     // Only the information model this kind of AE is offered (as association control negotiates it): the
@@ -239,12 +151,18 @@ export class ZhiyinScp extends Scp {
           : undefined;
     if (!service || !this.ae || !this.actor || !identifier) {
       // Services not offered answer "SOP class not supported".
-      callback([answer(0x0122)]);
+      callback([answer(FIND_STATUS.SOP_CLASS_NOT_SUPPORTED)]);
       return;
     }
     const ts = identifier.getTransferSyntaxUid();
     service
-      .find(identifier.getElements(), this.ae, this.actor, ts !== '1.2.840.10008.1.2', this.peer.remoteAddress ?? null)
+      .find(
+        identifier.getElements(),
+        this.ae,
+        this.actor,
+        ts !== IMPLICIT_VR_LITTLE_ENDIAN,
+        this.peer.remoteAddress ?? null,
+      )
       .then(
         (found) => {
           const pending = found.matches.map((bytes) => {
@@ -254,7 +172,7 @@ export class ZhiyinScp extends Scp {
           });
           callback([...pending, answer(found.status, found.comment)]);
         },
-        () => callback([answer(0xc000, 'UNABLE_TO_PROCESS')]),
+        () => callback([answer(FIND_STATUS.UNABLE_TO_PROCESS, 'UNABLE_TO_PROCESS')]),
       );
   }
 
@@ -262,17 +180,7 @@ export class ZhiyinScp extends Scp {
     request: Parameters<ScpT['cMoveRequest']>[0],
     callback: Parameters<ScpT['cMoveRequest']>[1],
   ): void {
-    const respond = (status: number, counts?: SubOperationCounts, comment?: string) => {
-      const r: CMoveResponse = dimse.responses.CMoveResponse.fromRequest(request);
-      r.setStatus(status);
-      if (comment) r.setErrorComment(comment);
-      if (counts) setCounts(r, counts, status === RETRIEVE_STATUS.PENDING);
-      if (counts && counts.failedUids.length > 0 && status !== RETRIEVE_STATUS.PENDING)
-        r.setDataset(failedList(counts.failedUids, this.getTs(request)));
-      // The library's callback answers once, with the final response; pending ones go out as they come.
-      if (status === RETRIEVE_STATUS.PENDING) this.sendResponse(request, r);
-      else callback([r]);
-    };
+    const respond = this.retrieveResponder(request, () => dimse.responses.CMoveResponse.fromRequest(request), callback);
     const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
     const identifier = request.getDataset();
     const actor = this.actor;
@@ -322,17 +230,7 @@ export class ZhiyinScp extends Scp {
     request: Parameters<ScpT['cGetRequest']>[0],
     callback: Parameters<ScpT['cGetRequest']>[1],
   ): void {
-    const respond = (status: number, counts?: SubOperationCounts, comment?: string) => {
-      const r: CGetResponse = dimse.responses.CGetResponse.fromRequest(request);
-      r.setStatus(status);
-      if (comment) r.setErrorComment(comment);
-      if (counts) setCounts(r, counts, status === RETRIEVE_STATUS.PENDING);
-      if (counts && counts.failedUids.length > 0 && status !== RETRIEVE_STATUS.PENDING)
-        r.setDataset(failedList(counts.failedUids, this.getTs(request)));
-      // The library's callback answers once, with the final response; pending ones go out as they come.
-      if (status === RETRIEVE_STATUS.PENDING) this.sendResponse(request, r);
-      else callback([r]);
-    };
+    const respond = this.retrieveResponder(request, () => dimse.responses.CGetResponse.fromRequest(request), callback);
     const sopClass = (request as unknown as { getAffectedSopClassUid(): string }).getAffectedSopClassUid();
     const identifier = request.getDataset();
     const actor = this.actor;
@@ -357,6 +255,25 @@ export class ZhiyinScp extends Scp {
       this.services.log('info', { callingAe: this.callingAeTitle, ...counts.summary }, 'C-GET');
       respond(counts.finalStatus, counts);
     })().catch(() => respond(RETRIEVE_STATUS.UNABLE_TO_PROCESS, undefined, 'UNABLE_TO_PROCESS'));
+  }
+
+  // The responses of a C-MOVE or C-GET: pending ones with the remaining count go out as they come (the library's
+  // callback answers once, with the final one), the final one with the Failed SOP Instance UID List if any failed.
+  private retrieveResponder<R extends CMoveResponse | CGetResponse>(
+    request: DimseRequest,
+    make: () => R,
+    callback: (responses: R[]) => void,
+  ): (status: number, counts?: SubOperationCounts, comment?: string) => void {
+    return (status, counts, comment) => {
+      const r = make();
+      r.setStatus(status);
+      if (comment) r.setErrorComment(comment);
+      if (counts) setCounts(r, counts, status === RETRIEVE_STATUS.PENDING);
+      if (counts && counts.failedUids.length > 0 && status !== RETRIEVE_STATUS.PENDING)
+        r.setDataset(failedList(counts.failedUids, this.getTs(request)));
+      if (status === RETRIEVE_STATUS.PENDING) this.sendResponse(request, r);
+      else callback([r]);
+    };
   }
 
   // C-CANCEL of a C-GET or C-MOVE: its sub-operations stop after the one under way (PS3.4 C.4.2.3.1).
@@ -385,7 +302,7 @@ export class ZhiyinScp extends Scp {
     return new Promise((resolve) => {
       const gone = () => resolve(RETRIEVE_STATUS.UNABLE_TO_PROCESS);
       this.peer.once('close', gone);
-      request.on('response', (r: Response) => {
+      request.on('response', (r: DimseResponse) => {
         this.peer.off('close', gone);
         resolve(r.getStatus());
       });
@@ -393,12 +310,12 @@ export class ZhiyinScp extends Scp {
     });
   }
 
-  private getTs(request: Request): string {
-    return request.getDataset()?.getTransferSyntaxUid() ?? '1.2.840.10008.1.2';
+  private getTs(request: DimseRequest): string {
+    return request.getDataset()?.getTransferSyntaxUid() ?? IMPLICIT_VR_LITTLE_ENDIAN;
   }
 
   /** The connection ended: data sets still being received are discarded (nothing half-stored). */
-  async closed(): Promise<void> {
+  override async closed(): Promise<void> {
     await Promise.all([...this.receiving].map((r) => r.abandon()));
     this.receiving.clear();
   }
@@ -422,9 +339,13 @@ function setCounts(
 }
 
 // The final response's identifier when sub-operations failed: Failed SOP Instance UID List (PS3.4 C.4.2.1.4.2).
-function failedList(uids: string[], ts: string): InstanceType<typeof Dataset> {
+function failedList(uids: string[], ts: string): DimseDataset {
   return new EncodedIdentifier(
-    writeIdentifier([{ tag: 0x00080058, vr: 'UI', value: uids.join('\\') }], ts !== '1.2.840.10008.1.2', 'ISO_IR 192'),
+    writeIdentifier(
+      [{ tag: 0x00080058, vr: 'UI', value: uids.join('\\') }],
+      ts !== IMPLICIT_VR_LITTLE_ENDIAN,
+      'ISO_IR 192',
+    ),
     ts,
   );
 }

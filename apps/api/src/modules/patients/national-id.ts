@@ -1,28 +1,17 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { SecretBox } from '#src/common/secret-box.js';
 
 // National IDs are stored encrypted (AES-256-GCM), looked up by a keyed hash, and shown masked.
-export class NationalIdVault {
+export class NationalIdVault extends SecretBox {
   private readonly hmacKey: Buffer;
 
-  constructor(private readonly key: Buffer) {
+  constructor(key: Buffer) {
+    super(key);
     this.hmacKey = createHmac('sha256', key).update('zhiyin:national-id:lookup').digest();
   }
 
   static normalise(raw: string): string {
     return raw.replace(/\s+/g, '').toUpperCase();
-  }
-
-  encrypt(id: string): Buffer {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const data = Buffer.concat([cipher.update(id, 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), data]);
-  }
-
-  decrypt(blob: Buffer): string {
-    const decipher = createDecipheriv('aes-256-gcm', this.key, blob.subarray(0, 12));
-    decipher.setAuthTag(blob.subarray(12, 28));
-    return Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]).toString('utf8');
   }
 
   lookupHash(id: string): string {

@@ -327,6 +327,13 @@ export const zh = {
   'admin.audit.action.service_account.token': '网关登录',
 } as const;
 
+// This area's keys join the message keys (i18n/i18n.tsx).
+declare module '../../i18n/i18n' {
+  interface FeatureMessages {
+    admin: typeof zh;
+  }
+}
+
 export const en: Record<keyof typeof zh, string> = {
   'admin.active': 'Active',
   'admin.inactive': 'Deactivated',

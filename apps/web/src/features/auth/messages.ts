@@ -43,6 +43,13 @@ export const zh = {
   'error.TOO_MANY_ATTEMPTS_WAIT': '尝试次数过多，请 {minutes} 分钟后再试。',
 };
 
+// This area's keys join the message keys (i18n/i18n.tsx).
+declare module '../../i18n/i18n' {
+  interface FeatureMessages {
+    auth: typeof zh;
+  }
+}
+
 export const en: Record<keyof typeof zh, string> = {
   'mfa.title': 'Two-step verification',
   'mfa.codeTitle': 'Enter your code',

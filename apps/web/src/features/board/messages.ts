@@ -124,6 +124,13 @@ export const zh = {
   'board.fig.network': '全网络',
 } as const;
 
+// This area's keys join the message keys (i18n/i18n.tsx).
+declare module '../../i18n/i18n' {
+  interface FeatureMessages {
+    board: typeof zh;
+  }
+}
+
 export const en: Record<keyof typeof zh, string> = {
   'board.live': 'Live',
   'board.reconnecting': 'Connection lost, reconnecting…',

@@ -62,6 +62,13 @@ export const zh = {
   'critical.reset': '恢复默认',
 };
 
+// This area's keys join the message keys (i18n/i18n.tsx).
+declare module '../../i18n/i18n' {
+  interface FeatureMessages {
+    critical: typeof zh;
+  }
+}
+
 export const en: Record<keyof typeof zh, string> = {
   'critical.name': 'Critical result',
   'critical.action': '危急值 Critical result',

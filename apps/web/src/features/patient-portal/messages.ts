@@ -29,6 +29,13 @@ export const zh = {
   'patientPortal.reference': '转诊号 {number} · 方案第 {version} 版',
 } as const;
 
+// This area's keys join the message keys (i18n/i18n.tsx).
+declare module '../../i18n/i18n' {
+  interface FeatureMessages {
+    'patient-portal': typeof zh;
+  }
+}
+
 export const en: Record<keyof typeof zh, string> = {
   'patientPortal.whereTitle': 'Where you will be treated',
   'patientPortal.revising':

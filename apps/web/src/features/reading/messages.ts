@@ -126,6 +126,13 @@ export const zh = {
   'reading.addAddendumButton': '添加',
 } as const;
 
+// This area's keys join the message keys (i18n/i18n.tsx).
+declare module '../../i18n/i18n' {
+  interface FeatureMessages {
+    reading: typeof zh;
+  }
+}
+
 export const en: Record<keyof typeof zh, string> = {
   'reading.title': 'Reading room',
   'reading.workspace': 'Reading',

@@ -219,6 +219,13 @@ export const zh = {
   'referrals.openReferral': '新建转诊',
 } as const;
 
+// This area's keys join the message keys (i18n/i18n.tsx).
+declare module '../../i18n/i18n' {
+  interface FeatureMessages {
+    referrals: typeof zh;
+  }
+}
+
 export const en: Record<keyof typeof zh, string> = {
   'referrals.title': 'Referrals',
 

@@ -6,8 +6,11 @@ import * as patientPortal from '../features/patient-portal/messages';
 import * as reading from '../features/reading/messages';
 import * as referrals from '../features/referrals/messages';
 
-// Each screen area keeps its own messages beside its code; they join the common dictionary here.
-export const featureZh = {
+import type { FeatureDictionary } from '../i18n/i18n';
+
+// Each screen area keeps its own messages beside its code (their keys join MessageKey there); the shell hands them
+// to I18nProvider, so that i18n imports nothing from the features. The type refuses an area left out here.
+const featureZh = {
   ...referrals.zh,
   ...reading.zh,
   ...board.zh,
@@ -17,7 +20,7 @@ export const featureZh = {
   ...critical.zh,
 };
 
-export const featureEn: Record<keyof typeof featureZh, string> = {
+const featureEn: Record<keyof typeof featureZh, string> = {
   ...referrals.en,
   ...reading.en,
   ...board.en,
@@ -26,3 +29,5 @@ export const featureEn: Record<keyof typeof featureZh, string> = {
   ...auth.en,
   ...critical.en,
 };
+
+export const FEATURE_MESSAGES: FeatureDictionary = { zh: featureZh, en: featureEn };

@@ -3,11 +3,13 @@ import iconv from 'iconv-lite';
 // A small writer for C-FIND response identifiers (PS3.5 7.1, 7.5): Implicit or Explicit VR Little Endian,
 // sequences of undefined length. Text is encoded in the identifier's Specific Character Set: the library's
 // own writer knows only UTF-8, and a worklist for a GB18030 modality must be GB18030 (PS3.5 6.1.2.5.3).
+/** The Specific Character Sets (0008,0005) an answer is written in: UTF-8, or GB18030 for older Chinese devices. */
 export type Charset = 'ISO_IR 192' | 'GB18030';
 
+/** One element of an identifier: text, or a sequence of items. */
 export type Element = { tag: number; vr: 'SQ'; items: Element[][] } | { tag: number; vr: TextVr; value: string };
 
-// The VRs a query answer carries as text (numbers in IS/DS are text too).
+/** The VRs a query answer carries as text (numbers in IS/DS are text too). */
 export type TextVr =
   'AE' | 'AS' | 'CS' | 'DA' | 'DS' | 'DT' | 'IS' | 'LO' | 'LT' | 'PN' | 'SH' | 'ST' | 'TM' | 'UC' | 'UI' | 'UR' | 'UT';
 
@@ -41,7 +43,14 @@ function encodeValue(vr: string, value: string, charset: Charset): Buffer {
   return bytes;
 }
 
-/** Encodes elements (sorted by tag here) as a data set. */
+/**
+ * Encodes elements (sorted by tag here) as a data set.
+ *
+ * @param elements - the identifier's elements, in any order
+ * @param explicit - Explicit VR Little Endian (else Implicit), as the presentation context's transfer syntax says
+ * @param charset - the Specific Character Set the identifier declares: text of SH, LO, PN, ST, LT, UC, UT is in it
+ * @returns the data set's bytes
+ */
 export function writeIdentifier(elements: Element[], explicit: boolean, charset: Charset): Buffer {
   const out: Buffer[] = [];
   for (const e of [...elements].sort((a, b) => a.tag - b.tag)) {

@@ -1,10 +1,23 @@
 import { supportedTransferSyntaxes } from '@zhiyin/dicom';
 
+/** Verification SOP Class (PS3.4 A.4): C-ECHO. */
 export const VERIFICATION = '1.2.840.10008.1.1';
+/** Modality Worklist Information Model – FIND (PS3.4 K.6.1). */
+export const MODALITY_WORKLIST_FIND = '1.2.840.10008.5.1.4.31';
+/** Study Root Query/Retrieve Information Model – FIND (PS3.4 C.6.2.1). */
+export const STUDY_ROOT_FIND = '1.2.840.10008.5.1.4.1.2.2.1';
+/** Study Root Query/Retrieve Information Model – MOVE and – GET (PS3.4 C.6.2.2, C.6.2.3). */
+export const STUDY_ROOT_MOVE = '1.2.840.10008.5.1.4.1.2.2.2';
+export const STUDY_ROOT_GET = '1.2.840.10008.5.1.4.1.2.2.3';
 
-// The storage SOP classes a community centre's devices send (PS3.4 Annex B.5): images of every
-// modality Zhiyin reads, waveforms (the ECG carts), encapsulated documents and structured reports.
-// The ingest accepts any instance; association negotiation needs the list.
+/** Every storage SOP class of PS3.4 Annex B lives under this root (images, waveforms, documents, SR). */
+export const STORAGE_ROOT = '1.2.840.10008.5.1.4.1.1.';
+
+/**
+ * The storage SOP classes a community centre's devices send (PS3.4 Annex B.5): images of every modality Zhiyin
+ * reads, waveforms (the ECG carts), encapsulated documents and structured reports. The ingest accepts any instance;
+ * the hub's association negotiation needs the list.
+ */
 export const STORAGE_SOP_CLASSES: readonly string[] = [
   '1.2.840.10008.5.1.4.1.1.1', // Computed Radiography
   '1.2.840.10008.5.1.4.1.1.1.1', // Digital X-Ray, for presentation
@@ -70,15 +83,43 @@ export const STORAGE_SOP_CLASSES: readonly string[] = [
 ];
 
 const STORAGE = new Set(STORAGE_SOP_CLASSES);
-export const isStorageSopClass = (uid: string) => STORAGE.has(uid);
+/**
+ * Whether a SOP class is one of {@link STORAGE_SOP_CLASSES}.
+ *
+ * @param uid - the SOP class UID
+ */
+export const isStorageSopClass = (uid: string): boolean => STORAGE.has(uid);
 
 // The transfer syntaxes the ingest reads and keeps as they are (stored unchanged, never transcoded).
 const STORED = new Set(supportedTransferSyntaxes().map((t) => t.uid));
-export const isStoredTransferSyntax = (uid: string) => STORED.has(uid);
+/**
+ * Whether an instance in this transfer syntax is read by the ingest and kept as it was sent.
+ *
+ * @param uid - the transfer syntax UID
+ */
+export const isStoredTransferSyntax = (uid: string): boolean => STORED.has(uid);
 
-// Verification and queries use the uncompressed syntaxes only.
-export const UNCOMPRESSED = new Set(['1.2.840.10008.1.2.1', '1.2.840.10008.1.2']);
+/** Implicit and Explicit VR Little Endian: verification and queries use the uncompressed syntaxes only. */
+export const UNCOMPRESSED: ReadonlySet<string> = new Set(['1.2.840.10008.1.2.1', '1.2.840.10008.1.2']);
 
-/** Zhiyin's implementation class UID (a UUID-derived UID, PS3.5 B.2) and version name. */
-export const IMPLEMENTATION_CLASS_UID = '2.25.23936410817070470569110613730309361672';
-export const IMPLEMENTATION_VERSION = 'ZHIYIN_010';
+/** The default transfer syntax (PS3.5 10.1): Implicit VR Little Endian. */
+export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
+
+/** C-STORE statuses (PS3.4 B.2.3, PS3.7 C.4.2.1.4). */
+export const STORE_STATUS = {
+  SUCCESS: 0x0000,
+  PROCESSING_FAILURE: 0x0110,
+  SOP_CLASS_NOT_SUPPORTED: 0x0122,
+  OUT_OF_RESOURCES: 0xa700,
+  DATASET_DOES_NOT_MATCH_SOP_CLASS: 0xa900,
+  CANNOT_UNDERSTAND: 0xc000,
+} as const;
+
+/** C-FIND statuses (PS3.4 C.4.1.1.4, K.4.1.1.4). */
+export const FIND_STATUS = {
+  SUCCESS: 0x0000,
+  PENDING: 0xff00,
+  SOP_CLASS_NOT_SUPPORTED: 0x0122,
+  IDENTIFIER_DOES_NOT_MATCH: 0xa900,
+  UNABLE_TO_PROCESS: 0xc000,
+} as const;
