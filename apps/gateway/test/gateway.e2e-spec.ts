@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileMetaHeader } from '../src/part10.js';
-import { CuttingProxy } from './support/cutting-proxy.js';
+import { LinkProxy } from '../../../tools/link-proxy/link-proxy.mjs';
 import { datasetOf, HubApi, metaOf } from './support/hub-api.js';
 import { dcmtk, freePort, startGatewayProcess, startHub, stop, until, type Started } from './support/processes.js';
 
@@ -42,7 +42,7 @@ describe('community-centre gateway', () => {
   let hubEnv: { PORT: string; EMBEDDED_PG_PORT: string; DATA_DIR: string };
   let hub: Started | undefined;
   let api: HubApi;
-  let proxy: CuttingProxy;
+  let proxy: LinkProxy;
   let gateway: Started | undefined;
   let gatewayEnv: Record<string, string>;
   let dicomPort: number;
@@ -114,7 +114,7 @@ describe('community-centre gateway', () => {
     hub = startHub(hubEnv);
     await hub.ready;
     api = new HubApi(`http://127.0.0.1:${port}`);
-    proxy = new CuttingProxy(() => port);
+    proxy = new LinkProxy(() => port);
     await proxy.start();
 
     const admin = await api.login('admin');
