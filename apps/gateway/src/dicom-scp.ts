@@ -6,6 +6,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { fileMetaHeader, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION } from './part10.js';
 import { QueueFullError, type DurableQueue } from './queue.js';
+import { writeWorklistAnswer, type WorklistCharset } from './worklist-answer.js';
 import { matchWorklist } from './worklist-match.js';
 import type { WorklistCache } from './worklist-cache.js';
 
@@ -85,6 +86,18 @@ class ReceivingInstance extends Writable {
         },
         (e: Error) => callback(e),
       );
+  }
+}
+
+// A worklist answer written by the gateway in the calling AE's character set; the library sends these bytes as they are.
+class WorklistAnswerDataset extends Dataset {
+  private readonly bytes: Buffer;
+  constructor(answer: Record<string, unknown>, charset: WorklistCharset, ts: string) {
+    super({}, ts);
+    this.bytes = writeWorklistAnswer(answer, charset, ts !== '1.2.840.10008.1.2');
+  }
+  override getDenaturalizedDataset(): Buffer {
+    return this.bytes;
   }
 }
 
@@ -227,9 +240,10 @@ class GatewayScp extends Scp {
     const found = matchWorklist(this.services.worklist.all(), identifier.getElements());
     if (found === 'malformed') return callback([answer(0xa900, 'MALFORMED_KEY')]);
     const ts = identifier.getTransferSyntaxUid();
+    const charset = this.services.worklist.characterSetOf(this.callingAe);
     const pending = found.map((elements) => {
       const r = answer(0xff00);
-      r.setDataset(new Dataset(elements, ts));
+      r.setDataset(new WorklistAnswerDataset(elements, charset, ts));
       return r;
     });
     callback([...pending, answer(0x0000)]);

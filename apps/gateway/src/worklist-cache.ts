@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomic } from './durable-file.js';
 import type { HubClient } from './hub-client.js';
+import type { WorklistCharset } from './worklist-answer.js';
 
 /** One scheduled procedure step as the hub lists it for the centre (GET /api/gateway/worklist). */
 export interface ScheduledStep {
@@ -18,6 +19,12 @@ export interface ScheduledStep {
   scheduledTime: string;
 }
 
+/** A modality AE of the centre registered at the hub, and the character set its worklist is answered in. */
+export interface CentreAe {
+  aeTitle: string;
+  characterSet: WorklistCharset;
+}
+
 /**
  * The centre's worklist, fetched from the hub every GATEWAY_WORKLIST_INTERVAL_MS and kept on disk (only the gateway's
  * own user may read its data folder), so that the modalities are answered also while the link is down or the gateway
@@ -25,6 +32,7 @@ export interface ScheduledStep {
  */
 export class WorklistCache {
   private steps: ScheduledStep[] = [];
+  private aes: CentreAe[] = [];
   // Every referral number seen on the list, kept after its step leaves it (its first study arrived), so that a cart's
   // second file for the same referral (an aECG, then its PDF) still finds it; the hub checks it may still take files.
   private known: Record<string, string> = {};
@@ -46,8 +54,10 @@ export class WorklistCache {
         fetchedAt: string;
         steps: ScheduledStep[];
         known?: Record<string, string>;
+        aes?: CentreAe[];
       };
       this.steps = saved.steps;
+      this.aes = saved.aes ?? [];
       this.known = saved.known ?? {};
       this.fetchedAt = saved.fetchedAt;
     } catch {
@@ -64,12 +74,15 @@ export class WorklistCache {
 
   async refresh(): Promise<void> {
     try {
-      const steps = (await this.hub.worklist()) as ScheduledStep[];
+      const list = await this.hub.worklist();
+      const steps = list.items as ScheduledStep[];
+      const aes = list.aes as CentreAe[];
       const fetchedAt = new Date().toISOString();
       const known = { ...this.known };
       for (const st of steps) known[st.number] = st.referralId;
-      await writeAtomic(this.path, JSON.stringify({ fetchedAt, steps, known }));
+      await writeAtomic(this.path, JSON.stringify({ fetchedAt, steps, known, aes }));
       this.known = known;
+      this.aes = aes;
       this.steps = steps;
       this.fetchedAt = fetchedAt;
       this.lastError = undefined;
@@ -80,6 +93,11 @@ export class WorklistCache {
 
   all(): ScheduledStep[] {
     return this.steps;
+  }
+
+  /** The character set a calling AE's worklist is answered in: as the hub's register says, UTF-8 otherwise. */
+  characterSetOf(aeTitle: string): WorklistCharset {
+    return this.aes.find((a) => a.aeTitle === aeTitle)?.characterSet === 'GB18030' ? 'GB18030' : 'ISO_IR 192';
   }
 
   referralIdOf(number: string): string | undefined {
