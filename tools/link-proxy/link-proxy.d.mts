@@ -20,7 +20,11 @@ export declare class LinkProxy {
   bytesUp: number;
   bytesDown: number;
   port: number;
+  /** connections accepted so far */
+  opened: number;
   start(port?: number): Promise<number>;
+  /** bytes carried towards the hub by the connections accepted after the first `opened` ones */
+  bytesUpAfter(opened: number): number;
   cutAfter(bytes: number, times: number): void;
   close(): Promise<void>;
 }

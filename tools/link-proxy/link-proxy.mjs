@@ -31,6 +31,10 @@ export class LinkProxy {
     /** bytes delivered to the hub (centre → hub) and to the centre (hub → centre) */
     this.bytesUp = 0;
     this.bytesDown = 0;
+    /** connections accepted so far, and the bytes each carried towards the hub (by its number) */
+    this.opened = 0;
+    /** @type {Map<number, number>} */
+    this.upByConnection = new Map();
     this.port = 0;
   }
 
@@ -55,6 +59,12 @@ export class LinkProxy {
     this.sockets.add(upstream);
     const conn = { sent: 0 };
     this.connections.add(conn);
+    const number = ++this.opened;
+    this.upByConnection.set(number, 0);
+    const carried = (/** @type {number} */ n) => {
+      this.bytesUp += n;
+      this.upByConnection.set(number, (this.upByConnection.get(number) ?? 0) + n);
+    };
     const cut = () => {
       this.connections.delete(conn);
       client.destroy();
@@ -68,12 +78,12 @@ export class LinkProxy {
         this.cuts++;
         const head = chunk.subarray(0, Math.max(0, this.cutBytes - conn.sent));
         conn.sent = Infinity;
-        this.bytesUp += head.length;
+        carried(head.length);
         upstream.write(head, cut);
         return undefined;
       }
       conn.sent += chunk.length;
-      this.bytesUp += chunk.length;
+      carried(chunk.length);
       return chunk;
     });
     this.pipe(upstream, client, false, (chunk) => {
@@ -128,16 +138,21 @@ export class LinkProxy {
       if (queue.length) timer = setTimeout(flush, Math.max(0, queue[0].at - now));
       else if (ended && !to.destroyed) to.end();
     };
-    from.on('data', (/** @type {Buffer} */ chunk) => {
+    from.on('data', (/** @type {Buffer} */ data) => {
       const now = performance.now();
       const rate = up ? this.upBytesPerSecond : undefined;
-      let at = now + this.delayMs;
-      if (rate) {
-        paceFree = Math.max(paceFree, now) + (chunk.length / rate) * 1000;
-        at = paceFree + this.delayMs;
+      // paced: in pieces of a fiftieth of a second each, so that the bytes trickle as on a slow line
+      const piece = rate ? Math.max(512, Math.floor(rate / 50)) : data.length;
+      for (let start = 0; start < data.length; start += piece) {
+        const chunk = data.subarray(start, start + piece);
+        let at = now + this.delayMs;
+        if (rate) {
+          paceFree = Math.max(paceFree, now) + (chunk.length / rate) * 1000;
+          at = paceFree + this.delayMs;
+        }
+        queue.push({ chunk, at });
       }
-      queue.push({ chunk, at });
-      held += chunk.length;
+      held += data.length;
       if (held >= highWater()) from.pause();
       if (this.delayMs === 0 && !rate) flush();
       else timer ??= setTimeout(flush, Math.max(0, queue[0].at - now));
@@ -150,6 +165,13 @@ export class LinkProxy {
     from.on('end', finish);
     // closed without an end (reset): what is queued still goes, then the other side ends
     from.on('close', finish);
+  }
+
+  /** Bytes carried towards the hub by the connections accepted after the first `opened` ones. */
+  bytesUpAfter(/** @type {number} */ opened) {
+    let n = 0;
+    for (const [number, bytes] of this.upByConnection) if (number > opened) n += bytes;
+    return n;
   }
 
   /** Cuts the next `times` connections (kept-alive ones too) once each has carried `bytes` more towards the hub. */
