@@ -23,7 +23,8 @@ import { bigPlan, bigStow, metadataRun, qidoRun, stowPass, wadoRun } from './lib
 import { registerBenchAe, storescuPass } from './lib/dimse.mjs';
 import { routingRun } from './lib/routing.mjs';
 import { readingRun } from './lib/reading.mjs';
-import { ensureReadingData } from './lib/reading-data.mjs';
+import { ensureCt, ensureReadingData } from './lib/reading-data.mjs';
+import { gatewayRun, gatewaySkipReason } from './lib/gateway.mjs';
 import { bareServer, freePort, orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -35,13 +36,15 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
 
   --preset small|medium     data set (default medium; generated into apps/api/bench/bench-data/ when missing)
   --reps N                  repetitions per server and scenario (default 3, at least 1)
-  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing,modality,reading (default stow,qido,wado)
+  --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing,modality,reading,gateway
+                            (default stow,qido,wado)
                             dimse: dcmtk storescu into each server's DICOM port (C-STORE), checked by QIDO-RS/WADO-RS
                             routing: Zhiyin alone, 11 centres submitting with 1,000 socket.io clients connected, then
                             the readers raising a critical result (危急值) on each referral they hold
                             reading: Zhiyin alone, a radiologist opening cases cold in its reading room and in OHIF
                             (@ohif/app, same Zhiyin behind it): first image drawn and whole stack loaded
-  --reading-slices N        slices of the reading scenario's generated CT (default 300)
+  --reading-slices N        slices of the reading scenario's generated CT (default 300; the gateway scenario sends it too)
+  --gateway-concurrency N   gateway: its parallel uploads to the hub (GATEWAY_CONCURRENCY, default the gateway's 2)
   --big                     add the 1 GB single STOW-RS request (same as adding "big" to --only)
   --big-mb N                size of the big request in MB (default 1074, i.e. 1 GiB)
   --stow-concurrency LIST   STOW-RS concurrencies (default 4,1)
@@ -96,6 +99,7 @@ function options() {
       'routing-doctors': { type: 'string' },
       'routing-specialists': { type: 'string' },
       'reading-slices': { type: 'string' },
+      'gateway-concurrency': { type: 'string' },
       servers: { type: 'string' },
       'embedded-pg': { type: 'boolean' },
       'no-reference': { type: 'boolean' },
@@ -130,7 +134,7 @@ function options() {
   );
   if (flag('big')) only.add('big');
   for (const s of only)
-    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing', 'modality', 'reading'].includes(s))
+    if (!['stow', 'qido', 'wado', 'big', 'dimse', 'routing', 'modality', 'reading', 'gateway'].includes(s))
       throw new Error(`unknown scenario "${s}"`);
   const storescu = (str('storescu') ?? 'association,study').split(',').map((s) => s.trim());
   for (const m of storescu) if (m !== 'association' && m !== 'study') throw new Error(`unknown storescu pass "${m}"`);
@@ -163,6 +167,7 @@ function options() {
       extraSpecialists: int('routing-specialists', 12, 0),
     },
     readingSlices: int('reading-slices', 300),
+    gatewayConcurrency: str('gateway-concurrency') === undefined ? undefined : int('gateway-concurrency', 2),
     servers,
     embeddedPg: flag('embedded-pg'),
     reference: !flag('no-reference'),
@@ -319,7 +324,7 @@ async function main() {
 
   const dataRoot = resolve(process.env.ZHIYIN_BENCH_DATA ?? join(benchDir, 'bench-data'));
   // the reading room has data of its own: the data set is made and loaded only for the other scenarios
-  const ds = opt.only.some((s) => s !== 'reading')
+  const ds = opt.only.some((s) => s !== 'reading' && s !== 'gateway')
     ? loadDataset(ensureDataset({ preset: opt.preset, dataDir: dataRoot, sharedDir, log }), opt.preset)
     : emptyDataset(opt.preset);
   const queries = ds.files.length ? querySet(ds) : [];
@@ -366,7 +371,10 @@ async function main() {
   /** @type {ReturnType<typeof orthancServer> | undefined} */
   let orthanc;
   // routing, modality → offer and reading have no Orthanc side: Orthanc only runs for the imaging scenarios
-  if (opt.servers.includes('orthanc') && opt.only.some((s) => !['routing', 'modality', 'reading'].includes(s))) {
+  if (
+    opt.servers.includes('orthanc') &&
+    opt.only.some((s) => !['routing', 'modality', 'reading', 'gateway'].includes(s))
+  ) {
     orthanc = orthancServer({
       scriptsDir: orthancScripts,
       runDir: orthancRun,
@@ -712,6 +720,24 @@ async function main() {
       }
     }
 
+    if (opt.only.includes('gateway')) {
+      const why = gatewaySkipReason();
+      if (!zhiyin) skipped.push('gateway: Zhiyin is not among the servers');
+      else if (why) {
+        skipped.push(why);
+        log(`!!! ${why}`);
+      } else {
+        // the reading scenario's generated CT: 300 slices 512×512, 16-bit, 157 MB (its pixels deflate to about 45%)
+        const { ctDir } = ensureCt({ dataDir: dataRoot, log, slices: opt.readingSlices });
+        const z = zhiyin;
+        await resetServer(z);
+        await attempt('gateway', z, () =>
+          gatewayRun(z, { reps: opt.reps, ctDir, repoRoot, log, failures, concurrency: opt.gatewayConcurrency }),
+        );
+        loaded.delete(z.name);
+      }
+    }
+
     // results
     const metrics = computeMetrics(runs);
     const expectedOf = (/** @type {import('./lib/dataset.mjs').Query} */ q) =>
@@ -727,7 +753,7 @@ async function main() {
     const now = new Date();
     const label =
       `${now.toISOString().slice(0, 16).replace(/:/g, '')}-${opt.preset}` +
-      ['big', 'dimse', 'routing', 'modality', 'reading']
+      ['big', 'dimse', 'routing', 'modality', 'reading', 'gateway']
         .filter((k) => opt.only.includes(k))
         .map((k) => `-${k}`)
         .join('');
@@ -756,7 +782,8 @@ async function main() {
         wadoSample: opt.wadoSample,
         routing: opt.routing,
         modalityReps: opt.modalityReps,
-        readingSlices: opt.only.includes('reading') ? opt.readingSlices : undefined,
+        readingSlices: opt.only.some((s) => s === 'reading' || s === 'gateway') ? opt.readingSlices : undefined,
+        gatewayConcurrency: opt.only.includes('gateway') ? (opt.gatewayConcurrency ?? 2) : undefined,
         bigBytes: opt.bigBytes,
         database: pgAdmin
           ? 'the local PostgreSQL server, a fresh database per ingest pass'

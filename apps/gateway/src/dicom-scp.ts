@@ -38,8 +38,6 @@ import type { WorklistCache } from './worklist-cache.js';
 const { RejectReason, RejectResult, RejectSource } = dimse.constants;
 
 const MAX_PDU = 1024 * 1024;
-// The worklist copy is answered in UTF-8: the gateway keeps no per-device character set.
-const ANSWER_CHARSET = 'ISO_IR 192';
 
 /**
  * One received instance: the File Meta Information, then the data set's bytes exactly as they arrive, into a
@@ -187,12 +185,13 @@ class GatewayScp extends ZhiyinScpBase {
     const keys = parseWorklistKeys(asked);
     if (keys === 'malformed') return callback([answer(FIND_STATUS.IDENTIFIER_DOES_NOT_MATCH, 'MALFORMED_KEY')]);
     const ts = identifier.getTransferSyntaxUid();
-    const station = { aeTitle: this.callingAe, characterSet: ANSWER_CHARSET } as const;
+    // in the character set the hub registered the calling AE with (its copy comes with the worklist)
+    const station = { aeTitle: this.callingAe, characterSet: this.services.worklist.characterSetOf(this.callingAe) };
     const pending = matchWorklist(this.services.worklist.all(), keys, this.callingAe).map((s) => {
       const r = answer(FIND_STATUS.PENDING);
       r.setDataset(
         new EncodedIdentifier(
-          writeIdentifier(worklistAnswer(s, asked, station), ts !== IMPLICIT_VR_LITTLE_ENDIAN, ANSWER_CHARSET),
+          writeIdentifier(worklistAnswer(s, asked, station), ts !== IMPLICIT_VR_LITTLE_ENDIAN, station.characterSet),
           ts,
         ),
       );

@@ -143,11 +143,13 @@ export class HubClient {
     return { status: res.status, body: await res.text() };
   }
 
-  async worklist(): Promise<unknown[]> {
+  /** The centre's scheduled steps, and the character set each of its registered modality AEs is answered in. */
+  async worklist(): Promise<{ items: unknown[]; aes: unknown[] }> {
     const res = await this.call(`${this.hubUrl}/api/gateway/worklist`, { headers: await this.authorized() });
     const text = await res.text();
     if (res.status !== 200) throw this.refusal(res.status, text);
-    return (JSON.parse(text) as { items: unknown[] }).items;
+    const body = JSON.parse(text) as { items: unknown[]; aes?: unknown[] };
+    return { items: body.items, aes: body.aes ?? [] };
   }
 
   private refusal(status: number, body: string): HubRefusal {

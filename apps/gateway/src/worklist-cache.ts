@@ -1,8 +1,14 @@
-import type { ScheduledStep } from '@zhiyin/dimse';
+import type { Charset, ScheduledStep } from '@zhiyin/dimse';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomic } from './durable-file.js';
 import type { HubClient } from './hub-client.js';
+
+/** A modality AE of the centre registered at the hub, and the character set its worklist is answered in. */
+export interface CentreAe {
+  aeTitle: string;
+  characterSet: Charset;
+}
 
 /**
  * The centre's worklist, fetched from the hub every GATEWAY_WORKLIST_INTERVAL_MS and kept on disk (only the gateway's
@@ -11,6 +17,7 @@ import type { HubClient } from './hub-client.js';
  */
 export class WorklistCache {
   private steps: ScheduledStep[] = [];
+  private aes: CentreAe[] = [];
   // Every referral number seen on the list, kept after its step leaves it (its first study arrived), so that a cart's
   // second file for the same referral (an aECG, then its PDF) still finds it; the hub checks it may still take files.
   private known: Record<string, string> = {};
@@ -32,8 +39,10 @@ export class WorklistCache {
         fetchedAt: string;
         steps: ScheduledStep[];
         known?: Record<string, string>;
+        aes?: CentreAe[];
       };
       this.steps = saved.steps;
+      this.aes = saved.aes ?? [];
       this.known = saved.known ?? {};
       this.fetchedAt = saved.fetchedAt;
     } catch {
@@ -50,12 +59,15 @@ export class WorklistCache {
 
   async refresh(): Promise<void> {
     try {
-      const steps = (await this.hub.worklist()) as ScheduledStep[];
+      const list = await this.hub.worklist();
+      const steps = list.items as ScheduledStep[];
+      const aes = list.aes as CentreAe[];
       const fetchedAt = new Date().toISOString();
       const known = { ...this.known };
       for (const st of steps) known[st.number] = st.referralId;
-      await writeAtomic(this.path, JSON.stringify({ fetchedAt, steps, known }));
+      await writeAtomic(this.path, JSON.stringify({ fetchedAt, steps, known, aes }));
       this.known = known;
+      this.aes = aes;
       this.steps = steps;
       this.fetchedAt = fetchedAt;
       this.lastError = undefined;
@@ -66,6 +78,11 @@ export class WorklistCache {
 
   all(): ScheduledStep[] {
     return this.steps;
+  }
+
+  /** The character set a calling AE's worklist is answered in: as the hub's register says, UTF-8 otherwise. */
+  characterSetOf(aeTitle: string): Charset {
+    return this.aes.find((a) => a.aeTitle === aeTitle)?.characterSet === 'GB18030' ? 'GB18030' : 'ISO_IR 192';
   }
 
   referralIdOf(number: string): string | undefined {

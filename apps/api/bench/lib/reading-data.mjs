@@ -126,17 +126,27 @@ function generateCt(dir, n) {
 }
 
 /**
- * The three studies, the CT generated into `<dataDir>/reading/ct<N>` when missing.
- * @param {{ dataDir: string, sharedDir: string, log: (s: string) => void, slices?: number }} o
- * @returns {ReadingStudy[]}
+ * The generated chest CT (`slices` slices), written into `<dataDir>/reading/ct<N>` when missing; its folder and
+ * study.json. The gateway scenario sends the same CT over the emulated community link.
+ * @param {{ dataDir: string, log: (s: string) => void, slices?: number }} o
+ * @returns {{ ctDir: string, ct: { study: string, series: string, slices: number } }}
  */
-export function ensureReadingData({ dataDir, sharedDir, log, slices = 300 }) {
+export function ensureCt({ dataDir, log, slices = 300 }) {
   const ctDir = join(dataDir, 'reading', `ct${slices}`);
   if (!existsSync(join(ctDir, 'study.json'))) {
     log(`generating the ${slices}-slice CT into ${ctDir}`);
     generateCt(ctDir, slices);
   }
-  const ct = JSON.parse(readFileSync(join(ctDir, 'study.json'), 'utf8'));
+  return { ctDir, ct: JSON.parse(readFileSync(join(ctDir, 'study.json'), 'utf8')) };
+}
+
+/**
+ * The three studies, the CT generated into `<dataDir>/reading/ct<N>` when missing.
+ * @param {{ dataDir: string, sharedDir: string, log: (s: string) => void, slices?: number }} o
+ * @returns {ReadingStudy[]}
+ */
+export function ensureReadingData({ dataDir, sharedDir, log, slices = 300 }) {
+  const { ctDir, ct } = ensureCt({ dataDir, log, slices });
   const shared = (/** @type {string} */ name) => join(sharedDir, 'data', 'dicom', name);
   const studyOf = (/** @type {string} */ path) => {
     const ds = dcmjs.data.DicomMessage.readFile(readFileSync(path).buffer.slice(0), { untilTag: '00200010' });

@@ -187,6 +187,20 @@ export function computeMetrics(runs) {
   add('modality', 'submitP50ms', 'submit request (answer), p50', 'ms', 'lower');
   add('modality', 'storescuEcgP50ms', 'storescu of the ECG, start → exit, p50', 'ms', 'lower');
   add('modality', 'storescuCtP50ms', 'storescu of the CT study, start → exit, p50', 'ms', 'lower');
+  add(
+    'gateway',
+    'seconds',
+    'gateway: storescu start → last instance acknowledged by the hub (CT, 10 Mbit/s)',
+    's',
+    'lower',
+  );
+  add('gateway', 'ratio', '… ÷ the raw bytes’ line-rate time (bytes × 8 / 10 Mbit/s)', '×', 'lower');
+  add('gateway', 'wireRatio', 'gateway: bytes on the wire towards the hub ÷ raw bytes', '×', 'lower');
+  const link = metrics.find((m) => m.id === 'gateway.ratio');
+  if (link) {
+    link.target = '≤ 1.0 (issue 15)';
+    link.met = Number.isFinite(link.zhiyin.median) ? link.zhiyin.median <= 1 : undefined;
+  }
   add('qido', 'p50ms', 'QIDO-RS p50 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
   add('qido', 'p99ms', 'QIDO-RS p99 (ASCII query set)', 'ms', 'lower', { ratioAtMost: 1 });
   add('qido', 'cpuSeconds', 'QIDO-RS server CPU (all rounds)', 'CPU s', 'lower');
@@ -733,6 +747,68 @@ function mdModality(r) {
   ].join('\n');
 }
 
+/** The gateway over the emulated community link (Zhiyin alone). @param {any} r */
+function mdGateway(r) {
+  const v = r.runs.gateway.zhiyin[0];
+  const l = v.link;
+  const pct = (/** @type {number} */ x) => `${fmt(100 * x, 0)}%`;
+  const rows = v.reps.map((/** @type {any} */ x, /** @type {number} */ i) => [
+    String(i + 1),
+    `${fmt(x.seconds, 1)} s`,
+    `${fmt(x.lineRateSeconds, 1)} s`,
+    `${fmt(x.ratio, 2)}×`,
+    `${fmt(x.effectiveMbit, 1)} Mbit/s`,
+    `${fmt(x.wireUpBytes / 1e6, 1)} of ${fmt(x.rawBytes / 1e6, 1)} MB (${pct(x.wireRatio)})`,
+    `${x.deflated}/${x.instances}`,
+    String(x.cuts),
+    String(x.retries),
+    `${fmt(x.storescuSeconds, 1)} s`,
+    x.arrivedOnce && x.identical ? 'yes' : '**no**',
+  ]);
+  return [
+    ...mdRunHead(r, false),
+    `- **Study**: the reading scenario’s generated chest CT (\`apps/api/bench/lib/reading-data.mjs\`): ${v.reps[0]?.instances ?? '—'} slices ` +
+      '512×512, 16-bit, Explicit VR Little Endian, uncompressed — body, fat rim, lungs, heart, spine and a 10 mm nodule with ±15 HU ' +
+      'uniform noise on every pixel. zlib level 6 takes its files to about 45% of their size, between the real CTs of the shared ' +
+      'samples (the ankle CT with its padding: 12%; a 128×128 CT: 63%). A new Study/Series/SOP Instance UID set for every repetition.',
+    `- **Link**: the gateway (\`apps/gateway\`, its own process, an empty queue, ${r.options.gatewayConcurrency ?? 2} uploads in parallel) and ` +
+      '`storescu` run in a network namespace of this machine joined to the hub’s by a veth pair with a `tc` token bucket of ' +
+      `${l.mbit} Mbit/s on both ends (burst 32 kB, at most 200 ms queued). The kernel has no netem: a ${l.rttMs} ms round trip ` +
+      `(${l.rttMs / 2} ms each way) and a cut of every connection once it has carried ${fmt(l.cutEveryBytes / 1048576, 0)} MiB come from ` +
+      'the link proxy in front of the hub (`tools/link-proxy/link-proxy.mjs`, the one the gateway tests use).',
+    '- **Measured**: from storescu’s start (the modality’s first byte) to the last instance acknowledged by the hub (the time ' +
+      'the gateway’s journal marked it sent, after the hub’s answer), against the raw bytes’ line-rate time — the bytes of the ' +
+      `files storescu sent × 8 / ${l.mbit} Mbit/s. On the wire: the bytes the proxy carried towards the hub (requests, headers ` +
+      'and bodies, the worklist’s and the token’s too). The link can only be beaten by sending fewer bytes: the gateway deflates ' +
+      'a file for the link when that saves at least 5%, and the hub inflates it and checks its SHA-256 before it stores it.',
+    '- **Checked**: every instance at the hub once (QIDO-RS of the study), and its data set byte-identical to the file ' +
+      'storescu sent (WADO-RS of the study, SHA-256 of each data set).',
+    '',
+    mdTable(
+      [
+        'rep',
+        'to last ack',
+        'line rate',
+        'ratio',
+        'raw bytes’ rate',
+        'on the wire',
+        'deflated',
+        'cuts',
+        'retries',
+        'storescu',
+        'once, identical',
+      ],
+      rows,
+    ),
+    '',
+    `Median: **${fmt(v.ratio, 2)}×** the line-rate time (goal ≤ 1.0×), ${fmt(v.seconds, 1)} s for ${fmt(v.rawMB, 1)} MB, ` +
+      `${fmt(v.wireMB, 1)} MB on the wire (${pct(v.wireRatio)}).`,
+    '',
+    ...mdChecks(r, 'gateway', 'Every instance arrived at the hub once and byte-identical, in every repetition.'),
+    '',
+  ].join('\n');
+}
+
 /** The reading-room table: p50s of both viewers and Zhiyin ÷ OHIF (below 1: Zhiyin is faster). @param {any} v */
 function readingRows(v) {
   const ms = (/** @type {number | null} */ x) => (x === null || x === undefined ? '—' : `${fmt(x, 0)} ms`);
@@ -864,6 +940,7 @@ export function renderMarkdown(resultsDir, outFile) {
     'npm run bench -w @zhiyin/api -- --only routing  # 11 centres submitting, 1,000 socket.io clients (Zhiyin only)',
     "npm run bench -w @zhiyin/api -- --only modality # storescu of a study for a waiting referral → offer on the reader's socket (Zhiyin only)",
     'npm run bench -- -- --only reading              # cases opened cold in the reading room and in OHIF, same server',
+    'npm run bench -- -- --only gateway --servers zhiyin  # a CT through the gateway over an emulated 10 Mbit/s link (root)',
     'node apps/api/bench/bench.mjs --help            # every option',
     '```',
     '',
@@ -941,6 +1018,11 @@ export function renderMarkdown(resultsDir, outFile) {
   if (withReading) {
     out.push('## Results: the reading room against OHIF (issue 14)', '');
     out.push(mdReading(withReading));
+  }
+  const withGateway = [...all].reverse().find((r) => r.runs?.gateway?.zhiyin?.length);
+  if (withGateway) {
+    out.push('## Results: a CT through the community gateway over an emulated weak link (issue 15; Zhiyin only)', '');
+    out.push(mdGateway(withGateway));
   }
   out.push('## Notes', '', NOTES_START, notes, NOTES_END, '');
   if (after) out.push(after, '');

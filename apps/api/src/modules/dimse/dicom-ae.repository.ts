@@ -53,6 +53,16 @@ export class DicomAeRepository {
     return rows.map(toView);
   }
 
+  /** The character set each of a centre's active modality AEs is answered in (its gateway's worklist needs them). */
+  async characterSetsOf(facilityId: string): Promise<{ aeTitle: string; characterSet: AeCharacterSet }[]> {
+    const rows = await this.ds.query<Pick<Row, 'ae_title' | 'character_set'>[]>(
+      `SELECT a.ae_title, a.character_set FROM dicom_ae a
+        WHERE a.facility_id = $1 AND a.active AND a.kind = 'modality' ORDER BY a.ae_title`,
+      [facilityId],
+    );
+    return rows.map((r) => ({ aeTitle: r.ae_title, characterSet: r.character_set }));
+  }
+
   async get(id: string, m: EntityManager = this.ds.manager): Promise<DicomAeView | undefined> {
     const [row] = await m.query<Row[]>(`SELECT ${COLUMNS} FROM dicom_ae a WHERE a.id = $1`, [id]);
     return row && toView(row);
