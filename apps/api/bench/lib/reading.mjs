@@ -16,7 +16,7 @@ const READER_PASSWORD = 'Zhiyin-2026';
 
 /**
  * @typedef {import('./reading-data.mjs').ReadingStudy} ReadingStudy
- * @typedef {{ firstMs: number | null, stackMs: number | null, frames: number }} Opening
+ * @typedef {{ firstMs: number | null, stackMs: number | null, frames: number, timeline?: Record<string, number> }} Opening
  */
 
 /** @param {string} origin @param {string} token @param {string} method @param {string} path @param {unknown} [body] */
@@ -195,10 +195,64 @@ async function openCold(browser, o) {
       if (performance.now() - t0 - Math.max(lastNewAt, first.at ?? 0) > 10_000) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { firstMs: first.drawn ? (first.at ?? null) : null, stackMs, frames: seen.size };
+    return {
+      firstMs: first.drawn ? (first.at ?? null) : null,
+      stackMs,
+      frames: seen.size,
+      timeline: await timeline(page),
+    };
   } finally {
     await context.close();
   }
+}
+
+/**
+ * Where a cold opening's time went, from the page's own Resource Timing (ms from the navigation): the page, its
+ * scripts, the API and DICOMweb requests on the way to the first image. For the notes; no target hangs on it.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<Record<string, number>>}
+ */
+async function timeline(page) {
+  return page
+    .evaluate(() => {
+      /** @type {Record<string, number>} */
+      const out = {};
+      const nav = /** @type {PerformanceNavigationTiming | undefined} */ (
+        performance.getEntriesByType('navigation')[0]
+      );
+      if (nav) {
+        out.html = nav.responseEnd;
+        out.domInteractive = nav.domInteractive;
+      }
+      /** @param {string} name @param {number} at */
+      const first = (name, at) => {
+        if (out[name] === undefined || at < out[name]) out[name] = at;
+      };
+      /** @param {string} name @param {number} at */
+      const last = (name, at) => {
+        if (out[name] === undefined || at > out[name]) out[name] = at;
+      };
+      for (const e of /** @type {PerformanceResourceTiming[]} */ (performance.getEntriesByType('resource'))) {
+        const u = new URL(e.name);
+        const p = u.pathname;
+        if (p.endsWith('.js')) last('scriptsLoaded', e.responseEnd);
+        if (/ClinicalViewer|cornerstone/i.test(p)) last('viewerChunk', e.responseEnd);
+        if (p.endsWith('.wasm')) first('firstWasm', e.responseEnd);
+        if (p.startsWith('/api/auth/refresh')) first('session', e.responseEnd);
+        if (/^\/api\/referrals\/[^/]+$/.test(p)) first('referral', e.responseEnd);
+        if (/^\/dicomweb\/(studies|series|instances)$|\/series$|\/instances$/.test(p)) first('qido', e.responseEnd);
+        if (p.endsWith('/metadata')) first('metadata', e.responseEnd);
+        if (p.includes('/frames/')) {
+          first('firstFrameAsked', e.startTime);
+          first('firstFrame', e.responseEnd);
+        }
+      }
+      const el = document.querySelector('[data-first-image]');
+      if (el) out.drawn = Number(el.getAttribute('data-first-image'));
+      for (const k of Object.keys(out)) out[k] = Math.round(out[k] ?? 0);
+      return out;
+    })
+    .catch(() => ({}));
 }
 
 /**
@@ -255,7 +309,13 @@ export async function readingRun(zhiyin, o) {
             });
           o.log(
             `  rep ${rep}/${o.reps} ${c.study.key} ${viewer}: first image ${fmt(r.firstMs)}, ` +
-              `stack ${fmt(r.stackMs)} (${r.frames}/${c.study.frames} frames)`,
+              `stack ${fmt(r.stackMs)} (${r.frames}/${c.study.frames} frames)` +
+              (viewer === 'zhiyin' && r.timeline
+                ? `; ${Object.entries(r.timeline)
+                    .sort((a, b) => a[1] - b[1])
+                    .map(([k, v]) => `${k} ${v}`)
+                    .join(', ')}`
+                : ''),
           );
         }
       }
