@@ -1,5 +1,5 @@
 import { EVENT_LABELS, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS, type ReferralEventType } from '@zhiyin/workflow';
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
@@ -25,6 +25,7 @@ import { useKeyImages } from '../../shared/key-images/useKeyImages';
 import { keyImagesClient } from './keyImages';
 import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
+import { preloadImageViewer } from '../../shared/viewer/preload';
 import './reading.css';
 
 const READING = new Set(['accepted', 'in_review', 'info_requested']);
@@ -42,6 +43,11 @@ function Workspace({ id }: { id: string }) {
   const { session } = useAuth();
   const me = session?.user.id;
   const ids = useId();
+  // A radiologist's case opens in the image viewer: its code loads while the case itself is fetched.
+  const radiologist = session?.user.specialty === 'radiology';
+  useEffect(() => {
+    if (radiologist) preloadImageViewer();
+  }, [radiologist]);
   // The one read of the referral for the workspace: the plan panel and the thread take it from here.
   const detail = useLiveReferral(id);
   const r = detail.data;

@@ -6,7 +6,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
 import { listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../studies/qido';
-import { SeriesLabel, SeriesViewer } from '../studies/SeriesViewer';
+import { preloadSeries, SeriesLabel, SeriesViewer } from '../studies/SeriesViewer';
 import type { ReferralStudy } from '../referrals/api';
 import type { KeyImageMark } from '../../shared/viewer/ClinicalViewer';
 import { priorStudies } from './api';
@@ -66,7 +66,10 @@ export function StudyPane({
   const [selectedUid, setSelectedUid] = useState<string>();
   // Open the first series straight away: no click before the first image.
   useEffect(() => {
-    if (!selectedUid && list[0]) setSelectedUid(list[0].seriesUid);
+    if (!selectedUid && list[0]) {
+      preloadSeries(list[0].studyUid, list[0]);
+      setSelectedUid(list[0].seriesUid);
+    }
   }, [list, selectedUid]);
   const selected = list.find((s) => s.seriesUid === selectedUid);
 

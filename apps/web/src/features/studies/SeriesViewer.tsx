@@ -5,14 +5,21 @@ import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
 import type { KeyImageMark, ViewportRef } from '../../shared/viewer/ClinicalViewer';
 import { OriginalFileLink } from './OriginalFileLink';
 import { listOriginals } from './originals';
+import { prefetchSeriesMetadata } from '../../shared/dicomweb/qido';
+import { loadClinicalViewer, preloadImageViewer } from '../../shared/viewer/preload';
 import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
-const ClinicalViewer = lazy(() =>
-  import('../../shared/viewer/ClinicalViewer').then((m) => ({ default: m.ClinicalViewer })),
-);
+const ClinicalViewer = lazy(() => loadClinicalViewer().then((m) => ({ default: m.ClinicalViewer })));
 const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
 const DocumentViewer = lazy(() => import('./DocumentViewer').then((m) => ({ default: m.DocumentViewer })));
+
+/** The series a viewer is about to open: its metadata is asked for now, while the viewer itself loads. */
+export function preloadSeries(studyUid: string, series: SeriesSummary): void {
+  if (WAVEFORM_MODALITIES.has(series.modality) || DOCUMENT_MODALITIES.has(series.modality)) return;
+  preloadImageViewer();
+  prefetchSeriesMetadata(studyUid, series.seriesUid);
+}
 
 /** A series as a list shows it: modality, description (or number) and how many instances. */
 export function SeriesLabel({ series: s }: { series: SeriesSummary }) {

@@ -45,6 +45,10 @@ const MEASURE_TOOLS: Tool[] = ['Length', 'Angle', 'EllipticalROI', 'RectangleROI
 
 let counter = 0;
 
+// Set up as soon as this chunk is loaded (it is loaded ahead of the first series: preloadImageViewer), not when the
+// first viewer mounts; initCornerstone runs once. A failure is shown by the viewer that awaits it.
+void initCornerstone().catch(() => undefined);
+
 /**
  * The reading room's viewer for one series, on Cornerstone3D: the DICOMweb frames as stored
  * (decoded by WebAssembly codecs in web workers, or by the server when the browser cannot),
@@ -99,8 +103,8 @@ export function ClinicalViewer({
     let disposed = false;
     const started = performance.now();
     (async () => {
-      await initCornerstone();
-      const loaded = await loadSeries(studyUid, seriesUid, ctrl.signal);
+      // Cornerstone's set-up (WebGL, decoders) and the series' metadata in parallel: neither needs the other.
+      const [, loaded] = await Promise.all([initCornerstone(), loadSeries(studyUid, seriesUid, ctrl.signal)]);
       if (disposed) return;
       if (loaded.images.length === 0) {
         setError(t('viewer.noImages'));
