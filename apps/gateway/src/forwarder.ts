@@ -125,6 +125,11 @@ export class Forwarder {
         await this.queue.update(item, { state: 'failed', reason: e.code, uploadUrl: undefined });
         return;
       }
+      // stopped by the gateway's own stop: queued again as it was, not an attempt that failed
+      if (this.hub.closed) {
+        await this.queue.update(item, { state: 'queued' });
+        return;
+      }
       const attempts = item.attempts + 1;
       const reason = e instanceof HubRefusal ? e.code : 'HUB_UNREACHABLE';
       await this.queue.update(item, {

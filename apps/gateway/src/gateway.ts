@@ -32,6 +32,7 @@ export async function startGateway(config: GatewayConfig) {
       watch?.stop();
       worklist.stop();
       await dicom.close();
+      hub.close();
       await forwarder.stop();
       await new Promise<void>((resolve) => status.server.close(() => resolve()));
     },

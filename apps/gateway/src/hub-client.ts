@@ -58,14 +58,31 @@ export class HubClient {
     else if (error) this.link.error = error;
   }
 
+  // Aborts every request under way when the gateway stops: an upload hanging on a dead link must not hold the
+  // process for the request's own timeout (a service manager's stop would wait, then kill it anyway). What the hub
+  // has of an upload stays there; the next start resumes from its offset.
+  private readonly closing = new AbortController();
+
+  /** Stops every request under way (the gateway is stopping). */
+  close(): void {
+    this.closing.abort();
+  }
+
+  get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
   private async call(url: string, init: RequestInit & { duplex?: 'half' }): Promise<Response> {
     try {
-      const res = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(10 * 60_000) });
+      const res = await fetch(url, {
+        ...init,
+        signal: AbortSignal.any([init.signal ?? AbortSignal.timeout(10 * 60_000), this.closing.signal]),
+      });
       if (res.status >= 500) this.mark('down', `HTTP_${res.status}`);
       else this.mark('up');
       return res;
     } catch (e) {
-      this.mark('down', (e as Error).name === 'TimeoutError' ? 'TIMEOUT' : 'UNREACHABLE');
+      if (!this.closed) this.mark('down', (e as Error).name === 'TimeoutError' ? 'TIMEOUT' : 'UNREACHABLE');
       throw e;
     }
   }

