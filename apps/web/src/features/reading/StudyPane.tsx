@@ -7,7 +7,7 @@ import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
 import { listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../studies/qido';
 import { SeriesLabel, SeriesViewer } from '../studies/SeriesViewer';
-import type { ReferralStudy } from '../referrals/api';
+import type { ReferralStudy } from '../../shared/referrals/api';
 import type { KeyImageMark } from '../../shared/viewer/ClinicalViewer';
 import { priorStudies } from './api';
 import { useActionError } from './errors';

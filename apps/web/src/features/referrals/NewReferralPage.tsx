@@ -8,7 +8,7 @@ import { clearFormDraft, loadFormDraft, saveFormDraft } from '../../lib/formDraf
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { ageOf, getPatient, searchPatients, type Patient } from '../patients/api';
 import { createReferral } from './api';
-import './referrals.css';
+import '../../shared/referrals/referrals.css';
 
 const MODALITIES = ['CT', 'MR', 'DX', 'CR', 'US', 'MG', 'XA', 'NM', 'PT'] as const;
 
