@@ -10,7 +10,8 @@ import { listReferrals } from '../../shared/referrals/api';
 import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
 import { StudyTable } from '../studies/StudyTable';
 import { searchStudies } from '../studies/qido';
-import { ageOf, getPatient, issueAccessCode, openPatientSheet } from './api';
+import { ageOf, getPatient } from '../../shared/patients/api';
+import { issueAccessCode, openPatientSheet } from './api';
 
 export default function PatientDetailPage() {
   const { id = '' } = useParams();
