@@ -20,7 +20,7 @@ import { LiveIndicator, useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
 import { StudyPane } from './StudyPane';
 import { StudyProvenance } from './StudyProvenance';
-import { RaiseCriticalPanel } from '../critical/RaiseCriticalPanel';
+import { RaiseCriticalPanel } from '../../shared/critical-results/RaiseCriticalPanel';
 import { useKeyImages } from '../../shared/key-images/useKeyImages';
 import { keyImagesClient } from './keyImages';
 import { ageOn, titleCase } from './time';

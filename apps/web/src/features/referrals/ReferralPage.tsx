@@ -39,7 +39,7 @@ import { useLiveReferral, type LiveReferral } from '../../shared/referrals/useLi
 import { PlanPanel } from '../../shared/treatment-plan/PlanPanel';
 import { attachStudy, openReferralForm, openReportPdf } from './api';
 import { ConsentPanel } from './ConsentPanel';
-import { RaiseCriticalPanel } from '../critical/RaiseCriticalPanel';
+import { RaiseCriticalPanel } from '../../shared/critical-results/RaiseCriticalPanel';
 import { LiveIndicator, needOf, NeedBadge, useDuration } from './shared';
 import '../../shared/referrals/referrals.css';
 
