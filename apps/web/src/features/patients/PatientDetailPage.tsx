@@ -8,8 +8,8 @@ import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { listReferrals } from '../../shared/referrals/api';
 import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
-import { StudyTable } from '../studies/StudyTable';
-import { searchStudies } from '../studies/qido';
+import { StudyTable } from '../../shared/studies/StudyTable';
+import { searchStudies } from '../../shared/dicomweb/qido';
 import { ageOf, getPatient } from '../../shared/patients/api';
 import { issueAccessCode, openPatientSheet } from './api';
 
