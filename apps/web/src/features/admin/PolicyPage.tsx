@@ -1,4 +1,4 @@
-import { CriticalPolicySection } from '../critical/CriticalPolicySection';
+import { CriticalPolicySection } from './CriticalPolicySection';
 import {
   PRIORITIES,
   PRIORITY_LABELS,
@@ -14,7 +14,7 @@ import {
 } from '@zhiyin/workflow';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { SecondFactorPolicySection } from '../auth/SecondFactorPolicySection';
+import { SecondFactorPolicySection } from './SecondFactorPolicySection';
 import { ApiError } from '../../lib/api';
 import { usePageTitle } from '../../lib/hooks';
 import { getPolicy, putPolicy, type PolicyProblem, type PolicyView } from './api';

@@ -1,9 +1,10 @@
-import type { Priority, Service, TurnaroundPolicy } from '@zhiyin/workflow';
+import type { CriticalResultPolicy, Priority, Service, TurnaroundPolicy } from '@zhiyin/workflow';
 import type {
   AeCharacterSet,
   AeKind,
   AuditTrailPage,
   AuditTrailRow,
+  CriticalResultPolicyView,
   DicomAeView,
   NewServiceAccount,
   ServiceAccountView,
@@ -221,3 +222,7 @@ export const createServiceAccount = (body: { facilityId: string; name: string })
   api<NewServiceAccount>('/api/service-accounts', { method: 'POST', body });
 export const revokeServiceAccount = (id: string) =>
   api<ServiceAccountView>(`/api/service-accounts/${id}/revoke`, { method: 'POST' });
+
+/** Saves the critical-result policy as a new version (a stale `version` is refused). */
+export const saveCriticalPolicy = (policy: CriticalResultPolicy, version: number) =>
+  api<CriticalResultPolicyView>('/api/settings/critical-results', { method: 'PUT', body: { policy, version } });

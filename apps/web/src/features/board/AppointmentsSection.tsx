@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { returnFocusOnClose } from '../../lib/focus';
 import { bookAppointment, type AppointmentItem } from './api';
-import { RefusalMessage } from '../referrals/refusal';
+import { RefusalMessage } from '../../shared/referrals/refusal';
 import { formatNetworkDateTime, isoToNetworkLocal, networkLocalToIso } from './time';
 
 interface Props {

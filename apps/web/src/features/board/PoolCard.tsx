@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { returnFocusOnClose } from '../../lib/focus';
 import { reassign, type DutyShift, type Pool, type PoolSpecialist, type QueueItem } from './api';
-import { RefusalMessage } from '../referrals/refusal';
+import { RefusalMessage } from '../../shared/referrals/refusal';
 import { formatDuration, formatNetworkDateTime } from './time';
 
 /** A centre's name without the words every centre shares (the full name is its tooltip). */

@@ -4,7 +4,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { useErrorText } from '../../lib/errors';
 import { recordCall } from './api';
-import { useCriticalPolicy } from './useCriticalPolicy';
+import { useCriticalPolicy } from '../../shared/critical-results/useCriticalPolicy';
 
 /** `datetime-local` wants local wall time without a zone. */
 function localInput(d: Date): string {

@@ -8,9 +8,9 @@ import { alert, clearTitle } from '../../lib/alert';
 import { useNow } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { listCritical } from './api';
-import { DueClock } from './DueClock';
+import { DueClock } from '../../shared/critical-results/DueClock';
 import { ReadBackForm } from './ReadBackForm';
-import './critical.css';
+import '../../shared/critical-results/critical.css';
 
 /**
  * The critical-result alert on every page of the desk: a referring centre's doctors see each open critical result of

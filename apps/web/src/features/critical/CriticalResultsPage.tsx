@@ -7,8 +7,8 @@ import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { listCritical } from './api';
 import { CallLogForm } from './CallLogForm';
-import { DueClock } from './DueClock';
-import './critical.css';
+import { DueClock } from '../../shared/critical-results/DueClock';
+import '../../shared/critical-results/critical.css';
 
 /** The coordinator's critical results: escalated ones first, each with its calls and the form to log the next. */
 export default function CriticalResultsPage() {

@@ -4,7 +4,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { useErrorText } from '../../lib/errors';
 import { confirmCritical } from './api';
-import { useCriticalPolicy } from './useCriticalPolicy';
+import { useCriticalPolicy } from '../../shared/critical-results/useCriticalPolicy';
 
 /**
  * The referring doctor's read-back: they choose the finding they read in the report from the whole list of the

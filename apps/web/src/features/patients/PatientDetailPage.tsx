@@ -6,11 +6,12 @@ import { useI18n } from '../../i18n/i18n';
 import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { listReferrals } from '../referrals/api';
-import { PriorityBadge, StateBadge } from '../referrals/shared';
-import { StudyTable } from '../studies/StudyTable';
-import { searchStudies } from '../studies/qido';
-import { ageOf, getPatient, issueAccessCode, openPatientSheet } from './api';
+import { listReferrals } from '../../shared/referrals/api';
+import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
+import { StudyTable } from '../../shared/studies/StudyTable';
+import { searchStudies } from '../../shared/dicomweb/qido';
+import { ageOf, getPatient } from '../../shared/patients/api';
+import { issueAccessCode, openPatientSheet } from './api';
 
 export default function PatientDetailPage() {
   const { id = '' } = useParams();

@@ -4,7 +4,8 @@ import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { usePageTitle } from '../../lib/hooks';
-import { createPatient, getPatient, SEXES, updatePatient, type Patient, type PatientInput, type Sex } from './api';
+import { getPatient, SEXES, type Patient, type Sex } from '../../shared/patients/api';
+import { createPatient, updatePatient, type PatientInput } from './api';
 
 interface Form {
   mrn: string;

@@ -4,7 +4,7 @@ import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { ageOf, PAGE_SIZE, searchPatients } from './api';
+import { ageOf, PAGE_SIZE, searchPatients } from '../../shared/patients/api';
 
 export default function PatientsPage() {
   const { t } = useI18n();

@@ -1,23 +1,5 @@
-import { api, ApiError, authorizedFetch, query } from '../../lib/api';
-
-export const SEXES = ['F', 'M', 'O', 'U'] as const;
-export type Sex = (typeof SEXES)[number];
-
-export interface Patient {
-  id: string;
-  homeFacilityId: string;
-  mrn: string;
-  familyNameZh: string;
-  givenNameZh: string;
-  namePinyin: string;
-  sex: Sex;
-  birthDate: string;
-  phone: string | null;
-  nationalIdMasked: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+import { api, ApiError, authorizedFetch } from '../../lib/api';
+import type { Patient, Sex } from '../../shared/patients/api';
 
 export interface PatientInput {
   mrn?: string;
@@ -29,16 +11,6 @@ export interface PatientInput {
   phone?: string;
   nationalId?: string;
 }
-
-export const PAGE_SIZE = 20;
-
-export const searchPatients = (q: string, offset: number, signal?: AbortSignal) =>
-  api<{ items: Patient[]; total: number }>(`/api/patients${query({ q: q.trim(), limit: PAGE_SIZE, offset })}`, {
-    signal,
-  });
-
-export const getPatient = (id: string, signal?: AbortSignal) =>
-  api<Patient>(`/api/patients/${encodeURIComponent(id)}`, { signal });
 
 export const createPatient = (body: PatientInput) => api<Patient>('/api/patients', { method: 'POST', body });
 
@@ -62,12 +34,4 @@ export async function openPatientSheet(id: string, code: string): Promise<string
   });
   if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
   return URL.createObjectURL(await res.blob());
-}
-
-/** Age in whole years on `today`. */
-export function ageOf(birthDate: string, today = new Date()): number {
-  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
-  let age = today.getFullYear() - y;
-  if (today.getMonth() + 1 < m || (today.getMonth() + 1 === m && today.getDate() < d)) age--;
-  return age;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import type { Diagnosis } from '../referrals/api';
+import type { Diagnosis } from '../../shared/referrals/report';
 import { searchIcd10, type Icd10Entry } from './api';
 
 /**

@@ -7,7 +7,7 @@ import { useI18n } from '../../i18n/i18n';
 import { alert, clearTitle } from '../../lib/alert';
 import { useNow } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import { fireEvent, getReferral, type ReferralDetail } from '../referrals/api';
+import { fireEvent, getReferral, type ReferralDetail } from '../../shared/referrals/api';
 import { worklist } from './api';
 import { useActionError } from './errors';
 import { useShortcuts } from './hooks';

@@ -1,6 +1,6 @@
 import type { ReferralStudyView } from '@zhiyin/contracts';
 import { useI18n } from '../../i18n/i18n';
-import type { ReferralDetail } from '../referrals/api';
+import type { ReferralDetail } from '../../shared/referrals/api';
 import { readableName } from '../../shared/patient-identity/IdentityCompare';
 
 /**

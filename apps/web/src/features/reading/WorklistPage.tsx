@@ -6,7 +6,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import type { ReferralSummary } from '../referrals/api';
+import type { ReferralSummary } from '../../shared/referrals/api';
 import { facilities, worklist } from './api';
 import { Countdown, useDuration } from './Countdown';
 import { useShortcuts } from './hooks';

@@ -1,9 +1,10 @@
 import type { Disposition, Service } from '@zhiyin/workflow';
 import { api, authorizedFetch, query } from '../../lib/api';
-import type { Diagnosis, EcgReportMeasurements, ReferralDetail, ReferralSummary, ReportView } from '../referrals/api';
+import type { ReferralDetail, ReferralSummary } from '../../shared/referrals/api';
+import type { Diagnosis, EcgReportMeasurements, ReportView } from '../../shared/referrals/report';
 
 // The REST calls only the reading room makes; the referral's own shapes and calls are in
-// ../referrals/api (see the referrals and clinical modules of the API).
+// shared/referrals/ (see the referrals and clinical modules of the API).
 
 export interface ReportDraft {
   findings?: string;

@@ -1,6 +1,11 @@
 import type { Disposition } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { getReport as loadReport, type Diagnosis, type EcgReportMeasurements, type ReportView } from '../referrals/api';
+import {
+  getReport as loadReport,
+  type Diagnosis,
+  type EcgReportMeasurements,
+  type ReportView,
+} from '../../shared/referrals/report';
 import { saveReport } from './api';
 
 export interface Draft {

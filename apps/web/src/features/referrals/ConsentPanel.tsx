@@ -3,9 +3,10 @@ import { useId, useState } from 'react';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
-import { recordVerbalConsent, uploadConsentForm, type ReferralDetail } from './api';
+import type { ReferralDetail } from '../../shared/referrals/api';
+import { recordVerbalConsent, uploadConsentForm } from './api';
 import { ConsentSummary } from '../../shared/consent/ConsentSummary';
-import type { LiveReferral } from './useLiveReferral';
+import type { LiveReferral } from '../../shared/referrals/useLiveReferral';
 
 /** "2026-12-06T09:30": the current local time as a datetime-local input holds it. */
 function localNow(): string {

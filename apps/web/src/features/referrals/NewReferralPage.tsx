@@ -6,9 +6,9 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { clearFormDraft, loadFormDraft, saveFormDraft } from '../../lib/formDraft';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { ageOf, getPatient, searchPatients, type Patient } from '../patients/api';
+import { ageOf, getPatient, searchPatients, type Patient } from '../../shared/patients/api';
 import { createReferral } from './api';
-import './referrals.css';
+import '../../shared/referrals/referrals.css';
 
 const MODALITIES = ['CT', 'MR', 'DX', 'CR', 'US', 'MG', 'XA', 'NM', 'PT'] as const;
 

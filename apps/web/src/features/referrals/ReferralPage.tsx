@@ -26,27 +26,22 @@ import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { returnFocusOnClose } from '../../lib/focus';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
-import { searchStudies } from '../studies/qido';
-import { HeldFile } from '../uploads/HeldFile';
-import { UploadPanel } from '../uploads/UploadPanel';
-import { useStoredUploads } from '../uploads/useStoredUploads';
-import {
-  attachStudy,
-  fireEvent,
-  getReport,
-  openReferralForm,
-  openReportPdf,
-  type EventInput,
-  type ReferralDetail,
-} from './api';
+import { searchStudies } from '../../shared/dicomweb/qido';
+import { HeldFile } from '../../shared/uploads/HeldFile';
+import { UploadPanel } from '../../shared/uploads/UploadPanel';
+import { useStoredUploads } from '../../shared/uploads/useStoredUploads';
+import { MessageThread } from '../../shared/message-thread/MessageThread';
+import { fireEvent, type EventInput, type ReferralDetail } from '../../shared/referrals/api';
+import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
+import { RefusalMessage } from '../../shared/referrals/refusal';
+import { getReport } from '../../shared/referrals/report';
+import { useLiveReferral, type LiveReferral } from '../../shared/referrals/useLiveReferral';
+import { PlanPanel } from '../../shared/treatment-plan/PlanPanel';
+import { attachStudy, openReferralForm, openReportPdf } from './api';
 import { ConsentPanel } from './ConsentPanel';
-import { MessageThread } from './MessageThread';
-import { RaiseCriticalPanel } from '../critical/RaiseCriticalPanel';
-import { PlanPanel } from './PlanPanel';
-import { RefusalMessage } from './refusal';
-import { LiveIndicator, needOf, NeedBadge, PriorityBadge, StateBadge, useDuration } from './shared';
-import { useLiveReferral, type LiveReferral } from './useLiveReferral';
-import './referrals.css';
+import { RaiseCriticalPanel } from '../../shared/critical-results/RaiseCriticalPanel';
+import { LiveIndicator, needOf, NeedBadge, useDuration } from './shared';
+import '../../shared/referrals/referrals.css';
 
 // The events this page offers as buttons. Questions and answers go through the message thread, plan
 // signatures through the plan panel, reassigning through the coordinator board.

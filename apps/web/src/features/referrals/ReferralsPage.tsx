@@ -6,18 +6,10 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import { listReferrals, type ReferralSummary } from './api';
-import {
-  CLOSED_STATES,
-  LiveIndicator,
-  needOf,
-  NeedBadge,
-  OPEN_STATES,
-  PriorityBadge,
-  StateBadge,
-  useDuration,
-} from './shared';
-import './referrals.css';
+import { listReferrals, type ReferralSummary } from '../../shared/referrals/api';
+import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
+import { CLOSED_STATES, LiveIndicator, needOf, NeedBadge, OPEN_STATES, useDuration } from './shared';
+import '../../shared/referrals/referrals.css';
 
 const VIEWS = ['open', 'mine', 'closed', 'all'] as const;
 type View = (typeof VIEWS)[number];

@@ -1,5 +1,5 @@
 import type { Role } from '../../lib/session';
-import type { ReferralSummary } from './api';
+import type { ReferralSummary } from '../../shared/referrals/api';
 
 /** What a referral waits for from this person, if anything (the desk makes it stand out). */
 export type Need = 'submit' | 'accept' | 'answer' | 'plan' | 'outcome';

@@ -1,15 +1,7 @@
-import {
-  isTerminalState,
-  PRIORITY_LABELS,
-  REFERRAL_STATES,
-  STATE_LABELS,
-  TERMINAL_STATES,
-  type Priority,
-  type ReferralState,
-} from '@zhiyin/workflow';
+import { isTerminalState, REFERRAL_STATES, TERMINAL_STATES, type ReferralState } from '@zhiyin/workflow';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useRealtimeConnected } from '../../lib/realtime';
-import './referrals.css';
+import '../../shared/referrals/referrals.css';
 
 export const OPEN_STATES: ReferralState[] = REFERRAL_STATES.filter((s) => !isTerminalState(s));
 export const CLOSED_STATES: ReferralState[] = [...TERMINAL_STATES];
@@ -28,20 +20,6 @@ export function useDuration(): (ms: number) => string {
     if (h < 48) return t('referrals.dur.hmin', { h, m: min % 60 });
     return t('referrals.dur.dh', { d: Math.floor(h / 24), h: h % 24 });
   };
-}
-
-export function StateBadge({ state }: { state: ReferralState }) {
-  const { lang } = useI18n();
-  return (
-    <span className={`ref-state st-${state}`} data-state={state}>
-      {STATE_LABELS[state][lang]}
-    </span>
-  );
-}
-
-export function PriorityBadge({ priority }: { priority: Priority }) {
-  const { lang } = useI18n();
-  return <span className={`ref-priority pr-${priority}`}>{PRIORITY_LABELS[priority][lang]}</span>;
 }
 
 export function NeedBadge({ need }: { need: Need }) {

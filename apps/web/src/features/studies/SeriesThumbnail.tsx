@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { authorizedFetch } from '../../lib/api';
-import { WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
+import { WAVEFORM_MODALITIES, type SeriesSummary } from '../../shared/dicomweb/qido';
 
 const SIZE = 64;
 

@@ -5,8 +5,8 @@ import { useI18n, type MessageKey } from '../../i18n/i18n';
 import type { Role } from '../../lib/session';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { searchStudies } from './qido';
-import { StudyTable } from './StudyTable';
+import { searchStudies } from '../../shared/dicomweb/qido';
+import { StudyTable } from '../../shared/studies/StudyTable';
 
 const MODALITIES = ['', 'CT', 'MR', 'CR', 'DX', 'US', 'XA', 'ECG'];
 

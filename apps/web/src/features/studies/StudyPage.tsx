@@ -5,7 +5,7 @@ import type { StudyFiling } from '@zhiyin/contracts';
 import { api, authorizedFetch } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { dicomDate, first, listSeries, personName, type DicomJson } from './qido';
+import { dicomDate, first, listSeries, personName, type DicomJson } from '../../shared/dicomweb/qido';
 import { SeriesLabel, SeriesViewer } from './SeriesViewer';
 import { SeriesThumbnail } from './SeriesThumbnail';
 

@@ -1,8 +1,8 @@
 import { Link, useSearchParams } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { getPatient } from '../patients/api';
-import { UploadPanel } from './UploadPanel';
+import { getPatient } from '../../shared/patients/api';
+import { UploadPanel } from '../../shared/uploads/UploadPanel';
 
 export default function UploadPage() {
   const { t } = useI18n();

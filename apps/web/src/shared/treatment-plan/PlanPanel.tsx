@@ -14,9 +14,9 @@ import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import { getPlan, savePlan, signPlan, type Medication, type PlanInput, type PlanVersion, type PlanView } from './api';
-import { reasonOf, RefusalMessage } from './refusal';
-import type { LiveReferral } from './useLiveReferral';
-import './referrals.css';
+import { reasonOf, RefusalMessage } from '../referrals/refusal';
+import type { LiveReferral } from '../referrals/useLiveReferral';
+import '../referrals/referrals.css';
 
 const SIGNERS: PlanSigner[] = ['community_doctor', 'specialist'];
 const MED_FIELDS = ['name', 'dose', 'route', 'frequency', 'duration'] as const;

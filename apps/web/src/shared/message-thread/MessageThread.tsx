@@ -5,10 +5,11 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import { fireEvent, getMessages, postMessage, type Message } from './api';
-import { RefusalMessage } from './refusal';
-import type { LiveReferral } from './useLiveReferral';
-import './referrals.css';
+import { fireEvent } from '../referrals/api';
+import { getMessages, postMessage, type Message } from './api';
+import { RefusalMessage } from '../referrals/refusal';
+import type { LiveReferral } from '../referrals/useLiveReferral';
+import '../referrals/referrals.css';
 
 /**
  * The conversation between the community doctor and the specialist (and the coordinators) about one

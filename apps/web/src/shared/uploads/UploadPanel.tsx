@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type
 import { Link } from 'react-router';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { SEXES } from '../patients/api';
-import { dicomDate } from '../studies/qido';
+import { dicomDate } from '../dicomweb/qido';
 import { HeldFile } from './HeldFile';
 import { uploadQueue, type UploadItem } from './queue';
 import { filesOfDrop, filesOfInput, groupByStudy, scanFile, type ScannedFile } from './scan';

@@ -9,8 +9,8 @@ import {
 import { useEffect, useId, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
+import { useCriticalPolicy } from '../../shared/critical-results/useCriticalPolicy';
 import { saveCriticalPolicy } from './api';
-import { useCriticalPolicy } from './useCriticalPolicy';
 
 /**
  * The administrator's critical-result settings on the policy page: the read-back limit and the list of critical

@@ -1,7 +1,7 @@
 import type { PatientMismatchDetails } from '@zhiyin/contracts';
 import { useId, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { IdentityCompare } from '../../shared/patient-identity/IdentityCompare';
+import { IdentityCompare } from '../patient-identity/IdentityCompare';
 import { uploadQueue } from './queue';
 
 /**

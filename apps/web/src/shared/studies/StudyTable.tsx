@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
-import { personName, type StudySummary } from './qido';
+import { personName, type StudySummary } from '../dicomweb/qido';
 
 export function StudyTable({ studies }: { studies: StudySummary[] }) {
   const { t, lang } = useI18n();
