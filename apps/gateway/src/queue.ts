@@ -175,6 +175,18 @@ export class DurableQueue {
     await this.save(item);
   }
 
+  /**
+   * Sends a failed item again (the centre's staff fixed what the hub refused, e.g. made the referral its file is for):
+   * queued as new, its attempts counted afresh. False when there is no such failed item.
+   */
+  async retry(id: string): Promise<boolean> {
+    const item = this.items.get(id);
+    if (!item || item.state !== 'failed') return false;
+    await this.update(item, { state: 'queued', attempts: 0, reason: undefined, nextAttemptAt: undefined });
+    for (const l of this.listeners) l();
+    return true;
+  }
+
   /** The hub has it: the journal says so first, then the file is removed (a crash between leaves only a file). */
   async sent(item: QueueItem): Promise<void> {
     await this.update(item, { state: 'sent', reason: undefined, uploadUrl: undefined, nextAttemptAt: undefined });

@@ -66,7 +66,7 @@ function html(s: ReturnType<typeof statusOf>): string {
   const rows = s.items
     .map(
       (i) =>
-        `<tr class="${i.state}"><td>${esc(STATE_LABEL[i.state])}</td><td>${esc(i.label)}</td><td>${esc(i.source === 'dimse' ? 'DICOM' : '文件夹 Folder')}</td><td>${esc(i.size)}</td><td>${esc(i.attempts)}</td><td>${esc(i.reason ?? '')}</td><td>${esc(i.updatedAt)}</td></tr>`,
+        `<tr class="${i.state}"><td>${esc(STATE_LABEL[i.state])}</td><td>${esc(i.label)}</td><td>${esc(i.source === 'dimse' ? 'DICOM' : '文件夹 Folder')}</td><td>${esc(i.size)}</td><td>${esc(i.attempts)}</td><td>${esc(i.reason ?? '')}</td><td>${esc(i.updatedAt)}</td><td>${i.state === 'failed' ? `<form method="post" action="/items/${esc(i.id)}/retry"><button type="submit">重新发送 Send again</button></form>` : ''}</td></tr>`,
     )
     .join('');
   const c = s.queue.counts;
@@ -79,8 +79,9 @@ function html(s: ReturnType<typeof statusOf>): string {
 <p>排队中 Queued: <strong>${c.queued}</strong> · 发送中 Sending: <strong>${c.sending}</strong> · 已送达 Sent: <strong>${c.sent}</strong> · 失败 Failed: <strong>${c.failed}</strong>
  · 队列 Queue: ${esc(s.queue.pendingBytes)} / ${esc(s.queue.maxBytes)} 字节 bytes${s.queue.waitingInFolder ? ` · 文件夹等待 waiting in folder: ${s.queue.waitingInFolder}` : ''}</p>
 <p>工作列表 Worklist: ${s.worklist.steps} 项 steps, 更新于 updated ${esc(s.worklist.fetchedAt ?? '—')}</p>
-<table><thead><tr><th>状态 State</th><th>项目 Item</th><th>来源 Source</th><th>字节 Bytes</th><th>尝试 Attempts</th><th>原因 Reason</th><th>更新 Updated</th></tr></thead>
-<tbody>${rows}</tbody></table></body></html>`;
+<table><thead><tr><th>状态 State</th><th>项目 Item</th><th>来源 Source</th><th>字节 Bytes</th><th>尝试 Attempts</th><th>原因 Reason</th><th>更新 Updated</th><th></th></tr></thead>
+<tbody>${rows}</tbody></table>
+<p>失败的项目可在处理原因后（如补建转诊单）重新发送。Failed items can be sent again once their reason is dealt with (e.g. the referral made).</p></body></html>`;
 }
 
 /** The status page (loopback by default: GATEWAY_HTTP_HOST) with / in Chinese and English and /status.json. */
@@ -90,7 +91,26 @@ export async function startStatusPage(
   sources: StatusSources,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const retry = /^\/items\/([0-9a-f-]{36})\/retry$/.exec(path);
+    if (req.method === 'POST' && retry) {
+      // The page has no sign-in (it is on the centre's own machine): a change is taken only from the page itself —
+      // the Host one of the page's own addresses (not a rebound DNS name) and the Origin that same page — so that
+      // no other web page a user has open can post it.
+      const port = (server.address() as { port?: number } | null)?.port;
+      const own = new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+      const hostHeader = req.headers.host ?? '';
+      if (!own.has(hostHeader) || req.headers.origin !== `http://${hostHeader}`) {
+        res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('Only from the status page itself.');
+        return;
+      }
+      req.resume();
+      void sources.queue.retry(retry[1]!).then(
+        (ok) => res.writeHead(ok ? 303 : 404, ok ? { location: '/' } : {}).end(),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
     if (req.method !== 'GET') {
       res.writeHead(405).end();
       return;
