@@ -24,6 +24,7 @@ import { SessionRevocations } from './modules/auth/session-revocations.service.j
 import { TokenService } from './modules/auth/token.service.js';
 import { FacilitiesController } from './modules/facilities/facilities.controller.js';
 import { FacilitiesService } from './modules/facilities/facilities.service.js';
+import { FacilityRepository } from './modules/facilities/facility.repository.js';
 import { HealthController } from './modules/health/health.controller.js';
 import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
@@ -189,6 +190,7 @@ export class AppModule {
         DutyShiftsService,
         DutyShiftsRepository,
         FacilitiesService,
+        FacilityRepository,
         UsersService,
         OutboxService,
         TransitionService,
