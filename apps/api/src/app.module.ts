@@ -84,8 +84,10 @@ import { PatientSignInRepository } from './modules/patients/patient-sign-in.repo
 import { PATIENT_SIGN_IN } from './modules/auth/ports.js';
 import { SettingsController } from './modules/settings/settings.controller.js';
 import { TurnaroundPolicyService } from './modules/settings/turnaround-policy.service.js';
+import { TurnaroundPolicyRepository } from './modules/settings/turnaround-policy.repository.js';
 import { UsersController } from './modules/users/users.controller.js';
 import { UsersService } from './modules/users/users.service.js';
+import { UserRepository } from './modules/users/user.repository.js';
 import { MetricsRepository } from './modules/metrics/metrics.repository.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
 import { DIMSE_CONTROLLERS, DimseModule } from './modules/dimse/dimse.module.js';
@@ -181,6 +183,7 @@ export class AppModule {
         OriginalsService,
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         TurnaroundPolicyService,
+        TurnaroundPolicyRepository,
         // The administrator's stored policy, else the configured one (TURNAROUND_POLICY over the defaults).
         { provide: TURNAROUND_POLICY, useExisting: TurnaroundPolicyService },
         // The ports through which realtime and the rosters reach the referral module without importing it.
@@ -192,6 +195,7 @@ export class AppModule {
         FacilitiesService,
         FacilityRepository,
         UsersService,
+        UserRepository,
         OutboxService,
         TransitionService,
         RouterService,
