@@ -21,11 +21,13 @@ import {
 } from './modules/auth/second-factor.controller.js';
 import { SecondFactorService } from './modules/auth/second-factor.service.js';
 import { SessionRevocations } from './modules/auth/session-revocations.service.js';
+import { SessionRevocationsRepository } from './modules/auth/session-revocations.repository.js';
 import { TokenService } from './modules/auth/token.service.js';
 import { FacilitiesController } from './modules/facilities/facilities.controller.js';
 import { FacilitiesService } from './modules/facilities/facilities.service.js';
 import { FacilityRepository } from './modules/facilities/facility.repository.js';
 import { HealthController } from './modules/health/health.controller.js';
+import { HealthRepository } from './modules/health/health.repository.js';
 import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
 import { ConversionRepository } from './modules/conversion/conversion.repository.js';
@@ -164,6 +166,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         TokenService,
         SessionRevocations,
+        SessionRevocationsRepository,
+        HealthRepository,
         AuthService,
         AttemptThrottle,
         SecondFactorService,
