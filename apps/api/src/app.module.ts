@@ -13,13 +13,16 @@ import { AuditRepository } from './modules/audit/audit.repository.js';
 import { AuditExportService } from './modules/audit/audit-export.service.js';
 import { AuthController } from './modules/auth/auth.controller.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { AuthRepository } from './modules/auth/auth.repository.js';
 import { AttemptThrottle } from './modules/auth/attempt-throttle.service.js';
+import { AttemptThrottleRepository } from './modules/auth/attempt-throttle.repository.js';
 import {
   SecondFactorAccountController,
   SecondFactorAdminController,
   SecondFactorSignInController,
 } from './modules/auth/second-factor.controller.js';
 import { SecondFactorService } from './modules/auth/second-factor.service.js';
+import { SecondFactorRepository } from './modules/auth/second-factor.repository.js';
 import { SessionRevocations } from './modules/auth/session-revocations.service.js';
 import { SessionRevocationsRepository } from './modules/auth/session-revocations.repository.js';
 import { TokenService } from './modules/auth/token.service.js';
@@ -169,8 +172,11 @@ export class AppModule {
         SessionRevocationsRepository,
         HealthRepository,
         AuthService,
+        AuthRepository,
         AttemptThrottle,
+        AttemptThrottleRepository,
         SecondFactorService,
+        SecondFactorRepository,
         AuditRepository,
         AuditService,
         AuditExportService,
