@@ -53,6 +53,7 @@ import {
   Icd10Controller,
 } from './modules/clinical/clinical.controller.js';
 import { ClinicalService } from './modules/clinical/clinical.service.js';
+import { ClinicalRepository } from './modules/clinical/clinical.repository.js';
 import { PatientSheetController } from './modules/clinical/patient-sheet.controller.js';
 import { PatientSheetRepository } from './modules/clinical/patient-sheet.repository.js';
 import { PatientSheetService } from './modules/clinical/patient-sheet.service.js';
@@ -220,6 +221,7 @@ export class AppModule {
         BoardService,
         RealtimeGateway,
         ClinicalService,
+        ClinicalRepository,
         FiguresRepository,
         FiguresService,
         ReportPdfRepository,
