@@ -65,7 +65,9 @@ import { FiguresService } from './modules/clinical/figures.service.js';
 import { ReportPdfRepository } from './modules/clinical/report-pdf.repository.js';
 import { ReportPdfService } from './modules/clinical/report-pdf.service.js';
 import { OutboxService } from './modules/realtime/outbox.service.js';
+import { OutboxRepository } from './modules/realtime/outbox.repository.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
+import { PresenceRepository } from './modules/realtime/presence.repository.js';
 import { ReferralsController } from './modules/referrals/referrals.controller.js';
 import { EventsController } from './modules/realtime/events.controller.js';
 import { READER_ONLINE, REFERRAL_WATCH_GUARD } from './modules/realtime/ports.js';
@@ -208,6 +210,7 @@ export class AppModule {
         UsersService,
         UserRepository,
         OutboxService,
+        OutboxRepository,
         TransitionService,
         RouterService,
         TimersService,
@@ -220,6 +223,7 @@ export class AppModule {
         StudyFilingService,
         BoardService,
         RealtimeGateway,
+        PresenceRepository,
         ClinicalService,
         ClinicalRepository,
         FiguresRepository,
