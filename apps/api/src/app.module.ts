@@ -88,6 +88,7 @@ import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
 import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
+import { PatientRepository } from './modules/patients/patient.repository.js';
 import { PatientSignInRepository } from './modules/patients/patient-sign-in.repository.js';
 import { PATIENT_SIGN_IN } from './modules/auth/ports.js';
 import { SettingsController } from './modules/settings/settings.controller.js';
@@ -184,6 +185,7 @@ export class AppModule {
         AuditService,
         AuditExportService,
         PatientsService,
+        PatientRepository,
         PatientSignInRepository,
         // The port through which sign-in reads patients without importing the patients module.
         { provide: PATIENT_SIGN_IN, useExisting: PatientSignInRepository },
