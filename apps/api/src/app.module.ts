@@ -13,18 +13,24 @@ import { AuditRepository } from './modules/audit/audit.repository.js';
 import { AuditExportService } from './modules/audit/audit-export.service.js';
 import { AuthController } from './modules/auth/auth.controller.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { AuthRepository } from './modules/auth/auth.repository.js';
 import { AttemptThrottle } from './modules/auth/attempt-throttle.service.js';
+import { AttemptThrottleRepository } from './modules/auth/attempt-throttle.repository.js';
 import {
   SecondFactorAccountController,
   SecondFactorAdminController,
   SecondFactorSignInController,
 } from './modules/auth/second-factor.controller.js';
 import { SecondFactorService } from './modules/auth/second-factor.service.js';
+import { SecondFactorRepository } from './modules/auth/second-factor.repository.js';
 import { SessionRevocations } from './modules/auth/session-revocations.service.js';
+import { SessionRevocationsRepository } from './modules/auth/session-revocations.repository.js';
 import { TokenService } from './modules/auth/token.service.js';
 import { FacilitiesController } from './modules/facilities/facilities.controller.js';
 import { FacilitiesService } from './modules/facilities/facilities.service.js';
+import { FacilityRepository } from './modules/facilities/facility.repository.js';
 import { HealthController } from './modules/health/health.controller.js';
+import { HealthRepository } from './modules/health/health.repository.js';
 import { DicomwebController } from './modules/imaging/dicomweb.controller.js';
 import { IMAGING_PROVIDERS } from './modules/imaging/imaging.providers.js';
 import { ConversionRepository } from './modules/conversion/conversion.repository.js';
@@ -47,6 +53,7 @@ import {
   Icd10Controller,
 } from './modules/clinical/clinical.controller.js';
 import { ClinicalService } from './modules/clinical/clinical.service.js';
+import { ClinicalRepository } from './modules/clinical/clinical.repository.js';
 import { PatientSheetController } from './modules/clinical/patient-sheet.controller.js';
 import { PatientSheetRepository } from './modules/clinical/patient-sheet.repository.js';
 import { PatientSheetService } from './modules/clinical/patient-sheet.service.js';
@@ -58,7 +65,9 @@ import { FiguresService } from './modules/clinical/figures.service.js';
 import { ReportPdfRepository } from './modules/clinical/report-pdf.repository.js';
 import { ReportPdfService } from './modules/clinical/report-pdf.service.js';
 import { OutboxService } from './modules/realtime/outbox.service.js';
+import { OutboxRepository } from './modules/realtime/outbox.repository.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
+import { PresenceRepository } from './modules/realtime/presence.repository.js';
 import { ReferralsController } from './modules/referrals/referrals.controller.js';
 import { EventsController } from './modules/realtime/events.controller.js';
 import { READER_ONLINE, REFERRAL_WATCH_GUARD } from './modules/realtime/ports.js';
@@ -79,12 +88,15 @@ import { TimersService } from './modules/referrals/timers.service.js';
 import { TransitionService, TURNAROUND_POLICY } from './modules/referrals/transition.service.js';
 import { PatientsController } from './modules/patients/patients.controller.js';
 import { PatientsService } from './modules/patients/patients.service.js';
+import { PatientRepository } from './modules/patients/patient.repository.js';
 import { PatientSignInRepository } from './modules/patients/patient-sign-in.repository.js';
 import { PATIENT_SIGN_IN } from './modules/auth/ports.js';
 import { SettingsController } from './modules/settings/settings.controller.js';
 import { TurnaroundPolicyService } from './modules/settings/turnaround-policy.service.js';
+import { TurnaroundPolicyRepository } from './modules/settings/turnaround-policy.repository.js';
 import { UsersController } from './modules/users/users.controller.js';
 import { UsersService } from './modules/users/users.service.js';
+import { UserRepository } from './modules/users/user.repository.js';
 import { MetricsRepository } from './modules/metrics/metrics.repository.js';
 import { MetricsService } from './modules/metrics/metrics.service.js';
 import { DIMSE_CONTROLLERS, DimseModule } from './modules/dimse/dimse.module.js';
@@ -161,13 +173,19 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         TokenService,
         SessionRevocations,
+        SessionRevocationsRepository,
+        HealthRepository,
         AuthService,
+        AuthRepository,
         AttemptThrottle,
+        AttemptThrottleRepository,
         SecondFactorService,
+        SecondFactorRepository,
         AuditRepository,
         AuditService,
         AuditExportService,
         PatientsService,
+        PatientRepository,
         PatientSignInRepository,
         // The port through which sign-in reads patients without importing the patients module.
         { provide: PATIENT_SIGN_IN, useExisting: PatientSignInRepository },
@@ -180,6 +198,7 @@ export class AppModule {
         OriginalsService,
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         TurnaroundPolicyService,
+        TurnaroundPolicyRepository,
         // The administrator's stored policy, else the configured one (TURNAROUND_POLICY over the defaults).
         { provide: TURNAROUND_POLICY, useExisting: TurnaroundPolicyService },
         // The ports through which realtime and the rosters reach the referral module without importing it.
@@ -189,8 +208,11 @@ export class AppModule {
         DutyShiftsService,
         DutyShiftsRepository,
         FacilitiesService,
+        FacilityRepository,
         UsersService,
+        UserRepository,
         OutboxService,
+        OutboxRepository,
         TransitionService,
         RouterService,
         TimersService,
@@ -203,7 +225,9 @@ export class AppModule {
         StudyFilingService,
         BoardService,
         RealtimeGateway,
+        PresenceRepository,
         ClinicalService,
+        ClinicalRepository,
         FiguresRepository,
         FiguresService,
         ReportPdfRepository,

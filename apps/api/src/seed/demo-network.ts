@@ -1,7 +1,6 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '#src/database/data-source.js';
 import { hashPassword } from '#src/modules/auth/password.js';
 import { toPinyin } from '#src/modules/patients/pinyin.js';
+import { DemoNetworkRepository } from './demo-network.repository.js';
 
 export const DEMO_PASSWORD = 'Zhiyin-2026';
 
@@ -199,35 +198,22 @@ export async function seedDemoNetwork(databaseUrl: string): Promise<SeedResult> 
     role: u.specialty ? `${u.role}/${u.specialty}` : u.role,
     label: `${u.nameZh} ${u.nameEn}${u.facility && u.facility !== 'HUB' ? ` · ${u.facility}` : u.facility === 'HUB' ? ' · hub' : ''}`,
   }));
-  const ds = new DataSource({ ...dataSourceOptions(databaseUrl), entities: [], migrations: [] });
-  await ds.initialize();
+  const repo = await DemoNetworkRepository.open(databaseUrl);
   try {
-    const [{ n }] = await ds.query<[{ n: number }]>('SELECT count(*)::int AS n FROM facility');
-    if (n > 0) return { created: false, logins };
+    if ((await repo.facilityCount()) > 0) return { created: false, logins };
     const passwordHash = await hashPassword(DEMO_PASSWORD);
-    await ds.transaction(async (m) => {
-      const [hub] = await m.query<[{ id: string }]>(
-        `INSERT INTO facility (code, kind, name_zh, name_en, address) VALUES ($1, 'hub', $2, $3, $4) RETURNING id`,
-        [HUB.code, HUB.nameZh, HUB.nameEn, HUB.address],
-      );
-      const ids = new Map<string, string>([['HUB', hub.id]]);
+    await repo.transaction(async (m) => {
+      const hubId = await repo.insertHub(m, HUB);
+      const ids = new Map<string, string>([['HUB', hubId]]);
       for (const c of CENTRES) {
-        const [row] = await m.query<[{ id: string }]>(
-          `INSERT INTO facility (code, kind, name_zh, name_en, hub_id) VALUES ($1, 'community', $2, $3, $4) RETURNING id`,
-          [c.code, c.nameZh, c.nameEn, hub.id],
-        );
-        ids.set(c.code, row.id);
+        ids.set(c.code, await repo.insertCentre(m, c, hubId));
       }
       const centres = new Map<string, string>();
       for (const [service, zh, en] of [
         ['IMAGING', '影像诊断中心', 'Imaging Diagnosis Centre'],
         ['ECG', '心电诊断中心', 'ECG Diagnosis Centre'],
       ] as const) {
-        const [row] = await m.query<[{ id: string }]>(
-          `INSERT INTO reading_centre (hub_id, service, name_zh, name_en) VALUES ($1, $2, $3, $4) RETURNING id`,
-          [hub.id, service, zh, en],
-        );
-        centres.set(service, row.id);
+        centres.set(service, await repo.insertReadingCentre(m, hubId, service, zh, en));
       }
       for (const u of DEMO_USERS) {
         const readingCentre =
@@ -236,34 +222,34 @@ export async function seedDemoNetwork(databaseUrl: string): Promise<SeedResult> 
             : u.specialty === 'cardiology'
               ? centres.get('ECG')
               : null;
-        await m.query(
-          `INSERT INTO app_user (username, password_hash, role, facility_id, specialty, reading_centre_id,
-                                 display_name_zh, display_name_en, on_duty)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [
-            u.username,
-            passwordHash,
-            u.role,
-            u.facility ? ids.get(u.facility) : null,
-            u.specialty ?? null,
-            readingCentre ?? null,
-            u.nameZh,
-            u.nameEn,
-            u.onDuty ?? false,
-          ],
-        );
+        await repo.insertUser(m, {
+          username: u.username,
+          passwordHash,
+          role: u.role,
+          facilityId: u.facility ? (ids.get(u.facility) ?? null) : null,
+          specialty: u.specialty ?? null,
+          readingCentreId: readingCentre ?? null,
+          nameZh: u.nameZh,
+          nameEn: u.nameEn,
+          onDuty: u.onDuty ?? false,
+        });
       }
       for (const [centre, mrn, family, given, sex, birth] of DEMO_PATIENTS) {
         const py = toPinyin(family, given);
-        await m.query(
-          `INSERT INTO patient (home_facility_id, mrn, family_name_zh, given_name_zh, name_pinyin, pinyin_initials, sex, birth_date)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [ids.get(centre), mrn, family, given, py.full, py.initials, sex, birth],
-        );
+        await repo.insertPatient(m, {
+          homeFacilityId: ids.get(centre),
+          mrn,
+          family,
+          given,
+          pinyin: py.full,
+          initials: py.initials,
+          sex,
+          birthDate: birth,
+        });
       }
     });
     return { created: true, logins };
   } finally {
-    await ds.destroy();
+    await repo.close();
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { AuditTrailRow } from '@zhiyin/contracts';
-import type { AuditOutcome } from './audit-event.entity.js';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AuditChainReport, AuditTrailRow } from '@zhiyin/contracts';
+import { AuditEventEntity, type AuditOutcome } from './audit-event.entity.js';
+import { verifyAuditChain } from './verify-audit-chain.js';
 
 /** What the administrator can narrow the trail by. Every field is optional; all given ones must hold. */
 export interface AuditFilter {
@@ -118,9 +119,72 @@ const toRow = (r: RawRow): AuditTrailRow => ({
     : null,
 });
 
+/** A transaction's manager: audit rows commit with the change they record. */
+export type Tx = EntityManager;
+
+/** An audit row as written (the database adds id, time and the chain). */
+export type NewAuditEvent = Pick<
+  AuditEventEntity,
+  | 'actorId'
+  | 'actorRole'
+  | 'facilityId'
+  | 'action'
+  | 'resourceType'
+  | 'resourceId'
+  | 'patientId'
+  | 'outcome'
+  | 'requestId'
+  | 'clientRequestId'
+  | 'clientIp'
+  | 'details'
+>;
+
 @Injectable()
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Writes audit rows in one statement, inside the caller's transaction when a manager is given. */
+  async insert(rows: NewAuditEvent[], m: Tx = this.ds.manager): Promise<void> {
+    // TypeORM's deep-partial insert type does not take a plain JSON record for the jsonb column.
+    await m.insert(
+      AuditEventEntity,
+      rows.map((r) => ({ ...r, details: r.details as never })),
+    );
+  }
+
+  /** Recomputes the audit chain in one statement (verify-audit-chain.ts). */
+  verifyChain(): Promise<AuditChainReport> {
+    return verifyAuditChain(<T>(sql: string, params?: unknown[]) => this.ds.query<T[]>(sql, params));
+  }
+
+  /** Staff accounts' names, by id. */
+  users(ids: string[]): Promise<{ id: string; username: string; name_zh: string; name_en: string; role: string }[]> {
+    return this.ds.query<{ id: string; username: string; name_zh: string; name_en: string; role: string }[]>(
+      'SELECT id, username, display_name_zh AS name_zh, display_name_en AS name_en, role FROM app_user WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+  }
+
+  /** Facilities' codes and names, by id. */
+  facilities(ids: string[]): Promise<{ id: string; code: string; name_zh: string; name_en: string }[]> {
+    return this.ds.query<{ id: string; code: string; name_zh: string; name_en: string }[]>(
+      'SELECT id, code, name_zh, name_en FROM facility WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+  }
+
+  /** Every distinct value of the column so far (an index skip-scan: fast on a long trail). */
+  async distinct(column: 'action' | 'resource_type'): Promise<string[]> {
+    return (
+      await this.ds.query<{ v: string }[]>(
+        `WITH RECURSIVE d AS (
+           (SELECT ${column} AS v FROM audit_event ORDER BY ${column} LIMIT 1)
+           UNION ALL
+           SELECT (SELECT ${column} FROM audit_event WHERE ${column} > d.v ORDER BY ${column} LIMIT 1) FROM d WHERE d.v IS NOT NULL
+         ) SELECT v FROM d WHERE v IS NOT NULL`,
+      )
+    ).map((r) => r.v);
+  }
 
   /** One page of the trail, newest first: rows with id below `before`, at most `limit` of them. */
   async page(f: AuditFilter, before: string | undefined, limit: number): Promise<AuditTrailRow[]> {

@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
 import { requestContext } from '#src/common/request-context.js';
-import { AuditEventEntity, type AuditOutcome } from './audit-event.entity.js';
+import type { AuditOutcome } from './audit-event.entity.js';
 import type { AuditChainReport, AuditTrailPage, AuditTrailRow } from '@zhiyin/contracts';
-import { AuditRepository, filterKinds, type AuditFilter } from './audit.repository.js';
-import { verifyAuditChain } from './verify-audit-chain.js';
+import { AuditRepository, filterKinds, type AuditFilter, type Tx } from './audit.repository.js';
 
 export interface AuditEntry {
   action: string;
@@ -19,19 +16,15 @@ export interface AuditEntry {
 
 @Injectable()
 export class AuditService {
-  constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    private readonly repo: AuditRepository,
-  ) {}
+  constructor(private readonly repo: AuditRepository) {}
 
   /** Writes audit rows, inside the caller's transaction when a manager is given. */
-  async record(entries: AuditEntry | AuditEntry[], manager: EntityManager = this.ds.manager): Promise<void> {
+  async record(entries: AuditEntry | AuditEntry[], manager?: Tx): Promise<void> {
     const list = Array.isArray(entries) ? entries : [entries];
     if (list.length === 0) return;
     const ctx = requestContext.get();
     const actor = ctx?.actor;
-    await manager.insert(
-      AuditEventEntity,
+    await this.repo.insert(
       list.map((e) => ({
         actorId: actor?.id ?? null,
         actorRole: actor?.role ?? null,
@@ -44,14 +37,15 @@ export class AuditService {
         requestId: ctx?.requestId ?? null,
         clientRequestId: ctx?.clientRequestId ?? null,
         clientIp: ctx?.clientIp ?? null,
-        details: (e.details ?? null) as never,
+        details: e.details ?? null,
       })),
+      manager,
     );
   }
 
   /** Recomputes the audit chain and records that it was checked (and what was found). */
   async verifyChain(): Promise<AuditChainReport> {
-    const report = await verifyAuditChain(<T>(sql: string, params?: unknown[]) => this.ds.query<T[]>(sql, params));
+    const report = await this.repo.verifyChain();
     await this.record({
       action: 'audit.verify',
       resourceType: 'audit_chain',
@@ -103,18 +97,8 @@ export class AuditService {
       if (r.facilityId) facilityIds.add(r.facilityId);
     }
     const [users, facilities] = await Promise.all([
-      userIds.size
-        ? this.ds.query<{ id: string; username: string; name_zh: string; name_en: string; role: string }[]>(
-            'SELECT id, username, display_name_zh AS name_zh, display_name_en AS name_en, role FROM app_user WHERE id = ANY($1::uuid[])',
-            [[...userIds]],
-          )
-        : [],
-      facilityIds.size
-        ? this.ds.query<{ id: string; code: string; name_zh: string; name_en: string }[]>(
-            'SELECT id, code, name_zh, name_en FROM facility WHERE id = ANY($1::uuid[])',
-            [[...facilityIds]],
-          )
-        : [],
+      userIds.size ? this.repo.users([...userIds]) : [],
+      facilityIds.size ? this.repo.facilities([...facilityIds]) : [],
     ]);
     return {
       users: Object.fromEntries(
@@ -131,16 +115,7 @@ export class AuditService {
 
   /** Every action and resource type recorded so far (an index skip-scan: fast on a long trail). */
   async vocabulary(): Promise<{ actions: string[]; resourceTypes: string[] }> {
-    const distinct = async (column: 'action' | 'resource_type') =>
-      (
-        await this.ds.query<{ v: string }[]>(
-          `WITH RECURSIVE d AS (
-             (SELECT ${column} AS v FROM audit_event ORDER BY ${column} LIMIT 1)
-             UNION ALL
-             SELECT (SELECT ${column} FROM audit_event WHERE ${column} > d.v ORDER BY ${column} LIMIT 1) FROM d WHERE d.v IS NOT NULL
-           ) SELECT v FROM d WHERE v IS NOT NULL`,
-        )
-      ).map((r) => r.v);
+    const distinct = (column: 'action' | 'resource_type') => this.repo.distinct(column);
     const [actions, resourceTypes] = await Promise.all([distinct('action'), distinct('resource_type')]);
     return { actions, resourceTypes };
   }

@@ -1,23 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
 import { AppError } from '#src/common/errors.js';
+import {
+  AttemptThrottleRepository,
+  type ThrottleRule,
+  type ThrottleScope,
+  type Tx,
+} from './attempt-throttle.repository.js';
 import { hashToken } from './token.service.js';
-
-export type ThrottleScope = 'account' | 'account_address' | 'patient_address' | 'second_factor';
-
-/** How one counter slows guessing down. */
-export interface ThrottleRule {
-  /** failures before the first delay */
-  freeFailures: number;
-  /** the first delay, seconds; it doubles with every further failure */
-  baseDelaySeconds: number;
-  maxDelaySeconds: number;
-  /** a counter with no failure for this long starts again from zero (null: only a success resets it) */
-  forgetAfterSeconds: number | null;
-  /** consecutive failures after which attempts are refused until the counter is reset (null: none) */
-  hardLimit: number | null;
-}
 
 // The sign-in throttling policy (README "Security model"), after OWASP ASVS V2.2.1 and NIST SP 800-63B
 // 5.2.2: a guesser is slowed down per account and address, and per account across all addresses, but
@@ -64,7 +53,7 @@ const KNOWN_ADDRESS_DAYS = 90;
  */
 @Injectable()
 export class AttemptThrottle {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly repo: AttemptThrottleRepository) {}
 
   static key(...parts: string[]): string {
     return hashToken(parts.join('\u0000'));
@@ -78,42 +67,11 @@ export class AttemptThrottle {
     scope: ThrottleScope,
     key: string,
     rule: ThrottleRule,
-    opts: { ignoreDelay?: boolean; manager?: EntityManager } = {},
+    opts: { ignoreDelay?: boolean; manager?: Tx } = {},
   ): Promise<void> {
-    const m = opts.manager ?? this.ds.manager;
-    const n = `(CASE WHEN $5::int IS NOT NULL AND t.last_failure_at < now() - make_interval(secs => $5::int)
-                     THEN 0 ELSE t.failures END) + 1`;
-    const delay = (count: string) =>
-      `CASE WHEN ${count} >= $3::int THEN now() + make_interval(secs => LEAST($7::float8,
-         $6::float8 * power(2, LEAST(${count} - $3::int, 30)))) END`;
-    const rows = await m.query<{ failures: number }[]>(
-      `INSERT INTO auth_throttle AS t (scope, key_hash, failures, blocked_until, last_failure_at)
-       VALUES ($1, $2, 1, ${delay('1')}, now())
-       ON CONFLICT (scope, key_hash) DO UPDATE SET
-         failures = ${n},
-         blocked_until = ${delay(n)},
-         last_failure_at = now()
-       WHERE ($4::boolean OR t.blocked_until IS NULL OR t.blocked_until <= now()
-              OR ($5::int IS NOT NULL AND t.last_failure_at < now() - make_interval(secs => $5::int)))
-         AND ($8::int IS NULL OR t.failures < $8::int)
-       RETURNING t.failures`,
-      [
-        scope,
-        key,
-        rule.freeFailures,
-        opts.ignoreDelay ?? false,
-        rule.forgetAfterSeconds,
-        rule.baseDelaySeconds,
-        rule.maxDelaySeconds,
-        rule.hardLimit,
-      ],
-    );
-    if (rows.length > 0) return;
-    const [state] = await m.query<{ wait: number | null; failures: number }[]>(
-      `SELECT ceil(extract(epoch FROM blocked_until - now()))::int AS wait, failures
-         FROM auth_throttle WHERE scope = $1 AND key_hash = $2`,
-      [scope, key],
-    );
+    const m = opts.manager;
+    if (await this.repo.count(scope, key, rule, opts.ignoreDelay ?? false, m)) return;
+    const state = await this.repo.state(scope, key, m);
     const locked = rule.hardLimit !== null && (state?.failures ?? 0) >= rule.hardLimit;
     const wait = locked ? 3600 : Math.max(1, state?.wait ?? 1);
     throw new AppError(
@@ -127,37 +85,23 @@ export class AttemptThrottle {
   }
 
   /** A success: the counters start again from zero. */
-  async reset(entries: [ThrottleScope, string][], m: EntityManager = this.ds.manager): Promise<void> {
+  async reset(entries: [ThrottleScope, string][], m?: Tx): Promise<void> {
     for (const [scope, key] of entries) {
-      await m.query('DELETE FROM auth_throttle WHERE scope = $1 AND key_hash = $2', [scope, key]);
+      await this.repo.delete(scope, key, m);
     }
   }
 
   /** Gives back one counted attempt that turned out right, where a success must not wipe the count. */
-  async release(scope: ThrottleScope, key: string, m: EntityManager = this.ds.manager): Promise<void> {
-    await m.query(
-      `UPDATE auth_throttle SET failures = greatest(failures - 1, 0),
-              blocked_until = CASE WHEN failures - 1 <= 0 THEN NULL ELSE blocked_until END
-        WHERE scope = $1 AND key_hash = $2`,
-      [scope, key],
-    );
+  async release(scope: ThrottleScope, key: string, m?: Tx): Promise<void> {
+    await this.repo.release(scope, key, m);
   }
 
-  async isKnownAddress(userId: string, address: string): Promise<boolean> {
-    const rows = await this.ds.query<unknown[]>(
-      `SELECT 1 FROM auth_known_address
-        WHERE user_id = $1 AND address_hash = $2 AND last_success_at > now() - make_interval(days => $3)`,
-      [userId, AttemptThrottle.key('address', address), KNOWN_ADDRESS_DAYS],
-    );
-    return rows.length > 0;
+  isKnownAddress(userId: string, address: string): Promise<boolean> {
+    return this.repo.isKnownAddress(userId, AttemptThrottle.key('address', address), KNOWN_ADDRESS_DAYS);
   }
 
-  async rememberAddress(userId: string, address: string, m: EntityManager = this.ds.manager): Promise<void> {
-    await m.query(
-      `INSERT INTO auth_known_address (user_id, address_hash) VALUES ($1, $2)
-       ON CONFLICT (user_id, address_hash) DO UPDATE SET last_success_at = now()`,
-      [userId, AttemptThrottle.key('address', address)],
-    );
+  async rememberAddress(userId: string, address: string, m?: Tx): Promise<void> {
+    await this.repo.rememberAddress(userId, AttemptThrottle.key('address', address), m);
   }
 }
 

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
@@ -9,11 +7,11 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { DUMMY_HASH, verifyPassword } from './password.js';
 import { PATIENT_SIGN_IN, type PatientSignIn, type PatientSignInRecord } from './ports.js';
 import { SessionRevocations } from './session-revocations.service.js';
-import { changedRows } from './sql.js';
+import { AuthRepository, type Tx } from './auth.repository.js';
 import { hashToken, TokenService } from './token.service.js';
 import { accountAddressKey, accountKey, AttemptThrottle, RULES } from './attempt-throttle.service.js';
 import { SecondFactorService, type SecondFactorChallenge } from './second-factor.service.js';
-import { RefreshTokenEntity, UserEntity } from './user.entity.js';
+import type { UserEntity } from './user.entity.js';
 
 // Wrong birth dates a patient's code allows before it is revoked.
 const MAX_FAILURES_PER_PATIENT_CODE = 5;
@@ -48,14 +46,14 @@ export interface SessionUser {
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: AuthRepository,
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly revocations: SessionRevocations,
     private readonly throttle: AttemptThrottle,
     private readonly secondFactor: SecondFactorService,
-    @Inject(PATIENT_SIGN_IN) private readonly patients: PatientSignIn<EntityManager>,
+    @Inject(PATIENT_SIGN_IN) private readonly patients: PatientSignIn<Tx>,
   ) {}
 
   /**
@@ -65,7 +63,7 @@ export class AuthService {
   async login(username: string, password: string): Promise<SessionTokens | SecondFactorChallenge> {
     const name = username.trim().toLowerCase();
     const address = requestContext.get()?.clientIp ?? 'unknown';
-    const user = await this.ds.getRepository(UserEntity).findOneBy({ username: name });
+    const user = await this.repo.userByName(name);
     // Counted before the password is checked, so parallel guesses cannot outrun the limits. The user's
     // own recent address is not slowed by failures from elsewhere (only by its own, and the hard limit).
     const known = user ? await this.throttle.isKnownAddress(user.id, address) : false;
@@ -118,7 +116,7 @@ export class AuthService {
   async startSession(user: UserEntity, details?: Record<string, unknown>): Promise<SessionTokens> {
     const actor = this.actorOf(user, randomUUID());
     requestContext.setActor(actor);
-    const refresh = await this.issueRefresh(this.ds.manager, user.id, actor.sessionId!);
+    const refresh = await this.issueRefresh(undefined, user.id, actor.sessionId!);
     await this.throttle.rememberAddress(user.id, requestContext.get()?.clientIp ?? 'unknown');
     await this.audit.record({
       action: 'auth.login',
@@ -138,17 +136,14 @@ export class AuthService {
    * (the browser keeps the successor it was already given), so the family never forks.
    */
   async refresh(refreshToken: string): Promise<SessionTokens> {
-    const result = await this.ds.transaction(async (m) => {
-      const row = await m
-        .getRepository(RefreshTokenEntity)
-        .createQueryBuilder('t')
-        .where('t.token_hash = :h', { h: hashToken(refreshToken) })
-        .setLock('pessimistic_write')
-        .getOne();
+    const result = await this.repo.transaction(async (m) => {
+      const row = await this.repo.lockRefreshToken(m, hashToken(refreshToken));
       if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return { error: 'invalid' as const };
-      const grace = row.rotatedAt !== null && (await this.withinRotationGrace(m, row));
+      const grace =
+        row.rotatedAt !== null &&
+        (await this.repo.withinRotationGrace(m, row.familyId, row.rotatedAt, ROTATION_GRACE_SECONDS));
       if (row.rotatedAt && !grace) {
-        await this.revokeFamily(m, row.familyId);
+        await this.repo.revokeFamily(row.familyId, m);
         return { error: 'reused' as const, userId: row.userId };
       }
       const session = row.patientAccessCodeId
@@ -156,7 +151,7 @@ export class AuthService {
         : await this.staffSession(m, row.userId!, row.familyId);
       if (!session) return { error: 'invalid' as const };
       if (grace) return { tokens: { ...session, refreshToken: null } };
-      await m.update(RefreshTokenEntity, { id: row.id }, { rotatedAt: new Date() });
+      await this.repo.markRotated(m, row.id);
       // A patient's session ends at a fixed time (PATIENT_SESSION_TTL after sign-in); a staff sign-in
       // lasts while it is used.
       const expiresAt = row.patientAccessCodeId ? row.expiresAt : undefined;
@@ -182,9 +177,9 @@ export class AuthService {
   }
 
   async logout(refreshToken: string): Promise<void> {
-    const row = await this.ds.getRepository(RefreshTokenEntity).findOneBy({ tokenHash: hashToken(refreshToken) });
+    const row = await this.repo.refreshToken(hashToken(refreshToken));
     if (row) {
-      await this.revokeFamily(this.ds.manager, row.familyId);
+      await this.repo.revokeFamily(row.familyId);
       await this.revocations.refresh();
       if (row.patientAccessCodeId) {
         const code = await this.patients.accessCode(row.patientAccessCodeId);
@@ -234,40 +229,21 @@ export class AuthService {
       await this.audit.record({ action: 'auth.patient_code_throttled', resourceType: 'auth', outcome: 'denied' });
       throw err;
     }
-    const [claimed] = await changedRows<{ id: string; patient_id: string; failed_attempts: number }>(
-      this.ds,
-      `UPDATE patient_access_code SET failed_attempts = failed_attempts + 1
-        WHERE code_hash = $1 AND revoked_at IS NULL AND expires_at > now() AND failed_attempts < $2
-        RETURNING id, patient_id, failed_attempts`,
-      [codeHash, MAX_FAILURES_PER_PATIENT_CODE],
-    );
+    const claimed = await this.repo.claimPatientCode(codeHash, MAX_FAILURES_PER_PATIENT_CODE);
     if (!claimed) {
-      const [known] = await this.ds.query<{ patient_id: string }[]>(
-        'SELECT patient_id FROM patient_access_code WHERE code_hash = $1',
-        [codeHash],
-      );
+      const known = await this.repo.patientOfCode(codeHash);
       await audit(known?.patient_id ?? null, 'denied', known ? 'code_unusable' : 'unknown_code');
       throw refused();
     }
     const patient = await this.patients.patient(claimed.patient_id);
     if (!patient || patient.birthDate !== birthDate) {
       // The last allowed wrong date ends the code (and any sign-in made with it).
-      const revoked = await changedRows<unknown>(
-        this.ds,
-        `UPDATE patient_access_code SET revoked_at = now()
-          WHERE id = $1 AND revoked_at IS NULL AND failed_attempts >= $2 RETURNING id`,
-        [claimed.id, MAX_FAILURES_PER_PATIENT_CODE],
-      );
-      if (revoked.length > 0) await this.revocations.refresh();
+      if (await this.repo.revokeExhaustedCode(claimed.id, MAX_FAILURES_PER_PATIENT_CODE))
+        await this.revocations.refresh();
       await audit(claimed.patient_id, 'denied', 'birth_date_mismatch');
       throw refused();
     }
-    const [row] = await changedRows<{ id: string }>(
-      this.ds,
-      `UPDATE patient_access_code SET failed_attempts = failed_attempts - 1, last_used_at = now()
-        WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
-      [claimed.id],
-    );
+    const row = await this.repo.useCode(claimed.id);
     if (!row) {
       await audit(claimed.patient_id, 'denied', 'code_unusable');
       throw refused();
@@ -279,7 +255,7 @@ export class AuthService {
     const sessionEnds = new Date(Date.now() + this.config.patientSessionTtl * 1000);
     const actor = this.patientActor(patient, randomUUID());
     requestContext.setActor(actor);
-    const refresh = await this.issueRefresh(this.ds.manager, null, actor.sessionId!, sessionEnds, row.id);
+    const refresh = await this.issueRefresh(undefined, null, actor.sessionId!, sessionEnds, row.id);
     await this.audit.record({
       action: 'auth.patient_login',
       resourceType: 'patient',
@@ -301,7 +277,7 @@ export class AuthService {
       if (!p) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
       return this.patientUser(p);
     }
-    const user = await this.ds.getRepository(UserEntity).findOneBy({ id: actor.id });
+    const user = await this.repo.user(actor.id);
     if (!user || !user.active) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
     return this.sessionUser(user);
   }
@@ -334,36 +310,27 @@ export class AuthService {
     };
   }
 
+  /** Issues a refresh token of the family; `m`: the caller's transaction, if any. */
   private async issueRefresh(
-    m: EntityManager,
+    m: Tx | undefined,
     userId: string | null,
     familyId: string,
     expiresAt = new Date(Date.now() + this.config.refreshTokenTtl * 1000),
     patientAccessCodeId: string | null = null,
   ): Promise<string> {
     const { token, hash } = this.tokens.newOpaqueToken();
-    await m.insert(RefreshTokenEntity, { userId, patientAccessCodeId, familyId, tokenHash: hash, expiresAt });
+    await this.repo.insertRefreshToken({ userId, patientAccessCodeId, familyId, tokenHash: hash, expiresAt }, m);
     return token;
   }
 
-  /** Whether a rotated token is the family's latest rotation and was rotated moments ago (see refresh). */
-  private async withinRotationGrace(m: EntityManager, row: RefreshTokenEntity): Promise<boolean> {
-    const [r] = await m.query<{ ok: boolean }[]>(
-      `SELECT $2::timestamptz > now() - make_interval(secs => $3)
-              AND NOT EXISTS (SELECT 1 FROM refresh_token WHERE family_id = $1 AND rotated_at > $2::timestamptz) AS ok`,
-      [row.familyId, row.rotatedAt, ROTATION_GRACE_SECONDS],
-    );
-    return r?.ok === true;
-  }
-
-  private async staffSession(m: EntityManager, userId: string, familyId: string) {
-    const user = await m.getRepository(UserEntity).findOneBy({ id: userId });
+  private async staffSession(m: Tx, userId: string, familyId: string) {
+    const user = await this.repo.user(userId, m);
     if (!user || !user.active || !(await this.facilityActive(user.facilityId, m))) return null;
     return { ...this.access(this.actorOf(user, familyId)), user: this.sessionUser(user) };
   }
 
   /** A patient's session goes on while its code is valid, up to the session's fixed end. */
-  private async patientSession(m: EntityManager, codeId: string, familyId: string, sessionEnds: Date) {
+  private async patientSession(m: Tx, codeId: string, familyId: string, sessionEnds: Date) {
     const code = await this.patients.accessCode(codeId, m);
     if (!code || code.revokedAt || code.expiresAt.getTime() <= Date.now()) return null;
     const patient = await this.patients.patient(code.patientId, m);
@@ -396,18 +363,8 @@ export class AuthService {
   }
 
   /** Whether the account's facility (if any) is active: a deactivated centre's accounts cannot sign in. */
-  private async facilityActive(facilityId: string | null, m: EntityManager = this.ds.manager): Promise<boolean> {
+  private async facilityActive(facilityId: string | null, m?: Tx): Promise<boolean> {
     if (!facilityId) return true;
-    const rows = await m.query<{ active: boolean }[]>('SELECT active FROM facility WHERE id = $1', [facilityId]);
-    return rows[0]?.active ?? false;
-  }
-
-  private async revokeFamily(m: EntityManager, familyId: string): Promise<void> {
-    await m
-      .createQueryBuilder()
-      .update(RefreshTokenEntity)
-      .set({ revokedAt: () => 'now()' })
-      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
-      .execute();
+    return this.repo.facilityActive(facilityId, m);
   }
 }

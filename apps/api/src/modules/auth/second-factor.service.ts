@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac, randomBytes } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
 import type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment } from '@zhiyin/contracts';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError, notFound } from '#src/common/errors.js';
@@ -9,10 +7,10 @@ import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { SecretBox } from '#src/common/secret-box.js';
 import { AttemptThrottle, RULES } from './attempt-throttle.service.js';
-import { changedRows } from './sql.js';
+import { SecondFactorRepository, type Tx } from './second-factor.repository.js';
 import { hashToken, TokenService } from './token.service.js';
 import { newTotpSecret, qrDataUrl, totpStep, totpUri } from './totp.js';
-import { UserEntity, type StaffRole } from './user.entity.js';
+import type { StaffRole, UserEntity } from './user.entity.js';
 
 export type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment };
 
@@ -33,7 +31,7 @@ export class SecondFactorService {
   private readonly recoveryKey: Buffer;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: SecondFactorRepository,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly audit: AuditService,
     private readonly throttle: AttemptThrottle,
@@ -94,12 +92,7 @@ export class SecondFactorService {
         'A second factor is already set up. Turn it off first to set up a new one.',
       );
     const secret = newTotpSecret();
-    await this.ds.query(
-      `INSERT INTO user_totp (user_id, secret_enc) VALUES ($1, $2)
-       ON CONFLICT (user_id) DO UPDATE SET secret_enc = EXCLUDED.secret_enc, last_used_step = NULL, created_at = now()
-       WHERE user_totp.enabled_at IS NULL`,
-      [user.id, this.vault.encrypt(secret)],
-    );
+    await this.repo.savePendingSecret(user.id, this.vault.encrypt(secret));
     await this.audit.record({
       action: 'auth.totp_enrol_started',
       resourceType: 'user',
@@ -112,23 +105,14 @@ export class SecondFactorService {
 
   /** Activates the pending secret with a right code from it; answers the recovery codes, shown this once. */
   async confirmEnrolment(user: UserEntity, code: string): Promise<{ recoveryCodes: string[] }> {
-    const [pending] = await this.ds.query<{ secret_enc: Buffer }[]>(
-      'SELECT secret_enc FROM user_totp WHERE user_id = $1 AND enabled_at IS NULL',
-      [user.id],
-    );
+    const pending = await this.repo.pendingSecret(user.id);
     if (!pending)
       throw new AppError('SECOND_FACTOR_NOT_STARTED', 'Start the set-up first: no new second factor is waiting.');
     await this.claimAttempt(user.id);
-    const step = await totpStep(this.vault.decrypt(pending.secret_enc), code.replace(/\s/g, ''));
+    const step = await totpStep(this.vault.decrypt(pending), code.replace(/\s/g, ''));
     if (step === null) await this.refuse(user.id, 'totp_enrol');
-    const recoveryCodes = await this.ds.transaction(async (m) => {
-      const done = await changedRows<unknown>(
-        m,
-        `UPDATE user_totp SET enabled_at = now(), last_used_step = $2
-          WHERE user_id = $1 AND enabled_at IS NULL AND secret_enc = $3 RETURNING user_id`,
-        [user.id, step, pending.secret_enc],
-      );
-      if (done.length === 0)
+    const recoveryCodes = await this.repo.transaction(async (m) => {
+      if (!(await this.repo.enable(m, user.id, step, pending)))
         throw new AppError('SECOND_FACTOR_NOT_STARTED', 'Start the set-up first: no new second factor is waiting.');
       const codes = await this.replaceRecoveryCodes(m, user.id);
       await this.audit.record(
@@ -153,9 +137,8 @@ export class SecondFactorService {
       ? await this.useTotp(user.id, normalised)
       : await this.useRecoveryCode(user.id, normalised);
     if (!ok) await this.refuse(user.id, 'totp_disable');
-    await this.ds.transaction(async (m) => {
-      await m.query('DELETE FROM user_recovery_code WHERE user_id = $1', [user.id]);
-      await m.query('DELETE FROM user_totp WHERE user_id = $1', [user.id]);
+    await this.repo.transaction(async (m) => {
+      await this.repo.remove(m, user.id);
       await this.audit.record(
         { action: 'auth.totp_disabled', resourceType: 'user', resourceId: user.id, outcome: 'success' },
         m,
@@ -170,7 +153,7 @@ export class SecondFactorService {
     if (!(await this.enabled(user.id))) throw notFound('Second factor');
     await this.claimAttempt(user.id);
     if (!(await this.useTotp(user.id, code.replace(/\s/g, '')))) await this.refuse(user.id, 'recovery_codes_renew');
-    const recoveryCodes = await this.ds.transaction(async (m) => {
+    const recoveryCodes = await this.repo.transaction(async (m) => {
       const codes = await this.replaceRecoveryCodes(m, user.id);
       await this.audit.record(
         { action: 'auth.recovery_codes_renewed', resourceType: 'user', resourceId: user.id, outcome: 'success' },
@@ -193,14 +176,11 @@ export class SecondFactorService {
 
   /** An administrator removes a user's second factor (a lost phone with no recovery code left). */
   async resetForUser(userId: string): Promise<void> {
-    const user = await this.ds.getRepository(UserEntity).findOneBy({ id: userId });
+    const user = await this.repo.user(userId);
     if (!user) throw notFound('User');
-    await this.ds.transaction(async (m) => {
-      await m.query('DELETE FROM user_recovery_code WHERE user_id = $1', [userId]);
-      await m.query('DELETE FROM user_totp WHERE user_id = $1', [userId]);
-      await m.query(`DELETE FROM auth_throttle WHERE scope = 'second_factor' AND key_hash = $1`, [
-        AttemptThrottle.key(userId),
-      ]);
+    await this.repo.transaction(async (m) => {
+      await this.repo.remove(m, userId);
+      await this.repo.clearThrottle(m, AttemptThrottle.key(userId));
       await this.audit.record(
         { action: 'user.second_factor_reset', resourceType: 'user', resourceId: userId, outcome: 'success' },
         m,
@@ -209,21 +189,14 @@ export class SecondFactorService {
   }
 
   async policy(): Promise<{ requiredRoles: StaffRole[] }> {
-    const rows = await this.ds.query<{ role: StaffRole }[]>(
-      'SELECT role FROM second_factor_policy WHERE required ORDER BY role',
-    );
-    return { requiredRoles: rows.map((r) => r.role) };
+    return { requiredRoles: await this.repo.requiredRoles() };
   }
 
   /** Which roles must sign in with a second factor; users of those roles without one enrol at next sign-in. */
   async setPolicy(actor: Actor, requiredRoles: StaffRole[]): Promise<{ requiredRoles: StaffRole[] }> {
-    await this.ds.transaction(async (m) => {
+    await this.repo.transaction(async (m) => {
       for (const role of STAFF_ROLES) {
-        await m.query(
-          `INSERT INTO second_factor_policy (role, required, changed_by) VALUES ($1, $2, $3)
-           ON CONFLICT (role) DO UPDATE SET required = EXCLUDED.required, changed_by = EXCLUDED.changed_by, changed_at = now()`,
-          [role, requiredRoles.includes(role), actor.id],
-        );
+        await this.repo.setRequired(m, role, requiredRoles.includes(role), actor.id);
       }
       await this.audit.record(
         {
@@ -240,81 +213,52 @@ export class SecondFactorService {
   }
 
   async staffUser(actor: Actor): Promise<UserEntity> {
-    const user = actor.role === 'patient' ? null : await this.ds.getRepository(UserEntity).findOneBy({ id: actor.id });
+    const user = actor.role === 'patient' ? null : await this.repo.user(actor.id);
     if (!user || !user.active) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
     return user;
   }
 
-  private async enabled(userId: string): Promise<boolean> {
-    const rows = await this.ds.query<unknown[]>(
-      'SELECT 1 FROM user_totp WHERE user_id = $1 AND enabled_at IS NOT NULL',
-      [userId],
-    );
-    return rows.length > 0;
+  private enabled(userId: string): Promise<boolean> {
+    return this.repo.enabled(userId);
   }
 
-  private async requiredFor(role: StaffRole): Promise<boolean> {
-    const rows = await this.ds.query<unknown[]>('SELECT 1 FROM second_factor_policy WHERE role = $1 AND required', [
-      role,
-    ]);
-    return rows.length > 0;
+  private requiredFor(role: StaffRole): Promise<boolean> {
+    return this.repo.requiredFor(role);
   }
 
-  private async recoveryCodesLeft(userId: string): Promise<number> {
-    const [row] = await this.ds.query<{ n: number }[]>(
-      'SELECT count(*)::int AS n FROM user_recovery_code WHERE user_id = $1 AND used_at IS NULL',
-      [userId],
-    );
-    return row?.n ?? 0;
+  private recoveryCodesLeft(userId: string): Promise<number> {
+    return this.repo.recoveryCodesLeft(userId);
   }
 
   /** A code of the enabled secret, accepted once: its time step must be later than the last one used. */
   private async useTotp(userId: string, code: string): Promise<boolean> {
-    const [row] = await this.ds.query<{ secret_enc: Buffer }[]>(
-      'SELECT secret_enc FROM user_totp WHERE user_id = $1 AND enabled_at IS NOT NULL',
-      [userId],
-    );
-    if (!row) return false;
-    const step = await totpStep(this.vault.decrypt(row.secret_enc), code);
+    const secret = await this.repo.enabledSecret(userId);
+    if (!secret) return false;
+    const step = await totpStep(this.vault.decrypt(secret), code);
     if (step === null) return false;
-    const used = await changedRows<unknown>(
-      this.ds,
-      `UPDATE user_totp SET last_used_step = $2
-        WHERE user_id = $1 AND enabled_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < $2)
-        RETURNING user_id`,
-      [userId, step],
-    );
-    return used.length > 0;
+    return this.repo.useStep(userId, step);
   }
 
   /** Marks a recovery code used in the same statement that finds it, so two requests cannot both use it. */
   private async useRecoveryCode(userId: string, code: string): Promise<boolean> {
     if (!/^[0-9A-Z]{10}$/.test(code)) return false;
-    const used = await changedRows<unknown>(
-      this.ds,
-      `UPDATE user_recovery_code SET used_at = now()
-        WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
-      [userId, this.recoveryHash(code)],
-    );
-    return used.length > 0;
+    return this.repo.useRecoveryCode(userId, this.recoveryHash(code));
   }
 
   private recoveryHash(code: string): string {
     return createHmac('sha256', this.recoveryKey).update(code).digest('hex');
   }
 
-  private async replaceRecoveryCodes(m: EntityManager, userId: string): Promise<string[]> {
+  private async replaceRecoveryCodes(m: Tx, userId: string): Promise<string[]> {
     const codes = Array.from({ length: RECOVERY_CODES }, () => {
       const bytes = randomBytes(10);
       return Array.from(bytes, (b) => RECOVERY_ALPHABET[b % RECOVERY_ALPHABET.length]).join('');
     });
-    await m.query('DELETE FROM user_recovery_code WHERE user_id = $1', [userId]);
-    for (const code of codes) {
-      await m.query('INSERT INTO user_recovery_code (user_id, code_hash) VALUES ($1, $2)', [
-        userId,
-        this.recoveryHash(code),
-      ]);
-    }
+    await this.repo.replaceRecoveryCodes(
+      m,
+      userId,
+      codes.map((c) => this.recoveryHash(c)),
+    );
     // Shown as XXXXX-XXXXX; accepted with or without the dash.
     return codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`);
   }
@@ -346,35 +290,22 @@ export class SecondFactorService {
 
   private async issueChallenge(userId: string, purpose: 'verify' | 'enroll'): Promise<SecondFactorChallenge> {
     const { token, hash } = this.tokens.newOpaqueToken();
-    await this.ds.query(
-      `INSERT INTO auth_challenge (token_hash, user_id, purpose, expires_at)
-       VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-      [hash, userId, purpose, CHALLENGE_TTL_SECONDS],
-    );
+    await this.repo.insertChallenge(hash, userId, purpose, CHALLENGE_TTL_SECONDS);
     // Old challenges are of no use to anyone: cleared as new ones are made.
-    await this.ds.query(`DELETE FROM auth_challenge WHERE expires_at < now() - interval '1 day'`);
+    await this.repo.deleteOldChallenges();
     return { secondFactor: purpose, challengeToken: token, expiresIn: CHALLENGE_TTL_SECONDS };
   }
 
   private async openChallenge(token: string, purpose: 'verify' | 'enroll'): Promise<{ id: string; user: UserEntity }> {
-    const [row] = await this.ds.query<{ id: string; user_id: string }[]>(
-      `SELECT id, user_id FROM auth_challenge
-        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`,
-      [hashToken(token), purpose],
-    );
-    const user = row ? await this.ds.getRepository(UserEntity).findOneBy({ id: row.user_id }) : null;
+    const row = await this.repo.openChallenge(hashToken(token), purpose);
+    const user = row ? await this.repo.user(row.user_id) : null;
     if (!row || !user || !user.active)
       throw new AppError('INVALID_CHALLENGE', 'The sign-in has expired. Enter your user name and password again.');
     return { id: row.id, user };
   }
 
   private async consumeChallenge(id: string): Promise<void> {
-    const done = await changedRows<unknown>(
-      this.ds,
-      'UPDATE auth_challenge SET used_at = now() WHERE id = $1 AND used_at IS NULL RETURNING id',
-      [id],
-    );
-    if (done.length === 0)
+    if (!(await this.repo.consumeChallenge(id)))
       throw new AppError('INVALID_CHALLENGE', 'The sign-in has expired. Enter your user name and password again.');
   }
 }

@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { LOGGER } from '#src/common/logging/logger.js';
 import type { Logger } from 'pino';
+import { SessionRevocationsRepository } from './session-revocations.repository.js';
 
 const POLL_MS = 2_000;
 
@@ -26,7 +25,7 @@ export class SessionRevocations implements OnModuleInit, OnModuleDestroy {
   private readonly windowSeconds: number;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: SessionRevocationsRepository,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -69,22 +68,7 @@ export class SessionRevocations implements OnModuleInit, OnModuleDestroy {
   }
 
   private async load(): Promise<void> {
-    const rows = await this.ds.query<{ id: string }[]>(
-      `SELECT DISTINCT family_id::text AS id FROM refresh_token
-         WHERE revoked_at IS NOT NULL AND revoked_at > now() - make_interval(secs => $1)
-       UNION
-       SELECT id::text FROM patient_access_code
-         WHERE revoked_at IS NOT NULL AND revoked_at > now() - make_interval(secs => $1)
-       UNION
-       SELECT DISTINCT t.family_id::text FROM refresh_token t
-         JOIN patient_access_code c ON c.id = t.patient_access_code_id
-         WHERE c.revoked_at IS NOT NULL AND c.revoked_at > now() - make_interval(secs => $1)
-       UNION
-       SELECT id::text FROM service_account
-         WHERE revoked_at IS NOT NULL AND revoked_at > now() - make_interval(secs => $1)`,
-      [this.windowSeconds],
-    );
-    const next = new Set(rows.map((r) => r.id));
+    const next = new Set(await this.repo.revokedWithin(this.windowSeconds));
     const added = [...next].filter((id) => !this.revoked.has(id));
     this.revoked = next;
     if (added.length > 0) for (const fn of this.listeners) fn(added);

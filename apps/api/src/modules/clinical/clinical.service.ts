@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   DISPOSITION_LABELS,
   PATIENT_VISIBLE_STATES,
@@ -8,29 +7,15 @@ import {
   type ReferralSnapshot,
 } from '@zhiyin/workflow';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { TransitionService, type ReferralRow } from '#src/modules/referrals/transition.service.js';
 import type { HubAppointmentDto, PlanDto, ReportDraftDto } from './dto.js';
+import { ClinicalRepository, type ReportView, type Tx } from './clinical.repository.js';
 
-export interface ReportView {
-  referralId: string;
-  authorId: string;
-  findings: string;
-  impression: string;
-  diagnoses: { code: string; label: string }[];
-  measurements: Record<string, unknown> | null;
-  disposition: string | null;
-  signedBy: string | null;
-  signedAt: string | null;
-  signerNameZh: string | null;
-  signerNameEn: string | null;
-  updatedAt: string;
-  addenda: { id: string; body: string; createdAt: string; authorId: string }[];
-}
+export type { ReportView };
 
 /** JSON with sorted keys, to compare plan contents. */
 function stableJson(v: unknown): string {
@@ -50,7 +35,7 @@ function stableJson(v: unknown): string {
 @Injectable()
 export class ClinicalService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: ClinicalRepository,
     private readonly referrals: ReferralsService,
     private readonly transitions: TransitionService,
     private readonly audit: AuditService,
@@ -80,7 +65,7 @@ export class ClinicalService {
     readAction: 'report.read' | 'report.pdf',
   ): Promise<{ report: ReportView | null; patientId: string }> {
     const scope = await this.referrals.readable(actor, id, readAction);
-    const view = await this.loadReport(this.ds.manager, id);
+    const view = await this.loadReport(id);
     // Until signed, a draft is the reader's working copy.
     const visible =
       view && (view.signedAt || actor.role === 'specialist' || actor.role === 'coordinator') ? view : null;
@@ -98,23 +83,13 @@ export class ClinicalService {
         });
       if (!inStateGroup('heldByReader', s.state))
         throw new AppError('STALE_STATE', 'Accept the referral before writing its report.', { state: s.state });
-      await m.query(
-        `INSERT INTO report (referral_id, author_id, findings, impression, diagnoses, measurements, disposition, updated_at)
-         VALUES ($1, $2, COALESCE($3, ''), COALESCE($4, ''), COALESCE($5::jsonb, '[]'), $6, $7, now())
-         ON CONFLICT (referral_id) DO UPDATE SET
-           findings = COALESCE($3, report.findings), impression = COALESCE($4, report.impression),
-           diagnoses = COALESCE($5::jsonb, report.diagnoses), measurements = COALESCE($6, report.measurements),
-           disposition = COALESCE($7, report.disposition), updated_at = now()`,
-        [
-          id,
-          actor.id,
-          dto.findings ?? null,
-          dto.impression ?? null,
-          dto.diagnoses ? JSON.stringify(dto.diagnoses) : null,
-          dto.measurements ? JSON.stringify(dto.measurements) : null,
-          dto.disposition ?? null,
-        ],
-      );
+      await this.repo.upsertDraft(m, id, actor.id, {
+        findings: dto.findings ?? null,
+        impression: dto.impression ?? null,
+        diagnoses: dto.diagnoses ?? null,
+        measurements: dto.measurements ?? null,
+        disposition: dto.disposition ?? null,
+      });
       await this.audit.record(
         {
           action: 'report.draft',
@@ -127,12 +102,12 @@ export class ClinicalService {
       );
       return undefined;
     });
-    return (await this.loadReport(this.ds.manager, id))!;
+    return (await this.loadReport(id))!;
   }
 
   async sign(actor: Actor, id: string): Promise<ReportView> {
     await this.referrals.inTransition(actor, id, undefined, async (m, row) => {
-      const draft = await this.loadReport(m, id);
+      const draft = await this.loadReport(id, m);
       if (!draft || draft.signedAt) {
         throw new AppError(
           'STALE_STATE',
@@ -155,60 +130,24 @@ export class ClinicalService {
         { type: 'sign_report', disposition: draft.disposition as never },
         actor,
       );
-      await m.query('UPDATE report SET signed_by = $2, signed_at = $3 WHERE referral_id = $1', [
-        id,
-        actor.id,
-        applied.next.report!.signedAt,
-      ]);
+      await this.repo.signReport(m, id, actor.id, applied.next.report!.signedAt);
       return undefined;
     });
-    return (await this.loadReport(this.ds.manager, id))!;
+    return (await this.loadReport(id))!;
   }
 
   async addAddendum(actor: Actor, id: string, body: string): Promise<ReportView> {
     await this.referrals.inTransition(actor, id, undefined, async (m, row) => {
       await this.transitions.apply(m, row, { type: 'add_addendum' }, actor);
-      await m.query('INSERT INTO report_addendum (referral_id, author_id, body) VALUES ($1, $2, $3)', [
-        id,
-        actor.id,
-        body.trim(),
-      ]);
+      await this.repo.insertAddendum(m, id, actor.id, body.trim());
       return undefined;
     });
-    return (await this.loadReport(this.ds.manager, id))!;
+    return (await this.loadReport(id))!;
   }
 
-  async loadReport(m: EntityManager, id: string): Promise<ReportView | null> {
-    const [r] = await m.query<Record<string, any>[]>(
-      `SELECT r.*, u.display_name_zh AS signer_zh, u.display_name_en AS signer_en
-         FROM report r LEFT JOIN app_user u ON u.id = r.signed_by WHERE r.referral_id = $1`,
-      [id],
-    );
-    if (!r) return null;
-    const addenda = await m.query<Record<string, any>[]>(
-      'SELECT id, body, created_at, author_id FROM report_addendum WHERE referral_id = $1 ORDER BY created_at, id',
-      [id],
-    );
-    return {
-      referralId: id,
-      authorId: r.author_id,
-      findings: r.findings,
-      impression: r.impression,
-      diagnoses: r.diagnoses,
-      measurements: r.measurements,
-      disposition: r.disposition,
-      signedBy: r.signed_by,
-      signedAt: r.signed_at ? new Date(r.signed_at).toISOString() : null,
-      signerNameZh: r.signer_zh,
-      signerNameEn: r.signer_en,
-      updatedAt: new Date(r.updated_at).toISOString(),
-      addenda: addenda.map((a) => ({
-        id: a.id,
-        body: a.body,
-        createdAt: new Date(a.created_at).toISOString(),
-        authorId: a.author_id,
-      })),
-    };
+  /** The referral's report, unaudited and unscoped (callers check the read); `m`: the caller's transaction. */
+  loadReport(id: string, m?: Tx): Promise<ReportView | null> {
+    return this.repo.report(id, m);
   }
 
   // ---- plan ----
@@ -222,7 +161,7 @@ export class ClinicalService {
       patientId: scope.patient_id,
       outcome: 'success',
     });
-    return this.loadPlan(this.ds.manager, id);
+    return this.loadPlan(id);
   }
 
   /** Proposes the first plan or revises it: every change is a new version, and clears signatures. */
@@ -235,23 +174,20 @@ export class ClinicalService {
         ...dto.content,
         ...(dto.hubAppointment?.place ? { appointmentPlace: dto.hubAppointment.place } : {}),
       };
-      const [latest] = await m.query<{ content: Record<string, unknown> }[]>(
-        'SELECT content FROM plan_version WHERE referral_id = $1 ORDER BY version DESC LIMIT 1',
-        [id],
-      );
+      const latest = await this.repo.latestPlanContent(m, id);
       const event = row.snapshot.plan
         ? {
             type: 'revise_plan' as const,
             disposition: dto.disposition,
             hubAppointment: appointment,
-            contentChanged: stableJson(latest?.content) !== stableJson(content),
+            contentChanged: stableJson(latest) !== stableJson(content),
           }
         : { type: 'propose_plan' as const, disposition: dto.disposition, hubAppointment: appointment };
       const applied = await this.transitions.apply(m, row, event, actor);
       await this.insertVersion(m, id, applied.next, content);
       return undefined;
     });
-    return this.loadPlan(this.ds.manager, id);
+    return this.loadPlan(id);
   }
 
   /** A doctor signs the version they read; the second signature makes the plan binding. */
@@ -264,13 +200,16 @@ export class ClinicalService {
         plan && signer && plan.signatures[other]?.version === plan.version ? 'countersign_plan' : 'sign_plan';
       const applied = await this.transitions.apply(m, row, { type, version }, actor);
       const sig = applied.next.plan!.signatures[signer!]!;
-      await m.query(
-        'INSERT INTO plan_signature (referral_id, version, signer_role, user_id, signed_at) VALUES ($1, $2, $3, $4, $5)',
-        [id, version, signer, actor.id, sig.at],
-      );
+      await this.repo.insertPlanSignature(m, {
+        referralId: id,
+        version,
+        signerRole: signer,
+        userId: actor.id,
+        signedAt: sig.at,
+      });
       return undefined;
     });
-    return this.loadPlan(this.ds.manager, id);
+    return this.loadPlan(id);
   }
 
   /** The coordinator books the hub appointment of a patient referred up: part of a new plan version. */
@@ -283,65 +222,20 @@ export class ClinicalService {
         { type: 'set_appointment', hubAppointment: { at, department: dto.department } },
         actor,
       );
-      const [prev] = await m.query<{ content: Record<string, unknown> }[]>(
-        'SELECT content FROM plan_version WHERE referral_id = $1 ORDER BY version DESC LIMIT 1',
-        [id],
-      );
-      await this.insertVersion(m, id, applied.next, { ...(prev?.content ?? {}), appointmentPlace: dto.place ?? null });
+      const prev = await this.repo.latestPlanContent(m, id);
+      await this.insertVersion(m, id, applied.next, { ...(prev ?? {}), appointmentPlace: dto.place ?? null });
       return undefined;
     });
-    return this.loadPlan(this.ds.manager, id);
+    return this.loadPlan(id);
   }
 
-  private async insertVersion(m: EntityManager, id: string, next: ReferralSnapshot, content: Record<string, unknown>) {
-    const p = next.plan!;
-    await m.query(
-      `INSERT INTO plan_version (referral_id, version, content, disposition, hub_appointment, changed_by, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        id,
-        p.version,
-        JSON.stringify(content),
-        p.disposition,
-        p.hubAppointment ? JSON.stringify(p.hubAppointment) : null,
-        p.changedBy,
-        p.changedAt,
-      ],
-    );
+  private async insertVersion(m: Tx, id: string, next: ReferralSnapshot, content: Record<string, unknown>) {
+    await this.repo.insertPlanVersion(m, id, next.plan!, content);
   }
 
-  async loadPlan(m: EntityManager, id: string) {
-    const versions = await m.query<Record<string, any>[]>(
-      `SELECT v.version, v.content, v.disposition, v.hub_appointment, v.changed_by, v.changed_at, u.display_name_zh, u.display_name_en, u.role
-         FROM plan_version v JOIN app_user u ON u.id = v.changed_by WHERE v.referral_id = $1 ORDER BY v.version`,
-      [id],
-    );
-    const signatures = await m.query<Record<string, any>[]>(
-      `SELECT s.version, s.signer_role, s.user_id, s.signed_at, u.display_name_zh, u.display_name_en
-         FROM plan_signature s JOIN app_user u ON u.id = s.user_id WHERE s.referral_id = $1 ORDER BY s.signed_at`,
-      [id],
-    );
-    const [ref] = await m.query<{ snapshot: ReferralSnapshot }[]>('SELECT snapshot FROM referral WHERE id = $1', [id]);
-    const all = versions.map((v) => ({
-      version: v.version as number,
-      content: v.content,
-      disposition: v.disposition,
-      hubAppointment: v.hub_appointment,
-      changedBy: { id: v.changed_by, role: v.role, nameZh: v.display_name_zh, nameEn: v.display_name_en },
-      changedAt: new Date(v.changed_at).toISOString(),
-      signatures: signatures
-        .filter((s) => s.version === v.version)
-        .map((s) => ({
-          role: s.signer_role,
-          userId: s.user_id,
-          nameZh: s.display_name_zh,
-          nameEn: s.display_name_en,
-          at: new Date(s.signed_at).toISOString(),
-        })),
-    }));
-    const current = all[all.length - 1] ?? null;
-    const agreed = Boolean(current && ref?.snapshot.plan && current.signatures.length === 2);
-    return { current, agreed, versions: all };
+  /** The referral's plan versions and signatures, unaudited and unscoped; `m`: the caller's transaction. */
+  loadPlan(id: string, m?: Tx) {
+    return this.repo.plan(id, m);
   }
 
   // ---- the patient's decision ----
@@ -380,41 +274,13 @@ export class ClinicalService {
    * printed patient sheet), or whether an agreed one is being changed.
    */
   async decisionOf(patientId: string) {
-    const [row] = await this.ds.query<
-      {
-        id: string;
-        number: string;
-        state: string;
-        snapshot: ReferralSnapshot;
-        centre_zh: string;
-        centre_en: string;
-        hub_zh: string;
-        hub_en: string;
-        hub_address: string | null;
-      }[]
-    >(
-      `SELECT r.id, r.number, r.state, r.snapshot, o.name_zh AS centre_zh, o.name_en AS centre_en,
-              h.name_zh AS hub_zh, h.name_en AS hub_en, h.address AS hub_address
-         FROM referral r JOIN facility o ON o.id = r.origin_facility_id LEFT JOIN facility h ON h.id = o.hub_id
-        WHERE r.patient_id = $1 AND r.direction = 'up' AND r.state = ANY($2)
-          AND r.snapshot->'plan' IS NOT NULL AND jsonb_typeof(r.snapshot->'plan') = 'object'
-        ORDER BY r.updated_at DESC LIMIT 1`,
-      [patientId, PATIENT_VISIBLE_STATES],
-    );
+    const row = await this.repo.decisionReferral(patientId, PATIENT_VISIBLE_STATES);
     if (!row) {
       // An agreed plan being changed (e.g. the appointment rebooked) is back with the doctors: say so
       // rather than "no decision yet", and show nothing of the old version.
-      const revising = await this.ds.query<unknown[]>(
-        `SELECT 1 FROM referral r
-          WHERE r.patient_id = $1 AND r.direction = 'up' AND r.state = 'reported'
-            AND EXISTS (SELECT 1 FROM plan_signature s GROUP BY s.referral_id, s.version
-                         HAVING s.referral_id = r.id AND count(*) = 2)
-          LIMIT 1`,
-        [patientId],
-      );
-      return { decision: null, beingRevised: revising.length > 0 };
+      return { decision: null, beingRevised: await this.repo.agreedPlanBeingRevised(patientId) };
     }
-    const plan = await this.loadPlan(this.ds.manager, row.id);
+    const plan = await this.loadPlan(row.id);
     const agreedVersion = plan.versions.filter((v) => v.signatures.length === 2).pop();
     if (!agreedVersion) return { decision: null, beingRevised: false };
     const c = agreedVersion.content as Record<string, any>;
@@ -433,14 +299,7 @@ export class ClinicalService {
           ? `Go to the emergency department of ${row.hub_en ?? 'the hub hospital'} now`
           : `Go to ${appointment?.department ? `${appointment.department}, ` : ''}${row.hub_en ?? 'the hub hospital'}`;
     const acknowledgedAt =
-      row.snapshot.state === 'acknowledged' || row.state === 'closed'
-        ? ((
-            await this.ds.query<{ at: Date }[]>(
-              `SELECT at FROM referral_event WHERE referral_id = $1 AND event = 'acknowledge' ORDER BY id DESC LIMIT 1`,
-              [row.id],
-            )
-          )[0]?.at ?? null)
-        : null;
+      row.snapshot.state === 'acknowledged' || row.state === 'closed' ? await this.repo.acknowledgedAt(row.id) : null;
     const decision = {
       referralId: row.id,
       number: row.number,

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { refersUp, type Disposition, type Service } from '@zhiyin/workflow';
-import type { DataSource } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
@@ -17,7 +15,6 @@ const sendsUp = (d: string | null | undefined) => Boolean(d && refersUp(d as Dis
 @Injectable()
 export class ReferralFormService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly referrals: ReferralsService,
     private readonly clinical: ClinicalService,
     private readonly repo: ReferralFormRepository,
@@ -30,9 +27,9 @@ export class ReferralFormService {
     const scope = await this.referrals.readable(actor, referralId, 'referral_form.pdf');
     const facts = await this.repo.facts(referralId);
     if (!facts) throw notFound('Referral');
-    const report = await this.clinical.loadReport(this.ds.manager, facts.clinicalReferralId);
+    const report = await this.clinical.loadReport(facts.clinicalReferralId);
     const signed = report?.signedAt ? report : null;
-    const plan = await this.clinical.loadPlan(this.ds.manager, facts.clinicalReferralId);
+    const plan = await this.clinical.loadPlan(facts.clinicalReferralId);
     const version = plan.versions.filter((v) => v.signatures.length === 2).pop() ?? plan.current;
     // A referral up has a form once the patient is sent to the hub (the plan or the signed report says so);
     // a referral back down always has one.

@@ -6,11 +6,10 @@ import {
   validateCriticalResultPolicy,
   type CriticalResultPolicy,
 } from '@zhiyin/workflow';
-import type { EntityManager } from 'typeorm';
 import { AppError } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import { CriticalResultsRepository } from './critical-results.repository.js';
+import { CriticalResultsRepository, type Tx } from './critical-results.repository.js';
 
 // The network's critical findings and read-back limit, per service. Stored like the turnaround
 // policy: every version kept, the latest in force, a stale edit refused, each change audited.
@@ -21,11 +20,11 @@ export class CriticalPolicyService {
     private readonly audit: AuditService,
   ) {}
 
-  async current(m?: EntityManager): Promise<CriticalResultPolicy> {
+  async current(m?: Tx): Promise<CriticalResultPolicy> {
     return (await this.view(m)).policy;
   }
 
-  async view(m?: EntityManager): Promise<CriticalResultPolicyView> {
+  async view(m?: Tx): Promise<CriticalResultPolicyView> {
     const row = await this.repo.currentPolicy(m);
     const stored = row && validateCriticalResultPolicy(row.policy).length === 0;
     return {

@@ -5,6 +5,9 @@ import type { CriticalFinding, CriticalResultPolicy, CriticalState, Priority, Se
 import { DataSource, type EntityManager } from 'typeorm';
 
 /** The referral columns a critical result's scope rules and alerts need. */
+/** A transaction's manager, for the services to pass back (and to the audit and the outbox). */
+export type Tx = EntityManager;
+
 export interface CriticalReferral {
   id: string;
   number: string;

@@ -9,7 +9,6 @@ import {
   type CriticalRefusal,
   type CriticalState,
 } from '@zhiyin/workflow';
-import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '#src/common/clock.js';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -18,7 +17,7 @@ import { OutboxService } from '#src/modules/realtime/outbox.service.js';
 import { rooms } from '#src/modules/realtime/rooms.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { CriticalPolicyService } from './critical-policy.service.js';
-import { CriticalResultsRepository, type CriticalRow } from './critical-results.repository.js';
+import { CriticalResultsRepository, type CriticalRow, type Tx } from './critical-results.repository.js';
 import type { ConfirmCriticalDto, RaiseCriticalDto, RecordCallDto } from './dto.js';
 
 // Referral states in which the reader holds the referral and may report a critical finding: while
@@ -185,7 +184,7 @@ export class CriticalResultsService {
     as: CriticalActor,
     event: CriticalEvent,
     write: (
-      m: EntityManager,
+      m: Tx,
       c: CriticalRow,
       next: CriticalState,
     ) => Promise<{ action: string; details: Record<string, unknown> }>,
@@ -242,7 +241,7 @@ export class CriticalResultsService {
   }
 
   /** Escalates one due critical result (the sweep's step); false when it was not due or taken by another node. */
-  async escalate(m: EntityManager, id: string): Promise<boolean> {
+  async escalate(m: Tx, id: string): Promise<boolean> {
     const c = await this.repo.lock(m, id, true);
     if (!c) return false;
     const now = this.clock.now();
@@ -309,7 +308,7 @@ export class CriticalResultsService {
   }
 
   private async announce(
-    m: EntityManager,
+    m: Tx,
     event: OutboxEventName,
     c: CriticalRow,
     state: CriticalState,

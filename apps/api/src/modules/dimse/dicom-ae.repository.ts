@@ -48,6 +48,11 @@ const COLUMNS = `a.id, a.ae_title, a.facility_id, a.kind, a.modality, a.reading_
 export class DicomAeRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
+  /** One transaction; the service passes its manager back to the methods below (and to the audit). */
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(fn);
+  }
+
   async list(): Promise<DicomAeView[]> {
     const rows = await this.ds.query<Row[]>(`SELECT ${COLUMNS} FROM dicom_ae a ORDER BY a.ae_title`);
     return rows.map(toView);

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { DicomAeRepository } from './dicom-ae.repository.js';
@@ -16,7 +14,6 @@ const invalid = (field: string, message: string, reason: string) =>
 @Injectable()
 export class DicomAeService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly repo: DicomAeRepository,
     private readonly audit: AuditService,
   ) {}
@@ -30,7 +27,7 @@ export class DicomAeService {
   }
 
   async create(dto: CreateDicomAeDto): Promise<DicomAeView> {
-    return this.ds.transaction(async (m) => {
+    return this.repo.transaction(async (m) => {
       const facility = await this.repo.facility(m, dto.facilityId, dto.readingCentreId ?? null);
       if (!facility) throw invalid('facilityId', 'No such facility.', 'unknown_facility');
       if (dto.kind === 'modality' && facility.kind !== 'community')
@@ -80,7 +77,7 @@ export class DicomAeService {
   }
 
   async update(id: string, dto: UpdateDicomAeDto): Promise<DicomAeView> {
-    return this.ds.transaction(async (m) => {
+    return this.repo.transaction(async (m) => {
       const ae = await this.repo.lock(m, id);
       if (!ae) throw notFound('DICOM AE');
       const next = {

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type {
@@ -10,7 +8,8 @@ import type {
   RenameReadingCentreDto,
   UpdateFacilityDto,
 } from './dto.js';
-import { FacilityEntity, ReadingCentreEntity, type ReadingService } from './facility.entity.js';
+import type { FacilityEntity, ReadingCentreEntity, ReadingService } from './facility.entity.js';
+import { FacilityRepository, type Tx } from './facility.repository.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
 import { rooms } from '#src/modules/realtime/rooms.js';
@@ -31,42 +30,40 @@ const invalid = (field: string, message: string, reason: string) =>
 @Injectable()
 export class FacilitiesService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: FacilityRepository,
     private readonly audit: AuditService,
     private readonly revocations: SessionRevocations,
     private readonly outbox: OutboxService,
   ) {}
 
   async list(): Promise<{ facilities: FacilityView[]; readingCentres: ReadingCentreView[] }> {
-    const [facilities, readingCentres] = await Promise.all([
-      this.ds.getRepository(FacilityEntity).find({ order: { kind: 'DESC', code: 'ASC' } }),
-      this.ds.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }),
-    ]);
+    const [facilities, readingCentres] = await Promise.all([this.repo.listFacilities(), this.repo.readingCentres()]);
     return { facilities: facilities.map((f) => toView(f, readingCentres)), readingCentres };
   }
 
   async get(id: string): Promise<FacilityView> {
-    const facility = await this.ds.getRepository(FacilityEntity).findOneBy({ id });
+    const facility = await this.repo.find(id);
     if (!facility) throw notFound('Facility');
-    return toView(facility, await this.ds.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }));
+    return toView(facility, await this.repo.readingCentres());
   }
 
   async create(dto: CreateFacilityDto): Promise<FacilityView> {
-    return this.ds.transaction(async (m) => {
+    return this.repo.transaction(async (m) => {
       const hubId = dto.kind === 'community' ? await this.checkHub(m, dto.hubId) : null;
       if (dto.kind === 'community' && dto.readingServices?.length)
         throw invalid('readingServices', 'Only a hub runs reading centres.', 'not_a_hub');
-      const entity = m.create(FacilityEntity, {
-        code: dto.code.toUpperCase(),
-        kind: dto.kind,
-        nameZh: dto.nameZh.trim(),
-        nameEn: dto.nameEn.trim(),
-        hubId,
-        address: dto.address?.trim() || null,
-        phone: dto.phone?.trim() || null,
-        active: true,
-      });
-      await this.saveUnique(m, entity);
+      const entity = await this.unique(() =>
+        this.repo.insert(m, {
+          code: dto.code.toUpperCase(),
+          kind: dto.kind,
+          nameZh: dto.nameZh.trim(),
+          nameEn: dto.nameEn.trim(),
+          hubId,
+          address: dto.address?.trim() || null,
+          phone: dto.phone?.trim() || null,
+          active: true,
+        }),
+      );
       if (dto.kind === 'hub') await this.setReadingServices(m, entity.id, dto.readingServices ?? []);
       await this.audit.record(
         {
@@ -78,18 +75,13 @@ export class FacilitiesService {
         },
         m,
       );
-      return toView(entity, await m.getRepository(ReadingCentreEntity).find());
+      return toView(entity, await this.repo.readingCentres(m, false));
     });
   }
 
   async update(id: string, dto: UpdateFacilityDto): Promise<FacilityView> {
-    return this.ds.transaction(async (m) => {
-      const facility = await m
-        .getRepository(FacilityEntity)
-        .createQueryBuilder('f')
-        .where('f.id = :id', { id })
-        .setLock('pessimistic_write')
-        .getOne();
+    return this.repo.transaction(async (m) => {
+      const facility = await this.repo.lock(m, id);
       if (!facility) throw notFound('Facility');
       const fields: string[] = [];
       const change = <K extends keyof FacilityEntity>(key: K, value: FacilityEntity[K] | undefined) => {
@@ -112,7 +104,7 @@ export class FacilitiesService {
         if (await this.setReadingServices(m, facility.id, dto.readingServices)) fields.push('readingServices');
       }
       if (fields.length > 0) {
-        await this.saveUnique(m, facility);
+        await this.unique(() => this.repo.save(m, facility));
         await this.audit.record(
           {
             action: 'facility.update',
@@ -124,7 +116,7 @@ export class FacilitiesService {
           m,
         );
       }
-      return toView(facility, await m.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }));
+      return toView(facility, await this.repo.readingCentres(m));
     });
   }
 
@@ -143,14 +135,11 @@ export class FacilitiesService {
         fields: ['nameZh', 'nameEn'],
         reason: 'required',
       });
-    const { view, changed } = await this.ds.transaction(async (m) => {
+    const { view, changed } = await this.repo.transaction(async (m) => {
       // The hub's row is the lock: renames of one hub's centres take turns (two at once cannot both take the same
       // name), as do its edits that add or remove centres. A centre never moves to another hub.
-      await m.query('SELECT 1 FROM facility WHERE id = (SELECT hub_id FROM reading_centre WHERE id = $1) FOR UPDATE', [
-        id,
-      ]);
-      const repo = m.getRepository(ReadingCentreEntity);
-      const centre = await repo.findOneBy({ id });
+      await this.repo.lockHubOfCentre(m, id);
+      const centre = await this.repo.readingCentre(m, id);
       if (!centre) throw notFound('Reading centre');
       const fields = (['nameZh', 'nameEn'] as const).filter((k) => wanted[k] !== undefined && wanted[k] !== centre[k]);
       const current = () => ({
@@ -161,7 +150,7 @@ export class FacilitiesService {
         nameEn: centre.nameEn,
       });
       if (fields.length === 0) return { view: current(), changed: false };
-      const others = (await repo.findBy({ hubId: centre.hubId })).filter((c) => c.id !== centre.id);
+      const others = (await this.repo.centresOfHub(m, centre.hubId)).filter((c) => c.id !== centre.id);
       const taken = fields.filter((k) => others.some((c) => c[k].toLowerCase() === wanted[k]!.toLowerCase()));
       if (taken.length > 0)
         throw new AppError('CONFLICT', 'Another reading centre of this hub already has this name.', {
@@ -169,7 +158,7 @@ export class FacilitiesService {
           reason: 'duplicate_name',
         });
       for (const k of fields) centre[k] = wanted[k]!;
-      await repo.update({ id }, { nameZh: centre.nameZh, nameEn: centre.nameEn });
+      await this.repo.renameCentre(m, id, { nameZh: centre.nameZh, nameEn: centre.nameEn });
       await this.audit.record(
         {
           action: 'reading_centre.rename',
@@ -182,7 +171,7 @@ export class FacilitiesService {
       );
       // The pool's specialists (their worklist), the coordinators (the board) and the staff of the centres
       // the hub reads for (their referral pages).
-      const served = await m.query<{ id: string }[]>('SELECT id FROM facility WHERE hub_id = $1', [centre.hubId]);
+      const served = await this.repo.servedBy(m, centre.hubId);
       await this.outbox.write(m, [
         {
           event: 'reading_centre.changed',
@@ -198,17 +187,11 @@ export class FacilitiesService {
 
   /** Deactivates (or reactivates) a facility. A hub that community centres still send to stays active. */
   async setActive(id: string, active: boolean): Promise<FacilityView> {
-    const view = await this.ds.transaction(async (m) => {
-      const [facility] = await m.query<{ id: string; kind: string; active: boolean }[]>(
-        'SELECT id, kind, active FROM facility WHERE id = $1 FOR UPDATE',
-        [id],
-      );
+    const view = await this.repo.transaction(async (m) => {
+      const facility = await this.repo.lockState(m, id);
       if (!facility) throw notFound('Facility');
       if (!active && facility.kind === 'hub') {
-        const [{ n }] = await m.query<[{ n: number }]>(
-          'SELECT count(*)::int AS n FROM facility WHERE hub_id = $1 AND active',
-          [id],
-        );
+        const n = await this.repo.activeCommunityCentres(m, id);
         if (n > 0)
           throw new AppError(
             'CONFLICT',
@@ -217,17 +200,9 @@ export class FacilitiesService {
           );
       }
       if (facility.active !== active) {
-        await m.query('UPDATE facility SET active = $2, updated_at = now() WHERE id = $1', [id, active]);
+        await this.repo.setActive(m, id, active);
         // A deactivated centre's accounts are signed out everywhere now.
-        const sessionsEnded = active
-          ? 0
-          : (
-              await m.query<[unknown[], number]>(
-                `UPDATE refresh_token SET revoked_at = now()
-                  WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM app_user WHERE facility_id = $1)`,
-                [id],
-              )
-            )[1];
+        const sessionsEnded = active ? 0 : await this.repo.revokeSessionsOf(m, id);
         await this.audit.record(
           {
             action: active ? 'facility.activate' : 'facility.deactivate',
@@ -239,51 +214,47 @@ export class FacilitiesService {
           m,
         );
       }
-      const entity = await m.getRepository(FacilityEntity).findOneByOrFail({ id });
-      return toView(entity, await m.getRepository(ReadingCentreEntity).find({ order: { service: 'ASC' } }));
+      const entity = await this.repo.findOrFail(m, id);
+      return toView(entity, await this.repo.readingCentres(m));
     });
     if (!active) await this.revocations.refresh();
     return view;
   }
 
-  private async checkHub(m: EntityManager, hubId: string | undefined): Promise<string> {
+  private async checkHub(m: Tx, hubId: string | undefined): Promise<string> {
     if (!hubId) throw invalid('hubId', 'Choose the hub that reads for this centre.', 'required');
-    const hub = await m.getRepository(FacilityEntity).findOneBy({ id: hubId });
+    const hub = await this.repo.find(hubId, m);
     if (!hub || hub.kind !== 'hub') throw invalid('hubId', 'The hub does not exist.', 'not_a_hub');
     if (!hub.active) throw invalid('hubId', 'The hub is deactivated.', 'inactive');
     return hub.id;
   }
 
   /** Adds and removes a hub's reading centres; true when something changed. */
-  private async setReadingServices(m: EntityManager, hubId: string, services: ReadingService[]): Promise<boolean> {
-    const repo = m.getRepository(ReadingCentreEntity);
-    const existing = await repo.findBy({ hubId });
+  private async setReadingServices(m: Tx, hubId: string, services: ReadingService[]): Promise<boolean> {
+    const existing = await this.repo.centresOfHub(m, hubId);
     let changed = false;
     for (const centre of existing.filter((c) => !services.includes(c.service))) {
-      const [{ users, shifts }] = await m.query<[{ users: number; shifts: number }]>(
-        `SELECT (SELECT count(*)::int FROM app_user WHERE reading_centre_id = $1) AS users,
-                (SELECT count(*)::int FROM duty_shift WHERE reading_centre_id = $1) AS shifts`,
-        [centre.id],
-      );
+      const { users, shifts } = await this.repo.centreUse(m, centre.id);
       if (users > 0 || shifts > 0)
         throw new AppError(
           'CONFLICT',
           'Specialists or duty shifts still belong to this reading centre. Move them first.',
           { reason: 'reading_centre_in_use', service: centre.service, users, shifts },
         );
-      await repo.delete({ id: centre.id });
+      await this.repo.deleteCentre(m, centre.id);
       changed = true;
     }
     for (const service of services.filter((s) => !existing.some((c) => c.service === s))) {
-      await repo.insert({ hubId, service, ...CENTRE_NAMES[service] });
+      await this.repo.insertCentre(m, { hubId, service, ...CENTRE_NAMES[service] });
       changed = true;
     }
     return changed;
   }
 
-  private async saveUnique(m: EntityManager, entity: FacilityEntity): Promise<void> {
+  /** Runs a facility write, answering a taken code as a conflict. */
+  private async unique<T>(write: () => Promise<T>): Promise<T> {
     try {
-      await m.save(entity);
+      return await write();
     } catch (err) {
       const e = err as { code?: string; driverError?: { code?: string } };
       if ((e.driverError?.code ?? e.code) === PG_UNIQUE_VIOLATION)

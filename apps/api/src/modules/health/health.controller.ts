@@ -1,13 +1,12 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Public } from '#src/common/decorators.js';
+import { HealthRepository } from './health.repository.js';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly repo: HealthRepository) {}
 
   /** 200 when the API and its database answer; 503 otherwise. */
   @Get()
@@ -15,7 +14,7 @@ export class HealthController {
   async health(@Res({ passthrough: true }) res: { status(code: number): void }) {
     const started = performance.now();
     try {
-      await this.ds.query('SELECT 1');
+      await this.repo.ping();
       return { status: 'ok', database: 'up', databaseLatencyMs: Math.round(performance.now() - started) };
     } catch {
       res.status(503);

@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomInt } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -9,7 +7,8 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { hashToken } from '#src/modules/auth/token.service.js';
 import type { CreatePatientDto, PatientView, SearchPatientsDto, UpdatePatientDto } from './dto.js';
 import { isValidChineseNationalId, NationalIdVault } from './national-id.js';
-import { PatientAccessCodeEntity, PatientEntity } from './patient.entity.js';
+import type { PatientEntity } from './patient.entity.js';
+import { PatientRepository, type PatientMatch, type Tx } from './patient.repository.js';
 import { HAN, toPinyin } from './pinyin.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { serviceOfSpecialty } from '#src/modules/realtime/rooms.js';
@@ -21,7 +20,7 @@ export class PatientsService {
   private readonly vault: NationalIdVault;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: PatientRepository,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly revocations: SessionRevocations,
@@ -33,20 +32,20 @@ export class PatientsService {
     const facilityId = actor.facilityId!;
     const nationalId = this.checkNationalId(dto.nationalId);
     const names = this.names(dto.familyNameZh, dto.givenNameZh, dto.namePinyin);
-    return this.ds.transaction(async (m) => {
+    return this.repo.transaction(async (m) => {
       const possibleDuplicate = nationalId ? await this.flagOtherCentres(m, facilityId, nationalId) : false;
-      const entity = m.create(PatientEntity, {
-        homeFacilityId: facilityId,
-        mrn: dto.mrn,
-        ...names,
-        sex: dto.sex,
-        birthDate: dto.birthDate,
-        phone: dto.phone ?? null,
-        ...this.nationalIdColumns(nationalId),
-        possibleDuplicate,
-      });
+      let entity: PatientEntity;
       try {
-        await m.save(entity);
+        entity = await this.repo.insert(m, {
+          homeFacilityId: facilityId,
+          mrn: dto.mrn,
+          ...names,
+          sex: dto.sex,
+          birthDate: dto.birthDate,
+          phone: dto.phone ?? null,
+          ...this.nationalIdColumns(nationalId),
+          possibleDuplicate,
+        });
       } catch (err) {
         throw uniqueViolation(err) ?? err;
       }
@@ -66,7 +65,7 @@ export class PatientsService {
   }
 
   async get(actor: Actor, id: string): Promise<PatientView> {
-    const patient = await this.findInScope(actor, id, this.ds.manager);
+    const patient = await this.findInScope(actor, id);
     await this.audit.record({
       action: 'patient.read',
       resourceType: 'patient',
@@ -79,7 +78,7 @@ export class PatientsService {
 
   async update(actor: Actor, id: string, dto: UpdatePatientDto): Promise<PatientView> {
     const nationalId = dto.nationalId === undefined ? undefined : this.checkNationalId(dto.nationalId);
-    return this.ds.transaction(async (m) => {
+    return this.repo.transaction(async (m) => {
       const patient = await this.findInScope(actor, id, m, true);
       if (patient.version !== dto.version) {
         throw new AppError('STALE_STATE', 'This patient was changed by someone else. Reload and try again.', {
@@ -105,7 +104,7 @@ export class PatientsService {
           : {}),
       });
       try {
-        await m.save(patient);
+        await this.repo.save(m, patient);
       } catch (err) {
         throw uniqueViolation(err) ?? err;
       }
@@ -129,23 +128,17 @@ export class PatientsService {
 
   /** Search by Chinese name (substring), pinyin (full, joined or initials), MRN, or national ID. */
   async search(actor: Actor, dto: SearchPatientsDto): Promise<{ items: PatientView[]; total: number }> {
-    const qb = this.ds.getRepository(PatientEntity).createQueryBuilder('p');
-    if (actor.role === 'community_doctor') qb.andWhere('p.home_facility_id = :fac', { fac: actor.facilityId });
-    else if (dto.facilityId) qb.andWhere('p.home_facility_id = :fac', { fac: dto.facilityId });
-    // Only the coordinator, who sees every centre, may know which records another centre shares.
-    if (actor.role === 'coordinator' && dto.possibleDuplicate === 'true') qb.andWhere('p.possible_duplicate');
+    const facilityId = actor.role === 'community_doctor' ? actor.facilityId : dto.facilityId || undefined;
     const q = dto.q?.trim();
     let searchedBy = 'all';
+    let match: PatientMatch | undefined;
     if (q) {
       if (isValidChineseNationalId(q)) {
         searchedBy = 'national_id';
-        qb.andWhere('p.national_id_hash = :h', { h: this.vault.lookupHash(q) });
+        match = { kind: 'national_id', hash: this.vault.lookupHash(q) };
       } else if (HAN.test(q)) {
         searchedBy = 'name';
-        const compact = q.replace(/\s+/g, '');
-        qb.andWhere("(p.family_name_zh || p.given_name_zh) LIKE :name ESCAPE '\\'", {
-          name: `%${escapeLike(compact)}%`,
-        });
+        match = { kind: 'name', compact: q.replace(/\s+/g, '') };
       } else {
         searchedBy = 'pinyin_or_mrn';
         const letters = q.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -154,29 +147,17 @@ export class PatientsService {
           .replace(/[^a-z ]/g, '')
           .replace(/\s+/g, ' ')
           .trim();
-        // Digits only (an MRN) leave no letters for the name conditions: they are left out rather
-        // than given a placeholder pattern that matches nothing (PostgreSQL text cannot hold NUL).
-        const byName = spaced
-          ? `OR replace(p.name_pinyin, ' ', '') LIKE :joined ESCAPE '\\'
-            OR p.name_pinyin LIKE :spaced ESCAPE '\\'
-            OR p.pinyin_initials LIKE :initials ESCAPE '\\'`
-          : '';
-        qb.andWhere(`(lower(p.mrn) = :mrn OR lower(p.mrn) LIKE :mrnPrefix ESCAPE '\\' ${byName})`, {
-          mrn: q.toLowerCase(),
-          mrnPrefix: `${escapeLike(q.toLowerCase())}%`,
-          joined: `${escapeLike(letters)}%`,
-          spaced: `${escapeLike(spaced)}%`,
-          initials: `${escapeLike(letters)}%`,
-        });
+        match = { kind: 'pinyin_or_mrn', q, letters, spaced };
       }
     }
-    const [rows, total] = await qb
-      .orderBy('p.family_name_zh')
-      .addOrderBy('p.given_name_zh')
-      .addOrderBy('p.id')
-      .take(dto.limit ?? 20)
-      .skip(dto.offset ?? 0)
-      .getManyAndCount();
+    const [rows, total] = await this.repo.search({
+      facilityId,
+      // Only the coordinator, who sees every centre, may know which records another centre shares.
+      possibleDuplicate: actor.role === 'coordinator' && dto.possibleDuplicate === 'true',
+      match,
+      limit: dto.limit ?? 20,
+      offset: dto.offset ?? 0,
+    });
     // Every patient shown is a read of that patient's data.
     await this.audit.record(
       rows.map((p) => ({
@@ -201,11 +182,11 @@ export class PatientsService {
 
   /** Clears a record's possible-duplicate flag once the coordinator has looked at it. */
   async reviewDuplicate(actor: Actor, id: string, samePerson: boolean): Promise<PatientView> {
-    return this.ds.transaction(async (m) => {
+    return this.repo.transaction(async (m) => {
       const patient = await this.findInScope(actor, id, m, true);
       const wasFlagged = patient.possibleDuplicate;
       patient.possibleDuplicate = false;
-      await m.save(patient);
+      await this.repo.save(m, patient);
       await this.audit.record(
         {
           action: 'patient.duplicate.review',
@@ -223,20 +204,14 @@ export class PatientsService {
 
   /** A code the community doctor hands to the patient, for the patient's own page (shown once). */
   async issueAccessCode(actor: Actor, patientId: string): Promise<{ code: string; expiresAt: string }> {
-    const issued = await this.ds.transaction(async (m) => {
+    const issued = await this.repo.transaction(async (m) => {
       await this.findInScope(actor, patientId, m, true);
       // 10 characters from an alphabet without look-alikes (0/O, 1/I/L): about 48 bits.
       const alphabet = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
       const code = Array.from({ length: 10 }, () => alphabet[randomInt(alphabet.length)]).join('');
       const expiresAt = new Date(Date.now() + this.config.patientCodeTtl * 1000);
       // A new code replaces any earlier one for the same patient.
-      await m
-        .createQueryBuilder()
-        .update(PatientAccessCodeEntity)
-        .set({ revokedAt: () => 'now()' })
-        .where('patient_id = :patientId AND revoked_at IS NULL', { patientId })
-        .execute();
-      await m.insert(PatientAccessCodeEntity, { patientId, codeHash: hashToken(code), issuedBy: actor.id, expiresAt });
+      await this.repo.replaceAccessCode(m, { patientId, codeHash: hashToken(code), issuedBy: actor.id, expiresAt });
       await this.audit.record(
         {
           action: 'patient.access_code.issue',
@@ -254,21 +229,22 @@ export class PatientsService {
     return issued;
   }
 
-  private async findInScope(actor: Actor, id: string, m: EntityManager, lock = false): Promise<PatientEntity> {
-    const qb = m.getRepository(PatientEntity).createQueryBuilder('p').where('p.id = :id', { id });
-    if (lock) qb.setLock('pessimistic_write');
-    const patient = await qb.getOne();
+  private async findInScope(actor: Actor, id: string, m?: Tx, lock = false): Promise<PatientEntity> {
+    const patient = await this.repo.find(id, m, lock);
     if (!patient || !(await this.inScope(actor, patient, m))) {
-      await this.audit.record(
-        { action: 'patient.read', resourceType: 'patient', resourceId: id, outcome: 'not_found' },
-        this.ds.manager,
-      );
+      // Outside the caller's transaction: the refusal is recorded even though the transaction rolls back.
+      await this.audit.record({
+        action: 'patient.read',
+        resourceType: 'patient',
+        resourceId: id,
+        outcome: 'not_found',
+      });
       throw notFound('Patient');
     }
     return patient;
   }
 
-  private async inScope(actor: Actor, patient: PatientEntity, m: EntityManager): Promise<boolean> {
+  private async inScope(actor: Actor, patient: PatientEntity, m?: Tx): Promise<boolean> {
     switch (actor.role) {
       case 'community_doctor':
         return patient.homeFacilityId === actor.facilityId;
@@ -277,11 +253,7 @@ export class PatientsService {
         // network's register.
         const service = serviceOfSpecialty(actor.specialty);
         if (!service) return false;
-        const rows = await m.query<unknown[]>(
-          `SELECT 1 FROM referral WHERE patient_id = $1 AND service = $2 AND state <> 'draft' LIMIT 1`,
-          [patient.id, service],
-        );
-        return rows.length > 0;
+        return this.repo.hasReferralTo(patient.id, service, m);
       }
       case 'coordinator':
         return true;
@@ -296,16 +268,8 @@ export class PatientsService {
    * the coordinator sees both sides. Serialised per national ID (a transaction-scoped advisory
    * lock), so two centres registering the same person at once both see the other.
    */
-  private async flagOtherCentres(m: EntityManager, facilityId: string, nationalId: string): Promise<boolean> {
-    const hash = this.vault.lookupHash(nationalId);
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('patient.national_id:' || $1, 0))`, [hash]);
-    const flagged = await m.query<unknown[]>(
-      `UPDATE patient SET possible_duplicate = true
-        WHERE national_id_hash = $1 AND home_facility_id <> $2
-        RETURNING 1`,
-      [hash, facilityId],
-    );
-    return flagged.length > 0;
+  private flagOtherCentres(m: Tx, facilityId: string, nationalId: string): Promise<boolean> {
+    return this.repo.flagOtherCentres(m, this.vault.lookupHash(nationalId), facilityId);
   }
 
   private names(family: string, given: string, pinyinOverride?: string) {
@@ -340,10 +304,6 @@ export class PatientsService {
         }
       : { nationalIdEnc: null, nationalIdHash: null, nationalIdMasked: null };
   }
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function uniqueViolation(err: unknown): AppError | undefined {

@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { OutboxEventName, ReplayedEvent } from '@zhiyin/contracts';
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
-import { DataSource, type EntityManager } from 'typeorm';
 import { LOGGER } from '#src/common/logging/logger.js';
+import { OutboxRepository, type Tx } from './outbox.repository.js';
 
 export interface OutboxMessage {
   event: OutboxEventName;
@@ -25,7 +24,7 @@ export class OutboxService implements OnModuleInit, OnModuleDestroy {
   private again = false;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: OutboxRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -43,14 +42,10 @@ export class OutboxService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Writes events in the caller's transaction: they exist exactly when the change does. */
-  async write(m: EntityManager, messages: OutboxMessage[]): Promise<void> {
+  async write(m: Tx, messages: OutboxMessage[]): Promise<void> {
     for (const msg of messages) {
       if (msg.rooms.length === 0) continue;
-      await m.query('INSERT INTO outbox (event, rooms, payload) VALUES ($1, $2, $3)', [
-        msg.event,
-        [...new Set(msg.rooms)],
-        JSON.stringify(msg.payload),
-      ]);
+      await this.repo.insert(m, msg.event, [...new Set(msg.rooms)], msg.payload);
     }
   }
 
@@ -80,21 +75,17 @@ export class OutboxService implements OnModuleInit, OnModuleDestroy {
 
   private async deliver(): Promise<void> {
     for (;;) {
-      const delivered = await this.ds.transaction(async (m) => {
-        const [{ locked }] = await m.query<[{ locked: boolean }]>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
-          DELIVERY_LOCK,
-        ]);
-        if (!locked) return 0;
-        const rows = await m.query<
-          { id: string; event: OutboxEventName; rooms: string[]; payload: Record<string, unknown>; created_at: Date }[]
-        >('SELECT id, event, rooms, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1', [
-          BATCH,
-        ]);
+      const delivered = await this.repo.transaction(async (m) => {
+        if (!(await this.repo.tryLock(m, DELIVERY_LOCK))) return 0;
+        const rows = await this.repo.undelivered(m, BATCH);
         for (const r of rows) {
           this.server!.to(r.rooms).emit(r.event, { ...r.payload, id: r.id, at: r.created_at.toISOString() });
         }
         if (rows.length > 0) {
-          await m.query('UPDATE outbox SET delivered_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+          await this.repo.markDelivered(
+            m,
+            rows.map((r) => r.id),
+          );
         }
         return rows.length;
       });
@@ -104,14 +95,7 @@ export class OutboxService implements OnModuleInit, OnModuleDestroy {
 
   /** Events after `afterId` in any of the caller's rooms, oldest first (catch-up beyond socket recovery). */
   async replay(rooms: string[], afterId: string, limit: number): Promise<ReplayedEvent[]> {
-    const rows = await this.ds.query<
-      { id: string; event: OutboxEventName; payload: Record<string, unknown>; created_at: Date }[]
-    >(
-      `SELECT id, event, payload, created_at FROM outbox
-        WHERE id > $1 AND rooms && $2::text[] AND delivered_at IS NOT NULL
-        ORDER BY id LIMIT $3`,
-      [afterId, rooms, limit],
-    );
+    const rows = await this.repo.after(rooms, afterId, limit);
     return rows.map((r) => ({
       id: r.id,
       event: r.event,

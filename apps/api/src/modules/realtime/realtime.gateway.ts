@@ -9,17 +9,16 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientToServerEvents, ServerToClientEvents } from '@zhiyin/contracts';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
-import { DataSource } from 'typeorm';
 import { LOGGER } from '#src/common/logging/logger.js';
 import type { Actor } from '#src/common/request-context.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { NODE_ID } from './node-id.js';
 import { OutboxService } from './outbox.service.js';
+import { PresenceRepository } from './presence.repository.js';
 import { READER_ONLINE, REFERRAL_WATCH_GUARD, type ReaderOnline, type ReferralWatchGuard } from './ports.js';
 import { restoreOnlyToSameUser } from './recovery-guard.js';
 import { rooms, serviceOfSpecialty, staticRooms } from './rooms.js';
@@ -55,7 +54,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly outbox: OutboxService,
     @Inject(READER_ONLINE) private readonly router: ReaderOnline,
     @Inject(REFERRAL_WATCH_GUARD) private readonly referrals: ReferralWatchGuard,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly presence: PresenceRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly revocations: SessionRevocations,
   ) {}
@@ -101,7 +100,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     });
     this.outbox.attach(server);
     this.heartbeat = setInterval(() => {
-      void this.ds.query('UPDATE presence SET last_seen = now() WHERE node_id = $1', [NODE_ID]).catch(() => undefined);
+      void this.presence.heartbeat(NODE_ID).catch(() => undefined);
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -111,11 +110,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     await socket.join(staticRooms(actor));
     this.armExpiry(socket);
     if (actor.role === 'specialist') {
-      await this.ds
-        .query(
-          'INSERT INTO presence (socket_id, user_id, node_id) VALUES ($1, $2, $3) ON CONFLICT (socket_id) DO UPDATE SET last_seen = now()',
-          [socket.id, actor.id, NODE_ID],
-        )
+      await this.presence
+        .join(socket.id, actor.id, NODE_ID)
         .catch((err: unknown) => this.logger.warn({ errType: (err as Error)?.name }, 'presence not recorded'));
       const service = serviceOfSpecialty(actor.specialty);
       if (service) {
@@ -130,14 +126,14 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.expiryTimers.delete(socket);
     const actor = socket.data.actor;
     if (actor?.role === 'specialist') {
-      await this.ds.query('DELETE FROM presence WHERE socket_id = $1', [socket.id]).catch(() => undefined);
+      await this.presence.leave(socket.id).catch(() => undefined);
       this.server.to(rooms.coordinators()).emit('presence', { userId: actor.id, online: false });
     }
   }
 
   async onModuleDestroy(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await this.ds.query('DELETE FROM presence WHERE node_id = $1', [NODE_ID]).catch(() => undefined);
+    await this.presence.leaveNode(NODE_ID).catch(() => undefined);
   }
 
   /** A renewed access token for the same person keeps the connection open. */

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   DEFAULT_TURNAROUND_POLICY,
   mergeTurnaroundPolicy,
@@ -10,16 +9,16 @@ import {
   type TurnaroundPolicy,
 } from '@zhiyin/workflow';
 import type { Logger } from 'pino';
-import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { LOGGER } from '#src/common/logging/logger.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
+import { TurnaroundPolicyRepository, type StoredPolicyRow, type Tx } from './turnaround-policy.repository.js';
 
 /** Where the policy in force comes from: the administrator's stored version, else configuration. */
 export interface TurnaroundPolicySource {
-  current(m?: EntityManager): Promise<TurnaroundPolicy>;
+  current(m?: Tx): Promise<TurnaroundPolicy>;
 }
 
 export interface TurnaroundPolicyView {
@@ -34,11 +33,6 @@ export interface TurnaroundPolicyView {
   defaults: TurnaroundPolicy;
 }
 
-interface StoredRow {
-  version: number;
-  policy: unknown;
-}
-
 // The turnaround policy the referral rules use. The administrator's latest stored version wins;
 // without one, the configured policy (environment over defaults). It is read inside the caller's
 // transaction on every transition, so every API node applies a change from the next referral or
@@ -49,28 +43,19 @@ export class TurnaroundPolicyService implements TurnaroundPolicySource {
   private cached: { version: number; policy: TurnaroundPolicy } | null = null;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: TurnaroundPolicyRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly audit: AuditService,
   ) {}
 
-  async current(m: EntityManager = this.ds.manager): Promise<TurnaroundPolicy> {
-    const [row] = await m.query<StoredRow[]>(
-      'SELECT version, policy FROM turnaround_policy ORDER BY version DESC LIMIT 1',
-    );
+  async current(m?: Tx): Promise<TurnaroundPolicy> {
+    const row = await this.repo.latest(m);
     return row ? this.parse(row) : this.config.turnaroundPolicy;
   }
 
-  async view(m: EntityManager = this.ds.manager): Promise<TurnaroundPolicyView> {
-    const [row] = await m.query<
-      (StoredRow & { changed_at: Date; user_id: string; username: string; name_zh: string; name_en: string })[]
-    >(
-      `SELECT p.version, p.policy, p.changed_at, u.id AS user_id, u.username, u.display_name_zh AS name_zh,
-              u.display_name_en AS name_en
-         FROM turnaround_policy p JOIN app_user u ON u.id = p.changed_by
-        ORDER BY p.version DESC LIMIT 1`,
-    );
+  async view(m?: Tx): Promise<TurnaroundPolicyView> {
+    const row = await this.repo.latestChange(m);
     const base = { configured: this.config.turnaroundPolicy, defaults: DEFAULT_TURNAROUND_POLICY };
     if (!row) {
       return {
@@ -102,9 +87,9 @@ export class TurnaroundPolicyService implements TurnaroundPolicySource {
       });
     }
     const next = policy as TurnaroundPolicy;
-    return this.ds.transaction(async (m) => {
+    return this.repo.transaction(async (m) => {
       // One writer at a time; readers (transitions) are not blocked.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('turnaround_policy'))`);
+      await this.repo.lockWriters(m);
       const before = await this.view(m);
       if (before.version !== version) {
         throw new AppError('STALE_STATE', 'The turnaround policy was changed by someone else. Reload and try again.', {
@@ -113,11 +98,7 @@ export class TurnaroundPolicyService implements TurnaroundPolicySource {
       }
       const changed = changedPaths(before.policy, next);
       if (changed.length === 0) return before;
-      await m.query('INSERT INTO turnaround_policy (version, policy, changed_by) VALUES ($1, $2, $3)', [
-        before.version + 1,
-        JSON.stringify(normalise(next)),
-        actor.id,
-      ]);
+      await this.repo.insert(m, before.version + 1, normalise(next), actor.id);
       await this.audit.record(
         {
           action: 'settings.turnaround_policy.update',
@@ -132,7 +113,7 @@ export class TurnaroundPolicyService implements TurnaroundPolicySource {
     });
   }
 
-  private parse(row: StoredRow): TurnaroundPolicy {
+  private parse(row: StoredPolicyRow): TurnaroundPolicy {
     if (this.cached?.version === row.version) return this.cached.policy;
     // Stored over the configured policy, so a service or priority added later still has limits.
     const merged = mergeTurnaroundPolicy(row.policy, this.config.turnaroundPolicy);

@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor, Specialty } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { hashPassword } from '#src/modules/auth/password.js';
 import { accountKey } from '#src/modules/auth/attempt-throttle.service.js';
-import { UserEntity, type StaffRole } from '#src/modules/auth/user.entity.js';
-import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
+import type { StaffRole, UserEntity } from '#src/modules/auth/user.entity.js';
 import {
   PASSWORD_MAX,
   PASSWORD_MIN,
@@ -17,6 +14,7 @@ import {
   type UserView,
 } from './dto.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
+import { UserRepository, type Tx } from './user.repository.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
@@ -52,34 +50,18 @@ interface Placement {
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: UserRepository,
     private readonly audit: AuditService,
     private readonly revocations: SessionRevocations,
   ) {}
 
   async list(q: ListUsersDto): Promise<{ items: UserView[]; total: number }> {
-    const qb = this.ds.getRepository(UserEntity).createQueryBuilder('u');
-    const text = q.q?.trim().toLowerCase();
-    if (text) {
-      qb.andWhere(
-        "(u.username LIKE :t ESCAPE '\\' OR lower(u.display_name_en) LIKE :t ESCAPE '\\' OR u.display_name_zh LIKE :t ESCAPE '\\')",
-        { t: `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` },
-      );
-    }
-    if (q.role) qb.andWhere('u.role = :role', { role: q.role });
-    if (q.facilityId) qb.andWhere('u.facility_id = :fac', { fac: q.facilityId });
-    if (q.active) qb.andWhere('u.active = :active', { active: q.active === 'true' });
-    const [rows, total] = await qb
-      .orderBy('u.active', 'DESC')
-      .addOrderBy('u.username', 'ASC')
-      .take(q.limit ?? 50)
-      .skip(q.offset ?? 0)
-      .getManyAndCount();
+    const [rows, total] = await this.repo.list(q);
     return { items: rows.map(toView), total };
   }
 
   async get(id: string): Promise<UserView> {
-    const user = await this.ds.getRepository(UserEntity).findOneBy({ id });
+    const user = await this.repo.find(id);
     if (!user) throw notFound('User');
     return toView(user);
   }
@@ -89,20 +71,20 @@ export class UsersService {
     const problem = passwordProblem(dto.password, username);
     if (problem) throw invalid('password', PASSWORD_MESSAGES[problem]!, problem);
     const passwordHash = await hashPassword(dto.password);
-    return this.ds.transaction(async (m) => {
+    return this.repo.transaction(async (m) => {
       const placement = await this.place(m, dto.role, dto.facilityId, dto.specialty);
-      const entity = m.create(UserEntity, {
-        username,
-        passwordHash,
-        role: dto.role,
-        ...placement,
-        displayNameZh: dto.displayNameZh.trim(),
-        displayNameEn: dto.displayNameEn.trim(),
-        active: true,
-        onDuty: false,
-      });
+      let entity: UserEntity;
       try {
-        await m.save(entity);
+        entity = await this.repo.insert(m, {
+          username,
+          passwordHash,
+          role: dto.role,
+          ...placement,
+          displayNameZh: dto.displayNameZh.trim(),
+          displayNameEn: dto.displayNameEn.trim(),
+          active: true,
+          onDuty: false,
+        });
       } catch (err) {
         const e = err as { code?: string; driverError?: { code?: string } };
         if ((e.driverError?.code ?? e.code) === PG_UNIQUE_VIOLATION)
@@ -127,7 +109,7 @@ export class UsersService {
   }
 
   async update(actor: Actor, id: string, dto: UpdateUserDto): Promise<UserView> {
-    const view = await this.ds.transaction(async (m) => {
+    const view = await this.repo.transaction(async (m) => {
       const user = await this.lock(m, id);
       const fields: string[] = [];
       const role = dto.role ?? user.role;
@@ -164,7 +146,7 @@ export class UsersService {
         fields.push('onDuty');
       }
       if (fields.length === 0) return toView(user);
-      await m.save(user);
+      await this.repo.save(m, user);
       // Tokens carry role and facility: a moved account signs in again.
       const sessionsEnded =
         fields.includes('role') || fields.includes('facilityId') || fields.includes('readingCentreId')
@@ -187,13 +169,13 @@ export class UsersService {
   }
 
   async setActive(actor: Actor, id: string, active: boolean): Promise<UserView> {
-    const view = await this.ds.transaction(async (m) => {
+    const view = await this.repo.transaction(async (m) => {
       const user = await this.lock(m, id);
       if (!active && user.id === actor.id)
         throw new AppError('CONFLICT', 'You cannot deactivate your own account.', { reason: 'own_account' });
       if (!active && user.role === 'admin') await this.assertAnotherAdmin(m, user.id);
       if (active && user.facilityId) {
-        const facility = await m.getRepository(FacilityEntity).findOneBy({ id: user.facilityId });
+        const facility = await this.repo.facility(m, user.facilityId);
         if (!facility?.active)
           throw new AppError('CONFLICT', 'The account’s facility is deactivated. Move the account first.', {
             reason: 'facility_inactive',
@@ -202,7 +184,7 @@ export class UsersService {
       if (user.active === active) return toView(user);
       user.active = active;
       if (!active) user.onDuty = false;
-      await m.save(user);
+      await this.repo.save(m, user);
       const sessionsEnded = active ? 0 : await this.revokeSessions(m, user.id);
       await this.audit.record(
         {
@@ -223,20 +205,16 @@ export class UsersService {
 
   /** Sets a new password chosen by the administrator; the account's sign-ins end and its lock-out is lifted. */
   async resetPassword(id: string, password: string): Promise<void> {
-    const user = await this.ds.getRepository(UserEntity).findOneBy({ id });
+    const user = await this.repo.find(id);
     if (!user) throw notFound('User');
     const problem = passwordProblem(password, user.username);
     if (problem) throw invalid('password', PASSWORD_MESSAGES[problem]!, problem);
     const passwordHash = await hashPassword(password);
-    await this.ds.transaction(async (m) => {
+    await this.repo.transaction(async (m) => {
       await this.lock(m, id);
-      await m.update(UserEntity, { id }, { passwordHash, failedLogins: 0, lockedUntil: null });
+      await this.repo.setPassword(m, id, passwordHash);
       // The password counters of the account (all addresses, and the hard limit) start again.
-      await m.query(
-        `DELETE FROM auth_throttle
-          WHERE (scope = 'account' AND key_hash = $1) OR (scope = 'account_address' AND starts_with(key_hash, $1 || ':'))`,
-        [accountKey(user.username)],
-      );
+      await this.repo.clearAccountThrottle(m, accountKey(user.username));
       const sessionsEnded = await this.revokeSessions(m, id);
       await this.audit.record(
         {
@@ -252,20 +230,15 @@ export class UsersService {
     await this.revocations.refresh();
   }
 
-  private async lock(m: EntityManager, id: string): Promise<UserEntity> {
-    const user = await m
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .where('u.id = :id', { id })
-      .setLock('pessimistic_write')
-      .getOne();
+  private async lock(m: Tx, id: string): Promise<UserEntity> {
+    const user = await this.repo.lock(m, id);
     if (!user) throw notFound('User');
     return user;
   }
 
   /** Where an account of this role belongs: community doctors at a centre, hub staff at the hub. */
   private async place(
-    m: EntityManager,
+    m: Tx,
     role: StaffRole,
     facilityId: string | undefined,
     specialty: Specialty | undefined,
@@ -277,7 +250,7 @@ export class UsersService {
       return { facilityId: null, specialty: null, readingCentreId: null };
     }
     if (!facilityId) throw invalid('facilityId', 'Choose the facility this person works at.', 'required');
-    const facility = await m.getRepository(FacilityEntity).findOneBy({ id: facilityId });
+    const facility = await this.repo.facility(m, facilityId);
     if (!facility) throw invalid('facilityId', 'The facility does not exist.', 'unknown');
     if (!facility.active) throw invalid('facilityId', 'The facility is deactivated.', 'inactive');
     const wanted = role === 'community_doctor' ? 'community' : 'hub';
@@ -292,26 +265,18 @@ export class UsersService {
     if (role !== 'specialist') return { facilityId, specialty: null, readingCentreId: null };
     if (!specialty) throw invalid('specialty', 'Choose the specialist’s specialty.', 'required');
     const service = specialty === 'radiology' ? 'IMAGING' : 'ECG';
-    const centre = await m.getRepository(ReadingCentreEntity).findOneBy({ hubId: facilityId, service });
+    const centre = await this.repo.readingCentre(m, facilityId, service);
     if (!centre) throw invalid('specialty', 'This hub has no reading centre for this specialty.', 'no_reading_centre');
     return { facilityId, specialty, readingCentreId: centre.id };
   }
 
-  private async assertAnotherAdmin(m: EntityManager, exceptId: string): Promise<void> {
-    const [{ n }] = await m.query<[{ n: number }]>(
-      `SELECT count(*)::int AS n FROM app_user WHERE role = 'admin' AND active AND id <> $1`,
-      [exceptId],
-    );
-    if (n === 0)
+  private async assertAnotherAdmin(m: Tx, exceptId: string): Promise<void> {
+    if ((await this.repo.otherActiveAdmins(m, exceptId)) === 0)
       throw new AppError('CONFLICT', 'The network needs at least one active administrator.', { reason: 'last_admin' });
   }
 
-  private async revokeSessions(m: EntityManager, userId: string): Promise<number> {
-    const result = await m.query<[unknown[], number]>(
-      'UPDATE refresh_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
-      [userId],
-    );
-    return result[1];
+  private revokeSessions(m: Tx, userId: string): Promise<number> {
+    return this.repo.revokeSessions(m, userId);
   }
 }
 
