@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useI18n } from '../i18n/i18n';
 import { useAuth } from '../lib/auth';
-import { LanguageSwitch } from './LanguageSwitch';
+import { LanguageSwitch } from '../shared/LanguageSwitch';
 import { NAV } from './nav';
 import { CriticalBanner } from '../features/critical/CriticalBanner';
 

@@ -1,19 +1,8 @@
 import { useEffect, useState } from 'react';
-import { Link, useRouteError } from 'react-router';
+import { useRouteError } from 'react-router';
 import { useI18n } from '../i18n/i18n';
 import { connectivity } from '../lib/connectivity';
 import { inertSiblings, returnFocusOnClose } from '../lib/focus';
-
-export function NotFoundPage() {
-  const { t } = useI18n();
-  return (
-    <section className="page narrow">
-      <h1>{t('error.notFoundTitle')}</h1>
-      <p>{t('error.notFoundText')}</p>
-      <Link to="/">{t('common.backHome')}</Link>
-    </section>
-  );
-}
 
 export function RouteErrorPage() {
   const { t } = useI18n();

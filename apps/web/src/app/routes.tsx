@@ -4,7 +4,8 @@ import { useI18n } from '../i18n/i18n';
 import type { Role } from '../lib/session';
 import { homeOf, useAuth } from '../lib/auth';
 import { Layout } from './Layout';
-import { NotFoundPage, RouteErrorPage } from './pages';
+import { NotFoundPage } from '../shared/NotFoundPage';
+import { RouteErrorPage } from './pages';
 import { SignInPage } from '../features/auth/SignInPage';
 import { PatientSignInPage } from '../features/auth/PatientSignInPage';
 

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate } from 'react-router';
 import { useAuth } from '../../lib/auth';
-import { LanguageSwitch } from '../../app/LanguageSwitch';
+import { LanguageSwitch } from '../../shared/LanguageSwitch';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { usePageTitle } from '../../lib/hooks';

@@ -19,7 +19,7 @@ import type { PatientMismatchDetails } from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../lib/auth';
-import { NotFoundPage } from '../../app/pages';
+import { NotFoundPage } from '../../shared/NotFoundPage';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { useConfirm } from '../../lib/confirm';
