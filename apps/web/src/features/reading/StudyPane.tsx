@@ -6,7 +6,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../../shared/ecg/EcgViewer';
 import { listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../../shared/dicomweb/qido';
-import { preloadSeries, SeriesLabel, SeriesViewer } from '../studies/SeriesViewer';
+import { preloadSeries, SeriesLabel, SeriesViewer } from '../../shared/series-viewer/SeriesViewer';
 import type { ReferralStudy } from '../../shared/referrals/api';
 import type { KeyImageMark } from '../../shared/viewer/ClinicalViewer';
 import { priorStudies } from './api';

@@ -6,7 +6,7 @@ import { api, authorizedFetch } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { dicomDate, first, listSeries, personName, type DicomJson } from '../../shared/dicomweb/qido';
-import { SeriesLabel, SeriesViewer } from './SeriesViewer';
+import { SeriesLabel, SeriesViewer } from '../../shared/series-viewer/SeriesViewer';
 import { SeriesThumbnail } from './SeriesThumbnail';
 
 async function studyHeader(studyUid: string, signal: AbortSignal): Promise<DicomJson | undefined> {

@@ -2,12 +2,12 @@ import { lazy, Suspense } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
-import type { KeyImageMark, ViewportRef } from '../../shared/viewer/ClinicalViewer';
+import type { KeyImageMark, ViewportRef } from '../viewer/ClinicalViewer';
 import { OriginalFileLink } from './OriginalFileLink';
 import { listOriginals } from './originals';
-import { prefetchSeriesMetadata } from '../../shared/dicomweb/qido';
-import { loadClinicalViewer, preloadImageViewer } from '../../shared/viewer/preload';
-import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from './qido';
+import { prefetchSeriesMetadata } from '../dicomweb/qido';
+import { loadClinicalViewer, preloadImageViewer } from '../viewer/preload';
+import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from '../dicomweb/qido';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
 const ClinicalViewer = lazy(() => loadClinicalViewer().then((m) => ({ default: m.ClinicalViewer })));
