@@ -330,7 +330,7 @@ describe('clinical viewer (reading room)', () => {
           }
         return out;
       },
-      { xs: gridPixels(size.width, n), ys: gridPixels(size.height, n), ...size },
+      { xs: gridPixels(size.width, n), ys: gridPixels(size.height, n), width: size.width, height: size.height },
     );
 
   /** The server's rendering of the study's first frame (PNG), at its own size. */
@@ -387,7 +387,7 @@ describe('clinical viewer (reading room)', () => {
     await openSeries(page, study);
     const png = await rendered(study);
     const n = 32;
-    const drawn = await canvasGrid(page, n, png);
+    const drawn = await canvasGrid(page, n, { width: png.width, height: png.height });
     const reference = pngGrid(png, n);
     await page
       .getByTestId('image-viewer')
