@@ -20,6 +20,7 @@ import {
 } from '@cornerstonejs/tools';
 import dicomImageLoader, { createImage, wadors } from '@cornerstonejs/dicom-image-loader';
 import { session } from '../../lib/session';
+import { svgTextStyleThroughCssom } from './svgTextStyle';
 
 /** Where the build puts the codecs' WebAssembly (see the copy step in vite.config.ts). */
 export const CODEC_BASE = '/assets/codecs/';
@@ -81,6 +82,7 @@ export const serverDecoded = new Set<string>();
 export function initCornerstone(): Promise<void> {
   ready ??= Promise.resolve().then(() => {
     coreInit();
+    svgTextStyleThroughCssom();
     if (!hasWebGl()) setUseCPURendering(true);
     toolsInit();
     for (const tool of [

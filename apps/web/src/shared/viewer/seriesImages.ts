@@ -1,5 +1,6 @@
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { first, numberOf, numbersOf, seriesMetadata, type DicomJson } from '../dicomweb/qido';
+import { withPaletteLuts } from './paletteLut';
 
 export interface SeriesImage {
   imageId: string;
@@ -75,7 +76,11 @@ export function isVolumeSeries(rows: DicomJson[]): boolean {
  * the frames in slice order (a multi-frame instance gives one image per frame).
  */
 export async function loadSeries(study: string, series: string, signal?: AbortSignal): Promise<LoadedSeries> {
-  const rows = (await seriesMetadata(study, series, signal)).filter((r) => numberOf(r, '00280010'));
+  const rows = await Promise.all(
+    (await seriesMetadata(study, series, signal))
+      .filter((r) => numberOf(r, '00280010'))
+      .map((r) => withPaletteLuts(r, signal)),
+  );
   const images: SeriesImage[] = [];
   for (const r of rows) {
     const sop = first(r, '00080018') ?? '';
