@@ -5,7 +5,7 @@ import { recordConsent } from '../../../api/test/support/referrals.js';
 import { api } from '../../../api/test/support/test-app.js';
 import { json } from '../support/api.js';
 import { startWebTest, type WebTest } from '../support/browser.js';
-import { CT_IMAGE_STORAGE, dicomFile } from '../support/dicom-file.js';
+import { CT_IMAGE_STORAGE, ctPixelElements, dicomFile } from '../support/dicom-file.js';
 
 // The reading room's CT tools a radiologist relies on, on synthetic CT volumes whose geometry the test knows: the three
 // MPR planes draw a bright box where its patient coordinates put it, with the right orientation letters; a prior CT of
@@ -42,11 +42,6 @@ function ctVolume(o: {
   seriesNumber: number;
   description: string;
 }): Buffer[] {
-  const us = (v: number) => {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(v, 0);
-    return b;
-  };
   const files: Buffer[] = [];
   for (let k = 0; k < o.slices; k++) {
     const z = o.z0 + k * o.spacing;
@@ -77,20 +72,7 @@ function ctVolume(o: {
         // Each study its own frame of reference, as two visits on a scanner have.
         [0x0020, 0x0052, 'UI', `${o.uid}.4`],
         [0x0020, 0x1041, 'DS', String(z)],
-        [0x0028, 0x0002, 'US', us(1)],
-        [0x0028, 0x0004, 'CS', 'MONOCHROME2'],
-        [0x0028, 0x0010, 'US', us(SIZE)],
-        [0x0028, 0x0011, 'US', us(SIZE)],
-        [0x0028, 0x0030, 'DS', '1\\1'],
-        [0x0028, 0x0100, 'US', us(16)],
-        [0x0028, 0x0101, 'US', us(16)],
-        [0x0028, 0x0102, 'US', us(15)],
-        [0x0028, 0x0103, 'US', us(0)],
-        [0x0028, 0x1050, 'DS', '40'],
-        [0x0028, 0x1051, 'DS', '400'],
-        [0x0028, 0x1052, 'DS', '-1024'],
-        [0x0028, 0x1053, 'DS', '1'],
-        [0x7fe0, 0x0010, 'OW', pixels],
+        ...ctPixelElements(SIZE, '1\\1', pixels),
       ]),
     );
   }

@@ -9,7 +9,7 @@ import { recordConsent } from '../../../api/test/support/referrals.js';
 import { json } from '../support/api.js';
 import { ARTIFACTS, SHARED_DATA, startWebTest, type WebTest } from '../support/browser.js';
 import { sample } from '../support/data.js';
-import { CT_IMAGE_STORAGE, dicomFile } from '../support/dicom-file.js';
+import { CT_IMAGE_STORAGE, ctPixelElements, dicomFile } from '../support/dicom-file.js';
 
 // The reading room's clinical viewer (Cornerstone3D) as a radiologist uses it: every image sample
 // of the shared data is drawn and looks like the server's own rendering of the same frame; a
@@ -79,11 +79,6 @@ const CINE = 'cine-xa';
 function phantom(uid: string, pixel: (x: number, y: number) => number, size = 300): Buffer {
   const pixels: number[] = [];
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) pixels.push(pixel(x, y) + 1024);
-  const us = (v: number) => {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(v, 0);
-    return b;
-  };
   return dicomFile([
     [0x0008, 0x0016, 'UI', CT_IMAGE_STORAGE],
     [0x0008, 0x0018, 'UI', `${uid}.3`],
@@ -98,20 +93,7 @@ function phantom(uid: string, pixel: (x: number, y: number) => number, size = 30
     [0x0020, 0x0032, 'DS', '0\\0\\0'],
     [0x0020, 0x0037, 'DS', '1\\0\\0\\0\\1\\0'],
     [0x0020, 0x0052, 'UI', `${uid}.4`],
-    [0x0028, 0x0002, 'US', us(1)],
-    [0x0028, 0x0004, 'CS', 'MONOCHROME2'],
-    [0x0028, 0x0010, 'US', us(size)],
-    [0x0028, 0x0011, 'US', us(size)],
-    [0x0028, 0x0030, 'DS', '0.5\\0.5'],
-    [0x0028, 0x0100, 'US', us(16)],
-    [0x0028, 0x0101, 'US', us(16)],
-    [0x0028, 0x0102, 'US', us(15)],
-    [0x0028, 0x0103, 'US', us(0)],
-    [0x0028, 0x1050, 'DS', '40'],
-    [0x0028, 0x1051, 'DS', '400'],
-    [0x0028, 0x1052, 'DS', '-1024'],
-    [0x0028, 0x1053, 'DS', '1'],
-    [0x7fe0, 0x0010, 'OW', pixels],
+    ...ctPixelElements(size, '0.5\\0.5', pixels),
   ]);
 }
 

@@ -41,3 +41,33 @@ export function dicomFile(elements: [number, number, string, Buffer | string | n
     ...sorted.map(([g, e, vr, v]) => el(g, e, vr, v)),
   ]);
 }
+
+type Element = [number, number, string, Buffer | string | number[]];
+
+/**
+ * The Image Pixel and CT Image attributes of a 16-bit MONOCHROME2 CT slice (rescale -1024, window 40/400): what both
+ * viewer specs' phantoms share; `spacing` is the Pixel Spacing value (e.g. '0.5\\0.5').
+ */
+export function ctPixelElements(size: number, spacing: string, pixels: number[]): Element[] {
+  const us = (v: number) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(v, 0);
+    return b;
+  };
+  return [
+    [0x0028, 0x0002, 'US', us(1)],
+    [0x0028, 0x0004, 'CS', 'MONOCHROME2'],
+    [0x0028, 0x0010, 'US', us(size)],
+    [0x0028, 0x0011, 'US', us(size)],
+    [0x0028, 0x0030, 'DS', spacing],
+    [0x0028, 0x0100, 'US', us(16)],
+    [0x0028, 0x0101, 'US', us(16)],
+    [0x0028, 0x0102, 'US', us(15)],
+    [0x0028, 0x0103, 'US', us(0)],
+    [0x0028, 0x1050, 'DS', '40'],
+    [0x0028, 0x1051, 'DS', '400'],
+    [0x0028, 0x1052, 'DS', '-1024'],
+    [0x0028, 0x1053, 'DS', '1'],
+    [0x7fe0, 0x0010, 'OW', pixels],
+  ];
+}
