@@ -14,6 +14,13 @@ import type {
   TimerKind,
 } from '@zhiyin/workflow';
 
+export * from './consent.js';
+export * from './patients.js';
+export * from './plans.js';
+export * from './referrals.js';
+export * from './reports.js';
+export * from './studies.js';
+
 /** Every event carries the outbox id it was written with: increasing, for de-duplication and catch-up. */
 export interface EventEnvelope {
   /** Outbox id (a decimal string: it is a 64-bit sequence). */
@@ -243,44 +250,6 @@ export interface SecondFactorStatus {
   readonly recoveryCodesLeft: number;
 }
 
-/** How the patient consented to remote diagnosis: a signed form (photographed or scanned), or verbally. */
-export const CONSENT_KINDS = ['form', 'verbal'] as const;
-/** One of {@link CONSENT_KINDS}. */
-export type ConsentKind = (typeof CONSENT_KINDS)[number];
-
-/** The file types a signed consent form may be uploaded as. */
-export const CONSENT_FORM_MEDIA_TYPES = ['image/jpeg', 'image/png', 'application/pdf'] as const;
-/** One of {@link CONSENT_FORM_MEDIA_TYPES}. */
-export type ConsentFormMediaType = (typeof CONSENT_FORM_MEDIA_TYPES)[number];
-
-/** The largest consent form accepted (a phone photo of an A4 page fits well under it). */
-export const CONSENT_FORM_MAX_BYTES = 10 * 1024 * 1024;
-
-/** `POST /api/referrals/{id}/consent/verbal`: consent given aloud before a witness. */
-export interface RecordVerbalConsentRequest {
-  /** Who witnessed it (a nurse, a relative…), as they sign their name. */
-  readonly witnessName: string;
-  /** When the patient consented (ISO 8601), not in the future. */
-  readonly consentedAt: string;
-}
-
-/**
- * The patient's consent on a referral, as the referral detail (`consent`) and `GET …/consent` return it. The
- * signed form itself is read from `GET …/consent/form`.
- */
-export interface ConsentView {
-  readonly kind: ConsentKind;
-  /** Verbal consent: the witness; null for a form. */
-  readonly witnessName: string | null;
-  /** Verbal consent: when it was given; null for a form. */
-  readonly consentedAt: string | null;
-  /** A form: its file type and size; null for verbal consent. */
-  readonly form: { readonly mediaType: ConsentFormMediaType; readonly sizeBytes: number } | null;
-  /** The doctor who recorded it, and when. */
-  readonly recordedBy: { readonly id: string; readonly nameZh: string | null; readonly nameEn: string | null };
-  readonly recordedAt: string;
-}
-
 /** The file a centre sent (an ECG cart's aECG or SCP-ECG, a PDF, a photo), kept beside the DICOM instance made of it. */
 export interface OriginalFile {
   seriesInstanceUid: string;
@@ -288,108 +257,6 @@ export interface OriginalFile {
   format: 'aecg' | 'scp-ecg' | 'pdf' | 'jpeg' | 'png';
   mediaType: string;
   sizeBytes: number;
-}
-
-/** A patient's identity as a DICOM file carries it or as the referral's patient record holds it. */
-export interface PatientIdentityView {
-  /** the file's PatientID, or the record number (MRN) */
-  readonly patientId: string | null;
-  /** as the file writes it (`Wang^Jianguo=王^建国`), or the record's Chinese name */
-  readonly name: string | null;
-  /** the record's pinyin (record side only) */
-  readonly namePinyin?: string | null;
-  readonly sex: string | null;
-  /** YYYY-MM-DD */
-  readonly birthDate: string | null;
-}
-
-/** Identity fields compared before a file joins a referral (the rule is `comparePatientIdentity`). */
-export type PatientIdentityFieldName = 'patientId' | 'name' | 'sex' | 'birthDate';
-
-/**
- * `details` of a `PATIENT_MISMATCH` refusal (409): the file's patient is not shown to be the referral's patient.
- * Send it again with an override and a reason (`X-Zhiyin-Patient-Override` on STOW-RS, `patientOverride` in
- * the tus upload's metadata, `patientOverrideReason` when attaching) to let it join all the same.
- */
-export interface PatientMismatchDetails {
-  readonly referralId: string;
-  readonly referralNumber: string;
-  /** `mismatch`: a field differs; `unconfirmed`: nothing in the file identifies the patient */
-  readonly verdict: 'mismatch' | 'unconfirmed';
-  readonly differing: readonly PatientIdentityFieldName[];
-  readonly unknown: readonly PatientIdentityFieldName[];
-  readonly file: PatientIdentityView & {
-    readonly studyInstanceUid: string;
-    /** when the file was recorded: acquisition date-time, else study date and time (ISO-like, local to the device) */
-    readonly acquiredAt: string | null;
-  };
-  readonly patient: PatientIdentityView;
-}
-
-/** A confirmation that a file of another identity is this referral's patient's, kept on the study's link. */
-export interface PatientOverrideView {
-  readonly reason: string;
-  readonly differing: readonly PatientIdentityFieldName[];
-  readonly by: string;
-  readonly byName: string | null;
-  readonly at: string;
-}
-
-/** One study of a referral as `GET /api/referrals/:id` lists it, with the file's own identity beside the record's. */
-export interface ReferralStudyView {
-  readonly studyInstanceUid: string;
-  readonly modalities: readonly string[];
-  readonly seriesCount: number;
-  readonly instanceCount: number;
-  readonly studyDate: string | null;
-  readonly studyTime: string | null;
-  readonly studyDescription: string | null;
-  /** when the file was recorded: acquisition date-time, else study date and time */
-  readonly acquiredAt: string | null;
-  /** the patient the file itself names */
-  readonly filePatient: PatientIdentityView;
-  /** the comparison with the referral's patient */
-  readonly identity: {
-    readonly verdict: 'match' | 'mismatch' | 'unconfirmed';
-    readonly differing: readonly PatientIdentityFieldName[];
-  };
-  readonly override: PatientOverrideView | null;
-  /** Manufacturer, ManufacturerModelName, StationName, InstitutionName of its first series, when recorded */
-  readonly device: {
-    readonly manufacturer: string | null;
-    readonly model: string | null;
-    readonly station: string | null;
-    readonly institution: string | null;
-  };
-  /** the centre that sent it */
-  readonly sendingCentre: { readonly id: string; readonly nameZh: string; readonly nameEn: string };
-  /** whole days between the study date and now; null when the file has no date */
-  readonly ageDays: number | null;
-  /** older than the network's `STUDY_MAX_AGE_DAYS` */
-  readonly old: boolean;
-  readonly maxAgeDays: number;
-}
-
-/** Whose study it is on file (`GET /api/studies/:studyUid/filing`): the patient record and referral it joined. */
-export interface StudyFiling {
-  readonly studyInstanceUid: string;
-  /** the patient record the study is filed under; null while it joined none */
-  readonly patient: {
-    readonly id: string;
-    readonly mrn: string;
-    readonly nameZh: string;
-    readonly namePinyin: string;
-    readonly sex: string;
-    readonly birthDate: string;
-  } | null;
-  readonly referral: { readonly id: string; readonly number: string } | null;
-  /** the patient the file itself names */
-  readonly filePatient: PatientIdentityView;
-  /** the file's patient compared with the record's (null without a record) */
-  readonly identity: {
-    readonly verdict: 'match' | 'mismatch' | 'unconfirmed';
-    readonly differing: readonly PatientIdentityFieldName[];
-  } | null;
 }
 
 /** A phone call a coordinator logged for an escalated critical result. */
