@@ -129,7 +129,8 @@ export interface ReferralMessageView {
   readonly body: string;
   readonly createdAt: string;
   readonly authorId: string;
-  readonly authorRole: Role;
+  /** a person's role: the platform itself writes no messages */
+  readonly authorRole: Exclude<Role, 'system'>;
   /** the author's names (absent in the answer to the post itself: that is the caller) */
   readonly authorNameZh?: string;
   readonly authorNameEn?: string;

@@ -269,7 +269,7 @@ describe('from reading to decision', () => {
     const backId = rows[0].id;
     const seen = await api(t, 'GET', `/api/referrals/${backId}`, { token: doc });
     expect(seen.status).toBe(200);
-    expect(seen.body.parent_referral_id).toBe(referralId);
+    expect(seen.body.parentReferralId).toBe(referralId);
     expect(
       (await api(t, 'POST', `/api/referrals/${backId}/events`, { token: doc, body: { type: 'accept' } })).status,
     ).toBe(200);

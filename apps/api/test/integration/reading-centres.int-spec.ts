@@ -54,8 +54,8 @@ describe('reading centres: renaming', () => {
     expect(referral.status).toBe(201);
     const detail = async () => (await api(t, 'GET', `/api/referrals/${referral.body.id}`, { token: doctor })).body;
     await expect(detail()).resolves.toMatchObject({
-      reading_centre_name_zh: '心电诊断中心',
-      reading_centre_name_en: 'ECG Diagnosis Centre',
+      readingCentreNameZh: '心电诊断中心',
+      readingCentreNameEn: 'ECG Diagnosis Centre',
     });
 
     const res = await rename(ecg.id, { nameZh: '  胸痛心电诊断中心 ', nameEn: 'Chest Pain ECG Reading Centre' });
@@ -77,8 +77,8 @@ describe('reading centres: renaming', () => {
     // The community centres the hub reads for hear of it too (their referral pages), and read the new name.
     await community.waitFor((e) => e.event === 'reading_centre.changed');
     await expect(detail()).resolves.toMatchObject({
-      reading_centre_name_zh: '胸痛心电诊断中心',
-      reading_centre_name_en: 'Chest Pain ECG Reading Centre',
+      readingCentreNameZh: '胸痛心电诊断中心',
+      readingCentreNameEn: 'Chest Pain ECG Reading Centre',
     });
 
     const coord = await t.login('coord.liu');

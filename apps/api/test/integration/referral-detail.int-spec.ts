@@ -46,7 +46,7 @@ describe('referral detail: the clinical history and the event history side by si
     const res = await api(t, 'GET', `/api/referrals/${id}`, { token: doc });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
-      clinical_question: '胸痛待查',
+      clinicalQuestion: '胸痛待查',
       clinicalHistory: '高血压十年，服用氨氯地平。',
       studyCount: 1,
       studies: [{ studyInstanceUid: rows[0].study_instance_uid }],
@@ -82,7 +82,7 @@ describe('referral detail: the clinical history and the event history side by si
     const id = created.body.id as string;
     const signersOf = async () => {
       const list = await api(t, 'GET', `/api/referrals?patientId=${patientId}`, { token: doc });
-      return list.body.items.find((r: { id: string }) => r.id === id).plan_signers;
+      return list.body.items.find((r: { id: string }) => r.id === id).planSigners;
     };
     expect(await signersOf()).toBeNull();
 

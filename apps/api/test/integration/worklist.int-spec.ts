@@ -45,13 +45,13 @@ describe('reader worklist', () => {
     expect(before.status).toBe(200);
     expect(before.body.items.map((r: { id: string }) => r.id)).toEqual([stat.id, routine.id]);
     const waiting = before.body.items[0];
-    expect(waiting).toMatchObject({ state: 'submitted', holder_name_zh: null, holder_name_en: null });
+    expect(waiting).toMatchObject({ state: 'submitted', holderNameZh: null, holderNameEn: null });
     expect(Date.parse(waiting.timers.report_deadline)).toBeGreaterThan(Date.now());
 
     const claimed = await api(t, 'POST', '/api/referrals/claim-next', { token: cardio });
-    expect(claimed.body).toMatchObject({ id: stat.id, state: 'accepted', holder_name_zh: '陈强' });
+    expect(claimed.body).toMatchObject({ id: stat.id, state: 'accepted', holderNameZh: '陈强' });
     const after = await api(t, 'GET', '/api/referrals?worklist=true', { token: cardio });
-    expect(after.body.items[0]).toMatchObject({ id: stat.id, holder_name_zh: '陈强', holder_name_en: 'Chen Qiang' });
+    expect(after.body.items[0]).toMatchObject({ id: stat.id, holderNameZh: '陈强', holderNameEn: 'Chen Qiang' });
 
     const imaging = await api(t, 'GET', '/api/referrals?worklist=true', { token: radio });
     expect(imaging.body.items).toEqual([]);

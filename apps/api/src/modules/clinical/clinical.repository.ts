@@ -1,26 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PlanView, ReportView } from '@zhiyin/contracts';
 import type { ReferralSnapshot } from '@zhiyin/workflow';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /** A transaction's manager (a referral transition's), passed back to the methods below. */
 export type Tx = EntityManager;
-
-export interface ReportView {
-  referralId: string;
-  authorId: string;
-  findings: string;
-  impression: string;
-  diagnoses: { code: string; label: string }[];
-  measurements: Record<string, unknown> | null;
-  disposition: string | null;
-  signedBy: string | null;
-  signedAt: string | null;
-  signerNameZh: string | null;
-  signerNameEn: string | null;
-  updatedAt: string;
-  addenda: { id: string; body: string; createdAt: string; authorId: string }[];
-}
 
 /** A report draft's fields; null keeps the stored value. */
 export interface DraftFields {
@@ -164,7 +149,7 @@ export class ClinicalRepository {
   }
 
   /** Every plan version with who changed it and its signatures, and whether the current one binds. */
-  async plan(id: string, m: Tx = this.ds.manager) {
+  async plan(id: string, m: Tx = this.ds.manager): Promise<PlanView> {
     const versions = await m.query<Record<string, any>[]>(
       `SELECT v.version, v.content, v.disposition, v.hub_appointment, v.changed_by, v.changed_at, u.display_name_zh, u.display_name_en, u.role
          FROM plan_version v JOIN app_user u ON u.id = v.changed_by WHERE v.referral_id = $1 ORDER BY v.version`,

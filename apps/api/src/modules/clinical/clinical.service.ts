@@ -6,6 +6,7 @@ import {
   planSignerOf,
   type ReferralSnapshot,
 } from '@zhiyin/workflow';
+import type { PlanView, ReportView } from '@zhiyin/contracts';
 import { randomUUID } from 'node:crypto';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -13,9 +14,7 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
 import { TransitionService, type ReferralRow } from '#src/modules/referrals/transition.service.js';
 import type { HubAppointmentDto, PlanDto, ReportDraftDto } from './dto.js';
-import { ClinicalRepository, type ReportView, type Tx } from './clinical.repository.js';
-
-export type { ReportView };
+import { ClinicalRepository, type Tx } from './clinical.repository.js';
 
 /** JSON with sorted keys, to compare plan contents. */
 function stableJson(v: unknown): string {
@@ -152,7 +151,7 @@ export class ClinicalService {
 
   // ---- plan ----
 
-  async plan(actor: Actor, id: string) {
+  async plan(actor: Actor, id: string): Promise<PlanView> {
     const scope = await this.referrals.readable(actor, id, 'plan.read');
     await this.audit.record({
       action: 'plan.read',
@@ -165,7 +164,7 @@ export class ClinicalService {
   }
 
   /** Proposes the first plan or revises it: every change is a new version, and clears signatures. */
-  async savePlan(actor: Actor, id: string, dto: PlanDto) {
+  async savePlan(actor: Actor, id: string, dto: PlanDto): Promise<PlanView> {
     await this.referrals.inTransition(actor, id, undefined, async (m, row) => {
       const appointment = dto.hubAppointment
         ? { at: new Date(dto.hubAppointment.at).toISOString(), department: dto.hubAppointment.department }
@@ -191,7 +190,7 @@ export class ClinicalService {
   }
 
   /** A doctor signs the version they read; the second signature makes the plan binding. */
-  async signPlan(actor: Actor, id: string, version: number) {
+  async signPlan(actor: Actor, id: string, version: number): Promise<PlanView> {
     await this.referrals.inTransition(actor, id, undefined, async (m, row) => {
       const plan = row.snapshot.plan;
       const signer = planSignerOf(actor.role);
@@ -213,7 +212,7 @@ export class ClinicalService {
   }
 
   /** The coordinator books the hub appointment of a patient referred up: part of a new plan version. */
-  async book(actor: Actor, id: string, dto: HubAppointmentDto) {
+  async book(actor: Actor, id: string, dto: HubAppointmentDto): Promise<PlanView> {
     await this.referrals.inTransition(actor, id, undefined, async (m, row) => {
       const at = new Date(dto.at).toISOString();
       const applied = await this.transitions.apply(
@@ -234,7 +233,7 @@ export class ClinicalService {
   }
 
   /** The referral's plan versions and signatures, unaudited and unscoped; `m`: the caller's transaction. */
-  loadPlan(id: string, m?: Tx) {
+  loadPlan(id: string, m?: Tx): Promise<PlanView> {
     return this.repo.plan(id, m);
   }
 
@@ -284,8 +283,8 @@ export class ClinicalService {
     const agreedVersion = plan.versions.filter((v) => v.signatures.length === 2).pop();
     if (!agreedVersion) return { decision: null, beingRevised: false };
     const c = agreedVersion.content as Record<string, any>;
-    const disposition = agreedVersion.disposition as keyof typeof DISPOSITION_LABELS;
-    const appointment = agreedVersion.hubAppointment as { at: string; department: string | null } | null;
+    const disposition = agreedVersion.disposition;
+    const appointment = agreedVersion.hubAppointment;
     const whereZh =
       disposition === 'manage_in_community'
         ? `在${row.centre_zh}继续治疗`

@@ -1,4 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type {
+  AddendumRequest,
+  Diagnosis,
+  EcgReportMeasurements,
+  HubAppointmentRequest,
+  Medication,
+  PlanInput,
+  ReportDraftRequest,
+  SignPlanRequest,
+} from '@zhiyin/contracts';
 import { DISPOSITIONS, type Disposition } from '@zhiyin/workflow';
 import { Type } from 'class-transformer';
 import {
@@ -17,12 +27,12 @@ import {
 } from 'class-validator';
 import { IsBoundedInt, IsTimestamp } from '#src/common/validation/decorators.js';
 
-export class DiagnosisDto {
+export class DiagnosisDto implements Diagnosis {
   @ApiProperty({ example: 'I21.0' }) @IsString() @Matches(/^[A-Z]\d{2}(\.\d{1,2})?$/) code: string;
   @ApiProperty({ example: '前壁急性透壁性心肌梗死' }) @IsString() @Length(1, 200) label: string;
 }
 
-export class EcgMeasurementsDto {
+export class EcgMeasurementsDto implements EcgReportMeasurements {
   @ApiPropertyOptional() @IsOptional() @IsNumber() @Min(10) @Max(350) heartRate?: number;
   @ApiPropertyOptional() @IsOptional() @IsNumber() @Min(0) @Max(1000) pr?: number;
   @ApiPropertyOptional() @IsOptional() @IsNumber() @Min(0) @Max(400) qrs?: number;
@@ -32,7 +42,7 @@ export class EcgMeasurementsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) rhythm?: string;
 }
 
-export class ReportDraftDto {
+export class ReportDraftDto implements ReportDraftRequest {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(8000) findings?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) impression?: string;
   @ApiPropertyOptional({ type: [DiagnosisDto] })
@@ -50,11 +60,11 @@ export class ReportDraftDto {
   @ApiPropertyOptional({ enum: DISPOSITIONS }) @IsOptional() @IsIn(DISPOSITIONS) disposition?: Disposition;
 }
 
-export class AddendumDto {
+export class AddendumDto implements AddendumRequest {
   @ApiProperty() @IsString() @Length(1, 4000) body: string;
 }
 
-export class MedicationDto {
+export class MedicationDto implements Medication {
   @ApiProperty({ example: '阿司匹林肠溶片' }) @IsString() @Length(1, 100) name: string;
   @ApiProperty({ example: '100 mg' }) @IsString() @Length(1, 50) dose: string;
   @ApiProperty({ example: '口服' }) @IsString() @Length(1, 50) route: string;
@@ -86,13 +96,13 @@ export class PlanContentDto {
   @ApiPropertyOptional({ description: 'what to bring' }) @IsOptional() @IsString() @MaxLength(500) bring?: string;
 }
 
-export class HubAppointmentDto {
+export class HubAppointmentDto implements HubAppointmentRequest {
   @ApiProperty() @IsTimestamp() at: string;
   @ApiProperty({ example: '心内科门诊' }) @IsString() @Length(1, 100) department: string;
   @ApiPropertyOptional({ example: '门诊楼 3 层 305 室' }) @IsOptional() @IsString() @MaxLength(200) place?: string;
 }
 
-export class PlanDto {
+export class PlanDto implements PlanInput {
   @ApiProperty({ type: PlanContentDto }) @ValidateNested() @Type(() => PlanContentDto) content: PlanContentDto;
   @ApiProperty({ enum: DISPOSITIONS }) @IsIn(DISPOSITIONS) disposition: Disposition;
   @ApiPropertyOptional({ type: HubAppointmentDto })
@@ -102,7 +112,7 @@ export class PlanDto {
   hubAppointment?: HubAppointmentDto;
 }
 
-export class SignPlanDto {
+export class SignPlanDto implements SignPlanRequest {
   @ApiProperty({ description: 'the plan version you read and sign' })
   @IsBoundedInt({ min: 1 })
   version: number;

@@ -1,13 +1,8 @@
+import type { Icd10EntryView } from '@zhiyin/contracts';
 import { pinyin } from 'pinyin-pro';
 import { ICD10_ROWS } from './icd10-codes.js';
 
-export interface Icd10Entry {
-  code: string;
-  zh: string;
-  en: string;
-}
-
-interface Indexed extends Icd10Entry {
+interface Indexed extends Icd10EntryView {
   /** Chinese name and synonyms, as typed. */
   words: string[];
   /** The same in pinyin without tones or spaces ("guanxinbing"), and their initials ("gxb"). */
@@ -24,7 +19,7 @@ const toPinyin = (s: string) => {
 };
 
 /** The offered codes, in the order of the table (chapters kept together). */
-export const ICD10: readonly Icd10Entry[] = ICD10_ROWS.map(([code, zh, en]) => ({ code, zh, en }));
+export const ICD10: readonly Icd10EntryView[] = ICD10_ROWS.map(([code, zh, en]) => ({ code, zh, en }));
 
 // Pinyin is computed once at start-up (a few hundred names), not per keystroke.
 const INDEX: readonly Indexed[] = ICD10_ROWS.map(([code, zh, en, synonyms = []]) => {
@@ -47,7 +42,7 @@ const INDEX: readonly Indexed[] = ICD10_ROWS.map(([code, zh, en, synonyms = []])
  * Best first: code prefix, then a name or synonym equal to the query, then starting with it, then
  * containing it, then pinyin and English matches.
  */
-export function searchIcd10(q: string, limit = 20): Icd10Entry[] {
+export function searchIcd10(q: string, limit = 20): Icd10EntryView[] {
   const needle = q.trim().toLowerCase();
   if (!needle) return ICD10.slice(0, limit);
   const latin = needle.replace(/\s+/g, '');

@@ -70,7 +70,7 @@ export class ReferralFormService {
         ? {
             agreed: version.signatures.length === 2,
             disposition: version.disposition,
-            content: (version.content ?? {}) as Record<string, unknown>,
+            content: { ...version.content },
             hubAppointment: version.hubAppointment,
             signatures: version.signatures,
           }

@@ -22,7 +22,7 @@ export interface ReferralFormInput {
   /** the signed report of the referral up: impression and ICD-10 codes */
   report: {
     impression: string;
-    diagnoses: { code: string; label: string }[];
+    diagnoses: readonly { code: string; label: string }[];
     disposition: string | null;
     signerNameZh: string | null;
     signerNameEn: string | null;
@@ -34,7 +34,7 @@ export interface ReferralFormInput {
     disposition: string | null;
     content: Record<string, unknown>;
     hubAppointment: { at: string; department?: string | null; place?: string | null } | null;
-    signatures: { role: string; nameZh: string; nameEn: string; at: string }[];
+    signatures: readonly { role: string; nameZh: string; nameEn: string; at: string }[];
   } | null;
   referredBy: { nameZh: string; nameEn: string } | null;
   referredAt: string;

@@ -1,7 +1,7 @@
-import { DISPOSITION_LABELS, SERVICE_LABELS, type Disposition, type Service } from '@zhiyin/workflow';
+import { DISPOSITION_LABELS, SERVICE_LABELS, type Service } from '@zhiyin/workflow';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ReportView } from './clinical.service.js';
+import type { EcgReportMeasurements, ReportView } from '@zhiyin/contracts';
 import { drawEcgTracing, MM_PER_MILLIVOLT, MM_PER_SECOND, PT_PER_MM, type TracingLeads } from './ecg-tracing.js';
 
 // Noto Sans SC (SIL Open Font Licence) from npm: PDF readers have no Chinese font of their own to
@@ -131,9 +131,8 @@ const CONCLUSION: Record<Service, [zh: string, en: string]> = {
 const SEX: Record<string, string> = { M: '男 Male', F: '女 Female', O: '其他 Other', U: '未知 Unknown' };
 
 /** The measurements the reader confirmed, on one line: what the report and the tracing page print. */
-function measurementLine(measurements: Record<string, unknown> | null): string {
-  if (!measurements) return '';
-  const m = measurements as Record<string, string | number | undefined>;
+function measurementLine(m: EcgReportMeasurements | null): string {
+  if (!m) return '';
   return [
     m.rhythm && `节律 Rhythm: ${m.rhythm}`,
     m.heartRate !== undefined && `心率 HR: ${m.heartRate} bpm`,
@@ -276,7 +275,7 @@ export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
   section(...CONCLUSION[input.service], r.impression);
   section('诊断', 'Diagnoses', r.diagnoses.map((d) => `${d.code}  ${d.label}`).join('\n'));
   if (r.disposition) {
-    const label = DISPOSITION_LABELS[r.disposition as Disposition];
+    const label = DISPOSITION_LABELS[r.disposition];
     section('处置建议', 'Disposition', `${label['zh-CN']} / ${label.en}`);
   }
   for (const a of r.addenda) section('补充报告', `Addendum (${localTime(a.createdAt, input.timeZone)})`, a.body);

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { PatientInput, PatientUpdateRequest } from '@zhiyin/contracts';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 import { IsBoundedInt, IsCalendarDate } from '#src/common/validation/decorators.js';
 import { SEXES, type Sex } from './patient.entity.js';
 
-export class CreatePatientDto {
+export class CreatePatientDto implements PatientInput {
   @ApiProperty({ example: 'BJCY100000', description: 'medical record number at the home facility' })
   @IsString()
   @Length(1, 64)
@@ -29,7 +30,7 @@ export class CreatePatientDto {
   nationalId?: string;
 }
 
-export class UpdatePatientDto {
+export class UpdatePatientDto implements PatientUpdateRequest {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 32) familyNameZh?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 32) givenNameZh?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[a-zA-Z ]{1,128}$/) namePinyin?: string;
@@ -72,22 +73,4 @@ export class SearchPatientsDto {
 
   @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 1, max: 100 }) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 0 }) offset?: number;
-}
-
-export interface PatientView {
-  id: string;
-  homeFacilityId: string;
-  mrn: string;
-  familyNameZh: string;
-  givenNameZh: string;
-  namePinyin: string;
-  sex: Sex;
-  birthDate: string;
-  phone: string | null;
-  nationalIdMasked: string | null;
-  /** coordinator only: another centre holds a patient with the same national ID */
-  possibleDuplicate?: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
 }

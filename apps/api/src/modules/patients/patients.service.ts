@@ -5,10 +5,12 @@ import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { hashToken } from '#src/modules/auth/token.service.js';
-import type { CreatePatientDto, PatientView, SearchPatientsDto, UpdatePatientDto } from './dto.js';
+import type { PatientAccessCodeView, PatientListView, PatientView } from '@zhiyin/contracts';
+import type { CreatePatientDto, SearchPatientsDto, UpdatePatientDto } from './dto.js';
 import { isValidChineseNationalId, NationalIdVault } from './national-id.js';
 import type { PatientEntity } from './patient.entity.js';
 import { PatientRepository, type PatientMatch, type Tx } from './patient.repository.js';
+import { toPatientView } from './patient-view.mapper.js';
 import { HAN, toPinyin } from './pinyin.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { serviceOfSpecialty } from '#src/modules/realtime/rooms.js';
@@ -60,7 +62,7 @@ export class PatientsService {
         },
         m,
       );
-      return toView(entity, actor);
+      return toPatientView(entity, actor);
     });
   }
 
@@ -73,7 +75,7 @@ export class PatientsService {
       patientId: id,
       outcome: 'success',
     });
-    return toView(patient, actor);
+    return toPatientView(patient, actor);
   }
 
   async update(actor: Actor, id: string, dto: UpdatePatientDto): Promise<PatientView> {
@@ -122,12 +124,12 @@ export class PatientsService {
         },
         m,
       );
-      return toView(patient, actor);
+      return toPatientView(patient, actor);
     });
   }
 
   /** Search by Chinese name (substring), pinyin (full, joined or initials), MRN, or national ID. */
-  async search(actor: Actor, dto: SearchPatientsDto): Promise<{ items: PatientView[]; total: number }> {
+  async search(actor: Actor, dto: SearchPatientsDto): Promise<PatientListView> {
     const facilityId = actor.role === 'community_doctor' ? actor.facilityId : dto.facilityId || undefined;
     const q = dto.q?.trim();
     let searchedBy = 'all';
@@ -177,7 +179,7 @@ export class PatientsService {
         details: { searchedBy, resultCount: 0 },
       });
     }
-    return { items: rows.map((p) => toView(p, actor)), total };
+    return { items: rows.map((p) => toPatientView(p, actor)), total };
   }
 
   /** Clears a record's possible-duplicate flag once the coordinator has looked at it. */
@@ -198,12 +200,12 @@ export class PatientsService {
         },
         m,
       );
-      return toView(patient, actor);
+      return toPatientView(patient, actor);
     });
   }
 
   /** A code the community doctor hands to the patient, for the patient's own page (shown once). */
-  async issueAccessCode(actor: Actor, patientId: string): Promise<{ code: string; expiresAt: string }> {
+  async issueAccessCode(actor: Actor, patientId: string): Promise<PatientAccessCodeView> {
     const issued = await this.repo.transaction(async (m) => {
       await this.findInScope(actor, patientId, m, true);
       // 10 characters from an alphabet without look-alikes (0/O, 1/I/L): about 48 bits.
@@ -314,24 +316,4 @@ function uniqueViolation(err: unknown): AppError | undefined {
   return constraint.includes('national_id')
     ? new AppError('CONFLICT', 'A patient with this national ID is already registered at this centre.')
     : new AppError('CONFLICT', 'A patient with this medical record number already exists at this centre.');
-}
-
-function toView(p: PatientEntity, actor: Actor): PatientView {
-  return {
-    id: p.id,
-    homeFacilityId: p.homeFacilityId,
-    mrn: p.mrn,
-    familyNameZh: p.familyNameZh,
-    givenNameZh: p.givenNameZh,
-    namePinyin: p.namePinyin,
-    sex: p.sex,
-    birthDate: p.birthDate,
-    phone: p.phone,
-    nationalIdMasked: p.nationalIdMasked,
-    // A centre's own doctors never learn that another centre holds the same person.
-    ...(actor.role === 'coordinator' ? { possibleDuplicate: p.possibleDuplicate } : {}),
-    version: p.version,
-    createdAt: p.createdAt.toISOString(),
-    updatedAt: p.updatedAt.toISOString(),
-  };
 }

@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  SIMPLE_REFERRAL_EVENTS,
+  type AttachStudyRequest,
+  type CreateReferralRequest,
+  type PostMessageRequest,
+  type RecordVerbalConsentRequest,
+  type ReferralEventRequest,
+  type SimpleReferralEvent,
+  type UpdateReferralRequest,
+} from '@zhiyin/contracts';
+import {
   CANCEL_REASONS,
   OUTCOMES,
   PATIENT_OVERRIDE_REASON_MAX,
@@ -14,7 +24,7 @@ import {
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 import { IsBoundedInt, IsTimestamp } from '#src/common/validation/decorators.js';
 
-export class CreateReferralDto {
+export class CreateReferralDto implements CreateReferralRequest {
   @ApiProperty() @IsUUID() patientId: string;
   @ApiProperty({ enum: SERVICES }) @IsIn(SERVICES) service: Service;
   @ApiPropertyOptional({ example: 'CT', description: 'for imaging: the modality requested' })
@@ -30,7 +40,7 @@ export class CreateReferralDto {
   @ApiPropertyOptional({ description: 'relevant history' }) @IsOptional() @IsString() @MaxLength(4000) history?: string;
 }
 
-export class UpdateReferralDto {
+export class UpdateReferralDto implements UpdateReferralRequest {
   @ApiPropertyOptional({ enum: SERVICES }) @IsOptional() @IsIn(SERVICES) service?: Service;
   @ApiPropertyOptional() @IsOptional() @Matches(/^[A-Z]{2,4}$/) modality?: string;
   @ApiPropertyOptional({ enum: PRIORITIES }) @IsOptional() @IsIn(PRIORITIES) priority?: Priority;
@@ -38,7 +48,7 @@ export class UpdateReferralDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) history?: string;
 }
 
-export class AttachStudyDto {
+export class AttachStudyDto implements AttachStudyRequest {
   @ApiProperty() @IsString() @Matches(/^[0-9.]{1,64}$/) studyInstanceUid: string;
   /** Confirms that a study whose file names another patient (or none) is this referral's patient's: why. */
   @ApiPropertyOptional({ maxLength: PATIENT_OVERRIDE_REASON_MAX })
@@ -48,25 +58,8 @@ export class AttachStudyDto {
   patientOverrideReason?: string;
 }
 
-/** Events that need no report or plan content; report and plan have their own endpoints. */
-export const SIMPLE_EVENTS = [
-  'submit',
-  'change_priority',
-  'accept',
-  'decline',
-  'reassign',
-  'return_to_queue',
-  'start_review',
-  'request_info',
-  'answer_info',
-  'cancel',
-  'close',
-  'refer_back_down',
-] as const;
-export type SimpleEvent = (typeof SIMPLE_EVENTS)[number];
-
-export class ReferralEventDto {
-  @ApiProperty({ enum: SIMPLE_EVENTS }) @IsIn(SIMPLE_EVENTS) type: SimpleEvent;
+export class ReferralEventDto implements ReferralEventRequest {
+  @ApiProperty({ enum: SIMPLE_REFERRAL_EVENTS }) @IsIn(SIMPLE_REFERRAL_EVENTS) type: SimpleReferralEvent;
   @ApiPropertyOptional({ enum: PRIORITIES }) @IsOptional() @IsIn(PRIORITIES) priority?: Priority;
   @ApiPropertyOptional({ description: 'reassign: the specialist' }) @IsOptional() @IsUUID() specialistId?: string;
   @ApiPropertyOptional({ enum: CANCEL_REASONS }) @IsOptional() @IsIn(CANCEL_REASONS) reason?: CancelReason;
@@ -103,11 +96,11 @@ export class ListReferralsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 0 }) offset?: number;
 }
 
-export class PostMessageDto {
+export class PostMessageDto implements PostMessageRequest {
   @ApiProperty() @IsString() @Length(1, 4000) body: string;
 }
 
-export class VerbalConsentDto {
+export class VerbalConsentDto implements RecordVerbalConsentRequest {
   @ApiProperty({ example: '李护士', description: 'who witnessed the consent' })
   @IsString()
   @Length(1, 100)

@@ -43,6 +43,69 @@ export interface ScopeRow {
   assignee_id: string | null;
 }
 
+/** A referral as the list reads it (the columns of LIST_COLUMNS); `referral-view.mapper.ts` turns it into the view. */
+export interface ReferralListRow extends ScopeRow {
+  number: string;
+  direction: 'up' | 'down';
+  state: ReferralState;
+  modality: string | null;
+  priority: ReferralSnapshot['priority'];
+  offered_to: string | null;
+  submitted_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  row_version: number;
+  timers: Partial<Record<TimerKind, string>> | null;
+  parent_referral_id: string | null;
+  reported_at: string | null;
+  critical_state: 'raised' | 'escalated' | null;
+  patient_name: string;
+  patient_name_pinyin: string;
+  patient_mrn: string;
+  patient_sex: 'F' | 'M' | 'O' | 'U';
+  patient_birth_date: string;
+  holder_name_zh: string | null;
+  holder_name_en: string | null;
+  plan_signers: ('community_doctor' | 'specialist')[] | null;
+}
+
+/** One referral as the detail reads it: the list's columns, its texts, snapshot, centre and reading centre. */
+export interface ReferralDetailRow extends ReferralListRow {
+  clinical_question: string | null;
+  history: string | null;
+  snapshot: ReferralSnapshot;
+  origin_name_zh: string;
+  origin_name_en: string;
+  reading_centre_name_zh: string | null;
+  reading_centre_name_en: string | null;
+}
+
+/** A step of the referral's history as stored, with who took it. */
+export interface HistoryRow {
+  id: string;
+  at: Date;
+  event: string;
+  from: string | null;
+  to: string;
+  actorRole: string;
+  actorId: string;
+  actorNameZh: string | null;
+  actorNameEn: string | null;
+  details: Record<string, unknown>;
+}
+
+/** A doctors' message as stored, with its author's names. */
+export interface MessageRow {
+  id: string;
+  kind: 'message' | 'question' | 'answer';
+  body: string;
+  createdAt: Date;
+  authorId: string;
+  authorRole: string;
+  authorNameZh: string;
+  authorNameEn: string;
+}
+
 /** The list's filters (strings as the query string carries them). */
 export interface ListFilter {
   worklist?: boolean;
@@ -280,7 +343,7 @@ export class ReferralRepository {
   // ---- reads for the screens -------------------------------------------------------------------------------------
 
   /** A page of the referrals in `scope` matching `f`, with the total. */
-  async list(scope: ReferralReadScope, f: ListFilter): Promise<{ rows: Record<string, unknown>[]; total: number }> {
+  async list(scope: ReferralReadScope, f: ListFilter): Promise<{ rows: ReferralListRow[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => {
@@ -320,7 +383,7 @@ export class ReferralRepository {
     if (f.from) where.push(`r.created_at >= ${p(f.from)}`);
     if (f.to) where.push(`r.created_at < ${p(f.to)}`);
     const order = f.worklist ? 'r.priority_rank, r.submitted_at NULLS LAST, r.id' : 'r.updated_at DESC, r.id';
-    const rows = await this.ds.query<Record<string, unknown>[]>(
+    const rows = await this.ds.query<(ReferralListRow & { total: string })[]>(
       `SELECT ${LIST_COLUMNS}, count(*) OVER () AS total FROM referral r JOIN patient p ON p.id = r.patient_id
         WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${f.limit ?? 50} OFFSET ${f.offset ?? 0}`,
       params,
@@ -329,8 +392,8 @@ export class ReferralRepository {
   }
 
   /** One referral with its patient, centres and snapshot, unscoped (the service checks scope). */
-  async detail(id: string) {
-    const [r] = await this.ds.query<(ScopeRow & Record<string, unknown> & { snapshot: ReferralSnapshot })[]>(
+  async detail(id: string): Promise<ReferralDetailRow | undefined> {
+    const [r] = await this.ds.query<ReferralDetailRow[]>(
       `SELECT ${LIST_COLUMNS}, r.clinical_question, r.history, r.snapshot,
               o.name_zh AS origin_name_zh, o.name_en AS origin_name_en,
               rc.name_zh AS reading_centre_name_zh, rc.name_en AS reading_centre_name_en
@@ -344,8 +407,8 @@ export class ReferralRepository {
   }
 
   /** The referral's history, oldest first, with who did each step. */
-  async history(id: string): Promise<unknown[]> {
-    return this.ds.query(
+  async history(id: string): Promise<HistoryRow[]> {
+    return this.ds.query<HistoryRow[]>(
       `SELECT e.id, e.at, e.event, e.from_state AS "from", e.to_state AS "to", e.actor_role AS "actorRole", e.actor_id AS "actorId",
               u.display_name_zh AS "actorNameZh", u.display_name_en AS "actorNameEn", e.details
          FROM referral_event e LEFT JOIN app_user u ON u.id::text = e.actor_id
@@ -355,8 +418,8 @@ export class ReferralRepository {
   }
 
   /** The referral's messages, oldest first, with their authors' names. */
-  async messages(id: string): Promise<unknown[]> {
-    return this.ds.query(
+  async messages(id: string): Promise<MessageRow[]> {
+    return this.ds.query<MessageRow[]>(
       `SELECT m.id, m.kind, m.body, m.created_at AS "createdAt", m.author_id AS "authorId", m.author_role AS "authorRole",
               u.display_name_zh AS "authorNameZh", u.display_name_en AS "authorNameEn"
          FROM message m JOIN app_user u ON u.id = m.author_id WHERE m.referral_id = $1 ORDER BY m.created_at, m.id`,

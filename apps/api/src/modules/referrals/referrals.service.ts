@@ -10,6 +10,7 @@ import {
   patientOverrideReason,
   type Service,
 } from '@zhiyin/workflow';
+import type { ReferralDetailView, ReferralListView, ReferralMessageView } from '@zhiyin/contracts';
 import { randomUUID } from 'node:crypto';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -21,6 +22,7 @@ import type { CreateReferralDto, ListReferralsDto, ReferralEventDto, UpdateRefer
 import { refusal } from './referral.errors.js';
 import { acquiredAt, isReferralNumber, PatientCheckService, type PatientOverride } from './patient-check.service.js';
 import { ReferralRepository, type ScopeRow, type Tx } from './referral.repository.js';
+import { toMessageView, toReferralDetailView, toReferralSummaryView } from './referral-view.mapper.js';
 import { RouterService } from './router.service.js';
 import { rulesActor, TransitionService, type ReferralRow } from './transition.service.js';
 
@@ -62,7 +64,7 @@ export class ReferralsService {
     private readonly patientCheck: PatientCheckService,
   ) {}
 
-  async create(actor: Actor, dto: CreateReferralDto) {
+  async create(actor: Actor, dto: CreateReferralDto): Promise<ReferralDetailView> {
     const id = randomUUID();
     const result = await this.repo.inTransaction(async (m) => {
       const home = await this.repo.patientHomeFacility(m, dto.patientId);
@@ -117,7 +119,7 @@ export class ReferralsService {
     return this.get(actor, id, false).then((r) => ({ ...r, number: result }));
   }
 
-  async list(actor: Actor, q: ListReferralsDto) {
+  async list(actor: Actor, q: ListReferralsDto): Promise<ReferralListView> {
     // Lists are for the staff: an administrator reads no patient data, a patient has their portal.
     if (actor.role === 'admin' || actor.role === 'patient')
       throw new AppError('FORBIDDEN', 'Your role may not do this.');
@@ -137,15 +139,15 @@ export class ReferralsService {
       rows.map((r) => ({
         action: 'referral.list',
         resourceType: 'referral',
-        resourceId: r.id as string,
-        patientId: r.patient_id as string,
+        resourceId: r.id,
+        patientId: r.patient_id,
         outcome: 'success' as const,
       })),
     );
-    return { items: rows, total };
+    return { items: rows.map(toReferralSummaryView), total };
   }
 
-  async get(actor: Actor, id: string, audit = true) {
+  async get(actor: Actor, id: string, audit = true): Promise<ReferralDetailView> {
     const r = await this.repo.detail(id);
     if (!r || !canRead(actor, r)) {
       if (audit)
@@ -159,12 +161,12 @@ export class ReferralsService {
     }
     const [studies, history, consent] = await Promise.all([
       this.patientCheck.studiesOf(id, {
-        mrn: r.patient_mrn as string,
-        familyNameZh: r.patient_name as string,
+        mrn: r.patient_mrn,
+        familyNameZh: r.patient_name,
         givenNameZh: '',
-        namePinyin: r.patient_name_pinyin as string | null,
-        sex: r.patient_sex as string,
-        birthDate: r.patient_birth_date as string,
+        namePinyin: r.patient_name_pinyin,
+        sex: r.patient_sex,
+        birthDate: r.patient_birth_date,
       }),
       this.repo.history(id),
       // Whether the patient consented to remote diagnosis, and how: the reader sees it beside the case.
@@ -178,24 +180,13 @@ export class ReferralsService {
         patientId: r.patient_id,
         outcome: 'success',
       });
-    // The referral's `history` column (the relevant history the doctor wrote) would be hidden by the
-    // event history below: it is returned as `clinicalHistory`.
-    const { snapshot, history: clinicalHistory, ...rest } = r;
-    return {
-      ...rest,
-      clinicalHistory: (clinicalHistory as string | null) ?? null,
-      declinedBy: snapshot.declinedBy,
-      report: snapshot.report,
-      plan: snapshot.plan,
-      outcome: snapshot.outcome,
-      cancellation: snapshot.cancellation,
-      studyCount: snapshot.studyCount,
+    return toReferralDetailView(r, {
       studies,
-      consent,
       history,
+      consent,
       availableEvents:
-        actor.role === 'admin' ? [] : availableEvents(snapshot, rulesActor(actor), this.transitions.now()),
-    };
+        actor.role === 'admin' ? [] : availableEvents(r.snapshot, rulesActor(actor), this.transitions.now()),
+    });
   }
 
   async update(actor: Actor, id: string, dto: UpdateReferralDto) {
@@ -368,7 +359,7 @@ export class ReferralsService {
     return this.get(actor, claimed, false);
   }
 
-  async messages(actor: Actor, id: string) {
+  async messages(actor: Actor, id: string): Promise<ReferralMessageView[]> {
     const scope = await this.readable(actor, id, 'referral.messages.read');
     const rows = await this.repo.messages(id);
     await this.audit.record({
@@ -378,7 +369,7 @@ export class ReferralsService {
       patientId: scope.patient_id,
       outcome: 'success',
     });
-    return rows;
+    return rows.map(toMessageView);
   }
 
   async postMessage(actor: Actor, id: string, body: string) {
@@ -428,7 +419,15 @@ export class ReferralsService {
       },
       m,
     );
-    return { id: msg.id, kind, body, createdAt: msg.created_at, authorId: actor.id, authorRole: actor.role };
+    const posted: ReferralMessageView = {
+      id: msg.id,
+      kind,
+      body,
+      createdAt: msg.created_at.toISOString(),
+      authorId: actor.id,
+      authorRole: actor.role,
+    };
+    return posted;
   }
 
   /**

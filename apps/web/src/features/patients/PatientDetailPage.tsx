@@ -192,7 +192,7 @@ export default function PatientDetailPage() {
                     <td>
                       <StateBadge state={r.state} />
                     </td>
-                    <td className="small">{dateTime(r.updated_at)}</td>
+                    <td className="small">{dateTime(r.updatedAt)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,11 +1,12 @@
+import type { PatientInput, PatientView } from '@zhiyin/contracts';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { usePageTitle } from '../../lib/hooks';
-import { getPatient, SEXES, type Patient, type Sex } from '../../shared/patients/api';
-import { createPatient, updatePatient, type PatientInput } from './api';
+import { getPatient, SEXES, type Sex } from '../../shared/patients/api';
+import { createPatient, updatePatient } from './api';
 
 interface Form {
   mrn: string;
@@ -61,7 +62,7 @@ export default function PatientFormPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
   const [form, setForm] = useState<Form>(EMPTY);
-  const [original, setOriginal] = useState<Patient>();
+  const [original, setOriginal] = useState<PatientView>();
   const [errors, setErrors] = useState<Partial<Record<Field, 'required' | 'invalid'>>>({});
   const [submitError, setSubmitError] = useState<unknown>();
   const [busy, setBusy] = useState(false);

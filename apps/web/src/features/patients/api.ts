@@ -1,24 +1,13 @@
 import { api, ApiError, authorizedFetch } from '../../lib/api';
-import type { Patient, Sex } from '../../shared/patients/api';
+import type { PatientAccessCodeView, PatientInput, PatientUpdateRequest, PatientView } from '@zhiyin/contracts';
 
-export interface PatientInput {
-  mrn?: string;
-  familyNameZh?: string;
-  givenNameZh?: string;
-  namePinyin?: string;
-  sex?: Sex;
-  birthDate?: string;
-  phone?: string;
-  nationalId?: string;
-}
+export const createPatient = (body: PatientInput) => api<PatientView>('/api/patients', { method: 'POST', body });
 
-export const createPatient = (body: PatientInput) => api<Patient>('/api/patients', { method: 'POST', body });
-
-export const updatePatient = (id: string, body: PatientInput & { version: number }) =>
-  api<Patient>(`/api/patients/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+export const updatePatient = (id: string, body: PatientUpdateRequest) =>
+  api<PatientView>(`/api/patients/${encodeURIComponent(id)}`, { method: 'PATCH', body });
 
 export const issueAccessCode = (id: string) =>
-  api<{ code: string; expiresAt: string }>(`/api/patients/${encodeURIComponent(id)}/access-codes`, {
+  api<PatientAccessCodeView>(`/api/patients/${encodeURIComponent(id)}/access-codes`, {
     method: 'POST',
   });
 

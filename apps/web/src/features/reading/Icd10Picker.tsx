@@ -1,7 +1,8 @@
+import type { Diagnosis, Icd10EntryView } from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import type { Diagnosis } from '../../shared/referrals/report';
-import { searchIcd10, type Icd10Entry } from './api';
+
+import { searchIcd10 } from './api';
 
 /**
  * Diagnosis codes: a combobox searching ICD-10 by code or name, Chinese or English (↑↓ to move,
@@ -21,7 +22,7 @@ export function Icd10Picker({
   const { t, lang } = useI18n();
   const id = useId();
   const [q, setQ] = useState('');
-  const [results, setResults] = useState<Icd10Entry[]>([]);
+  const [results, setResults] = useState<Icd10EntryView[]>([]);
   const [open, setOpen] = useState(false);
   // No option is chosen until the reader moves to one: a pre-highlighted first option made ↓ + Enter add
   // the second code instead of the first.
@@ -56,8 +57,8 @@ export function Icd10Picker({
     };
   }, [q]);
 
-  const label = (e: Icd10Entry) => (lang === 'zh-CN' ? e.zh : e.en);
-  const add = (e: Icd10Entry) => {
+  const label = (e: Icd10EntryView) => (lang === 'zh-CN' ? e.zh : e.en);
+  const add = (e: Icd10EntryView) => {
     if (!value.some((d) => d.code === e.code)) onChange([...value, { code: e.code, label: label(e) }]);
     setQ('');
     setResults([]);

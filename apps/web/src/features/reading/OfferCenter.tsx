@@ -1,4 +1,4 @@
-import type { TurnaroundWarning } from '@zhiyin/contracts';
+import type { ReferralDetailView, TurnaroundWarning } from '@zhiyin/contracts';
 import { PRIORITY_LABELS, SERVICE_LABELS, type Priority, type Service } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -7,7 +7,7 @@ import { useI18n } from '../../i18n/i18n';
 import { alert, clearTitle } from '../../lib/alert';
 import { useNow } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import { fireEvent, getReferral, type ReferralDetail } from '../../shared/referrals/api';
+import { fireEvent, getReferral } from '../../shared/referrals/api';
 import { worklist } from './api';
 import { useActionError } from './errors';
 import { useShortcuts } from './hooks';
@@ -39,7 +39,7 @@ export function OfferCenter() {
   const [offers, setOffers] = useState<Offer[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const [details, setDetails] = useState<Record<string, ReferralDetail>>({});
+  const [details, setDetails] = useState<Record<string, ReferralDetailView>>({});
   const asked = useRef(new Set<string>());
 
   const load = useCallback(() => {
@@ -47,7 +47,7 @@ export function OfferCenter() {
       (res) =>
         setOffers(
           res.items
-            .filter((r) => r.state === 'offered' && r.offered_to === me)
+            .filter((r) => r.state === 'offered' && r.offeredTo === me)
             .map((r) => ({
               referralId: r.id,
               number: r.number,
@@ -154,7 +154,7 @@ export function OfferCenter() {
       </div>
     ) : null;
   const d = details[offer.referralId];
-  const age = d ? ageOn(d.patient_birth_date, new Date(now)) : undefined;
+  const age = d ? ageOn(d.patientBirthDate, new Date(now)) : undefined;
   const seconds = offer.expiresAt ? Math.max(0, Math.ceil((Date.parse(offer.expiresAt) - now) / 1000)) : undefined;
   return (
     <div
@@ -173,13 +173,13 @@ export function OfferCenter() {
       </p>
       {d && (
         <p data-testid="offer-patient">
-          {t(`sex.${d.patient_sex}`)}
+          {t(`sex.${d.patientSex}`)}
           {age !== undefined ? ` · ${t('reading.age', { age })}` : ''}
         </p>
       )}
-      {d?.clinical_question && (
+      {d?.clinicalQuestion && (
         <p data-testid="offer-question">
-          <span className="muted">{t('reading.offerQuestion')}</span> {d.clinical_question}
+          <span className="muted">{t('reading.offerQuestion')}</span> {d.clinicalQuestion}
         </p>
       )}
       {seconds !== undefined && (

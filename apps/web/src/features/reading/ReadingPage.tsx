@@ -1,4 +1,5 @@
-import { EVENT_LABELS, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS, type ReferralEventType } from '@zhiyin/workflow';
+import type { ReferralEventRequest, SimpleReferralEvent } from '@zhiyin/contracts';
+import { EVENT_LABELS, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../lib/auth';
@@ -8,7 +9,7 @@ import { useNow, usePageTitle } from '../../lib/hooks';
 import { MessageThread } from '../../shared/message-thread/MessageThread';
 import { ConsentSummary } from '../../shared/consent/ConsentSummary';
 import { PlanPanel } from '../../shared/treatment-plan/PlanPanel';
-import { fireEvent, type EventInput } from '../../shared/referrals/api';
+import { fireEvent } from '../../shared/referrals/api';
 import { useLiveReferral } from '../../shared/referrals/useLiveReferral';
 import { signReport } from './api';
 import { Countdown } from './Countdown';
@@ -30,7 +31,7 @@ import './reading.css';
 
 const READING = new Set(['accepted', 'in_review', 'info_requested']);
 // Actions of the header; the report, the plan and the thread have their own controls.
-const HEADER_EVENTS: ReferralEventType[] = ['accept', 'decline', 'start_review', 'request_info'];
+const HEADER_EVENTS: SimpleReferralEvent[] = ['accept', 'decline', 'start_review', 'request_info'];
 
 export default function ReadingPage() {
   const { id = '' } = useParams();
@@ -56,7 +57,7 @@ function Workspace({ id }: { id: string }) {
   const errorText = useActionError();
   const { next, busy: nextBusy, message: nextMessage } = useNextCase();
 
-  const mine = Boolean(r && r.assignee_id === me);
+  const mine = Boolean(r && r.assigneeId === me);
   const reading = Boolean(r && mine && READING.has(r.state));
   const report = useReportDraft(id, reading && !r?.report);
   const isEcg = r?.service === 'ECG';
@@ -75,7 +76,7 @@ function Workspace({ id }: { id: string }) {
   const nextRef = useRef<HTMLButtonElement>(null);
   const viewerRef = useRef<HTMLDivElement>(null);
 
-  const act = async (type: ReferralEventType, extra: Omit<EventInput, 'type'> = {}) => {
+  const act = async (type: SimpleReferralEvent, extra: Omit<ReferralEventRequest, 'type'> = {}) => {
     setBusy(true);
     setActionError(undefined);
     try {
@@ -149,10 +150,10 @@ function Workspace({ id }: { id: string }) {
       </p>
     );
 
-  const age = ageOn(r.patient_birth_date, new Date(now));
-  const patientName = lang === 'zh-CN' ? r.patient_name : titleCase(r.patient_name_pinyin || r.patient_name);
+  const age = ageOn(r.patientBirthDate, new Date(now));
+  const patientName = lang === 'zh-CN' ? r.patientName : titleCase(r.patientNamePinyin || r.patientName);
   const actions = HEADER_EVENTS.filter((e) => r.availableEvents.includes(e));
-  const holder = r.holder_name_zh || r.holder_name_en ? name(r.holder_name_zh ?? '', r.holder_name_en ?? '') : '';
+  const holder = r.holderNameZh || r.holderNameEn ? name(r.holderNameZh ?? '', r.holderNameEn ?? '') : '';
 
   return (
     <section className="page wide reading reading-workspace">
@@ -168,8 +169,8 @@ function Workspace({ id }: { id: string }) {
             </span>{' '}
             <span data-testid="patient">{patientName}</span>{' '}
             <span className="muted small">
-              {t(`sex.${r.patient_sex}`)}
-              {age !== undefined ? ` · ${t('reading.age', { age })}` : ''} · {r.patient_mrn}
+              {t(`sex.${r.patientSex}`)}
+              {age !== undefined ? ` · ${t('reading.age', { age })}` : ''} · {r.patientMrn}
             </span>
           </h1>
           <div className="actions">
@@ -221,7 +222,7 @@ function Workspace({ id }: { id: string }) {
           <div>
             <dt>{t('reading.timeLeft')}</dt>
             <dd>
-              <Countdown timers={r.timers} submittedAt={r.submitted_at} now={now} testId="countdown" />
+              <Countdown timers={r.timers} submittedAt={r.submittedAt} now={now} testId="countdown" />
             </dd>
           </div>
           <div>
@@ -233,7 +234,7 @@ function Workspace({ id }: { id: string }) {
           </div>
           <div>
             <dt>{t('reading.centre')}</dt>
-            <dd>{name(r.origin_name_zh, r.origin_name_en)}</dd>
+            <dd>{name(r.originNameZh, r.originNameEn)}</dd>
           </div>
           <div>
             <dt>{t('reading.service')}</dt>
@@ -242,17 +243,17 @@ function Workspace({ id }: { id: string }) {
               {r.modality ? ` · ${r.modality}` : ''}
             </dd>
           </div>
-          {r.submitted_at && (
+          {r.submittedAt && (
             <div>
               <dt>{t('reading.submittedAt')}</dt>
-              <dd>{dateTime(r.submitted_at)}</dd>
+              <dd>{dateTime(r.submittedAt)}</dd>
             </div>
           )}
         </dl>
         <div className="reading-question">
           <h2 className="small-title">{t('reading.clinicalQuestion')}</h2>
           <p className="reading-pre" data-testid="clinical-question">
-            {r.clinical_question || '—'}
+            {r.clinicalQuestion || '—'}
           </p>
           {r.clinicalHistory && (
             <>

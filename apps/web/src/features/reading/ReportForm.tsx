@@ -1,9 +1,10 @@
+import type { EcgReportMeasurements } from '@zhiyin/contracts';
 import { DISPOSITION_LABELS, DISPOSITIONS } from '@zhiyin/workflow';
 import { useEffect, useId, useState, type RefObject } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { authorizedFetch } from '../../lib/api';
 import { ConfirmDialog } from '../../lib/confirm';
-import type { EcgReportMeasurements } from '../../shared/referrals/report';
+
 import { addAddendum, reportPdfPath } from './api';
 import { useActionError } from './errors';
 import { Icd10Picker } from './Icd10Picker';

@@ -1,3 +1,4 @@
+import type { ReferralStudyView } from '@zhiyin/contracts';
 import { KEY_IMAGE_MAX_PER_REFERRAL, type KeyImageRef } from '@zhiyin/contracts';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
@@ -7,7 +8,7 @@ import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../../shared/ecg/EcgViewer';
 import { listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../../shared/dicomweb/qido';
 import { preloadSeries, SeriesLabel, SeriesViewer } from '../../shared/series-viewer/SeriesViewer';
-import type { ReferralStudy } from '../../shared/referrals/api';
+
 import type { KeyImageMark } from '../../shared/viewer/ClinicalViewer';
 import { priorStudies } from './api';
 import { useActionError } from './errors';
@@ -32,7 +33,7 @@ export function StudyPane({
   onMarkKeyImage,
   keyImages,
 }: {
-  studies: ReferralStudy[];
+  studies: readonly ReferralStudyView[];
   /** the referral read: its patient's earlier studies are offered for comparison */
   referralId?: string;
   /** marks the shown frame (with its measurements) as a key image of the report (saved by the caller); absent when

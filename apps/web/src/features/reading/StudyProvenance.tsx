@@ -1,6 +1,6 @@
-import type { ReferralStudyView } from '@zhiyin/contracts';
+import type { ReferralDetailView, ReferralStudyView } from '@zhiyin/contracts';
 import { useI18n } from '../../i18n/i18n';
-import type { ReferralDetail } from '../../shared/referrals/api';
+
 import { readableName } from '../../shared/patient-identity/IdentityCompare';
 
 /**
@@ -8,7 +8,7 @@ import { readableName } from '../../shared/patient-identity/IdentityCompare';
  * the file's own patient identity, recording time, device and sending centre. A warning stands out when the
  * two identities differ (a confirmed override, with its reason) or the study is older than the network allows.
  */
-export function StudyProvenance({ referral }: { referral: ReferralDetail }) {
+export function StudyProvenance({ referral }: { referral: ReferralDetailView }) {
   const { t, lang } = useI18n();
   const sex = (v: string | null | undefined) =>
     v && ['M', 'F', 'O', 'U'].includes(v) ? t(`sex.${v as 'M'}`) : (v ?? '—');
@@ -58,8 +58,8 @@ export function StudyProvenance({ referral }: { referral: ReferralDetail }) {
                   <th scope="row">{t('upload.held.name')}</th>
                   <td data-testid="file-name">{readableName(s.filePatient.name) || '—'}</td>
                   <td>
-                    {referral.patient_name}
-                    {referral.patient_name_pinyin ? ` (${referral.patient_name_pinyin})` : ''}
+                    {referral.patientName}
+                    {referral.patientNamePinyin ? ` (${referral.patientNamePinyin})` : ''}
                   </td>
                 </tr>
                 <tr data-field="patientId" data-differs={s.identity.differing.includes('patientId')}>
@@ -67,17 +67,17 @@ export function StudyProvenance({ referral }: { referral: ReferralDetail }) {
                   <td className="mono" data-testid="file-patient-id">
                     {s.filePatient.patientId ?? '—'}
                   </td>
-                  <td className="mono">{referral.patient_mrn}</td>
+                  <td className="mono">{referral.patientMrn}</td>
                 </tr>
                 <tr data-field="sex" data-differs={s.identity.differing.includes('sex')}>
                   <th scope="row">{t('upload.held.sex')}</th>
                   <td>{sex(s.filePatient.sex)}</td>
-                  <td>{sex(referral.patient_sex)}</td>
+                  <td>{sex(referral.patientSex)}</td>
                 </tr>
                 <tr data-field="birthDate" data-differs={s.identity.differing.includes('birthDate')}>
                   <th scope="row">{t('upload.held.birthDate')}</th>
                   <td data-testid="file-birth-date">{s.filePatient.birthDate ?? '—'}</td>
-                  <td>{referral.patient_birth_date}</td>
+                  <td>{referral.patientBirthDate}</td>
                 </tr>
               </tbody>
             </table>

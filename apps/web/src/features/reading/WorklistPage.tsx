@@ -1,3 +1,4 @@
+import type { ReferralSummaryView } from '@zhiyin/contracts';
 import { PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS } from '@zhiyin/workflow';
 import { useEffect, useMemo, useRef } from 'react';
 import { Link } from 'react-router';
@@ -6,7 +7,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import type { ReferralSummary } from '../../shared/referrals/api';
+
 import { facilities, worklist } from './api';
 import { Countdown, useDuration } from './Countdown';
 import { useShortcuts } from './hooks';
@@ -56,12 +57,12 @@ export default function WorklistPage() {
   }, [centres.data, name]);
 
   const items = list.data?.items ?? [];
-  const mine = items.filter((r) => r.assignee_id === me && MINE.has(r.state));
+  const mine = items.filter((r) => r.assigneeId === me && MINE.has(r.state));
   const today = new Date(now);
 
-  const row = (r: ReferralSummary, own: boolean) => {
-    const age = ageOn(r.patient_birth_date, today);
-    const holder = r.holder_name_zh || r.holder_name_en ? name(r.holder_name_zh ?? '', r.holder_name_en ?? '') : '';
+  const row = (r: ReferralSummaryView, own: boolean) => {
+    const age = ageOn(r.patientBirthDate, today);
+    const holder = r.holderNameZh || r.holderNameEn ? name(r.holderNameZh ?? '', r.holderNameEn ?? '') : '';
     return (
       <tr key={r.id} data-testid={own ? 'my-case' : 'worklist-row'} data-number={r.number} data-state={r.state}>
         <td>
@@ -73,22 +74,22 @@ export default function WorklistPage() {
           </Link>
         </td>
         <td>
-          {lang === 'zh-CN' ? r.patient_name : titleCase(r.patient_name_pinyin || r.patient_name)}{' '}
+          {lang === 'zh-CN' ? r.patientName : titleCase(r.patientNamePinyin || r.patientName)}{' '}
           <span className="muted small">
-            {t(`sex.${r.patient_sex}`)}
+            {t(`sex.${r.patientSex}`)}
             {age !== undefined ? ` · ${t('reading.age', { age })}` : ''}
           </span>
         </td>
-        <td>{centreName(r.origin_facility_id)}</td>
+        <td>{centreName(r.originFacilityId)}</td>
         <td>{r.modality ?? SERVICE_LABELS[r.service][lang]}</td>
         <td>{STATE_LABELS[r.state][lang]}</td>
         <td className="num" data-testid="waiting">
-          {r.submitted_at ? duration(now - Date.parse(r.submitted_at)) : '—'}
+          {r.submittedAt ? duration(now - Date.parse(r.submittedAt)) : '—'}
         </td>
         <td className="num">
-          <Countdown timers={r.timers} submittedAt={r.submitted_at} now={now} testId="time-left" />
+          <Countdown timers={r.timers} submittedAt={r.submittedAt} now={now} testId="time-left" />
         </td>
-        {!own && <td>{r.assignee_id === me || r.offered_to === me ? t('reading.you') : holder || '—'}</td>}
+        {!own && <td>{r.assigneeId === me || r.offeredTo === me ? t('reading.you') : holder || '—'}</td>}
       </tr>
     );
   };

@@ -1,11 +1,7 @@
+import type { Diagnosis, EcgReportMeasurements, ReportView } from '@zhiyin/contracts';
 import type { Disposition } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import {
-  getReport as loadReport,
-  type Diagnosis,
-  type EcgReportMeasurements,
-  type ReportView,
-} from '../../shared/referrals/report';
+import { getReport as loadReport } from '../../shared/referrals/report';
 import { saveReport } from './api';
 
 export interface Draft {
@@ -26,7 +22,7 @@ function fromView(v: ReportView | null): Draft {
   return {
     findings: v.findings,
     impression: v.impression,
-    diagnoses: v.diagnoses ?? [],
+    diagnoses: [...(v.diagnoses ?? [])],
     disposition: v.disposition,
     measurements: v.measurements,
   };

@@ -1,9 +1,10 @@
+import type { ReferralDetailView } from '@zhiyin/contracts';
 import { CONSENT_FORM_MEDIA_TYPES } from '@zhiyin/contracts';
 import { useId, useState } from 'react';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
-import type { ReferralDetail } from '../../shared/referrals/api';
+
 import { recordVerbalConsent, uploadConsentForm } from './api';
 import { ConsentSummary } from '../../shared/consent/ConsentSummary';
 import type { LiveReferral } from '../../shared/referrals/useLiveReferral';
@@ -20,7 +21,7 @@ function localNow(): string {
  * (photographed or scanned) or records verbal consent with its witness and time. Once recorded, everyone who
  * reads the referral sees that it exists.
  */
-export function ConsentPanel({ r, referral }: { r: ReferralDetail; referral: LiveReferral }) {
+export function ConsentPanel({ r, referral }: { r: ReferralDetailView; referral: LiveReferral }) {
   const { t } = useI18n();
   const { session } = useAuth();
   const ids = useId();

@@ -1,3 +1,4 @@
+import type { PatientView } from '@zhiyin/contracts';
 import { PRIORITIES, PRIORITY_LABELS, SERVICE_LABELS, SERVICES, type Priority, type Service } from '@zhiyin/workflow';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -6,7 +7,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { clearFormDraft, loadFormDraft, saveFormDraft } from '../../lib/formDraft';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { ageOf, getPatient, searchPatients, type Patient } from '../../shared/patients/api';
+import { ageOf, getPatient, searchPatients } from '../../shared/patients/api';
 import { createReferral } from './api';
 import '../../shared/referrals/referrals.css';
 
@@ -53,7 +54,7 @@ export default function NewReferralPage() {
   const [kept] = useState(() => (userId ? draftOf(loadFormDraft(DRAFT, userId)) : null));
   // A patient named in the address (from their record) wins over the one in the draft.
   const preset = params.get('patient') || kept?.patientId || null;
-  const [patient, setPatient] = useState<Patient>();
+  const [patient, setPatient] = useState<PatientView>();
   const [search, setSearch] = useState('');
   const [debounced, setDebounced] = useState('');
   const [service, setService] = useState<Service>(kept?.service ?? 'ECG');

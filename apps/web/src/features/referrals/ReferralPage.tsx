@@ -15,7 +15,12 @@ import {
   TIMER_LABELS,
   type ReferralEventType,
 } from '@zhiyin/workflow';
-import type { PatientMismatchDetails } from '@zhiyin/contracts';
+import type {
+  PatientMismatchDetails,
+  ReferralDetailView,
+  ReferralEventRequest,
+  SimpleReferralEvent,
+} from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../lib/auth';
@@ -31,7 +36,7 @@ import { HeldFile } from '../../shared/uploads/HeldFile';
 import { UploadPanel } from '../../shared/uploads/UploadPanel';
 import { useStoredUploads } from '../../shared/uploads/useStoredUploads';
 import { MessageThread } from '../../shared/message-thread/MessageThread';
-import { fireEvent, type EventInput, type ReferralDetail } from '../../shared/referrals/api';
+import { fireEvent } from '../../shared/referrals/api';
 import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
 import { RefusalMessage } from '../../shared/referrals/refusal';
 import { getReport } from '../../shared/referrals/report';
@@ -77,8 +82,8 @@ export default function ReferralPage() {
       (r.report?.addenda ?? 0) !== (report.data?.signedAt ? report.data.addenda.length : 0));
   const reportReadFor = useRef<number>(undefined);
   useEffect(() => {
-    if (!reportStale || reportReadFor.current === r.row_version) return;
-    reportReadFor.current = r.row_version;
+    if (!reportStale || reportReadFor.current === r.rowVersion) return;
+    reportReadFor.current = r.rowVersion;
     report.reload();
   }, [reportStale, r, report]);
 
@@ -119,7 +124,7 @@ export default function ReferralPage() {
 }
 
 /** The two-way referral form, once the patient is sent up to the hub, and for every referral back down. */
-function ReferralFormButton({ r }: { r: ReferralDetail }) {
+function ReferralFormButton({ r }: { r: ReferralDetailView }) {
   const { t } = useI18n();
   const [error, setError] = useState<unknown>();
   const applies =
@@ -150,7 +155,7 @@ function ReferralFormButton({ r }: { r: ReferralDetail }) {
   );
 }
 
-function Header({ r }: { r: ReferralDetail }) {
+function Header({ r }: { r: ReferralDetailView }) {
   const { t, lang, name, dateTime } = useI18n();
   const { session } = useAuth();
   const role = session?.user.role;
@@ -171,7 +176,7 @@ function Header({ r }: { r: ReferralDetail }) {
           <span className="mono" data-testid="referral-number">
             {r.number}
           </span>{' '}
-          <span lang="zh-CN">{r.patient_name}</span> <StateBadge state={r.state} />
+          <span lang="zh-CN">{r.patientName}</span> <StateBadge state={r.state} />
         </h1>
         <ReferralFormButton r={r} />
         <LiveIndicator />
@@ -190,21 +195,21 @@ function Header({ r }: { r: ReferralDetail }) {
           <dt>{t('referrals.patient')}</dt>
           <dd>
             {role === 'community_doctor' || role === 'coordinator' ? (
-              <Link to={`/desk/patients/${r.patient_id}`} lang="zh-CN">
-                {r.patient_name}
+              <Link to={`/desk/patients/${r.patientId}`} lang="zh-CN">
+                {r.patientName}
               </Link>
             ) : (
-              <span lang="zh-CN">{r.patient_name}</span>
+              <span lang="zh-CN">{r.patientName}</span>
             )}{' '}
             <span className="muted small">
-              {r.patient_name_pinyin} · <span className="mono">{r.patient_mrn}</span> · {t(`sex.${r.patient_sex}`)} ·{' '}
-              {r.patient_birth_date}
+              {r.patientNamePinyin} · <span className="mono">{r.patientMrn}</span> · {t(`sex.${r.patientSex}`)} ·{' '}
+              {r.patientBirthDate}
             </span>
           </dd>
         </div>
         <div>
           <dt>{t('referrals.centre')}</dt>
-          <dd>{name(r.origin_name_zh, r.origin_name_en)}</dd>
+          <dd>{name(r.originNameZh, r.originNameEn)}</dd>
         </div>
         <div>
           <dt>{t('referrals.service')}</dt>
@@ -214,10 +219,10 @@ function Header({ r }: { r: ReferralDetail }) {
             {r.direction === 'down' && <span className="tag">{t('referrals.down')}</span>}
           </dd>
         </div>
-        {r.reading_centre_name_zh && (
+        {r.readingCentreNameZh && (
           <div>
             <dt>{t('referrals.readingCentre')}</dt>
-            <dd data-testid="reading-centre">{name(r.reading_centre_name_zh, r.reading_centre_name_en ?? '')}</dd>
+            <dd data-testid="reading-centre">{name(r.readingCentreNameZh, r.readingCentreNameEn ?? '')}</dd>
           </div>
         )}
         <div>
@@ -232,27 +237,27 @@ function Header({ r }: { r: ReferralDetail }) {
         </div>
         <div>
           <dt>{t('referrals.created')}</dt>
-          <dd>{dateTime(r.created_at)}</dd>
+          <dd>{dateTime(r.createdAt)}</dd>
         </div>
-        {r.submitted_at && (
+        {r.submittedAt && (
           <div>
             <dt>{t('referrals.submitted')}</dt>
             <dd>
-              {dateTime(r.submitted_at)}
+              {dateTime(r.submittedAt)}
               {/* The wait counts until the report is signed; then it says how long the report took. */}
               {r.report ? (
                 <span className="muted small" data-testid="waited" data-stopped="true">
                   {' '}
                   ·{' '}
                   {t('referrals.reportTook', {
-                    d: duration(Date.parse(r.report.signedAt) - Date.parse(r.submitted_at)),
+                    d: duration(Date.parse(r.report.signedAt) - Date.parse(r.submittedAt)),
                   })}
                 </span>
               ) : (
                 inStateGroup('awaitingReport', r.state) && (
                   <span className="muted small" data-testid="waited" data-stopped="false">
                     {' '}
-                    · {t('referrals.waitingFor', { d: duration(now - Date.parse(r.submitted_at)) })}
+                    · {t('referrals.waitingFor', { d: duration(now - Date.parse(r.submittedAt)) })}
                   </span>
                 )
               )}
@@ -276,7 +281,7 @@ function Header({ r }: { r: ReferralDetail }) {
         ))}
         <div>
           <dt>{t('referrals.updated')}</dt>
-          <dd>{dateTime(r.updated_at)}</dd>
+          <dd>{dateTime(r.updatedAt)}</dd>
         </div>
         {r.outcome && (
           <div>
@@ -294,7 +299,7 @@ function Header({ r }: { r: ReferralDetail }) {
       <div className="ref-texts">
         <div>
           <h2 className="small-title">{t('referrals.clinicalQuestion')}</h2>
-          <p className="ref-pre">{r.clinical_question || '—'}</p>
+          <p className="ref-pre">{r.clinicalQuestion || '—'}</p>
         </div>
         {r.clinicalHistory && (
           <div>
@@ -308,7 +313,7 @@ function Header({ r }: { r: ReferralDetail }) {
 }
 
 /** The actions the rules allow this person now, each confirmed, with the API's refusal shown. */
-function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral }) {
+function Actions({ r, referral }: { r: ReferralDetailView; referral: LiveReferral }) {
   const { t, lang } = useI18n();
   const ids = useId();
   const [busy, setBusy] = useState(false);
@@ -322,7 +327,7 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
   if (available.length === 0 && !answering && !error) return null;
 
   const label = (e: ReferralEventType) => (e === 'close' ? t('referrals.action.recordOutcome') : EVENT_LABELS[e][lang]);
-  const fire = async (body: EventInput, confirmText: string) => {
+  const fire = async (body: ReferralEventRequest, confirmText: string) => {
     const cancelling = body.type === 'cancel';
     const confirmed = await confirm({
       title: t('referrals.confirm.title', { action: label(body.type), number: r.number }),
@@ -338,7 +343,7 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
     setDone(undefined);
     try {
       // A cancellation names the version seen: one decided on outdated information is refused.
-      const sent = body.type === 'cancel' ? { ...body, expectedVersion: r.row_version } : body;
+      const sent = body.type === 'cancel' ? { ...body, expectedVersion: r.rowVersion } : body;
       await referral.step(
         [body.type],
         () => fireEvent(r.id, sent),
@@ -354,8 +359,9 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
     }
   };
 
+  // The page's events are the API's simple steps (acknowledge is the patient's own, never available to staff).
   const simple = (e: ReferralEventType) => () =>
-    void fire({ type: e }, t(`referrals.confirm.${e as SimpleConfirm}`, { number: r.number }));
+    void fire({ type: e as SimpleReferralEvent }, t(`referrals.confirm.${e as SimpleConfirm}`, { number: r.number }));
 
   return (
     <section className="card ref-actions" aria-labelledby={`${ids}-h`}>
@@ -482,7 +488,7 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
   );
 }
 
-function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral }) {
+function Studies({ r, referral }: { r: ReferralDetailView; referral: LiveReferral }) {
   const { t } = useI18n();
   const { session } = useAuth();
   const ids = useId();
@@ -492,8 +498,8 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
   const [busy, setBusy] = useState('');
   const existing = useAsync(
     (signal) =>
-      canAttach && adding ? searchStudies({ PatientID: r.patient_mrn, limit: 50 }, signal) : Promise.resolve([]),
-    [canAttach, adding, r.patient_mrn],
+      canAttach && adding ? searchStudies({ PatientID: r.patientMrn, limit: 50 }, signal) : Promise.resolve([]),
+    [canAttach, adding, r.patientMrn],
   );
   // Each stored file changes the study's counts (and may add a study): read the referral again as they
   // arrive, so "N files" follows the upload instead of staying at what the first file attached.
@@ -574,7 +580,7 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
         <div className="ref-add-studies">
           <h3>{t('referrals.studies.uploadTitle')}</h3>
           <p className="hint">{t('referrals.studies.uploadHint', { number: r.number })}</p>
-          <UploadPanel patientMrn={r.patient_mrn} referral={{ id: r.id }} />
+          <UploadPanel patientMrn={r.patientMrn} referral={{ id: r.id }} />
           <h3>{t('referrals.studies.existingTitle')}</h3>
           <ErrorMessage error={existing.error} />
           {existing.loading && <p className="muted">{t('common.loading')}</p>}
@@ -738,7 +744,7 @@ function Report({
   );
 }
 
-function Timeline({ r }: { r: ReferralDetail }) {
+function Timeline({ r }: { r: ReferralDetailView }) {
   const { t, lang, name, dateTime } = useI18n();
   const ids = useId();
   return (

@@ -1,3 +1,4 @@
+import type { ReferralSummaryView } from '@zhiyin/contracts';
 import { PRIORITIES, PRIORITY_LABELS, SERVICE_LABELS, STATE_LABELS, type ReferralState } from '@zhiyin/workflow';
 import { useEffect, useId, useMemo, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -6,7 +7,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
-import { listReferrals, type ReferralSummary } from '../../shared/referrals/api';
+import { listReferrals } from '../../shared/referrals/api';
 import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
 import { CLOSED_STATES, LiveIndicator, needOf, NeedBadge, OPEN_STATES, useDuration } from './shared';
 import '../../shared/referrals/referrals.css';
@@ -56,7 +57,7 @@ export default function ReferralsPage() {
     return (result.data?.items ?? []).filter((r) => {
       if (view === 'mine' && !needOf(r, role)) return false;
       if (!text) return true;
-      return [r.number, r.patient_name, r.patient_name_pinyin, r.patient_mrn].some((v) =>
+      return [r.number, r.patientName, r.patientNamePinyin, r.patientMrn].some((v) =>
         (v ?? '').toLowerCase().includes(text),
       );
     });
@@ -65,21 +66,21 @@ export default function ReferralsPage() {
   const needCount = (result.data?.items ?? []).filter((r) => needOf(r, role)).length;
 
   // The wait ends when the report is signed: from then on the time it took is shown, not a running count.
-  const waiting = (r: ReferralSummary) => {
-    if (r.reported_at && r.submitted_at)
+  const waiting = (r: ReferralSummaryView) => {
+    if (r.reportedAt && r.submittedAt)
       return (
         <span className="muted" data-testid="waited" data-stopped="true">
-          {t('referrals.took', { d: duration(Date.parse(r.reported_at) - Date.parse(r.submitted_at)) })}
+          {t('referrals.took', { d: duration(Date.parse(r.reportedAt) - Date.parse(r.submittedAt)) })}
         </span>
       );
     if (CLOSED_STATES.includes(r.state) || r.state === 'draft') return '—';
     return (
       <span data-testid="waited" data-stopped="false">
-        {duration(now - Date.parse(r.submitted_at ?? r.created_at))}
+        {duration(now - Date.parse(r.submittedAt ?? r.createdAt))}
       </span>
     );
   };
-  const limit = (r: ReferralSummary) => {
+  const limit = (r: ReferralSummaryView) => {
     const due = r.timers?.report_deadline;
     if (!due) return <span className="muted">—</span>;
     const left = Date.parse(due) - now;
@@ -189,9 +190,9 @@ export default function ReferralsPage() {
                 return (
                   <tr
                     key={r.id}
-                    className={r.critical_state ? 'ref-critical' : need ? 'ref-needs' : undefined}
+                    className={r.criticalState ? 'ref-critical' : need ? 'ref-needs' : undefined}
                     data-testid="referral-row"
-                    data-critical={r.critical_state ?? undefined}
+                    data-critical={r.criticalState ?? undefined}
                     data-number={r.number}
                     data-state={r.state}
                   >
@@ -200,17 +201,17 @@ export default function ReferralsPage() {
                         {r.number}
                       </Link>
                       {r.direction === 'down' && <span className="tag">{t('referrals.down')}</span>}
-                      {r.critical_state && (
+                      {r.criticalState && (
                         <span className="tag critical-tag" data-testid="critical-tag">
                           {t('critical.name')}
                         </span>
                       )}
                     </td>
                     <td>
-                      <span lang="zh-CN">{r.patient_name}</span>
+                      <span lang="zh-CN">{r.patientName}</span>
                       <span className="muted small">
                         {' '}
-                        {r.patient_name_pinyin} · <span className="mono">{r.patient_mrn}</span>
+                        {r.patientNamePinyin} · <span className="mono">{r.patientMrn}</span>
                       </span>
                     </td>
                     <td>
@@ -232,10 +233,10 @@ export default function ReferralsPage() {
                     <td>{waiting(r)}</td>
                     <td>
                       {CLOSED_STATES.includes(r.state) ? (
-                        r.submitted_at ? (
+                        r.submittedAt ? (
                           <span className="muted">
                             {t('referrals.took', {
-                              d: duration(Date.parse(r.updated_at) - Date.parse(r.submitted_at)),
+                              d: duration(Date.parse(r.updatedAt) - Date.parse(r.submittedAt)),
                             })}
                           </span>
                         ) : (
@@ -245,7 +246,7 @@ export default function ReferralsPage() {
                         limit(r)
                       )}
                     </td>
-                    <td className="small">{dateTime(r.updated_at)}</td>
+                    <td className="small">{dateTime(r.updatedAt)}</td>
                   </tr>
                 );
               })}

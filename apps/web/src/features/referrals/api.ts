@@ -1,24 +1,26 @@
-import type { ConsentView } from '@zhiyin/contracts';
-import type { Priority, Service } from '@zhiyin/workflow';
+import type {
+  AttachStudyRequest,
+  ConsentView,
+  CreateReferralRequest,
+  RecordVerbalConsentRequest,
+  ReferralDetailView,
+} from '@zhiyin/contracts';
 import { api, ApiError, authorizedFetch } from '../../lib/api';
-import { referralPath, type ReferralDetail } from '../../shared/referrals/api';
+import { referralPath } from '../../shared/referrals/api';
 
 // The calls only the referral screens make; a referral's shapes and the calls other screens share are in
 // shared/referrals/api.ts.
 
-export const createReferral = (body: {
-  patientId: string;
-  service: Service;
-  modality?: string;
-  priority: Priority;
-  clinicalQuestion?: string;
-  history?: string;
-}) => api<ReferralDetail>('/api/referrals', { method: 'POST', body });
+export const createReferral = (body: CreateReferralRequest) =>
+  api<ReferralDetailView>('/api/referrals', { method: 'POST', body });
 
 export const attachStudy = (id: string, studyInstanceUid: string, patientOverrideReason?: string) =>
-  api<ReferralDetail>(`${referralPath(id)}/studies`, {
+  api<ReferralDetailView>(`${referralPath(id)}/studies`, {
     method: 'POST',
-    body: { studyInstanceUid, ...(patientOverrideReason ? { patientOverrideReason } : {}) },
+    body: {
+      studyInstanceUid,
+      ...(patientOverrideReason ? { patientOverrideReason } : {}),
+    } satisfies AttachStudyRequest,
   });
 
 /** The two-way referral form (上转单 / 下转单) as a PDF blob URL. */
@@ -38,7 +40,7 @@ export async function openReportPdf(id: string): Promise<string> {
 }
 
 /** Records verbal consent given before a witness (on a draft). */
-export const recordVerbalConsent = (id: string, body: { witnessName: string; consentedAt: string }) =>
+export const recordVerbalConsent = (id: string, body: RecordVerbalConsentRequest) =>
   api<ConsentView>(`${referralPath(id)}/consent/verbal`, { method: 'POST', body });
 
 /** Uploads the signed consent form, photographed or scanned (JPEG, PNG or PDF), as the request body. */

@@ -1,11 +1,11 @@
+import type { ReferralSummaryView } from '@zhiyin/contracts';
 import type { Role } from '../../lib/session';
-import type { ReferralSummary } from '../../shared/referrals/api';
 
 /** What a referral waits for from this person, if anything (the desk makes it stand out). */
 export type Need = 'submit' | 'accept' | 'answer' | 'plan' | 'outcome';
 
 export function needOf(
-  r: Pick<ReferralSummary, 'state' | 'direction' | 'plan_signers'>,
+  r: Pick<ReferralSummaryView, 'state' | 'direction' | 'planSigners'>,
   role: Role | undefined,
 ): Need | null {
   if (role === 'community_doctor') {
@@ -16,7 +16,7 @@ export function needOf(
         return 'answer';
       case 'reported':
         // The plan waits for this doctor unless they signed its latest version (then the specialist).
-        return r.plan_signers?.includes('community_doctor') ? null : 'plan';
+        return r.planSigners?.includes('community_doctor') ? null : 'plan';
       case 'plan_agreed':
       case 'acknowledged':
         return 'outcome';

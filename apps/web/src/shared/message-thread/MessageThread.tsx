@@ -1,3 +1,4 @@
+import type { ReferralMessageView } from '@zhiyin/contracts';
 import { inStateGroup } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useAuth } from '../../lib/auth';
@@ -6,7 +7,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { fireEvent } from '../referrals/api';
-import { getMessages, postMessage, type Message } from './api';
+import { getMessages, postMessage } from './api';
 import { RefusalMessage } from '../referrals/refusal';
 import type { LiveReferral } from '../referrals/useLiveReferral';
 import '../referrals/referrals.css';
@@ -93,7 +94,7 @@ export function MessageThread({ referral, canPost = true }: { referral: LiveRefe
     }
   };
 
-  const authorOf = (m: Message) =>
+  const authorOf = (m: ReferralMessageView) =>
     m.authorId === session?.user.id
       ? t('referrals.msg.you')
       : name(m.authorNameZh ?? '', m.authorNameEn ?? '') || t(`role.${m.authorRole}`);

@@ -1,36 +1,21 @@
+import type { PatientListView, PatientSex, PatientView } from '@zhiyin/contracts';
 import { api, query } from '../../lib/api';
 
 // A patient as the API answers it, found and read: registering a referral or an upload picks the patient with
 // these too. Registering and editing a patient stay in features/patients/api.ts.
 
-export const SEXES = ['F', 'M', 'O', 'U'] as const;
-export type Sex = (typeof SEXES)[number];
-
-export interface Patient {
-  id: string;
-  homeFacilityId: string;
-  mrn: string;
-  familyNameZh: string;
-  givenNameZh: string;
-  namePinyin: string;
-  sex: Sex;
-  birthDate: string;
-  phone: string | null;
-  nationalIdMasked: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export const SEXES = ['F', 'M', 'O', 'U'] as const satisfies readonly PatientSex[];
+export type Sex = PatientSex;
 
 export const PAGE_SIZE = 20;
 
 export const searchPatients = (q: string, offset: number, signal?: AbortSignal) =>
-  api<{ items: Patient[]; total: number }>(`/api/patients${query({ q: q.trim(), limit: PAGE_SIZE, offset })}`, {
+  api<PatientListView>(`/api/patients${query({ q: q.trim(), limit: PAGE_SIZE, offset })}`, {
     signal,
   });
 
 export const getPatient = (id: string, signal?: AbortSignal) =>
-  api<Patient>(`/api/patients/${encodeURIComponent(id)}`, { signal });
+  api<PatientView>(`/api/patients/${encodeURIComponent(id)}`, { signal });
 
 /** Age in whole years on `today`. */
 export function ageOf(birthDate: string, today = new Date()): number {

@@ -1,40 +1,8 @@
-import type { Disposition } from '@zhiyin/workflow';
+import type { ReportView } from '@zhiyin/contracts';
 import { ApiError, authorizedFetch } from '../../lib/api';
 import { referralPath } from './api';
 
-// The referral's report as the API answers it: the reading room writes it, the referral screens read it.
-
-export interface Diagnosis {
-  code: string;
-  label: string;
-}
-
-/** The specialist's confirmed ECG values, as the report keeps them. */
-export interface EcgReportMeasurements {
-  heartRate?: number;
-  pr?: number;
-  qrs?: number;
-  qt?: number;
-  qtc?: number;
-  axis?: number;
-  rhythm?: string;
-}
-
-export interface ReportView {
-  referralId: string;
-  authorId: string;
-  findings: string;
-  impression: string;
-  diagnoses: Diagnosis[];
-  measurements: EcgReportMeasurements | null;
-  disposition: Disposition | null;
-  signedBy: string | null;
-  signedAt: string | null;
-  signerNameZh: string | null;
-  signerNameEn: string | null;
-  updatedAt: string;
-  addenda: { id: string; body: string; createdAt: string; authorId: string }[];
-}
+// The referral's report (packages/contracts' ReportView): the reading room writes it, the referral screens read it.
 
 /** The report, or null while there is none the caller may see (the API answers an empty body then). */
 export async function getReport(id: string, signal?: AbortSignal): Promise<ReportView | null> {

@@ -1,7 +1,8 @@
+import type { ReferralDetailView } from '@zhiyin/contracts';
 import type { ReferralEventType } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useRealtime, useWatchReferral } from '../../lib/realtime';
-import { getReferral, type ReferralDetail } from './api';
+import { getReferral } from './api';
 
 /** How long a step taken here waits for its own live event before that event would be read as news. */
 const ECHO_WINDOW_MS = 15_000;
@@ -9,7 +10,7 @@ const ECHO_WINDOW_MS = 15_000;
 const BURST_MS = 150;
 
 export interface LiveReferral {
-  data: ReferralDetail | undefined;
+  data: ReferralDetailView | undefined;
   error: unknown;
   loading: boolean;
   /**
@@ -20,7 +21,7 @@ export interface LiveReferral {
   step<T>(
     events: readonly ReferralEventType[],
     run: () => Promise<T>,
-    referralOf?: (answer: T) => ReferralDetail,
+    referralOf?: (answer: T) => ReferralDetailView,
   ): Promise<T>;
   /** Reads the referral again now (a refused step: it may have moved on meanwhile). */
   reload(): void;
@@ -32,7 +33,7 @@ export interface LiveReferral {
  * A live event missed while offline comes back through the realtime catch-up and is read like any other.
  */
 export function useLiveReferral(id: string): LiveReferral {
-  const [state, setState] = useState<{ data: ReferralDetail | undefined; error: unknown; loading: boolean }>({
+  const [state, setState] = useState<{ data: ReferralDetailView | undefined; error: unknown; loading: boolean }>({
     data: undefined,
     error: undefined,
     loading: true,
@@ -96,7 +97,7 @@ export function useLiveReferral(id: string): LiveReferral {
     async <T>(
       events: readonly ReferralEventType[],
       run: () => Promise<T>,
-      referralOf?: (answer: T) => ReferralDetail,
+      referralOf?: (answer: T) => ReferralDetailView,
     ): Promise<T> => {
       // Expected before the step is sent: its live event may arrive before the API's answer does.
       const echo = { events, until: Date.now() + ECHO_WINDOW_MS };
@@ -122,6 +123,6 @@ export function useLiveReferral(id: string): LiveReferral {
 }
 
 // A read and a step's answer may arrive out of order: the referral never goes back to an older version.
-function newer(shown: ReferralDetail | undefined, arrived: ReferralDetail): ReferralDetail {
-  return shown && shown.id === arrived.id && shown.row_version > arrived.row_version ? shown : arrived;
+function newer(shown: ReferralDetailView | undefined, arrived: ReferralDetailView): ReferralDetailView {
+  return shown && shown.id === arrived.id && shown.rowVersion > arrived.rowVersion ? shown : arrived;
 }

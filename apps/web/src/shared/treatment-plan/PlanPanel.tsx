@@ -1,3 +1,4 @@
+import type { Medication, PlanInput, PlanVersionView, PlanView } from '@zhiyin/contracts';
 import {
   DISPOSITION_LABELS,
   DISPOSITIONS,
@@ -13,7 +14,7 @@ import { useI18n } from '../../i18n/i18n';
 import { useConfirm } from '../../lib/confirm';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
-import { getPlan, savePlan, signPlan, type Medication, type PlanInput, type PlanVersion, type PlanView } from './api';
+import { getPlan, savePlan, signPlan } from './api';
 import { reasonOf, RefusalMessage } from '../referrals/refusal';
 import type { LiveReferral } from '../referrals/useLiveReferral';
 import '../referrals/referrals.css';
@@ -45,7 +46,7 @@ function localInput(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-function formOf(v: PlanVersion | null, fallback: Disposition): Form {
+function formOf(v: PlanVersionView | null, fallback: Disposition): Form {
   const c = v?.content;
   return {
     diagnosis: c?.diagnosis ?? '',
