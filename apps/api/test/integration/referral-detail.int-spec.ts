@@ -110,4 +110,38 @@ describe('referral detail: the clinical history and the event history side by si
     await version(2);
     expect(await signersOf()).toEqual([]);
   });
+
+  it('answers camelCase views (packages/contracts), never the table columns', async () => {
+    const created = await api(t, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId, service: 'ECG', priority: 'URGENT', clinicalQuestion: '胸闷' },
+    });
+    const id = created.body.id as string;
+    const snake = (o: object) => Object.keys(o).filter((k) => k.includes('_'));
+
+    const detail = await api(t, 'GET', `/api/referrals/${id}`, { token: doc });
+    expect(snake(detail.body)).toEqual([]);
+    expect(detail.body.history.flatMap(snake)).toEqual([]);
+    const { rows } = await t.db.query(
+      `SELECT r.row_version, r.origin_facility_id, o.name_zh, r.created_at FROM referral r
+         JOIN facility o ON o.id = r.origin_facility_id WHERE r.id = $1`,
+      [id],
+    );
+    expect(detail.body).toMatchObject({
+      patientId,
+      rowVersion: rows[0].row_version,
+      originFacilityId: rows[0].origin_facility_id,
+      originNameZh: rows[0].name_zh,
+      createdAt: rows[0].created_at.toISOString(),
+      clinicalQuestion: '胸闷',
+      submittedAt: null,
+      criticalState: null,
+      planSigners: null,
+    });
+
+    const list = await api(t, 'GET', `/api/referrals?patientId=${patientId}`, { token: doc });
+    const row = list.body.items.find((r: { id: string }) => r.id === id);
+    expect(snake(row)).toEqual([]);
+    expect(row).toMatchObject({ patientId, rowVersion: rows[0].row_version, patientMrn: 'BJCY100000' });
+  });
 });
