@@ -79,6 +79,10 @@ import { ConsentController } from './modules/referrals/consent.controller.js';
 import { ConsentRepository } from './modules/referrals/consent.repository.js';
 import { ConsentService } from './modules/referrals/consent.service.js';
 import { BoardService } from './modules/referrals/board.service.js';
+import { ReferralDraftsService } from './modules/referrals/referral-drafts.service.js';
+import { ReferralEventsService } from './modules/referrals/referral-events.service.js';
+import { ReferralMessagesService } from './modules/referrals/referral-messages.service.js';
+import { ReferralStudyLinksService } from './modules/referrals/referral-study-links.service.js';
 import { ReferralsService } from './modules/referrals/referrals.service.js';
 import { PatientCheckService } from './modules/referrals/patient-check.service.js';
 import { PatientCheckRepository } from './modules/referrals/patient-check.repository.js';
@@ -217,6 +221,10 @@ export class AppModule {
         RouterService,
         TimersService,
         ReferralsService,
+        ReferralDraftsService,
+        ReferralEventsService,
+        ReferralMessagesService,
+        ReferralStudyLinksService,
         ConsentRepository,
         ConsentService,
         PatientCheckService,

@@ -13,7 +13,7 @@ import {
   type JoiningReferral,
   type PatientOverride,
 } from '#src/modules/referrals/patient-check.service.js';
-import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
+import { ReferralStudyLinksService } from '#src/modules/referrals/referral-study-links.service.js';
 import { analysePart, fileSource, memorySource, type AnalysedPart, type PartSource } from './analyse-part.js';
 import { BlobStore, MemoryBlob, type TempBlob } from './blob-store.js';
 import type { StowBody } from './dicomweb-answer.js';
@@ -143,7 +143,7 @@ export class StowService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly repo: ImagingRepository,
     private readonly audit: AuditService,
-    private readonly referrals: ReferralsService,
+    private readonly studyLinks: ReferralStudyLinksService,
     private readonly patientCheck: PatientCheckService,
   ) {}
 
@@ -294,8 +294,8 @@ export class StowService {
         });
         for (const [studyId, { accession, studyUid }] of accessions) {
           const override = checked.overrides.get(studyUid);
-          if (referralId) await this.referrals.linkToReferral(actor, studyId, referralId, override);
-          else await this.referrals.linkByAccession(actor, studyId, accession ?? null, override);
+          if (referralId) await this.studyLinks.linkToReferral(actor, studyId, referralId, override);
+          else await this.studyLinks.linkByAccession(actor, studyId, accession ?? null, override);
         }
       }
       if (candidates.length === 0) await this.auditRefused(outcomes);

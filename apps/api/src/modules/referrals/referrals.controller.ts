@@ -10,6 +10,10 @@ import {
   ReferralEventDto,
   UpdateReferralDto,
 } from './dto.js';
+import { ReferralDraftsService } from './referral-drafts.service.js';
+import { ReferralEventsService } from './referral-events.service.js';
+import { ReferralMessagesService } from './referral-messages.service.js';
+import { ReferralStudyLinksService } from './referral-study-links.service.js';
 import { ReferralsService } from './referrals.service.js';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
@@ -19,12 +23,18 @@ const STAFF_READERS = ['community_doctor', 'specialist', 'coordinator'] as const
 @ApiBearerAuth()
 @Controller('referrals')
 export class ReferralsController {
-  constructor(private readonly referrals: ReferralsService) {}
+  constructor(
+    private readonly referrals: ReferralsService,
+    private readonly drafts: ReferralDraftsService,
+    private readonly events: ReferralEventsService,
+    private readonly studyLinks: ReferralStudyLinksService,
+    private readonly messageThread: ReferralMessagesService,
+  ) {}
 
   @Post()
   @Roles('community_doctor')
   create(@CurrentActor() actor: Actor, @Body() dto: CreateReferralDto) {
-    return this.referrals.create(actor, dto);
+    return this.drafts.create(actor, dto);
   }
 
   @Get()
@@ -38,7 +48,7 @@ export class ReferralsController {
   @HttpCode(200)
   @Roles('specialist')
   claimNext(@CurrentActor() actor: Actor) {
-    return this.referrals.claimNext(actor);
+    return this.events.claimNext(actor);
   }
 
   @Get(':id')
@@ -50,14 +60,14 @@ export class ReferralsController {
   @Patch(':id')
   @Roles('community_doctor')
   update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: UpdateReferralDto) {
-    return this.referrals.update(actor, id, dto);
+    return this.drafts.update(actor, id, dto);
   }
 
   @Post(':id/studies')
   @HttpCode(200)
   @Roles('community_doctor')
   attach(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: AttachStudyDto) {
-    return this.referrals.attachStudy(actor, id, dto.studyInstanceUid, dto.patientOverrideReason);
+    return this.studyLinks.attachStudy(actor, id, dto.studyInstanceUid, dto.patientOverrideReason);
   }
 
   /** Moves the referral: submit, accept, decline, ask and answer, reassign, cancel, close… */
@@ -65,18 +75,18 @@ export class ReferralsController {
   @HttpCode(200)
   @Roles(...STAFF_READERS)
   fire(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: ReferralEventDto) {
-    return this.referrals.fire(actor, id, dto);
+    return this.events.fire(actor, id, dto);
   }
 
   @Get(':id/messages')
   @Roles(...STAFF_READERS)
   messages(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
-    return this.referrals.messages(actor, id);
+    return this.messageThread.messages(actor, id);
   }
 
   @Post(':id/messages')
   @Roles(...STAFF_READERS)
   post(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: PostMessageDto) {
-    return this.referrals.postMessage(actor, id, dto.body);
+    return this.messageThread.postMessage(actor, id, dto.body);
   }
 }

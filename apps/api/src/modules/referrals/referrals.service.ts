@@ -2,32 +2,25 @@ import { Injectable } from '@nestjs/common';
 import {
   availableEvents,
   inReferralReadScope,
-  inStateGroup,
   referralReadScope,
-  createReferral,
-  type ReferralEvent,
   type ReferralSnapshot,
-  patientOverrideReason,
   type Service,
 } from '@zhiyin/workflow';
-import type { ReferralDetailView, ReferralListView, ReferralMessageView } from '@zhiyin/contracts';
-import { randomUUID } from 'node:crypto';
+import type { ReferralDetailView, ReferralListView } from '@zhiyin/contracts';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
-import { rooms, serviceOfSpecialty } from '#src/modules/realtime/rooms.js';
 import { ConsentRepository } from './consent.repository.js';
-import type { CreateReferralDto, ListReferralsDto, ReferralEventDto, UpdateReferralDto } from './dto.js';
-import { refusal } from './referral.errors.js';
-import { acquiredAt, isReferralNumber, PatientCheckService, type PatientOverride } from './patient-check.service.js';
+import type { ListReferralsDto } from './dto.js';
+import { PatientCheckService } from './patient-check.service.js';
 import { ReferralRepository, type ScopeRow, type Tx } from './referral.repository.js';
-import { toMessageView, toReferralDetailView, toReferralSummaryView } from './referral-view.mapper.js';
+import { toReferralDetailView, toReferralSummaryView } from './referral-view.mapper.js';
 import { RouterService } from './router.service.js';
 import { rulesActor, TransitionService, type ReferralRow } from './transition.service.js';
 
 /** The columns the scope rules read, from a rules snapshot. */
-function scopeOf(id: string, s: ReferralSnapshot): ScopeRow {
+export function scopeOf(id: string, s: ReferralSnapshot): ScopeRow {
   return {
     id,
     direction: s.direction,
@@ -52,6 +45,9 @@ export function canRead(actor: Actor, r: ScopeRow): boolean {
   });
 }
 
+// A referral's reads (the list and the detail) and the guarded transaction every step on a referral goes through:
+// read scope (404 outside it), the row's lock, the version check, then events and routing after commit. The steps
+// themselves are use cases of their own (drafts, events, messages, study links).
 @Injectable()
 export class ReferralsService {
   constructor(
@@ -63,61 +59,6 @@ export class ReferralsService {
     private readonly consent: ConsentRepository,
     private readonly patientCheck: PatientCheckService,
   ) {}
-
-  async create(actor: Actor, dto: CreateReferralDto): Promise<ReferralDetailView> {
-    const id = randomUUID();
-    const result = await this.repo.inTransaction(async (m) => {
-      const home = await this.repo.patientHomeFacility(m, dto.patientId);
-      if (home === undefined || home !== actor.facilityId) throw notFound('Patient');
-      const created = createReferral(
-        {
-          id,
-          patientId: dto.patientId,
-          originFacilityId: actor.facilityId,
-          service: dto.service,
-          priority: dto.priority,
-          hasClinicalQuestion: Boolean(dto.clinicalQuestion?.trim()),
-          studyCount: 0,
-        },
-        { actor: rulesActor(actor), now: this.transitions.now() },
-      );
-      if (!created.ok) throw refusal(created.reason);
-      const number = await this.transitions.insert(
-        m,
-        created.referral,
-        dto.modality ?? null,
-        dto.clinicalQuestion?.trim() || null,
-        dto.history?.trim() || null,
-      );
-      await this.repo.insertCreated(m, id, created.referral.createdAt, actor, created.referral.workflowVersion);
-      await this.transitions.writeOutbox(
-        m,
-        'referral.changed',
-        [rooms.facility(actor.facilityId), rooms.referral(id)],
-        {
-          referralId: id,
-          number,
-          event: 'created',
-          state: 'draft',
-          service: dto.service,
-          priority: dto.priority,
-        },
-      );
-      await this.audit.record(
-        {
-          action: 'referral.create',
-          resourceType: 'referral',
-          resourceId: id,
-          patientId: dto.patientId,
-          outcome: 'success',
-        },
-        m,
-      );
-      return number;
-    });
-    this.outbox.kick();
-    return this.get(actor, id, false).then((r) => ({ ...r, number: result }));
-  }
 
   async list(actor: Actor, q: ListReferralsDto): Promise<ReferralListView> {
     // Lists are for the staff: an administrator reads no patient data, a patient has their portal.
@@ -189,247 +130,6 @@ export class ReferralsService {
     });
   }
 
-  async update(actor: Actor, id: string, dto: UpdateReferralDto) {
-    await this.inTransition(actor, id, undefined, async (m, row) => {
-      const hasQuestion = dto.clinicalQuestion === undefined ? undefined : Boolean(dto.clinicalQuestion.trim());
-      const applied = await this.transitions.apply(
-        m,
-        row,
-        { type: 'update_draft', service: dto.service, priority: dto.priority, hasClinicalQuestion: hasQuestion },
-        actor,
-      );
-      await this.repo.updateDraftText(
-        m,
-        id,
-        dto.clinicalQuestion?.trim() ?? null,
-        dto.history?.trim() ?? null,
-        dto.modality ?? null,
-      );
-      return applied.next.service;
-    });
-    return this.get(actor, id, false);
-  }
-
-  /**
-   * Links a study the caller's centre sent (by its Study Instance UID) to the referral, once its patient identity
-   * is shown to be the referral patient's, or the caller confirms it is with `overrideReason`.
-   */
-  async attachStudy(actor: Actor, id: string, studyUid: string, overrideReason?: string) {
-    const reason = patientOverrideReason(overrideReason);
-    await this.inTransition(actor, id, undefined, async (m, row) => {
-      const study = await this.repo.lockStudyByUid(m, studyUid);
-      if (!study || study.facility_id !== actor.facilityId) throw notFound('Study');
-      if (study.referral_id === id) throw new AppError('CONFLICT', 'This study is already attached to this referral.');
-      if (study.referral_id) throw new AppError('CONFLICT', 'This study is attached to another referral.');
-      const target = await this.patientCheck.joining(actor, 'id', id, m);
-      if (!target) throw notFound('Referral');
-      const file = {
-        studyInstanceUid: studyUid,
-        patientId: study.dicom_patient_id,
-        name: study.patient_name,
-        sex: study.patient_sex,
-        birthDate: study.patient_birth_date,
-        acquiredAt: acquiredAt(study.study_date, study.study_time),
-      };
-      const match = this.patientCheck.compare(file, target);
-      if (match.held && !reason) throw this.patientCheck.refusal(this.patientCheck.details(file, target, match));
-      if (!match.held && study.patient_id && study.patient_id !== row.snapshot.patientId) {
-        throw new AppError('CONFLICT', 'This study belongs to another patient.');
-      }
-      const applied = await this.transitions.apply(m, row, { type: 'attach_study' }, actor, { studyId: study.id });
-      // Filed under the referral's patient: the study page and the patient's page find it there.
-      await this.repo.linkStudy(m, study.id, id, row.snapshot.patientId);
-      if (match.held && reason)
-        await this.patientCheck.recordOverride(m, actor, study.id, target, { reason, differing: match.differing });
-      return applied.next.service;
-    }).catch(async (err: unknown) => {
-      // A held study is a refused write about this patient: audited (field names only), then answered.
-      if (err instanceof AppError && err.code === 'PATIENT_MISMATCH') {
-        const d = err.details as { differing?: string[]; verdict?: string } | undefined;
-        await this.audit.record({
-          action: 'referral.attach_study',
-          resourceType: 'referral',
-          resourceId: id,
-          outcome: 'denied',
-          details: { reason: 'PATIENT_MISMATCH', verdict: d?.verdict, differing: d?.differing },
-        });
-      }
-      throw err;
-    });
-    return this.get(actor, id, false);
-  }
-
-  /**
-   * Links a study sent by STOW-RS or an upload whose Accession Number is a referral number of the
-   * same centre (the referral number is the Accession Number). Quietly does nothing otherwise.
-   */
-  async linkByAccession(
-    actor: Actor,
-    studyId: string,
-    accession: string | null,
-    override?: PatientOverride,
-  ): Promise<void> {
-    if (!accession || !isReferralNumber(accession)) return;
-    await this.link(actor, studyId, 'number', accession, override);
-  }
-
-  /** Links a study uploaded for a referral (the upload named it); quietly does nothing when it may not. */
-  async linkToReferral(actor: Actor, studyId: string, referralId: string, override?: PatientOverride): Promise<void> {
-    await this.link(actor, studyId, 'id', referralId, override);
-  }
-
-  /** 404 unless the caller's centre may add studies to this open referral (checked when an upload names it). */
-  async assertTakesUploads(actor: Actor, referralId: string): Promise<void> {
-    if (!(await this.repo.openOfCentre(undefined, actor.facilityId, 'id', referralId))) throw notFound('Referral');
-  }
-
-  private async link(
-    actor: Actor,
-    studyId: string,
-    by: 'id' | 'number',
-    value: string,
-    override?: PatientOverride,
-  ): Promise<void> {
-    await this.repo.inTransaction(async (m) => {
-      const refId = await this.repo.openOfCentre(m, actor.facilityId, by, value);
-      const study = await this.repo.lockStudyLink(m, studyId);
-      if (!refId || !study || study.referral_id) return;
-      const row = await this.transitions.lock(m, refId);
-      if (!row) return;
-      // A study of another patient is never linked quietly: the ingest held it unless the sender confirmed it.
-      if (!override && study.patient_id && study.patient_id !== row.snapshot.patientId) return;
-      try {
-        await this.transitions.apply(m, row, { type: 'attach_study' }, actor, { studyId });
-      } catch {
-        return; // the referral's state does not take studies now: leave the study unlinked
-      }
-      // Filed under the referral's patient: the study page and the patient's page find it there.
-      await this.repo.linkStudy(m, studyId, refId, row.snapshot.patientId);
-      if (override)
-        await this.patientCheck.recordOverride(
-          m,
-          actor,
-          studyId,
-          { referralId: refId, patientId: row.snapshot.patientId },
-          override,
-        );
-    });
-    this.outbox.kick();
-  }
-
-  async fire(actor: Actor, id: string, dto: ReferralEventDto) {
-    const event = await this.toEvent(dto);
-    if ((dto.type === 'request_info' || dto.type === 'answer_info') && !dto.message?.trim()) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        dto.type === 'request_info' ? 'Write the question for the community doctor.' : 'Write the answer.',
-        { fields: ['message'] },
-      );
-    }
-    await this.inTransition(actor, id, dto.expectedVersion, async (m, row) => {
-      const applied = await this.transitions.apply(m, row, event, actor);
-      if (dto.message?.trim() && (dto.type === 'request_info' || dto.type === 'answer_info')) {
-        await this.insertMessage(
-          m,
-          actor,
-          row,
-          dto.message.trim(),
-          dto.type === 'request_info' ? 'question' : 'answer',
-        );
-      }
-      return applied.route || dto.type === 'decline' || dto.type === 'accept' ? applied.next.service : undefined;
-    });
-    return this.get(actor, id, false);
-  }
-
-  /** A specialist takes the most urgent waiting referral of their pool (never one someone else holds). */
-  async claimNext(actor: Actor) {
-    const service = serviceOfSpecialty(actor.specialty);
-    if (!service) throw new AppError('FORBIDDEN', 'Your role may not do this.');
-    const claimed = await this.repo.inTransaction(async (m) => {
-      const candidate = await this.repo.claimCandidate(m, service, actor.id);
-      if (!candidate) return undefined;
-      const row = (await this.transitions.lock(m, candidate.id))!;
-      await this.transitions.apply(m, row, { type: candidate.state === 'offered' ? 'accept' : 'claim' }, actor);
-      return candidate.id;
-    });
-    this.outbox.kick();
-    if (!claimed) throw new AppError('NOT_FOUND', 'Nothing is waiting in your worklist.');
-    this.router.kick(service);
-    return this.get(actor, claimed, false);
-  }
-
-  async messages(actor: Actor, id: string): Promise<ReferralMessageView[]> {
-    const scope = await this.readable(actor, id, 'referral.messages.read');
-    const rows = await this.repo.messages(id);
-    await this.audit.record({
-      action: 'referral.messages.read',
-      resourceType: 'referral',
-      resourceId: id,
-      patientId: scope.patient_id,
-      outcome: 'success',
-    });
-    return rows.map(toMessageView);
-  }
-
-  async postMessage(actor: Actor, id: string, body: string) {
-    const message = await this.repo.inTransaction(async (m) => {
-      const row = await this.transitions.lock(m, id);
-      if (!row) throw notFound('Referral');
-      const s = row.snapshot;
-      const scope = scopeOf(id, s);
-      if (!canRead(actor, scope) || actor.role === 'patient') throw notFound('Referral');
-      // The two doctors of the referral and the coordinators talk; other readers of the pool only read.
-      const party = actor.role === 'community_doctor' || actor.role === 'coordinator' || s.assigneeId === actor.id;
-      if (!party)
-        throw new AppError('FORBIDDEN', 'Only the doctors of this referral and the coordinators post messages here.');
-      if (!inStateGroup('openForMessages', s.state))
-        throw new AppError('STALE_STATE', 'Messages can be posted only while the referral is open.', {
-          state: s.state,
-        });
-      return this.insertMessage(m, actor, row, body.trim(), 'message');
-    });
-    this.outbox.kick();
-    return message;
-  }
-
-  private async insertMessage(
-    m: Tx,
-    actor: Actor,
-    row: ReferralRow,
-    body: string,
-    kind: 'message' | 'question' | 'answer',
-  ) {
-    const msg = await this.repo.insertMessage(m, row.id, actor, kind, body);
-    const s = row.snapshot;
-    const to = [
-      rooms.referral(row.id),
-      rooms.facility(s.originFacilityId),
-      ...(s.assigneeId ? [rooms.user(s.assigneeId)] : []),
-    ];
-    await this.transitions.writeOutbox(m, 'message.posted', to, { referralId: row.id, messageId: msg.id, kind });
-    await this.audit.record(
-      {
-        action: 'referral.message.post',
-        resourceType: 'referral',
-        resourceId: row.id,
-        patientId: s.patientId,
-        outcome: 'success',
-        details: { messageId: msg.id, kind },
-      },
-      m,
-    );
-    const posted: ReferralMessageView = {
-      id: msg.id,
-      kind,
-      body,
-      createdAt: msg.created_at.toISOString(),
-      authorId: actor.id,
-      authorRole: actor.role,
-    };
-    return posted;
-  }
-
   /**
    * Checks read scope (404 outside it). A read of patient data names its audit action: a refused
    * one is then audited too (`not_found`, no patient named: the caller may not know which), like
@@ -471,40 +171,5 @@ export class ReferralsService {
     });
     this.outbox.kick();
     if (routeService) this.router.kick(routeService);
-  }
-
-  private async toEvent(dto: ReferralEventDto): Promise<ReferralEvent> {
-    const need = <T>(v: T | undefined, field: string): T => {
-      if (v === undefined)
-        throw new AppError('VALIDATION_FAILED', `${field} is required for ${dto.type}.`, { fields: [field] });
-      return v;
-    };
-    switch (dto.type) {
-      case 'change_priority':
-        return { type: 'change_priority', priority: need(dto.priority, 'priority') };
-      case 'reassign': {
-        const u = await this.repo.activeUser(need(dto.specialistId, 'specialistId'));
-        if (!u || u.role !== 'specialist' || !u.specialty)
-          throw new AppError('VALIDATION_FAILED', 'specialistId is not an active specialist.', {
-            fields: ['specialistId'],
-          });
-        return { type: 'reassign', specialist: { id: u.id, specialty: u.specialty } };
-      }
-      case 'cancel':
-        return { type: 'cancel', reason: need(dto.reason, 'reason') };
-      case 'close':
-        return { type: 'close', outcome: need(dto.outcome, 'outcome') };
-      case 'refer_back_down':
-        // The follow-up referral back to the community centre gets its id here; the rules create it.
-        return { type: 'refer_back_down', backReferralId: randomUUID() };
-      case 'submit':
-      case 'accept':
-      case 'decline':
-      case 'return_to_queue':
-      case 'start_review':
-      case 'request_info':
-      case 'answer_info':
-        return { type: dto.type };
-    }
   }
 }

@@ -17,7 +17,7 @@ import { requestContext, type Actor } from '#src/common/request-context.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { MetricsService } from '#src/modules/metrics/metrics.service.js';
 import { PatientCheckService } from '#src/modules/referrals/patient-check.service.js';
-import { ReferralsService } from '#src/modules/referrals/referrals.service.js';
+import { ReferralStudyLinksService } from '#src/modules/referrals/referral-study-links.service.js';
 import { ConversionService } from '#src/modules/conversion/conversion.service.js';
 import { convertibleKind } from '#src/modules/conversion/detect.js';
 import { StowService } from '#src/modules/imaging/stow.service.js';
@@ -57,7 +57,7 @@ export class UploadsService implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenService,
     private readonly stow: StowService,
-    private readonly referrals: ReferralsService,
+    private readonly studyLinks: ReferralStudyLinksService,
     private readonly patientCheck: PatientCheckService,
     private readonly publicUrl: PublicUrl,
     private readonly metrics: MetricsService,
@@ -84,7 +84,7 @@ export class UploadsService implements OnModuleDestroy {
         if (referral) {
           if (!UUID.test(referral)) throw new TusAnswer(404, 'NOT_FOUND', 'Referral not found.');
           try {
-            await this.referrals.assertTakesUploads(actor, referral);
+            await this.studyLinks.assertTakesUploads(actor, referral);
           } catch {
             throw new TusAnswer(404, 'NOT_FOUND', 'Referral not found.');
           }
