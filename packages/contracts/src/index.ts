@@ -15,6 +15,7 @@ import type {
 } from '@zhiyin/workflow';
 
 export * from './consent.js';
+export * from './critical-results.js';
 export * from './patients.js';
 export * from './plans.js';
 export * from './referrals.js';

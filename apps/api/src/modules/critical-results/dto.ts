@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ConfirmCriticalRequest, RaiseCriticalRequest, RecordCriticalCallRequest } from '@zhiyin/contracts';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { IsBoundedInt, IsTimestamp } from '#src/common/validation/decorators.js';
 
-export class RaiseCriticalDto {
+export class RaiseCriticalDto implements RaiseCriticalRequest {
   @ApiProperty({ description: "a code from the service's list of critical findings", example: 'stemi' })
   @IsString()
   @Length(1, 40)
@@ -15,7 +16,7 @@ export class RaiseCriticalDto {
   note?: string;
 }
 
-export class ConfirmCriticalDto {
+export class ConfirmCriticalDto implements ConfirmCriticalRequest {
   @ApiProperty({ description: 'the finding, chosen (its code) or typed (its name), as the doctor reads it back' })
   @IsString()
   @Length(1, 200)
@@ -27,7 +28,7 @@ export class ConfirmCriticalDto {
   plannedAction: string;
 }
 
-export class RecordCallDto {
+export class RecordCallDto implements RecordCriticalCallRequest {
   @ApiProperty({ description: 'whom the coordinator called: name, role, number' })
   @IsString()
   @Length(1, 200)

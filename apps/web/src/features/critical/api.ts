@@ -1,4 +1,4 @@
-import type { CriticalResultView } from '@zhiyin/contracts';
+import type { ConfirmCriticalRequest, CriticalResultView, RecordCriticalCallRequest } from '@zhiyin/contracts';
 import { api } from '../../lib/api';
 
 // The critical-result routes only this feature's list and forms call (apps/api/src/modules/critical-results); raising
@@ -8,10 +8,8 @@ import { api } from '../../lib/api';
 export const listCritical = (recent = false) =>
   api<CriticalResultView[]>(`/api/critical-results${recent ? '?scope=recent' : ''}`);
 
-export const confirmCritical = (id: string, body: { readBack: string; plannedAction: string }) =>
+export const confirmCritical = (id: string, body: ConfirmCriticalRequest) =>
   api<CriticalResultView>(`/api/critical-results/${id}/confirm`, { method: 'POST', body });
 
-export const recordCall = (
-  id: string,
-  body: { callee: string; calledAt: string; reached: boolean; readBack?: string; note?: string },
-) => api<CriticalResultView>(`/api/critical-results/${id}/calls`, { method: 'POST', body });
+export const recordCall = (id: string, body: RecordCriticalCallRequest) =>
+  api<CriticalResultView>(`/api/critical-results/${id}/calls`, { method: 'POST', body });

@@ -1,4 +1,4 @@
-import type { CriticalResultPolicyView, CriticalResultView } from '@zhiyin/contracts';
+import type { CriticalResultPolicyView, CriticalResultView, RaiseCriticalRequest } from '@zhiyin/contracts';
 import { api } from '../../lib/api';
 
 // The critical-result calls of a referral's workspace (the reading room and the referral page raise one there) and
@@ -7,7 +7,7 @@ import { api } from '../../lib/api';
 export const referralCritical = (referralId: string) =>
   api<CriticalResultView[]>(`/api/referrals/${referralId}/critical-results`);
 
-export const raiseCritical = (referralId: string, body: { findingCode: string; note?: string }) =>
+export const raiseCritical = (referralId: string, body: RaiseCriticalRequest) =>
   api<CriticalResultView>(`/api/referrals/${referralId}/critical-results`, { method: 'POST', body });
 
 export const criticalPolicy = () => api<CriticalResultPolicyView>('/api/settings/critical-results');
