@@ -19,14 +19,11 @@ import { CT_IMAGE_STORAGE, ctPixelElements, dicomFile } from '../support/dicom-f
 /**
  * Every image sample of the shared data the server stores, each as its own study: every transfer syntax (explicit,
  * implicit and big endian, deflated, RLE, JPEG baseline / extended / lossless, JPEG-LS, JPEG 2000 lossless and lossy)
- * and photometric kind (MONOCHROME1 and 2, RGB, YBR_FULL, palette colour), single and multi-frame.
+ * and photometric kind (MONOCHROME1 and 2, RGB, YBR_FULL, palette colour), 1 to 32 bits, single and multi-frame.
  *
  * Left out, with why:
  * - the SR documents (pydicom reportsi, test-SR; dicomscope reportki_SR) and the RT plan: no pixel data, not images;
  * - the DICOMDIR index: a file-set directory, not an instance;
- * - pydicom liver_1frame (a 1-bit Segmentation) and rtdose (a 32-bit RT Dose grid): stored, but the server's
- *   /rendered answers 406 for 1-bit and 32-bit pixels, so there is no server rendering to compare with; both are
- *   overlays for their source images rather than images read on their own.
  * ECG waveforms are read in the ECG viewer (ecg.e2e-spec).
  */
 const SAMPLES = [
@@ -52,6 +49,8 @@ const SAMPLES = [
   'dicom/pydicom__MR_small_jpeg_ls_lossless.dcm', // JPEG-LS lossless
   'dicom/pydicom__MR_small_jp2klossless.dcm', // JPEG 2000 lossless
   'dicom/pydicom__JPEG2000.dcm', // JPEG 2000 (lossy)
+  'dicom/pydicom__liver_1frame.dcm', // 1-bit binary Segmentation (eight pixels to a byte)
+  'dicom/pydicom__rtdose.dcm', // 32-bit RT Dose grid, 15 frames
   // The character-set samples are small 8-bit images too (Latin-1, Cyrillic, Japanese, UTF-8, GB18030 names).
   'dicom/pydicom__chrFren.dcm',
   'dicom/pydicom__chrGerm.dcm',

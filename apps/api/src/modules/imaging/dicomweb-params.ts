@@ -46,9 +46,17 @@ export function renderOptions(input: DicomwebInput): RenderOptions {
   const opts: RenderOptions = { type };
   const w = input.query.window;
   if (typeof w === 'string') {
-    const m = /^(-?\d+(?:\.\d+)?),(\d+(?:\.\d+)?)(?:,(linear|linear-exact|sigmoid))?$/i.exec(w);
-    if (!m || Number(m[2]) < 1)
-      throw new AppError('BAD_REQUEST', 'window must be center,width[,linear|linear-exact|sigmoid] with width ≥ 1.');
+    // Decimal strings, as DS values may be written (an RT dose window in Gy: `0.0412,0.005,linear-exact`).
+    const decimal = '[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?';
+    const m = new RegExp(`^(${decimal}),(${decimal})(?:,(linear|linear-exact|sigmoid))?$`, 'i').exec(w);
+    const width = Number(m?.[2]);
+    // PS3.3 C.11.2.1.2: the linear function needs a width of at least 1; linear-exact and sigmoid any above 0.
+    const linear = (m?.[3] ?? 'linear').toLowerCase() === 'linear';
+    if (!m || !Number.isFinite(Number(m[1])) || !(width > 0) || (linear && width < 1))
+      throw new AppError(
+        'BAD_REQUEST',
+        'window must be center,width[,linear|linear-exact|sigmoid]; width ≥ 1 for linear, above 0 for the others.',
+      );
     opts.window = {
       center: Number(m[1]),
       width: Number(m[2]),

@@ -74,39 +74,45 @@ export async function renderFrame(
     const body = await encode(sharp(rgb, { raw: { width: cols, height: rows, channels: 3 } })).toBuffer();
     return { body, type: opts.type };
   }
-  if (samples !== 1 || !photometric.startsWith('MONOCHROME') || (bits !== 8 && bits !== 16)) {
-    throw new AppError('NOT_ACCEPTABLE', 'Only greyscale (8 or 16 bit) and 8-bit RGB images can be rendered.');
+  if (samples !== 1 || !photometric.startsWith('MONOCHROME') || ![1, 8, 16, 32].includes(bits)) {
+    throw new AppError(
+      'NOT_ACCEPTABLE',
+      `Greyscale with ${bits} bits allocated cannot be rendered (1, 8, 16 and 32 bits can; colour with 8 or 16).`,
+    );
   }
   const n = rows * cols;
-  if (frame.length < n * (bits / 8)) throw new AppError('NOT_ACCEPTABLE', 'The pixel data is shorter than the image.');
+  if (frame.length < Math.ceil((n * bits) / 8)) {
+    throw new AppError('NOT_ACCEPTABLE', 'The pixel data is shorter than the image.');
+  }
   const signed = (num(meta, '00280103') ?? 0) === 1;
   const bigEndian = transferSyntaxUid === '1.2.840.10008.1.2.2';
-  const slope = num(meta, '00281053') ?? 1;
+  // RT Dose has no modality LUT; its stored values times Dose Grid Scaling (3004,000E) are the dose in Gy, which is
+  // what a window given for it is in.
+  const slope = num(meta, '00281053') ?? num(meta, '3004000E') ?? 1;
   const intercept = num(meta, '00281052') ?? 0;
-  const stored = num(meta, '00280101') ?? bits;
+  const stored = Math.min(num(meta, '00280101') ?? bits, bits);
   const values = new Float32Array(n);
+  const read = storedValueReader(frame, bits, stored, signed, bigEndian);
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
-    let raw: number;
-    if (bits === 8) raw = signed ? frame.readInt8(i) : frame[i]!;
-    else {
-      raw = bigEndian ? frame.readUInt16BE(i * 2) : frame.readUInt16LE(i * 2);
-      if (stored < 16) raw &= (1 << stored) - 1;
-      if (signed && raw >= 1 << (stored - 1)) raw -= 1 << stored;
-    }
-    const v = raw * slope + intercept;
+    const v = read(i) * slope + intercept;
     values[i] = v;
     if (v < min) min = v;
     if (v > max) max = v;
   }
   let center = opts.window?.center ?? num(meta, '00281050');
   let width = opts.window?.width ?? num(meta, '00281051');
-  if (center === undefined || width === undefined || !(width >= 1)) {
+  let fn = opts.window?.fn ?? 'linear';
+  if (center === undefined || width === undefined || !(width > 0) || (bits !== 32 && !(width >= 1))) {
+    // No window of its own: the full range of values. A binary segmentation's 0 and 1 become black and white; the
+    // continuous 32-bit values (dose in Gy) take a window of exactly their range, however small.
     center = (min + max) / 2;
-    width = Math.max(1, max - min + 1);
+    width = bits === 1 || bits === 32 ? Math.max(max - min, Number.EPSILON) : Math.max(1, max - min + 1);
   }
-  const fn = opts.window?.fn ?? 'linear';
+  // The 'linear' function (PS3.3 C.11.2.1.2.1) is for integer values and a width of at least 1; a narrower window of
+  // continuous values (a dose in Gy) maps exactly instead.
+  if (fn === 'linear' && width < 1) fn = 'linear_exact';
   const out = Buffer.alloc(n);
   const invert = photometric === 'MONOCHROME1';
   for (let i = 0; i < n; i++) {
@@ -122,6 +128,36 @@ export async function renderFrame(
   }
   const body = await encode(sharp(out, { raw: { width: cols, height: rows, channels: 1 } })).toBuffer();
   return { body, type: opts.type };
+}
+
+/**
+ * Reads the i-th stored value of a native greyscale frame: 1-bit pixels packed eight to a byte, first pixel in the
+ * least significant bit (PS3.5 8.1.1, D.2); 8, 16 or 32 bits with the stored bits masked and sign-extended.
+ */
+function storedValueReader(
+  frame: Buffer,
+  bits: number,
+  stored: number,
+  signed: boolean,
+  bigEndian: boolean,
+): (i: number) => number {
+  if (bits === 1) return (i) => (frame[i >> 3]! >> (i & 7)) & 1;
+  if (bits === 8) return signed ? (i) => frame.readInt8(i) : (i) => frame[i]!;
+  if (bits === 32) {
+    const word = bigEndian ? (i: number) => frame.readUInt32BE(i * 4) : (i: number) => frame.readUInt32LE(i * 4);
+    if (stored >= 32) return signed ? (i) => word(i) | 0 : word;
+    const mask = 2 ** stored - 1;
+    return (i) => {
+      const raw = word(i) % (mask + 1);
+      return signed && raw >= 2 ** (stored - 1) ? raw - 2 ** stored : raw;
+    };
+  }
+  return (i) => {
+    let raw = bigEndian ? frame.readUInt16BE(i * 2) : frame.readUInt16LE(i * 2);
+    if (stored < 16) raw &= (1 << stored) - 1;
+    if (signed && raw >= 1 << (stored - 1)) raw -= 1 << stored;
+    return raw;
+  };
 }
 
 /** Crops to the viewport's region (clipped to the image) and scales into its size, aspect ratio kept. */

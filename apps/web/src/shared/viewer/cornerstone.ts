@@ -52,6 +52,29 @@ async function loadDecodedByServer(imageId: string, options: Record<string, unkn
   return image as unknown as CoreTypes.IImage;
 }
 
+/**
+ * A 1-bit frame (a binary segmentation). WADO-RS gives it as stored, eight pixels to a byte, first pixel in the least
+ * significant bit (PS3.5 8.1.1, D.2); the loader's WADO-RS path hands those bytes on as if each were a pixel (only its
+ * file path unpacks them), so the frame is unpacked here, one byte per pixel, 0 or 1.
+ */
+async function loadBinaryFrame(
+  imageId: string,
+  options: Record<string, unknown>,
+  pixels: { rows: number; columns: number },
+): Promise<CoreTypes.IImage> {
+  const url = imageId.slice('wadors:'.length);
+  const res = await fetch(url, { headers: { Accept: NATIVE_ACCEPT, ...(await authHeaders()) } });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const type = res.headers.get('content-type') ?? '';
+  const body = new Uint8Array(await res.arrayBuffer());
+  const packed = type.startsWith('multipart/') ? firstPart(body, type) : body;
+  const count = pixels.rows * pixels.columns;
+  if (packed.length < Math.ceil(count / 8)) throw new Error('The frame is shorter than its image.');
+  const unpacked = new Uint8Array(count);
+  for (let i = 0; i < count; i++) unpacked[i] = (packed[i >> 3]! >> (i & 7)) & 1;
+  return (await createImage(imageId, unpacked, EXPLICIT_LITTLE, options)) as unknown as CoreTypes.IImage;
+}
+
 /** The body of the first part of a multipart/related answer. */
 function firstPart(body: Uint8Array, contentType: string): Uint8Array {
   const m = /boundary="?([^";]+)"?/i.exec(contentType);
@@ -106,13 +129,17 @@ export function initCornerstone(): Promise<void> {
       id: string,
       o?: Record<string, unknown>,
     ) => { promise: Promise<CoreTypes.IImage> };
-    imageLoader.registerImageLoader('wadors', (imageId: string, options: Record<string, unknown> = {}) => ({
-      promise: original(imageId, options).promise.catch(async () => {
-        const image = await loadDecodedByServer(imageId, options);
-        serverDecoded.add(imageId);
-        return image;
-      }),
-    }));
+    imageLoader.registerImageLoader('wadors', (imageId: string, options: Record<string, unknown> = {}) => {
+      const pixel = metaOf<{ bitsAllocated?: number; rows: number; columns: number }>('imagePixelModule', imageId);
+      if (pixel?.bitsAllocated === 1) return { promise: loadBinaryFrame(imageId, options, pixel) };
+      return {
+        promise: original(imageId, options).promise.catch(async () => {
+          const image = await loadDecodedByServer(imageId, options);
+          serverDecoded.add(imageId);
+          return image;
+        }),
+      };
+    });
   });
   return ready;
 }

@@ -1,5 +1,6 @@
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { first, numberOf, numbersOf, seriesMetadata, type DicomJson } from '../dicomweb/qido';
+import { withBinaryWindow } from './binaryWindow';
 import { withPaletteLuts } from './paletteLut';
 
 export interface SeriesImage {
@@ -79,7 +80,7 @@ export async function loadSeries(study: string, series: string, signal?: AbortSi
   const rows = await Promise.all(
     (await seriesMetadata(study, series, signal))
       .filter((r) => numberOf(r, '00280010'))
-      .map((r) => withPaletteLuts(r, signal)),
+      .map((r) => withPaletteLuts(withBinaryWindow(r), signal)),
   );
   const images: SeriesImage[] = [];
   for (const r of rows) {
