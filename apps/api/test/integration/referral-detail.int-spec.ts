@@ -1,5 +1,6 @@
 import { recordConsent } from '../support/referrals.js';
 import { CT_SLICE, sample, stow } from '../support/dicom-files.js';
+import { loadResponseCheck } from '../support/openapi.js';
 import { api, startTestApp, type TestApp } from '../support/test-app.js';
 
 // What the community desk's referral page reads: the doctor's clinical question and history beside the
@@ -143,5 +144,42 @@ describe('referral detail: the clinical history and the event history side by si
     const row = list.body.items.find((r: { id: string }) => r.id === id);
     expect(snake(row)).toEqual([]);
     expect(row).toMatchObject({ patientId, rowVersion: rows[0].row_version, patientMrn: 'BJCY100000' });
+  });
+
+  it("documents the referral area's answers with their contracts views, and refuses the old column-shaped detail", async () => {
+    const check = await loadResponseCheck(t.url);
+    for (const route of [
+      'GET /api/referrals',
+      'POST /api/referrals',
+      'GET /api/referrals/{id}',
+      'PATCH /api/referrals/{id}',
+      'POST /api/referrals/{id}/events',
+      'POST /api/referrals/{id}/studies',
+      'POST /api/referrals/claim-next',
+      'GET /api/referrals/{id}/messages',
+      'POST /api/referrals/{id}/messages',
+      'GET /api/referrals/{id}/report',
+      'GET /api/referrals/{id}/plan',
+      'POST /api/referrals/{id}/plan',
+      'GET /api/referrals/{id}/consent',
+      'GET /api/referrals/{id}/critical-results',
+      'GET /api/referrals/{id}/key-images',
+      'GET /api/referrals/{id}/priors',
+      'GET /api/icd10',
+      'GET /api/patients',
+      'GET /api/patients/{id}',
+      'POST /api/patients/{id}/access-codes',
+    ])
+      expect([route, check.documented.has(route)]).toEqual([route, true]);
+
+    const created = await api(t, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId, service: 'ECG', priority: 'ROUTINE' },
+    });
+    const path = `/api/referrals/${created.body.id}`;
+    const detail = (await api(t, 'GET', path, { token: doc })).body;
+    expect(() => check('GET', path, 200, detail)).not.toThrow();
+    const { rowVersion, ...rest } = detail;
+    expect(() => check('GET', path, 200, { ...rest, row_version: rowVersion })).toThrow(/rowVersion|row_version/);
   });
 });

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { ClinicalService } from './clinical.service.js';
 import { AddendumDto, HubAppointmentDto, PlanDto, ReportDraftDto, SignPlanDto, WeeklyFiguresDto } from './dto.js';
@@ -23,6 +24,7 @@ export class ClinicalController {
 
   @Get('report')
   @Roles(...STAFF)
+  @ApiView('ReportView', { nullable: true })
   report(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.clinical.report(actor, id);
   }
@@ -30,6 +32,7 @@ export class ClinicalController {
   /** Saves the draft as the specialist types (any subset of fields). */
   @Put('report')
   @Roles('specialist')
+  @ApiView('ReportView')
   saveDraft(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: ReportDraftDto) {
     return this.clinical.saveDraft(actor, id, dto);
   }
@@ -37,12 +40,14 @@ export class ClinicalController {
   @Post('report/sign')
   @HttpCode(200)
   @Roles('specialist')
+  @ApiView('ReportView')
   sign(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.clinical.sign(actor, id);
   }
 
   @Post('report/addenda')
   @Roles('specialist')
+  @ApiView('ReportView', { status: 201 })
   addendum(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: AddendumDto) {
     return this.clinical.addAddendum(actor, id, dto.body);
   }
@@ -58,6 +63,7 @@ export class ClinicalController {
 
   @Get('plan')
   @Roles(...STAFF)
+  @ApiView('PlanView')
   plan(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.clinical.plan(actor, id);
   }
@@ -66,6 +72,7 @@ export class ClinicalController {
   @Post('plan')
   @HttpCode(200)
   @Roles('community_doctor', 'specialist')
+  @ApiView('PlanView')
   savePlan(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: PlanDto) {
     return this.clinical.savePlan(actor, id, dto);
   }
@@ -73,6 +80,7 @@ export class ClinicalController {
   @Post('plan/sign')
   @HttpCode(200)
   @Roles('community_doctor', 'specialist')
+  @ApiView('PlanView')
   signPlan(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: SignPlanDto) {
     return this.clinical.signPlan(actor, id, dto.version);
   }
@@ -80,6 +88,7 @@ export class ClinicalController {
   @Post('plan/appointment')
   @HttpCode(200)
   @Roles('coordinator')
+  @ApiView('PlanView')
   book(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: HubAppointmentDto) {
     return this.clinical.book(actor, id, dto);
   }
@@ -136,6 +145,7 @@ export class Icd10Controller {
   /** Diagnosis codes for the report form: by code (I21) or by name (心肌梗死, infarction). */
   @Get()
   @Roles(...STAFF)
+  @ApiView('Icd10EntryView', { array: true })
   search(@Query('q') q?: string) {
     return searchIcd10(typeof q === 'string' ? q.slice(0, 50) : '');
   }

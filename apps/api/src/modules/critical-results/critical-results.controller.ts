@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { CriticalPolicyService } from './critical-policy.service.js';
 import { CriticalResultsService } from './critical-results.service.js';
@@ -19,12 +20,14 @@ export class CriticalResultsController {
   /** The reader of the referral reports a critical finding: the referring centre is alerted at once. */
   @Post('referrals/:id/critical-results')
   @Roles(...STAFF)
+  @ApiView('CriticalResultView', { status: 201 })
   raise(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: RaiseCriticalDto) {
     return this.critical.raise(actor, id, dto);
   }
 
   @Get('referrals/:id/critical-results')
   @Roles(...STAFF)
+  @ApiView('CriticalResultView', { array: true })
   forReferral(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.critical.forReferral(actor, id);
   }
@@ -32,6 +35,7 @@ export class CriticalResultsController {
   /** Open ones: a centre's doctors see their centre's, readers their own, coordinators all. */
   @Get('critical-results')
   @Roles(...STAFF)
+  @ApiView('CriticalResultView', { array: true })
   list(@CurrentActor() actor: Actor, @Query() q: ListCriticalDto) {
     return this.critical.list(actor, q.scope === 'recent');
   }
@@ -40,6 +44,7 @@ export class CriticalResultsController {
   @Post('critical-results/:id/confirm')
   @HttpCode(200)
   @Roles(...STAFF)
+  @ApiView('CriticalResultView')
   confirm(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: ConfirmCriticalDto) {
     return this.critical.confirm(actor, id, dto);
   }
@@ -48,6 +53,7 @@ export class CriticalResultsController {
   @Post('critical-results/:id/calls')
   @HttpCode(200)
   @Roles(...STAFF)
+  @ApiView('CriticalResultView')
   recordCall(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: RecordCallDto) {
     return this.critical.recordCall(actor, id, dto);
   }
@@ -63,12 +69,14 @@ export class CriticalPolicyController {
 
   @Get()
   @Roles('admin', ...STAFF)
+  @ApiView('CriticalResultPolicyView')
   get() {
     return this.policy.view();
   }
 
   @Put()
   @Roles('admin')
+  @ApiView('CriticalResultPolicyView')
   put(@CurrentActor() actor: Actor, @Body() dto: PutCriticalPolicyDto) {
     return this.policy.update(actor, dto.policy, dto.version);
   }

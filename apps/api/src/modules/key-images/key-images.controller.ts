@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Re
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { MarkKeyImageDto } from './dto.js';
 import { KeyImagesService } from './key-images.service.js';
@@ -17,6 +18,7 @@ export class KeyImagesController {
   /** The key images of the referral's report, in the order they were marked, with their measurements. */
   @Get()
   @Roles('community_doctor', 'specialist', 'coordinator')
+  @ApiView('KeyImageView', { array: true })
   list(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.keyImages.list(actor, id);
   }
@@ -24,6 +26,8 @@ export class KeyImagesController {
   /** Marks a frame as a key image (201), or replaces the measurements of one already marked (200). */
   @Post()
   @Roles('specialist')
+  @ApiView('KeyImageView', { status: 201, description: 'marked' })
+  @ApiView('KeyImageView', { status: 200, description: 'the same frame marked again: its measurements replaced' })
   async mark(
     @CurrentActor() actor: Actor,
     @Param('id', uuid) id: string,

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { CONSENT_FORM_MAX_BYTES } from '@zhiyin/contracts';
 import type { Request, Response } from 'express';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import { AppError } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { ConsentService, consentMediaType } from './consent.service.js';
@@ -35,6 +36,7 @@ export class ConsentController {
   /** The patient's consent to remote diagnosis on this referral, or null when none is recorded yet. */
   @Get()
   @Roles(...STAFF_READERS)
+  @ApiView('ConsentView', { nullable: true })
   view(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.consent.view(actor, id);
   }
@@ -43,6 +45,7 @@ export class ConsentController {
   @Post('verbal')
   @HttpCode(200)
   @Roles('community_doctor')
+  @ApiView('ConsentView')
   verbal(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: VerbalConsentDto) {
     return this.consent.recordVerbal(actor, id, dto);
   }
@@ -52,6 +55,7 @@ export class ConsentController {
   @HttpCode(200)
   @Roles('community_doctor')
   @ApiConsumes('image/jpeg', 'image/png', 'application/pdf')
+  @ApiView('ConsentView')
   async form(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Req() req: Request) {
     const type = req.headers['content-type'];
     // A file of the wrong type is refused without being read.

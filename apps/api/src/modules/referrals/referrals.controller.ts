@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import {
   AttachStudyDto,
@@ -33,12 +34,14 @@ export class ReferralsController {
 
   @Post()
   @Roles('community_doctor')
+  @ApiView('ReferralDetailView', { status: 201 })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateReferralDto) {
     return this.drafts.create(actor, dto);
   }
 
   @Get()
   @Roles(...STAFF_READERS)
+  @ApiView('ReferralListView')
   list(@CurrentActor() actor: Actor, @Query() q: ListReferralsDto) {
     return this.referrals.list(actor, q);
   }
@@ -47,18 +50,21 @@ export class ReferralsController {
   @Post('claim-next')
   @HttpCode(200)
   @Roles('specialist')
+  @ApiView('ReferralDetailView')
   claimNext(@CurrentActor() actor: Actor) {
     return this.events.claimNext(actor);
   }
 
   @Get(':id')
   @Roles(...STAFF_READERS)
+  @ApiView('ReferralDetailView')
   get(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.referrals.get(actor, id);
   }
 
   @Patch(':id')
   @Roles('community_doctor')
+  @ApiView('ReferralDetailView')
   update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: UpdateReferralDto) {
     return this.drafts.update(actor, id, dto);
   }
@@ -66,6 +72,7 @@ export class ReferralsController {
   @Post(':id/studies')
   @HttpCode(200)
   @Roles('community_doctor')
+  @ApiView('ReferralDetailView')
   attach(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: AttachStudyDto) {
     return this.studyLinks.attachStudy(actor, id, dto.studyInstanceUid, dto.patientOverrideReason);
   }
@@ -74,18 +81,21 @@ export class ReferralsController {
   @Post(':id/events')
   @HttpCode(200)
   @Roles(...STAFF_READERS)
+  @ApiView('ReferralDetailView')
   fire(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: ReferralEventDto) {
     return this.events.fire(actor, id, dto);
   }
 
   @Get(':id/messages')
   @Roles(...STAFF_READERS)
+  @ApiView('ReferralMessageView', { array: true })
   messages(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.messageThread.messages(actor, id);
   }
 
   @Post(':id/messages')
   @Roles(...STAFF_READERS)
+  @ApiView('ReferralMessageView', { status: 201 })
   post(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: PostMessageDto) {
     return this.messageThread.postMessage(actor, id, dto.body);
   }
