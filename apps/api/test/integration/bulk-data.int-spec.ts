@@ -12,7 +12,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 // application/octet-stream (PS3.18 8.7.3.3), whatever byte order the file was stored in: a big-endian palette colour
 // image's lookup tables come back as the same words as its little-endian twin's, and both draw the same.
 const PALETTE = 'dicom/octave-dicom__US-PAL-8-10x-echo.dcm';
-const value = (ds: DicomDataset, tag: string) => String(toDicomJson(ds)[tag]?.Value?.[0]);
+const value = (ds: DicomDataset, tag: string) => toDicomJson(ds)[tag]?.Value?.[0] as string;
 
 describe('bulk data in little endian whatever the stored byte order (PS3.18 8.7.3.3)', () => {
   let t: TestApp;
