@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs
 import { ApiBearerAuth, ApiHeader, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsString, Length, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
+import type { LoginRequest, PatientLoginRequest } from '@zhiyin/contracts';
 import { CurrentActor, Public, Roles } from '#src/common/decorators.js';
 import { AppError } from '#src/common/errors.js';
 import { ROLES, type Actor } from '#src/common/request-context.js';
@@ -10,12 +11,12 @@ import { AuthService, type SessionTokens } from './auth.service.js';
 import type { SecondFactorChallenge } from './second-factor.service.js';
 import { answerWithSession, clearRefreshCookie, CSRF_HEADER, readRefreshCookie } from './refresh-cookie.js';
 
-export class LoginDto {
+export class LoginDto implements LoginRequest {
   @ApiProperty({ example: 'doc.hyjq' }) @IsString() @Length(1, 64) username: string;
   @ApiProperty() @IsString() @Length(1, 256) password: string;
 }
 
-export class PatientLoginDto {
+export class PatientLoginDto implements PatientLoginRequest {
   @ApiProperty({ example: 'ABCDE-FGHJK' }) @IsString() @MaxLength(32) code: string;
   @ApiProperty({ example: '1958-04-12' }) @IsISO8601({ strict: true }) @Length(10, 10) birthDate: string;
 }

@@ -7,28 +7,34 @@ import type { Actor } from '#src/common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AuthService } from './auth.service.js';
 import { answerWithSession } from './refresh-cookie.js';
-import { SecondFactorService, STAFF_ROLES } from './second-factor.service.js';
-import type { StaffRole } from './user.entity.js';
+import type {
+  SecondFactorChallengeCodeRequest,
+  SecondFactorChallengeRequest,
+  SecondFactorCodeRequest,
+  SecondFactorPolicyView,
+} from '@zhiyin/contracts';
+import { STAFF_ROLES, type StaffRole } from '@zhiyin/workflow';
+import { SecondFactorService } from './second-factor.service.js';
 
-export class ChallengeDto {
+export class ChallengeDto implements SecondFactorChallengeRequest {
   @ApiProperty({ description: 'from the sign-in answer' }) @IsString() @Length(16, 256) challengeToken: string;
 }
 
-export class ChallengeCodeDto extends ChallengeDto {
+export class ChallengeCodeDto extends ChallengeDto implements SecondFactorChallengeCodeRequest {
   @ApiProperty({ description: 'the 6-digit code of the authenticator app, or a recovery code', example: '123456' })
   @IsString()
   @Length(6, 16)
   code: string;
 }
 
-export class CodeDto {
+export class CodeDto implements SecondFactorCodeRequest {
   @ApiProperty({ description: 'the 6-digit code of the authenticator app (or a recovery code to turn it off)' })
   @IsString()
   @Length(6, 16)
   code: string;
 }
 
-export class SecondFactorPolicyDto {
+export class SecondFactorPolicyDto implements SecondFactorPolicyView {
   @ApiProperty({ enum: STAFF_ROLES, isArray: true, description: 'roles that must sign in with a second factor' })
   @IsArray()
   @ArrayUnique()

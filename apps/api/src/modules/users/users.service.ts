@@ -1,20 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, notFound } from '#src/common/errors.js';
-import type { Actor, Specialty } from '#src/common/request-context.js';
+import type { UserListView, UserView } from '@zhiyin/contracts';
+import type { Specialty, StaffRole } from '@zhiyin/workflow';
+import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { hashPassword } from '#src/modules/auth/password.js';
 import { accountKey } from '#src/modules/auth/attempt-throttle.service.js';
-import type { StaffRole, UserEntity } from '#src/modules/auth/user.entity.js';
-import {
-  PASSWORD_MAX,
-  PASSWORD_MIN,
-  type CreateUserDto,
-  type ListUsersDto,
-  type UpdateUserDto,
-  type UserView,
-} from './dto.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from '@zhiyin/contracts';
+import type { CreateUserDto, ListUsersDto, UpdateUserDto } from './dto.js';
+import { toUserView } from './user.mapper.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
-import { UserRepository, type Tx } from './user.repository.js';
+import { UserRepository, type StaffAccount, type Tx } from './user.repository.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
@@ -55,15 +51,15 @@ export class UsersService {
     private readonly revocations: SessionRevocations,
   ) {}
 
-  async list(q: ListUsersDto): Promise<{ items: UserView[]; total: number }> {
+  async list(q: ListUsersDto): Promise<UserListView> {
     const [rows, total] = await this.repo.list(q);
-    return { items: rows.map(toView), total };
+    return { items: rows.map(toUserView), total };
   }
 
   async get(id: string): Promise<UserView> {
     const user = await this.repo.find(id);
     if (!user) throw notFound('User');
-    return toView(user);
+    return toUserView(user);
   }
 
   async create(dto: CreateUserDto): Promise<UserView> {
@@ -73,7 +69,7 @@ export class UsersService {
     const passwordHash = await hashPassword(dto.password);
     return this.repo.transaction(async (m) => {
       const placement = await this.place(m, dto.role, dto.facilityId, dto.specialty);
-      let entity: UserEntity;
+      let entity: StaffAccount;
       try {
         entity = await this.repo.insert(m, {
           username,
@@ -104,7 +100,7 @@ export class UsersService {
         },
         m,
       );
-      return toView(entity);
+      return toUserView(entity);
     });
   }
 
@@ -145,8 +141,8 @@ export class UsersService {
         user.onDuty = dto.onDuty;
         fields.push('onDuty');
       }
-      if (fields.length === 0) return toView(user);
-      await this.repo.save(m, user);
+      if (fields.length === 0) return toUserView(user);
+      const saved = await this.repo.save(m, user);
       // Tokens carry role and facility: a moved account signs in again.
       const sessionsEnded =
         fields.includes('role') || fields.includes('facilityId') || fields.includes('readingCentreId')
@@ -162,7 +158,7 @@ export class UsersService {
         },
         m,
       );
-      return toView(user);
+      return toUserView(saved);
     });
     await this.revocations.refresh();
     return view;
@@ -181,10 +177,10 @@ export class UsersService {
             reason: 'facility_inactive',
           });
       }
-      if (user.active === active) return toView(user);
+      if (user.active === active) return toUserView(user);
       user.active = active;
       if (!active) user.onDuty = false;
-      await this.repo.save(m, user);
+      const saved = await this.repo.save(m, user);
       const sessionsEnded = active ? 0 : await this.revokeSessions(m, user.id);
       await this.audit.record(
         {
@@ -196,7 +192,7 @@ export class UsersService {
         },
         m,
       );
-      return toView(user);
+      return toUserView(saved);
     });
     // The account's access tokens stop working now, not when they expire.
     await this.revocations.refresh();
@@ -230,7 +226,7 @@ export class UsersService {
     await this.revocations.refresh();
   }
 
-  private async lock(m: Tx, id: string): Promise<UserEntity> {
+  private async lock(m: Tx, id: string): Promise<StaffAccount> {
     const user = await this.repo.lock(m, id);
     if (!user) throw notFound('User');
     return user;
@@ -278,21 +274,4 @@ export class UsersService {
   private revokeSessions(m: Tx, userId: string): Promise<number> {
     return this.repo.revokeSessions(m, userId);
   }
-}
-
-function toView(u: UserEntity): UserView {
-  return {
-    id: u.id,
-    username: u.username,
-    role: u.role,
-    facilityId: u.facilityId,
-    specialty: u.specialty,
-    readingCentreId: u.readingCentreId,
-    displayNameZh: u.displayNameZh,
-    displayNameEn: u.displayNameEn,
-    active: u.active,
-    onDuty: u.onDuty,
-    createdAt: u.createdAt,
-    updatedAt: u.updatedAt,
-  };
 }
