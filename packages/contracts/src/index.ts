@@ -165,7 +165,9 @@ export interface AuditChainReport {
 }
 
 /** The outcomes an audit row records. */
-export type AuditOutcomeName = 'success' | 'denied' | 'not_found' | 'failed';
+export const AUDIT_OUTCOMES = ['success', 'denied', 'not_found', 'failed'] as const;
+/** One of {@link AUDIT_OUTCOMES}. */
+export type AuditOutcomeName = (typeof AUDIT_OUTCOMES)[number];
 
 /**
  * One row of the audit trail as `GET /api/audit` answers it: the row's own ids, and beside them the names
