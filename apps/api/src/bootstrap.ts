@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { withContractSchemas } from './common/openapi/document.js';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule, type AppOverrides } from './app.module.js';
@@ -88,14 +89,16 @@ export async function createApp(
   await io.connect();
   app.useWebSocketAdapter(io);
 
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Zhiyin API')
-      .setDescription('Referrals, studies and decisions between community health centres and the hub hospital.')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
+  const doc = withContractSchemas(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Zhiyin API')
+        .setDescription('Referrals, studies and decisions between community health centres and the hub hospital.')
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json' });
   serveWebApp(app, config.webDir);

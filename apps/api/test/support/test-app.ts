@@ -11,6 +11,10 @@ import type { AppOverrides } from '#src/app.module.js';
 import { loadConfig, type AppConfig } from '#src/config/app-config.js';
 import { appDatabaseUrl } from '#src/database/prepare.js';
 import { DEMO_PASSWORD } from '#src/seed/demo-network.js';
+import { loadResponseCheck, type ResponseCheck } from './openapi.js';
+
+/** Each test server's check of answers against its OpenAPI document (see openapi.ts), by the server's URL. */
+const responseChecks = new Map<string, ResponseCheck>();
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -97,6 +101,7 @@ export async function startTestApp(
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
+  responseChecks.set(url, await loadResponseCheck(url));
   const db = new pg.Pool({ connectionString: database.url, max: 3 });
   // Dropping the database at the end terminates any connection still open; that is expected then.
   db.on('error', () => undefined);
@@ -117,6 +122,7 @@ export async function startTestApp(
       return ((await res.json()) as { accessToken: string }).accessToken;
     },
     async close() {
+      responseChecks.delete(url);
       await app.close().catch(() => undefined);
       await db.end();
       await database.drop();
@@ -148,5 +154,7 @@ export async function api(
   } catch {
     /* not JSON */
   }
+  // An answer unlike the type its route documents fails here, in whichever test received it.
+  responseChecks.get(t.url)?.(method, path, res.status, body);
   return { status: res.status, body, headers: res.headers };
 }

@@ -4,6 +4,7 @@ import { AUDIT_EXPORT_MAX_ROWS, type AuditTrailPage } from '@zhiyin/contracts';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import { AppError } from '#src/common/errors.js';
 import { AUDIT_OUTCOMES, type AuditOutcome } from './audit-event.entity.js';
 import { AuditService } from './audit.service.js';
@@ -77,6 +78,7 @@ export class AuditController {
    */
   @Get()
   @Roles('admin')
+  @ApiView('AuditTrailPage')
   list(@Query() q: AuditPageQueryDto): Promise<AuditTrailPage> {
     const { before, limit, ...filters } = q;
     return this.audit.search(toFilter(filters), before, limit ?? 100);
@@ -107,6 +109,7 @@ export class AuditController {
    */
   @Get('verify')
   @Roles('admin')
+  @ApiView('AuditChainReport')
   verify() {
     return this.audit.verifyChain();
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import { DicomAeService } from './dicom-ae.service.js';
 import { CreateDicomAeDto, UpdateDicomAeDto } from './dto.js';
 
@@ -15,12 +16,14 @@ export class DicomAeController {
 
   @Get()
   @Roles('admin')
+  @ApiView('DicomAeView', { array: true })
   list() {
     return this.aes.list();
   }
 
   @Get(':id')
   @Roles('admin')
+  @ApiView('DicomAeView')
   get(@Param('id', uuid) id: string) {
     return this.aes.get(id);
   }
@@ -28,6 +31,7 @@ export class DicomAeController {
   /** Registers a calling AE title to a centre; 409 when the title is taken. */
   @Post()
   @Roles('admin')
+  @ApiView('DicomAeView', { status: 201 })
   create(@Body() dto: CreateDicomAeDto) {
     return this.aes.create(dto);
   }
@@ -35,6 +39,7 @@ export class DicomAeController {
   /** Changes the modality, address check or character set, or deactivates (active: false). */
   @Patch(':id')
   @Roles('admin')
+  @ApiView('DicomAeView')
   update(@Param('id', uuid) id: string, @Body() dto: UpdateDicomAeDto) {
     return this.aes.update(id, dto);
   }

@@ -1,0 +1,73 @@
+import { createRequire } from 'node:module';
+import { api, startTestApp, type TestApp } from '../support/test-app.js';
+import { loadResponseCheck, type ResponseCheck } from '../support/openapi.js';
+
+// The OpenAPI document describes what the API answers with the types of packages/contracts — the same types the web
+// compiles against — and real answers are checked against it (here, and in every integration test's `api()` call).
+describe('OpenAPI response types', () => {
+  let t: TestApp;
+  let admin: string;
+  let check: ResponseCheck;
+  let doc: { paths: Record<string, Record<string, { responses: Record<string, any> }>>; components: any };
+  const contractTypes = Object.keys(
+    createRequire(import.meta.url)('@zhiyin/contracts/schemas.json') as Record<string, unknown>,
+  );
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await t.login('admin');
+    doc = (await (await fetch(`${t.url}/api/docs/openapi.json`)).json()) as typeof doc;
+    check = await loadResponseCheck(t.url);
+  });
+  afterAll(() => t?.close());
+
+  it('holds every contracts type as a component schema, in the OpenAPI 3.0 dialect', () => {
+    expect(contractTypes.length).toBeGreaterThan(40);
+    for (const name of contractTypes) expect(doc.components.schemas[name]).toBeDefined();
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain('#/definitions/');
+    expect(text).not.toMatch(/"type":\[/);
+    expect(text).not.toContain('"const":');
+    // a nullable field of a view
+    expect(doc.components.schemas.DicomAeView.properties.modality).toEqual({ type: 'string', nullable: true });
+  });
+
+  it('documents the administrator’s device, account and audit answers with their contracts types', () => {
+    const schema = (path: string, method: string, status: string) =>
+      doc.paths[path]![method]!.responses[status].content['application/json'].schema;
+    expect(schema('/api/dicom/aes', 'get', '200')).toEqual({
+      type: 'array',
+      items: { $ref: '#/components/schemas/DicomAeView' },
+    });
+    expect(schema('/api/dicom/aes/{id}', 'patch', '200')).toEqual({ $ref: '#/components/schemas/DicomAeView' });
+    expect(schema('/api/service-accounts', 'post', '201')).toEqual({
+      $ref: '#/components/schemas/NewServiceAccount',
+    });
+    expect(schema('/api/audit', 'get', '200')).toEqual({ $ref: '#/components/schemas/AuditTrailPage' });
+    expect(check.documented.has('GET /api/audit/verify')).toBe(true);
+  });
+
+  it('finds real answers valid, and refuses one that drifts from its type', async () => {
+    const facilities = (await api(t, 'GET', '/api/facilities', { token: admin })).body;
+    const centre = (facilities.facilities as { id: string; kind: string }[]).find((f) => f.kind === 'community')!;
+    const created = await api(t, 'POST', '/api/dicom/aes', {
+      token: admin,
+      body: { aeTitle: 'OPENAPI_CT', facilityId: centre.id, kind: 'modality', modality: 'CT' },
+    });
+    expect(created.status).toBe(201);
+    const list = await api(t, 'GET', '/api/dicom/aes', { token: admin });
+    expect(list.status).toBe(200);
+    expect(() => check('GET', '/api/dicom/aes', 200, list.body)).not.toThrow();
+    const audit = await api(t, 'GET', '/api/audit?limit=5', { token: admin });
+    expect(() => check('GET', '/api/audit?limit=5', 200, audit.body)).not.toThrow();
+
+    // A snake_case column, an extra field, a missing one, a wrong type: each is caught.
+    const { aeTitle, ...rest } = created.body;
+    expect(() => check('POST', '/api/dicom/aes', 201, { ...rest, ae_title: aeTitle })).toThrow(/aeTitle|ae_title/);
+    expect(() => check('POST', '/api/dicom/aes', 201, { ...created.body, extra: 1 })).toThrow(/additional/);
+    expect(() => check('GET', `/api/dicom/aes/${created.body.id}`, 200, { ...created.body, port: '104' })).toThrow(
+      /port/,
+    );
+    expect(() => check('GET', '/api/dicom/aes', 200, [{ ...created.body, active: undefined }])).toThrow(/active/);
+  });
+});
