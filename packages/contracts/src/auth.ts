@@ -64,6 +64,9 @@ export interface SecondFactorStatus {
   readonly recoveryCodesLeft: number;
 }
 
+/** `POST /api/auth/login`: a session, or (a second factor applies) the challenge to answer first. */
+export type SignInAnswer = SessionView | SecondFactorChallenge;
+
 /** Second-factor calls that carry the sign-in's challenge (`…/challenge-enrolment`). */
 export interface SecondFactorChallengeRequest {
   /** from the sign-in answer */

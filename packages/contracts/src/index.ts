@@ -497,3 +497,4 @@ export interface PriorStudyView {
 export * from './admin.js';
 export * from './auth.js';
 export * from './board.js';
+export * from './figures.js';

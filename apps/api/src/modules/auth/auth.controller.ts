@@ -4,6 +4,7 @@ import { IsISO8601, IsString, Length, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { LoginRequest, PatientLoginRequest } from '@zhiyin/contracts';
 import { CurrentActor, Public, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import { AppError } from '#src/common/errors.js';
 import { ROLES, type Actor } from '#src/common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
@@ -32,6 +33,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Public()
+  @ApiView('SignInAnswer')
   async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.session(req, res, await this.auth.login(dto.username, dto.password));
   }
@@ -41,6 +43,7 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @ApiHeader({ name: CSRF_HEADER, required: true, description: 'must be 1 (cross-site request defence)' })
+  @ApiView('SessionView')
   async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const token = readRefreshCookie(req);
     if (!token) throw new AppError('INVALID_REFRESH_TOKEN', 'Your session has ended. Sign in again.');
@@ -67,6 +70,7 @@ export class AuthController {
   @Post('patient-login')
   @HttpCode(200)
   @Public()
+  @ApiView('SessionView')
   async patientLogin(@Body() dto: PatientLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.session(req, res, await this.auth.patientLogin(dto.code, dto.birthDate));
   }
@@ -74,6 +78,7 @@ export class AuthController {
   @Get('me')
   @ApiBearerAuth()
   @Roles(...ROLES)
+  @ApiView('SessionUserView')
   me(@CurrentActor() actor: Actor) {
     return this.auth.me(actor);
   }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Pu
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsIn, IsString, Length } from 'class-validator';
 import { CurrentActor, Public, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Request, Response } from 'express';
 import type { Actor } from '#src/common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
@@ -56,6 +57,7 @@ export class SecondFactorSignInController {
   @Post('verify')
   @HttpCode(200)
   @Public()
+  @ApiView('SessionView')
   async verify(@Body() dto: ChallengeCodeDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const { user, method } = await this.secondFactor.verifyChallenge(dto.challengeToken, dto.code);
     // As every sign-in: the refresh token into the HttpOnly cookie, never the body.
@@ -66,6 +68,7 @@ export class SecondFactorSignInController {
   @Post('challenge-enrolment')
   @HttpCode(200)
   @Public()
+  @ApiView('TotpEnrolment')
   async startEnrolment(@Body() dto: ChallengeDto) {
     const user = await this.secondFactor.userOfEnrolmentChallenge(dto.challengeToken);
     return this.secondFactor.beginEnrolment(user);
@@ -74,6 +77,7 @@ export class SecondFactorSignInController {
   @Post('challenge-enrolment/confirm')
   @HttpCode(200)
   @Public()
+  @ApiView('EnrolledSessionView')
   async confirmEnrolment(
     @Body() dto: ChallengeCodeDto,
     @Req() req: Request,
@@ -96,6 +100,7 @@ export class SecondFactorAccountController {
 
   @Get()
   @Roles(...STAFF_ROLES)
+  @ApiView('SecondFactorStatus')
   status(@CurrentActor() actor: Actor) {
     return this.secondFactor.status(actor);
   }
@@ -103,6 +108,7 @@ export class SecondFactorAccountController {
   @Post('enrolment')
   @HttpCode(200)
   @Roles(...STAFF_ROLES)
+  @ApiView('TotpEnrolment')
   async enrol(@CurrentActor() actor: Actor) {
     return this.secondFactor.beginEnrolment(await this.secondFactor.staffUser(actor));
   }
@@ -110,6 +116,7 @@ export class SecondFactorAccountController {
   @Post('enrolment/confirm')
   @HttpCode(200)
   @Roles(...STAFF_ROLES)
+  @ApiView('RecoveryCodesView')
   async confirm(@CurrentActor() actor: Actor, @Body() dto: CodeDto) {
     return this.secondFactor.confirmEnrolment(await this.secondFactor.staffUser(actor), dto.code);
   }
@@ -124,6 +131,7 @@ export class SecondFactorAccountController {
   @Post('recovery-codes')
   @HttpCode(200)
   @Roles(...STAFF_ROLES)
+  @ApiView('RecoveryCodesView')
   regenerate(@CurrentActor() actor: Actor, @Body() dto: CodeDto) {
     return this.secondFactor.regenerateRecoveryCodes(actor, dto.code);
   }
@@ -138,12 +146,14 @@ export class SecondFactorAdminController {
 
   @Get('settings/second-factor')
   @Roles('admin')
+  @ApiView('SecondFactorPolicyView')
   policy() {
     return this.secondFactor.policy();
   }
 
   @Put('settings/second-factor')
   @Roles('admin')
+  @ApiView('SecondFactorPolicyView')
   setPolicy(@CurrentActor() actor: Actor, @Body() dto: SecondFactorPolicyDto) {
     return this.secondFactor.setPolicy(actor, dto.requiredRoles);
   }

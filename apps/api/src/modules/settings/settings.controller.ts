@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsObject } from 'class-validator';
 import type { PutTurnaroundPolicyRequest, TurnaroundPolicyInput } from '@zhiyin/contracts';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { TurnaroundPolicyService } from './turnaround-policy.service.js';
 import { IsBoundedInt } from '#src/common/validation/decorators.js';
@@ -28,6 +29,7 @@ export class SettingsController {
 
   @Get('turnaround-policy')
   @Roles('admin', 'coordinator')
+  @ApiView('TurnaroundPolicyView')
   getTurnaroundPolicy() {
     return this.policy.view();
   }
@@ -35,6 +37,7 @@ export class SettingsController {
   /** Applies to referrals submitted and timers scheduled from now on; timers already running keep their due times. */
   @Put('turnaround-policy')
   @Roles('admin')
+  @ApiView('TurnaroundPolicyView')
   putTurnaroundPolicy(@CurrentActor() actor: Actor, @Body() dto: PutTurnaroundPolicyDto) {
     return this.policy.update(actor, dto.policy, dto.version);
   }
