@@ -78,10 +78,6 @@ export interface RenameReadingCentreRequest {
 
 // ——— Staff accounts ———
 
-/** The shortest and longest password an account takes (the rules: `passwordProblem` in the API and the web). */
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 128;
-
 /** A staff account as the administrator sees it: never the password hash. */
 export interface UserView {
   readonly id: string;

@@ -1,14 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import {
-  PASSWORD_MAX,
-  PASSWORD_MIN,
   type CreateUserRequest,
   type ListUsersQuery,
   type ResetPasswordRequest,
   type UpdateUserRequest,
 } from '@zhiyin/contracts';
-import { SPECIALTIES, STAFF_ROLES, type Specialty, type StaffRole } from '@zhiyin/workflow';
+import { PASSWORD_MAX, PASSWORD_MIN, SPECIALTIES, STAFF_ROLES, type Specialty, type StaffRole } from '@zhiyin/workflow';
 import { IsBoundedInt } from '#src/common/validation/decorators.js';
 
 /** Lower-case letters, digits, dot, dash, underscore; 3 to 32 characters, starting with a letter or digit. */

@@ -1,12 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { UserListView, UserView } from '@zhiyin/contracts';
-import type { Specialty, StaffRole } from '@zhiyin/workflow';
+import {
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  passwordProblem,
+  type PasswordProblem,
+  type Specialty,
+  type StaffRole,
+} from '@zhiyin/workflow';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { hashPassword } from '#src/modules/auth/password.js';
 import { accountKey } from '#src/modules/auth/attempt-throttle.service.js';
-import { PASSWORD_MAX, PASSWORD_MIN } from '@zhiyin/contracts';
 import type { CreateUserDto, ListUsersDto, UpdateUserDto } from './dto.js';
 import { toUserView } from './user.mapper.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
@@ -14,16 +20,7 @@ import { UserRepository, type StaffAccount, type Tx } from './user.repository.js
 
 const PG_UNIQUE_VIOLATION = '23505';
 
-/** Why a password is refused, or null. The same rules are shown on the admin screen. */
-export function passwordProblem(password: string, username: string): string | null {
-  if (password.length < PASSWORD_MIN) return 'too_short';
-  if (password.length > PASSWORD_MAX) return 'too_long';
-  if (!/\p{L}/u.test(password) || !/\p{Nd}/u.test(password)) return 'needs_letter_and_digit';
-  if (username.length >= 3 && password.toLowerCase().includes(username.toLowerCase())) return 'contains_username';
-  return null;
-}
-
-const PASSWORD_MESSAGES: Record<string, string> = {
+const PASSWORD_MESSAGES: Record<PasswordProblem, string> = {
   too_short: `The password must have at least ${PASSWORD_MIN} characters.`,
   too_long: `The password must have at most ${PASSWORD_MAX} characters.`,
   needs_letter_and_digit: 'The password must contain a letter and a digit.',
@@ -65,7 +62,7 @@ export class UsersService {
   async create(dto: CreateUserDto): Promise<UserView> {
     const username = dto.username.toLowerCase();
     const problem = passwordProblem(dto.password, username);
-    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem]!, problem);
+    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem], problem);
     const passwordHash = await hashPassword(dto.password);
     return this.repo.transaction(async (m) => {
       const placement = await this.place(m, dto.role, dto.facilityId, dto.specialty);
@@ -204,7 +201,7 @@ export class UsersService {
     const user = await this.repo.find(id);
     if (!user) throw notFound('User');
     const problem = passwordProblem(password, user.username);
-    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem]!, problem);
+    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem], problem);
     const passwordHash = await hashPassword(password);
     await this.repo.transaction(async (m) => {
       await this.lock(m, id);

@@ -1,9 +1,16 @@
-import { SPECIALTIES, SPECIALTY_LABELS, STAFF_ROLES, type Specialty, type StaffRole } from '@zhiyin/workflow';
+import {
+  passwordProblem,
+  SPECIALTIES,
+  SPECIALTY_LABELS,
+  STAFF_ROLES,
+  type Specialty,
+  type StaffRole,
+} from '@zhiyin/workflow';
 import type { FacilityView, UserView } from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
-import { createUser, passwordProblem, setUserActive, updateUser } from './api';
+import { createUser, setUserActive, updateUser } from './api';
 import { adminKey, AdminError, EditorActions, Field, useFieldErrors } from './shared';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;

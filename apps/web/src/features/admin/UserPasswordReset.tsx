@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { UserView } from '@zhiyin/contracts';
+import { passwordProblem } from '@zhiyin/workflow';
 import { useI18n } from '../../i18n/i18n';
-import { passwordProblem, resetPassword } from './api';
+import { resetPassword } from './api';
 import { adminKey, Field, useAdminErrorText } from './shared';
 
 /** The administrator sets a new password for an account (handed over in person); its sign-ins end. */

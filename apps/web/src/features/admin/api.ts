@@ -26,7 +26,6 @@ import type {
   UserListView,
   UserView,
 } from '@zhiyin/contracts';
-import { PASSWORD_MAX, PASSWORD_MIN } from '@zhiyin/contracts';
 import { api, ApiError, authorizedFetch, query } from '../../lib/api';
 
 // The administrator's API calls (apps/api/src/modules/{facilities,users,settings,audit,dimse,service-accounts}); the
@@ -58,16 +57,6 @@ export const setUserActive = (id: string, active: boolean) =>
   api<UserView>(`/api/users/${id}/${active ? 'activate' : 'deactivate'}`, { method: 'POST' });
 export const resetPassword = (id: string, password: string) =>
   api<void>(`/api/users/${id}/password`, { method: 'POST', body: { password } });
-
-export { PASSWORD_MIN };
-/** The API's password rules (apps/api/src/modules/users/users.service.ts), checked before sending. */
-export function passwordProblem(password: string, username: string): string | null {
-  if (password.length < PASSWORD_MIN) return 'too_short';
-  if (password.length > PASSWORD_MAX) return 'too_long';
-  if (!/\p{L}/u.test(password) || !/\p{Nd}/u.test(password)) return 'needs_letter_and_digit';
-  if (username.length >= 3 && password.toLowerCase().includes(username.toLowerCase())) return 'contains_username';
-  return null;
-}
 
 export const listShifts = (from: Date, to: Date, signal?: AbortSignal) =>
   api<DutyShiftView[]>(`/api/duty-shifts${query({ from: from.toISOString(), to: to.toISOString() })}`, { signal });
