@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { ClinicalService } from './clinical.service.js';
 import { AddendumDto, HubAppointmentDto, PlanDto, ReportDraftDto, SignPlanDto, WeeklyFiguresDto } from './dto.js';
@@ -115,6 +116,7 @@ export class FiguresController {
   /** Per centre and week: referrals, turnaround (median, 90th percentile), limits missed, dispositions, referrals back down. */
   @Get('weekly')
   @Roles('coordinator', 'admin')
+  @ApiView('WeeklyFiguresView')
   async weekly(@Query() q: WeeklyFiguresDto, @Res() res: Response) {
     const figures = await this.figures.weekly(q.week);
     if (q.format === 'csv') {
