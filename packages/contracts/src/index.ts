@@ -173,7 +173,9 @@ export interface AuditChainReport {
 }
 
 /** The outcomes an audit row records. */
-export type AuditOutcomeName = 'success' | 'denied' | 'not_found' | 'failed';
+export const AUDIT_OUTCOMES = ['success', 'denied', 'not_found', 'failed'] as const;
+/** One of {@link AUDIT_OUTCOMES}. */
+export type AuditOutcomeName = (typeof AUDIT_OUTCOMES)[number];
 
 /**
  * One row of the audit trail as `GET /api/audit` answers it: the row's own ids, and beside them the names
@@ -222,34 +224,6 @@ export interface AuditTrailPage {
 
 /** The most rows one `GET /api/audit/export.csv` writes; narrower filters export the rest. */
 export const AUDIT_EXPORT_MAX_ROWS = 100_000;
-
-/** The answer to a right password when a second factor applies (POST /api/auth/login). */
-export interface SecondFactorChallenge {
-  /** verify: send a TOTP or recovery code; enroll: the role requires a second factor, set one up first */
-  readonly secondFactor: 'verify' | 'enroll';
-  /** sent back with the code to /api/auth/second-factor/verify or .../challenge-enrolment */
-  readonly challengeToken: string;
-  /** seconds */
-  readonly expiresIn: number;
-}
-
-/** A TOTP secret being set up (RFC 6238); active only after a right code from it is confirmed. */
-export interface TotpEnrolment {
-  /** otpauth://totp/... for an authenticator app */
-  readonly otpauthUri: string;
-  /** the same URI as a QR code, an SVG data URL */
-  readonly qrCode: string;
-  /** the Base32 secret, for typing into an app that cannot scan */
-  readonly secret: string;
-}
-
-/** A user's own second factor (GET /api/auth/second-factor). */
-export interface SecondFactorStatus {
-  readonly enabled: boolean;
-  /** the user's role requires it: it cannot be turned off */
-  readonly required: boolean;
-  readonly recoveryCodesLeft: number;
-}
 
 /** The file a centre sent (an ECG cart's aECG or SCP-ECG, a PDF, a photo), kept beside the DICOM instance made of it. */
 export interface OriginalFile {
@@ -387,45 +361,8 @@ export interface PriorStudyView {
   readonly referralNumber: string | null;
 }
 
-// ——— DICOM devices and gateway accounts (the administrator's registers) ———
-
-/** A registered calling AE: a centre's modality (sends studies, takes the worklist) or a hub workstation. */
-export const AE_KINDS = ['modality', 'workstation'] as const;
-export type AeKind = (typeof AE_KINDS)[number];
-/** The character sets Zhiyin writes patient names in for a device (PS3.3 C.12.1.1.2): UTF-8 or GB18030. */
-export const AE_CHARACTER_SETS = ['ISO_IR 192', 'GB18030'] as const;
-export type AeCharacterSet = (typeof AE_CHARACTER_SETS)[number];
-/** PS3.5 AE title: 1 to 16 characters of the default repertoire, no backslash, not only spaces. */
-export const AE_TITLE_PATTERN = /^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/;
-
-/** A registered AE as the administrator sees it (`GET /api/dicom/aes`). */
-export interface DicomAeView {
-  id: string;
-  aeTitle: string;
-  facilityId: string;
-  kind: AeKind;
-  modality: string | null;
-  readingCentreId: string | null;
-  host: string | null;
-  /** a workstation that is a C-MOVE destination: the port at `host` */
-  port: number | null;
-  characterSet: AeCharacterSet;
-  active: boolean;
-  createdAt: string;
-}
-
-/** A community centre's gateway account (`GET /api/service-accounts`); it never carries its secret. */
-export interface ServiceAccountView {
-  id: string;
-  facilityId: string;
-  name: string;
-  kind: 'gateway';
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** The answer to creating a gateway account: its credential, shown this once and stored only as a hash. */
-export interface NewServiceAccount extends ServiceAccountView {
-  credential: string;
-}
+// The coordinator's board, the administrator's registers and signing in: one file each.
+export * from './admin.js';
+export * from './auth.js';
+export * from './board.js';
+export * from './figures.js';

@@ -1,4 +1,4 @@
-import { getBulkData, parseFull, parseHeader, toDicomJson } from './index.js';
+import { getBulkData, getBulkDataLittleEndian, parseFull, parseHeader, toDicomJson } from './index.js';
 import type { BulkDataReference, DicomJsonDataset } from './index.js';
 import { el, identity, part10, us } from '../test/builder.js';
 import { readSample } from '../test/samples.js';
@@ -125,5 +125,37 @@ describe('toDicomJson', () => {
     const header = toDicomJson(parseHeader(file.subarray(0, 8192)).dataset);
     const full = toDicomJson(parseFull(file));
     expect(header).toEqual(full);
+  });
+});
+
+describe('getBulkDataLittleEndian', () => {
+  /** One explicit VR big endian element of a long-length VR (PS3.5 7.1.2, 7.3). */
+  const bigEndianElement = (tag: string, vr: string, value: number[]) => {
+    const h = Buffer.alloc(12);
+    h.writeUInt16BE(parseInt(tag.slice(0, 4), 16), 0);
+    h.writeUInt16BE(parseInt(tag.slice(4), 16), 2);
+    h.write(vr, 4, 'latin1');
+    h.writeUInt32BE(value.length, 8);
+    return new Uint8Array(Buffer.concat([h, Buffer.from(value)]));
+  };
+  const file = part10(
+    [
+      // a red palette of two 16-bit entries, 0x0102 and 0x0304, and an OB value, in big endian
+      bigEndianElement('00281201', 'OW', [0x01, 0x02, 0x03, 0x04]),
+      bigEndianElement('00281203', 'OB', [0x01, 0x02, 0x03, 0x04]),
+    ],
+    { transferSyntax: '1.2.840.10008.1.2.2' },
+  );
+  const ds = parseFull(file, { validate: false });
+
+  it('byte-swaps a big-endian file’s 16-bit words, as WADO-RS answers bulk data in little endian', () => {
+    expect(Array.from(getBulkData(ds, '00281201')!)).toEqual([0x01, 0x02, 0x03, 0x04]);
+    expect(Array.from(getBulkDataLittleEndian(ds, '00281201')!)).toEqual([0x02, 0x01, 0x04, 0x03]);
+  });
+
+  it('leaves byte streams (OB) and little-endian files as stored', () => {
+    expect(Array.from(getBulkDataLittleEndian(ds, '00281203')!)).toEqual([0x01, 0x02, 0x03, 0x04]);
+    const le = parseFull(readSample('dicom/pydicom__MR_small.dcm'));
+    expect(getBulkDataLittleEndian(le, '7FE00010')).toEqual(getBulkData(le, '7FE00010'));
   });
 });

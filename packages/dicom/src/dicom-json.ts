@@ -215,6 +215,23 @@ export function toDicomJson(dataset: DicomDataset, opts: ToDicomJsonOptions = {}
  * @returns a view of the bytes (no copy), or undefined when the path does not resolve
  */
 export function getBulkData(dataset: DicomDataset, path: string): Uint8Array | undefined {
+  return bulkElement(dataset, path)?.bytes;
+}
+
+/**
+ * A bulk data value in little-endian byte order, as WADO-RS answers bulk data by default (explicit VR little endian,
+ * PS3.18 8.7.3.3): from a big-endian file each value of a binary VR is byte-swapped (a palette's 16-bit words, a
+ * waveform's samples); little-endian files are returned as stored. Pixel data, whose swap depends on Bits Allocated,
+ * is the caller's.
+ */
+export function getBulkDataLittleEndian(dataset: DicomDataset, path: string): Uint8Array | undefined {
+  const el = bulkElement(dataset, path);
+  if (!el) return undefined;
+  if (dataset.transferSyntax.littleEndian || !el.vr) return el.bytes;
+  return littleEndianCopy(el.bytes, el.vr);
+}
+
+function bulkElement(dataset: DicomDataset, path: string): { bytes: Uint8Array; vr: string | undefined } | undefined {
   const parts = path.split('/');
   let current: ParserDataSet | undefined = dataset.raw;
   for (let i = 0; i < parts.length && current; i += 2) {
@@ -222,7 +239,10 @@ export function getBulkData(dataset: DicomDataset, path: string): Uint8Array | u
     if (!el) return undefined;
     if (i === parts.length - 1) {
       if (el.length === 0xffffffff) return undefined;
-      return dataset.bytes.subarray(el.dataOffset, Math.min(dataset.bytes.length, el.dataOffset + el.length));
+      return {
+        bytes: dataset.bytes.subarray(el.dataOffset, Math.min(dataset.bytes.length, el.dataOffset + el.length)),
+        vr: el.vr,
+      };
     }
     const index = Number(parts[i + 1]);
     current = el.items?.[index]?.dataSet;

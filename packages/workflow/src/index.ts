@@ -17,3 +17,4 @@ export * from './deadline-audience.js';
 export * from './critical.js';
 export { assertNever } from './assert-never.js';
 export * from './patient-match.js';
+export * from './password.js';

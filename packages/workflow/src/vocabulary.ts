@@ -93,6 +93,21 @@ export const HUMAN_ROLES = [
   'patient',
 ] as const satisfies readonly Role[];
 
+/** Roles of staff accounts (everyone who signs in with a user name and a password). */
+export const STAFF_ROLES = [
+  'community_doctor',
+  'specialist',
+  'coordinator',
+  'admin',
+] as const satisfies readonly Role[];
+/** A staff role, one of {@link STAFF_ROLES}. */
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** Kinds of facility: the hub that reads, and the community centres that send to it. */
+export const FACILITY_KINDS = ['hub', 'community'] as const;
+/** A facility kind, one of {@link FACILITY_KINDS}. */
+export type FacilityKind = (typeof FACILITY_KINDS)[number];
+
 /** Reading specialties at the hub. */
 export const SPECIALTIES = ['radiology', 'cardiology'] as const;
 /** A reading specialty, one of {@link SPECIALTIES}. */

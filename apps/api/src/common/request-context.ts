@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { HUMAN_ROLES, SPECIALTIES, type Specialty } from '@zhiyin/workflow';
 
-export const ROLES = ['community_doctor', 'specialist', 'coordinator', 'admin', 'patient'] as const;
+// The roles a person signs in with, and the specialties: the vocabulary of packages/workflow.
+export const ROLES = HUMAN_ROLES;
 export type Role = (typeof ROLES)[number];
-export const SPECIALTIES = ['radiology', 'cardiology'] as const;
-export type Specialty = (typeof SPECIALTIES)[number];
+export { SPECIALTIES, type Specialty };
 
 /** Who is calling, as proven by a verified access token. */
 export interface Actor {

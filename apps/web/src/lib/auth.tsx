@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { SecondFactorChallenge } from '@zhiyin/contracts';
+import type { SecondFactorChallenge, SessionView } from '@zhiyin/contracts';
 import { api } from './api';
-import { CSRF_HEADERS, session, type EndReason, type Role, type Session, type TokenResponse } from './session';
+import { CSRF_HEADERS, session, type EndReason, type Role, type Session } from './session';
 
 interface Auth {
   session: Session | null;
@@ -12,7 +12,7 @@ interface Auth {
   /** a session, or the second step the password unlocked (a code, or setting up a second factor) */
   signIn: (username: string, password: string) => Promise<Session | SecondFactorChallenge>;
   /** starts the session the second step answered */
-  completeSignIn: (tokens: TokenResponse) => Session;
+  completeSignIn: (tokens: SessionView) => Session;
   signInPatient: (code: string, birthDate: string) => Promise<Session>;
   signOut: () => Promise<void>;
 }
@@ -20,7 +20,7 @@ interface Auth {
 const Ctx = createContext<Auth | null>(null);
 
 /** A sign-in answer that asks for the second factor instead of giving tokens. */
-export function isChallenge(answer: TokenResponse | SecondFactorChallenge): answer is SecondFactorChallenge {
+export function isChallenge(answer: SessionView | SecondFactorChallenge): answer is SecondFactorChallenge {
   return 'secondFactor' in answer;
 }
 
@@ -39,7 +39,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signIn = useCallback(async (username: string, password: string) => {
-    const answer = await api<TokenResponse | SecondFactorChallenge>('/api/auth/login', {
+    const answer = await api<SessionView | SecondFactorChallenge>('/api/auth/login', {
       method: 'POST',
       body: { username, password },
       auth: false,
@@ -49,13 +49,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return session.signedIn(answer);
   }, []);
 
-  const completeSignIn = useCallback((tokens: TokenResponse) => {
+  const completeSignIn = useCallback((tokens: SessionView) => {
     setEndReason(undefined);
     return session.signedIn(tokens);
   }, []);
 
   const signInPatient = useCallback(async (code: string, birthDate: string) => {
-    const tokens = await api<TokenResponse>('/api/auth/patient-login', {
+    const tokens = await api<SessionView>('/api/auth/patient-login', {
       method: 'POST',
       body: { code, birthDate },
       auth: false,

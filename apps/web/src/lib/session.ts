@@ -1,3 +1,4 @@
+import type { SessionUserView, SessionView } from '@zhiyin/contracts';
 import { connectivity } from './connectivity';
 import { clearAllFormDrafts } from './formDraft';
 
@@ -11,17 +12,8 @@ import { clearAllFormDrafts } from './formDraft';
 // accepts the just-rotated token for a few seconds, for browsers without Web Locks and for an answer
 // lost on the way. Tabs tell each other about signing in and out over a BroadcastChannel.
 
-export type Role = 'community_doctor' | 'specialist' | 'coordinator' | 'admin' | 'patient';
-
-export interface SessionUser {
-  id: string;
-  role: Role;
-  facilityId: string | null;
-  specialty: 'radiology' | 'cardiology' | null;
-  readingCentreId: string | null;
-  displayNameZh: string;
-  displayNameEn: string;
-}
+/** The role of whoever signs in (staff or patient). */
+export type Role = SessionUserView['role'];
 
 export interface Session {
   accessToken: string;
@@ -29,13 +21,7 @@ export interface Session {
   expiresAt: number;
   /** epoch ms when it was issued (as received) */
   issuedAt: number;
-  user: SessionUser;
-}
-
-export interface TokenResponse {
-  accessToken: string;
-  expiresIn: number;
-  user: SessionUser;
+  user: SessionUserView;
 }
 
 /** Why a session ended, so the sign-in page can say it. */
@@ -112,7 +98,7 @@ class SessionStore {
   }
 
   /** A sign-in in this tab (the server has set the refresh cookie); other tabs are told. */
-  signedIn(tokens: TokenResponse): Session {
+  signedIn(tokens: SessionView): Session {
     const session = this.set(tokens);
     this.ready = true;
     this.channel?.postMessage({ type: 'signed-in', userId: session.user.id } satisfies Message);
@@ -176,7 +162,7 @@ class SessionStore {
     }
     connectivity.reportUp();
     if (res.status === 200) {
-      const tokens = (await res.json()) as TokenResponse;
+      const tokens = (await res.json()) as SessionView;
       // Someone else signed in in another tab of this browser: this page belongs to them now.
       if (this.current && this.current.user.id !== tokens.user.id) {
         window.location.assign('/');
@@ -191,7 +177,7 @@ class SessionStore {
     throw new Error(`refresh answered ${res.status}`);
   }
 
-  private set(tokens: TokenResponse): Session {
+  private set(tokens: SessionView): Session {
     const session: Session = {
       accessToken: tokens.accessToken,
       expiresAt: Date.now() + tokens.expiresIn * 1000,

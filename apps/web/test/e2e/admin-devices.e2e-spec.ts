@@ -102,6 +102,8 @@ describe('devices and gateways, registered by the administrator', () => {
     await row.getByRole('button', { name: '吊销 建桥街网关' }).click();
     await row.getByRole('alert').getByRole('button', { name: '吊销' }).click();
     await admin.getByRole('status').filter({ hasText: '网关账号“建桥街网关”已吊销。' }).waitFor();
+    // The note comes before the list is read again: wait for the row to show the revocation.
+    await row.getByText('已吊销').waitFor();
     await expect(row.textContent()).resolves.toContain('已吊销');
     await expect(exchange(credential).then((r) => r.status)).resolves.toBe(401);
   });

@@ -1,7 +1,9 @@
+import { AUDIT_OUTCOMES, type AuditOutcomeName } from '@zhiyin/contracts';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const AUDIT_OUTCOMES = ['success', 'denied', 'not_found', 'failed'] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+// The outcomes are the API's vocabulary, shared with the web's filters.
+export { AUDIT_OUTCOMES };
+export type AuditOutcome = AuditOutcomeName;
 
 /** Append-only: the database refuses UPDATE, DELETE and TRUNCATE on this table. */
 @Entity('audit_event')

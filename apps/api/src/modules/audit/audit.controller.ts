@@ -117,6 +117,7 @@ export class AuditController {
   /** The actions and record types in the trail, for the filters. */
   @Get('vocabulary')
   @Roles('admin')
+  @ApiView('AuditVocabularyView')
   vocabulary() {
     return this.audit.vocabulary();
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { requestContext } from '#src/common/request-context.js';
 import type { AuditOutcome } from './audit-event.entity.js';
-import type { AuditChainReport, AuditTrailPage, AuditTrailRow } from '@zhiyin/contracts';
+import type { AuditChainReport, AuditTrailPage, AuditTrailRow, AuditVocabularyView } from '@zhiyin/contracts';
 import { AuditRepository, filterKinds, type AuditFilter, type Tx } from './audit.repository.js';
 
 export interface AuditEntry {
@@ -114,7 +114,7 @@ export class AuditService {
   }
 
   /** Every action and resource type recorded so far (an index skip-scan: fast on a long trail). */
-  async vocabulary(): Promise<{ actions: string[]; resourceTypes: string[] }> {
+  async vocabulary(): Promise<AuditVocabularyView> {
     const distinct = (column: 'action' | 'resource_type') => this.repo.distinct(column);
     const [actions, resourceTypes] = await Promise.all([distinct('action'), distinct('resource_type')]);
     return { actions, resourceTypes };

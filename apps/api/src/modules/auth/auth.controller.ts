@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs
 import { ApiBearerAuth, ApiHeader, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsString, Length, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
+import type { LoginRequest, PatientLoginRequest } from '@zhiyin/contracts';
 import { CurrentActor, Public, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import { AppError } from '#src/common/errors.js';
 import { ROLES, type Actor } from '#src/common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
@@ -10,12 +12,12 @@ import { AuthService, type SessionTokens } from './auth.service.js';
 import type { SecondFactorChallenge } from './second-factor.service.js';
 import { answerWithSession, clearRefreshCookie, CSRF_HEADER, readRefreshCookie } from './refresh-cookie.js';
 
-export class LoginDto {
+export class LoginDto implements LoginRequest {
   @ApiProperty({ example: 'doc.hyjq' }) @IsString() @Length(1, 64) username: string;
   @ApiProperty() @IsString() @Length(1, 256) password: string;
 }
 
-export class PatientLoginDto {
+export class PatientLoginDto implements PatientLoginRequest {
   @ApiProperty({ example: 'ABCDE-FGHJK' }) @IsString() @MaxLength(32) code: string;
   @ApiProperty({ example: '1958-04-12' }) @IsISO8601({ strict: true }) @Length(10, 10) birthDate: string;
 }
@@ -31,6 +33,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Public()
+  @ApiView('SignInAnswer')
   async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.session(req, res, await this.auth.login(dto.username, dto.password));
   }
@@ -40,6 +43,7 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @ApiHeader({ name: CSRF_HEADER, required: true, description: 'must be 1 (cross-site request defence)' })
+  @ApiView('SessionView')
   async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const token = readRefreshCookie(req);
     if (!token) throw new AppError('INVALID_REFRESH_TOKEN', 'Your session has ended. Sign in again.');
@@ -66,6 +70,7 @@ export class AuthController {
   @Post('patient-login')
   @HttpCode(200)
   @Public()
+  @ApiView('SessionView')
   async patientLogin(@Body() dto: PatientLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.session(req, res, await this.auth.patientLogin(dto.code, dto.birthDate));
   }
@@ -73,6 +78,7 @@ export class AuthController {
   @Get('me')
   @ApiBearerAuth()
   @Roles(...ROLES)
+  @ApiView('SessionUserView')
   me(@CurrentActor() actor: Actor) {
     return this.auth.me(actor);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { SessionUserView, SessionView } from '@zhiyin/contracts';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
@@ -16,14 +17,12 @@ import type { UserEntity } from './user.entity.js';
 // Wrong birth dates a patient's code allows before it is revoked.
 const MAX_FAILURES_PER_PATIENT_CODE = 5;
 
-export interface SessionTokens {
-  accessToken: string;
-  expiresIn: number;
+/** A session as the service starts it: the answer's body (SessionView) and the refresh token for the cookie. */
+export interface SessionTokens extends SessionView {
   /** for the refresh cookie only (never in a response body); null: keep the cookie as it is */
   refreshToken: string | null;
   /** seconds the refresh token is valid; unset: REFRESH_TOKEN_TTL */
   refreshExpiresIn?: number;
-  user: SessionUser;
 }
 
 // How long after its rotation a refresh token may still be presented (see AuthService.refresh).
@@ -31,16 +30,6 @@ const ROTATION_GRACE_SECONDS = 30;
 
 function secondsUntil(at: Date | undefined): number | null {
   return at ? Math.max(1, Math.ceil((at.getTime() - Date.now()) / 1000)) : null;
-}
-
-export interface SessionUser {
-  id: string;
-  role: Actor['role'];
-  facilityId: string | null;
-  specialty: Actor['specialty'];
-  readingCentreId: string | null;
-  displayNameZh: string;
-  displayNameEn: string;
 }
 
 @Injectable()
@@ -271,7 +260,7 @@ export class AuthService {
     };
   }
 
-  async me(actor: Actor): Promise<SessionUser> {
+  async me(actor: Actor): Promise<SessionUserView> {
     if (actor.role === 'patient') {
       const p = await this.patients.patient(actor.id);
       if (!p) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
@@ -298,7 +287,7 @@ export class AuthService {
     };
   }
 
-  private sessionUser(user: UserEntity): SessionUser {
+  private sessionUser(user: UserEntity): SessionUserView {
     return {
       id: user.id,
       role: user.role,
@@ -350,7 +339,7 @@ export class AuthService {
     };
   }
 
-  private patientUser(p: PatientSignInRecord): SessionUser {
+  private patientUser(p: PatientSignInRecord): SessionUserView {
     return {
       id: p.id,
       role: 'patient',

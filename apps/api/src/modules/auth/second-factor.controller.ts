@@ -2,33 +2,40 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Pu
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsIn, IsString, Length } from 'class-validator';
 import { CurrentActor, Public, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Request, Response } from 'express';
 import type { Actor } from '#src/common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AuthService } from './auth.service.js';
 import { answerWithSession } from './refresh-cookie.js';
-import { SecondFactorService, STAFF_ROLES } from './second-factor.service.js';
-import type { StaffRole } from './user.entity.js';
+import type {
+  SecondFactorChallengeCodeRequest,
+  SecondFactorChallengeRequest,
+  SecondFactorCodeRequest,
+  SecondFactorPolicyView,
+} from '@zhiyin/contracts';
+import { STAFF_ROLES, type StaffRole } from '@zhiyin/workflow';
+import { SecondFactorService } from './second-factor.service.js';
 
-export class ChallengeDto {
+export class ChallengeDto implements SecondFactorChallengeRequest {
   @ApiProperty({ description: 'from the sign-in answer' }) @IsString() @Length(16, 256) challengeToken: string;
 }
 
-export class ChallengeCodeDto extends ChallengeDto {
+export class ChallengeCodeDto extends ChallengeDto implements SecondFactorChallengeCodeRequest {
   @ApiProperty({ description: 'the 6-digit code of the authenticator app, or a recovery code', example: '123456' })
   @IsString()
   @Length(6, 16)
   code: string;
 }
 
-export class CodeDto {
+export class CodeDto implements SecondFactorCodeRequest {
   @ApiProperty({ description: 'the 6-digit code of the authenticator app (or a recovery code to turn it off)' })
   @IsString()
   @Length(6, 16)
   code: string;
 }
 
-export class SecondFactorPolicyDto {
+export class SecondFactorPolicyDto implements SecondFactorPolicyView {
   @ApiProperty({ enum: STAFF_ROLES, isArray: true, description: 'roles that must sign in with a second factor' })
   @IsArray()
   @ArrayUnique()
@@ -50,6 +57,7 @@ export class SecondFactorSignInController {
   @Post('verify')
   @HttpCode(200)
   @Public()
+  @ApiView('SessionView')
   async verify(@Body() dto: ChallengeCodeDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const { user, method } = await this.secondFactor.verifyChallenge(dto.challengeToken, dto.code);
     // As every sign-in: the refresh token into the HttpOnly cookie, never the body.
@@ -60,6 +68,7 @@ export class SecondFactorSignInController {
   @Post('challenge-enrolment')
   @HttpCode(200)
   @Public()
+  @ApiView('TotpEnrolment')
   async startEnrolment(@Body() dto: ChallengeDto) {
     const user = await this.secondFactor.userOfEnrolmentChallenge(dto.challengeToken);
     return this.secondFactor.beginEnrolment(user);
@@ -68,6 +77,7 @@ export class SecondFactorSignInController {
   @Post('challenge-enrolment/confirm')
   @HttpCode(200)
   @Public()
+  @ApiView('EnrolledSessionView')
   async confirmEnrolment(
     @Body() dto: ChallengeCodeDto,
     @Req() req: Request,
@@ -90,6 +100,7 @@ export class SecondFactorAccountController {
 
   @Get()
   @Roles(...STAFF_ROLES)
+  @ApiView('SecondFactorStatus')
   status(@CurrentActor() actor: Actor) {
     return this.secondFactor.status(actor);
   }
@@ -97,6 +108,7 @@ export class SecondFactorAccountController {
   @Post('enrolment')
   @HttpCode(200)
   @Roles(...STAFF_ROLES)
+  @ApiView('TotpEnrolment')
   async enrol(@CurrentActor() actor: Actor) {
     return this.secondFactor.beginEnrolment(await this.secondFactor.staffUser(actor));
   }
@@ -104,6 +116,7 @@ export class SecondFactorAccountController {
   @Post('enrolment/confirm')
   @HttpCode(200)
   @Roles(...STAFF_ROLES)
+  @ApiView('RecoveryCodesView')
   async confirm(@CurrentActor() actor: Actor, @Body() dto: CodeDto) {
     return this.secondFactor.confirmEnrolment(await this.secondFactor.staffUser(actor), dto.code);
   }
@@ -118,6 +131,7 @@ export class SecondFactorAccountController {
   @Post('recovery-codes')
   @HttpCode(200)
   @Roles(...STAFF_ROLES)
+  @ApiView('RecoveryCodesView')
   regenerate(@CurrentActor() actor: Actor, @Body() dto: CodeDto) {
     return this.secondFactor.regenerateRecoveryCodes(actor, dto.code);
   }
@@ -132,12 +146,14 @@ export class SecondFactorAdminController {
 
   @Get('settings/second-factor')
   @Roles('admin')
+  @ApiView('SecondFactorPolicyView')
   policy() {
     return this.secondFactor.policy();
   }
 
   @Put('settings/second-factor')
   @Roles('admin')
+  @ApiView('SecondFactorPolicyView')
   setPolicy(@CurrentActor() actor: Actor, @Body() dto: SecondFactorPolicyDto) {
     return this.secondFactor.setPolicy(actor, dto.requiredRoles);
   }

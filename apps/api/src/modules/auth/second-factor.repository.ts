@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { changedRows } from './auth.repository.js';
-import { UserEntity, type StaffRole } from './user.entity.js';
+import type { StaffRole } from '@zhiyin/workflow';
+import { UserEntity } from './user.entity.js';
 
 /** A transaction's manager, passed back to the methods below and to the audit. */
 export type Tx = EntityManager;

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, randomBytes } from 'node:crypto';
-import type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment } from '@zhiyin/contracts';
+import type {
+  RecoveryCodesView,
+  SecondFactorChallenge,
+  SecondFactorPolicyView,
+  SecondFactorStatus,
+  TotpEnrolment,
+} from '@zhiyin/contracts';
+import { STAFF_ROLES, type StaffRole } from '@zhiyin/workflow';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
@@ -10,11 +17,9 @@ import { AttemptThrottle, RULES } from './attempt-throttle.service.js';
 import { SecondFactorRepository, type Tx } from './second-factor.repository.js';
 import { hashToken, TokenService } from './token.service.js';
 import { newTotpSecret, qrDataUrl, totpStep, totpUri } from './totp.js';
-import type { StaffRole, UserEntity } from './user.entity.js';
+import type { UserEntity } from './user.entity.js';
 
 export type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment };
-
-export const STAFF_ROLES = ['community_doctor', 'specialist', 'coordinator', 'admin'] as const satisfies StaffRole[];
 
 // A challenge lives long enough to open the authenticator app, no longer.
 const CHALLENGE_TTL_SECONDS = 300;
@@ -104,7 +109,7 @@ export class SecondFactorService {
   }
 
   /** Activates the pending secret with a right code from it; answers the recovery codes, shown this once. */
-  async confirmEnrolment(user: UserEntity, code: string): Promise<{ recoveryCodes: string[] }> {
+  async confirmEnrolment(user: UserEntity, code: string): Promise<RecoveryCodesView> {
     const pending = await this.repo.pendingSecret(user.id);
     if (!pending)
       throw new AppError('SECOND_FACTOR_NOT_STARTED', 'Start the set-up first: no new second factor is waiting.');
@@ -148,7 +153,7 @@ export class SecondFactorService {
   }
 
   /** New recovery codes (the old ones stop working), with a current TOTP code. */
-  async regenerateRecoveryCodes(actor: Actor, code: string): Promise<{ recoveryCodes: string[] }> {
+  async regenerateRecoveryCodes(actor: Actor, code: string): Promise<RecoveryCodesView> {
     const user = await this.staffUser(actor);
     if (!(await this.enabled(user.id))) throw notFound('Second factor');
     await this.claimAttempt(user.id);
@@ -188,12 +193,12 @@ export class SecondFactorService {
     });
   }
 
-  async policy(): Promise<{ requiredRoles: StaffRole[] }> {
+  async policy(): Promise<SecondFactorPolicyView> {
     return { requiredRoles: await this.repo.requiredRoles() };
   }
 
   /** Which roles must sign in with a second factor; users of those roles without one enrol at next sign-in. */
-  async setPolicy(actor: Actor, requiredRoles: StaffRole[]): Promise<{ requiredRoles: StaffRole[] }> {
+  async setPolicy(actor: Actor, requiredRoles: readonly StaffRole[]): Promise<SecondFactorPolicyView> {
     await this.repo.transaction(async (m) => {
       for (const role of STAFF_ROLES) {
         await this.repo.setRequired(m, role, requiredRoles.includes(role), actor.id);

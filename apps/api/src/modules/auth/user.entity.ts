@@ -1,7 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Role, Specialty } from '#src/common/request-context.js';
-
-export type StaffRole = Exclude<Role, 'patient'>;
+import type { Specialty, StaffRole } from '@zhiyin/workflow';
 
 @Entity('app_user')
 export class UserEntity {

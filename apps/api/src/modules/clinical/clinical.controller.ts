@@ -124,6 +124,7 @@ export class FiguresController {
   /** Per centre and week: referrals, turnaround (median, 90th percentile), limits missed, dispositions, referrals back down. */
   @Get('weekly')
   @Roles('coordinator', 'admin')
+  @ApiView('WeeklyFiguresView')
   async weekly(@Query() q: WeeklyFiguresDto, @Res() res: Response) {
     const figures = await this.figures.weekly(q.week);
     if (q.format === 'csv') {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DISPOSITIONS, PRIORITIES, SERVICES } from '@zhiyin/workflow';
+import type { CentreFigures, CriticalFigures, ServiceFigures, WeeklyFiguresView } from '@zhiyin/contracts';
+import { DISPOSITIONS, PRIORITIES, SERVICES, type Disposition, type Priority, type Service } from '@zhiyin/workflow';
 import { AppError } from '#src/common/errors.js';
 import { FiguresRepository } from './figures.repository.js';
 
@@ -25,7 +26,12 @@ export function isoWeekRange(week: string): { start: Date; end: Date } {
 }
 
 /** A centre or service with no critical result that week. */
-const NO_CRITICAL = { count: 0, escalated: 0, open: 0, confirmMinutes: { median: null, longest: null, n: 0 } };
+const NO_CRITICAL: CriticalFigures = {
+  count: 0,
+  escalated: 0,
+  open: 0,
+  confirmMinutes: { median: null, longest: null, n: 0 },
+};
 
 const round1 = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10);
 
@@ -36,30 +42,36 @@ const round1 = (v: unknown) => (v === null || v === undefined ? null : Math.roun
 export class FiguresService {
   constructor(private readonly figures: FiguresRepository) {}
 
-  async weekly(week: string) {
+  async weekly(week: string): Promise<WeeklyFiguresView> {
     const { start, end } = isoWeekRange(week);
     const rows = await this.figures.centreWeek(start, end);
     const critical = await this.criticalResults(start, end, 'r.origin_facility_id');
     const criticalByService = await this.criticalResults(start, end, 'c.service');
-    const centres = rows.map((r) => ({
+    const centres = rows.map((r): CentreFigures => ({
       code: r.code,
       nameZh: r.name_zh,
       nameEn: r.name_en,
       referrals: {
         total: r.total,
-        byService: Object.fromEntries(SERVICES.map((s) => [s, r[`service_${s}`] as number])),
-        byPriority: Object.fromEntries(PRIORITIES.map((p) => [p, r[`priority_${p}`] as number])),
+        byService: Object.fromEntries(SERVICES.map((s) => [s, r[`service_${s}`] as number])) as Record<Service, number>,
+        byPriority: Object.fromEntries(PRIORITIES.map((p) => [p, r[`priority_${p}`] as number])) as Record<
+          Priority,
+          number
+        >,
       },
       turnaroundMinutes: {
         toAcceptance: { median: round1(r.accept_p50), p90: round1(r.accept_p90), n: r.accept_n as number },
         toSignedReport: { median: round1(r.report_p50), p90: round1(r.report_p90), n: r.report_n as number },
       },
       limitsMissed: { acceptance: r.missed_acceptance as number, report: r.missed_report as number },
-      dispositions: Object.fromEntries(DISPOSITIONS.map((d) => [d, r[`disposition_${d}`] as number])),
+      dispositions: Object.fromEntries(DISPOSITIONS.map((d) => [d, r[`disposition_${d}`] as number])) as Record<
+        Disposition,
+        number
+      >,
       referredBackDown: r.referred_back_down as number,
       criticalResults: critical.get(r.facility_id) ?? NO_CRITICAL,
     }));
-    const services = (await this.byService(start, end)).map((s) => ({
+    const services = (await this.byService(start, end)).map((s): ServiceFigures => ({
       ...s,
       criticalResults: criticalByService.get(s.service) ?? NO_CRITICAL,
     }));
@@ -96,7 +108,7 @@ export class FiguresService {
   private async criticalResults(start: Date, end: Date, by: 'r.origin_facility_id' | 'c.service') {
     const rows = await this.figures.criticalWeek(start, end, by);
     return new Map(
-      rows.map((r) => [
+      rows.map((r): [string, CriticalFigures] => [
         String(r.key),
         {
           count: Number(r.total),
@@ -108,7 +120,7 @@ export class FiguresService {
     );
   }
 
-  toCsv(figures: Awaited<ReturnType<FiguresService['weekly']>>): string {
+  toCsv(figures: WeeklyFiguresView): string {
     const header = [
       'week',
       'centre_code',

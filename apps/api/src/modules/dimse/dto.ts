@@ -13,11 +13,19 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-import { AE_CHARACTER_SETS, AE_KINDS, AE_TITLE_PATTERN, type AeCharacterSet, type AeKind } from '@zhiyin/contracts';
+import {
+  AE_CHARACTER_SETS,
+  AE_KINDS,
+  AE_TITLE_PATTERN,
+  type AeCharacterSet,
+  type AeKind,
+  type CreateDicomAeRequest,
+  type UpdateDicomAeRequest,
+} from '@zhiyin/contracts';
 
 const MODALITY = /^[A-Z0-9]{1,16}$/;
 
-export class CreateDicomAeDto {
+export class CreateDicomAeDto implements CreateDicomAeRequest {
   @ApiProperty({ example: 'HYJQ_DR1', description: 'the calling AE title the device is configured with' })
   @IsString()
   @Matches(AE_TITLE_PATTERN, { message: 'aeTitle must be 1 to 16 printable ASCII characters without a backslash' })
@@ -65,7 +73,7 @@ export class CreateDicomAeDto {
   characterSet?: AeCharacterSet;
 }
 
-export class UpdateDicomAeDto {
+export class UpdateDicomAeDto implements UpdateDicomAeRequest {
   @ApiPropertyOptional() @IsOptional() @Matches(MODALITY) modality?: string;
   /** an empty string clears the address check */
   @ApiPropertyOptional()

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import { DutyShiftDto, DutyShiftsQueryDto } from './dto.js';
 import { DutyShiftsService } from './duty-shifts.service.js';
 
@@ -15,12 +16,14 @@ export class DutyShiftsController {
 
   @Get()
   @Roles('coordinator', 'admin', 'specialist')
+  @ApiView('DutyShiftView', { array: true })
   list(@Query() q: DutyShiftsQueryDto) {
     return this.shifts.list(q);
   }
 
   @Post()
   @Roles('coordinator', 'admin')
+  @ApiView('CreatedDutyShiftView', { status: 201 })
   create(@Body() dto: DutyShiftDto) {
     return this.shifts.create(dto);
   }

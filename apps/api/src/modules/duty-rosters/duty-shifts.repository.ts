@@ -1,20 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Specialty, StaffRole } from '@zhiyin/workflow';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** A database transaction, handed from `inTransaction` back to this repository's methods. */
 export type Tx = EntityManager;
 
-/** A shift as the roster lists it. */
-export interface DutyShiftView {
-  id: string;
-  userId: string;
-  readingCentreId: string;
-  startsAt: Date;
-  endsAt: Date;
-  nameZh: string;
-  nameEn: string;
-  specialty: string | null;
+/** A shift as the roster lists it, with its reader's names. */
+export interface DutyShift {
+  readonly id: string;
+  readonly userId: string;
+  readonly readingCentreId: string;
+  readonly startsAt: Date;
+  readonly endsAt: Date;
+  readonly nameZh: string;
+  readonly nameEn: string;
+  readonly specialty: Specialty | null;
+}
+
+/** The time a reader's shift takes. */
+export interface ShiftSpan {
+  readonly id: string;
+  readonly startsAt: Date;
+  readonly endsAt: Date;
 }
 
 // The reading centres' duty rosters: who reads when.
@@ -27,8 +35,8 @@ export class DutyShiftsRepository {
   }
 
   /** The shifts that overlap [from, to), earliest first, with their readers' names. */
-  async between(from: string, to: string): Promise<DutyShiftView[]> {
-    return this.ds.query<DutyShiftView[]>(
+  async between(from: string, to: string): Promise<DutyShift[]> {
+    return this.ds.query<DutyShift[]>(
       `SELECT d.id, d.user_id AS "userId", d.reading_centre_id AS "readingCentreId", d.starts_at AS "startsAt", d.ends_at AS "endsAt",
               u.display_name_zh AS "nameZh", u.display_name_en AS "nameEn", u.specialty
          FROM duty_shift d JOIN app_user u ON u.id = d.user_id
@@ -38,9 +46,9 @@ export class DutyShiftsRepository {
   }
 
   /** A user's role and reading centre (undefined: no such user). */
-  async reader(userId: string) {
-    const [u] = await this.ds.query<{ reading_centre_id: string | null; role: string }[]>(
-      'SELECT reading_centre_id, role FROM app_user WHERE id = $1',
+  async reader(userId: string): Promise<{ readingCentreId: string | null; role: StaffRole } | undefined> {
+    const [u] = await this.ds.query<{ readingCentreId: string | null; role: StaffRole }[]>(
+      'SELECT reading_centre_id AS "readingCentreId", role FROM app_user WHERE id = $1',
       [userId],
     );
     return u;
@@ -52,9 +60,9 @@ export class DutyShiftsRepository {
   }
 
   /** The reader's first shift overlapping [startsAt, endsAt), if any. */
-  async clash(m: Tx, userId: string, startsAt: string, endsAt: string) {
-    const [clash] = await m.query<{ id: string; starts_at: Date; ends_at: Date }[]>(
-      `SELECT id, starts_at, ends_at FROM duty_shift
+  async clash(m: Tx, userId: string, startsAt: string, endsAt: string): Promise<ShiftSpan | undefined> {
+    const [clash] = await m.query<ShiftSpan[]>(
+      `SELECT id, starts_at AS "startsAt", ends_at AS "endsAt" FROM duty_shift
         WHERE user_id = $1 AND starts_at < $3 AND ends_at > $2 ORDER BY starts_at LIMIT 1`,
       [userId, startsAt, endsAt],
     );

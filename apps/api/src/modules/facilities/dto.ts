@@ -11,12 +11,18 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { FACILITY_KINDS, READING_SERVICES, type FacilityKind, type ReadingService } from './facility.entity.js';
+import {
+  READING_CENTRE_NAME_MAX,
+  type CreateFacilityRequest,
+  type RenameReadingCentreRequest,
+  type UpdateFacilityRequest,
+} from '@zhiyin/contracts';
+import { FACILITY_KINDS, SERVICES, type FacilityKind, type Service } from '@zhiyin/workflow';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/;
 const PHONE = /^[0-9+\- ]{5,20}$/;
 
-export class CreateFacilityDto {
+export class CreateFacilityDto implements CreateFacilityRequest {
   @ApiProperty({ example: 'CDZS', description: 'short code, unique in the network (letters, digits, - and _)' })
   @IsString()
   @Matches(CODE, { message: 'code must be 2 to 32 letters, digits, dashes or underscores' })
@@ -37,15 +43,15 @@ export class CreateFacilityDto {
   @IsUUID()
   hubId?: string;
 
-  @ApiPropertyOptional({ enum: READING_SERVICES, isArray: true, description: 'a hub: the reading centres it runs' })
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true, description: 'a hub: the reading centres it runs' })
   @IsOptional()
   @IsArray()
   @ArrayUnique()
-  @IsIn(READING_SERVICES, { each: true })
-  readingServices?: ReadingService[];
+  @IsIn(SERVICES, { each: true })
+  readingServices?: Service[];
 }
 
-export class UpdateFacilityDto {
+export class UpdateFacilityDto implements UpdateFacilityRequest {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -65,18 +71,15 @@ export class UpdateFacilityDto {
 
   @ApiPropertyOptional() @IsOptional() @IsUUID() hubId?: string;
 
-  @ApiPropertyOptional({ enum: READING_SERVICES, isArray: true })
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true })
   @IsOptional()
   @IsArray()
   @ArrayUnique()
-  @IsIn(READING_SERVICES, { each: true })
-  readingServices?: ReadingService[];
+  @IsIn(SERVICES, { each: true })
+  readingServices?: Service[];
 }
 
-/** The longest reading centre name: it heads the board and the worklist. */
-export const READING_CENTRE_NAME_MAX = 64;
-
-export class RenameReadingCentreDto {
+export class RenameReadingCentreDto implements RenameReadingCentreRequest {
   @ApiPropertyOptional({ example: '心电诊断中心', maxLength: READING_CENTRE_NAME_MAX })
   @IsOptional()
   @IsString()
@@ -88,28 +91,4 @@ export class RenameReadingCentreDto {
   @IsString()
   @MaxLength(READING_CENTRE_NAME_MAX)
   nameEn?: string;
-}
-
-export interface ReadingCentreView {
-  id: string;
-  hubId: string;
-  service: ReadingService;
-  nameZh: string;
-  nameEn: string;
-}
-
-export interface FacilityView {
-  id: string;
-  code: string;
-  kind: FacilityKind;
-  nameZh: string;
-  nameEn: string;
-  hubId: string | null;
-  address: string | null;
-  phone: string | null;
-  active: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-  /** a hub's own reading centres; for a community centre, those of its hub */
-  readingCentres: ReadingCentreView[];
 }

@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, notFound } from '#src/common/errors.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import type {
-  CreateFacilityDto,
-  FacilityView,
-  ReadingCentreView,
-  RenameReadingCentreDto,
-  UpdateFacilityDto,
-} from './dto.js';
-import type { FacilityEntity, ReadingCentreEntity, ReadingService } from './facility.entity.js';
-import { FacilityRepository, type Tx } from './facility.repository.js';
+import type { FacilityListView, FacilityView, ReadingCentreView } from '@zhiyin/contracts';
+import type { Service } from '@zhiyin/workflow';
+import type { CreateFacilityDto, RenameReadingCentreDto, UpdateFacilityDto } from './dto.js';
+import { toFacilityView, toReadingCentreView } from './facility.mapper.js';
+import { FacilityRepository, type FacilityChanges, type Tx } from './facility.repository.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
 import { rooms } from '#src/modules/realtime/rooms.js';
@@ -17,7 +13,7 @@ import { rooms } from '#src/modules/realtime/rooms.js';
 const PG_UNIQUE_VIOLATION = '23505';
 
 // Names a new reading centre gets; the administrator renames it afterwards (renameReadingCentre).
-const CENTRE_NAMES: Record<ReadingService, { nameZh: string; nameEn: string }> = {
+const CENTRE_NAMES: Record<Service, { nameZh: string; nameEn: string }> = {
   ECG: { nameZh: '心电诊断中心', nameEn: 'ECG Diagnosis Centre' },
   IMAGING: { nameZh: '影像诊断中心', nameEn: 'Imaging Diagnosis Centre' },
 };
@@ -36,15 +32,18 @@ export class FacilitiesService {
     private readonly outbox: OutboxService,
   ) {}
 
-  async list(): Promise<{ facilities: FacilityView[]; readingCentres: ReadingCentreView[] }> {
+  async list(): Promise<FacilityListView> {
     const [facilities, readingCentres] = await Promise.all([this.repo.listFacilities(), this.repo.readingCentres()]);
-    return { facilities: facilities.map((f) => toView(f, readingCentres)), readingCentres };
+    return {
+      facilities: facilities.map((f) => toFacilityView(f, readingCentres)),
+      readingCentres: readingCentres.map(toReadingCentreView),
+    };
   }
 
   async get(id: string): Promise<FacilityView> {
     const facility = await this.repo.find(id);
     if (!facility) throw notFound('Facility');
-    return toView(facility, await this.repo.readingCentres());
+    return toFacilityView(facility, await this.repo.readingCentres());
   }
 
   async create(dto: CreateFacilityDto): Promise<FacilityView> {
@@ -75,7 +74,7 @@ export class FacilitiesService {
         },
         m,
       );
-      return toView(entity, await this.repo.readingCentres(m, false));
+      return toFacilityView(entity, await this.repo.readingCentres(m, false));
     });
   }
 
@@ -84,9 +83,10 @@ export class FacilitiesService {
       const facility = await this.repo.lock(m, id);
       if (!facility) throw notFound('Facility');
       const fields: string[] = [];
-      const change = <K extends keyof FacilityEntity>(key: K, value: FacilityEntity[K] | undefined) => {
+      const changes: { -readonly [K in keyof FacilityChanges]: FacilityChanges[K] } = {};
+      const change = <K extends keyof FacilityChanges>(key: K, value: FacilityChanges[K] | undefined) => {
         if (value === undefined || value === facility[key]) return;
-        facility[key] = value;
+        changes[key] = value;
         fields.push(key);
       };
       change('code', dto.code?.toUpperCase());
@@ -103,8 +103,9 @@ export class FacilitiesService {
         if (facility.kind !== 'hub') throw invalid('readingServices', 'Only a hub runs reading centres.', 'not_a_hub');
         if (await this.setReadingServices(m, facility.id, dto.readingServices)) fields.push('readingServices');
       }
+      const saved =
+        Object.keys(changes).length > 0 ? await this.unique(() => this.repo.update(m, id, changes)) : facility;
       if (fields.length > 0) {
-        await this.unique(() => this.repo.save(m, facility));
         await this.audit.record(
           {
             action: 'facility.update',
@@ -116,7 +117,7 @@ export class FacilitiesService {
           m,
         );
       }
-      return toView(facility, await this.repo.readingCentres(m));
+      return toFacilityView(saved, await this.repo.readingCentres(m));
     });
   }
 
@@ -142,14 +143,7 @@ export class FacilitiesService {
       const centre = await this.repo.readingCentre(m, id);
       if (!centre) throw notFound('Reading centre');
       const fields = (['nameZh', 'nameEn'] as const).filter((k) => wanted[k] !== undefined && wanted[k] !== centre[k]);
-      const current = () => ({
-        id: centre.id,
-        hubId: centre.hubId,
-        service: centre.service,
-        nameZh: centre.nameZh,
-        nameEn: centre.nameEn,
-      });
-      if (fields.length === 0) return { view: current(), changed: false };
+      if (fields.length === 0) return { view: toReadingCentreView(centre), changed: false };
       const others = (await this.repo.centresOfHub(m, centre.hubId)).filter((c) => c.id !== centre.id);
       const taken = fields.filter((k) => others.some((c) => c[k].toLowerCase() === wanted[k]!.toLowerCase()));
       if (taken.length > 0)
@@ -157,8 +151,8 @@ export class FacilitiesService {
           fields: taken,
           reason: 'duplicate_name',
         });
-      for (const k of fields) centre[k] = wanted[k]!;
-      await this.repo.renameCentre(m, id, { nameZh: centre.nameZh, nameEn: centre.nameEn });
+      const renamed = { ...centre, ...Object.fromEntries(fields.map((k) => [k, wanted[k]!])) };
+      await this.repo.renameCentre(m, id, { nameZh: renamed.nameZh, nameEn: renamed.nameEn });
       await this.audit.record(
         {
           action: 'reading_centre.rename',
@@ -179,7 +173,7 @@ export class FacilitiesService {
           payload: { readingCentreId: id, hubId: centre.hubId, service: centre.service },
         },
       ]);
-      return { view: current(), changed: true };
+      return { view: toReadingCentreView(renamed), changed: true };
     });
     if (changed) this.outbox.kick();
     return view;
@@ -215,7 +209,7 @@ export class FacilitiesService {
         );
       }
       const entity = await this.repo.findOrFail(m, id);
-      return toView(entity, await this.repo.readingCentres(m));
+      return toFacilityView(entity, await this.repo.readingCentres(m));
     });
     if (!active) await this.revocations.refresh();
     return view;
@@ -230,7 +224,7 @@ export class FacilitiesService {
   }
 
   /** Adds and removes a hub's reading centres; true when something changed. */
-  private async setReadingServices(m: Tx, hubId: string, services: ReadingService[]): Promise<boolean> {
+  private async setReadingServices(m: Tx, hubId: string, services: readonly Service[]): Promise<boolean> {
     const existing = await this.repo.centresOfHub(m, hubId);
     let changed = false;
     for (const centre of existing.filter((c) => !services.includes(c.service))) {
@@ -265,22 +259,4 @@ export class FacilitiesService {
       throw err;
     }
   }
-}
-
-function toView(f: FacilityEntity, centres: ReadingCentreEntity[]): FacilityView {
-  const hub = f.kind === 'hub' ? f.id : f.hubId;
-  return {
-    id: f.id,
-    code: f.code,
-    kind: f.kind,
-    nameZh: f.nameZh,
-    nameEn: f.nameEn,
-    hubId: f.hubId,
-    address: f.address,
-    phone: f.phone,
-    active: f.active,
-    createdAt: f.createdAt,
-    updatedAt: f.updatedAt,
-    readingCentres: centres.filter((c) => c.hubId === hub),
-  };
 }

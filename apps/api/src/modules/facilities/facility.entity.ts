@@ -1,7 +1,5 @@
+import type { FacilityKind, Service } from '@zhiyin/workflow';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-
-export const FACILITY_KINDS = ['hub', 'community'] as const;
-export type FacilityKind = (typeof FACILITY_KINDS)[number];
 
 @Entity('facility')
 export class FacilityEntity {
@@ -19,15 +17,12 @@ export class FacilityEntity {
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }
 
-export const READING_SERVICES = ['ECG', 'IMAGING'] as const;
-export type ReadingService = (typeof READING_SERVICES)[number];
-
 /** A reading centre (pool) at the hub: imaging diagnosis centre, ECG diagnosis centre. */
 @Entity('reading_centre')
 export class ReadingCentreEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid') hubId: string;
-  @Column('text') service: ReadingService;
+  @Column('text') service: Service;
   @Column('text') nameZh: string;
   @Column('text') nameEn: string;
 }

@@ -1,18 +1,71 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { FacilityKind, Service } from '@zhiyin/workflow';
 import { DataSource, type EntityManager } from 'typeorm';
-import { FacilityEntity, ReadingCentreEntity, type ReadingService } from './facility.entity.js';
+import { FacilityEntity, ReadingCentreEntity } from './facility.entity.js';
 
 /** A transaction's manager, for the service to pass back (and to the audit and the outbox). */
 export type Tx = EntityManager;
 
-/** The fields of a new facility (the database fills its id and timestamps). */
-export type NewFacility = Pick<
-  FacilityEntity,
-  'code' | 'kind' | 'nameZh' | 'nameEn' | 'hubId' | 'address' | 'phone' | 'active'
->;
+/** A facility as the service works with it: a plain value, never a live entity. */
+export interface Facility {
+  readonly id: string;
+  readonly code: string;
+  readonly kind: FacilityKind;
+  readonly nameZh: string;
+  readonly nameEn: string;
+  readonly hubId: string | null;
+  readonly address: string | null;
+  readonly phone: string | null;
+  readonly active: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
 
-// The only file of the feature that reads and writes the facility and reading_centre tables.
+/** A hub reading centre as the service works with it. */
+export interface ReadingCentre {
+  readonly id: string;
+  readonly hubId: string;
+  readonly service: Service;
+  readonly nameZh: string;
+  readonly nameEn: string;
+}
+
+/** The fields of a new facility (the database fills its id and timestamps). */
+export type NewFacility = Omit<Facility, 'id' | 'createdAt' | 'updatedAt'>;
+
+/** The fields of a facility an administrator changes. */
+export type FacilityChanges = Partial<Pick<Facility, 'code' | 'nameZh' | 'nameEn' | 'hubId' | 'address' | 'phone'>>;
+
+const facility = (e: FacilityEntity): Facility => ({
+  id: e.id,
+  code: e.code,
+  kind: e.kind,
+  nameZh: e.nameZh,
+  nameEn: e.nameEn,
+  hubId: e.hubId,
+  address: e.address,
+  phone: e.phone,
+  active: e.active,
+  createdAt: e.createdAt,
+  updatedAt: e.updatedAt,
+});
+
+const centre = (e: ReadingCentreEntity): ReadingCentre => ({
+  id: e.id,
+  hubId: e.hubId,
+  service: e.service,
+  nameZh: e.nameZh,
+  nameEn: e.nameEn,
+});
+
+const orNull =
+  <E, T>(map: (e: E) => T) =>
+  (e: E | null) =>
+    e ? map(e) : null;
+
+// The only file of the feature that reads and writes the facility and reading_centre tables. It answers plain
+// values (Facility, ReadingCentre): the entities stay inside it.
 @Injectable()
 export class FacilityRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -22,43 +75,45 @@ export class FacilityRepository {
   }
 
   /** Hubs first, then by code. */
-  listFacilities(): Promise<FacilityEntity[]> {
-    return this.ds.getRepository(FacilityEntity).find({ order: { kind: 'DESC', code: 'ASC' } });
+  async listFacilities(): Promise<Facility[]> {
+    return (await this.ds.getRepository(FacilityEntity).find({ order: { kind: 'DESC', code: 'ASC' } })).map(facility);
   }
 
   /** Every reading centre; by service unless `ordered` is false (a new facility's answer reads them unordered). */
-  readingCentres(m: Tx = this.ds.manager, ordered = true): Promise<ReadingCentreEntity[]> {
+  async readingCentres(m: Tx = this.ds.manager, ordered = true): Promise<ReadingCentre[]> {
     const repo = m.getRepository(ReadingCentreEntity);
-    return ordered ? repo.find({ order: { service: 'ASC' } }) : repo.find();
+    return (ordered ? await repo.find({ order: { service: 'ASC' } }) : await repo.find()).map(centre);
   }
 
-  find(id: string, m: Tx = this.ds.manager): Promise<FacilityEntity | null> {
-    return m.getRepository(FacilityEntity).findOneBy({ id });
+  find(id: string, m: Tx = this.ds.manager): Promise<Facility | null> {
+    return m.getRepository(FacilityEntity).findOneBy({ id }).then(orNull(facility));
   }
 
-  findOrFail(m: Tx, id: string): Promise<FacilityEntity> {
-    return m.getRepository(FacilityEntity).findOneByOrFail({ id });
+  findOrFail(m: Tx, id: string): Promise<Facility> {
+    return m.getRepository(FacilityEntity).findOneByOrFail({ id }).then(facility);
   }
 
-  lock(m: Tx, id: string): Promise<FacilityEntity | null> {
+  lock(m: Tx, id: string): Promise<Facility | null> {
     return m
       .getRepository(FacilityEntity)
       .createQueryBuilder('f')
       .where('f.id = :id', { id })
       .setLock('pessimistic_write')
-      .getOne();
+      .getOne()
+      .then(orNull(facility));
   }
 
-  /** Inserts a new facility; the saved entity (with its id). A taken code rejects with the unique violation. */
-  async insert(m: Tx, v: NewFacility): Promise<FacilityEntity> {
+  /** Inserts a new facility; the saved facility (with its id). A taken code rejects with the unique violation. */
+  async insert(m: Tx, v: NewFacility): Promise<Facility> {
     const entity = m.create(FacilityEntity, v);
     await m.save(entity);
-    return entity;
+    return facility(entity);
   }
 
-  /** Saves a changed facility. A taken code rejects with the unique violation. */
-  async save(m: Tx, entity: FacilityEntity): Promise<void> {
-    await m.save(entity);
+  /** Changes a facility's fields; the facility as saved. A taken code rejects with the unique violation. */
+  async update(m: Tx, id: string, changes: FacilityChanges): Promise<Facility> {
+    await m.getRepository(FacilityEntity).update({ id }, changes);
+    return this.findOrFail(m, id);
   }
 
   /** Locks the hub a reading centre belongs to. */
@@ -68,12 +123,12 @@ export class FacilityRepository {
     ]);
   }
 
-  readingCentre(m: Tx, id: string): Promise<ReadingCentreEntity | null> {
-    return m.getRepository(ReadingCentreEntity).findOneBy({ id });
+  readingCentre(m: Tx, id: string): Promise<ReadingCentre | null> {
+    return m.getRepository(ReadingCentreEntity).findOneBy({ id }).then(orNull(centre));
   }
 
-  centresOfHub(m: Tx, hubId: string): Promise<ReadingCentreEntity[]> {
-    return m.getRepository(ReadingCentreEntity).findBy({ hubId });
+  async centresOfHub(m: Tx, hubId: string): Promise<ReadingCentre[]> {
+    return (await m.getRepository(ReadingCentreEntity).findBy({ hubId })).map(centre);
   }
 
   async renameCentre(m: Tx, id: string, names: { nameZh: string; nameEn: string }): Promise<void> {
@@ -131,10 +186,7 @@ export class FacilityRepository {
     await m.getRepository(ReadingCentreEntity).delete({ id });
   }
 
-  async insertCentre(
-    m: Tx,
-    v: { hubId: string; service: ReadingService; nameZh: string; nameEn: string },
-  ): Promise<void> {
+  async insertCentre(m: Tx, v: Omit<ReadingCentre, 'id'>): Promise<void> {
     await m.getRepository(ReadingCentreEntity).insert(v);
   }
 }

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { getBulkData, getFrame, parseFull, type DicomJsonDataset } from '@zhiyin/dicom';
+import {
+  getBulkDataLittleEndian,
+  getFrame,
+  parseFull,
+  parseHeader,
+  type DicomDataset,
+  type DicomJsonDataset,
+} from '@zhiyin/dicom';
 import { studyReadScope, type StudyReadScope } from '@zhiyin/workflow';
 import { randomBytes } from 'node:crypto';
 import { AppError, notFound } from '#src/common/errors.js';
@@ -381,16 +388,53 @@ export class WadoService {
     return (await this.nativeFrameWithAttributes(inst, n)).pixels;
   }
 
-  /** A bulk data value by its path in the data set (BulkDataURI). */
+  /**
+   * A bulk data value by its path in the data set (BulkDataURI), in little-endian byte order as WADO-RS answers bulk
+   * data by default (PS3.18 8.7.3.3): a big-endian file's words are swapped.
+   */
   async bulk(inst: InstanceRef, path: string): Promise<Buffer> {
+    const [value] = await this.bulkValues(inst, [path]);
+    if (!value) throw notFound('Bulk data');
+    return value;
+  }
+
+  /**
+   * Several bulk data values of one instance from one read of its file (a palette's three tables). Values before the
+   * pixel data are read from the file's head only, not the whole file; the pixel data itself is read by its offset.
+   */
+  private async bulkValues(inst: InstanceRef, paths: readonly string[]): Promise<(Buffer | undefined)[]> {
     const p = inst.pixel;
-    if (p && path === p.tag && !p.encapsulated && p.valueLength !== null && !inst.transferSyntaxUid.endsWith('.99')) {
-      return this.blobs.readBytes(inst.sha256, p.valueOffset, p.valueLength);
+    const deflated = inst.transferSyntaxUid.endsWith('.99');
+    const bigEndian = inst.transferSyntaxUid === EXPLICIT_BE;
+    const out: (Buffer | undefined)[] = new Array(paths.length);
+    const rest: number[] = [];
+    for (const [i, path] of paths.entries()) {
+      if (p && path === p.tag && !p.encapsulated && p.valueLength !== null && !deflated) {
+        const bytes = await this.blobs.readBytes(inst.sha256, p.valueOffset, p.valueLength);
+        out[i] = bigEndian ? swapToLittleEndian(bytes, imageAttributes(inst.metadata).bitsAllocated, p.vr) : bytes;
+      } else rest.push(i);
     }
-    const whole = await this.blobs.readBytes(inst.sha256, 0, inst.sizeBytes);
-    const data = getBulkData(parseFull(whole, { validate: false }), path);
-    if (!data) throw notFound('Bulk data');
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (!rest.length) return out;
+    const beforePixels = p && !deflated && rest.every((i) => paths[i]!.slice(0, 8).toUpperCase() < p.tag.toUpperCase());
+    const head = beforePixels ? await this.headOf(inst, p.valueOffset).catch(() => undefined) : undefined;
+    const take = (ds: DicomDataset, i: number) => {
+      const data = getBulkDataLittleEndian(ds, paths[i]!);
+      if (data) out[i] = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    };
+    if (head) rest.forEach((i) => take(head, i));
+    // What the head did not hold (or no head to read): the whole file, parsed once.
+    const missing = rest.filter((i) => !out[i]);
+    if (missing.length) {
+      const whole = parseFull(await this.blobs.readBytes(inst.sha256, 0, inst.sizeBytes), { validate: false });
+      missing.forEach((i) => take(whole, i));
+    }
+    return out;
+  }
+
+  /** The attributes of a stored file up to its pixel data, from the bytes before it. */
+  private async headOf(inst: InstanceRef, pixelValueOffset: number) {
+    const prefix = await this.blobs.readBytes(inst.sha256, 0, pixelValueOffset);
+    return parseHeader(prefix, { totalLength: inst.sizeBytes, validate: false }).dataset;
   }
 
   /**
@@ -451,29 +495,33 @@ export class WadoService {
       return v.map((x) => Number(x));
     };
     const tables: Palette['tables'] = [];
-    for (const [d, data] of [
+    const luts = [
       ['00281101', '00281201'],
       ['00281102', '00281202'],
       ['00281103', '00281203'],
-    ] as const) {
+    ] as const;
+    // The three tables from one read of the file, little endian whatever the file's byte order.
+    const data = await this.bulkValues(
+      inst,
+      luts.map(([, d]) => d),
+    );
+    for (const [k, [d]] of luts.entries()) {
       const [entries, first, bits] = descriptor(d);
       if (entries === undefined || first === undefined || bits === undefined)
         throw new AppError(
           'NOT_ACCEPTABLE',
           'This palette colour image has no palette (Palette Color Lookup Table Descriptor).',
         );
-      const bytes = await this.bulk(inst, data).catch(() => {
+      const bytes = data[k];
+      if (!bytes)
         throw new AppError(
           'NOT_ACCEPTABLE',
           'This palette colour image has no palette data (Palette Color Lookup Table Data).',
         );
-      });
       // Descriptor entries of 0 mean 65536 (PS3.3 C.7.6.3.1.5); data is 16-bit words.
       const n = entries === 0 ? 65536 : entries;
       const words = new Uint16Array(n);
-      const bigEndian = inst.transferSyntaxUid === EXPLICIT_BE;
-      for (let i = 0; i < n && i * 2 + 1 < bytes.length; i++)
-        words[i] = bigEndian ? bytes.readUInt16BE(i * 2) : bytes.readUInt16LE(i * 2);
+      for (let i = 0; i < n && i * 2 + 1 < bytes.length; i++) words[i] = bytes.readUInt16LE(i * 2);
       tables.push({ first: bitsAllocated === 8 ? first & 0xff : first, bits, words });
     }
     return { tables };

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { BoardService } from './board.service.js';
 
@@ -13,6 +14,7 @@ export class BoardController {
   /** The coordinator's board: every pool's queue and specialists, and the hub appointments to book. */
   @Get()
   @Roles('coordinator')
+  @ApiView('BoardView')
   get(@CurrentActor() actor: Actor) {
     return this.board.board(actor);
   }

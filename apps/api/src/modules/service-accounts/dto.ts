@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, IsUUID, Length } from 'class-validator';
+import type { CreateServiceAccountRequest } from '@zhiyin/contracts';
 
-export class CreateServiceAccountDto {
+export class CreateServiceAccountDto implements CreateServiceAccountRequest {
   @ApiProperty({ description: 'the community centre whose gateway this is; it acts with that centre’s scope' })
   @IsUUID()
   facilityId: string;

@@ -1,15 +1,18 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsObject } from 'class-validator';
+import type { PutTurnaroundPolicyRequest, TurnaroundPolicyInput } from '@zhiyin/contracts';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { TurnaroundPolicyService } from './turnaround-policy.service.js';
 import { IsBoundedInt } from '#src/common/validation/decorators.js';
 
-export class PutTurnaroundPolicyDto {
+export class PutTurnaroundPolicyDto implements PutTurnaroundPolicyRequest {
+  // Checked limit by limit by validateTurnaroundPolicy (packages/workflow), which names each bad one.
   @ApiProperty({ description: 'the complete policy: every service × priority × limit, in minutes' })
   @IsObject()
-  policy: Record<string, unknown>;
+  policy: TurnaroundPolicyInput;
 
   @ApiProperty({ description: 'the version you edited (0 before the first change); a stale version is refused' })
   @IsBoundedInt({ min: 0 })
@@ -26,6 +29,7 @@ export class SettingsController {
 
   @Get('turnaround-policy')
   @Roles('admin', 'coordinator')
+  @ApiView('TurnaroundPolicyView')
   getTurnaroundPolicy() {
     return this.policy.view();
   }
@@ -33,6 +37,7 @@ export class SettingsController {
   /** Applies to referrals submitted and timers scheduled from now on; timers already running keep their due times. */
   @Put('turnaround-policy')
   @Roles('admin')
+  @ApiView('TurnaroundPolicyView')
   putTurnaroundPolicy(@CurrentActor() actor: Actor, @Body() dto: PutTurnaroundPolicyDto) {
     return this.policy.update(actor, dto.policy, dto.version);
   }

@@ -13,11 +13,8 @@ export interface StoredPolicyRow {
 
 /** The latest stored version with the administrator who stored it. */
 export interface StoredPolicyChange extends StoredPolicyRow {
-  changed_at: Date;
-  user_id: string;
-  username: string;
-  name_zh: string;
-  name_en: string;
+  changedAt: Date;
+  changedBy: { id: string; username: string; displayNameZh: string; displayNameEn: string };
 }
 
 // The only file that reads and writes the turnaround_policy table.
@@ -37,13 +34,22 @@ export class TurnaroundPolicyRepository {
   }
 
   async latestChange(m: Tx = this.ds.manager): Promise<StoredPolicyChange | undefined> {
-    const [row] = await m.query<StoredPolicyChange[]>(
+    const [row] = await m.query<
+      (StoredPolicyRow & { changed_at: Date; user_id: string; username: string; name_zh: string; name_en: string })[]
+    >(
       `SELECT p.version, p.policy, p.changed_at, u.id AS user_id, u.username, u.display_name_zh AS name_zh,
               u.display_name_en AS name_en
          FROM turnaround_policy p JOIN app_user u ON u.id = p.changed_by
         ORDER BY p.version DESC LIMIT 1`,
     );
-    return row;
+    return (
+      row && {
+        version: row.version,
+        policy: row.policy,
+        changedAt: row.changed_at,
+        changedBy: { id: row.user_id, username: row.username, displayNameZh: row.name_zh, displayNameEn: row.name_en },
+      }
+    );
   }
 
   /** One writer at a time, until the transaction ends; readers (transitions) are not blocked. */

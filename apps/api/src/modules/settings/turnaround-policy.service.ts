@@ -8,29 +8,19 @@ import {
   validateTurnaroundPolicy,
   type TurnaroundPolicy,
 } from '@zhiyin/workflow';
+import type { TurnaroundPolicyView } from '@zhiyin/contracts';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
 import { LOGGER } from '#src/common/logging/logger.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
+import { toTurnaroundPolicyView } from './turnaround-policy.mapper.js';
 import { TurnaroundPolicyRepository, type StoredPolicyRow, type Tx } from './turnaround-policy.repository.js';
 
 /** Where the policy in force comes from: the administrator's stored version, else configuration. */
 export interface TurnaroundPolicySource {
   current(m?: Tx): Promise<TurnaroundPolicy>;
-}
-
-export interface TurnaroundPolicyView {
-  /** 0 while no policy has been stored (the configured one is in force) */
-  version: number;
-  source: 'stored' | 'configured';
-  policy: TurnaroundPolicy;
-  changedAt: Date | null;
-  changedBy: { id: string; username: string; displayNameZh: string; displayNameEn: string } | null;
-  /** TURNAROUND_POLICY from the environment over the published defaults: what "reset" goes back to */
-  configured: TurnaroundPolicy;
-  defaults: TurnaroundPolicy;
 }
 
 // The turnaround policy the referral rules use. The administrator's latest stored version wins;
@@ -56,25 +46,12 @@ export class TurnaroundPolicyService implements TurnaroundPolicySource {
 
   async view(m?: Tx): Promise<TurnaroundPolicyView> {
     const row = await this.repo.latestChange(m);
-    const base = { configured: this.config.turnaroundPolicy, defaults: DEFAULT_TURNAROUND_POLICY };
-    if (!row) {
-      return {
-        version: 0,
-        source: 'configured',
-        policy: this.config.turnaroundPolicy,
-        changedAt: null,
-        changedBy: null,
-        ...base,
-      };
-    }
-    return {
-      version: row.version,
-      source: 'stored',
-      policy: this.parse(row),
-      changedAt: row.changed_at,
-      changedBy: { id: row.user_id, username: row.username, displayNameZh: row.name_zh, displayNameEn: row.name_en },
-      ...base,
-    };
+    const configured = this.config.turnaroundPolicy;
+    return toTurnaroundPolicyView(
+      row ? { ...row, policy: this.parse(row) } : null,
+      configured,
+      DEFAULT_TURNAROUND_POLICY,
+    );
   }
 
   /** Stores a new version. `version` is the one the administrator edited: a stale one is refused. */

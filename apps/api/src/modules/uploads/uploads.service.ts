@@ -24,6 +24,9 @@ import { StowService } from '#src/modules/imaging/stow.service.js';
 import { UPLOAD_EXPIRY_MS } from '#src/modules/imaging/upload-expiry.js';
 
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
+type FinishHook = NonNullable<ServerOptions['onUploadFinish']>;
+type TusUpload = Parameters<FinishHook>[1];
+type FinishAnswer = Awaited<ReturnType<FinishHook>>;
 
 const PREFIX_BYTES = 256 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,6 +55,8 @@ export class UploadsService implements OnModuleDestroy {
   private readonly cleanup: NodeJS.Timeout;
   // The public origin of the request being handled, for the URLs tus and STOW write into the answers.
   private readonly origin = new AsyncLocalStorage<string>();
+  /** The uploads being finished (inflated, checked, ingested), by id: one finish per upload. */
+  private readonly finishing = new Map<string, Promise<FinishAnswer>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -97,83 +102,97 @@ export class UploadsService implements OnModuleDestroy {
         const upload = await this.store.getUpload(id).catch(() => undefined);
         if (!upload || upload.metadata?.owner !== actor.id) throw new TusAnswer(404, 'NOT_FOUND', 'Upload not found.');
       },
-      onUploadFinish: async (req, upload) => {
-        const actor = this.actorOf(req);
-        const path = join(directory, upload.id);
-        // A gateway compresses for its weak link (only when that is smaller): what is kept is the original, inflated
-        // here, and checked against the digest of the original the gateway named, before anything is stored.
-        const transport = await this.original(upload.id, path, upload.metadata ?? {});
-        await fsync(path);
-        const size = transport.size ?? upload.size ?? upload.offset;
-        const prefix = await readPrefix(path, PREFIX_BYTES);
-        // An ECG cart's own file (aECG, SCP-ECG), a PDF or a photo is converted for the referral's patient;
-        // any other file goes to the DICOM checks, which refuse what is not DICOM.
-        const kind = convertibleKind(prefix, size);
-        const sha256 = transport.sha256 ?? (await sha256Of(path));
-        if (kind) {
-          try {
-            const converted = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, () =>
-              this.conversion.ingest(
-                actor,
-                upload.metadata?.referral ?? undefined,
-                { path, size, sha256, kind, fileName: upload.metadata?.filename ?? undefined },
-                `${this.origin.getStore() ?? ''}/dicomweb`,
-              ),
-            );
-            this.metrics.observeStowResult('upload', converted.body);
-            return {
-              status_code: converted.status === 200 ? 200 : 422,
-              headers: { 'Content-Type': 'application/dicom+json' },
-              body: JSON.stringify(converted.body),
-            };
-          } catch (e) {
-            this.metrics.observeStowError('upload', e);
-            if (e instanceof AppError) throw new TusAnswer(e.status, e.code, e.message);
-            throw e;
-          } finally {
-            await this.remove(upload.id);
-          }
-        }
-        const result = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, async () =>
-          this.stow.ingest(
-            [
-              {
-                temp: { path, discard: () => this.remove(upload.id) },
-                sha256,
-                size,
-                prefix,
-                contentType: 'application/dicom',
-              },
-            ],
-            actor,
-            `${this.origin.getStore() ?? ''}/dicomweb`,
-            undefined,
-            upload.metadata?.referral ?? undefined,
-            undefined,
-            upload.metadata?.patientOverride ?? undefined,
-          ),
-        );
-        this.metrics.observeStowResult('upload', result.body);
-        // Another patient's file: both identities, for the doctor to remove it or confirm it with a reason.
-        if (result.mismatch) {
-          const refusal = this.patientCheck.refusal(result.mismatch);
-          return {
-            status_code: refusal.status,
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({
-              error: { code: refusal.code, message: refusal.message, details: result.mismatch },
-            }),
-          };
-        }
-        return {
-          status_code: result.status === 200 ? 200 : 422,
-          headers: { 'Content-Type': 'application/dicom+json' },
-          body: JSON.stringify(result.body),
-        };
+      // tus releases its lock on the upload before this hook runs, so a second PATCH can complete the same upload while
+      // the first is still being finished: a sender resuming after a lost answer (HEAD says every byte is there; it
+      // sends the empty rest). Both would inflate, check and ingest the same file at once, over each other's work
+      // (a gateway restarted mid-answer once saw BAD_ENCODING). One finish per upload; the second PATCH gets its answer.
+      onUploadFinish: (req, upload) => {
+        const running = this.finishing.get(upload.id);
+        if (running) return running;
+        const finish = this.finish(req, upload).finally(() => this.finishing.delete(upload.id));
+        this.finishing.set(upload.id, finish);
+        return finish;
       },
     });
     this.cleanup = setInterval(() => void this.server.cleanUpExpiredUploads().catch(() => undefined), 3600_000);
     this.cleanup.unref();
+  }
+
+  /** The finished upload as the original file, converted or checked and ingested; its files then removed. */
+  private async finish(req: TusRequest, upload: TusUpload): Promise<FinishAnswer> {
+    const directory = this.store.directory;
+    const actor = this.actorOf(req);
+    const path = join(directory, upload.id);
+    // A gateway compresses for its weak link (only when that is smaller): what is kept is the original, inflated
+    // here, and checked against the digest of the original the gateway named, before anything is stored.
+    const transport = await this.original(upload.id, path, upload.metadata ?? {});
+    await fsync(path);
+    const size = transport.size ?? upload.size ?? upload.offset;
+    const prefix = await readPrefix(path, PREFIX_BYTES);
+    // An ECG cart's own file (aECG, SCP-ECG), a PDF or a photo is converted for the referral's patient;
+    // any other file goes to the DICOM checks, which refuse what is not DICOM.
+    const kind = convertibleKind(prefix, size);
+    const sha256 = transport.sha256 ?? (await sha256Of(path));
+    if (kind) {
+      try {
+        const converted = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, () =>
+          this.conversion.ingest(
+            actor,
+            upload.metadata?.referral ?? undefined,
+            { path, size, sha256, kind, fileName: upload.metadata?.filename ?? undefined },
+            `${this.origin.getStore() ?? ''}/dicomweb`,
+          ),
+        );
+        this.metrics.observeStowResult('upload', converted.body);
+        return {
+          status_code: converted.status === 200 ? 200 : 422,
+          headers: { 'Content-Type': 'application/dicom+json' },
+          body: JSON.stringify(converted.body),
+        };
+      } catch (e) {
+        this.metrics.observeStowError('upload', e);
+        if (e instanceof AppError) throw new TusAnswer(e.status, e.code, e.message);
+        throw e;
+      } finally {
+        await this.remove(upload.id);
+      }
+    }
+    const result = await requestContext.run({ requestId: upload.id, clientIp: null, actor }, async () =>
+      this.stow.ingest(
+        [
+          {
+            temp: { path, discard: () => this.remove(upload.id) },
+            sha256,
+            size,
+            prefix,
+            contentType: 'application/dicom',
+          },
+        ],
+        actor,
+        `${this.origin.getStore() ?? ''}/dicomweb`,
+        undefined,
+        upload.metadata?.referral ?? undefined,
+        undefined,
+        upload.metadata?.patientOverride ?? undefined,
+      ),
+    );
+    this.metrics.observeStowResult('upload', result.body);
+    // Another patient's file: both identities, for the doctor to remove it or confirm it with a reason.
+    if (result.mismatch) {
+      const refusal = this.patientCheck.refusal(result.mismatch);
+      return {
+        status_code: refusal.status,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          error: { code: refusal.code, message: refusal.message, details: result.mismatch },
+        }),
+      };
+    }
+    return {
+      status_code: result.status === 200 ? 200 : 422,
+      headers: { 'Content-Type': 'application/dicom+json' },
+      body: JSON.stringify(result.body),
+    };
   }
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,17 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
-import { SPECIALTIES, type Specialty } from '#src/common/request-context.js';
-import type { StaffRole } from '#src/modules/auth/user.entity.js';
+import {
+  type CreateUserRequest,
+  type ListUsersQuery,
+  type ResetPasswordRequest,
+  type UpdateUserRequest,
+} from '@zhiyin/contracts';
+import { PASSWORD_MAX, PASSWORD_MIN, SPECIALTIES, STAFF_ROLES, type Specialty, type StaffRole } from '@zhiyin/workflow';
 import { IsBoundedInt } from '#src/common/validation/decorators.js';
-
-export const STAFF_ROLES = ['community_doctor', 'specialist', 'coordinator', 'admin'] as const satisfies StaffRole[];
 
 /** Lower-case letters, digits, dot, dash, underscore; 3 to 32 characters, starting with a letter or digit. */
 export const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 128;
 
-export class ListUsersDto {
+export class ListUsersDto implements ListUsersQuery {
   @ApiPropertyOptional({ description: 'part of the user name or of either display name' })
   @IsOptional()
   @IsString()
@@ -25,7 +26,7 @@ export class ListUsersDto {
   @ApiPropertyOptional() @IsOptional() @IsBoundedInt({ min: 0 }) offset?: number;
 }
 
-export class CreateUserDto {
+export class CreateUserDto implements CreateUserRequest {
   @ApiProperty({ example: 'doc.bjmtg', description: '3-32 lower-case letters, digits, dot, dash or underscore' })
   @IsString()
   @Matches(USERNAME, { message: 'username must be 3 to 32 lower-case letters, digits, dots, dashes or underscores' })
@@ -51,7 +52,7 @@ export class CreateUserDto {
   password: string;
 }
 
-export class UpdateUserDto {
+export class UpdateUserDto implements UpdateUserRequest {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) displayNameZh?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) displayNameEn?: string;
   @ApiPropertyOptional({ enum: STAFF_ROLES }) @IsOptional() @IsIn(STAFF_ROLES) role?: StaffRole;
@@ -63,22 +64,6 @@ export class UpdateUserDto {
   onDuty?: boolean;
 }
 
-export class ResetPasswordDto {
+export class ResetPasswordDto implements ResetPasswordRequest {
   @ApiProperty() @IsString() @Length(1, PASSWORD_MAX) password: string;
-}
-
-/** A staff account as the administrator sees it: never the password hash. */
-export interface UserView {
-  id: string;
-  username: string;
-  role: StaffRole;
-  facilityId: string | null;
-  specialty: Specialty | null;
-  readingCentreId: string | null;
-  displayNameZh: string;
-  displayNameEn: string;
-  active: boolean;
-  onDuty: boolean;
-  createdAt: Date;
-  updatedAt: Date;
 }

@@ -1,29 +1,52 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { FacilityKind, Service, Specialty, StaffRole } from '@zhiyin/workflow';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UserEntity } from '#src/modules/auth/user.entity.js';
-import { FacilityEntity, ReadingCentreEntity, type ReadingService } from '#src/modules/facilities/facility.entity.js';
+import { FacilityEntity, ReadingCentreEntity } from '#src/modules/facilities/facility.entity.js';
 import type { ListUsersDto } from './dto.js';
 
 /** A transaction's manager, for the service to pass back (and to the audit). */
 export type Tx = EntityManager;
 
-/** The fields of a new account (the database fills its id, counters and timestamps). */
-export type NewUser = Pick<
-  UserEntity,
-  | 'username'
-  | 'passwordHash'
-  | 'role'
-  | 'facilityId'
-  | 'specialty'
-  | 'readingCentreId'
-  | 'displayNameZh'
-  | 'displayNameEn'
-  | 'active'
-  | 'onDuty'
->;
+/** A staff account as the service works with it: a plain value (never the password hash, never a live entity). */
+export interface StaffAccount {
+  id: string;
+  username: string;
+  role: StaffRole;
+  facilityId: string | null;
+  specialty: Specialty | null;
+  readingCentreId: string | null;
+  displayNameZh: string;
+  displayNameEn: string;
+  active: boolean;
+  onDuty: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
 
-// The only file of the feature that reads and writes staff accounts (app_user) for the administrator.
+/** The fields of a new account (the database fills its id, counters and timestamps). */
+export type NewUser = Omit<StaffAccount, 'id' | 'createdAt' | 'updatedAt'> & { passwordHash: string };
+
+const account = (e: UserEntity): StaffAccount => ({
+  id: e.id,
+  username: e.username,
+  role: e.role,
+  facilityId: e.facilityId,
+  specialty: e.specialty,
+  readingCentreId: e.readingCentreId,
+  displayNameZh: e.displayNameZh,
+  displayNameEn: e.displayNameEn,
+  active: e.active,
+  onDuty: e.onDuty,
+  createdAt: e.createdAt,
+  updatedAt: e.updatedAt,
+});
+
+const orNull = (e: UserEntity | null) => (e ? account(e) : null);
+
+// The only file of the feature that reads and writes staff accounts (app_user) for the administrator. It answers
+// plain values (StaffAccount): the entities stay inside it.
 @Injectable()
 export class UserRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -33,7 +56,7 @@ export class UserRepository {
   }
 
   /** One page of accounts (active first, by user name) and how many match. */
-  list(q: ListUsersDto): Promise<[UserEntity[], number]> {
+  async list(q: ListUsersDto): Promise<[StaffAccount[], number]> {
     const qb = this.ds.getRepository(UserEntity).createQueryBuilder('u');
     const text = q.q?.trim().toLowerCase();
     if (text) {
@@ -45,36 +68,46 @@ export class UserRepository {
     if (q.role) qb.andWhere('u.role = :role', { role: q.role });
     if (q.facilityId) qb.andWhere('u.facility_id = :fac', { fac: q.facilityId });
     if (q.active) qb.andWhere('u.active = :active', { active: q.active === 'true' });
-    return qb
+    const [rows, total] = await qb
       .orderBy('u.active', 'DESC')
       .addOrderBy('u.username', 'ASC')
       .take(q.limit ?? 50)
       .skip(q.offset ?? 0)
       .getManyAndCount();
+    return [rows.map(account), total];
   }
 
-  find(id: string): Promise<UserEntity | null> {
-    return this.ds.getRepository(UserEntity).findOneBy({ id });
+  find(id: string): Promise<StaffAccount | null> {
+    return this.ds.getRepository(UserEntity).findOneBy({ id }).then(orNull);
   }
 
-  lock(m: Tx, id: string): Promise<UserEntity | null> {
+  lock(m: Tx, id: string): Promise<StaffAccount | null> {
     return m
       .getRepository(UserEntity)
       .createQueryBuilder('u')
       .where('u.id = :id', { id })
       .setLock('pessimistic_write')
-      .getOne();
+      .getOne()
+      .then(orNull);
   }
 
-  /** Inserts a new account; the saved entity. A taken user name rejects with the unique violation. */
-  async insert(m: Tx, v: NewUser): Promise<UserEntity> {
+  /** Inserts a new account; the saved account. A taken user name rejects with the unique violation. */
+  async insert(m: Tx, v: NewUser): Promise<StaffAccount> {
     const entity = m.create(UserEntity, v);
     await m.save(entity);
-    return entity;
+    return account(entity);
   }
 
-  async save(m: Tx, user: UserEntity): Promise<void> {
-    await m.save(user);
+  /** Writes the fields an administrator changes (role, placement, names, state); the account as saved. */
+  async save(m: Tx, user: StaffAccount): Promise<StaffAccount> {
+    const { role, facilityId, specialty, readingCentreId, displayNameZh, displayNameEn, active, onDuty } = user;
+    await m
+      .getRepository(UserEntity)
+      .update(
+        { id: user.id },
+        { role, facilityId, specialty, readingCentreId, displayNameZh, displayNameEn, active, onDuty },
+      );
+    return account(await m.getRepository(UserEntity).findOneByOrFail({ id: user.id }));
   }
 
   /** Sets a new password hash and lifts the account's lock-out. */
@@ -91,12 +124,16 @@ export class UserRepository {
     );
   }
 
-  facility(m: Tx, id: string): Promise<FacilityEntity | null> {
-    return m.getRepository(FacilityEntity).findOneBy({ id });
+  /** The kind and state of the facility an account is placed at. */
+  async facility(m: Tx, id: string): Promise<{ kind: FacilityKind; active: boolean } | null> {
+    const f = await m.getRepository(FacilityEntity).findOneBy({ id });
+    return f ? { kind: f.kind, active: f.active } : null;
   }
 
-  readingCentre(m: Tx, hubId: string, service: ReadingService): Promise<ReadingCentreEntity | null> {
-    return m.getRepository(ReadingCentreEntity).findOneBy({ hubId, service });
+  /** The hub's reading centre of a service, where a specialist of its specialty is placed. */
+  async readingCentre(m: Tx, hubId: string, service: Service): Promise<{ id: string } | null> {
+    const c = await m.getRepository(ReadingCentreEntity).findOneBy({ hubId, service });
+    return c ? { id: c.id } : null;
   }
 
   /** How many active administrators there are besides this account. */

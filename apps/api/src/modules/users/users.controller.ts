@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { CreateUserDto, ListUsersDto, ResetPasswordDto, UpdateUserDto } from './dto.js';
 import { UsersService } from './users.service.js';
@@ -16,12 +17,14 @@ export class UsersController {
 
   @Get()
   @Roles('admin')
+  @ApiView('UserListView')
   list(@Query() q: ListUsersDto) {
     return this.users.list(q);
   }
 
   @Get(':id')
   @Roles('admin')
+  @ApiView('UserView')
   get(@Param('id', uuid) id: string) {
     return this.users.get(id);
   }
@@ -29,12 +32,14 @@ export class UsersController {
   /** A new account with an initial password; 409 when the user name is taken. */
   @Post()
   @Roles('admin')
+  @ApiView('UserView', { status: 201 })
   create(@Body() dto: CreateUserDto) {
     return this.users.create(dto);
   }
 
   @Patch(':id')
   @Roles('admin')
+  @ApiView('UserView')
   update(@CurrentActor() actor: Actor, @Param('id', uuid) id: string, @Body() dto: UpdateUserDto) {
     return this.users.update(actor, id, dto);
   }
@@ -43,6 +48,7 @@ export class UsersController {
   @Post(':id/deactivate')
   @HttpCode(200)
   @Roles('admin')
+  @ApiView('UserView')
   deactivate(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.users.setActive(actor, id, false);
   }
@@ -50,6 +56,7 @@ export class UsersController {
   @Post(':id/activate')
   @HttpCode(200)
   @Roles('admin')
+  @ApiView('UserView')
   activate(@CurrentActor() actor: Actor, @Param('id', uuid) id: string) {
     return this.users.setActive(actor, id, true);
   }

@@ -1,33 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, notFound } from '#src/common/errors.js';
-import type { Actor, Specialty } from '#src/common/request-context.js';
-import { AuditService } from '#src/modules/audit/audit.service.js';
-import { hashPassword } from '#src/modules/auth/password.js';
-import { accountKey } from '#src/modules/auth/attempt-throttle.service.js';
-import type { StaffRole, UserEntity } from '#src/modules/auth/user.entity.js';
+import type { UserListView, UserView } from '@zhiyin/contracts';
 import {
   PASSWORD_MAX,
   PASSWORD_MIN,
-  type CreateUserDto,
-  type ListUsersDto,
-  type UpdateUserDto,
-  type UserView,
-} from './dto.js';
+  passwordProblem,
+  type PasswordProblem,
+  type Specialty,
+  type StaffRole,
+} from '@zhiyin/workflow';
+import type { Actor } from '#src/common/request-context.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import { hashPassword } from '#src/modules/auth/password.js';
+import { accountKey } from '#src/modules/auth/attempt-throttle.service.js';
+import type { CreateUserDto, ListUsersDto, UpdateUserDto } from './dto.js';
+import { toUserView } from './user.mapper.js';
 import { SessionRevocations } from '#src/modules/auth/session-revocations.service.js';
-import { UserRepository, type Tx } from './user.repository.js';
+import { UserRepository, type StaffAccount, type Tx } from './user.repository.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
-/** Why a password is refused, or null. The same rules are shown on the admin screen. */
-export function passwordProblem(password: string, username: string): string | null {
-  if (password.length < PASSWORD_MIN) return 'too_short';
-  if (password.length > PASSWORD_MAX) return 'too_long';
-  if (!/\p{L}/u.test(password) || !/\p{Nd}/u.test(password)) return 'needs_letter_and_digit';
-  if (username.length >= 3 && password.toLowerCase().includes(username.toLowerCase())) return 'contains_username';
-  return null;
-}
-
-const PASSWORD_MESSAGES: Record<string, string> = {
+const PASSWORD_MESSAGES: Record<PasswordProblem, string> = {
   too_short: `The password must have at least ${PASSWORD_MIN} characters.`,
   too_long: `The password must have at most ${PASSWORD_MAX} characters.`,
   needs_letter_and_digit: 'The password must contain a letter and a digit.',
@@ -55,25 +48,25 @@ export class UsersService {
     private readonly revocations: SessionRevocations,
   ) {}
 
-  async list(q: ListUsersDto): Promise<{ items: UserView[]; total: number }> {
+  async list(q: ListUsersDto): Promise<UserListView> {
     const [rows, total] = await this.repo.list(q);
-    return { items: rows.map(toView), total };
+    return { items: rows.map(toUserView), total };
   }
 
   async get(id: string): Promise<UserView> {
     const user = await this.repo.find(id);
     if (!user) throw notFound('User');
-    return toView(user);
+    return toUserView(user);
   }
 
   async create(dto: CreateUserDto): Promise<UserView> {
     const username = dto.username.toLowerCase();
     const problem = passwordProblem(dto.password, username);
-    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem]!, problem);
+    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem], problem);
     const passwordHash = await hashPassword(dto.password);
     return this.repo.transaction(async (m) => {
       const placement = await this.place(m, dto.role, dto.facilityId, dto.specialty);
-      let entity: UserEntity;
+      let entity: StaffAccount;
       try {
         entity = await this.repo.insert(m, {
           username,
@@ -104,7 +97,7 @@ export class UsersService {
         },
         m,
       );
-      return toView(entity);
+      return toUserView(entity);
     });
   }
 
@@ -145,8 +138,8 @@ export class UsersService {
         user.onDuty = dto.onDuty;
         fields.push('onDuty');
       }
-      if (fields.length === 0) return toView(user);
-      await this.repo.save(m, user);
+      if (fields.length === 0) return toUserView(user);
+      const saved = await this.repo.save(m, user);
       // Tokens carry role and facility: a moved account signs in again.
       const sessionsEnded =
         fields.includes('role') || fields.includes('facilityId') || fields.includes('readingCentreId')
@@ -162,7 +155,7 @@ export class UsersService {
         },
         m,
       );
-      return toView(user);
+      return toUserView(saved);
     });
     await this.revocations.refresh();
     return view;
@@ -181,10 +174,10 @@ export class UsersService {
             reason: 'facility_inactive',
           });
       }
-      if (user.active === active) return toView(user);
+      if (user.active === active) return toUserView(user);
       user.active = active;
       if (!active) user.onDuty = false;
-      await this.repo.save(m, user);
+      const saved = await this.repo.save(m, user);
       const sessionsEnded = active ? 0 : await this.revokeSessions(m, user.id);
       await this.audit.record(
         {
@@ -196,7 +189,7 @@ export class UsersService {
         },
         m,
       );
-      return toView(user);
+      return toUserView(saved);
     });
     // The account's access tokens stop working now, not when they expire.
     await this.revocations.refresh();
@@ -208,7 +201,7 @@ export class UsersService {
     const user = await this.repo.find(id);
     if (!user) throw notFound('User');
     const problem = passwordProblem(password, user.username);
-    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem]!, problem);
+    if (problem) throw invalid('password', PASSWORD_MESSAGES[problem], problem);
     const passwordHash = await hashPassword(password);
     await this.repo.transaction(async (m) => {
       await this.lock(m, id);
@@ -230,7 +223,7 @@ export class UsersService {
     await this.revocations.refresh();
   }
 
-  private async lock(m: Tx, id: string): Promise<UserEntity> {
+  private async lock(m: Tx, id: string): Promise<StaffAccount> {
     const user = await this.repo.lock(m, id);
     if (!user) throw notFound('User');
     return user;
@@ -278,21 +271,4 @@ export class UsersService {
   private revokeSessions(m: Tx, userId: string): Promise<number> {
     return this.repo.revokeSessions(m, userId);
   }
-}
-
-function toView(u: UserEntity): UserView {
-  return {
-    id: u.id,
-    username: u.username,
-    role: u.role,
-    facilityId: u.facilityId,
-    specialty: u.specialty,
-    readingCentreId: u.readingCentreId,
-    displayNameZh: u.displayNameZh,
-    displayNameEn: u.displayNameEn,
-    active: u.active,
-    onDuty: u.onDuty,
-    createdAt: u.createdAt,
-    updatedAt: u.updatedAt,
-  };
 }

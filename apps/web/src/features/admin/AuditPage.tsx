@@ -2,15 +2,8 @@ import { EVENT_LABELS, type ReferralEventType } from '@zhiyin/workflow';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import {
-  AUDIT_OUTCOMES,
-  auditVocabulary,
-  downloadAuditCsv,
-  listAudit,
-  type AuditFilters,
-  type AuditPage as Page,
-  type AuditRow,
-} from './api';
+import { AUDIT_OUTCOMES, type AuditTrailPage, type AuditTrailRow } from '@zhiyin/contracts';
+import { auditVocabulary, downloadAuditCsv, listAudit, type AuditFilters } from './api';
 import { adminKey, AdminError } from './shared';
 import './admin.css';
 
@@ -39,7 +32,7 @@ export default function AuditPage() {
   const ids = useId();
   const [draft, setDraft] = useState<AuditFilters>(EMPTY);
   const [filters, setFilters] = useState<AuditFilters>(EMPTY);
-  const [pages, setPages] = useState<Page[]>([]);
+  const [pages, setPages] = useState<AuditTrailPage[]>([]);
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
   const vocabulary = useAsync((signal) => auditVocabulary(signal), []);
@@ -99,8 +92,8 @@ export default function AuditPage() {
   };
 
   const rows = pages.flatMap((p) => p.items);
-  const users = Object.assign({}, ...pages.map((p) => p.users)) as Page['users'];
-  const facilities = Object.assign({}, ...pages.map((p) => p.facilities)) as Page['facilities'];
+  const users = Object.assign({}, ...pages.map((p) => p.users)) as AuditTrailPage['users'];
+  const facilities = Object.assign({}, ...pages.map((p) => p.facilities)) as AuditTrailPage['facilities'];
   const last = pages[pages.length - 1];
 
   const actions = vocabulary.data?.actions ?? [];
@@ -136,7 +129,7 @@ export default function AuditPage() {
     </div>
   );
 
-  const who = (r: AuditRow) => {
+  const who = (r: AuditTrailRow) => {
     if (r.actorRole === 'patient') return <>{t('admin.audit.patientActor')}</>;
     const u = r.actor ?? (r.actorId ? users[r.actorId] : undefined);
     if (u)
@@ -150,7 +143,7 @@ export default function AuditPage() {
     return <>{r.action.startsWith('auth.') ? t('admin.audit.anonymous') : t('admin.audit.system')}</>;
   };
 
-  const record = (r: AuditRow) => {
+  const record = (r: AuditTrailRow) => {
     const u = r.resourceType === 'user' && r.resourceId ? users[r.resourceId] : undefined;
     const f = r.resourceType === 'facility' && r.resourceId ? facilities[r.resourceId] : undefined;
     return (
@@ -187,7 +180,7 @@ export default function AuditPage() {
     );
   };
 
-  const details = (r: AuditRow) => {
+  const details = (r: AuditTrailRow) => {
     const d = r.details ?? {};
     const parts: string[] = [];
     if (Array.isArray(d.fields)) parts.push(t('admin.audit.details.fields', { list: d.fields.join(', ') }));

@@ -5,10 +5,12 @@ import {
   type AeCharacterSet,
   type AeKind,
   type DicomAeView,
+  type FacilityView,
+  type ReadingCentreView,
 } from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { createDicomAe, updateDicomAe, type DicomAeInput, type Facility, type ReadingCentre } from './api';
+import { createDicomAe, updateDicomAe } from './api';
 import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
 
 /** The modalities a community centre sends from, offered first; any DICOM modality code may be typed. */
@@ -39,8 +41,8 @@ export function DicomAeEditor({
   onDone,
 }: {
   ae: DicomAeView | null;
-  facilities: Facility[];
-  readingCentres: ReadingCentre[];
+  facilities: readonly FacilityView[];
+  readingCentres: readonly ReadingCentreView[];
   onCancel: () => void;
   onDone: (text: string) => void;
 }) {
@@ -85,10 +87,10 @@ export function DicomAeEditor({
     return found;
   };
 
-  const save = async (body: DicomAeInput, text: (saved: DicomAeView) => string) => {
+  const save = async (send: () => Promise<DicomAeView>, text: (saved: DicomAeView) => string) => {
     setBusy(true);
     try {
-      const saved = ae ? await updateDicomAe(ae.id, body) : await createDicomAe(body);
+      const saved = await send();
       onDone(text(saved));
     } catch (err) {
       fromApi(err);
@@ -101,35 +103,40 @@ export function DicomAeEditor({
     if (refuse(check())) return;
     const host = form.host.trim();
     const port = form.port ? Number(form.port) : null;
-    if (ae)
+    if (ae) {
+      const id = ae.id;
       void save(
-        {
-          ...(form.modality ? { modality: form.modality } : {}),
-          host,
-          ...(workstation ? { port } : {}),
-          characterSet: form.characterSet,
-        },
+        () =>
+          updateDicomAe(id, {
+            ...(form.modality ? { modality: form.modality } : {}),
+            host,
+            ...(workstation ? { port } : {}),
+            characterSet: form.characterSet,
+          }),
         (saved) => t('admin.devices.aes.saved', { ae: saved.aeTitle }),
       );
-    else
+    } else
       void save(
-        {
-          aeTitle: form.aeTitle.trim(),
-          kind: form.kind,
-          facilityId: form.facilityId,
-          ...(workstation ? { readingCentreId: form.readingCentreId } : {}),
-          ...(form.modality ? { modality: form.modality } : {}),
-          ...(host ? { host } : {}),
-          ...(workstation && port ? { port } : {}),
-          characterSet: form.characterSet,
-        },
+        () =>
+          createDicomAe({
+            aeTitle: form.aeTitle.trim(),
+            kind: form.kind,
+            facilityId: form.facilityId,
+            ...(workstation ? { readingCentreId: form.readingCentreId } : {}),
+            ...(form.modality ? { modality: form.modality } : {}),
+            ...(host ? { host } : {}),
+            ...(workstation && port ? { port } : {}),
+            characterSet: form.characterSet,
+          }),
         (saved) => t('admin.devices.aes.created', { ae: saved.aeTitle }),
       );
   };
 
   const toggle = () =>
-    void save({ active: !ae!.active }, (saved) =>
-      t(saved.active ? 'admin.devices.aes.activated' : 'admin.devices.aes.deactivated', { ae: saved.aeTitle }),
+    void save(
+      () => updateDicomAe(ae!.id, { active: !ae!.active }),
+      (saved) =>
+        t(saved.active ? 'admin.devices.aes.activated' : 'admin.devices.aes.deactivated', { ae: saved.aeTitle }),
     );
 
   return (

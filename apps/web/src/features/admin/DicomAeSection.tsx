@@ -1,8 +1,8 @@
-import type { DicomAeView } from '@zhiyin/contracts';
+import type { DicomAeView, FacilityView, ReadingCentreView } from '@zhiyin/contracts';
 import { useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
-import { listDicomAes, type Facility, type ReadingCentre } from './api';
+import { listDicomAes } from './api';
 import { DicomAeEditor } from './DicomAeEditor';
 import { AdminError } from './shared';
 
@@ -12,8 +12,8 @@ export function DicomAeSection({
   readingCentres,
   onStatus,
 }: {
-  facilities: Facility[];
-  readingCentres: ReadingCentre[];
+  facilities: readonly FacilityView[];
+  readingCentres: readonly ReadingCentreView[];
   onStatus: (text: string) => void;
 }) {
   const { t, name } = useI18n();

@@ -1,16 +1,10 @@
-import { SERVICE_LABELS, SERVICES, type Service } from '@zhiyin/workflow';
+import type { FacilityView } from '@zhiyin/contracts';
+import { SERVICE_LABELS, SERVICES, type FacilityKind, type Service } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import {
-  createFacility,
-  listFacilities,
-  setFacilityActive,
-  updateFacility,
-  type Facility,
-  type FacilityKind,
-} from './api';
+import { createFacility, listFacilities, setFacilityActive, updateFacility } from './api';
 import { ReadingCentresSection } from './ReadingCentresSection';
 import { AdminError, EditorActions, Field, StatusNote, useFieldErrors } from './shared';
 import './admin.css';
@@ -47,7 +41,7 @@ export default function FacilitiesPage() {
   const canEdit = session?.user.role === 'admin';
   usePageTitle('facilities.title');
   const result = useAsync((signal) => listFacilities(signal), []);
-  const [editing, setEditing] = useState<Facility | 'new' | null>(null);
+  const [editing, setEditing] = useState<FacilityView | 'new' | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const facilities = result.data?.facilities ?? [];
   const hubs = facilities.filter((f) => f.kind === 'hub');
@@ -163,8 +157,8 @@ function FacilityEditor({
   onCancel,
   onDone,
 }: {
-  facility: Facility | null;
-  hubs: Facility[];
+  facility: FacilityView | null;
+  hubs: readonly FacilityView[];
   onCancel: () => void;
   onDone: (text: string) => void;
 }) {

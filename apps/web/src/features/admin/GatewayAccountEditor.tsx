@@ -1,7 +1,7 @@
-import type { NewServiceAccount } from '@zhiyin/contracts';
+import type { FacilityView, NewServiceAccount } from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { createServiceAccount, type Facility } from './api';
+import { createServiceAccount } from './api';
 import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
 
 /** A new gateway account of a community centre: its centre and a name the centre's staff recognise. */
@@ -10,7 +10,7 @@ export function GatewayAccountEditor({
   onCancel,
   onDone,
 }: {
-  facilities: Facility[];
+  facilities: readonly FacilityView[];
   onCancel: () => void;
   onDone: (account: NewServiceAccount) => void;
 }) {

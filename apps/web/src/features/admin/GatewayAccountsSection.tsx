@@ -1,8 +1,8 @@
-import type { NewServiceAccount, ServiceAccountView } from '@zhiyin/contracts';
+import type { FacilityView, NewServiceAccount, ServiceAccountView } from '@zhiyin/contracts';
 import { useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
-import { listServiceAccounts, revokeServiceAccount, type Facility } from './api';
+import { listServiceAccounts, revokeServiceAccount } from './api';
 import { GatewayAccountEditor } from './GatewayAccountEditor';
 import { GatewayCredential } from './GatewayCredential';
 import { AdminError } from './shared';
@@ -15,7 +15,7 @@ export function GatewayAccountsSection({
   facilities,
   onStatus,
 }: {
-  facilities: Facility[];
+  facilities: readonly FacilityView[];
   onStatus: (text: string) => void;
 }) {
   const { t, name, dateTime } = useI18n();

@@ -10,14 +10,16 @@ import {
   type Priority,
   type Service,
   type TurnaroundField,
+  type PolicyProblem,
   type TurnaroundPolicy,
 } from '@zhiyin/workflow';
+import type { TurnaroundPolicyView } from '@zhiyin/contracts';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { SecondFactorPolicySection } from './SecondFactorPolicySection';
 import { ApiError } from '../../lib/api';
 import { usePageTitle } from '../../lib/hooks';
-import { getPolicy, putPolicy, type PolicyProblem, type PolicyView } from './api';
+import { getPolicy, putPolicy } from './api';
 import { adminKey, AdminError, StatusNote } from './shared';
 import './admin.css';
 
@@ -51,7 +53,7 @@ export default function PolicyPage() {
   const { t, name, dateTime, lang } = useI18n();
   usePageTitle('nav.policy');
   const ids = useId();
-  const [view, setView] = useState<PolicyView>();
+  const [view, setView] = useState<TurnaroundPolicyView>();
   const [values, setValues] = useState<Values>({});
   const [problems, setProblems] = useState<Record<string, PolicyProblem>>({});
   const [loadError, setLoadError] = useState<unknown>();

@@ -1,7 +1,8 @@
 import { SERVICE_LABELS } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { READING_CENTRE_NAME_MAX, renameReadingCentre, type Facility, type ReadingCentre } from './api';
+import { READING_CENTRE_NAME_MAX, type FacilityView, type ReadingCentreView } from '@zhiyin/contracts';
+import { renameReadingCentre } from './api';
 import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
 
 type NameKey = 'nameZh' | 'nameEn';
@@ -13,13 +14,13 @@ export function ReadingCentresSection({
   canEdit,
   onRenamed,
 }: {
-  centres: ReadingCentre[];
-  facilities: Facility[];
+  centres: readonly ReadingCentreView[];
+  facilities: readonly FacilityView[];
   canEdit: boolean;
   onRenamed: (text: string) => void;
 }) {
   const { t, name, lang } = useI18n();
-  const [editing, setEditing] = useState<ReadingCentre | null>(null);
+  const [editing, setEditing] = useState<ReadingCentreView | null>(null);
   const hubName = (id: string) => {
     const hub = facilities.find((f) => f.id === id);
     return hub ? name(hub.nameZh, hub.nameEn) : '—';
@@ -87,7 +88,7 @@ function RenameEditor({
   onCancel,
   onDone,
 }: {
-  centre: ReadingCentre;
+  centre: ReadingCentreView;
   onCancel: () => void;
   onDone: (text: string) => void;
 }) {

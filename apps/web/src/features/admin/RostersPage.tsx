@@ -3,15 +3,8 @@ import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import {
-  addShift,
-  listFacilities,
-  listShifts,
-  listUsers,
-  removeShift,
-  type DutyShift,
-  type ReadingCentre,
-} from './api';
+import type { DutyShiftView, ReadingCentreView } from '@zhiyin/contracts';
+import { addShift, listFacilities, listShifts, listUsers, removeShift } from './api';
 import { AdminError, errorReason, Field, StatusNote } from './shared';
 import './admin.css';
 
@@ -47,7 +40,7 @@ export default function RostersPage() {
   const hubs = new Map((network.data?.facilities ?? []).map((f) => [f.id, f]));
   const centre = centres.find((c) => c.id === centreId) ?? centres[0];
   const multipleHubs = new Set(centres.map((c) => c.hubId)).size > 1;
-  const centreName = (c: ReadingCentre) => {
+  const centreName = (c: ReadingCentreView) => {
     const hub = hubs.get(c.hubId);
     const label = `${SERVICE_LABELS[c.service][lang]} · ${name(c.nameZh, c.nameEn)}`;
     return multipleHubs && hub ? `${name(hub.nameZh, hub.nameEn)} · ${label}` : label;
@@ -76,9 +69,9 @@ export default function RostersPage() {
   const readers = (specialists.data?.items ?? []).filter((u) => centre && u.readingCentreId === centre.id);
   const alwaysOn = readers.filter((u) => u.onDuty);
   const centreShifts = (shifts.data ?? []).filter((s) => centre && s.readingCentreId === centre.id);
-  const shiftName = (s: DutyShift) => name(s.nameZh, s.nameEn);
+  const shiftName = (s: DutyShiftView) => name(s.nameZh, s.nameEn);
 
-  const remove = async (s: DutyShift) => {
+  const remove = async (s: DutyShiftView) => {
     setActionError(undefined);
     try {
       await removeShift(s.id);

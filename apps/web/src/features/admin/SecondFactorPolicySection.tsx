@@ -1,24 +1,22 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { api } from '../../lib/api';
+import type { StaffRole } from '@zhiyin/workflow';
 import { ErrorMessage } from '../../lib/errors';
+import { getSecondFactorPolicy, putSecondFactorPolicy } from './api';
 
-const STAFF_ROLES = ['admin', 'coordinator', 'specialist', 'community_doctor'] as const;
-type StaffRole = (typeof STAFF_ROLES)[number];
+// The roles as the administrator reads them here: the most powerful account first.
+const ROLE_ORDER: readonly StaffRole[] = ['admin', 'coordinator', 'specialist', 'community_doctor'];
 
 /** The administrator chooses the roles that must sign in with a second factor (GET/PUT /api/settings/second-factor). */
 export function SecondFactorPolicySection() {
   const { t } = useI18n();
   const ids = useId();
-  const [required, setRequired] = useState<StaffRole[]>();
+  const [required, setRequired] = useState<readonly StaffRole[]>();
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
-    api<{ requiredRoles: StaffRole[] }>('/api/settings/second-factor').then(
-      (p) => setRequired(p.requiredRoles),
-      setError,
-    );
+    getSecondFactorPolicy().then((p) => setRequired(p.requiredRoles), setError);
   }, []);
 
   const submit = async (e: FormEvent) => {
@@ -26,10 +24,7 @@ export function SecondFactorPolicySection() {
     setError(undefined);
     setSaved(false);
     try {
-      const p = await api<{ requiredRoles: StaffRole[] }>('/api/settings/second-factor', {
-        method: 'PUT',
-        body: { requiredRoles: required },
-      });
+      const p = await putSecondFactorPolicy({ requiredRoles: required ?? [] });
       setRequired(p.requiredRoles);
       setSaved(true);
     } catch (err) {
@@ -45,7 +40,7 @@ export function SecondFactorPolicySection() {
         <form onSubmit={(e) => void submit(e)} noValidate>
           <fieldset>
             <legend>{t('mfa.policyRoles')}</legend>
-            {STAFF_ROLES.map((role) => (
+            {ROLE_ORDER.map((role) => (
               <label key={role} className="check">
                 <input
                   type="checkbox"

@@ -1,34 +1,23 @@
-import { SPECIALTY_LABELS } from '@zhiyin/workflow';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { useAuth } from '../../lib/auth';
+import type { UserView } from '@zhiyin/contracts';
+import { STAFF_ROLES, type StaffRole } from '@zhiyin/workflow';
+import { useId, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import {
-  createUser,
-  listFacilities,
-  listUsers,
-  passwordProblem,
-  resetPassword,
-  setUserActive,
-  SPECIALTIES,
-  STAFF_ROLES,
-  updateUser,
-  type Facility,
-  type Specialty,
-  type StaffRole,
-  type User,
-  type UserFilters,
-} from './api';
-import { adminKey, AdminError, EditorActions, Field, StatusNote, useAdminErrorText, useFieldErrors } from './shared';
+import { listFacilities, listUsers, type UserFilters } from './api';
+import { AdminError, StatusNote } from './shared';
+import { UserEditor } from './UserEditor';
+import { UserPasswordReset } from './UserPasswordReset';
+import { UsersTable } from './UsersTable';
 import './admin.css';
 
 const PAGE = 50;
-const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
 
-type Panel = { kind: 'new' } | { kind: 'edit'; user: User } | { kind: 'password'; user: User } | null;
+type Panel = { kind: 'new' } | { kind: 'edit'; user: UserView } | { kind: 'password'; user: UserView } | null;
+
+// The administrator's staff accounts: filters, one page of accounts, and the editor or password reset open above.
 
 export default function UsersPage() {
-  const { t, name, lang } = useI18n();
+  const { t, name } = useI18n();
   usePageTitle('nav.users');
   const ids = useId();
   const [draft, setDraft] = useState<UserFilters>({ q: '', role: '', facilityId: '', active: '' });
@@ -38,7 +27,6 @@ export default function UsersPage() {
   const [status, setStatus] = useState<string | null>(null);
   const facilities = useAsync((signal) => listFacilities(signal), []);
   const users = useAsync((signal) => listUsers({ ...filters, limit: PAGE, offset }, signal), [filters, offset]);
-  const byId = new Map((facilities.data?.facilities ?? []).map((f) => [f.id, f]));
 
   const apply = (next: UserFilters) => {
     setFilters(next);
@@ -54,7 +42,6 @@ export default function UsersPage() {
     setPanel(p);
   };
   const total = users.data?.total ?? 0;
-  const personName = (u: User) => name(u.displayNameZh, u.displayNameEn);
 
   return (
     <section className="page admin-page">
@@ -88,7 +75,7 @@ export default function UsersPage() {
         />
       )}
       {panel?.kind === 'password' && (
-        <PasswordReset key={panel.user.id} user={panel.user} onCancel={() => setPanel(null)} onDone={done} />
+        <UserPasswordReset key={panel.user.id} user={panel.user} onCancel={() => setPanel(null)} onDone={done} />
       )}
 
       <form
@@ -179,61 +166,12 @@ export default function UsersPage() {
           {users.data.items.length === 0 ? (
             <p>{t('admin.users.none')}</p>
           ) : (
-            <div className="table-wrap">
-              <table className="list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('admin.users.name')}</th>
-                    <th scope="col">{t('admin.users.username')}</th>
-                    <th scope="col">{t('admin.users.role')}</th>
-                    <th scope="col">{t('admin.users.facility')}</th>
-                    <th scope="col">{t('admin.status')}</th>
-                    <th scope="col">{t('admin.actions')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {users.data.items.map((u) => {
-                    const f = u.facilityId ? byId.get(u.facilityId) : undefined;
-                    return (
-                      <tr key={u.id} className={u.active ? undefined : 'admin-inactive'}>
-                        <th scope="row" className="admin-rowhead">
-                          {personName(u)}
-                        </th>
-                        <td className="mono">{u.username}</td>
-                        <td>
-                          {t(`role.${u.role}`)}
-                          {u.specialty && (
-                            <span className="admin-sub muted"> · {SPECIALTY_LABELS[u.specialty][lang]}</span>
-                          )}
-                        </td>
-                        <td>{f ? name(f.nameZh, f.nameEn) : t('admin.users.network')}</td>
-                        <td>{u.active ? t('admin.active') : <strong>{t('admin.inactive')}</strong>}</td>
-                        <td>
-                          <div className="admin-row-actions">
-                            <button
-                              type="button"
-                              className="secondary"
-                              aria-label={`${t('common.edit')} ${personName(u)}`}
-                              onClick={() => open({ kind: 'edit', user: u })}
-                            >
-                              {t('common.edit')}
-                            </button>
-                            <button
-                              type="button"
-                              className="secondary"
-                              aria-label={`${t('admin.users.resetPassword')} ${personName(u)}`}
-                              onClick={() => open({ kind: 'password', user: u })}
-                            >
-                              {t('admin.users.resetPassword')}
-                            </button>
-                          </div>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+            <UsersTable
+              users={users.data.items}
+              facilities={facilities.data?.facilities ?? []}
+              onEdit={(user) => open({ kind: 'edit', user })}
+              onResetPassword={(user) => open({ kind: 'password', user })}
+            />
           )}
           {total > PAGE && (
             <nav className="pager" aria-label={t('common.pages')}>
@@ -258,362 +196,6 @@ export default function UsersPage() {
           )}
         </>
       )}
-    </section>
-  );
-}
-
-interface Form {
-  username: string;
-  displayNameZh: string;
-  displayNameEn: string;
-  role: StaffRole;
-  facilityId: string;
-  specialty: Specialty | '';
-  password: string;
-  onDuty: boolean;
-}
-type FormKey = keyof Form;
-type Errors = Partial<Record<FormKey, string>>;
-
-/** Facilities an account of this role can belong to. */
-function facilitiesFor(role: StaffRole, all: Facility[], current: string | null): Facility[] {
-  if (role === 'admin') return [];
-  const kind = role === 'community_doctor' ? 'community' : 'hub';
-  return all.filter((f) => f.kind === kind && (f.active || f.id === current));
-}
-
-function UserEditor({
-  user,
-  facilities,
-  onCancel,
-  onDone,
-}: {
-  user: User | null;
-  facilities: Facility[];
-  onCancel: () => void;
-  onDone: (text: string) => void;
-}) {
-  const { t, name, lang } = useI18n();
-  const { session } = useAuth();
-  const ids = useId();
-  const heading = useRef<HTMLHeadingElement>(null);
-  const [form, setForm] = useState<Form>(() => ({
-    username: user?.username ?? '',
-    displayNameZh: user?.displayNameZh ?? '',
-    displayNameEn: user?.displayNameEn ?? '',
-    role: user?.role ?? 'community_doctor',
-    facilityId: user?.facilityId ?? '',
-    specialty: user?.specialty ?? '',
-    password: '',
-    onDuty: user?.onDuty ?? false,
-  }));
-  const { errors, submitError, setSubmitError, refuse, fromApi } = useFieldErrors<FormKey>(ids, form);
-  const [busy, setBusy] = useState(false);
-  const [confirming, setConfirming] = useState(false);
-  const self = user?.id === session?.user.id;
-
-  useEffect(() => heading.current?.focus(), []);
-
-  const options = facilitiesFor(form.role, facilities, user?.facilityId ?? null);
-  const set = (field: FormKey) => (e: { target: { value: string } }) =>
-    setForm((f) => ({ ...f, [field]: e.target.value }));
-
-  const check = (): Errors => {
-    const e: Errors = {};
-    if (!user) {
-      if (!form.username.trim()) e.username = t('admin.required');
-      else if (!USERNAME.test(form.username.trim())) e.username = t('admin.users.invalid.username');
-    }
-    if (!form.displayNameZh.trim()) e.displayNameZh = t('admin.required');
-    if (!form.displayNameEn.trim()) e.displayNameEn = t('admin.required');
-    if (form.role !== 'admin' && !form.facilityId) e.facilityId = t('admin.users.invalid.facilityId');
-    if (form.role === 'specialist' && !form.specialty) e.specialty = t('admin.users.invalid.specialty');
-    if (!user) {
-      const problem = passwordProblem(form.password, form.username.trim());
-      if (problem) e.password = t(adminKey(`admin.users.password.${problem}`) ?? 'admin.required');
-    }
-    return e;
-  };
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (refuse(check())) return;
-    setBusy(true);
-    const placement = {
-      role: form.role,
-      ...(form.role !== 'admin' ? { facilityId: form.facilityId } : {}),
-      ...(form.role === 'specialist' && form.specialty ? { specialty: form.specialty } : {}),
-    };
-    try {
-      const saved = user
-        ? await updateUser(user.id, {
-            displayNameZh: form.displayNameZh.trim(),
-            displayNameEn: form.displayNameEn.trim(),
-            ...(self ? {} : placement),
-            ...(form.role === 'specialist' || form.role === 'coordinator' ? { onDuty: form.onDuty } : {}),
-          })
-        : await createUser({
-            username: form.username.trim(),
-            displayNameZh: form.displayNameZh.trim(),
-            displayNameEn: form.displayNameEn.trim(),
-            password: form.password,
-            ...placement,
-          });
-      const who = name(saved.displayNameZh, saved.displayNameEn);
-      onDone(
-        user
-          ? t('admin.users.updated', { name: who })
-          : t('admin.users.created', { name: who, username: saved.username }),
-      );
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
-  };
-
-  const toggleActive = async () => {
-    if (!user) return;
-    setBusy(true);
-    setSubmitError(undefined);
-    try {
-      const saved = await setUserActive(user.id, !user.active);
-      const who = name(saved.displayNameZh, saved.displayNameEn);
-      onDone(t(saved.active ? 'admin.users.activated' : 'admin.users.deactivated', { name: who }));
-    } catch (err) {
-      setSubmitError(err);
-      setConfirming(false);
-      setBusy(false);
-    }
-  };
-
-  const who = user ? name(user.displayNameZh, user.displayNameEn) : '';
-  const text = (field: 'username' | 'displayNameZh' | 'displayNameEn', label: string, hint?: string, l?: string) => (
-    <Field id={`${ids}-${field}`} label={label} hint={hint} error={errors[field]}>
-      {(a11y) => <input {...a11y} name={field} value={form[field]} onChange={set(field)} autoComplete="off" lang={l} />}
-    </Field>
-  );
-
-  return (
-    <section className="card admin-editor" aria-labelledby={`${ids}-title`}>
-      <h2 id={`${ids}-title`} ref={heading} tabIndex={-1}>
-        {user ? t('admin.users.editTitle', { name: who }) : t('admin.users.new')}
-      </h2>
-      <form onSubmit={(e) => void submit(e)} noValidate className="form-grid">
-        {user ? (
-          <p>
-            {t('admin.users.username')}: <span className="mono">{user.username}</span>
-          </p>
-        ) : (
-          text('username', t('admin.users.username'), t('admin.users.usernameHint'))
-        )}
-        <div className="row">
-          {text('displayNameZh', t('admin.users.displayNameZh'), undefined, 'zh-CN')}
-          {text('displayNameEn', t('admin.users.displayNameEn'), undefined, 'en')}
-        </div>
-        <div className="row">
-          <Field id={`${ids}-role`} label={t('admin.users.role')} error={errors.role}>
-            {(a11y) => (
-              <select
-                {...a11y}
-                name="role"
-                value={form.role}
-                disabled={self}
-                onChange={(e) => {
-                  const role = e.target.value as StaffRole;
-                  setForm((f) => ({
-                    ...f,
-                    role,
-                    facilityId: facilitiesFor(role, facilities, null).some((x) => x.id === f.facilityId)
-                      ? f.facilityId
-                      : '',
-                  }));
-                }}
-              >
-                {STAFF_ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {t(`role.${r}`)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          {form.role !== 'admin' ? (
-            <Field id={`${ids}-facilityId`} label={t('admin.users.facility')} error={errors.facilityId}>
-              {(a11y) => (
-                <select
-                  {...a11y}
-                  name="facilityId"
-                  value={form.facilityId}
-                  disabled={self}
-                  onChange={set('facilityId')}
-                >
-                  <option value="">—</option>
-                  {options.map((f) => (
-                    <option key={f.id} value={f.id}>
-                      {f.code} · {name(f.nameZh, f.nameEn)}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-          ) : (
-            <div />
-          )}
-        </div>
-        {form.role === 'specialist' && (
-          <fieldset
-            className={`field${errors.specialty ? ' invalid' : ''}`}
-            aria-describedby={errors.specialty ? `${ids}-specialty-err` : undefined}
-          >
-            <legend>{t('admin.users.specialty')}</legend>
-            <div className="choices">
-              {SPECIALTIES.map((s, i) => (
-                <label key={s} className="choice">
-                  <input
-                    type="radio"
-                    name="specialty"
-                    id={i === 0 ? `${ids}-specialty` : undefined}
-                    value={s}
-                    checked={form.specialty === s}
-                    onChange={() => setForm((f) => ({ ...f, specialty: s }))}
-                  />
-                  {SPECIALTY_LABELS[s][lang]}
-                </label>
-              ))}
-            </div>
-            {errors.specialty && (
-              <p className="field-error" id={`${ids}-specialty-err`}>
-                {errors.specialty}
-              </p>
-            )}
-          </fieldset>
-        )}
-        {user && (form.role === 'specialist' || form.role === 'coordinator') && (
-          <label className="choice">
-            <input
-              type="checkbox"
-              name="onDuty"
-              checked={form.onDuty}
-              onChange={(e) => setForm((f) => ({ ...f, onDuty: e.target.checked }))}
-            />
-            {t('admin.users.onDuty')}
-          </label>
-        )}
-        {user && <p className="hint">{t('admin.users.moveNote')}</p>}
-        {!user && (
-          <Field
-            id={`${ids}-password`}
-            label={t('admin.users.password')}
-            hint={t('admin.users.passwordHint')}
-            error={errors.password}
-          >
-            {(a11y) => (
-              <input
-                {...a11y}
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                value={form.password}
-                onChange={set('password')}
-              />
-            )}
-          </Field>
-        )}
-        <AdminError error={submitError} />
-        {/* The own account cannot be deactivated, so it is never asked to confirm that either. */}
-        <EditorActions
-          busy={busy}
-          onCancel={onCancel}
-          toggle={
-            user && !self
-              ? {
-                  active: user.active,
-                  confirming,
-                  setConfirming,
-                  onToggle: () => void toggleActive(),
-                  activate: t('admin.users.activate'),
-                  deactivate: t('admin.users.deactivate'),
-                  confirmText: t('admin.users.confirmDeactivate', { name: who }),
-                }
-              : undefined
-          }
-        />
-      </form>
-    </section>
-  );
-}
-
-function PasswordReset({
-  user,
-  onCancel,
-  onDone,
-}: {
-  user: User;
-  onCancel: () => void;
-  onDone: (text: string) => void;
-}) {
-  const { t, name } = useI18n();
-  const errorText = useAdminErrorText();
-  const ids = useId();
-  const heading = useRef<HTMLHeadingElement>(null);
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const who = name(user.displayNameZh, user.displayNameEn);
-  useEffect(() => heading.current?.focus(), []);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const problem = passwordProblem(password, user.username);
-    if (problem) {
-      setError(t(adminKey(`admin.users.password.${problem}`) ?? 'admin.required'));
-      document.getElementById(`${ids}-password`)?.focus();
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await resetPassword(user.id, password);
-      onDone(t('admin.users.passwordReset', { name: who }));
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
-  };
-
-  return (
-    <section className="card admin-editor" aria-labelledby={`${ids}-title`}>
-      <h2 id={`${ids}-title`} ref={heading} tabIndex={-1}>
-        {t('admin.users.resetTitle', { name: who })}
-      </h2>
-      <p className="muted">{t('admin.users.resetNote')}</p>
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <Field
-          id={`${ids}-password`}
-          label={t('admin.users.newPassword')}
-          hint={t('admin.users.passwordHint')}
-          error={error}
-        >
-          {(a11y) => (
-            <input
-              {...a11y}
-              name="newPassword"
-              type="password"
-              autoComplete="new-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <div className="actions">
-          <button type="submit" disabled={busy}>
-            {busy ? t('common.saving') : t('admin.users.resetPassword')}
-          </button>
-          <button type="button" className="secondary" onClick={onCancel}>
-            {t('common.cancel')}
-          </button>
-        </div>
-      </form>
     </section>
   );
 }

@@ -19,7 +19,7 @@ export default function SecondFactorPage() {
   const ids = useId();
   const [status, setStatus] = useState<SecondFactorStatus>();
   const [enrolling, setEnrolling] = useState(false);
-  const [recoveryCodes, setRecoveryCodes] = useState<string[]>();
+  const [recoveryCodes, setRecoveryCodes] = useState<readonly string[]>();
   const [code, setCode] = useState('');
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();

@@ -5,7 +5,8 @@ import { LanguageSwitch } from '../../shared/LanguageSwitch';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { usePageTitle } from '../../lib/hooks';
-import type { Session, TokenResponse } from '../../lib/session';
+import type { SessionView } from '@zhiyin/contracts';
+import type { Session } from '../../lib/session';
 import {
   confirmChallengeEnrolment,
   startChallengeEnrolment,
@@ -32,7 +33,7 @@ export function SignInPage() {
   // session held back until the recovery codes have been seen.
   const [challenge, setChallenge] = useState<SecondFactorChallenge>();
   const [code, setCode] = useState('');
-  const [enrolled, setEnrolled] = useState<{ tokens: TokenResponse; recoveryCodes: string[] }>();
+  const [enrolled, setEnrolled] = useState<{ tokens: SessionView; recoveryCodes: readonly string[] }>();
   const ids = useId();
   usePageTitle('auth.signInTitle');
 

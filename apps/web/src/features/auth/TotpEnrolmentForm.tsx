@@ -74,7 +74,7 @@ export function TotpEnrolmentForm({
 }
 
 /** The recovery codes, shown once after set-up. */
-export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+export function RecoveryCodes({ codes, onDone }: { codes: readonly string[]; onDone: () => void }) {
   const { t } = useI18n();
   return (
     <section aria-labelledby="recovery-title">

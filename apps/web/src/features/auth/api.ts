@@ -1,6 +1,12 @@
-import type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment } from '@zhiyin/contracts';
+import type {
+  EnrolledSessionView,
+  RecoveryCodesView,
+  SecondFactorChallenge,
+  SecondFactorStatus,
+  SessionView,
+  TotpEnrolment,
+} from '@zhiyin/contracts';
 import { api } from '../../lib/api';
-import type { TokenResponse } from '../../lib/session';
 
 // The second factor's API calls (apps/api/src/modules/auth/second-factor.controller.ts).
 
@@ -8,7 +14,7 @@ export type { SecondFactorChallenge, SecondFactorStatus, TotpEnrolment };
 
 /** Second step of a sign-in: a code from the authenticator app, or a recovery code. */
 export const verifySecondFactor = (challengeToken: string, code: string) =>
-  api<TokenResponse>('/api/auth/second-factor/verify', {
+  api<SessionView>('/api/auth/second-factor/verify', {
     method: 'POST',
     body: { challengeToken, code },
     auth: false,
@@ -23,7 +29,7 @@ export const startChallengeEnrolment = (challengeToken: string) =>
   });
 
 export const confirmChallengeEnrolment = (challengeToken: string, code: string) =>
-  api<TokenResponse & { recoveryCodes: string[] }>('/api/auth/second-factor/challenge-enrolment/confirm', {
+  api<EnrolledSessionView>('/api/auth/second-factor/challenge-enrolment/confirm', {
     method: 'POST',
     body: { challengeToken, code },
     auth: false,
@@ -33,8 +39,8 @@ export const confirmChallengeEnrolment = (challengeToken: string, code: string) 
 export const secondFactorStatus = () => api<SecondFactorStatus>('/api/auth/second-factor');
 export const startEnrolment = () => api<TotpEnrolment>('/api/auth/second-factor/enrolment', { method: 'POST' });
 export const confirmEnrolment = (code: string) =>
-  api<{ recoveryCodes: string[] }>('/api/auth/second-factor/enrolment/confirm', { method: 'POST', body: { code } });
+  api<RecoveryCodesView>('/api/auth/second-factor/enrolment/confirm', { method: 'POST', body: { code } });
 export const disableSecondFactor = (code: string) =>
   api<void>('/api/auth/second-factor/disable', { method: 'POST', body: { code } });
 export const renewRecoveryCodes = (code: string) =>
-  api<{ recoveryCodes: string[] }>('/api/auth/second-factor/recovery-codes', { method: 'POST', body: { code } });
+  api<RecoveryCodesView>('/api/auth/second-factor/recovery-codes', { method: 'POST', body: { code } });

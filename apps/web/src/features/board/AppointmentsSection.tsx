@@ -3,12 +3,13 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { returnFocusOnClose } from '../../lib/focus';
-import { bookAppointment, type AppointmentItem } from './api';
+import type { BoardAppointmentView } from '@zhiyin/contracts';
+import { bookAppointment } from './api';
 import { RefusalMessage } from '../../shared/referrals/refusal';
 import { formatNetworkDateTime, isoToNetworkLocal, networkLocalToIso } from './time';
 
 interface Props {
-  items: AppointmentItem[];
+  items: readonly BoardAppointmentView[];
   now: number;
   onChanged: () => void;
 }
@@ -71,7 +72,7 @@ function AppointmentTable({
   onToggle,
   onBooked,
 }: {
-  items: AppointmentItem[];
+  items: readonly BoardAppointmentView[];
   testId: string;
   openId: string | null;
   now: number;
@@ -171,7 +172,7 @@ function BookForm({
   onCancel,
   onBooked,
 }: {
-  item: AppointmentItem;
+  item: BoardAppointmentView;
   now: number;
   onCancel: () => void;
   onBooked: (booked: { number: string; at: string }) => void;

@@ -1,4 +1,4 @@
-import type { TurnaroundWarning } from '@zhiyin/contracts';
+import type { BoardView, DutyShiftView, TurnaroundWarning } from '@zhiyin/contracts';
 import { EVENT_LABELS, PRIORITY_LABELS, SERVICE_LABELS, type Service } from '@zhiyin/workflow';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
@@ -6,7 +6,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { usePresence, useRealtime, useRealtimeConnected } from '../../lib/realtime';
-import { loadBoard, loadShifts, type Board, type DutyShift } from './api';
+import { loadBoard, loadShifts } from './api';
 import { AppointmentsSection } from './AppointmentsSection';
 import { PoolCard, queueRowId } from './PoolCard';
 import { formatNetworkTime } from './time';
@@ -34,7 +34,7 @@ export default function BoardPage() {
   // When each read started: a presence event that arrived after it is newer than what the read says.
   const board = useAsync(async (signal) => ({ startedAt: Date.now(), board: await loadBoard(signal) }), []);
   const shifts = useAsync((signal) => loadShifts(new Date(), new Date(Date.now() + 86_400_000), signal), []);
-  const [data, setData] = useState<Board | undefined>();
+  const [data, setData] = useState<BoardView | undefined>();
   const [skew, setSkew] = useState(0);
   const [warnings, setWarnings] = useState<LiveWarning[]>([]);
   const [latest, setLatest] = useState<LiveWarning | null>(null);
@@ -121,7 +121,7 @@ export default function BoardPage() {
   );
 
   const nextShift = useCallback(
-    (userId: string): DutyShift | undefined =>
+    (userId: string): DutyShiftView | undefined =>
       (shifts.data ?? [])
         .filter((s) => s.userId === userId && Date.parse(s.startsAt) > now)
         .sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt))[0],

@@ -5,10 +5,9 @@ import {
   PRIORITY_LABELS,
   SERVICE_LABELS,
   SERVICES,
-  type Disposition,
-  type Priority,
   type Service,
 } from '@zhiyin/workflow';
+import type { CentreFigures, WeeklyFiguresView } from '@zhiyin/contracts';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
@@ -19,47 +18,6 @@ import { HorizontalBars, ShareBars, type Series } from './charts';
 import { shortCentreName } from './PoolCard';
 import { formatNetworkDateTime, isoWeekOf, shiftWeek } from './time';
 import './board.css';
-
-// The shape of GET /api/figures/weekly (apps/api/src/modules/clinical/figures.service.ts).
-interface Turnaround {
-  median: number | null;
-  p90: number | null;
-  n: number;
-}
-interface CentreFigures {
-  code: string;
-  nameZh: string;
-  nameEn: string;
-  referrals: { total: number; byService: Record<Service, number>; byPriority: Record<Priority, number> };
-  turnaroundMinutes: { toAcceptance: Turnaround; toSignedReport: Turnaround };
-  limitsMissed: { acceptance: number; report: number };
-  dispositions: Record<Disposition, number>;
-  referredBackDown: number;
-  criticalResults?: CriticalFigures;
-}
-/** Critical results (危急值) raised that week: escalated ones, minutes to read-back. */
-interface CriticalFigures {
-  count: number;
-  escalated: number;
-  open: number;
-  confirmMinutes: { median: number | null; longest: number | null; n: number };
-}
-interface ServiceFigures {
-  service: Service;
-  referrals: number;
-  turnaroundMinutes: { toAcceptance: Turnaround; toSignedReport: Turnaround };
-  limitsMissed: { acceptance: number; report: number };
-  withinLimitShare: number | null;
-  criticalResults?: CriticalFigures;
-}
-interface WeeklyFigures {
-  week: string;
-  start: string;
-  end: string;
-  timeZone: string;
-  centres: CentreFigures[];
-  services?: ServiceFigures[];
-}
 
 const WEEK = /^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/;
 const SERVICE_COLORS: Record<Service, string> = { ECG: '#0b5f6e', IMAGING: '#b4531a' };
@@ -76,7 +34,10 @@ export default function FiguresPage() {
     error: null,
     done: false,
   });
-  const figures = useAsync((signal) => api<WeeklyFigures>(`/api/figures/weekly${query({ week })}`, { signal }), [week]);
+  const figures = useAsync(
+    (signal) => api<WeeklyFiguresView>(`/api/figures/weekly${query({ week })}`, { signal }),
+    [week],
+  );
   const setWeek = (w: string) => {
     if (!WEEK.test(w)) return;
     setDownload({ busy: false, error: null, done: false });

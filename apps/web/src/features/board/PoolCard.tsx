@@ -3,7 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { returnFocusOnClose } from '../../lib/focus';
-import { reassign, type DutyShift, type Pool, type PoolSpecialist, type QueueItem } from './api';
+import type { BoardQueueItemView, DutyShiftView, PoolSpecialistView, PoolView } from '@zhiyin/contracts';
+import { reassign } from './api';
 import { RefusalMessage } from '../../shared/referrals/refusal';
 import { formatDuration, formatNetworkDateTime } from './time';
 
@@ -16,18 +17,18 @@ export function shortCentreName(zh: string, en: string, lang: string): string {
 export const queueRowId = (referralId: string) => `board-row-${referralId}`;
 
 interface Props {
-  pool: Pool;
+  pool: PoolView;
   now: number;
   /** referrals with a live turnaround warning (warn) or miss (miss) */
   warned: Map<string, 'warn' | 'miss'>;
   /** live presence changes since the last read */
   online: Record<string, boolean>;
-  nextShift: (userId: string) => DutyShift | undefined;
+  nextShift: (userId: string) => DutyShiftView | undefined;
   onChanged: () => void;
 }
 
 /** The turnaround limit a referral is running against: acceptance first, then the report. */
-function limitOf(q: QueueItem): { dueAt: string | null; kind: 'accept' | 'report' | 'missed' | 'none' } {
+function limitOf(q: BoardQueueItemView): { dueAt: string | null; kind: 'accept' | 'report' | 'missed' | 'none' } {
   const accepted = inStateGroup('heldByReader', q.state);
   if (!accepted && q.timers.accept_deadline) return { dueAt: q.timers.accept_deadline, kind: 'accept' };
   if (q.timers.report_deadline) return { dueAt: q.timers.report_deadline, kind: 'report' };
@@ -37,13 +38,13 @@ function limitOf(q: QueueItem): { dueAt: string | null; kind: 'accept' | 'report
 
 export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Props) {
   const { t, lang, name } = useI18n();
-  const [reassigning, setReassigning] = useState<QueueItem | null>(null);
+  const [reassigning, setReassigning] = useState<BoardQueueItemView | null>(null);
   const [done, setDone] = useState<{ number: string; name: string } | null>(null);
   // The pool is named after its reading centres (the administrator may rename them), else after its service.
   const centreNames = pool.centres.map((c) => name(c.nameZh, c.nameEn)).join(lang === 'zh-CN' ? '、' : ', ');
   const poolName = centreNames || t('board.poolTitle', { service: SERVICE_LABELS[pool.service][lang] });
   const titleId = `board-pool-${pool.service}`;
-  const isOnline = (s: PoolSpecialist) => online[s.id] ?? s.online;
+  const isOnline = (s: PoolSpecialistView) => online[s.id] ?? s.online;
   const onDuty = pool.specialists.filter((s) => s.onDuty);
   const reachable = pool.specialists.filter((s) => s.onDuty && isOnline(s)).length;
 
@@ -232,9 +233,9 @@ function ReassignForm({
   onCancel,
   onDone,
 }: {
-  item: QueueItem;
-  specialists: PoolSpecialist[];
-  isOnline: (s: PoolSpecialist) => boolean;
+  item: BoardQueueItemView;
+  specialists: readonly PoolSpecialistView[];
+  isOnline: (s: PoolSpecialistView) => boolean;
   onCancel: () => void;
   onDone: (name: string) => void;
 }) {
