@@ -463,6 +463,20 @@ describe('clinical viewer (reading room)', () => {
     await page.context().close();
   });
 
+  it("a case opened from its link asks for the reading page's code before the sign-in is picked up, not after", async () => {
+    const page = await w.signIn(await w.context(), 'rad.li');
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto(`/reading/${referral.id}`);
+    await page.getByTestId('series-link').first().waitFor();
+    const readingPage = asked.findIndex((p) => /^\/assets\/ReadingPage-[\w-]+\.js$/.test(p));
+    const refresh = asked.indexOf('/api/auth/refresh');
+    expect(readingPage).toBeGreaterThanOrEqual(0);
+    expect(refresh).toBeGreaterThanOrEqual(0);
+    expect(readingPage).toBeLessThan(refresh);
+    await page.context().close();
+  });
+
   it('the wheel over the image changes slice and never scrolls the page; at 1366x768 the image is fully on screen', async () => {
     const page = await open({ width: 1366, height: 768 });
     await openSeries(page, studyOf.get(CINE)!);
