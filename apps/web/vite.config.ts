@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -40,8 +41,37 @@ function codecWasm(): Plugin {
   };
 }
 
+// The image viewer's chunk URL, for a <link rel="modulepreload"> that downloads and compiles it without running it
+// (src/shared/viewer/preload.ts): running it — Cornerstone3D and vtk.js — is long main-thread work, done once the
+// first image is on screen. The build writes the URL of the chunk that holds the viewer where the module's
+// placeholder is, as the chunk's preliminary file name, whose hash the bundler then fills in like any other
+// reference; in development the module is served by its source path.
+const VIEWER_CHUNK_URL = 'virtual:zhiyin-viewer-chunk-url';
+const VIEWER_CHUNK_PLACEHOLDER = '__ZHIYIN_VIEWER_CHUNK_URL__';
+function viewerChunkUrl(): Plugin {
+  const viewer = fileURLToPath(new URL('./src/shared/viewer/ClinicalViewer.tsx', import.meta.url));
+  let build = false;
+  return {
+    name: 'zhiyin-viewer-chunk-url',
+    configResolved(config) {
+      build = config.command === 'build';
+    },
+    resolveId: (id) => (id === VIEWER_CHUNK_URL ? `\0${VIEWER_CHUNK_URL}` : undefined),
+    load(id) {
+      if (id !== `\0${VIEWER_CHUNK_URL}`) return undefined;
+      return `export default ${JSON.stringify(build ? VIEWER_CHUNK_PLACEHOLDER : '/src/shared/viewer/ClinicalViewer.tsx')};`;
+    },
+    renderChunk(code, _chunk, _options, meta) {
+      if (!code.includes(VIEWER_CHUNK_PLACEHOLDER)) return null;
+      const holder = Object.values(meta.chunks).find((c) => c.moduleIds.includes(viewer));
+      if (!holder) this.error('the image viewer is in no chunk');
+      return { code: code.replaceAll(VIEWER_CHUNK_PLACEHOLDER, `/${holder.fileName}`), map: null };
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), codecWasm()],
+  plugins: [react(), codecWasm(), viewerChunkUrl()],
   // vtk.js (Cornerstone3D's renderer) brings xmlbuilder2, whose classes extend Node's EventEmitter:
   // the browser gets the \`events\` package rather than an empty stand-in.
   resolve: { alias: { events: require.resolve('events/') } },

@@ -23,7 +23,11 @@ const ReferralsPage = lazy(() => import('../features/referrals/ReferralsPage'));
 const NewReferralPage = lazy(() => import('../features/referrals/NewReferralPage'));
 const ReferralPage = lazy(() => import('../features/referrals/ReferralPage'));
 const WorklistPage = lazy(() => import('../features/reading/WorklistPage'));
-const ReadingPage = lazy(() => import('../features/reading/ReadingPage'));
+const loadReadingPage = () => import('../features/reading/ReadingPage');
+const ReadingPage = lazy(loadReadingPage);
+// A case opened from its link (a new tab, a reload, a notification) loads the reading page's code while the sign-in
+// is being picked up from the refresh cookie, not after it: the screens wait for that answer before any route renders.
+if (/^\/reading\/[^/]+\/?$/.test(window.location.pathname)) void loadReadingPage().catch(() => undefined);
 const BoardPage = lazy(() => import('../features/board/BoardPage'));
 const FiguresPage = lazy(() => import('../features/board/FiguresPage'));
 const CriticalResultsPage = lazy(() => import('../features/critical/CriticalResultsPage'));

@@ -420,6 +420,62 @@ describe('clinical viewer (reading room)', () => {
     await page.context().close();
   });
 
+  it("shows the server's rendering of the first image before the viewer's code has run, then the viewer replaces it", async () => {
+    const ctx = await w.context();
+    const page = await w.signIn(ctx, 'rad.li');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    // The viewer's chunk (Cornerstone3D, vtk.js) is held back until the first image is on screen.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const viewerChunk = /\/assets\/ClinicalViewer-[\w-]+\.js$/;
+    await page.route(viewerChunk, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`/reading/${referral.id}`);
+    const preview = page.getByTestId('first-image-preview');
+    await page.locator('[data-testid=image-viewport][data-first-image]').waitFor({ timeout: 30_000 });
+    // The image on screen is the server's rendering of the series' first frame, at its own size, and the viewer
+    // itself is not there yet.
+    const drawn = await preview.evaluate((img: HTMLImageElement) => ({
+      complete: img.complete,
+      width: img.naturalWidth,
+      height: img.naturalHeight,
+      shown: img.getBoundingClientRect().width > 100,
+    }));
+    expect(drawn).toMatchObject({ complete: true, shown: true });
+    expect(drawn.width).toBeGreaterThan(0);
+    await expect(page.locator('[data-testid=image-viewer][data-loaded=true]').count()).resolves.toBe(0);
+    const study = await page.getByTestId('series-link').first().getAttribute('data-study');
+    const png = await rendered(study!);
+    expect({ width: drawn.width, height: drawn.height }).toEqual({ width: png.width, height: png.height });
+    // The viewer then runs and draws the image itself, in place of the server's rendering.
+    release();
+    await page.locator('[data-testid=image-viewer][data-loaded=true]').waitFor({ timeout: 60_000 });
+    await expect(preview.count()).resolves.toBe(0);
+    await expect(page.getByTestId('image-viewport').count()).resolves.toBe(1);
+    expect(violations).toEqual([]);
+    await page.context().close();
+  });
+
+  it("a case opened from its link asks for the reading page's code before the sign-in is picked up, not after", async () => {
+    const page = await w.signIn(await w.context(), 'rad.li');
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto(`/reading/${referral.id}`);
+    await page.getByTestId('series-link').first().waitFor();
+    const readingPage = asked.findIndex((p) => /^\/assets\/ReadingPage-[\w-]+\.js$/.test(p));
+    const refresh = asked.indexOf('/api/auth/refresh');
+    expect(readingPage).toBeGreaterThanOrEqual(0);
+    expect(refresh).toBeGreaterThanOrEqual(0);
+    expect(readingPage).toBeLessThan(refresh);
+    await page.context().close();
+  });
+
   it('the wheel over the image changes slice and never scrolls the page; at 1366x768 the image is fully on screen', async () => {
     const page = await open({ width: 1366, height: 768 });
     await openSeries(page, studyOf.get(CINE)!);

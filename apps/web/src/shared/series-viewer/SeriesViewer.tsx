@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, use, useMemo, type ReactNode } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
@@ -6,7 +6,8 @@ import type { KeyImageMark, ViewportRef } from '../viewer/ClinicalViewer';
 import { OriginalFileLink } from './OriginalFileLink';
 import { listOriginals } from './originals';
 import { prefetchSeriesMetadata } from '../dicomweb/qido';
-import { loadClinicalViewer, preloadImageViewer } from '../viewer/preload';
+import { imageViewerLoaded, loadClinicalViewer, preloadImageViewer } from '../viewer/preload';
+import { ViewerLoading } from '../viewer/ViewerLoading';
 import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from '../dicomweb/qido';
 
 // The viewers are their own chunks: the ECG one carries the DICOM parser.
@@ -69,27 +70,43 @@ export function SeriesViewer({
   // A series made from a cart's file (aECG, SCP-ECG, PDF, photo) offers that file too.
   const originals = useAsync((signal) => listOriginals(studyUid, signal), [studyUid]);
   const original = originals.data?.find((o) => o.seriesInstanceUid === series?.seriesUid);
+  // The image viewer's code runs once the series' first image is on screen (or there is none to show): running it
+  // first would hold that image back (see preload.ts). Until then the viewer waits behind a gate, so that the loading
+  // view (with the first image) stays on screen, the same element, until the viewer replaces it. Later series open in
+  // the viewer straight away.
+  const isImage = Boolean(series && !isWaveform && !isDocument);
+  const gate = useMemo(() => {
+    if (imageViewerLoaded()) return { opened: null, open: () => {} };
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { opened, open };
+  }, [studyUid, series?.seriesUid]);
   return (
     <Suspense
       fallback={
-        <p className="loading" role="status">
-          {t('common.loading')}
-        </p>
+        series && isImage ? (
+          <ViewerLoading studyUid={studyUid} seriesUid={series.seriesUid} onSettled={gate.open} />
+        ) : (
+          <p className="loading" role="status">
+            {t('common.loading')}
+          </p>
+        )
       }
     >
       {original && <OriginalFileLink studyUid={studyUid} original={original} />}
       {series && isDocument && sop.data && (
         <DocumentViewer key={sop.data} studyUid={studyUid} seriesUid={series.seriesUid} sopUid={sop.data} />
       )}
-      {series && !isWaveform && !isDocument && (
-        <ClinicalViewer
-          key={series.seriesUid}
-          studyUid={studyUid}
-          seriesUid={series.seriesUid}
-          onMarkKeyImage={onMarkKeyImage}
-          keyImages={keyImages}
-          onViewport={onViewport}
-        />
+      {series && isImage && (
+        <AfterGate key={series.seriesUid} opened={gate.opened}>
+          <ClinicalViewer
+            studyUid={studyUid}
+            seriesUid={series.seriesUid}
+            onMarkKeyImage={onMarkKeyImage}
+            keyImages={keyImages}
+            onViewport={onViewport}
+          />
+        </AfterGate>
       )}
       {series && isWaveform && sop.data && (
         <EcgViewer
@@ -105,4 +122,10 @@ export function SeriesViewer({
       )}
     </Suspense>
   );
+}
+
+/** Its children once `opened` has resolved (null: at once); until then the nearest Suspense boundary shows its fallback. */
+function AfterGate({ opened, children }: { opened: Promise<void> | null; children: ReactNode }) {
+  if (opened) use(opened);
+  return children;
 }

@@ -13,6 +13,7 @@ import { useI18n } from '../../i18n/i18n';
 import { first, numberOf } from '../dicomweb/qido';
 import { initCornerstone, serverDecoded } from './cornerstone';
 import { measurementsOn, type Measurement, type MeasurementKind } from './measurements';
+import { FirstImagePreview } from './FirstImagePreview';
 import { MprView } from './MprView';
 import { ageOf, dateOf, markersFromImage, patientNameOf, sliceFacts, WL_PRESETS } from './overlay';
 import { loadSeries, type LoadedSeries } from './seriesImages';
@@ -45,8 +46,9 @@ const MEASURE_TOOLS: Tool[] = ['Length', 'Angle', 'EllipticalROI', 'RectangleROI
 
 let counter = 0;
 
-// Set up as soon as this chunk is loaded (it is loaded ahead of the first series: preloadImageViewer), not when the
-// first viewer mounts; initCornerstone runs once. A failure is shown by the viewer that awaits it.
+// Set up as soon as this chunk runs (it is downloaded ahead of the first series by preloadImageViewer, and run once
+// the series' first image is on screen), not when the first viewer mounts; initCornerstone runs once. A failure is
+// shown by the viewer that awaits it.
 void initCornerstone().catch(() => undefined);
 
 /**
@@ -86,6 +88,8 @@ export function ClinicalViewer({
   const [mpr, setMpr] = useState(false);
   const [fellBack, setFellBack] = useState(false);
   const [loaded, setLoaded] = useState(false);
+  // the server's rendering of the first image is on screen while Cornerstone sets up (FirstImagePreview)
+  const [previewShown, setPreviewShown] = useState(false);
 
   const viewport = useCallback((): StackViewport | undefined => {
     const e = engine.current;
@@ -158,6 +162,7 @@ export function ClinicalViewer({
       engine.current = null;
       setSeries(undefined);
       setLoaded(false);
+      setPreviewShown(false);
       setPlaying(false);
       setMpr(false);
     };
@@ -405,6 +410,19 @@ export function ClinicalViewer({
             data-testid="image-viewport"
             onContextMenu={(e) => e.preventDefault()}
           />
+          {!loaded && !error && (
+            <FirstImagePreview
+              studyUid={studyUid}
+              seriesUid={seriesUid}
+              askedAlready
+              onShown={(at) => {
+                // the first image was on screen since then (in the loading view, or here)
+                const el = element.current;
+                if (el && !el.hasAttribute('data-first-image')) el.setAttribute('data-first-image', at.toFixed(1));
+                setPreviewShown(true);
+              }}
+            />
+          )}
           {ds && (
             <>
               <div className="overlay tl" data-testid="overlay-patient">
@@ -463,7 +481,7 @@ export function ClinicalViewer({
             </>
           )}
           {(error || !series) && (
-            <div className="overlay center" role="status">
+            <div className={error || !previewShown ? 'overlay center' : 'overlay pending'} role="status">
               {error ?? t('common.loading')}
             </div>
           )}
