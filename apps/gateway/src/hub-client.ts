@@ -1,3 +1,4 @@
+import type { GatewayWorklistView, ServiceTokenView } from '@zhiyin/contracts';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 
@@ -97,7 +98,7 @@ export class HubClient {
           body: JSON.stringify({ credential: this.credential }),
         });
         if (res.status !== 200) throw new HubRefusal(res.status, 'TOKEN_REFUSED', res.status < 500);
-        const { accessToken, expiresIn } = (await res.json()) as { accessToken: string; expiresIn: number };
+        const { accessToken, expiresIn } = (await res.json()) as ServiceTokenView;
         // renewed at 80% of its life, so that no request goes out with a token about to run out
         this.token = { value: accessToken, renewAt: Date.now() + expiresIn * 800 };
         return accessToken;
@@ -161,12 +162,12 @@ export class HubClient {
   }
 
   /** The centre's scheduled steps, and the character set each of its registered modality AEs is answered in. */
-  async worklist(): Promise<{ items: unknown[]; aes: unknown[] }> {
+  async worklist(): Promise<GatewayWorklistView> {
     const res = await this.call(`${this.hubUrl}/api/gateway/worklist`, { headers: await this.authorized() });
     const text = await res.text();
     if (res.status !== 200) throw this.refusal(res.status, text);
-    const body = JSON.parse(text) as { items: unknown[]; aes?: unknown[] };
-    return { items: body.items, aes: body.aes ?? [] };
+    const body = JSON.parse(text) as Partial<GatewayWorklistView>;
+    return { items: body.items ?? [], aes: body.aes ?? [] };
   }
 
   private refusal(status: number, body: string): HubRefusal {

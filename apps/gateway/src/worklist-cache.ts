@@ -1,3 +1,4 @@
+import type { GatewayWorklistView } from '@zhiyin/contracts';
 import type { Charset, ScheduledStep } from '@zhiyin/dimse';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -5,10 +6,7 @@ import { writeAtomic } from './durable-file.js';
 import type { HubClient } from './hub-client.js';
 
 /** A modality AE of the centre registered at the hub, and the character set its worklist is answered in. */
-export interface CentreAe {
-  aeTitle: string;
-  characterSet: Charset;
-}
+export type CentreAe = GatewayWorklistView['aes'][number];
 
 /**
  * The centre's worklist, fetched from the hub every GATEWAY_WORKLIST_INTERVAL_MS and kept on disk (only the gateway's
@@ -60,8 +58,8 @@ export class WorklistCache {
   async refresh(): Promise<void> {
     try {
       const list = await this.hub.worklist();
-      const steps = list.items as ScheduledStep[];
-      const aes = list.aes as CentreAe[];
+      const steps = list.items;
+      const aes = list.aes;
       const fetchedAt = new Date().toISOString();
       const known = { ...this.known };
       for (const st of steps) known[st.number] = st.referralId;

@@ -153,6 +153,12 @@ export interface ReplayedEvent {
   readonly payload: EventEnvelope & Record<string, unknown>;
 }
 
+/** `GET /api/events?after=`: the events missed in the caller's rooms, oldest first; `more` when the page was full. */
+export interface EventReplayView {
+  items: ReplayedEvent[];
+  more: boolean;
+}
+
 /** Why a row of the audit chain does not verify (`GET /api/audit/verify`). */
 export type AuditChainBreak = 'hash_mismatch' | 'missing_rows_before' | 'unlinked' | 'missing_rows_at_end';
 
@@ -366,3 +372,4 @@ export * from './admin.js';
 export * from './auth.js';
 export * from './board.js';
 export * from './figures.js';
+export * from './system.js';

@@ -1,26 +1,12 @@
+import type { ScheduledStepView } from '@zhiyin/contracts';
 import type { Charset, Element } from './identifier-writer.js';
 
 /**
  * One scheduled procedure step: an open referral of a community centre that still needs its acquisition. The hub
- * reads them from its database; the gateway keeps the hub's list (GET /api/gateway/worklist) and answers from it.
+ * reads them from its database; the gateway keeps the hub's list (GET /api/gateway/worklist, the contracts'
+ * GatewayWorklistView) and answers from it. The one type of the contracts, not a copy.
  */
-export interface ScheduledStep {
-  referralId: string;
-  /** the referral number, which is the Accession Number */
-  number: string;
-  patientId: string;
-  mrn: string;
-  familyName: string;
-  givenName: string;
-  /** YYYYMMDD */
-  birthDate: string;
-  sex: string;
-  modality: string;
-  /** YYYYMMDD */
-  scheduledDate: string;
-  /** HHMMSS */
-  scheduledTime: string;
-}
+export type ScheduledStep = ScheduledStepView;
 
 /** The matching keys of a Modality Worklist C-FIND identifier Zhiyin matches on; absent matches everything. */
 export interface WorklistKeys {

@@ -70,4 +70,61 @@ describe('OpenAPI response types', () => {
     );
     expect(() => check('GET', '/api/dicom/aes', 200, [{ ...created.body, active: undefined }])).toThrow(/active/);
   });
+
+  it('checks the health, gateway token, gateway worklist and events replay answers against their types', async () => {
+    const health = await api(t, 'GET', '/api/health');
+    expect(health.status).toBe(200);
+    expect(() => check('GET', '/api/health', 200, health.body)).not.toThrow();
+    const facilities = (await api(t, 'GET', '/api/facilities', { token: admin })).body;
+    const centre = (facilities.facilities as { id: string; code: string }[]).find((f) => f.code === 'HYJQ')!;
+    const account = await api(t, 'POST', '/api/service-accounts', {
+      token: admin,
+      body: { facilityId: centre.id, name: 'OpenAPI 网关' },
+    });
+    const token = await api(t, 'POST', '/api/auth/service-token', { body: { credential: account.body.credential } });
+    expect(token.status).toBe(200);
+    // A referral of the centre waiting for its study: a step of its worklist.
+    const doc = await t.login('doc.hyjq');
+    const { rows } = await t.db.query<{ id: string }>(`SELECT id FROM patient WHERE mrn = 'BJCY100102'`);
+    const draft = await api(t, 'POST', '/api/referrals', {
+      token: doc,
+      body: { patientId: rows[0]!.id, service: 'ECG', priority: 'ROUTINE', clinicalQuestion: '胸闷待查' },
+    });
+    expect(draft.status).toBe(201);
+    const worklist = await api(t, 'GET', '/api/gateway/worklist', { token: token.body.accessToken });
+    expect(worklist.status).toBe(200);
+    expect(check.documented.has('GET /api/gateway/worklist')).toBe(true);
+    // Each step of exactly the documented shape (the answer once carried the ordering column too).
+    expect(worklist.body.items.length).toBeGreaterThan(0);
+    const events = await api(t, 'GET', '/api/events?after=0', { token: admin });
+    expect(events.status).toBe(200);
+    expect(check.documented.has('GET /api/events')).toBe(true);
+  });
+
+  it('lists no JSON answer of the API without its contracts type', () => {
+    // What answers no JSON body: files, images, PDFs and CSV; DICOMweb (DICOM JSON and multipart, PS3.18); the tus
+    // protocol; 204s; the sign-out; the metrics text.
+    const notJson = [
+      /^\/dicomweb\//,
+      /^\/api\/uploads/,
+      /\.(pdf|csv)$/,
+      /\/pdf$/,
+      /\/file$/,
+      /\/form$/,
+      /\/original$/,
+      /\/access-codes\/sheet$/,
+      /^\/api\/metrics$/,
+    ];
+    const undocumented: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (notJson.some((re) => re.test(path))) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        const ok = Object.entries(op.responses ?? {}).filter(([status]) => status.startsWith('2'));
+        if (ok.length === 0 || ok.every(([status]) => status === '204')) continue;
+        if (!ok.some(([, r]) => r.content?.['application/json']?.schema))
+          undocumented.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    expect(undocumented).toEqual([]);
+  });
 });

@@ -103,6 +103,7 @@ export class DecisionController {
   /** The signed-in patient's decision in plain language: where to be treated, when, what next. */
   @Get()
   @Roles('patient')
+  @ApiView('PatientDecisionView')
   decision(@CurrentActor() actor: Actor) {
     return this.clinical.decision(actor);
   }
@@ -110,6 +111,7 @@ export class DecisionController {
   @Post('acknowledge')
   @HttpCode(200)
   @Roles('patient')
+  @ApiView('PatientDecisionView')
   acknowledge(@CurrentActor() actor: Actor) {
     return this.clinical.acknowledge(actor);
   }

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, GatewayAccess, Roles } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { DicomAeRepository } from './dicom-ae.repository.js';
@@ -22,6 +23,7 @@ export class GatewayWorklistController {
   @Get()
   @Roles('community_doctor')
   @GatewayAccess('only')
+  @ApiView('GatewayWorklistView')
   async list(@CurrentActor() actor: Actor) {
     const steps = await this.worklist.scheduled({ facilityId: actor.facilityId! });
     await this.audit.record({

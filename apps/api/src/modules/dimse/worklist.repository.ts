@@ -18,7 +18,9 @@ export class WorklistRepository {
   /** The centre's referrals that need an acquisition: open, upward, with no study yet; oldest first. */
   async scheduled(f: WorklistFilter): Promise<ScheduledStep[]> {
     const rows = await this.ds.query<ScheduledStep[]>(
-      `SELECT * FROM (
+      // The outer list names the step's columns: the inner created_at orders the steps and is no part of one.
+      `SELECT "referralId", number, "patientId", mrn, "familyName", "givenName", "birthDate", sex, modality,
+              "scheduledDate", "scheduledTime" FROM (
          SELECT r.id AS "referralId", r.number, p.id AS "patientId", p.mrn, p.family_name_zh AS "familyName",
                 p.given_name_zh AS "givenName", to_char(p.birth_date, 'YYYYMMDD') AS "birthDate", p.sex,
                 CASE WHEN r.service = 'ECG' THEN 'ECG' ELSE coalesce(r.modality, 'OT') END AS modality,

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '#src/common/decorators.js';
+import { ApiView } from '#src/common/openapi/api-view.decorator.js';
 import { ServiceAccountsService } from './service-accounts.service.js';
 import { ServiceTokenDto } from './dto.js';
 
@@ -14,6 +15,7 @@ export class ServiceTokenController {
   @Post()
   @HttpCode(200)
   @Public()
+  @ApiView('ServiceTokenView')
   token(@Body() dto: ServiceTokenDto) {
     return this.accounts.exchange(dto.credential);
   }
