@@ -11,8 +11,9 @@ import {
   type AuditPage as Page,
   type AuditRow,
 } from './api';
-import { adminKey, AdminError } from './shared';
+import { ADMIN_ERRORS, adminKey } from './shared';
 import './admin.css';
+import { ErrorMessage } from '../../lib/errors';
 
 const EMPTY: AuditFilters = {
   actor: '',
@@ -278,7 +279,7 @@ export default function AuditPage() {
           </button>
         </div>
       </form>
-      <AdminError error={error ?? exportError ?? vocabulary.error} />
+      <ErrorMessage error={error ?? exportError ?? vocabulary.error} wording={ADMIN_ERRORS} />
       <p className="admin-count muted" role="status">
         {loading
           ? t('common.loading')

@@ -9,7 +9,8 @@ import {
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { createDicomAe, updateDicomAe, type DicomAeInput, type Facility, type ReadingCentre } from './api';
-import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, EditorActions, Field, useFieldErrors } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 /** The modalities a community centre sends from, offered first; any DICOM modality code may be typed. */
 const COMMON_MODALITIES = ['DX', 'CR', 'US', 'ECG', 'CT', 'MR', 'XA', 'MG', 'OT'];
@@ -306,7 +307,7 @@ export function DicomAeEditor({
             )}
           </Field>
         </div>
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         <EditorActions
           busy={busy}
           onCancel={onCancel}

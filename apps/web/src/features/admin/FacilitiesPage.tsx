@@ -12,8 +12,9 @@ import {
   type FacilityKind,
 } from './api';
 import { ReadingCentresSection } from './ReadingCentresSection';
-import { AdminError, EditorActions, Field, StatusNote, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, EditorActions, Field, StatusNote, useFieldErrors } from './shared';
 import './admin.css';
+import { ErrorMessage } from '../../lib/errors';
 
 interface Form {
   code: string;
@@ -87,7 +88,7 @@ export default function FacilitiesPage() {
           onDone={done}
         />
       )}
-      <AdminError error={result.error} />
+      <ErrorMessage error={result.error} wording={ADMIN_ERRORS} />
       {result.data && (
         <div className="table-wrap">
           <table className="list">
@@ -354,7 +355,7 @@ function FacilityEditor({
             )}
           </fieldset>
         )}
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         <EditorActions
           busy={busy}
           onCancel={onCancel}

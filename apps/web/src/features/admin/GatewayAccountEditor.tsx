@@ -2,7 +2,8 @@ import type { NewServiceAccount } from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { createServiceAccount, type Facility } from './api';
-import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, EditorActions, Field, useFieldErrors } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 /** A new gateway account of a community centre: its centre and a name the centre's staff recognise. */
 export function GatewayAccountEditor({
@@ -86,7 +87,7 @@ export function GatewayAccountEditor({
             )}
           </Field>
         </div>
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         <EditorActions busy={busy} onCancel={onCancel} />
       </form>
     </section>

@@ -5,7 +5,8 @@ import { useAsync } from '../../lib/hooks';
 import { listServiceAccounts, revokeServiceAccount, type Facility } from './api';
 import { GatewayAccountEditor } from './GatewayAccountEditor';
 import { GatewayCredential } from './GatewayCredential';
-import { AdminError } from './shared';
+import { ADMIN_ERRORS } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 /**
  * The community centres' gateway accounts. A gateway signs in with a credential, never a person's password; the
@@ -65,7 +66,7 @@ export function GatewayAccountsSection({
           }}
         />
       )}
-      <AdminError error={accounts.error ?? error} />
+      <ErrorMessage error={accounts.error ?? error} wording={ADMIN_ERRORS} />
       {list.length === 0 && !accounts.loading ? (
         <p className="muted">{t('admin.devices.gateways.none')}</p>
       ) : (

@@ -18,8 +18,9 @@ import { SecondFactorPolicySection } from './SecondFactorPolicySection';
 import { ApiError } from '../../lib/api';
 import { usePageTitle } from '../../lib/hooks';
 import { getPolicy, putPolicy, type PolicyProblem, type PolicyView } from './api';
-import { adminKey, AdminError, StatusNote } from './shared';
+import { ADMIN_ERRORS, adminKey, StatusNote } from './shared';
 import './admin.css';
+import { ErrorMessage } from '../../lib/errors';
 
 type Values = Record<string, string>;
 const path = (s: Service, p: Priority, f: TurnaroundField) => `${s}.${p}.${f}`;
@@ -154,7 +155,7 @@ export default function PolicyPage() {
     <section className="page wide admin-page">
       <h1>{t('nav.policy')}</h1>
       <p className="muted">{t('admin.policy.intro')}</p>
-      <AdminError error={loadError} />
+      <ErrorMessage error={loadError} wording={ADMIN_ERRORS} />
       {view && (
         <p>
           {view.source === 'stored' && view.changedBy && view.changedAt
@@ -246,7 +247,7 @@ export default function PolicyPage() {
               </table>
             </div>
           ))}
-          <AdminError error={saveError} />
+          <ErrorMessage error={saveError} wording={ADMIN_ERRORS} />
           <div className="actions">
             <button type="submit" disabled={busy}>
               {busy ? t('common.saving') : t('common.save')}

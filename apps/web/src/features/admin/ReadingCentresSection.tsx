@@ -2,7 +2,8 @@ import { SERVICE_LABELS } from '@zhiyin/workflow';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { READING_CENTRE_NAME_MAX, renameReadingCentre, type Facility, type ReadingCentre } from './api';
-import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, EditorActions, Field, useFieldErrors } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 type NameKey = 'nameZh' | 'nameEn';
 
@@ -149,7 +150,7 @@ function RenameEditor({
           {input('nameZh', t('admin.facilities.nameZh'), 'zh-CN')}
           {input('nameEn', t('admin.facilities.nameEn'), 'en')}
         </div>
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         <EditorActions busy={busy} onCancel={onCancel} />
       </form>
     </section>

@@ -12,8 +12,9 @@ import {
   type DutyShift,
   type ReadingCentre,
 } from './api';
-import { AdminError, errorReason, Field, StatusNote } from './shared';
+import { ADMIN_ERRORS, Field, StatusNote } from './shared';
 import './admin.css';
+import { ErrorMessage, errorReason } from '../../lib/errors';
 
 const DAY = 86_400_000;
 
@@ -93,7 +94,7 @@ export default function RostersPage() {
     <section className="page wide admin-page">
       <h1>{t('nav.rosters')}</h1>
       <p className="muted">{t('admin.rosters.intro')}</p>
-      <AdminError error={network.error ?? specialists.error ?? shifts.error} />
+      <ErrorMessage error={network.error ?? specialists.error ?? shifts.error} wording={ADMIN_ERRORS} />
       {centres.length > 0 && centre && (
         <>
           <fieldset className="field">
@@ -134,7 +135,7 @@ export default function RostersPage() {
             </button>
           </nav>
           <StatusNote text={status} />
-          <AdminError error={actionError} />
+          <ErrorMessage error={actionError} wording={ADMIN_ERRORS} />
           <div className="table-wrap">
             <table className="list admin-roster">
               <caption className="muted small">
@@ -324,7 +325,7 @@ function ShiftForm({
             {overlap}
           </p>
         )}
-        <AdminError error={error} />
+        <ErrorMessage error={error} wording={ADMIN_ERRORS} />
         <div className="actions">
           <button type="submit" disabled={busy}>
             {busy ? t('common.saving') : t('admin.rosters.add')}

@@ -19,8 +19,9 @@ import {
   type User,
   type UserFilters,
 } from './api';
-import { adminKey, AdminError, EditorActions, Field, StatusNote, useAdminErrorText, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, adminKey, EditorActions, Field, StatusNote, useFieldErrors } from './shared';
 import './admin.css';
+import { ErrorMessage, useErrorText } from '../../lib/errors';
 
 const PAGE = 50;
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
@@ -170,7 +171,7 @@ export default function UsersPage() {
         </div>
       </form>
 
-      <AdminError error={users.error ?? facilities.error} />
+      <ErrorMessage error={users.error ?? facilities.error} wording={ADMIN_ERRORS} />
       {users.data && (
         <>
           <p className="admin-count muted" role="status">
@@ -519,7 +520,7 @@ function UserEditor({
             )}
           </Field>
         )}
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         {/* The own account cannot be deactivated, so it is never asked to confirm that either. */}
         <EditorActions
           busy={busy}
@@ -553,7 +554,7 @@ function PasswordReset({
   onDone: (text: string) => void;
 }) {
   const { t, name } = useI18n();
-  const errorText = useAdminErrorText();
+  const errorText = useErrorText(ADMIN_ERRORS);
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [password, setPassword] = useState('');

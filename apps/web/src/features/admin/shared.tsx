@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
-import { useErrorText } from '../../lib/errors';
+import { useErrorText, type ErrorWording } from '../../lib/errors';
 import { zh } from './messages';
 
 /** A message key of this area, if the dictionary has it (for keys built from API vocabulary). */
@@ -23,7 +23,7 @@ export function errorField(err: unknown): string | undefined {
  * API refusal may name.
  */
 export function useFieldErrors<K extends string>(ids: string, fields: readonly K[] | Record<K, unknown>) {
-  const errorText = useAdminErrorText();
+  const errorText = useErrorText(ADMIN_ERRORS);
   const [errors, setErrors] = useState<Partial<Record<K, string>>>({});
   const [submitError, setSubmitError] = useState<unknown>();
   const focus = (field: string) => document.getElementById(`${ids}-${field}`)?.focus();
@@ -52,37 +52,8 @@ export function useFieldErrors<K extends string>(ids: string, fields: readonly K
   };
 }
 
-/** The API's reason code (`details.reason`), if any. */
-export function errorReason(err: unknown): string | undefined {
-  if (!(err instanceof ApiError)) return undefined;
-  const reason = err.details?.reason;
-  return typeof reason === 'string' ? reason : undefined;
-}
-
-/** Error text for the admin screens: the API's reason when this area knows it, else the common text. */
-export function useAdminErrorText(): (err: unknown) => string {
-  const { t } = useI18n();
-  const common = useErrorText();
-  return (err) => {
-    const reason = errorReason(err);
-    const key = reason ? adminKey(`admin.reason.${reason}`) : undefined;
-    if (key) return t(key);
-    const pwKey = reason ? adminKey(`admin.users.password.${reason}`) : undefined;
-    if (pwKey) return t(pwKey);
-    return common(err);
-  };
-}
-
-/** An error box for a refused action (role="alert": read out at once). */
-export function AdminError({ error }: { error: unknown }) {
-  const text = useAdminErrorText();
-  if (!error) return null;
-  return (
-    <p className="error" role="alert">
-      {text(error)}
-    </p>
-  );
-}
+/** What the admin screens say of the API's reasons beyond the common texts. */
+export const ADMIN_ERRORS: ErrorWording = { reasonKeys: ['admin.reason.', 'admin.users.password.'] };
 
 /** The outcome of the last action, announced politely. */
 export function StatusNote({ text }: { text: string | null }) {

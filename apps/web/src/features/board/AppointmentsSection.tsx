@@ -4,8 +4,9 @@ import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { returnFocusOnClose } from '../../lib/focus';
 import { bookAppointment, type AppointmentItem } from './api';
-import { RefusalMessage } from '../../shared/referrals/refusal';
+import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { formatNetworkDateTime, isoToNetworkLocal, networkLocalToIso } from './time';
+import { ErrorMessage } from '../../lib/errors';
 
 interface Props {
   items: AppointmentItem[];
@@ -272,7 +273,7 @@ function BookForm({
           />
         </div>
       </div>
-      <RefusalMessage error={error} />
+      <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
       <div className="actions">
         <button type="submit" disabled={busy}>
           {busy ? t('common.saving') : t('board.bookConfirm')}

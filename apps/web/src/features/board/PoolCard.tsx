@@ -4,8 +4,9 @@ import { Link } from 'react-router';
 import { useI18n } from '../../i18n/i18n';
 import { returnFocusOnClose } from '../../lib/focus';
 import { reassign, type DutyShift, type Pool, type PoolSpecialist, type QueueItem } from './api';
-import { RefusalMessage } from '../../shared/referrals/refusal';
+import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { formatDuration, formatNetworkDateTime } from './time';
+import { ErrorMessage } from '../../lib/errors';
 
 /** A centre's name without the words every centre shares (the full name is its tooltip). */
 export function shortCentreName(zh: string, en: string, lang: string): string {
@@ -297,7 +298,7 @@ function ReassignForm({
           <p className="hint">{t('board.reassignExplain')}</p>
         </>
       )}
-      <RefusalMessage error={error} />
+      <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
       <div className="actions">
         <button type="submit" disabled={busy || !who}>
           {busy ? t('common.saving') : t('board.reassignConfirm', { name: who ? name(who.nameZh, who.nameEn) : '' })}

@@ -9,9 +9,10 @@ import { useNow } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { fireEvent, getReferral, type ReferralDetail } from '../../shared/referrals/api';
 import { worklist } from './api';
-import { useActionError } from './errors';
+import { READING_ERRORS } from './errors';
 import { useShortcuts } from './hooks';
 import { ageOn } from './time';
+import { useErrorText } from '../../lib/errors';
 
 interface Offer {
   referralId: string;
@@ -35,7 +36,7 @@ export function OfferCenter() {
   const { t, lang } = useI18n();
   const navigate = useNavigate();
   const now = useNow(1000);
-  const errorText = useActionError();
+  const errorText = useErrorText(READING_ERRORS);
   const [offers, setOffers] = useState<Offer[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();

@@ -3,7 +3,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
-import { ErrorMessage } from '../../lib/errors';
+import { ErrorMessage, useErrorText } from '../../lib/errors';
 import { useNow, usePageTitle } from '../../lib/hooks';
 import { MessageThread } from '../../shared/message-thread/MessageThread';
 import { ConsentSummary } from '../../shared/consent/ConsentSummary';
@@ -12,11 +12,11 @@ import { fireEvent, type EventInput } from '../../shared/referrals/api';
 import { useLiveReferral } from '../../shared/referrals/useLiveReferral';
 import { signReport } from './api';
 import { Countdown } from './Countdown';
-import { useActionError } from './errors';
+import { READING_ERRORS } from './errors';
 import { useShortcuts } from './hooks';
 import { OfferCenter } from './OfferCenter';
 import { ReportForm } from './ReportForm';
-import { LiveIndicator, useNextCase } from './shared';
+import { useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
 import { StudyPane } from './StudyPane';
 import { StudyProvenance } from './StudyProvenance';
@@ -27,6 +27,7 @@ import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
 import { preloadImageViewer } from '../../shared/viewer/preload';
 import './reading.css';
+import { LiveIndicator } from '../../shared/LiveIndicator';
 
 const READING = new Set(['accepted', 'in_review', 'info_requested']);
 // Actions of the header; the report, the plan and the thread have their own controls.
@@ -53,7 +54,7 @@ function Workspace({ id }: { id: string }) {
   const r = detail.data;
   usePageTitle('reading.workspace', r?.number);
   const now = useNow(1000);
-  const errorText = useActionError();
+  const errorText = useErrorText(READING_ERRORS);
   const { next, busy: nextBusy, message: nextMessage } = useNextCase();
 
   const mine = Boolean(r && r.assignee_id === me);

@@ -5,12 +5,13 @@ import { authorizedFetch } from '../../lib/api';
 import { ConfirmDialog } from '../../lib/confirm';
 import type { EcgReportMeasurements } from '../../shared/referrals/report';
 import { addAddendum, reportPdfPath } from './api';
-import { useActionError } from './errors';
+import { READING_ERRORS } from './errors';
 import { Icd10Picker } from './Icd10Picker';
 import { loadKeyImageThumbnail } from './keyImages';
 import { KeyImageList, type KeyImageLabels } from '../../shared/key-images/KeyImageList';
 import type { KeyImagesState } from '../../shared/key-images/useKeyImages';
 import type { useReportDraft } from './useReportDraft';
+import { useErrorText } from '../../lib/errors';
 
 type DraftApi = ReturnType<typeof useReportDraft>;
 
@@ -69,7 +70,7 @@ export function ReportForm({
   const id = useId();
   const { draft, update, status, view } = report;
   const [asking, setAsking] = useState(false);
-  const errorText = useActionError();
+  const errorText = useErrorText(READING_ERRORS);
   const [addendum, setAddendum] = useState('');
   const [addendumBusy, setAddendumBusy] = useState(false);
   const [addendumError, setAddendumError] = useState<string>();

@@ -12,10 +12,11 @@ import { Countdown, useDuration } from './Countdown';
 import { useShortcuts } from './hooks';
 import { AlertControls } from './AlertControls';
 import { OfferCenter } from './OfferCenter';
-import { LiveIndicator, useNextCase } from './shared';
+import { useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
 import { ageOn, titleCase } from './time';
 import './reading.css';
+import { LiveIndicator } from '../../shared/LiveIndicator';
 
 const MINE = new Set(['accepted', 'in_review', 'info_requested']);
 

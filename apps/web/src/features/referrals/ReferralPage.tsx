@@ -33,15 +33,16 @@ import { useStoredUploads } from '../../shared/uploads/useStoredUploads';
 import { MessageThread } from '../../shared/message-thread/MessageThread';
 import { fireEvent, type EventInput, type ReferralDetail } from '../../shared/referrals/api';
 import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
-import { RefusalMessage } from '../../shared/referrals/refusal';
+import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { getReport } from '../../shared/referrals/report';
 import { useLiveReferral, type LiveReferral } from '../../shared/referrals/useLiveReferral';
 import { PlanPanel } from '../../shared/treatment-plan/PlanPanel';
 import { attachStudy, openReferralForm, openReportPdf } from './api';
 import { ConsentPanel } from './ConsentPanel';
 import { RaiseCriticalPanel } from '../../shared/critical-results/RaiseCriticalPanel';
-import { LiveIndicator, needOf, NeedBadge, useDuration } from './shared';
+import { NeedBadge, needOf, useDuration } from './shared';
 import '../../shared/referrals/referrals.css';
+import { LiveIndicator } from '../../shared/LiveIndicator';
 
 // The events this page offers as buttons. Questions and answers go through the message thread, plan
 // signatures through the plan panel, reassigning through the coordinator board.
@@ -471,7 +472,7 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
         </form>
       )}
       {confirmDialog}
-      <RefusalMessage error={error} />
+      <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
       {/* Said while the referral's latest step is still the one taken here. */}
       {done && r.history[r.history.length - 1]?.event === done && (
         <p className="ok" role="status">
@@ -621,7 +622,7 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
               {t('referrals.studies.conflict')}
             </p>
           ) : (
-            <RefusalMessage error={error} />
+            <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
           )}
           <div className="actions">
             <button type="button" className="secondary" onClick={() => setAdding(false)}>

@@ -8,8 +8,9 @@ import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { listReferrals, type ReferralSummary } from '../../shared/referrals/api';
 import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
-import { CLOSED_STATES, LiveIndicator, needOf, NeedBadge, OPEN_STATES, useDuration } from './shared';
+import { CLOSED_STATES, NeedBadge, needOf, OPEN_STATES, useDuration } from './shared';
 import '../../shared/referrals/referrals.css';
+import { LiveIndicator } from '../../shared/LiveIndicator';
 
 const VIEWS = ['open', 'mine', 'closed', 'all'] as const;
 type View = (typeof VIEWS)[number];

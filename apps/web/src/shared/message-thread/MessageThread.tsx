@@ -7,7 +7,7 @@ import { useAsync } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { fireEvent } from '../referrals/api';
 import { getMessages, postMessage, type Message } from './api';
-import { RefusalMessage } from '../referrals/refusal';
+import { REFERRAL_REFUSALS } from '../referrals/refusal';
 import type { LiveReferral } from '../referrals/useLiveReferral';
 import '../referrals/referrals.css';
 
@@ -169,7 +169,7 @@ export function MessageThread({ referral, canPost = true }: { referral: LiveRefe
               {t('referrals.msg.empty')}
             </p>
           ) : (
-            <RefusalMessage error={error} />
+            <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
           )}
           <div className="actions">
             <button type="submit" disabled={busy}>

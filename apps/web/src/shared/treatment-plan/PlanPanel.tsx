@@ -11,10 +11,10 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { useConfirm } from '../../lib/confirm';
-import { ErrorMessage } from '../../lib/errors';
+import { ErrorMessage, errorReason } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import { getPlan, savePlan, signPlan, type Medication, type PlanInput, type PlanVersion, type PlanView } from './api';
-import { reasonOf, RefusalMessage } from '../referrals/refusal';
+import { REFERRAL_REFUSALS } from '../referrals/refusal';
 import type { LiveReferral } from '../referrals/useLiveReferral';
 import '../referrals/referrals.css';
 
@@ -334,8 +334,8 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
         </>
       )}
 
-      <RefusalMessage error={error} />
-      {reasonOf(error) === 'stale_plan_version' && (
+      <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
+      {errorReason(error) === 'stale_plan_version' && (
         <p className="notice" role="status">
           {t('referrals.plan.reloaded')}
         </p>
