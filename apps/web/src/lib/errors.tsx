@@ -24,6 +24,8 @@ const KNOWN: Record<string, MessageKey> = {
  * area declares one constant (e.g. `READING_ERRORS`) and passes it to useErrorText / ErrorMessage.
  */
 export interface ErrorWording {
+  /** the area's own text for an API error code (a read-back that does not match, say) */
+  codes?: Readonly<Record<string, MessageKey>>;
   /** the rules' reason codes (`details.reason`) in words, e.g. the workflow's REASON_LABELS */
   reasonLabels?: Readonly<Record<string, Label>>;
   /** message-key prefixes under which the area words reason codes: `${prefix}${reason}`, first found wins */
@@ -48,6 +50,7 @@ export function useErrorText(wording?: ErrorWording): (err: unknown) => string {
   return (err: unknown) => {
     if (err instanceof NetworkError) return t('error.network');
     if (err instanceof ApiError) {
+      if (wording?.codes && Object.hasOwn(wording.codes, err.code)) return t(wording.codes[err.code]!);
       const reason = errorReason(err);
       if (reason && wording?.reasonLabels && Object.hasOwn(wording.reasonLabels, reason))
         return label(wording.reasonLabels[reason]!);

@@ -11,6 +11,7 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useCriticalPolicy } from '../../shared/critical-results/useCriticalPolicy';
 import { saveCriticalPolicy } from './api';
+import { useAction } from '../../lib/useAction';
 
 /**
  * The administrator's critical-result settings on the policy page: the read-back limit and the list of critical
@@ -22,8 +23,7 @@ export function CriticalPolicySection() {
   const loaded = useCriticalPolicy();
   const [view, setView] = useState<CriticalResultPolicyView>();
   const [draft, setDraft] = useState<CriticalResultPolicy>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = useState<number>();
 
   useEffect(() => {
@@ -43,20 +43,14 @@ export function CriticalPolicySection() {
       draft.findings[s].map((x, j) => (j === i ? f : x)),
     );
 
-  const save = async () => {
-    setBusy(true);
-    setError(undefined);
+  const save = () => {
     setSaved(undefined);
-    try {
+    return run(async () => {
       const next = await saveCriticalPolicy(draft, view.version);
       setView(next);
       setDraft(structuredClone<CriticalResultPolicy>(next.policy));
       setSaved(next.version);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -58,8 +58,7 @@ export function DicomAeEditor({
     port: ae?.port ? String(ae.port) : '',
     characterSet: ae?.characterSet ?? 'ISO_IR 192',
   }));
-  const { errors, submitError, refuse, fromApi } = useFieldErrors<Key>(ids, FIELDS);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<Key>(ids, FIELDS);
   const [confirming, setConfirming] = useState(false);
   useEffect(() => heading.current?.focus(), []);
 
@@ -86,16 +85,11 @@ export function DicomAeEditor({
     return found;
   };
 
-  const save = async (body: DicomAeInput, text: (saved: DicomAeView) => string) => {
-    setBusy(true);
-    try {
+  const save = (body: DicomAeInput, text: (saved: DicomAeView) => string) =>
+    send(async () => {
       const saved = ae ? await updateDicomAe(ae.id, body) : await createDicomAe(body);
       onDone(text(saved));
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
-  };
+    });
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -186,8 +186,7 @@ function FacilityEditor({
         }
       : { ...EMPTY, hubId: hubs.find((h) => h.active)?.id ?? '' },
   );
-  const { errors, submitError, setSubmitError, refuse, fromApi } = useFieldErrors<FormKey>(ids, EMPTY);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<FormKey>(ids, EMPTY);
   const [confirming, setConfirming] = useState(false);
 
   useEffect(() => heading.current?.focus(), []);
@@ -210,7 +209,6 @@ function FacilityEditor({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (refuse(check())) return;
-    setBusy(true);
     const body = {
       code: form.code.trim().toUpperCase(),
       nameZh: form.nameZh.trim(),
@@ -219,7 +217,7 @@ function FacilityEditor({
       ...(form.phone.trim() || facility ? { phone: form.phone.trim() } : {}),
       ...(form.kind === 'community' ? { hubId: form.hubId } : { readingServices: form.readingServices }),
     };
-    try {
+    return send(async () => {
       const saved = facility
         ? await updateFacility(facility.id, body)
         : await createFacility({ ...body, kind: form.kind, address: body.address || undefined });
@@ -228,28 +226,24 @@ function FacilityEditor({
           name: name(saved.nameZh, saved.nameEn),
         }),
       );
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
+    });
   };
 
-  const toggleActive = async () => {
+  const toggleActive = () => {
     if (!facility) return;
-    setBusy(true);
-    setSubmitError(undefined);
-    try {
-      const saved = await setFacilityActive(facility.id, !facility.active);
-      onDone(
-        t(saved.active ? 'admin.facilities.activated' : 'admin.facilities.deactivated', {
-          name: name(saved.nameZh, saved.nameEn),
-        }),
-      );
-    } catch (err) {
-      setSubmitError(err);
-      setConfirming(false);
-      setBusy(false);
-    }
+    return send(async () => {
+      try {
+        const saved = await setFacilityActive(facility.id, !facility.active);
+        onDone(
+          t(saved.active ? 'admin.facilities.activated' : 'admin.facilities.deactivated', {
+            name: name(saved.nameZh, saved.nameEn),
+          }),
+        );
+      } catch (err) {
+        setConfirming(false);
+        throw err;
+      }
+    });
   };
 
   const title = facility

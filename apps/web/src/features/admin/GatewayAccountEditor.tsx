@@ -19,8 +19,10 @@ export function GatewayAccountEditor({
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState({ name: '', facilityId: '' });
-  const { errors, submitError, refuse, fromApi } = useFieldErrors<'name' | 'facilityId'>(ids, ['name', 'facilityId']);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<'name' | 'facilityId'>(ids, [
+    'name',
+    'facilityId',
+  ]);
   useEffect(() => heading.current?.focus(), []);
   // A gateway forwards a community centre's studies: only those can have one.
   const centres = facilities.filter((f) => f.active && f.kind === 'community');
@@ -32,13 +34,9 @@ export function GatewayAccountEditor({
     else if (form.name.trim().length > 100) found.name = t('admin.centres.tooLong', { max: 100 });
     if (!form.facilityId) found.facilityId = t('admin.required');
     if (refuse(found)) return;
-    setBusy(true);
-    try {
-      onDone(await createServiceAccount({ facilityId: form.facilityId, name: form.name.trim() }));
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
+    return send(async () =>
+      onDone(await createServiceAccount({ facilityId: form.facilityId, name: form.name.trim() })),
+    );
   };
 
   return (

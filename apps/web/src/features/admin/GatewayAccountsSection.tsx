@@ -7,6 +7,7 @@ import { GatewayAccountEditor } from './GatewayAccountEditor';
 import { GatewayCredential } from './GatewayCredential';
 import { ADMIN_ERRORS } from './shared';
 import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 /**
  * The community centres' gateway accounts. A gateway signs in with a credential, never a person's password; the
@@ -24,21 +25,18 @@ export function GatewayAccountsSection({
   const [adding, setAdding] = useState(false);
   const [made, setMade] = useState<NewServiceAccount | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const facilityName = (id: string) => {
     const f = facilities.find((x) => x.id === id);
     return f ? name(f.nameZh, f.nameEn) : '—';
   };
-  const revoke = async (a: ServiceAccountView) => {
-    setError(undefined);
-    try {
+  const revoke = (a: ServiceAccountView) => {
+    return run(async () => {
       await revokeServiceAccount(a.id);
       setConfirming(null);
       onStatus(t('admin.devices.gateways.revoked', { name: a.name }));
       accounts.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
   const list = accounts.data ?? [];
 

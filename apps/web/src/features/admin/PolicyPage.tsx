@@ -21,6 +21,7 @@ import { getPolicy, putPolicy, type PolicyProblem, type PolicyView } from './api
 import { ADMIN_ERRORS, adminKey, StatusNote } from './shared';
 import './admin.css';
 import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 type Values = Record<string, string>;
 const path = (s: Service, p: Priority, f: TurnaroundField) => `${s}.${p}.${f}`;
@@ -56,9 +57,8 @@ export default function PolicyPage() {
   const [values, setValues] = useState<Values>({});
   const [problems, setProblems] = useState<Record<string, PolicyProblem>>({});
   const [loadError, setLoadError] = useState<unknown>();
-  const [saveError, setSaveError] = useState<unknown>();
   const [status, setStatus] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: saveError, run, reset } = useAction();
 
   const load = (signal?: AbortSignal) =>
     getPolicy(signal).then(
@@ -105,11 +105,11 @@ export default function PolicyPage() {
     if (first) document.getElementById(`${ids}-${first}`)?.focus();
   };
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!view) return;
     setStatus(null);
-    setSaveError(undefined);
+    reset();
     const policy = policyOf(values);
     // The same rules as the API (packages/workflow), so each field says what is wrong at once.
     const found = validateTurnaroundPolicy(policy);
@@ -118,26 +118,25 @@ export default function PolicyPage() {
       return;
     }
     setProblems({});
-    setBusy(true);
-    try {
-      const saved = await putPolicy(policy, view.version);
-      setStatus(
-        saved.version === view.version
-          ? t('admin.policy.unchanged')
-          : t('admin.policy.saved', { version: saved.version }),
-      );
-      setView(saved);
-      setValues(valuesOf(saved.policy));
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'STALE_STATE') {
-        await load();
-        setStatus(t('admin.policy.stale'));
-      } else if (err instanceof ApiError && Array.isArray(err.details?.problems)) {
-        showProblems(err.details.problems as PolicyProblem[]);
-      } else setSaveError(err);
-    } finally {
-      setBusy(false);
-    }
+    return run(async () => {
+      try {
+        const saved = await putPolicy(policy, view.version);
+        setStatus(
+          saved.version === view.version
+            ? t('admin.policy.unchanged')
+            : t('admin.policy.saved', { version: saved.version }),
+        );
+        setView(saved);
+        setValues(valuesOf(saved.policy));
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'STALE_STATE') {
+          await load();
+          setStatus(t('admin.policy.stale'));
+        } else if (err instanceof ApiError && Array.isArray(err.details?.problems)) {
+          showProblems(err.details.problems as PolicyProblem[]);
+        } else throw err;
+      }
+    });
   };
 
   const duration = (raw: string) => {

@@ -96,8 +96,7 @@ function RenameEditor({
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState({ nameZh: centre.nameZh, nameEn: centre.nameEn });
-  const { errors, submitError, refuse, fromApi } = useFieldErrors<NameKey>(ids, ['nameZh', 'nameEn']);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<NameKey>(ids, ['nameZh', 'nameEn']);
 
   useEffect(() => heading.current?.focus(), []);
 
@@ -115,14 +114,10 @@ function RenameEditor({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (refuse(check())) return;
-    setBusy(true);
-    try {
+    return send(async () => {
       const saved = await renameReadingCentre(centre.id, { nameZh: form.nameZh.trim(), nameEn: form.nameEn.trim() });
       onDone(t('admin.centres.renamed', { name: name(saved.nameZh, saved.nameEn) }));
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
+    });
   };
 
   const input = (k: NameKey, label: string, lang: string) => (

@@ -15,6 +15,7 @@ import {
 import { ADMIN_ERRORS, Field, StatusNote } from './shared';
 import './admin.css';
 import { ErrorMessage, errorReason } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 const DAY = 86_400_000;
 
@@ -36,7 +37,7 @@ export default function RostersPage() {
   const [weekStart, setWeekStart] = useState(() => mondayOf(new Date()));
   const [centreId, setCentreId] = useState<string>('');
   const [status, setStatus] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>();
+  const removal = useAction();
   const weekEnd = addDays(weekStart, 7);
   const days = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
 
@@ -79,16 +80,12 @@ export default function RostersPage() {
   const centreShifts = (shifts.data ?? []).filter((s) => centre && s.readingCentreId === centre.id);
   const shiftName = (s: DutyShift) => name(s.nameZh, s.nameEn);
 
-  const remove = async (s: DutyShift) => {
-    setActionError(undefined);
-    try {
+  const remove = (s: DutyShift) =>
+    removal.run(async () => {
       await removeShift(s.id);
       setStatus(t('admin.rosters.removed', { name: shiftName(s), time: span(s.startsAt, s.endsAt) }));
       shifts.reload();
-    } catch (err) {
-      setActionError(err);
-    }
-  };
+    });
 
   return (
     <section className="page wide admin-page">
@@ -135,7 +132,7 @@ export default function RostersPage() {
             </button>
           </nav>
           <StatusNote text={status} />
-          <ErrorMessage error={actionError} wording={ADMIN_ERRORS} />
+          <ErrorMessage error={removal.error} wording={ADMIN_ERRORS} />
           <div className="table-wrap">
             <table className="list admin-roster">
               <caption className="muted small">
@@ -214,7 +211,7 @@ export default function RostersPage() {
             span={span}
             onAdded={(text, startsAt) => {
               setStatus(text);
-              setActionError(undefined);
+              removal.reset();
               const week = mondayOf(new Date(startsAt));
               if (week.getTime() !== weekStart.getTime()) setWeekStart(week);
               else shifts.reload();
@@ -246,18 +243,17 @@ function ShiftForm({
   const [start, setStart] = useState('08:00');
   const [end, setEnd] = useState('16:00');
   const [errors, setErrors] = useState<{ userId?: string; date?: string; time?: string }>({});
-  const [error, setError] = useState<unknown>();
   const [overlap, setOverlap] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, reset } = useAction();
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     const found: typeof errors = {};
     if (!userId) found.userId = t('admin.rosters.chooseSpecialist');
     if (!date) found.date = t('admin.rosters.invalid.date');
     if (!start || !end) found.time = t('admin.rosters.invalid.time');
     setErrors(found);
-    setError(undefined);
+    reset();
     setOverlap(undefined);
     const first = Object.keys(found)[0];
     if (first) {
@@ -269,22 +265,23 @@ function ShiftForm({
     if (endsAt <= startsAt) endsAt = new Date(endsAt.getTime() + DAY);
     const reader = readers.find((r) => r.id === userId)!;
     const who = name(reader.displayNameZh, reader.displayNameEn);
-    setBusy(true);
-    try {
-      await addShift({ userId, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() });
-      onAdded(
-        t('admin.rosters.added', { name: who, time: span(startsAt.toISOString(), endsAt.toISOString()) }),
-        startsAt.toISOString(),
-      );
-    } catch (err) {
-      const shift =
-        err instanceof ApiError ? (err.details?.shift as { startsAt: string; endsAt: string } | undefined) : undefined;
-      if (errorReason(err) === 'overlapping_shift' && shift) {
-        setOverlap(t('admin.rosters.overlap', { name: who, time: span(shift.startsAt, shift.endsAt) }));
-      } else setError(err);
-    } finally {
-      setBusy(false);
-    }
+    return run(async () => {
+      try {
+        await addShift({ userId, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() });
+        onAdded(
+          t('admin.rosters.added', { name: who, time: span(startsAt.toISOString(), endsAt.toISOString()) }),
+          startsAt.toISOString(),
+        );
+      } catch (err) {
+        const shift =
+          err instanceof ApiError
+            ? (err.details?.shift as { startsAt: string; endsAt: string } | undefined)
+            : undefined;
+        if (errorReason(err) === 'overlapping_shift' && shift) {
+          setOverlap(t('admin.rosters.overlap', { name: who, time: span(shift.startsAt, shift.endsAt) }));
+        } else throw err;
+      }
+    });
   };
 
   if (readers.length === 0) return <p className="notice">{t('admin.rosters.noSpecialists')}</p>;

@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { api } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 const STAFF_ROLES = ['admin', 'coordinator', 'specialist', 'community_doctor'] as const;
 type StaffRole = (typeof STAFF_ROLES)[number];
@@ -11,30 +12,24 @@ export function SecondFactorPolicySection() {
   const { t } = useI18n();
   const ids = useId();
   const [required, setRequired] = useState<StaffRole[]>();
-  const [error, setError] = useState<unknown>();
+  const { error, run, fail } = useAction();
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
-    api<{ requiredRoles: StaffRole[] }>('/api/settings/second-factor').then(
-      (p) => setRequired(p.requiredRoles),
-      setError,
-    );
+    api<{ requiredRoles: StaffRole[] }>('/api/settings/second-factor').then((p) => setRequired(p.requiredRoles), fail);
   }, []);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
     setSaved(false);
-    try {
+    return run(async () => {
       const p = await api<{ requiredRoles: StaffRole[] }>('/api/settings/second-factor', {
         method: 'PUT',
         body: { requiredRoles: required },
       });
       setRequired(p.requiredRoles);
       setSaved(true);
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
 
   return (

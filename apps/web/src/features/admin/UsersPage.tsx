@@ -22,6 +22,7 @@ import {
 import { ADMIN_ERRORS, adminKey, EditorActions, Field, StatusNote, useFieldErrors } from './shared';
 import './admin.css';
 import { ErrorMessage, useErrorText } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 const PAGE = 50;
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
@@ -308,8 +309,7 @@ function UserEditor({
     password: '',
     onDuty: user?.onDuty ?? false,
   }));
-  const { errors, submitError, setSubmitError, refuse, fromApi } = useFieldErrors<FormKey>(ids, form);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<FormKey>(ids, form);
   const [confirming, setConfirming] = useState(false);
   const self = user?.id === session?.user.id;
 
@@ -339,13 +339,12 @@ function UserEditor({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (refuse(check())) return;
-    setBusy(true);
     const placement = {
       role: form.role,
       ...(form.role !== 'admin' ? { facilityId: form.facilityId } : {}),
       ...(form.role === 'specialist' && form.specialty ? { specialty: form.specialty } : {}),
     };
-    try {
+    return send(async () => {
       const saved = user
         ? await updateUser(user.id, {
             displayNameZh: form.displayNameZh.trim(),
@@ -366,25 +365,21 @@ function UserEditor({
           ? t('admin.users.updated', { name: who })
           : t('admin.users.created', { name: who, username: saved.username }),
       );
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
+    });
   };
 
-  const toggleActive = async () => {
+  const toggleActive = () => {
     if (!user) return;
-    setBusy(true);
-    setSubmitError(undefined);
-    try {
-      const saved = await setUserActive(user.id, !user.active);
-      const who = name(saved.displayNameZh, saved.displayNameEn);
-      onDone(t(saved.active ? 'admin.users.activated' : 'admin.users.deactivated', { name: who }));
-    } catch (err) {
-      setSubmitError(err);
-      setConfirming(false);
-      setBusy(false);
-    }
+    return send(async () => {
+      try {
+        const saved = await setUserActive(user.id, !user.active);
+        const who = name(saved.displayNameZh, saved.displayNameEn);
+        onDone(t(saved.active ? 'admin.users.activated' : 'admin.users.deactivated', { name: who }));
+      } catch (err) {
+        setConfirming(false);
+        throw err;
+      }
+    });
   };
 
   const who = user ? name(user.displayNameZh, user.displayNameEn) : '';
@@ -558,28 +553,24 @@ function PasswordReset({
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  // A password the rules refuse before sending; the server's refusal is the action's error.
+  const [passwordError, setPasswordError] = useState<string>();
+  const { busy, error, run } = useAction();
   const who = name(user.displayNameZh, user.displayNameEn);
   useEffect(() => heading.current?.focus(), []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const problem = passwordProblem(password, user.username);
+    setPasswordError(problem ? t(adminKey(`admin.users.password.${problem}`) ?? 'admin.required') : undefined);
     if (problem) {
-      setError(t(adminKey(`admin.users.password.${problem}`) ?? 'admin.required'));
       document.getElementById(`${ids}-password`)?.focus();
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    return run(async () => {
       await resetPassword(user.id, password);
       onDone(t('admin.users.passwordReset', { name: who }));
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -593,7 +584,7 @@ function PasswordReset({
           id={`${ids}-password`}
           label={t('admin.users.newPassword')}
           hint={t('admin.users.passwordHint')}
-          error={error}
+          error={passwordError ?? (error === undefined ? undefined : errorText(error))}
         >
           {(a11y) => (
             <input

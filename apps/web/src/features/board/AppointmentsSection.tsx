@@ -7,6 +7,7 @@ import { bookAppointment, type AppointmentItem } from './api';
 import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { formatNetworkDateTime, isoToNetworkLocal, networkLocalToIso } from './time';
 import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 interface Props {
   items: AppointmentItem[];
@@ -182,13 +183,12 @@ function BookForm({
   const [at, setAt] = useState(appt ? isoToNetworkLocal(appt.at) : '');
   const [department, setDepartment] = useState(appt?.department ?? '');
   const [place, setPlace] = useState(appt?.place ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [invalid, setInvalid] = useState<{ at?: boolean; department?: boolean }>({});
   const id = `board-book-${item.id}`;
   const agreed = item.state === 'plan_agreed' || item.state === 'acknowledged';
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     const bad = {
       at: !at || Number.isNaN(Date.parse(networkLocalToIso(at))) || Date.parse(networkLocalToIso(at)) <= now,
@@ -196,9 +196,7 @@ function BookForm({
     };
     setInvalid(bad);
     if (bad.at || bad.department) return;
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       const iso = networkLocalToIso(at);
       await bookAppointment(item.id, {
         at: iso,
@@ -206,10 +204,7 @@ function BookForm({
         ...(place.trim() ? { place: place.trim() } : {}),
       });
       onBooked({ number: item.number, at: iso });
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -19,6 +19,7 @@ import { HorizontalBars, ShareBars, type Series } from './charts';
 import { shortCentreName } from './PoolCard';
 import { formatNetworkDateTime, isoWeekOf, shiftWeek } from './time';
 import './board.css';
+import { useAction } from '../../lib/useAction';
 
 // The shape of GET /api/figures/weekly (apps/api/src/modules/clinical/figures.service.ts).
 interface Turnaround {
@@ -71,21 +72,19 @@ export default function FiguresPage() {
   const [params, setParams] = useSearchParams();
   const asked = params.get('week') ?? '';
   const week = WEEK.test(asked) ? asked : isoWeekOf(Date.now());
-  const [download, setDownload] = useState<{ busy: boolean; error: unknown; done: boolean }>({
-    busy: false,
-    error: null,
-    done: false,
-  });
+  const download = useAction();
+  const [downloaded, setDownloaded] = useState(false);
   const figures = useAsync((signal) => api<WeeklyFigures>(`/api/figures/weekly${query({ week })}`, { signal }), [week]);
   const setWeek = (w: string) => {
     if (!WEEK.test(w)) return;
-    setDownload({ busy: false, error: null, done: false });
+    download.reset();
+    setDownloaded(false);
     setParams({ week: w }, { replace: true });
   };
 
-  async function downloadCsv() {
-    setDownload({ busy: true, error: null, done: false });
-    try {
+  function downloadCsv() {
+    setDownloaded(false);
+    return download.run(async () => {
       const res = await authorizedFetch(`/api/figures/weekly${query({ week, format: 'csv' })}`, {
         headers: { accept: 'text/csv' },
       });
@@ -99,10 +98,8 @@ export default function FiguresPage() {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setDownload({ busy: false, error: null, done: true });
-    } catch (error) {
-      setDownload({ busy: false, error, done: false });
-    }
+      setDownloaded(true);
+    });
   }
 
   const data = figures.data?.week === week ? figures.data : undefined;
@@ -161,7 +158,7 @@ export default function FiguresPage() {
             })
           : t('board.fig.cohortNote')}
       </p>
-      {download.done && (
+      {downloaded && (
         <p className="notice" role="status">
           {t('board.fig.downloaded', { file: `zhiyin-${week}.csv` })}
         </p>

@@ -7,6 +7,7 @@ import { reassign, type DutyShift, type Pool, type PoolSpecialist, type QueueIte
 import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { formatDuration, formatNetworkDateTime } from './time';
 import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 /** A centre's name without the words every centre shares (the full name is its tooltip). */
 export function shortCentreName(zh: string, en: string, lang: string): string {
@@ -243,23 +244,17 @@ function ReassignForm({
   const current = item.assignee?.id ?? item.offeredTo?.id;
   const choices = specialists.filter((s) => s.id !== current);
   const [to, setTo] = useState(choices.find((s) => s.onDuty && isOnline(s))?.id ?? choices[0]?.id ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const selectId = `board-reassign-${item.id}`;
   const who = specialists.find((s) => s.id === to);
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     if (!who) return;
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       await reassign(item.id, who.id, item.rowVersion);
       onDone(name(who.nameZh, who.nameEn));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -7,6 +7,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import './patient-portal.css';
+import { useAction } from '../../lib/useAction';
 
 // The shape of GET /api/me/decision (apps/api/src/modules/clinical/clinical.service.ts): the latest
 // decision both doctors signed, in plain words. It answers 404 until there is one.
@@ -51,29 +52,23 @@ export default function PatientHomePage() {
   usePageTitle('patient.homeTitle');
   const user = session?.user;
   const decision = useAsync(loadDecision, []);
-  const [ack, setAck] = useState<{ busy: boolean; error: unknown; done: Decision | null }>({
-    busy: false,
-    error: null,
-    done: null,
-  });
+  const ack = useAction();
+  const [acknowledgedNow, setAcknowledgedNow] = useState<Decision>();
   // The doctors may agree or change the decision while the page is open.
   useRealtime(['referral.changed'], () => decision.reload());
 
   const d = decision.data;
   const agreed = d && d !== 'revising' ? d : undefined;
-  const acknowledged = agreed?.acknowledged || ack.done?.acknowledged;
-  const acknowledgedAt = ack.done?.acknowledgedAt ?? agreed?.acknowledgedAt ?? null;
+  const acknowledged = agreed?.acknowledged || acknowledgedNow?.acknowledged;
+  const acknowledgedAt = acknowledgedNow?.acknowledgedAt ?? agreed?.acknowledgedAt ?? null;
   const fmt = (iso: string, opts: Intl.DateTimeFormatOptions) =>
     new Intl.DateTimeFormat(lang, { timeZone: TIME_ZONE, ...opts }).format(new Date(iso));
 
-  async function acknowledge() {
-    setAck({ busy: true, error: null, done: null });
-    try {
-      const done = await api<Decision>('/api/me/decision/acknowledge', { method: 'POST' });
-      setAck({ busy: false, error: null, done });
-    } catch (error) {
-      setAck({ busy: false, error, done: null });
-    }
+  function acknowledge() {
+    setAcknowledgedNow(undefined);
+    return ack.run(async () =>
+      setAcknowledgedNow(await api<Decision>('/api/me/decision/acknowledge', { method: 'POST' })),
+    );
   }
 
   return (

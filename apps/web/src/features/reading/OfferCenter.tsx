@@ -13,6 +13,7 @@ import { READING_ERRORS } from './errors';
 import { useShortcuts } from './hooks';
 import { ageOn } from './time';
 import { useErrorText } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 interface Offer {
   referralId: string;
@@ -38,8 +39,7 @@ export function OfferCenter() {
   const now = useNow(1000);
   const errorText = useErrorText(READING_ERRORS);
   const [offers, setOffers] = useState<Offer[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run, reset } = useAction();
   const [details, setDetails] = useState<Record<string, ReferralDetail>>({});
   const asked = useRef(new Set<string>());
 
@@ -75,7 +75,7 @@ export function OfferCenter() {
           expiresAt: o.expiresAt,
         },
       ]);
-      setError(undefined);
+      reset();
       alert({
         userId: me,
         title: t('reading.offerAlert'),
@@ -120,20 +120,19 @@ export function OfferCenter() {
     if (!waiting) clearTitle();
   }, [waiting]);
 
-  const act = async (type: 'accept' | 'decline') => {
-    if (!offer || busy) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fireEvent(offer.referralId, { type });
-      setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
-      if (type === 'accept') void navigate(`/reading/${offer.referralId}`);
-    } catch (err) {
-      setError(errorText(err));
-      if (type === 'accept') setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
-    } finally {
-      setBusy(false);
-    }
+  const act = (type: 'accept' | 'decline') => {
+    if (!offer) return;
+    return run(async () => {
+      try {
+        await fireEvent(offer.referralId, { type });
+        setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
+        if (type === 'accept') void navigate(`/reading/${offer.referralId}`);
+      } catch (err) {
+        // An offer that could not be taken (taken by someone else, expired) goes.
+        if (type === 'accept') setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
+        throw err;
+      }
+    });
   };
 
   useShortcuts(
@@ -146,10 +145,10 @@ export function OfferCenter() {
   );
 
   if (!offer)
-    return error ? (
+    return error !== undefined ? (
       <div className="reading-offer" role="alert">
-        <p className="error">{error}</p>
-        <button type="button" className="secondary" onClick={() => setError(undefined)}>
+        <p className="error">{errorText(error)}</p>
+        <button type="button" className="secondary" onClick={reset}>
           {t('reading.dismiss')}
         </button>
       </div>
@@ -189,9 +188,9 @@ export function OfferCenter() {
         </p>
       )}
       {live.length > 1 && <p className="muted small">{t('reading.moreOffers', { n: live.length - 1 })}</p>}
-      {error && (
+      {error !== undefined && (
         <p className="error" role="alert">
-          {error}
+          {errorText(error)}
         </p>
       )}
       <div className="actions">

@@ -28,6 +28,7 @@ import { useReportDraft } from './useReportDraft';
 import { preloadImageViewer } from '../../shared/viewer/preload';
 import './reading.css';
 import { LiveIndicator } from '../../shared/LiveIndicator';
+import { useAction } from '../../lib/useAction';
 
 const READING = new Set(['accepted', 'in_review', 'info_requested']);
 // Actions of the header; the report, the plan and the thread have their own controls.
@@ -64,10 +65,8 @@ function Workspace({ id }: { id: string }) {
   // Marked in the viewer, listed in the report form: one list for both.
   const keyImages = useKeyImages(id, keyImagesClient);
 
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<string>();
-  const [signError, setSignError] = useState<string>();
-  const [signing, setSigning] = useState(false);
+  const { busy, error: actionError, run } = useAction();
+  const signAction = useAction();
   const [announce, setAnnounce] = useState('');
   const [asking, setAsking] = useState(false);
   const [question, setQuestion] = useState('');
@@ -76,10 +75,9 @@ function Workspace({ id }: { id: string }) {
   const nextRef = useRef<HTMLButtonElement>(null);
   const viewerRef = useRef<HTMLDivElement>(null);
 
-  const act = async (type: ReferralEventType, extra: Omit<EventInput, 'type'> = {}) => {
-    setBusy(true);
-    setActionError(undefined);
-    try {
+  // A refused step has the referral read again (see step) and says why.
+  const act = (type: ReferralEventType, extra: Omit<EventInput, 'type'> = {}) =>
+    run(async () => {
       await detail.step(
         [type],
         () => fireEvent(id, { type, ...extra }),
@@ -90,19 +88,11 @@ function Workspace({ id }: { id: string }) {
         setAsking(false);
         setQuestion('');
       }
-    } catch (err) {
-      // A refused step has the referral read again (see step).
-      setActionError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const sign = async () => {
     if (!r) return;
-    setSigning(true);
-    setSignError(undefined);
-    try {
+    await signAction.run(async () => {
       if (!(await report.saveNow()))
         throw report.saveError instanceof Error ? report.saveError : new Error('save failed');
       // Signing is a reading step: a referral only accepted starts its review first.
@@ -116,11 +106,7 @@ function Workspace({ id }: { id: string }) {
       report.setView(v);
       setAnnounce(t('reading.signedAnnounce'));
       setTimeout(() => nextRef.current?.focus(), 50);
-    } catch (err) {
-      setSignError(errorText(err));
-    } finally {
-      setSigning(false);
-    }
+    });
   };
 
   const signed = Boolean(r?.report);
@@ -306,9 +292,9 @@ function Workspace({ id }: { id: string }) {
             </button>
           </form>
         )}
-        {actionError && (
+        {actionError !== undefined && (
           <p className="error" role="alert">
-            {actionError}
+            {errorText(actionError)}
           </p>
         )}
         {nextMessage && (
@@ -352,8 +338,8 @@ function Workspace({ id }: { id: string }) {
             isEcg={isEcg}
             keyImages={isEcg ? undefined : keyImages}
             onSign={sign}
-            signing={signing}
-            signError={signError}
+            signing={signAction.busy}
+            signError={signAction.error === undefined ? undefined : errorText(signAction.error)}
             findingsRef={findingsRef}
             signRequest={signRequest}
           />

@@ -9,6 +9,7 @@ import { useAsync, usePageTitle } from '../../lib/hooks';
 import { ageOf, getPatient, searchPatients, type Patient } from '../../shared/patients/api';
 import { createReferral } from './api';
 import '../../shared/referrals/referrals.css';
+import { useAction } from '../../lib/useAction';
 
 const MODALITIES = ['CT', 'MR', 'DX', 'CR', 'US', 'MG', 'XA', 'NM', 'PT'] as const;
 
@@ -62,8 +63,7 @@ export default function NewReferralPage() {
   const [question, setQuestion] = useState(kept?.question ?? '');
   const [history, setHistory] = useState(kept?.history ?? '');
   const [errors, setErrors] = useState<Partial<Record<Field, true>>>({});
-  const [submitError, setSubmitError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error: submitError, run, reset } = useAction();
   usePageTitle('referrals.newTitle');
 
   const presetPatient = useAsync(
@@ -95,21 +95,20 @@ export default function NewReferralPage() {
     [debounced],
   );
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     const missing: Partial<Record<Field, true>> = {};
     if (!patient) missing.patient = true;
     if (service === 'IMAGING' && !modality) missing.modality = true;
     if (!question.trim()) missing.clinicalQuestion = true;
     setErrors(missing);
-    setSubmitError(undefined);
+    reset();
     const firstMissing = Object.keys(missing)[0];
     if (firstMissing) {
       document.getElementById(`${ids}-${firstMissing}`)?.focus();
       return;
     }
-    setBusy(true);
-    try {
+    return run(async () => {
       const created = await createReferral({
         patientId: patient!.id,
         service,
@@ -120,10 +119,7 @@ export default function NewReferralPage() {
       });
       clearFormDraft(DRAFT, userId);
       void navigate(`/referrals/${created.id}`, { replace: true });
-    } catch (err) {
-      setSubmitError(err);
-      setBusy(false);
-    }
+    });
   };
 
   const fieldError = (f: Field) =>

@@ -43,6 +43,7 @@ import { RaiseCriticalPanel } from '../../shared/critical-results/RaiseCriticalP
 import { NeedBadge, needOf, useDuration } from './shared';
 import '../../shared/referrals/referrals.css';
 import { LiveIndicator } from '../../shared/LiveIndicator';
+import { useAction } from '../../lib/useAction';
 
 // The events this page offers as buttons. Questions and answers go through the message thread, plan
 // signatures through the plan panel, reassigning through the coordinator board.
@@ -122,25 +123,26 @@ export default function ReferralPage() {
 /** The two-way referral form, once the patient is sent up to the hub, and for every referral back down. */
 function ReferralFormButton({ r }: { r: ReferralDetail }) {
   const { t } = useI18n();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const applies =
     r.direction === 'down' ||
     (r.plan !== null && refersUp(r.plan.disposition)) ||
     (r.report !== null && refersUp(r.report.disposition));
   if (!applies) return null;
-  const open = async () => {
-    setError(undefined);
-    // Opened synchronously so the browser does not block it as a pop-up; filled when the PDF arrives.
-    const win = window.open('', '_blank');
-    try {
-      const url = await openReferralForm(r.id);
-      if (win) win.location.href = url;
-      else window.location.href = url;
-    } catch (err) {
-      win?.close();
-      setError(err);
-    }
-  };
+  const open = () =>
+    run(async () => {
+      // Opened synchronously (run calls this at once) so the browser does not block it as a pop-up;
+      // filled when the PDF arrives.
+      const win = window.open('', '_blank');
+      try {
+        const url = await openReferralForm(r.id);
+        if (win) win.location.href = url;
+        else window.location.href = url;
+      } catch (err) {
+        win?.close();
+        throw err;
+      }
+    });
   return (
     <>
       <button type="button" className="secondary" onClick={() => void open()} data-testid="referral-form">
@@ -312,8 +314,7 @@ function Header({ r }: { r: ReferralDetail }) {
 function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral }) {
   const { t, lang } = useI18n();
   const ids = useId();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run, reset } = useAction();
   const [open, setOpen] = useState<'cancel' | 'close' | 'change_priority'>();
   const [choice, setChoice] = useState('');
   const [done, setDone] = useState<ReferralEventType>();
@@ -334,10 +335,8 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
       danger: cancelling,
     });
     if (!confirmed) return;
-    setBusy(true);
-    setError(undefined);
     setDone(undefined);
-    try {
+    await run(async () => {
       // A cancellation names the version seen: one decided on outdated information is refused.
       const sent = body.type === 'cancel' ? { ...body, expectedVersion: r.row_version } : body;
       await referral.step(
@@ -348,11 +347,7 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
       setDone(body.type);
       setOpen(undefined);
       setChoice('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const simple = (e: ReferralEventType) => () =>
@@ -378,7 +373,7 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
               onClick={() => {
                 setOpen(open === e ? undefined : e);
                 setChoice('');
-                setError(undefined);
+                reset();
               }}
               data-testid={`action-${e}`}
             >
@@ -489,8 +484,7 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
   const ids = useId();
   const canAttach = r.availableEvents.includes('attach_study') && session?.user.role === 'community_doctor';
   const [adding, setAdding] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState('');
+  const { busy, error, run } = useAction();
   const existing = useAsync(
     (signal) =>
       canAttach && adding ? searchStudies({ PatientID: r.patient_mrn, limit: 50 }, signal) : Promise.resolve([]),
@@ -504,24 +498,21 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
 
   // A study whose file names another patient is held here with both identities, until confirmed with a reason.
   const [held, setHeld] = useState<{ uid: string; mismatch: PatientMismatchDetails }>();
-  const attach = async (uid: string, overrideReason?: string) => {
-    setBusy(uid);
-    setError(undefined);
-    try {
-      await referral.step(
-        ['attach_study'],
-        () => attachStudy(r.id, uid, overrideReason),
-        (next) => next,
-      );
-      setHeld(undefined);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'PATIENT_MISMATCH' && err.details)
-        setHeld({ uid, mismatch: err.details as unknown as PatientMismatchDetails });
-      else setError(err);
-    } finally {
-      setBusy('');
-    }
-  };
+  const attach = (uid: string, overrideReason?: string) =>
+    run(async () => {
+      try {
+        await referral.step(
+          ['attach_study'],
+          () => attachStudy(r.id, uid, overrideReason),
+          (next) => next,
+        );
+        setHeld(undefined);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'PATIENT_MISMATCH' && err.details)
+          setHeld({ uid, mismatch: err.details as unknown as PatientMismatchDetails });
+        else throw err;
+      }
+    });
 
   return (
     <section className="card" aria-labelledby={`${ids}-h`} data-testid="referral-studies">
@@ -595,12 +586,7 @@ function Studies({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
                       {t('studies.countsValue', { series: s.seriesCount, instances: s.instanceCount })}
                     </span>
                   </span>
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={busy === s.studyUid}
-                    onClick={() => void attach(s.studyUid)}
-                  >
+                  <button type="button" className="secondary" disabled={busy} onClick={() => void attach(s.studyUid)}>
                     {t('referrals.studies.attach')}
                   </button>
                 </li>
@@ -649,22 +635,23 @@ function Report({
 }) {
   const { t, lang, name, dateTime } = useI18n();
   const ids = useId();
-  const [pdfError, setPdfError] = useState<unknown>();
+  const { error: pdfError, run } = useAction();
   const signed = report?.signedAt ? report : null;
 
-  const pdf = async () => {
-    setPdfError(undefined);
-    // Opened synchronously so the browser does not block it as a pop-up; filled when the PDF arrives.
-    const win = window.open('', '_blank');
-    try {
-      const url = await openReportPdf(referralId);
-      if (win) win.location.href = url;
-      else window.location.href = url;
-    } catch (err) {
-      win?.close();
-      setPdfError(err);
-    }
-  };
+  const pdf = () =>
+    run(async () => {
+      // Opened synchronously (run calls this at once) so the browser does not block it as a pop-up;
+      // filled when the PDF arrives.
+      const win = window.open('', '_blank');
+      try {
+        const url = await openReportPdf(referralId);
+        if (win) win.location.href = url;
+        else window.location.href = url;
+      } catch (err) {
+        win?.close();
+        throw err;
+      }
+    });
 
   return (
     <section className="card ref-report" aria-labelledby={`${ids}-h`} data-testid="report">

@@ -17,6 +17,7 @@ import { getPlan, savePlan, signPlan, type Medication, type PlanInput, type Plan
 import { REFERRAL_REFUSALS } from '../referrals/refusal';
 import type { LiveReferral } from '../referrals/useLiveReferral';
 import '../referrals/referrals.css';
+import { useAction } from '../../lib/useAction';
 
 const SIGNERS: PlanSigner[] = ['community_doctor', 'specialist'];
 const MED_FIELDS = ['name', 'dose', 'route', 'frequency', 'duration'] as const;
@@ -102,8 +103,7 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
     [referralId, key],
   );
   const [form, setForm] = useState<Form>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run, reset } = useAction();
   const [formError, setFormError] = useState<string>();
   const [done, setDone] = useState('');
   const [confirm, confirmDialog] = useConfirm();
@@ -116,7 +116,7 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
   const label = (k: keyof typeof DISPOSITION_LABELS) => DISPOSITION_LABELS[k][lang];
 
   const startEdit = () => {
-    setError(undefined);
+    reset();
     setFormError(undefined);
     setForm(formOf(current, r?.report?.disposition ?? 'manage_in_community'));
   };
@@ -129,27 +129,21 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
       confirmLabel: t('referrals.plan.sign', { n: current.version }),
     });
     if (!confirmed) return;
-    setBusy(true);
-    setError(undefined);
     setDone('');
-    try {
+    // A version changed meanwhile: the referral, read again, shows it, and the plan follows.
+    return run(async () => {
       await referral.step(['sign_plan', 'countersign_plan'], async () => {
         answered.current = await signPlan(referralId, current.version);
       });
       setDone(t('referrals.plan.signedNote', { version: current.version }));
-    } catch (err) {
-      // A version changed meanwhile: the referral, read again, shows it, and the plan follows.
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
     if (!form) return;
     setFormError(undefined);
-    setError(undefined);
+    reset();
     const meds = form.medications.filter((m) => MED_FIELDS.some((k) => m[k].trim()));
     if (!form.diagnosis.trim()) return setFormError(t('referrals.plan.needDiagnosis'));
     if (meds.some((m) => MED_FIELDS.some((k) => !m[k].trim()))) return setFormError(t('referrals.plan.needMedFields'));
@@ -185,19 +179,14 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
           }
         : {}),
     };
-    setBusy(true);
-    try {
+    return run(async () => {
       const saved = await referral.step(['propose_plan', 'revise_plan'], async () => {
         answered.current = await savePlan(referralId, body);
         return answered.current;
       });
       setForm(undefined);
       setDone(t('referrals.plan.savedNote', { version: saved.current?.version ?? '' }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const set = (k: keyof Form) => (e: { target: { value: string } }) =>
