@@ -64,7 +64,7 @@ interface I18n {
   /** a person's name in the current language (the other one when it has none in this language) */
   name: (zh: string, en: string) => string;
   /** a text given in both languages (the workflow's labels, a code list's terms) in the current one */
-  label: (pair: NamePair) => string;
+  labelOf: (pair: NamePair) => string;
   /** items as a list in the current language's way ("甲、乙", "a, b") */
   list: (items: readonly string[]) => string;
   date: (iso: string | Date) => string;
@@ -101,7 +101,7 @@ export function I18nProvider({ features, children }: { features: FeatureDictiona
       t: (key, params) => translate(messages, lang, key, params),
       has: (key): key is MessageKey => Object.hasOwn(messages[lang], key),
       name,
-      label: (pair) => name(pair['zh-CN'], pair.en),
+      labelOf: (pair) => name(pair['zh-CN'], pair.en),
       list: (items) => items.join(translate(messages, lang, 'common.listSeparator')),
       date: (d) => dateFmt.format(typeof d === 'string' ? new Date(d) : d),
       dateTime: (d) => dateTimeFmt.format(typeof d === 'string' ? new Date(d) : d),

@@ -46,14 +46,14 @@ export function errorReason(err: unknown): string | undefined {
  * area's own wording first (when given), then the common texts.
  */
 export function useErrorText(wording?: ErrorWording): (err: unknown) => string {
-  const { t, has, label, list } = useI18n();
+  const { t, has, labelOf, list } = useI18n();
   return (err: unknown) => {
     if (err instanceof NetworkError) return t('error.network');
     if (err instanceof ApiError) {
       if (wording?.codes && Object.hasOwn(wording.codes, err.code)) return t(wording.codes[err.code]!);
       const reason = errorReason(err);
       if (reason && wording?.reasonLabels && Object.hasOwn(wording.reasonLabels, reason))
-        return label(wording.reasonLabels[reason]!);
+        return labelOf(wording.reasonLabels[reason]!);
       for (const prefix of (reason && wording?.reasonKeys) || []) {
         const key = `${prefix}${reason}`;
         if (has(key)) return t(key);

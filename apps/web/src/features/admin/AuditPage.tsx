@@ -33,7 +33,7 @@ const EMPTY: AuditFilters = {
 const instant = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
 
 export default function AuditPage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, lang, labelOf } = useI18n();
   // To the second: the trail is read to reconstruct what happened in which order.
   const stamp = useMemo(() => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }), [lang]);
   usePageTitle('nav.audit');
@@ -112,7 +112,7 @@ export default function AuditPage() {
     if (key) return t(key);
     const [head, event] = action.split('.');
     if (head === 'referral' && event && event in EVENT_LABELS)
-      return t('admin.audit.referralEvent', { event: EVENT_LABELS[event as ReferralEventType][lang] });
+      return t('admin.audit.referralEvent', { event: labelOf(EVENT_LABELS[event as ReferralEventType]) });
     return action;
   };
   const typeLabel = (type: string) => {

@@ -18,7 +18,7 @@ import { useAction } from '../../lib/useAction';
  * findings per service. Saved as a new version (a stale edit is refused), audited.
  */
 export function CriticalPolicySection() {
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
   const loaded = useCriticalPolicy();
   const [view, setView] = useState<CriticalResultPolicyView>();
@@ -65,7 +65,7 @@ export function CriticalPolicySection() {
       >
         {SERVICES.map((s) => (
           <fieldset key={s} data-testid={`critical-policy-${s}`}>
-            <legend>{SERVICE_LABELS[s][lang]}</legend>
+            <legend>{labelOf(SERVICE_LABELS[s])}</legend>
             <label htmlFor={`${ids}-${s}-min`}>{t('critical.confirmMinutes')}</label>
             <input
               id={`${ids}-${s}-min`}

@@ -43,7 +43,7 @@ type FormKey = keyof Form;
 type Errors = Partial<Record<FormKey, string>>;
 
 export default function FacilitiesPage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const { session } = useAuth();
   const canEdit = session?.user.role === 'admin';
   usePageTitle('facilities.title');
@@ -116,7 +116,7 @@ export default function FacilitiesPage() {
                       ? '—'
                       : f.readingCentres.map((c) => (
                           <span key={c.id} className="tag">
-                            {SERVICE_LABELS[c.service][lang]}
+                            {labelOf(SERVICE_LABELS[c.service])}
                           </span>
                         ))}
                   </td>
@@ -169,7 +169,7 @@ function FacilityEditor({
   onCancel: () => void;
   onDone: (text: string) => void;
 }) {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState<Form>(() =>
@@ -309,7 +309,7 @@ function FacilityEditor({
                 {hubs.map((h) => (
                   <option key={h.id} value={h.id} disabled={!h.active && h.id !== facility?.hubId}>
                     {name(h.nameZh, h.nameEn)} ·{' '}
-                    {h.readingCentres.map((c) => SERVICE_LABELS[c.service][lang]).join('、') || '—'}
+                    {h.readingCentres.map((c) => labelOf(SERVICE_LABELS[c.service])).join('、') || '—'}
                   </option>
                 ))}
               </select>
@@ -338,7 +338,7 @@ function FacilityEditor({
                       }))
                     }
                   />
-                  {SERVICE_LABELS[s][lang]}
+                  {labelOf(SERVICE_LABELS[s])}
                 </label>
               ))}
             </div>

@@ -50,7 +50,7 @@ function policyOf(values: Values): Record<Service, Record<Priority, Record<strin
 }
 
 export default function PolicyPage() {
-  const { t, name, dateTime, lang } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   usePageTitle('nav.policy');
   const ids = useId();
   const [view, setView] = useState<PolicyView>();
@@ -88,7 +88,7 @@ export default function PolicyPage() {
       const more = p.path.split('.')[1] as Priority;
       const less = PRIORITIES[PRIORITIES.indexOf(more) + 1];
       return t('admin.policy.problem.slower_than_lower_priority', {
-        priority: less ? PRIORITY_LABELS[less][lang] : '',
+        priority: less ? labelOf(PRIORITY_LABELS[less]) : '',
       });
     }
     const key = adminKey(`admin.policy.problem.${p.code}`);
@@ -178,7 +178,7 @@ export default function PolicyPage() {
             <div key={s} className="table-wrap admin-policy-wrap">
               <table className="list admin-policy">
                 <caption className="small-title">
-                  <h2>{SERVICE_LABELS[s][lang]}</h2>
+                  <h2>{labelOf(SERVICE_LABELS[s])}</h2>
                 </caption>
                 <thead>
                   <tr>
@@ -195,9 +195,9 @@ export default function PolicyPage() {
                   {PRIORITIES.map((p) => (
                     <tr key={p}>
                       <th scope="row">
-                        {PRIORITY_LABELS[p][lang]}
+                        {labelOf(PRIORITY_LABELS[p])}
                         <p className="admin-policy-source">
-                          {t('admin.policy.source', { text: TURNAROUND_SOURCES[s][p][lang] })}
+                          {t('admin.policy.source', { text: labelOf(TURNAROUND_SOURCES[s][p]) })}
                         </p>
                       </th>
                       {TURNAROUND_FIELDS.map((f) => {
@@ -216,8 +216,8 @@ export default function PolicyPage() {
                               step={1}
                               value={values[k] ?? ''}
                               aria-label={t('admin.policy.inputLabel', {
-                                service: SERVICE_LABELS[s][lang],
-                                priority: PRIORITY_LABELS[p][lang],
+                                service: labelOf(SERVICE_LABELS[s]),
+                                priority: labelOf(PRIORITY_LABELS[p]),
                                 field: t(`admin.policy.field.${f}`),
                               })}
                               aria-invalid={problem ? true : undefined}

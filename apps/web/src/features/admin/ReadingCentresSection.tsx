@@ -19,7 +19,7 @@ export function ReadingCentresSection({
   canEdit: boolean;
   onRenamed: (text: string) => void;
 }) {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const [editing, setEditing] = useState<ReadingCentre | null>(null);
   const hubName = (id: string) => {
     const hub = facilities.find((f) => f.id === id);
@@ -60,7 +60,7 @@ export function ReadingCentresSection({
                   {c.nameZh}
                 </th>
                 <td lang="en">{c.nameEn}</td>
-                <td>{SERVICE_LABELS[c.service][lang]}</td>
+                <td>{labelOf(SERVICE_LABELS[c.service])}</td>
                 <td>{hubName(c.hubId)}</td>
                 {canEdit && (
                   <td>

@@ -31,7 +31,7 @@ const isoDate = (d: Date) =>
 const sameDay = (a: Date, b: Date) => isoDate(a) === isoDate(b);
 
 export default function RostersPage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, lang, labelOf } = useI18n();
   usePageTitle('nav.rosters');
   const ids = useId();
   const [weekStart, setWeekStart] = useState(() => mondayOf(new Date()));
@@ -51,7 +51,7 @@ export default function RostersPage() {
   const multipleHubs = new Set(centres.map((c) => c.hubId)).size > 1;
   const centreName = (c: ReadingCentre) => {
     const hub = hubs.get(c.hubId);
-    const label = `${SERVICE_LABELS[c.service][lang]} · ${name(c.nameZh, c.nameEn)}`;
+    const label = `${labelOf(SERVICE_LABELS[c.service])} · ${name(c.nameZh, c.nameEn)}`;
     return multipleHubs && hub ? `${name(hub.nameZh, hub.nameEn)} · ${label}` : label;
   };
 

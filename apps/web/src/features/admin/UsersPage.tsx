@@ -30,7 +30,7 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
 type Panel = { kind: 'new' } | { kind: 'edit'; user: User } | { kind: 'password'; user: User } | null;
 
 export default function UsersPage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   usePageTitle('nav.users');
   const ids = useId();
   const [draft, setDraft] = useState<UserFilters>({ q: '', role: '', facilityId: '', active: '' });
@@ -205,7 +205,7 @@ export default function UsersPage() {
                         <td>
                           {t(`role.${u.role}`)}
                           {u.specialty && (
-                            <span className="admin-sub muted"> · {SPECIALTY_LABELS[u.specialty][lang]}</span>
+                            <span className="admin-sub muted"> · {labelOf(SPECIALTY_LABELS[u.specialty])}</span>
                           )}
                         </td>
                         <td>{f ? name(f.nameZh, f.nameEn) : t('admin.users.network')}</td>
@@ -295,7 +295,7 @@ function UserEditor({
   onCancel: () => void;
   onDone: (text: string) => void;
 }) {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const { session } = useAuth();
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
@@ -473,7 +473,7 @@ function UserEditor({
                     checked={form.specialty === s}
                     onChange={() => setForm((f) => ({ ...f, specialty: s }))}
                   />
-                  {SPECIALTY_LABELS[s][lang]}
+                  {labelOf(SPECIALTY_LABELS[s])}
                 </label>
               ))}
             </div>

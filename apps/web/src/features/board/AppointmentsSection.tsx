@@ -80,7 +80,7 @@ function AppointmentTable({
   onToggle: (id: string) => void;
   onBooked: (booked: { number: string; at: string }) => void;
 }) {
-  const { t, lang, name } = useI18n();
+  const { t, lang, name, labelOf } = useI18n();
   return (
     <div className="table-wrap">
       <table className="list board-appt-table" data-testid={testId}>
@@ -108,16 +108,16 @@ function AppointmentTable({
                     <Link to={`/referrals/${a.id}`} className="mono">
                       {a.number}
                     </Link>{' '}
-                    <span className="tag">{SERVICE_LABELS[a.service][lang]}</span>
+                    <span className="tag">{labelOf(SERVICE_LABELS[a.service])}</span>
                   </th>
                   <td>
                     {a.patient.name}
                     {a.patient.namePinyin && <span className="hint"> {a.patient.namePinyin}</span>}
                   </td>
                   <td>{name(a.centre.nameZh, a.centre.nameEn)}</td>
-                  <td>{DISPOSITION_LABELS[a.disposition][lang]}</td>
+                  <td>{labelOf(DISPOSITION_LABELS[a.disposition])}</td>
                   <td>
-                    {STATE_LABELS[a.state][lang]}
+                    {labelOf(STATE_LABELS[a.state])}
                     <span className="hint board-block">
                       {t('board.planVersion', { v: a.planVersion })} ·{' '}
                       {t('board.signatures', {

@@ -67,7 +67,7 @@ const SERVICE_COLORS: Record<Service, string> = { ECG: '#0b5f6e', IMAGING: '#b45
 const DISPOSITION_COLOR = '#4a5b8c';
 
 export default function FiguresPage() {
-  const { t, lang, name, number } = useI18n();
+  const { t, lang, name, number, labelOf } = useI18n();
   usePageTitle('nav.figures');
   const [params, setParams] = useSearchParams();
   const asked = params.get('week') ?? '';
@@ -111,7 +111,7 @@ export default function FiguresPage() {
   const pct = (share: number) => number(share, { style: 'percent', maximumFractionDigits: 0 });
   const serviceSeries: Series[] = SERVICES.map((s) => ({
     key: s,
-    label: SERVICE_LABELS[s][lang],
+    label: labelOf(SERVICE_LABELS[s]),
     color: SERVICE_COLORS[s],
   }));
   const dispositionTotals = DISPOSITIONS.map((d) => ({ d, n: sum((c) => c.dispositions[d]) }));
@@ -184,7 +184,7 @@ export default function FiguresPage() {
               <div className="figures-tile" key={s.service}>
                 <span className="figures-value">{s.withinLimitShare === null ? '—' : pct(s.withinLimitShare)}</span>
                 <span className="figures-label">
-                  {t('board.fig.withinLimitOf', { service: SERVICE_LABELS[s.service][lang] })} ·{' '}
+                  {t('board.fig.withinLimitOf', { service: labelOf(SERVICE_LABELS[s.service]) })} ·{' '}
                   {t('board.fig.medianReport', { value: minutes(s.turnaroundMinutes.toSignedReport.median) })}
                 </span>
               </div>
@@ -199,7 +199,7 @@ export default function FiguresPage() {
               <div className="figures-tile" key={`critical-${s.service}`} data-testid={`figures-critical-${s.service}`}>
                 <span className="figures-value">{number(s.criticalResults?.count ?? 0)}</span>
                 <span className="figures-label">
-                  {t('board.fig.criticalOf', { service: SERVICE_LABELS[s.service][lang] })} ·{' '}
+                  {t('board.fig.criticalOf', { service: labelOf(SERVICE_LABELS[s.service]) })} ·{' '}
                   {t('board.fig.criticalTimes', {
                     median: minutes(s.criticalResults?.confirmMinutes.median ?? null),
                     longest: minutes(s.criticalResults?.confirmMinutes.longest ?? null),
@@ -218,11 +218,11 @@ export default function FiguresPage() {
               description={centres
                 .map(
                   (c) =>
-                    `${name(c.nameZh, c.nameEn)}: ${SERVICES.map((s) => `${SERVICE_LABELS[s][lang]} ${c.referrals.byService[s]}`).join(', ')}`,
+                    `${name(c.nameZh, c.nameEn)}: ${SERVICES.map((s) => `${labelOf(SERVICE_LABELS[s])} ${c.referrals.byService[s]}`).join(', ')}`,
                 )
                 .join('; ')}
               rows={centres.map((c) => ({
-                label: shortCentreName(c.nameZh, c.nameEn, lang),
+                label: name(...shortCentreName(c.nameZh, c.nameEn)),
                 title: name(c.nameZh, c.nameEn),
                 values: c.referrals.byService,
               }))}
@@ -237,11 +237,11 @@ export default function FiguresPage() {
                 description={services
                   .map(
                     (s) =>
-                      `${SERVICE_LABELS[s.service][lang]}: ${t('board.fig.toAcceptance')} ${minutes(s.turnaroundMinutes.toAcceptance.median)}, ${t('board.fig.toReport')} ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
+                      `${labelOf(SERVICE_LABELS[s.service])}: ${t('board.fig.toAcceptance')} ${minutes(s.turnaroundMinutes.toAcceptance.median)}, ${t('board.fig.toReport')} ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
                   )
                   .join('; ')}
                 rows={services.map((s) => ({
-                  label: SERVICE_LABELS[s.service][lang],
+                  label: labelOf(SERVICE_LABELS[s.service]),
                   values: {
                     accept: s.turnaroundMinutes.toAcceptance.median,
                     report: s.turnaroundMinutes.toSignedReport.median,
@@ -260,10 +260,10 @@ export default function FiguresPage() {
                 description={services
                   .map(
                     (s) =>
-                      `${SERVICE_LABELS[s.service][lang]}: ${s.withinLimitShare === null ? t('board.fig.noneSettled') : pct(s.withinLimitShare)}`,
+                      `${labelOf(SERVICE_LABELS[s.service])}: ${s.withinLimitShare === null ? t('board.fig.noneSettled') : pct(s.withinLimitShare)}`,
                   )
                   .join('; ')}
-                rows={services.map((s) => ({ label: SERVICE_LABELS[s.service][lang], share: s.withinLimitShare }))}
+                rows={services.map((s) => ({ label: labelOf(SERVICE_LABELS[s.service]), share: s.withinLimitShare }))}
                 withinLabel={t('board.fig.within')}
                 missedLabel={t('board.fig.missed')}
                 noneLabel={t('board.fig.noneSettled')}
@@ -273,11 +273,11 @@ export default function FiguresPage() {
             <HorizontalBars
               title={t('board.fig.chartOutcomes')}
               description={[
-                ...dispositionTotals.map((x) => `${DISPOSITION_LABELS[x.d][lang]} ${x.n}`),
+                ...dispositionTotals.map((x) => `${labelOf(DISPOSITION_LABELS[x.d])} ${x.n}`),
                 `${t('board.fig.referredBackDown')} ${backDown}`,
               ].join('; ')}
               rows={[
-                ...dispositionTotals.map((x) => ({ label: DISPOSITION_LABELS[x.d][lang], values: { n: x.n } })),
+                ...dispositionTotals.map((x) => ({ label: labelOf(DISPOSITION_LABELS[x.d]), values: { n: x.n } })),
                 { label: t('board.fig.referredBackDown'), values: { n: backDown } },
               ]}
               series={[{ key: 'n', label: t('board.fig.count'), color: DISPOSITION_COLOR }]}
@@ -299,12 +299,12 @@ export default function FiguresPage() {
                   <th scope="col">{t('board.fig.referrals')}</th>
                   {SERVICES.map((s) => (
                     <th scope="col" key={s}>
-                      {SERVICE_LABELS[s][lang]}
+                      {labelOf(SERVICE_LABELS[s])}
                     </th>
                   ))}
                   {PRIORITIES.map((p) => (
                     <th scope="col" key={p}>
-                      {PRIORITY_LABELS[p][lang]}
+                      {labelOf(PRIORITY_LABELS[p])}
                     </th>
                   ))}
                   <th scope="col">{t('board.fig.acceptMedianP90')}</th>
@@ -312,7 +312,7 @@ export default function FiguresPage() {
                   <th scope="col">{t('board.fig.missedCol')}</th>
                   {DISPOSITIONS.map((d) => (
                     <th scope="col" key={d}>
-                      {DISPOSITION_LABELS[d][lang]}
+                      {labelOf(DISPOSITION_LABELS[d])}
                     </th>
                   ))}
                   <th scope="col">{t('board.fig.referredBackDown')}</th>
@@ -383,7 +383,7 @@ export default function FiguresPage() {
                     {services
                       .map(
                         (s) =>
-                          `${SERVICE_LABELS[s.service][lang]} ${minutes(s.turnaroundMinutes.toAcceptance.median)} / ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
+                          `${labelOf(SERVICE_LABELS[s.service])} ${minutes(s.turnaroundMinutes.toAcceptance.median)} / ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
                       )
                       .join(' · ')}
                   </td>

@@ -15,7 +15,7 @@ function localInput(d: Date): string {
 
 /** The coordinator's log of one phone call about an escalated critical result. */
 export function CallLogForm({ item, onDone }: { item: CriticalResultView; onDone: () => void }) {
-  const { t, name } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
   const errorText = useErrorText(CRITICAL_ERRORS);
   const policy = useCriticalPolicy();
@@ -96,7 +96,7 @@ export function CallLogForm({ item, onDone }: { item: CriticalResultView; onDone
             <option value="">{t('critical.choose')}</option>
             {options.map((f) => (
               <option key={f.code} value={f.code}>
-                {name(f.label['zh-CN'], f.label.en)}
+                {labelOf(f.label)}
               </option>
             ))}
           </select>

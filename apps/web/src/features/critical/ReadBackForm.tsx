@@ -12,7 +12,7 @@ import { CRITICAL_ERRORS } from './errors';
  * service (nothing chosen beforehand) and say what they will do. The server compares; a wrong one is refused.
  */
 export function ReadBackForm({ item, onDone }: { item: CriticalResultView; onDone: () => void }) {
-  const { t, name } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
   const policy = useCriticalPolicy();
   const errorText = useErrorText(CRITICAL_ERRORS);
@@ -51,7 +51,7 @@ export function ReadBackForm({ item, onDone }: { item: CriticalResultView; onDon
         <option value="">{t('critical.choose')}</option>
         {options.map((f) => (
           <option key={f.code} value={f.code}>
-            {name(f.label['zh-CN'], f.label.en)}
+            {labelOf(f.label)}
           </option>
         ))}
       </select>

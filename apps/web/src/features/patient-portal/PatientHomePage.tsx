@@ -47,7 +47,7 @@ function loadDecision(signal: AbortSignal): Promise<Decision | null | 'revising'
 // The patient's own page: the decision in plain language, where to go and when, what to do, and
 // the acknowledgement. Nothing else about the patient is shown or linked from here.
 export default function PatientHomePage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, lang, labelOf } = useI18n();
   const { session } = useAuth();
   usePageTitle('patient.homeTitle');
   const user = session?.user;
@@ -92,13 +92,13 @@ export default function PatientHomePage() {
         <>
           <section className={`card portal-decision portal-${d.disposition}`} aria-labelledby="portal-decision-title">
             <h2 id="portal-decision-title">{t('patient.decisionTitle')}</h2>
-            <p className="portal-label">{d.dispositionLabel[lang]}</p>
-            <p className="portal-lead">{DISPOSITION_PATIENT_TEXT[d.disposition][lang]}</p>
+            <p className="portal-label">{labelOf(d.dispositionLabel)}</p>
+            <p className="portal-lead">{labelOf(DISPOSITION_PATIENT_TEXT[d.disposition])}</p>
           </section>
 
           <section className="card" aria-labelledby="portal-where-title">
             <h2 id="portal-where-title">{t('patientPortal.whereTitle')}</h2>
-            <p className="portal-strong">{d.where[lang]}</p>
+            <p className="portal-strong">{labelOf(d.where)}</p>
             {d.address && <p>{t('patientPortal.address', { address: d.address })}</p>}
           </section>
 
@@ -154,7 +154,7 @@ export default function PatientHomePage() {
                       {d.medications.map((m, i) => (
                         <li key={i}>
                           <strong>{m.name}</strong>{' '}
-                          {[m.dose, m.route, m.frequency, m.duration].join(lang === 'zh-CN' ? '，' : ', ')}
+                          {[m.dose, m.route, m.frequency, m.duration].join(t('common.clauseSeparator'))}
                         </li>
                       ))}
                     </ul>
@@ -186,7 +186,7 @@ export default function PatientHomePage() {
           <section className="card portal-urgent" aria-labelledby="portal-urgent-title">
             <h2 id="portal-urgent-title">{t('patientPortal.urgentTitle')}</h2>
             {d.warningSigns && <p className="portal-pre">{d.warningSigns}</p>}
-            <p className="portal-strong">{d.seekHelpNow[lang]}</p>
+            <p className="portal-strong">{labelOf(d.seekHelpNow)}</p>
           </section>
 
           <section className="card portal-ack" aria-labelledby="portal-ack-title">

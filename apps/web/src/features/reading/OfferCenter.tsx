@@ -34,7 +34,7 @@ interface Offer {
 export function OfferCenter() {
   const { session } = useAuth();
   const me = session?.user.id;
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const navigate = useNavigate();
   const now = useNow(1000);
   const errorText = useErrorText(READING_ERRORS);
@@ -79,7 +79,7 @@ export function OfferCenter() {
       alert({
         userId: me,
         title: t('reading.offerAlert'),
-        body: `${PRIORITY_LABELS[o.priority][lang]} · ${SERVICE_LABELS[o.service][lang]} · ${o.number}`,
+        body: `${labelOf(PRIORITY_LABELS[o.priority])} · ${labelOf(SERVICE_LABELS[o.service])} · ${o.number}`,
         tag: `offer-${o.referralId}`,
       });
     } else if (event === 'offer.withdrawn') {
@@ -167,8 +167,8 @@ export function OfferCenter() {
     >
       <h2 id="reading-offer-title">{t('reading.offerTitle')}</h2>
       <p id="reading-offer-text">
-        <span className={`reading-priority ${offer.priority}`}>{PRIORITY_LABELS[offer.priority][lang]}</span>{' '}
-        {SERVICE_LABELS[offer.service][lang]}
+        <span className={`reading-priority ${offer.priority}`}>{labelOf(PRIORITY_LABELS[offer.priority])}</span>{' '}
+        {labelOf(SERVICE_LABELS[offer.service])}
         {d?.modality ? ` · ${d.modality}` : ''} · <span className="mono">{offer.number}</span>
       </p>
       {d && (

@@ -41,7 +41,7 @@ export default function ReadingPage() {
 }
 
 function Workspace({ id }: { id: string }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const { session } = useAuth();
   const me = session?.user.id;
   const ids = useId();
@@ -83,7 +83,7 @@ function Workspace({ id }: { id: string }) {
         () => fireEvent(id, { type, ...extra }),
         (next) => next,
       );
-      setAnnounce(t('reading.done', { action: EVENT_LABELS[type][lang] }));
+      setAnnounce(t('reading.done', { action: labelOf(EVENT_LABELS[type]) }));
       if (type === 'request_info') {
         setAsking(false);
         setQuestion('');
@@ -137,7 +137,7 @@ function Workspace({ id }: { id: string }) {
     );
 
   const age = ageOn(r.patient_birth_date, new Date(now));
-  const patientName = lang === 'zh-CN' ? r.patient_name : titleCase(r.patient_name_pinyin || r.patient_name);
+  const patientName = name(r.patient_name, titleCase(r.patient_name_pinyin || r.patient_name));
   const actions = HEADER_EVENTS.filter((e) => r.availableEvents.includes(e));
   const holder = r.holder_name_zh || r.holder_name_en ? name(r.holder_name_zh ?? '', r.holder_name_en ?? '') : '';
 
@@ -202,7 +202,7 @@ function Workspace({ id }: { id: string }) {
           <div>
             <dt>{t('reading.priority')}</dt>
             <dd>
-              <span className={`reading-priority ${r.priority}`}>{PRIORITY_LABELS[r.priority][lang]}</span>
+              <span className={`reading-priority ${r.priority}`}>{labelOf(PRIORITY_LABELS[r.priority])}</span>
             </dd>
           </div>
           <div>
@@ -214,7 +214,7 @@ function Workspace({ id }: { id: string }) {
           <div>
             <dt>{t('reading.state')}</dt>
             <dd data-testid="state" data-state={r.state}>
-              {STATE_LABELS[r.state][lang]}
+              {labelOf(STATE_LABELS[r.state])}
               {holder && !mine ? ` · ${holder}` : ''}
             </dd>
           </div>
@@ -225,7 +225,7 @@ function Workspace({ id }: { id: string }) {
           <div>
             <dt>{t('reading.service')}</dt>
             <dd>
-              {SERVICE_LABELS[r.service][lang]}
+              {labelOf(SERVICE_LABELS[r.service])}
               {r.modality ? ` · ${r.modality}` : ''}
             </dd>
           </div>
@@ -265,7 +265,7 @@ function Workspace({ id }: { id: string }) {
                 onClick={() => (e === 'request_info' ? setAsking((a) => !a) : void act(e))}
                 data-testid={`action-${e}`}
               >
-                {EVENT_LABELS[e][lang]}
+                {labelOf(EVENT_LABELS[e])}
               </button>
             ))}
           </div>

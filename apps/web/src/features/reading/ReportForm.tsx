@@ -67,7 +67,7 @@ export function ReportForm({
   /** bumped by the Ctrl+Enter shortcut: opens the confirmation */
   signRequest: number;
 }) {
-  const { t, lang, dateTime, name } = useI18n();
+  const { t, dateTime, name, labelOf } = useI18n();
   const id = useId();
   const { draft, update, status, view } = report;
   const [asking, setAsking] = useState(false);
@@ -160,7 +160,7 @@ export function ReportForm({
         )}
         {view.disposition && (
           <p>
-            <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[view.disposition][lang]}
+            <strong>{t('reading.disposition')}</strong> {labelOf(DISPOSITION_LABELS[view.disposition])}
           </p>
         )}
         {keyImages && (
@@ -296,7 +296,7 @@ export function ReportForm({
                 checked={draft.disposition === d}
                 onChange={() => update({ disposition: d })}
               />
-              {DISPOSITION_LABELS[d][lang]}
+              {labelOf(DISPOSITION_LABELS[d])}
             </label>
           ))}
         </div>
@@ -328,7 +328,7 @@ export function ReportForm({
         >
           {draft.disposition && (
             <p>
-              <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[draft.disposition][lang]}
+              <strong>{t('reading.disposition')}</strong> {labelOf(DISPOSITION_LABELS[draft.disposition])}
             </p>
           )}
         </ConfirmDialog>

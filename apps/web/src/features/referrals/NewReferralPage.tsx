@@ -45,7 +45,7 @@ function draftOf(raw: Record<string, unknown> | null): FormDraft | null {
 
 /** Opens a referral for a patient of the doctor's centre; studies are added on the referral's page. */
 export default function NewReferralPage() {
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const navigate = useNavigate();
   const ids = useId();
   const [params] = useSearchParams();
@@ -200,7 +200,7 @@ export default function NewReferralPage() {
             {SERVICES.map((s) => (
               <label key={s} className="choice">
                 <input type="radio" name="service" value={s} checked={service === s} onChange={() => setService(s)} />
-                {SERVICE_LABELS[s][lang]}
+                {labelOf(SERVICE_LABELS[s])}
               </label>
             ))}
           </div>
@@ -265,7 +265,7 @@ export default function NewReferralPage() {
                   checked={priority === p}
                   onChange={() => setPriority(p)}
                 />
-                {PRIORITY_LABELS[p][lang]}
+                {labelOf(PRIORITY_LABELS[p])}
               </label>
             ))}
           </div>

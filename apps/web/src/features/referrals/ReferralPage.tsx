@@ -154,7 +154,7 @@ function ReferralFormButton({ r }: { r: ReferralDetail }) {
 }
 
 function Header({ r }: { r: ReferralDetail }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const { session } = useAuth();
   const role = session?.user.role;
   const now = useNow(30_000);
@@ -212,7 +212,7 @@ function Header({ r }: { r: ReferralDetail }) {
         <div>
           <dt>{t('referrals.service')}</dt>
           <dd>
-            {SERVICE_LABELS[r.service][lang]}
+            {labelOf(SERVICE_LABELS[r.service])}
             {r.modality ? ` · ${r.modality}` : ''}
             {r.direction === 'down' && <span className="tag">{t('referrals.down')}</span>}
           </dd>
@@ -231,7 +231,7 @@ function Header({ r }: { r: ReferralDetail }) {
         </div>
         <div>
           <dt>{t('referrals.state')}</dt>
-          <dd data-testid="referral-state">{STATE_LABELS[r.state][lang]}</dd>
+          <dd data-testid="referral-state">{labelOf(STATE_LABELS[r.state])}</dd>
         </div>
         <div>
           <dt>{t('referrals.created')}</dt>
@@ -264,7 +264,7 @@ function Header({ r }: { r: ReferralDetail }) {
         )}
         {deadlines.map(({ kind, dueAt: due }) => (
           <div key={kind} data-testid="deadline" data-kind={kind}>
-            <dt>{TIMER_LABELS[kind][lang]}</dt>
+            <dt>{labelOf(TIMER_LABELS[kind])}</dt>
             <dd className={Date.parse(due) < now ? 'ref-overdue' : undefined}>
               {dateTime(due)}{' '}
               <span className="small">
@@ -284,13 +284,13 @@ function Header({ r }: { r: ReferralDetail }) {
         {r.outcome && (
           <div>
             <dt>{t('referrals.outcome')}</dt>
-            <dd data-testid="referral-outcome">{OUTCOME_LABELS[r.outcome][lang]}</dd>
+            <dd data-testid="referral-outcome">{labelOf(OUTCOME_LABELS[r.outcome])}</dd>
           </div>
         )}
         {r.cancellation && (
           <div>
             <dt>{t('referrals.cancelReason')}</dt>
-            <dd>{CANCEL_REASON_LABELS[r.cancellation.reason][lang]}</dd>
+            <dd>{labelOf(CANCEL_REASON_LABELS[r.cancellation.reason])}</dd>
           </div>
         )}
       </dl>
@@ -312,7 +312,7 @@ function Header({ r }: { r: ReferralDetail }) {
 
 /** The actions the rules allow this person now, each confirmed, with the API's refusal shown. */
 function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral }) {
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
   const { busy, error, run, reset } = useAction();
   const [open, setOpen] = useState<'cancel' | 'close' | 'change_priority'>();
@@ -323,7 +323,8 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
   const answering = r.availableEvents.includes('answer_info');
   if (available.length === 0 && !answering && !error) return null;
 
-  const label = (e: ReferralEventType) => (e === 'close' ? t('referrals.action.recordOutcome') : EVENT_LABELS[e][lang]);
+  const label = (e: ReferralEventType) =>
+    e === 'close' ? t('referrals.action.recordOutcome') : labelOf(EVENT_LABELS[e]);
   const fire = async (body: EventInput, confirmText: string) => {
     const cancelling = body.type === 'cancel';
     const confirmed = await confirm({
@@ -405,13 +406,16 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
               open === 'cancel'
                 ? t('referrals.confirm.cancel', {
                     number: r.number,
-                    reason: CANCEL_REASON_LABELS[choice as 'duplicate'][lang],
+                    reason: labelOf(CANCEL_REASON_LABELS[choice as 'duplicate']),
                   })
                 : open === 'close'
-                  ? t('referrals.confirm.close', { number: r.number, outcome: OUTCOME_LABELS[choice as 'died'][lang] })
+                  ? t('referrals.confirm.close', {
+                      number: r.number,
+                      outcome: labelOf(OUTCOME_LABELS[choice as 'died']),
+                    })
                   : t('referrals.confirm.change_priority', {
                       number: r.number,
-                      priority: PRIORITY_LABELS[choice as 'STAT'][lang],
+                      priority: labelOf(PRIORITY_LABELS[choice as 'STAT']),
                     });
             void fire(
               open === 'cancel'
@@ -435,19 +439,19 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
             {open === 'cancel' &&
               CANCEL_REASONS.map((c) => (
                 <option key={c} value={c}>
-                  {CANCEL_REASON_LABELS[c][lang]}
+                  {labelOf(CANCEL_REASON_LABELS[c])}
                 </option>
               ))}
             {open === 'close' &&
               OUTCOMES.map((o) => (
                 <option key={o} value={o}>
-                  {OUTCOME_LABELS[o][lang]}
+                  {labelOf(OUTCOME_LABELS[o])}
                 </option>
               ))}
             {open === 'change_priority' &&
               PRIORITIES.filter((p) => p !== r.priority).map((p) => (
                 <option key={p} value={p}>
-                  {PRIORITY_LABELS[p][lang]}
+                  {labelOf(PRIORITY_LABELS[p])}
                 </option>
               ))}
           </select>
@@ -455,7 +459,7 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
           <div className="actions">
             <button type="submit" disabled={busy || !choice} data-testid="action-confirm">
               {open === 'cancel'
-                ? EVENT_LABELS.cancel[lang]
+                ? labelOf(EVENT_LABELS.cancel)
                 : open === 'close'
                   ? t('referrals.action.recordOutcome')
                   : t('common.save')}
@@ -471,7 +475,7 @@ function Actions({ r, referral }: { r: ReferralDetail; referral: LiveReferral })
       {/* Said while the referral's latest step is still the one taken here. */}
       {done && r.history[r.history.length - 1]?.event === done && (
         <p className="ok" role="status">
-          {t('referrals.action.done', { action: EVENT_LABELS[done][lang] })}
+          {t('referrals.action.done', { action: labelOf(EVENT_LABELS[done]) })}
         </p>
       )}
     </section>
@@ -633,7 +637,7 @@ function Report({
   report: Awaited<ReturnType<typeof getReport>> | undefined;
   error: unknown;
 }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const ids = useId();
   const { error: pdfError, run } = useAction();
   const signed = report?.signedAt ? report : null;
@@ -703,7 +707,7 @@ function Report({
             {signed.disposition && (
               <div>
                 <dt>{t('referrals.report.disposition')}</dt>
-                <dd data-testid="report-disposition">{DISPOSITION_LABELS[signed.disposition][lang]}</dd>
+                <dd data-testid="report-disposition">{labelOf(DISPOSITION_LABELS[signed.disposition])}</dd>
               </div>
             )}
           </dl>
@@ -727,7 +731,7 @@ function Report({
 }
 
 function Timeline({ r }: { r: ReferralDetail }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const ids = useId();
   return (
     <section className="card ref-timeline" aria-labelledby={`${ids}-h`} data-testid="timeline">
@@ -741,9 +745,9 @@ function Timeline({ r }: { r: ReferralDetail }) {
                 : // Recording consent is a change of the draft; the timeline names it for what it is.
                   h.event === 'update_draft' && h.details.consent
                   ? t('referrals.consent.recordedEvent')
-                  : EVENT_LABELS[h.event][lang]}
+                  : labelOf(EVENT_LABELS[h.event])}
             </strong>
-            {h.from !== h.to && <span className="muted small"> → {STATE_LABELS[h.to][lang]}</span>}
+            {h.from !== h.to && <span className="muted small"> → {labelOf(STATE_LABELS[h.to])}</span>}
             <br />
             <span className="muted small">
               <time dateTime={h.at}>{dateTime(h.at)}</time> ·{' '}

@@ -25,7 +25,7 @@ export function RaiseCriticalPanel({
   service: Service;
   canRaise: boolean;
 }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const ids = useId();
   const now = useNow(1000);
   const errorText = useErrorText();
@@ -124,7 +124,7 @@ export function RaiseCriticalPanel({
         <ul className="plain" data-testid="critical-list">
           {items.map((c) => (
             <li key={c.id} data-testid="critical-entry" data-state={c.state}>
-              <strong>{name(c.findingZh, c.findingEn)}</strong> · {CRITICAL_STATE_LABELS[c.state][lang]} ·{' '}
+              <strong>{name(c.findingZh, c.findingEn)}</strong> · {labelOf(CRITICAL_STATE_LABELS[c.state])} ·{' '}
               {t('critical.raisedAt')} {dateTime(c.raisedAt)}
               {c.state === 'raised' && (
                 <>

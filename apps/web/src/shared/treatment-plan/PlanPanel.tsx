@@ -84,7 +84,7 @@ function viewKey(v: PlanView): string {
  * signature on a version that has since changed is refused by the API and the panel reloads.
  */
 export function PlanPanel({ referral }: { referral: LiveReferral }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const { session } = useAuth();
   const ids = useId();
   const r = referral.data;
@@ -113,7 +113,7 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
   const canEdit = available.includes('propose_plan') || available.includes('revise_plan');
   const canSign = available.includes('sign_plan') || available.includes('countersign_plan');
   const mySlot = session ? planSignerOf(session.user.role) : null;
-  const label = (k: keyof typeof DISPOSITION_LABELS) => DISPOSITION_LABELS[k][lang];
+  const label = (k: keyof typeof DISPOSITION_LABELS) => labelOf(DISPOSITION_LABELS[k]);
 
   const startEdit = () => {
     reset();
