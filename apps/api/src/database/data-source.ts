@@ -18,6 +18,7 @@ import { DottedDicomDates1765175000000 } from './migrations/1765175000000-Dotted
 import { ReferralConsent1765200000000 } from './migrations/1765200000000-ReferralConsent.js';
 import { InstanceOriginal1765215000000 } from './migrations/1765215000000-InstanceOriginal.js';
 import { ServiceAccounts1765340000000 } from './migrations/1765340000000-ServiceAccounts.js';
+import { IngestAuditClientRequestId1765400000000 } from './migrations/1765400000000-IngestAuditClientRequestId.js';
 import { StudyPatientOverride1765200000008 } from './migrations/1765200000008-StudyPatientOverride.js';
 import { CriticalResults1765200000016 } from './migrations/1765200000016-CriticalResults.js';
 import { KeyImages1765320000000 } from './migrations/1765320000000-KeyImages.js';
@@ -59,6 +60,7 @@ export const MIGRATIONS = [
   CriticalResults1765200000016,
   KeyImages1765320000000,
   ServiceAccounts1765340000000,
+  IngestAuditClientRequestId1765400000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

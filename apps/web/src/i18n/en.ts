@@ -37,6 +37,11 @@ export const en: Record<MessageKey, string> = {
   'common.edit': 'Edit',
   'common.save': 'Save',
   'common.saving': 'Saving…',
+  // Between the items of a list, and between the clauses of one line.
+  'live.on': 'Live',
+  'live.reconnecting': 'Connection lost, reconnecting…',
+  'common.listSeparator': ', ',
+  'common.clauseSeparator': ', ',
   'common.search': 'Search',
   'common.reload': 'Reload',
   'common.pages': 'Pages',

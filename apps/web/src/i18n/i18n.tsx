@@ -26,6 +26,9 @@ export interface FeatureDictionary {
   en: Record<FeatureKey, string>;
 }
 
+/** A text in both languages, as the workflow's labels (STATE_LABELS …) and code lists give it. */
+export type NamePair = Readonly<Record<Language, string>>;
+
 type Dictionary = Record<Language, Record<MessageKey, string>>;
 const STORAGE_KEY = 'zhiyin.lang';
 
@@ -56,8 +59,14 @@ interface I18n {
   lang: Language;
   setLang: (lang: Language) => void;
   t: Translate;
-  /** a person's name in the current language */
+  /** whether the dictionary has this key (for keys built from an API's vocabulary, such as a reason code) */
+  has: (key: string) => key is MessageKey;
+  /** a person's name in the current language (the other one when it has none in this language) */
   name: (zh: string, en: string) => string;
+  /** a text given in both languages (the workflow's labels, a code list's terms) in the current one */
+  labelOf: (pair: NamePair) => string;
+  /** items as a list in the current language's way ("甲、乙", "a, b") */
+  list: (items: readonly string[]) => string;
   date: (iso: string | Date) => string;
   dateTime: (iso: string | Date) => string;
   number: (n: number, opts?: Intl.NumberFormatOptions) => string;
@@ -83,13 +92,17 @@ export function I18nProvider({ features, children }: { features: FeatureDictiona
     }
   }, []);
   const value = useMemo<I18n>(() => {
+    const name = (zh: string, enName: string) => (lang === 'zh-CN' ? zh || enName : enName || zh);
     const dateFmt = new Intl.DateTimeFormat(lang, { year: 'numeric', month: '2-digit', day: '2-digit' });
     const dateTimeFmt = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
     return {
       lang,
       setLang,
       t: (key, params) => translate(messages, lang, key, params),
-      name: (zh, enName) => (lang === 'zh-CN' ? zh || enName : enName || zh),
+      has: (key): key is MessageKey => Object.hasOwn(messages[lang], key),
+      name,
+      labelOf: (pair) => name(pair['zh-CN'], pair.en),
+      list: (items) => items.join(translate(messages, lang, 'common.listSeparator')),
       date: (d) => dateFmt.format(typeof d === 'string' ? new Date(d) : d),
       dateTime: (d) => dateTimeFmt.format(typeof d === 'string' ? new Date(d) : d),
       number: (n, opts) => new Intl.NumberFormat(lang, opts).format(n),

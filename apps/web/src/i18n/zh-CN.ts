@@ -35,6 +35,11 @@ export const zhCN = {
   'common.edit': '修改',
   'common.save': '保存',
   'common.saving': '正在保存…',
+  // Between the items of a list, and between the clauses of one line.
+  'live.on': '实时更新中',
+  'live.reconnecting': '连接中断，正在重连…',
+  'common.listSeparator': '、',
+  'common.clauseSeparator': '，',
   'common.search': '查询',
   'common.reload': '重新加载',
   'common.pages': '翻页',

@@ -363,7 +363,7 @@ describe('accessibility of every main screen (axe-core, WCAG 2.1 A/AA)', () => {
     it('worklist with an offer, and the ECG workspace', async () => {
       const page = await staff('card.chen');
       await page.getByRole('heading', { name: '阅片工作台' }).waitFor();
-      await page.locator('[data-testid=live][data-connected=true]').waitFor();
+      await page.locator('[data-testid=live][data-live=true]').waitFor();
       await page.locator(`[data-testid=my-case][data-number="${ecg.number}"]`).waitFor();
       await page.getByTestId('offer').filter({ hasText: waiting.number }).waitFor();
       await screen(page, 'reading-worklist');

@@ -52,7 +52,7 @@ describe('administration screens', () => {
     // A cardiologist at the worklist and the coordinator at the board, both live, before the rename.
     const reader = await w.signIn(await w.context(), 'card.chen');
     await reader.waitForURL('**/reading');
-    await reader.locator('[data-testid=live][data-connected=true]').waitFor();
+    await reader.locator('[data-testid=live][data-live=true]').waitFor();
     await expect(reader.getByTestId('reading-centre-name').textContent()).resolves.toBe('心电诊断中心');
     const coordinator = await w.signIn(await w.context(), 'coord.liu');
     await coordinator.goto('/board');

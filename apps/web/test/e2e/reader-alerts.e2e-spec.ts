@@ -95,14 +95,14 @@ describe('alerts a reader cannot miss', () => {
   it('an offer sounds, raises a desktop notification, marks the tab title and names the patient and question', async () => {
     const page = await w.signIn(await spiedContext(), 'card.chen');
     await page.waitForURL('**/reading');
-    await page.locator('[data-testid=live][data-connected=true]').waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
     // The sound can be turned off and on again; the choice is kept for this user.
     await page.getByTestId('alert-sound').click();
     await expect(page.getByTestId('alert-sound').getAttribute('aria-pressed')).resolves.toBe('true');
     await page.reload();
     await expect(page.getByTestId('alert-sound').getAttribute('aria-pressed')).resolves.toBe('true');
     await page.getByTestId('alert-sound').click();
-    await page.locator('[data-testid=live][data-connected=true]').waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
     const titleBefore = await page.title();
     expect(titleBefore).not.toMatch(/^\(\d+\)/);
 
@@ -133,7 +133,7 @@ describe('alerts a reader cannot miss', () => {
     const ctx = await spiedContext();
     const page = await w.signIn(ctx, 'card.zhang');
     await page.waitForURL('**/reading');
-    await page.locator('[data-testid=live][data-connected=true]').waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
     await page.getByTestId('alert-sound').click();
     const ecg = await referEcg('URGENT', '心悸一周。');
     await page.getByTestId('offer').filter({ hasText: ecg.number }).waitFor();
@@ -157,7 +157,7 @@ describe('alerts a reader cannot miss', () => {
   it('an overdue STAT ECG shows its time over in the worklist and workspace, and the reader is told', async () => {
     const page = await w.signIn(await spiedContext(), 'card.chen');
     await page.waitForURL('**/reading');
-    await page.locator('[data-testid=live][data-connected=true]').waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
     const doc = await w.app.login('doc.hyjq');
     const chen = await w.app.login('card.chen');
     // card.chen answers the urgent offer card.zhang declined (declined by both, it waits in the queue).

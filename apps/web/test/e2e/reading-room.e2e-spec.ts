@@ -75,7 +75,7 @@ describe('reading room', () => {
     const page = await w.signIn(await w.context(), 'card.chen');
     await page.waitForURL('**/reading');
     await page.getByRole('heading', { name: '阅片工作台' }).waitFor();
-    await page.locator('[data-testid=live][data-connected=true]').waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
     await expect(page.getByTestId('live').textContent()).resolves.toContain('实时更新中');
 
     // The community doctor sends an urgent ECG: it is offered to the one cardiologist online.
@@ -204,7 +204,7 @@ describe('reading room', () => {
     await page.reload();
     await plan.getByTestId('plan-diagnosis').waitFor();
     await page.getByTestId('message-thread').waitFor();
-    await page.locator('[data-testid=live][data-connected=true]').waitFor();
+    await page.locator('[data-testid=live][data-live=true]').waitFor();
     await page.waitForTimeout(500);
     page.off('request', countRead);
     expect(reads).toHaveLength(1);

@@ -26,7 +26,7 @@ describe('one referral, end to end, every role in the browser', () => {
     // The cardiologist is at the worklist, live, before anything is sent.
     const cardio = await w.signIn(cardioCtx, 'card.chen');
     await cardio.waitForURL('**/reading');
-    await cardio.locator('[data-testid=live][data-connected=true]').waitFor();
+    await cardio.locator('[data-testid=live][data-live=true]').waitFor();
     // The coordinator watches the board.
     const coord = await w.signIn(coordCtx, 'coord.liu');
     await coord.waitForURL('**/board');

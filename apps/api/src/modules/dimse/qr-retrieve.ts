@@ -104,6 +104,8 @@ export class QrRetrieveService {
           actorRole: actor.role,
           facilityId: actor.facilityId,
           requestId,
+          // a DICOM association carries no client request id (X-Request-Id is HTTP's)
+          clientRequestId: null,
           clientIp,
           what: via,
         });

@@ -136,6 +136,8 @@ export interface IndexJob {
     actorId: string;
     actorRole: string;
     requestId: string | null;
+    /** the client's own request id (X-Request-Id), kept beside the server's as AuditService keeps it */
+    clientRequestId: string | null;
     clientIp: string | null;
     /** parts refused before indexing, counted by reason code */
     refused: Record<string, number>;
@@ -323,6 +325,7 @@ export class ImagingRepository {
       actorRole: string;
       facilityId: string | null;
       requestId: string | null;
+      clientRequestId: string | null;
       clientIp: string | null;
       what: string;
     },
@@ -334,7 +337,15 @@ export class ImagingRepository {
     // One prepared statement per shape of the query (what is named, and the kind of scope).
     const name = `imaging-retrieve-${t.sopInstanceUid ? 'instance' : t.seriesUid ? 'series' : 'study'}-${scope.kind}`;
     const a = params.length;
-    params.push(audit.actorId, audit.actorRole, audit.facilityId, audit.requestId, audit.clientIp, audit.what);
+    params.push(
+      audit.actorId,
+      audit.actorRole,
+      audit.facilityId,
+      audit.requestId,
+      audit.clientIp,
+      audit.what,
+      audit.clientRequestId,
+    );
     const { rows } = await this.pool.query<RetrieveRow>({
       name,
       text: `WITH found AS (
@@ -345,9 +356,9 @@ export class ImagingRepository {
                 WHERE ${where}),
              audited AS (
                INSERT INTO audit_event (actor_id, actor_role, facility_id, action, resource_type, resource_id, patient_id,
-                                        outcome, request_id, client_ip, details)
+                                        outcome, request_id, client_request_id, client_ip, details)
                SELECT $${a + 1}, $${a + 2}, $${a + 3}::uuid, 'study.retrieve', 'study', f.study_id::text, f.patient_id,
-                      'success', $${a + 4}, $${a + 5},
+                      'success', $${a + 4}, $${a + 7}, $${a + 5},
                       jsonb_build_object('what', $${a + 6}::text, 'instances', (SELECT count(*) FROM found))
                  FROM found f LIMIT 1)
            SELECT study_id, patient_id, study_instance_uid, series_instance_uid, sop_instance_uid, transfer_syntax_uid,

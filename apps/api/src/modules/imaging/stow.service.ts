@@ -263,6 +263,7 @@ export class StowService {
                 actorId: actor.id,
                 actorRole: actor.role,
                 requestId: ctx?.requestId ?? null,
+                clientRequestId: ctx?.clientRequestId ?? null,
                 clientIp: ctx?.clientIp ?? null,
                 refused,
               },

@@ -192,6 +192,7 @@ export class WadoService {
       actorRole: actor.role,
       facilityId: actor.facilityId,
       requestId: ctx?.requestId ?? null,
+      clientRequestId: ctx?.clientRequestId ?? null,
       clientIp: ctx?.clientIp ?? null,
       what,
     });

@@ -4,8 +4,9 @@ import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { AUDIT_OUTCOMES, type AuditTrailPage, type AuditTrailRow } from '@zhiyin/contracts';
 import { auditVocabulary, downloadAuditCsv, listAudit, type AuditFilters } from './api';
-import { adminKey, AdminError } from './shared';
+import { ADMIN_ERRORS, adminKey } from './shared';
 import './admin.css';
+import { ErrorMessage } from '../../lib/errors';
 
 const EMPTY: AuditFilters = {
   actor: '',
@@ -25,7 +26,7 @@ const EMPTY: AuditFilters = {
 const instant = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
 
 export default function AuditPage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, lang, labelOf } = useI18n();
   // To the second: the trail is read to reconstruct what happened in which order.
   const stamp = useMemo(() => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }), [lang]);
   usePageTitle('nav.audit');
@@ -104,7 +105,7 @@ export default function AuditPage() {
     if (key) return t(key);
     const [head, event] = action.split('.');
     if (head === 'referral' && event && event in EVENT_LABELS)
-      return t('admin.audit.referralEvent', { event: EVENT_LABELS[event as ReferralEventType][lang] });
+      return t('admin.audit.referralEvent', { event: labelOf(EVENT_LABELS[event as ReferralEventType]) });
     return action;
   };
   const typeLabel = (type: string) => {
@@ -271,7 +272,7 @@ export default function AuditPage() {
           </button>
         </div>
       </form>
-      <AdminError error={error ?? exportError ?? vocabulary.error} />
+      <ErrorMessage error={error ?? exportError ?? vocabulary.error} wording={ADMIN_ERRORS} />
       <p className="admin-count muted" role="status">
         {loading
           ? t('common.loading')

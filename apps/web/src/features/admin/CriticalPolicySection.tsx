@@ -11,19 +11,19 @@ import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { useCriticalPolicy } from '../../shared/critical-results/useCriticalPolicy';
 import { saveCriticalPolicy } from './api';
+import { useAction } from '../../lib/useAction';
 
 /**
  * The administrator's critical-result settings on the policy page: the read-back limit and the list of critical
  * findings per service. Saved as a new version (a stale edit is refused), audited.
  */
 export function CriticalPolicySection() {
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
   const loaded = useCriticalPolicy();
   const [view, setView] = useState<CriticalResultPolicyView>();
   const [draft, setDraft] = useState<CriticalResultPolicy>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = useState<number>();
 
   useEffect(() => {
@@ -43,20 +43,14 @@ export function CriticalPolicySection() {
       draft.findings[s].map((x, j) => (j === i ? f : x)),
     );
 
-  const save = async () => {
-    setBusy(true);
-    setError(undefined);
+  const save = () => {
     setSaved(undefined);
-    try {
+    return run(async () => {
       const next = await saveCriticalPolicy(draft, view.version);
       setView(next);
       setDraft(structuredClone<CriticalResultPolicy>(next.policy));
       setSaved(next.version);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -71,7 +65,7 @@ export function CriticalPolicySection() {
       >
         {SERVICES.map((s) => (
           <fieldset key={s} data-testid={`critical-policy-${s}`}>
-            <legend>{SERVICE_LABELS[s][lang]}</legend>
+            <legend>{labelOf(SERVICE_LABELS[s])}</legend>
             <label htmlFor={`${ids}-${s}-min`}>{t('critical.confirmMinutes')}</label>
             <input
               id={`${ids}-${s}-min`}

@@ -4,8 +4,9 @@ import { useAsync, usePageTitle } from '../../lib/hooks';
 import { listFacilities } from './api';
 import { DicomAeSection } from './DicomAeSection';
 import { GatewayAccountsSection } from './GatewayAccountsSection';
-import { AdminError, StatusNote } from './shared';
+import { ADMIN_ERRORS, StatusNote } from './shared';
 import './admin.css';
+import { ErrorMessage } from '../../lib/errors';
 
 /**
  * The administrator's DICOM devices and centre gateways: which calling AE titles may send studies and take the
@@ -22,7 +23,7 @@ export default function DevicesPage() {
       <h1>{t('nav.devices')}</h1>
       <p className="muted">{t('admin.devices.intro')}</p>
       <StatusNote text={status} />
-      <AdminError error={facilities.error} />
+      <ErrorMessage error={facilities.error} wording={ADMIN_ERRORS} />
       {data && (
         <>
           <DicomAeSection facilities={data.facilities} readingCentres={data.readingCentres} onStatus={setStatus} />

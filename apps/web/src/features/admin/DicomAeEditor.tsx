@@ -11,7 +11,8 @@ import {
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { createDicomAe, updateDicomAe } from './api';
-import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, EditorActions, Field, useFieldErrors } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 /** The modalities a community centre sends from, offered first; any DICOM modality code may be typed. */
 const COMMON_MODALITIES = ['DX', 'CR', 'US', 'ECG', 'CT', 'MR', 'XA', 'MG', 'OT'];
@@ -59,8 +60,7 @@ export function DicomAeEditor({
     port: ae?.port ? String(ae.port) : '',
     characterSet: ae?.characterSet ?? 'ISO_IR 192',
   }));
-  const { errors, submitError, refuse, fromApi } = useFieldErrors<Key>(ids, FIELDS);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<Key>(ids, FIELDS);
   const [confirming, setConfirming] = useState(false);
   useEffect(() => heading.current?.focus(), []);
 
@@ -87,16 +87,11 @@ export function DicomAeEditor({
     return found;
   };
 
-  const save = async (send: () => Promise<DicomAeView>, text: (saved: DicomAeView) => string) => {
-    setBusy(true);
-    try {
-      const saved = await send();
+  const save = (request: () => Promise<DicomAeView>, text: (saved: DicomAeView) => string) =>
+    send(async () => {
+      const saved = await request();
       onDone(text(saved));
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
-  };
+    });
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -313,7 +308,7 @@ export function DicomAeEditor({
             )}
           </Field>
         </div>
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         <EditorActions
           busy={busy}
           onCancel={onCancel}

@@ -4,7 +4,8 @@ import { useI18n } from '../../i18n/i18n';
 import { useAsync } from '../../lib/hooks';
 import { listDicomAes } from './api';
 import { DicomAeEditor } from './DicomAeEditor';
-import { AdminError } from './shared';
+import { ADMIN_ERRORS } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 /** The registered calling AE titles: each centre's modalities and the hub's reading workstations. */
 export function DicomAeSection({
@@ -55,7 +56,7 @@ export function DicomAeSection({
           onDone={done}
         />
       )}
-      <AdminError error={aes.error} />
+      <ErrorMessage error={aes.error} wording={ADMIN_ERRORS} />
       {list.length === 0 && !aes.loading ? (
         <p className="muted">{t('admin.devices.aes.none')}</p>
       ) : (

@@ -6,8 +6,9 @@ import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { createFacility, listFacilities, setFacilityActive, updateFacility } from './api';
 import { ReadingCentresSection } from './ReadingCentresSection';
-import { AdminError, EditorActions, Field, StatusNote, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, EditorActions, Field, StatusNote, useFieldErrors } from './shared';
 import './admin.css';
+import { ErrorMessage } from '../../lib/errors';
 
 interface Form {
   code: string;
@@ -36,7 +37,7 @@ type FormKey = keyof Form;
 type Errors = Partial<Record<FormKey, string>>;
 
 export default function FacilitiesPage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const { session } = useAuth();
   const canEdit = session?.user.role === 'admin';
   usePageTitle('facilities.title');
@@ -81,7 +82,7 @@ export default function FacilitiesPage() {
           onDone={done}
         />
       )}
-      <AdminError error={result.error} />
+      <ErrorMessage error={result.error} wording={ADMIN_ERRORS} />
       {result.data && (
         <div className="table-wrap">
           <table className="list">
@@ -109,7 +110,7 @@ export default function FacilitiesPage() {
                       ? '—'
                       : f.readingCentres.map((c) => (
                           <span key={c.id} className="tag">
-                            {SERVICE_LABELS[c.service][lang]}
+                            {labelOf(SERVICE_LABELS[c.service])}
                           </span>
                         ))}
                   </td>
@@ -162,7 +163,7 @@ function FacilityEditor({
   onCancel: () => void;
   onDone: (text: string) => void;
 }) {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState<Form>(() =>
@@ -179,8 +180,7 @@ function FacilityEditor({
         }
       : { ...EMPTY, hubId: hubs.find((h) => h.active)?.id ?? '' },
   );
-  const { errors, submitError, setSubmitError, refuse, fromApi } = useFieldErrors<FormKey>(ids, EMPTY);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<FormKey>(ids, EMPTY);
   const [confirming, setConfirming] = useState(false);
 
   useEffect(() => heading.current?.focus(), []);
@@ -203,7 +203,6 @@ function FacilityEditor({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (refuse(check())) return;
-    setBusy(true);
     const body = {
       code: form.code.trim().toUpperCase(),
       nameZh: form.nameZh.trim(),
@@ -212,7 +211,7 @@ function FacilityEditor({
       ...(form.phone.trim() || facility ? { phone: form.phone.trim() } : {}),
       ...(form.kind === 'community' ? { hubId: form.hubId } : { readingServices: form.readingServices }),
     };
-    try {
+    return send(async () => {
       const saved = facility
         ? await updateFacility(facility.id, body)
         : await createFacility({ ...body, kind: form.kind, address: body.address || undefined });
@@ -221,28 +220,24 @@ function FacilityEditor({
           name: name(saved.nameZh, saved.nameEn),
         }),
       );
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
+    });
   };
 
-  const toggleActive = async () => {
+  const toggleActive = () => {
     if (!facility) return;
-    setBusy(true);
-    setSubmitError(undefined);
-    try {
-      const saved = await setFacilityActive(facility.id, !facility.active);
-      onDone(
-        t(saved.active ? 'admin.facilities.activated' : 'admin.facilities.deactivated', {
-          name: name(saved.nameZh, saved.nameEn),
-        }),
-      );
-    } catch (err) {
-      setSubmitError(err);
-      setConfirming(false);
-      setBusy(false);
-    }
+    return send(async () => {
+      try {
+        const saved = await setFacilityActive(facility.id, !facility.active);
+        onDone(
+          t(saved.active ? 'admin.facilities.activated' : 'admin.facilities.deactivated', {
+            name: name(saved.nameZh, saved.nameEn),
+          }),
+        );
+      } catch (err) {
+        setConfirming(false);
+        throw err;
+      }
+    });
   };
 
   const title = facility
@@ -308,7 +303,7 @@ function FacilityEditor({
                 {hubs.map((h) => (
                   <option key={h.id} value={h.id} disabled={!h.active && h.id !== facility?.hubId}>
                     {name(h.nameZh, h.nameEn)} ·{' '}
-                    {h.readingCentres.map((c) => SERVICE_LABELS[c.service][lang]).join('、') || '—'}
+                    {h.readingCentres.map((c) => labelOf(SERVICE_LABELS[c.service])).join('、') || '—'}
                   </option>
                 ))}
               </select>
@@ -337,7 +332,7 @@ function FacilityEditor({
                       }))
                     }
                   />
-                  {SERVICE_LABELS[s][lang]}
+                  {labelOf(SERVICE_LABELS[s])}
                 </label>
               ))}
             </div>
@@ -348,7 +343,7 @@ function FacilityEditor({
             )}
           </fieldset>
         )}
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         <EditorActions
           busy={busy}
           onCancel={onCancel}

@@ -2,7 +2,8 @@ import type { FacilityView, NewServiceAccount } from '@zhiyin/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { createServiceAccount } from './api';
-import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, EditorActions, Field, useFieldErrors } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 /** A new gateway account of a community centre: its centre and a name the centre's staff recognise. */
 export function GatewayAccountEditor({
@@ -18,8 +19,10 @@ export function GatewayAccountEditor({
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState({ name: '', facilityId: '' });
-  const { errors, submitError, refuse, fromApi } = useFieldErrors<'name' | 'facilityId'>(ids, ['name', 'facilityId']);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<'name' | 'facilityId'>(ids, [
+    'name',
+    'facilityId',
+  ]);
   useEffect(() => heading.current?.focus(), []);
   // A gateway forwards a community centre's studies: only those can have one.
   const centres = facilities.filter((f) => f.active && f.kind === 'community');
@@ -31,13 +34,9 @@ export function GatewayAccountEditor({
     else if (form.name.trim().length > 100) found.name = t('admin.centres.tooLong', { max: 100 });
     if (!form.facilityId) found.facilityId = t('admin.required');
     if (refuse(found)) return;
-    setBusy(true);
-    try {
-      onDone(await createServiceAccount({ facilityId: form.facilityId, name: form.name.trim() }));
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
+    return send(async () =>
+      onDone(await createServiceAccount({ facilityId: form.facilityId, name: form.name.trim() })),
+    );
   };
 
   return (
@@ -86,7 +85,7 @@ export function GatewayAccountEditor({
             )}
           </Field>
         </div>
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         <EditorActions busy={busy} onCancel={onCancel} />
       </form>
     </section>

@@ -5,7 +5,9 @@ import { useAsync } from '../../lib/hooks';
 import { listServiceAccounts, revokeServiceAccount } from './api';
 import { GatewayAccountEditor } from './GatewayAccountEditor';
 import { GatewayCredential } from './GatewayCredential';
-import { AdminError } from './shared';
+import { ADMIN_ERRORS } from './shared';
+import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 /**
  * The community centres' gateway accounts. A gateway signs in with a credential, never a person's password; the
@@ -23,21 +25,18 @@ export function GatewayAccountsSection({
   const [adding, setAdding] = useState(false);
   const [made, setMade] = useState<NewServiceAccount | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const facilityName = (id: string) => {
     const f = facilities.find((x) => x.id === id);
     return f ? name(f.nameZh, f.nameEn) : '—';
   };
-  const revoke = async (a: ServiceAccountView) => {
-    setError(undefined);
-    try {
+  const revoke = (a: ServiceAccountView) => {
+    return run(async () => {
       await revokeServiceAccount(a.id);
       setConfirming(null);
       onStatus(t('admin.devices.gateways.revoked', { name: a.name }));
       accounts.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
   const list = accounts.data ?? [];
 
@@ -65,7 +64,7 @@ export function GatewayAccountsSection({
           }}
         />
       )}
-      <AdminError error={accounts.error ?? error} />
+      <ErrorMessage error={accounts.error ?? error} wording={ADMIN_ERRORS} />
       {list.length === 0 && !accounts.loading ? (
         <p className="muted">{t('admin.devices.gateways.none')}</p>
       ) : (

@@ -20,8 +20,10 @@ import { SecondFactorPolicySection } from './SecondFactorPolicySection';
 import { ApiError } from '../../lib/api';
 import { usePageTitle } from '../../lib/hooks';
 import { getPolicy, putPolicy } from './api';
-import { adminKey, AdminError, StatusNote } from './shared';
+import { ADMIN_ERRORS, adminKey, StatusNote } from './shared';
 import './admin.css';
+import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 type Values = Record<string, string>;
 const path = (s: Service, p: Priority, f: TurnaroundField) => `${s}.${p}.${f}`;
@@ -50,16 +52,15 @@ function policyOf(values: Values): Record<Service, Record<Priority, Record<strin
 }
 
 export default function PolicyPage() {
-  const { t, name, dateTime, lang } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   usePageTitle('nav.policy');
   const ids = useId();
   const [view, setView] = useState<TurnaroundPolicyView>();
   const [values, setValues] = useState<Values>({});
   const [problems, setProblems] = useState<Record<string, PolicyProblem>>({});
   const [loadError, setLoadError] = useState<unknown>();
-  const [saveError, setSaveError] = useState<unknown>();
   const [status, setStatus] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: saveError, run, reset } = useAction();
 
   const load = (signal?: AbortSignal) =>
     getPolicy(signal).then(
@@ -89,7 +90,7 @@ export default function PolicyPage() {
       const more = p.path.split('.')[1] as Priority;
       const less = PRIORITIES[PRIORITIES.indexOf(more) + 1];
       return t('admin.policy.problem.slower_than_lower_priority', {
-        priority: less ? PRIORITY_LABELS[less][lang] : '',
+        priority: less ? labelOf(PRIORITY_LABELS[less]) : '',
       });
     }
     const key = adminKey(`admin.policy.problem.${p.code}`);
@@ -106,11 +107,11 @@ export default function PolicyPage() {
     if (first) document.getElementById(`${ids}-${first}`)?.focus();
   };
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!view) return;
     setStatus(null);
-    setSaveError(undefined);
+    reset();
     const policy = policyOf(values);
     // The same rules as the API (packages/workflow), so each field says what is wrong at once.
     const found = validateTurnaroundPolicy(policy);
@@ -119,26 +120,25 @@ export default function PolicyPage() {
       return;
     }
     setProblems({});
-    setBusy(true);
-    try {
-      const saved = await putPolicy(policy, view.version);
-      setStatus(
-        saved.version === view.version
-          ? t('admin.policy.unchanged')
-          : t('admin.policy.saved', { version: saved.version }),
-      );
-      setView(saved);
-      setValues(valuesOf(saved.policy));
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'STALE_STATE') {
-        await load();
-        setStatus(t('admin.policy.stale'));
-      } else if (err instanceof ApiError && Array.isArray(err.details?.problems)) {
-        showProblems(err.details.problems as PolicyProblem[]);
-      } else setSaveError(err);
-    } finally {
-      setBusy(false);
-    }
+    return run(async () => {
+      try {
+        const saved = await putPolicy(policy, view.version);
+        setStatus(
+          saved.version === view.version
+            ? t('admin.policy.unchanged')
+            : t('admin.policy.saved', { version: saved.version }),
+        );
+        setView(saved);
+        setValues(valuesOf(saved.policy));
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'STALE_STATE') {
+          await load();
+          setStatus(t('admin.policy.stale'));
+        } else if (err instanceof ApiError && Array.isArray(err.details?.problems)) {
+          showProblems(err.details.problems as PolicyProblem[]);
+        } else throw err;
+      }
+    });
   };
 
   const duration = (raw: string) => {
@@ -156,7 +156,7 @@ export default function PolicyPage() {
     <section className="page wide admin-page">
       <h1>{t('nav.policy')}</h1>
       <p className="muted">{t('admin.policy.intro')}</p>
-      <AdminError error={loadError} />
+      <ErrorMessage error={loadError} wording={ADMIN_ERRORS} />
       {view && (
         <p>
           {view.source === 'stored' && view.changedBy && view.changedAt
@@ -180,7 +180,7 @@ export default function PolicyPage() {
             <div key={s} className="table-wrap admin-policy-wrap">
               <table className="list admin-policy">
                 <caption className="small-title">
-                  <h2>{SERVICE_LABELS[s][lang]}</h2>
+                  <h2>{labelOf(SERVICE_LABELS[s])}</h2>
                 </caption>
                 <thead>
                   <tr>
@@ -197,9 +197,9 @@ export default function PolicyPage() {
                   {PRIORITIES.map((p) => (
                     <tr key={p}>
                       <th scope="row">
-                        {PRIORITY_LABELS[p][lang]}
+                        {labelOf(PRIORITY_LABELS[p])}
                         <p className="admin-policy-source">
-                          {t('admin.policy.source', { text: TURNAROUND_SOURCES[s][p][lang] })}
+                          {t('admin.policy.source', { text: labelOf(TURNAROUND_SOURCES[s][p]) })}
                         </p>
                       </th>
                       {TURNAROUND_FIELDS.map((f) => {
@@ -218,8 +218,8 @@ export default function PolicyPage() {
                               step={1}
                               value={values[k] ?? ''}
                               aria-label={t('admin.policy.inputLabel', {
-                                service: SERVICE_LABELS[s][lang],
-                                priority: PRIORITY_LABELS[p][lang],
+                                service: labelOf(SERVICE_LABELS[s]),
+                                priority: labelOf(PRIORITY_LABELS[p]),
                                 field: t(`admin.policy.field.${f}`),
                               })}
                               aria-invalid={problem ? true : undefined}
@@ -248,7 +248,7 @@ export default function PolicyPage() {
               </table>
             </div>
           ))}
-          <AdminError error={saveError} />
+          <ErrorMessage error={saveError} wording={ADMIN_ERRORS} />
           <div className="actions">
             <button type="submit" disabled={busy}>
               {busy ? t('common.saving') : t('common.save')}

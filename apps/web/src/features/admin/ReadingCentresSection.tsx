@@ -3,7 +3,8 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { READING_CENTRE_NAME_MAX, type FacilityView, type ReadingCentreView } from '@zhiyin/contracts';
 import { renameReadingCentre } from './api';
-import { AdminError, EditorActions, Field, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, EditorActions, Field, useFieldErrors } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 type NameKey = 'nameZh' | 'nameEn';
 
@@ -19,7 +20,7 @@ export function ReadingCentresSection({
   canEdit: boolean;
   onRenamed: (text: string) => void;
 }) {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const [editing, setEditing] = useState<ReadingCentreView | null>(null);
   const hubName = (id: string) => {
     const hub = facilities.find((f) => f.id === id);
@@ -60,7 +61,7 @@ export function ReadingCentresSection({
                   {c.nameZh}
                 </th>
                 <td lang="en">{c.nameEn}</td>
-                <td>{SERVICE_LABELS[c.service][lang]}</td>
+                <td>{labelOf(SERVICE_LABELS[c.service])}</td>
                 <td>{hubName(c.hubId)}</td>
                 {canEdit && (
                   <td>
@@ -96,8 +97,7 @@ function RenameEditor({
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [form, setForm] = useState({ nameZh: centre.nameZh, nameEn: centre.nameEn });
-  const { errors, submitError, refuse, fromApi } = useFieldErrors<NameKey>(ids, ['nameZh', 'nameEn']);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<NameKey>(ids, ['nameZh', 'nameEn']);
 
   useEffect(() => heading.current?.focus(), []);
 
@@ -115,14 +115,10 @@ function RenameEditor({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (refuse(check())) return;
-    setBusy(true);
-    try {
+    return send(async () => {
       const saved = await renameReadingCentre(centre.id, { nameZh: form.nameZh.trim(), nameEn: form.nameEn.trim() });
       onDone(t('admin.centres.renamed', { name: name(saved.nameZh, saved.nameEn) }));
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
+    });
   };
 
   const input = (k: NameKey, label: string, lang: string) => (
@@ -150,7 +146,7 @@ function RenameEditor({
           {input('nameZh', t('admin.facilities.nameZh'), 'zh-CN')}
           {input('nameEn', t('admin.facilities.nameEn'), 'en')}
         </div>
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         <EditorActions busy={busy} onCancel={onCancel} />
       </form>
     </section>

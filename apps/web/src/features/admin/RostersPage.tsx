@@ -5,8 +5,10 @@ import { ApiError } from '../../lib/api';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import type { DutyShiftView, ReadingCentreView } from '@zhiyin/contracts';
 import { addShift, listFacilities, listShifts, listUsers, removeShift } from './api';
-import { AdminError, errorReason, Field, StatusNote } from './shared';
+import { ADMIN_ERRORS, Field, StatusNote } from './shared';
 import './admin.css';
+import { ErrorMessage, errorReason } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 const DAY = 86_400_000;
 
@@ -22,13 +24,13 @@ const isoDate = (d: Date) =>
 const sameDay = (a: Date, b: Date) => isoDate(a) === isoDate(b);
 
 export default function RostersPage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, lang, labelOf } = useI18n();
   usePageTitle('nav.rosters');
   const ids = useId();
   const [weekStart, setWeekStart] = useState(() => mondayOf(new Date()));
   const [centreId, setCentreId] = useState<string>('');
   const [status, setStatus] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>();
+  const removal = useAction();
   const weekEnd = addDays(weekStart, 7);
   const days = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
 
@@ -42,7 +44,7 @@ export default function RostersPage() {
   const multipleHubs = new Set(centres.map((c) => c.hubId)).size > 1;
   const centreName = (c: ReadingCentreView) => {
     const hub = hubs.get(c.hubId);
-    const label = `${SERVICE_LABELS[c.service][lang]} · ${name(c.nameZh, c.nameEn)}`;
+    const label = `${labelOf(SERVICE_LABELS[c.service])} · ${name(c.nameZh, c.nameEn)}`;
     return multipleHubs && hub ? `${name(hub.nameZh, hub.nameEn)} · ${label}` : label;
   };
 
@@ -71,22 +73,18 @@ export default function RostersPage() {
   const centreShifts = (shifts.data ?? []).filter((s) => centre && s.readingCentreId === centre.id);
   const shiftName = (s: DutyShiftView) => name(s.nameZh, s.nameEn);
 
-  const remove = async (s: DutyShiftView) => {
-    setActionError(undefined);
-    try {
+  const remove = (s: DutyShiftView) =>
+    removal.run(async () => {
       await removeShift(s.id);
       setStatus(t('admin.rosters.removed', { name: shiftName(s), time: span(s.startsAt, s.endsAt) }));
       shifts.reload();
-    } catch (err) {
-      setActionError(err);
-    }
-  };
+    });
 
   return (
     <section className="page wide admin-page">
       <h1>{t('nav.rosters')}</h1>
       <p className="muted">{t('admin.rosters.intro')}</p>
-      <AdminError error={network.error ?? specialists.error ?? shifts.error} />
+      <ErrorMessage error={network.error ?? specialists.error ?? shifts.error} wording={ADMIN_ERRORS} />
       {centres.length > 0 && centre && (
         <>
           <fieldset className="field">
@@ -127,7 +125,7 @@ export default function RostersPage() {
             </button>
           </nav>
           <StatusNote text={status} />
-          <AdminError error={actionError} />
+          <ErrorMessage error={removal.error} wording={ADMIN_ERRORS} />
           <div className="table-wrap">
             <table className="list admin-roster">
               <caption className="muted small">
@@ -206,7 +204,7 @@ export default function RostersPage() {
             span={span}
             onAdded={(text, startsAt) => {
               setStatus(text);
-              setActionError(undefined);
+              removal.reset();
               const week = mondayOf(new Date(startsAt));
               if (week.getTime() !== weekStart.getTime()) setWeekStart(week);
               else shifts.reload();
@@ -238,18 +236,17 @@ function ShiftForm({
   const [start, setStart] = useState('08:00');
   const [end, setEnd] = useState('16:00');
   const [errors, setErrors] = useState<{ userId?: string; date?: string; time?: string }>({});
-  const [error, setError] = useState<unknown>();
   const [overlap, setOverlap] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, reset } = useAction();
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     const found: typeof errors = {};
     if (!userId) found.userId = t('admin.rosters.chooseSpecialist');
     if (!date) found.date = t('admin.rosters.invalid.date');
     if (!start || !end) found.time = t('admin.rosters.invalid.time');
     setErrors(found);
-    setError(undefined);
+    reset();
     setOverlap(undefined);
     const first = Object.keys(found)[0];
     if (first) {
@@ -261,22 +258,23 @@ function ShiftForm({
     if (endsAt <= startsAt) endsAt = new Date(endsAt.getTime() + DAY);
     const reader = readers.find((r) => r.id === userId)!;
     const who = name(reader.displayNameZh, reader.displayNameEn);
-    setBusy(true);
-    try {
-      await addShift({ userId, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() });
-      onAdded(
-        t('admin.rosters.added', { name: who, time: span(startsAt.toISOString(), endsAt.toISOString()) }),
-        startsAt.toISOString(),
-      );
-    } catch (err) {
-      const shift =
-        err instanceof ApiError ? (err.details?.shift as { startsAt: string; endsAt: string } | undefined) : undefined;
-      if (errorReason(err) === 'overlapping_shift' && shift) {
-        setOverlap(t('admin.rosters.overlap', { name: who, time: span(shift.startsAt, shift.endsAt) }));
-      } else setError(err);
-    } finally {
-      setBusy(false);
-    }
+    return run(async () => {
+      try {
+        await addShift({ userId, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() });
+        onAdded(
+          t('admin.rosters.added', { name: who, time: span(startsAt.toISOString(), endsAt.toISOString()) }),
+          startsAt.toISOString(),
+        );
+      } catch (err) {
+        const shift =
+          err instanceof ApiError
+            ? (err.details?.shift as { startsAt: string; endsAt: string } | undefined)
+            : undefined;
+        if (errorReason(err) === 'overlapping_shift' && shift) {
+          setOverlap(t('admin.rosters.overlap', { name: who, time: span(shift.startsAt, shift.endsAt) }));
+        } else throw err;
+      }
+    });
   };
 
   if (readers.length === 0) return <p className="notice">{t('admin.rosters.noSpecialists')}</p>;
@@ -317,7 +315,7 @@ function ShiftForm({
             {overlap}
           </p>
         )}
-        <AdminError error={error} />
+        <ErrorMessage error={error} wording={ADMIN_ERRORS} />
         <div className="actions">
           <button type="submit" disabled={busy}>
             {busy ? t('common.saving') : t('admin.rosters.add')}

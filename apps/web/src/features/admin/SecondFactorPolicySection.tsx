@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import type { StaffRole } from '@zhiyin/workflow';
 import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 import { getSecondFactorPolicy, putSecondFactorPolicy } from './api';
 
 // The roles as the administrator reads them here: the most powerful account first.
@@ -12,24 +13,21 @@ export function SecondFactorPolicySection() {
   const { t } = useI18n();
   const ids = useId();
   const [required, setRequired] = useState<readonly StaffRole[]>();
-  const [error, setError] = useState<unknown>();
+  const { error, run, fail } = useAction();
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
-    getSecondFactorPolicy().then((p) => setRequired(p.requiredRoles), setError);
+    getSecondFactorPolicy().then((p) => setRequired(p.requiredRoles), fail);
   }, []);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
     setSaved(false);
-    try {
+    return run(async () => {
       const p = await putSecondFactorPolicy({ requiredRoles: required ?? [] });
       setRequired(p.requiredRoles);
       setSaved(true);
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
 
   return (

@@ -11,7 +11,8 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { createUser, setUserActive, updateUser } from './api';
-import { adminKey, AdminError, EditorActions, Field, useFieldErrors } from './shared';
+import { ADMIN_ERRORS, adminKey, EditorActions, Field, useFieldErrors } from './shared';
+import { ErrorMessage } from '../../lib/errors';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,31}$/;
 
@@ -47,7 +48,7 @@ export function UserEditor({
   onCancel: () => void;
   onDone: (text: string) => void;
 }) {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const { session } = useAuth();
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
@@ -61,8 +62,7 @@ export function UserEditor({
     password: '',
     onDuty: user?.onDuty ?? false,
   }));
-  const { errors, submitError, setSubmitError, refuse, fromApi } = useFieldErrors<FormKey>(ids, form);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, submitError, refuse, send } = useFieldErrors<FormKey>(ids, form);
   const [confirming, setConfirming] = useState(false);
   const self = user?.id === session?.user.id;
 
@@ -92,13 +92,12 @@ export function UserEditor({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (refuse(check())) return;
-    setBusy(true);
     const placement = {
       role: form.role,
       ...(form.role !== 'admin' ? { facilityId: form.facilityId } : {}),
       ...(form.role === 'specialist' && form.specialty ? { specialty: form.specialty } : {}),
     };
-    try {
+    return send(async () => {
       const saved = user
         ? await updateUser(user.id, {
             displayNameZh: form.displayNameZh.trim(),
@@ -119,25 +118,21 @@ export function UserEditor({
           ? t('admin.users.updated', { name: who })
           : t('admin.users.created', { name: who, username: saved.username }),
       );
-    } catch (err) {
-      fromApi(err);
-      setBusy(false);
-    }
+    });
   };
 
-  const toggleActive = async () => {
+  const toggleActive = () => {
     if (!user) return;
-    setBusy(true);
-    setSubmitError(undefined);
-    try {
-      const saved = await setUserActive(user.id, !user.active);
-      const who = name(saved.displayNameZh, saved.displayNameEn);
-      onDone(t(saved.active ? 'admin.users.activated' : 'admin.users.deactivated', { name: who }));
-    } catch (err) {
-      setSubmitError(err);
-      setConfirming(false);
-      setBusy(false);
-    }
+    return send(async () => {
+      try {
+        const saved = await setUserActive(user.id, !user.active);
+        const who = name(saved.displayNameZh, saved.displayNameEn);
+        onDone(t(saved.active ? 'admin.users.activated' : 'admin.users.deactivated', { name: who }));
+      } catch (err) {
+        setConfirming(false);
+        throw err;
+      }
+    });
   };
 
   const who = user ? name(user.displayNameZh, user.displayNameEn) : '';
@@ -231,7 +226,7 @@ export function UserEditor({
                     checked={form.specialty === s}
                     onChange={() => setForm((f) => ({ ...f, specialty: s }))}
                   />
-                  {SPECIALTY_LABELS[s][lang]}
+                  {labelOf(SPECIALTY_LABELS[s])}
                 </label>
               ))}
             </div>
@@ -273,7 +268,7 @@ export function UserEditor({
             )}
           </Field>
         )}
-        <AdminError error={submitError} />
+        <ErrorMessage error={submitError} wording={ADMIN_ERRORS} />
         {/* The own account cannot be deactivated, so it is never asked to confirm that either. */}
         <EditorActions
           busy={busy}

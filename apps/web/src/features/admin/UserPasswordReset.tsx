@@ -3,7 +3,9 @@ import type { UserView } from '@zhiyin/contracts';
 import { passwordProblem } from '@zhiyin/workflow';
 import { useI18n } from '../../i18n/i18n';
 import { resetPassword } from './api';
-import { adminKey, Field, useAdminErrorText } from './shared';
+import { ADMIN_ERRORS, adminKey, Field } from './shared';
+import { useErrorText } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 /** The administrator sets a new password for an account (handed over in person); its sign-ins end. */
 export function UserPasswordReset({
@@ -16,32 +18,28 @@ export function UserPasswordReset({
   onDone: (text: string) => void;
 }) {
   const { t, name } = useI18n();
-  const errorText = useAdminErrorText();
+  const errorText = useErrorText(ADMIN_ERRORS);
   const ids = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  // A password the rules refuse before sending; the server's refusal is the action's error.
+  const [passwordError, setPasswordError] = useState<string>();
+  const { busy, error, run } = useAction();
   const who = name(user.displayNameZh, user.displayNameEn);
   useEffect(() => heading.current?.focus(), []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const problem = passwordProblem(password, user.username);
+    setPasswordError(problem ? t(adminKey(`admin.users.password.${problem}`) ?? 'admin.required') : undefined);
     if (problem) {
-      setError(t(adminKey(`admin.users.password.${problem}`) ?? 'admin.required'));
       document.getElementById(`${ids}-password`)?.focus();
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    return run(async () => {
       await resetPassword(user.id, password);
       onDone(t('admin.users.passwordReset', { name: who }));
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -55,7 +53,7 @@ export function UserPasswordReset({
           id={`${ids}-password`}
           label={t('admin.users.newPassword')}
           hint={t('admin.users.passwordHint')}
-          error={error}
+          error={passwordError ?? (error === undefined ? undefined : errorText(error))}
         >
           {(a11y) => (
             <input

@@ -4,11 +4,12 @@ import { useId, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { listFacilities, listUsers, type UserFilters } from './api';
-import { AdminError, StatusNote } from './shared';
+import { ADMIN_ERRORS, StatusNote } from './shared';
 import { UserEditor } from './UserEditor';
 import { UserPasswordReset } from './UserPasswordReset';
 import { UsersTable } from './UsersTable';
 import './admin.css';
+import { ErrorMessage } from '../../lib/errors';
 
 const PAGE = 50;
 
@@ -157,7 +158,7 @@ export default function UsersPage() {
         </div>
       </form>
 
-      <AdminError error={users.error ?? facilities.error} />
+      <ErrorMessage error={users.error ?? facilities.error} wording={ADMIN_ERRORS} />
       {users.data && (
         <>
           <p className="admin-count muted" role="status">

@@ -14,7 +14,7 @@ export function UsersTable({
   onEdit: (user: UserView) => void;
   onResetPassword: (user: UserView) => void;
 }) {
-  const { t, name, lang } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const byId = new Map(facilities.map((f) => [f.id, f]));
   const personName = (u: UserView) => name(u.displayNameZh, u.displayNameEn);
   return (
@@ -41,7 +41,7 @@ export function UsersTable({
                 <td className="mono">{u.username}</td>
                 <td>
                   {t(`role.${u.role}`)}
-                  {u.specialty && <span className="admin-sub muted"> · {SPECIALTY_LABELS[u.specialty][lang]}</span>}
+                  {u.specialty && <span className="admin-sub muted"> · {labelOf(SPECIALTY_LABELS[u.specialty])}</span>}
                 </td>
                 <td>{f ? name(f.nameZh, f.nameEn) : t('admin.users.network')}</td>
                 <td>{u.active ? t('admin.active') : <strong>{t('admin.inactive')}</strong>}</td>

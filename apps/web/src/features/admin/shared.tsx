@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
-import { useErrorText } from '../../lib/errors';
+import { useErrorText, type ErrorWording } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 import { zh } from './messages';
 
 /** A message key of this area, if the dictionary has it (for keys built from API vocabulary). */
@@ -18,71 +19,49 @@ export function errorField(err: unknown): string | undefined {
 }
 
 /**
- * The errors of an admin editor: per field (shown at the field, the first one focused) and for the
- * form as a whole. `ids` is the editor's useId() prefix of its fields' ids; `fields` the fields an
- * API refusal may name.
+ * An admin editor's sending and its errors: busy while it sends (one send at a time), errors per field
+ * (shown at the field, the first one focused) and for the form as a whole. `ids` is the editor's
+ * useId() prefix of its fields' ids; `fields` the fields an API refusal may name.
  */
 export function useFieldErrors<K extends string>(ids: string, fields: readonly K[] | Record<K, unknown>) {
-  const errorText = useAdminErrorText();
+  const errorText = useErrorText(ADMIN_ERRORS);
   const [errors, setErrors] = useState<Partial<Record<K, string>>>({});
-  const [submitError, setSubmitError] = useState<unknown>();
+  const { busy, error, run, reset } = useAction();
   const focus = (field: string) => document.getElementById(`${ids}-${field}`)?.focus();
   const known = (field: string | undefined): field is K =>
     field !== undefined && (Array.isArray(fields) ? fields.includes(field) : field in fields);
   return {
+    busy,
     errors,
-    submitError,
-    setSubmitError,
+    /** the refusal of the form as a whole: one that names no field of this form */
+    submitError: known(errorField(error)) ? undefined : error,
     /** Shows the errors found before sending; true when there are any (the first field is focused). */
     refuse: (found: Partial<Record<K, string>>): boolean => {
       setErrors(found);
-      setSubmitError(undefined);
+      reset();
       const first = Object.keys(found)[0];
       if (first) focus(first);
       return first !== undefined;
     },
-    /** Shows an API refusal at the field it names, or for the whole form. */
-    fromApi: (err: unknown): void => {
-      const field = errorField(err);
-      if (known(field)) {
-        setErrors({ [field]: errorText(err) } as Partial<Record<K, string>>);
-        focus(field);
-      } else setSubmitError(err);
-    },
+    /** Sends: an API refusal is shown at the field it names (focused), or for the whole form. */
+    send: (fn: () => Promise<unknown>): Promise<boolean> =>
+      run(async () => {
+        try {
+          await fn();
+        } catch (err) {
+          const field = errorField(err);
+          if (known(field)) {
+            setErrors({ [field]: errorText(err) } as Partial<Record<K, string>>);
+            focus(field);
+          }
+          throw err;
+        }
+      }),
   };
 }
 
-/** The API's reason code (`details.reason`), if any. */
-export function errorReason(err: unknown): string | undefined {
-  if (!(err instanceof ApiError)) return undefined;
-  const reason = err.details?.reason;
-  return typeof reason === 'string' ? reason : undefined;
-}
-
-/** Error text for the admin screens: the API's reason when this area knows it, else the common text. */
-export function useAdminErrorText(): (err: unknown) => string {
-  const { t } = useI18n();
-  const common = useErrorText();
-  return (err) => {
-    const reason = errorReason(err);
-    const key = reason ? adminKey(`admin.reason.${reason}`) : undefined;
-    if (key) return t(key);
-    const pwKey = reason ? adminKey(`admin.users.password.${reason}`) : undefined;
-    if (pwKey) return t(pwKey);
-    return common(err);
-  };
-}
-
-/** An error box for a refused action (role="alert": read out at once). */
-export function AdminError({ error }: { error: unknown }) {
-  const text = useAdminErrorText();
-  if (!error) return null;
-  return (
-    <p className="error" role="alert">
-      {text(error)}
-    </p>
-  );
-}
+/** What the admin screens say of the API's reasons beyond the common texts. */
+export const ADMIN_ERRORS: ErrorWording = { reasonKeys: ['admin.reason.', 'admin.users.password.'] };
 
 /** The outcome of the last action, announced politely. */
 export function StatusNote({ text }: { text: string | null }) {

@@ -5,6 +5,7 @@ import { LanguageSwitch } from '../../shared/LanguageSwitch';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { usePageTitle } from '../../lib/hooks';
+import { useAction } from '../../lib/useAction';
 
 /**
  * The access code the printed patient sheet's QR code carries in the URL fragment (#code=…): a fragment is
@@ -26,8 +27,7 @@ export function PatientSignInPage() {
   const navigate = useNavigate();
   const [code, setCode] = useState(codeFromFragment);
   const [birthDate, setBirthDate] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const ids = useId();
   usePageTitle('patient.signInTitle');
   // Once read, the code leaves the address bar (and the browser history) before anything else happens.
@@ -38,17 +38,12 @@ export function PatientSignInPage() {
 
   if (session?.user.role === 'patient' && !busy) return <Navigate to="/patient" replace />;
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    return run(async () => {
       await signInPatient(code.trim(), birthDate);
       void navigate('/patient', { replace: true });
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   return (

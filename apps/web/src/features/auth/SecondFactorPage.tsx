@@ -11,6 +11,7 @@ import {
   type SecondFactorStatus,
 } from './api';
 import { RecoveryCodes, TotpEnrolmentForm } from './TotpEnrolmentForm';
+import { useAction } from '../../lib/useAction';
 
 /** A member of staff turns two-step verification on (QR code, confirm a code, recovery codes) or off. */
 export default function SecondFactorPage() {
@@ -21,18 +22,17 @@ export default function SecondFactorPage() {
   const [enrolling, setEnrolling] = useState(false);
   const [recoveryCodes, setRecoveryCodes] = useState<readonly string[]>();
   const [code, setCode] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, run, fail } = useAction();
   const [notice, setNotice] = useState<string>();
 
   const load = useCallback(() => {
-    secondFactorStatus().then(setStatus, setError);
-  }, []);
+    secondFactorStatus().then(setStatus, fail);
+  }, [fail]);
   useEffect(load, [load]);
 
-  const act = async (e: FormEvent, action: 'disable' | 'renew') => {
+  const act = (e: FormEvent, action: 'disable' | 'renew') => {
     e.preventDefault();
-    setError(undefined);
-    try {
+    return run(async () => {
       if (action === 'disable') {
         await disableSecondFactor(code.trim());
         setNotice(t('mfa.disabled'));
@@ -41,9 +41,7 @@ export default function SecondFactorPage() {
       }
       setCode('');
       load();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
 
   return (

@@ -14,6 +14,7 @@ import {
   type SecondFactorChallenge,
 } from './api';
 import { RecoveryCodes, TotpEnrolmentForm } from './TotpEnrolmentForm';
+import { useAction } from '../../lib/useAction';
 
 /** Only paths inside the app, never another site. */
 export function safeNext(next: string | null): string | null {
@@ -27,8 +28,7 @@ export function SignInPage() {
   const [params] = useSearchParams();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, reset } = useAction();
   // After a right password: the second step the server asked for, and (after setting one up) the
   // session held back until the recovery codes have been seen.
   const [challenge, setChallenge] = useState<SecondFactorChallenge>();
@@ -37,53 +37,50 @@ export function SignInPage() {
   const ids = useId();
   usePageTitle('auth.signInTitle');
 
+  // Where a signed-in person goes: the page asked for (never a patient's), else their home. The same
+  // whether this page sends them on or they arrive already signed in.
+  const destination = (s: Session) => {
+    const next = safeNext(params.get('next'));
+    return next && !next.startsWith('/patient') ? next : homeOf(s.user.role);
+  };
+
   if (session && session.user.role !== 'patient' && !busy) {
-    return <Navigate to={safeNext(params.get('next')) ?? homeOf(session.user.role)} replace />;
+    return <Navigate to={destination(session)} replace />;
   }
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    return run(async () => {
       const answer = await signIn(username.trim(), password);
       if ('secondFactor' in answer) {
         setPassword('');
         setChallenge(answer);
-        setBusy(false);
         return;
       }
       proceed(answer);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
-  const proceed = (s: Session) => {
-    const next = safeNext(params.get('next'));
-    void navigate(next && !next.startsWith('/patient') ? next : homeOf(s.user.role), { replace: true });
-  };
+  const proceed = (s: Session) => void navigate(destination(s), { replace: true });
 
-  const submitCode = async (e: FormEvent) => {
+  const submitCode = (e: FormEvent) => {
     e.preventDefault();
     if (!challenge) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      proceed(completeSignIn(await verifySecondFactor(challenge.challengeToken, code.trim())));
-    } catch (err) {
-      setError(err);
-      setCode('');
-      setBusy(false);
-    }
+    return run(async () => {
+      try {
+        proceed(completeSignIn(await verifySecondFactor(challenge.challengeToken, code.trim())));
+      } catch (err) {
+        setCode('');
+        throw err;
+      }
+    });
   };
 
   const restart = () => {
     setChallenge(undefined);
     setEnrolled(undefined);
     setCode('');
-    setError(undefined);
+    reset();
   };
 
   return (

@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import type { TotpEnrolment } from './api';
+import { useAction } from '../../lib/useAction';
 
 /**
  * Setting up an authenticator app: the QR code (and the key for typing), then a code from the app to
@@ -18,14 +19,14 @@ export function TotpEnrolmentForm({
   const ids = useId();
   const [enrolment, setEnrolment] = useState<TotpEnrolment>();
   const [code, setCode] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const [startError, setStartError] = useState<unknown>();
+  const { busy, error, run } = useAction();
 
   useEffect(() => {
     let live = true;
     start().then(
       (e) => live && setEnrolment(e),
-      (err: unknown) => live && setError(err),
+      (err: unknown) => live && setStartError(err),
     );
     return () => {
       live = false;
@@ -33,19 +34,12 @@ export function TotpEnrolmentForm({
     // Started once per mount: a new start replaces the secret being set up.
   }, []);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await confirm(code.trim());
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    return run(() => confirm(code.trim()));
   };
 
-  if (!enrolment) return <ErrorMessage error={error} />;
+  if (!enrolment) return <ErrorMessage error={startError} />;
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="mfa-enrol">
       <p>{t('mfa.scan')}</p>

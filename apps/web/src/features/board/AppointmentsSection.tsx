@@ -5,8 +5,10 @@ import { useI18n } from '../../i18n/i18n';
 import { returnFocusOnClose } from '../../lib/focus';
 import type { BoardAppointmentView } from '@zhiyin/contracts';
 import { bookAppointment } from './api';
-import { RefusalMessage } from '../../shared/referrals/refusal';
+import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { formatNetworkDateTime, isoToNetworkLocal, networkLocalToIso } from './time';
+import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 interface Props {
   items: readonly BoardAppointmentView[];
@@ -79,7 +81,7 @@ function AppointmentTable({
   onToggle: (id: string) => void;
   onBooked: (booked: { number: string; at: string }) => void;
 }) {
-  const { t, lang, name } = useI18n();
+  const { t, lang, name, labelOf } = useI18n();
   return (
     <div className="table-wrap">
       <table className="list board-appt-table" data-testid={testId}>
@@ -107,16 +109,16 @@ function AppointmentTable({
                     <Link to={`/referrals/${a.id}`} className="mono">
                       {a.number}
                     </Link>{' '}
-                    <span className="tag">{SERVICE_LABELS[a.service][lang]}</span>
+                    <span className="tag">{labelOf(SERVICE_LABELS[a.service])}</span>
                   </th>
                   <td>
                     {a.patient.name}
                     {a.patient.namePinyin && <span className="hint"> {a.patient.namePinyin}</span>}
                   </td>
                   <td>{name(a.centre.nameZh, a.centre.nameEn)}</td>
-                  <td>{DISPOSITION_LABELS[a.disposition][lang]}</td>
+                  <td>{labelOf(DISPOSITION_LABELS[a.disposition])}</td>
                   <td>
-                    {STATE_LABELS[a.state][lang]}
+                    {labelOf(STATE_LABELS[a.state])}
                     <span className="hint board-block">
                       {t('board.planVersion', { v: a.planVersion })} ·{' '}
                       {t('board.signatures', {
@@ -182,13 +184,12 @@ function BookForm({
   const [at, setAt] = useState(appt ? isoToNetworkLocal(appt.at) : '');
   const [department, setDepartment] = useState(appt?.department ?? '');
   const [place, setPlace] = useState(appt?.place ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [invalid, setInvalid] = useState<{ at?: boolean; department?: boolean }>({});
   const id = `board-book-${item.id}`;
   const agreed = item.state === 'plan_agreed' || item.state === 'acknowledged';
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     const bad = {
       at: !at || Number.isNaN(Date.parse(networkLocalToIso(at))) || Date.parse(networkLocalToIso(at)) <= now,
@@ -196,9 +197,7 @@ function BookForm({
     };
     setInvalid(bad);
     if (bad.at || bad.department) return;
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       const iso = networkLocalToIso(at);
       await bookAppointment(item.id, {
         at: iso,
@@ -206,10 +205,7 @@ function BookForm({
         ...(place.trim() ? { place: place.trim() } : {}),
       });
       onBooked({ number: item.number, at: iso });
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -273,7 +269,7 @@ function BookForm({
           />
         </div>
       </div>
-      <RefusalMessage error={error} />
+      <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
       <div className="actions">
         <button type="submit" disabled={busy}>
           {busy ? t('common.saving') : t('board.bookConfirm')}

@@ -11,6 +11,7 @@ import { AppointmentsSection } from './AppointmentsSection';
 import { PoolCard, queueRowId } from './PoolCard';
 import { formatNetworkTime } from './time';
 import './board.css';
+import { LiveIndicator } from '../../shared/LiveIndicator';
 
 /** Turnaround events the board lists: misses are serious, the others are heads-ups. */
 export type WarningKind = TurnaroundWarning['event'];
@@ -28,7 +29,7 @@ export interface LiveWarning {
 const MAX_WARNINGS = 30;
 
 export default function BoardPage() {
-  const { t, lang } = useI18n();
+  const { t, lang, labelOf } = useI18n();
   usePageTitle('nav.board');
   const connected = useRealtimeConnected();
   // When each read started: a presence event that arrived after it is newer than what the read says.
@@ -132,10 +133,7 @@ export default function BoardPage() {
     <section className="page wide board">
       <div className="page-head">
         <h1>{t('nav.board')}</h1>
-        <p className={`board-live ${connected ? 'on' : 'off'}`} role="status">
-          <span className="board-dot" aria-hidden="true" />
-          {connected ? t('board.live') : t('board.reconnecting')}
-        </p>
+        <LiveIndicator />
       </div>
 
       {/* Announced once per arrival; the full list follows. */}
@@ -147,7 +145,7 @@ export default function BoardPage() {
             </span>
             {t('board.alertArrived', {
               number: latest.number,
-              what: EVENT_LABELS[latest.event][lang],
+              what: labelOf(EVENT_LABELS[latest.event]),
               time: formatNetworkTime(latest.at, lang),
             })}
           </p>
@@ -176,8 +174,8 @@ export default function BoardPage() {
                       <Link to={`/referrals/${w.referralId}`} className="mono">
                         {w.number}
                       </Link>{' '}
-                      {w.service && <span className="tag">{SERVICE_LABELS[w.service][lang]}</span>}
-                      <strong>{EVENT_LABELS[w.event][lang]}</strong>
+                      {w.service && <span className="tag">{labelOf(SERVICE_LABELS[w.service])}</span>}
+                      <strong>{labelOf(EVENT_LABELS[w.event])}</strong>
                     </li>
                   ))}
                 </ul>
@@ -194,8 +192,8 @@ export default function BoardPage() {
                       <a href={`#${queueRowId(q.id)}`} className="mono">
                         {q.number}
                       </a>{' '}
-                      <span className="tag">{SERVICE_LABELS[q.service][lang]}</span>
-                      <span className="tag">{PRIORITY_LABELS[q.priority][lang]}</span>
+                      <span className="tag">{labelOf(SERVICE_LABELS[q.service])}</span>
+                      <span className="tag">{labelOf(PRIORITY_LABELS[q.priority])}</span>
                       {t('board.escalatedSince', { time: formatNetworkTime(q.escalatedAt!, lang) })}
                     </li>
                   ))}

@@ -18,35 +18,34 @@ import { HorizontalBars, ShareBars, type Series } from './charts';
 import { shortCentreName } from './PoolCard';
 import { formatNetworkDateTime, isoWeekOf, shiftWeek } from './time';
 import './board.css';
+import { useAction } from '../../lib/useAction';
 
 const WEEK = /^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/;
 const SERVICE_COLORS: Record<Service, string> = { ECG: '#0b5f6e', IMAGING: '#b4531a' };
 const DISPOSITION_COLOR = '#4a5b8c';
 
 export default function FiguresPage() {
-  const { t, lang, name, number } = useI18n();
+  const { t, lang, name, number, labelOf } = useI18n();
   usePageTitle('nav.figures');
   const [params, setParams] = useSearchParams();
   const asked = params.get('week') ?? '';
   const week = WEEK.test(asked) ? asked : isoWeekOf(Date.now());
-  const [download, setDownload] = useState<{ busy: boolean; error: unknown; done: boolean }>({
-    busy: false,
-    error: null,
-    done: false,
-  });
+  const download = useAction();
+  const [downloaded, setDownloaded] = useState(false);
   const figures = useAsync(
     (signal) => api<WeeklyFiguresView>(`/api/figures/weekly${query({ week })}`, { signal }),
     [week],
   );
   const setWeek = (w: string) => {
     if (!WEEK.test(w)) return;
-    setDownload({ busy: false, error: null, done: false });
+    download.reset();
+    setDownloaded(false);
     setParams({ week: w }, { replace: true });
   };
 
-  async function downloadCsv() {
-    setDownload({ busy: true, error: null, done: false });
-    try {
+  function downloadCsv() {
+    setDownloaded(false);
+    return download.run(async () => {
       const res = await authorizedFetch(`/api/figures/weekly${query({ week, format: 'csv' })}`, {
         headers: { accept: 'text/csv' },
       });
@@ -60,10 +59,8 @@ export default function FiguresPage() {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setDownload({ busy: false, error: null, done: true });
-    } catch (error) {
-      setDownload({ busy: false, error, done: false });
-    }
+      setDownloaded(true);
+    });
   }
 
   const data = figures.data?.week === week ? figures.data : undefined;
@@ -75,7 +72,7 @@ export default function FiguresPage() {
   const pct = (share: number) => number(share, { style: 'percent', maximumFractionDigits: 0 });
   const serviceSeries: Series[] = SERVICES.map((s) => ({
     key: s,
-    label: SERVICE_LABELS[s][lang],
+    label: labelOf(SERVICE_LABELS[s]),
     color: SERVICE_COLORS[s],
   }));
   const dispositionTotals = DISPOSITIONS.map((d) => ({ d, n: sum((c) => c.dispositions[d]) }));
@@ -122,7 +119,7 @@ export default function FiguresPage() {
             })
           : t('board.fig.cohortNote')}
       </p>
-      {download.done && (
+      {downloaded && (
         <p className="notice" role="status">
           {t('board.fig.downloaded', { file: `zhiyin-${week}.csv` })}
         </p>
@@ -148,7 +145,7 @@ export default function FiguresPage() {
               <div className="figures-tile" key={s.service}>
                 <span className="figures-value">{s.withinLimitShare === null ? '—' : pct(s.withinLimitShare)}</span>
                 <span className="figures-label">
-                  {t('board.fig.withinLimitOf', { service: SERVICE_LABELS[s.service][lang] })} ·{' '}
+                  {t('board.fig.withinLimitOf', { service: labelOf(SERVICE_LABELS[s.service]) })} ·{' '}
                   {t('board.fig.medianReport', { value: minutes(s.turnaroundMinutes.toSignedReport.median) })}
                 </span>
               </div>
@@ -163,7 +160,7 @@ export default function FiguresPage() {
               <div className="figures-tile" key={`critical-${s.service}`} data-testid={`figures-critical-${s.service}`}>
                 <span className="figures-value">{number(s.criticalResults?.count ?? 0)}</span>
                 <span className="figures-label">
-                  {t('board.fig.criticalOf', { service: SERVICE_LABELS[s.service][lang] })} ·{' '}
+                  {t('board.fig.criticalOf', { service: labelOf(SERVICE_LABELS[s.service]) })} ·{' '}
                   {t('board.fig.criticalTimes', {
                     median: minutes(s.criticalResults?.confirmMinutes.median ?? null),
                     longest: minutes(s.criticalResults?.confirmMinutes.longest ?? null),
@@ -182,11 +179,11 @@ export default function FiguresPage() {
               description={centres
                 .map(
                   (c) =>
-                    `${name(c.nameZh, c.nameEn)}: ${SERVICES.map((s) => `${SERVICE_LABELS[s][lang]} ${c.referrals.byService[s]}`).join(', ')}`,
+                    `${name(c.nameZh, c.nameEn)}: ${SERVICES.map((s) => `${labelOf(SERVICE_LABELS[s])} ${c.referrals.byService[s]}`).join(', ')}`,
                 )
                 .join('; ')}
               rows={centres.map((c) => ({
-                label: shortCentreName(c.nameZh, c.nameEn, lang),
+                label: name(...shortCentreName(c.nameZh, c.nameEn)),
                 title: name(c.nameZh, c.nameEn),
                 values: c.referrals.byService,
               }))}
@@ -201,11 +198,11 @@ export default function FiguresPage() {
                 description={services
                   .map(
                     (s) =>
-                      `${SERVICE_LABELS[s.service][lang]}: ${t('board.fig.toAcceptance')} ${minutes(s.turnaroundMinutes.toAcceptance.median)}, ${t('board.fig.toReport')} ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
+                      `${labelOf(SERVICE_LABELS[s.service])}: ${t('board.fig.toAcceptance')} ${minutes(s.turnaroundMinutes.toAcceptance.median)}, ${t('board.fig.toReport')} ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
                   )
                   .join('; ')}
                 rows={services.map((s) => ({
-                  label: SERVICE_LABELS[s.service][lang],
+                  label: labelOf(SERVICE_LABELS[s.service]),
                   values: {
                     accept: s.turnaroundMinutes.toAcceptance.median,
                     report: s.turnaroundMinutes.toSignedReport.median,
@@ -224,10 +221,10 @@ export default function FiguresPage() {
                 description={services
                   .map(
                     (s) =>
-                      `${SERVICE_LABELS[s.service][lang]}: ${s.withinLimitShare === null ? t('board.fig.noneSettled') : pct(s.withinLimitShare)}`,
+                      `${labelOf(SERVICE_LABELS[s.service])}: ${s.withinLimitShare === null ? t('board.fig.noneSettled') : pct(s.withinLimitShare)}`,
                   )
                   .join('; ')}
-                rows={services.map((s) => ({ label: SERVICE_LABELS[s.service][lang], share: s.withinLimitShare }))}
+                rows={services.map((s) => ({ label: labelOf(SERVICE_LABELS[s.service]), share: s.withinLimitShare }))}
                 withinLabel={t('board.fig.within')}
                 missedLabel={t('board.fig.missed')}
                 noneLabel={t('board.fig.noneSettled')}
@@ -237,11 +234,11 @@ export default function FiguresPage() {
             <HorizontalBars
               title={t('board.fig.chartOutcomes')}
               description={[
-                ...dispositionTotals.map((x) => `${DISPOSITION_LABELS[x.d][lang]} ${x.n}`),
+                ...dispositionTotals.map((x) => `${labelOf(DISPOSITION_LABELS[x.d])} ${x.n}`),
                 `${t('board.fig.referredBackDown')} ${backDown}`,
               ].join('; ')}
               rows={[
-                ...dispositionTotals.map((x) => ({ label: DISPOSITION_LABELS[x.d][lang], values: { n: x.n } })),
+                ...dispositionTotals.map((x) => ({ label: labelOf(DISPOSITION_LABELS[x.d]), values: { n: x.n } })),
                 { label: t('board.fig.referredBackDown'), values: { n: backDown } },
               ]}
               series={[{ key: 'n', label: t('board.fig.count'), color: DISPOSITION_COLOR }]}
@@ -263,12 +260,12 @@ export default function FiguresPage() {
                   <th scope="col">{t('board.fig.referrals')}</th>
                   {SERVICES.map((s) => (
                     <th scope="col" key={s}>
-                      {SERVICE_LABELS[s][lang]}
+                      {labelOf(SERVICE_LABELS[s])}
                     </th>
                   ))}
                   {PRIORITIES.map((p) => (
                     <th scope="col" key={p}>
-                      {PRIORITY_LABELS[p][lang]}
+                      {labelOf(PRIORITY_LABELS[p])}
                     </th>
                   ))}
                   <th scope="col">{t('board.fig.acceptMedianP90')}</th>
@@ -276,7 +273,7 @@ export default function FiguresPage() {
                   <th scope="col">{t('board.fig.missedCol')}</th>
                   {DISPOSITIONS.map((d) => (
                     <th scope="col" key={d}>
-                      {DISPOSITION_LABELS[d][lang]}
+                      {labelOf(DISPOSITION_LABELS[d])}
                     </th>
                   ))}
                   <th scope="col">{t('board.fig.referredBackDown')}</th>
@@ -347,7 +344,7 @@ export default function FiguresPage() {
                     {services
                       .map(
                         (s) =>
-                          `${SERVICE_LABELS[s.service][lang]} ${minutes(s.turnaroundMinutes.toAcceptance.median)} / ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
+                          `${labelOf(SERVICE_LABELS[s.service])} ${minutes(s.turnaroundMinutes.toAcceptance.median)} / ${minutes(s.turnaroundMinutes.toSignedReport.median)}`,
                       )
                       .join(' · ')}
                   </td>

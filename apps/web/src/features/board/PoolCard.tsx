@@ -5,13 +5,20 @@ import { useI18n } from '../../i18n/i18n';
 import { returnFocusOnClose } from '../../lib/focus';
 import type { BoardQueueItemView, DutyShiftView, PoolSpecialistView, PoolView } from '@zhiyin/contracts';
 import { reassign } from './api';
-import { RefusalMessage } from '../../shared/referrals/refusal';
+import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { formatDuration, formatNetworkDateTime } from './time';
+import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
-/** A centre's name without the words every centre shares (the full name is its tooltip). */
-export function shortCentreName(zh: string, en: string, lang: string): string {
-  if (lang === 'zh-CN') return zh.replace(/^[^市]{2,4}市([^区]{2,4}区)?/, '').replace(/社区卫生服务中心$/, '') || zh;
-  return en.replace(/ Community Health Service Centre/, '') || en;
+/**
+ * A centre's name without the words every centre shares (the full name is its tooltip), as a name pair
+ * for the i18n `name()`.
+ */
+export function shortCentreName(zh: string, en: string): [zh: string, en: string] {
+  return [
+    zh.replace(/^[^市]{2,4}市([^区]{2,4}区)?/, '').replace(/社区卫生服务中心$/, '') || zh,
+    en.replace(/ Community Health Service Centre/, '') || en,
+  ];
 }
 
 export const queueRowId = (referralId: string) => `board-row-${referralId}`;
@@ -37,12 +44,12 @@ function limitOf(q: BoardQueueItemView): { dueAt: string | null; kind: 'accept' 
 }
 
 export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Props) {
-  const { t, lang, name } = useI18n();
+  const { t, lang, name, labelOf, list } = useI18n();
   const [reassigning, setReassigning] = useState<BoardQueueItemView | null>(null);
   const [done, setDone] = useState<{ number: string; name: string } | null>(null);
   // The pool is named after its reading centres (the administrator may rename them), else after its service.
-  const centreNames = pool.centres.map((c) => name(c.nameZh, c.nameEn)).join(lang === 'zh-CN' ? '、' : ', ');
-  const poolName = centreNames || t('board.poolTitle', { service: SERVICE_LABELS[pool.service][lang] });
+  const centreNames = list(pool.centres.map((c) => name(c.nameZh, c.nameEn)));
+  const poolName = centreNames || t('board.poolTitle', { service: labelOf(SERVICE_LABELS[pool.service]) });
   const titleId = `board-pool-${pool.service}`;
   const isOnline = (s: PoolSpecialistView) => online[s.id] ?? s.online;
   const onDuty = pool.specialists.filter((s) => s.onDuty);
@@ -139,13 +146,13 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
                       {q.modality && <span className="tag board-modality">{q.modality}</span>}
                     </th>
                     <td title={name(q.centre.nameZh, q.centre.nameEn)}>
-                      {shortCentreName(q.centre.nameZh, q.centre.nameEn, lang)}
+                      {name(...shortCentreName(q.centre.nameZh, q.centre.nameEn))}
                     </td>
                     <td>
-                      <span className={`board-priority ${q.priority}`}>{PRIORITY_LABELS[q.priority][lang]}</span>
+                      <span className={`board-priority ${q.priority}`}>{labelOf(PRIORITY_LABELS[q.priority])}</span>
                     </td>
                     <td>
-                      {STATE_LABELS[q.state][lang]}
+                      {labelOf(STATE_LABELS[q.state])}
                       <span className="board-block hint">
                         {q.assignee
                           ? name(q.assignee.nameZh, q.assignee.nameEn)
@@ -156,7 +163,7 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
                     </td>
                     <td className="board-left">
                       <span className="board-block">
-                        {t('board.waited', { time: waited !== null ? formatDuration(waited, lang) : '—' })}
+                        {t('board.waited', { time: waited !== null ? formatDuration(waited, t) : '—' })}
                       </span>
                       {level === 'miss' && (
                         <span className="board-flag miss">
@@ -178,9 +185,9 @@ export function PoolCard({ pool, now, warned, online, nextShift, onChanged }: Pr
                         <span className="board-countdown">
                           {left >= 0
                             ? t(limit.kind === 'accept' ? 'board.leftToAccept' : 'board.leftToReport', {
-                                time: formatDuration(left, lang),
+                                time: formatDuration(left, t),
                               })
-                            : t('board.over', { time: formatDuration(left, lang) })}
+                            : t('board.over', { time: formatDuration(left, t) })}
                         </span>
                       )}
                       {left === null && limit.kind === 'none' && '—'}
@@ -243,23 +250,17 @@ function ReassignForm({
   const current = item.assignee?.id ?? item.offeredTo?.id;
   const choices = specialists.filter((s) => s.id !== current);
   const [to, setTo] = useState(choices.find((s) => s.onDuty && isOnline(s))?.id ?? choices[0]?.id ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const selectId = `board-reassign-${item.id}`;
   const who = specialists.find((s) => s.id === to);
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     if (!who) return;
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       await reassign(item.id, who.id, item.rowVersion);
       onDone(name(who.nameZh, who.nameEn));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -298,7 +299,7 @@ function ReassignForm({
           <p className="hint">{t('board.reassignExplain')}</p>
         </>
       )}
-      <RefusalMessage error={error} />
+      <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
       <div className="actions">
         <button type="submit" disabled={busy || !who}>
           {busy ? t('common.saving') : t('board.reassignConfirm', { name: who ? name(who.nameZh, who.nameEn) : '' })}

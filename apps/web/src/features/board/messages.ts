@@ -1,8 +1,6 @@
 // Messages of this screen area: 简体中文 first (its keys are the message keys), English with exactly
 // the same keys (the compiler refuses a missing or extra one). Keys start with the area's prefix.
 export const zh = {
-  'board.live': '实时更新中',
-  'board.reconnecting': '连接中断，正在重新连接…',
   'board.alertArrived': '新的时限提醒（{time}）：{number} {what}',
   'board.warningsTitle': '时限提醒',
   'board.noWarnings': '打开本页以来没有新的时限提醒。',
@@ -30,6 +28,9 @@ export const zh = {
   'board.col.stateHolder': '状态 · 处理人',
   'board.col.times': '已等待 · 距时限',
   'board.waited': '已等待 {time}',
+  'board.dur.dh': '{d} 天 {h} 小时',
+  'board.dur.hm': '{h} 小时 {m} 分',
+  'board.dur.ms': '{m} 分 {s} 秒',
   'board.col.actions': '操作',
   'board.col.patient': '患者',
   'board.col.disposition': '处置',
@@ -132,8 +133,6 @@ declare module '../../i18n/i18n' {
 }
 
 export const en: Record<keyof typeof zh, string> = {
-  'board.live': 'Live',
-  'board.reconnecting': 'Connection lost, reconnecting…',
   'board.alertArrived': 'New turnaround alert ({time}): {number} {what}',
   'board.warningsTitle': 'Turnaround alerts',
   'board.noWarnings': 'No new turnaround alerts since this page opened.',
@@ -161,6 +160,9 @@ export const en: Record<keyof typeof zh, string> = {
   'board.col.stateHolder': 'State · held by',
   'board.col.times': 'Waiting · time to limit',
   'board.waited': 'waiting {time}',
+  'board.dur.dh': '{d} d {h} h',
+  'board.dur.hm': '{h} h {m} min',
+  'board.dur.ms': '{m} min {s} s',
   'board.col.actions': 'Actions',
   'board.col.patient': 'Patient',
   'board.col.disposition': 'Disposition',

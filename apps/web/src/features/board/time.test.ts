@@ -1,4 +1,12 @@
+import { format, type MessageKey, type Params } from '../../i18n/i18n';
+import { en, zh } from './messages';
 import { formatDuration, isoToNetworkLocal, isoWeekOf, networkLocalToIso, shiftWeek } from './time';
+
+// The board's own words, without the app around it.
+const words =
+  (messages: Record<string, string>) =>
+  (key: MessageKey, params?: Params): string =>
+    format(messages[key] ?? key, params);
 
 describe('board time helpers', () => {
   it('reads ISO weeks in China Standard Time, across year ends', () => {
@@ -21,8 +29,8 @@ describe('board time helpers', () => {
   });
 
   it('writes durations people read at a glance', () => {
-    expect(formatDuration(75_000, 'zh-CN')).toBe('1 分 15 秒');
-    expect(formatDuration(-3_900_000, 'en')).toBe('1 h 05 min');
-    expect(formatDuration(2 * 86_400_000 + 3 * 3600_000, 'zh-CN')).toBe('2 天 3 小时');
+    expect(formatDuration(75_000, words(zh))).toBe('1 分 15 秒');
+    expect(formatDuration(-3_900_000, words(en))).toBe('1 h 05 min');
+    expect(formatDuration(2 * 86_400_000 + 3 * 3600_000, words(zh))).toBe('2 天 3 小时');
   });
 });

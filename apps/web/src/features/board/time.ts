@@ -1,25 +1,20 @@
-import type { Language } from '../../i18n/i18n';
+import type { Language, Translate } from '../../i18n/i18n';
 
 /** The network's clock: the hub and its centres keep China Standard Time (UTC+8, no daylight saving). */
 export const NETWORK_TIME_ZONE = 'Asia/Shanghai';
 const NETWORK_OFFSET = '+08:00';
 
-/** A duration as people read it: 2 天 3 小时 · 1 小时 05 分 · 12 分 30 秒 (absolute value). */
-export function formatDuration(ms: number, lang: Language): string {
+/** A duration as people read it: 2 天 3 小时 · 1 小时 05 分 · 12 分 30 秒 (absolute value), in the words of `t`. */
+export function formatDuration(ms: number, t: Translate): string {
   const total = Math.floor(Math.abs(ms) / 1000);
   const d = Math.floor(total / 86_400);
   const h = Math.floor((total % 86_400) / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   const pad = (n: number) => String(n).padStart(2, '0');
-  if (lang === 'zh-CN') {
-    if (d > 0) return `${d} 天 ${h} 小时`;
-    if (h > 0) return `${h} 小时 ${pad(m)} 分`;
-    return `${m} 分 ${pad(s)} 秒`;
-  }
-  if (d > 0) return `${d} d ${h} h`;
-  if (h > 0) return `${h} h ${pad(m)} min`;
-  return `${m} min ${pad(s)} s`;
+  if (d > 0) return t('board.dur.dh', { d, h });
+  if (h > 0) return t('board.dur.hm', { h, m: pad(m) });
+  return t('board.dur.ms', { m, s: pad(s) });
 }
 
 /** `datetime-local` input value (network time) → ISO 8601 with the network's offset. */

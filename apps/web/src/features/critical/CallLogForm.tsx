@@ -1,10 +1,11 @@
 import type { CriticalResultView } from '@zhiyin/contracts';
 import { useId, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { ApiError } from '../../lib/api';
 import { useErrorText } from '../../lib/errors';
 import { recordCall } from './api';
 import { useCriticalPolicy } from '../../shared/critical-results/useCriticalPolicy';
+import { useAction } from '../../lib/useAction';
+import { CRITICAL_ERRORS } from './errors';
 
 /** `datetime-local` wants local wall time without a zone. */
 function localInput(d: Date): string {
@@ -14,27 +15,24 @@ function localInput(d: Date): string {
 
 /** The coordinator's log of one phone call about an escalated critical result. */
 export function CallLogForm({ item, onDone }: { item: CriticalResultView; onDone: () => void }) {
-  const { t, name } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
-  const errorText = useErrorText();
+  const errorText = useErrorText(CRITICAL_ERRORS);
   const policy = useCriticalPolicy();
   const [callee, setCallee] = useState('');
   const [calledAt, setCalledAt] = useState(() => localInput(new Date()));
   const [reached, setReached] = useState(true);
   const [readBack, setReadBack] = useState('');
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const findings = policy.data?.policy.findings[item.service] ?? [];
   const options = findings.some((f) => f.code === item.findingCode)
     ? findings
     : [...findings, { code: item.findingCode, label: { 'zh-CN': item.findingZh, en: item.findingEn } }];
   const ready = callee.trim() && calledAt && (!reached || readBack);
 
-  const submit = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const submit = () =>
+    run(async () => {
       await recordCall(item.id, {
         callee: callee.trim(),
         calledAt: new Date(calledAt).toISOString(),
@@ -49,12 +47,7 @@ export function CallLogForm({ item, onDone }: { item: CriticalResultView; onDone
       setReached(true);
       setCalledAt(localInput(new Date()));
       onDone();
-    } catch (err) {
-      setError(err instanceof ApiError && err.code === 'READ_BACK_MISMATCH' ? t('critical.mismatch') : errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <form
@@ -103,7 +96,7 @@ export function CallLogForm({ item, onDone }: { item: CriticalResultView; onDone
             <option value="">{t('critical.choose')}</option>
             {options.map((f) => (
               <option key={f.code} value={f.code}>
-                {name(f.label['zh-CN'], f.label.en)}
+                {labelOf(f.label)}
               </option>
             ))}
           </select>
@@ -117,9 +110,9 @@ export function CallLogForm({ item, onDone }: { item: CriticalResultView; onDone
         onChange={(e) => setNote(e.target.value)}
         data-testid="call-note"
       />
-      {error && (
+      {error !== undefined && (
         <p className="error" role="alert">
-          {error}
+          {errorText(error)}
         </p>
       )}
       <button type="submit" disabled={busy || !ready} data-testid="call-submit">

@@ -21,7 +21,7 @@ export function CriticalBanner() {
   const { session } = useAuth();
   const role = session?.user.role;
   const me = session?.user.id;
-  const { t, lang, name } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const now = useNow(1000);
   const [items, setItems] = useState<CriticalResultView[]>([]);
   const watching = role === 'community_doctor' || role === 'coordinator';
@@ -86,7 +86,7 @@ export function CriticalBanner() {
             <Link to={`/referrals/${c.referralId}`} className="mono">
               {c.number}
             </Link>{' '}
-            · {c.patientNameZh} · {CRITICAL_STATE_LABELS[c.state][lang]}
+            · {c.patientNameZh} · {labelOf(CRITICAL_STATE_LABELS[c.state])}
           </p>
           {c.note && <p className="critical-note">{c.note}</p>}
           <p className="muted small">

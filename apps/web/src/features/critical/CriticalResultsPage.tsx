@@ -12,7 +12,7 @@ import '../../shared/critical-results/critical.css';
 
 /** The coordinator's critical results: escalated ones first, each with its calls and the form to log the next. */
 export default function CriticalResultsPage() {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   usePageTitle('critical.pageTitle');
   const now = useNow(1000);
   const list = useAsync<CriticalResultView[]>(() => listCritical(true), []);
@@ -28,7 +28,7 @@ export default function CriticalResultsPage() {
         <Link to={`/referrals/${c.referralId}`} className="mono">
           {c.number}
         </Link>{' '}
-        · <span data-testid="critical-case-state">{CRITICAL_STATE_LABELS[c.state][lang]}</span>
+        · <span data-testid="critical-case-state">{labelOf(CRITICAL_STATE_LABELS[c.state])}</span>
       </h2>
       <p>
         {t('critical.centre')}: {name(c.originFacilityNameZh, c.originFacilityNameEn)} · {t('critical.patient')}:{' '}

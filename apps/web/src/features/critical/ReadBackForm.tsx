@@ -1,42 +1,35 @@
 import type { CriticalResultView } from '@zhiyin/contracts';
 import { useId, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import { ApiError } from '../../lib/api';
 import { useErrorText } from '../../lib/errors';
 import { confirmCritical } from './api';
 import { useCriticalPolicy } from '../../shared/critical-results/useCriticalPolicy';
+import { useAction } from '../../lib/useAction';
+import { CRITICAL_ERRORS } from './errors';
 
 /**
  * The referring doctor's read-back: they choose the finding they read in the report from the whole list of the
  * service (nothing chosen beforehand) and say what they will do. The server compares; a wrong one is refused.
  */
 export function ReadBackForm({ item, onDone }: { item: CriticalResultView; onDone: () => void }) {
-  const { t, name } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
   const policy = useCriticalPolicy();
-  const errorText = useErrorText();
+  const errorText = useErrorText(CRITICAL_ERRORS);
   const [readBack, setReadBack] = useState('');
   const [action, setAction] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const findings = policy.data?.policy.findings[item.service] ?? [];
   // A finding removed from the list since it was reported can still be read back.
   const options = findings.some((f) => f.code === item.findingCode)
     ? findings
     : [...findings, { code: item.findingCode, label: { 'zh-CN': item.findingZh, en: item.findingEn } }];
 
-  const submit = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const submit = () =>
+    run(async () => {
       await confirmCritical(item.id, { readBack, plannedAction: action.trim() });
       onDone();
-    } catch (err) {
-      setError(err instanceof ApiError && err.code === 'READ_BACK_MISMATCH' ? t('critical.mismatch') : errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <form
@@ -58,7 +51,7 @@ export function ReadBackForm({ item, onDone }: { item: CriticalResultView; onDon
         <option value="">{t('critical.choose')}</option>
         {options.map((f) => (
           <option key={f.code} value={f.code}>
-            {name(f.label['zh-CN'], f.label.en)}
+            {labelOf(f.label)}
           </option>
         ))}
       </select>
@@ -73,9 +66,9 @@ export function ReadBackForm({ item, onDone }: { item: CriticalResultView; onDon
         data-testid="critical-readback-action"
         required
       />
-      {error && (
+      {error !== undefined && (
         <p className="error" role="alert" data-testid="critical-readback-error">
-          {error}
+          {errorText(error)}
         </p>
       )}
       <button type="submit" disabled={busy || !readBack || !action.trim()} data-testid="critical-readback-submit">

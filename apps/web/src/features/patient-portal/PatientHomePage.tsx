@@ -7,6 +7,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import './patient-portal.css';
+import { useAction } from '../../lib/useAction';
 
 // The shape of GET /api/me/decision (apps/api/src/modules/clinical/clinical.service.ts): the latest
 // decision both doctors signed, in plain words. It answers 404 until there is one.
@@ -46,34 +47,28 @@ function loadDecision(signal: AbortSignal): Promise<Decision | null | 'revising'
 // The patient's own page: the decision in plain language, where to go and when, what to do, and
 // the acknowledgement. Nothing else about the patient is shown or linked from here.
 export default function PatientHomePage() {
-  const { t, name, lang } = useI18n();
+  const { t, name, lang, labelOf } = useI18n();
   const { session } = useAuth();
   usePageTitle('patient.homeTitle');
   const user = session?.user;
   const decision = useAsync(loadDecision, []);
-  const [ack, setAck] = useState<{ busy: boolean; error: unknown; done: Decision | null }>({
-    busy: false,
-    error: null,
-    done: null,
-  });
+  const ack = useAction();
+  const [acknowledgedNow, setAcknowledgedNow] = useState<Decision>();
   // The doctors may agree or change the decision while the page is open.
   useRealtime(['referral.changed'], () => decision.reload());
 
   const d = decision.data;
   const agreed = d && d !== 'revising' ? d : undefined;
-  const acknowledged = agreed?.acknowledged || ack.done?.acknowledged;
-  const acknowledgedAt = ack.done?.acknowledgedAt ?? agreed?.acknowledgedAt ?? null;
+  const acknowledged = agreed?.acknowledged || acknowledgedNow?.acknowledged;
+  const acknowledgedAt = acknowledgedNow?.acknowledgedAt ?? agreed?.acknowledgedAt ?? null;
   const fmt = (iso: string, opts: Intl.DateTimeFormatOptions) =>
     new Intl.DateTimeFormat(lang, { timeZone: TIME_ZONE, ...opts }).format(new Date(iso));
 
-  async function acknowledge() {
-    setAck({ busy: true, error: null, done: null });
-    try {
-      const done = await api<Decision>('/api/me/decision/acknowledge', { method: 'POST' });
-      setAck({ busy: false, error: null, done });
-    } catch (error) {
-      setAck({ busy: false, error, done: null });
-    }
+  function acknowledge() {
+    setAcknowledgedNow(undefined);
+    return ack.run(async () =>
+      setAcknowledgedNow(await api<Decision>('/api/me/decision/acknowledge', { method: 'POST' })),
+    );
   }
 
   return (
@@ -97,13 +92,13 @@ export default function PatientHomePage() {
         <>
           <section className={`card portal-decision portal-${d.disposition}`} aria-labelledby="portal-decision-title">
             <h2 id="portal-decision-title">{t('patient.decisionTitle')}</h2>
-            <p className="portal-label">{d.dispositionLabel[lang]}</p>
-            <p className="portal-lead">{DISPOSITION_PATIENT_TEXT[d.disposition][lang]}</p>
+            <p className="portal-label">{labelOf(d.dispositionLabel)}</p>
+            <p className="portal-lead">{labelOf(DISPOSITION_PATIENT_TEXT[d.disposition])}</p>
           </section>
 
           <section className="card" aria-labelledby="portal-where-title">
             <h2 id="portal-where-title">{t('patientPortal.whereTitle')}</h2>
-            <p className="portal-strong">{d.where[lang]}</p>
+            <p className="portal-strong">{labelOf(d.where)}</p>
             {d.address && <p>{t('patientPortal.address', { address: d.address })}</p>}
           </section>
 
@@ -159,7 +154,7 @@ export default function PatientHomePage() {
                       {d.medications.map((m, i) => (
                         <li key={i}>
                           <strong>{m.name}</strong>{' '}
-                          {[m.dose, m.route, m.frequency, m.duration].join(lang === 'zh-CN' ? '，' : ', ')}
+                          {[m.dose, m.route, m.frequency, m.duration].join(t('common.clauseSeparator'))}
                         </li>
                       ))}
                     </ul>
@@ -191,7 +186,7 @@ export default function PatientHomePage() {
           <section className="card portal-urgent" aria-labelledby="portal-urgent-title">
             <h2 id="portal-urgent-title">{t('patientPortal.urgentTitle')}</h2>
             {d.warningSigns && <p className="portal-pre">{d.warningSigns}</p>}
-            <p className="portal-strong">{d.seekHelpNow[lang]}</p>
+            <p className="portal-strong">{labelOf(d.seekHelpNow)}</p>
           </section>
 
           <section className="card portal-ack" aria-labelledby="portal-ack-title">

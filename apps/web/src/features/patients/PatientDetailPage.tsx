@@ -15,7 +15,7 @@ import { issueAccessCode, openPatientSheet } from './api';
 
 export default function PatientDetailPage() {
   const { id = '' } = useParams();
-  const { t, lang, dateTime } = useI18n();
+  const { t, dateTime, labelOf } = useI18n();
   const { session } = useAuth();
   const patient = useAsync((signal) => getPatient(id, signal), [id]);
   const p = patient.data;
@@ -183,7 +183,7 @@ export default function PatientDetailPage() {
                       </Link>
                     </td>
                     <td>
-                      {SERVICE_LABELS[r.service][lang]}
+                      {labelOf(SERVICE_LABELS[r.service])}
                       {r.modality ? ` · ${r.modality}` : ''}
                     </td>
                     <td>

@@ -7,6 +7,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { usePageTitle } from '../../lib/hooks';
 import { getPatient, SEXES, type Sex } from '../../shared/patients/api';
 import { createPatient, updatePatient } from './api';
+import { useAction } from '../../lib/useAction';
 
 interface Form {
   mrn: string;
@@ -64,8 +65,8 @@ export default function PatientFormPage() {
   const [form, setForm] = useState<Form>(EMPTY);
   const [original, setOriginal] = useState<PatientView>();
   const [errors, setErrors] = useState<Partial<Record<Field, 'required' | 'invalid'>>>({});
-  const [submitError, setSubmitError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  // The save's error; a failed read of the patient shows there too.
+  const { busy, error: submitError, run, fail, reset } = useAction();
   const ids = useId();
   usePageTitle(isNew ? 'patients.registerTitle' : 'patients.editTitle');
 
@@ -87,7 +88,7 @@ export default function PatientFormPage() {
         });
       },
       (err: unknown) => {
-        if (!ctrl.signal.aborted) setSubmitError(err);
+        if (!ctrl.signal.aborted) fail(err);
       },
     );
     return () => ctrl.abort();
@@ -96,17 +97,16 @@ export default function PatientFormPage() {
   const set = (field: Field) => (e: { target: { value: string } }) =>
     setForm((f) => ({ ...f, [field]: e.target.value }));
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     const found = check(form, isNew);
     setErrors(found);
-    setSubmitError(undefined);
+    reset();
     if (Object.keys(found).length > 0) {
       document.getElementById(`${ids}-${Object.keys(found)[0]}`)?.focus();
       return;
     }
-    setBusy(true);
-    try {
+    return run(async () => {
       const body: PatientInput = {
         familyNameZh: form.familyNameZh.trim(),
         givenNameZh: form.givenNameZh.trim(),
@@ -125,10 +125,7 @@ export default function PatientFormPage() {
             version: original!.version,
           });
       void navigate(`/desk/patients/${saved.id}`, { replace: isNew });
-    } catch (err) {
-      setSubmitError(err);
-      setBusy(false);
-    }
+    });
   };
 
   const field = (name: Field, label: string, input: React.ReactNode, hint?: string) => (

@@ -19,7 +19,7 @@ export function Icd10Picker({
   disabled?: boolean;
   inputRef?: React.Ref<HTMLInputElement>;
 }) {
-  const { t, lang } = useI18n();
+  const { t, name } = useI18n();
   const id = useId();
   const [q, setQ] = useState('');
   const [results, setResults] = useState<Icd10EntryView[]>([]);
@@ -57,7 +57,7 @@ export function Icd10Picker({
     };
   }, [q]);
 
-  const label = (e: Icd10EntryView) => (lang === 'zh-CN' ? e.zh : e.en);
+  const label = (e: Icd10EntryView) => name(e.zh, e.en);
   const add = (e: Icd10EntryView) => {
     if (!value.some((d) => d.code === e.code)) onChange([...value, { code: e.code, label: label(e) }]);
     setQ('');
@@ -134,7 +134,10 @@ export function Icd10Picker({
                   data-testid="icd-option"
                 >
                   <span className="mono">{r.code}</span> {label(r)}
-                  <span className="muted small"> · {lang === 'zh-CN' ? r.en : r.zh}</span>
+                  <span className="muted small">
+                    {' '}
+                    · {/* the term in the other language beside it */ name(r.en, r.zh)}
+                  </span>
                 </li>
               ))}
             </ul>

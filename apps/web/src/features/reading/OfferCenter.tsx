@@ -9,9 +9,11 @@ import { useNow } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { fireEvent, getReferral } from '../../shared/referrals/api';
 import { worklist } from './api';
-import { useActionError } from './errors';
+import { READING_ERRORS } from './errors';
 import { useShortcuts } from './hooks';
 import { ageOn } from './time';
+import { useErrorText } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 interface Offer {
   referralId: string;
@@ -32,13 +34,12 @@ interface Offer {
 export function OfferCenter() {
   const { session } = useAuth();
   const me = session?.user.id;
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const navigate = useNavigate();
   const now = useNow(1000);
-  const errorText = useActionError();
+  const errorText = useErrorText(READING_ERRORS);
   const [offers, setOffers] = useState<Offer[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run, reset } = useAction();
   const [details, setDetails] = useState<Record<string, ReferralDetailView>>({});
   const asked = useRef(new Set<string>());
 
@@ -74,11 +75,11 @@ export function OfferCenter() {
           expiresAt: o.expiresAt,
         },
       ]);
-      setError(undefined);
+      reset();
       alert({
         userId: me,
         title: t('reading.offerAlert'),
-        body: `${PRIORITY_LABELS[o.priority][lang]} · ${SERVICE_LABELS[o.service][lang]} · ${o.number}`,
+        body: `${labelOf(PRIORITY_LABELS[o.priority])} · ${labelOf(SERVICE_LABELS[o.service])} · ${o.number}`,
         tag: `offer-${o.referralId}`,
       });
     } else if (event === 'offer.withdrawn') {
@@ -119,20 +120,19 @@ export function OfferCenter() {
     if (!waiting) clearTitle();
   }, [waiting]);
 
-  const act = async (type: 'accept' | 'decline') => {
-    if (!offer || busy) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fireEvent(offer.referralId, { type });
-      setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
-      if (type === 'accept') void navigate(`/reading/${offer.referralId}`);
-    } catch (err) {
-      setError(errorText(err));
-      if (type === 'accept') setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
-    } finally {
-      setBusy(false);
-    }
+  const act = (type: 'accept' | 'decline') => {
+    if (!offer) return;
+    return run(async () => {
+      try {
+        await fireEvent(offer.referralId, { type });
+        setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
+        if (type === 'accept') void navigate(`/reading/${offer.referralId}`);
+      } catch (err) {
+        // An offer that could not be taken (taken by someone else, expired) goes.
+        if (type === 'accept') setOffers((list) => list.filter((x) => x.referralId !== offer.referralId));
+        throw err;
+      }
+    });
   };
 
   useShortcuts(
@@ -145,10 +145,10 @@ export function OfferCenter() {
   );
 
   if (!offer)
-    return error ? (
+    return error !== undefined ? (
       <div className="reading-offer" role="alert">
-        <p className="error">{error}</p>
-        <button type="button" className="secondary" onClick={() => setError(undefined)}>
+        <p className="error">{errorText(error)}</p>
+        <button type="button" className="secondary" onClick={reset}>
           {t('reading.dismiss')}
         </button>
       </div>
@@ -167,8 +167,8 @@ export function OfferCenter() {
     >
       <h2 id="reading-offer-title">{t('reading.offerTitle')}</h2>
       <p id="reading-offer-text">
-        <span className={`reading-priority ${offer.priority}`}>{PRIORITY_LABELS[offer.priority][lang]}</span>{' '}
-        {SERVICE_LABELS[offer.service][lang]}
+        <span className={`reading-priority ${offer.priority}`}>{labelOf(PRIORITY_LABELS[offer.priority])}</span>{' '}
+        {labelOf(SERVICE_LABELS[offer.service])}
         {d?.modality ? ` · ${d.modality}` : ''} · <span className="mono">{offer.number}</span>
       </p>
       {d && (
@@ -188,9 +188,9 @@ export function OfferCenter() {
         </p>
       )}
       {live.length > 1 && <p className="muted small">{t('reading.moreOffers', { n: live.length - 1 })}</p>}
-      {error && (
+      {error !== undefined && (
         <p className="error" role="alert">
-          {error}
+          {errorText(error)}
         </p>
       )}
       <div className="actions">

@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
-import { ErrorMessage } from '../../lib/errors';
+import { ErrorMessage, useErrorText } from '../../lib/errors';
 import { useNow, usePageTitle } from '../../lib/hooks';
 import { MessageThread } from '../../shared/message-thread/MessageThread';
 import { ConsentSummary } from '../../shared/consent/ConsentSummary';
@@ -13,11 +13,11 @@ import { fireEvent } from '../../shared/referrals/api';
 import { useLiveReferral } from '../../shared/referrals/useLiveReferral';
 import { signReport } from './api';
 import { Countdown } from './Countdown';
-import { useActionError } from './errors';
+import { READING_ERRORS } from './errors';
 import { useShortcuts } from './hooks';
 import { OfferCenter } from './OfferCenter';
 import { ReportForm } from './ReportForm';
-import { LiveIndicator, useNextCase } from './shared';
+import { useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
 import { StudyPane } from './StudyPane';
 import { StudyProvenance } from './StudyProvenance';
@@ -28,6 +28,8 @@ import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
 import { preloadImageViewer } from '../../shared/viewer/preload';
 import './reading.css';
+import { LiveIndicator } from '../../shared/LiveIndicator';
+import { useAction } from '../../lib/useAction';
 
 const READING = new Set(['accepted', 'in_review', 'info_requested']);
 // Actions of the header; the report, the plan and the thread have their own controls.
@@ -40,7 +42,7 @@ export default function ReadingPage() {
 }
 
 function Workspace({ id }: { id: string }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const { session } = useAuth();
   const me = session?.user.id;
   const ids = useId();
@@ -54,7 +56,7 @@ function Workspace({ id }: { id: string }) {
   const r = detail.data;
   usePageTitle('reading.workspace', r?.number);
   const now = useNow(1000);
-  const errorText = useActionError();
+  const errorText = useErrorText(READING_ERRORS);
   const { next, busy: nextBusy, message: nextMessage } = useNextCase();
 
   const mine = Boolean(r && r.assigneeId === me);
@@ -64,10 +66,8 @@ function Workspace({ id }: { id: string }) {
   // Marked in the viewer, listed in the report form: one list for both.
   const keyImages = useKeyImages(id, keyImagesClient);
 
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<string>();
-  const [signError, setSignError] = useState<string>();
-  const [signing, setSigning] = useState(false);
+  const { busy, error: actionError, run } = useAction();
+  const signAction = useAction();
   const [announce, setAnnounce] = useState('');
   const [asking, setAsking] = useState(false);
   const [question, setQuestion] = useState('');
@@ -76,33 +76,24 @@ function Workspace({ id }: { id: string }) {
   const nextRef = useRef<HTMLButtonElement>(null);
   const viewerRef = useRef<HTMLDivElement>(null);
 
-  const act = async (type: SimpleReferralEvent, extra: Omit<ReferralEventRequest, 'type'> = {}) => {
-    setBusy(true);
-    setActionError(undefined);
-    try {
+  // A refused step has the referral read again (see step) and says why.
+  const act = (type: SimpleReferralEvent, extra: Omit<ReferralEventRequest, 'type'> = {}) =>
+    run(async () => {
       await detail.step(
         [type],
         () => fireEvent(id, { type, ...extra }),
         (next) => next,
       );
-      setAnnounce(t('reading.done', { action: EVENT_LABELS[type][lang] }));
+      setAnnounce(t('reading.done', { action: labelOf(EVENT_LABELS[type]) }));
       if (type === 'request_info') {
         setAsking(false);
         setQuestion('');
       }
-    } catch (err) {
-      // A refused step has the referral read again (see step).
-      setActionError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const sign = async () => {
     if (!r) return;
-    setSigning(true);
-    setSignError(undefined);
-    try {
+    await signAction.run(async () => {
       if (!(await report.saveNow()))
         throw report.saveError instanceof Error ? report.saveError : new Error('save failed');
       // Signing is a reading step: a referral only accepted starts its review first.
@@ -116,11 +107,7 @@ function Workspace({ id }: { id: string }) {
       report.setView(v);
       setAnnounce(t('reading.signedAnnounce'));
       setTimeout(() => nextRef.current?.focus(), 50);
-    } catch (err) {
-      setSignError(errorText(err));
-    } finally {
-      setSigning(false);
-    }
+    });
   };
 
   const signed = Boolean(r?.report);
@@ -151,7 +138,7 @@ function Workspace({ id }: { id: string }) {
     );
 
   const age = ageOn(r.patientBirthDate, new Date(now));
-  const patientName = lang === 'zh-CN' ? r.patientName : titleCase(r.patientNamePinyin || r.patientName);
+  const patientName = name(r.patientName, titleCase(r.patientNamePinyin || r.patientName));
   const actions = HEADER_EVENTS.filter((e) => r.availableEvents.includes(e));
   const holder = r.holderNameZh || r.holderNameEn ? name(r.holderNameZh ?? '', r.holderNameEn ?? '') : '';
 
@@ -216,7 +203,7 @@ function Workspace({ id }: { id: string }) {
           <div>
             <dt>{t('reading.priority')}</dt>
             <dd>
-              <span className={`reading-priority ${r.priority}`}>{PRIORITY_LABELS[r.priority][lang]}</span>
+              <span className={`reading-priority ${r.priority}`}>{labelOf(PRIORITY_LABELS[r.priority])}</span>
             </dd>
           </div>
           <div>
@@ -228,7 +215,7 @@ function Workspace({ id }: { id: string }) {
           <div>
             <dt>{t('reading.state')}</dt>
             <dd data-testid="state" data-state={r.state}>
-              {STATE_LABELS[r.state][lang]}
+              {labelOf(STATE_LABELS[r.state])}
               {holder && !mine ? ` · ${holder}` : ''}
             </dd>
           </div>
@@ -239,7 +226,7 @@ function Workspace({ id }: { id: string }) {
           <div>
             <dt>{t('reading.service')}</dt>
             <dd>
-              {SERVICE_LABELS[r.service][lang]}
+              {labelOf(SERVICE_LABELS[r.service])}
               {r.modality ? ` · ${r.modality}` : ''}
             </dd>
           </div>
@@ -279,7 +266,7 @@ function Workspace({ id }: { id: string }) {
                 onClick={() => (e === 'request_info' ? setAsking((a) => !a) : void act(e))}
                 data-testid={`action-${e}`}
               >
-                {EVENT_LABELS[e][lang]}
+                {labelOf(EVENT_LABELS[e])}
               </button>
             ))}
           </div>
@@ -306,9 +293,9 @@ function Workspace({ id }: { id: string }) {
             </button>
           </form>
         )}
-        {actionError && (
+        {actionError !== undefined && (
           <p className="error" role="alert">
-            {actionError}
+            {errorText(actionError)}
           </p>
         )}
         {nextMessage && (
@@ -352,8 +339,8 @@ function Workspace({ id }: { id: string }) {
             isEcg={isEcg}
             keyImages={isEcg ? undefined : keyImages}
             onSign={sign}
-            signing={signing}
-            signError={signError}
+            signing={signAction.busy}
+            signError={signAction.error === undefined ? undefined : errorText(signAction.error)}
             findingsRef={findingsRef}
             signRequest={signRequest}
           />

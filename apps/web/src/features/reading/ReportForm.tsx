@@ -6,12 +6,14 @@ import { authorizedFetch } from '../../lib/api';
 import { ConfirmDialog } from '../../lib/confirm';
 
 import { addAddendum, reportPdfPath } from './api';
-import { useActionError } from './errors';
+import { READING_ERRORS } from './errors';
 import { Icd10Picker } from './Icd10Picker';
 import { loadKeyImageThumbnail } from './keyImages';
 import { KeyImageList, type KeyImageLabels } from '../../shared/key-images/KeyImageList';
 import type { KeyImagesState } from '../../shared/key-images/useKeyImages';
 import type { useReportDraft } from './useReportDraft';
+import { useErrorText } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
 type DraftApi = ReturnType<typeof useReportDraft>;
 
@@ -66,15 +68,14 @@ export function ReportForm({
   /** bumped by the Ctrl+Enter shortcut: opens the confirmation */
   signRequest: number;
 }) {
-  const { t, lang, dateTime, name } = useI18n();
+  const { t, dateTime, name, labelOf } = useI18n();
   const id = useId();
   const { draft, update, status, view } = report;
   const [asking, setAsking] = useState(false);
-  const errorText = useActionError();
+  const errorText = useErrorText(READING_ERRORS);
   const [addendum, setAddendum] = useState('');
-  const [addendumBusy, setAddendumBusy] = useState(false);
-  const [addendumError, setAddendumError] = useState<string>();
-  const [pdfError, setPdfError] = useState<string>();
+  const addendumAction = useAction();
+  const pdfAction = useAction();
   const signed = Boolean(view?.signedAt);
   const keyImageLabels: KeyImageLabels = {
     title: t('reading.keyImages.title'),
@@ -105,22 +106,23 @@ export function ReportForm({
     if (signRequest > 0) askToSign();
   }, [signRequest]);
 
-  const openPdf = async () => {
-    setPdfError(undefined);
-    // The PDF needs the bearer token, so it is fetched here and shown from a blob.
-    const win = window.open('', '_blank');
-    try {
-      const res = await authorizedFetch(reportPdfPath(referralId), { headers: { accept: 'application/pdf' } });
-      if (!res.ok) throw new Error(String(res.status));
-      const url = URL.createObjectURL(await res.blob());
-      if (win) win.location.href = url;
-      else window.location.href = url;
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    } catch {
-      win?.close();
-      setPdfError(t('reading.pdfFailed'));
-    }
-  };
+  const openPdf = () =>
+    pdfAction.run(async () => {
+      // The PDF needs the bearer token, so it is fetched here and shown from a blob; the window is
+      // opened at once (run calls this synchronously) so that the browser does not block it.
+      const win = window.open('', '_blank');
+      try {
+        const res = await authorizedFetch(reportPdfPath(referralId), { headers: { accept: 'application/pdf' } });
+        if (!res.ok) throw new Error(String(res.status));
+        const url = URL.createObjectURL(await res.blob());
+        if (win) win.location.href = url;
+        else window.location.href = url;
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      } catch (err) {
+        win?.close();
+        throw err;
+      }
+    });
 
   const saveText: Record<typeof status, string> = {
     idle: '',
@@ -159,7 +161,7 @@ export function ReportForm({
         )}
         {view.disposition && (
           <p>
-            <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[view.disposition][lang]}
+            <strong>{t('reading.disposition')}</strong> {labelOf(DISPOSITION_LABELS[view.disposition])}
           </p>
         )}
         {keyImages && (
@@ -175,9 +177,9 @@ export function ReportForm({
             {t('reading.pdf')}
           </button>
         </p>
-        {pdfError && (
+        {pdfAction.error !== undefined && (
           <p className="error" role="alert">
-            {pdfError}
+            {t('reading.pdfFailed')}
           </p>
         )}
         {view.addenda.length > 0 && (
@@ -198,29 +200,20 @@ export function ReportForm({
             onSubmit={(e) => {
               e.preventDefault();
               if (!addendum.trim()) return;
-              setAddendumBusy(true);
-              setAddendumError(undefined);
-              addAddendum(referralId, addendum.trim()).then(
-                (v) => {
-                  report.setView(v);
-                  setAddendum('');
-                  setAddendumBusy(false);
-                },
-                (err: unknown) => {
-                  setAddendumError(errorText(err));
-                  setAddendumBusy(false);
-                },
-              );
+              void addendumAction.run(async () => {
+                report.setView(await addAddendum(referralId, addendum.trim()));
+                setAddendum('');
+              });
             }}
           >
             <label htmlFor={`${id}-add`}>{t('reading.addAddendum')}</label>
             <textarea id={`${id}-add`} rows={2} value={addendum} onChange={(e) => setAddendum(e.target.value)} />
-            {addendumError && (
+            {addendumAction.error !== undefined && (
               <p className="error" role="alert">
-                {addendumError}
+                {errorText(addendumAction.error)}
               </p>
             )}
-            <button type="submit" className="secondary" disabled={addendumBusy || !addendum.trim()}>
+            <button type="submit" className="secondary" disabled={addendumAction.busy || !addendum.trim()}>
               {t('reading.addAddendumButton')}
             </button>
           </form>
@@ -304,7 +297,7 @@ export function ReportForm({
                 checked={draft.disposition === d}
                 onChange={() => update({ disposition: d })}
               />
-              {DISPOSITION_LABELS[d][lang]}
+              {labelOf(DISPOSITION_LABELS[d])}
             </label>
           ))}
         </div>
@@ -336,7 +329,7 @@ export function ReportForm({
         >
           {draft.disposition && (
             <p>
-              <strong>{t('reading.disposition')}</strong> {DISPOSITION_LABELS[draft.disposition][lang]}
+              <strong>{t('reading.disposition')}</strong> {labelOf(DISPOSITION_LABELS[draft.disposition])}
             </p>
           )}
         </ConfirmDialog>

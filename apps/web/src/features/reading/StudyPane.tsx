@@ -3,7 +3,7 @@ import { KEY_IMAGE_MAX_PER_REFERRAL, type KeyImageRef } from '@zhiyin/contracts'
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError } from '../../lib/api';
-import { ErrorMessage } from '../../lib/errors';
+import { ErrorMessage, useErrorText } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../../shared/ecg/EcgViewer';
 import { listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../../shared/dicomweb/qido';
@@ -11,7 +11,7 @@ import { preloadSeries, SeriesLabel, SeriesViewer } from '../../shared/series-vi
 
 import type { KeyImageMark } from '../../shared/viewer/ClinicalViewer';
 import { priorStudies } from './api';
-import { useActionError } from './errors';
+import { READING_ERRORS } from './errors';
 
 // Two studies side by side carry the whole viewer: its own chunk, loaded when a prior is chosen.
 const ComparisonView = lazy(() =>
@@ -77,7 +77,7 @@ export function StudyPane({
   // Key images: the caller's when it keeps them, else marked for this session only.
   const [localKeys, setLocalKeys] = useState<{ sopInstanceUid: string; frame: number }[]>([]);
   const [markError, setMarkError] = useState<string>();
-  const actionError = useActionError();
+  const actionError = useErrorText(READING_ERRORS);
   const markKey = useCallback(
     (k: KeyImageMark) => {
       setLocalKeys((l) =>

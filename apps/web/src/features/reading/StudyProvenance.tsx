@@ -9,7 +9,7 @@ import { readableName } from '../../shared/patient-identity/IdentityCompare';
  * two identities differ (a confirmed override, with its reason) or the study is older than the network allows.
  */
 export function StudyProvenance({ referral }: { referral: ReferralDetailView }) {
-  const { t, lang } = useI18n();
+  const { t, name, list } = useI18n();
   const sex = (v: string | null | undefined) =>
     v && ['M', 'F', 'O', 'U'].includes(v) ? t(`sex.${v as 'M'}`) : (v ?? '—');
   if (referral.studies.length === 0) return null;
@@ -31,9 +31,7 @@ export function StudyProvenance({ referral }: { referral: ReferralDetailView }) 
                 {s.identity.verdict === 'unconfirmed'
                   ? t('reading.provenance.unconfirmed')
                   : t('reading.provenance.differs', {
-                      fields: s.identity.differing
-                        .map((f) => t(`upload.held.${f}`))
-                        .join(lang === 'zh-CN' ? '、' : ', '),
+                      fields: list(s.identity.differing.map((f) => t(`upload.held.${f}`))),
                     })}
                 {s.override
                   ? ` ${t('reading.provenance.override', { by: s.override.byName ?? '—', reason: s.override.reason })}`
@@ -88,7 +86,7 @@ export function StudyProvenance({ referral }: { referral: ReferralDetailView }) 
               <dd data-testid="file-device">{device || '—'}</dd>
               <dt>{t('reading.provenance.centre')}</dt>
               <dd data-testid="file-centre">
-                {lang === 'zh-CN' ? s.sendingCentre.nameZh : s.sendingCentre.nameEn}
+                {name(s.sendingCentre.nameZh, s.sendingCentre.nameEn)}
                 {s.device.institution ? ` (${s.device.institution})` : ''}
               </dd>
             </dl>

@@ -13,15 +13,16 @@ import { Countdown, useDuration } from './Countdown';
 import { useShortcuts } from './hooks';
 import { AlertControls } from './AlertControls';
 import { OfferCenter } from './OfferCenter';
-import { LiveIndicator, useNextCase } from './shared';
+import { useNextCase } from './shared';
 import { ShortcutHelp } from './ShortcutHelp';
 import { ageOn, titleCase } from './time';
 import './reading.css';
+import { LiveIndicator } from '../../shared/LiveIndicator';
 
 const MINE = new Set(['accepted', 'in_review', 'info_requested']);
 
 export default function WorklistPage() {
-  const { t, lang, name } = useI18n();
+  const { t, name, labelOf } = useI18n();
   const { session } = useAuth();
   const me = session?.user.id;
   usePageTitle('reading.title');
@@ -66,7 +67,7 @@ export default function WorklistPage() {
     return (
       <tr key={r.id} data-testid={own ? 'my-case' : 'worklist-row'} data-number={r.number} data-state={r.state}>
         <td>
-          <span className={`reading-priority ${r.priority}`}>{PRIORITY_LABELS[r.priority][lang]}</span>
+          <span className={`reading-priority ${r.priority}`}>{labelOf(PRIORITY_LABELS[r.priority])}</span>
         </td>
         <td>
           <Link to={`/reading/${r.id}`} className="mono">
@@ -74,15 +75,15 @@ export default function WorklistPage() {
           </Link>
         </td>
         <td>
-          {lang === 'zh-CN' ? r.patientName : titleCase(r.patientNamePinyin || r.patientName)}{' '}
+          {name(r.patientName, titleCase(r.patientNamePinyin || r.patientName))}{' '}
           <span className="muted small">
             {t(`sex.${r.patientSex}`)}
             {age !== undefined ? ` · ${t('reading.age', { age })}` : ''}
           </span>
         </td>
         <td>{centreName(r.originFacilityId)}</td>
-        <td>{r.modality ?? SERVICE_LABELS[r.service][lang]}</td>
-        <td>{STATE_LABELS[r.state][lang]}</td>
+        <td>{r.modality ?? labelOf(SERVICE_LABELS[r.service])}</td>
+        <td>{labelOf(STATE_LABELS[r.state])}</td>
         <td className="num" data-testid="waiting">
           {r.submittedAt ? duration(now - Date.parse(r.submittedAt)) : '—'}
         </td>

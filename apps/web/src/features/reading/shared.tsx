@@ -1,46 +1,21 @@
-import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import { useI18n } from '../../i18n/i18n';
-import { ApiError } from '../../lib/api';
-import { useRealtimeConnected } from '../../lib/realtime';
 import { claimNext } from './api';
-import { useActionError } from './errors';
+import { READING_ERRORS } from './errors';
+import { type ErrorWording, useErrorText } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 
-/** "Live" while events flow, "reconnecting" while the connection is down. */
-export function LiveIndicator() {
-  const { t } = useI18n();
-  const connected = useRealtimeConnected();
-  return (
-    <span
-      className={`reading-live ${connected ? 'on' : 'off'}`}
-      role="status"
-      data-testid="live"
-      data-connected={connected}
-    >
-      <span aria-hidden="true">●</span> {connected ? t('reading.live') : t('reading.reconnecting')}
-    </span>
-  );
-}
+// An empty pool is not an error when asking for the next case.
+const NEXT_CASE_ERRORS: ErrorWording = { ...READING_ERRORS, codes: { NOT_FOUND: 'reading.nothingWaiting' } };
 
 /** Claims the most urgent waiting referral of the pool (or the one offered to me) and opens it. */
 export function useNextCase() {
   const navigate = useNavigate();
-  const { t } = useI18n();
-  const errorText = useActionError();
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<string>();
-  const next = async () => {
-    if (busy) return;
-    setBusy(true);
-    setMessage(undefined);
-    try {
+  const errorText = useErrorText(NEXT_CASE_ERRORS);
+  const { busy, error, run } = useAction();
+  const next = () =>
+    run(async () => {
       const r = await claimNext();
       void navigate(`/reading/${r.id}`);
-    } catch (err) {
-      setMessage(err instanceof ApiError && err.code === 'NOT_FOUND' ? t('reading.nothingWaiting') : errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { next, busy, message };
+    });
+  return { next, busy, message: error === undefined ? undefined : errorText(error) };
 }

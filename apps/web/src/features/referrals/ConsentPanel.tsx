@@ -8,6 +8,7 @@ import { ErrorMessage } from '../../lib/errors';
 import { recordVerbalConsent, uploadConsentForm } from './api';
 import { ConsentSummary } from '../../shared/consent/ConsentSummary';
 import type { LiveReferral } from '../../shared/referrals/useLiveReferral';
+import { useAction } from '../../lib/useAction';
 
 /** "2026-12-06T09:30": the current local time as a datetime-local input holds it. */
 function localNow(): string {
@@ -29,26 +30,19 @@ export function ConsentPanel({ r, referral }: { r: ReferralDetailView; referral:
   const [mode, setMode] = useState<'form' | 'verbal'>();
   const [witness, setWitness] = useState('');
   const [at, setAt] = useState(localNow);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [fieldError, setFieldError] = useState('');
   const [saved, setSaved] = useState(false);
   // Back-down referrals carry no consent step; nothing to show there.
   if (r.direction !== 'up') return null;
 
-  const save = async (run: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
+  const save = (send: () => Promise<unknown>) => {
     setSaved(false);
-    try {
-      await referral.step(['update_draft'], run);
+    return run(async () => {
+      await referral.step(['update_draft'], send);
       setSaved(true);
       setMode(undefined);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const saveVerbal = () => {
     if (!witness.trim()) {

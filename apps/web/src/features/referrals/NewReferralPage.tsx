@@ -10,6 +10,7 @@ import { useAsync, usePageTitle } from '../../lib/hooks';
 import { ageOf, getPatient, searchPatients } from '../../shared/patients/api';
 import { createReferral } from './api';
 import '../../shared/referrals/referrals.css';
+import { useAction } from '../../lib/useAction';
 
 const MODALITIES = ['CT', 'MR', 'DX', 'CR', 'US', 'MG', 'XA', 'NM', 'PT'] as const;
 
@@ -45,7 +46,7 @@ function draftOf(raw: Record<string, unknown> | null): FormDraft | null {
 
 /** Opens a referral for a patient of the doctor's centre; studies are added on the referral's page. */
 export default function NewReferralPage() {
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const navigate = useNavigate();
   const ids = useId();
   const [params] = useSearchParams();
@@ -63,8 +64,7 @@ export default function NewReferralPage() {
   const [question, setQuestion] = useState(kept?.question ?? '');
   const [history, setHistory] = useState(kept?.history ?? '');
   const [errors, setErrors] = useState<Partial<Record<Field, true>>>({});
-  const [submitError, setSubmitError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error: submitError, run, reset } = useAction();
   usePageTitle('referrals.newTitle');
 
   const presetPatient = useAsync(
@@ -96,21 +96,20 @@ export default function NewReferralPage() {
     [debounced],
   );
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     const missing: Partial<Record<Field, true>> = {};
     if (!patient) missing.patient = true;
     if (service === 'IMAGING' && !modality) missing.modality = true;
     if (!question.trim()) missing.clinicalQuestion = true;
     setErrors(missing);
-    setSubmitError(undefined);
+    reset();
     const firstMissing = Object.keys(missing)[0];
     if (firstMissing) {
       document.getElementById(`${ids}-${firstMissing}`)?.focus();
       return;
     }
-    setBusy(true);
-    try {
+    return run(async () => {
       const created = await createReferral({
         patientId: patient!.id,
         service,
@@ -121,10 +120,7 @@ export default function NewReferralPage() {
       });
       clearFormDraft(DRAFT, userId);
       void navigate(`/referrals/${created.id}`, { replace: true });
-    } catch (err) {
-      setSubmitError(err);
-      setBusy(false);
-    }
+    });
   };
 
   const fieldError = (f: Field) =>
@@ -205,7 +201,7 @@ export default function NewReferralPage() {
             {SERVICES.map((s) => (
               <label key={s} className="choice">
                 <input type="radio" name="service" value={s} checked={service === s} onChange={() => setService(s)} />
-                {SERVICE_LABELS[s][lang]}
+                {labelOf(SERVICE_LABELS[s])}
               </label>
             ))}
           </div>
@@ -270,7 +266,7 @@ export default function NewReferralPage() {
                   checked={priority === p}
                   onChange={() => setPriority(p)}
                 />
-                {PRIORITY_LABELS[p][lang]}
+                {labelOf(PRIORITY_LABELS[p])}
               </label>
             ))}
           </div>

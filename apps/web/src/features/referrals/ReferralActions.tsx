@@ -14,7 +14,9 @@ import { useI18n } from '../../i18n/i18n';
 import { useConfirm } from '../../lib/confirm';
 import { returnFocusOnClose } from '../../lib/focus';
 import { fireEvent } from '../../shared/referrals/api';
-import { RefusalMessage } from '../../shared/referrals/refusal';
+import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
+import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { type LiveReferral } from '../../shared/referrals/useLiveReferral';
 
 // The events this page offers as buttons. Questions and answers go through the message thread, plan
@@ -34,10 +36,9 @@ type SimpleConfirm = 'submit' | 'accept' | 'acknowledge' | 'return_to_queue' | '
 
 /** The actions the rules allow this person now, each confirmed, with the API's refusal shown. */
 export function ReferralActions({ r, referral }: { r: ReferralDetailView; referral: LiveReferral }) {
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run, reset } = useAction();
   const [open, setOpen] = useState<'cancel' | 'close' | 'change_priority'>();
   const [choice, setChoice] = useState('');
   const [done, setDone] = useState<ReferralEventType>();
@@ -46,7 +47,8 @@ export function ReferralActions({ r, referral }: { r: ReferralDetailView; referr
   const answering = r.availableEvents.includes('answer_info');
   if (available.length === 0 && !answering && !error) return null;
 
-  const label = (e: ReferralEventType) => (e === 'close' ? t('referrals.action.recordOutcome') : EVENT_LABELS[e][lang]);
+  const label = (e: ReferralEventType) =>
+    e === 'close' ? t('referrals.action.recordOutcome') : labelOf(EVENT_LABELS[e]);
   const fire = async (body: ReferralEventRequest, confirmText: string) => {
     const cancelling = body.type === 'cancel';
     const confirmed = await confirm({
@@ -58,10 +60,8 @@ export function ReferralActions({ r, referral }: { r: ReferralDetailView; referr
       danger: cancelling,
     });
     if (!confirmed) return;
-    setBusy(true);
-    setError(undefined);
     setDone(undefined);
-    try {
+    await run(async () => {
       // A cancellation names the version seen: one decided on outdated information is refused.
       const sent = body.type === 'cancel' ? { ...body, expectedVersion: r.rowVersion } : body;
       await referral.step(
@@ -72,11 +72,7 @@ export function ReferralActions({ r, referral }: { r: ReferralDetailView; referr
       setDone(body.type);
       setOpen(undefined);
       setChoice('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   // The page's events are the API's simple steps (acknowledge is the patient's own, never available to staff).
@@ -103,7 +99,7 @@ export function ReferralActions({ r, referral }: { r: ReferralDetailView; referr
               onClick={() => {
                 setOpen(open === e ? undefined : e);
                 setChoice('');
-                setError(undefined);
+                reset();
               }}
               data-testid={`action-${e}`}
             >
@@ -135,13 +131,16 @@ export function ReferralActions({ r, referral }: { r: ReferralDetailView; referr
               open === 'cancel'
                 ? t('referrals.confirm.cancel', {
                     number: r.number,
-                    reason: CANCEL_REASON_LABELS[choice as 'duplicate'][lang],
+                    reason: labelOf(CANCEL_REASON_LABELS[choice as 'duplicate']),
                   })
                 : open === 'close'
-                  ? t('referrals.confirm.close', { number: r.number, outcome: OUTCOME_LABELS[choice as 'died'][lang] })
+                  ? t('referrals.confirm.close', {
+                      number: r.number,
+                      outcome: labelOf(OUTCOME_LABELS[choice as 'died']),
+                    })
                   : t('referrals.confirm.change_priority', {
                       number: r.number,
-                      priority: PRIORITY_LABELS[choice as 'STAT'][lang],
+                      priority: labelOf(PRIORITY_LABELS[choice as 'STAT']),
                     });
             void fire(
               open === 'cancel'
@@ -165,19 +164,19 @@ export function ReferralActions({ r, referral }: { r: ReferralDetailView; referr
             {open === 'cancel' &&
               CANCEL_REASONS.map((c) => (
                 <option key={c} value={c}>
-                  {CANCEL_REASON_LABELS[c][lang]}
+                  {labelOf(CANCEL_REASON_LABELS[c])}
                 </option>
               ))}
             {open === 'close' &&
               OUTCOMES.map((o) => (
                 <option key={o} value={o}>
-                  {OUTCOME_LABELS[o][lang]}
+                  {labelOf(OUTCOME_LABELS[o])}
                 </option>
               ))}
             {open === 'change_priority' &&
               PRIORITIES.filter((p) => p !== r.priority).map((p) => (
                 <option key={p} value={p}>
-                  {PRIORITY_LABELS[p][lang]}
+                  {labelOf(PRIORITY_LABELS[p])}
                 </option>
               ))}
           </select>
@@ -185,7 +184,7 @@ export function ReferralActions({ r, referral }: { r: ReferralDetailView; referr
           <div className="actions">
             <button type="submit" disabled={busy || !choice} data-testid="action-confirm">
               {open === 'cancel'
-                ? EVENT_LABELS.cancel[lang]
+                ? labelOf(EVENT_LABELS.cancel)
                 : open === 'close'
                   ? t('referrals.action.recordOutcome')
                   : t('common.save')}
@@ -197,11 +196,11 @@ export function ReferralActions({ r, referral }: { r: ReferralDetailView; referr
         </form>
       )}
       {confirmDialog}
-      <RefusalMessage error={error} />
+      <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
       {/* Said while the referral's latest step is still the one taken here. */}
       {done && r.history[r.history.length - 1]?.event === done && (
         <p className="ok" role="status">
-          {t('referrals.action.done', { action: EVENT_LABELS[done][lang] })}
+          {t('referrals.action.done', { action: labelOf(EVENT_LABELS[done]) })}
         </p>
       )}
     </section>

@@ -1,32 +1,33 @@
 import { refersUp } from '@zhiyin/workflow';
 import type { ReferralDetailView } from '@zhiyin/contracts';
-import { useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
 import { openReferralForm } from './api';
 
 /** The two-way referral form, once the patient is sent up to the hub, and for every referral back down. */
 export function ReferralFormButton({ r }: { r: ReferralDetailView }) {
   const { t } = useI18n();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const applies =
     r.direction === 'down' ||
     (r.plan !== null && refersUp(r.plan.disposition)) ||
     (r.report !== null && refersUp(r.report.disposition));
   if (!applies) return null;
-  const open = async () => {
-    setError(undefined);
-    // Opened synchronously so the browser does not block it as a pop-up; filled when the PDF arrives.
-    const win = window.open('', '_blank');
-    try {
-      const url = await openReferralForm(r.id);
-      if (win) win.location.href = url;
-      else window.location.href = url;
-    } catch (err) {
-      win?.close();
-      setError(err);
-    }
-  };
+  const open = () =>
+    run(async () => {
+      // Opened synchronously (run calls this at once) so the browser does not block it as a pop-up;
+      // filled when the PDF arrives.
+      const win = window.open('', '_blank');
+      try {
+        const url = await openReferralForm(r.id);
+        if (win) win.location.href = url;
+        else window.location.href = url;
+      } catch (err) {
+        win?.close();
+        throw err;
+      }
+    });
   return (
     <>
       <button type="button" className="secondary" onClick={() => void open()} data-testid="referral-form">

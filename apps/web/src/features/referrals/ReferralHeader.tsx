@@ -13,11 +13,12 @@ import { useAuth } from '../../lib/auth';
 import { useI18n } from '../../i18n/i18n';
 import { useNow } from '../../lib/hooks';
 import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
-import { LiveIndicator, needOf, NeedBadge, useDuration } from './shared';
+import { NeedBadge, needOf, useDuration } from './shared';
+import { LiveIndicator } from '../../shared/LiveIndicator';
 import { ReferralFormButton } from './ReferralFormButton';
 
 export function ReferralHeader({ r }: { r: ReferralDetailView }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const { session } = useAuth();
   const role = session?.user.role;
   const now = useNow(30_000);
@@ -75,7 +76,7 @@ export function ReferralHeader({ r }: { r: ReferralDetailView }) {
         <div>
           <dt>{t('referrals.service')}</dt>
           <dd>
-            {SERVICE_LABELS[r.service][lang]}
+            {labelOf(SERVICE_LABELS[r.service])}
             {r.modality ? ` · ${r.modality}` : ''}
             {r.direction === 'down' && <span className="tag">{t('referrals.down')}</span>}
           </dd>
@@ -94,7 +95,7 @@ export function ReferralHeader({ r }: { r: ReferralDetailView }) {
         </div>
         <div>
           <dt>{t('referrals.state')}</dt>
-          <dd data-testid="referral-state">{STATE_LABELS[r.state][lang]}</dd>
+          <dd data-testid="referral-state">{labelOf(STATE_LABELS[r.state])}</dd>
         </div>
         <div>
           <dt>{t('referrals.created')}</dt>
@@ -127,7 +128,7 @@ export function ReferralHeader({ r }: { r: ReferralDetailView }) {
         )}
         {deadlines.map(({ kind, dueAt: due }) => (
           <div key={kind} data-testid="deadline" data-kind={kind}>
-            <dt>{TIMER_LABELS[kind][lang]}</dt>
+            <dt>{labelOf(TIMER_LABELS[kind])}</dt>
             <dd className={Date.parse(due) < now ? 'ref-overdue' : undefined}>
               {dateTime(due)}{' '}
               <span className="small">
@@ -147,13 +148,13 @@ export function ReferralHeader({ r }: { r: ReferralDetailView }) {
         {r.outcome && (
           <div>
             <dt>{t('referrals.outcome')}</dt>
-            <dd data-testid="referral-outcome">{OUTCOME_LABELS[r.outcome][lang]}</dd>
+            <dd data-testid="referral-outcome">{labelOf(OUTCOME_LABELS[r.outcome])}</dd>
           </div>
         )}
         {r.cancellation && (
           <div>
             <dt>{t('referrals.cancelReason')}</dt>
-            <dd>{CANCEL_REASON_LABELS[r.cancellation.reason][lang]}</dd>
+            <dd>{labelOf(CANCEL_REASON_LABELS[r.cancellation.reason])}</dd>
           </div>
         )}
       </dl>

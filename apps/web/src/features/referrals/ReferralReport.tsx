@@ -1,8 +1,9 @@
 import { DISPOSITION_LABELS } from '@zhiyin/workflow';
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { getReport } from '../../shared/referrals/report';
+import { useAction } from '../../lib/useAction';
 import { openReportPdf } from './api';
 
 export function ReferralReport({
@@ -14,24 +15,25 @@ export function ReferralReport({
   report: Awaited<ReturnType<typeof getReport>> | undefined;
   error: unknown;
 }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const ids = useId();
-  const [pdfError, setPdfError] = useState<unknown>();
+  const { error: pdfError, run } = useAction();
   const signed = report?.signedAt ? report : null;
 
-  const pdf = async () => {
-    setPdfError(undefined);
-    // Opened synchronously so the browser does not block it as a pop-up; filled when the PDF arrives.
-    const win = window.open('', '_blank');
-    try {
-      const url = await openReportPdf(referralId);
-      if (win) win.location.href = url;
-      else window.location.href = url;
-    } catch (err) {
-      win?.close();
-      setPdfError(err);
-    }
-  };
+  const pdf = () =>
+    run(async () => {
+      // Opened synchronously (run calls this at once) so the browser does not block it as a pop-up;
+      // filled when the PDF arrives.
+      const win = window.open('', '_blank');
+      try {
+        const url = await openReportPdf(referralId);
+        if (win) win.location.href = url;
+        else window.location.href = url;
+      } catch (err) {
+        win?.close();
+        throw err;
+      }
+    });
 
   return (
     <section className="card ref-report" aria-labelledby={`${ids}-h`} data-testid="report">
@@ -83,7 +85,7 @@ export function ReferralReport({
             {signed.disposition && (
               <div>
                 <dt>{t('referrals.report.disposition')}</dt>
-                <dd data-testid="report-disposition">{DISPOSITION_LABELS[signed.disposition][lang]}</dd>
+                <dd data-testid="report-disposition">{labelOf(DISPOSITION_LABELS[signed.disposition])}</dd>
               </div>
             )}
           </dl>

@@ -10,8 +10,9 @@ import { searchStudies } from '../../shared/dicomweb/qido';
 import { HeldFile } from '../../shared/uploads/HeldFile';
 import { UploadPanel } from '../../shared/uploads/UploadPanel';
 import { useStoredUploads } from '../../shared/uploads/useStoredUploads';
-import { RefusalMessage } from '../../shared/referrals/refusal';
+import { REFERRAL_REFUSALS } from '../../shared/referrals/refusal';
 import { type LiveReferral } from '../../shared/referrals/useLiveReferral';
+import { useAction } from '../../lib/useAction';
 import { attachStudy } from './api';
 
 export function ReferralStudies({ r, referral }: { r: ReferralDetailView; referral: LiveReferral }) {
@@ -20,8 +21,7 @@ export function ReferralStudies({ r, referral }: { r: ReferralDetailView; referr
   const ids = useId();
   const canAttach = r.availableEvents.includes('attach_study') && session?.user.role === 'community_doctor';
   const [adding, setAdding] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState('');
+  const { busy, error, run } = useAction();
   const existing = useAsync(
     (signal) =>
       canAttach && adding ? searchStudies({ PatientID: r.patientMrn, limit: 50 }, signal) : Promise.resolve([]),
@@ -35,24 +35,21 @@ export function ReferralStudies({ r, referral }: { r: ReferralDetailView; referr
 
   // A study whose file names another patient is held here with both identities, until confirmed with a reason.
   const [held, setHeld] = useState<{ uid: string; mismatch: PatientMismatchDetails }>();
-  const attach = async (uid: string, overrideReason?: string) => {
-    setBusy(uid);
-    setError(undefined);
-    try {
-      await referral.step(
-        ['attach_study'],
-        () => attachStudy(r.id, uid, overrideReason),
-        (next) => next,
-      );
-      setHeld(undefined);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'PATIENT_MISMATCH' && err.details)
-        setHeld({ uid, mismatch: err.details as unknown as PatientMismatchDetails });
-      else setError(err);
-    } finally {
-      setBusy('');
-    }
-  };
+  const attach = (uid: string, overrideReason?: string) =>
+    run(async () => {
+      try {
+        await referral.step(
+          ['attach_study'],
+          () => attachStudy(r.id, uid, overrideReason),
+          (next) => next,
+        );
+        setHeld(undefined);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'PATIENT_MISMATCH' && err.details)
+          setHeld({ uid, mismatch: err.details as unknown as PatientMismatchDetails });
+        else throw err;
+      }
+    });
 
   return (
     <section className="card" aria-labelledby={`${ids}-h`} data-testid="referral-studies">
@@ -126,12 +123,7 @@ export function ReferralStudies({ r, referral }: { r: ReferralDetailView; referr
                       {t('studies.countsValue', { series: s.seriesCount, instances: s.instanceCount })}
                     </span>
                   </span>
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={busy === s.studyUid}
-                    onClick={() => void attach(s.studyUid)}
-                  >
+                  <button type="button" className="secondary" disabled={busy} onClick={() => void attach(s.studyUid)}>
                     {t('referrals.studies.attach')}
                   </button>
                 </li>
@@ -153,7 +145,7 @@ export function ReferralStudies({ r, referral }: { r: ReferralDetailView; referr
               {t('referrals.studies.conflict')}
             </p>
           ) : (
-            <RefusalMessage error={error} />
+            <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
           )}
           <div className="actions">
             <button type="button" className="secondary" onClick={() => setAdding(false)}>

@@ -4,7 +4,7 @@ import { useId } from 'react';
 import { useI18n } from '../../i18n/i18n';
 
 export function ReferralTimeline({ r }: { r: ReferralDetailView }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const ids = useId();
   return (
     <section className="card ref-timeline" aria-labelledby={`${ids}-h`} data-testid="timeline">
@@ -18,9 +18,9 @@ export function ReferralTimeline({ r }: { r: ReferralDetailView }) {
                 : // Recording consent is a change of the draft; the timeline names it for what it is.
                   h.event === 'update_draft' && h.details.consent
                   ? t('referrals.consent.recordedEvent')
-                  : EVENT_LABELS[h.event][lang]}
+                  : labelOf(EVENT_LABELS[h.event])}
             </strong>
-            {h.from !== h.to && <span className="muted small"> → {STATE_LABELS[h.to][lang]}</span>}
+            {h.from !== h.to && <span className="muted small"> → {labelOf(STATE_LABELS[h.to])}</span>}
             <br />
             <span className="muted small">
               <time dateTime={h.at}>{dateTime(h.at)}</time> ·{' '}

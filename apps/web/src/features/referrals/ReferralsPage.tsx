@@ -9,15 +9,16 @@ import { useAsync, useNow, usePageTitle } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { listReferrals } from '../../shared/referrals/api';
 import { PriorityBadge, StateBadge } from '../../shared/referrals/badges';
-import { CLOSED_STATES, LiveIndicator, needOf, NeedBadge, OPEN_STATES, useDuration } from './shared';
+import { CLOSED_STATES, NeedBadge, needOf, OPEN_STATES, useDuration } from './shared';
 import '../../shared/referrals/referrals.css';
+import { LiveIndicator } from '../../shared/LiveIndicator';
 
 const VIEWS = ['open', 'mine', 'closed', 'all'] as const;
 type View = (typeof VIEWS)[number];
 
 /** The referrals of the doctor's centre (a coordinator: all of them), live. */
 export default function ReferralsPage() {
-  const { t, lang, dateTime } = useI18n();
+  const { t, dateTime, labelOf } = useI18n();
   const { session } = useAuth();
   const role = session?.user.role;
   const ids = useId();
@@ -147,7 +148,7 @@ export default function ReferralsPage() {
               .filter((s: ReferralState) => role !== 'coordinator' || s !== 'draft')
               .map((s) => (
                 <option key={s} value={s}>
-                  {STATE_LABELS[s][lang]}
+                  {labelOf(STATE_LABELS[s])}
                 </option>
               ))}
           </select>
@@ -158,7 +159,7 @@ export default function ReferralsPage() {
             <option value="">{t('referrals.any')}</option>
             {PRIORITIES.map((p) => (
               <option key={p} value={p}>
-                {PRIORITY_LABELS[p][lang]}
+                {labelOf(PRIORITY_LABELS[p])}
               </option>
             ))}
           </select>
@@ -215,7 +216,7 @@ export default function ReferralsPage() {
                       </span>
                     </td>
                     <td>
-                      {SERVICE_LABELS[r.service][lang]}
+                      {labelOf(SERVICE_LABELS[r.service])}
                       {r.modality && <span className="muted small"> · {r.modality}</span>}
                     </td>
                     <td>

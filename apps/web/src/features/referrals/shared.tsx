@@ -1,6 +1,5 @@
 import { isTerminalState, REFERRAL_STATES, TERMINAL_STATES, type ReferralState } from '@zhiyin/workflow';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
-import { useRealtimeConnected } from '../../lib/realtime';
 import '../../shared/referrals/referrals.css';
 
 export const OPEN_STATES: ReferralState[] = REFERRAL_STATES.filter((s) => !isTerminalState(s));
@@ -25,16 +24,4 @@ export function useDuration(): (ms: number) => string {
 export function NeedBadge({ need }: { need: Need }) {
   const { t } = useI18n();
   return <span className="ref-badge action">{t(`referrals.need.${need}` as MessageKey)}</span>;
-}
-
-/** "Live" while the socket is connected, "reconnecting…" otherwise. */
-export function LiveIndicator() {
-  const { t } = useI18n();
-  const connected = useRealtimeConnected();
-  return (
-    <span className={`ref-live${connected ? ' on' : ''}`} role="status" data-testid="live" data-live={connected}>
-      <span className="dot" aria-hidden="true" />
-      {connected ? t('referrals.live') : t('referrals.reconnecting')}
-    </span>
-  );
 }

@@ -24,7 +24,7 @@ async function studyHeader(studyUid: string, signal: AbortSignal): Promise<Dicom
 export default function StudyPage() {
   const { studyUid = '' } = useParams();
   const [params, setParams] = useSearchParams();
-  const { t, lang } = useI18n();
+  const { t, name } = useI18n();
   const series = useAsync((signal) => listSeries(studyUid, signal), [studyUid]);
   const header = useAsync((signal) => studyHeader(studyUid, signal), [studyUid]);
   // Whose it is on file: a study that joined a referral is filed under that patient, whatever its file says.
@@ -37,7 +37,7 @@ export default function StudyPage() {
   const list = series.data ?? [];
   const selectedUid = params.get('series') ?? list[0]?.seriesUid;
   const selected = list.find((s) => s.seriesUid === selectedUid);
-  const filePatient = personName(header.data, '00100010', lang);
+  const filePatient = name(...personName(header.data, '00100010'));
   const patient = filed ? filed.nameZh : filePatient;
   usePageTitle('study.title', patient || undefined);
 

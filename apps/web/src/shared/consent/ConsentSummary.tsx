@@ -1,8 +1,8 @@
 import type { ConsentView } from '@zhiyin/contracts';
-import { useState } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { ErrorMessage } from '../../lib/errors';
 import { openConsentForm } from './api';
+import { useAction } from '../../lib/useAction';
 
 const TYPE_NAMES: Record<string, string> = { 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'application/pdf': 'PDF' };
 
@@ -12,26 +12,27 @@ const TYPE_NAMES: Record<string, string> = { 'image/jpeg': 'JPEG', 'image/png': 
  */
 export function ConsentSummary({ referralId, consent }: { referralId: string; consent: ConsentView | null }) {
   const { t, name, dateTime, number } = useI18n();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   if (!consent)
     return (
       <p className="warning" data-testid="consent-summary" data-consent="none">
         {t('referrals.consent.none')}
       </p>
     );
-  const open = async () => {
-    setError(undefined);
-    // Opened synchronously so the browser does not block it as a pop-up; filled when the file arrives.
-    const win = window.open('', '_blank');
-    try {
-      const url = await openConsentForm(referralId);
-      if (win) win.location.href = url;
-      else window.location.href = url;
-    } catch (err) {
-      win?.close();
-      setError(err);
-    }
-  };
+  const open = () =>
+    run(async () => {
+      // Opened synchronously (run calls this at once) so the browser does not block it as a pop-up;
+      // filled when the file arrives.
+      const win = window.open('', '_blank');
+      try {
+        const url = await openConsentForm(referralId);
+        if (win) win.location.href = url;
+        else window.location.href = url;
+      } catch (err) {
+        win?.close();
+        throw err;
+      }
+    });
   return (
     <div data-testid="consent-summary" data-consent={consent.kind}>
       <p>

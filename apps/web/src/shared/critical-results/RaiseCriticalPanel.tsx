@@ -9,6 +9,7 @@ import { raiseCritical, referralCritical } from './api';
 import { DueClock } from './DueClock';
 import { useCriticalPolicy } from './useCriticalPolicy';
 import './critical.css';
+import { useAction } from '../../lib/useAction';
 
 /**
  * The reader's "危急值 Critical result" action in the workspace: at once, before or after signing, the reader picks
@@ -24,7 +25,7 @@ export function RaiseCriticalPanel({
   service: Service;
   canRaise: boolean;
 }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const ids = useId();
   const now = useNow(1000);
   const errorText = useErrorText();
@@ -33,8 +34,7 @@ export function RaiseCriticalPanel({
   const [open, setOpen] = useState(false);
   const [code, setCode] = useState('');
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState<string>();
 
   useRealtime(['critical.raised', 'critical.escalated', 'critical.settled'], (_e, p) => {
@@ -46,22 +46,15 @@ export function RaiseCriticalPanel({
   const items = list.data ?? [];
   if (!canRaise && items.length === 0) return null;
 
-  const submit = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const submit = () =>
+    run(async () => {
       const raised = await raiseCritical(referralId, { findingCode: code, note: note.trim() || undefined });
       setDone(t('critical.raised', { finding: name(raised.findingZh, raised.findingEn) }));
       setOpen(false);
       setCode('');
       setNote('');
       list.reload();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section className="card critical-panel" aria-labelledby={`${ids}-h`} data-testid="critical-panel">
@@ -107,9 +100,9 @@ export function RaiseCriticalPanel({
             onChange={(e) => setNote(e.target.value)}
             data-testid="critical-note"
           />
-          {error && (
+          {error !== undefined && (
             <p className="error" role="alert">
-              {error}
+              {errorText(error)}
             </p>
           )}
           <div className="actions">
@@ -131,7 +124,7 @@ export function RaiseCriticalPanel({
         <ul className="plain" data-testid="critical-list">
           {items.map((c) => (
             <li key={c.id} data-testid="critical-entry" data-state={c.state}>
-              <strong>{name(c.findingZh, c.findingEn)}</strong> · {CRITICAL_STATE_LABELS[c.state][lang]} ·{' '}
+              <strong>{name(c.findingZh, c.findingEn)}</strong> · {labelOf(CRITICAL_STATE_LABELS[c.state])} ·{' '}
               {t('critical.raisedAt')} {dateTime(c.raisedAt)}
               {c.state === 'raised' && (
                 <>

@@ -2,6 +2,7 @@ import type { KeyImageView } from '@zhiyin/contracts';
 import { useEffect, useState } from 'react';
 import type { KeyImagesState } from './useKeyImages';
 import './key-images.css';
+import { useAction } from '../../lib/useAction';
 
 const SIZE = 96;
 
@@ -60,19 +61,8 @@ export function KeyImageList({
   labels: KeyImageLabels;
   loadThumbnail: ThumbnailLoader;
 }) {
-  const [busy, setBusy] = useState<string>();
-  const [error, setError] = useState<unknown>();
-  const remove = async (id: string) => {
-    setBusy(id);
-    setError(undefined);
-    try {
-      await keyImages.remove(id);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(undefined);
-    }
-  };
+  const { busyKey: busy, error, run } = useAction();
+  const remove = (id: string) => run(() => keyImages.remove(id), id);
   const shownError = error ?? keyImages.error;
   return (
     <div className="reading-field" data-testid="key-images">

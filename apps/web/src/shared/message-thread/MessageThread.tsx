@@ -8,9 +8,10 @@ import { useAsync } from '../../lib/hooks';
 import { useRealtime } from '../../lib/realtime';
 import { fireEvent } from '../referrals/api';
 import { getMessages, postMessage } from './api';
-import { RefusalMessage } from '../referrals/refusal';
+import { REFERRAL_REFUSALS } from '../referrals/refusal';
 import type { LiveReferral } from '../referrals/useLiveReferral';
 import '../referrals/referrals.css';
+import { useAction } from '../../lib/useAction';
 
 /**
  * The conversation between the community doctor and the specialist (and the coordinators) about one
@@ -31,8 +32,7 @@ export function MessageThread({ referral, canPost = true }: { referral: LiveRefe
   );
   const [text, setText] = useState('');
   const [asQuestion, setAsQuestion] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run, fail } = useAction();
   const [sent, setSent] = useState('');
   const list = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -56,17 +56,16 @@ export function MessageThread({ referral, canPost = true }: { referral: LiveRefe
   const openQuestion = answering ? [...items].reverse().find((m) => m.kind === 'question') : undefined;
   const mode: 'answer' | 'question' | 'message' = answering ? 'answer' : canAsk && asQuestion ? 'question' : 'message';
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     const body = text.trim();
     if (!body) {
       input.current?.focus();
-      setError(new EmptyMessage());
+      fail(new EmptyMessage());
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    // A refused question or answer has the referral read again (answered elsewhere, closed).
+    return run(async () => {
       if (mode === 'message') {
         // A message alone does not change the referral.
         await postMessage(referralId, body).catch((err: unknown) => {
@@ -86,12 +85,7 @@ export function MessageThread({ referral, canPost = true }: { referral: LiveRefe
       setAsQuestion(false);
       setSent(t(mode === 'answer' ? 'referrals.msg.answered' : 'referrals.msg.sent'));
       messages.reload();
-    } catch (err) {
-      // A refused question or answer has the referral read again (answered elsewhere, closed).
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const authorOf = (m: ReferralMessageView) =>
@@ -170,7 +164,7 @@ export function MessageThread({ referral, canPost = true }: { referral: LiveRefe
               {t('referrals.msg.empty')}
             </p>
           ) : (
-            <RefusalMessage error={error} />
+            <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
           )}
           <div className="actions">
             <button type="submit" disabled={busy}>

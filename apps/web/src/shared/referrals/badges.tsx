@@ -6,15 +6,15 @@ import './referrals.css';
 // patient's page): the same colours everywhere, so a state reads the same on every screen.
 
 export function StateBadge({ state }: { state: ReferralState }) {
-  const { lang } = useI18n();
+  const { labelOf } = useI18n();
   return (
     <span className={`ref-state st-${state}`} data-state={state}>
-      {STATE_LABELS[state][lang]}
+      {labelOf(STATE_LABELS[state])}
     </span>
   );
 }
 
 export function PriorityBadge({ priority }: { priority: Priority }) {
-  const { lang } = useI18n();
-  return <span className={`ref-priority pr-${priority}`}>{PRIORITY_LABELS[priority][lang]}</span>;
+  const { labelOf } = useI18n();
+  return <span className={`ref-priority pr-${priority}`}>{labelOf(PRIORITY_LABELS[priority])}</span>;
 }

@@ -3,7 +3,7 @@ import { useI18n } from '../../i18n/i18n';
 import { personName, type StudySummary } from '../dicomweb/qido';
 
 export function StudyTable({ studies }: { studies: StudySummary[] }) {
-  const { t, lang } = useI18n();
+  const { t, name } = useI18n();
   return (
     <div className="table-wrap">
       <table className="list">
@@ -22,7 +22,7 @@ export function StudyTable({ studies }: { studies: StudySummary[] }) {
             <tr key={s.studyUid}>
               <td>
                 <Link to={`/studies/${encodeURIComponent(s.studyUid)}`} data-testid="study-link">
-                  {personName(s.patientName, '00100010', lang) || t('studies.unnamed')}
+                  {name(...personName(s.patientName, '00100010')) || t('studies.unnamed')}
                 </Link>
                 <span className="muted small mono"> {s.patientId}</span>
               </td>

@@ -16,9 +16,9 @@ interface Props {
 
 /** The form that proposes the plan or revises it: disposition, hub appointment, medicines and advice. */
 export function PlanEditForm({ form, setForm, revising, busy, formError, onSubmit }: Props) {
-  const { t, lang } = useI18n();
+  const { t, labelOf } = useI18n();
   const ids = useId();
-  const label = (k: keyof typeof DISPOSITION_LABELS) => DISPOSITION_LABELS[k][lang];
+  const label = (k: keyof typeof DISPOSITION_LABELS) => labelOf(DISPOSITION_LABELS[k]);
   const set = (k: keyof PlanForm) => (e: { target: { value: string } }) =>
     setForm((f) => (f ? { ...f, [k]: e.target.value } : f));
   const setMed = (i: number, k: keyof Medication, v: string) =>

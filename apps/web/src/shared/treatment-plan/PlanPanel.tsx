@@ -1,8 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useConfirm } from '../../lib/confirm';
-import { ErrorMessage } from '../../lib/errors';
-import { reasonOf, RefusalMessage } from '../referrals/refusal';
+import { ErrorMessage, errorReason } from '../../lib/errors';
+import { useAction } from '../../lib/useAction';
+import { REFERRAL_REFUSALS } from '../referrals/refusal';
 import type { LiveReferral } from '../referrals/useLiveReferral';
 import { savePlan, signPlan } from './api';
 import { PlanEditForm } from './PlanEditForm';
@@ -25,8 +26,7 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
   const referralId = r?.id ?? '';
   const { plan, answered } = usePlan(referral);
   const [form, setForm] = useState<PlanForm>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run, reset } = useAction();
   const [formError, setFormError] = useState<string>();
   const [done, setDone] = useState('');
   const [confirm, confirmDialog] = useConfirm();
@@ -37,7 +37,7 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
   const canSign = available.includes('sign_plan') || available.includes('countersign_plan');
 
   const startEdit = () => {
-    setError(undefined);
+    reset();
     setFormError(undefined);
     setForm(formOf(current, r?.report?.disposition ?? 'manage_in_community'));
   };
@@ -50,42 +50,31 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
       confirmLabel: t('referrals.plan.sign', { n: current.version }),
     });
     if (!confirmed) return;
-    setBusy(true);
-    setError(undefined);
     setDone('');
-    try {
+    // A version changed meanwhile: the referral, read again, shows it, and the plan follows.
+    return run(async () => {
       await referral.step(['sign_plan', 'countersign_plan'], async () => {
         answered.current = await signPlan(referralId, current.version);
       });
       setDone(t('referrals.plan.signedNote', { version: current.version }));
-    } catch (err) {
-      // A version changed meanwhile: the referral, read again, shows it, and the plan follows.
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
     if (!form) return;
     setFormError(undefined);
-    setError(undefined);
+    reset();
     const input = planInputOf(form);
     if ('missing' in input) return setFormError(t(input.missing));
-    setBusy(true);
-    try {
+    return run(async () => {
       const saved = await referral.step(['propose_plan', 'revise_plan'], async () => {
         answered.current = await savePlan(referralId, input.body);
         return answered.current;
       });
       setForm(undefined);
       setDone(t('referrals.plan.savedNote', { version: saved.current?.version ?? '' }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -112,8 +101,8 @@ export function PlanPanel({ referral }: { referral: LiveReferral }) {
         </>
       )}
 
-      <RefusalMessage error={error} />
-      {reasonOf(error) === 'stale_plan_version' && (
+      <ErrorMessage error={error} wording={REFERRAL_REFUSALS} />
+      {errorReason(error) === 'stale_plan_version' && (
         <p className="notice" role="status">
           {t('referrals.plan.reloaded')}
         </p>

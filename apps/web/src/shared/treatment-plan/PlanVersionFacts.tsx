@@ -4,7 +4,7 @@ import { useI18n } from '../../i18n/i18n';
 
 /** One version of the plan as written: diagnosis, disposition, appointment, advice, medicines and who wrote it. */
 export function PlanVersionFacts({ version }: { version: PlanVersionView }) {
-  const { t, lang, name, dateTime } = useI18n();
+  const { t, name, dateTime, labelOf } = useI18n();
   const c = version.content;
   const text = (label: string, value: string | null | undefined) =>
     value ? (
@@ -23,7 +23,7 @@ export function PlanVersionFacts({ version }: { version: PlanVersionView }) {
         </div>
         <div>
           <dt>{t('referrals.plan.disposition')}</dt>
-          <dd>{DISPOSITION_LABELS[version.disposition][lang]}</dd>
+          <dd>{labelOf(DISPOSITION_LABELS[version.disposition])}</dd>
         </div>
         {version.hubAppointment && (
           <div>

@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type
 import { Link } from 'react-router';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { SEXES } from '../patients/api';
-import { dicomDate } from '../dicomweb/qido';
+import { dicomDate, personNamePair } from '../dicomweb/qido';
 import { HeldFile } from './HeldFile';
 import { uploadQueue, type UploadItem } from './queue';
 import { filesOfDrop, filesOfInput, groupByStudy, scanFile, type ScannedFile } from './scan';
@@ -40,13 +40,6 @@ function bytes(n: number, number: (n: number, o?: Intl.NumberFormatOptions) => s
   return `${number(n / 1024 ** 3, { maximumFractionDigits: 2 })} GB`;
 }
 
-function pnText(pn: { Alphabetic?: string; Ideographic?: string } | undefined, lang: string): string {
-  if (!pn) return '';
-  const ideo = pn.Ideographic?.replace(/\^/g, '');
-  const alpha = pn.Alphabetic?.split('^').filter(Boolean).join(' ');
-  return (lang === 'zh-CN' ? ideo || alpha : alpha || ideo) ?? '';
-}
-
 /**
  * Drop files or a folder, see what they hold (read in the browser), send them with per-file and
  * overall progress that resumes after a dropped connection. With a referral, what is sent is attached
@@ -54,7 +47,7 @@ function pnText(pn: { Alphabetic?: string; Ideographic?: string } | undefined, l
  * are pointed out before sending.
  */
 export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; referral?: { id: string } }) {
-  const { t, lang, number } = useI18n();
+  const { t, name, number } = useI18n();
   const ids = useId();
   const [scanned, setScanned] = useState<ScannedFile[]>([]);
   const [scanning, setScanning] = useState<{ done: number; total: number } | null>(null);
@@ -207,7 +200,7 @@ export function UploadPanel({ patientMrn, referral }: { patientMrn?: string; ref
                 {groups.map((g) => (
                   <tr key={g.studyUid} data-testid="preview-study">
                     <td>
-                      <strong>{pnText(g.patientName, lang) || t('studies.unnamed')}</strong>
+                      <strong>{name(...personNamePair(g.patientName)) || t('studies.unnamed')}</strong>
                       <br />
                       <span className="muted small mono">{g.patientId}</span>
                       {g.birthDate && <span className="muted small"> · {dicomDate(g.birthDate)}</span>}

@@ -413,7 +413,7 @@ function mdRun(r) {
   const mt = r.machine;
   const v = r.versions;
   out.push(
-    `- **Date**: ${r.date.slice(0, 16).replace('T', ' ')} UTC — results file \`apps/api/bench/results/${r.file}\``,
+    `- **Date**: ${r.date.slice(0, 16).replace('T', ' ')} UTC — results file \`tools/bench/results/${r.file}\``,
     `- **Machine**: ${mt.cpu}, ${mt.cores} cores, ${fmt(mt.memoryGB, 1)} GB RAM, ${mt.virtualization ? `virtualization: ${mt.virtualization} (systemd-detect-virt), ` : ''}` +
       `disk ${mt.disk.device ?? '?'} (${mt.disk.rotational === false ? 'non-rotational' : mt.disk.rotational ? 'the kernel reports it rotational' : 'unknown type'}), ` +
       `file system ${mt.disk.fsType}; Linux ${mt.kernel}. Both servers store on the same file system: ${r.options.sameFileSystem ? 'yes' : 'NO'}.`,
@@ -480,7 +480,7 @@ function mdRun(r) {
     }
     if (ref.length) {
       out.push(
-        'Reference measured in the same passes (`apps/api/bench/lib/bare-store.mjs`): the **bare write path**, a Node.js ' +
+        'Reference measured in the same passes (`tools/bench/lib/bare-store.mjs`): the **bare write path**, a Node.js ' +
           'process that only receives each request, splits its parts, SHA-256s each, writes it to a content-addressed file ' +
           'and records the request with one INSERT in PostgreSQL before answering — no DICOM parsing, no study/series/instance ' +
           "index, no authentication, no audit — flushing as each row says (Zhiyin's way, Orthanc's way, or between). It shows what the " +
@@ -583,7 +583,7 @@ function mdRunHead(r, peer = true) {
   const mt = r.machine;
   const v = r.versions;
   return [
-    `- **Date**: ${r.date.slice(0, 16).replace('T', ' ')} UTC — results file \`apps/api/bench/results/${r.file}\``,
+    `- **Date**: ${r.date.slice(0, 16).replace('T', ' ')} UTC — results file \`tools/bench/results/${r.file}\``,
     `- **Machine**: ${mt.cpu}, ${mt.cores} cores, ${fmt(mt.memoryGB, 1)} GB RAM, ${mt.virtualization ? `virtualization: ${mt.virtualization} (systemd-detect-virt), ` : ''}` +
       `disk ${mt.disk.device ?? '?'} (${mt.disk.rotational === false ? 'non-rotational' : mt.disk.rotational ? 'the kernel reports it rotational' : 'unknown type'}), ` +
       `file system ${mt.disk.fsType}; Linux ${mt.kernel}.`,
@@ -767,7 +767,7 @@ function mdGateway(r) {
   ]);
   return [
     ...mdRunHead(r, false),
-    `- **Study**: the reading scenario’s generated chest CT (\`apps/api/bench/lib/reading-data.mjs\`): ${v.reps[0]?.instances ?? '—'} slices ` +
+    `- **Study**: the reading scenario’s generated chest CT (\`tools/bench/lib/reading-data.mjs\`): ${v.reps[0]?.instances ?? '—'} slices ` +
       '512×512, 16-bit, Explicit VR Little Endian, uncompressed — body, fat rim, lungs, heart, spine and a 10 mm nodule with ±15 HU ' +
       'uniform noise on every pixel. zlib level 6 takes its files to about 45% of their size, between the real CTs of the shared ' +
       'samples (the ankle CT with its padding: 12%; a 128×128 CT: 63%). A new Study/Series/SOP Instance UID set for every repetition.',
@@ -905,7 +905,7 @@ export function renderMarkdown(resultsDir, outFile) {
     '# Benchmarks',
     '',
     'Zhiyin states its DICOMweb speed as ratios against **Orthanc 1.10 with its DICOMweb plugin**, measured in the **same run**, on the ' +
-      'same machine, with the same generated data set and the same client (`apps/api/bench/`). Each results section below ' +
+      'same machine, with the same generated data set and the same client (`tools/bench/`). Each results section below ' +
       'comes from one `npm run bench` run; numbers from different runs or machines are never compared with each other.',
     '',
     'How a run works:',
@@ -917,7 +917,7 @@ export function renderMarkdown(resultsDir, outFile) {
     '- Every STOW-RS pass starts from an empty server: Orthanc through `reset.sh` (storage deleted, restarted), Zhiyin restarted on a ' +
       'freshly created PostgreSQL database and a fresh `DATA_DIR`.',
     '- Ratios are Zhiyin ÷ Orthanc of the medians; each row says whether higher or lower is better.',
-    '- The STOW-RS passes also measure a reference, the bare write path (`apps/api/bench/lib/bare-store.mjs`): what a ' +
+    '- The STOW-RS passes also measure a reference, the bare write path (`tools/bench/lib/bare-store.mjs`): what a ' +
       'server that does nothing but receive, hash, write and flush reaches on the same machine with the same client ' +
       '(`--no-reference` leaves it out).',
     "- Server CPU time comes from `/proc/<pid>/stat` (Orthanc's PID from its pid file; Zhiyin's Node.js process, plus its PostgreSQL " +
@@ -933,19 +933,19 @@ export function renderMarkdown(resultsDir, outFile) {
     '',
     '```',
     'npm run bench                                   # medium data set, 3 repetitions: STOW-RS, QIDO-RS, WADO-RS',
-    'npm run bench -- -- --preset small --big        # from the root, options go after a second --',
-    'npm run bench -w @zhiyin/api -- --preset small --reps 3 --only stow,qido,wado,big',
-    'npm run bench -w @zhiyin/api -- --big           # adds the 1 GB single-request test',
-    "npm run bench -w @zhiyin/api -- --only dimse    # dcmtk storescu (C-STORE) into both servers' DICOM ports",
-    'npm run bench -w @zhiyin/api -- --only routing  # 11 centres submitting, 1,000 socket.io clients (Zhiyin only)',
-    "npm run bench -w @zhiyin/api -- --only modality # storescu of a study for a waiting referral → offer on the reader's socket (Zhiyin only)",
-    'npm run bench -- -- --only reading              # cases opened cold in the reading room and in OHIF, same server',
-    'npm run bench -- -- --only gateway --servers zhiyin  # a CT through the gateway over an emulated 10 Mbit/s link (root)',
-    'node apps/api/bench/bench.mjs --help            # every option',
+    'npm run bench -- --preset small --big           # options go after --',
+    'npm run bench -- --preset small --reps 3 --only stow,qido,wado,big',
+    'npm run bench -- --big                          # adds the 1 GB single-request test',
+    "npm run bench -- --only dimse                   # dcmtk storescu (C-STORE) into both servers' DICOM ports",
+    'npm run bench -- --only routing                 # 11 centres submitting, 1,000 socket.io clients (Zhiyin only)',
+    "npm run bench -- --only modality                # storescu of a study for a waiting referral → offer on the reader's socket (Zhiyin only)",
+    'npm run bench -- --only reading                 # cases opened cold in the reading room and in OHIF, same server',
+    'npm run bench -- --only gateway --servers zhiyin  # a CT through the gateway over an emulated 10 Mbit/s link (root)',
+    'node tools/bench/bench.mjs --help            # every option',
     '```',
     '',
     'On a fresh machine the bench installs what it lacks: Orthanc and its DICOMweb plugin (`../shared/peers/orthanc/install.sh`, as ' +
-      "root) and the data-set generator's `python3-pydicom`/`python3-numpy`, then generates the data set into `apps/api/bench/bench-data/` " +
+      "root) and the data-set generator's `python3-pydicom`/`python3-numpy`, then generates the data set into `tools/bench/bench-data/` " +
       '(git-ignored). Zhiyin uses the local PostgreSQL server given by `ZHIYIN_BENCH_PG` (default `postgres://postgres@127.0.0.1:5432/postgres`; ' +
       'a database is created and dropped for every ingest pass) — `--embedded-pg` uses the embedded PostgreSQL instead. The bench is not part ' +
       'of `npm test`: no test ever fails on a timing.',

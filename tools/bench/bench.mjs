@@ -28,13 +28,13 @@ import { gatewayRun, gatewaySkipReason } from './lib/gateway.mjs';
 import { bareServer, freePort, orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const apiDir = resolve(benchDir, '..');
-const repoRoot = resolve(apiDir, '..', '..');
+const repoRoot = resolve(benchDir, '..', '..');
+const apiDir = join(repoRoot, 'apps', 'api');
 const sharedDir = resolve(process.env.ZHIYIN_SHARED ?? join(repoRoot, '..', 'shared'));
 
-const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node apps/api/bench/bench.mjs [options])
+const HELP = `usage: npm run bench -- [options]      (or: node tools/bench/bench.mjs [options])
 
-  --preset small|medium     data set (default medium; generated into apps/api/bench/bench-data/ when missing)
+  --preset small|medium     data set (default medium; generated into tools/bench/bench-data/ when missing)
   --reps N                  repetitions per server and scenario (default 3, at least 1)
   --only LIST               scenarios, comma-separated: stow,qido,wado,big,dimse,routing,modality,reading,gateway
                             (default stow,qido,wado)
@@ -67,7 +67,7 @@ const HELP = `usage: npm run bench -w @zhiyin/api -- [options]      (or: node ap
   --embedded-pg             Zhiyin on its embedded PostgreSQL instead of the local server (ZHIYIN_BENCH_PG)
   --no-build                do not run the turbo build first
   --no-md                   do not rewrite BENCHMARKS.md
-  --render-md               only re-render BENCHMARKS.md from apps/api/bench/results/*.json
+  --render-md               only re-render BENCHMARKS.md from tools/bench/results/*.json
   --max-minutes N           hard limit for the whole run (default 90)
 environment: ZHIYIN_SHARED (the shared folder, default ../shared next to the repository), ZHIYIN_BENCH_PG
 (admin URL of the PostgreSQL server, default postgres://postgres@127.0.0.1:5432/postgres), ZHIYIN_BENCH_DATA
@@ -76,8 +76,8 @@ ZHIYIN_BENCH_NODE_ARGS (Node.js options for Zhiyin, e.g. "--cpu-prof --cpu-prof-
 ZHIYIN_BENCH_SERVER_LOG (a file that receives everything Zhiyin prints, e.g. with --trace-gc).`;
 
 function options() {
-  // From the repository root, npm hands options to this script only after a second `--`
-  // (`npm run bench -- -- --preset small`); with one, npm keeps the option names for itself and passes the values.
+  // npm hands options to this script after `--` (`npm run bench -- --preset small`); without it, npm keeps the
+  // option names for itself and passes the values.
   const swallowed = ['preset', 'reps', 'only', 'big', 'servers', 'batch'].filter((k) => process.env[`npm_config_${k}`]);
   const { values, positionals } = parseArgs({
     options: {

@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LinkProxy } from '../../../../tools/link-proxy/link-proxy.mjs';
+import { LinkProxy } from '../../link-proxy/link-proxy.mjs';
 
 /** The emulated link: 10 Mbit/s each way, 50 ms round trip, a cut of a connection every CUT_EVERY bytes it carries. */
 export const LINK = { mbit: 10, rttMs: 50, cutEveryBytes: 16 * 1024 * 1024 };

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, OHIF_CANVAS, startOhifServer, waitForImage } from '../../interop/index.mjs';
+import { launchChromium, OHIF_CANVAS, startOhifServer, waitForImage } from '../../../apps/api/interop/index.mjs';
 import { percentile } from './stats.mjs';
 
 /** Zhiyin's viewer: Cornerstone3D's viewport (marked) or the earlier canvas viewer. */
@@ -218,7 +218,8 @@ async function timeline(page) {
       /** @type {Record<string, number>} */
       const out = {};
       const nav = /** @type {PerformanceNavigationTiming | undefined} */ (
-        performance.getEntriesByType('navigation')[0]
+        // In the page: the browser's Performance, not the Node.js one this module imports.
+        /** @type {Performance} */ (/** @type {unknown} */ (performance)).getEntriesByType('navigation')[0]
       );
       if (nav) {
         out.html = nav.responseEnd;

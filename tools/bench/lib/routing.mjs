@@ -340,15 +340,19 @@ export async function routingRun(zhiyin, o) {
       (i) =>
         new Promise((resolve, reject) => {
           const u = plan[i];
-          const socket = io(zhiyin.origin, {
-            path: '/socket.io',
-            auth: { token: tokens.get(u.username) },
-            transports: ['websocket'],
-            reconnection: false,
-            forceNew: true,
-            timeout: 60_000,
-            localAddress: addressOf(u),
-          });
+          // localAddress reaches the WebSocket of Node.js (each client from its own loopback address).
+          const socket = io(
+            zhiyin.origin,
+            /** @type {Parameters<typeof io>[1] & { localAddress: string }} */ ({
+              path: '/socket.io',
+              auth: { token: tokens.get(u.username) },
+              transports: ['websocket'],
+              reconnection: false,
+              forceNew: true,
+              timeout: 60_000,
+              localAddress: addressOf(u),
+            }),
+          );
           sockets.push(socket);
           socket.onAny((event, payload) => {
             if (countingCritical) {

@@ -62,6 +62,7 @@ function stowProblem(r, sops) {
  * @param {{ concurrency: number, batch: number, failures: Failure[], deadlineMs: number }} o
  */
 export async function stowPass(server, ds, { concurrency, batch, failures, deadlineMs }) {
+  /** @type {import('./dataset.mjs').ManifestFile[][]} */
   const groups = [];
   for (let i = 0; i < ds.files.length; i += batch) groups.push(ds.files.slice(i, i + batch));
   const headers = await server.auth('write');
