@@ -3,7 +3,7 @@ import {
   type ClientToServerEvents,
   type OutboxEventName,
   type Presence,
-  type ReplayedEvent,
+  type EventReplayView,
   type ServerToClientEvents,
 } from '@zhiyin/contracts';
 import { useEffect, useRef, useState } from 'react';
@@ -216,7 +216,7 @@ class Realtime {
   private async catchUp(): Promise<void> {
     let after = this.catchUpFrom();
     for (let page = 0; page < 20; page++) {
-      const res = await api<{ items: ReplayedEvent[]; more: boolean }>(`/api/events?after=${after}`).catch(() => null);
+      const res = await api<EventReplayView>(`/api/events?after=${after}`).catch(() => null);
       if (!res) return;
       for (const item of res.items) this.deliver(item.event, item.payload as unknown as EventPayload<OutboxEventName>);
       if (!res.more || res.items.length === 0) return;

@@ -1,7 +1,8 @@
-import { DISPOSITION_PATIENT_TEXT, type Disposition } from '@zhiyin/workflow';
+import type { PatientDecisionView } from '@zhiyin/contracts';
+import { DISPOSITION_PATIENT_TEXT } from '@zhiyin/workflow';
 import { useState } from 'react';
 import { useAuth } from '../../lib/auth';
-import { useI18n, type Language } from '../../i18n/i18n';
+import { useI18n } from '../../i18n/i18n';
 import { api, ApiError } from '../../lib/api';
 import { ErrorMessage } from '../../lib/errors';
 import { useAsync, usePageTitle } from '../../lib/hooks';
@@ -9,28 +10,9 @@ import { useRealtime } from '../../lib/realtime';
 import './patient-portal.css';
 import { useAction } from '../../lib/useAction';
 
-// The shape of GET /api/me/decision (apps/api/src/modules/clinical/clinical.service.ts): the latest
-// decision both doctors signed, in plain words. It answers 404 until there is one.
-interface Decision {
-  referralId: string;
-  number: string;
-  version: number;
-  disposition: Disposition;
-  dispositionLabel: Record<Language, string>;
-  where: Record<Language, string>;
-  address: string | null;
-  appointment: { at: string; department: string | null; place: string | null } | null;
-  diagnosis: string;
-  medications: { name: string; dose: string; route: string; frequency: string; duration: string }[];
-  tests: string | null;
-  followUp: string | null;
-  instructions: string | null;
-  bring: string | null;
-  warningSigns: string | null;
-  seekHelpNow: Record<Language, string>;
-  acknowledged: boolean;
-  acknowledgedAt: string | null;
-}
+// GET /api/me/decision: the latest decision both doctors signed, in plain words (contracts' PatientDecisionView).
+// It answers 404 until there is one.
+type Decision = PatientDecisionView;
 
 /** The hub's clock: appointments are given in Beijing time wherever the phone is. */
 const TIME_ZONE = 'Asia/Shanghai';

@@ -1,5 +1,5 @@
-import type { ReferralDetailView, TurnaroundWarning } from '@zhiyin/contracts';
-import { PRIORITY_LABELS, SERVICE_LABELS, type Priority, type Service } from '@zhiyin/workflow';
+import type { OfferMade, ReferralDetailView, TurnaroundWarning } from '@zhiyin/contracts';
+import { PRIORITY_LABELS, SERVICE_LABELS } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useAuth } from '../../lib/auth';
@@ -15,13 +15,8 @@ import { ageOn } from './time';
 import { useErrorText } from '../../lib/errors';
 import { useAction } from '../../lib/useAction';
 
-interface Offer {
-  referralId: string;
-  number: string;
-  priority: Priority;
-  service: Service;
-  expiresAt: string | null;
-}
+/** An offer as this page keeps it: the fields of the router's offer.made event. */
+type Offer = Pick<OfferMade, 'referralId' | 'number' | 'priority' | 'service' | 'expiresAt'>;
 
 /**
  * Offers the router makes to this reader pop up wherever they are in the reading room, with the

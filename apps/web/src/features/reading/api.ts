@@ -1,4 +1,5 @@
 import type {
+  FacilityListView,
   Icd10EntryView,
   PriorStudyView,
   ReferralDetailView,
@@ -6,7 +7,6 @@ import type {
   ReportDraftRequest,
   ReportView,
 } from '@zhiyin/contracts';
-import type { Service } from '@zhiyin/workflow';
 import { api, authorizedFetch, query } from '../../lib/api';
 
 // The REST calls only the reading room makes; the referral's own shapes and calls are in
@@ -42,24 +42,8 @@ export function searchIcd10(q: string, signal?: AbortSignal) {
   return api<Icd10EntryView[]>(`/api/icd10${query({ q })}`, { signal });
 }
 
-export interface Facility {
-  id: string;
-  code: string;
-  nameZh: string;
-  nameEn: string;
-}
-
-/** A hub reading centre, by the name the administrator gave it. */
-export interface ReadingCentre {
-  id: string;
-  hubId: string;
-  service: Service;
-  nameZh: string;
-  nameEn: string;
-}
-
 export function facilities(signal?: AbortSignal) {
-  return api<{ facilities: Facility[]; readingCentres: ReadingCentre[] }>('/api/facilities', { signal });
+  return api<FacilityListView>('/api/facilities', { signal });
 }
 
 export function reportPdfPath(id: string): string {
