@@ -261,6 +261,13 @@ describe('reading room', () => {
     await expect(viewer.getAttribute('data-slices')).resolves.toBe('4');
     await viewer.focus();
     await page.keyboard.press('ArrowDown');
+    // The slice number changes once the next slice is drawn: waited for, not read at once (a press that is lost
+    // still fails here).
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=image-viewer]')?.getAttribute('data-slice') === '2',
+      undefined,
+      { timeout: 15_000 },
+    );
     await expect(viewer.getAttribute('data-slice')).resolves.toBe('2');
     await loaded();
     // Window/level by dragging.
