@@ -41,12 +41,7 @@ async function authHeaders(): Promise<Record<string, string>> {
  * a codec's failure): the same frame URL asked for explicit little endian.
  */
 async function loadDecodedByServer(imageId: string, options: Record<string, unknown>): Promise<CoreTypes.IImage> {
-  const url = imageId.slice('wadors:'.length);
-  const res = await fetch(url, { headers: { Accept: NATIVE_ACCEPT, ...(await authHeaders()) } });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const type = res.headers.get('content-type') ?? '';
-  const body = new Uint8Array(await res.arrayBuffer());
-  const pixels = type.startsWith('multipart/') ? firstPart(body, type) : body;
+  const pixels = await nativeFrameBytes(imageId);
   // Native pixels: the loader applies the rescale and photometric interpretation as for any native frame.
   const image = await createImage(imageId, pixels, EXPLICIT_LITTLE, { ...options, preScale: { enabled: true } });
   return image as unknown as CoreTypes.IImage;
@@ -62,17 +57,22 @@ async function loadBinaryFrame(
   options: Record<string, unknown>,
   pixels: { rows: number; columns: number },
 ): Promise<CoreTypes.IImage> {
-  const url = imageId.slice('wadors:'.length);
-  const res = await fetch(url, { headers: { Accept: NATIVE_ACCEPT, ...(await authHeaders()) } });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const type = res.headers.get('content-type') ?? '';
-  const body = new Uint8Array(await res.arrayBuffer());
-  const packed = type.startsWith('multipart/') ? firstPart(body, type) : body;
+  const packed = await nativeFrameBytes(imageId);
   const count = pixels.rows * pixels.columns;
   if (packed.length < Math.ceil(count / 8)) throw new Error('The frame is shorter than its image.');
   const unpacked = new Uint8Array(count);
   for (let i = 0; i < count; i++) unpacked[i] = (packed[i >> 3]! >> (i & 7)) & 1;
   return (await createImage(imageId, unpacked, EXPLICIT_LITTLE, options)) as unknown as CoreTypes.IImage;
+}
+
+/** A frame's native pixels as the server answers them (explicit VR little endian), the session's token sent. */
+async function nativeFrameBytes(imageId: string): Promise<Uint8Array> {
+  const url = imageId.slice('wadors:'.length);
+  const res = await fetch(url, { headers: { Accept: NATIVE_ACCEPT, ...(await authHeaders()) } });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const type = res.headers.get('content-type') ?? '';
+  const body = new Uint8Array(await res.arrayBuffer());
+  return type.startsWith('multipart/') ? firstPart(body, type) : body;
 }
 
 /** The body of the first part of a multipart/related answer. */
