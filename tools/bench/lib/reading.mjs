@@ -237,12 +237,25 @@ async function timeline(page) {
         const u = new URL(e.name);
         const p = u.pathname;
         if (p.endsWith('.js')) last('scriptsLoaded', e.responseEnd);
+        if (/^\/assets\/(index|web)-[^/]*\.js$/.test(p)) last('mainScript', e.responseEnd);
         if (/ClinicalViewer|cornerstone/i.test(p)) last('viewerChunk', e.responseEnd);
         if (p.endsWith('.wasm')) first('firstWasm', e.responseEnd);
-        if (p.startsWith('/api/auth/refresh')) first('session', e.responseEnd);
-        if (/^\/api\/referrals\/[^/]+$/.test(p)) first('referral', e.responseEnd);
-        if (/^\/dicomweb\/(studies|series|instances)$|\/series$|\/instances$/.test(p)) first('qido', e.responseEnd);
-        if (p.endsWith('/metadata')) first('metadata', e.responseEnd);
+        if (p.startsWith('/api/auth/refresh')) {
+          first('sessionAsked', e.startTime);
+          first('session', e.responseEnd);
+        }
+        if (/^\/api\/referrals\/[^/]+$/.test(p)) {
+          first('referralAsked', e.startTime);
+          first('referral', e.responseEnd);
+        }
+        if (/^\/dicomweb\/(studies|series|instances)$|\/series$|\/instances$/.test(p)) {
+          first('qidoAsked', e.startTime);
+          first('qido', e.responseEnd);
+        }
+        if (p.endsWith('/metadata')) {
+          first('metadataAsked', e.startTime);
+          first('metadata', e.responseEnd);
+        }
         if (p.includes('/frames/')) {
           first('firstFrameAsked', e.startTime);
           first('firstFrame', e.responseEnd);
