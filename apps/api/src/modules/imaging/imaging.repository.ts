@@ -144,6 +144,13 @@ export interface IndexJob {
   };
   /** aborted when the client went away: a job still waiting for its batch is dropped, never written */
   signal?: AbortSignal;
+  /**
+   * Settles once the job's files are durable (written and flushed with their directory entries). Its rows are
+   * written while the files flush, in a transaction committed only once they are durable: the index never names a
+   * file that a crash could lose, and the statement's work no longer waits behind the flush. Rejected: nothing of
+   * the job is committed.
+   */
+  durable?: Promise<void>;
 }
 
 export type StoreOutcome =
@@ -178,12 +185,6 @@ const INDEX_FAILURES: Record<string, PartFailure> = {
 // collection frees.
 const BATCH_ITEMS = 256;
 const CHUNK_ITEMS = 32;
-const GATHER_MS = 4;
-
-/** A request on its way to the index: see ImagingRepository.announce. */
-export interface Announcement {
-  withdraw(): void;
-}
 
 // Which attributes the study and series rows keep (the study also every Patient attribute, 0010xxxx).
 const LEVELS = JSON.stringify({ study: [...STUDY_LEVEL_TAGS], series: [...SERIES_LEVEL_TAGS] });
@@ -252,8 +253,6 @@ export function indexItem(part: AnalysedPart, sha256: string, size: number): Ind
 export class ImagingRepository {
   private waiting: Waiting[] = [];
   private flushing = false;
-  private coming = 0;
-  private gathering: NodeJS.Timeout | undefined;
 
   constructor(@InjectDataSource() readonly ds: DataSource) {}
 
@@ -263,52 +262,22 @@ export class ImagingRepository {
   }
 
   /**
-   * Indexes instances whose files are already stored, and audits the request, in one transaction.
-   * Requests that arrive while another batch is being written are written together in the next one.
+   * Indexes instances and audits the request, in one transaction. A job whose files are still being flushed
+   * (`durable`) has its rows written meanwhile and committed once they are durable. Requests that arrive while a
+   * batch is being written (or waits for its files) are written together in the next one: one commit, one flush of
+   * PostgreSQL's log for all of them, where each flush competes with the files' for the disk.
    */
-  index(job: IndexJob, announced?: Announcement): Promise<StoreOutcome[]> {
-    if (job.items.length > BATCH_ITEMS) {
-      announced?.withdraw();
-      return this.writeLarge(job);
-    }
+  index(job: IndexJob): Promise<StoreOutcome[]> {
+    if (job.items.length > BATCH_ITEMS) return (job.durable ?? Promise.resolve()).then(() => this.writeLarge(job));
     return new Promise((resolve, reject) => {
       this.waiting.push({ job, resolve, reject });
-      if (announced) announced.withdraw();
-      else this.kick();
+      this.kick();
     });
   }
 
-  /**
-   * Says that a request will soon be indexed (its files are being flushed). A batch that is ready
-   * waits for such requests, up to GATHER_MS, so that they share its commit: one flush of
-   * PostgreSQL's log for several requests, where each flush competes with the files' for the disk.
-   * Withdrawn when the request reaches index(), or gives up.
-   */
-  announce(): Announcement {
-    this.coming++;
-    let withdrawn = false;
-    return {
-      withdraw: () => {
-        if (withdrawn) return;
-        withdrawn = true;
-        this.coming--;
-        this.kick();
-      },
-    };
-  }
-
-  // Starts the next batch: at once when no announced request is still on its way, else after GATHER_MS.
+  // Starts the next batch unless one is being written.
   private kick(): void {
     if (this.flushing || this.waiting.length === 0) return;
-    if (this.coming > 0) {
-      this.gathering ??= setTimeout(() => {
-        this.gathering = undefined;
-        if (!this.flushing) void this.flush();
-      }, GATHER_MS);
-      return;
-    }
-    clearTimeout(this.gathering);
-    this.gathering = undefined;
     void this.flush();
   }
 
@@ -472,6 +441,10 @@ export class ImagingRepository {
         // One request's failure must not fail the others written with it: each again on its own.
         else
           for (const w of batch) {
+            if (w.job.signal?.aborted) {
+              w.reject(w.job.signal.reason);
+              continue;
+            }
             await this.write([w.job]).then(
               ([r]) => w.resolve(r!),
               (e: unknown) => w.reject(e),
@@ -486,12 +459,34 @@ export class ImagingRepository {
 
   private async write(jobs: IndexJob[]): Promise<StoreOutcome[][]> {
     const { owners, order } = arrange(jobs);
-    const { rows } = await this.pool.query<IndexRow>({
+    const query = {
       name: 'imaging-index-instances',
       text: INDEX_SQL,
       values: [itemsJson(order, owners), JSON.stringify(jobs.map((j) => j.context)), LEVELS, true],
-    });
-    return outcomes(jobs, owners, rows);
+    };
+    if (!jobs.some((j) => j.durable)) {
+      const { rows } = await this.pool.query<IndexRow>(query);
+      return outcomes(jobs, owners, rows);
+    }
+    // Some files are still being flushed: the rows are written now and committed once every file is durable.
+    const client = await this.pool.connect();
+    let committed = false;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<IndexRow>(query);
+      const settled = await Promise.allSettled(jobs.map((j) => j.durable));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const gone = jobs.find((j) => j.signal?.aborted);
+      if (gone) throw gone.signal!.reason;
+      await client.query('COMMIT');
+      committed = true;
+      return outcomes(jobs, owners, rows);
+    } finally {
+      let broken: Error | undefined;
+      if (!committed) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      client.release(broken);
+    }
   }
 
   // One request of many instances: several statements and one audit in one transaction.

@@ -20,7 +20,6 @@ import type { StowBody } from './dicomweb-answer.js';
 import {
   ImagingRepository,
   indexItem,
-  type Announcement,
   type IndexItem,
   type StoreOutcome,
 } from './imaging.repository.js';
@@ -193,7 +192,6 @@ export class StowService {
     /** the sender's reason for letting a file of another identity join its referral */
     patientOverride?: string,
   ): Promise<StowResult> {
-    let announced: Announcement | undefined;
     const unpin: (() => void)[] = [];
     try {
       if (received.length === 0) throw new AppError('BAD_REQUEST', 'The request contains no DICOM instances.');
@@ -236,7 +234,6 @@ export class StowService {
         // Until the index has answered, the sweeper leaves these files alone (see SweeperService).
         for (const c of candidates) unpin.push(this.blobs.pin(c.sha256));
         stopIfGone(signal);
-        announced = this.repo.announce();
         // Several files of one request are flushed at once: the disk's flushes overlap, not queue.
         let next = 0;
         const committer = async () => {
@@ -246,15 +243,20 @@ export class StowService {
             await this.blobs.commit(temp, sha256);
           }
         };
-        await Promise.all(Array.from({ length: Math.min(COMMIT_CONCURRENCY, candidates.length) }, committer));
+        const durable = Promise.all(
+          Array.from({ length: Math.min(COMMIT_CONCURRENCY, candidates.length) }, committer),
+        ).then(() => undefined);
+        // Its failure is the index's to report (nothing is committed then); a rejection is never left unobserved.
+        durable.catch(() => undefined);
         const refused: Record<string, number> = {};
         for (const o of outcomes)
           if (o && !('kind' in o) && o.code !== 'PENDING') refused[o.code] = (refused[o.code] ?? 0) + 1;
         const ctx = requestContext.get();
-        stopIfGone(signal);
+        // The rows are written while the files flush and committed once they are durable (ImagingRepository.index).
         const stored = await this.repo
           .index(
             {
+              durable,
               items: candidates.map((c) => c.part.item),
               context: {
                 facilityId: actor.facilityId!,
@@ -269,12 +271,13 @@ export class StowService {
               },
               signal,
             },
-            announced,
           )
           .catch((err: unknown) => {
             stopIfGone(signal); // dropped from its batch because the client went away
             throw err;
-          });
+          })
+          // nothing below (nor the clean-up of the received files) runs while a file is still being written
+          .finally(() => durable.catch(() => undefined));
         stored.forEach((o, i) => {
           const { index } = candidates[i]!;
           outcomes[index] = { ...outcomes[index], ...o };
@@ -302,7 +305,6 @@ export class StowService {
       if (candidates.length === 0) await this.auditRefused(outcomes);
       return { ...this.response(outcomes, baseUrl), ...(checked.mismatch ? { mismatch: checked.mismatch } : {}) };
     } finally {
-      announced?.withdraw();
       for (const u of unpin) u();
       await Promise.all(received.map((r) => r.temp.discard()));
     }
