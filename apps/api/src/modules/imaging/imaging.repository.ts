@@ -464,7 +464,7 @@ export class ImagingRepository {
       text: INDEX_SQL,
       values: [itemsJson(order, owners), JSON.stringify(jobs.map((j) => j.context)), LEVELS, true],
     };
-    if (!jobs.some((j) => j.durable)) {
+    if (!jobs.some((j) => j.durable !== undefined)) {
       const { rows } = await this.pool.query<IndexRow>(query);
       return outcomes(jobs, owners, rows);
     }
@@ -474,7 +474,7 @@ export class ImagingRepository {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<IndexRow>(query);
-      const settled = await Promise.allSettled(jobs.map((j) => j.durable));
+      const settled = await Promise.allSettled(jobs.map((j) => j.durable ?? Promise.resolve()));
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const gone = jobs.find((j) => j.signal?.aborted);
