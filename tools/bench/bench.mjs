@@ -44,7 +44,7 @@ const HELP = `usage: npm run bench -- [options]      (or: node tools/bench/bench
                             reading: Zhiyin alone, a radiologist opening cases cold in its reading room and in OHIF
                             (@ohif/app, same Zhiyin behind it): first image drawn and whole stack loaded
   --reading-slices N        slices of the reading scenario's generated CT (default 300; the gateway scenario sends it too)
-  --gateway-concurrency N   gateway: its parallel uploads to the hub (GATEWAY_CONCURRENCY, default the gateway's 2)
+  --gateway-concurrency N   gateway: its parallel uploads to the hub (GATEWAY_CONCURRENCY, default the gateway's 4)
   --big                     add the 1 GB single STOW-RS request (same as adding "big" to --only)
   --big-mb N                size of the big request in MB (default 1074, i.e. 1 GiB)
   --stow-concurrency LIST   STOW-RS concurrencies (default 4,1)
