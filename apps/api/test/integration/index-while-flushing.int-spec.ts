@@ -105,4 +105,26 @@ describe('STOW-RS: index rows written while the files flush, committed after', (
     expect(again.status).toBe(200);
     expect(await indexed(sopOf(failing))).toBe(1);
   });
+
+  it('does not hold others back behind a file that does not become durable (a stalled disk)', async () => {
+    const stalled = instance(14);
+    const other = instance(15);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const stalledSha = createHash('sha256').update(stalled).digest('hex');
+    store.commit = async (temp, sha256) => {
+      if (sha256 === stalledSha) await gate;
+      return commit(temp, sha256);
+    };
+    const first = stow(t.url, doc, [stalled]);
+    await until(async () => (await openIndexTransactions()) === 1, 'the stalled file’s batch waits');
+    // sent while the batch with the stalled file waits: stored without it
+    const second = await stow(t.url, doc, [other]);
+    expect(second.status).toBe(200);
+    expect(await indexed(sopOf(other))).toBe(1);
+    expect(await indexed(sopOf(stalled))).toBe(0);
+    release();
+    expect((await first).status).toBe(200);
+    expect(await indexed(sopOf(stalled))).toBe(1);
+  });
 });

@@ -185,6 +185,13 @@ const INDEX_FAILURES: Record<string, PartFailure> = {
 // collection frees.
 const BATCH_ITEMS = 256;
 const CHUNK_ITEMS = 32;
+// A batch waits this long for its files to become durable with its rows written. A file slower than that (a
+// stalled disk) must not hold every other request's index back: the batch is rolled back, and each of its jobs
+// joins a later batch once its files are durable.
+const DURABLE_WAIT_MS = 2000;
+
+/** The files of a batch were not durable in time: nothing was committed (see DURABLE_WAIT_MS). */
+class StillFlushing extends Error {}
 
 // Which attributes the study and series rows keep (the study also every Patient attribute, 0010xxxx).
 const LEVELS = JSON.stringify({ study: [...STUDY_LEVEL_TAGS], series: [...SERIES_LEVEL_TAGS] });
@@ -437,7 +444,16 @@ export class ImagingRepository {
         const results = await this.write(batch.map((w) => w.job));
         batch.forEach((w, k) => w.resolve(results[k]!));
       } catch (err) {
-        if (batch.length === 1) batch[0]!.reject(err);
+        if (err instanceof StillFlushing) {
+          for (const w of batch)
+            void (w.job.durable ?? Promise.resolve()).then(
+              () => {
+                this.waiting.push(w);
+                this.kick();
+              },
+              (e: unknown) => w.reject(e),
+            );
+        } else if (batch.length === 1) batch[0]!.reject(err);
         // One request's failure must not fail the others written with it: each again on its own.
         else
           for (const w of batch) {
@@ -474,7 +490,12 @@ export class ImagingRepository {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<IndexRow>(query);
-      const settled = await Promise.allSettled(jobs.map((j) => j.durable ?? Promise.resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([
+        Promise.allSettled(jobs.map((j) => j.durable ?? Promise.resolve())),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), DURABLE_WAIT_MS))),
+      ]).finally(() => clearTimeout(timer));
+      if (!settled) throw new StillFlushing('the files of this batch are not durable yet');
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const gone = jobs.find((j) => j.signal?.aborted);
