@@ -6,6 +6,7 @@ import { homeOf, useAuth } from '../lib/auth';
 import { Layout } from './Layout';
 import { NotFoundPage } from '../shared/NotFoundPage';
 import { RouteErrorPage } from './pages';
+import { loadReadingPage } from './prefetch';
 import { SignInPage } from '../features/auth/SignInPage';
 import { PatientSignInPage } from '../features/auth/PatientSignInPage';
 
@@ -23,11 +24,8 @@ const ReferralsPage = lazy(() => import('../features/referrals/ReferralsPage'));
 const NewReferralPage = lazy(() => import('../features/referrals/NewReferralPage'));
 const ReferralPage = lazy(() => import('../features/referrals/ReferralPage'));
 const WorklistPage = lazy(() => import('../features/reading/WorklistPage'));
-const loadReadingPage = () => import('../features/reading/ReadingPage');
+// A case opened from its link loads the reading page's code from the page's first module (prefetch.ts).
 const ReadingPage = lazy(loadReadingPage);
-// A case opened from its link (a new tab, a reload, a notification) loads the reading page's code while the sign-in
-// is being picked up from the refresh cookie, not after it: the screens wait for that answer before any route renders.
-if (/^\/reading\/[^/]+\/?$/.test(window.location.pathname)) void loadReadingPage().catch(() => undefined);
 const BoardPage = lazy(() => import('../features/board/BoardPage'));
 const FiguresPage = lazy(() => import('../features/board/FiguresPage'));
 const CriticalResultsPage = lazy(() => import('../features/critical/CriticalResultsPage'));

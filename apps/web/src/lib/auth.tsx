@@ -34,6 +34,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       setReady(session.isReady());
       if (!s) setEndReason(reason);
     });
+    // The page's first module started picking up the sign-in before this rendered: what it has found so far.
+    setCurrent(session.get());
+    setReady(session.isReady());
     void session.start();
     return off;
   }, []);

@@ -148,7 +148,20 @@ class SessionStore {
     return renewed?.accessToken ?? null;
   }
 
+  private markSent: (() => void) | undefined;
+  private readonly sent = new Promise<void>((resolve) => (this.markSent = resolve));
+
+  /**
+   * Resolves once this page's first renewal request is on its way (the tabs' lock granted). The page's first module
+   * waits for it before it loads the app: asked for while the page's other modules are being requested, the lock took
+   * Chromium up to a second to grant.
+   */
+  firstRefreshSent(): Promise<void> {
+    return this.sent;
+  }
+
   private async requestRefresh(): Promise<Session | null> {
+    this.markSent?.();
     let res: Response;
     try {
       res = await fetch('/api/auth/refresh', {

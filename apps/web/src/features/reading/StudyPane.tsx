@@ -6,7 +6,7 @@ import { ApiError } from '../../lib/api';
 import { ErrorMessage, useErrorText } from '../../lib/errors';
 import { useAsync } from '../../lib/hooks';
 import type { ConfirmedEcgValues } from '../../shared/ecg/EcgViewer';
-import { listSeries, WAVEFORM_MODALITIES, type SeriesSummary } from '../../shared/dicomweb/qido';
+import { seriesOfStudies, WAVEFORM_MODALITIES } from '../../shared/dicomweb/qido';
 import { preloadSeries, SeriesLabel, SeriesViewer } from '../../shared/series-viewer/SeriesViewer';
 
 import type { KeyImageMark } from '../../shared/viewer/ClinicalViewer';
@@ -17,10 +17,6 @@ import { READING_ERRORS } from './errors';
 const ComparisonView = lazy(() =>
   import('../../shared/viewer/ComparisonView').then((m) => ({ default: m.ComparisonView })),
 );
-
-interface Series extends SeriesSummary {
-  studyUid: string;
-}
 
 /** Every series of the referral's studies, and the viewer for the chosen one (images or a 12-lead ECG). */
 export function StudyPane({
@@ -51,16 +47,11 @@ export function StudyPane({
   const { t } = useI18n();
   const key = studies.map((s) => s.studyInstanceUid).join(',');
   const series = useAsync(
-    async (signal) => {
-      const lists = await Promise.all(
-        studies.map((s) =>
-          listSeries(s.studyInstanceUid, signal).then((l) =>
-            l.map((x): Series => ({ ...x, studyUid: s.studyInstanceUid })),
-          ),
-        ),
-      );
-      return lists.flat();
-    },
+    (signal) =>
+      seriesOfStudies(
+        studies.map((s) => s.studyInstanceUid),
+        signal,
+      ),
     [key],
   );
   const list = series.data ?? [];

@@ -2,7 +2,7 @@ import type { ReferralDetailView } from '@zhiyin/contracts';
 import type { ReferralEventType } from '@zhiyin/workflow';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useRealtime, useWatchReferral } from '../../lib/realtime';
-import { getReferral } from './api';
+import { getReferral, takePrefetchedReferral } from './api';
 
 /** How long a step taken here waits for its own live event before that event would be read as news. */
 const ECHO_WINDOW_MS = 15_000;
@@ -49,7 +49,8 @@ export function useLiveReferral(id: string): LiveReferral {
     const ctrl = new AbortController();
     inFlight.current = ctrl;
     setState((s) => ({ ...s, loading: true }));
-    getReferral(id, ctrl.signal).then(
+    // The page's first read may be on its way already (asked for while the app started: app/prefetch.ts).
+    (takePrefetchedReferral(id) ?? getReferral(id, ctrl.signal)).then(
       (data) => {
         if (!ctrl.signal.aborted) setState((s) => ({ data: newer(s.data, data), error: undefined, loading: false }));
       },

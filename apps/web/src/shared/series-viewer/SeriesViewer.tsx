@@ -5,8 +5,7 @@ import type { ConfirmedEcgValues } from '../ecg/EcgViewer';
 import type { KeyImageMark, ViewportRef } from '../viewer/ClinicalViewer';
 import { OriginalFileLink } from './OriginalFileLink';
 import { listOriginals } from './originals';
-import { prefetchSeriesMetadata } from '../dicomweb/qido';
-import { imageViewerLoaded, loadClinicalViewer, preloadImageViewer } from '../viewer/preload';
+import { imageViewerLoaded, loadClinicalViewer } from '../viewer/preload';
 import { ViewerLoading } from '../viewer/ViewerLoading';
 import { DOCUMENT_MODALITIES, firstInstance, WAVEFORM_MODALITIES, type SeriesSummary } from '../dicomweb/qido';
 
@@ -15,12 +14,7 @@ const ClinicalViewer = lazy(() => loadClinicalViewer().then((m) => ({ default: m
 const EcgViewer = lazy(() => import('../ecg/EcgViewer').then((m) => ({ default: m.EcgViewer })));
 const DocumentViewer = lazy(() => import('./DocumentViewer').then((m) => ({ default: m.DocumentViewer })));
 
-/** The series a viewer is about to open: its metadata is asked for now, while the viewer itself loads. */
-export function preloadSeries(studyUid: string, series: SeriesSummary): void {
-  if (WAVEFORM_MODALITIES.has(series.modality) || DOCUMENT_MODALITIES.has(series.modality)) return;
-  preloadImageViewer();
-  prefetchSeriesMetadata(studyUid, series.seriesUid);
-}
+export { preloadSeries } from './preloadSeries';
 
 /** A series as a list shows it: modality, description (or number) and how many instances. */
 export function SeriesLabel({ series: s }: { series: SeriesSummary }) {

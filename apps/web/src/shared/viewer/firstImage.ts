@@ -1,5 +1,5 @@
 import { authorizedFetch } from '../../lib/api';
-import { aheadSeriesMetadata, first, numberOf, sortSlices } from '../dicomweb/qido';
+import { first, sliceOrderedImages } from '../dicomweb/qido';
 
 // The first image of a series as the server renders it (WADO-RS rendered frame, PS3.18 10.4.1.1.3: the modality
 // LUT, the image's own VOI window, colour to RGB), drawn while the viewer's code — Cornerstone3D with vtk.js, the
@@ -45,7 +45,8 @@ export function firstImageOf(
 }
 
 async function fetchFirstImage(studyUid: string, seriesUid: string): Promise<FirstImage | undefined> {
-  const rows = sortSlices((await aheadSeriesMetadata(studyUid, seriesUid)).filter((r) => numberOf(r, '00280010')));
+  // The order from a search of only what it needs, not from the whole metadata: the image is asked for sooner.
+  const rows = await sliceOrderedImages(studyUid, seriesUid);
   const sop = first(rows[0], '00080018');
   if (!sop) return undefined;
   const e = encodeURIComponent;

@@ -1,0 +1,66 @@
+import type { Role } from '../lib/session';
+import { session } from '../lib/session';
+import { prefetchSeriesOfStudies } from '../shared/dicomweb/qido';
+import { prefetchReferral } from '../shared/referrals/api';
+import { preloadSeries } from '../shared/series-viewer/preloadSeries';
+
+// What a page opened at a case's address (a new tab, a reload, a notification's link) will ask for, asked for by the
+// page's first module: the sign-in from the refresh cookie at once, then the referral, its studies' series and the
+// first series' first image, each as soon as the one before has answered — while the app's own code still
+// downloads, compiles and renders. The screens then take these answers instead of asking again (one request each,
+// as before: the referral read and the image rendering are audited). Nothing is asked for that the screen would
+// not ask for itself: only for the role the route admits.
+
+const STAFF: readonly Role[] = ['community_doctor', 'specialist', 'coordinator'];
+
+/** The screens whose data is asked for ahead: a referral's id, and who may open it. */
+const ROUTES: { path: RegExp; roles: readonly Role[]; studies: boolean }[] = [
+  // the reading room (routes.tsx: reading/:id, specialists), which opens the first series' viewer at once
+  { path: /^\/reading\/([^/]+)\/?$/, roles: ['specialist'], studies: true },
+  // a referral's page (referrals/:id, staff)
+  { path: /^\/referrals\/([^/]+)\/?$/, roles: STAFF, studies: false },
+];
+
+// How long the app's code waits for the sign-in request to be sent (another tab may hold the lock of renewals).
+const SIGN_IN_FIRST_MS = 300;
+
+/**
+ * Resolves once the sign-in request is on its way (or after a moment): the page's other code is asked for after it.
+ * Chromium grants the tabs' lock of renewals late (up to a second) while it is busy with dozens of module requests;
+ * asked for first, the lock comes at once and the sign-in is answered before the app has even loaded.
+ */
+export function afterSignInAsked(): Promise<void> {
+  return Promise.race([
+    session.firstRefreshSent(),
+    new Promise<void>((resolve) => setTimeout(resolve, SIGN_IN_FIRST_MS)),
+  ]);
+}
+
+/** The reading page's code, for the route (routes.tsx) and for loading it ahead. */
+export const loadReadingPage = () => import('../features/reading/ReadingPage');
+
+/**
+ * Starts the sign-in and the data of the page at `pathname`. Resolves when what it asked for has been asked (for
+ * tests; the page does not wait for it).
+ */
+export async function prefetchRoute(pathname: string): Promise<void> {
+  const signIn = session.start();
+  const route = ROUTES.find((r) => r.path.test(pathname));
+  if (!route) return;
+  // the reading page's code loads while the sign-in is being picked up, not after it
+  if (route.studies) void afterSignInAsked().then(() => loadReadingPage().catch(() => undefined));
+  const id = decodeURIComponent(route.path.exec(pathname)![1]!);
+  await signIn.catch(() => undefined);
+  const role = session.get()?.user.role;
+  if (!role || !route.roles.includes(role)) return;
+  const referral = prefetchReferral(id);
+  if (!route.studies) return;
+  try {
+    const studies = (await referral).studies.map((s) => s.studyInstanceUid);
+    if (studies.length === 0) return;
+    const list = await prefetchSeriesOfStudies(studies);
+    if (list[0]) preloadSeries(list[0].studyUid, list[0]);
+  } catch {
+    // the screen asks again, and says what is wrong
+  }
+}
