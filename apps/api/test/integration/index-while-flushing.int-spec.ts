@@ -19,7 +19,10 @@ describe('STOW-RS: index rows written while the files flush, committed after', (
     // the SOP Instance UID as the file names it (0008,0018), to make copies of the slice that are other instances
     const at = file.indexOf(Buffer.from([0x08, 0x00, 0x18, 0x00]));
     const len = file.readUInt16LE(at + 6);
-    return file.subarray(at + 8, at + 8 + len).toString('latin1').replace(/\0$/, '');
+    return file
+      .subarray(at + 8, at + 8 + len)
+      .toString('latin1')
+      .replace(/\0$/, '');
   };
   const originalSop = sopOf(base);
   const instance = (n: number) => withUidsReplaced(base, { [originalSop]: uidVariant(originalSop, n) });

@@ -17,12 +17,7 @@ import { ReferralStudyLinksService } from '#src/modules/referrals/referral-study
 import { analysePart, fileSource, memorySource, type AnalysedPart, type PartSource } from './analyse-part.js';
 import { BlobStore, MemoryBlob, type TempBlob } from './blob-store.js';
 import type { StowBody } from './dicomweb-answer.js';
-import {
-  ImagingRepository,
-  indexItem,
-  type IndexItem,
-  type StoreOutcome,
-} from './imaging.repository.js';
+import { ImagingRepository, indexItem, type IndexItem, type StoreOutcome } from './imaging.repository.js';
 import { MultipartError, MultipartParser, parseMediaType, type MultipartLimits } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
 
@@ -254,24 +249,22 @@ export class StowService {
         const ctx = requestContext.get();
         // The rows are written while the files flush and committed once they are durable (ImagingRepository.index).
         const stored = await this.repo
-          .index(
-            {
-              durable,
-              items: candidates.map((c) => c.part.item),
-              context: {
-                facilityId: actor.facilityId!,
-                // a device (DICOM AE) is no user account: the study's created_by stays empty
-                userId: actor.device ? null : actor.id,
-                actorId: actor.id,
-                actorRole: actor.role,
-                requestId: ctx?.requestId ?? null,
-                clientRequestId: ctx?.clientRequestId ?? null,
-                clientIp: ctx?.clientIp ?? null,
-                refused,
-              },
-              signal,
+          .index({
+            durable,
+            items: candidates.map((c) => c.part.item),
+            context: {
+              facilityId: actor.facilityId!,
+              // a device (DICOM AE) is no user account: the study's created_by stays empty
+              userId: actor.device ? null : actor.id,
+              actorId: actor.id,
+              actorRole: actor.role,
+              requestId: ctx?.requestId ?? null,
+              clientRequestId: ctx?.clientRequestId ?? null,
+              clientIp: ctx?.clientIp ?? null,
+              refused,
             },
-          )
+            signal,
+          })
           .catch((err: unknown) => {
             stopIfGone(signal); // dropped from its batch because the client went away
             throw err;
