@@ -150,7 +150,7 @@ export interface IndexJob {
    * file that a crash could lose, and the statement's work no longer waits behind the flush. Rejected: nothing of
    * the job is committed.
    */
-  durable?: Promise<void>;
+  durable: Promise<void>;
 }
 
 export type StoreOutcome =
@@ -275,7 +275,7 @@ export class ImagingRepository {
    * PostgreSQL's log for all of them, where each flush competes with the files' for the disk.
    */
   index(job: IndexJob): Promise<StoreOutcome[]> {
-    if (job.items.length > BATCH_ITEMS) return (job.durable ?? Promise.resolve()).then(() => this.writeLarge(job));
+    if (job.items.length > BATCH_ITEMS) return job.durable.then(() => this.writeLarge(job));
     return new Promise((resolve, reject) => {
       this.waiting.push({ job, resolve, reject });
       this.kick();
@@ -446,7 +446,7 @@ export class ImagingRepository {
       } catch (err) {
         if (err instanceof StillFlushing) {
           for (const w of batch)
-            void (w.job.durable ?? Promise.resolve()).then(
+            void w.job.durable.then(
               () => {
                 this.waiting.push(w);
                 this.kick();
@@ -480,11 +480,7 @@ export class ImagingRepository {
       text: INDEX_SQL,
       values: [itemsJson(order, owners), JSON.stringify(jobs.map((j) => j.context)), LEVELS, true],
     };
-    if (!jobs.some((j) => j.durable !== undefined)) {
-      const { rows } = await this.pool.query<IndexRow>(query);
-      return outcomes(jobs, owners, rows);
-    }
-    // Some files are still being flushed: the rows are written now and committed once every file is durable.
+    // The files may still be being flushed: the rows are written now and committed once every file is durable.
     const client = await this.pool.connect();
     let committed = false;
     try {
@@ -492,7 +488,7 @@ export class ImagingRepository {
       const { rows } = await client.query<IndexRow>(query);
       let timer: NodeJS.Timeout | undefined;
       const settled = await Promise.race([
-        Promise.allSettled(jobs.map((j) => j.durable ?? Promise.resolve())),
+        Promise.allSettled(jobs.map((j) => j.durable)),
         new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), DURABLE_WAIT_MS))),
       ]).finally(() => clearTimeout(timer));
       if (!settled) throw new StillFlushing('the files of this batch are not durable yet');
