@@ -34,7 +34,10 @@ export function launchChromium() {
  *   lit: number, levels: number, at: number } | null }}
  */
 export function imageState({ selector, final = false }) {
-  const marked = document.querySelector('[data-testid=image-viewport][data-first-image]');
+  // the viewer's mark, or the page-wide first image a cold opening shows before the app (Zhiyin's bootImage.ts)
+  const marked = document.querySelector(
+    '[data-testid=image-viewport][data-first-image], [data-testid=boot-image][data-first-image]',
+  );
   if (marked) return { drawn: true, at: Number(marked.getAttribute('data-first-image')), probe: null };
   const canvases = [];
   for (const root of document.querySelectorAll(selector)) {

@@ -8,6 +8,7 @@ import { createLogger } from './common/logging/logger.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { prepareDatabase } from './database/prepare.js';
 import { createApp } from './bootstrap.js';
+import { WadoService } from './modules/imaging/wado.service.js';
 import { DEMO_PASSWORD, seedDemoNetwork } from './seed/demo-network.js';
 
 // Secret values known to this process, kept out of any failure it prints.
@@ -97,6 +98,7 @@ async function run(
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen(config.port, config.host);
+  app.get(WadoService).warm();
 
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${config.port}`;

@@ -246,6 +246,9 @@ async function timeline(page) {
         }
         if (/^\/api\/referrals\/[^/]+$/.test(p)) {
           first('referralAsked', e.startTime);
+          // sent: a connection was free; first byte: the server's answer began (queueing vs server time)
+          first('referralSent', e.requestStart);
+          first('referralFirstByte', e.responseStart);
           first('referral', e.responseEnd);
         }
         if (/^\/dicomweb\/(studies|series|instances)$|\/series$|\/instances$/.test(p)) {
@@ -258,6 +261,8 @@ async function timeline(page) {
         }
         if (p.includes('/frames/')) {
           first('firstFrameAsked', e.startTime);
+          first('firstFrameSent', e.requestStart);
+          first('firstFrameFirstByte', e.responseStart);
           first('firstFrame', e.responseEnd);
         }
       }
@@ -293,7 +298,10 @@ export async function readingRun(zhiyin, o) {
   try {
     for (let rep = 1; rep <= o.reps; rep++) {
       for (const c of cases) {
-        const order = rep % 2 === 1 ? ['zhiyin', 'ohif'] : ['ohif', 'zhiyin'];
+        // ZHIYIN_BENCH_READING_VIEWERS=zhiyin: Zhiyin's openings alone (for working on it; no ratios then)
+        const order = (rep % 2 === 1 ? ['zhiyin', 'ohif'] : ['ohif', 'zhiyin']).filter((v) =>
+          (process.env.ZHIYIN_BENCH_READING_VIEWERS ?? 'zhiyin,ohif').split(',').includes(v),
+        );
         for (const viewer of order) {
           const r =
             viewer === 'zhiyin'

@@ -374,7 +374,7 @@ export function zhiyinServer({ apiDir, dataRoot, pgUrl, log, users, password, di
         PORT: String(port),
         HOST: '127.0.0.1',
         DATA_DIR: s.dataDir,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.ZHIYIN_BENCH_LOG_LEVEL ?? 'warn',
         ACCESS_TOKEN_TTL: '7200',
         JWT_SECRET: randomBytes(48).toString('base64url'),
         DATA_KEY: randomBytes(32).toString('base64'),

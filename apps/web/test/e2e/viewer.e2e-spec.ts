@@ -462,24 +462,46 @@ describe('clinical viewer (reading room)', () => {
     await page.context().close();
   });
 
-  it("a case opened from its link asks for the reading page's code before the sign-in is picked up, and the case once", async () => {
+  it("a case opened from its link shows its first image before the app's code is asked for, then the workspace takes over; the case is read once", async () => {
     const page = await w.signIn(await w.context(), 'rad.li');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // every request in the order the page sent it, and when the first image's answer had fully come
     const asked: string[] = [];
+    let askedWhenImageCame = -1;
     page.on('request', (r) => asked.push(`${r.method()} ${new URL(r.url()).pathname}`));
-    const readingPageAsked = () => asked.some((p) => /^GET \/assets\/ReadingPage-[\w-]+\.js$/.test(p));
-    // The sign-in's answer is held until the reading page's code has been asked for (at most 10 s: then it fails).
-    let askedWhileHeld = false;
-    await page.route('**/api/auth/refresh', async (route) => {
-      for (let i = 0; i < 100 && !readingPageAsked(); i++) await new Promise((r) => setTimeout(r, 100));
-      askedWhileHeld = readingPageAsked();
-      await route.continue();
+    page.on('requestfinished', (r) => {
+      if (askedWhenImageCame < 0 && /\/frames\/1\/rendered$/.test(new URL(r.url()).pathname))
+        askedWhenImageCame = asked.length;
     });
     await page.goto(`/reading/${referral.id}`);
-    await page.getByTestId('series-link').first().waitFor();
-    expect(askedWhileHeld).toBe(true);
-    // one sign-in, and one read of the referral: the page's first module asked for it, the screen took that answer
+    // The page-wide first image: on screen, decoded, the server's rendering of the series' first frame.
+    const boot = page.locator('[data-testid=boot-image][data-first-image]');
+    await boot.waitFor({ timeout: 30_000 });
+    const drawn = await boot.locator('img').evaluate((img: HTMLImageElement) => ({
+      complete: img.complete,
+      width: img.naturalWidth,
+      height: img.naturalHeight,
+      shownWidth: img.getBoundingClientRect().width,
+    }));
+    expect(drawn.complete).toBe(true);
+    expect(drawn.shownWidth).toBeGreaterThan(300);
+    // The app's code (its start module, the reading page, the viewer) was asked for only after the image had come:
+    // until then the page's few requests had the browser's connections to themselves.
+    expect(askedWhenImageCame).toBeGreaterThan(0);
+    const appCode = /^GET \/assets\/(start|ReadingPage|ClinicalViewer)-[\w-]+\.js$/;
+    expect(asked.slice(0, askedWhenImageCame).filter((p) => appCode.test(p))).toEqual([]);
+    // The workspace then opens on the same image, and the page-wide view goes.
+    await page.getByTestId('referral-number').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid=image-viewport][data-first-image]').waitFor({ timeout: 30_000 });
+    await page.getByTestId('boot-image').waitFor({ state: 'detached', timeout: 30_000 });
+    const study = await page.getByTestId('series-link').first().getAttribute('data-study');
+    const png = await rendered(study!);
+    expect({ width: drawn.width, height: drawn.height }).toEqual({ width: png.width, height: png.height });
+    // one sign-in, one read of the referral and one rendering of the image: the page's first module asked for
+    // them, the screens took those answers
     expect(asked.filter((p) => p === 'POST /api/auth/refresh')).toHaveLength(1);
     expect(asked.filter((p) => p === `GET /api/referrals/${referral.id}`)).toHaveLength(1);
+    expect(asked.filter((p) => p.endsWith('/frames/1/rendered'))).toHaveLength(1);
     await page.context().close();
   });
 

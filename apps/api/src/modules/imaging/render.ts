@@ -36,6 +36,11 @@ const str = (json: DicomJsonDataset, tag: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
+/** Loads the image library ahead of the first rendering (the server calls it once it listens). */
+export async function warmRenderer(): Promise<void> {
+  await import('sharp');
+}
+
 /**
  * Renders one native frame to an 8-bit PNG or JPEG: greyscale through the modality LUT (rescale),
  * then the VOI window (PS3.3 C.11.2.1.2), MONOCHROME1 inverted; colour (RGB, YBR_FULL,

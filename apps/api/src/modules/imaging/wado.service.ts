@@ -20,7 +20,7 @@ import { ImagingRepository, type StudyTarget } from './imaging.repository.js';
 import { FrameDecoder } from './pixels/frame-decoder.js';
 import { EXPLICIT_LE, FRAME_MEDIA_TYPE, negotiateFrames } from './pixels/frame-negotiation.js';
 import { imageAttributes } from './pixels/image-attributes.js';
-import { renderFrame, type Palette, type RenderOptions } from './render.js';
+import { renderFrame, warmRenderer, type Palette, type RenderOptions } from './render.js';
 import { BLOB_STORE } from './stow.service.js';
 
 export interface InstanceRef {
@@ -436,6 +436,15 @@ export class WadoService {
   private async headOf(inst: InstanceRef, pixelValueOffset: number) {
     const prefix = await this.blobs.readBytes(inst.sha256, 0, pixelValueOffset);
     return parseHeader(prefix, { totalLength: inst.sizeBytes, validate: false }).dataset;
+  }
+
+  /**
+   * Readies rendering and decoding before the first request (called once the server listens, not in tests' apps):
+   * the first image a radiologist opens after a start waits for neither libvips nor the codecs' compilation.
+   */
+  warm(): void {
+    this.decoder.warm();
+    warmRenderer().catch(() => undefined);
   }
 
   /**

@@ -27,6 +27,7 @@ import { keyImagesClient } from './keyImages';
 import { ageOn, titleCase } from './time';
 import { useReportDraft } from './useReportDraft';
 import { preloadImageViewer } from '../../shared/viewer/preload';
+import { settleBootImage } from '../../shared/viewer/bootImage';
 import './reading.css';
 import { LiveIndicator } from '../../shared/LiveIndicator';
 import { useAction } from '../../lib/useAction';
@@ -54,6 +55,12 @@ function Workspace({ id }: { id: string }) {
   // The one read of the referral for the workspace: the plan panel and the thread take it from here.
   const detail = useLiveReferral(id);
   const r = detail.data;
+  // the page-wide first image of a cold opening (bootImage.ts) never outlives the workspace it stood in for
+  useEffect(() => () => settleBootImage(), []);
+  // a case that cannot be shown (refused, gone) hands the page over at once
+  useEffect(() => {
+    if (detail.error) settleBootImage();
+  }, [detail.error]);
   usePageTitle('reading.workspace', r?.number);
   const now = useNow(1000);
   const errorText = useErrorText(READING_ERRORS);

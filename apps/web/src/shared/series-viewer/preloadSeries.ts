@@ -11,9 +11,12 @@ import { imageViewerLoaded, preloadImageViewer } from '../viewer/preload';
  */
 export function preloadSeries(studyUid: string, series: SeriesSummary): void {
   if (WAVEFORM_MODALITIES.has(series.modality) || DOCUMENT_MODALITIES.has(series.modality)) return;
-  const cold = !imageViewerLoaded();
-  preloadImageViewer();
-  // first: its own small search of the slice order, not the whole metadata, comes before the image
-  if (cold) void firstImageOf(studyUid, series.seriesUid);
-  prefetchSeriesMetadata(studyUid, series.seriesUid);
+  const rest = () => {
+    preloadImageViewer();
+    prefetchSeriesMetadata(studyUid, series.seriesUid);
+  };
+  if (imageViewerLoaded()) return rest();
+  // First the image, from its own small search of the slice order; then the whole metadata and the viewer's code
+  // (the largest chunk), which would otherwise take the server's and the browser's connections from it.
+  void firstImageOf(studyUid, series.seriesUid).finally(rest);
 }

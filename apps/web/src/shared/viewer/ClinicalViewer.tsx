@@ -13,6 +13,7 @@ import { useI18n } from '../../i18n/i18n';
 import { first, numberOf } from '../dicomweb/qido';
 import { initCornerstone, serverDecoded } from './cornerstone';
 import { measurementsOn, type Measurement, type MeasurementKind } from './measurements';
+import { settleBootImage } from './bootImage';
 import { FirstImagePreview } from './FirstImagePreview';
 import { MprView } from './MprView';
 import { ageOf, dateOf, markersFromImage, patientNameOf, sliceFacts, WL_PRESETS } from './overlay';
@@ -131,6 +132,7 @@ export function ClinicalViewer({
       const imageIds = loaded.images.map((i) => i.imageId);
       el.addEventListener(Enums.Events.IMAGE_RENDERED, () => {
         if (!el.hasAttribute('data-first-image')) el.setAttribute('data-first-image', performance.now().toFixed(1));
+        settleBootImage();
         setLoaded(true);
         exposeImageRect(el, re.getViewport<StackViewport>(names.current.viewport));
       });

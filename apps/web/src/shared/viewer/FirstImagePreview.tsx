@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { settleBootImage } from './bootImage';
 import { firstImageOf, type FirstImage } from './firstImage';
 
 /**
@@ -26,7 +27,10 @@ export function FirstImagePreview({
     setShown(undefined);
     void firstImageOf(studyUid, seriesUid, askedAlready).then((image) => {
       if (!live) return;
-      if (!image) return onUnavailable?.();
+      if (!image) {
+        settleBootImage();
+        return onUnavailable?.();
+      }
       setShown(image);
     });
     return () => {
@@ -49,6 +53,8 @@ export function FirstImagePreview({
           .then(() =>
             requestAnimationFrame(() => {
               shown.shownAt ??= performance.now();
+              // the workspace shows the image now: the page-wide view of it before the app (bootImage.ts) goes
+              settleBootImage();
               onShown?.(shown.shownAt);
             }),
           );
