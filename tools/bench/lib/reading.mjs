@@ -296,6 +296,16 @@ export async function readingRun(zhiyin, o) {
   /** @type {Record<string, { zhiyin: Opening[], ohif: Opening[] }>} */
   const runs = {};
   try {
+    // Not measured: each viewer's start page once, so that the first measured opening does not also pay for the
+    // browser's first page (its renderer and GPU processes starting) — a reading workstation's browser is running.
+    for (const url of [`${zhiyin.origin}/`, `${ohif.url}/`]) {
+      const context = await browser.newContext({ serviceWorkers: 'block' });
+      await context
+        .newPage()
+        .then((p) => p.goto(url, { waitUntil: 'load', timeout: timeoutMs }))
+        .catch(() => undefined);
+      await context.close();
+    }
     for (let rep = 1; rep <= o.reps; rep++) {
       for (const c of cases) {
         // ZHIYIN_BENCH_READING_VIEWERS=zhiyin: Zhiyin's openings alone (for working on it; no ratios then)

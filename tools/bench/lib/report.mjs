@@ -855,8 +855,8 @@ function mdReading(r) {
       'pool by a radiologist (`POST /api/referrals/claim-next`, the reading room’s N key); Zhiyin opens `/reading/{referral}` signed in as that radiologist, OHIF opens ' +
       '`/viewer?StudyInstanceUIDs=…` and its DICOMweb requests carry the same radiologist’s token.',
     '- **Measured**: a cold page every time (a new browser context, empty cache, service workers blocked), in Debian’s Chromium ' +
-      '(headless, WebGL through SwiftShader), 1440×900. From the navigation to the first image drawn — the viewer’s ' +
-      '`data-first-image` mark on `[data-testid=image-viewport]`, otherwise the first time its canvas is not blank (read on every ' +
+      '(headless, WebGL through SwiftShader, the browser itself started: each viewer’s start page was opened once, unmeasured, before the runs), 1440×900. From the navigation to the first image drawn — the ' +
+      '`data-first-image` mark Zhiyin sets when an image is on screen (on `[data-testid=image-viewport]`, or on the page-wide first image a case opened cold shows before the app has loaded, `[data-testid=boot-image]`), otherwise the first time a canvas of the viewer is not blank (read on every ' +
       'animation frame) — and to the whole stack loaded — the viewer’s `data-stack-loaded` mark, otherwise the last of the study’s ' +
       'frames received (WADO-RS `/frames/…`); a viewer that stops fetching for 10 s before it has every frame (loads on demand) has no stack time. ' +
       `${r.options.reps} repetitions, the two viewers taking turns to go first; p50 of the repetitions.`,

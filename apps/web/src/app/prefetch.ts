@@ -2,7 +2,7 @@ import type { Role } from '../lib/session';
 import { session } from '../lib/session';
 import { prefetchSeriesOfStudies } from '../shared/dicomweb/qido';
 import { prefetchReferral } from '../shared/referrals/api';
-import { preloadSeries } from '../shared/series-viewer/preloadSeries';
+import { opensInImageViewer, preloadSeries } from '../shared/series-viewer/preloadSeries';
 import { showBootImage } from '../shared/viewer/bootImage';
 import { firstImageOf } from '../shared/viewer/firstImage';
 
@@ -90,10 +90,13 @@ async function prefetchCase(route: (typeof ROUTES)[number], id: string, signIn: 
     const list = await prefetchSeriesOfStudies(studies);
     const first = list[0];
     if (!first) return;
+    // The first image alone, on screen as soon as it comes; then what the viewer needs (the whole metadata, its
+    // code), which would otherwise compete with the image's decoding and drawing.
+    if (opensInImageViewer(first)) {
+      const image = await firstImageOf(first.studyUid, first.seriesUid);
+      if (image) await showBootImage(image);
+    }
     preloadSeries(first.studyUid, first);
-    // the image just asked for (none when the series has no image), on screen as soon as it comes
-    const image = await firstImageOf(first.studyUid, first.seriesUid, true);
-    if (image) await showBootImage(image);
   } catch {
     // the screen asks again, and says what is wrong
   }

@@ -5,12 +5,17 @@ import { imageViewerLoaded, preloadImageViewer } from '../viewer/preload';
 // Kept apart from SeriesViewer (React and its lazy viewers), so that the page's first module can call it
 // (app/prefetch.ts) before the app itself has loaded.
 
+/** Whether the series opens in the image viewer (not the ECG's or a document's). */
+export function opensInImageViewer(series: SeriesSummary): boolean {
+  return !WAVEFORM_MODALITIES.has(series.modality) && !DOCUMENT_MODALITIES.has(series.modality);
+}
+
 /**
  * The series a viewer is about to open: while the viewer itself loads, its first image as the server renders it
  * (shown by the loading view, when the viewer's code has not run yet in this page) and its metadata are asked for now.
  */
 export function preloadSeries(studyUid: string, series: SeriesSummary): void {
-  if (WAVEFORM_MODALITIES.has(series.modality) || DOCUMENT_MODALITIES.has(series.modality)) return;
+  if (!opensInImageViewer(series)) return;
   const rest = () => {
     preloadImageViewer();
     prefetchSeriesMetadata(studyUid, series.seriesUid);
