@@ -859,7 +859,7 @@ function mdReading(r) {
       '`data-first-image` mark Zhiyin sets when an image is on screen (on `[data-testid=image-viewport]`, or on the page-wide first image a case opened cold shows before the app has loaded, `[data-testid=boot-image]`), otherwise the first time a canvas of the viewer is not blank (read on every ' +
       'animation frame) — and to the whole stack loaded — the viewer’s `data-stack-loaded` mark, otherwise the last of the study’s ' +
       'frames received (WADO-RS `/frames/…`); a viewer that stops fetching for 10 s before it has every frame (loads on demand) has no stack time. ' +
-      `${r.options.reps} repetitions, the two viewers taking turns to go first; p50 of the repetitions.`,
+      `${r.options.reps} repetitions, the two viewers taking turns to go first, each opening started once the machine was nearly idle again (at most 20% busy over a quarter second, or after 10 s; from the 2026-12-07 17:25 run on); p50 of the repetitions.`,
     `- **Goal (issue 14)**: first image at most OHIF’s time and under 1 s, for every study: ${firstMet ? '**met**' : '**not met**'} in this run.`,
     '',
     mdTable(head ?? [], rows),
