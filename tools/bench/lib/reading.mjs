@@ -266,6 +266,9 @@ async function timeline(page) {
           first('firstFrame', e.responseEnd);
         }
       }
+      // the page's own marks on the way (zhiyin:first-image-received, …), by their names without the prefix
+      for (const m of performance.getEntriesByType('mark'))
+        if (m.name.startsWith('zhiyin:')) first(m.name.slice('zhiyin:'.length), m.startTime);
       const el = document.querySelector('[data-first-image]');
       if (el) out.drawn = Number(el.getAttribute('data-first-image'));
       for (const k of Object.keys(out)) out[k] = Math.round(out[k] ?? 0);

@@ -34,6 +34,7 @@ export async function showBootImage(image: FirstImage): Promise<void> {
   img.draggable = false;
   // decoded before it is put in the page: no half-drawn image
   await img.decode().catch(() => undefined);
+  performance.mark('zhiyin:first-image-decoded');
   if (settled || current || !img.complete || img.naturalWidth === 0) return;
   const el = document.createElement('div');
   el.className = 'boot-image';
@@ -43,15 +44,19 @@ export async function showBootImage(image: FirstImage): Promise<void> {
   const caption = document.createElement('p');
   caption.className = 'boot-image-caption';
   caption.textContent = CAPTION[language()];
-  el.append(img, caption);
+  // the caption after the image's first frame: drawing its text needs the CJK font, whose first load (hundreds of
+  // milliseconds in a fresh page) would otherwise hold the image back
+  el.append(img);
   // a click anywhere hands the page to the app at once (what lies under it is the app as far as it has loaded)
   el.addEventListener('click', () => removeBootImage());
   document.body.append(el);
   current = { el, timer: setTimeout(() => removeBootImage(), MAX_SHOWN_MS) };
+  performance.mark('zhiyin:first-image-appended');
   await new Promise<void>((resolve) =>
     requestAnimationFrame(() => {
       image.shownAt ??= performance.now();
       el.setAttribute('data-first-image', image.shownAt.toFixed(1));
+      setTimeout(() => el.append(caption), 0);
       resolve();
     }),
   );

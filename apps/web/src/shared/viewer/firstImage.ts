@@ -55,5 +55,8 @@ async function fetchFirstImage(studyUid: string, seriesUid: string): Promise<Fir
     { headers: { accept: 'image/png' } },
   );
   if (!res.ok) return undefined;
-  return { sopInstanceUid: sop, url: URL.createObjectURL(await res.blob()) };
+  const url = URL.createObjectURL(await res.blob());
+  // for the reading room's timeline (npm run bench): when the image had fully come
+  performance.mark('zhiyin:first-image-received');
+  return { sopInstanceUid: sop, url };
 }
