@@ -485,6 +485,8 @@ describe('clinical viewer (reading room)', () => {
     }));
     expect(drawn.complete).toBe(true);
     expect(drawn.shownWidth).toBeGreaterThan(300);
+    // named for a screen reader (the page is in Chinese: the caption's words)
+    await expect(boot.getAttribute('aria-label')).resolves.toBe('正在打开病例…');
     // The app's code (its start module, the reading page, the viewer) was asked for only after the image had come:
     // until then the page's few requests had the browser's connections to themselves.
     expect(askedWhenImageCame).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import type { FirstImage } from './firstImage';
 const MAX_SHOWN_MS = 10_000;
 const CAPTION = { 'zh-CN': '正在打开病例…', en: 'Opening the case…' } as const;
 
-let current: { el: HTMLElement; timer: ReturnType<typeof setTimeout> } | undefined;
+let current: { el: HTMLElement; timer: ReturnType<typeof setTimeout>; onKey: (e: KeyboardEvent) => void } | undefined;
 // Once the workspace has shown its own image, a late boot view must not cover it.
 let settled = false;
 
@@ -40,6 +40,7 @@ export async function showBootImage(image: FirstImage): Promise<void> {
   el.className = 'boot-image';
   el.dataset.testid = 'boot-image';
   el.setAttribute('role', 'img');
+  el.setAttribute('aria-label', CAPTION[language()]);
   el.setAttribute('aria-busy', 'true');
   const caption = document.createElement('p');
   caption.className = 'boot-image-caption';
@@ -47,10 +48,13 @@ export async function showBootImage(image: FirstImage): Promise<void> {
   // the caption after the image's first frame: drawing its text needs the CJK font, whose first load (hundreds of
   // milliseconds in a fresh page) would otherwise hold the image back
   el.append(img);
-  // a click anywhere hands the page to the app at once (what lies under it is the app as far as it has loaded)
+  // a click anywhere, or Escape, hands the page to the app at once (what lies under it is the app as far as it has
+  // loaded)
   el.addEventListener('click', () => removeBootImage());
+  const onKey = (e: KeyboardEvent) => e.key === 'Escape' && removeBootImage();
+  document.addEventListener('keydown', onKey);
   document.body.append(el);
-  current = { el, timer: setTimeout(() => removeBootImage(), MAX_SHOWN_MS) };
+  current = { el, timer: setTimeout(() => removeBootImage(), MAX_SHOWN_MS), onKey };
   performance.mark('zhiyin:first-image-appended');
   await new Promise<void>((resolve) =>
     requestAnimationFrame(() => {
@@ -71,6 +75,7 @@ export function settleBootImage(): void {
 function removeBootImage(): void {
   if (!current) return;
   clearTimeout(current.timer);
+  document.removeEventListener('keydown', current.onKey);
   current.el.remove();
   current = undefined;
 }
