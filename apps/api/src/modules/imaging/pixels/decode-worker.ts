@@ -155,27 +155,8 @@ function widen(p: Uint8Array, r: DecodeRequest): Uint8Array {
   return p;
 }
 
-/**
- * Loads and instantiates every codec ahead of the first frame (asked once, when the server starts): a radiologist's
- * first compressed image is then not held back by compiling WebAssembly and loading the decoders' code.
- */
-async function warm(): Promise<void> {
-  await Promise.all([
-    codec('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs'),
-    codec('@cornerstonejs/codec-charls/decodewasmjs'),
-    codec('@cornerstonejs/codec-openjpeg/decodewasmjs'),
-    codec('@cornerstonejs/codec-openjph/wasmjs'),
-  ]);
-  require('jpeg-lossless-decoder-js');
-}
-
-parentPort?.on('message', (msg: { id: number; request?: DecodeRequest; warm?: true }) => {
-  if (msg.warm) {
-    // nothing is answered: a codec that fails to load here fails again, with its reason, on a real frame
-    warm().catch(() => undefined);
-    return;
-  }
-  decode(msg.request!).then(
+parentPort?.on('message', (msg: { id: number; request: DecodeRequest }) => {
+  decode(msg.request).then(
     (result) => parentPort!.postMessage({ id: msg.id, result }, [result.pixels.buffer as ArrayBuffer]),
     (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
   );

@@ -128,15 +128,6 @@ export class FrameDecoder {
     });
   }
 
-  /**
-   * Starts every worker and has it load its codecs now (the server calls this once it listens), so that the first
-   * frames decoded wait for neither a thread nor WebAssembly compilation.
-   */
-  warm(): void {
-    if (this.closed) return;
-    while (this.slots.length < this.limits.workers) this.spawn().worker.postMessage({ warm: true });
-  }
-
   async onModuleDestroy(): Promise<void> {
     await this.close();
   }
