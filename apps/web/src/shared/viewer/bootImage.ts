@@ -79,9 +79,3 @@ function removeBootImage(): void {
   current.el.remove();
   current = undefined;
 }
-
-/** For tests: a fresh page's state. */
-export function resetBootImage(): void {
-  removeBootImage();
-  settled = false;
-}
