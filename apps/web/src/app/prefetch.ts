@@ -23,6 +23,8 @@ const ROUTES: { path: RegExp; roles: readonly Role[]; studies: boolean }[] = [
   { path: /^\/referrals\/([^/]+)\/?$/, roles: STAFF, studies: false },
 ];
 
+const routeOf = (pathname: string) => ROUTES.find((r) => r.path.test(pathname));
+
 // How long the app's code waits for the sign-in request to be sent (another tab may hold the lock of renewals).
 const SIGN_IN_FIRST_MS = 300;
 // How long a case opened cold holds the app's code back for its first image (a slow answer must not leave the
@@ -52,7 +54,7 @@ const firstImageDone = new Promise<void>((resolve) => (firstImageSettled = resol
  * sign-in is asked for.
  */
 export function appMayLoad(pathname: string): Promise<void> {
-  const route = ROUTES.find((r) => r.path.test(pathname));
+  const route = routeOf(pathname);
   if (!route?.studies) return afterSignInAsked();
   return Promise.race([firstImageDone, new Promise<void>((resolve) => setTimeout(resolve, FIRST_IMAGE_FIRST_MS))]);
 }
@@ -66,7 +68,7 @@ export const loadReadingPage = () => import('../features/reading/ReadingPage');
  */
 export async function prefetchRoute(pathname: string): Promise<void> {
   const signIn = session.start();
-  const route = ROUTES.find((r) => r.path.test(pathname));
+  const route = routeOf(pathname);
   if (!route) return;
   // the reading page's code loads with the app's (appMayLoad), not after the whole app has rendered
   if (route.studies) void appMayLoad(pathname).then(() => loadReadingPage().catch(() => undefined));
