@@ -16,6 +16,9 @@ import {
 import { lstat, mkdir, open, opendir, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** The injection token of the store (one per process, under DATA_DIR/studies). */
+export const BLOB_STORE = Symbol('BLOB_STORE');
+
 /** Writes every buffer, continuing after short writes. */
 async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
   while (buffers.length > 0) {
@@ -179,7 +182,8 @@ function openLayout(blobDir: string): void {
   fsyncPath(blobDir);
 }
 
-async function syncDir(dir: string): Promise<void> {
+// Flushes a file or a directory (its entries).
+async function syncPath(dir: string): Promise<void> {
   const d = await open(dir, 'r');
   try {
     await d.sync();
@@ -191,9 +195,12 @@ async function syncDir(dir: string): Promise<void> {
 // Content-addressed storage: a file is kept once under its SHA-256 (blobs/ab/<sha256>, in 256
 // directories made when the store is opened, so that storing a file never waits for a directory to be
 // created). A large part is written to a temporary file, fsynced, renamed into place and the directory
-// fsynced; a small one is created under its final name and fsynced with its directory. Only then is the
-// file indexed, so what the index names is whole and durable. A file cut short by a crash before that
-// is never indexed, and storing the same content again replaces it (an existing name is never trusted).
+// fsynced; a small one is created under its final name and fsynced with its directory. The index rows
+// are committed once the name holds the whole file, while it is flushed, and the file is named in
+// blob_unflushed until the flush is done (ImagingRepository, UnflushedBlobs migration): after a crash the
+// sweep reads such a file back and forgets its instances unless it hashes to its name. A file cut short by
+// a crash is never left indexed, and storing the same content again replaces it (an existing name is never
+// trusted).
 //
 // Files can be left behind: a temporary file of a request cut off by a crash, a stored file whose index
 // transaction failed or never came (a crash between the two), a part refused by the index. The sweeper
@@ -339,17 +346,19 @@ export class BlobStore {
    * Puts a received file into the store durably: a part held in memory is written straight to its
    * place, a temporary file is moved there. Either way the file and its directory entry are flushed
    * (fsync) before this returns. Content that is already stored is replaced by the same bytes.
+   * `onWritten` is called once the name holds the whole content, before the flushes end: from then on
+   * a reader of the name gets every byte (from the page cache until the flush is done).
    */
-  async commit(temp: { path: string; data?: Buffer[] }, sha256: string): Promise<void> {
+  async commit(temp: { path: string; data?: Buffer[] }, sha256: string, onWritten?: () => void): Promise<void> {
     const target = this.pathOf(sha256);
     const dir = join(this.blobDir, sha256.slice(0, 2));
-    if (temp.data && (await this.writeNew(target, dir, temp.data))) return;
+    if (temp.data && (await this.writeNew(target, dir, temp.data, onWritten))) return;
     if (!temp.data) {
       // A file received long ago (early in a long request) arrives in the store young: a sweep judges
       // a stored file by its time, and this one is about to be indexed.
       const now = new Date();
       await utimes(temp.path, now, now);
-      await this.moveInto(temp.path, target, dir);
+      await this.moveInto(temp.path, target, dir, onWritten);
       if (temp instanceof TempBlob) temp.markMoved();
       return;
     }
@@ -359,25 +368,44 @@ export class BlobStore {
     try {
       for (const b of temp.data) await copy.write(b);
       await copy.seal();
-      await this.moveInto(copy.path, target, dir);
+      await this.moveInto(copy.path, target, dir, onWritten);
       copy.markMoved();
     } finally {
       await copy.discard();
     }
   }
 
-  private async moveInto(from: string, target: string, dir: string): Promise<void> {
+  /**
+   * Reads a stored file back and tells whether its bytes hash to its name; a file that does is then
+   * flushed (file and directory), so that it is durable from here on whatever happened before.
+   */
+  async verify(sha256: string): Promise<boolean> {
+    const path = this.pathOf(sha256);
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    } catch {
+      return false; // missing or unreadable
+    }
+    if (hash.digest('hex') !== sha256) return false;
+    await syncPath(path);
+    await this.syncShard(join(this.blobDir, sha256.slice(0, 2)));
+    return true;
+  }
+
+  private async moveInto(from: string, target: string, dir: string, onWritten?: () => void): Promise<void> {
     await rename(from, target).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
       await this.remakeDir(dir);
       await rename(from, target);
     });
+    onWritten?.();
     await this.syncShard(dir);
   }
 
   // A new file under its final name: created exclusively, written, then the file and its directory
   // flushed together. False when the name exists already.
-  private async writeNew(target: string, dir: string, data: Buffer[]): Promise<boolean> {
+  private async writeNew(target: string, dir: string, data: Buffer[], onWritten?: () => void): Promise<boolean> {
     let fh: FileHandle;
     try {
       fh = await open(target, 'wx', 0o600).catch(async (err: NodeJS.ErrnoException) => {
@@ -391,6 +419,7 @@ export class BlobStore {
     }
     try {
       await writeAll(fh, data);
+      onWritten?.();
       await Promise.all([fh.datasync(), this.syncShard(dir)]);
     } catch (err) {
       // Left as it is: never indexed, and the next store of the same content replaces it.
@@ -428,7 +457,7 @@ export class BlobStore {
       closeSync(stale);
     }
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await syncDir(this.blobDir);
+    await syncPath(this.blobDir);
   }
 
   async has(sha256: string): Promise<boolean> {

@@ -12,6 +12,7 @@ import { QidoService } from './qido.service.js';
 import { BLOB_STORE, StowService } from './stow.service.js';
 import { SweeperRepository } from './sweeper.repository.js';
 import { SweeperService } from './sweeper.service.js';
+import { UnflushedFiles } from './unflushed-files.service.js';
 import { WadoService } from './wado.service.js';
 
 export const IMAGING_PROVIDERS: Provider[] = [
@@ -30,6 +31,7 @@ export const IMAGING_PROVIDERS: Provider[] = [
   DicomwebReadService,
   DicomwebAdapter,
   SweeperRepository,
+  UnflushedFiles,
   SweeperService,
   // The metrics read the last sweep this node ran (a sweep skipped because another node held the lock
   // is not a finding of this node's).

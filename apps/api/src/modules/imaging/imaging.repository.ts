@@ -123,6 +123,8 @@ export interface FilingRow {
 /** One instance ready to be indexed: its study UID (for the lock order) and its row data as JSON. */
 export interface IndexItem {
   studyUid: string;
+  /** its file's name in the store */
+  sha256: string;
   /** a JSON object, the fields that `imaging_index_instances` reads */
   json: string;
 }
@@ -145,11 +147,13 @@ export interface IndexJob {
   /** aborted when the client went away: a job still waiting for its batch is dropped, never written */
   signal?: AbortSignal;
   /**
-   * Settles once the job's files are durable (written and flushed with their directory entries). Its rows are
-   * written while the files flush, in a transaction committed only once they are durable: the index never names a
-   * file that a crash could lose, and the statement's work no longer waits behind the flush. Rejected: nothing of
-   * the job is committed.
+   * Settles once every file of the job is whole under its name (not yet flushed). The rows are committed then,
+   * with each file named in blob_unflushed, while the files are flushed: the two flushes (the files' and
+   * PostgreSQL's log) overlap rather than queue. The caller answers only once the files are durable too, and
+   * unnames them then (UnflushedFiles). Rejected: nothing of the job is written.
    */
+  written: Promise<void>;
+  /** Settles once the job's files are durable (flushed with their directory entries): a large job waits for it. */
   durable: Promise<void>;
 }
 
@@ -185,19 +189,24 @@ const INDEX_FAILURES: Record<string, PartFailure> = {
 // collection frees.
 const BATCH_ITEMS = 256;
 const CHUNK_ITEMS = 32;
-// A batch waits this long for its files to become durable with its rows written. A file slower than that (a
-// stalled disk) must not hold every other request's index back: the batch is rolled back, and each of its jobs
-// joins a later batch once its files are durable.
-const DURABLE_WAIT_MS = 2000;
+// A batch waits this long for its files to be written. A file slower than that (a stalled disk) must not hold
+// every other request's index back: the batch is given up before anything of it is written, and each of its
+// jobs joins a later batch once its files are written.
+const WRITTEN_WAIT_MS = 2000;
 
-/** The files of a batch were not durable in time: nothing was committed (see DURABLE_WAIT_MS). */
-class StillFlushing extends Error {}
+/** The files of a batch were not written in time: nothing was sent (see WRITTEN_WAIT_MS). */
+class StillWriting extends Error {}
 
 // Which attributes the study and series rows keep (the study also every Patient attribute, 0010xxxx).
 const LEVELS = JSON.stringify({ study: [...STUDY_LEVEL_TAGS], series: [...SERIES_LEVEL_TAGS] });
 
 const INDEX_SQL =
   'SELECT out_item, out_result, out_study, out_patient FROM imaging_index_instances($1::jsonb, $2::jsonb, $3::jsonb, $4)';
+// The same, committed (on its own, one round trip) while the files it names are still being flushed: they are
+// named in blob_unflushed by the same statement.
+const INDEX_UNFLUSHED_SQL = `WITH unflushed AS (
+    INSERT INTO blob_unflushed (sha256) SELECT DISTINCT unnest($5::text[]) ON CONFLICT (sha256) DO NOTHING)
+  ${INDEX_SQL}`;
 
 interface IndexRow {
   out_item: number;
@@ -252,7 +261,7 @@ export function indexItem(part: AnalysedPart, sha256: string, size: number): Ind
     pixel: part.pixel,
     metadata: part.metadata,
   });
-  return { studyUid: s.studyInstanceUid, json };
+  return { studyUid: s.studyInstanceUid, sha256, json };
 }
 
 // The only place that writes and reads the imaging index with SQL.
@@ -269,10 +278,11 @@ export class ImagingRepository {
   }
 
   /**
-   * Indexes instances and audits the request, in one transaction. A job whose files are still being flushed
-   * (`durable`) has its rows written meanwhile and committed once they are durable. Requests that arrive while a
-   * batch is being written (or waits for its files) are written together in the next one: one commit, one flush of
-   * PostgreSQL's log for all of them, where each flush competes with the files' for the disk.
+   * Indexes instances and audits the request, in one statement (one transaction) once the job's files are whole
+   * under their names (`written`), named in blob_unflushed until they are durable. Requests that arrive while a
+   * batch is being written are written together in the next one: one commit, one flush of PostgreSQL's log for
+   * all of them, where each flush competes with the files' for the disk. A job larger than a batch waits until
+   * its files are durable and is written in a transaction of its own.
    */
   index(job: IndexJob): Promise<StoreOutcome[]> {
     if (job.items.length > BATCH_ITEMS) return job.durable.then(() => this.writeLarge(job));
@@ -444,9 +454,9 @@ export class ImagingRepository {
         const results = await this.write(batch.map((w) => w.job));
         batch.forEach((w, k) => w.resolve(results[k]!));
       } catch (err) {
-        if (err instanceof StillFlushing) {
+        if (err instanceof StillWriting) {
           for (const w of batch)
-            void w.job.durable.then(
+            void w.job.written.then(
               () => {
                 this.waiting.push(w);
                 this.kick();
@@ -474,36 +484,54 @@ export class ImagingRepository {
   }
 
   private async write(jobs: IndexJob[]): Promise<StoreOutcome[][]> {
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      Promise.allSettled(jobs.map((j) => j.written)),
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WRITTEN_WAIT_MS))),
+    ]).finally(() => clearTimeout(timer));
+    if (!settled) throw new StillWriting('the files of this batch are not written yet');
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    // a client that went away before anything was written has nothing stored
+    const gone = jobs.find((j) => j.signal?.aborted);
+    if (gone) throw gone.signal!.reason;
     const { owners, order } = arrange(jobs);
-    const query = {
-      name: 'imaging-index-instances',
-      text: INDEX_SQL,
-      values: [itemsJson(order, owners), JSON.stringify(jobs.map((j) => j.context)), LEVELS, true],
-    };
-    // The files may still be being flushed: the rows are written now and committed once every file is durable.
-    const client = await this.pool.connect();
-    let committed = false;
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<IndexRow>(query);
-      let timer: NodeJS.Timeout | undefined;
-      const settled = await Promise.race([
-        Promise.allSettled(jobs.map((j) => j.durable)),
-        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), DURABLE_WAIT_MS))),
-      ]).finally(() => clearTimeout(timer));
-      if (!settled) throw new StillFlushing('the files of this batch are not durable yet');
-      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      const gone = jobs.find((j) => j.signal?.aborted);
-      if (gone) throw gone.signal!.reason;
-      await client.query('COMMIT');
-      committed = true;
-      return outcomes(jobs, owners, rows);
-    } finally {
-      let broken: Error | undefined;
-      if (!committed) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      client.release(broken);
-    }
+    const { rows } = await this.pool.query<IndexRow>({
+      name: 'imaging-index-instances-unflushed',
+      text: INDEX_UNFLUSHED_SQL,
+      values: [
+        itemsJson(order, owners),
+        JSON.stringify(jobs.map((j) => j.context)),
+        LEVELS,
+        true,
+        order.map((o) => o.sha256),
+      ],
+    });
+    return outcomes(jobs, owners, rows);
+  }
+
+  /** Unnames files now durable (their commit not waited for on disk: see the UnflushedBlobs migration). */
+  async blobsFlushed(sha256s: string[]): Promise<void> {
+    await this.pool.query({
+      name: 'imaging-blobs-flushed',
+      text: 'SELECT imaging_blobs_flushed($1::text[])',
+      values: [sha256s],
+    });
+  }
+
+  /** Files named in blob_unflushed since before `before`, up to `limit` of them. */
+  async unflushedBlobs(before: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ sha256: string }>(
+      'SELECT sha256 FROM blob_unflushed WHERE since < $1 ORDER BY since LIMIT $2',
+      [before, limit],
+    );
+    return rows.map((r) => r.sha256);
+  }
+
+  /** Forgets the instances whose files were lost (and unnames the files); returns how many were forgotten. */
+  async forgetLost(sha256s: string[]): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>('SELECT imaging_forget_lost($1::text[]) AS n', [sha256s]);
+    return rows[0]?.n ?? 0;
   }
 
   // One request of many instances: several statements and one audit in one transaction.
@@ -554,6 +582,7 @@ interface Owner {
 interface Ordered {
   n: number;
   studyUid: string;
+  sha256: string;
   json: string;
 }
 
@@ -564,7 +593,7 @@ function arrange(jobs: IndexJob[]): { owners: Owner[]; order: Ordered[] } {
   const order: Ordered[] = [];
   jobs.forEach((job, j) =>
     job.items.forEach((item, index) => {
-      order.push({ n: owners.length, studyUid: item.studyUid, json: item.json });
+      order.push({ n: owners.length, studyUid: item.studyUid, sha256: item.sha256, json: item.json });
       owners.push({ job: j, index });
     }),
   );

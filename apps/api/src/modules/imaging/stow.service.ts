@@ -15,11 +15,12 @@ import {
 } from '#src/modules/referrals/patient-check.service.js';
 import { ReferralStudyLinksService } from '#src/modules/referrals/referral-study-links.service.js';
 import { analysePart, fileSource, memorySource, type AnalysedPart, type PartSource } from './analyse-part.js';
-import { BlobStore, MemoryBlob, type TempBlob } from './blob-store.js';
+import { BLOB_STORE, BlobStore, MemoryBlob, type TempBlob } from './blob-store.js';
 import type { StowBody } from './dicomweb-answer.js';
 import { ImagingRepository, indexItem, type IndexItem, type StoreOutcome } from './imaging.repository.js';
 import { MultipartError, MultipartParser, parseMediaType, type MultipartLimits } from './multipart.js';
 import { FAILURE, type PartFailure } from './stow-status.js';
+import { UnflushedFiles } from './unflushed-files.service.js';
 
 // The header of almost every instance fits in its first 64 KiB; the rest is read if it does not.
 const PREFIX_BYTES = 64 * 1024;
@@ -30,7 +31,8 @@ function sourceOf(r: { temp: ReceivedFile; size: number } | TempBlob | MemoryBlo
   const file: { path: string; data?: Buffer[] } = 'temp' in r ? r.temp : r;
   return file.data ? memorySource(file.data, r.size) : fileSource(file.path, r.size);
 }
-export const BLOB_STORE = Symbol('BLOB_STORE');
+// The store's injection token lives beside the store; importers of it from here keep working.
+export { BLOB_STORE };
 
 /** A received file on local disk, not yet stored: a STOW part or a finished resumable upload. */
 export interface ReceivedFile {
@@ -139,6 +141,7 @@ export class StowService {
     private readonly audit: AuditService,
     private readonly studyLinks: ReferralStudyLinksService,
     private readonly patientCheck: PatientCheckService,
+    private readonly unflushed: UnflushedFiles,
   ) {}
 
   /**
@@ -225,31 +228,41 @@ export class StowService {
       const checked = await this.holdOtherPatients(candidates, outcomes, actor, referralId, patientOverride);
       candidates = checked.kept;
       if (candidates.length > 0) {
-        // Files first (durable, content-addressed), then the index and the audit in one transaction.
+        // Files first (content-addressed), then the index and the audit in one transaction, committed once
+        // every file is whole under its name while the files are still being flushed; the answer waits for both.
         // Until the index has answered, the sweeper leaves these files alone (see SweeperService).
         for (const c of candidates) unpin.push(this.blobs.pin(c.sha256));
         stopIfGone(signal);
+        let whole = 0;
+        let onWhole = () => {};
+        const written = new Promise<void>((resolve) => (onWhole = resolve));
+        const wholeOne = () => {
+          if (++whole === candidates.length) onWhole();
+        };
         // Several files of one request are flushed at once: the disk's flushes overlap, not queue.
         let next = 0;
         const committer = async () => {
           while (next < candidates.length) {
             stopIfGone(signal);
             const { temp, sha256 } = candidates[next++]!;
-            await this.blobs.commit(temp, sha256);
+            await this.blobs.commit(temp, sha256, wholeOne);
           }
         };
         const durable = Promise.all(
           Array.from({ length: Math.min(COMMIT_CONCURRENCY, candidates.length) }, committer),
         ).then(() => undefined);
-        // Its failure is the index's to report (nothing is committed then); a rejection is never left unobserved.
+        // Its failure is the index's to report (nothing is written then) or, once the rows are committed, the
+        // settling's below; a rejection is never left unobserved.
         durable.catch(() => undefined);
+        const shas = candidates.map((c) => c.sha256);
         const refused: Record<string, number> = {};
         for (const o of outcomes)
           if (o && !('kind' in o) && o.code !== 'PENDING') refused[o.code] = (refused[o.code] ?? 0) + 1;
         const ctx = requestContext.get();
-        // The rows are written while the files flush and committed once they are durable (ImagingRepository.index).
+        // The rows are committed while the files flush (ImagingRepository.index).
         const stored = await this.repo
           .index({
+            written: Promise.race([written, durable]),
             durable,
             items: candidates.map((c) => c.part.item),
             context: {
@@ -271,6 +284,12 @@ export class StowService {
           })
           // nothing below (nor the clean-up of the received files) runs while a file is still being written
           .finally(() => durable.catch(() => undefined));
+        // Answered as stored only once durable. A failed flush reads the files back: what is whole is flushed
+        // again and stays, what is not is forgotten and the request fails (sent again, it is stored).
+        await durable.catch(async (err: unknown) => {
+          if ((await this.unflushed.settle(shas)).lost > 0) throw err;
+        });
+        this.unflushed.flushed(shas);
         stored.forEach((o, i) => {
           const { index } = candidates[i]!;
           outcomes[index] = { ...outcomes[index], ...o };

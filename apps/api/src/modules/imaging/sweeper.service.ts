@@ -7,6 +7,7 @@ import { LOGGER } from '#src/common/logging/logger.js';
 import type { BlobStore } from './blob-store.js';
 import { BLOB_STORE } from './stow.service.js';
 import { SweeperRepository } from './sweeper.repository.js';
+import { UnflushedFiles } from './unflushed-files.service.js';
 import { UPLOAD_EXPIRY_MS } from './upload-expiry.js';
 
 /** What one sweep found and removed: counts and bytes only, never names. */
@@ -27,6 +28,11 @@ export interface SweepFindings {
   uploadBytes: number;
   /** stored files looked at */
   storedFilesSeen: number;
+  /** files indexed before their flush ended and never unnamed (a crash): read back and kept whole */
+  unflushedKept: number;
+  /** the same, found cut short or missing: their instances were forgotten */
+  unflushedLost: number;
+  instancesForgotten: number;
   /** set when the sweep stopped on an error (its type only) */
   error?: string;
 }
@@ -34,12 +40,16 @@ export interface SweepFindings {
 const SHA256 = /^[0-9a-f]{64}$/;
 // Stored files asked about in one query.
 const BATCH = 1000;
+// A file named in blob_unflushed for longer than this is no longer being flushed by a request in flight.
+const FLUSH_SETTLED_MS = 30_000;
 
 // Removes files left behind (PS: nothing in the index may ever name a missing file):
 //  - temporary files of requests cut off by a crash or a lost connection;
 //  - stored files no instance row refers to: written by a request whose index transaction failed or
 //    never came (a crash, a database outage), or refused by the index (a duplicate UID);
 //  - resumable uploads left finished but not taken in (a crash while checking them).
+// First of all it settles the files indexed before their flush ended and still named so (UnflushedFiles): at
+// start every one of them (a crash left them), later those named for longer than a flush takes.
 // Each only after the grace time, judged by the file's time, and never one in use: a request in
 // progress here keeps its files apart (BlobStore.pin / live temporary files) and refreshes their
 // times for the other nodes, and a stored file is checked against the index once more right before it
@@ -53,11 +63,13 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   private pending = 0;
   private last: SweepFindings | undefined;
   private stopping = false;
+  private recovered = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly repo: SweeperRepository,
+    private readonly unflushed: UnflushedFiles,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -109,6 +121,9 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
       uploadFiles: 0,
       uploadBytes: 0,
       storedFilesSeen: 0,
+      unflushedKept: 0,
+      unflushedLost: 0,
+      instancesForgotten: 0,
     };
     const started = Date.now();
     try {
@@ -131,6 +146,12 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(f: SweepFindings): Promise<void> {
     const now = Date.now();
     const cutoff = now - this.config.storageSweepGraceSeconds * 1000;
+
+    const settled = await this.unflushed.recover(new Date(this.recovered ? now - FLUSH_SETTLED_MS : now));
+    this.recovered = true;
+    f.unflushedKept = settled.kept;
+    f.unflushedLost = settled.lost;
+    f.instancesForgotten = settled.forgotten;
 
     for await (const file of this.blobs.tempFiles()) {
       if (this.stopping) return;
