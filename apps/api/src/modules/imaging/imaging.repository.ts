@@ -150,7 +150,7 @@ export interface IndexJob {
    * Settles once every file of the job is whole under its name (not yet flushed). The rows are committed then,
    * with each file named in blob_unflushed, while the files are flushed: the two flushes (the files' and
    * PostgreSQL's log) overlap rather than queue. The caller answers only once the files are durable too, and
-   * unnames them then (UnflushedFiles). Rejected: nothing of the job is written.
+   * unnames them then (UnflushedFiles). Rejected: nothing of the job is committed.
    */
   written: Promise<void>;
   /** Settles once the job's files are durable (flushed with their directory entries): a large job waits for it. */
@@ -189,12 +189,12 @@ const INDEX_FAILURES: Record<string, PartFailure> = {
 // collection frees.
 const BATCH_ITEMS = 256;
 const CHUNK_ITEMS = 32;
-// A batch waits this long for its files to be written. A file slower than that (a stalled disk) must not hold
-// every other request's index back: the batch is given up before anything of it is written, and each of its
-// jobs joins a later batch once its files are written.
+// A batch waits this long for its files to be written, its rows written meanwhile. A file slower than that (a
+// stalled disk) must not hold every other request's index back: the batch is rolled back, and each of its jobs
+// joins a later batch once its files are written.
 const WRITTEN_WAIT_MS = 2000;
 
-/** The files of a batch were not written in time: nothing was sent (see WRITTEN_WAIT_MS). */
+/** The files of a batch were not written in time: nothing was committed (see WRITTEN_WAIT_MS). */
 class StillWriting extends Error {}
 
 // Which attributes the study and series rows keep (the study also every Patient attribute, 0010xxxx).
@@ -202,8 +202,8 @@ const LEVELS = JSON.stringify({ study: [...STUDY_LEVEL_TAGS], series: [...SERIES
 
 const INDEX_SQL =
   'SELECT out_item, out_result, out_study, out_patient FROM imaging_index_instances($1::jsonb, $2::jsonb, $3::jsonb, $4)';
-// The same, committed (on its own, one round trip) while the files it names are still being flushed: they are
-// named in blob_unflushed by the same statement.
+// The same, committed while the files it names are still being flushed: they are named in blob_unflushed by the
+// same statement.
 const INDEX_UNFLUSHED_SQL = `WITH unflushed AS (
     INSERT INTO blob_unflushed (sha256) SELECT DISTINCT unnest($5::text[]) ON CONFLICT (sha256) DO NOTHING)
   ${INDEX_SQL}`;
@@ -278,8 +278,9 @@ export class ImagingRepository {
   }
 
   /**
-   * Indexes instances and audits the request, in one statement (one transaction) once the job's files are whole
-   * under their names (`written`), named in blob_unflushed until they are durable. Requests that arrive while a
+   * Indexes instances and audits the request, in one transaction: the rows are written while the job's files are
+   * written and committed once they are whole under their names (`written`), named in blob_unflushed until they
+   * are durable. Requests that arrive while a
    * batch is being written are written together in the next one: one commit, one flush of PostgreSQL's log for
    * all of them, where each flush competes with the files' for the disk. A job larger than a batch waits until
    * its files are durable and is written in a transaction of its own.
@@ -484,19 +485,8 @@ export class ImagingRepository {
   }
 
   private async write(jobs: IndexJob[]): Promise<StoreOutcome[][]> {
-    let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      Promise.allSettled(jobs.map((j) => j.written)),
-      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WRITTEN_WAIT_MS))),
-    ]).finally(() => clearTimeout(timer));
-    if (!settled) throw new StillWriting('the files of this batch are not written yet');
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    // a client that went away before anything was written has nothing stored
-    const gone = jobs.find((j) => j.signal?.aborted);
-    if (gone) throw gone.signal!.reason;
     const { owners, order } = arrange(jobs);
-    const { rows } = await this.pool.query<IndexRow>({
+    const query = {
       name: 'imaging-index-instances-unflushed',
       text: INDEX_UNFLUSHED_SQL,
       values: [
@@ -506,8 +496,33 @@ export class ImagingRepository {
         true,
         order.map((o) => o.sha256),
       ],
-    });
-    return outcomes(jobs, owners, rows);
+    };
+    // The files may still be being written: the rows are written meanwhile and committed once every file is whole
+    // under its name, while the files are flushed.
+    const client = await this.pool.connect();
+    let committed = false;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<IndexRow>(query);
+      let timer: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([
+        Promise.allSettled(jobs.map((j) => j.written)),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), WRITTEN_WAIT_MS))),
+      ]).finally(() => clearTimeout(timer));
+      if (!settled) throw new StillWriting('the files of this batch are not written yet');
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      // a client that went away before anything was committed has nothing stored
+      const gone = jobs.find((j) => j.signal?.aborted);
+      if (gone) throw gone.signal!.reason;
+      await client.query('COMMIT');
+      committed = true;
+      return outcomes(jobs, owners, rows);
+    } finally {
+      let broken: Error | undefined;
+      if (!committed) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      client.release(broken);
+    }
   }
 
   /** Unnames files now durable (their commit not waited for on disk: see the UnflushedBlobs migration). */
