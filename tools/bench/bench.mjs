@@ -25,6 +25,7 @@ import { routingRun } from './lib/routing.mjs';
 import { readingRun } from './lib/reading.mjs';
 import { ensureCt, ensureReadingData } from './lib/reading-data.mjs';
 import { gatewayRun, gatewaySkipReason } from './lib/gateway.mjs';
+import { settleDisk } from './lib/machine.mjs';
 import { bareServer, freePort, orthancServer, sameFileSystem, snapshotBuild, zhiyinServer } from './lib/servers.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -508,6 +509,7 @@ async function main() {
           for (const b of opt.batch) {
             for (const s of [...servers, ...references]) {
               await resetServer(s);
+              await settleDisk();
               log(`STOW-RS rep ${rep}/${opt.reps}, concurrency ${c}, ${b} instance(s) per request, ${s.label}`);
               const v = await attempt(stowScenario(c, b), s, () =>
                 stowPass(s, ds, {

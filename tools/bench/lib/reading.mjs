@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, OHIF_CANVAS, startOhifServer, waitForImage } from '../../../apps/api/interop/index.mjs';
+import { quiet } from './machine.mjs';
 import { percentile } from './stats.mjs';
 
 /** Zhiyin's viewer: Cornerstone3D's viewport (marked) or the earlier canvas viewer. */
@@ -383,36 +384,6 @@ export async function readingRun(zhiyin, o) {
       };
     }),
   };
-}
-
-/** The CPUs' busy and total time so far (/proc/stat), or null where there is none. */
-function cpuTimes() {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-    const total = f.reduce((a, b) => a + b, 0);
-    const idle = (f[3] ?? 0) + (f[4] ?? 0);
-    return { busy: total - idle, total };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Waits until the machine is nearly idle (at most 20% busy over a quarter second) or 10 s have passed: an opening
- * then does not share the CPUs with the previous one's leftovers (a closed page's GPU process still drawing, the
- * server still answering its last requests). The same for both viewers.
- */
-async function quiet() {
-  const deadline = performance.now() + 10_000;
-  let before = cpuTimes();
-  while (before && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = cpuTimes();
-    if (!now) return;
-    const busy = (now.busy - before.busy) / Math.max(1, now.total - before.total);
-    if (busy < 0.2) return;
-    before = now;
-  }
 }
 
 const fmt = (/** @type {number | null} */ ms) => (ms === null ? '—' : `${ms.toFixed(0)} ms`);
