@@ -52,8 +52,8 @@ describe('STOW-RS: index committed while the files flush, answered once they are
     );
   const named = async (sha256: string) =>
     Number(
-      (await t.db.query<{ n: string }>('SELECT count(*) AS n FROM blob_unflushed WHERE sha256 = $1', [sha256]))
-        .rows[0]!.n,
+      (await t.db.query<{ n: string }>('SELECT count(*) AS n FROM blob_unflushed WHERE sha256 = $1', [sha256])).rows[0]!
+        .n,
     );
   // what the study row counts against what the index holds
   const counts = async (studyUid: string) =>
