@@ -251,7 +251,7 @@ export class StowService {
         const durable = Promise.all(
           Array.from({ length: Math.min(COMMIT_CONCURRENCY, candidates.length) }, committer),
         ).then(() => undefined);
-        // Its failure is the index's to report (nothing is written then) or, once the rows are committed, the
+        // Its failure is the index's to report (nothing is committed then) or, once the rows are committed, the
         // settling's below; a rejection is never left unobserved.
         durable.catch(() => undefined);
         const shas = candidates.map((c) => c.sha256);
