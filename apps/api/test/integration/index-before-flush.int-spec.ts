@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, truncateSync } from 'node:fs';
-import type { BlobStore } from '#src/modules/imaging/blob-store.js';
-import { BLOB_STORE } from '#src/modules/imaging/stow.service.js';
+import { BLOB_STORE, type BlobStore } from '#src/modules/imaging/blob-store.js';
 import { SweeperService } from '#src/modules/imaging/sweeper.service.js';
 import { withUidsReplaced, uidVariant } from '../support/dicom-edit.js';
 import { CT_SLICE, sample, stow, stowOutcome } from '../support/dicom-files.js';

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { BlobStore } from '#src/modules/imaging/blob-store.js';
-import { BLOB_STORE, StowService } from '#src/modules/imaging/stow.service.js';
+import { BLOB_STORE, type BlobStore } from '#src/modules/imaging/blob-store.js';
+import { StowService } from '#src/modules/imaging/stow.service.js';
 import { CT_SLICE, multipart, sample, stow, stowOutcome } from '../support/dicom-files.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 

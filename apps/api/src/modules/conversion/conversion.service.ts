@@ -4,8 +4,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { AppError, notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import type { BlobStore } from '#src/modules/imaging/blob-store.js';
-import { BLOB_STORE, StowService, type StowResult } from '#src/modules/imaging/stow.service.js';
+import { BLOB_STORE, type BlobStore } from '#src/modules/imaging/blob-store.js';
+import { StowService, type StowResult } from '#src/modules/imaging/stow.service.js';
 import { decodeAecg } from './aecg.js';
 import {
   ConversionRepository,

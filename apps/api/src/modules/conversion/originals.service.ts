@@ -4,8 +4,7 @@ import type { ReadStream } from 'node:fs';
 import { notFound } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import type { BlobStore } from '#src/modules/imaging/blob-store.js';
-import { BLOB_STORE } from '#src/modules/imaging/stow.service.js';
+import { BLOB_STORE, type BlobStore } from '#src/modules/imaging/blob-store.js';
 import { WadoService } from '#src/modules/imaging/wado.service.js';
 import { ConversionRepository, type KeptOriginal } from './conversion.repository.js';
 

@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { studyReadScope } from '@zhiyin/workflow';
 import { requestContext } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import type { BlobStore } from '#src/modules/imaging/blob-store.js';
+import { BLOB_STORE, type BlobStore } from '#src/modules/imaging/blob-store.js';
 import { ImagingRepository, type RetrieveRow, type StudyTarget } from '#src/modules/imaging/imaging.repository.js';
-import { BLOB_STORE } from '#src/modules/imaging/stow.service.js';
 import type { AeActor } from './association.js';
 import { DicomAeRepository } from './dicom-ae.repository.js';
 

@@ -183,12 +183,12 @@ function openLayout(blobDir: string): void {
 }
 
 // Flushes a file or a directory (its entries).
-async function syncPath(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
+async function syncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
-    await d.sync();
+    await fh.sync();
   } finally {
-    await d.close();
+    await fh.close();
   }
 }
 
@@ -380,15 +380,14 @@ export class BlobStore {
    * flushed (file and directory), so that it is durable from here on whatever happened before.
    */
   async verify(sha256: string): Promise<boolean> {
-    const path = this.pathOf(sha256);
     const hash = createHash('sha256');
     try {
-      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      for await (const chunk of this.read(sha256)) hash.update(chunk as Buffer);
     } catch {
       return false; // missing or unreadable
     }
     if (hash.digest('hex') !== sha256) return false;
-    await syncPath(path);
+    await syncPath(this.pathOf(sha256));
     await this.syncShard(join(this.blobDir, sha256.slice(0, 2)));
     return true;
   }

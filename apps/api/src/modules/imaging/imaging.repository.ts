@@ -280,10 +280,9 @@ export class ImagingRepository {
   /**
    * Indexes instances and audits the request, in one transaction: the rows are written while the job's files are
    * written and committed once they are whole under their names (`written`), named in blob_unflushed until they
-   * are durable. Requests that arrive while a
-   * batch is being written are written together in the next one: one commit, one flush of PostgreSQL's log for
-   * all of them, where each flush competes with the files' for the disk. A job larger than a batch waits until
-   * its files are durable and is written in a transaction of its own.
+   * are durable. Requests that arrive while a batch is being written are written together in the next one: one
+   * commit, one flush of PostgreSQL's log for all of them, where each flush competes with the files' for the disk.
+   * A job larger than a batch waits until its files are durable and is written in a transaction of its own.
    */
   index(job: IndexJob): Promise<StoreOutcome[]> {
     if (job.items.length > BATCH_ITEMS) return job.durable.then(() => this.writeLarge(job));

@@ -31,8 +31,6 @@ function sourceOf(r: { temp: ReceivedFile; size: number } | TempBlob | MemoryBlo
   const file: { path: string; data?: Buffer[] } = 'temp' in r ? r.temp : r;
   return file.data ? memorySource(file.data, r.size) : fileSource(file.path, r.size);
 }
-// The store's injection token lives beside the store; importers of it from here keep working.
-export { BLOB_STORE };
 
 /** A received file on local disk, not yet stored: a STOW part or a finished resumable upload. */
 export interface ReceivedFile {

@@ -13,7 +13,7 @@ import { AppError, notFound } from '#src/common/errors.js';
 import { requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { PixelInfo } from './analyse-part.js';
-import { BlobStore } from './blob-store.js';
+import { BLOB_STORE, BlobStore } from './blob-store.js';
 import type { AnswerChunk, StreamAnswer } from './dicomweb-answer.js';
 import { ReadBuffers } from './read-buffers.js';
 import { ImagingRepository, type StudyTarget } from './imaging.repository.js';
@@ -21,7 +21,6 @@ import { FrameDecoder } from './pixels/frame-decoder.js';
 import { EXPLICIT_LE, FRAME_MEDIA_TYPE, negotiateFrames } from './pixels/frame-negotiation.js';
 import { imageAttributes } from './pixels/image-attributes.js';
 import { renderFrame, warmRenderer, type Palette, type RenderOptions } from './render.js';
-import { BLOB_STORE } from './stow.service.js';
 
 export interface InstanceRef {
   studyId: string;
