@@ -70,6 +70,10 @@ import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 import { PresenceRepository } from './modules/realtime/presence.repository.js';
 import { ReferralsController } from './modules/referrals/referrals.controller.js';
 import { EventsController } from './modules/realtime/events.controller.js';
+import { CaseFirstImageController } from './modules/reading/case-first-image.controller.js';
+import { CaseFirstImageService } from './modules/reading/case-first-image.service.js';
+import { CaseImageRepository } from './modules/reading/case-image.repository.js';
+import { CASE_WARMER } from './modules/referrals/case-warmer.port.js';
 import { READER_ONLINE, REFERRAL_WATCH_GUARD } from './modules/realtime/ports.js';
 import { DutyShiftsController } from './modules/duty-rosters/duty-shifts.controller.js';
 import { DutyShiftsRepository } from './modules/duty-rosters/duty-shifts.repository.js';
@@ -154,6 +158,7 @@ export const CONTROLLERS = [
   KeyImagesController,
   PriorsController,
   StudyPriorsController,
+  CaseFirstImageController,
 ];
 
 /** Every HTTP route, the feature modules' too: what the authorization test walks. */
@@ -252,6 +257,10 @@ export class AppModule {
         KeyImagesService,
         PriorsRepository,
         PriorsService,
+        CaseImageRepository,
+        CaseFirstImageService,
+        // The port through which the referral module has a case's first image made ahead of its reader.
+        { provide: CASE_WARMER, useExisting: CaseFirstImageService },
       ],
       exports: [APP_CONFIG, LOGGER, AuditService, StowService, BLOB_STORE, QidoService, ImagingRepository],
     };

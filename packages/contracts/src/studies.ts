@@ -101,3 +101,15 @@ export interface StudyFiling {
     readonly differing: readonly PatientIdentityFieldName[];
   } | null;
 }
+
+/**
+ * `GET /api/referrals/{id}/first-image`: the image the reading room opens the case on (frame 1 of the first image
+ * of the first series, in slice order), rendered as PNG with the image's own window — the same bytes as WADO-RS
+ * `…/instances/{uid}/frames/1/rendered` with `Accept: image/png` — and these headers naming it. 204 when the case
+ * has no image to draw first (an ECG, a document).
+ */
+export const CASE_FIRST_IMAGE_HEADERS = {
+  study: 'X-Study-Instance-UID',
+  series: 'X-Series-Instance-UID',
+  instance: 'X-SOP-Instance-UID',
+} as const;

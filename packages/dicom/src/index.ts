@@ -20,3 +20,4 @@ export type { DicomDataset, BulkElementLocation } from './dataset.js';
 export { decodeText, parseSpecificCharacterSet, isKnownCharacterSet } from './charset.js';
 export { lookupTag, keywordOf, tagOf, describeTag } from './dictionary.js';
 export type { DictionaryEntry } from './dictionary.js';
+export * from './slice-order.js';

@@ -232,6 +232,10 @@ const SAMPLES: Record<string, Sample> = {
     allowedStatus: 404,
   }),
   'GET /api/referrals/:id/priors': (ids) => ({ path: `/api/referrals/${ids.referral}/priors`, scoped: 'referral' }),
+  'GET /api/referrals/:id/first-image': (ids) => ({
+    path: `/api/referrals/${ids.referral}/first-image`,
+    scoped: 'referral',
+  }),
   'GET /api/studies/:studyUid/priors': () => ({ path: `/api/studies/${study}/priors`, scoped: 'study' }),
   'GET /api/referrals/:id/critical-results': (ids) => ({
     path: `/api/referrals/${ids.referral}/critical-results`,

@@ -102,7 +102,7 @@ describe('OpenAPI response types', () => {
   });
 
   it('lists no JSON answer of the API without its contracts type', () => {
-    // What answers no JSON body: files, images, PDFs and CSV; DICOMweb (DICOM JSON and multipart, PS3.18); the tus
+    // What answers no JSON body: files, images (a case's first image), PDFs and CSV; DICOMweb (DICOM JSON and multipart, PS3.18); the tus
     // protocol; 204s; the sign-out; the metrics text.
     const notJson = [
       /^\/dicomweb\//,
@@ -112,6 +112,7 @@ describe('OpenAPI response types', () => {
       /\/file$/,
       /\/form$/,
       /\/original$/,
+      /\/first-image$/,
       /\/access-codes\/sheet$/,
       /^\/api\/metrics$/,
     ];

@@ -33,7 +33,7 @@ const instance = (sop: string, z: number) => ({
 });
 
 /** A fake API; `/metadata` answers only when the test says so. */
-function fakeApi(role = 'specialist') {
+function fakeApi(role = 'specialist', caseImage = false) {
   // each test its own case: what an earlier test asked for ahead is not this test's
   n++;
   CASE = `r${n}`;
@@ -60,6 +60,17 @@ function fakeApi(role = 'specialist') {
       return json([instance('sop-b', 5), instance('sop-a', -5)]);
     }
     if (path.endsWith('/frames/1/rendered')) return new Response(new Blob([new Uint8Array([1])]), { status: 200 });
+    // the case's first image in one answer (the server finds it in slice order: sop-a)
+    if (caseImage && path === `/api/referrals/${CASE}/first-image`)
+      return new Response(new Blob([new Uint8Array([1])]), {
+        status: 200,
+        headers: {
+          'content-type': 'image/png',
+          'x-study-instance-uid': STUDY,
+          'x-series-instance-uid': SERIES,
+          'x-sop-instance-uid': 'sop-a',
+        },
+      });
     return new Response('{}', { status: 404 });
   });
   globalThis.fetch = fetchMock as unknown as typeof fetch;
@@ -120,6 +131,21 @@ describe('prefetchRoute', () => {
     await expect(firstImageOf(STUDY, SERIES)).resolves.toMatchObject({ sopInstanceUid: 'sop-a' });
     expect(api.asked.filter((r) => r === rendered)).toHaveLength(1);
     expect(viewerPreloads.length).toBeGreaterThan(0);
+    api.releaseMetadata();
+  });
+
+  it('takes the case’s first image from its one answer: no slice order or rendering asked for, the viewer reuses it', async () => {
+    const api = fakeApi('specialist', true);
+    signInAs('specialist');
+    await prefetchRoute(`/reading/${CASE}`);
+    await settle();
+    expect(api.asked.filter((r) => r === `GET /api/referrals/${CASE}/first-image`)).toHaveLength(1);
+    expect(api.asked.some((r) => r.endsWith('/rendered'))).toBe(false);
+    expect(api.asked).not.toContain(`GET /dicomweb/studies/${STUDY}/series/${SERIES}/instances`);
+    // the viewer opening the series shows the same image without asking again
+    await expect(firstImageOf(STUDY, SERIES, true)).resolves.toMatchObject({ sopInstanceUid: 'sop-a' });
+    // and what the viewer needs next is on its way
+    expect(api.asked).toContain(`GET /dicomweb/studies/${STUDY}/series/${SERIES}/metadata`);
     api.releaseMetadata();
   });
 

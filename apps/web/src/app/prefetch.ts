@@ -4,12 +4,12 @@ import { prefetchSeriesOfStudies } from '../shared/dicomweb/qido';
 import { prefetchReferral } from '../shared/referrals/api';
 import { opensInImageViewer, preloadSeries } from '../shared/series-viewer/preloadSeries';
 import { showBootImage } from '../shared/viewer/bootImage';
-import { firstImageOf } from '../shared/viewer/firstImage';
+import { caseFirstImage, firstImageOf } from '../shared/viewer/firstImage';
 
 // What a page opened at a case's address (a new tab, a reload, a notification's link) will ask for, asked for by the
-// page's first module: the sign-in from the refresh cookie at once, then the referral, its studies' series and the
-// first series' first image, each as soon as the one before has answered — while the app's own code still
-// downloads, compiles and renders. The screens then take these answers instead of asking again (one request each,
+// page's first module: the sign-in from the refresh cookie at once, then the referral and, on the reading room, the
+// case's first image (one request: the server finds and renders it), then its studies' series — while the app's own
+// code still downloads, compiles and renders. The screens then take these answers instead of asking again (one request each,
 // as before: the referral read and the image rendering are audited). Nothing is asked for that the screen would
 // not ask for itself: only for the role the route admits.
 
@@ -86,6 +86,17 @@ async function prefetchCase(route: (typeof ROUTES)[number], id: string, signIn: 
   if (!role || !route.roles.includes(role)) return;
   const referral = prefetchReferral(id);
   if (!route.studies) return;
+  // The case's first image in one request beside the referral's, on screen as soon as it comes; the app's code is
+  // asked for once it is.
+  const boot = caseFirstImage(id)
+    .catch(() => undefined)
+    .then(async (image) => {
+      if (image) {
+        await showBootImage(image);
+        firstImageSettled?.();
+      }
+      return image;
+    });
   try {
     const studies = (await referral).studies.map((s) => s.studyInstanceUid);
     if (studies.length === 0) return;
@@ -93,10 +104,14 @@ async function prefetchCase(route: (typeof ROUTES)[number], id: string, signIn: 
     const first = list[0];
     if (!first) return;
     // The first image alone, on screen as soon as it comes; then what the viewer needs (the whole metadata, its
-    // code), which would otherwise compete with the image's decoding and drawing.
+    // code), which would otherwise compete with the image's decoding and drawing. Asked for here only when the
+    // case's own answer did not show this series' image (an older server, a failed request).
     if (opensInImageViewer(first)) {
-      const image = await firstImageOf(first.studyUid, first.seriesUid);
-      if (image) await showBootImage(image);
+      const shown = await boot;
+      if (shown?.studyUid !== first.studyUid || shown.seriesUid !== first.seriesUid) {
+        const image = await firstImageOf(first.studyUid, first.seriesUid);
+        if (image) await showBootImage(image);
+      }
     }
     preloadSeries(first.studyUid, first);
   } catch {

@@ -356,6 +356,21 @@ export class ImagingRepository {
     return rows;
   }
 
+  /**
+   * One instance by its SOP Instance UID, whoever may read it: only for work the server does ahead of a reader
+   * (WadoService.renderAhead), whose result no one receives without their own scoped request.
+   */
+  async instanceByUid(sopInstanceUid: string): Promise<InstanceRow | undefined> {
+    const { rows } = await this.pool.query<InstanceRow>(
+      `SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
+              i.transfer_syntax_uid, i.sha256, i.size_bytes, i.pixel_data, i.metadata
+         FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
+        WHERE i.sop_instance_uid = $1`,
+      [sopInstanceUid],
+    );
+    return rows[0];
+  }
+
   /** The instances of a study, series or one instance within a reader's scope, in series and instance order. */
   async findInstances(t: StudyTarget, scope: StudyReadScope): Promise<InstanceRow[]> {
     if (scope.kind === 'none') return [];

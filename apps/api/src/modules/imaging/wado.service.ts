@@ -16,10 +16,11 @@ import type { PixelInfo } from './analyse-part.js';
 import { BLOB_STORE, BlobStore } from './blob-store.js';
 import type { AnswerChunk, StreamAnswer } from './dicomweb-answer.js';
 import { ReadBuffers } from './read-buffers.js';
-import { ImagingRepository, type StudyTarget } from './imaging.repository.js';
+import { ImagingRepository, type InstanceRow, type StudyTarget } from './imaging.repository.js';
 import { FrameDecoder } from './pixels/frame-decoder.js';
 import { EXPLICIT_LE, FRAME_MEDIA_TYPE, negotiateFrames } from './pixels/frame-negotiation.js';
 import { imageAttributes } from './pixels/image-attributes.js';
+import { RenderCache, renderKey, type Rendered } from './render-cache.js';
 import { renderFrame, warmRenderer, type Palette, type RenderOptions } from './render.js';
 
 export interface InstanceRef {
@@ -33,6 +34,21 @@ export interface InstanceRef {
   sizeBytes: number;
   pixel: PixelInfo | null;
   metadata: DicomJsonDataset;
+}
+
+function instanceRef(r: InstanceRow): InstanceRef {
+  return {
+    studyId: r.study_id,
+    patientId: r.patient_id,
+    studyUid: r.study_instance_uid,
+    seriesUid: r.series_instance_uid,
+    sopInstanceUid: r.sop_instance_uid,
+    transferSyntaxUid: r.transfer_syntax_uid,
+    sha256: r.sha256,
+    sizeBytes: Number(r.size_bytes),
+    pixel: r.pixel_data,
+    metadata: r.metadata,
+  };
 }
 
 /** What sending a stored file needs. */
@@ -94,6 +110,7 @@ export class WadoService {
   ) {}
 
   private readonly buffers = new ReadBuffers(WHOLE_READ_BYTES, KEPT_READ_BUFFER_BYTES);
+  private readonly renderings = new RenderCache();
 
   /**
    * Instances of a study, series or one instance, within the caller's read scope (the rule of packages/workflow);
@@ -103,18 +120,20 @@ export class WadoService {
     const scope = studyReadScope(actor);
     const rows = await this.repo.findInstances(t, scope);
     if (rows.length === 0) throw await this.refuse(t, scope, what);
-    return rows.map((r) => ({
-      studyId: r.study_id,
-      patientId: r.patient_id,
-      studyUid: r.study_instance_uid,
-      seriesUid: r.series_instance_uid,
-      sopInstanceUid: r.sop_instance_uid,
-      transferSyntaxUid: r.transfer_syntax_uid,
-      sha256: r.sha256,
-      sizeBytes: Number(r.size_bytes),
-      pixel: r.pixel_data,
-      metadata: r.metadata,
-    }));
+    return rows.map(instanceRef);
+  }
+
+  /**
+   * Renders an instance's frame into the rendering cache ahead of a reader who will ask for it (a case's first
+   * image, made when the case is submitted or claimed). Nothing leaves the server here: the reader's own request
+   * is scope-checked and audited as every read is. False when there is no such instance or nothing to render.
+   */
+  async renderAhead(sopInstanceUid: string, frame: number, opts: RenderOptions): Promise<boolean> {
+    const row = await this.repo.instanceByUid(sopInstanceUid);
+    if (!row?.pixel_data) return false;
+    const inst = instanceRef(row);
+    if (!this.isRendered(inst, frame, opts)) await this.rendered(inst, frame, opts);
+    return true;
   }
 
   /**
@@ -450,11 +469,20 @@ export class WadoService {
    * One frame rendered to PNG or JPEG. Compressed, big-endian and deflated frames are first made
    * native little endian (decoded in the worker pool), then take the same windowing path.
    */
-  async rendered(inst: InstanceRef, frame: number, opts: RenderOptions): Promise<{ body: Buffer; type: string }> {
+  async rendered(inst: InstanceRef, frame: number, opts: RenderOptions): Promise<Rendered> {
     const p = inst.pixel;
     if (!p) throw new AppError('NOT_ACCEPTABLE', 'This instance has no image to render.');
     const count = p.frames?.length ?? numberOfFrames(inst.metadata);
     if (frame < 1 || frame > count) throw new AppError('NOT_FOUND', `Frame ${frame} does not exist.`);
+    return this.renderings.get(renderKey(inst.sha256, frame, opts), () => this.render(inst, frame, opts));
+  }
+
+  /** Whether the frame's rendering with these options is kept (made ahead, or asked for a moment ago). */
+  isRendered(inst: Pick<InstanceRef, 'sha256'>, frame: number, opts: RenderOptions): boolean {
+    return this.renderings.has(renderKey(inst.sha256, frame, opts));
+  }
+
+  private async render(inst: InstanceRef, frame: number, opts: RenderOptions): Promise<Rendered> {
     const native = await this.nativeFrameWithAttributes(inst, frame);
     const a = imageAttributes(inst.metadata);
     const palette = native.photometric === 'PALETTE COLOR' ? await this.paletteOf(inst, a.bitsAllocated) : undefined;

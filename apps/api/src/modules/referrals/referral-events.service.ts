@@ -1,16 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { type ReferralEvent } from '@zhiyin/workflow';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '#src/common/errors.js';
 import type { Actor } from '#src/common/request-context.js';
 import { OutboxService } from '#src/modules/realtime/outbox.service.js';
 import { serviceOfSpecialty } from '#src/modules/realtime/rooms.js';
+import { CASE_WARMER, type CaseWarmer } from './case-warmer.port.js';
 import type { ReferralEventDto } from './dto.js';
 import { ReferralRepository } from './referral.repository.js';
 import { RouterService } from './router.service.js';
 import { TransitionService } from './transition.service.js';
 import { ReferralsService } from './referrals.service.js';
 import { ReferralMessagesService } from './referral-messages.service.js';
+
+// The steps after which a reader opens the case: its first image is made ahead (CaseWarmer).
+const WARMING_EVENTS: ReadonlySet<ReferralEventDto['type']> = new Set(['submit', 'accept', 'reassign']);
 
 // A step on a referral (POST /api/referrals/:id/events): the request as a rules event, decided and saved in the
 // referral's transaction (packages/workflow decides, the repository saves), answered with the referral as it is now;
@@ -24,6 +28,7 @@ export class ReferralEventsService {
     private readonly router: RouterService,
     private readonly referrals: ReferralsService,
     private readonly messages: ReferralMessagesService,
+    @Optional() @Inject(CASE_WARMER) private readonly warmer?: CaseWarmer,
   ) {}
 
   async fire(actor: Actor, id: string, dto: ReferralEventDto) {
@@ -48,6 +53,8 @@ export class ReferralEventsService {
       }
       return applied.route || dto.type === 'decline' || dto.type === 'accept' ? applied.next.service : undefined;
     });
+    // A case sent to a pool, or taken by its reader, is opened in the reading room in a moment.
+    if (WARMING_EVENTS.has(dto.type)) this.warmer?.warm(id);
     return this.referrals.get(actor, id, false);
   }
 
@@ -100,6 +107,7 @@ export class ReferralEventsService {
     this.outbox.kick();
     if (!claimed) throw new AppError('NOT_FOUND', 'Nothing is waiting in your worklist.');
     this.router.kick(service);
+    this.warmer?.warm(claimed);
     return this.referrals.get(actor, claimed, false);
   }
 }

@@ -1,4 +1,5 @@
-import { DOCUMENT_MODALITIES, prefetchSeriesMetadata, WAVEFORM_MODALITIES, type SeriesSummary } from '../dicomweb/qido';
+import { opensAsImage } from '@zhiyin/dicom';
+import { prefetchSeriesMetadata, type SeriesSummary } from '../dicomweb/qido';
 import { firstImageOf } from '../viewer/firstImage';
 import { imageViewerLoaded, preloadImageViewer } from '../viewer/preload';
 
@@ -7,7 +8,7 @@ import { imageViewerLoaded, preloadImageViewer } from '../viewer/preload';
 
 /** Whether the series opens in the image viewer (not the ECG's or a document's). */
 export function opensInImageViewer(series: SeriesSummary): boolean {
-  return !WAVEFORM_MODALITIES.has(series.modality) && !DOCUMENT_MODALITIES.has(series.modality);
+  return opensAsImage(series.modality);
 }
 
 /**

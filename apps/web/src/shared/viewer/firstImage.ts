@@ -1,3 +1,4 @@
+import { CASE_FIRST_IMAGE_HEADERS } from '@zhiyin/contracts';
 import { authorizedFetch } from '../../lib/api';
 import { first, sliceOrderedImages } from '../dicomweb/qido';
 
@@ -59,4 +60,34 @@ async function fetchFirstImage(studyUid: string, seriesUid: string): Promise<Fir
   // for the reading room's timeline (npm run bench): when the image had fully come
   performance.mark('zhiyin:first-image-received');
   return { sopInstanceUid: sop, url };
+}
+
+/** A case's first image, with the series it belongs to. */
+export interface CaseFirstImage extends FirstImage {
+  studyUid: string;
+  seriesUid: string;
+}
+
+/**
+ * The image a case opens on, in one request (`GET /api/referrals/{id}/first-image`: the server finds the first
+ * series and its first image in slice order as the reading room does, and renders frame 1 as `/rendered` does),
+ * instead of the referral, the series, the slice order and the rendering one after the other. It is kept as its
+ * series' first image, so that the viewer opening that series shows it at once. Undefined when the case has no image
+ * to draw first, or the request failed (the reading room then asks step by step).
+ */
+export async function caseFirstImage(referralId: string): Promise<CaseFirstImage | undefined> {
+  const res = await authorizedFetch(`/api/referrals/${encodeURIComponent(referralId)}/first-image`, {
+    headers: { accept: 'image/png' },
+  });
+  const studyUid = res.headers.get(CASE_FIRST_IMAGE_HEADERS.study);
+  const seriesUid = res.headers.get(CASE_FIRST_IMAGE_HEADERS.series);
+  const sopInstanceUid = res.headers.get(CASE_FIRST_IMAGE_HEADERS.instance);
+  if (res.status !== 200 || !studyUid || !seriesUid || !sopInstanceUid) return undefined;
+  const url = URL.createObjectURL(await res.blob());
+  performance.mark('zhiyin:first-image-received');
+  const image: CaseFirstImage = { sopInstanceUid, url, studyUid, seriesUid };
+  const key = `${studyUid}/${seriesUid}`;
+  const hit = cache.get(key);
+  if (!hit || Date.now() - hit.at >= KEEP_MS) cache.set(key, { at: Date.now(), image: Promise.resolve(image) });
+  return image;
 }
