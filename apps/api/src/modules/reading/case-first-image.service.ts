@@ -56,8 +56,12 @@ export class CaseFirstImageService implements CaseWarmer, OnModuleDestroy {
    * referral; the image itself is read through the caller's study scope and audited as a rendered frame.
    */
   async get(actor: Actor, referralId: string): Promise<CaseFirstImage | undefined> {
-    await this.referrals.readable(actor, referralId, 'referral.first_image.read');
-    const target = await this.pick(referralId, studyReadScope(actor));
+    // Both at once: the pick is within the caller's study scope anyway, and nothing of it is answered unless the
+    // caller may read the referral.
+    const [, target] = await Promise.all([
+      this.referrals.readable(actor, referralId, 'referral.first_image.read'),
+      this.pick(referralId, studyReadScope(actor)),
+    ]);
     if (!target) return undefined;
     const [inst] = await this.wado.instances(
       actor,
