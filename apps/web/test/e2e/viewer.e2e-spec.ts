@@ -462,7 +462,7 @@ describe('clinical viewer (reading room)', () => {
     await page.context().close();
   });
 
-  it("a case opened from its link shows its first image before the app's code is asked for, then the workspace takes over; the case is read once", async () => {
+  it("a case opened from its link shows its first image (one request) before the app's code is asked for, then the workspace takes over; the case is read once", async () => {
     const page = await w.signIn(await w.context(), 'rad.li');
     await page.setViewportSize({ width: 1440, height: 900 });
     // every request in the order the page sent it, and when the first image's answer had fully come
@@ -470,7 +470,7 @@ describe('clinical viewer (reading room)', () => {
     let askedWhenImageCame = -1;
     page.on('request', (r) => asked.push(`${r.method()} ${new URL(r.url()).pathname}`));
     page.on('requestfinished', (r) => {
-      if (askedWhenImageCame < 0 && /\/frames\/1\/rendered$/.test(new URL(r.url()).pathname))
+      if (askedWhenImageCame < 0 && /^\/api\/referrals\/[^/]+\/first-image$/.test(new URL(r.url()).pathname))
         askedWhenImageCame = asked.length;
     });
     await page.goto(`/reading/${referral.id}`);
@@ -499,11 +499,12 @@ describe('clinical viewer (reading room)', () => {
     const study = await page.getByTestId('series-link').first().getAttribute('data-study');
     const png = await rendered(study!);
     expect({ width: drawn.width, height: drawn.height }).toEqual({ width: png.width, height: png.height });
-    // one sign-in, one read of the referral and one rendering of the image: the page's first module asked for
-    // them, the screens took those answers
+    // one sign-in, one read of the referral and one request for the case's first image (the server found it and
+    // rendered it): the page's first module asked for them, the screens took those answers
     expect(asked.filter((p) => p === 'POST /api/auth/refresh')).toHaveLength(1);
     expect(asked.filter((p) => p === `GET /api/referrals/${referral.id}`)).toHaveLength(1);
-    expect(asked.filter((p) => p.endsWith('/frames/1/rendered'))).toHaveLength(1);
+    expect(asked.filter((p) => p === `GET /api/referrals/${referral.id}/first-image`)).toHaveLength(1);
+    expect(asked.filter((p) => p.endsWith('/frames/1/rendered'))).toHaveLength(0);
     await page.context().close();
   });
 
