@@ -911,7 +911,9 @@ export function renderMarkdown(resultsDir, outFile) {
     'How a run works:',
     '',
     '- Both servers run side by side on loopback; for every scenario and repetition the client measures Zhiyin, then Orthanc, then ' +
-      'Zhiyin again, … Medians over the repetitions, with min–max.',
+      'Zhiyin again, … (the WADO-RS repetitions take turns to go first, after one unmeasured pass of each kind against each ' +
+      'server: the first pass after the load ran at about half speed whichever server it read from). Medians over the ' +
+      'repetitions, with min–max.',
     '- The STOW-RS passes cover concurrency 4 and 1 with 1 and with 16 instances per request (`--stow-concurrency`, `--batch`), ' +
       "the cells of the restated targets (issue 15): at least Orthanc's MB/s and at least 0.9 of the bare write path's with the same flushes.",
     '- Every STOW-RS pass starts from an empty server: Orthanc through `reset.sh` (storage deleted, restarted), Zhiyin restarted on a ' +
