@@ -105,7 +105,7 @@ describe('a case’s first image, in one request', () => {
   it('a reader who may not read the referral gets 404, audited, and no image', async () => {
     const res = await firstImage(imaging, cardio);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('NOT_FOUND');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
     const refused = await audits('referral.first_image.read', 'not_found');
     expect(refused.map((r) => r.resource_id)).toContain(imaging);
     // the same for no referral at all
