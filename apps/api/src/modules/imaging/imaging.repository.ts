@@ -34,6 +34,11 @@ export interface InstanceRow {
   metadata: DicomJsonDataset;
 }
 
+// An instance with its study and series: the columns of InstanceRow (the scoped read and the read ahead of a reader).
+const INSTANCE_ROWS = `SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
+              i.transfer_syntax_uid, i.sha256, i.size_bytes, i.pixel_data, i.metadata
+         FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id`;
+
 /** A study, series or instance named in a DICOMweb request path. */
 export interface StudyTarget {
   studyUid: string;
@@ -362,9 +367,7 @@ export class ImagingRepository {
    */
   async instanceByUid(sopInstanceUid: string): Promise<InstanceRow | undefined> {
     const { rows } = await this.pool.query<InstanceRow>(
-      `SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
-              i.transfer_syntax_uid, i.sha256, i.size_bytes, i.pixel_data, i.metadata
-         FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
+      `${INSTANCE_ROWS}
         WHERE i.sop_instance_uid = $1`,
       [sopInstanceUid],
     );
@@ -377,9 +380,7 @@ export class ImagingRepository {
     const params: unknown[] = [];
     const param = placeholders(params);
     const { rows } = await this.pool.query<InstanceRow>(
-      `SELECT st.id AS study_id, st.patient_id, st.study_instance_uid, se.series_instance_uid, i.sop_instance_uid,
-              i.transfer_syntax_uid, i.sha256, i.size_bytes, i.pixel_data, i.metadata
-         FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = i.study_id
+      `${INSTANCE_ROWS}
         WHERE ${targetFilter(t, param)} AND ${studyScopeFilter(scope, param)}
         ORDER BY se.series_number NULLS LAST, se.id, i.instance_number NULLS LAST, i.id`,
       params,

@@ -51,10 +51,6 @@ export class RenderCache {
     return this.done.has(key);
   }
 
-  get size(): number {
-    return this.done.size;
-  }
-
   private keep(key: string, r: Rendered): void {
     if (r.body.length > MAX_ENTRY_BYTES || r.body.length > this.maxBytes) return;
     this.done.set(key, r);
