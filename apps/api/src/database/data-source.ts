@@ -20,6 +20,7 @@ import { InstanceOriginal1765215000000 } from './migrations/1765215000000-Instan
 import { ServiceAccounts1765340000000 } from './migrations/1765340000000-ServiceAccounts.js';
 import { IngestAuditClientRequestId1765400000000 } from './migrations/1765400000000-IngestAuditClientRequestId.js';
 import { UnflushedBlobs1765500000000 } from './migrations/1765500000000-UnflushedBlobs.js';
+import { IngestAuditRefusedOnly1765600000000 } from './migrations/1765600000000-IngestAuditRefusedOnly.js';
 import { StudyPatientOverride1765200000008 } from './migrations/1765200000008-StudyPatientOverride.js';
 import { CriticalResults1765200000016 } from './migrations/1765200000016-CriticalResults.js';
 import { KeyImages1765320000000 } from './migrations/1765320000000-KeyImages.js';
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   ServiceAccounts1765340000000,
   IngestAuditClientRequestId1765400000000,
   UnflushedBlobs1765500000000,
+  IngestAuditRefusedOnly1765600000000,
 ];
 
 /** TypeORM options: migrations only, never synchronize (tests included). */

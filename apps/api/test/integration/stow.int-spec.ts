@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { uidVariant, withElement, withUidsReplaced } from '../support/dicom-edit.js';
 import { CT_SLICE, multipart, sample, stow, stowOutcome, walk } from '../support/dicom-files.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -309,6 +310,46 @@ describe.each([
       `SELECT sha256 FROM instance WHERE sop_instance_uid = '2.25.190367113947790185605933099962223089727'`,
     );
     expect(after[0].sha256).toBe(sha(ct));
+    // refused by the index itself (not by the API's checks): still one row counting the refusal, and none as stored
+    const { rows: audit } = await t.db.query(
+      `SELECT outcome, details FROM audit_event WHERE action = 'study.store' AND request_id = $1 ORDER BY id`,
+      [conflict.headers.get('x-request-id')],
+    );
+    expect(audit).toEqual([{ outcome: 'failed', details: { refused: { DUPLICATE_SOP_INSTANCE: 1 } } }]);
+  });
+
+  it('text in an instance that looks like SQL is stored as it is, in study and instance rows alike', async () => {
+    // A description that closes a quoted literal and adds a statement (and holds PostgreSQL's dollar-quote marks) is
+    // a value from end to end: the index statement takes the instances' DICOM JSON as a parameter.
+    const base = sample(CT_SLICE);
+    const h = parseHeader(base, { totalLength: base.length, validate: false }).summary;
+    const [studyUid, seriesUid, sopUid] = [h.studyInstanceUid!, h.seriesInstanceUid!, h.sopInstanceUid!];
+    const description = "$ix0$::jsonb,'{}',true); DROP TABLE study;--$ix1$";
+    const file = withElement(
+      withUidsReplaced(base, {
+        [studyUid]: uidVariant(studyUid, 41),
+        [seriesUid]: uidVariant(seriesUid, 41),
+        [sopUid]: uidVariant(sopUid, 41),
+      }),
+      0x0008,
+      0x1030,
+      'LO',
+      description,
+    );
+    const before = await counts(t);
+    const res = await stow(t.url, doc, [file]);
+    expect(res.status).toBe(200);
+    const { rows } = await t.db.query(
+      `SELECT st.study_description, i.metadata -> '00081030' -> 'Value' ->> 0 AS instance_description
+         FROM instance i JOIN study st ON st.id = i.study_id WHERE i.sop_instance_uid = $1`,
+      [uidVariant(sopUid, 41)],
+    );
+    expect(rows).toEqual([{ study_description: description, instance_description: description }]);
+    expect(await counts(t)).toEqual({
+      studies: before.studies + 1,
+      series: before.series + 1,
+      instances: before.instances + 1,
+    });
   });
 
   it('an instance of another study than the URL names: 409 with failure reason 0x0110', async () => {

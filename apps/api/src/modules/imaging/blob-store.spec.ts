@@ -38,6 +38,23 @@ describe('BlobStore (content-addressed files on disk)', () => {
     expect(readdirSync(store.tmpDir)).toEqual([]);
   });
 
+  it.each([
+    ['a small part', 256 * 1024],
+    ['a large part', 6 * 1024 * 1024],
+  ])('stores %s whole from the pieces it arrived in, and says when the name holds it all', async (_, size) => {
+    const store = new BlobStore(root);
+    const whole = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4) whole.writeUInt32LE((i * 2654435761) >>> 0, i);
+    // pieces of uneven sizes, an empty one among them, as a request's chunks arrive
+    const pieces = [whole.subarray(0, 1), whole.subarray(1, 1), whole.subarray(1, 65_537), whole.subarray(65_537)];
+    let whenWritten: Buffer | undefined;
+    await store.commit({ path: '', data: pieces }, sha(whole), () => {
+      whenWritten = readFileSync(store.pathOf(sha(whole)));
+    });
+    expect(whenWritten?.equals(whole)).toBe(true);
+    expect(readFileSync(store.pathOf(sha(whole))).equals(whole)).toBe(true);
+  });
+
   it('moves files kept in the earlier two-level layout, so that studies stored before stay retrievable', async () => {
     const files = ['first instance', 'second instance', 'third'].map((t) => Buffer.from(t));
     for (const f of files) {
