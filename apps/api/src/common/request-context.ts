@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AeKind } from '@zhiyin/contracts';
 import { HUMAN_ROLES, SPECIALTIES, type Specialty } from '@zhiyin/workflow';
 
 // The roles a person signs in with, and the specialties: the vocabulary of packages/workflow.
@@ -15,13 +16,27 @@ export interface Actor {
   specialty: Specialty | null;
   readingCentreId: string | null;
   sessionId: string | null;
-  /** a DICOM device (a registered AE) acting with its centre's scope; `id` is then its registration, not a user */
-  device?: { aeTitle: string };
+  /**
+   * a DICOM device (a registered AE, of `kind`) acting with its centre's scope; `id` is then its registration, not a
+   * user
+   */
+  device?: { aeTitle: string; kind?: AeKind };
   /**
    * A machine signed in with its centre's service account (a community centre's gateway), acting with the centre's
    * scope; `id` is then the account. Refused on every route and socket that does not name it (see GatewayAccess).
    */
   service?: { kind: 'gateway' };
+}
+
+/**
+ * The role an audit row names: a machine as what it is — the centre's gateway, or a DICOM modality or workstation —
+ * rather than as the person whose scope it acts with (its `role`, which every check still uses), so that the trail
+ * tells a doctor's act from a device's.
+ */
+export function auditedRole(actor: Actor): string {
+  if (actor.service) return actor.service.kind;
+  if (actor.device) return actor.device.kind ?? 'device';
+  return actor.role;
 }
 
 export interface RequestContext {

@@ -398,7 +398,7 @@ describe('Study Root C-FIND SCP for the hub workstations', () => {
     await find('HUB_IMG1', [...STUDY.filter((k) => k !== 'PatientID'), 'PatientID=NOBODY']);
     const { rows } = await t.db.query<{ details: unknown; outcome: string }>(
       `SELECT details, outcome FROM audit_event
-        WHERE action IN ('study.search', 'study.retrieve') AND actor_role = 'specialist'`,
+        WHERE action IN ('study.search', 'study.retrieve') AND actor_role = 'workstation'`,
     );
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const text = JSON.stringify(rows.map((r) => r.details));

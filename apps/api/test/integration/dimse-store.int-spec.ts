@@ -151,10 +151,11 @@ describe('C-STORE SCP into the STOW-RS ingest', () => {
       expect([f, keptSplit.dataset.equals(sentSplit.dataset)]).toEqual([f, true]);
     }
     expect(stored).toBeGreaterThan(50);
-    // Every store is in the audit trail as the device's, in its centre.
+    // Every store is in the audit trail as the device's (a modality, not a doctor), in its centre.
     const { rows } = await t.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_event a JOIN dicom_ae d ON d.id::text = a.actor_id
-        WHERE a.action = 'study.store' AND a.facility_id = $1 AND d.ae_title = 'HYJQ_DR1'`,
+        WHERE a.action = 'study.store' AND a.facility_id = $1 AND d.ae_title = 'HYJQ_DR1'
+          AND a.actor_role = 'modality'`,
       [jianqiao],
     );
     expect(rows[0]!.n).toBeGreaterThanOrEqual(stored);

@@ -122,6 +122,13 @@ describe('gateway service accounts', () => {
       created.id,
     ]);
     expect(audit.rowCount).toBe(1);
+    // the trail names the gateway as what it is, not as the doctor whose scope it acts with
+    const roles = await t.db.query<{ action: string; actor_role: string }>(
+      `SELECT DISTINCT action, actor_role FROM audit_event WHERE actor_id = $1 ORDER BY action`,
+      [created.id],
+    );
+    expect(roles.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['study.store', 'worklist.read']));
+    expect(new Set(roles.rows.map((r) => r.actor_role))).toEqual(new Set(['gateway']));
   });
 
   it('takes a deflated upload for the link, keeps the original byte for byte, and refuses bytes that are not it', async () => {

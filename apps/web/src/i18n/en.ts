@@ -28,6 +28,9 @@ export const en: Record<MessageKey, string> = {
   'role.coordinator': 'Coordinator',
   'role.admin': 'Administrator',
   'role.patient': 'Patient',
+  'role.gateway': 'Centre gateway (device)',
+  'role.modality': 'Modality (DICOM)',
+  'role.workstation': 'Workstation (DICOM)',
 
   'common.loading': 'Loading…',
   'common.skipToContent': 'Skip to content',

@@ -26,6 +26,9 @@ export const zhCN = {
   'role.coordinator': '转诊协调员',
   'role.admin': '系统管理员',
   'role.patient': '患者',
+  'role.gateway': '社区网关（设备）',
+  'role.modality': '检查设备（DICOM）',
+  'role.workstation': '阅片工作站（DICOM）',
 
   'common.loading': '正在加载…',
   'common.skipToContent': '跳到正文',

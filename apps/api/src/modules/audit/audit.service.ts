@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { requestContext } from '#src/common/request-context.js';
+import { auditedRole, requestContext } from '#src/common/request-context.js';
 import type { AuditOutcome } from './audit-event.entity.js';
 import type { AuditChainReport, AuditTrailPage, AuditTrailRow, AuditVocabularyView } from '@zhiyin/contracts';
 import { AuditRepository, filterKinds, type AuditFilter, type Tx } from './audit.repository.js';
@@ -27,7 +27,7 @@ export class AuditService {
     await this.repo.insert(
       list.map((e) => ({
         actorId: actor?.id ?? null,
-        actorRole: actor?.role ?? null,
+        actorRole: actor ? auditedRole(actor) : null,
         facilityId: actor?.facilityId ?? null,
         action: e.action,
         resourceType: e.resourceType,

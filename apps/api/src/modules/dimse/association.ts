@@ -10,6 +10,7 @@ import {
   type Association,
 } from '@zhiyin/dimse';
 import dimse from 'dcmjs-dimse';
+import type { AeKind } from '@zhiyin/contracts';
 import { SERVICE_SPECIALTY } from '@zhiyin/workflow';
 import { isIP } from 'node:net';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
@@ -22,7 +23,7 @@ const { RejectReason, RejectResult, RejectSource } = dimse.constants;
 
 /** The device's own actor: it acts with its centre's scope, as a member of that centre's staff would. */
 export interface AeActor extends Actor {
-  device: { aeTitle: string };
+  device: { aeTitle: string; kind: AeKind };
 }
 
 export type AssociationDecision =
@@ -70,7 +71,7 @@ export class AssociationControl {
           ae.kind === 'workstation' && ae.readingCentreService ? SERVICE_SPECIALTY[ae.readingCentreService] : null,
         readingCentreId: ae.readingCentreId,
         sessionId: null,
-        device: { aeTitle: ae.aeTitle },
+        device: { aeTitle: ae.aeTitle, kind: ae.kind },
       },
     };
   }

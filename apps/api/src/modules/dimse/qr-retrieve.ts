@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { studyReadScope } from '@zhiyin/workflow';
-import { requestContext } from '#src/common/request-context.js';
+import { auditedRole, requestContext } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { BLOB_STORE, type BlobStore } from '#src/modules/imaging/blob-store.js';
 import { ImagingRepository, type RetrieveRow, type StudyTarget } from '#src/modules/imaging/imaging.repository.js';
@@ -100,7 +100,7 @@ export class QrRetrieveService {
       for (const t of targets) {
         const found = await this.repo.findForRetrieve(t, scope, {
           actorId: actor.id,
-          actorRole: actor.role,
+          actorRole: auditedRole(actor),
           facilityId: actor.facilityId,
           requestId,
           // a DICOM association carries no client request id (X-Request-Id is HTTP's)

@@ -3,7 +3,7 @@ import type { PatientMismatchDetails } from '@zhiyin/contracts';
 import { patientOverrideReason } from '@zhiyin/workflow';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { AppError } from '#src/common/errors.js';
-import { requestContext, type Actor } from '#src/common/request-context.js';
+import { auditedRole, requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import {
   acquiredAt,
@@ -268,7 +268,7 @@ export class StowService {
               // a device (DICOM AE) is no user account: the study's created_by stays empty
               userId: actor.device ? null : actor.id,
               actorId: actor.id,
-              actorRole: actor.role,
+              actorRole: auditedRole(actor),
               requestId: ctx?.requestId ?? null,
               clientRequestId: ctx?.clientRequestId ?? null,
               clientIp: ctx?.clientIp ?? null,

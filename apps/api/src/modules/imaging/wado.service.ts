@@ -10,7 +10,7 @@ import {
 import { studyReadScope, type StudyReadScope } from '@zhiyin/workflow';
 import { randomBytes } from 'node:crypto';
 import { AppError, notFound } from '#src/common/errors.js';
-import { requestContext, type Actor } from '#src/common/request-context.js';
+import { auditedRole, requestContext, type Actor } from '#src/common/request-context.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { PixelInfo } from './analyse-part.js';
 import { BLOB_STORE, BlobStore } from './blob-store.js';
@@ -207,7 +207,7 @@ export class WadoService {
     const scope = studyReadScope(actor);
     const rows = await this.repo.findForRetrieve(t, scope, {
       actorId: actor.id,
-      actorRole: actor.role,
+      actorRole: auditedRole(actor),
       facilityId: actor.facilityId,
       requestId: ctx?.requestId ?? null,
       clientRequestId: ctx?.clientRequestId ?? null,

@@ -117,7 +117,10 @@ export default function AuditPage() {
     role === 'specialist' ||
     role === 'coordinator' ||
     role === 'admin' ||
-    role === 'patient'
+    role === 'patient' ||
+    role === 'gateway' ||
+    role === 'modality' ||
+    role === 'workstation'
       ? t(`role.${role}`)
       : (role ?? '');
 
@@ -140,7 +143,14 @@ export default function AuditPage() {
           <span className="admin-sub">{roleLabel(r.actorRole)}</span>
         </>
       );
-    if (r.actorId) return <span className="mono small">{r.actorId}</span>;
+    // a device (a DICOM AE's registration, a gateway's account) by its id and what it is
+    if (r.actorId)
+      return (
+        <>
+          <span className="mono small">{r.actorId}</span>
+          {r.actorRole ? <span className="admin-sub">{roleLabel(r.actorRole)}</span> : null}
+        </>
+      );
     return <>{r.action.startsWith('auth.') ? t('admin.audit.anonymous') : t('admin.audit.system')}</>;
   };
 
