@@ -224,6 +224,9 @@ export interface AuditVocabularyView {
 /** A registered calling AE: a centre's modality (sends studies, takes the worklist) or a hub workstation. */
 export const AE_KINDS = ['modality', 'workstation'] as const;
 export type AeKind = (typeof AE_KINDS)[number];
+/** The roles an audit row names a machine by (instead of the scope role it acts with): a gateway or an AE of a kind. */
+export const DEVICE_AUDIT_ROLES = ['gateway', ...AE_KINDS] as const;
+export type DeviceAuditRole = (typeof DEVICE_AUDIT_ROLES)[number];
 /** The character sets Zhiyin writes patient names in for a device (PS3.3 C.12.1.1.2): UTF-8 or GB18030. */
 export const AE_CHARACTER_SETS = ['ISO_IR 192', 'GB18030'] as const;
 export type AeCharacterSet = (typeof AE_CHARACTER_SETS)[number];

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AeKind } from '@zhiyin/contracts';
+import type { AeKind, DeviceAuditRole } from '@zhiyin/contracts';
 import { HUMAN_ROLES, SPECIALTIES, type Specialty } from '@zhiyin/workflow';
 
 // The roles a person signs in with, and the specialties: the vocabulary of packages/workflow.
@@ -33,10 +33,8 @@ export interface Actor {
  * rather than as the person whose scope it acts with (its `role`, which every check still uses), so that the trail
  * tells a doctor's act from a device's.
  */
-export function auditedRole(actor: Actor): string {
-  if (actor.service) return actor.service.kind;
-  if (actor.device) return actor.device.kind ?? 'device';
-  return actor.role;
+export function auditedRole(actor: Actor): Role | DeviceAuditRole {
+  return actor.service?.kind ?? actor.device?.kind ?? actor.role;
 }
 
 export interface RequestContext {

@@ -1,8 +1,14 @@
-import { EVENT_LABELS, type ReferralEventType } from '@zhiyin/workflow';
+import { EVENT_LABELS, HUMAN_ROLES, type ReferralEventType } from '@zhiyin/workflow';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n/i18n';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { AUDIT_OUTCOMES, type AuditTrailPage, type AuditTrailRow } from '@zhiyin/contracts';
+import {
+  AUDIT_OUTCOMES,
+  DEVICE_AUDIT_ROLES,
+  type AuditTrailPage,
+  type AuditTrailRow,
+  type DeviceAuditRole,
+} from '@zhiyin/contracts';
 import { auditVocabulary, downloadAuditCsv, listAudit, type AuditFilters } from './api';
 import { ADMIN_ERRORS, adminKey } from './shared';
 import './admin.css';
@@ -24,6 +30,9 @@ const EMPTY: AuditFilters = {
 
 /** A datetime-local value (local time, no zone) as an ISO instant for the API. */
 const instant = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
+
+// The roles a row's actor has a label for: the people's, and the machines' (a gateway, a modality, a workstation).
+const LABELLED_ROLES: ReadonlySet<string> = new Set([...HUMAN_ROLES, ...DEVICE_AUDIT_ROLES]);
 
 export default function AuditPage() {
   const { t, name, lang, labelOf } = useI18n();
@@ -113,15 +122,8 @@ export default function AuditPage() {
     return key ? t(key) : type;
   };
   const roleLabel = (role: string | null) =>
-    role === 'community_doctor' ||
-    role === 'specialist' ||
-    role === 'coordinator' ||
-    role === 'admin' ||
-    role === 'patient' ||
-    role === 'gateway' ||
-    role === 'modality' ||
-    role === 'workstation'
-      ? t(`role.${role}`)
+    role && LABELLED_ROLES.has(role)
+      ? t(`role.${role as (typeof HUMAN_ROLES)[number] | DeviceAuditRole}`)
       : (role ?? '');
 
   const set = (k: keyof AuditFilters) => (e: { target: { value: string } }) =>
